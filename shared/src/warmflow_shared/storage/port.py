@@ -1,0 +1,147 @@
+"""The storage port: a narrow document store that both MongoDB (and FerretDB v1) and SQLite honour.
+
+Documents are JSON-compatible dicts (str, int, float, bool, None, list, dict) with a string
+``_id`` and an integer ``version`` used for optimistic concurrency. Timestamps are stored as
+fixed-width strings (``warmflow_shared.timefmt.format_ts``) so that range queries and sorts
+behave the same in both stores.
+
+Filters are a subset of MongoDB's: ``{"field": value}`` (equality),
+``{"field": {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": value}}``, ``{"field": {"$in"|"$nin": [...]}}``,
+``{"field": {"$exists": bool}}``; several fields are ANDed. Dotted paths reach into sub-documents.
+Equality on array fields is not part of the port (the two stores disagree on it).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Document = dict[str, Any]
+Filter = Mapping[str, Any]
+Sort = Sequence[tuple[str, int]]
+
+OPERATORS = frozenset({"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists"})
+
+
+class StorageError(Exception):
+    """Base class of the errors the port raises."""
+
+
+class DuplicateKeyError(StorageError):
+    """An insert or update would break the ``_id`` or a declared unique index."""
+
+
+class VersionConflict(StorageError):
+    """The document's stored version is not the one the caller read (or it vanished)."""
+
+
+class UnsupportedQuery(StorageError):
+    """The filter uses something outside the port's subset."""
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    fields: tuple[str, ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        suffix = "_uniq" if self.unique else ""
+        return "ix_" + "__".join(field.replace(".", "_") for field in self.fields) + suffix
+
+
+@dataclass(frozen=True)
+class Update:
+    """A single-document update: applied atomically, or not at all."""
+
+    set: Mapping[str, Any] | None = None
+    unset: Sequence[str] = ()
+    inc: Mapping[str, int | float] | None = None
+    push: Mapping[str, Sequence[Any]] | None = None
+
+
+class Collection(ABC):
+    name: str
+
+    @abstractmethod
+    async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None: ...
+
+    @abstractmethod
+    async def get(self, doc_id: str) -> Document | None: ...
+
+    @abstractmethod
+    async def get_many(self, doc_ids: Sequence[str]) -> list[Document]: ...
+
+    @abstractmethod
+    async def insert(self, doc: Document) -> None:
+        """Store a new document; ``version`` defaults to 1. Raises DuplicateKeyError."""
+
+    @abstractmethod
+    async def insert_many(self, docs: Sequence[Document]) -> None:
+        """Store new documents in one round trip; raises DuplicateKeyError if any clashes."""
+
+    @abstractmethod
+    async def replace(self, doc: Document, *, expected_version: int) -> int:
+        """Replace the document whose version is ``expected_version``; return the new version.
+
+        The new version is ``expected_version + 1``. Raises VersionConflict otherwise.
+        """
+
+    @abstractmethod
+    async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
+        """Replace (expected version given) or insert (None) many documents in one round trip.
+
+        Returns the ids that conflicted (version moved on, or the insert found the id taken);
+        every other document was written.
+        """
+
+    @abstractmethod
+    async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
+        """Apply ``update`` to the document if it exists and also matches ``where``."""
+
+    @abstractmethod
+    async def find_one_and_update(
+        self, where: Filter, update: Update, *, sort: Sort = ()
+    ) -> Document | None:
+        """Atomically update the first matching document and return it as it is afterwards."""
+
+    @abstractmethod
+    async def find(
+        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
+    ) -> list[Document]: ...
+
+    @abstractmethod
+    async def count(self, where: Filter | None = None) -> int: ...
+
+    @abstractmethod
+    async def delete(self, doc_id: str) -> bool: ...
+
+
+class DocumentStore(ABC):
+    """One service's database."""
+
+    @abstractmethod
+    def collection(self, name: str) -> Collection: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+def validate_filter(where: Filter | None) -> None:
+    """Refuse what lies outside the port's subset, whichever store is behind it."""
+    for field, condition in (where or {}).items():
+        if field.startswith("$"):
+            raise UnsupportedQuery(f"top-level operator {field} is not supported")
+        if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+            unknown = set(condition) - OPERATORS
+            if unknown:
+                raise UnsupportedQuery(f"operators {sorted(unknown)} are not supported")
+            for op in ("$in", "$nin"):
+                if op in condition and not isinstance(condition[op], list | tuple):
+                    raise UnsupportedQuery(f"{op} needs a list")

@@ -1,0 +1,79 @@
+"""pytest plugin: where the real Kafka broker and MongoDB-wire server are.
+
+Resolution order (infra.md): a server named by env (``KAFKA_BOOTSTRAP_SERVERS``,
+``MONGODB_URL``) → a container via testcontainers when a Docker engine answers → skip with the
+reason. With ``WARMFLOW_REQUIRE_SERVERS=1`` (set by ``.ci/run``) a missing server fails instead.
+Fixtures are session-scoped and synchronous; tests make their own async clients and isolate
+themselves by unique topic, group and database names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+
+def servers_required() -> bool:
+    return os.environ.get("WARMFLOW_REQUIRE_SERVERS", "") not in ("", "0", "false")
+
+
+def _unavailable(what: str, why: str) -> None:
+    message = f"{what} unavailable: {why}"
+    if servers_required():
+        pytest.fail(message + " (WARMFLOW_REQUIRE_SERVERS=1 demands it)", pytrace=False)
+    pytest.skip(message)
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    if url := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield url
+        return
+    if not _docker_available():
+        _unavailable("Kafka", "KAFKA_BOOTSTRAP_SERVERS is unset and no Docker engine answers")
+    from testcontainers.community.kafka import KafkaContainer  # type: ignore[import-untyped]
+
+    with KafkaContainer() as container:
+        yield container.get_bootstrap_server()
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> Iterator[str]:
+    if url := os.environ.get("MONGODB_URL"):
+        yield url
+        return
+    if not _docker_available():
+        _unavailable("MongoDB", "MONGODB_URL is unset and no Docker engine answers")
+    from testcontainers.community.mongodb import MongoDbContainer  # type: ignore[import-untyped]
+
+    with MongoDbContainer("mongo:7") as container:
+        yield container.get_connection_url()
+
+
+@pytest.fixture(scope="session")
+def kafka_control() -> str:
+    """The script that restarts the local broker (tests of a broker restart mid-stream)."""
+    script = os.environ.get("WARMFLOW_KAFKA_CONTROL", "")
+    if not script or not os.path.exists(script):
+        _unavailable("Kafka control script", "WARMFLOW_KAFKA_CONTROL is unset")
+    return script
+
+
+def unique_name(prefix: str) -> str:
+    """A name safe as a Kafka topic, a consumer group and a FerretDB database."""
+    clean = re.sub(r"[^A-Za-z0-9]", "", prefix)[:20] or "t"
+    return f"{clean}{uuid.uuid4().hex[:12]}"
