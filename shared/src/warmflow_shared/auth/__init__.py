@@ -1,0 +1,1 @@
+"""Auth plumbing: principals, JWT verification, embedded keys, FastAPI dependencies, token CLI."""

@@ -1,0 +1,8 @@
+"""Every integration event of the platform, one explicit list per producing service."""
+
+from warmflow_shared.events.catalog import learning, registry, transfers
+from warmflow_shared.events.contracts import ContractCatalog
+
+CATALOG = ContractCatalog([*registry.CONTRACTS, *transfers.CONTRACTS, *learning.CONTRACTS])
+
+__all__ = ["CATALOG"]

@@ -1,0 +1,58 @@
+# The two commands of a fresh machine: `make run` and `make test` (README).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+export UV_LINK_MODE := copy
+
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run seed token test lint typecheck bench contracts servers-up servers-down clean
+
+$(UV):
+	python3.11 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+$(BIN)/python: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	@touch $(BIN)/python
+
+install: $(BIN)/python
+
+## Start every service in one process behind the gateway on http://127.0.0.1:8000 (SQLite under ./var).
+run: install
+	$(BIN)/warmflow run
+
+## Mint a bearer token for a demo user, e.g. `make token USER=yuhang-admin`.
+token: install
+	@$(BIN)/warmflow token --demo $(or $(USER_PRESET),$(USER))
+
+## Lint, type-check and run every suite. Real-server suites skip unless KAFKA_BOOTSTRAP_SERVERS and
+## MONGODB_URL are set (fail instead with WARMFLOW_REQUIRE_SERVERS=1, as .ci/run does).
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Benchmarks: each prints a ratio against a baseline measured in the same run (needs the servers).
+bench: install
+	$(BIN)/python -m bench
+
+## Regenerate committed contract schemas and docs/asyncapi.json (refuses breaking changes).
+contracts: install
+	$(BIN)/python -m warmflow_shared.events.schemas
+
+## Local real servers (Kafka 4 from Maven Central, FerretDB built from the Go proxy).
+servers-up:
+	@deploy/local/servers.sh up
+
+servers-down:
+	@deploy/local/servers.sh down
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

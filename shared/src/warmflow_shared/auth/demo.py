@@ -1,0 +1,50 @@
+"""Demo users for the embedded default, one per role and county that the walkthroughs need."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from warmflow_shared.auth.principal import Principal
+
+DEMO_USERS: Mapping[str, Principal] = {
+    "yuhang-admin": Principal(
+        subject="demo-yuhang-admin",
+        role="county_admin",
+        county="yuhang",
+        organisations=("yuhang-mobile-committee",),
+    ),
+    "yuexi-admin": Principal(
+        subject="demo-yuexi-admin",
+        role="county_admin",
+        county="yuexi",
+        organisations=("yuexi-county-committee",),
+    ),
+    "songyang-admin": Principal(
+        subject="demo-songyang-admin",
+        role="county_admin",
+        county="songyang",
+        organisations=("songyang-county-committee",),
+    ),
+    "yuhang-org-admin": Principal(
+        subject="demo-yuhang-org-admin",
+        role="org_admin",
+        county="yuhang",
+        organisations=("yuhang-ai-town-committee",),
+    ),
+    "yuhang-site-staff": Principal(
+        subject="demo-yuhang-site-staff",
+        role="site_staff",
+        county="yuhang",
+        organisations=("yuhang-ai-town-committee",),
+        site_id="yuhang-ai-town-home",
+    ),
+    "yuexi-member": Principal(
+        subject="demo-yuexi-member",
+        role="member",
+        county="yuexi",
+        organisations=("yuexi-demo-branch",),
+        member_id="demo-member-001",
+    ),
+    "ops": Principal(subject="demo-ops", role="ops"),
+    "auditor": Principal(subject="demo-auditor", role="auditor"),
+}

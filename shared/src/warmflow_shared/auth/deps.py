@@ -1,0 +1,66 @@
+"""FastAPI dependencies: who is calling (``CurrentPrincipal``) and may they (``require_roles``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import jwt
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from warmflow_shared.auth.jwt import TokenError, Verifier
+from warmflow_shared.auth.principal import ROLE_NAMES, Principal, Role
+from warmflow_shared.web.deps import app_settings
+from warmflow_shared.web.errors import Forbidden, ServiceUnavailable, Unauthorized
+
+log = structlog.get_logger("warmflow.auth")
+
+bearer = HTTPBearer(auto_error=False, description="warmflow 签发的 JWT 访问令牌")
+
+
+def get_verifier(request: Request) -> Verifier:
+    """The app's verifier; built from its settings on first use when none was given."""
+    state = request.app.state
+    verifier = getattr(state, "verifier", None)
+    if verifier is None:
+        verifier = Verifier.from_settings(app_settings(request))
+        state.verifier = verifier
+    assert isinstance(verifier, Verifier)
+    return verifier
+
+
+def current_principal(
+    verifier: Annotated[Verifier, Depends(get_verifier)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    # a sync dependency on purpose: FastAPI runs it in a thread, so a JWKS fetch never blocks
+    if credentials is None:
+        raise Unauthorized("请先登录：请求缺少 Bearer 访问令牌", error=None)
+    try:
+        return verifier.verify(credentials.credentials)
+    except TokenError as exc:
+        raise Unauthorized(str(exc)) from exc
+    except jwt.PyJWKClientConnectionError as exc:
+        log.error("auth.jwks_unreachable", exc_info=exc)
+        raise ServiceUnavailable("暂时无法校验登录凭证，请稍后再试") from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """``Depends`` that lets only ``roles`` through (403 otherwise) and yields the principal.
+
+    Use as ``dependencies=[require_roles("county_admin")]`` or
+    ``principal: Annotated[Principal, require_roles("org_admin", "county_admin")]``.
+    """
+    allowed = frozenset(roles)
+    names = "、".join(ROLE_NAMES[r] for r in roles)
+
+    def check_role(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"此操作仅限{names}")
+        return principal
+
+    return Depends(check_role)

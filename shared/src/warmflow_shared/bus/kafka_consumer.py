@@ -1,0 +1,165 @@
+"""One Kafka consumer per subscription: poll, process each partition in order, commit.
+
+Offsets are committed per partition after its batch's effects are done. A rebalance waits (in
+``on_partitions_revoked``) for the record in hand to finish and its batch to be committed, and
+what was fetched but not processed is dropped: the next owner reads it from the committed
+offset. Handler time is bounded (``handler_timeout``) so that a batch stays well inside
+``max_poll_interval_ms``; past it the broker evicts the consumer and the group keeps rebalancing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from warmflow_shared.bus.observer import BusObserver
+from warmflow_shared.bus.port import RawRecord, Subscription
+from warmflow_shared.bus.processing import PublishRaw, RecordProcessor
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    partitions: int = 3
+    replication_factor: int = 1
+    max_records: int = 100
+    poll_timeout_ms: int = 1000
+    handler_timeout: float | None = 30.0
+    consumer_options: dict[str, Any] = field(default_factory=dict)
+    """Extra AIOKafkaConsumer options (tests shorten session/heartbeat/metadata intervals)."""
+    producer_options: dict[str, Any] = field(default_factory=dict)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: SubscriptionConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self._owner.revoke()
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        log.info("bus.assigned", group=self._owner.group, partitions=sorted(map(str, assigned)))
+
+
+class SubscriptionConsumer:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        subscription: Subscription,
+        *,
+        publish_raw: PublishRaw,
+        observer: BusObserver,
+        settings: KafkaSettings,
+        lag: dict[tuple[str, str, int], int],
+    ) -> None:
+        self.group = subscription.group
+        self._sub, self._settings, self._observer, self._lag = subscription, settings, observer, lag
+        self._processor = RecordProcessor(
+            subscription, publish_raw, observer, handler_timeout=settings.handler_timeout
+        )
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=f"{client_id}.{subscription.group}",
+            group_id=subscription.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **settings.consumer_options,
+        )
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._revoking = False
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._poll: asyncio.Future[Any] | None = None
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._consumer.assignment())
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(list(self._sub.topics), listener=_Rebalance(self))
+        self._task = asyncio.create_task(self._run(), name=f"bus:{self.group}")
+
+    def request_stop(self) -> None:
+        self._stopping = True
+        if self._poll is not None and not self._poll.done():
+            self._poll.cancel()
+
+    async def stop(self) -> None:
+        """Finish the record in hand, commit what is done, leave the group."""
+        self.request_stop()
+        if self._task is not None:
+            await self._task
+        await self._consumer.stop()
+
+    async def revoke(self) -> None:
+        self._revoking = True
+        try:
+            async with self._lock:
+                self._generation += 1
+        finally:
+            self._revoking = False
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._poll = asyncio.ensure_future(
+                self._consumer.getmany(
+                    timeout_ms=self._settings.poll_timeout_ms,
+                    max_records=self._settings.max_records,
+                )
+            )
+            generation = self._generation
+            try:
+                batches = await self._poll
+            except asyncio.CancelledError:
+                if self._stopping:
+                    return
+                raise
+            except KafkaError as exc:
+                log.warning("bus.poll_failed", group=self.group, error=repr(exc))
+                continue
+            for tp, messages in batches.items():
+                if self._stopping or not await self._partition(tp, messages, generation):
+                    break
+
+    async def _partition(self, tp: TopicPartition, messages: list[Any], generation: int) -> bool:
+        """Process and commit one partition's batch; False once the batch is stale."""
+        async with self._lock:
+            if generation != self._generation:
+                return False
+            records = [_raw(m) for m in messages]
+            result = await self._processor.process(records, self._interrupted)
+            if result.next_offset is not None:
+                await self._commit(tp, result.next_offset)
+        return not result.stopped
+
+    def _interrupted(self) -> bool:
+        return self._stopping or self._revoking
+
+    async def _commit(self, tp: TopicPartition, next_offset: int) -> None:
+        try:
+            await self._consumer.commit({tp: next_offset})
+        except KafkaError as exc:
+            # Not committed: the records are redelivered (at-least-once, handlers idempotent).
+            log.warning("bus.commit_failed", group=self.group, tp=str(tp), error=repr(exc))
+            return
+        highwater = self._consumer.highwater(tp)
+        if highwater is not None:
+            lag = max(0, highwater - next_offset)
+            self._lag[(self.group, tp.topic, tp.partition)] = lag
+            self._observer.lag(self.group, tp.topic, tp.partition, lag)
+
+
+def _raw(message: Any) -> RawRecord:
+    headers = tuple((k, bytes(v or b"")) for k, v in (message.headers or ()))
+    return RawRecord(
+        message.topic, message.partition, message.offset, message.key, message.value, headers
+    )

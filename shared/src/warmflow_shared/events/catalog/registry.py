@@ -1,0 +1,161 @@
+"""Contracts the registry publishes. ID numbers never travel on the bus."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from warmflow_shared.events.catalog.common import FreeTimeSlot, MemberEvent
+from warmflow_shared.events.contracts import IntegrationEvent
+
+MEMBER_TOPIC = "warmflow.registry.member"
+ORGANISATION_TOPIC = "warmflow.registry.organisation"
+SITE_TOPIC = "warmflow.registry.site"
+
+
+class _MemberTopic(MemberEvent):
+    topic: ClassVar[str] = MEMBER_TOPIC
+    wire_version: ClassVar[int] = 1
+
+
+class MemberProfile(_MemberTopic):
+    """The non-sensitive snapshot other services project (names, contacts, soft fields)."""
+
+    name: str
+    gender: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    mobile_status: str
+    party_status: str | None = None
+    home_site_id: str | None = None
+    dues_paid_until: str | None = None  # "YYYY-MM"
+    last_org_life_on: date | None = None
+    free_time: list[FreeTimeSlot] = []
+    hobbies: list[str] = []
+    skills: list[str] = []
+
+
+class MemberRegistered(MemberProfile):
+    wire_name: ClassVar[str] = "registry.MemberRegistered"
+
+
+class MemberUpdated(MemberProfile):
+    wire_name: ClassVar[str] = "registry.MemberUpdated"
+
+
+class OutflowRegistered(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.OutflowRegistered"
+    card_number: str
+    reason_code: str
+    destination: str
+    expected_months: int
+    registered_on: date
+    check_in_due: date
+
+
+class CheckedIn(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.CheckedIn"
+    site_id: str | None = None
+    checked_in_at: datetime
+    recorded_by: str  # "member" | "staff"
+
+
+class CheckInOverdue(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.CheckInOverdue"
+    due_on: date
+    site_id: str | None = None
+
+
+class MemberReturned(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.MemberReturned"
+    returned_on: date
+    card_number: str | None = None
+
+
+class LostContactFlagged(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.LostContactFlagged"
+    reason_code: str
+    unreachable_since: date
+
+
+class ContactRestored(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.ContactRestored"
+    restored_on: date
+
+
+class MemberStatusChanged(_MemberTopic):
+    """Suspension, restoration, removal: staff decisions, recorded with the reason."""
+
+    wire_name: ClassVar[str] = "registry.MemberStatusChanged"
+    from_status: str
+    to_status: str
+    reason: str
+    decided_by: str
+
+
+class HomeOrganisationChanged(_MemberTopic):
+    wire_name: ClassVar[str] = "registry.HomeOrganisationChanged"
+    previous_org_id: str
+    previous_county: str
+    transfer_id: str | None = None
+
+
+class OrganisationChanged(IntegrationEvent):
+    topic: ClassVar[str] = ORGANISATION_TOPIC
+    wire_version: ClassVar[int] = 1
+    org_id: str
+    code: str
+    name: str
+    type_code: str
+    parent_id: str | None = None
+    county: str
+    province: str
+
+
+class OrganisationCreated(OrganisationChanged):
+    wire_name: ClassVar[str] = "registry.OrganisationCreated"
+
+
+class OrganisationUpdated(OrganisationChanged):
+    wire_name: ClassVar[str] = "registry.OrganisationUpdated"
+
+
+class SiteChanged(IntegrationEvent):
+    topic: ClassVar[str] = SITE_TOPIC
+    wire_version: ClassVar[int] = 1
+    site_id: str
+    name: str
+    level: str
+    county: str
+    org_id: str | None = None
+    parent_site_id: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    services: list[str] = []
+
+
+class SiteCreated(SiteChanged):
+    wire_name: ClassVar[str] = "registry.SiteCreated"
+
+
+class SiteUpdated(SiteChanged):
+    wire_name: ClassVar[str] = "registry.SiteUpdated"
+
+
+CONTRACTS: list[type[IntegrationEvent]] = [
+    MemberRegistered,
+    MemberUpdated,
+    OutflowRegistered,
+    CheckedIn,
+    CheckInOverdue,
+    MemberReturned,
+    LostContactFlagged,
+    ContactRestored,
+    MemberStatusChanged,
+    HomeOrganisationChanged,
+    OrganisationCreated,
+    OrganisationUpdated,
+    SiteCreated,
+    SiteUpdated,
+]

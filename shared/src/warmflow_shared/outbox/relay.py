@@ -1,0 +1,163 @@
+"""The outbox relay: publishes every aggregate's pending events, in order, at least once.
+
+Ordering with several relay instances: a relay first takes a short lease on an aggregate's
+document, so only one instance publishes a given aggregate at a time; it publishes the events
+after ``_sent_seq`` in sequence order, waits for the bus to acknowledge them all, then advances
+``_sent_seq`` (never backwards) and releases the lease. A crash between publishing and marking
+only causes a republish, which consumers recognise by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from warmflow_shared.bus.port import EventBus
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.storage.port import Collection, Document, Update
+from warmflow_shared.timefmt import format_ts, utcnow
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        collections: Sequence[Collection],
+        bus: EventBus,
+        *,
+        owner: str | None = None,
+        batch_size: int = 200,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+        on_published: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self._collections = list(collections)
+        self._bus = bus
+        self.owner = owner or uuid.uuid4().hex
+        self._batch = batch_size
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._clock = clock
+        self._on_published = on_published
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called after a local save, so events leave at once instead of at the next poll."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.owner[:8]}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def backlog(self) -> int:
+        counts = [await c.count({"_pending": True}) for c in self._collections]
+        return sum(counts)
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                published = await self.drain()
+            except Exception:
+                log.exception("outbox relay round failed; retrying at the next poll")
+                published = 0
+            if published:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+
+    async def drain(self) -> int:
+        """Publish everything pending now; return the number of events published."""
+        total = 0
+        for collection in self._collections:
+            while published := await self._round(collection):
+                total += published
+        return total
+
+    async def _round(self, collection: Collection) -> int:
+        claimed = await self._claim(collection)
+        if not claimed:
+            return 0
+        try:
+            published = await self._publish(claimed)
+        except BaseException:
+            await self._release(collection, claimed)
+            raise
+        await self._mark(collection, claimed)
+        self._on_published(published)
+        return published or len(claimed)
+
+    async def _claim(self, collection: Collection) -> list[Document]:
+        now = self._clock()
+        candidates = await collection.find(
+            {"_pending": True, "_lease_until": {"$lt": format_ts(now)}},
+            sort=[("_pending_since", 1)],
+            limit=self._batch,
+        )
+        lease = {"_lease_owner": self.owner, "_lease_until": format_ts(now + self._lease)}
+        won = await asyncio.gather(
+            *(
+                collection.update(
+                    doc["_id"],
+                    Update(set=lease),
+                    where={"_pending": True, "_lease_until": {"$lt": format_ts(now)}},
+                )
+                for doc in candidates
+            )
+        )
+        ids = [doc["_id"] for doc, ok in zip(candidates, won, strict=True) if ok]
+        # Re-read after winning: another relay may have published and released in between.
+        return await collection.get_many(ids) if ids else []
+
+    async def _publish(self, claimed: list[Document]) -> int:
+        by_topic: dict[str, list[Envelope]] = defaultdict(list)
+        for doc in claimed:
+            for entry in _unsent(doc):
+                by_topic[entry["topic"]].append(Envelope.from_dict(entry["envelope"]))
+        for topic, envelopes in by_topic.items():
+            await self._bus.publish(topic, envelopes)
+        return sum(len(envelopes) for envelopes in by_topic.values())
+
+    async def _mark(self, collection: Collection, claimed: list[Document]) -> None:
+        await asyncio.gather(*(self._mark_one(collection, doc) for doc in claimed))
+
+    async def _mark_one(self, collection: Collection, doc: Document) -> None:
+        upto = doc["_outbox_seq"]
+        mine = {"_lease_owner": self.owner, "_sent_seq": {"$lte": upto}}
+        caught_up = Update(
+            set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""}
+        )
+        if await collection.update(doc["_id"], caught_up, where={**mine, "_outbox_seq": upto}):
+            return
+        # New events arrived while publishing: keep them, remember how far we got.
+        await collection.update(
+            doc["_id"], Update(set={"_sent_seq": upto, "_lease_until": ""}), where=mine
+        )
+
+    async def _release(self, collection: Collection, claimed: list[Document]) -> None:
+        release = Update(set={"_lease_until": ""})
+        for doc in claimed:
+            with contextlib.suppress(Exception):
+                await collection.update(doc["_id"], release, where={"_lease_owner": self.owner})
+
+
+def _unsent(doc: Document) -> list[dict[str, Any]]:
+    sent = doc.get("_sent_seq", 0)
+    entries = [entry for entry in doc.get("_outbox", []) if entry["seq"] > sent]
+    return sorted(entries, key=lambda entry: entry["seq"])

@@ -1,0 +1,178 @@
+"""Saving an aggregate writes its new state, version and outgoing events in ONE document write.
+
+No multi-document transaction is needed (FerretDB v1 has none): the document carries its own
+outbox. A relay publishes the outbox later (see ``relay``). The ids of the events the aggregate
+has already applied are kept in the same document, so a redelivered event changes nothing.
+
+Document layout (keys starting with ``_`` belong to this module):
+``_id, version, state, _outbox: [{seq, topic, envelope}], _outbox_seq, _sent_seq, _pending,
+_pending_since, _lease_owner, _lease_until, _applied: [event ids, newest last]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.storage.port import Collection, Document, IndexSpec, Update, VersionConflict
+from warmflow_shared.timefmt import format_ts, utcnow
+
+OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")),)
+DEDUPE_WINDOW = 256
+
+
+@dataclass(frozen=True)
+class Loaded:
+    id: str
+    state: dict[str, Any]
+    version: int
+    applied: tuple[str, ...] = ()
+    outbox_seq: int = 0  # only moves with ``version``, so the version check keeps it true
+    pending: bool = False
+
+    def has_applied(self, event_id: str) -> bool:
+        return event_id in self.applied
+
+
+def loaded_from(doc: Document) -> Loaded:
+    return Loaded(
+        id=doc["_id"],
+        state=doc.get("state", {}),
+        version=doc["version"],
+        applied=tuple(doc.get("_applied", ())),
+        outbox_seq=doc.get("_outbox_seq", 0),
+        pending=bool(doc.get("_pending")),
+    )
+
+
+def remember(applied: Sequence[str], caused_by: Envelope | None, window: int) -> list[str]:
+    """The bounded list of applied event ids after applying ``caused_by``.
+
+    Redeliveries come within the uncommitted window of a consumer or from a relay retry, both
+    short, so the newest ``window`` ids per document are enough to recognise them.
+    """
+    ids = list(applied)
+    if caused_by is not None:
+        ids.append(caused_by.event_id)
+    return ids[-window:]
+
+
+def _correlation_id() -> str:
+    return str(structlog.contextvars.get_contextvars().get("correlation_id") or "")
+
+
+class AggregateStore:
+    def __init__(
+        self,
+        collection: Collection,
+        *,
+        producer: str,
+        on_saved: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utcnow,
+        dedupe_window: int = DEDUPE_WINDOW,
+    ) -> None:
+        self.collection = collection
+        self._producer = producer
+        self._on_saved = on_saved
+        self._clock = clock
+        self._window = dedupe_window
+
+    async def ensure_indexes(self, extra: Sequence[IndexSpec] = ()) -> None:
+        await self.collection.ensure_indexes([*OUTBOX_INDEXES, *extra])
+
+    async def load(self, aggregate_id: str) -> Loaded | None:
+        doc = await self.collection.get(aggregate_id)
+        return loaded_from(doc) if doc else None
+
+    async def save(
+        self,
+        aggregate_id: str,
+        state: dict[str, Any],
+        *,
+        expected: Loaded | None,
+        events: Sequence[IntegrationEvent] = (),
+        caused_by: Envelope | None = None,
+    ) -> Loaded:
+        """Write the new state and its events atomically; VersionConflict if someone was faster."""
+        envelopes = [self._envelope(aggregate_id, event, caused_by) for event in events]
+        applied = remember(expected.applied if expected else (), caused_by, self._window)
+        if expected is None:
+            await self.collection.insert(
+                self._new_document(aggregate_id, state, envelopes, applied)
+            )
+            version, outbox_seq = 1, len(envelopes)
+        else:
+            version = await self._update(expected, state, envelopes, applied)
+            outbox_seq = expected.outbox_seq + len(envelopes)
+        if envelopes:
+            self._on_saved()
+        pending = bool(envelopes) or (expected is not None and expected.pending)
+        return Loaded(aggregate_id, state, version, tuple(applied), outbox_seq, pending)
+
+    def _envelope(
+        self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
+    ) -> tuple[str, Envelope]:
+        envelope = event.to_envelope(
+            subject=aggregate_id,
+            producer=self._producer,
+            cause=caused_by,
+            correlation_id=_correlation_id(),
+        )
+        return event.topic, envelope
+
+    def _new_document(
+        self,
+        aggregate_id: str,
+        state: dict[str, Any],
+        envelopes: list[tuple[str, Envelope]],
+        applied: list[str],
+    ) -> Document:
+        return {
+            "_id": aggregate_id,
+            "version": 1,
+            "state": state,
+            "_outbox": _entries(envelopes, first_seq=1),
+            "_outbox_seq": len(envelopes),
+            "_sent_seq": 0,
+            "_pending": bool(envelopes),
+            "_pending_since": format_ts(self._clock()) if envelopes else "",
+            "_lease_owner": "",
+            "_lease_until": "",
+            "_applied": applied,
+        }
+
+    async def _update(
+        self,
+        expected: Loaded,
+        state: dict[str, Any],
+        envelopes: list[tuple[str, Envelope]],
+        applied: list[str],
+    ) -> int:
+        changes: dict[str, Any] = {"state": state, "version": expected.version + 1}
+        changes["_applied"] = applied
+        push: dict[str, list[Any]] = {}
+        if envelopes:
+            push["_outbox"] = _entries(envelopes, first_seq=expected.outbox_seq + 1)
+            changes["_outbox_seq"] = expected.outbox_seq + len(envelopes)
+            changes["_pending"] = True
+            if not expected.pending:
+                changes["_pending_since"] = format_ts(self._clock())
+        matched = await self.collection.update(
+            expected.id, Update(set=changes, push=push or None), where={"version": expected.version}
+        )
+        if not matched:
+            raise VersionConflict(f"{expected.id} moved past version {expected.version}")
+        return expected.version + 1
+
+
+def _entries(envelopes: list[tuple[str, Envelope]], *, first_seq: int) -> list[dict[str, Any]]:
+    return [
+        {"seq": first_seq + i, "topic": topic, "envelope": envelope.to_dict()}
+        for i, (topic, envelope) in enumerate(envelopes)
+    ]

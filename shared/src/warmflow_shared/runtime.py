@@ -1,0 +1,100 @@
+"""The moving parts one service owns: its store, its outbox relay, its subscriptions on a bus.
+
+Start order: store indexes → bus (producer, then consumers) → relay. Stop in reverse: relay,
+then the bus (consumers finish the current event and commit what is done), then the store.
+In the embedded default several services share one in-process bus, owned by the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from warmflow_shared.bus.port import EventBus, Subscription
+from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
+
+log = structlog.get_logger(__name__)
+
+StartHook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ServiceRuntime:
+    service: str
+    store: DocumentStore
+    bus: EventBus
+    owns_bus: bool = True
+    outbox_poll_seconds: float = 1.0
+    indexes: dict[str, Sequence[IndexSpec]] = field(default_factory=dict)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    on_start: list[StartHook] = field(default_factory=list)
+    on_stop: list[StartHook] = field(default_factory=list)
+    _aggregate_collections: list[Collection] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+    _backlog_task: asyncio.Task[None] | None = None
+    _prepared: bool = False
+
+    def aggregates(self, collection_name: str) -> AggregateStore:
+        """An outbox-backed store for one aggregate type; its saves wake this service's relay."""
+        collection = self.store.collection(collection_name)
+        self._aggregate_collections.append(collection)
+        return AggregateStore(collection, producer=self.service, on_saved=self._wake_relay)
+
+    def _wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    async def prepare(self) -> None:
+        """Indexes and subscriptions: done before any bus starts, even a shared one."""
+        if self._prepared:
+            return
+        for name, specs in self.indexes.items():
+            await self.store.collection(name).ensure_indexes(specs)
+        for collection in self._aggregate_collections:
+            await AggregateStore(collection, producer=self.service).ensure_indexes()
+        for subscription in self.subscriptions:
+            self.bus.subscribe(subscription)
+        self._prepared = True
+
+    async def start(self, on_backlog: Callable[[int], None] | None = None) -> None:
+        await self.prepare()
+        if self.owns_bus:
+            await self.bus.start()
+        self.relay = OutboxRelay(
+            self._aggregate_collections, self.bus, poll_seconds=self.outbox_poll_seconds
+        )
+        self.relay.start()
+        if on_backlog is not None:
+            self._backlog_task = asyncio.create_task(self._report_backlog(on_backlog))
+        for hook in self.on_start:
+            await hook()
+        log.info("service started", service=self.service)
+
+    async def stop(self) -> None:
+        for hook in reversed(self.on_stop):
+            await hook()
+        if self._backlog_task is not None:
+            self._backlog_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backlog_task
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.owns_bus:
+            await self.bus.stop()
+        await self.store.close()
+        log.info("service stopped", service=self.service)
+
+    async def _report_backlog(self, report: Callable[[int], None]) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                if self.relay is not None:
+                    report(await self.relay.backlog())
+            await asyncio.sleep(5)
+
+    async def readiness(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        return {"storage": self.store.ping, "bus": self.bus.ping}

@@ -1,0 +1,215 @@
+"""The storage port on MongoDB (and FerretDB v1) through PyMongo's asyncio client.
+
+Only single-document atomic operations are used: FerretDB v1 has no transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient, InsertOne, ReplaceOne, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, OperationFailure
+
+from warmflow_shared.storage.port import (
+    Collection,
+    Document,
+    DocumentStore,
+    DuplicateKeyError,
+    Filter,
+    IndexSpec,
+    Sort,
+    StorageError,
+    Update,
+    VersionConflict,
+    validate_filter,
+)
+
+DUPLICATE_KEY = 11000
+# FerretDB v1 reports a unique index broken by an update as InternalError (code 1) carrying
+# SQLite's message, not as 11000.
+_FERRETDB_UNIQUE = "UNIQUE constraint failed"
+
+
+def _is_duplicate(code: int | None, message: str) -> bool:
+    return code == DUPLICATE_KEY or (code == 1 and _FERRETDB_UNIQUE in message)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except BulkWriteError as error:
+        write_errors = error.details.get("writeErrors", [])
+        if any(_is_duplicate(e.get("code"), e.get("errmsg", "")) for e in write_errors):
+            raise DuplicateKeyError(str(error)) from error
+        raise StorageError(str(error)) from error
+    except OperationFailure as error:
+        if _is_duplicate(error.code, str(error)):
+            raise DuplicateKeyError(str(error)) from error
+        raise StorageError(str(error)) from error
+
+
+def _with_version(doc: Document) -> Document:
+    if not isinstance(doc.get("_id"), str):
+        raise StorageError("a document needs a string _id")
+    return doc if "version" in doc else {**doc, "version": 1}
+
+
+def _filter(where: Filter | None) -> dict[str, Any]:
+    validate_filter(where)
+    return dict(where or {})
+
+
+def _by_id(doc_id: str, where: Filter | None) -> dict[str, Any]:
+    query = _filter(where)
+    if "_id" in query:
+        return {"$and": [{"_id": doc_id}, query]}
+    return {"_id": doc_id, **query}
+
+
+def _update_document(update: Update) -> dict[str, Any]:
+    operators: dict[str, Any] = {
+        "$set": dict(update.set or {}),
+        "$unset": dict.fromkeys(update.unset, ""),
+        "$inc": dict(update.inc or {}),
+        "$push": {path: {"$each": list(items)} for path, items in (update.push or {}).items()},
+    }
+    return {op: fields for op, fields in operators.items() if fields}
+
+
+def _sort(sort: Sort) -> list[tuple[str, int]] | None:
+    return [(field, direction) for field, direction in sort] or None
+
+
+class MongoStore(DocumentStore):
+    def __init__(self, url: str, database: str, **client_options: Any) -> None:
+        self.client: AsyncMongoClient[Document] = AsyncMongoClient(url, **client_options)
+        self.database = self.client[database]
+
+    def collection(self, name: str) -> MongoCollection:
+        return MongoCollection(self.database[name])
+
+    async def ping(self) -> None:
+        await self.database.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+class MongoCollection(Collection):
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self.name = collection.name
+        self._coll = collection
+
+    async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
+        for spec in indexes:
+            keys = [(field, ASCENDING) for field in spec.fields]
+            with _errors():
+                await self._coll.create_index(keys, name=spec.name, unique=spec.unique)
+
+    async def get(self, doc_id: str) -> Document | None:
+        return await self._coll.find_one({"_id": doc_id})
+
+    async def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
+        wanted = list(dict.fromkeys(doc_ids))
+        found = {doc["_id"]: doc async for doc in self._coll.find({"_id": {"$in": wanted}})}
+        return [found[doc_id] for doc_id in wanted if doc_id in found]
+
+    async def insert(self, doc: Document) -> None:
+        with _errors():
+            await self._coll.insert_one(_with_version(doc))
+
+    async def insert_many(self, docs: Sequence[Document]) -> None:
+        if docs:
+            with _errors():
+                await self._coll.insert_many([_with_version(doc) for doc in docs])
+
+    async def replace(self, doc: Document, *, expected_version: int) -> int:
+        new_version = expected_version + 1
+        query = {"_id": doc["_id"], "version": expected_version}
+        with _errors():
+            result = await self._coll.replace_one(query, {**doc, "version": new_version})
+        if result.matched_count != 1:
+            raise VersionConflict(f"{self.name}/{doc['_id']} is not at version {expected_version}")
+        return new_version
+
+    async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
+        if not docs:
+            return set()
+        ops: list[InsertOne[Document] | ReplaceOne[Document]] = []
+        written: dict[str, Document] = {}
+        for doc, expected in docs:
+            if expected is None:
+                new = _with_version(doc)
+                ops.append(InsertOne(new))
+            else:
+                new = {**doc, "version": expected + 1}
+                ops.append(ReplaceOne({"_id": doc["_id"], "version": expected}, new))
+                written[doc["_id"]] = new
+        result: Mapping[str, Any]
+        try:
+            result = (await self._coll.bulk_write(ops, ordered=False)).bulk_api_result
+        except BulkWriteError as error:
+            result = error.details
+        return await self._conflicts(docs, result, written)
+
+    async def _conflicts(
+        self,
+        docs: Sequence[tuple[Document, int | None]],
+        result: Mapping[str, Any],
+        written: dict[str, Document],
+    ) -> set[str]:
+        failed_inserts = set()
+        for error in result.get("writeErrors", []):
+            doc, expected = docs[error["index"]]
+            message = error.get("errmsg", "")
+            if _is_duplicate(error.get("code"), message) and expected is not None:
+                raise DuplicateKeyError(message)
+            if error.get("code") != DUPLICATE_KEY or expected is not None:
+                raise StorageError(message)
+            failed_inserts.add(doc["_id"])
+        taken = {doc["_id"] for doc in await self.get_many(list(failed_inserts))}
+        if taken != failed_inserts:
+            raise DuplicateKeyError(f"unique index violated by {sorted(failed_inserts - taken)}")
+        if result.get("nMatched", 0) == len(written):
+            return taken
+        # A stored doc with the new version may come from a rival writer, so compare contents.
+        stored = {doc["_id"]: doc for doc in await self.get_many(list(written))}
+        return taken | {doc_id for doc_id, new in written.items() if stored.get(doc_id) != new}
+
+    async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
+        query = _by_id(doc_id, where)
+        changes = _update_document(update)
+        if not changes:
+            return await self._coll.count_documents(query, limit=1) > 0
+        with _errors():
+            result = await self._coll.update_one(query, changes)
+        return result.matched_count > 0
+
+    async def find_one_and_update(
+        self, where: Filter, update: Update, *, sort: Sort = ()
+    ) -> Document | None:
+        query = _filter(where)
+        changes = _update_document(update)
+        if not changes:
+            return await self._coll.find_one(query, sort=_sort(sort))
+        with _errors():
+            return await self._coll.find_one_and_update(
+                query, changes, sort=_sort(sort), return_document=ReturnDocument.AFTER
+            )
+
+    async def find(
+        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
+    ) -> list[Document]:
+        cursor = self._coll.find(_filter(where), sort=_sort(sort), skip=skip, limit=limit)
+        return await cursor.to_list(None)
+
+    async def count(self, where: Filter | None = None) -> int:
+        return await self._coll.count_documents(_filter(where))
+
+    async def delete(self, doc_id: str) -> bool:
+        result = await self._coll.delete_one({"_id": doc_id})
+        return result.deleted_count > 0

@@ -1,0 +1,242 @@
+"""The storage port on SQLite: one file per service, one table of JSON documents per collection.
+
+One connection per store; an asyncio lock keeps one operation at a time on it. Read-modify-write
+updates run inside ``BEGIN IMMEDIATE`` so that they stay atomic even against another process on
+the same file; ``replace`` is a single compare-and-set statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import aiosqlite
+import orjson
+
+from warmflow_shared.storage import sqlquery as q
+from warmflow_shared.storage.port import (
+    Collection,
+    Document,
+    DocumentStore,
+    DuplicateKeyError,
+    Filter,
+    IndexSpec,
+    Sort,
+    StorageError,
+    Update,
+    VersionConflict,
+)
+
+
+def _dumps(doc: Document) -> str:
+    return orjson.dumps(doc).decode()
+
+
+def _with_version(doc: Document) -> Document:
+    if not isinstance(doc.get("_id"), str):
+        raise StorageError("a document needs a string _id")
+    return doc if "version" in doc else {**doc, "version": 1}
+
+
+@contextmanager
+def _duplicates() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        raise DuplicateKeyError(str(error)) from error
+
+
+class SqliteStore(DocumentStore):
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._tables: set[str] = set()
+
+    def collection(self, name: str) -> SqliteCollection:
+        return SqliteCollection(self, name)
+
+    async def ping(self) -> None:
+        async with self._session() as conn:
+            await conn.execute_fetchall("SELECT 1")
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+
+    async def _open(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            await conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn = conn
+        return self._conn
+
+    @asynccontextmanager
+    async def _session(self, table: str | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            conn = await self._open()
+            if table is not None and table not in self._tables:
+                await conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {q.ident(table)}"
+                    " (id TEXT PRIMARY KEY, doc TEXT NOT NULL)"
+                )
+                self._tables.add(table)
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self, table: str) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._session(table) as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                with _duplicates():
+                    yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+
+class SqliteCollection(Collection):
+    def __init__(self, store: SqliteStore, name: str) -> None:
+        self.name = name
+        self._store = store
+        table = q.ident(name)
+        self._table = table
+        self._sql_get = f"SELECT doc FROM {table} WHERE id = ?"
+        self._sql_get_many = f"SELECT doc FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
+        self._sql_versions = (
+            f"SELECT id, json_extract(doc, '$.version') FROM {table}"
+            " WHERE id IN (SELECT value FROM json_each(?))"
+        )
+        self._sql_insert = f"INSERT INTO {table} (id, doc) VALUES (?, ?)"
+        self._sql_write = f"UPDATE {table} SET doc = ? WHERE id = ?"
+        self._sql_cas = f"{self._sql_write} AND json_extract(doc, '$.version') = ?"
+        self._sql_delete = f"DELETE FROM {table} WHERE id = ?"
+
+    async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
+        async with self._store._session(self.name) as conn:
+            for spec in indexes:
+                unique = "UNIQUE " if spec.unique else ""
+                name = q.ident(f"{self.name}__{spec.name}")
+                with _duplicates():
+                    await conn.execute(
+                        f"CREATE {unique}INDEX IF NOT EXISTS {name}"
+                        f" ON {self._table} ({q.index_columns(spec.fields)})"
+                    )
+
+    async def get(self, doc_id: str) -> Document | None:
+        async with self._store._session(self.name) as conn:
+            rows = list(await conn.execute_fetchall(self._sql_get, (doc_id,)))
+        return orjson.loads(rows[0][0]) if rows else None
+
+    async def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
+        async with self._store._session(self.name) as conn:
+            rows = await conn.execute_fetchall(self._sql_get_many, (orjson.dumps(doc_ids),))
+        found = {doc["_id"]: doc for doc in (orjson.loads(row[0]) for row in rows)}
+        return [found[doc_id] for doc_id in dict.fromkeys(doc_ids) if doc_id in found]
+
+    async def insert(self, doc: Document) -> None:
+        new = _with_version(doc)
+        row = (new["_id"], _dumps(new))
+        async with self._store._session(self.name) as conn:
+            with _duplicates():
+                await conn.execute(self._sql_insert, row)
+
+    async def insert_many(self, docs: Sequence[Document]) -> None:
+        rows = [(new["_id"], _dumps(new)) for new in map(_with_version, docs)]
+        if rows:
+            async with self._store._transaction(self.name) as conn:
+                await conn.executemany(self._sql_insert, rows)
+
+    async def replace(self, doc: Document, *, expected_version: int) -> int:
+        new_version = expected_version + 1
+        row = (_dumps({**doc, "version": new_version}), doc["_id"], expected_version)
+        async with self._store._session(self.name) as conn:
+            with _duplicates():
+                cursor = await conn.execute(self._sql_cas, row)
+        if cursor.rowcount != 1:
+            raise VersionConflict(f"{self.name}/{doc['_id']} is not at version {expected_version}")
+        return new_version
+
+    async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
+        if not docs:
+            return set()
+        ids = orjson.dumps([doc["_id"] for doc, _ in docs])
+        conflicts: set[str] = set()
+        inserts: list[tuple[str, str]] = []
+        writes: list[tuple[str, str]] = []
+        async with self._store._transaction(self.name) as conn:
+            current = {
+                row[0]: row[1] for row in await conn.execute_fetchall(self._sql_versions, (ids,))
+            }
+            for doc, expected in docs:
+                doc_id = doc["_id"]
+                if expected is None and doc_id not in current:
+                    new = _with_version(doc)
+                    inserts.append((doc_id, _dumps(new)))
+                elif expected is not None and current.get(doc_id) == expected:
+                    new = {**doc, "version": expected + 1}
+                    writes.append((_dumps(new), doc_id))
+                else:
+                    conflicts.add(doc_id)
+                    continue
+                current[doc_id] = new["version"]
+            await conn.executemany(self._sql_write, writes)
+            await conn.executemany(self._sql_insert, inserts)
+        return conflicts
+
+    async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
+        clause, params = q.compile_filter(where)
+        sql = f"SELECT doc FROM {self._table} WHERE id = ? AND {clause}"
+        async with self._store._transaction(self.name) as conn:
+            rows = list(await conn.execute_fetchall(sql, (doc_id, *params)))
+            if rows:
+                doc = q.apply_update(orjson.loads(rows[0][0]), update)
+                await conn.execute(self._sql_write, (_dumps(doc), doc_id))
+        return bool(rows)
+
+    async def find_one_and_update(
+        self, where: Filter, update: Update, *, sort: Sort = ()
+    ) -> Document | None:
+        clause, params = q.compile_filter(where)
+        sql = f"SELECT doc FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT 1"
+        async with self._store._transaction(self.name) as conn:
+            rows = list(await conn.execute_fetchall(sql, params))
+            if not rows:
+                return None
+            doc = q.apply_update(orjson.loads(rows[0][0]), update)
+            await conn.execute(self._sql_write, (_dumps(doc), doc["_id"]))
+        return doc
+
+    async def find(
+        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
+    ) -> list[Document]:
+        clause, params = q.compile_filter(where)
+        sql = f"SELECT doc FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT ? OFFSET ?"
+        async with self._store._session(self.name) as conn:
+            rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
+        return [orjson.loads(row[0]) for row in rows]
+
+    async def count(self, where: Filter | None = None) -> int:
+        clause, params = q.compile_filter(where)
+        async with self._store._session(self.name) as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    f"SELECT COUNT(*) FROM {self._table} WHERE {clause}", params
+                )
+            )
+        return int(rows[0][0])
+
+    async def delete(self, doc_id: str) -> bool:
+        async with self._store._session(self.name) as conn:
+            cursor = await conn.execute(self._sql_delete, (doc_id,))
+        return cursor.rowcount > 0

@@ -1,0 +1,158 @@
+"""The port's filters and sorts as SQLite SQL over a JSON column; updates applied in Python.
+
+Every comparison is guarded by ``json_type`` so that, as in MongoDB, values only compare within
+their type bracket (``1`` never equals ``true`` or ``"1"``), and a missing field behaves like
+``null``. JSON paths are SQL literals, never parameters: SQLite only uses an expression index
+when the query spells the very same expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from warmflow_shared.storage.port import (
+    Document,
+    Filter,
+    Sort,
+    StorageError,
+    UnsupportedQuery,
+    Update,
+    validate_filter,
+)
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_RANGE = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+_NULL_CASES = {"$eq": "{v} IS NULL", "$ne": "{v} IS NOT NULL", "$gte": "{v} IS NULL"}
+_NULL_CASES["$lte"] = _NULL_CASES["$gte"]
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=4096)
+def operands(field: str) -> tuple[str, str]:
+    """The SQL for the field's value and for its JSON type (NULL when missing)."""
+    if field == "_id":
+        return "id", "'text'"
+    parts = []
+    for part in field.split("."):
+        if not part or '"' in part or part.startswith("$"):
+            raise UnsupportedQuery(f"field name {field!r} is not supported")
+        parts.append(part if _PLAIN.match(part) else f'"{part}"')
+    path = "'$." + ".".join(parts).replace("'", "''") + "'"
+    return f"json_extract(doc, {path})", f"json_type(doc, {path})"
+
+
+def _bracket(value: Any) -> str:
+    if isinstance(value, bool):
+        return "('true', 'false')"
+    if isinstance(value, int | float):
+        return "('integer', 'real')"
+    if isinstance(value, str):
+        return "('text')"
+    raise UnsupportedQuery(f"comparing with a {type(value).__name__} is not supported")
+
+
+def _any_of(field: str, values: Sequence[Any], params: list[Any]) -> str:
+    value, kind = operands(field)
+    parts = [f"{value} IS NULL"] if any(v is None for v in values) else []
+    groups: dict[str, list[Any]] = {}
+    for item in values:
+        if item is not None:
+            groups.setdefault(_bracket(item), []).append(item)
+    for bracket, items in groups.items():
+        params.extend(items)
+        parts.append(f"({kind} IN {bracket} AND {value} IN ({', '.join('?' * len(items))}))")
+    return "(" + (" OR ".join(parts) or "0") + ")"
+
+
+def _condition(field: str, op: str, operand: Any, params: list[Any]) -> str:
+    value, kind = operands(field)
+    if op == "$exists":
+        return f"{kind} IS {'NOT ' if operand else ''}NULL"
+    if op in ("$in", "$nin"):
+        sql = _any_of(field, operand, params)
+        return sql if op == "$in" else f"{sql} IS NOT 1"
+    if operand is None:
+        return _NULL_CASES.get(op, "0").format(v=value)
+    bracket = _bracket(operand)
+    params.append(operand)
+    if op == "$ne":
+        return f"({kind} IN {bracket} AND {value} = ?) IS NOT 1"
+    return f"({kind} IN {bracket} AND {value} {_RANGE.get(op, '=')} ?)"
+
+
+def compile_filter(where: Filter | None) -> tuple[str, list[Any]]:
+    """A WHERE expression (``1`` when empty) and its parameters."""
+    validate_filter(where)
+    clauses: list[str] = []
+    params: list[Any] = []
+    for field, condition in (where or {}).items():
+        if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+            for op, operand in condition.items():
+                clauses.append(_condition(field, op, operand, params))
+        else:
+            clauses.append(_condition(field, "$eq", condition, params))
+    return " AND ".join(clauses) or "1", params
+
+
+def compile_sort(sort: Sort) -> str:
+    keys = []
+    for field, direction in sort:
+        if direction not in (1, -1):
+            raise UnsupportedQuery(f"sort direction {direction!r} is not 1 or -1")
+        keys.append(f"{operands(field)[0]} {'ASC' if direction == 1 else 'DESC'}")
+    return " ORDER BY " + ", ".join(keys) if keys else ""
+
+
+def index_columns(fields: Sequence[str]) -> str:
+    return ", ".join(operands(field)[0] for field in fields)
+
+
+def _parent(doc: Document, path: str, *, create: bool) -> tuple[dict[str, Any] | None, str]:
+    *head, last = path.split(".")
+    if path == "_id" or (head and head[0] == "_id"):
+        raise StorageError("_id cannot be updated")
+    node: Any = doc
+    for key in head:
+        if not isinstance(node, dict):
+            break
+        if key not in node and create:
+            node[key] = {}
+        node = node.get(key)
+    if isinstance(node, dict):
+        return node, last
+    if create:
+        raise StorageError(f"cannot create field {path!r}: a parent is not a document")
+    return None, last
+
+
+def apply_update(doc: Document, update: Update) -> Document:
+    """Apply ``update`` in place as MongoDB would ($set, $unset, $inc, $push with $each)."""
+    for path, new in (update.set or {}).items():
+        node, key = _parent(doc, path, create=True)
+        assert node is not None
+        node[key] = new
+    for path in update.unset:
+        node, key = _parent(doc, path, create=False)
+        if node is not None:
+            node.pop(key, None)
+    for path, amount in (update.inc or {}).items():
+        node, key = _parent(doc, path, create=True)
+        assert node is not None
+        current = node.get(key, 0)
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise StorageError(f"cannot $inc the non-numeric field {path!r}")
+        node[key] = current + amount
+    for path, items in (update.push or {}).items():
+        node, key = _parent(doc, path, create=True)
+        assert node is not None
+        current = node.setdefault(key, [])
+        if not isinstance(current, list):
+            raise StorageError(f"cannot $push to the non-array field {path!r}")
+        current.extend(items)
+    return doc

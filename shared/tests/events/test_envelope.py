@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from warmflow_shared.events.envelope import Envelope, EnvelopeError
+
+
+def _envelope() -> Envelope:
+    return Envelope(
+        type="registry.CheckedIn",
+        version=1,
+        producer="registry",
+        subject="m-1",
+        data={"member_id": "m-1", "name": "张晓红"},
+        occurred_at=datetime(2026, 11, 27, 9, 30, 0, tzinfo=UTC),
+        correlation_id="corr-1",
+        causation_id="cause-1",
+    )
+
+
+def test_round_trip_keeps_every_field() -> None:
+    original = _envelope()
+    assert Envelope.decode(original.encode()) == original
+
+
+def test_timestamps_are_fixed_width_so_string_order_is_time_order() -> None:
+    raw = orjson.loads(_envelope().encode())
+    assert raw["occurred_at"] == "2026-11-27T09:30:00.000000Z"
+
+
+def test_headers_carry_the_ids() -> None:
+    envelope = _envelope()
+    headers = dict(envelope.headers())
+    assert headers["event_id"] == envelope.event_id.encode()
+    assert headers["correlation_id"] == b"corr-1"
+    assert headers["causation_id"] == b"cause-1"
+    assert headers["type"] == b"registry.CheckedIn"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"type": "x"}', "lacks"),
+        (
+            b'{"event_id":"e","type":"t","version":0,"occurred_at":"2026-01-01T00:00:00Z",'
+            b'"producer":"p","subject":"s","data":{}}',
+            "version",
+        ),
+        (
+            b'{"event_id":"e","type":"t","version":1,"occurred_at":"yesterday",'
+            b'"producer":"p","subject":"s","data":{}}',
+            "occurred_at",
+        ),
+        (
+            b'{"event_id":"e","type":"t","version":1,"occurred_at":"2026-01-01T00:00:00",'
+            b'"producer":"p","subject":"s","data":{}}',
+            "occurred_at",
+        ),
+        (
+            b'{"event_id":"","type":"t","version":1,"occurred_at":"2026-01-01T00:00:00Z",'
+            b'"producer":"p","subject":"s","data":{}}',
+            "event_id",
+        ),
+        (
+            b'{"event_id":"e","type":"t","version":1,"occurred_at":"2026-01-01T00:00:00Z",'
+            b'"producer":"p","subject":"s","data":[]}',
+            "data",
+        ),
+    ],
+)
+def test_malformed_envelopes_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
+    with pytest.raises(EnvelopeError, match=reason):
+        Envelope.decode(payload)
+
+
+def test_a_new_flow_is_correlated_by_its_first_event() -> None:
+    envelope = Envelope(type="t", version=1, producer="p", subject="s", data={})
+    assert envelope.correlation_id == envelope.event_id
+    assert envelope.causation_id is None

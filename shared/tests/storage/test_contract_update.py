@@ -1,0 +1,124 @@
+"""Contract: single-document updates and the claim pattern."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from warmflow_shared.storage.port import Collection, StorageError, Update, VersionConflict
+
+
+async def test_update_matches_the_id_and_the_where(coll: Collection) -> None:
+    await coll.insert({"_id": "a", "state": "open", "n": 1})
+
+    assert await coll.update("a", Update(set={"n": 2}), where={"state": "open"}) is True
+    assert await coll.update("a", Update(set={"n": 3}), where={"state": "closed"}) is False
+    assert await coll.update("ghost", Update(set={"n": 3})) is False
+    assert await coll.get("a") == {"_id": "a", "state": "open", "n": 2, "version": 1}
+    assert await coll.get("ghost") is None
+
+
+async def test_update_operators(coll: Collection) -> None:
+    await coll.insert({"_id": "a", "n": 1, "gone": True, "log": ["x"], "sub": {"keep": 1}})
+
+    changed = await coll.update(
+        "a",
+        Update(
+            set={"sub.new.deep": "z", "title": "标题"},
+            unset=["gone", "never.there"],
+            inc={"n": 2, "fresh": 5, "sub.f": 0.5},
+            push={"log": ["y", "z"], "events": [{"id": "e1"}]},
+        ),
+    )
+
+    assert changed is True
+    assert await coll.get("a") == {
+        "_id": "a",
+        "n": 3,
+        "fresh": 5,
+        "log": ["x", "y", "z"],
+        "events": [{"id": "e1"}],
+        "sub": {"keep": 1, "new": {"deep": "z"}, "f": 0.5},
+        "title": "标题",
+        "version": 1,
+    }
+
+
+async def test_update_of_a_non_numeric_field_fails_and_changes_nothing(coll: Collection) -> None:
+    await coll.insert({"_id": "a", "s": "text", "n": 1})
+
+    with pytest.raises(StorageError):
+        await coll.update("a", Update(set={"n": 2}, inc={"s": 1}))
+    assert await coll.get("a") == {"_id": "a", "s": "text", "n": 1, "version": 1}
+
+
+async def test_find_one_and_update_takes_the_first_in_sort_order(coll: Collection) -> None:
+    await coll.insert_many(
+        [
+            {"_id": "late", "state": "ready", "due": 3},
+            {"_id": "early", "state": "ready", "due": 1},
+            {"_id": "done", "state": "done", "due": 0},
+        ]
+    )
+
+    doc = await coll.find_one_and_update(
+        {"state": "ready"}, Update(set={"state": "claimed"}, inc={"tries": 1}), sort=[("due", 1)]
+    )
+
+    assert doc == {"_id": "early", "state": "claimed", "due": 1, "tries": 1, "version": 1}
+    assert await coll.get("early") == doc
+    assert await coll.find_one_and_update({"state": "nope"}, Update(set={"x": 1})) is None
+
+
+@pytest.mark.usefixtures("racy_on_ferretdb")
+async def test_two_claimers_of_one_document_exactly_one_wins(coll: Collection) -> None:
+    await coll.insert({"_id": "job", "owner": None})
+
+    results = await asyncio.gather(
+        coll.find_one_and_update({"owner": None}, Update(set={"owner": "w1"})),
+        coll.find_one_and_update({"owner": None}, Update(set={"owner": "w2"})),
+    )
+
+    winners = [doc for doc in results if doc is not None]
+    assert len(winners) == 1
+    assert await coll.get("job") == winners[0]
+
+
+@pytest.mark.usefixtures("racy_on_ferretdb")
+async def test_many_claimers_never_share_a_job(coll: Collection) -> None:
+    await coll.insert_many([{"_id": f"job{i}", "owner": None} for i in range(5)])
+
+    results = await asyncio.gather(
+        *(
+            coll.find_one_and_update({"owner": None}, Update(set={"owner": f"w{i}"}))
+            for i in range(25)
+        )
+    )
+
+    claimed = [doc["_id"] for doc in results if doc is not None]
+    assert sorted(claimed) == [f"job{i}" for i in range(5)]
+
+
+@pytest.mark.usefixtures("racy_on_ferretdb")
+async def test_concurrent_increments_are_not_lost(coll: Collection) -> None:
+    await coll.insert({"_id": "counter", "n": 0})
+
+    await asyncio.gather(*(coll.update("counter", Update(inc={"n": 1})) for _ in range(20)))
+
+    assert (await coll.get("counter") or {})["n"] == 20
+
+
+@pytest.mark.usefixtures("racy_on_ferretdb")
+async def test_concurrent_replacers_of_one_version_exactly_one_wins(coll: Collection) -> None:
+    await coll.insert({"_id": "a", "by": None})
+
+    async def attempt(name: str) -> bool:
+        try:
+            await coll.replace({"_id": "a", "by": name}, expected_version=1)
+        except VersionConflict:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(attempt(f"w{i}") for i in range(10)))
+
+    assert outcomes.count(True) == 1

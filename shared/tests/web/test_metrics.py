@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import httpx
+from prometheus_client import CollectorRegistry
+from warmflow_shared.metrics import (
+    PrometheusBusObserver,
+    metric_prefix,
+    outbox_backlog,
+    service_metrics,
+)
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.web.app import create_service_app
+
+
+def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
+    return registry.get_sample_value(name, labels)
+
+
+async def test_metrics_expose_latency_by_route_template(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    await client.get("/demo/members/m-1")
+    await client.get("/demo/members/m-2")
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "warmflow_demo_http_request_duration_seconds_bucket" in response.text
+    labels = {"method": "GET", "route": "/demo/members/{member_id}", "status": "200"}
+    assert sample(registry, "warmflow_demo_http_request_duration_seconds_count", **labels) == 2
+    assert "m-1" not in response.text
+
+
+async def test_failed_requests_are_measured_with_their_status(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    await client.get("/demo/boom")
+    await client.get("/nowhere")
+
+    count = "warmflow_demo_http_request_duration_seconds_count"
+    assert sample(registry, count, method="GET", route="/demo/boom", status="500") == 1
+    assert sample(registry, count, method="GET", route="<unmatched>", status="404") == 1
+
+
+async def test_unrouted_pages_are_labelled_by_path(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    await client.get("/openapi.json")
+
+    count = "warmflow_demo_http_request_duration_seconds_count"
+    assert sample(registry, count, method="GET", route="/openapi.json", status="200") == 1
+
+
+def test_two_services_share_one_registry_without_clash() -> None:
+    registry = CollectorRegistry()
+    settings = WarmflowSettings()
+    for service in ("registry", "transfers", "registry"):
+        create_service_app(title=service, service=service, settings=settings, registry=registry)
+
+    assert service_metrics("registry", registry) is service_metrics("registry", registry)
+    assert service_metrics("registry", registry) is not service_metrics("transfers", registry)
+
+
+def test_bus_observer_counts_events() -> None:
+    registry = CollectorRegistry()
+    observer = PrometheusBusObserver("notify", registry)
+
+    observer.published("transfers.events", 3)
+    observer.consumed("notify-transfers", "transfers.events", 2)
+    observer.dead_lettered("notify-transfers", "transfers.events")
+    observer.lag("notify-transfers", "transfers.events", 1, 7)
+    outbox_backlog("notify", registry).set(4)
+
+    group = {"group": "notify-transfers", "topic": "transfers.events"}
+    assert sample(registry, "warmflow_notify_events_published_total", topic="transfers.events") == 3
+    assert sample(registry, "warmflow_notify_events_consumed_total", **group) == 2
+    assert sample(registry, "warmflow_notify_events_dead_lettered_total", **group) == 1
+    assert sample(registry, "warmflow_notify_consumer_lag_messages", **group, partition="1") == 7
+    assert sample(registry, "warmflow_notify_outbox_backlog_events") == 4
+
+
+def test_service_names_become_valid_metric_prefixes() -> None:
+    assert metric_prefix("learning-api") == "warmflow_learning_api"

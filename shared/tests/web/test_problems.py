@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("member_id", "status", "code", "title"),
+    [
+        ("missing", 404, "not-found", "未找到相关记录"),
+        ("moved", 409, "conflict", "当前状态不允许此操作"),
+        ("secret", 403, "forbidden", "无权执行此操作"),
+        ("anon", 401, "unauthorized", "未登录或登录凭证无效"),
+        ("invalid", 422, "invalid-input", "提交的信息有误"),
+    ],
+)
+async def test_domain_errors_become_problems(
+    client: httpx.AsyncClient, member_id: str, status: int, code: str, title: str
+) -> None:
+    response = await client.get(f"/demo/members/{member_id}")
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] == title
+    assert body["code"] == code
+    assert body["type"] == f"urn:warmflow:problem:{code}"
+    assert body["instance"] == f"/demo/members/{member_id}"
+    assert body["correlation_id"] == response.headers["x-correlation-id"]
+
+
+async def test_not_found_keeps_its_chinese_detail(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/demo/members/missing")).json()
+
+    assert body["detail"] == "没有编号为 missing 的党员档案"
+
+
+async def test_unauthorized_challenges_with_bearer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/demo/members/anon")
+
+    assert response.headers["www-authenticate"].startswith('Bearer realm="warmflow"')
+
+
+async def test_invalid_input_lists_field_errors(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/demo/members/invalid")).json()
+
+    assert body["errors"] == [
+        {"field": "body.phone", "reason": "手机号码不正确", "type": "invalid"}
+    ]
+
+
+async def test_unexpected_error_is_a_generic_500_without_internals(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/demo/boom")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["title"] == "系统内部错误，请稍后再试或联系管理员"
+    assert body["correlation_id"] == response.headers["x-correlation-id"]
+    for leak in ("secret-db-password", "RuntimeError", "Traceback", "app.py"):
+        assert leak not in response.text
+
+
+async def test_http_exception_keeps_status_and_detail(client: httpx.AsyncClient) -> None:
+    response = await client.get("/demo/members/teapot")
+
+    assert response.status_code == 418
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "我是茶壶"
+
+
+async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nowhere")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["title"] == "请求的资源不存在"
+    assert "detail" not in body
+
+
+async def test_wrong_method_is_a_problem_with_allow(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/demo/boom")
+
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert "GET" in response.headers["allow"]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+VALID: dict[str, Any] = {
+    "name": "张三",
+    "id_number": "33010619900101123X",
+    "phone": "13800000000",
+    "born": "1990-01-01",
+    "age": 34,
+    "county": "yuhang",
+}
+
+
+async def reasons(client: httpx.AsyncClient, **changes: Any) -> dict[str, str]:
+    body = {**VALID, **changes}
+    body = {k: v for k, v in body.items() if v is not None}
+    response = await client.post("/demo/registrations", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    return {e["field"]: e["reason"] for e in response.json()["errors"]}
+
+
+async def test_valid_body_passes(client: httpx.AsyncClient) -> None:
+    response = await client.post("/demo/registrations", json=VALID)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"id_number": None}, "body.id_number", "必填项，不能为空"),
+        ({"name": "张"}, "body.name", "长度不能少于 2 个字符"),
+        ({"name": "张" * 21}, "body.name", "长度不能超过 20 个字符"),
+        ({"id_number": "12345"}, "body.id_number", "格式不正确"),
+        ({"age": "三十"}, "body.age", "应为整数"),
+        ({"age": 0}, "body.age", "必须大于 0"),
+        ({"born": "1990/01/01"}, "body.born", "日期格式不正确，应为 YYYY-MM-DD"),
+        (
+            {"county": "hangzhou"},
+            "body.county",
+            "取值无效，可选值：'yuhang', 'yuexi' or 'songyang'",
+        ),
+        ({"phone": "23800000000"}, "body.phone", "手机号码应以 1 开头"),
+        ({"nickname": "小张"}, "body.nickname", "不允许的字段"),
+    ],
+)
+async def test_reasons_are_chinese_and_name_the_field(
+    client: httpx.AsyncClient, changes: dict[str, Any], field: str, reason: str
+) -> None:
+    assert (await reasons(client, **changes))[field] == reason
+
+
+async def test_several_errors_are_reported_at_once(client: httpx.AsyncClient) -> None:
+    found = await reasons(client, name="张", age=-1, id_number=None)
+
+    assert set(found) == {"body.name", "body.age", "body.id_number"}
+
+
+async def test_problem_never_echoes_the_input(client: httpx.AsyncClient) -> None:
+    response = await client.post("/demo/registrations", json={**VALID, "id_number": "330106-BAD"})
+
+    assert "330106-BAD" not in response.text
+    assert response.json()["title"] == "提交的信息有误"
+
+
+async def test_query_parameters_are_translated_too(client: httpx.AsyncClient) -> None:
+    response = await client.get("/demo/members/m1", params={"limit": "lots"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "query.limit",
+        "reason": "应为整数",
+        "type": "int_parsing",
+    }
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b'{"name": "x",}', b"[1, 2", b"\xff\xfe"])
+async def test_malformed_json_is_400_not_500(client: httpx.AsyncClient, payload: bytes) -> None:
+    response = await client.post(
+        "/demo/registrations", content=payload, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["title"] == "请求体不是合法的 JSON"
+    assert body["errors"][0]["field"] == "body"
+
+
+async def test_json_of_the_wrong_shape_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post("/demo/registrations", json=[1, 2, 3])
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"

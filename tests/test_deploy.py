@@ -1,0 +1,223 @@
+"""The production shape: docker-compose.yml, the nginx gateway and the service Dockerfiles.
+
+``docker compose config`` needs only the compose CLI plugin (no engine); without it that test
+skips with the reason, or fails under ``WARMFLOW_REQUIRE_SERVERS=1``. The rest reads the files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from warmflow_shared.testing.servers import servers_required
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
+SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/Dockerfile"))
+
+
+def _compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def _compose_cli() -> list[str]:
+    """The compose CLI, or skip (fail when servers are required) with the reason."""
+    reason = ""
+    if docker := shutil.which("docker"):
+        probe = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, text=True, timeout=60
+        )
+        if probe.returncode == 0:
+            return [docker, "compose"]
+        reason = f"`docker compose version` failed: {(probe.stderr or probe.stdout).strip()}"
+    else:
+        reason = "no docker CLI on PATH"
+    message = f"docker compose CLI plugin unavailable ({reason}); see deploy/local/compose.sh"
+    if servers_required():
+        pytest.fail(message + " (WARMFLOW_REQUIRE_SERVERS=1 demands it)", pytrace=False)
+    pytest.skip(message)
+
+
+# --- (a) docker compose itself accepts the file ---------------------------------------------
+
+
+def test_docker_compose_config_accepts_the_file() -> None:
+    cli = _compose_cli()
+    base = [*cli, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "config"]
+    quiet = subprocess.run([*base, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0, quiet.stderr
+    rendered = subprocess.run(
+        [*base, "--format", "json"], capture_output=True, text=True, timeout=120
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    services = json.loads(rendered.stdout)["services"]
+    assert {*SERVICES, "kafka", "mongo", "gateway"} <= set(services)
+    for name in SERVICES:
+        assert services[name]["build"]["dockerfile"] == f"services/{name}/Dockerfile"
+        assert Path(services[name]["build"]["context"]).resolve() == ROOT
+
+
+# --- (b) the stack ----------------------------------------------------------------------------
+
+
+def test_every_service_with_a_dockerfile_is_deployed() -> None:
+    assert SERVICES, "no services/*/Dockerfile found"
+    services = _compose()["services"]
+    for name in SERVICES:
+        assert name in services, f"{name} has a Dockerfile but no container"
+        build = services[name]["build"]
+        assert build["context"] == "."
+        assert build["dockerfile"] == f"services/{name}/Dockerfile"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_container_runs_the_production_backends(name: str) -> None:
+    services = _compose()["services"]
+    service = services[name]
+    env = _env(service)
+    assert env["WARMFLOW_ENVIRONMENT"] == "production"
+    assert env["WARMFLOW_STORAGE_BACKEND"] == "mongodb"
+    assert env["WARMFLOW_BUS_BACKEND"] == "kafka"
+    assert env["WARMFLOW_LOG_JSON"] == "true"
+    # One URL is enough: each service opens its own database warmflow_<name> on it.
+    url = env["WARMFLOW_MONGODB_URL"]
+    assert url.startswith("mongodb://mongo:27017/")
+    assert "replicaSet=rs0" in url
+    assert env["WARMFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    # The JWT public key comes from a compose secret; the PII key from the uncommitted env file.
+    assert env["WARMFLOW_JWT_PUBLIC_KEY_PATH"] == "/run/secrets/jwt_public_key"
+    assert "jwt_public_key" in service["secrets"]
+    assert "WARMFLOW_PII_KEY" not in env, "the PII key must not be written in the compose file"
+    env_files = [e["path"] if isinstance(e, dict) else e for e in service["env_file"]]
+    assert "deploy/secrets/warmflow.env" in env_files
+    assert service["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "mongo": {"condition": "service_healthy"},
+    }
+
+
+def test_secrets_come_from_uncommitted_files() -> None:
+    secrets = _compose()["secrets"]
+    assert secrets["jwt_public_key"]["file"] == "deploy/secrets/jwt_public.pem"
+    ignore = (ROOT / "deploy" / "secrets" / ".gitignore").read_text(encoding="utf-8").split()
+    assert "*" in ignore
+    assert "deploy/secrets" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+
+
+def test_kafka_is_a_single_kraft_node() -> None:
+    services = _compose()["services"]
+    assert not any("zookeeper" in name.lower() for name in services)
+    kafka = services["kafka"]
+    assert kafka["image"] == "apache/kafka:4.1.0"
+    env = _env(kafka)
+    assert not any("ZOOKEEPER" in key for key in env)
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
+    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert "healthcheck" in kafka
+
+
+def test_mongo_is_a_single_node_replica_set() -> None:
+    mongo = _compose()["services"]["mongo"]
+    assert mongo["image"] == "mongo:7"
+    command = mongo["command"]
+    assert command[command.index("--replSet") + 1] == "rs0"
+    probe = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate(" in probe and "rs.status()" in probe and "mongo:27017" in probe
+
+
+def test_gateway_publishes_8000_and_waits_for_the_services() -> None:
+    gateway = _compose()["services"]["gateway"]
+    assert gateway["image"].startswith("nginx:1.27")
+    assert "8000:8000" in [str(p) for p in gateway["ports"]]
+    assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
+    assert set(gateway["depends_on"]) == set(SERVICES)
+
+
+# --- (c) the gateway's routes -----------------------------------------------------------------
+
+
+def _nginx_text() -> str:
+    return re.sub(r"#[^\n]*", "", NGINX_CONF.read_text(encoding="utf-8"))
+
+
+def _blocks(text: str, keyword: str) -> dict[str, str]:
+    """``keyword ARG { body }`` blocks (bodies without nested braces) by argument."""
+    pattern = re.compile(rf"\b{keyword}\s+(\S+)\s*\{{([^{{}}]*)\}}")
+    return {m.group(1): m.group(2) for m in pattern.finditer(text)}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_nginx_routes_the_service_prefix_to_its_upstream(name: str) -> None:
+    text = _nginx_text()
+    upstreams = _blocks(text, "upstream")
+    assert re.search(rf"\bserver\s+{name}:8000\b", upstreams[name])
+    location = _blocks(text, "location")[f"/api/{name}/"]
+    # A URI part ("/") on proxy_pass replaces the matched /api/<name>/ prefix.
+    assert re.findall(r"\bproxy_pass\s+([^;]+);", location) == [f"http://{name}/"]
+
+
+def test_nginx_gateway_basics() -> None:
+    text = _nginx_text()
+    assert re.search(r"\blisten\s+8000\s*;", text)
+    assert re.search(r"location\s+=\s*/healthz\s*\{[^}]*\breturn\s+200\b", text)
+    assert re.search(r"\bclient_max_body_size\s+20m\s*;", text)
+    for header in ("X-Correlation-ID", "X-Request-ID"):
+        assert re.search(rf"\bproxy_set_header\s+{header}\s+\$", text), header
+    for directive in ("proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout"):
+        assert re.search(rf"\b{directive}\s+\d+s\s*;", text), directive
+    # A proxy_set_header inside a location would silently drop the http-level headers.
+    for body in _blocks(text, "location").values():
+        assert "proxy_set_header" not in body
+
+
+# --- (d) the images -------------------------------------------------------------------------
+
+
+def _final_stage(name: str) -> list[str]:
+    lines = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n", " ", lines)
+    instructions = [ln.strip() for ln in joined.splitlines() if ln.strip()]
+    instructions = [ln for ln in instructions if not ln.startswith("#")]
+    starts = [i for i, ln in enumerate(instructions) if ln.upper().startswith("FROM ")]
+    assert len(starts) >= 2, "expected a multi-stage build"
+    return instructions[starts[-1] :]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_dockerfile_final_stage_is_non_root_with_a_healthcheck(name: str) -> None:
+    stage = _final_stage(name)
+    assert stage[0] == "FROM python:3.11-slim"
+    users = [ln.split(None, 1)[1] for ln in stage if ln.upper().startswith("USER ")]
+    assert users, "the final stage sets no USER"
+    assert users[-1].split(":")[0] not in ("root", "0")
+    healthchecks = [ln for ln in stage if ln.upper().startswith("HEALTHCHECK ")]
+    assert len(healthchecks) == 1
+    assert "urllib.request" in healthchecks[0] and "/healthz" in healthchecks[0]
+    assert "EXPOSE 8000" in stage
+    assert stage[-1] == f'CMD ["warmflow-{name}"]'
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_dockerfile_builds_from_the_lock(name: str) -> None:
+    text = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+    assert "pip install --no-cache-dir uv==0.13.8" in text
+    assert "UV_PYTHON_DOWNLOADS=never" in text
+    assert re.search(rf"uv sync --frozen --no-dev --package warmflow-{name}\b", text)
+    assert "COPY pyproject.toml uv.lock ./" in text
