@@ -1,0 +1,3 @@
+"""暖流 learning: 暖流成长营 courses, classes, attendance."""
+
+SERVICE = "learning"

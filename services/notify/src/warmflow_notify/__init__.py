@@ -1,0 +1,3 @@
+"""暖流 notify: notices over channels."""
+
+SERVICE = "notify"

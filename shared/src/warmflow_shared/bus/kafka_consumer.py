@@ -10,6 +10,7 @@ offset. Handler time is bounded (``handler_timeout``) so that a batch stays well
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._owner = owner
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        await self._owner.revoke()
+        await self._owner.revoke(set(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("bus.assigned", group=self._owner.group, partitions=sorted(map(str, assigned)))
@@ -100,7 +101,9 @@ class SubscriptionConsumer:
             await self._task
         await self._consumer.stop()
 
-    async def revoke(self) -> None:
+    async def revoke(self, revoked: Iterable[TopicPartition]) -> None:
+        if not revoked:  # the first join of the group revokes nothing
+            return
         self._revoking = True
         try:
             async with self._lock:
@@ -116,7 +119,6 @@ class SubscriptionConsumer:
                     max_records=self._settings.max_records,
                 )
             )
-            generation = self._generation
             try:
                 batches = await self._poll
             except asyncio.CancelledError:
@@ -126,9 +128,25 @@ class SubscriptionConsumer:
             except KafkaError as exc:
                 log.warning("bus.poll_failed", group=self.group, error=repr(exc))
                 continue
-            for tp, messages in batches.items():
-                if self._stopping or not await self._partition(tp, messages, generation):
-                    break
+            # Taken after the poll: records it returns belong to the current assignment.
+            generation = self._generation
+            try:
+                for tp, messages in batches.items():
+                    if self._stopping or not await self._partition(tp, messages, generation):
+                        break
+            except Exception:
+                log.exception("bus.consumer_failed", group=self.group)
+                await self._rewind()
+
+    async def _rewind(self) -> None:
+        """After an unexpected failure, fetch again from the committed offsets (no skipping)."""
+        with contextlib.suppress(KafkaError):
+            for tp in self._consumer.assignment():
+                committed = await self._consumer.committed(tp)
+                if committed is None:
+                    await self._consumer.seek_to_beginning(tp)
+                else:
+                    self._consumer.seek(tp, committed)
 
     async def _partition(self, tp: TopicPartition, messages: list[Any], generation: int) -> bool:
         """Process and commit one partition's batch; False once the batch is stale."""

@@ -63,9 +63,12 @@ class RecordProcessor:
         self, records: Sequence[RawRecord], should_stop: StopCheck = lambda: False
     ) -> BatchResult:
         items = [(record, _decode(record)) for record in records]
-        batch = self._sub.handle_batch is not None and not should_stop()
-        if batch and await self._try_batch(items, should_stop):
-            return self._result(records[-1].offset + 1, len(items), False, records)
+        if self._sub.handle_batch is not None and not should_stop():
+            try:
+                if await self._try_batch(items, should_stop):
+                    return self._result(records[-1].offset + 1, len(items), False, records)
+            except _Stopped:  # the batch is redelivered whole; handle_batch is idempotent
+                return self._result(None, 0, True, records)
         next_offset: int | None = None
         finished = 0
         for record, decoded in items:

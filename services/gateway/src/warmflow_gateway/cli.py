@@ -1,0 +1,48 @@
+"""``warmflow``: run the embedded platform, or mint a demo token.
+
+``warmflow run`` starts every service behind the gateway on http://127.0.0.1:8000 with SQLite
+and the in-process bus under ``./var`` (override with ``WARMFLOW_*`` settings).
+``warmflow token --demo yuhang-admin`` prints a bearer token signed with the embedded key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from warmflow_shared.auth import cli as token_cli
+from warmflow_shared.auth.keys import ensure_key_pair
+from warmflow_shared.logging import configure_logging
+from warmflow_shared.settings import WarmflowSettings
+
+from warmflow_gateway.platform import create_platform_app
+
+
+def run(host: str, port: int) -> int:
+    settings = WarmflowSettings(service="gateway")
+    configure_logging("gateway", settings.log_level, json=settings.log_json)
+    if not settings.is_production:
+        ensure_key_pair(settings.keys_dir)
+    app = create_platform_app(settings)
+    uvicorn.run(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=20)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["token"]:
+        return token_cli.main(args[1:])
+    parser = argparse.ArgumentParser(prog="warmflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="start the embedded platform")
+    run_parser.add_argument("--host", default="127.0.0.1")
+    run_parser.add_argument("--port", type=int, default=8000)
+    commands.add_parser("token", help="mint a token (see `warmflow token --help`)")
+    parsed = parser.parse_args(args)
+    return run(parsed.host, parsed.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

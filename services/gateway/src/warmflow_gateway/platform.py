@@ -1,0 +1,99 @@
+"""The embedded default: every service in one process, one durable in-process bus, one gateway.
+
+Routes: ``/api/<service>/…`` to each service's own app, and the gateway's ``/healthz``,
+``/readyz`` (every service's storage and the bus), ``/metrics`` and ``/docs`` (links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from warmflow_learning.bootstrap import bootstrap as learning
+from warmflow_learning.config import LearningSettings
+from warmflow_notify.bootstrap import bootstrap as notify
+from warmflow_notify.config import NotifySettings
+from warmflow_registry.bootstrap import bootstrap as registry
+from warmflow_registry.config import RegistrySettings
+from warmflow_shared.bus.factory import open_bus
+from warmflow_shared.bus.port import EventBus
+from warmflow_shared.metrics import PrometheusBusObserver
+from warmflow_shared.service import Service
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.web.app import create_service_app
+from warmflow_transfers.bootstrap import bootstrap as transfers
+from warmflow_transfers.config import TransfersSettings
+
+
+def open_platform_bus(settings: WarmflowSettings) -> EventBus:
+    return open_bus(
+        settings.bus_backend,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+        bus_path=settings.data_dir / "bus.sqlite",
+        client_id="warmflow-embedded",
+        observer=PrometheusBusObserver("platform"),
+    )
+
+
+def build_services(settings: WarmflowSettings, bus: EventBus) -> list[Service]:
+    common = settings.model_dump(exclude={"service"})
+    return [
+        registry(RegistrySettings.model_validate(common), bus=bus),
+        transfers(TransfersSettings.model_validate(common), bus=bus),
+        learning(LearningSettings.model_validate(common), bus=bus),
+        notify(NotifySettings.model_validate(common), bus=bus),
+    ]
+
+
+def create_platform_app(settings: WarmflowSettings) -> FastAPI:
+    bus = open_platform_bus(settings)
+    services = build_services(settings, bus)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for service in services:
+            await service.runtime.prepare()
+        await bus.start()
+        started: list[Service] = []
+        try:
+            for service in services:
+                await service.start()
+                started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                await service.stop()
+            await bus.stop()
+
+    checks = {"bus": bus.ping}
+    for service in services:
+        checks[f"{service.name}.storage"] = service.runtime.store.ping
+    app = create_service_app(
+        title="暖流 Warm Current gateway",
+        service="gateway",
+        readiness_checks=checks,
+        lifespan=lifespan,
+        settings=settings,
+    )
+    app.state.services = services
+    for service in services:
+        app.mount(f"/api/{service.name}", service.app, name=service.name)
+    app.add_api_route("/", _index(services), methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _index(services: list[Service]):  # type: ignore[no-untyped-def]
+    links = "".join(
+        f'<li><a href="/api/{s.name}/docs">{s.name}</a> — {s.app.title}</li>' for s in services
+    )
+    page = (
+        "<!doctype html><meta charset=utf-8><title>暖流</title>"
+        f"<h1>暖流 Warm Current</h1><p>API docs per service:</p><ul>{links}</ul>"
+    )
+
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    return index

@@ -1,0 +1,93 @@
+"""What every service's ``bootstrap()`` shares: opening its runtime and serving it alone.
+
+Standalone (one container per service) the app's lifespan starts and stops the runtime. In the
+embedded default the gateway owns one in-process bus and drives every runtime itself, because
+Starlette does not run the lifespans of mounted sub-applications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from warmflow_shared.bus.factory import open_bus
+from warmflow_shared.bus.port import EventBus
+from warmflow_shared.logging import configure_logging
+from warmflow_shared.metrics import PrometheusBusObserver, outbox_backlog
+from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.storage.factory import open_store
+
+
+@dataclass
+class Service:
+    name: str
+    runtime: ServiceRuntime
+    app: FastAPI
+
+    async def start(self) -> None:
+        """Used by the embedded gateway, which has already prepared every runtime."""
+        await self.runtime.start(on_backlog=outbox_backlog(self.name).set)
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
+
+def open_runtime(
+    settings: WarmflowSettings, service: str, *, bus: EventBus | None = None
+) -> ServiceRuntime:
+    store = open_store(
+        settings.storage_backend,
+        service=service,
+        sqlite_dir=settings.data_dir / "db",
+        mongodb_url=settings.mongodb_url,
+    )
+    owns_bus = bus is None
+    if bus is None:
+        bus = open_bus(
+            settings.bus_backend,
+            kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+            bus_path=settings.data_dir / "bus.sqlite",
+            client_id=f"warmflow-{service}",
+            observer=PrometheusBusObserver(service),
+        )
+    return ServiceRuntime(
+        service,
+        store,
+        bus,
+        owns_bus=owns_bus,
+        outbox_poll_seconds=settings.outbox_poll_seconds,
+    )
+
+
+def standalone_lifespan(runtime: ServiceRuntime) -> Callable[[FastAPI], Any]:
+    """Start the runtime with the app, stop it (gracefully, in reverse order) with the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(on_backlog=outbox_backlog(runtime.service).set)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return lifespan
+
+
+def serve(build: Callable[[], Service], settings: WarmflowSettings) -> None:
+    """Run one service on its container's port; SIGTERM stops it gracefully."""
+    configure_logging(settings.service, settings.log_level, json=settings.log_json)
+    service = build()
+    uvicorn.run(
+        service.app,
+        host=settings.http_host,
+        port=settings.http_port,
+        root_path=settings.root_path,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
