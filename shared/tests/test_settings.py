@@ -44,6 +44,7 @@ def test_defaults_are_the_embedded_platform() -> None:
     assert settings.kafka_partitions == 3
     assert (settings.jwt_issuer, settings.jwt_audience) == ("warmflow", "warmflow")
     assert settings.pii_key.get_secret_value() == DEV_PII_KEY
+    assert (settings.http_host, settings.http_port, settings.root_path) == ("0.0.0.0", 8000, "")
 
 
 def test_env_vars_use_the_warmflow_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

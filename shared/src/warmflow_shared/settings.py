@@ -50,6 +50,10 @@ class WarmflowSettings(BaseSettings):
     jwt_audience: str = "warmflow"
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # a standalone service (its own container); the embedded gateway takes --host/--port instead
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    root_path: str = ""  # the prefix a reverse proxy strips, e.g. /api/registry
     http_max_body_bytes: int = Field(default=1_048_576, ge=1)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     log_level: LogLevel = "INFO"

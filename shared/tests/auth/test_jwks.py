@@ -45,7 +45,7 @@ class JwksServer:
 @pytest.fixture
 def jwks_server() -> Iterator[JwksServer]:
     server = JwksServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.httpd.shutdown()

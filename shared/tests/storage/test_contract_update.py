@@ -72,16 +72,17 @@ async def test_find_one_and_update_takes_the_first_in_sort_order(coll: Collectio
 
 @pytest.mark.usefixtures("racy_on_ferretdb")
 async def test_two_claimers_of_one_document_exactly_one_wins(coll: Collection) -> None:
-    await coll.insert({"_id": "job", "owner": None})
+    await coll.insert_many([{"_id": f"job{i}", "owner": None} for i in range(20)])
 
-    results = await asyncio.gather(
-        coll.find_one_and_update({"owner": None}, Update(set={"owner": "w1"})),
-        coll.find_one_and_update({"owner": None}, Update(set={"owner": "w2"})),
-    )
+    for i in range(20):
+        results = await asyncio.gather(
+            coll.find_one_and_update({"_id": f"job{i}", "owner": None}, Update(set={"owner": "a"})),
+            coll.find_one_and_update({"_id": f"job{i}", "owner": None}, Update(set={"owner": "b"})),
+        )
 
-    winners = [doc for doc in results if doc is not None]
-    assert len(winners) == 1
-    assert await coll.get("job") == winners[0]
+        winners = [doc for doc in results if doc is not None]
+        assert len(winners) == 1
+        assert await coll.get(f"job{i}") == winners[0]
 
 
 @pytest.mark.usefixtures("racy_on_ferretdb")
@@ -112,13 +113,14 @@ async def test_concurrent_increments_are_not_lost(coll: Collection) -> None:
 async def test_concurrent_replacers_of_one_version_exactly_one_wins(coll: Collection) -> None:
     await coll.insert({"_id": "a", "by": None})
 
-    async def attempt(name: str) -> bool:
+    async def attempt(name: str, version: int) -> bool:
         try:
-            await coll.replace({"_id": "a", "by": name}, expected_version=1)
+            await coll.replace({"_id": "a", "by": name}, expected_version=version)
         except VersionConflict:
             return False
         return True
 
-    outcomes = await asyncio.gather(*(attempt(f"w{i}") for i in range(10)))
+    for version in range(1, 21):
+        outcomes = await asyncio.gather(attempt("x", version), attempt("y", version))
 
-    assert outcomes.count(True) == 1
+        assert outcomes.count(True) == 1

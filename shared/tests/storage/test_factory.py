@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warmflow_shared.storage.factory import database_name, open_store
@@ -39,6 +40,6 @@ def test_database_names_are_latin_letters_and_underscores() -> None:
     ("backend", "options"),
     [("sqlite", {}), ("mongodb", {}), ("postgres", {"sqlite_dir": Path("/tmp")})],
 )
-def test_missing_settings_are_refused(backend: str, options: dict[str, Path]) -> None:
+def test_missing_settings_are_refused(backend: str, options: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         open_store(backend, service="notify", **options)

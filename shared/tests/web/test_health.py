@@ -72,7 +72,7 @@ async def test_readyz_is_503_naming_the_failed_check(settings: WarmflowSettings)
     assert "hunter2" not in response.text
 
 
-async def test_a_hanging_check_times_out(tmp_path: object) -> None:
+async def test_a_hanging_check_times_out() -> None:
     settings = WarmflowSettings(readiness_timeout_seconds=0.05)
     response = await get(app_with({"bus": slow, "storage": ok}, settings), "/readyz")
 

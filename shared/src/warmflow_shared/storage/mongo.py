@@ -1,12 +1,19 @@
 """The storage port on MongoDB (and FerretDB v1) through PyMongo's asyncio client.
 
 Only single-document atomic operations are used: FerretDB v1 has no transactions.
+
+FerretDB v1.24.2 (our test server) is not atomic per document under concurrency: it reads the
+matching documents, applies the change in Go and rewrites them by ``_id`` alone, so two racing
+conditional writes can both succeed. MongoDB guarantees the atomicity the design relies on. On
+FerretDB the adapter serialises its conditional writes within the process, which is what the
+test server needs to honour the port; it cannot help several processes (see docs/storage.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient, InsertOne, ReplaceOne, ReturnDocument
@@ -84,13 +91,34 @@ def _sort(sort: Sort) -> list[tuple[str, int]] | None:
     return [(field, direction) for field, direction in sort] or None
 
 
+class _WriteGate:
+    """Serialises conditional writes when the server is FerretDB v1, else lets them run freely."""
+
+    def __init__(self, client: AsyncMongoClient[Document]) -> None:
+        self._client = client
+        self._serialise: bool | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        if self._serialise is None:
+            info = await self._client.admin.command("buildInfo")
+            self._serialise = "ferretdbVersion" in info
+        if not self._serialise:
+            yield
+            return
+        async with self._lock:
+            yield
+
+
 class MongoStore(DocumentStore):
     def __init__(self, url: str, database: str, **client_options: Any) -> None:
         self.client: AsyncMongoClient[Document] = AsyncMongoClient(url, **client_options)
         self.database = self.client[database]
+        self._gate = _WriteGate(self.client)
 
     def collection(self, name: str) -> MongoCollection:
-        return MongoCollection(self.database[name])
+        return MongoCollection(self.database[name], self._gate)
 
     async def ping(self) -> None:
         await self.database.command("ping")
@@ -100,9 +128,10 @@ class MongoStore(DocumentStore):
 
 
 class MongoCollection(Collection):
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], gate: _WriteGate) -> None:
         self.name = collection.name
         self._coll = collection
+        self._gate = gate
 
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
         for spec in indexes:
@@ -130,8 +159,9 @@ class MongoCollection(Collection):
     async def replace(self, doc: Document, *, expected_version: int) -> int:
         new_version = expected_version + 1
         query = {"_id": doc["_id"], "version": expected_version}
-        with _errors():
-            result = await self._coll.replace_one(query, {**doc, "version": new_version})
+        async with self._gate():
+            with _errors():
+                result = await self._coll.replace_one(query, {**doc, "version": new_version})
         if result.matched_count != 1:
             raise VersionConflict(f"{self.name}/{doc['_id']} is not at version {expected_version}")
         return new_version
@@ -150,10 +180,11 @@ class MongoCollection(Collection):
                 ops.append(ReplaceOne({"_id": doc["_id"], "version": expected}, new))
                 written[doc["_id"]] = new
         result: Mapping[str, Any]
-        try:
-            result = (await self._coll.bulk_write(ops, ordered=False)).bulk_api_result
-        except BulkWriteError as error:
-            result = error.details
+        async with self._gate():
+            try:
+                result = (await self._coll.bulk_write(ops, ordered=False)).bulk_api_result
+            except BulkWriteError as error:
+                result = error.details
         return await self._conflicts(docs, result, written)
 
     async def _conflicts(
@@ -185,8 +216,9 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.count_documents(query, limit=1) > 0
-        with _errors():
-            result = await self._coll.update_one(query, changes)
+        async with self._gate():
+            with _errors():
+                result = await self._coll.update_one(query, changes)
         return result.matched_count > 0
 
     async def find_one_and_update(
@@ -196,10 +228,11 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.find_one(query, sort=_sort(sort))
-        with _errors():
-            return await self._coll.find_one_and_update(
-                query, changes, sort=_sort(sort), return_document=ReturnDocument.AFTER
-            )
+        async with self._gate():
+            with _errors():
+                return await self._coll.find_one_and_update(
+                    query, changes, sort=_sort(sort), return_document=ReturnDocument.AFTER
+                )
 
     async def find(
         self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0

@@ -84,10 +84,7 @@ class SqliteStore(DocumentStore):
         async with self._lock:
             conn = await self._open()
             if table is not None and table not in self._tables:
-                await conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {q.ident(table)}"
-                    " (id TEXT PRIMARY KEY, doc TEXT NOT NULL)"
-                )
+                await conn.execute(q.Statements.of(table).create)
                 self._tables.add(table)
             yield conn
 
@@ -109,38 +106,25 @@ class SqliteCollection(Collection):
     def __init__(self, store: SqliteStore, name: str) -> None:
         self.name = name
         self._store = store
-        table = q.ident(name)
-        self._table = table
-        self._sql_get = f"SELECT doc FROM {table} WHERE id = ?"
-        self._sql_get_many = f"SELECT doc FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
-        self._sql_versions = (
-            f"SELECT id, json_extract(doc, '$.version') FROM {table}"
-            " WHERE id IN (SELECT value FROM json_each(?))"
-        )
-        self._sql_insert = f"INSERT INTO {table} (id, doc) VALUES (?, ?)"
-        self._sql_write = f"UPDATE {table} SET doc = ? WHERE id = ?"
-        self._sql_cas = f"{self._sql_write} AND json_extract(doc, '$.version') = ?"
-        self._sql_delete = f"DELETE FROM {table} WHERE id = ?"
+        self._sql = q.Statements.of(name)
+        self._table = self._sql.table
 
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
         async with self._store._session(self.name) as conn:
             for spec in indexes:
-                unique = "UNIQUE " if spec.unique else ""
-                name = q.ident(f"{self.name}__{spec.name}")
                 with _duplicates():
-                    await conn.execute(
-                        f"CREATE {unique}INDEX IF NOT EXISTS {name}"
-                        f" ON {self._table} ({q.index_columns(spec.fields)})"
-                    )
+                    await conn.execute(q.create_index(self.name, spec))
 
     async def get(self, doc_id: str) -> Document | None:
         async with self._store._session(self.name) as conn:
-            rows = list(await conn.execute_fetchall(self._sql_get, (doc_id,)))
+            rows = list(await conn.execute_fetchall(self._sql.get, (doc_id,)))
         return orjson.loads(rows[0][0]) if rows else None
 
     async def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         async with self._store._session(self.name) as conn:
-            rows = await conn.execute_fetchall(self._sql_get_many, (orjson.dumps(doc_ids),))
+            rows = await conn.execute_fetchall(
+                self._sql.get_many, (orjson.dumps(doc_ids).decode(),)
+            )
         found = {doc["_id"]: doc for doc in (orjson.loads(row[0]) for row in rows)}
         return [found[doc_id] for doc_id in dict.fromkeys(doc_ids) if doc_id in found]
 
@@ -149,20 +133,20 @@ class SqliteCollection(Collection):
         row = (new["_id"], _dumps(new))
         async with self._store._session(self.name) as conn:
             with _duplicates():
-                await conn.execute(self._sql_insert, row)
+                await conn.execute(self._sql.insert, row)
 
     async def insert_many(self, docs: Sequence[Document]) -> None:
         rows = [(new["_id"], _dumps(new)) for new in map(_with_version, docs)]
         if rows:
             async with self._store._transaction(self.name) as conn:
-                await conn.executemany(self._sql_insert, rows)
+                await conn.executemany(self._sql.insert, rows)
 
     async def replace(self, doc: Document, *, expected_version: int) -> int:
         new_version = expected_version + 1
         row = (_dumps({**doc, "version": new_version}), doc["_id"], expected_version)
         async with self._store._session(self.name) as conn:
             with _duplicates():
-                cursor = await conn.execute(self._sql_cas, row)
+                cursor = await conn.execute(self._sql.cas, row)
         if cursor.rowcount != 1:
             raise VersionConflict(f"{self.name}/{doc['_id']} is not at version {expected_version}")
         return new_version
@@ -170,13 +154,13 @@ class SqliteCollection(Collection):
     async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
         if not docs:
             return set()
-        ids = orjson.dumps([doc["_id"] for doc, _ in docs])
+        ids = orjson.dumps([doc["_id"] for doc, _ in docs]).decode()
         conflicts: set[str] = set()
         inserts: list[tuple[str, str]] = []
         writes: list[tuple[str, str]] = []
         async with self._store._transaction(self.name) as conn:
             current = {
-                row[0]: row[1] for row in await conn.execute_fetchall(self._sql_versions, (ids,))
+                row[0]: row[1] for row in await conn.execute_fetchall(self._sql.versions, (ids,))
             }
             for doc, expected in docs:
                 doc_id = doc["_id"]
@@ -190,8 +174,8 @@ class SqliteCollection(Collection):
                     conflicts.add(doc_id)
                     continue
                 current[doc_id] = new["version"]
-            await conn.executemany(self._sql_write, writes)
-            await conn.executemany(self._sql_insert, inserts)
+            await conn.executemany(self._sql.write, writes)
+            await conn.executemany(self._sql.insert, inserts)
         return conflicts
 
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
@@ -201,7 +185,7 @@ class SqliteCollection(Collection):
             rows = list(await conn.execute_fetchall(sql, (doc_id, *params)))
             if rows:
                 doc = q.apply_update(orjson.loads(rows[0][0]), update)
-                await conn.execute(self._sql_write, (_dumps(doc), doc_id))
+                await conn.execute(self._sql.write, (_dumps(doc), doc_id))
         return bool(rows)
 
     async def find_one_and_update(
@@ -214,7 +198,7 @@ class SqliteCollection(Collection):
             if not rows:
                 return None
             doc = q.apply_update(orjson.loads(rows[0][0]), update)
-            await conn.execute(self._sql_write, (_dumps(doc), doc["_id"]))
+            await conn.execute(self._sql.write, (_dumps(doc), doc["_id"]))
         return doc
 
     async def find(
@@ -238,5 +222,5 @@ class SqliteCollection(Collection):
 
     async def delete(self, doc_id: str) -> bool:
         async with self._store._session(self.name) as conn:
-            cursor = await conn.execute(self._sql_delete, (doc_id,))
+            cursor = await conn.execute(self._sql.delete, (doc_id,))
         return cursor.rowcount > 0

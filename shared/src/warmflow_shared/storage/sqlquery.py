@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from warmflow_shared.storage.port import (
     Document,
     Filter,
+    IndexSpec,
     Sort,
     StorageError,
     UnsupportedQuery,
@@ -31,6 +33,38 @@ _NULL_CASES["$lte"] = _NULL_CASES["$gte"]
 
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Statements:
+    """One collection's fixed SQL, spelled once so that sqlite3's statement cache reuses it."""
+
+    table: str
+    create: str
+    get: str
+    get_many: str
+    versions: str
+    insert: str
+    write: str
+    cas: str
+    delete: str
+
+    @classmethod
+    def of(cls, name: str) -> Statements:
+        table = ident(name)
+        listed = "id IN (SELECT value FROM json_each(?))"
+        write = f"UPDATE {table} SET doc = ? WHERE id = ?"
+        return cls(
+            table=table,
+            create=f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+            get=f"SELECT doc FROM {table} WHERE id = ?",
+            get_many=f"SELECT doc FROM {table} WHERE {listed}",
+            versions=f"SELECT id, json_extract(doc, '$.version') FROM {table} WHERE {listed}",
+            insert=f"INSERT INTO {table} (id, doc) VALUES (?, ?)",
+            write=write,
+            cas=f"{write} AND json_extract(doc, '$.version') = ?",
+            delete=f"DELETE FROM {table} WHERE id = ?",
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -109,8 +143,12 @@ def compile_sort(sort: Sort) -> str:
     return " ORDER BY " + ", ".join(keys) if keys else ""
 
 
-def index_columns(fields: Sequence[str]) -> str:
-    return ", ".join(operands(field)[0] for field in fields)
+def create_index(collection: str, spec: IndexSpec) -> str:
+    """An expression index on ``json_extract`` that the compiled filters and sorts can use."""
+    columns = ", ".join(operands(field)[0] for field in spec.fields)
+    name = ident(f"{collection}__{spec.name}")
+    unique = "UNIQUE " if spec.unique else ""
+    return f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ident(collection)} ({columns})"
 
 
 def _parent(doc: Document, path: str, *, create: bool) -> tuple[dict[str, Any] | None, str]:

@@ -61,9 +61,11 @@ class RequestContextMiddleware:
             return
         correlation_id = correlation_id_for(scope)
         scope.setdefault("state", {})[CORRELATION_STATE_KEY] = correlation_id
-        context = {"correlation_id": correlation_id, "service": self.service}
         with structlog.contextvars.bound_contextvars(
-            **context, http_method=scope["method"], http_path=scope["path"]
+            correlation_id=correlation_id,
+            service=self.service,
+            http_method=scope["method"],
+            http_path=scope["path"],
         ):
             await self._handle(scope, receive, send, correlation_id)
 
