@@ -17,6 +17,7 @@ from warmflow_notify.bootstrap import bootstrap as notify
 from warmflow_notify.config import NotifySettings
 from warmflow_registry.bootstrap import bootstrap as registry
 from warmflow_registry.config import RegistrySettings
+from warmflow_shared.auth.jwt import Verifier
 from warmflow_shared.bus.factory import open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.metrics import PrometheusBusObserver
@@ -78,7 +79,10 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
         settings=settings,
     )
     app.state.services = services
+    # One verifier for every service: the key is read (or made, on first start) once.
+    app.state.verifier = Verifier.from_settings(settings)
     for service in services:
+        service.app.state.verifier = app.state.verifier
         app.mount(f"/api/{service.name}", service.app, name=service.name)
     app.add_api_route("/", _index(services), methods=["GET"], include_in_schema=False)
     return app
