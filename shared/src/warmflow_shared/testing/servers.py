@@ -30,7 +30,7 @@ def _unavailable(what: str, why: str) -> None:
 
 def _docker_available() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env().ping()
         return True
@@ -45,7 +45,7 @@ def kafka_bootstrap() -> Iterator[str]:
         return
     if not _docker_available():
         _unavailable("Kafka", "KAFKA_BOOTSTRAP_SERVERS is unset and no Docker engine answers")
-    from testcontainers.community.kafka import KafkaContainer  # type: ignore[import-untyped]
+    from testcontainers.community.kafka import KafkaContainer
 
     with KafkaContainer() as container:
         yield container.get_bootstrap_server()
@@ -58,7 +58,7 @@ def mongodb_url() -> Iterator[str]:
         return
     if not _docker_available():
         _unavailable("MongoDB", "MONGODB_URL is unset and no Docker engine answers")
-    from testcontainers.community.mongodb import MongoDbContainer  # type: ignore[import-untyped]
+    from testcontainers.community.mongodb import MongoDbContainer
 
     with MongoDbContainer("mongo:7") as container:
         yield container.get_connection_url()
