@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
 from warmflow_shared.bus.port import EventBus, Subscription
-from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.outbox import AggregateStore, DeadlineScheduler, OutboxRelay
+from warmflow_shared.outbox.deadlines import DeadlineHandler
 from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
 
 log = structlog.get_logger(__name__)
@@ -36,6 +38,7 @@ class ServiceRuntime:
     on_stop: list[StartHook] = field(default_factory=list)
     _aggregate_collections: list[Collection] = field(default_factory=list)
     relay: OutboxRelay | None = None
+    schedulers: list[DeadlineScheduler] = field(default_factory=list)
     _backlog_task: asyncio.Task[None] | None = None
     _prepared: bool = False
 
@@ -44,6 +47,14 @@ class ServiceRuntime:
         collection = self.store.collection(collection_name)
         self._aggregate_collections.append(collection)
         return AggregateStore(collection, producer=self.service, on_saved=self._wake_relay)
+
+    def deadlines(
+        self, store: AggregateStore, handler: DeadlineHandler, **options: Any
+    ) -> DeadlineScheduler:
+        """Fire ``store``'s due deadlines through ``handler`` while the service runs."""
+        scheduler = DeadlineScheduler(store.collection, handler, **options)
+        self.schedulers.append(scheduler)
+        return scheduler
 
     def _wake_relay(self) -> None:
         if self.relay is not None:
@@ -69,6 +80,8 @@ class ServiceRuntime:
             self._aggregate_collections, self.bus, poll_seconds=self.outbox_poll_seconds
         )
         self.relay.start()
+        for scheduler in self.schedulers:
+            scheduler.start()
         if on_backlog is not None:
             self._backlog_task = asyncio.create_task(self._report_backlog(on_backlog))
         for hook in self.on_start:
@@ -78,6 +91,8 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for hook in reversed(self.on_stop):
             await hook()
+        for scheduler in reversed(self.schedulers):
+            await scheduler.stop()
         if self._backlog_task is not None:
             self._backlog_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -20,10 +20,11 @@ import structlog
 
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
 from warmflow_shared.storage.port import Collection, Document, IndexSpec, Update, VersionConflict
 from warmflow_shared.timefmt import format_ts, utcnow
 
-OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")),)
+OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")), *DEADLINE_INDEXES)
 DEDUPE_WINDOW = 256
 
 
@@ -98,17 +99,21 @@ class AggregateStore:
         expected: Loaded | None,
         events: Sequence[IntegrationEvent] = (),
         caused_by: Envelope | None = None,
+        deadlines: Sequence[Deadline] | None = None,
     ) -> Loaded:
-        """Write the new state and its events atomically; VersionConflict if someone was faster."""
+        """Write the new state and its events atomically; VersionConflict if someone was faster.
+
+        ``deadlines``, when given, replaces the aggregate's pending deadlines (see ``deadlines``).
+        """
         envelopes = [self._envelope(aggregate_id, event, caused_by) for event in events]
         applied = remember(expected.applied if expected else (), caused_by, self._window)
+        extra = {} if deadlines is None else {**deadline_fields(deadlines), "_deadline_lease": ""}
         if expected is None:
-            await self.collection.insert(
-                self._new_document(aggregate_id, state, envelopes, applied)
-            )
+            doc = self._new_document(aggregate_id, state, envelopes, applied)
+            await self.collection.insert({**doc, **extra})
             version, outbox_seq = 1, len(envelopes)
         else:
-            version = await self._update(expected, state, envelopes, applied)
+            version = await self._update(expected, state, envelopes, applied, extra)
             outbox_seq = expected.outbox_seq + len(envelopes)
         if envelopes:
             self._on_saved()
@@ -145,6 +150,9 @@ class AggregateStore:
             "_lease_owner": "",
             "_lease_until": "",
             "_applied": applied,
+            "_due": [],
+            "_next_due": "",
+            "_deadline_lease": "",
         }
 
     async def _update(
@@ -153,8 +161,9 @@ class AggregateStore:
         state: dict[str, Any],
         envelopes: list[tuple[str, Envelope]],
         applied: list[str],
+        extra: dict[str, Any],
     ) -> int:
-        changes: dict[str, Any] = {"state": state, "version": expected.version + 1}
+        changes: dict[str, Any] = {"state": state, "version": expected.version + 1, **extra}
         changes["_applied"] = applied
         push: dict[str, list[Any]] = {}
         if envelopes:

@@ -1,0 +1,122 @@
+"""Durable deadlines that fire once, stored inside the aggregate they belong to.
+
+An aggregate's save may carry its full set of pending deadlines (``Deadline(kind, at, key)``);
+the document keeps them in ``_due`` with the earliest in ``_next_due``. A ``DeadlineScheduler``
+finds aggregates whose earliest deadline has passed, leases one (so two instances never fire it
+together), and calls the service's handler. The handler loads the aggregate, applies the rule
+("the letter expired") and saves it with the deadline removed — the firing, its state change and
+its events are one write, so a deadline fires once even across a crash: if the process dies
+before the save, the lease lapses and the deadline fires again; once saved, it is gone.
+Deadlines follow an injectable clock, so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from warmflow_shared.storage.port import Collection, IndexSpec, Update
+from warmflow_shared.timefmt import format_ts, parse_ts, utcnow
+
+log = structlog.get_logger(__name__)
+
+DEADLINE_INDEXES = (IndexSpec(("_next_due",)),)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    at: datetime
+    key: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "at": format_ts(self.at), "key": self.key}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Deadline:
+        return cls(raw["kind"], parse_ts(raw["at"]), raw.get("key", ""))
+
+
+def deadline_fields(deadlines: Sequence[Deadline]) -> dict[str, Any]:
+    """The document fields that record ``deadlines`` (all of them: this replaces the set)."""
+    ordered = sorted(deadlines, key=lambda d: d.at)
+    return {
+        "_due": [d.to_dict() for d in ordered],
+        "_next_due": format_ts(ordered[0].at) if ordered else "",
+    }
+
+
+DeadlineHandler = Callable[[str, list[Deadline]], Awaitable[None]]
+
+
+class DeadlineScheduler:
+    def __init__(
+        self,
+        collection: Collection,
+        handler: DeadlineHandler,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = 5.0,
+        lease_seconds: float = 60.0,
+        owner: str | None = None,
+    ) -> None:
+        self.collection = collection
+        self._handler = handler
+        self._clock = clock
+        self._poll = poll_seconds
+        self._lease = timedelta(seconds=lease_seconds)
+        self.owner = owner or uuid.uuid4().hex
+        self._task: asyncio.Task[None] | None = None
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.ensure_indexes(DEADLINE_INDEXES)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"deadlines-{self.collection.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def fire_due(self, limit: int = 100) -> int:
+        """Fire every deadline due now (by the clock); return how many aggregates were handled."""
+        fired = 0
+        while fired < limit and (claimed := await self._claim()):
+            aggregate_id, due = claimed
+            try:
+                await self._handler(aggregate_id, due)
+                fired += 1
+            except Exception:
+                log.exception("deadline handler failed; retried after the lease", id=aggregate_id)
+        return fired
+
+    async def _claim(self) -> tuple[str, list[Deadline]] | None:
+        now = self._clock()
+        stamp = format_ts(now)
+        doc = await self.collection.find_one_and_update(
+            {"_next_due": {"$gt": "", "$lte": stamp}, "_deadline_lease": {"$lt": stamp}},
+            Update(set={"_deadline_lease": format_ts(now + self._lease)}),
+            sort=[("_next_due", 1)],
+        )
+        if doc is None:
+            return None
+        due = [Deadline.from_dict(raw) for raw in doc.get("_due", [])]
+        return doc["_id"], [d for d in due if d.at <= now]
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.fire_due()
+            except Exception:
+                log.exception("deadline round failed")
+            await asyncio.sleep(self._poll)
