@@ -25,9 +25,11 @@ def test_round_trip_keeps_every_field() -> None:
     assert Envelope.decode(original.encode()) == original
 
 
-def test_timestamps_are_fixed_width_so_string_order_is_time_order() -> None:
+def test_timestamps_on_the_wire_are_rfc3339_utc() -> None:
     raw = orjson.loads(_envelope().encode())
-    assert raw["occurred_at"] == "2026-11-27T09:30:00.000000Z"
+    assert raw["occurred_at"] == "2026-11-27T09:30:00Z"
+    with_micros = _envelope().caused(occurred_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
+    assert orjson.loads(with_micros.encode())["occurred_at"] == "2026-01-02T03:04:05.000006Z"
 
 
 def test_headers_carry_the_ids() -> None:

@@ -79,7 +79,7 @@ async def test_events_saved_before_a_crash_are_delivered_once_after_restart(
 
 
 class _CrashBeforeMarking(OutboxRelay):
-    async def _mark(self, collection, claimed):  # type: ignore[no-untyped-def]
+    async def _mark(self, collection, token, claimed):  # type: ignore[no-untyped-def]
         raise RuntimeError("process killed after the broker acknowledged")
 
 

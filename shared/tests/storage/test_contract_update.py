@@ -124,3 +124,27 @@ async def test_concurrent_replacers_of_one_version_exactly_one_wins(coll: Collec
         outcomes = await asyncio.gather(attempt("x", version), attempt("y", version))
 
         assert outcomes.count(True) == 1
+
+
+async def test_update_many_changes_each_matching_document(coll: Collection) -> None:
+    await coll.insert_many([{"_id": f"d{i}", "lease": "", "n": i} for i in range(5)])
+    await coll.update("d0", Update(set={"lease": "held"}))
+
+    taken = await coll.update_many(
+        {"_id": {"$in": ["d0", "d1", "d2", "ghost"]}, "lease": ""}, Update(set={"lease": "me"})
+    )
+
+    assert taken == 2
+    leases = {doc["_id"]: doc["lease"] for doc in await coll.find(sort=[("_id", 1)])}
+    assert leases == {"d0": "held", "d1": "me", "d2": "me", "d3": "", "d4": ""}
+
+
+async def test_replace_many_beyond_one_bulk_command(coll: Collection) -> None:
+    # FerretDB v1 hangs on one update command of >= 100 modifying statements: chunks must hold.
+    await coll.insert_many([{"_id": f"d{i:03}", "n": 0} for i in range(150)])
+    docs = await coll.find(sort=[("_id", 1)])
+
+    conflicts = await coll.replace_many([({**doc, "n": 1}, doc["version"]) for doc in docs])
+
+    assert conflicts == set()
+    assert await coll.count({"n": 1, "version": 2}) == 150

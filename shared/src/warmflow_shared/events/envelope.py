@@ -1,9 +1,13 @@
-"""The one envelope every integration event travels in, on every bus."""
+"""The one envelope every integration event travels in, on every bus.
+
+The fields live in one dict in wire order, so encoding is a single ``orjson.dumps`` (the
+datetime is formatted by orjson: RFC 3339, ``Z`` for UTC) — encoding sits on every publish and
+decoding on every delivery.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +16,7 @@ import orjson
 from warmflow_shared.timefmt import format_ts, parse_ts
 
 _REQUIRED = ("event_id", "type", "version", "occurred_at", "producer", "subject", "data")
+_TEXTS = ("event_id", "type", "producer", "subject")
 
 
 class EnvelopeError(ValueError):
@@ -22,42 +27,64 @@ def new_event_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
 class Envelope:
-    type: str
-    version: int
-    producer: str
-    subject: str
-    data: dict[str, Any]
-    event_id: str = field(default_factory=new_event_id)
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    correlation_id: str = ""
-    causation_id: str | None = None
+    __slots__ = ("_fields",)
+    _fields: dict[str, Any]
 
-    def __post_init__(self) -> None:
-        if not self.correlation_id:
+    def __init__(
+        self,
+        type: str,
+        version: int,
+        producer: str,
+        subject: str,
+        data: dict[str, Any],
+        event_id: str = "",
+        occurred_at: datetime | None = None,
+        correlation_id: str = "",
+        causation_id: str | None = None,
+    ) -> None:
+        event_id = event_id or new_event_id()
+        self._fields = {
+            "event_id": event_id,
+            "type": type,
+            "version": version,
+            "occurred_at": occurred_at or datetime.now(UTC),
+            "producer": producer,
+            "subject": subject,
             # A new flow starts here: its correlation id is the first event's own id.
-            object.__setattr__(self, "correlation_id", self.event_id)
+            "correlation_id": correlation_id or event_id,
+            "causation_id": causation_id,
+            "data": data,
+        }
+
+    event_id = property(lambda self: self._fields["event_id"])
+    type = property(lambda self: self._fields["type"])
+    version = property(lambda self: self._fields["version"])
+    occurred_at = property(lambda self: self._fields["occurred_at"])
+    producer = property(lambda self: self._fields["producer"])
+    subject = property(lambda self: self._fields["subject"])
+    correlation_id = property(lambda self: self._fields["correlation_id"])
+    causation_id = property(lambda self: self._fields["causation_id"])
+    data = property(lambda self: self._fields["data"])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Envelope) and self._fields == other._fields
+
+    def __hash__(self) -> int:
+        return hash(self._fields["event_id"])
+
+    def __repr__(self) -> str:
+        return f"Envelope({self._fields!r})"
 
     def caused(self, **changes: Any) -> Envelope:
         """A copy whose fields are changed; used by tests and by re-issuers."""
-        return replace(self, **changes)
+        return Envelope(**{**self._fields, **changes})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "type": self.type,
-            "version": self.version,
-            "occurred_at": format_ts(self.occurred_at),
-            "producer": self.producer,
-            "subject": self.subject,
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "data": self.data,
-        }
+        return {**self._fields, "occurred_at": format_ts(self._fields["occurred_at"])}
 
     def encode(self) -> bytes:
-        return orjson.dumps(self.to_dict())
+        return orjson.dumps(self._fields, option=orjson.OPT_UTC_Z)
 
     @classmethod
     def from_dict(cls, raw: Any) -> Envelope:
@@ -66,26 +93,31 @@ class Envelope:
         missing = [key for key in _REQUIRED if key not in raw]
         if missing:
             raise EnvelopeError(f"envelope lacks {', '.join(missing)}")
-        data, version = raw["data"], raw["version"]
-        if not isinstance(data, dict):
+        for key in _TEXTS:
+            if type(raw[key]) is not str or not raw[key]:
+                raise EnvelopeError(f"envelope {key} must be a non-empty string")
+        if not isinstance(raw["data"], dict):
             raise EnvelopeError("envelope data must be a JSON object")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        version = raw["version"]
+        if type(version) is not int or version < 1:
             raise EnvelopeError("envelope version must be a positive integer")
         try:
-            occurred_at = parse_ts(raw["occurred_at"])
+            moment = parse_ts(raw["occurred_at"])
         except (TypeError, ValueError) as exc:
             raise EnvelopeError(f"envelope occurred_at is not a timestamp: {exc}") from exc
-        return cls(
-            event_id=_text(raw, "event_id"),
-            type=_text(raw, "type"),
-            version=version,
-            occurred_at=occurred_at,
-            producer=_text(raw, "producer"),
-            subject=_text(raw, "subject"),
-            correlation_id=str(raw.get("correlation_id") or raw["event_id"]),
-            causation_id=raw.get("causation_id"),
-            data=data,
-        )
+        envelope = cls.__new__(cls)
+        envelope._fields = {
+            "event_id": raw["event_id"],
+            "type": raw["type"],
+            "version": version,
+            "occurred_at": moment,
+            "producer": raw["producer"],
+            "subject": raw["subject"],
+            "correlation_id": raw.get("correlation_id") or raw["event_id"],
+            "causation_id": raw.get("causation_id"),
+            "data": raw["data"],
+        }
+        return envelope
 
     @classmethod
     def decode(cls, payload: bytes) -> Envelope:
@@ -106,10 +138,3 @@ class Envelope:
         if self.causation_id:
             pairs.append(("causation_id", self.causation_id))
         return [(key, value.encode()) for key, value in pairs]
-
-
-def _text(raw: dict[str, Any], key: str) -> str:
-    value = raw[key]
-    if not isinstance(value, str) or not value:
-        raise EnvelopeError(f"envelope {key} must be a non-empty string")
-    return value

@@ -34,7 +34,7 @@ class OutboxRelay:
         bus: EventBus,
         *,
         owner: str | None = None,
-        batch_size: int = 200,
+        batch_size: int = 1000,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
@@ -91,39 +91,31 @@ class OutboxRelay:
         return total
 
     async def _round(self, collection: Collection) -> int:
-        claimed = await self._claim(collection)
+        token = f"{self.owner}:{uuid.uuid4().hex[:12]}"  # this round's lease
+        claimed = await self._claim(collection, token)
         if not claimed:
             return 0
         try:
             published = await self._publish(claimed)
         except BaseException:
-            await self._release(collection, claimed)
+            await self._release(collection, token, claimed)
             raise
-        await self._mark(collection, claimed)
+        await self._mark(collection, token, claimed)
         self._on_published(published)
         return published or len(claimed)
 
-    async def _claim(self, collection: Collection) -> list[Document]:
+    async def _claim(self, collection: Collection, token: str) -> list[Document]:
         now = self._clock()
-        candidates = await collection.find(
-            {"_pending": True, "_lease_until": {"$lt": format_ts(now)}},
-            sort=[("_pending_since", 1)],
-            limit=self._batch,
-        )
-        lease = {"_lease_owner": self.owner, "_lease_until": format_ts(now + self._lease)}
-        won = await asyncio.gather(
-            *(
-                collection.update(
-                    doc["_id"],
-                    Update(set=lease),
-                    where={"_pending": True, "_lease_until": {"$lt": format_ts(now)}},
-                )
-                for doc in candidates
-            )
-        )
-        ids = [doc["_id"] for doc, ok in zip(candidates, won, strict=True) if ok]
-        # Re-read after winning: another relay may have published and released in between.
-        return await collection.get_many(ids) if ids else []
+        free = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}
+        candidates = await collection.find(free, sort=[("_pending_since", 1)], limit=self._batch)
+        if not candidates:
+            return []
+        ids = [doc["_id"] for doc in candidates]
+        lease = {"_lease_owner": token, "_lease_until": format_ts(now + self._lease)}
+        await collection.update_many({"_id": {"$in": ids}, **free}, Update(set=lease))
+        # Re-read: keep what this round's lease holds, as it is now (another relay may have
+        # published and released some of them in between).
+        return [doc for doc in await collection.get_many(ids) if doc["_lease_owner"] == token]
 
     async def _publish(self, claimed: list[Document]) -> int:
         by_topic: dict[str, list[Envelope]] = defaultdict(list)
@@ -134,27 +126,26 @@ class OutboxRelay:
             await self._bus.publish(topic, envelopes)
         return sum(len(envelopes) for envelopes in by_topic.values())
 
-    async def _mark(self, collection: Collection, claimed: list[Document]) -> None:
-        await asyncio.gather(*(self._mark_one(collection, doc) for doc in claimed))
-
-    async def _mark_one(self, collection: Collection, doc: Document) -> None:
-        upto = doc["_outbox_seq"]
-        mine = {"_lease_owner": self.owner, "_sent_seq": {"$lte": upto}}
-        caught_up = Update(
-            set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""}
-        )
-        if await collection.update(doc["_id"], caught_up, where={**mine, "_outbox_seq": upto}):
-            return
-        # New events arrived while publishing: keep them, remember how far we got.
-        await collection.update(
-            doc["_id"], Update(set={"_sent_seq": upto, "_lease_until": ""}), where=mine
-        )
-
-    async def _release(self, collection: Collection, claimed: list[Document]) -> None:
-        release = Update(set={"_lease_until": ""})
+    async def _mark(self, collection: Collection, token: str, claimed: list[Document]) -> None:
+        by_upto: dict[int, list[str]] = defaultdict(list)
         for doc in claimed:
-            with contextlib.suppress(Exception):
-                await collection.update(doc["_id"], release, where={"_lease_owner": self.owner})
+            by_upto[doc["_outbox_seq"]].append(doc["_id"])
+        for upto, ids in by_upto.items():
+            mine = {"_id": {"$in": ids}, "_lease_owner": token, "_sent_seq": {"$lte": upto}}
+            caught_up = Update(
+                set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""}
+            )
+            if await collection.update_many({**mine, "_outbox_seq": upto}, caught_up) == len(ids):
+                continue
+            # The rest gained events while we published: keep those, record how far we got.
+            moved_on = Update(set={"_sent_seq": upto, "_lease_until": ""})
+            await collection.update_many({**mine, "_lease_until": {"$ne": ""}}, moved_on)
+
+    async def _release(self, collection: Collection, token: str, claimed: list[Document]) -> None:
+        with contextlib.suppress(Exception):
+            ids = [doc["_id"] for doc in claimed]
+            where = {"_id": {"$in": ids}, "_lease_owner": token}
+            await collection.update_many(where, Update(set={"_lease_until": ""}))
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ from warmflow_shared.storage.port import (
 )
 
 DUPLICATE_KEY = 11000
+# FerretDB v1.24.2 never answers an update command with 100 or more statements that modify
+# existing documents (and the database stays stuck), so bulk writes go in chunks below that.
+MAX_BULK = 99
 # FerretDB v1 reports a unique index broken by an update as InternalError (code 1) carrying
 # SQLite's message, not as 11000.
 _FERRETDB_UNIQUE = "UNIQUE constraint failed"
@@ -167,8 +170,12 @@ class MongoCollection(Collection):
         return new_version
 
     async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
-        if not docs:
-            return set()
+        conflicts: set[str] = set()
+        for start in range(0, len(docs), MAX_BULK):
+            conflicts |= await self._replace_chunk(docs[start : start + MAX_BULK])
+        return conflicts
+
+    async def _replace_chunk(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
         ops: list[InsertOne[Document] | ReplaceOne[Document]] = []
         written: dict[str, Document] = {}
         for doc, expected in docs:
@@ -202,7 +209,9 @@ class MongoCollection(Collection):
             if error.get("code") != DUPLICATE_KEY or expected is not None:
                 raise StorageError(message)
             failed_inserts.add(doc["_id"])
-        taken = {doc["_id"] for doc in await self.get_many(list(failed_inserts))}
+        taken: set[str] = set()
+        if failed_inserts:
+            taken = {doc["_id"] for doc in await self.get_many(list(failed_inserts))}
         if taken != failed_inserts:
             raise DuplicateKeyError(f"unique index violated by {sorted(failed_inserts - taken)}")
         if result.get("nMatched", 0) == len(written):
@@ -220,6 +229,16 @@ class MongoCollection(Collection):
             with _errors():
                 result = await self._coll.update_one(query, changes)
         return result.matched_count > 0
+
+    async def update_many(self, where: Filter, update: Update) -> int:
+        query = _filter(where)
+        changes = _update_document(update)
+        if not changes:
+            return await self._coll.count_documents(query)
+        async with self._gate():
+            with _errors():
+                result = await self._coll.update_many(query, changes)
+        return result.matched_count
 
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()

@@ -102,6 +102,14 @@ class Collection(ABC):
         """Apply ``update`` to the document if it exists and also matches ``where``."""
 
     @abstractmethod
+    async def update_many(self, where: Filter, update: Update) -> int:
+        """Apply ``update`` to every matching document; each document's change is atomic.
+
+        Returns how many matched. Not atomic across documents: use it where each document's
+        own condition (in ``where``) is what matters, e.g. taking leases.
+        """
+
+    @abstractmethod
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()
     ) -> Document | None:

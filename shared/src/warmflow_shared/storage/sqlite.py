@@ -188,6 +188,22 @@ class SqliteCollection(Collection):
                 await conn.execute(self._sql.write, (_dumps(doc), doc_id))
         return bool(rows)
 
+    async def update_many(self, where: Filter, update: Update) -> int:
+        clause, params = q.compile_filter(where)
+        if fast := q.compile_set_only(update):
+            # Plain top-level $set: let SQLite rewrite the JSON, no round trip through Python.
+            setter, values = fast
+            sql = f"UPDATE {self._table} SET doc = {setter} WHERE {clause}"
+            async with self._store._transaction(self.name) as conn:
+                cursor = await conn.execute(sql, (*values, *params))
+                return cursor.rowcount
+        sql = f"SELECT doc FROM {self._table} WHERE {clause}"
+        async with self._store._transaction(self.name) as conn:
+            docs = [orjson.loads(row[0]) for row in await conn.execute_fetchall(sql, params)]
+            changed = [q.apply_update(doc, update) for doc in docs]
+            await conn.executemany(self._sql.write, [(_dumps(d), d["_id"]) for d in changed])
+        return len(docs)
+
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()
     ) -> Document | None:

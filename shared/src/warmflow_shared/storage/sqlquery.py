@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from warmflow_shared.storage.port import (
     Document,
     Filter,
@@ -194,3 +196,17 @@ def apply_update(doc: Document, update: Update) -> Document:
             raise StorageError(f"cannot $push to the non-array field {path!r}")
         current.extend(items)
     return doc
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def compile_set_only(update: Update) -> tuple[str, list[str]] | None:
+    """``json_set(doc, '$."k"', json(?), …)`` for an update that only sets top-level keys."""
+    if update.unset or update.inc or update.push or not update.set:
+        return None
+    if not all(_PLAIN_KEY.match(key) and key != "_id" for key in update.set):
+        return None
+    paths = ", ".join(f"'$.\"{key}\"', json(?)" for key in update.set)
+    values = [orjson.dumps(value).decode() for value in update.set.values()]
+    return f"json_set(doc, {paths})", values

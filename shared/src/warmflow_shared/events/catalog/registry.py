@@ -11,11 +11,16 @@ from warmflow_shared.events.contracts import IntegrationEvent
 MEMBER_TOPIC = "warmflow.registry.member"
 ORGANISATION_TOPIC = "warmflow.registry.organisation"
 SITE_TOPIC = "warmflow.registry.site"
+DESK_TOPIC = "warmflow.registry.desk"
 
 
 class _MemberTopic(MemberEvent):
     topic: ClassVar[str] = MEMBER_TOPIC
     wire_version: ClassVar[int] = 1
+    # the member's standing after the change, so read models count without asking back
+    mobile_status: str | None = None
+    site_id: str | None = None
+    check_in_overdue: bool = False
 
 
 class MemberProfile(_MemberTopic):
@@ -143,6 +148,28 @@ class SiteUpdated(SiteChanged):
     wire_name: ClassVar[str] = "registry.SiteUpdated"
 
 
+class DeskTicketChanged(IntegrationEvent):
+    topic: ClassVar[str] = DESK_TOPIC
+    wire_version: ClassVar[int] = 1
+    ticket_id: str
+    site_id: str
+    county: str
+    org_id: str | None = None
+    category: str  # consultation | suggestion | problem
+    channel: str  # phone | on_site | online
+    member_id: str | None = None
+
+
+class DeskTicketOpened(DeskTicketChanged):
+    wire_name: ClassVar[str] = "registry.DeskTicketOpened"
+    opened_at: datetime
+
+
+class DeskTicketResolved(DeskTicketChanged):
+    wire_name: ClassVar[str] = "registry.DeskTicketResolved"
+    resolved_at: datetime
+
+
 CONTRACTS: list[type[IntegrationEvent]] = [
     MemberRegistered,
     MemberUpdated,
@@ -158,4 +185,6 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     OrganisationUpdated,
     SiteCreated,
     SiteUpdated,
+    DeskTicketOpened,
+    DeskTicketResolved,
 ]

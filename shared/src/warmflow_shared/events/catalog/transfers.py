@@ -12,12 +12,23 @@ CASE_TOPIC = "warmflow.transfers.case"
 
 
 class _Case(TransferEvent):
+    """``change_type_code`` is the sending side's code (241 other province, 251 same province)."""
+
     topic: ClassVar[str] = CASE_TOPIC
     wire_version: ClassVar[int] = 1
+    # the receiving side's code: 141 in from another province, 151 in from the same province
+    receiving_change_type_code: str | None = None
+    sending_province: str | None = None
+    receiving_province: str | None = None
 
 
 class TransferRequested(_Case):
     wire_name: ClassVar[str] = "transfers.TransferRequested"
+    reason: str
+
+
+class TransferResubmitted(_Case):
+    wire_name: ClassVar[str] = "transfers.TransferResubmitted"
     reason: str
 
 
@@ -43,6 +54,12 @@ class LetterIssued(_Case):
     valid_until: date
 
 
+class LetterExtended(_Case):
+    wire_name: ClassVar[str] = "transfers.LetterExtended"
+    serial_number: str
+    valid_until: date
+
+
 class LetterExpired(_Case):
     wire_name: ClassVar[str] = "transfers.LetterExpired"
     serial_number: str
@@ -54,6 +71,15 @@ class LetterReissued(_Case):
     void_serial_number: str
     serial_number: str
     valid_until: date
+    reason: str | None = None  # "lost" | "expired"
+
+
+class MemberReported(_Case):
+    """The member presented the letter to the receiving organisation within its validity."""
+
+    wire_name: ClassVar[str] = "transfers.MemberReported"
+    serial_number: str
+    reported_at: datetime
 
 
 class TransferAccepted(_Case):
@@ -85,12 +111,15 @@ class TransferCancelled(_Case):
 
 CONTRACTS: list[type[IntegrationEvent]] = [
     TransferRequested,
+    TransferResubmitted,
     TransferApproved,
     TransferReturned,
     TransferRejected,
     LetterIssued,
+    LetterExtended,
     LetterExpired,
     LetterReissued,
+    MemberReported,
     TransferAccepted,
     ReceiptReturned,
     ReceiptOverdue,

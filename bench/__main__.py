@@ -1,0 +1,61 @@
+"""``python -m bench [envelope|relay|consumer ...] [--quick] [--rounds N] [--profile]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from typing import Any
+
+import structlog
+
+from bench import consumer, envelope, relay
+from bench._support import Config, machine, write_results
+
+BENCHMARKS = ("envelope", "relay", "consumer")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=" | ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (~500 messages)")
+    parser.add_argument("--rounds", type=int, default=None, help="paired rounds per benchmark")
+    parser.add_argument(
+        "--profile", action="store_true", help="also break the subject's time down by phase"
+    )
+    args = parser.parse_args(argv)
+    # Keep the bus's info logs (assignments) out of the figures.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    unknown = sorted(set(args.names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {BENCHMARKS}")
+    names = args.names or list(BENCHMARKS)
+    config = Config.from_env(quick=args.quick, rounds=args.rounds, profile=args.profile)
+    info = machine()
+    print(
+        f"warmflow benchmarks ({'quick' if config.quick else 'full'}) on {info['cpus']} CPUs,"
+        f" Python {info['python']}; Kafka {config.kafka}, MongoDB-wire {config.mongodb_url}",
+        flush=True,
+    )
+    results: dict[str, dict[str, Any]] = {}
+    started = time.perf_counter()
+    for name in names:
+        print(f"\n[{name}]", flush=True)
+        if name == "envelope":
+            results.update(envelope.run(config))
+        elif name == "relay":
+            results.update(asyncio.run(relay.run(config)))
+        else:
+            results.update(asyncio.run(consumer.run(config)))
+    path = write_results(results, quick=config.quick)
+    missed = [name for name, summary in results.items() if not summary["target_met"]]
+    print(f"\n{len(results)} comparisons in {time.perf_counter() - started:.0f} s -> {path}")
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
