@@ -3,24 +3,80 @@
 from __future__ import annotations
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.idempotency import Projection
+from warmflow_shared.outbox import Deadline
+from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.storage.factory import open_store
+from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
 
 from warmflow_transfers import SERVICE
+from warmflow_transfers.adapters.clock import Clock
 from warmflow_transfers.config import TransfersSettings
+from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports
+from warmflow_transfers.entrypoints.consumers import subscriptions
+from warmflow_transfers.entrypoints.deps import install_refusal_handlers
+from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.timers import on_case_due
+
+INDEXES: dict[str, list[IndexSpec]] = {
+    "cases": [
+        IndexSpec(("state.sending.county", "state.updated_at")),
+        IndexSpec(("state.receiving.county", "state.updated_at")),
+        IndexSpec(("state.member_id", "state.status")),
+        IndexSpec(("state.status",)),
+    ],
+}
+
+
+def _runtime(settings: TransfersSettings, bus: EventBus | None) -> ServiceRuntime:
+    runtime = open_runtime(settings, SERVICE, bus=bus)
+    if settings.store_name != SERVICE:
+        runtime.store = open_store(
+            settings.storage_backend,
+            service=settings.store_name,
+            sqlite_dir=settings.data_dir / "db",
+            mongodb_url=settings.mongodb_url,
+        )
+    return runtime
+
+
+def _context(runtime: ServiceRuntime, settings: TransfersSettings, clock: Clock) -> Transfers:
+    return Transfers(
+        settings=settings,
+        clock=clock,
+        cases=runtime.aggregates("cases"),
+        counters=runtime.aggregates("letter_counters"),
+        members=Projection(runtime.store.collection("members")),
+        organisations=Projection(runtime.store.collection("organisations")),
+    )
 
 
 def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None = None) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or TransfersSettings()
-    runtime = open_runtime(settings, SERVICE, bus=bus)
+    runtime = _runtime(settings, bus)
+    clock = Clock()
+    ctx = _context(runtime, settings, clock)
+    runtime.indexes.update(INDEXES)
+    runtime.subscriptions.extend(subscriptions(ctx, settings.store_name))
+
+    async def case_due(case_id: str, due: list[Deadline]) -> None:
+        await on_case_due(ctx, case_id, due)
+
+    timers = runtime.deadlines(
+        ctx.cases, case_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
+    )
     app = create_service_app(
         title="暖流 transfers: 组织关系转接 cases and letters",
         service=SERVICE,
-        routers=[ops_router(runtime)],
+        routers=[http_cases.router, http_actions.router, http_reports.router, ops_router(runtime)],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,
     )
+    install_refusal_handlers(app)
+    app.state.transfers, app.state.clock, app.state.timers = ctx, clock, timers
     return Service(SERVICE, runtime, app)

@@ -1,0 +1,75 @@
+"""At the receiving side: report, accept and place, return the receipt; then the case completes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from warmflow_transfers.domain.calendar import add_months_dt, local_date
+from warmflow_transfers.domain.errors import BadValue, IllegalMove, Refused
+from warmflow_transfers.domain.lifecycle import Outcome
+from warmflow_transfers.domain.model import Actor, Case, Escalation, Happened, Paper
+from warmflow_transfers.domain.rules import require
+
+RECEIPT_MONTHS = 1  # the receipt goes back to the sender within one month of acceptance
+
+
+def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
+    require(case, {"letter_issued"}, "登记报到")
+    assert case.letter is not None
+    if today > case.letter.valid_until:
+        raise IllegalMove("介绍信已超过有效期，请转出方党组织补开后再报到")
+    if case.cross_province and case.paper_letter is None:
+        raise Refused("跨省转接须凭纸质介绍信报到，请转出方党组织先登记纸质介绍信")
+    done = case.moved("reported", now, actor.subject, reported_at=now)
+    fields = {"serial_number": case.letter.serial_number, "reported_at": now}
+    return done, [Happened("reported", fields)]
+
+
+def accept(case: Case, actor: Actor, branch_id: str, now: datetime) -> Outcome:
+    require(case, {"reported"}, "接收")
+    branch = branch_id.strip()
+    if not branch:
+        raise BadValue("branch_id", "必须指定编入的党支部")
+    due = add_months_dt(now, RECEIPT_MONTHS)
+    done = case.moved(
+        "accepted", now, actor.subject, branch, accepted_at=now, branch_id=branch, receipt_due=due
+    )
+    return done, [Happened("accepted", {"branch_id": branch, "accepted_at": now})]
+
+
+def return_receipt(case: Case, actor: Actor, now: datetime) -> Outcome:
+    require(case, {"accepted"}, "寄回回执")
+    done = case.moved("receipt_returned", now, actor.subject, receipt_returned_at=now)
+    return done, [Happened("receipt_returned", {"returned_at": now})]
+
+
+def record_paper_receipt(case: Case, paper: Paper, now: datetime) -> Outcome:
+    if not case.cross_province:
+        raise IllegalMove("省内转接全程网上办理，无需登记纸质回执")
+    require(case, {"receipt_returned"}, "登记纸质回执")
+    return case.model_copy(update={"paper_receipt": paper, "updated_at": now}), []
+
+
+def complete(case: Case, actor: Actor, now: datetime) -> Outcome:
+    require(case, {"receipt_returned"}, "办结")
+    if case.cross_province and case.paper_receipt is None:
+        raise Refused("跨省转接须收到并登记纸质回执后方可办结")
+    done = case.moved("completed", now, actor.subject, completed_at=now)
+    return done, [Happened("completed", {"branch_id": case.branch_id, "completed_at": now})]
+
+
+def mark_receipt_overdue(case: Case, now: datetime, zone: tzinfo) -> Outcome | None:
+    """Fired by the receipt deadline; the case stays accepted, flagged and escalated."""
+    due = case.receipt_due
+    if case.status != "accepted" or case.receipt_overdue or due is None or now < due:
+        return None
+    note = f"接收已满一个月（应于 {local_date(due, zone)} 前寄回），回执仍未寄回，请督办"
+    escalation = Escalation(kind="receipt_overdue", at=now, note=note)
+    done = case.model_copy(
+        update={
+            "receipt_overdue": True,
+            "updated_at": now,
+            "escalations": (*case.escalations, escalation),
+        }
+    )
+    return done, [Happened("receipt_overdue", {"due_on": local_date(due, zone)})]

@@ -1,0 +1,113 @@
+"""The 介绍信: issue, extend, expire, re-issue; the paper letter of cross-province cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from warmflow_transfers.domain.calendar import add_months, end_of_local_day
+from warmflow_transfers.domain.eligibility import check_dues
+from warmflow_transfers.domain.errors import BadValue, IllegalMove
+from warmflow_transfers.domain.lifecycle import Outcome
+from warmflow_transfers.domain.model import Actor, Case, Escalation, Happened, Letter, Paper
+from warmflow_transfers.domain.rules import require
+
+VOID_REASONS = {"lost": "遗失作废", "expired": "过期作废"}
+
+
+@dataclass(frozen=True)
+class LetterTerms:
+    serial_number: str
+    dues_paid_until: str | None
+    valid_days: int
+    today: date
+
+
+def serial_number(year: int, committee_code: str, sequence: int) -> str:
+    """Year + issuing committee's code + sequence, e.g. ``2026-YX-0007``."""
+    return f"{year:04d}-{committee_code}-{sequence:04d}"
+
+
+def _letter(terms: LetterTerms) -> Letter:
+    if terms.valid_days < 1:
+        raise BadValue("valid_days", "有效期至少为 1 天")
+    until = terms.today + timedelta(days=terms.valid_days)
+    return Letter(
+        serial_number=terms.serial_number,
+        issued_on=terms.today,
+        valid_days=terms.valid_days,
+        valid_until=until,
+        original_valid_until=until,
+        dues_paid_until=check_dues(terms.dues_paid_until, terms.today),
+    )
+
+
+def _letter_fields(letter: Letter) -> dict[str, object]:
+    return {
+        "serial_number": letter.serial_number,
+        "dues_paid_until": letter.dues_paid_until,
+        "valid_until": letter.valid_until,
+    }
+
+
+def issue_letter(case: Case, actor: Actor, terms: LetterTerms, now: datetime) -> Outcome:
+    require(case, {"approved"}, "开具介绍信")
+    letter = _letter(terms)
+    done = case.moved("letter_issued", now, actor.subject, letter.serial_number, letter=letter)
+    return done, [Happened("letter_issued", _letter_fields(letter))]
+
+
+def extend(case: Case, actor: Actor, days: int, max_months: int, now: datetime) -> Outcome:
+    require(case, {"letter_issued"}, "延长介绍信有效期")
+    assert case.letter is not None
+    until = case.letter.valid_until + timedelta(days=days)
+    limit = add_months(case.letter.original_valid_until, max_months)
+    if days < 1 or until > limit:
+        raise BadValue("days", f"延期累计不得超过 {max_months} 个月（最晚至 {limit.isoformat()}）")
+    letter = case.letter.model_copy(update={"valid_until": until})
+    done = case.moved("letter_issued", now, actor.subject, f"延期至{until}", letter=letter)
+    fields = {"serial_number": letter.serial_number, "valid_until": until}
+    return done, [Happened("extended", fields)]
+
+
+def expire(case: Case, now: datetime, zone: tzinfo) -> Outcome | None:
+    """Fired by the validity deadline; None when the case has moved on (nothing to do)."""
+    letter = case.letter
+    if case.status != "letter_issued" or letter is None:
+        return None
+    if now < end_of_local_day(letter.valid_until, zone):
+        return None
+    note = f"介绍信 {letter.serial_number} 已于 {letter.valid_until} 过期，党员未按期报到，请核查"
+    escalation = Escalation(kind="letter_expired", at=now, note=note)
+    done = case.moved("expired", now, "system", note, escalations=(*case.escalations, escalation))
+    fields = {"serial_number": letter.serial_number, "expired_on": letter.valid_until}
+    return done, [Happened("letter_expired", fields)]
+
+
+def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetime) -> Outcome:
+    require(case, {"letter_issued", "expired"}, "补开介绍信")
+    if why not in VOID_REASONS:
+        raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
+    if why == "lost" and case.status == "expired":
+        why = "expired"
+    assert case.letter is not None
+    old = case.letter.model_copy(update={"void_reason": VOID_REASONS[why]})
+    letter = _letter(terms)
+    done = case.moved(
+        "letter_issued",
+        now,
+        actor.subject,
+        f"原编号 {old.serial_number} 作废",
+        letter=letter,
+        void_letters=(*case.void_letters, old),
+        paper_letter=None,
+    )
+    fields = {**_letter_fields(letter), "void_serial_number": old.serial_number, "reason": why}
+    return done, [Happened("reissued", fields)]
+
+
+def record_paper_letter(case: Case, paper: Paper, now: datetime) -> Outcome:
+    if not case.cross_province:
+        raise IllegalMove("省内转接全程网上办理，无需登记纸质介绍信")
+    require(case, {"letter_issued"}, "登记纸质介绍信")
+    return case.model_copy(update={"paper_letter": paper, "updated_at": now}), []

@@ -1,0 +1,102 @@
+"""From application to approval: open, approve, return, resubmit, reject, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from warmflow_transfers.domain.codes import change_type_codes
+from warmflow_transfers.domain.errors import BadValue, IllegalMove
+from warmflow_transfers.domain.model import Actor, Case, Happened, Party
+from warmflow_transfers.domain.rules import reason_text, require
+
+Outcome = tuple[Case, list[Happened]]
+
+# until the receiver accepts, the sender stays responsible and may still call the case off
+CANCELLABLE = frozenset({"submitted", "returned", "approved", "letter_issued", "expired"})
+MEMBER_CANCELLABLE = frozenset({"submitted", "returned"})
+
+
+def check_parties(sending: Party, receiving: Party) -> tuple[str, str]:
+    if sending.org_id == receiving.org_id:
+        raise BadValue("receiving_org_id", "接收党组织不能与转出党组织相同")
+    return change_type_codes(sending.province, receiving.province)
+
+
+@dataclass(frozen=True)
+class Application:
+    case_id: str
+    member_id: str
+    member_name: str
+    sending: Party
+    receiving: Party
+    reason: str
+    request_hash: str = ""
+
+
+def open_case(app: Application, by: str, now: datetime) -> Case:
+    out_code, in_code = check_parties(app.sending, app.receiving)
+    case = Case(
+        id=app.case_id,
+        member_id=app.member_id,
+        member_name=app.member_name,
+        sending=app.sending,
+        receiving=app.receiving,
+        reason=reason_text(app.reason),
+        sending_code=out_code,
+        receiving_code=in_code,
+        status="submitted",
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        request_hash=app.request_hash,
+    )
+    return case.moved("submitted", now, by, case.reason)
+
+
+def approve(case: Case, actor: Actor, now: datetime) -> Outcome:
+    require(case, {"submitted"}, "审批通过")
+    done = case.moved("approved", now, actor.subject, approved_by=actor.subject)
+    return done, [Happened("approved", {"approved_by": actor.subject})]
+
+
+def return_for_edits(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
+    require(case, {"submitted"}, "退回修改")
+    why = reason_text(reason)
+    done = case.moved("returned", now, actor.subject, why, return_reason=why)
+    return done, [Happened("returned", {"reason": why})]
+
+
+def resubmit(
+    case: Case, actor: Actor, now: datetime, reason: str | None, receiving: Party | None
+) -> Outcome:
+    require(case, {"returned"}, "重新提交")
+    target = receiving or case.receiving
+    out_code, in_code = check_parties(case.sending, target)
+    why = reason_text(reason) if reason is not None else case.reason
+    changes = {"receiving": target, "reason": why, "sending_code": out_code}
+    done = case.moved(
+        "submitted", now, actor.subject, why, receiving_code=in_code, return_reason=None, **changes
+    )
+    return done, [Happened("resubmitted", {"reason": why})]
+
+
+def reject(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
+    require(case, {"submitted"}, "驳回")
+    why = reason_text(reason)
+    done = case.moved("rejected", now, actor.subject, why, reject_reason=why)
+    return done, [Happened("rejected", {"reason": why})]
+
+
+def cancel(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
+    require(case, CANCELLABLE, "撤销")
+    if actor.side == "member" and case.status not in MEMBER_CANCELLABLE:
+        raise IllegalMove("介绍信审批后只能由转出方党组织撤销")
+    why = reason_text(reason)
+    voided = case.void_letters
+    if case.letter is not None:
+        voided = (*voided, case.letter.model_copy(update={"void_reason": "案件撤销作废"}))
+    done = case.moved(
+        "cancelled", now, actor.subject, why, cancel_reason=why, letter=None, void_letters=voided
+    )
+    return done, [Happened("cancelled", {"reason": why})]

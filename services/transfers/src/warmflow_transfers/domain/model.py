@@ -1,0 +1,135 @@
+"""The 组织关系转接 case: who moves from which organisation to which, and where the case stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, computed_field
+from warmflow_shared.timefmt import format_ts
+
+from warmflow_transfers.domain.codes import Side, Status
+
+# fixed-width UTC text in storage, so string order is time order in every store
+Stamp = Annotated[datetime, PlainSerializer(format_ts, return_type=str, when_used="json")]
+
+
+class Party(BaseModel):
+    """One side of the transfer, as the organisation projection knew it when the case was made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    org_name: str
+    county: str
+    province: str
+
+
+class Letter(BaseModel):
+    """A 介绍信. A re-issued letter's number is void but stays on record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    serial_number: str
+    issued_on: date
+    valid_days: int
+    valid_until: date
+    original_valid_until: date
+    dues_paid_until: str
+    void_reason: str | None = None
+
+
+class Paper(BaseModel):
+    """A paper letter handed over, or a paper receipt received (cross-province cases only)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    on: date
+    note: str = ""
+    recorded_by: str
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # letter_expired | receipt_overdue
+    at: Stamp
+    note: str
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    at: Stamp
+    by: str
+    note: str = ""
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    member_id: str
+    member_name: str
+    sending: Party
+    receiving: Party
+    reason: str
+    sending_code: str
+    receiving_code: str
+    status: Status
+    created_at: Stamp
+    updated_at: Stamp
+    created_by: str
+    request_hash: str = ""
+    history: tuple[Step, ...] = ()
+    return_reason: str | None = None
+    reject_reason: str | None = None
+    cancel_reason: str | None = None
+    approved_by: str | None = None
+    letter: Letter | None = None
+    void_letters: tuple[Letter, ...] = ()
+    paper_letter: Paper | None = None
+    paper_receipt: Paper | None = None
+    reported_at: Stamp | None = None
+    accepted_at: Stamp | None = None
+    branch_id: str | None = None
+    receipt_due: Stamp | None = None
+    receipt_overdue: bool = False
+    receipt_returned_at: Stamp | None = None
+    completed_at: Stamp | None = None
+    escalations: tuple[Escalation, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cross_province(self) -> bool:
+        return self.sending.province != self.receiving.province
+
+    def moved(self, status: Status, now: datetime, by: str, note: str = "", **changes: Any) -> Case:
+        step = Step(status=status, at=now, by=by, note=note)
+        update = {"status": status, "updated_at": now, "history": (*self.history, step)}
+        return self.model_copy(update={**update, **changes})
+
+    def to_state(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Case:
+        return cls.model_validate(state)
+
+
+@dataclass(frozen=True)
+class Happened:
+    """A domain event: ``kind`` names the integration contract the service layer publishes."""
+
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and for which side of the case the service layer has already checked."""
+
+    subject: str
+    side: Side

@@ -1,0 +1,68 @@
+"""Apply for a transfer, read cases, print the letter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from warmflow_shared.web.errors import NotFound
+
+from warmflow_transfers.adapters.letter_pdf import letter_pdf
+from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx
+from warmflow_transfers.entrypoints.schemas import STATUS_PATTERN, CaseView, NewCaseBody
+from warmflow_transfers.service_layer import queries
+from warmflow_transfers.service_layer.create import NewCase, create_case
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+KEY = r"^[\x21-\x7e]{1,128}$"
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseView)
+async def apply(
+    body: NewCaseBody,
+    ctx: Ctx,
+    principal: Applicant,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(pattern=KEY)] = None,
+) -> CaseView:
+    """申请组织关系转接；同一幂等键重复提交同一内容返回同一案件（首次 201，之后 200）。"""
+    cmd = NewCase(body.member_id, body.receiving_org_id, body.reason)
+    case, created = await create_case(ctx, principal, cmd, idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"cases/{case.id}"
+    return CaseView.of(case)
+
+
+@router.get("", response_model=list[CaseView])
+async def list_cases(
+    ctx: Ctx,
+    principal: Anyone,
+    state: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[CaseView]:
+    where = {"state.status": state} if state else None
+    return [CaseView.of(c) for c in await queries.cases_in_scope(ctx, principal, where, limit)]
+
+
+@router.get("/{case_id}", response_model=CaseView)
+async def get_case(case_id: CaseId, ctx: Ctx, principal: Anyone) -> CaseView:
+    return CaseView.of(await queries.get_case(ctx, principal, case_id))
+
+
+@router.get(
+    "/{case_id}/letter.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone) -> Response:
+    """打印介绍信（存根、介绍信、回执三联，均带编号）。"""
+    case = await queries.get_case(ctx, principal, case_id)
+    if case.letter is None:
+        raise NotFound("该转接案件尚未开具有效的介绍信")
+    name = f"letter-{case.letter.serial_number}.pdf"
+    return Response(
+        letter_pdf(case, case.letter),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )

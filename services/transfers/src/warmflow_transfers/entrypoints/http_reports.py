@@ -1,0 +1,71 @@
+"""Both sides' work lists ("who must act next") and the statistics."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from warmflow_shared.timefmt import format_ts
+
+from warmflow_transfers.domain.calendar import end_of_local_day
+from warmflow_transfers.domain.codes import SIDE_NAMES, STATUS_NAMES
+from warmflow_transfers.entrypoints.deps import Anyone, Ctx
+from warmflow_transfers.entrypoints.schemas import StatsView, WorkItemView
+from warmflow_transfers.service_layer import queries
+
+router = APIRouter(tags=["reports"])
+COUNTY = "^(yuhang|yuexi|songyang)$"
+
+
+@router.get("/worklist", response_model=list[WorkItemView])
+async def worklist(
+    ctx: Ctx, principal: Anyone, mine: Annotated[bool, Query()] = False
+) -> list[WorkItemView]:
+    """在办案件；mine=true 只列出轮到本方办理的。转出方在接收方接收前始终负责。"""
+    return [_item(i) for i in await queries.worklist(ctx, principal, mine)]
+
+
+def _item(item: queries.WorkItem) -> WorkItemView:
+    case = item.case
+    return WorkItemView(
+        case_id=case.id,
+        member_name=case.member_name,
+        sending=case.sending,
+        receiving=case.receiving,
+        status=case.status,
+        status_name=STATUS_NAMES[case.status],
+        my_sides=item.my_sides,
+        next_actor=item.next_actor,
+        next_actor_name=SIDE_NAMES[item.next_actor],
+        next_action=item.next_action,
+        my_turn=item.my_turn,
+        responsible_side=item.responsible_side,
+        escalated=bool(case.escalations) and (case.status == "expired" or case.receipt_overdue),
+        updated_at=case.updated_at,
+    )
+
+
+@router.get("/stats", response_model=StatsView)
+async def stats(
+    ctx: Ctx,
+    principal: Anyone,
+    since: Annotated[date | None, Query(alias="from", description="申请日期起（含）")] = None,
+    until: Annotated[date | None, Query(alias="to", description="申请日期止（含）")] = None,
+    sending_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
+    receiving_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
+) -> StatsView:
+    where: dict[str, Any] = {}
+    created: dict[str, str] = {}
+    if since:
+        created["$gte"] = format_ts(end_of_local_day(since - timedelta(days=1), ctx.zone))
+    if until:
+        created["$lt"] = format_ts(end_of_local_day(until, ctx.zone))
+    if created:
+        where["state.created_at"] = created
+    if sending_county:
+        where["state.sending.county"] = sending_county
+    if receiving_county:
+        where["state.receiving.county"] = receiving_county
+    result = await queries.case_statistics(ctx, principal, where)
+    return StatsView.model_validate(result, from_attributes=True)

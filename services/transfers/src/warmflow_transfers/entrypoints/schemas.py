@@ -1,0 +1,110 @@
+"""What clients send and what they get back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warmflow_transfers.domain.codes import SIDE_NAMES, STATUS_NAMES, STATUSES, Side
+from warmflow_transfers.domain.model import Case, Party
+from warmflow_transfers.domain.worklist import next_step, responsible_side
+
+ID = r"^[A-Za-z0-9_\-]{1,64}$"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewCaseBody(Body):
+    member_id: str = Field(pattern=ID)
+    receiving_org_id: str = Field(pattern=ID)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class ReasonBody(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ResubmitBody(Body):
+    reason: str | None = Field(default=None, min_length=1, max_length=200)
+    receiving_org_id: str | None = Field(default=None, pattern=ID)
+
+
+class IssueBody(Body):
+    valid_days: int | None = Field(default=None, ge=1, le=90)
+
+
+class ReissueBody(IssueBody):
+    reason: str = Field(pattern=r"^(lost|expired)$", description="lost 遗失 | expired 过期")
+
+
+class ExtendBody(Body):
+    days: int = Field(ge=1, le=92)
+
+
+class AcceptBody(Body):
+    branch_id: str = Field(pattern=ID, description="编入的党支部")
+
+
+class PaperBody(Body):
+    on: date = Field(description="纸质介绍信交给党员 / 纸质回执收到的日期")
+    note: str = Field(default="", max_length=200)
+
+
+class CaseView(Case):
+    status_name: str
+    next_actor: Side | None
+    next_actor_name: str | None
+    next_action: str | None
+    responsible_side: Side
+
+    @classmethod
+    def of(cls, case: Case) -> CaseView:
+        step = next_step(case)
+        return cls(
+            **case.model_dump(exclude={"request_hash", "cross_province"}),
+            status_name=STATUS_NAMES[case.status],
+            next_actor=step[0] if step else None,
+            next_actor_name=SIDE_NAMES[step[0]] if step else None,
+            next_action=step[1] if step else None,
+            responsible_side=responsible_side(case),
+        )
+
+
+class WorkItemView(BaseModel):
+    case_id: str
+    member_name: str
+    sending: Party
+    receiving: Party
+    status: str
+    status_name: str
+    my_sides: list[Side]
+    next_actor: Side
+    next_actor_name: str
+    next_action: str
+    my_turn: bool
+    responsible_side: Side
+    escalated: bool
+    updated_at: datetime
+
+
+class PairMonthView(BaseModel):
+    sending_county: str
+    receiving_county: str
+    month: str
+    cases: int
+
+
+class StatsView(BaseModel):
+    total: int
+    by_state: dict[str, int]
+    by_county_pair_month: list[PairMonthView]
+    overdue_letters: int
+    overdue_receipts: int
+    completed: int
+    median_days_to_complete: float | None
+
+
+STATUS_PATTERN = "^(" + "|".join(STATUSES) + ")$"

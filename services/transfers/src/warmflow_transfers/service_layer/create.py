@@ -1,0 +1,103 @@
+"""Apply for a transfer; with an ``Idempotency-Key`` a retried request finds the same case.
+
+The case id is derived from the caller and the key, so "create once" is the store's unique
+``_id``: no second document, no transaction. The request's hash is kept on the case, so the same
+key with a different body is refused instead of silently returning the first case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+import orjson
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.storage.port import DuplicateKeyError
+from warmflow_shared.web.errors import Conflict, Forbidden
+
+from warmflow_transfers.domain.codes import TERMINAL
+from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
+from warmflow_transfers.domain.errors import BadValue, Refused
+from warmflow_transfers.domain.lifecycle import Application, open_case
+from warmflow_transfers.domain.model import Case, Happened
+from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.projections import member_facts, party
+from warmflow_transfers.service_layer.scope import SIDE_ROLES
+from warmflow_transfers.service_layer.unit import save
+
+
+@dataclass(frozen=True)
+class NewCase:
+    member_id: str
+    receiving_org_id: str
+    reason: str
+
+    def digest(self) -> str:
+        return hashlib.sha256(orjson.dumps(self.__dict__, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def case_id_for(principal: Principal, key: str | None) -> str:
+    if key is None:
+        return "tr-" + uuid.uuid4().hex
+    return "tr-" + hashlib.sha256(f"{principal.subject}\x00{key}".encode()).hexdigest()[:32]
+
+
+async def create_case(
+    ctx: Transfers, principal: Principal, cmd: NewCase, key: str | None
+) -> tuple[Case, bool]:
+    """The case, and whether this call created it (False: a replay of the same request)."""
+    case_id = case_id_for(principal, key)
+    if key is not None and (earlier := await _replay(ctx, case_id, cmd)) is not None:
+        return earlier, False
+    try:
+        case = await _application(ctx, principal, cmd, case_id)
+        await save(ctx, None, case, [Happened("requested", {"reason": case.reason})])
+    except (DuplicateKeyError, Refused):
+        # a concurrent retry with the same key may have won (and now is "the open case")
+        earlier = await _replay(ctx, case_id, cmd) if key is not None else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return case, True
+
+
+async def _replay(ctx: Transfers, case_id: str, cmd: NewCase) -> Case | None:
+    loaded = await ctx.cases.load(case_id)
+    if loaded is None:
+        return None
+    case = Case.from_state(loaded.state)
+    if case.request_hash != cmd.digest():
+        raise Conflict("该幂等键（Idempotency-Key）已用于内容不同的另一份申请，请更换幂等键")
+    return case
+
+
+async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_id: str) -> Case:
+    member = check_eligible(await member_facts(ctx, cmd.member_id), ctx.today())
+    sending = await party(ctx, member.home_org_id)
+    if sending is None:
+        raise Refused("转出党组织尚未在本系统登记，无法办理组织关系转接")
+    _may_apply(principal, member, sending.county)
+    receiving = await party(ctx, cmd.receiving_org_id)
+    if receiving is None:
+        raise BadValue("receiving_org_id", "接收党组织不存在")
+    await _no_open_case(ctx, member.member_id)
+    app = Application(
+        case_id, member.member_id, member.name, sending, receiving, cmd.reason, cmd.digest()
+    )
+    return open_case(app, principal.subject, ctx.now())
+
+
+def _may_apply(principal: Principal, member: MemberFacts, sending_county: str) -> None:
+    """The member applies, or the home (sending) organisation applies on their behalf."""
+    if principal.role == "member" and principal.member_id == member.member_id:
+        return
+    if principal.role in SIDE_ROLES["sending"] and principal.county == sending_county:
+        return
+    raise Forbidden("只有党员本人或其所在（转出）党组织可以申请组织关系转接")
+
+
+async def _no_open_case(ctx: Transfers, member_id: str) -> None:
+    where = {"state.member_id": member_id, "state.status": {"$nin": sorted(TERMINAL)}}
+    if await ctx.cases.collection.count(where):
+        raise Refused("该党员已有正在办理的组织关系转接，请先办结或撤销")

@@ -1,0 +1,94 @@
+"""Letters: a serial number per issuing committee and year, taken from a counter aggregate.
+
+The counter is compare-and-set on its version, so two instances racing for a number never get
+the same one. A number taken by a step that then loses its own race is skipped (a gap), never
+reused: uniqueness matters more than a gapless sequence.
+"""
+
+from __future__ import annotations
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
+from warmflow_shared.web.errors import Conflict
+
+from warmflow_transfers.domain.errors import BadValue
+from warmflow_transfers.domain.letters import (
+    VOID_REASONS,
+    LetterTerms,
+    issue_letter,
+    reissue,
+    serial_number,
+)
+from warmflow_transfers.domain.lifecycle import Outcome
+from warmflow_transfers.domain.model import Actor, Case
+from warmflow_transfers.domain.rules import require
+from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.projections import issuing_committee
+from warmflow_transfers.service_layer.scope import actor_for
+from warmflow_transfers.service_layer.unit import ATTEMPTS, load, save
+
+COUNTER_ATTEMPTS = 50
+
+
+async def next_serial(ctx: Transfers, committee_id: str, committee_code: str, year: int) -> str:
+    counter_id = f"{committee_id}:{year}"
+    for _ in range(COUNTER_ATTEMPTS):
+        loaded = await ctx.counters.load(counter_id)
+        sequence = (loaded.state["last"] if loaded else 0) + 1
+        try:
+            await ctx.counters.save(counter_id, {"last": sequence}, expected=loaded)
+        except (VersionConflict, DuplicateKeyError):
+            continue
+        return serial_number(year, committee_code, sequence)
+    raise Conflict("介绍信编号分配繁忙，请稍后重试")
+
+
+async def _terms(ctx: Transfers, case: Case, valid_days: int | None) -> LetterTerms:
+    committee_id, code = await issuing_committee(ctx, case.sending.org_id)
+    today = ctx.today()
+    member = await ctx.members.get(case.member_id) or {}
+    return LetterTerms(
+        serial_number=await next_serial(ctx, committee_id, code, today.year),
+        dues_paid_until=member.get("dues_paid_until"),
+        valid_days=valid_days or ctx.settings.letter_valid_days,
+        today=today,
+    )
+
+
+async def issue(ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None) -> Case:
+    return await _with_letter(ctx, case_id, principal, valid_days, reason=None)
+
+
+async def reissue_letter(
+    ctx: Transfers, case_id: str, principal: Principal, reason: str, valid_days: int | None
+) -> Case:
+    if reason not in VOID_REASONS:
+        raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
+    return await _with_letter(ctx, case_id, principal, valid_days, reason=reason)
+
+
+async def _with_letter(
+    ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
+) -> Case:
+    for _ in range(ATTEMPTS):
+        loaded, case = await load(ctx, case_id)
+        actor = actor_for(principal, case, ["sending"])
+        # checked before a number is taken, so refused steps burn no serial numbers
+        allowed = {"approved"} if reason is None else {"letter_issued", "expired"}
+        require(case, allowed, "开具介绍信" if reason is None else "补开介绍信")
+        terms = await _terms(ctx, case, valid_days)
+        new, happened = _apply(case, actor, terms, reason, ctx)
+        try:
+            await save(ctx, loaded, new, happened)
+        except VersionConflict:
+            continue
+        return new
+    raise Conflict("该转接案件正在被他人同时办理，请刷新后重试")
+
+
+def _apply(
+    case: Case, actor: Actor, terms: LetterTerms, reason: str | None, ctx: Transfers
+) -> Outcome:
+    if reason is None:
+        return issue_letter(case, actor, terms, ctx.now())
+    return reissue(case, actor, reason, terms, ctx.now())

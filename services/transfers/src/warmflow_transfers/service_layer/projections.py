@@ -1,0 +1,97 @@
+"""The service's own view of the registry: members (eligibility) and organisations (sides)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC
+from warmflow_shared.events.envelope import Envelope
+
+from warmflow_transfers.domain.eligibility import MemberFacts
+from warmflow_transfers.domain.model import Party
+from warmflow_transfers.service_layer.context import Transfers
+
+State = dict[str, Any]
+PROFILE_EVENTS = {"registry.MemberRegistered", "registry.MemberUpdated"}
+ORG_EVENTS = {"registry.OrganisationCreated", "registry.OrganisationUpdated"}
+PROFILE_FIELDS = ("name", "dues_paid_until")
+
+
+def member_change(state: State | None, envelope: Envelope) -> State | None:
+    data = envelope.data
+    new = dict(state or {"member_id": data["member_id"]})
+    if envelope.type in PROFILE_EVENTS:
+        new.update({key: data.get(key) for key in PROFILE_FIELDS})
+    if "outflow_org_id" in data:  # the home organisation: a HomeOrganisationChanged moves it
+        new.update(outflow_org_id=data["outflow_org_id"], outflow_county=data["outflow_county"])
+    if data.get("mobile_status"):
+        new["mobile_status"] = data["mobile_status"]
+    return new
+
+
+def organisation_change(state: State | None, envelope: Envelope) -> State | None:
+    keys = ("org_id", "code", "name", "type_code", "parent_id", "county", "province")
+    return {key: envelope.data.get(key) for key in keys}
+
+
+def _split(envelopes: Sequence[Envelope]) -> tuple[list[tuple[str, Envelope]], ...]:
+    orgs = [(e.data["org_id"], e) for e in envelopes if e.type in ORG_EVENTS]
+    members = [
+        (e.data["member_id"], e)
+        for e in envelopes
+        if e.type not in ORG_EVENTS and isinstance(e.data.get("member_id"), str)
+    ]
+    return members, orgs
+
+
+async def on_registry_batch(ctx: Transfers, envelopes: Sequence[Envelope]) -> None:
+    members, orgs = _split(envelopes)
+    if members:
+        await ctx.members.apply_batch(members, member_change)
+    if orgs:
+        await ctx.organisations.apply_batch(orgs, organisation_change)
+
+
+async def on_registry_event(ctx: Transfers, envelope: Envelope) -> None:
+    await on_registry_batch(ctx, [envelope])
+
+
+TOPICS = (MEMBER_TOPIC, ORGANISATION_TOPIC)
+
+
+async def member_facts(ctx: Transfers, member_id: str) -> MemberFacts | None:
+    state = await ctx.members.get(member_id)
+    if not state or not state.get("name") or not state.get("outflow_org_id"):
+        return None
+    return MemberFacts(
+        member_id=member_id,
+        name=state["name"],
+        home_org_id=state["outflow_org_id"],
+        mobile_status=state.get("mobile_status") or "",
+        dues_paid_until=state.get("dues_paid_until"),
+    )
+
+
+async def party(ctx: Transfers, org_id: str) -> Party | None:
+    state = await ctx.organisations.get(org_id)
+    if not state:
+        return None
+    return Party(
+        org_id=org_id, org_name=state["name"], county=state["county"], province=state["province"]
+    )
+
+
+async def issuing_committee(ctx: Transfers, org_id: str) -> tuple[str, str]:
+    """(id, code) of the committee that issues letters for ``org_id``: a branch's nearest parent."""
+    current = await ctx.organisations.get(org_id)
+    for _ in range(8):
+        if not current or current.get("type_code") != "branch" or not current.get("parent_id"):
+            break
+        parent = await ctx.organisations.get(current["parent_id"])
+        if parent is None:
+            break
+        current = parent
+    if not current:
+        return org_id, org_id.upper()
+    return current["org_id"], current["code"]

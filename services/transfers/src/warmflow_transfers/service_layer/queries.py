@@ -1,0 +1,75 @@
+"""Reads: one case, lists, work lists and statistics, each limited to what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from warmflow_shared.auth.principal import Principal
+
+from warmflow_transfers.domain.codes import TERMINAL, Side
+from warmflow_transfers.domain.model import Case
+from warmflow_transfers.domain.stats import Stats, statistics
+from warmflow_transfers.domain.worklist import next_step, responsible_side
+from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.scope import STAFF, sides_of, visible
+
+Where = dict[str, Any]
+SORT = [("state.updated_at", -1)]
+
+
+async def get_case(ctx: Transfers, principal: Principal, case_id: str) -> Case:
+    loaded = await ctx.cases.load(case_id)
+    return visible(principal, Case.from_state(loaded.state) if loaded else None)
+
+
+def _scopes(principal: Principal) -> list[Where]:
+    if principal.role == "auditor":
+        return [{}]
+    if principal.role == "member":
+        return [{"state.member_id": principal.member_id}]
+    if principal.role in STAFF:
+        county = principal.county
+        return [{"state.sending.county": county}, {"state.receiving.county": county}]
+    return []
+
+
+async def cases_in_scope(
+    ctx: Transfers, principal: Principal, where: Where | None = None, limit: int = 0
+) -> list[Case]:
+    found: dict[str, Case] = {}
+    for scope in _scopes(principal):
+        docs = await ctx.cases.collection.find({**scope, **(where or {})}, sort=SORT, limit=limit)
+        found.update((doc["_id"], Case.from_state(doc["state"])) for doc in docs)
+    ordered = sorted(found.values(), key=lambda c: c.updated_at, reverse=True)
+    return ordered[:limit] if limit else ordered
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case: Case
+    my_sides: list[Side]
+    next_actor: Side
+    next_action: str
+    my_turn: bool
+    responsible_side: Side
+
+
+def work_item(principal: Principal, case: Case) -> WorkItem | None:
+    step = next_step(case)
+    if step is None:
+        return None
+    mine = sorted(sides_of(principal, case))
+    return WorkItem(case, mine, step[0], step[1], step[0] in mine, responsible_side(case))
+
+
+async def worklist(ctx: Transfers, principal: Principal, mine_only: bool) -> list[WorkItem]:
+    open_cases = {"state.status": {"$nin": sorted(TERMINAL)}}
+    items = [work_item(principal, c) for c in await cases_in_scope(ctx, principal, open_cases)]
+    kept = [i for i in items if i is not None and (i.my_turn or not mine_only)]
+    # whoever must act first; then the oldest waiting case
+    return sorted(kept, key=lambda i: (not i.my_turn, i.case.updated_at))
+
+
+async def case_statistics(ctx: Transfers, principal: Principal, where: Where) -> Stats:
+    return statistics(await cases_in_scope(ctx, principal, where), ctx.zone)

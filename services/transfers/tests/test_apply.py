@@ -1,0 +1,92 @@
+"""Applying: preconditions from the registry's events, and the Idempotency-Key."""
+
+from __future__ import annotations
+
+import asyncio
+
+from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, LostContactFlagged, MemberUpdated
+
+from .flow import apply
+from .support import World
+
+
+async def _refusal(world: World, member_id: str) -> str:
+    response = await apply(world, member_id)
+    assert response.status_code == 409, response.text
+    detail: str = response.json()["detail"]
+    return detail
+
+
+async def test_an_unknown_member_is_refused(world: World) -> None:
+    assert "档案" in await _refusal(world, f"{world.name}-nobody")
+
+
+async def test_lost_contact_and_unpaid_dues_are_refused_until_the_registry_says_otherwise(
+    world: World,
+) -> None:
+    member = await world.seed_member(f"{world.name}-m", dues_paid_until="2026-01")
+    assert "2026-01" in await _refusal(world, member) and "2026-03" in await _refusal(world, member)
+    updated = MemberUpdated(
+        member_id=member, outflow_org_id=world.org("yuexi"), outflow_county="yuexi",
+        name="张三", mobile_status="checked_in", dues_paid_until="2026-03",
+    )  # fmt: skip
+    await world.publish(MEMBER_TOPIC, updated, member)
+    await world.until(
+        lambda: _dues_are(world, member, "2026-03"),
+    )
+    lost = LostContactFlagged(
+        member_id=member, outflow_org_id=world.org("yuexi"), outflow_county="yuexi",
+        mobile_status="lost_contact", reason_code="3", unreachable_since="2025-09-01",
+    )  # fmt: skip
+    await world.publish(MEMBER_TOPIC, lost, member)
+    await world.until(lambda: _status_is(world, member, "lost_contact"))
+    assert "失联" in await _refusal(world, member)
+
+
+async def _dues_are(world: World, member: str, month: str) -> bool:
+    state = await world.ctx.members.get(member)
+    return bool(state) and state["dues_paid_until"] == month  # type: ignore[index]
+
+
+async def _status_is(world: World, member: str, status: str) -> bool:
+    state = await world.ctx.members.get(member)
+    return bool(state) and state["mobile_status"] == status  # type: ignore[index]
+
+
+async def test_bad_organisations_are_422_naming_the_field(world: World) -> None:
+    member = await world.seed_member(f"{world.name}-m")
+    unknown = await apply(world, member, body={"receiving_org_id": "nowhere"})
+    same = await apply(world, member, receiving="yuexi")
+    for response in (unknown, same):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "body.receiving_org_id"
+    missing = await apply(world, member, body={"reason": ""})
+    assert missing.status_code == 422
+
+
+async def test_one_open_case_per_member(world: World) -> None:
+    member = await world.seed_member(f"{world.name}-m")
+    assert (await apply(world, member)).status_code == 201
+    second = await apply(world, member)
+    assert second.status_code == 409 and "正在办理" in second.json()["detail"]
+
+
+async def test_the_idempotency_key_makes_a_retry_find_the_same_case(world: World) -> None:
+    member = await world.seed_member(f"{world.name}-m")
+    first = await apply(world, member, key="apply-1")
+    again = await apply(world, member, key="apply-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    other = await apply(world, member, key="apply-1", body={"reason": "另一个原因"})
+    assert other.status_code == 409 and "幂等键" in other.json()["detail"]
+    listed = await world.client.get("/cases", headers=world.admin("yuexi"))
+    assert [c["id"] for c in listed.json() if c["member_id"] == member] == [first.json()["id"]]
+
+
+async def test_concurrent_retries_with_one_key_create_one_case(world: World) -> None:
+    member = await world.seed_member(f"{world.name}-m")
+    responses = await asyncio.gather(*(apply(world, member, key="k-42") for _ in range(6)))
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    events = await world.events(responses[0].json()["id"], "transfers.TransferRequested")
+    assert [e.type for e in events] == ["transfers.TransferRequested"]

@@ -1,0 +1,88 @@
+"""Letter validity and the one-month receipt deadline, driven by the service's clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from .flow import act, new_case, walk
+from .support import T0, World
+
+# the letter issued at T0 (10 March, China time) is valid through 20 March
+EXPIRES = datetime(2026, 3, 20, 16, 0, tzinfo=UTC)  # 21 March 00:00 in China
+
+
+async def _state(world: World, case_id: str) -> dict:  # type: ignore[type-arg]
+    response = await world.client.get(f"/cases/{case_id}", headers=world.admin("yuhang"))
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_an_unused_letter_expires_once_and_is_escalated(world: World) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    scheduler = world.scheduler()
+    world.clock.set(EXPIRES - timedelta(seconds=1))
+    assert await scheduler.fire_due() == 0
+    world.clock.set(EXPIRES)
+    assert await scheduler.fire_due() == 1
+    assert await scheduler.fire_due() == 0
+    case = await _state(world, case["id"])
+    assert case["status"] == "expired" and case["next_actor"] == "sending"
+    assert [e["kind"] for e in case["escalations"]] == ["letter_expired"]
+    events = await world.events(case["id"], "transfers.LetterExpired")
+    expired = next(e for e in events if e.type == "transfers.LetterExpired")
+    assert expired.data["expired_on"] == "2026-03-20"
+    assert expired.data["serial_number"] == case["letter"]["serial_number"]
+    late = await act(world, case, "report")
+    assert late.status_code == 409
+    case = (await act(world, case, "reissue", {"reason": "expired"})).json()
+    assert case["void_letters"][0]["void_reason"] == "过期作废"
+    assert case["letter"]["valid_until"] == "2026-03-31"
+
+
+async def test_two_instances_fire_a_deadline_once(world: World) -> None:
+    cases = [
+        await walk(world, await new_case(world, f"{world.name}-m{i}", "songyang"), "letter_issued")
+        for i in range(3)
+    ]
+    world.clock.set(EXPIRES + timedelta(hours=1))
+    fired = await asyncio.gather(world.scheduler().fire_due(), world.scheduler().fire_due())
+    assert sum(fired) == 3
+    for case in cases:
+        events = await world.events(case["id"], "transfers.LetterExpired")
+        assert [e.type for e in events].count("transfers.LetterExpired") == 1
+
+
+async def test_extending_or_reporting_moves_or_ends_the_validity_timer(world: World) -> None:
+    extended = await walk(
+        world, await new_case(world, f"{world.name}-a", "songyang"), "letter_issued"
+    )
+    reported = await walk(world, await new_case(world, f"{world.name}-b", "songyang"), "reported")
+    await act(world, extended, "extend", {"days": 5})
+    world.clock.set(EXPIRES + timedelta(days=1))
+    assert await world.scheduler().fire_due() == 0
+    world.clock.set(EXPIRES + timedelta(days=5))
+    assert await world.scheduler().fire_due() == 1
+    assert (await _state(world, extended["id"]))["status"] == "expired"
+    assert (await _state(world, reported["id"]))["status"] == "reported"
+
+
+async def test_a_receipt_not_returned_within_a_month_is_overdue_once(world: World) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "accepted")
+    assert case["receipt_due"] == "2026-04-10T01:00:00.000000Z"
+    scheduler = world.scheduler()
+    world.clock.set(T0 + timedelta(days=30, hours=23))
+    assert await scheduler.fire_due() == 0
+    world.clock.set(T0 + timedelta(days=31))
+    assert await scheduler.fire_due() == 1
+    world.clock.set(T0 + timedelta(days=90))
+    assert await scheduler.fire_due() == 0
+    case = await _state(world, case["id"])
+    assert case["status"] == "accepted" and case["receipt_overdue"]
+    assert [e["kind"] for e in case["escalations"]] == ["receipt_overdue"]
+    events = await world.events(case["id"], "transfers.ReceiptOverdue")
+    assert next(e for e in events if e.type == "transfers.ReceiptOverdue").data["due_on"] == (
+        "2026-04-10"
+    )
+    stats = await world.client.get("/stats", headers=world.admin("yuexi"))
+    assert stats.json()["overdue_receipts"] == 1
+    assert (await act(world, case, "receipt")).status_code == 200

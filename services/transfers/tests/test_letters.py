@@ -1,0 +1,86 @@
+"""The 介绍信: serial numbers, extensions, re-issue, and the printable PDF."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from pypdf import PdfReader
+from warmflow_transfers.service_layer.letters import next_serial
+
+from .flow import act, new_case, walk
+from .support import World
+
+
+async def test_serial_numbers_are_unique_per_committee_and_year_under_concurrency(
+    world: World,
+) -> None:
+    cases = [await new_case(world, f"{world.name}-m{i}", "yuexi") for i in range(6)]
+    cases = [await walk(world, case, "approved") for case in cases]
+    issued = await asyncio.gather(*(act(world, case, "issue-letter") for case in cases))
+    serials = sorted(r.json()["letter"]["serial_number"] for r in issued)
+    assert serials == [f"2026-YX-{n:04d}" for n in range(1, 7)]
+    other = await walk(world, await new_case(world, f"{world.name}-s", "songyang"), "letter_issued")
+    assert other["letter"]["serial_number"] == "2026-SY-0001"
+
+
+async def test_two_instances_racing_for_numbers_never_share_one(world: World) -> None:
+    numbers = await asyncio.gather(
+        *(next_serial(world.ctx, f"{world.name}-c", "ZZ", 2026) for _ in range(20))
+    )
+    assert sorted(numbers) == [f"2026-ZZ-{n:04d}" for n in range(1, 21)]
+
+
+async def test_a_letter_extends_up_to_three_months_in_total(world: World) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "letter_issued")
+    assert case["letter"]["valid_until"] == "2026-03-20" and case["letter"]["valid_days"] == 10
+    case = (await act(world, case, "extend", {"days": 80})).json()
+    assert case["letter"]["valid_until"] == "2026-06-08"
+    too_long = await act(world, case, "extend", {"days": 13})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "body.days"
+    case = (await act(world, case, "extend", {"days": 12})).json()
+    assert case["letter"]["valid_until"] == "2026-06-20"
+    await world.events(case["id"], "transfers.LetterExtended")
+
+
+async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: World) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    old = case["letter"]["serial_number"]
+    case = (await act(world, case, "paper-letter")).json()
+    case = (await act(world, case, "reissue", {"reason": "lost"})).json()
+    assert case["status"] == "letter_issued" and case["letter"]["serial_number"] != old
+    assert case["void_letters"] == [{**case["void_letters"][0], "serial_number": old}]
+    assert case["void_letters"][0]["void_reason"] == "遗失作废"
+    assert case["paper_letter"] is None  # the new number needs a new paper letter
+    events = await world.events(case["id"], "transfers.LetterReissued")
+    reissued = next(e for e in events if e.type == "transfers.LetterReissued")
+    assert reissued.data["void_serial_number"] == old
+    pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=world.admin("yuexi"))
+    text = _text(pdf.content)
+    assert case["letter"]["serial_number"] in text and old not in text
+
+
+async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
+    world: World,
+) -> None:
+    case = await new_case(world, f"{world.name}-m", "yuexi")
+    url = f"/cases/{case['id']}/letter.pdf"
+    before = await world.client.get(url, headers=world.admin("yuexi"))
+    assert before.status_code == 404
+    case = await walk(world, case, "letter_issued")
+    member = world.token("member", "yuexi", case["member_id"])
+    response = await world.client.get(url, headers=member)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = _text(response.content)
+    serial = case["letter"]["serial_number"]
+    assert text.count(serial) == 3
+    for words in ("存根", "组织关系介绍信", "回执", "张三", "党费已交到2026年3月", "有效期10天"):
+        assert words in text, words
+    assert case["sending"]["org_name"] in text and case["receiving"]["org_name"] in text
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "".join((page.extract_text() or "") for page in reader.pages).replace(" ", "")

@@ -1,0 +1,99 @@
+"""The whole life of a case through the gateway, on both backends."""
+
+from __future__ import annotations
+
+from .flow import act, new_case, walk
+from .support import World
+
+BOTH_SIDES = ("sending_org_id", "sending_county", "receiving_org_id", "receiving_county")
+LIFE = [
+    "transfers.TransferRequested",
+    "transfers.TransferApproved",
+    "transfers.LetterIssued",
+    "transfers.MemberReported",
+    "transfers.TransferAccepted",
+    "transfers.ReceiptReturned",
+    "transfers.TransferCompleted",
+]
+
+
+async def test_a_cross_province_case_needs_the_paper_letter_and_receipt(world: World) -> None:
+    case = await new_case(world, f"{world.name}-m1", "yuexi")
+    assert (case["sending_code"], case["receiving_code"]) == ("241", "141")
+    assert case["cross_province"] and case["next_actor"] == "sending"
+    case = await walk(world, case, "letter_issued")
+    refused = await act(world, case, "report")
+    assert refused.status_code == 409 and "纸质介绍信" in refused.json()["detail"]
+    case = (await act(world, case, "paper-letter")).json()
+    assert case["paper_letter"]["on"] == "2026-03-10"
+    case = await walk(world, case, "receipt_returned")
+    refused = await act(world, case, "complete")
+    assert refused.status_code == 409 and "纸质回执" in refused.json()["detail"]
+    case = await walk(world, case, "completed")
+    assert case["branch_id"] == "yuhang-branch-7" and case["next_actor"] is None
+    events = await world.events(case["id"], *LIFE)
+    assert [e.type for e in events] == LIFE
+    for envelope in events:
+        assert {k: envelope.data[k] for k in BOTH_SIDES} == {
+            "sending_org_id": world.org("yuexi"),
+            "sending_county": "yuexi",
+            "receiving_org_id": world.org("yuhang"),
+            "receiving_county": "yuhang",
+        }
+        assert envelope.data["change_type_code"] == "241"
+        assert envelope.data["receiving_change_type_code"] == "141"
+
+
+async def test_a_same_province_case_is_online_only(world: World) -> None:
+    case = await new_case(world, f"{world.name}-m2", "songyang")
+    assert (case["sending_code"], case["receiving_code"]) == ("251", "151")
+    case = await walk(world, case, "letter_issued")
+    refused = await act(world, case, "paper-letter")
+    assert refused.status_code == 409 and "网上办理" in refused.json()["detail"]
+    case = await walk(world, case, "completed")
+    assert case["paper_letter"] is None and case["paper_receipt"] is None
+    assert [s["status"] for s in case["history"]] == [
+        "submitted", "approved", "letter_issued", "reported", "accepted",
+        "receipt_returned", "completed",
+    ]  # fmt: skip
+
+
+async def test_returned_for_edits_then_resubmitted_then_rejected_with_a_reason(
+    world: World,
+) -> None:
+    case = await new_case(world, f"{world.name}-m3")
+    no_reason = await act(world, case, "return", {"reason": " "})
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["field"] == "body.reason"
+    case = (await act(world, case, "return")).json()
+    assert case["status"] == "returned" and case["next_actor"] == "member"
+    member = world.token("member", "yuexi", case["member_id"])
+    resubmitted = await world.client.post(
+        f"/cases/{case['id']}/resubmit",
+        json={"reason": "到余杭区人工智能小镇工作", "receiving_org_id": world.org("songyang")},
+        headers=member,
+    )
+    case = resubmitted.json()
+    assert case["status"] == "submitted" and case["reason"] == "到余杭区人工智能小镇工作"
+    assert case["receiving"]["county"] == "songyang" and case["sending_code"] == "241"
+    case = (await act(world, case, "reject")).json()
+    assert case["status"] == "rejected" and case["reject_reason"] == "不符合转接条件"
+    again = await act(world, case, "approve")
+    assert again.status_code == 409 and "已驳回" in again.json()["detail"]
+    await world.events(case["id"], "transfers.TransferReturned", "transfers.TransferRejected")
+
+
+async def test_cancelling_voids_the_letter_and_the_member_cannot_cancel_after_approval(
+    world: World,
+) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-m4", "songyang"), "approved")
+    member = world.token("member", "songyang", case["member_id"])
+    url = f"/cases/{case['id']}/cancel"
+    refused = await world.client.post(url, json={"reason": "不去了"}, headers=member)
+    assert refused.status_code == 409
+    case = await walk(world, case, "letter_issued")
+    serial = case["letter"]["serial_number"]
+    case = (await act(world, case, "cancel")).json()
+    assert case["status"] == "cancelled" and case["letter"] is None
+    assert case["void_letters"][0]["serial_number"] == serial
+    await world.events(case["id"], "transfers.TransferCancelled")

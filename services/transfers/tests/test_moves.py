@@ -1,0 +1,67 @@
+"""Every step that a state does not allow is refused with 409 and a Chinese reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .flow import SIDE_OF, act, new_case, walk
+from .support import World
+
+LEGAL: dict[str, set[str]] = {
+    "submitted": {"approve", "return", "reject", "cancel"},
+    "returned": {"resubmit", "cancel"},
+    "approved": {"issue-letter", "cancel"},
+    "letter_issued": {"extend", "report", "reissue", "cancel"},
+    "reported": {"accept"},
+    "accepted": {"receipt"},
+    "receipt_returned": {"complete"},
+    "completed": set(),
+    "rejected": set(),
+    "cancelled": set(),
+}
+
+
+async def _refuses_all_but_legal(world: World, case: dict[str, Any]) -> int:
+    refused = 0
+    for action in sorted(set(SIDE_OF) - LEGAL[case["status"]]):
+        response = await act(world, case, action)
+        assert response.status_code == 409, (case["status"], action, response.text)
+        assert response.json()["detail"], action
+        refused += 1
+    current = await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))
+    assert current.json()["status"] == case["status"]  # nothing moved
+    return refused
+
+
+async def test_every_illegal_move_is_409_and_changes_nothing(world: World) -> None:
+    case = await new_case(world, f"{world.name}-a", "songyang")
+    refused = await _refuses_all_but_legal(world, case)
+    case = (await act(world, case, "return")).json()
+    refused += await _refuses_all_but_legal(world, case)
+    case = (await act(world, case, "resubmit")).json()
+    for state in ("approved", "letter_issued", "reported", "accepted", "receipt_returned"):
+        case = await walk(world, case, state)
+        refused += await _refuses_all_but_legal(world, case)
+    case = await walk(world, case, "completed")
+    refused += await _refuses_all_but_legal(world, case)
+    rejected = await new_case(world, f"{world.name}-b", "songyang")
+    refused += await _refuses_all_but_legal(world, (await act(world, rejected, "reject")).json())
+    cancelled = await new_case(world, f"{world.name}-c", "songyang")
+    refused += await _refuses_all_but_legal(world, (await act(world, cancelled, "cancel")).json())
+    assert refused == sum(len(set(SIDE_OF) - legal) for legal in LEGAL.values())
+
+
+async def test_the_wrong_side_is_forbidden(world: World) -> None:
+    case = await new_case(world, f"{world.name}-d", "yuexi")
+    receiving = world.admin("yuhang")
+    url = f"/cases/{case['id']}"
+    approve = await world.client.post(f"{url}/approve", headers=receiving)
+    assert approve.status_code == 403 and "转出方" in approve.json()["detail"]
+    case = await walk(world, case, "reported")
+    accept = await world.client.post(
+        f"{url}/accept", json={"branch_id": "b1"}, headers=world.admin("yuexi")
+    )
+    assert accept.status_code == 403 and "接收方" in accept.json()["detail"]
+    window = world.token("site_staff", "yuhang")
+    accepted = await world.client.post(f"{url}/accept", json={"branch_id": "b1"}, headers=window)
+    assert accepted.status_code == 200

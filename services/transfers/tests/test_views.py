@@ -1,0 +1,82 @@
+"""Who sees what: scope, both sides' work lists, statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .flow import act, new_case, walk
+from .support import World
+
+
+async def test_only_the_two_sides_and_the_member_see_a_case(world: World) -> None:
+    case = await new_case(world, f"{world.name}-m", "yuexi")
+    url = f"/cases/{case['id']}"
+    for headers in (world.admin("yuexi"), world.admin("yuhang"), world.token("auditor"),
+                    world.token("member", "yuexi", case["member_id"])):  # fmt: skip
+        assert (await world.client.get(url, headers=headers)).status_code == 200
+    for headers in (world.admin("songyang"), world.token("member", "yuexi", "someone-else")):
+        hidden = await world.client.get(url, headers=headers)
+        assert hidden.status_code == 404
+        listed = await world.client.get("/cases", headers=headers)
+        assert case["id"] not in {c["id"] for c in listed.json()}
+    outsider = await world.client.post(f"{url}/approve", headers=world.admin("songyang"))
+    assert outsider.status_code == 403
+    ops = await world.client.get(url, headers=world.token("ops"))
+    assert ops.status_code == 403
+    member = world.token("member", "yuexi", case["member_id"])
+    assert (await world.client.post(f"{url}/approve", headers=member)).status_code == 403
+
+
+async def test_the_work_lists_say_who_must_act_next(world: World) -> None:
+    case = await new_case(world, f"{world.name}-m", "yuexi")
+    sending, receiving = world.admin("yuexi"), world.admin("yuhang")
+
+    async def item(headers: dict[str, str], mine: bool = False) -> dict | None:  # type: ignore[type-arg]
+        query = "?mine=true" if mine else ""
+        items = (await world.client.get(f"/worklist{query}", headers=headers)).json()
+        return next((i for i in items if i["case_id"] == case["id"]), None)
+
+    first = await item(sending, mine=True)
+    assert first is not None and first["next_actor"] == "sending" and first["my_turn"]
+    assert await item(receiving, mine=True) is None
+    seen = await item(receiving)
+    assert seen is not None and not seen["my_turn"] and seen["responsible_side"] == "sending"
+    case = await walk(world, case, "reported")
+    mine = await item(receiving, mine=True)
+    assert mine is not None and mine["next_action"].startswith("接收")
+    assert mine["responsible_side"] == "sending"  # until the receiver accepts
+    case = await walk(world, case, "accepted")
+    after = await item(sending)
+    assert after is not None and after["responsible_side"] == "receiving"
+    await walk(world, case, "completed")
+    assert await item(sending) is None and await item(receiving) is None
+
+
+async def test_statistics_by_state_county_pair_month_and_time_to_complete(world: World) -> None:
+    done = await new_case(world, f"{world.name}-a", "yuexi")
+    world.clock.advance(timedelta(days=4))
+    await walk(world, done, "completed")
+    await new_case(world, f"{world.name}-b", "songyang")
+    rejected = await new_case(world, f"{world.name}-c", "songyang")
+    await act(world, rejected, "reject")
+    stats = (await world.client.get("/stats", headers=world.admin("yuhang"))).json()
+    assert stats["total"] == 3 and stats["completed"] == 1
+    assert {k: v for k, v in stats["by_state"].items() if v} == {
+        "completed": 1, "submitted": 1, "rejected": 1,
+    }  # fmt: skip
+    assert stats["by_county_pair_month"] == [
+        {
+            "sending_county": "songyang",
+            "receiving_county": "yuhang",
+            "month": "2026-03",
+            "cases": 2,
+        },
+        {"sending_county": "yuexi", "receiving_county": "yuhang", "month": "2026-03", "cases": 1},
+    ]
+    assert stats["median_days_to_complete"] == 4.0
+    yuexi = (await world.client.get("/stats", headers=world.admin("yuexi"))).json()
+    assert yuexi["total"] == 1
+    april = await world.client.get("/stats?from=2026-04-01", headers=world.admin("yuhang"))
+    assert april.json()["total"] == 0
+    bad = await world.client.get("/stats?sending_county=mars", headers=world.admin("yuhang"))
+    assert bad.status_code == 422
