@@ -25,6 +25,10 @@ install: $(BIN)/python
 run: install
 	$(BIN)/warmflow run
 
+## Seed demo data (three counties, 48 暖流之家 sites, ~2,000 members) into the embedded default.
+seed: install
+	$(BIN)/warmflow seed --members $(or $(MEMBERS),2000)
+
 ## Mint a bearer token for a demo user, e.g. `make token USER=yuhang-admin`.
 token: install
 	@$(BIN)/warmflow token --demo $(or $(USER_PRESET),$(USER))

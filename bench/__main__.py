@@ -1,4 +1,4 @@
-"""``python -m bench [envelope|relay|consumer ...] [--quick] [--rounds N] [--profile]``."""
+"""``python -m bench [envelope|relay|consumer|notify ...] [--quick] [--rounds N] [--profile]``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import structlog
 
-from bench import consumer, envelope, relay
+from bench import consumer, envelope, notify_inapp, registry_read, relay, transfer_latency
 from bench._support import Config, machine, write_results
 
-BENCHMARKS = ("envelope", "relay", "consumer")
+BENCHMARKS = ("envelope", "relay", "consumer", "registry_read", "notify", "transfer_latency")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
             results.update(envelope.run(config))
         elif name == "relay":
             results.update(asyncio.run(relay.run(config)))
+        elif name == "notify":
+            results.update(asyncio.run(notify_inapp.run(config)))
+        elif name == "registry_read":
+            results.update(asyncio.run(registry_read.run(config)))
+        elif name == "transfer_latency":
+            results.update(asyncio.run(transfer_latency.run(config)))
         else:
             results.update(asyncio.run(consumer.run(config)))
     path = write_results(results, quick=config.quick)

@@ -22,7 +22,6 @@ BODIES: dict[str, dict[str, Any]] = {
     "reissue": {"reason": "lost"},
     "paper-letter": {"on": "2026-03-10"},
     "paper-receipt": {"on": "2026-03-20"},
-    "accept": {"branch_id": "yuhang-branch-7"},
 }
 NEXT = {"submitted": "approve", "approved": "issue-letter", "letter_issued": "report",
         "reported": "accept", "accepted": "receipt", "receipt_returned": "complete"}  # fmt: skip
@@ -63,9 +62,12 @@ def side_headers(world: World, case: dict[str, Any], action: str) -> dict[str, s
 async def act(
     world: World, case: dict[str, Any], action: str, body: dict[str, Any] | None = None
 ) -> httpx.Response:
+    if body is None:  # the receiving organisation is itself a branch in the seeded world
+        placed = {"branch_id": case["receiving"]["org_id"]}
+        body = placed if action == "accept" else BODIES.get(action, {})
     return await world.client.post(
         f"/cases/{case['id']}/{action}",
-        json=body if body is not None else BODIES.get(action, {}),
+        json=body,
         headers=side_headers(world, case, action),
     )
 

@@ -167,7 +167,7 @@ def _app(service: Service, bus: EventBus) -> FastAPI:
 @asynccontextmanager
 async def open_world(tmp: Path, name: str, options: dict[str, str]) -> AsyncIterator[World]:
     settings = TransfersSettings(
-        data_dir=tmp, store_name=name, deadline_poll_seconds=3600, outbox_poll_seconds=0.2,
+        data_dir=tmp, transfers_store=name, deadline_poll_seconds=3600, outbox_poll_seconds=0.2,
         **options,  # type: ignore[arg-type]
     )  # fmt: skip
     bus = open_bus(

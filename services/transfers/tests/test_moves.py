@@ -58,10 +58,26 @@ async def test_the_wrong_side_is_forbidden(world: World) -> None:
     approve = await world.client.post(f"{url}/approve", headers=receiving)
     assert approve.status_code == 403 and "转出方" in approve.json()["detail"]
     case = await walk(world, case, "reported")
-    accept = await world.client.post(
-        f"{url}/accept", json={"branch_id": "b1"}, headers=world.admin("yuexi")
-    )
+    branch = {"branch_id": world.org("yuhang")}
+    accept = await world.client.post(f"{url}/accept", json=branch, headers=world.admin("yuexi"))
     assert accept.status_code == 403 and "接收方" in accept.json()["detail"]
     window = world.token("site_staff", "yuhang")
-    accepted = await world.client.post(f"{url}/accept", json={"branch_id": "b1"}, headers=window)
+    accepted = await world.client.post(f"{url}/accept", json=branch, headers=window)
     assert accepted.status_code == 200
+
+
+async def test_the_member_is_placed_only_in_a_branch_of_the_receiver(world: World) -> None:
+    case = await walk(world, await new_case(world, f"{world.name}-p", "yuexi"), "reported")
+    url, window = f"/cases/{case['id']}/accept", world.token("site_staff", "yuhang")
+    for branch_id, reason in (
+        ("nowhere-branch", "不存在"),
+        (world.org("yuhang", "committee"), "不是党支部"),
+        (world.org("songyang"), "不属于接收党组织"),
+    ):
+        refused = await world.client.post(url, json={"branch_id": branch_id}, headers=window)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.branch_id" and reason in error["reason"]
+    assert (await world.client.get(f"/cases/{case['id']}", headers=window)).json()["status"] == (
+        "reported"
+    )

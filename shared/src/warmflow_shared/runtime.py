@@ -89,8 +89,11 @@ class ServiceRuntime:
         log.info("service started", service=self.service)
 
     async def stop(self) -> None:
-        for hook in reversed(self.on_stop):
-            await hook()
+        """Stop producing work: timers, relay, hooks, then (if owned) the bus; the store stays open.
+
+        A shared bus may still deliver in-flight events to this service's handlers, so the store
+        is closed separately by ``close()`` once every bus is stopped.
+        """
         for scheduler in reversed(self.schedulers):
             await scheduler.stop()
         if self._backlog_task is not None:
@@ -99,8 +102,13 @@ class ServiceRuntime:
                 await self._backlog_task
         if self.relay is not None:
             await self.relay.stop()
+        for hook in reversed(self.on_stop):
+            await hook()
         if self.owns_bus:
             await self.bus.stop()
+            await self.close()
+
+    async def close(self) -> None:
         await self.store.close()
         log.info("service stopped", service=self.service)
 

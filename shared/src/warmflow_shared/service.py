@@ -15,6 +15,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
+from warmflow_shared.audit.requests import AuditRequestsMiddleware
+from warmflow_shared.audit.routes import audit_router
 from warmflow_shared.bus.factory import open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.logging import configure_logging
@@ -30,12 +33,27 @@ class Service:
     runtime: ServiceRuntime
     app: FastAPI
 
+    def __post_init__(self) -> None:
+        """Every service keeps an audit trail in its own store, and audits its writes."""
+        trail = getattr(self.app.state, "audit_trail", None)
+        if not isinstance(trail, AuditTrail):
+            trail = AuditTrail(self.runtime.store.collection(AUDIT_COLLECTION), self.name)
+            self.app.state.audit_trail = trail
+        self.runtime.indexes.setdefault(AUDIT_COLLECTION, AUDIT_INDEXES)
+        self.app.add_middleware(AuditRequestsMiddleware, trail=trail)
+        if not any(getattr(route, "path", None) == "/audit" for route in self.app.routes):
+            self.app.include_router(audit_router(trail))
+
     async def start(self) -> None:
         """Used by the embedded gateway, which has already prepared every runtime."""
         await self.runtime.start(on_backlog=outbox_backlog(self.name).set)
 
     async def stop(self) -> None:
+        """Quiesce; with a shared bus the gateway calls ``close()`` after stopping the bus."""
         await self.runtime.stop()
+
+    async def close(self) -> None:
+        await self.runtime.close()
 
 
 def open_runtime(

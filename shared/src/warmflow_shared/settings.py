@@ -55,6 +55,8 @@ class WarmflowSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     root_path: str = ""  # the prefix a reverse proxy strips, e.g. /api/registry
     http_max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # File/Form routes only (the registry's Excel/CSV imports); JSON bodies keep the limit above
+    http_max_upload_bytes: int = Field(default=20 * 1_048_576, ge=1)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     log_level: LogLevel = "INFO"
     log_json: bool = True

@@ -26,6 +26,8 @@ def test_valid_token_yields_the_principal(verifier: Verifier, make_token: TokenF
     ("changes", "reason"),
     [
         ({"exp": datetime.now(UTC) - timedelta(minutes=5)}, "登录已过期，请重新登录"),
+        ({"nbf": datetime.now(UTC) + timedelta(minutes=5)}, "令牌尚未生效"),
+        ({"iat": datetime.now(UTC) + timedelta(minutes=5)}, "令牌尚未生效"),
         ({"iss": "someone-else"}, "令牌不是为本系统签发的"),
         ({"aud": "another-app"}, "令牌不是为本系统签发的"),
         ({"exp": None}, "令牌无效"),

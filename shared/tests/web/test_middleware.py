@@ -102,3 +102,16 @@ async def test_body_under_the_limit_passes(client: httpx.AsyncClient) -> None:
     response = await client.post("/demo/upload", json={"blob": "x" * 100})
 
     assert response.status_code == 200
+
+
+async def test_ids_do_not_leak_between_requests_sharing_lifespan_state(app: Any) -> None:
+    from asgi_lifespan import LifespanManager  # hands every request the same state dict
+
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            first = await http.get("/demo/members/m1", headers={"X-Correlation-ID": "first-1"})
+            second = await http.get("/demo/members/m1")
+
+    assert first.headers["x-correlation-id"] == "first-1"
+    assert second.headers["x-correlation-id"] != "first-1"

@@ -2,6 +2,7 @@
 
 ``warmflow run`` starts every service behind the gateway on http://127.0.0.1:8000 with SQLite
 and the in-process bus under ``./var`` (override with ``WARMFLOW_*`` settings).
+``warmflow seed`` fills it with demo data (three counties, 48 sites, ~2,000 members).
 ``warmflow token --demo yuhang-admin`` prints a bearer token signed with the embedded key.
 """
 
@@ -15,13 +16,13 @@ import uvicorn
 from warmflow_shared.auth import cli as token_cli
 from warmflow_shared.auth.keys import ensure_key_pair
 from warmflow_shared.logging import configure_logging
-from warmflow_shared.settings import WarmflowSettings
 
+from warmflow_gateway.config import GatewaySettings
 from warmflow_gateway.platform import create_platform_app
 
 
 def run(host: str, port: int) -> int:
-    settings = WarmflowSettings(service="gateway")
+    settings = GatewaySettings()
     configure_logging("gateway", settings.log_level, json=settings.log_json)
     if not settings.is_production:
         ensure_key_pair(settings.keys_dir)
@@ -39,8 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="start the embedded platform")
     run_parser.add_argument("--host", default="127.0.0.1")
     run_parser.add_argument("--port", type=int, default=8000)
+    seed_parser = commands.add_parser("seed", help="seed demo data into the embedded default")
+    seed_parser.add_argument("--members", type=int, default=2000)
     commands.add_parser("token", help="mint a token (see `warmflow token --help`)")
     parsed = parser.parse_args(args)
+    if parsed.command == "seed":
+        from warmflow_gateway.seed import run_seed
+
+        return run_seed(parsed.members)
     return run(parsed.host, parsed.port)
 
 

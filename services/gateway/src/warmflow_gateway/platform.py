@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from starlette.middleware import Middleware
 from warmflow_learning.bootstrap import bootstrap as learning
 from warmflow_learning.config import LearningSettings
 from warmflow_notify.bootstrap import bootstrap as notify
@@ -26,6 +27,9 @@ from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
 from warmflow_transfers.bootstrap import bootstrap as transfers
 from warmflow_transfers.config import TransfersSettings
+
+from warmflow_gateway.config import GatewaySettings
+from warmflow_gateway.ratelimit import CallerKeys, RateLimitMiddleware, TokenBuckets
 
 
 def open_platform_bus(settings: WarmflowSettings) -> EventBus:
@@ -49,8 +53,11 @@ def build_services(settings: WarmflowSettings, bus: EventBus) -> list[Service]:
 
 
 def create_platform_app(settings: WarmflowSettings) -> FastAPI:
+    # Services get the caller's settings as given: a service's own fields (e.g. a learning test's
+    # ``learning_store``) must not be lost in the gateway's narrower settings class.
+    services_settings, settings = settings, GatewaySettings.of(settings)
     bus = open_platform_bus(settings)
-    services = build_services(settings, bus)
+    services = build_services(services_settings, bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,7 +73,10 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
         finally:
             for service in reversed(started):
                 await service.stop()
+            # Stores close last: the shared bus may deliver in-flight events until it stops.
             await bus.stop()
+            for service in reversed(services):
+                await service.close()
 
     checks = {"bus": bus.ping}
     for service in services:
@@ -85,7 +95,18 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
         service.app.state.verifier = app.state.verifier
         app.mount(f"/api/{service.name}", service.app, name=service.name)
     app.add_api_route("/", _index(services), methods=["GET"], include_in_schema=False)
+    _limit_rate(app, settings, app.state.verifier)
     return app
+
+
+def _limit_rate(app: FastAPI, settings: GatewaySettings, verifier: Verifier) -> None:
+    if settings.rate_limit_per_second <= 0:
+        return
+    buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.rate_limit = buckets
+    # innermost of the gateway's middleware: a 429 still gets a correlation id, a log, a metric
+    limiter = Middleware(RateLimitMiddleware, buckets=buckets, keys=CallerKeys(verifier))
+    app.user_middleware.append(limiter)
 
 
 def _index(services: list[Service]):  # type: ignore[no-untyped-def]

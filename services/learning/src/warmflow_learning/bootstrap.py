@@ -3,24 +3,99 @@
 from __future__ import annotations
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.idempotency import Projection
+from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.storage.factory import open_store
+from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
 
 from warmflow_learning import SERVICE
+from warmflow_learning.adapters.clock import Clock
 from warmflow_learning.config import LearningSettings
+from warmflow_learning.entrypoints import (
+    http_activities,
+    http_catalog,
+    http_enrolment,
+    http_members,
+)
+from warmflow_learning.entrypoints.consumers import subscriptions
+from warmflow_learning.entrypoints.deps import install_rule_handlers
+from warmflow_learning.service_layer.catalog import on_session_due
+from warmflow_learning.service_layer.context import Learning
+
+INDEXES: dict[str, list[IndexSpec]] = {
+    "sessions": [IndexSpec(("state.class_id",)), IndexSpec(("state.starts_at",))],
+    "members": [
+        IndexSpec((f"state.{field}",))
+        for field in ("outflow_org_id", "inflow_org_id", "home_site_id", "mobile_status")
+    ],
+    "certificates": [IndexSpec(("state.member_id",))],
+    "honours": [IndexSpec(("state.member_id",))],
+}
+
+
+def _runtime(settings: LearningSettings, bus: EventBus | None) -> ServiceRuntime:
+    runtime = open_runtime(settings, SERVICE, bus=bus)
+    if settings.learning_store != SERVICE:
+        runtime.on_stop.append(runtime.store.close)  # the default store, never used
+        runtime.store = open_store(
+            settings.storage_backend,
+            service=settings.learning_store,
+            sqlite_dir=settings.data_dir / "db",
+            mongodb_url=settings.mongodb_url,
+        )
+    return runtime
+
+
+def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) -> Learning:
+    store = runtime.aggregates
+    return Learning(
+        settings=settings,
+        clock=clock,
+        teachers=store("teachers"),
+        courses=store("courses"),
+        classes=store("classes"),
+        sessions=store("sessions"),
+        activities=store("activities"),
+        honours=store("honours"),
+        certificates=store("certificates"),
+        members=Projection(runtime.store.collection("members")),
+        sites=Projection(runtime.store.collection("sites")),
+        organisations=Projection(runtime.store.collection("organisations")),
+    )
 
 
 def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None = None) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or LearningSettings()
-    runtime = open_runtime(settings, SERVICE, bus=bus)
+    runtime = _runtime(settings, bus)
+    clock = Clock()
+    ctx = _context(runtime, settings, clock)
+    runtime.indexes.update(INDEXES)
+    runtime.subscriptions.extend(subscriptions(ctx, settings.learning_store))
+
+    async def session_due(session_id: str, due: list) -> None:  # type: ignore[type-arg]
+        await on_session_due(ctx, session_id, due)
+
+    reminders = runtime.deadlines(
+        ctx.sessions, session_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
+    )
     app = create_service_app(
         title="暖流 learning: 暖流成长营 courses, classes, attendance",
         service=SERVICE,
-        routers=[ops_router(runtime)],
+        routers=[
+            http_catalog.router,
+            http_enrolment.router,
+            http_members.router,
+            http_activities.router,
+            ops_router(runtime),
+        ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,
     )
+    install_rule_handlers(app)
+    app.state.learning, app.state.clock, app.state.reminders = ctx, clock, reminders
     return Service(SERVICE, runtime, app)

@@ -2,25 +2,146 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.outbox import DeadlineScheduler
+from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.timefmt import utcnow
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
 
 from warmflow_notify import SERVICE
+from warmflow_notify.adapters.channels import open_senders
 from warmflow_notify.config import NotifySettings
+from warmflow_notify.domain.model import Channel
+from warmflow_notify.domain.notice import Backoff
+from warmflow_notify.entrypoints.consumers import subscription
+from warmflow_notify.entrypoints.routes_deliveries import deliveries_router
+from warmflow_notify.entrypoints.routes_directory import directory_router
+from warmflow_notify.entrypoints.routes_inbox import inbox_router
+from warmflow_notify.entrypoints.routes_preferences import preferences_router
+from warmflow_notify.service_layer.delivery import Deliverer, DigestSender
+from warmflow_notify.service_layer.digests import ITEM_INDEXES, Digests
+from warmflow_notify.service_layer.directory import DIRECTORY_INDEXES, Directory
+from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
+from warmflow_notify.service_layer.notices import NOTICE_INDEXES, NoticeWriter
+from warmflow_notify.service_layer.planner import Planner
+from warmflow_notify.service_layer.ports import ChannelSender
+from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
+from warmflow_notify.service_layer.projections import PROJECTION_INDEXES, Projections
+from warmflow_notify.service_layer.queries import DeliveryLog, Inbox
+from warmflow_notify.service_layer.recipients import Recipients
+
+Clock = Callable[[], datetime]
 
 
-def bootstrap(settings: NotifySettings | None = None, *, bus: EventBus | None = None) -> Service:
+@dataclass
+class Notify:
+    """The wired service layer; tests drive it directly (``app.state.notify``)."""
+
+    planner: Planner
+    deliverer: Deliverer
+    digests: Digests
+    sending: DeadlineScheduler
+    digesting: DeadlineScheduler
+    inbox: Inbox
+    log: DeliveryLog
+    admin: DirectoryAdmin
+
+
+def bootstrap(
+    settings: NotifySettings | None = None,
+    *,
+    bus: EventBus | None = None,
+    clock: Clock = utcnow,
+    senders: Mapping[Channel, ChannelSender] | None = None,
+) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or NotifySettings()
     runtime = open_runtime(settings, SERVICE, bus=bus)
+    return build(settings, runtime, clock=clock, senders=senders, standalone=bus is None)
+
+
+def build(
+    settings: NotifySettings,
+    runtime: ServiceRuntime,
+    *,
+    clock: Clock = utcnow,
+    senders: Mapping[Channel, ChannelSender] | None = None,
+    standalone: bool = False,
+) -> Service:
+    notify = wire(settings, runtime, clock, dict(senders or open_senders(settings)))
     app = create_service_app(
         title="暖流 notify: notices over channels",
         service=SERVICE,
-        routers=[ops_router(runtime)],
+        routers=[
+            inbox_router(notify.inbox),
+            deliveries_router(notify.log),
+            preferences_router(notify.planner.preferences),
+            directory_router(notify.admin),
+            ops_router(runtime),
+        ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if bus is None else None,
+        lifespan=standalone_lifespan(runtime) if standalone else None,
         settings=settings,
     )
+    app.state.notify = notify
     return Service(SERVICE, runtime, app)
+
+
+def wire(
+    settings: NotifySettings,
+    runtime: ServiceRuntime,
+    clock: Clock,
+    senders: dict[Channel, ChannelSender],
+) -> Notify:
+    store = runtime.store
+    notices, digest_store = runtime.aggregates("notices"), runtime.aggregates("digests")
+    projections, directory = Projections(store), Directory(store)
+    digests = Digests(store, digest_store, clock, settings.notify_digest_time)
+    planner = Planner(
+        projections,
+        Recipients(projections, directory),
+        PreferenceRepository(store),
+        NoticeWriter(notices, clock),
+        digests,
+        available={"in_app", *senders},
+    )
+    backoff = Backoff(
+        settings.notify_retry_first_seconds,
+        settings.notify_retry_max_seconds,
+        settings.notify_retry_max_attempts,
+    )
+    deliverer = Deliverer(notices, senders, backoff, clock)
+    poll = settings.notify_deadline_poll_seconds
+    sending = runtime.deadlines(notices, deliverer.on_due, clock=clock, poll_seconds=poll)
+    digest_sender = DigestSender(digests, directory, planner)
+    digesting = runtime.deadlines(
+        digest_store, digest_sender.on_due, clock=clock, poll_seconds=poll
+    )
+    runtime.indexes.update({**PROJECTION_INDEXES, **DIRECTORY_INDEXES})
+    runtime.indexes["notices"] = NOTICE_INDEXES
+    runtime.indexes["overdue_items"] = ITEM_INDEXES
+    runtime.subscriptions.append(subscription(settings.notify_consumer_group, planner))
+    runtime.on_stop.append(_closer(senders, [sending, digesting]))
+    inbox, log = Inbox(notices, clock), DeliveryLog(notices)
+    admin = DirectoryAdmin(directory, projections)
+    return Notify(planner, deliverer, digests, sending, digesting, inbox, log, admin)
+
+
+def _closer(
+    senders: Mapping[Channel, ChannelSender], schedulers: list[DeadlineScheduler]
+) -> Callable[[], Awaitable[None]]:
+    # on_stop hooks run before the runtime stops schedulers: stop them first so that no
+    # deadline fires through a sender that is already closed
+    async def close() -> None:
+        for scheduler in schedulers:
+            await scheduler.stop()
+        for sender in senders.values():
+            await sender.close()
+
+    return close

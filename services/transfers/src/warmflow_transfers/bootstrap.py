@@ -7,7 +7,6 @@ from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import Deadline
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
-from warmflow_shared.storage.factory import open_store
 from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
@@ -32,14 +31,9 @@ INDEXES: dict[str, list[IndexSpec]] = {
 
 
 def _runtime(settings: TransfersSettings, bus: EventBus | None) -> ServiceRuntime:
-    runtime = open_runtime(settings, SERVICE, bus=bus)
-    if settings.store_name != SERVICE:
-        runtime.store = open_store(
-            settings.storage_backend,
-            service=settings.store_name,
-            sqlite_dir=settings.data_dir / "db",
-            mongodb_url=settings.mongodb_url,
-        )
+    """The store (and consumer-group prefix) is named by the setting; events by the service."""
+    runtime = open_runtime(settings, settings.transfers_store, bus=bus)
+    runtime.service = SERVICE
     return runtime
 
 
@@ -61,7 +55,7 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
     clock = Clock()
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
-    runtime.subscriptions.extend(subscriptions(ctx, settings.store_name))
+    runtime.subscriptions.extend(subscriptions(ctx, settings.transfers_store))
 
     async def case_due(case_id: str, due: list[Deadline]) -> None:
         await on_case_due(ctx, case_id, due)

@@ -12,8 +12,9 @@ from warmflow_transfers import SERVICE
 
 class TransfersSettings(WarmflowSettings):
     service: str = SERVICE
-    # the database (MongoDB) or file (SQLite) name and consumer-group prefix; tests isolate by it
-    store_name: str = Field(default=SERVICE, pattern=r"^[A-Za-z_]+$")
+    # the database (MongoDB) or file (SQLite) name and consumer-group prefix; tests isolate by
+    # it. Named for the service: the embedded gateway hands one environment to every service.
+    transfers_store: str = Field(default=SERVICE, pattern=r"^[A-Za-z_]+$")
     # local practice, not national law: about 10 days, extensions up to 3 months in total
     letter_valid_days: int = Field(default=10, ge=1, le=90)
     letter_max_extension_months: int = Field(default=3, ge=0, le=12)

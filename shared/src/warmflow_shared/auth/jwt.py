@@ -51,9 +51,16 @@ def jwks_keys(client: jwt.PyJWKClient) -> KeyResolver:
 
 class Verifier:
     def __init__(
-        self, resolve_key: KeyResolver, *, issuer: str, audience: str, leeway: float = 30.0
+        self,
+        resolve_key: KeyResolver,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 30.0,
+        may_block: bool = False,
     ) -> None:
         self._resolve_key = resolve_key
+        self.may_block = may_block  # resolving a key may fetch over the network (JWKS)
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
@@ -65,7 +72,7 @@ class Verifier:
     @classmethod
     def from_jwks_url(cls, url: str, *, issuer: str, audience: str) -> Verifier:
         client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
-        return cls(jwks_keys(client), issuer=issuer, audience=audience)
+        return cls(jwks_keys(client), issuer=issuer, audience=audience, may_block=True)
 
     @classmethod
     def from_settings(cls, settings: WarmflowSettings) -> Verifier:
@@ -99,6 +106,8 @@ class Verifier:
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenError("登录已过期，请重新登录") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise TokenError("令牌尚未生效，请检查设备时间或稍后再试") from exc
         except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as exc:
             raise TokenError("令牌不是为本系统签发的") from exc
         except jwt.PyJWKClientConnectionError:

@@ -83,6 +83,11 @@ class SqliteLog:
             count = await self.partitions(record.topic)
             part = record.partition if record.partition >= 0 else partition_for(record.key, count)
             placed.append((record, part % count))
+        # Shielded: a cancelled caller (a relay stopping) must not abandon the transaction
+        # half-way, or the ROLLBACK/COMMIT would race the statement still running in the thread.
+        await asyncio.shield(self._append_placed(placed))
+
+    async def _append_placed(self, placed: list[tuple[RawRecord, int]]) -> None:
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -102,7 +107,8 @@ class SqliteLog:
                     )
                 await self.db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
                 raise
 
     async def read(self, topic: str, partition: int, start: int, limit: int) -> list[RawRecord]:

@@ -12,7 +12,8 @@ from warmflow_shared.metrics import REGISTRY
 from warmflow_shared.settings import WarmflowSettings, get_settings
 from warmflow_shared.web.handlers import install_problem_handlers
 from warmflow_shared.web.health import ReadinessCheck, health_router
-from warmflow_shared.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from warmflow_shared.web.limits import BodyLimitMiddleware
+from warmflow_shared.web.middleware import RequestContextMiddleware
 from warmflow_shared.web.openapi import (
     PROBLEM_RESPONSES,
     check_unique_operation_ids,
@@ -56,7 +57,12 @@ def create_service_app(
     app.state.verifier = verifier
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        openapi=lambda: app.openapi(),
+        max_bytes=settings.http_max_body_bytes,
+        upload_max_bytes=settings.http_max_upload_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, service=service, registry=registry)
     app.include_router(health_router(timeout=settings.readiness_timeout_seconds, registry=registry))
     for router in routers:

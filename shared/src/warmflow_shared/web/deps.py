@@ -10,13 +10,13 @@ from warmflow_shared.settings import WarmflowSettings, get_settings
 from warmflow_shared.web.handlers import correlation_id_of
 
 
-def app_settings(request: Request) -> WarmflowSettings:
+async def app_settings(request: Request) -> WarmflowSettings:
     """The settings the app was created with (each service in the embedded process has its own)."""
     settings = getattr(request.app.state, "settings", None)
     return cast(WarmflowSettings, settings) if settings is not None else get_settings()
 
 
-def correlation_id(request: Request) -> str:
+async def correlation_id(request: Request) -> str:
     return correlation_id_of(request) or ""
 
 

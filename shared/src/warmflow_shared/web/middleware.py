@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: correlation id, request metrics and logs, last-resort 500, body limit."""
+"""Pure ASGI middleware: correlation id, request metrics and logs, last-resort 500."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from time import perf_counter
 import structlog
 from prometheus_client import CollectorRegistry
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warmflow_shared.metrics import REGISTRY, service_metrics
 from warmflow_shared.web.handlers import CORRELATION_STATE_KEY, unexpected_error_response
-from warmflow_shared.web.problems import problem_response
 
 log = structlog.get_logger("warmflow.web")
 
@@ -23,7 +21,8 @@ _INCOMING_HEADERS = ("x-correlation-id", "x-request-id")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED_ROUTE = "<unmatched>"
-_UNROUTED_STATUSES = frozenset({404, 405, 413})
+# answered before routing (unknown path, size, media type, rate), so labelled as one route
+_UNROUTED_STATUSES = frozenset({404, 405, 413, 415, 429})
 
 
 def correlation_id_for(scope: Scope) -> str:
@@ -60,7 +59,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         correlation_id = correlation_id_for(scope)
-        scope.setdefault("state", {})[CORRELATION_STATE_KEY] = correlation_id
+        # A fresh dict: servers may hand every request the same lifespan state (asgi-lifespan
+        # does), and writing into it would leak this request's id into the next ones.
+        scope["state"] = {**scope.get("state", {}), CORRELATION_STATE_KEY: correlation_id}
         with structlog.contextvars.bound_contextvars(
             correlation_id=correlation_id,
             service=self.service,
@@ -100,51 +101,3 @@ class RequestContextMiddleware:
             log.info(
                 "http.request", route=route, status=status, duration_ms=round(seconds * 1e3, 1)
             )
-
-
-class BodyTooLarge(HTTPException):
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"请求体不能超过 {max_bytes} 字节")
-
-
-class BodySizeLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        await self.app(scope, self._limited(receive), send)
-
-    def _limited(self, receive: Receive) -> Receive:
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
-            return message
-
-        return limited_receive
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        cid = scope.get("state", {}).get(CORRELATION_STATE_KEY)
-        response = problem_response(
-            413,
-            detail=BodyTooLarge(self.max_bytes).detail,
-            code="body-too-large",
-            instance=scope["path"],
-            correlation_id=cid,
-        )
-        await response(scope, receive, send)

@@ -46,9 +46,27 @@ def _problem_schemas() -> dict[str, Any]:
     return {**defs, "Problem": schema}
 
 
+# Answered by the shared guards before a route runs (web/limits.py, the gateway's rate limit).
+GUARD_RESPONSES = {"429": "请求过于频繁，请稍后再试（见 Retry-After）"}
+BODY_GUARD_RESPONSES = {"413": "提交的内容过大", "415": "不支持的内容类型"}
+
+
+def _add_guard_responses(operation: dict[str, Any]) -> None:
+    """Document what shared code answers, however the route's router was included."""
+    responses = operation.setdefault("responses", {})
+    guards = dict(GUARD_RESPONSES)
+    if "requestBody" in operation:
+        guards.update(BODY_GUARD_RESPONSES)
+    if "security" in operation:  # the auth dependencies: 401, 403, and the route's own 4xx
+        guards.update({str(s): r["description"] for s, r in PROBLEM_RESPONSES.items()})
+    for status, description in guards.items():
+        responses.setdefault(status, {"description": description})
+
+
 def with_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            _add_guard_responses(operation)
             for status, response in operation.get("responses", {}).items():
                 if str(status)[:1] in ("4", "5"):
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from warmflow_transfers.domain.calendar import add_months_dt, local_date
@@ -11,6 +12,15 @@ from warmflow_transfers.domain.model import Actor, Case, Escalation, Happened, P
 from warmflow_transfers.domain.rules import require
 
 RECEIPT_MONTHS = 1  # the receipt goes back to the sender within one month of acceptance
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The branch the receiver names, as the organisation projection knows it."""
+
+    branch_id: str
+    type_code: str
+    lineage: tuple[str, ...]  # the branch itself, then its parents up to the county committee
 
 
 def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
@@ -25,11 +35,16 @@ def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
     return done, [Happened("reported", fields)]
 
 
-def accept(case: Case, actor: Actor, branch_id: str, now: datetime) -> Outcome:
+def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime) -> Outcome:
+    """The registry makes the branch the member's home: it must be a branch of the receiver."""
     require(case, {"reported"}, "接收")
-    branch = branch_id.strip()
-    if not branch:
-        raise BadValue("branch_id", "必须指定编入的党支部")
+    if placement is None:
+        raise BadValue("branch_id", "编入的党支部在组织库中不存在")
+    if placement.type_code != "branch":
+        raise BadValue("branch_id", "须编入一个党支部，该组织不是党支部")
+    if case.receiving.org_id not in placement.lineage:
+        raise BadValue("branch_id", f"该党支部不属于接收党组织「{case.receiving.org_name}」")
+    branch = placement.branch_id
     due = add_months_dt(now, RECEIPT_MONTHS)
     done = case.moved(
         "accepted", now, actor.subject, branch, accepted_at=now, branch_id=branch, receipt_due=due

@@ -20,7 +20,7 @@ from warmflow_transfers.entrypoints.schemas import (
     ResubmitBody,
 )
 from warmflow_transfers.service_layer import letters as letter_service
-from warmflow_transfers.service_layer.projections import party
+from warmflow_transfers.service_layer.projections import party, placement
 from warmflow_transfers.service_layer.unit import act
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["steps"])
@@ -112,8 +112,10 @@ async def report(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
 
 @router.post("/accept", response_model=CaseView)
 async def accept(case_id: CaseId, body: AcceptBody, ctx: Ctx, who: Applicant) -> CaseView:
+    """接收并编入党支部：须是接收党组织（或其下级）已在组织库登记的党支部。"""
+    branch = await placement(ctx, body.branch_id)
     case = await act(
-        ctx, case_id, who, RECEIVING, lambda c, a: arrival.accept(c, a, body.branch_id, ctx.now())
+        ctx, case_id, who, RECEIVING, lambda c, a: arrival.accept(c, a, branch, ctx.now())
     )
     return CaseView.of(case)
 

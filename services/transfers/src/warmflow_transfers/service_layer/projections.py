@@ -8,6 +8,7 @@ from typing import Any
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC
 from warmflow_shared.events.envelope import Envelope
 
+from warmflow_transfers.domain.arrival import Placement
 from warmflow_transfers.domain.eligibility import MemberFacts
 from warmflow_transfers.domain.model import Party
 from warmflow_transfers.service_layer.context import Transfers
@@ -16,6 +17,7 @@ State = dict[str, Any]
 PROFILE_EVENTS = {"registry.MemberRegistered", "registry.MemberUpdated"}
 ORG_EVENTS = {"registry.OrganisationCreated", "registry.OrganisationUpdated"}
 PROFILE_FIELDS = ("name", "dues_paid_until")
+MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
 
 
 def member_change(state: State | None, envelope: Envelope) -> State | None:
@@ -82,10 +84,24 @@ async def party(ctx: Transfers, org_id: str) -> Party | None:
     )
 
 
+async def placement(ctx: Transfers, branch_id: str) -> Placement | None:
+    """The named branch with its ancestors, or None when no registry event has named it."""
+    current = await ctx.organisations.get(branch_id)
+    if not current:
+        return None
+    lineage, parent_id = [branch_id], current.get("parent_id")
+    while parent_id and parent_id not in lineage and len(lineage) <= MAX_DEPTH:
+        lineage.append(parent_id)
+        parent = await ctx.organisations.get(parent_id)
+        parent_id = parent.get("parent_id") if parent else None
+    kind = current.get("type_code") or ""
+    return Placement(branch_id=branch_id, type_code=kind, lineage=tuple(lineage))
+
+
 async def issuing_committee(ctx: Transfers, org_id: str) -> tuple[str, str]:
     """(id, code) of the committee that issues letters for ``org_id``: a branch's nearest parent."""
     current = await ctx.organisations.get(org_id)
-    for _ in range(8):
+    for _ in range(MAX_DEPTH):
         if not current or current.get("type_code") != "branch" or not current.get("parent_id"):
             break
         parent = await ctx.organisations.get(current["parent_id"])

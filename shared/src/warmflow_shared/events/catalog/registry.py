@@ -12,6 +12,7 @@ MEMBER_TOPIC = "warmflow.registry.member"
 ORGANISATION_TOPIC = "warmflow.registry.organisation"
 SITE_TOPIC = "warmflow.registry.site"
 DESK_TOPIC = "warmflow.registry.desk"
+AGREEMENT_TOPIC = "warmflow.registry.agreement"
 
 
 class _MemberTopic(MemberEvent):
@@ -170,6 +171,42 @@ class DeskTicketResolved(DeskTicketChanged):
     resolved_at: datetime
 
 
+class AgreementChanged(IntegrationEvent):
+    """A data-sharing agreement (共管共育) between two counties; ``parties`` sorted."""
+
+    topic: ClassVar[str] = AGREEMENT_TOPIC
+    wire_version: ClassVar[int] = 1
+    agreement_id: str
+    parties: list[str]
+    county: str  # the party that acted
+
+
+class AgreementTerms(AgreementChanged):
+    purposes: list[str]
+    fields: dict[str, list[str]]  # per purpose, the member-file fields it may see
+    valid_from: date
+    valid_until: date
+
+
+class AgreementProposed(AgreementTerms):
+    wire_name: ClassVar[str] = "registry.AgreementProposed"
+
+
+class AgreementApproved(AgreementChanged):
+    wire_name: ClassVar[str] = "registry.AgreementApproved"
+    approved_at: datetime
+
+
+class AgreementActivated(AgreementTerms):
+    wire_name: ClassVar[str] = "registry.AgreementActivated"
+
+
+class AgreementRevoked(AgreementChanged):
+    wire_name: ClassVar[str] = "registry.AgreementRevoked"
+    revoked_at: datetime
+    reason: str | None = None
+
+
 CONTRACTS: list[type[IntegrationEvent]] = [
     MemberRegistered,
     MemberUpdated,
@@ -187,4 +224,8 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     SiteUpdated,
     DeskTicketOpened,
     DeskTicketResolved,
+    AgreementProposed,
+    AgreementApproved,
+    AgreementActivated,
+    AgreementRevoked,
 ]

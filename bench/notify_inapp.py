@@ -1,0 +1,179 @@
+"""Notify: notices produced per second from a burst of events into the in-app channel, against a
+raw insert of the same notice documents into the same store.
+
+Per round and store (``notify_embedded``: SQLite; ``notify_ferretdb``: FerretDB), a fresh
+database gets two organisations, a secretary of each in notify's staff directory and E members
+projected through notify's own handler (untimed). Subject: a burst of E
+``registry.OutflowRegistered`` envelopes handed one after another to ``Planner.handle`` (what
+notify's consumer calls per event) with only the in-app channel on: 3 notices per event (the
+member, the outflow and the inflow secretary), each rendered from its Chinese template and
+stored once per (event, recipient, channel). Baseline: the very notice documents the subject
+stored, read back, inserted one by one with ``Collection.insert`` into a fresh collection of the
+same store carrying the same indexes. Ratio = subject notices/s / baseline notices/s; target >= 0.5.
+The subject runs first in each round (the baseline needs its documents).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from warmflow_notify.bootstrap import Notify, build
+from warmflow_notify.config import NotifySettings
+from warmflow_notify.service_layer.notices import NOTICE_INDEXES
+from warmflow_shared.bus.inprocess import InProcessBus
+from warmflow_shared.events.catalog import registry
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.store import OUTBOX_INDEXES
+from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.service import open_runtime
+from warmflow_shared.storage.mongo import MongoStore
+
+from bench._support import Comparison, Config, unique
+
+Backend = Literal["sqlite", "mongodb"]
+STORES: dict[str, Backend] = {"notify_embedded": "sqlite", "notify_ferretdb": "mongodb"}
+NOTICES_PER_EVENT = 3
+SIDES: dict[str, Any] = {
+    "outflow_org_id": "orgyuexi",
+    "outflow_county": "yuexi",
+    "inflow_org_id": "orgyuhang",
+    "inflow_county": "yuhang",
+}
+
+
+def _env(event: IntegrationEvent, subject: str) -> Envelope:
+    return event.to_envelope(subject=subject, producer="registry")
+
+
+def _organisations() -> list[Envelope]:
+    orgs = [
+        registry.OrganisationCreated(
+            org_id=org, code="001", name=name, type_code="631", county=county, province=province
+        )
+        for org, name, county, province in (
+            ("orgyuexi", "岳西县某村党支部", "yuexi", "安徽省"),
+            ("orgyuhang", "余杭区流动党员综合党委", "yuhang", "浙江省"),
+        )
+    ]
+    return [_env(o, o.org_id) for o in orgs]
+
+
+def _members(members: list[str]) -> list[Envelope]:
+    people = [
+        registry.MemberRegistered(
+            member_id=m,
+            name="张晓梅",
+            phone="13800138000",
+            email=f"{m}@example.cn",
+            mobile_status="outflow",
+            **SIDES,
+        )
+        for m in members
+    ]
+    return [_env(p, p.member_id) for p in people]
+
+
+def _burst(members: list[str]) -> list[Envelope]:
+    return [
+        _env(
+            registry.OutflowRegistered(
+                member_id=m,
+                card_number="LD2026001",
+                reason_code="1",
+                destination="杭州市余杭区",
+                expected_months=12,
+                registered_on=date(2026, 11, 1),
+                check_in_due=date(2026, 12, 1),
+                **SIDES,
+            ),
+            m,
+        )
+        for m in members
+    ]
+
+
+async def _open(backend: Backend, config: Config, data_dir: Path) -> tuple[ServiceRuntime, Notify]:
+    settings = NotifySettings(
+        storage_backend=backend,
+        mongodb_url=config.mongodb_url if backend == "mongodb" else None,
+        data_dir=data_dir,
+        notify_webhooks_enabled=False,  # no senders: the in-app channel only
+    )
+    runtime = open_runtime(settings, unique("benchnotify"), bus=InProcessBus(data_dir / "b.db"))
+    service = build(settings, runtime)
+    await runtime.prepare()
+    notify: Notify = service.app.state.notify
+    for env in _organisations():
+        await notify.planner.handle(env)
+    for org, county in (("orgyuexi", "yuexi"), ("orgyuhang", "yuhang")):
+        fields = {"name": "王书记", "county": county, "org_id": org}
+        await notify.admin.directory.put_staff(f"staff-{org}", fields)
+    return runtime, notify
+
+
+async def _round(backend: Backend, config: Config, events: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime, notify = await _open(backend, config, Path(tmp))
+        try:
+            members = [unique("m") for _ in range(events)]
+            for env in _members(members):
+                await notify.planner.handle(env)
+            subject = await _subject(notify, _burst(members))
+            baseline = await _baseline(runtime)
+        finally:
+            await _drop(runtime)
+    return baseline, subject
+
+
+async def _subject(notify: Notify, burst: list[Envelope]) -> float:
+    start = time.perf_counter()
+    for env in burst:
+        await notify.planner.handle(env)
+    elapsed = time.perf_counter() - start
+    stored = await notify.planner.writer.store.collection.count()
+    assert stored == NOTICES_PER_EVENT * len(burst), f"{stored} notices stored"
+    return stored / elapsed
+
+
+async def _baseline(runtime: ServiceRuntime) -> float:
+    docs = await runtime.store.collection("notices").find()
+    raw = runtime.store.collection("notices_raw")
+    await raw.ensure_indexes([*OUTBOX_INDEXES, *NOTICE_INDEXES])
+    start = time.perf_counter()
+    for doc in docs:
+        await raw.insert(doc)
+    elapsed = time.perf_counter() - start
+    assert await raw.count() == len(docs)
+    return len(docs) / elapsed
+
+
+async def _drop(runtime: ServiceRuntime) -> None:
+    store = runtime.store
+    if isinstance(store, MongoStore):
+        await store.client.drop_database(store.database.name)
+    await store.close()
+
+
+async def run(config: Config) -> dict[str, dict[str, Any]]:
+    events = 40 if config.quick else 200
+    results: dict[str, dict[str, Any]] = {}
+    for name, backend in STORES.items():
+        comparison = Comparison(
+            name=name,
+            unit="notice/s",
+            ratio_definition="subject notices/s / raw insert notices/s (same documents, store)",
+            target=">= 0.5",
+            target_ok=lambda ratio: ratio >= 0.5,
+            size={"events": events, "notices": NOTICES_PER_EVENT * events},
+        )
+        for _ in range(config.rounds):
+            baseline, subject = await _round(backend, config, events)
+            comparison.add(baseline, subject, subject / baseline)
+        comparison.report()
+        results[name] = comparison.summary()
+    return results

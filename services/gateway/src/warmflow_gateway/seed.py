@@ -1,0 +1,44 @@
+"""``warmflow seed``: demo data into the embedded default, through the running platform.
+
+The registry's handlers create everything, so the other services learn it from the events as
+they would in production. The platform is started (and stopped gracefully) around the seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.demo import seed_members, seed_structure
+from warmflow_shared.settings import WarmflowSettings
+
+from warmflow_gateway.platform import create_platform_app
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r成员档案 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+
+async def seed(settings: WarmflowSettings, members: int) -> int:
+    app = create_platform_app(settings)
+    async with app.router.lifespan_context(app):
+        registry = _registry(app.state.services)
+        await seed_structure(registry)
+        added = await seed_members(registry, members, _progress)
+    print(f"\n新增 {added} 名党员档案（共 {members + 1} 名演示党员）", file=sys.stderr)
+    return added
+
+
+def _registry(services: list[object]) -> Registry:
+    for service in services:
+        registry = getattr(getattr(service, "app").state, "registry", None)  # noqa: B009
+        if isinstance(registry, Registry):
+            return registry
+    raise RuntimeError("the registry service is not mounted")
+
+
+def run_seed(members: int) -> int:
+    settings = WarmflowSettings(service="gateway")
+    asyncio.run(seed(settings, members))
+    return 0

@@ -1,0 +1,129 @@
+"""The state of the learning service's aggregates, as stored (timestamps as fixed-width text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, PlainSerializer
+from warmflow_shared.timefmt import format_ts, parse_ts
+
+Ts = Annotated[
+    AwareDatetime,
+    BeforeValidator(lambda v: parse_ts(v) if isinstance(v, str) else v),
+    PlainSerializer(format_ts, return_type=str),
+]
+Status = Literal["present", "late", "excused", "absent"]
+ATTENDED: frozenset[str] = frozenset({"present", "late"})
+ActivityKind = Literal["mediation", "charity", "safety"]
+
+
+class Teacher(BaseModel):
+    id: str
+    name: str
+    title: str
+    field: str
+    county: str
+
+
+class Course(BaseModel):
+    id: str
+    title: str
+    category: str
+    hours: float
+    outline: str = ""
+    teacher_id: str | None = None
+    county: str
+
+
+class Seat(BaseModel):
+    enrolment_id: str
+    enrolled_at: Ts
+    by: str
+    completed_at: Ts | None = None
+    hours: float = 0.0
+
+
+class Klass(BaseModel):
+    """A class or cohort (e.g. one 暖流成长营 term); its seats are its enrolments."""
+
+    id: str
+    title: str
+    term: str | None = None
+    county: str
+    org_id: str
+    audience_org_ids: list[str] = []
+    completion_share: float
+    capacity: int | None = None
+    status: Literal["open", "closed"] = "open"
+    members: dict[str, Seat] = {}
+
+
+class Mark(BaseModel):
+    status: Status
+    at: Ts
+    by: str
+
+
+class Session(BaseModel):
+    id: str
+    class_id: str
+    course_id: str
+    course_title: str
+    teacher_id: str | None = None
+    starts_at: Ts
+    ends_at: Ts
+    site_id: str | None = None
+    online: bool = False
+    capacity: int
+    county: str
+    attendance: dict[str, Mark] = {}
+    reminded_at: Ts | None = None
+
+    @property
+    def hours(self) -> float:
+        return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
+
+
+class Participant(BaseModel):
+    signed_up_at: Ts
+    by: str
+    attended: bool = False
+
+
+class Activity(BaseModel):
+    id: str
+    kind: ActivityKind
+    title: str
+    county: str
+    org_id: str | None = None
+    site_id: str | None = None
+    starts_at: Ts
+    ends_at: Ts
+    capacity: int
+    points: int
+    participants: dict[str, Participant] = {}
+
+
+class Honour(BaseModel):
+    id: str
+    member_id: str
+    title: str
+    reason: str = ""
+    awarded_on: str
+    awarded_by: str
+    county: str
+
+
+class Certificate(BaseModel):
+    id: str
+    member_id: str
+    member_name: str
+    class_id: str
+    class_title: str
+    hours: float
+    issued_at: Ts
+    code: str
+
+
+__all__ = ["datetime"]

@@ -1,0 +1,141 @@
+"""The rules of enrolment, attendance, completion and activities: pure, ``now`` passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from warmflow_learning.domain.errors import BadValue, RuleBroken
+from warmflow_learning.domain.model import (
+    ATTENDED,
+    Activity,
+    Klass,
+    Mark,
+    Participant,
+    Seat,
+    Session,
+    Status,
+)
+from warmflow_learning.domain.scheduling import Interval, first_overlap
+
+
+def class_capacity(klass: Klass, sessions: Iterable[Session]) -> int | None:
+    """A cohort cannot be larger than its smallest room."""
+    limits = [s.capacity for s in sessions if not s.online]
+    if klass.capacity is not None:
+        limits.append(klass.capacity)
+    return min(limits) if limits else None
+
+
+def check_can_enrol(
+    klass: Klass,
+    member_id: str,
+    capacity: int | None,
+    new: list[Interval],
+    booked: list[Interval],
+) -> None:
+    if klass.status != "open":
+        raise RuleBroken(f"班次《{klass.title}》已结束报名")
+    if member_id in klass.members:
+        raise RuleBroken(f"该党员已报名班次《{klass.title}》，请勿重复报名")
+    if capacity is not None and len(klass.members) >= capacity:
+        raise RuleBroken(f"班次《{klass.title}》名额已满（{capacity} 人）")
+    clash = first_overlap(new, booked)
+    if clash is not None:
+        mine, other = clash
+        raise RuleBroken(f"时间冲突：本班次「{mine.label}」与已报名的「{other.label}」时间重叠")
+
+
+def enrol(klass: Klass, member_id: str, enrolment_id: str, by: str, now: datetime) -> Seat:
+    seat = Seat(enrolment_id=enrolment_id, enrolled_at=now, by=by)
+    klass.members[member_id] = seat
+    return seat
+
+
+def cancel(klass: Klass, member_id: str) -> Seat:
+    seat = klass.members.get(member_id)
+    if seat is None:
+        raise RuleBroken("该党员未报名此班次，无法取消")
+    if seat.completed_at is not None:
+        raise RuleBroken("该党员已结业，不能取消报名")
+    del klass.members[member_id]
+    return seat
+
+
+def check_enrolled(klass: Klass, member_id: str) -> None:
+    if member_id not in klass.members:
+        raise RuleBroken(f"该党员未报名班次《{klass.title}》，不能记录考勤")
+
+
+def check_in_window(session: Session, now: datetime, early: timedelta) -> None:
+    if now < session.starts_at - early:
+        raise RuleBroken("签到尚未开始：签到码只在课程进行期间有效")
+    if now > session.ends_at:
+        raise RuleBroken("签到已结束：签到码只在课程进行期间有效")
+
+
+def check_in_place(session: Session, site_id: str | None) -> None:
+    """An on-site session's code works only with its own site's poster (site id and code)."""
+    if session.site_id is None:
+        return
+    if site_id is None:
+        raise BadValue("body.site_id", "现场课程签到请扫描站点二维码（需提供站点 site_id）")
+    if site_id != session.site_id:
+        raise RuleBroken("签到码仅在本课程所在的暖流之家站点有效")
+
+
+def self_check_in_status(session: Session, now: datetime, late_after: timedelta) -> Status:
+    return "late" if now > session.starts_at + late_after else "present"
+
+
+def mark(
+    session: Session, member_id: str, status: Status, by: str, now: datetime, *, own: bool
+) -> None:
+    """``own``: the member checks in with the session code (once); staff may correct a mark."""
+    if own and member_id in session.attendance:
+        raise RuleBroken("您已签到，无需重复签到")
+    session.attendance[member_id] = Mark(status=status, at=now, by=by)
+
+
+def attended_hours(sessions: Iterable[Session], member_id: str) -> tuple[int, float]:
+    """How many of ``sessions`` the member attended (present or late), and their hours."""
+    count, hours = 0, 0.0
+    for session in sessions:
+        marked = session.attendance.get(member_id)
+        if marked is not None and marked.status in ATTENDED:
+            count, hours = count + 1, hours + session.hours
+    return count, round(hours, 2)
+
+
+def meets_completion(attended: int, total: int, share: float) -> bool:
+    # integers compared, so 3 of 4 meets 0.75 without float rounding surprises
+    return total > 0 and attended * 10_000 >= round(share * 10_000) * total
+
+
+def complete(klass: Klass, member_id: str, hours: float, now: datetime) -> Seat | None:
+    seat = klass.members.get(member_id)
+    if seat is None or seat.completed_at is not None:
+        return None
+    seat.completed_at, seat.hours = now, hours
+    return seat
+
+
+def sign_up(activity: Activity, member_id: str, by: str, now: datetime) -> None:
+    if member_id in activity.participants:
+        raise RuleBroken(f"该党员已报名活动《{activity.title}》，请勿重复报名")
+    if now > activity.ends_at:
+        raise RuleBroken(f"活动《{activity.title}》已结束，不能报名")
+    if len(activity.participants) >= activity.capacity:
+        raise RuleBroken(f"活动《{activity.title}》名额已满（{activity.capacity} 人）")
+    activity.participants[member_id] = Participant(signed_up_at=now, by=by)
+
+
+def attend_activity(activity: Activity, member_id: str, now: datetime) -> None:
+    participant = activity.participants.get(member_id)
+    if participant is None:
+        raise RuleBroken(f"该党员未报名活动《{activity.title}》，不能记录参加")
+    if participant.attended:
+        raise RuleBroken("已记录该党员参加此活动，积分不重复发放")
+    if now < activity.starts_at:
+        raise RuleBroken("活动尚未开始，不能记录参加")
+    participant.attended = True

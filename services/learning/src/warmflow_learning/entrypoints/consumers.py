@@ -1,0 +1,49 @@
+"""The service's subscriptions, in one table: which group reads which topics, with what."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from warmflow_shared.bus.port import Subscription
+from warmflow_shared.events.catalog.learning import ENROLMENT_TOPIC, SESSION_TOPIC
+from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
+from warmflow_shared.events.envelope import Envelope
+
+from warmflow_learning.service_layer import completion, projections
+from warmflow_learning.service_layer.context import Learning
+
+Handler = Callable[[Learning, Envelope], Awaitable[None]]
+ROUTES: dict[str, dict[str, Handler]] = {
+    "completion": {"learning.AttendanceRecorded": completion.on_attendance},
+    "certificates": {"learning.ClassCompleted": completion.on_class_completed},
+}
+
+
+def _by_type(ctx: Learning, table: dict[str, Handler]) -> Callable[[Envelope], Awaitable[None]]:
+    async def handle(envelope: Envelope) -> None:
+        handler = table.get(envelope.type)
+        if handler is not None and envelope.producer == "learning":
+            await handler(ctx, envelope)
+
+    return handle
+
+
+def subscriptions(ctx: Learning, prefix: str) -> list[Subscription]:
+    async def registry_one(envelope: Envelope) -> None:
+        await projections.on_registry_event(ctx, envelope)
+
+    async def registry_batch(envelopes: Sequence[Envelope]) -> None:
+        await projections.on_registry_batch(ctx, envelopes)
+
+    return [
+        Subscription(
+            f"{prefix}.registry",
+            (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC),
+            registry_one,
+            handle_batch=registry_batch,
+        ),
+        Subscription(f"{prefix}.completion", (SESSION_TOPIC,), _by_type(ctx, ROUTES["completion"])),
+        Subscription(
+            f"{prefix}.certificates", (ENROLMENT_TOPIC,), _by_type(ctx, ROUTES["certificates"])
+        ),
+    ]

@@ -1,0 +1,63 @@
+"""Routes: volunteer activities; 参学率; time-slot planning."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from warmflow_learning.domain.model import Activity
+from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
+from warmflow_learning.service_layer import activities, insights, matching
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.context import get
+
+router = APIRouter(tags=["activities and insights"])
+
+
+@router.post("/activities", status_code=201, name="plan_activity")
+async def plan_activity(cmd: c.PlanActivity, ctx: Ctx, who: Staff) -> Activity:
+    return await activities.plan(ctx, cmd, who)
+
+
+@router.get("/activities/{activity_id}", name="get_activity")
+async def get_activity(activity_id: IdPath, ctx: Ctx, who: Anyone) -> Activity:
+    activity = await get(ctx.activities, Activity, activity_id, "活动")
+    if who.role == "member" or who.county != activity.county:
+        mine = {k: v for k, v in activity.participants.items() if k == who.member_id}
+        return activity.model_copy(update={"participants": mine})
+    return activity
+
+
+@router.post("/activities/{activity_id}/sign-ups", status_code=201, name="sign_up")
+async def sign_up(activity_id: IdPath, cmd: c.Enrol, ctx: Ctx, who: Anyone) -> Activity:
+    activity = await activities.sign_up(ctx, activity_id, cmd, who)
+    if who.role == "member":
+        mine = {k: v for k, v in activity.participants.items() if k == who.member_id}
+        return activity.model_copy(update={"participants": mine})
+    return activity
+
+
+@router.put("/activities/{activity_id}/attendance/{member_id}", name="record_activity")
+async def record_activity(activity_id: IdPath, member_id: IdPath, ctx: Ctx, who: Staff) -> Activity:
+    return await activities.attend(ctx, activity_id, member_id, who)
+
+
+@router.get("/participation", name="participation_rate")
+async def participation_rate(
+    ctx: Ctx,
+    who: Anyone,
+    scope: Annotated[insights.Scope, Query()],
+    scope_id: Annotated[str, Query(alias="id", min_length=1, max_length=64)],
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> insights.ParticipationRate:
+    """参学率 = members who studied ÷ active mobile members in the branch, site or county."""
+    return await insights.participation_rate(ctx, scope, scope_id, start, end, who)
+
+
+@router.post("/planning/slots", name="rank_slots")
+async def rank_slots(cmd: c.RankSlots, ctx: Ctx, who: Staff) -> list[matching.SlotRank]:
+    """Candidate weekly slots ranked by how many of the enrolled or targeted members are free."""
+    return await matching.rank_candidate_slots(ctx, cmd, who)

@@ -1,0 +1,67 @@
+"""Routes: teachers, courses, classes and sessions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from warmflow_learning.domain.model import Course, Klass, Session, Teacher
+from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
+from warmflow_learning.service_layer import catalog, enrolments
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.context import find, get
+
+router = APIRouter(tags=["catalogue"])
+CREATED = status.HTTP_201_CREATED
+
+
+@router.post("/teachers", status_code=CREATED, name="add_teacher")
+async def add_teacher(cmd: c.AddTeacher, ctx: Ctx, who: Staff) -> Teacher:
+    return await catalog.add_teacher(ctx, cmd, who)
+
+
+@router.get("/teachers", name="list_teachers")
+async def list_teachers(ctx: Ctx, who: Anyone) -> list[Teacher]:
+    return await find(ctx.teachers, Teacher, {}, sort=[("state.name", 1)])
+
+
+@router.post("/courses", status_code=CREATED, name="add_course")
+async def add_course(cmd: c.AddCourse, ctx: Ctx, who: Staff) -> Course:
+    return await catalog.add_course(ctx, cmd, who)
+
+
+@router.get("/courses", name="list_courses")
+async def list_courses(ctx: Ctx, who: Anyone) -> list[Course]:
+    return await find(ctx.courses, Course, {}, sort=[("state.title", 1)])
+
+
+@router.post("/classes", status_code=CREATED, name="open_class")
+async def open_class(cmd: c.OpenClass, ctx: Ctx, who: Staff) -> Klass:
+    return await catalog.open_class(ctx, cmd, who)
+
+
+@router.get("/classes/{class_id}", name="get_class")
+async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> Klass:
+    return await enrolments.class_for(ctx, class_id, who)
+
+
+@router.get("/classes/{class_id}/sessions", name="list_class_sessions")
+async def list_class_sessions(class_id: IdPath, ctx: Ctx, who: Anyone) -> list[Session]:
+    await get(ctx.classes, Klass, class_id, "班次")
+    sessions = await enrolments.sessions_of(ctx, [class_id])
+    return [s.model_copy(update={"attendance": {}}) for s in sessions]
+
+
+@router.post("/classes/{class_id}/sessions", status_code=CREATED, name="schedule_session")
+async def schedule_session(
+    class_id: IdPath, cmd: c.ScheduleSession, ctx: Ctx, who: Staff
+) -> Session:
+    return await catalog.schedule_session(ctx, class_id, cmd, who)
+
+
+@router.get("/sessions/{session_id}", name="get_session")
+async def get_session(session_id: IdPath, ctx: Ctx, who: Anyone) -> Session:
+    session = await get(ctx.sessions, Session, session_id, "课程")
+    if who.role == "member" or who.county != session.county:
+        mine = {k: v for k, v in session.attendance.items() if k == who.member_id}
+        return session.model_copy(update={"attendance": mine})
+    return session

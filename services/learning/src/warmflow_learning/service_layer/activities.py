@@ -1,0 +1,81 @@
+"""Volunteer activities (mediation, charity, safety) with sign-up and points; honours."""
+
+from __future__ import annotations
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
+from warmflow_shared.web.errors import Forbidden
+
+from warmflow_learning.domain import rules
+from warmflow_learning.domain.model import Activity, Honour
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.catalog import new_id
+from warmflow_learning.service_layer.context import Events, Learning, change, create, get
+from warmflow_learning.service_layer.scope import check_staff_of, member_to_change
+
+
+async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Activity:
+    activity = Activity(id=new_id("act"), county=str(principal.county), **cmd.model_dump())
+    await create(ctx.activities, activity)
+    return activity
+
+
+async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Principal) -> Activity:
+    member_id = principal.member_id if principal.role == "member" else cmd.member_id
+    if member_id is None:
+        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+    await member_to_change(ctx, principal, member_id)
+    now = ctx.clock.now()
+
+    def join(activity: Activity) -> Events:
+        rules.sign_up(activity, member_id, principal.subject, now)
+        return []
+
+    return await change(ctx.activities, Activity, activity_id, "活动", join)
+
+
+async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Principal) -> Activity:
+    activity = await get(ctx.activities, Activity, activity_id, "活动")
+    check_staff_of(principal, activity.county)
+    member = await member_to_change(ctx, principal, member_id)
+    now = ctx.clock.now()
+
+    def attended(latest: Activity) -> Events:
+        rules.attend_activity(latest, member_id, now)
+        return [
+            ActivityAttended(
+                activity_id=latest.id,
+                member_id=member_id,
+                kind=latest.kind,
+                points=latest.points,
+                attended_on=ctx.local_date(now),
+                org_id=member.get("inflow_org_id") or member.get("outflow_org_id"),
+                county=latest.county,
+            )
+        ]
+
+    return await change(ctx.activities, Activity, activity_id, "活动", attended)
+
+
+async def award(ctx: Learning, member_id: str, cmd: c.AwardHonour, principal: Principal) -> Honour:
+    check_staff_of(principal, str(principal.county))
+    member = await member_to_change(ctx, principal, member_id)
+    now = ctx.clock.now()
+    honour = Honour(
+        id=new_id("hon"),
+        member_id=member_id,
+        awarded_on=ctx.local_date(now).isoformat(),
+        awarded_by=principal.subject,
+        county=str(principal.county),
+        **cmd.model_dump(),
+    )
+    event = HonourAwarded(
+        honour_id=honour.id,
+        member_id=member_id,
+        title=honour.title,
+        awarded_on=ctx.local_date(now),
+        org_id=member.get("inflow_org_id") or member.get("outflow_org_id"),
+        county=honour.county,
+    )
+    await create(ctx.honours, honour, [event])
+    return honour

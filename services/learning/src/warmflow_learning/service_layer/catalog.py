@@ -1,0 +1,104 @@
+"""Teachers, courses, classes and their sessions; the starting-soon reminder of a session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.web.errors import FieldError, InvalidInput
+
+from warmflow_learning.domain.model import Course, Klass, Session, Teacher
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.context import Events, Learning, change, create, get
+from warmflow_learning.service_layer.scope import check_staff_of
+
+STARTING_SOON = "starting-soon"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+async def add_teacher(ctx: Learning, cmd: c.AddTeacher, principal: Principal) -> Teacher:
+    teacher = Teacher(id=new_id("tch"), county=str(principal.county), **cmd.model_dump())
+    await create(ctx.teachers, teacher)
+    return teacher
+
+
+async def add_course(ctx: Learning, cmd: c.AddCourse, principal: Principal) -> Course:
+    if cmd.teacher_id and await ctx.teachers.load(cmd.teacher_id) is None:
+        raise InvalidInput(errors=[FieldError("body.teacher_id", "未找到该师资")])
+    course = Course(id=new_id("crs"), county=str(principal.county), **cmd.model_dump())
+    await create(ctx.courses, course)
+    return course
+
+
+async def open_class(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> Klass:
+    share = cmd.completion_share or ctx.settings.completion_share
+    fields = cmd.model_dump(exclude={"completion_share"})
+    klass = Klass(id=new_id("cls"), county=str(principal.county), completion_share=share, **fields)
+    await create(ctx.classes, klass)
+    return klass
+
+
+async def schedule_session(
+    ctx: Learning, class_id: str, cmd: c.ScheduleSession, principal: Principal
+) -> Session:
+    klass = await get(ctx.classes, Klass, class_id, "班次")
+    check_staff_of(principal, klass.county)
+    course = await ctx.courses.load(cmd.course_id)
+    if course is None:
+        raise InvalidInput(errors=[FieldError("body.course_id", "未找到该课程")])
+    if cmd.site_id and await ctx.sites.get(cmd.site_id) is None:
+        raise InvalidInput(errors=[FieldError("body.site_id", "未找到该暖流之家站点")])
+    session = Session(
+        id=new_id("ses"),
+        class_id=class_id,
+        course_title=course.state["title"],
+        county=klass.county,
+        **cmd.model_dump(),
+    )
+    event = SessionScheduled(
+        session_id=session.id,
+        class_id=class_id,
+        course_title=session.course_title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        site_id=session.site_id,
+        online=session.online,
+        capacity=session.capacity,
+        org_id=klass.org_id,
+        county=klass.county,
+    )
+    await create(ctx.sessions, session, [event], [_reminder(ctx, session)])
+    return session
+
+
+def _reminder(ctx: Learning, session: Session) -> Deadline:
+    lead = timedelta(hours=ctx.settings.reminder_lead_hours)
+    return Deadline(STARTING_SOON, session.starts_at - lead, session.id)
+
+
+async def on_session_due(ctx: Learning, session_id: str, due: list[Deadline]) -> None:
+    """Fired once by the deadline scheduler; the reminder and its removal are one write."""
+    now = ctx.clock.now()
+
+    def remind(session: Session) -> Events:
+        if session.reminded_at is not None or now >= session.starts_at:
+            return []
+        session.reminded_at = now
+        return [
+            SessionStartingSoon(
+                session_id=session.id,
+                class_id=session.class_id,
+                course_title=session.course_title,
+                starts_at=session.starts_at,
+                site_id=session.site_id,
+                county=session.county,
+            )
+        ]
+
+    await change(ctx.sessions, Session, session_id, "课程", remind, deadlines=lambda _: [])

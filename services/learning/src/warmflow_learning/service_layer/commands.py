@@ -1,0 +1,119 @@
+"""Commands: what a caller asks for, validated at the edge (Chinese reasons name the field)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from warmflow_learning.domain.model import ActivityKind, Status
+from warmflow_learning.domain.scheduling import Slot
+
+Id = str
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Timed(_Command):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Timed:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("结束时间必须晚于开始时间")
+        return self
+
+
+class AddTeacher(_Command):
+    name: str = Field(min_length=1, max_length=50)
+    title: str = Field(min_length=1, max_length=50)
+    field: str = Field(min_length=1, max_length=50, description="党校教授、律师、民警、行业带头人…")
+
+
+class AddCourse(_Command):
+    title: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=30, description="党课、法治、电商、技能…")
+    hours: float = Field(gt=0, le=200)
+    outline: str = Field(default="", max_length=5000)
+    teacher_id: str | None = Field(default=None, pattern=ID_PATTERN)
+
+
+class OpenClass(_Command):
+    title: str = Field(min_length=1, max_length=100)
+    term: str | None = Field(default=None, max_length=50)
+    org_id: str = Field(pattern=ID_PATTERN, description="organising organisation")
+    audience_org_ids: list[str] = Field(default=[], max_length=500)
+    completion_share: float | None = Field(default=None, gt=0, le=1)
+    capacity: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class ScheduleSession(_Timed):
+    course_id: str = Field(pattern=ID_PATTERN)
+    teacher_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    site_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    online: bool = False
+    capacity: int = Field(ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _placed(self) -> ScheduleSession:
+        if self.online == (self.site_id is not None):
+            raise ValueError("请指定暖流之家站点（site_id）或设为线上（online），二者选一")
+        return self
+
+
+class Enrol(_Command):
+    member_id: str | None = Field(default=None, pattern=ID_PATTERN)
+
+
+class EnrolMany(_Command):
+    org_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    member_ids: list[str] = Field(default=[], max_length=1000)
+
+    @model_validator(mode="after")
+    def _some(self) -> EnrolMany:
+        if not self.org_id and not self.member_ids:
+            raise ValueError("请指定组织（org_id）或党员名单（member_ids）")
+        return self
+
+
+class MarkAttendance(_Command):
+    status: Status
+
+
+class CheckIn(_Command):
+    code: str = Field(min_length=4, max_length=16)
+    site_id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="the site whose poster the member scanned"
+    )
+
+
+class PlanActivity(_Timed):
+    kind: ActivityKind
+    title: str = Field(min_length=1, max_length=100)
+    org_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    site_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    capacity: int = Field(ge=1, le=10_000)
+    points: int = Field(ge=0, le=1000)
+
+
+class AwardHonour(_Command):
+    title: str = Field(min_length=1, max_length=100)
+    reason: str = Field(default="", max_length=500)
+
+
+class RankSlots(_Command):
+    class_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    org_ids: list[str] = Field(default=[], max_length=100)
+    member_ids: list[str] = Field(default=[], max_length=5000)
+    candidates: list[Slot] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _targeted(self) -> RankSlots:
+        if not (self.class_id or self.org_ids or self.member_ids):
+            raise ValueError("请指定班次（class_id）、组织（org_ids）或党员名单（member_ids）")
+        return self
+
+
+__all__ = ["Id"]

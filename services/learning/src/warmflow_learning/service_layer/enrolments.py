@@ -1,0 +1,158 @@
+"""Enrolment in a class: by the member, or by staff for a list of members or an organisation."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
+from warmflow_shared.web.errors import DomainError, Forbidden
+
+from warmflow_learning.domain import rules
+from warmflow_learning.domain.errors import RuleBroken
+from warmflow_learning.domain.model import Klass, Session
+from warmflow_learning.domain.scheduling import Interval
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.catalog import new_id
+from warmflow_learning.service_layer.context import Events, Learning, change, find, get
+from warmflow_learning.service_layer.scope import (
+    STAFF,
+    Member,
+    member_orgs,
+    member_to_change,
+    member_to_read,
+    sees,
+)
+
+
+class EnrolResult(BaseModel):
+    member_id: str
+    enrolled: bool
+    reason: str | None = None
+
+
+async def sessions_of(ctx: Learning, class_ids: list[str]) -> list[Session]:
+    if not class_ids:
+        return []
+    where = {"state.class_id": {"$in": class_ids}}
+    return await find(ctx.sessions, Session, where, sort=[("state.starts_at", 1)])
+
+
+async def classes_of(ctx: Learning, member_id: str) -> list[Klass]:
+    return await find(ctx.classes, Klass, {f"state.members.{member_id}": {"$exists": True}})
+
+
+def _intervals(sessions: list[Session], titles: dict[str, str]) -> list[Interval]:
+    return [
+        Interval(s.starts_at, s.ends_at, f"{titles.get(s.class_id, '')}·{s.course_title}")
+        for s in sessions
+    ]
+
+
+async def _booked(ctx: Learning, member_id: str, except_class: str) -> list[Interval]:
+    others = [k for k in await classes_of(ctx, member_id) if k.id != except_class]
+    titles = {k.id: k.title for k in others}
+    return _intervals(await sessions_of(ctx, list(titles)), titles)
+
+
+async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
+    member_id = member["member_id"]
+    sessions = await sessions_of(ctx, [class_id])
+    booked = await _booked(ctx, member_id, class_id)
+    now = ctx.clock.now()
+
+    def take_seat(klass: Klass) -> Events:
+        if klass.audience_org_ids and not member_orgs(member) & set(klass.audience_org_ids):
+            raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
+        capacity = rules.class_capacity(klass, sessions)
+        new = _intervals(sessions, {class_id: klass.title})
+        rules.check_can_enrol(klass, member_id, capacity, new, booked)
+        seat = rules.enrol(klass, member_id, new_id("enr"), by, now)
+        return [
+            EnrolmentCreated(
+                enrolment_id=seat.enrolment_id,
+                class_id=klass.id,
+                member_id=member_id,
+                class_title=klass.title,
+                org_id=klass.org_id,
+                county=klass.county,
+            )
+        ]
+
+    return await change(ctx.classes, Klass, class_id, "班次", take_seat)
+
+
+async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
+    member_id = principal.member_id if principal.role == "member" else cmd.member_id
+    if member_id is None:
+        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+    member = await member_to_change(ctx, principal, member_id)
+    return await enrol(ctx, class_id, member, principal.subject)
+
+
+async def enrol_many(
+    ctx: Learning, class_id: str, cmd: c.EnrolMany, principal: Principal
+) -> list[EnrolResult]:
+    if principal.role not in STAFF:
+        raise Forbidden("批量报名仅限工作人员办理")
+    member_ids = list(dict.fromkeys(cmd.member_ids))
+    if cmd.org_id:
+        member_ids += [m for m in await org_members(ctx, cmd.org_id) if m not in member_ids]
+    return [await _try_enrol(ctx, class_id, m, principal) for m in member_ids]
+
+
+async def _try_enrol(
+    ctx: Learning, class_id: str, member_id: str, principal: Principal
+) -> EnrolResult:
+    try:
+        member = await member_to_change(ctx, principal, member_id)
+        await enrol(ctx, class_id, member, principal.subject)
+    except RuleBroken as exc:
+        return EnrolResult(member_id=member_id, enrolled=False, reason=str(exc))
+    except DomainError as exc:
+        return EnrolResult(member_id=member_id, enrolled=False, reason=exc.detail or exc.title)
+    return EnrolResult(member_id=member_id, enrolled=True)
+
+
+async def org_members(ctx: Learning, org_id: str) -> list[str]:
+    """Active mobile members on either side of ``org_id``."""
+    active = {"state.mobile_status": {"$in": ctx.settings.active_mobile_statuses}}
+    found: dict[str, None] = {}
+    for side in ("state.outflow_org_id", "state.inflow_org_id"):
+        docs = await ctx.members.collection.find({side: org_id, **active}, sort=[("_id", 1)])
+        found.update((doc["_id"], None) for doc in docs)
+    return list(found)
+
+
+async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Principal) -> None:
+    await member_to_change(ctx, principal, member_id)
+
+    def release(klass: Klass) -> Events:
+        seat = rules.cancel(klass, member_id)
+        return [
+            EnrolmentCancelled(
+                enrolment_id=seat.enrolment_id,
+                class_id=klass.id,
+                member_id=member_id,
+                reason=f"由{'本人' if principal.role == 'member' else '工作人员'}取消",
+                org_id=klass.org_id,
+                county=klass.county,
+            )
+        ]
+
+    await change(ctx.classes, Klass, class_id, "班次", release)
+
+
+async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:
+    """The organising county's staff see every seat; others only the members they manage."""
+    klass = await get(ctx.classes, Klass, class_id, "班次")
+    if principal.role in STAFF and principal.county == klass.county:
+        return klass
+    docs = await ctx.members.collection.get_many(list(klass.members))
+    visible = {doc["_id"] for doc in docs if sees(principal, doc["state"])}
+    seats = {m: seat for m, seat in klass.members.items() if m in visible}
+    return klass.model_copy(update={"members": seats})
+
+
+async def member_classes(ctx: Learning, member_id: str, principal: Principal) -> list[Klass]:
+    await member_to_read(ctx, principal, member_id)
+    return await classes_of(ctx, member_id)

@@ -1,0 +1,82 @@
+"""参学率 per branch, site and county for a period, from the local projection of the registry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.timefmt import format_ts
+from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
+
+from warmflow_learning.domain.model import ATTENDED, Session
+from warmflow_learning.domain.participation import participation
+from warmflow_learning.service_layer.context import Learning, find
+from warmflow_learning.service_layer.scope import check_reads_county
+
+Scope = Literal["branch", "site", "county"]
+SIDE_FIELDS = {
+    "branch": ("state.outflow_org_id", "state.inflow_org_id"),
+    "site": ("state.home_site_id",),
+    "county": ("state.outflow_county", "state.inflow_county"),
+}
+
+
+class ParticipationRate(BaseModel):
+    scope: Scope
+    scope_id: str
+    period_from: date
+    period_to: date
+    should_study: int
+    studied: int
+    rate: float | None
+
+
+async def _county_of(ctx: Learning, scope: Scope, scope_id: str) -> str | None:
+    if scope == "county":
+        return scope_id
+    projection = ctx.organisations if scope == "branch" else ctx.sites
+    state = await projection.get(scope_id)
+    if state is None:
+        raise NotFound("未找到该组织或站点")
+    county = state.get("county")
+    return str(county) if county else None
+
+
+async def should_study(ctx: Learning, scope: Scope, scope_id: str) -> set[str]:
+    active = {"state.mobile_status": {"$in": ctx.settings.active_mobile_statuses}}
+    members: set[str] = set()
+    for side in SIDE_FIELDS[scope]:
+        docs = await ctx.members.collection.find({side: scope_id, **active})
+        members.update(doc["_id"] for doc in docs)
+    return members
+
+
+async def studied_between(ctx: Learning, start: date, end: date) -> set[str]:
+    """Members present or late at any session starting within [start, end] (local dates)."""
+    begin = datetime.combine(start, time(), ctx.zone)
+    finish = datetime.combine(end + timedelta(days=1), time(), ctx.zone)
+    window = {"$gte": format_ts(begin), "$lt": format_ts(finish)}
+    sessions = await find(ctx.sessions, Session, {"state.starts_at": window})
+    return {m for s in sessions for m, mark in s.attendance.items() if mark.status in ATTENDED}
+
+
+async def participation_rate(
+    ctx: Learning, scope: Scope, scope_id: str, start: date, end: date, principal: Principal
+) -> ParticipationRate:
+    if end < start:
+        raise InvalidInput(errors=[FieldError("query.to", "结束日期不能早于开始日期")])
+    check_reads_county(principal, await _county_of(ctx, scope, scope_id))
+    rate = participation(
+        await should_study(ctx, scope, scope_id), await studied_between(ctx, start, end)
+    )
+    return ParticipationRate(
+        scope=scope,
+        scope_id=scope_id,
+        period_from=start,
+        period_to=end,
+        should_study=rate.should,
+        studied=rate.studied,
+        rate=rate.rate,
+    )

@@ -1,0 +1,141 @@
+"""Time matching: sessions that fit a member's free time near their site; slots for planners."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.timefmt import format_ts
+from warmflow_shared.web.errors import Forbidden
+
+from warmflow_learning.domain import rules
+from warmflow_learning.domain.model import Klass, Session
+from warmflow_learning.domain.scheduling import Slot, distance_km, fits, local_slot, rank_slots
+from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer.context import Learning, find, get
+from warmflow_learning.service_layer.enrolments import org_members, sessions_of
+from warmflow_learning.service_layer.scope import (
+    STAFF,
+    Member,
+    member_counties,
+    member_orgs,
+    member_to_read,
+    sees,
+)
+
+
+class Recommendation(BaseModel):
+    session_id: str
+    class_id: str
+    class_title: str
+    course_title: str
+    starts_at: datetime
+    ends_at: datetime
+    site_id: str | None
+    online: bool
+    distance_km: float | None
+
+
+class SlotRank(BaseModel):
+    slot: Slot
+    free_members: int
+    member_ids: list[str]
+
+
+def free_slots(member: Member) -> list[Slot]:
+    return [Slot.model_validate(raw) for raw in member.get("free_time") or []]
+
+
+def _open_to(klass: Klass, member: Member, full: bool) -> bool:
+    if klass.status != "open" or full or member["member_id"] in klass.members:
+        return False
+    if klass.audience_org_ids:
+        return bool(member_orgs(member) & set(klass.audience_org_ids))
+    return klass.county in member_counties(member)
+
+
+async def _coords(ctx: Learning, site_id: str | None) -> tuple[float, float] | None:
+    site = await ctx.sites.get(site_id) if site_id else None
+    if not site or site.get("latitude") is None or site.get("longitude") is None:
+        return None
+    return float(site["latitude"]), float(site["longitude"])
+
+
+async def _distance(ctx: Learning, home: Member, session: Session) -> float | None:
+    if session.site_id == home.get("home_site_id"):
+        return 0.0
+    here, there = await _coords(ctx, home.get("home_site_id")), await _coords(ctx, session.site_id)
+    return round(distance_km(here, there), 2) if here and there else None
+
+
+async def recommend(
+    ctx: Learning, member_id: str, principal: Principal, limit: int
+) -> list[Recommendation]:
+    member = await member_to_read(ctx, principal, member_id)
+    now, free = ctx.clock.now(), free_slots(member)
+    horizon = now + timedelta(days=ctx.settings.recommend_horizon_days)
+    window = {"$gt": format_ts(now), "$lte": format_ts(horizon)}
+    upcoming = await find(ctx.sessions, Session, {"state.starts_at": window})
+    fitting = [
+        s
+        for s in upcoming
+        if fits(free, local_slot(s.starts_at, s.ends_at, ctx.settings.local_utc_offset_hours))
+    ]
+    found: list[tuple[tuple[Any, ...], Recommendation]] = []
+    classes: dict[str, Klass | None] = {}
+    for session in fitting:
+        klass = await _class(ctx, session.class_id, classes)
+        if klass is None or not _open_to(klass, member, await _full(ctx, klass)):
+            continue
+        distance = None if session.online else await _distance(ctx, member, session)
+        if not session.online and (distance is None or distance > ctx.settings.nearby_km):
+            continue
+        rank = (session.online, distance or 0.0, session.starts_at)
+        found.append((rank, _recommendation(session, klass, distance)))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])][:limit]
+
+
+async def _class(ctx: Learning, class_id: str, cache: dict[str, Klass | None]) -> Klass | None:
+    if class_id not in cache:
+        loaded = await ctx.classes.load(class_id)
+        cache[class_id] = Klass.model_validate(loaded.state) if loaded else None
+    return cache[class_id]
+
+
+async def _full(ctx: Learning, klass: Klass) -> bool:
+    capacity = rules.class_capacity(klass, await sessions_of(ctx, [klass.id]))
+    return capacity is not None and len(klass.members) >= capacity
+
+
+def _recommendation(session: Session, klass: Klass, distance: float | None) -> Recommendation:
+    return Recommendation(
+        session_id=session.id,
+        class_id=klass.id,
+        class_title=klass.title,
+        course_title=session.course_title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        site_id=session.site_id,
+        online=session.online,
+        distance_km=distance,
+    )
+
+
+async def rank_candidate_slots(
+    ctx: Learning, cmd: c.RankSlots, principal: Principal
+) -> list[SlotRank]:
+    if principal.role not in STAFF:
+        raise Forbidden("排课时间分析仅限工作人员")
+    member_ids = list(cmd.member_ids)
+    if cmd.class_id:
+        member_ids += list((await get(ctx.classes, Klass, cmd.class_id, "班次")).members)
+    for org_id in cmd.org_ids:
+        member_ids += await org_members(ctx, org_id)
+    members = await ctx.members.collection.get_many(list(dict.fromkeys(member_ids)))
+    free = {d["_id"]: free_slots(d["state"]) for d in members if sees(principal, d["state"])}
+    return [
+        SlotRank(slot=r.slot, free_members=len(r.free_members), member_ids=list(r.free_members))
+        for r in rank_slots(cmd.candidates, free)
+    ]

@@ -1,0 +1,145 @@
+"""A member's learning record, and certificates: the PDF and the open verification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.errors import NotFound
+
+from warmflow_learning.adapters.certificate_pdf import certificate_pdf
+from warmflow_learning.domain import codes
+from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
+from warmflow_learning.service_layer.context import Learning, find, get
+from warmflow_learning.service_layer.enrolments import classes_of
+from warmflow_learning.service_layer.scope import member_to_read, sees
+
+
+class SessionLine(BaseModel):
+    session_id: str
+    class_id: str
+    course_title: str
+    starts_at: datetime
+    status: str
+    hours: float
+
+
+class ClassLine(BaseModel):
+    class_id: str
+    title: str
+    enrolled_at: datetime
+    completed_at: datetime | None
+    hours: float
+
+
+class ActivityLine(BaseModel):
+    activity_id: str
+    title: str
+    kind: str
+    attended: bool
+    points: int
+
+
+class Record(BaseModel):
+    member_id: str
+    name: str | None
+    hours: float
+    points: int
+    sessions: list[SessionLine]
+    classes: list[ClassLine]
+    certificates: list[Certificate]
+    activities: list[ActivityLine]
+    honours: list[Honour]
+
+
+class Verification(BaseModel):
+    valid: bool
+    certificate_id: str
+    holder: str
+    class_title: str
+    hours: float
+    issued_at: datetime
+
+
+async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
+    member = await member_to_read(ctx, principal, member_id)
+    marked = {f"state.attendance.{member_id}": {"$exists": True}}
+    sessions = await find(ctx.sessions, Session, marked, sort=[("state.starts_at", 1)])
+    lines = [_session_line(s, member_id) for s in sessions]
+    activities = await find(
+        ctx.activities, Activity, {f"state.participants.{member_id}": {"$exists": True}}
+    )
+    acts = [_activity_line(a, member_id) for a in activities]
+    mine = {"state.member_id": member_id}
+    return Record(
+        member_id=member_id,
+        name=member.get("name"),
+        hours=round(sum(line.hours for line in lines), 2),
+        points=sum(a.points for a in acts if a.attended),
+        sessions=lines,
+        classes=[
+            ClassLine(class_id=k.id, title=k.title, **k.members[member_id].model_dump())
+            for k in await classes_of(ctx, member_id)
+        ],
+        certificates=await find(ctx.certificates, Certificate, mine),
+        activities=acts,
+        honours=await find(ctx.honours, Honour, mine, sort=[("state.awarded_on", 1)]),
+    )
+
+
+def _session_line(session: Session, member_id: str) -> SessionLine:
+    status = session.attendance[member_id].status
+    return SessionLine(
+        session_id=session.id,
+        class_id=session.class_id,
+        course_title=session.course_title,
+        starts_at=session.starts_at,
+        status=status,
+        hours=session.hours if status in ATTENDED else 0.0,
+    )
+
+
+def _activity_line(activity: Activity, member_id: str) -> ActivityLine:
+    attended = activity.participants[member_id].attended
+    return ActivityLine(
+        activity_id=activity.id,
+        title=activity.title,
+        kind=activity.kind,
+        attended=attended,
+        points=activity.points if attended else 0,
+    )
+
+
+async def certificate_document(ctx: Learning, cert_id: str, principal: Principal) -> bytes:
+    cert = await get(ctx.certificates, Certificate, cert_id, "证书")
+    member = await ctx.members.get(cert.member_id)
+    if member is None or not sees(principal, member):
+        raise NotFound("未找到该证书")
+    url = f"/api/learning/certificates/verify/{cert.code}"
+    return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours)
+
+
+async def verify(ctx: Learning, code: str) -> Verification:
+    """Open to anyone: a forged or altered code is simply not found."""
+    cert_id = codes.certificate_of(code)
+    loaded = await ctx.certificates.load(cert_id) if cert_id else None
+    if loaded is None:
+        raise NotFound("证书验证码无效")
+    cert = Certificate.model_validate(loaded.state)
+    key = ctx.settings.key("certificate")
+    expected = codes.verification_code(key, cert.id, cert.member_id, cert.class_id)
+    if not codes.exactly(code, expected):
+        raise NotFound("证书验证码无效")
+    return Verification(
+        valid=True,
+        certificate_id=cert.id,
+        holder=_masked(cert.member_name),
+        class_title=cert.class_title,
+        hours=cert.hours,
+        issued_at=cert.issued_at,
+    )
+
+
+def _masked(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)

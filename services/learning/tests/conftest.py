@@ -1,0 +1,148 @@
+"""The learning suites run through the gateway app on the embedded default AND on the real
+servers (FerretDB + Kafka). Registry events are published on the bus as the registry would.
+
+One platform per test module and backend (starting four services costs seconds); tests stay
+independent through unique ids, and each starts with the clock at ``T0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from asgi_lifespan import LifespanManager
+from warmflow_gateway.config import GatewaySettings
+from warmflow_gateway.platform import create_platform_app
+from warmflow_learning.config import LearningSettings
+from warmflow_shared.bus.port import Subscription
+from warmflow_shared.events.catalog.learning import ACTIVITY_TOPIC, ENROLMENT_TOPIC, SESSION_TOPIC
+from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.testing.servers import unique_name
+
+from .support import T0, World
+
+PAIRS = [
+    pytest.param(("sqlite", "inprocess"), id="embedded"),
+    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
+]
+LEARNING_TOPICS = (SESSION_TOPIC, ENROLMENT_TOPIC, ACTIVITY_TOPIC)
+REGISTRY_TOPICS = (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC)
+
+
+class PlatformSettings(GatewaySettings, LearningSettings):
+    """The gateway hands its own settings to every service: these carry the learning ones too
+    (a per-module store, deadlines fired by the tests) and turn the gateway's rate limit off."""
+
+    service: str = "gateway"
+    rate_limit_per_second: float = 0
+
+
+@dataclass
+class Platform:
+    client: httpx.AsyncClient
+    app: Any
+    settings: LearningSettings
+    events: list[Envelope]
+
+
+@pytest.fixture(scope="module", params=PAIRS)
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    store_backend, _ = request.param
+    # a store of its own per module (digits are not allowed in store names); tests fire
+    # deadlines themselves, by the clock
+    common: dict[str, Any] = {
+        "data_dir": tmp_path_factory.mktemp("learning"),
+        "deadline_poll_seconds": 3600,
+        "learning_store": unique_name("learning").translate(
+            str.maketrans("0123456789", "ghijklmnop")
+        ),
+    }
+    if store_backend == "sqlite":
+        return PlatformSettings(**common)
+    return PlatformSettings(
+        **common,
+        storage_backend="mongodb",
+        mongodb_url=request.getfixturevalue("mongodb_url"),
+        bus_backend="kafka",
+        kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
+    )
+
+
+async def start_at_end(servers: str, groups: dict[str, tuple[str, ...]]) -> None:
+    """Commit fresh groups at the topics' ends: what earlier runs left on the shared broker is
+    not this test's world (production groups start from the earliest record, as they must)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        wanted = sorted({topic for topics in groups.values() for topic in topics})
+        described = await admin.describe_topics(wanted)
+    finally:
+        await admin.close()
+    partitions = {
+        t["topic"]: [TopicPartition(t["topic"], p["partition"]) for p in t["partitions"]]
+        for t in described
+        if not t["error_code"]  # a topic not made yet has nothing to skip
+    }
+    for group, topics in groups.items():
+        parts = [tp for topic in topics for tp in partitions.get(topic, ())]
+        if parts:
+            await _commit_ends(servers, group, parts)
+
+
+async def _commit_ends(servers: str, group: str, parts: list[TopicPartition]) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(parts)
+        await consumer.commit(await consumer.end_offsets(parts))
+    finally:
+        await consumer.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def platform(settings: LearningSettings) -> AsyncIterator[Platform]:
+    recorder = unique_name("recorder")
+    if settings.bus_backend == "kafka":
+        store = settings.learning_store
+        await start_at_end(
+            str(settings.kafka_bootstrap_servers),
+            {
+                f"{store}.registry": REGISTRY_TOPICS,
+                f"{store}.completion": (SESSION_TOPIC,),
+                f"{store}.certificates": (ENROLMENT_TOPIC,),
+                recorder: LEARNING_TOPICS,
+            },
+        )
+    app = create_platform_app(settings)
+    events: list[Envelope] = []
+
+    async def record(envelope: Envelope) -> None:
+        events.append(envelope)
+
+    learning = next(s for s in app.state.services if s.name == "learning")
+    # the platform must hand the learning settings on, or tests would share the default store
+    assert learning.app.state.learning.settings.learning_store == settings.learning_store
+    # a recorder group of its own, subscribed before the bus starts: what really went out
+    bus = learning.runtime.bus
+    bus.subscribe(Subscription(recorder, LEARNING_TOPICS, record))
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yield Platform(client, app, settings, events)
+    # A late event may reopen an SQLite store (its non-daemon thread would keep pytest alive).
+    for service in app.state.services:
+        await service.runtime.store.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(platform: Platform) -> World:
+    made = World(platform.client, platform.app, platform.settings, platform.events)
+    made.clock.set(T0)
+    return made

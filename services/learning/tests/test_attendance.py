@@ -1,0 +1,196 @@
+"""Attendance by staff and by session code; completion, certificate PDF and verification; the
+"session starting soon" reminder: a durable deadline saved with the session, fired once."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from warmflow_learning.service_layer.catalog import on_session_due
+from warmflow_shared.outbox.deadlines import Deadline, DeadlineScheduler
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def _enrolled(world, staff, sessions: int = 1, **member):  # type: ignore[no-untyped-def]
+    site = await world.site()
+    member_id = await world.member(home_site_id=site, **member)
+    course, klass = await world.course_class(staff)
+    ids = [
+        await world.session(staff, klass, course, world.local(day, "19:00"), site_id=site)
+        for day in range(sessions)
+    ]
+    assert (
+        await world.post(f"/classes/{klass}/enrolments", {"member_id": member_id}, staff)
+    ).is_success
+    return member_id, klass, ids, site
+
+
+async def test_check_in_with_the_code_only_during_the_session_at_its_site(world) -> None:
+    admin = world.auth("county_admin", "yuhang")
+    member_id, _, [session], site = await _enrolled(world, admin)
+    stranger_id, *_ = await _enrolled(world, admin)
+    me = world.member_auth(member_id)
+    elsewhere = world.auth("site_staff", "yuhang", site_id="site-elsewhere")
+    assert (await world.get(f"/sessions/{session}/code", elsewhere)).status_code == 403
+    on_site = world.auth("site_staff", "yuhang", site_id=site)
+    code = (await world.get(f"/sessions/{session}/code", on_site)).json()["code"]
+    here = {"code": code, "site_id": site}
+
+    world.clock.set(world.local(0, "18:00"))  # an hour early: outside the window
+    early = await world.post(f"/sessions/{session}/check-in", here, me)
+    assert early.status_code == 409 and "尚未开始" in early.json()["detail"]
+    world.clock.set(world.local(0, "18:50"))
+    wrong = await world.post(f"/sessions/{session}/check-in", {**here, "code": "AAAAAAAA"}, me)
+    assert wrong.status_code == 409 and "签到码不正确" in wrong.json()["detail"]
+    away = await world.post(f"/sessions/{session}/check-in", {**here, "site_id": "site-x"}, me)
+    assert away.status_code == 409 and "站点" in away.json()["detail"]
+    blind = await world.post(f"/sessions/{session}/check-in", {"code": code}, me)
+    assert blind.status_code == 422 and blind.json()["errors"][0]["field"] == "body.site_id"
+    ok = await world.post(f"/sessions/{session}/check-in", {**here, "code": code.lower()}, me)
+    assert ok.status_code == 200 and ok.json()["attendance"][member_id]["status"] == "present"
+    twice = await world.post(f"/sessions/{session}/check-in", here, me)
+    assert twice.status_code == 409
+
+    stranger = world.member_auth(stranger_id)  # enrolled elsewhere, not in this class
+    refused = await world.post(f"/sessions/{session}/check-in", here, stranger)
+    assert refused.status_code == 409 and "未报名" in refused.json()["detail"]
+    world.clock.set(world.local(0, "21:01"))
+    after = await world.post(f"/sessions/{session}/check-in", here, me)
+    assert after.status_code == 409 and "已结束" in after.json()["detail"]
+    [event] = await world.seen("AttendanceRecorded", session_id=session)
+    assert event["member_id"] == member_id and event["attended_on"] == "2031-03-03"
+    assert event["status"] == "present" and event["hours"] == 2.0
+
+
+async def test_late_check_in_and_staff_marks(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    member_id, _, [session], site = await _enrolled(world, staff)
+    code = (await world.get(f"/sessions/{session}/code", staff)).json()["code"]
+    world.clock.set(world.local(0, "19:25"))
+    late = await world.post(
+        f"/sessions/{session}/check-in",
+        {"code": code, "site_id": site},
+        world.member_auth(member_id),
+    )
+    assert late.json()["attendance"][member_id]["status"] == "late"
+    excused = await world.put(
+        f"/sessions/{session}/attendance/{member_id}", {"status": "excused"}, staff
+    )
+    assert excused.status_code == 200
+    bad = await world.put(f"/sessions/{session}/attendance/{member_id}", {"status": "maybe"}, staff)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.status"
+    other = world.auth("county_admin", "songyang")
+    assert (
+        await world.put(f"/sessions/{session}/attendance/{member_id}", {"status": "present"}, other)
+    ).status_code == 403
+    statuses = [e["status"] for e in await world.seen("AttendanceRecorded", 2, session_id=session)]
+    assert statuses == ["late", "excused"]
+
+
+async def test_completion_certificate_and_verification(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    done, klass, sessions, _ = await _enrolled(world, staff, sessions=4, name="李春花")
+    short = await world.member(name="赵小明")
+    assert (
+        await world.post(f"/classes/{klass}/enrolments", {"member_id": short}, staff)
+    ).is_success
+    marks = {
+        done: ["present", "late", "absent", "present"],
+        short: ["present", "absent", "excused", "present"],
+    }
+    for member_id, statuses in marks.items():
+        for session, status in zip(sessions, statuses, strict=True):
+            put = await world.put(
+                f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff
+            )
+            assert put.status_code == 200
+
+    [completed] = await world.seen("ClassCompleted", member_id=done)
+    assert completed["hours"] == 6.0 and completed["class_id"] == klass
+    [issued] = await world.seen("CertificateIssued", member_id=done)
+    assert not world.published("ClassCompleted", member_id=short)  # 2 of 4 < 0.75
+
+    record = (await world.get(f"/members/{done}/record", world.member_auth(done))).json()
+    assert record["hours"] == 6.0
+    [cert] = record["certificates"]
+    assert cert["code"] == issued["verification_code"]
+    pdf = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "结业证书" in text and "李春花" in text and "暖流成长营第一期" in text
+    assert cert["code"] in text.replace("\n", "")
+
+    valid = await world.client.get(f"/api/learning/certificates/verify/{cert['code']}")
+    assert valid.status_code == 200 and valid.json()["holder"] == "李**"
+    head, signature = cert["code"].split(".")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    for forged in (f"{head}.{flipped}", f"cert-{'0' * 24}.{signature}", "cert-x.y"):
+        assert (
+            await world.client.get(f"/api/learning/certificates/verify/{forged}")
+        ).status_code == 404
+    intruder = world.auth("county_admin", "songyang")
+    assert (await world.get(f"/certificates/{cert['id']}/pdf", intruder)).status_code == 404
+
+
+async def test_completion_share_is_set_per_class(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    member_id = await world.member(name="周小燕")
+    course, klass = await world.course_class(staff, completion_share=0.5)
+    sessions = [
+        await world.session(staff, klass, course, world.local(day, "19:00")) for day in range(4)
+    ]
+    enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": member_id}, staff)
+    assert enrolled.status_code == 201
+    for session, status in zip(sessions, ["present", "absent", "absent", "late"], strict=True):
+        put = await world.put(
+            f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff
+        )
+        assert put.status_code == 200
+    # 1 of 4 is short of one half; the late fourth makes 2 of 4, so completion carries 4 hours
+    [completed] = await world.seen("ClassCompleted", member_id=member_id)
+    assert completed["class_id"] == klass and completed["hours"] == 4.0
+    await world.seen("CertificateIssued", member_id=member_id)
+    over = await world.post(
+        "/classes", {"title": "x", "org_id": "o", "completion_share": 1.5}, staff
+    )
+    assert over.status_code == 422 and over.json()["errors"][0]["field"] == "body.completion_share"
+
+
+def _replica(world) -> DeadlineScheduler:  # type: ignore[no-untyped-def]
+    """Another instance's scheduler on the same store (a second replica, or after a restart)."""
+
+    async def handle(session_id: str, due: list[Deadline]) -> None:
+        await on_session_due(world.ctx, session_id, due)
+
+    return DeadlineScheduler(world.ctx.sessions.collection, handle, clock=world.clock.now)
+
+
+async def test_session_starting_soon_fires_once_from_the_durable_deadline(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    course, klass = await world.course_class(staff)
+    # far from the other tests' sessions in this module, whose reminders are drained first
+    soon, missed = world.local(20, "07:00"), world.local(27, "07:00")
+    session = await world.session(staff, klass, course, soon)
+    later = await world.session(staff, klass, course, missed)
+    reminders = world.app.state.reminders  # the service's own scheduler
+
+    world.clock.set(soon - timedelta(hours=25))  # the lead is 24 hours
+    await reminders.fire_due()
+    assert await _replica(world).fire_due() == 0
+    world.clock.set(soon - timedelta(hours=23))
+    assert await _replica(world).fire_due() == 1  # found in the store, not in memory
+    assert await reminders.fire_due() == 0
+    [event] = await world.seen("SessionStartingSoon", session_id=session)
+    assert event["course_title"] == "学习二十大精神" and event["county"] == "yuhang"
+    assert event["starts_at"].startswith("2031-03-22T23:00")
+
+    world.clock.set(missed + timedelta(hours=1))  # down past the start: too late to remind
+    assert await reminders.fire_due() == 1
+    assert await reminders.fire_due() == 0
+    [scheduled] = await world.seen("SessionScheduled", session_id=later)
+    assert scheduled["online"] is True and scheduled["capacity"] == 30
+    assert len(world.published("SessionStartingSoon", session_id=session)) == 1
+    assert not world.published("SessionStartingSoon", session_id=later)

@@ -1,0 +1,94 @@
+"""Enrolment through the gateway: capacity, double-booking, scope, batch, cancel, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_capacity_duplicates_and_double_booking(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    site = await world.site()
+    a, b, c = [await world.member(home_site_id=site) for _ in range(3)]
+    course, first = await world.course_class(staff, capacity=2)
+    await world.session(staff, first, course, world.local(0, "19:00"), site_id=site)
+    _, second = await world.course_class(staff, title="法治讲堂")
+    await world.session(staff, second, course, world.local(0, "20:00"))  # overlaps 20:00–21:00
+
+    mine = await world.post(f"/classes/{first}/enrolments", {}, world.member_auth(a))
+    assert mine.status_code == 201 and mine.json()["enrolled"] is True
+    again = await world.post(f"/classes/{first}/enrolments", {}, world.member_auth(a))
+    assert again.status_code == 409 and "重复" in again.json()["detail"]
+    by_staff = await world.post(f"/classes/{first}/enrolments", {"member_id": b}, staff)
+    assert by_staff.status_code == 201, by_staff.text
+    full = await world.post(f"/classes/{first}/enrolments", {}, world.member_auth(c))
+    assert full.status_code == 409 and "名额已满" in full.json()["detail"]
+    clash = await world.post(f"/classes/{second}/enrolments", {}, world.member_auth(a))
+    assert clash.status_code == 409 and "时间冲突" in clash.json()["detail"]
+
+    cancelled = await world.client.delete(
+        f"/api/learning/classes/{first}/enrolments/{b}", headers=staff
+    )
+    assert cancelled.status_code == 204
+    now_free = await world.post(f"/classes/{first}/enrolments", {}, world.member_auth(c))
+    assert now_free.status_code == 201
+    created = await world.seen("EnrolmentCreated", 3, class_id=first)
+    assert sorted(e["member_id"] for e in created) == sorted([a, b, c])
+    [gone] = await world.seen("EnrolmentCancelled", class_id=first)
+    assert gone["member_id"] == b and gone["county"] == "yuhang"
+
+
+async def test_scope_audience_and_batch_by_organisation(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    branch = await world.org()
+    ours = [await world.member(inflow_org_id=branch) for _ in range(3)]
+    await world.member(inflow_org_id=branch, mobile_status="returned")  # not active: left out
+    stranger = await world.member(outflow_county="songyang", inflow_county="songyang")
+    _, klass = await world.course_class(staff, audience_org_ids=[branch])
+
+    other_county = world.auth("county_admin", "yuexi")
+    refused = await world.post(f"/classes/{klass}/enrolments", {"member_id": stranger}, staff)
+    assert refused.status_code == 403
+    unseen = await world.get(f"/members/{stranger}/record", staff)
+    assert unseen.status_code == 404
+    outside = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(stranger))
+    assert outside.status_code == 409 and "不面向" in outside.json()["detail"]
+
+    batch = await world.post(f"/classes/{klass}/enrolments/batch", {"org_id": branch}, staff)
+    assert batch.status_code == 200
+    assert sorted(r["member_id"] for r in batch.json() if r["enrolled"]) == sorted(ours)
+    seats = {
+        county: set((await world.get(f"/classes/{klass}", world.auth("county_admin", county)))
+                    .json()["members"])
+        for county in ("yuhang", "yuexi", "songyang")
+    }  # fmt: skip
+    assert seats == {"yuhang": set(ours), "yuexi": set(ours), "songyang": set()}
+    yuexi_staff_sees = await world.get(f"/members/{ours[0]}/classes", other_county)
+    assert yuexi_staff_sees.status_code == 200  # the outflow side (岳西) manages them too
+    assert [k["id"] for k in yuexi_staff_sees.json()] == [klass]
+
+
+async def test_bad_input_is_422_naming_the_field(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    course, klass = await world.course_class(staff)
+    body = {
+        "course_id": course,
+        "starts_at": world.local(1, "19:00").isoformat(),
+        "ends_at": world.local(1, "18:00").isoformat(),
+        "capacity": 0,
+        "online": True,
+    }
+    response = await world.post(f"/classes/{klass}/sessions", body, staff)
+    assert response.status_code == 422
+    fields = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    assert "body.capacity" in fields
+    naive = await world.post(
+        f"/classes/{klass}/sessions",
+        {**body, "capacity": 5, "starts_at": "2031-03-04T19:00:00"},
+        staff,
+    )
+    assert naive.status_code == 422
+    assert any("时区" in e["reason"] for e in naive.json()["errors"])
+    member = world.member_auth("m-someone")
+    assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403

@@ -1,0 +1,162 @@
+"""参学率 against hand-computed values; time matching with known best answers."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_participation_rates_per_branch_site_and_county(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    branch, site, other_site = await world.org(), await world.site(), await world.site()
+    seeds = {  # name: (extra fields, [(session index, status)])
+        "m1": ({"home_site_id": site}, [(0, "present")]),
+        "m2": ({"home_site_id": site}, [(1, "late")]),
+        "m3": ({"home_site_id": site}, [(0, "absent")]),
+        "m4": ({"home_site_id": site, "mobile_status": "outflow_registered"}, [(0, "excused")]),
+        "m5": (
+            {
+                "home_site_id": other_site,
+                "outflow_org_id": branch,
+                "inflow_org_id": "org-x",
+                "outflow_county": "yuhang",
+                "inflow_county": "songyang",
+            },
+            [(1, "present")],
+        ),
+        "m6": ({"home_site_id": site, "mobile_status": "returned"}, [(0, "present")]),
+        "m7": ({"home_site_id": site}, [(2, "present")]),  # only outside the period
+    }
+    # the module's other tests share this platform: count the county before this test's seeds
+    county_before = _numbers(await _rate(world, staff, "county", "yuhang"))
+    made = await world.members(*({"inflow_org_id": branch, **f} for f, _ in seeds.values()))
+    ids = dict(zip(seeds, made, strict=True))
+    course, klass = await world.course_class(staff)
+    sessions = [
+        await world.session(staff, klass, course, world.local(day, "19:00"), site_id=site)
+        for day in (1, 2, 10)
+    ]
+    batch = await world.post(
+        f"/classes/{klass}/enrolments/batch", {"member_ids": list(ids.values())}, staff
+    )
+    assert all(r["enrolled"] for r in batch.json()), batch.text
+    for name, (_, marks) in seeds.items():
+        for index, status in marks:
+            url = f"/sessions/{sessions[index]}/attendance/{ids[name]}"
+            put = await world.put(url, {"status": status}, staff)
+            assert put.status_code == 200, put.text
+
+    async def rate(scope: str, scope_id: str, who=staff):  # type: ignore[no-untyped-def]
+        return await _rate(world, who, scope, scope_id)
+
+    # branch: m1–m5, m7 (m5 from the outflow side; m6 has returned) — studied m1, m2, m5
+    assert _numbers(await rate("branch", branch)) == (6, 3, 0.5)
+    # site: m1–m4, m7 — studied m1, m2
+    assert _numbers(await rate("site", site)) == (5, 2, 0.4)
+    # county: the branch's six active members are yuhang's too; the same three studied
+    should, studied, _ = _numbers(await rate("county", "yuhang"))
+    assert studied - county_before[1] == 3
+    if world.settings.bus_backend == "inprocess":
+        assert should - county_before[0] == 6
+    else:  # other suites' members reach the shared broker's member topic meanwhile
+        assert should - county_before[0] >= 6
+    assert (await rate("branch", branch, world.auth("county_admin", "yuexi"))).status_code == 404
+    assert (await rate("site", "site-unknown")).status_code == 404
+    backwards = await world.client.get(
+        "/api/learning/participation",
+        params={"scope": "county", "id": "yuhang", "from": "2031-03-09", "to": "2031-03-03"},
+        headers=staff,
+    )
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "query.to"
+
+
+async def _rate(world, who, scope: str, scope_id: str):  # type: ignore[no-untyped-def]
+    query = {"scope": scope, "id": scope_id, "from": "2031-03-03", "to": "2031-03-09"}
+    return await world.client.get("/api/learning/participation", params=query, headers=who)
+
+
+def _numbers(response):  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["should_study"], body["studied"], body["rate"]
+
+
+def _slot(weekday: int, start: str, end: str) -> dict[str, object]:
+    return {"weekday": weekday, "start": start, "end": end}
+
+
+async def test_recommendations_fit_free_time_and_place(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    here = await world.site(lat=30.0, lon=120.0)
+    near = await world.site(lat=30.027, lon=120.0)  # ≈ 3 km north
+    far = await world.site(lat=30.45, lon=120.0)  # ≈ 50 km north
+    branch = await world.org()
+    free = [_slot(1, "19:00", "22:00"), _slot(6, "09:00", "12:00")]
+    member = await world.member(home_site_id=here, inflow_org_id=branch, free_time=free)
+    course, klass = await world.course_class(staff, audience_org_ids=[branch])
+    _, closed_to_me = await world.course_class(staff, audience_org_ids=["org-elsewhere"])
+    best = await world.session(staff, klass, course, world.local(7, "19:00"), site_id=here)
+    second = await world.session(staff, klass, course, world.local(5, "09:00"), site_id=near)
+    online = await world.session(staff, klass, course, world.local(0, "19:00"))
+    for day, start, hours, place in [
+        (0, "19:30", 2, {"site_id": far}),  # too far
+        (1, "19:00", 2, {"site_id": here}),  # Tuesday: not free
+        (14, "20:00", 3, {"site_id": here}),  # ends 23:00, after the free slot
+        (-7, "19:00", 2, {"site_id": here}),  # already past
+    ]:
+        await world.session(staff, klass, course, world.local(day, start), hours, **place)
+    await world.session(staff, closed_to_me, course, world.local(7, "19:00"), site_id=here)
+
+    found = await world.get(f"/members/{member}/recommendations", world.member_auth(member))
+    assert found.status_code == 200, found.text
+    assert [r["session_id"] for r in found.json()] == [best, second, online]
+    assert found.json()[1]["distance_km"] == pytest.approx(3.0, abs=0.05)
+
+
+async def test_candidate_slots_ranked_by_free_members(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    branch = await world.org()
+    frees = [
+        [_slot(1, "18:00", "22:00"), _slot(6, "08:00", "12:00")],
+        [_slot(1, "19:00", "21:00")],
+        [_slot(6, "09:00", "11:00"), _slot(2, "19:00", "21:00")],
+        [_slot(1, "19:00", "20:30"), _slot(6, "09:00", "12:00")],
+    ]
+    members = [await world.member(inflow_org_id=branch, free_time=f) for f in frees]
+    candidates = [
+        _slot(1, "19:00", "21:00"),
+        _slot(2, "19:00", "21:00"),
+        _slot(6, "09:00", "11:00"),
+        _slot(7, "14:00", "16:00"),
+    ]
+    for target in ({"org_ids": [branch]}, {"member_ids": members}):
+        ranked = await world.post("/planning/slots", {**target, "candidates": candidates}, staff)
+        assert ranked.status_code == 200, ranked.text
+        assert [(r["slot"]["weekday"], r["free_members"]) for r in ranked.json()] == [
+            (6, 3),
+            (1, 2),
+            (2, 1),
+            (7, 0),
+        ]
+        assert set(ranked.json()[0]["member_ids"]) == {members[0], members[2], members[3]}
+    # planning for a class: only its enrolled members count (here the Monday-evening pair)
+    _, klass = await world.course_class(staff)
+    cohort = {"member_ids": members[:2]}
+    assert (await world.post(f"/classes/{klass}/enrolments/batch", cohort, staff)).is_success
+    ranked = await world.post(
+        "/planning/slots", {"class_id": klass, "candidates": candidates}, staff
+    )
+    assert [(r["slot"]["weekday"], r["free_members"]) for r in ranked.json()] == [
+        (1, 2),
+        (6, 1),
+        (2, 0),
+        (7, 0),
+    ]
+    bad = await world.post(
+        "/planning/slots",
+        {"member_ids": members, "candidates": [_slot(8, "19:00", "18:00")]},
+        staff,
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} >= {"body.candidates.0.weekday"}

@@ -1,0 +1,93 @@
+"""Per-recipient preferences: channels per category, quiet hours, urgent override.
+
+The in-app inbox is always on: it is the record a recipient can come back to. Quiet hours hold
+SMS back until they end, unless the notice is urgent and the recipient lets urgent ones through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from warmflow_notify.domain.model import CHANNELS, CHINA, Category, Channel, Urgency
+
+DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
+    "outflow": ("in_app", "email", "sms", "webhook"),
+    "checkin": ("in_app", "email", "webhook"),
+    "overdue": ("in_app", "email", "sms", "webhook"),
+    "contact": ("in_app", "email", "sms", "webhook"),
+    "transfer": ("in_app", "email", "sms", "webhook"),
+    "learning": ("in_app", "email"),
+    "digest": ("in_app", "email"),
+}
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(CHINA).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # spans midnight
+
+    def end_after(self, moment: datetime) -> datetime:
+        local = moment.astimezone(CHINA)
+        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        return end if end > local else end + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    channels: Mapping[Category, tuple[Channel, ...]] = field(default_factory=dict)
+    quiet_hours: QuietHours | None = QuietHours(time(22, 0), time(7, 0))
+    urgent_override: bool = True
+
+    def channels_for(self, category: Category, urgency: Urgency) -> tuple[Channel, ...]:
+        if urgency == "urgent" and self.urgent_override:
+            return CHANNELS
+        chosen = self.channels.get(category, DEFAULT_CHANNELS[category])
+        return tuple(dict.fromkeys(("in_app", *chosen)))
+
+    def send_at(self, channel: Channel, urgency: Urgency, now: datetime) -> datetime:
+        """When a notice may go out: SMS waits for the end of quiet hours unless urgent."""
+        urgent = urgency == "urgent" and self.urgent_override
+        if channel != "sms" or urgent or self.quiet_hours is None:
+            return now
+        if not self.quiet_hours.contains(now):
+            return now
+        return self.quiet_hours.end_after(now)
+
+    def to_dict(self) -> dict[str, Any]:
+        quiet = self.quiet_hours
+        return {
+            "channels": {category: list(chans) for category, chans in self.channels.items()},
+            "quiet_hours": {"start": f"{quiet.start:%H:%M}", "end": f"{quiet.end:%H:%M}"}
+            if quiet
+            else None,
+            "urgent_override": self.urgent_override,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> Preferences:
+        if not raw:
+            return cls()
+        quiet = raw.get("quiet_hours")
+        return cls(
+            channels={k: tuple(v) for k, v in (raw.get("channels") or {}).items()},
+            quiet_hours=QuietHours(
+                time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
+            )
+            if quiet
+            else None,
+            urgent_override=bool(raw.get("urgent_override", True)),
+        )
+
+
+def usable(channels: Iterable[Channel], available: Iterable[Channel]) -> list[Channel]:
+    allowed = set(available)
+    return [channel for channel in channels if channel in allowed]

@@ -1,0 +1,134 @@
+"""The rule table: which event becomes which notices, for whom, in which category, how urgent.
+
+Sides name where recipients come from: the member; the staff (and group bot) of the outflow or
+sending organisation, of the inflow or receiving organisation, of the site; the members enrolled
+in a class. ``digest`` marks overdue items gathered into staff's daily digest until an event in
+``resolves`` of a later rule closes them (the thing they warn about is resolved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from warmflow_notify.domain.model import Category, Urgency
+
+Side = Literal["member", "outflow", "inflow", "site", "class"]
+
+OUTFLOW_KEYS = ("outflow_org_id", "sending_org_id")
+INFLOW_KEYS = ("inflow_org_id", "receiving_org_id")
+
+
+@dataclass(frozen=True)
+class Rule:
+    event: str
+    category: Category
+    urgency: Urgency
+    sides: tuple[Side, ...]
+    digest: bool = False
+    resolves: tuple[str, ...] = ()
+
+    @property
+    def subject_field(self) -> str:
+        return "transfer_id" if self.event.startswith("transfers.") else "member_id"
+
+
+def _r(
+    event: str,
+    category: Category,
+    urgency: Urgency,
+    *sides: Side,
+    digest: bool = False,
+    resolves: tuple[str, ...] = (),
+) -> Rule:
+    return Rule(event, category, urgency, sides, digest, resolves)
+
+
+CHECK_IN_OVERDUE = "registry.CheckInOverdue"
+LOST_CONTACT = "registry.LostContactFlagged"
+LETTER_EXPIRED = "transfers.LetterExpired"
+RECEIPT_OVERDUE = "transfers.ReceiptOverdue"
+TRANSFER_ITEMS = (LETTER_EXPIRED, RECEIPT_OVERDUE)
+
+RULES: tuple[Rule, ...] = (
+    _r("registry.OutflowRegistered", "outflow", "normal", "member", "outflow", "inflow"),
+    _r(CHECK_IN_OVERDUE, "overdue", "urgent", "member", "outflow", "inflow", "site", digest=True),
+    _r(
+        "registry.CheckedIn", "checkin", "normal", "member", "outflow", resolves=(CHECK_IN_OVERDUE,)
+    ),
+    _r(LOST_CONTACT, "contact", "urgent", "outflow", "inflow", digest=True),
+    _r(
+        "registry.ContactRestored",
+        "contact",
+        "normal",
+        "outflow",
+        "inflow",
+        resolves=(LOST_CONTACT,),
+    ),
+    _r(
+        "registry.MemberReturned",
+        "outflow",
+        "normal",
+        "member",
+        "outflow",
+        "inflow",
+        resolves=(CHECK_IN_OVERDUE, LOST_CONTACT),
+    ),
+    _r("transfers.TransferRequested", "transfer", "normal", "member", "outflow"),
+    _r("transfers.TransferApproved", "transfer", "normal", "member", "inflow"),
+    _r("transfers.TransferReturned", "transfer", "normal", "member"),
+    _r("transfers.TransferRejected", "transfer", "normal", "member"),
+    _r("transfers.LetterIssued", "transfer", "normal", "member", "inflow"),
+    _r(LETTER_EXPIRED, "transfer", "urgent", "member", "outflow", digest=True),
+    _r(
+        "transfers.LetterReissued",
+        "transfer",
+        "normal",
+        "member",
+        "inflow",
+        resolves=(LETTER_EXPIRED,),
+    ),
+    _r(
+        "transfers.TransferAccepted",
+        "transfer",
+        "normal",
+        "member",
+        "outflow",
+        resolves=(LETTER_EXPIRED,),
+    ),
+    _r("transfers.ReceiptReturned", "transfer", "normal", "outflow", resolves=(RECEIPT_OVERDUE,)),
+    _r(RECEIPT_OVERDUE, "overdue", "urgent", "outflow", "inflow", digest=True),
+    _r(
+        "transfers.TransferCompleted",
+        "transfer",
+        "normal",
+        "member",
+        "outflow",
+        "inflow",
+        resolves=TRANSFER_ITEMS,
+    ),
+    _r(
+        "transfers.TransferCancelled",
+        "transfer",
+        "normal",
+        "member",
+        "outflow",
+        "inflow",
+        resolves=TRANSFER_ITEMS,
+    ),
+    _r("learning.SessionStartingSoon", "learning", "normal", "class"),
+    _r("learning.EnrolmentCreated", "learning", "normal", "member"),
+    _r("learning.EnrolmentCancelled", "learning", "normal", "member"),
+    _r("learning.CertificateIssued", "learning", "normal", "member"),
+)
+
+_BY_EVENT = {rule.event: rule for rule in RULES}
+
+
+def rule_for(event_type: str) -> Rule | None:
+    return _BY_EVENT.get(event_type)
+
+
+def resolving(event_type: str) -> tuple[str, ...]:
+    rule = _BY_EVENT.get(event_type)
+    return rule.resolves if rule else ()

@@ -1,0 +1,54 @@
+"""Template texts for registry events (version 1). Placeholders name context fields."""
+
+from __future__ import annotations
+
+from warmflow_notify.domain.templates import Template
+
+T = Template
+
+REGISTRY_TEMPLATES = [
+    T("registry.OutflowRegistered.member", 1,
+      "外出登记已办理",
+      "{recipient_name}同志：您的外出登记已办理，《流动党员活动证》编号 {card_number}，"
+      "前往 {destination}。请于 {check_in_due} 前到流入地党组织或暖流之家报到。",
+      "【暖流】{recipient_name}，外出登记已办理，请于{check_in_due}前报到。"),
+    T("registry.OutflowRegistered.staff", 1,
+      "流动党员外出登记：{member_name}",
+      "党员 {member_name} 已办理外出登记（活动证 {card_number}），前往 {destination}，"
+      "预计外出 {expected_months} 个月，应于 {check_in_due} 前报到。",
+      "【暖流】{member_name}已外出登记，应于{check_in_due}前报到。"),
+    T("registry.CheckInOverdue.member", 1,
+      "报到已逾期",
+      "{recipient_name}同志：您应于 {due_on} 前报到，目前尚未完成。"
+      "请尽快到流入地党组织或就近的暖流之家报到。",
+      "【暖流】{recipient_name}，您的报到已逾期（应于{due_on}前），请尽快报到。"),
+    T("registry.CheckInOverdue.staff", 1,
+      "报到逾期：{member_name}",
+      "党员 {member_name} 应于 {due_on} 前报到，至今未报到，请及时联系并跟进（不漏一人）。",
+      "【暖流】{member_name}报到已逾期（应于{due_on}前），请跟进。"),
+    T("registry.CheckedIn.member", 1,
+      "报到成功",
+      "{recipient_name}同志：您已于 {checked_in_at} 完成报到，欢迎加入流入地党组织生活。",
+      "【暖流】{recipient_name}，您已于{checked_in_at}完成报到。"),
+    T("registry.CheckedIn.staff", 1,
+      "已报到：{member_name}",
+      "党员 {member_name} 已于 {checked_in_at} 完成报到。",
+      "【暖流】{member_name}已于{checked_in_at}报到。"),
+    T("registry.LostContactFlagged.staff", 1,
+      "失联预警：{member_name}",
+      "党员 {member_name} 自 {unreachable_since} 起失去联系（原因：{reason_label}）。"
+      "请组织查找；是否处置由支部研究决定。",
+      "【暖流】{member_name}自{unreachable_since}起失联，请组织查找。"),
+    T("registry.ContactRestored.staff", 1,
+      "已恢复联系：{member_name}",
+      "党员 {member_name} 已于 {restored_on} 恢复联系。",
+      "【暖流】{member_name}已于{restored_on}恢复联系。"),
+    T("registry.MemberReturned.member", 1,
+      "返回登记已办理",
+      "{recipient_name}同志：您已于 {returned_on} 办理返回登记，请交回《流动党员活动证》查验。",
+      "【暖流】{recipient_name}，返回登记已办理，请交回活动证。"),
+    T("registry.MemberReturned.staff", 1,
+      "党员返回：{member_name}",
+      "党员 {member_name} 已于 {returned_on} 返回，请查验收回《流动党员活动证》。",
+      "【暖流】{member_name}已于{returned_on}返回，请收回活动证。"),
+]  # fmt: skip

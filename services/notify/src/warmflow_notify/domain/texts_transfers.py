@@ -1,0 +1,123 @@
+"""Template texts for transfer (组织关系转接) and learning events (version 1)."""
+
+from __future__ import annotations
+
+from warmflow_notify.domain.templates import Template
+
+T = Template
+
+TRANSFER_TEMPLATES = [
+    T("transfers.TransferRequested.member", 1,
+      "转接申请已提交",
+      "{recipient_name}同志：您的组织关系转接申请已提交（原因：{reason}），请等待党组织审批。",
+      "【暖流】{recipient_name}，转接申请已提交，请等待审批。"),
+    T("transfers.TransferRequested.staff", 1,
+      "待审批转接：{member_name}",
+      "党员 {member_name} 申请转接组织关系（原因：{reason}），请及时审批，无正当理由不得拒绝。",
+      "【暖流】{member_name}申请转接组织关系，请审批。"),
+    T("transfers.TransferApproved.member", 1,
+      "转接申请已批准",
+      "{recipient_name}同志：您的组织关系转接申请已批准，介绍信将随后开具。",
+      "【暖流】{recipient_name}，转接申请已批准。"),
+    T("transfers.TransferApproved.staff", 1,
+      "转入提醒：{member_name}",
+      "党员 {member_name} 的组织关系转接已批准，将转入贵单位，请做好接收准备。",
+      "【暖流】{member_name}转接已批准，将转入贵单位。"),
+    T("transfers.TransferReturned.member", 1,
+      "转接申请需修改",
+      "{recipient_name}同志：您的转接申请被退回修改，原因：{reason}。请修改后重新提交。",
+      "【暖流】{recipient_name}，转接申请被退回：{reason}"),
+    T("transfers.TransferRejected.member", 1,
+      "转接申请未获批准",
+      "{recipient_name}同志：您的转接申请未获批准，原因：{reason}。如有疑问请联系党组织。",
+      "【暖流】{recipient_name}，转接申请未获批准：{reason}"),
+    T("transfers.LetterIssued.member", 1,
+      "介绍信已开具",
+      "{recipient_name}同志：您的组织关系介绍信已开具，编号 {serial_number}，党费交至 "
+      "{dues_paid_until}，有效期至 {valid_until}。请在有效期内到 {inflow_org_name} 报到。",
+      "【暖流】介绍信{serial_number}已开具，请于{valid_until}前报到。"),
+    T("transfers.LetterIssued.staff", 1,
+      "介绍信已开具：{member_name}",
+      "党员 {member_name} 的介绍信（编号 {serial_number}）已开具，有效期至 {valid_until}，"
+      "请在其报到后及时接收。",
+      "【暖流】{member_name}介绍信{serial_number}已开具，有效期至{valid_until}。"),
+    T("transfers.LetterExpired.member", 1,
+      "介绍信已过期",
+      "{recipient_name}同志：您的介绍信（编号 {serial_number}）已于 {expired_on} 过期，"
+      "请联系原党组织说明情况。",
+      "【暖流】介绍信{serial_number}已过期，请联系原党组织。"),
+    T("transfers.LetterExpired.staff", 1,
+      "介绍信过期：{member_name}",
+      "党员 {member_name} 的介绍信（编号 {serial_number}）已于 {expired_on} 过期，未完成转接，"
+      "请调查了解情况；接收前由转出单位负责。",
+      "【暖流】{member_name}介绍信{serial_number}已过期，请跟进。"),
+    T("transfers.LetterReissued.member", 1,
+      "介绍信已补开",
+      "{recipient_name}同志：介绍信已补开，新编号 {serial_number}（原编号 {void_serial_number} "
+      "作废），有效期至 {valid_until}。",
+      "【暖流】介绍信已补开，新编号{serial_number}，原编号作废。"),
+    T("transfers.LetterReissued.staff", 1,
+      "介绍信补开：{member_name}",
+      "党员 {member_name} 的介绍信已补开，新编号 {serial_number}，"
+      "原编号 {void_serial_number} 作废。",
+      "【暖流】{member_name}介绍信补开，原编号{void_serial_number}作废。"),
+    T("transfers.TransferAccepted.member", 1,
+      "组织关系已接收",
+      "{recipient_name}同志：接收单位已于 {accepted_at} 接收您的组织关系并编入支部。",
+      "【暖流】{recipient_name}，您的组织关系已被接收。"),
+    T("transfers.TransferAccepted.staff", 1,
+      "已接收：{member_name}",
+      "党员 {member_name} 的组织关系已于 {accepted_at} 被接收，等待回执（应在一个月内寄回）。",
+      "【暖流】{member_name}已被接收，请留意回执。"),
+    T("transfers.ReceiptReturned.staff", 1,
+      "回执已寄回：{member_name}",
+      "党员 {member_name} 的转接回执已于 {returned_at} 寄回。",
+      "【暖流】{member_name}转接回执已寄回。"),
+    T("transfers.ReceiptOverdue.staff", 1,
+      "回执逾期：{member_name}",
+      "党员 {member_name} 的转接回执应于 {due_on} 前寄回，至今未收到，请督促办理。",
+      "【暖流】{member_name}转接回执逾期（应于{due_on}前），请督办。"),
+    T("transfers.TransferCompleted.member", 1,
+      "组织关系转接完成",
+      "{recipient_name}同志：您的组织关系转接已于 {completed_at} 完成。",
+      "【暖流】{recipient_name}，组织关系转接已完成。"),
+    T("transfers.TransferCompleted.staff", 1,
+      "转接完成：{member_name}",
+      "党员 {member_name} 的组织关系转接已于 {completed_at} 完成。",
+      "【暖流】{member_name}转接已完成。"),
+    T("transfers.TransferCancelled.member", 1,
+      "转接已撤销",
+      "{recipient_name}同志：您的组织关系转接已撤销，原因：{reason}。",
+      "【暖流】{recipient_name}，转接已撤销：{reason}"),
+    T("transfers.TransferCancelled.staff", 1,
+      "转接撤销：{member_name}",
+      "党员 {member_name} 的组织关系转接已撤销，原因：{reason}。",
+      "【暖流】{member_name}转接已撤销。"),
+]  # fmt: skip
+
+LEARNING_TEMPLATES = [
+    T("learning.SessionStartingSoon.member", 1,
+      "课程即将开始：{course_title}",
+      "{recipient_name}同志：暖流成长营课程《{course_title}》将于 {starts_at} 开始，请准时参加。",
+      "【暖流】《{course_title}》将于{starts_at}开始，请准时参加。"),
+    T("learning.EnrolmentCreated.member", 1,
+      "报名成功：{class_title}",
+      "{recipient_name}同志：您已报名暖流成长营《{class_title}》，开课前我们会提醒您。",
+      "【暖流】您已报名《{class_title}》。"),
+    T("learning.EnrolmentCancelled.member", 1,
+      "报名已取消",
+      "{recipient_name}同志：您在暖流成长营的一个班次的报名已取消。",
+      "【暖流】{recipient_name}，您的一项报名已取消。"),
+    T("learning.CertificateIssued.member", 1,
+      "结业证书已颁发",
+      "{recipient_name}同志：祝贺您完成暖流成长营学习！结业证书编号 {certificate_id}，"
+      "验证码 {verification_code}。",
+      "【暖流】结业证书已颁发，验证码{verification_code}。"),
+]  # fmt: skip
+
+DIGEST_TEMPLATE = T(
+    "digest.daily.staff", 1,
+    "每日待办汇总（{day}）：{count} 项逾期事项",
+    "{recipient_name}：截至 {day}，您负责的以下 {count} 项事项已逾期，请跟进：\n{items}",
+    "【暖流】您有{count}项逾期事项待跟进，详见站内信。",
+)  # fmt: skip

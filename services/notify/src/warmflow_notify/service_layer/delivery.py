@@ -1,0 +1,114 @@
+"""Deadline handlers: send a due notice through its channel; send a staff's due digest."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import structlog
+from warmflow_shared.outbox import AggregateStore, Deadline
+
+from warmflow_notify.domain.model import Channel
+from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
+from warmflow_notify.service_layer.digests import Digests
+from warmflow_notify.service_layer.directory import Directory
+from warmflow_notify.service_layer.notices import Draft
+from warmflow_notify.service_layer.planner import Planner
+from warmflow_notify.service_layer.ports import ChannelSender, Message
+from warmflow_notify.service_layer.recipients import staff_recipient
+
+log = structlog.get_logger(__name__)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: AggregateStore,
+        senders: Mapping[Channel, ChannelSender],
+        backoff: Backoff,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.senders = senders
+        self.backoff = backoff
+        self._clock = clock
+
+    async def on_due(self, notice_id: str, due: list[Deadline]) -> None:
+        loaded = await self.store.load(notice_id)
+        if loaded is None:
+            return
+        state = loaded.state
+        if state["status"] not in OPEN:
+            await self.store.save(notice_id, state, expected=loaded, deadlines=[])
+            return
+        attempt = await self._send(state)
+        _stop_if_cancelled()
+        new, retry_at = with_attempt(state, attempt, self._clock(), self.backoff)
+        deadlines = [Deadline(SEND, retry_at)] if retry_at else []
+        await self.store.save(notice_id, new, expected=loaded, deadlines=deadlines)
+        log.info(
+            "notice.attempt",
+            notice_id=notice_id,
+            channel=state["channel"],
+            outcome=attempt.outcome,
+            status=new["status"],
+        )
+
+    async def _send(self, state: Mapping[str, Any]) -> Attempt:
+        sender = self.senders.get(state["channel"])
+        if sender is None:
+            return Attempt("permanent", f"渠道 {state['channel']} 未启用")
+        message = Message(
+            notice_id=state["notice_id"],
+            channel=state["channel"],
+            address=state["address"] or "",
+            subject=state["subject"],
+            body=state["body"],
+            urgency=state["urgency"],
+        )
+        try:
+            return await sender.send(message)
+        except Exception as exc:  # a bug in an adapter must not lose the notice
+            log.exception("notice.sender_crashed", notice_id=state["notice_id"])
+            return Attempt("transient", f"发送异常：{type(exc).__name__}")
+
+
+def _stop_if_cancelled() -> None:
+    """Honour a stop that a client library swallowed mid-send (asyncio.wait_for on 3.11 can).
+
+    Without this the scheduler would carry on and shutdown would hang; the attempt is not
+    recorded, so the notice is sent again after its lease (receivers see the same notice id).
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+class DigestSender:
+    """Fires staff digests; the digest notice goes through the same writer as every notice."""
+
+    def __init__(self, digests: Digests, directory: Directory, planner: Planner) -> None:
+        self.digests = digests
+        self.directory = directory
+        self.planner = planner
+
+    async def on_due(self, recipient_id: str, due: list[Deadline]) -> None:
+        await self.digests.fire(recipient_id, self._send)
+
+    async def _send(self, recipient_id: str, context: dict[str, Any], event_id: str) -> int:
+        doc = await self.directory.staff_member(recipient_id.removeprefix("staff:"))
+        if doc is None:
+            log.error("digest.unknown_staff", recipient=recipient_id)
+            return 0
+        draft = Draft(
+            event_id=event_id,
+            event_type="digest.daily",
+            category="digest",
+            urgency="normal",
+            template="digest.daily",
+            context=context,
+            scope={"counties": [doc["county"]], "org_ids": [doc.get("org_id")], "subject_id": None},
+        )
+        return await self.planner.notify(draft, [staff_recipient(doc)])

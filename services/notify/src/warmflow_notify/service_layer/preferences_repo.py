@@ -1,0 +1,34 @@
+"""Where each recipient's preferences are kept (one document per recipient id)."""
+
+from __future__ import annotations
+
+from warmflow_shared.storage.port import DocumentStore, DuplicateKeyError, VersionConflict
+
+from warmflow_notify.domain.preferences import Preferences
+
+
+class PreferenceRepository:
+    def __init__(self, store: DocumentStore) -> None:
+        self.collection = store.collection("preferences")
+
+    async def get(self, recipient_id: str) -> Preferences:
+        doc = await self.collection.get(recipient_id)
+        return Preferences.from_dict(doc["prefs"] if doc else None)
+
+    async def get_many(self, recipient_ids: list[str]) -> dict[str, Preferences]:
+        found = {doc["_id"]: doc["prefs"] for doc in await self.collection.get_many(recipient_ids)}
+        return {rid: Preferences.from_dict(found.get(rid)) for rid in recipient_ids}
+
+    async def put(self, recipient_id: str, prefs: Preferences) -> Preferences:
+        for _ in range(5):
+            current = await self.collection.get(recipient_id)
+            doc = {"_id": recipient_id, "prefs": prefs.to_dict()}
+            try:
+                if current is None:
+                    await self.collection.insert({**doc, "version": 1})
+                else:
+                    await self.collection.replace(doc, expected_version=current["version"])
+                return prefs
+            except (VersionConflict, DuplicateKeyError):
+                continue
+        raise VersionConflict(f"preferences of {recipient_id} kept changing")

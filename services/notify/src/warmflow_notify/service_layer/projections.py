@@ -1,0 +1,86 @@
+"""notify's own projections of other services' events: members, organisations, sites, enrolments.
+
+Contact details (name, phone, email) are kept only here and in the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.idempotency import Projection, State
+from warmflow_shared.storage.port import DocumentStore, IndexSpec
+
+MEMBER_FIELDS = ("name", "phone", "email", "outflow_org_id", "outflow_county")
+MEMBER_FIELDS_OPTIONAL = ("inflow_org_id", "inflow_county", "home_site_id")
+
+PROJECTION_INDEXES = {
+    "enrolments": [IndexSpec(("state.class_id", "state.active"))],
+}
+
+
+def _member(state: State | None, envelope: Envelope) -> State:
+    data = envelope.data
+    fields = {key: data.get(key) for key in (*MEMBER_FIELDS, *MEMBER_FIELDS_OPTIONAL)}
+    return {**(state or {}), **fields, "member_id": data["member_id"]}
+
+
+def _organisation(state: State | None, envelope: Envelope) -> State:
+    data = envelope.data
+    return {"org_id": data["org_id"], "name": data["name"], "county": data["county"]}
+
+
+def _site(state: State | None, envelope: Envelope) -> State:
+    data = envelope.data
+    return {"site_id": data["site_id"], "name": data["name"], "county": data["county"]}
+
+
+def _enrolment(active: bool) -> Callable[[State | None, Envelope], State]:
+    def change(state: State | None, envelope: Envelope) -> State:
+        data = envelope.data
+        return {"class_id": data["class_id"], "member_id": data["member_id"], "active": active}
+
+    return change
+
+
+# event type -> (collection, key field, change)
+TABLE: dict[str, tuple[str, str, Callable[[State | None, Envelope], State]]] = {
+    "registry.MemberRegistered": ("members", "member_id", _member),
+    "registry.MemberUpdated": ("members", "member_id", _member),
+    "registry.OrganisationCreated": ("organisations", "org_id", _organisation),
+    "registry.OrganisationUpdated": ("organisations", "org_id", _organisation),
+    "registry.SiteCreated": ("sites", "site_id", _site),
+    "registry.SiteUpdated": ("sites", "site_id", _site),
+    "learning.EnrolmentCreated": ("enrolments", "enrolment_id", _enrolment(True)),
+    "learning.EnrolmentCancelled": ("enrolments", "enrolment_id", _enrolment(False)),
+}
+
+
+class Projections:
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+        names = {collection for collection, _, _ in TABLE.values()}
+        self.by_name = {name: Projection(store.collection(name)) for name in names}
+
+    async def apply(self, envelope: Envelope) -> bool:
+        entry = TABLE.get(envelope.type)
+        if entry is None:
+            return False
+        collection, key_field, change = entry
+        return await self.by_name[collection].apply(envelope.data[key_field], envelope, change)
+
+    async def get(self, collection: str, key: str | None) -> dict[str, Any] | None:
+        return await self.by_name[collection].get(key) if key else None
+
+    async def get_many(self, collection: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        docs = await self.by_name[collection].collection.get_many(keys)
+        return {doc["_id"]: doc["state"] for doc in docs}
+
+    async def enrolled(self, class_id: str) -> list[str]:
+        docs = await self._store.collection("enrolments").find(
+            {"state.class_id": class_id, "state.active": True}
+        )
+        return sorted({doc["state"]["member_id"] for doc in docs})

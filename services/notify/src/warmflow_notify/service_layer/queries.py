@@ -1,0 +1,95 @@
+"""Reads: the caller's inbox and the delivery log (what was sent to whom, when, did it arrive)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from warmflow_shared.outbox import AggregateStore
+from warmflow_shared.storage.port import Filter
+from warmflow_shared.web.errors import NotFound
+
+from warmflow_notify.domain.notice import read
+
+SCAN_LIMIT = 2000
+
+
+class Inbox:
+    def __init__(self, notices: AggregateStore, clock: Callable[[], datetime]) -> None:
+        self.notices = notices
+        self._clock = clock
+
+    def _where(self, recipient: str, unread_only: bool) -> Filter:
+        where: dict[str, Any] = {
+            "state.recipient": recipient,
+            "state.channel": "in_app",
+            "state.status": "delivered",
+        }
+        if unread_only:
+            where["state.read_at"] = None
+        return where
+
+    async def list(
+        self, recipient: str, *, unread_only: bool, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
+        docs = await self.notices.collection.find(
+            self._where(recipient, unread_only),
+            sort=[("state.created_at", -1), ("_id", 1)],
+            skip=offset,
+            limit=limit,
+        )
+        return [doc["state"] for doc in docs]
+
+    async def unread(self, recipient: str) -> int:
+        return await self.notices.collection.count(self._where(recipient, True))
+
+    async def mark_read(self, recipient: str, notice_id: str) -> dict[str, Any]:
+        loaded = await self.notices.load(notice_id)
+        state = loaded.state if loaded else {}
+        if loaded is None or state.get("recipient") != recipient or state["channel"] != "in_app":
+            raise NotFound("收件箱中没有这条通知")
+        if state.get("read_at"):
+            return state
+        new = read(state, self._clock())
+        await self.notices.save(notice_id, new, expected=loaded)
+        return new
+
+
+class DeliveryLog:
+    def __init__(self, notices: AggregateStore) -> None:
+        self.notices = notices
+
+    async def find(
+        self,
+        *,
+        recipient: str | None,
+        event_id: str | None,
+        status: str | None,
+        county: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Newest first; ``county`` keeps only notices about that county's organisations."""
+        where = {
+            key: value
+            for key, value in (
+                ("state.recipient", recipient),
+                ("state.event_id", event_id),
+                ("state.status", status),
+            )
+            if value
+        }
+        scan = limit if county is None else SCAN_LIMIT
+        docs = await self.notices.collection.find(
+            where, sort=[("state.created_at", -1), ("_id", 1)], limit=scan
+        )
+        states = [doc["state"] for doc in docs]
+        if county is not None:
+            states = [s for s in states if county in s.get("counties", [])]
+        return states[:limit]
+
+    async def get(self, notice_id: str, county: str | None) -> dict[str, Any]:
+        loaded = await self.notices.load(notice_id)
+        if loaded is None or (county is not None and county not in loaded.state["counties"]):
+            raise NotFound("没有这条投递记录")
+        return loaded.state

@@ -1,0 +1,124 @@
+"""Who receives a rule's notices, resolved from notify's own projections and staff directory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from warmflow_notify.domain.model import (
+    Recipient,
+    bot_recipient_id,
+    member_recipient_id,
+    staff_recipient_id,
+)
+from warmflow_notify.domain.rules import INFLOW_KEYS, OUTFLOW_KEYS, Rule, Side
+from warmflow_notify.service_layer.directory import Directory
+from warmflow_notify.service_layer.projections import Projections
+
+Data = Mapping[str, Any]
+Names = dict[str, str | None]
+
+
+def _first(data: Data, keys: tuple[str, ...]) -> str | None:
+    return next((data[key] for key in keys if data.get(key)), None)
+
+
+def staff_recipient(doc: Mapping[str, Any]) -> Recipient:
+    return Recipient(
+        staff_recipient_id(doc["_id"]), "staff", doc.get("name"), doc.get("email"), doc.get("phone")
+    )
+
+
+@dataclass(frozen=True)
+class Known:
+    """What one event's recipients and template names need, fetched in one go."""
+
+    member: Mapping[str, Any] | None
+    organisations: Mapping[str, Mapping[str, Any]]
+    staff: list[Mapping[str, Any]]
+    bots: Mapping[str, Mapping[str, Any]]
+    site: Mapping[str, Any] | None
+
+
+class Recipients:
+    def __init__(self, projections: Projections, directory: Directory) -> None:
+        self._projections = projections
+        self._directory = directory
+
+    async def resolve(self, rule: Rule, data: Data) -> tuple[list[Recipient], Names]:
+        """The rule's recipients and the names templates may use, in a few round trips."""
+        known = await self._fetch(rule, data)
+        found: dict[str, Recipient] = {}
+        for side in await asyncio.gather(*(self._side(side, data, known) for side in rule.sides)):
+            for recipient in side:
+                found.setdefault(recipient.id, recipient)
+        return list(found.values()), _names(data, known)
+
+    async def member(self, member_id: str) -> Recipient:
+        return _member(member_id, await self._projections.get("members", member_id))
+
+    async def _fetch(self, rule: Rule, data: Data) -> Known:
+        sides = {"outflow": _first(data, OUTFLOW_KEYS), "inflow": _first(data, INFLOW_KEYS)}
+        orgs = sorted({org for org in sides.values() if org})
+        served = sorted({org for side, org in sides.items() if org and side in rule.sides})
+        get, directory = self._projections.get, self._directory
+        member, organisations, staff, bots, site = await asyncio.gather(
+            get("members", data.get("member_id")),
+            self._projections.get_many("organisations", orgs),
+            directory.staff_of_orgs(served),
+            directory.bots_of_orgs(served),
+            get("sites", data.get("site_id")),
+        )
+        return Known(member, organisations, staff, bots, site)
+
+    async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
+        if side == "member":
+            member_id = data.get("member_id")
+            return [_member(member_id, known.member)] if member_id else []
+        if side == "class":
+            return await self._class(data)
+        if side == "site":
+            site_id = data.get("site_id")
+            docs = await self._directory.staff_of_site(site_id) if site_id else []
+            return [staff_recipient(d) for d in docs]
+        org_id = _first(data, OUTFLOW_KEYS if side == "outflow" else INFLOW_KEYS)
+        return _organisation(org_id, known) if org_id else []
+
+    async def _class(self, data: Data) -> list[Recipient]:
+        if data.get("member_id"):
+            return [await self.member(data["member_id"])]
+        members = await self._projections.enrolled(data["class_id"])
+        return list(await asyncio.gather(*(self.member(m) for m in members)))
+
+
+def _member(member_id: str, state: Mapping[str, Any] | None) -> Recipient:
+    state = state or {}
+    return Recipient(
+        member_recipient_id(member_id),
+        "member",
+        state.get("name"),
+        state.get("email"),
+        state.get("phone"),
+    )
+
+
+def _organisation(org_id: str, known: Known) -> list[Recipient]:
+    staff = [staff_recipient(doc) for doc in known.staff if doc.get("org_id") == org_id]
+    bot = known.bots.get(org_id)
+    if bot is not None:
+        staff.append(Recipient(bot_recipient_id(org_id), "bot", webhook_url=bot["url"]))
+    return staff
+
+
+def _names(data: Data, known: Known) -> Names:
+    """Names templates may use; absent ones stay None (a missing field, never a blank)."""
+    outflow = known.organisations.get(_first(data, OUTFLOW_KEYS) or "")
+    inflow = known.organisations.get(_first(data, INFLOW_KEYS) or "")
+    return {
+        "member_name": known.member.get("name") if known.member else None,
+        "outflow_org_name": outflow.get("name") if outflow else None,
+        "inflow_org_name": inflow.get("name") if inflow else None,
+        "site_name": known.site.get("name") if known.site else None,
+    }

@@ -1,0 +1,118 @@
+"""Rule → notice → channel, each channel against a real server of its protocol."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from warmflow_notify.bootstrap import Notify
+from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+
+from .conftest import SMS_SECRET, WEBHOOK_SECRET
+from .servers import HttpRecorder, SmtpRecorder
+from .support import World
+
+
+async def given_world(notify: Notify, world: World, **member: str) -> None:
+    """Organisations, a site and the member projected; a secretary on each side."""
+    for env in [*world.organisations(), world.member(**member)]:
+        await notify.planner.handle(env)
+    directory = notify.planner.recipients._directory
+    await directory.put_staff(
+        "wang-yx",
+        {
+            "name": "王书记",
+            "county": "yuexi",
+            "org_id": world.outflow_org,
+            "email": "wang@yx.example.cn",
+            "phone": "13900139000",
+        },
+    )
+    await directory.put_staff(
+        "li-yh",
+        {
+            "name": "李干事",
+            "county": "yuhang",
+            "org_id": world.inflow_org,
+            "email": "li@yh.example.cn",
+        },
+    )
+
+
+def verified(request: dict, secret: str) -> bool:  # type: ignore[type-arg]
+    stamp = request["headers"]["x-warmflow-timestamp"].encode()
+    expected = hmac.new(secret.encode(), stamp + b"." + request["raw"], hashlib.sha256)
+    return request["headers"]["x-warmflow-signature"] == "sha256=" + expected.hexdigest()
+
+
+async def test_an_event_reaches_every_channel_over_its_protocol(
+    notify: Notify, smtp: tuple[SmtpRecorder, int], http: HttpRecorder
+) -> None:
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.recipients._directory.put_bot(
+        world.outflow_org, {"url": http.url("/bot"), "county": "yuexi"}
+    )
+    await notify.planner.handle(world.outflow())
+    await notify.sending.fire_due()
+
+    mails, _ = smtp
+    member_mail = mails.to("zhang@example.cn")
+    assert len(member_mail) == 1
+    assert member_mail[0]["Subject"] == "外出登记已办理"
+    assert "LD2026001" in member_mail[0].get_content()
+    assert "2026年12月1日" in member_mail[0].get_content()
+    assert [m["Subject"] for m in mails.to("wang@yx.example.cn")] == ["流动党员外出登记：张晓梅"]
+    assert len(mails.to("li@yh.example.cn")) == 1
+
+    sms = http.to("/sms")
+    assert sorted(r["json"]["phone"] for r in sms) == ["13800138000", "13900139000"]
+    assert all(verified(r, SMS_SECRET) for r in sms)
+    assert all(
+        r["json"]["text"].startswith("【暖流】") and len(r["json"]["text"]) <= 70 for r in sms
+    )
+    [bot] = http.to("/bot")
+    assert verified(bot, WEBHOOK_SECRET)
+    assert bot["json"]["msgtype"] == "text" and "张晓梅" in bot["json"]["text"]["content"]
+
+    [member_inbox] = await notify.inbox.list(
+        member_recipient_id(world.member_id), unread_only=False, limit=10, offset=0
+    )
+    assert member_inbox["subject"] == "外出登记已办理" and member_inbox["read_at"] is None
+    assert await notify.inbox.unread(staff_recipient_id("wang-yx")) >= 1
+    log = await notify.log.find(
+        recipient=None, event_id=member_inbox["event_id"], status=None, county=None, limit=50
+    )
+    channels = sorted((s["recipient"], s["channel"], s["status"]) for s in log)
+    assert channels == sorted(
+        [(member_recipient_id(world.member_id), c, "delivered") for c in ("email", "in_app", "sms")]
+        + [(staff_recipient_id("wang-yx"), c, "delivered") for c in ("email", "in_app", "sms")]
+        + [(staff_recipient_id("li-yh"), c, "delivered") for c in ("email", "in_app")]
+        + [(f"bot:{world.outflow_org}", "webhook", "delivered")]
+    )
+
+
+async def test_a_redelivered_event_makes_one_notice_per_recipient_and_channel(
+    notify: Notify, smtp: tuple[SmtpRecorder, int], http: HttpRecorder
+) -> None:
+    world = World()
+    await given_world(notify, world)
+    event = world.overdue()
+    await notify.planner.handle(event)
+    first = await notify.log.find(
+        recipient=None, event_id=event.event_id, status=None, county=None, limit=100
+    )
+    for _ in range(3):
+        await notify.planner.handle(event)
+    await notify.sending.fire_due()
+    await notify.planner.handle(event)
+    await notify.sending.fire_due()
+
+    again = await notify.log.find(
+        recipient=None, event_id=event.event_id, status=None, county=None, limit=100
+    )
+    assert len(first) == len(again) >= 7
+    keys = [(s["recipient"], s["channel"]) for s in again]
+    assert len(keys) == len(set(keys))
+    assert len(http.to("/sms")) == 2  # the member's and the outflow secretary's phones
+    assert len(smtp[0].to("zhang@example.cn")) == 1

@@ -1,0 +1,204 @@
+"""Through the gateway: events on the bus → notices → channels, and the HTTP API with its scopes.
+
+One platform per backend for the module; every test has a world (ids, addresses) of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from .gateway import Gateway, gateway_settings, open_gateway
+from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
+from .support import World, until
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[SmtpRecorder, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def http() -> AsyncIterator[HttpRecorder]:
+    async with http_server() as recorder:
+        yield recorder
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gateway(
+    backends: tuple[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    smtp: tuple[SmtpRecorder, int],
+    http: HttpRecorder,
+) -> AsyncIterator[Gateway]:
+    settings = gateway_settings(backends, tmp_path_factory.mktemp("gateway"), request)
+    with pytest.MonkeyPatch.context() as mp:
+        async with open_gateway(settings, smtp[1], http, mp) as gw:
+            yield gw
+
+
+def bot_path(world: World) -> str:
+    return f"/bot/{world.outflow_org}"
+
+
+async def registered(gw: Gateway, world: World, http: HttpRecorder) -> dict[str, dict[str, str]]:
+    """Projections synced from the bus, a secretary and a group bot registered, quiet hours off."""
+    await gw.publish(*world.organisations(), world.member(phone=world.phone, email=world.email))
+    admin = gw.auth("county_admin", "yuexi", subject="admin-yx")
+    staff = {
+        "name": "王书记",
+        "org_id": world.outflow_org,
+        "phone": world.staff_phone,
+        "email": world.staff_email,
+    }
+
+    async def staff_saved() -> bool:
+        put = await gw.client.put(f"/api/notify/staff/{world.staff_id}", json=staff, headers=admin)
+        assert put.status_code in (200, 422), put.text  # 422 until the organisation is projected
+        return put.status_code == 200
+
+    await until(staff_saved, within=90, step=0.1)
+    bot = await gw.client.put(
+        f"/api/notify/group-bots/{world.outflow_org}",
+        json={"url": http.url(bot_path(world))},
+        headers=admin,
+    )
+    assert bot.status_code == 200
+    people = {
+        "member": gw.auth("member", "yuexi", member_id=world.member_id),
+        "wang": gw.auth("org_admin", "yuexi", orgs=[world.outflow_org], subject=world.staff_id),
+    }
+    for headers in people.values():
+        put = await gw.client.put(
+            "/api/notify/preferences/me", json={"quiet_hours": None}, headers=headers
+        )
+        assert put.status_code == 200 and put.json()["quiet_hours"] is None
+    return people
+
+
+async def test_events_on_the_bus_become_notices_on_every_channel(
+    gateway: Gateway, smtp: tuple[SmtpRecorder, int], http: HttpRecorder
+) -> None:
+    gw, world = gateway, World()
+    people = await registered(gw, world, http)
+    outflow = world.outflow()
+    await gw.publish(outflow)
+
+    async def unread(who: str) -> int:
+        got = await gw.client.get("/api/notify/inbox/unread-count", headers=people[who])
+        return int(got.json()["unread"])
+
+    await until(lambda: unread("member"), within=60)
+
+    # the servers' topics hold other runs' events too: look only at this world's addresses
+    def texts() -> list[str]:
+        return sorted(r["json"]["phone"] for r in http.to("/sms") if r["json"]["phone"] in phones)
+
+    phones = {world.phone, world.staff_phone}
+    await until(lambda: len(texts()) >= 2 and http.to(bot_path(world)), within=30)
+    await until(lambda: smtp[0].to(world.email) and smtp[0].to(world.staff_email))
+    assert texts() == sorted(phones)
+
+    [mine] = (await gw.client.get("/api/notify/inbox", headers=people["member"])).json()
+    assert mine["subject"] == "外出登记已办理" and "LD2026001" in mine["body"]
+    [theirs] = (await gw.client.get("/api/notify/inbox", headers=people["wang"])).json()
+    refused = await gw.client.post(
+        f"/api/notify/inbox/{theirs['notice_id']}/read", headers=people["member"]
+    )
+    assert refused.status_code == 404
+    read = await gw.client.post(
+        f"/api/notify/inbox/{mine['notice_id']}/read", headers=people["member"]
+    )
+    assert read.status_code == 200 and read.json()["read_at"]
+    assert await unread("member") == 0 and await unread("wang") == 1
+
+    await gw.publish(outflow, outflow, world.checked_in())  # a redelivery, then a later event
+
+    async def unread_at_least(who: str, count: int) -> bool:
+        return await unread(who) >= count
+
+    await until(lambda: unread_at_least("wang", 2), within=60)  # the check-in notice is in
+    await until(lambda: unread_at_least("member", 1), within=60)
+    log = await deliveries(gw, outflow.event_id, gw.auth("ops"))
+    assert len(log) == 7 and len({(d["recipient"], d["channel"]) for d in log}) == 7
+    ids = {d["notice_id"] for d in log}
+    assert len(texts()) == 2  # no resend, and check-ins send no SMS by default
+    assert len([r for r in http.to(bot_path(world)) if r["json"]["notice_id"] in ids]) == 1
+
+
+async def deliveries(gw: Gateway, event_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    got = await gw.client.get(
+        "/api/notify/deliveries", params={"event_id": event_id}, headers=headers
+    )
+    assert got.status_code == 200, got.text
+    return list(got.json())
+
+
+async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    gw, world = gateway, World()
+    people = await registered(gw, world, http)
+    overdue = world.overdue()
+    await gw.publish(overdue)
+
+    async def all_sent() -> bool:
+        log = await deliveries(gw, overdue.event_id, gw.auth("ops"))
+        return len(log) >= 7 and all(d["status"] == "delivered" for d in log)
+
+    await until(all_sent, within=60)
+    ops = await deliveries(gw, overdue.event_id, gw.auth("auditor"))
+    assert all(d["subject"] is None and d["body"] is None for d in ops)
+    assert world.phone[:3] + "****" + world.phone[-4:] in {d["address"] for d in ops}
+    staff = await deliveries(gw, overdue.event_id, gw.auth("county_admin", "yuhang"))
+    assert len(staff) == len(ops) and all(d["body"] for d in staff)
+    assert await deliveries(gw, overdue.event_id, gw.auth("county_admin", "songyang")) == []
+    one = f"/api/notify/deliveries/{ops[0]['notice_id']}"
+    assert (
+        await gw.client.get(one, headers=gw.auth("county_admin", "songyang"))
+    ).status_code == 404
+    assert (await gw.client.get(one, headers=gw.auth("county_admin", "yuexi"))).status_code == 200
+    denied = await gw.client.get("/api/notify/deliveries", headers=people["member"])
+    assert denied.status_code == 403
+
+
+async def test_bad_input_is_a_problem_naming_the_field(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    gw, world = gateway, World()
+    await registered(gw, world, http)
+    admin = gw.auth("county_admin", "yuexi")
+    bad = await gw.client.put(
+        "/api/notify/staff/x1",
+        headers=admin,
+        json={"name": "赵", "org_id": world.outflow_org, "phone": "123"},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.phone"
+    assert "手机号码" in bad.json()["errors"][0]["reason"]
+    foreign = await gw.client.put(
+        "/api/notify/staff/x2",
+        headers=gw.auth("county_admin", "yuhang"),
+        json={"name": "赵", "org_id": world.outflow_org},
+    )
+    assert foreign.status_code == 403
+    other_org = gw.auth("org_admin", "yuexi", orgs=["elsewhere"])
+    assert (
+        await gw.client.put(
+            f"/api/notify/group-bots/{world.outflow_org}",
+            headers=other_org,
+            json={"url": http.url("/b")},
+        )
+    ).status_code == 403
+    prefs = await gw.client.put(
+        "/api/notify/preferences/me", headers=admin, json={"channels": {"transfer": ["pigeon"]}}
+    )
+    assert prefs.status_code == 422 and "channels" in prefs.json()["errors"][0]["field"]
+    limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
+    assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"

@@ -1,0 +1,175 @@
+"""Quiet hours vs urgent notices, preferences, the daily digest, notices to a class."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from warmflow_notify.bootstrap import Notify
+from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+from warmflow_notify.domain.preferences import Preferences
+from warmflow_notify.service_layer.notices import CANCELLED
+
+from .conftest import Instances
+from .servers import HttpRecorder, SmtpRecorder
+from .support import NIGHT, Clock, World
+from .test_channels import given_world
+from .test_delivery import notice
+
+SEVEN_AM_CHINA = datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
+EIGHT_AM_CHINA = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+
+
+def phones(http: HttpRecorder) -> list[str]:
+    return [r["json"]["phone"] for r in http.to("/sms")]
+
+
+async def test_quiet_hours_defer_sms_to_their_end_but_urgent_goes_at_once(
+    notify: Notify, http: HttpRecorder, smtp: tuple[SmtpRecorder, int], clock: Clock
+) -> None:
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    normal = world.outflow()
+    await notify.planner.handle(normal)
+    await notify.sending.fire_due()
+    member = member_recipient_id(world.member_id)
+    deferred = await notice(notify, normal.event_id, "sms", member)
+    assert deferred["status"] == "pending" and deferred["not_before"].startswith("2026-11-27T23:00")
+    assert phones(http) == [] and len(smtp[0].to("zhang@example.cn")) == 1  # email is not held
+
+    urgent = world.overdue()
+    await notify.planner.handle(urgent)
+    await notify.sending.fire_due()
+    assert sorted(phones(http)) == ["13800138000", "13900139000"]
+    assert (await notice(notify, urgent.event_id, "sms", member))["status"] == "delivered"
+
+    clock.now = SEVEN_AM_CHINA
+    await notify.sending.fire_due()
+    assert (await notice(notify, normal.event_id, "sms", member))["status"] == "delivered"
+    assert sorted(phones(http)) == ["13800138000"] * 2 + ["13900139000"] * 2
+
+
+async def test_preferences_choose_channels_and_can_hold_even_urgent_ones(
+    notify: Notify, http: HttpRecorder, clock: Clock
+) -> None:
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    member = member_recipient_id(world.member_id)
+    await notify.planner.preferences.put(
+        member, Preferences(channels={"outflow": ("in_app",)}, urgent_override=False)
+    )
+    normal, urgent = world.outflow(), world.overdue()
+    for event in (normal, urgent):
+        await notify.planner.handle(event)
+    await notify.sending.fire_due()
+    mine = await notify.log.find(
+        recipient=member, event_id=normal.event_id, status=None, county=None, limit=10
+    )
+    assert [s["channel"] for s in mine] == ["in_app"]
+    held = await notice(notify, urgent.event_id, "sms", member)
+    assert held["status"] == "pending" and "13800138000" not in phones(http)
+
+    night_owl = Preferences(quiet_hours=None)
+    await notify.planner.preferences.put(member, night_owl)
+    assert await notify.planner.preferences.get(member) == night_owl
+    later = world.letter_issued()
+    await notify.planner.handle(later)
+    await notify.sending.fire_due()
+    assert (await notice(notify, later.event_id, "sms", member))["status"] == "delivered"
+
+
+async def test_a_held_notice_survives_a_restart_and_a_resolved_one_is_cancelled(
+    notify: Notify, instances: Instances, http: HttpRecorder, clock: Clock
+) -> None:
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    member = member_recipient_id(world.member_id)
+    await notify.planner.preferences.put(member, Preferences(urgent_override=False))
+    overdue, normal = world.overdue(), world.outflow()
+    for event in (overdue, normal):
+        await notify.planner.handle(event)
+    await notify.sending.fire_due()
+    assert "13800138000" not in phones(http)  # both held until 07:00
+    await notify.planner.handle(world.checked_in())  # what the overdue SMS warned about
+    gone = await notice(notify, overdue.event_id, "sms", member)
+    assert gone["status"] == "cancelled" and gone["failed_reason"] == CANCELLED
+
+    again = await instances.restart()
+    clock.now = SEVEN_AM_CHINA
+    await again.sending.fire_due()
+    await again.sending.fire_due()
+    assert phones(http).count("13800138000") == 1  # the held outflow SMS, once
+    assert (await notice(again, normal.event_id, "sms", member))["status"] == "delivered"
+    assert (await notice(again, overdue.event_id, "sms", member))["status"] == "cancelled"
+
+
+async def test_the_daily_digest_gathers_open_overdue_items_until_resolved(
+    notify: Notify, smtp: tuple[SmtpRecorder, int], clock: Clock
+) -> None:
+    world, other = World(), World()
+    other.outflow_org = world.outflow_org
+    await given_world(notify, world)
+    await notify.planner.handle(other.member(name="陈建国"))
+    for event in (world.overdue(), other.overdue(), world.letter_expired(), other.checked_in()):
+        await notify.planner.handle(event)
+    wang = staff_recipient_id("wang-yx")
+
+    await notify.digesting.fire_due()
+    assert await digests_of(notify, wang) == []
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert digest["subject"] == "每日待办汇总（2026年11月28日）：2 项逾期事项"
+    assert "报到逾期：张晓梅" in digest["body"] and "介绍信过期：张晓梅" in digest["body"]
+    assert "陈建国" not in digest["body"]  # checked in: resolved before the digest
+    await notify.sending.fire_due()
+    assert [m["Subject"] for m in smtp[0].to("wang@yx.example.cn")][-1] == digest["subject"]
+    await notify.digesting.fire_due()
+    assert len(await digests_of(notify, wang)) == 1
+
+    clock.advance(days=1)
+    await notify.planner.handle(world.accepted())
+    await notify.digesting.fire_due()
+    newest = (await digests_of(notify, wang))[0]
+    assert "1 项逾期事项" in newest["subject"] and "介绍信" not in newest["body"]
+
+    await notify.planner.handle(world.checked_in())
+    clock.advance(days=1)
+    await notify.digesting.fire_due()
+    assert len(await digests_of(notify, wang)) == 2
+    loaded = await notify.digests.store.load(wang)
+    assert loaded is not None and loaded.state["next_at"] is None
+
+
+async def digests_of(notify: Notify, recipient: str) -> list[dict[str, object]]:
+    states = await notify.inbox.list(recipient, unread_only=False, limit=50, offset=0)
+    return [s for s in states if s["event_type"] == "digest.daily"]
+
+
+async def test_session_starting_soon_reaches_members_still_enrolled(notify: Notify) -> None:
+    stays, leaves = World(), World()
+    for world in (stays, leaves):
+        await notify.planner.handle(world.member())
+    klass = f"class-{stays.member_id}"
+    for event in (
+        stays.enrolment(stays.member_id, klass),
+        leaves.enrolment(leaves.member_id, klass),
+        leaves.enrolment(leaves.member_id, klass, cancelled=True),
+    ):
+        await notify.planner.handle(event)
+    soon = stays.session_soon(klass)
+    await notify.planner.handle(soon)
+    log = await notify.log.find(
+        recipient=None, event_id=soon.event_id, status=None, county=None, limit=20
+    )
+    assert {s["recipient"] for s in log} == {member_recipient_id(stays.member_id)}
+    [inbox] = [s for s in log if s["channel"] == "in_app"]
+    assert inbox["subject"] == "课程即将开始：党的二十大精神宣讲"
+    assert "2026年11月28日 12:00" in inbox["body"]
+
+
+def test_default_quiet_hours_span_the_night() -> None:
+    quiet = Preferences().quiet_hours
+    assert quiet is not None and quiet.start == time(22, 0) and quiet.end == time(7, 0)

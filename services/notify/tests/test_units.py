@@ -1,0 +1,72 @@
+"""Pure rules: templates, backoff, quiet hours, masks, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from warmflow_notify.config import NotifySettings
+from warmflow_notify.domain.addresses import mask
+from warmflow_notify.domain.catalog import TEMPLATES
+from warmflow_notify.domain.notice import Attempt, Backoff, NoticeClosed, with_attempt
+from warmflow_notify.domain.preferences import Preferences, QuietHours
+from warmflow_notify.domain.rules import RULES
+from warmflow_notify.domain.templates import MissingField, render
+from warmflow_shared.events.catalog import CATALOG
+
+NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+
+
+def test_every_rule_names_a_published_event_and_has_its_templates() -> None:
+    published = {contract.wire_name for contract in CATALOG}
+    for rule in RULES:
+        assert rule.event in published
+        audiences = {"member" if s in ("member", "class") else "staff" for s in rule.sides}
+        for audience in audiences:
+            assert TEMPLATES.current(f"{rule.event}.{audience}").version >= 1
+
+
+def test_sms_text_is_short_and_a_blank_field_is_missing() -> None:
+    template = TEMPLATES.current("registry.CheckInOverdue.member")
+    sms = render(template, "sms", {"recipient_name": "张晓梅", "due_on": "2026年12月1日"})
+    assert sms.body.startswith("【暖流】") and len(sms.body) <= 70
+    with pytest.raises(MissingField) as caught:
+        render(template, "email", {"recipient_name": "  ", "due_on": "2026年12月1日"})
+    assert caught.value.fields == ["recipient_name"]
+
+
+def test_backoff_doubles_up_to_its_cap_then_fails() -> None:
+    backoff = Backoff(first_seconds=30, max_seconds=100, max_attempts=4)
+    assert [backoff.delay(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
+    state = {"status": "pending", "attempts": []}
+    for n in range(3):
+        state, retry_at = with_attempt(state, Attempt("transient", "503"), NOW, backoff)
+        assert retry_at == NOW + backoff.delay(n + 1)
+    state, retry_at = with_attempt(state, Attempt("transient", "503"), NOW, backoff)
+    assert state["status"] == "failed" and retry_at is None
+    with pytest.raises(NoticeClosed):
+        with_attempt(state, Attempt("delivered"), NOW, backoff)
+
+
+def test_quiet_hours_within_one_day_and_across_midnight() -> None:
+    day = QuietHours(time(12, 0), time(14, 0))
+    assert day.contains(NOW) and day.end_after(NOW) == NOW + timedelta(hours=2)
+    night = Preferences().quiet_hours
+    assert night is not None and not night.contains(NOW)
+    assert Preferences().send_at("sms", "normal", NOW) == NOW
+
+
+def test_masks_hide_contact_details() -> None:
+    assert mask("sms", "13800138000") == "138****8000"
+    assert mask("email", "zhang@example.cn") == "z***@example.cn"
+    assert mask("webhook", "https://bot.example.cn/hook?key=secret") == "https://bot.example.cn/…"
+
+
+def test_production_refuses_the_default_sms_secret() -> None:
+    with pytest.raises(ValueError, match="SMS_SECRET"):
+        NotifySettings(
+            environment="production",
+            pii_key="p" * 40,
+            jwt_public_key_path="/k.pem",
+            notify_sms_endpoint="https://sms.example.cn/send",
+        )

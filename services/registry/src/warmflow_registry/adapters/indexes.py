@@ -1,0 +1,24 @@
+"""Indexes of the registry's collections: every query the service makes is served by one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from warmflow_shared.storage.port import IndexSpec
+
+INDEXES: dict[str, Sequence[IndexSpec]] = {
+    "members": [
+        IndexSpec(("state.id_hash",), unique=True),
+        IndexSpec(("state.profile.name", "_id")),
+        IndexSpec(("state.home_county", "state.profile.name")),
+        IndexSpec(("state.inflow_county", "state.profile.name")),
+        IndexSpec(("state.outflow_path",)),
+        IndexSpec(("state.inflow_path",)),
+        IndexSpec(("state.site_id", "state.status")),
+        IndexSpec(("state.status", "state.reachable_since")),
+        IndexSpec(("state.card.number",)),
+    ],
+    "organisations": [IndexSpec(("state.county", "state.path")), IndexSpec(("state.parent_id",))],
+    "sites": [IndexSpec(("state.county",)), IndexSpec(("state.org_id",))],
+    "desk_tickets": [IndexSpec(("state.site_id", "state.status", "state.opened_at"))],
+}

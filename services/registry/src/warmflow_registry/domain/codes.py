@@ -1,0 +1,61 @@
+"""Code tables of the file: statuses, reasons, categories, with the Chinese names people read."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+MobileStatus = Literal[
+    "at_home",
+    "outflow_registered",
+    "awaiting_checkin",
+    "checked_in",
+    "returned",
+    "transferred",
+    "lost_contact",
+    "suspended",
+    "removed",
+]
+
+STATUS_NAMES: dict[str, str] = {
+    "at_home": "在家（未流出）",
+    "outflow_registered": "已登记流出",
+    "awaiting_checkin": "待报到",
+    "checked_in": "已报到",
+    "returned": "已返回",
+    "transferred": "已转接组织关系",
+    "lost_contact": "失联",
+    "suspended": "停止党籍",
+    "removed": "已除名",
+}
+
+AWAITING: frozenset[str] = frozenset({"outflow_registered", "awaiting_checkin"})
+AWAY: frozenset[str] = AWAITING | {"checked_in"}
+
+OutflowReason = Literal["work", "business", "study", "residence", "other"]
+OUTFLOW_REASON_NAMES: dict[str, str] = {
+    "work": "务工",
+    "business": "经商",
+    "study": "学习",
+    "residence": "随迁或居住地变化",
+    "other": "其他",
+}
+
+# 失联原因 of the brief, numbered as organisations number them
+LostReason = Literal["1", "2", "3", "4", "5", "6", "7"]
+LOST_REASON_NAMES: dict[str, str] = {
+    "1": "外出务工经商",
+    "2": "单位改制或破产",
+    "3": "毕业后去向不明",
+    "4": "更换工作单位",
+    "5": "出国（境）",
+    "6": "居住地变更",
+    "7": "其他",
+}
+LOST_REASON_OF_OUTFLOW: dict[str, str] = {"work": "1", "business": "1", "residence": "6"}
+
+PartyStatus = Literal["probationary", "full"]
+Gender = Literal["男", "女"]
+
+TicketCategory = Literal["consultation", "suggestion", "problem"]
+TicketChannel = Literal["phone", "on_site", "online"]
+TicketStatus = Literal["open", "in_progress", "resolved"]

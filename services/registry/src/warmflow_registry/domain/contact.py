@@ -1,0 +1,111 @@
+"""Lost contact (失联), being reached again, and the staff decisions that follow it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.events.contracts import IntegrationEvent
+
+from warmflow_registry.domain.codes import LOST_REASON_OF_OUTFLOW
+from warmflow_registry.domain.errors import RuleViolation
+from warmflow_registry.domain.mobility import Actor, move, require, sides, status_changed, today
+from warmflow_registry.domain.model import LostContact, Member
+
+REMOVAL_AFTER_YEARS = 2
+
+
+def lost_reason_guess(member: Member) -> str:
+    """The job's first guess from the outflow reason; staff correct it when they know better."""
+    reason = member.card.reason_code if member.card else ""
+    return LOST_REASON_OF_OUTFLOW.get(reason, "7")
+
+
+def is_unreachable(member: Member, cutoff: date) -> bool:
+    return member.status in ("outflow_registered", "awaiting_checkin", "checked_in") and (
+        member.reachable_since < cutoff
+    )
+
+
+def flag_lost(
+    member: Member, *, reason_code: str, now: datetime, actor: Actor
+) -> list[IntegrationEvent]:
+    require(member, "flag_lost")
+    since = member.reachable_since
+    member.lost = LostContact(
+        since=since, reason_code=reason_code, flagged_on=today(now), previous_status=member.status
+    )
+    move(member, "lost_contact", now=now, actor=actor, action="flag_lost", reason=reason_code)
+    return [
+        ev.LostContactFlagged(**sides(member), reason_code=reason_code, unreachable_since=since)
+    ]
+
+
+def record_reach(
+    member: Member, kind: str, on: date, *, now: datetime, actor: Actor
+) -> list[IntegrationEvent]:
+    """Attendance, dues or a contact: moves the reachability mark, and clears a lost contact."""
+    field = {"attendance": "last_org_life_on", "dues": "last_dues_on", "contact": "last_contact_on"}
+    current = getattr(member, field[kind])
+    if current is None or on > current:
+        setattr(member, field[kind], on)
+    if member.status != "lost_contact" or member.lost is None:
+        return []
+    previous = member.lost.previous_status
+    member.lost = None
+    move(member, previous, now=now, actor=actor, action="restore_contact", reason=kind)
+    return [ev.ContactRestored(**sides(member), restored_on=on)]
+
+
+def suspend(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+    require(member, "suspend")
+    member.suspended_on = today(now)
+    move(member, "suspended", now=now, actor=actor, action="suspend", reason=reason)
+    return [status_changed(member, "lost_contact", reason, actor)]
+
+
+def restore(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+    require(member, "restore")
+    previous = member.lost.previous_status if member.lost else "at_home"
+    member.lost, member.suspended_on = None, None
+    member.last_contact_on = today(now)
+    move(member, previous, now=now, actor=actor, action="restore", reason=reason)
+    return [status_changed(member, "suspended", reason, actor)]
+
+
+def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+    require(member, "remove")
+    on = today(now)
+    since = member.suspended_on or on
+    if on < since.replace(year=since.year + REMOVAL_AFTER_YEARS):
+        raise RuleViolation("停止党籍未满两年，不能除名")
+    move(member, "removed", now=now, actor=actor, action="remove", reason=reason)
+    return [status_changed(member, "suspended", reason, actor)]
+
+
+def change_home(
+    member: Member,
+    *,
+    org_id: str,
+    county: str,
+    transfer_id: str | None,
+    now: datetime,
+    actor: Actor,
+) -> list[IntegrationEvent]:
+    """A completed 组织关系转接: the receiving branch becomes home; the mobile record closes."""
+    if member.home_org_id == org_id:
+        return []
+    require(member, "change_home")
+    previous_org, previous_county = member.home_org_id, member.home_county
+    member.home_org_id, member.home_county = org_id, county
+    member.inflow_org_id = member.inflow_county = member.site_id = member.lost = None
+    member.check_in_overdue = False
+    move(member, "transferred", now=now, actor=actor, action="change_home", reason=transfer_id)
+    return [
+        ev.HomeOrganisationChanged(
+            **sides(member),
+            previous_org_id=previous_org,
+            previous_county=previous_county,
+            transfer_id=transfer_id,
+        )
+    ]

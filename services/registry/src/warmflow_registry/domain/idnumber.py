@@ -1,0 +1,50 @@
+"""公民身份号码 (GB 11643-1999): 18 characters, the last a mod-11 check character."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+def check_character(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK[total % 11]
+
+
+def birth_date_in(id_number: str) -> date | None:
+    text = id_number[6:14]
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+
+
+def normalise(id_number: str) -> str:
+    return id_number.strip().upper()
+
+
+def id_number_problem(id_number: str, birth_date: date | None) -> str | None:
+    """Why ``id_number`` is not acceptable (Chinese, for the person who typed it), or None."""
+    value = normalise(id_number)
+    if len(value) != 18:
+        return "公民身份号码应为18位"
+    if not _SHAPE.match(value):
+        return "公民身份号码前17位应为数字，最后一位为数字或X"
+    born = birth_date_in(value)
+    if born is None:
+        return "公民身份号码中的出生日期不是有效日期"
+    if check_character(value[:17]) != value[17]:
+        return "公民身份号码校验位不正确，请核对"
+    if birth_date is not None and born != birth_date:
+        return "公民身份号码中的出生日期与填写的出生日期不一致"
+    return None
+
+
+def mask(id_number: str) -> str:
+    """Region code and the last four stay; the birth date and sequence are hidden."""
+    value = normalise(id_number)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

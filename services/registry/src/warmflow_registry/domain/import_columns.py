@@ -1,0 +1,125 @@
+"""Member roster columns as organisations head them, and their cells as e-file fields.
+
+Headers are matched by the synonyms offices use; a cell is normalised (dates like 2012.6.30 or
+2012年6月30日, 正式/预备党员, 男性/女性, lists split on 、) and an empty cell means "not given".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from warmflow_registry.domain.errors import Problem
+
+# field → accepted headers; the first is the one reports use when the file lacks the column
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名",),
+    "id_number": ("公民身份号码", "身份证号", "身份证号码", "公民身份证号码", "身份证"),
+    "gender": ("性别",),
+    "birth_date": ("出生日期", "出生年月日"),
+    "ethnicity": ("民族",),
+    "education": ("学历", "文化程度", "最高学历"),
+    "phone": ("手机号码", "手机号", "手机", "联系电话"),
+    "org": ("所在党支部", "所在支部", "党支部", "所在党组织", "党组织"),
+    "org_code": ("党组织编码", "组织编码", "支部编码"),
+    "party_status": ("党员状态", "人员类别", "党籍状态", "党员类别"),
+    "joined_on": ("入党日期", "入党时间"),
+    "full_member_on": ("转正日期", "转正时间"),
+    "employer": ("工作单位", "工作单位及职务", "单位"),
+    "post": ("职务",),
+    "residence": ("现居住地", "现居住地址", "现住址", "居住地址"),
+    "household_registration": ("户籍所在地", "户籍地", "户籍地址"),
+    "dues_paid_until": ("党费缴至", "党费交至", "党费缴纳至"),
+    "email": ("电子邮箱", "邮箱"),
+    "hobbies": ("兴趣爱好", "爱好"),
+    "skills": ("特长", "技能特长", "专业特长"),
+}
+REQUIRED = ("name", "id_number", "phone")
+ORG_FIELDS = ("org_code", "org")
+DATES = ("birth_date", "joined_on", "full_member_on")
+LISTS = ("hobbies", "skills")
+PARTY_STATUS = {
+    "正式党员": "full",
+    "正式": "full",
+    "预备党员": "probationary",
+    "预备": "probationary",
+}
+GENDER = {"男": "男", "男性": "男", "女": "女", "女性": "女"}
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_LIST_SPLIT = re.compile(r"[、，,;；/]+")
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    headers: dict[str, str]  # field → the header this file uses for it
+
+    def header(self, field: str) -> str:
+        return self.headers.get(field) or COLUMNS.get(field, (field,))[0]
+
+
+def match_columns(headers: Sequence[str]) -> tuple[ColumnMap, list[str]]:
+    """The file's columns per field, and the Chinese names of required columns it lacks."""
+    found: dict[str, str] = {}
+    for field, names in COLUMNS.items():
+        for header in headers:
+            if header in names:
+                found[field] = header
+                break
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in found]
+    if not any(f in found for f in ORG_FIELDS):
+        missing.append(COLUMNS["org"][0])
+    return ColumnMap(found), missing
+
+
+def normal_date(text: str) -> str:
+    if match := _DATE.match(text) or _COMPACT_DATE.match(text):
+        year, month, day = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
+def normal_month(text: str) -> str:
+    if match := _MONTH.match(text):
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    return text
+
+
+def _value(field: str, text: str) -> tuple[object, str | None]:
+    if field in DATES:
+        return normal_date(text), None
+    if field == "dues_paid_until":
+        month = normal_month(text)
+        return month, None if _YEAR_MONTH.match(month) else "应填写年月，如 2026-03 或 2026年3月"
+    if field in LISTS:
+        return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
+    if field == "phone":
+        return re.sub(r"[\s-]", "", text), None
+    if field == "gender":
+        return GENDER.get(text), None if text in GENDER else "应填写“男”或“女”"
+    if field == "party_status":
+        status = PARTY_STATUS.get(text)
+        return status, None if status else "应填写“正式党员”或“预备党员”"
+    return text, None
+
+
+def row_fields(
+    cells: dict[str, str], columns: ColumnMap
+) -> tuple[dict[str, object], list[Problem]]:
+    """The non-empty cells of a row as fields (normalised), and the cells that cannot be read."""
+    fields: dict[str, object] = {}
+    problems: list[Problem] = []
+    for field, header in columns.headers.items():
+        text = cells.get(header, "").strip()
+        if not text:
+            continue
+        value, problem = _value(field, text)
+        if problem:
+            problems.append(Problem(field, problem))
+        else:
+            fields[field] = value
+    return fields, problems

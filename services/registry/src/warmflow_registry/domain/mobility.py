@@ -1,0 +1,129 @@
+"""The mobile status machine. Each action checks the state, changes it, keeps the history and
+returns the integration events to publish; ``now`` and the actor always come from outside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.events.catalog.common import FreeTimeSlot
+
+from warmflow_registry.domain.clock import local_date
+from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES, MobileStatus
+from warmflow_registry.domain.errors import RuleViolation
+from warmflow_registry.domain.model import HistoryEntry, Member
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "register_outflow": frozenset({"at_home", "returned", "transferred"}),
+    "depart": frozenset({"outflow_registered"}),
+    "check_in": AWAITING,
+    "mark_overdue": AWAITING,
+    "return_home": AWAY,
+    "flag_lost": AWAY,
+    "restore_contact": frozenset({"lost_contact"}),
+    "suspend": frozenset({"lost_contact"}),
+    "restore": frozenset({"suspended"}),
+    "remove": frozenset({"suspended"}),
+    "change_home": frozenset({"at_home", "returned", "transferred", "lost_contact"}) | AWAY,
+}
+
+ACTION_NAMES: dict[str, str] = {
+    "register_outflow": "登记流出",
+    "depart": "标记已离开、待报到",
+    "check_in": "报到",
+    "mark_overdue": "标记报到逾期",
+    "return_home": "登记返回",
+    "flag_lost": "标记失联",
+    "restore_contact": "恢复联系",
+    "suspend": "停止党籍",
+    "restore": "恢复党籍",
+    "remove": "除名",
+    "change_home": "变更组织关系",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    subject: str
+    role: str
+
+
+SYSTEM = Actor("system", "system")
+
+
+def require(member: Member, action: str) -> None:
+    if member.status not in ALLOWED[action]:
+        name = STATUS_NAMES[member.status]
+        raise RuleViolation(f"党员当前状态为「{name}」，不能{ACTION_NAMES[action]}")
+
+
+def move(
+    member: Member,
+    to: MobileStatus,
+    *,
+    now: datetime,
+    actor: Actor,
+    action: str,
+    reason: str | None = None,
+) -> None:
+    entry = HistoryEntry(
+        at=now,
+        actor=actor.subject,
+        action=action,
+        from_status=member.status,
+        to_status=to,
+        reason=reason,
+    )
+    member.history.append(entry)
+    member.status = to
+
+
+def sides(member: Member) -> dict[str, Any]:
+    """Both organisations (dual management) and the member's standing, on every member event."""
+    return {
+        "member_id": member.id,
+        "outflow_org_id": member.home_org_id,
+        "outflow_county": member.home_county,
+        "inflow_org_id": member.inflow_org_id,
+        "inflow_county": member.inflow_county,
+        "mobile_status": member.status,
+        "site_id": member.site_id,
+        "check_in_overdue": member.check_in_overdue,
+    }
+
+
+def status_changed(
+    member: Member, before: str, reason: str, actor: Actor
+) -> ev.MemberStatusChanged:
+    return ev.MemberStatusChanged(
+        **sides(member),
+        from_status=before,
+        to_status=member.status,
+        reason=reason,
+        decided_by=actor.subject,
+    )
+
+
+def profile_event(member: Member, *, new: bool) -> ev.MemberProfile:
+    kind = ev.MemberRegistered if new else ev.MemberUpdated
+    profile = member.profile
+    return kind(
+        **sides(member),
+        name=profile.name,
+        gender=profile.gender,
+        phone=profile.phone,
+        email=profile.email,
+        party_status=profile.party_status,
+        home_site_id=member.site_id,
+        dues_paid_until=profile.dues_paid_until,
+        last_org_life_on=member.last_org_life_on,
+        free_time=[FreeTimeSlot(**slot.model_dump()) for slot in profile.free_time],
+        hobbies=profile.hobbies,
+        skills=profile.skills,
+    )
+
+
+def today(now: datetime) -> date:
+    return local_date(now)

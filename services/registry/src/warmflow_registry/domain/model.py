@@ -1,0 +1,112 @@
+"""The member e-file (一人E档): what staff fill in, and the mobile record the platform keeps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warmflow_registry.domain.codes import Gender, MobileStatus, PartyStatus
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class FreeTimeSlot(_Model):
+    weekday: int = Field(ge=1, le=7, description="1 = 周一 … 7 = 周日")
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["19:00"])
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["21:00"])
+
+
+class Contact(_Model):
+    name: str = Field(min_length=1, max_length=50)
+    relation: str = Field(min_length=1, max_length=20)
+    phone: str
+
+
+class Profile(_Model):
+    """Basic, party, work and residence, contacts, dues and the soft fields of the brief."""
+
+    name: str = Field(min_length=1, max_length=50)
+    gender: Gender | None = None
+    ethnicity: str | None = Field(default=None, max_length=20)
+    birth_date: date
+    phone: str
+    email: str | None = Field(default=None, max_length=100)
+    education: str | None = Field(default=None, max_length=20)
+    joined_on: date | None = None
+    full_member_on: date | None = None
+    party_status: PartyStatus = "full"
+    employer: str | None = Field(default=None, max_length=100)
+    post: str | None = Field(default=None, max_length=50)
+    residence: str | None = Field(default=None, max_length=200)
+    household_registration: str | None = Field(default=None, max_length=200)
+    contacts: list[Contact] = Field(default_factory=list, max_length=10)
+    dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    free_time: list[FreeTimeSlot] = Field(default_factory=list, max_length=21)
+    hobbies: list[str] = Field(default_factory=list, max_length=20)
+    skills: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ActivityCard(_Model):
+    """《流动党员活动证》: issued by the home committee, handed back and checked on return."""
+
+    number: str
+    issuing_org_id: str
+    issued_on: date
+    reason_code: str
+    destination: str
+    expected_months: int
+    checked_on: date | None = None
+    checked_by: str | None = None
+
+
+class LostContact(_Model):
+    since: date
+    reason_code: str
+    flagged_on: date
+    previous_status: MobileStatus
+
+
+class HistoryEntry(_Model):
+    at: datetime
+    actor: str
+    action: str
+    from_status: MobileStatus
+    to_status: MobileStatus
+    reason: str | None = None
+
+
+class Member(_Model):
+    id: str
+    profile: Profile
+    home_org_id: str
+    home_county: str
+    id_hash: str
+    id_cipher: str
+    id_masked: str
+    registered_on: date
+    status: MobileStatus = "at_home"
+    card: ActivityCard | None = None
+    outflow_on: date | None = None
+    destination: str | None = None
+    check_in_due: date | None = None
+    check_in_overdue: bool = False
+    inflow_org_id: str | None = None
+    inflow_county: str | None = None
+    site_id: str | None = None
+    checked_in_at: datetime | None = None
+    last_org_life_on: date | None = None
+    last_dues_on: date | None = None
+    last_contact_on: date | None = None
+    lost: LostContact | None = None
+    suspended_on: date | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @property
+    def reachable_since(self) -> date:
+        """Lost contact counts from the last organisational life, dues payment or contact."""
+        marks = [self.last_org_life_on, self.last_dues_on, self.last_contact_on]
+        known = [mark for mark in marks if mark is not None]
+        return max([*known, self.outflow_on or self.registered_on])

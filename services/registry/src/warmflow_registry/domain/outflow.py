@@ -1,0 +1,108 @@
+"""Leaving, arriving, coming back: outflow registration with its activity card, and 报到."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.events.contracts import IntegrationEvent
+
+from warmflow_registry.domain.mobility import Actor, move, require, sides, status_changed, today
+from warmflow_registry.domain.model import ActivityCard, Member
+
+
+@dataclass(frozen=True)
+class Outflow:
+    card_number: str
+    issuing_org_id: str
+    reason_code: str
+    destination: str
+    expected_months: int
+    site_id: str | None = None
+    inflow_org_id: str | None = None
+    inflow_county: str | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    site_id: str | None
+    inflow_org_id: str
+    inflow_county: str
+    recorded_by: str  # member | staff
+
+
+def register_outflow(
+    member: Member, outflow: Outflow, *, now: datetime, actor: Actor, check_in_days: int
+) -> list[IntegrationEvent]:
+    require(member, "register_outflow")
+    on = today(now)
+    member.card = ActivityCard(
+        number=outflow.card_number,
+        issuing_org_id=outflow.issuing_org_id,
+        issued_on=on,
+        reason_code=outflow.reason_code,
+        destination=outflow.destination,
+        expected_months=outflow.expected_months,
+    )
+    member.outflow_on, member.destination = on, outflow.destination
+    member.check_in_due = on + timedelta(days=check_in_days)
+    member.check_in_overdue, member.checked_in_at = False, None
+    member.site_id = outflow.site_id
+    member.inflow_org_id, member.inflow_county = outflow.inflow_org_id, outflow.inflow_county
+    move(member, "outflow_registered", now=now, actor=actor, action="register_outflow")
+    return [
+        ev.OutflowRegistered(
+            **sides(member),
+            card_number=outflow.card_number,
+            reason_code=outflow.reason_code,
+            destination=outflow.destination,
+            expected_months=outflow.expected_months,
+            registered_on=on,
+            check_in_due=member.check_in_due,
+        )
+    ]
+
+
+def depart(member: Member, *, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+    require(member, "depart")
+    move(member, "awaiting_checkin", now=now, actor=actor, action="depart")
+    return [status_changed(member, "outflow_registered", "已离开户籍地，等待报到", actor)]
+
+
+def check_in(
+    member: Member, arrival: Arrival, *, now: datetime, actor: Actor
+) -> list[IntegrationEvent]:
+    require(member, "check_in")
+    member.site_id = arrival.site_id
+    member.inflow_org_id, member.inflow_county = arrival.inflow_org_id, arrival.inflow_county
+    member.checked_in_at, member.check_in_overdue = now, False
+    member.last_contact_on = today(now)
+    move(member, "checked_in", now=now, actor=actor, action="check_in")
+    event = ev.CheckedIn(**sides(member), checked_in_at=now, recorded_by=arrival.recorded_by)
+    return [event]
+
+
+def mark_overdue(member: Member, *, now: datetime) -> list[IntegrationEvent]:
+    """The 报到 deadline passed: the member stays awaiting, and everyone concerned is told."""
+    require(member, "mark_overdue")
+    if member.check_in_overdue or member.check_in_due is None:
+        return []
+    member.check_in_overdue = True
+    return [ev.CheckInOverdue(**sides(member), due_on=member.check_in_due)]
+
+
+def return_home(
+    member: Member, *, now: datetime, actor: Actor, card_checked: bool
+) -> list[IntegrationEvent]:
+    require(member, "return_home")
+    on = today(now)
+    if member.card is not None and card_checked:
+        member.card.checked_on, member.card.checked_by = on, actor.subject
+    event_sides = sides(member)
+    member.inflow_org_id = member.inflow_county = member.site_id = None
+    member.check_in_overdue = False
+    move(member, "returned", now=now, actor=actor, action="return_home")
+    event_sides.update(mobile_status="returned", site_id=None, check_in_overdue=False)
+    card = member.card.number if member.card else None
+    return [ev.MemberReturned(**event_sides, returned_on=on, card_number=card)]

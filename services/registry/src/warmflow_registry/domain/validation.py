@@ -1,0 +1,67 @@
+"""Rules of the e-file that a form cannot express: ID number, phones, dates in order."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from warmflow_registry.domain.errors import InvalidData, Problem
+from warmflow_registry.domain.idnumber import id_number_problem
+from warmflow_registry.domain.model import Profile
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def phone_problem(phone: str) -> str | None:
+    return None if _MOBILE.match(phone) else "手机号码应为11位，以1开头且第二位为3至9"
+
+
+def _date_problems(profile: Profile, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    if profile.birth_date > today:
+        problems.append(Problem("birth_date", "出生日期不能晚于今天"))
+    joined, full = profile.joined_on, profile.full_member_on
+    if joined is not None:
+        if joined > today:
+            problems.append(Problem("joined_on", "入党日期不能晚于今天"))
+        if joined.year - profile.birth_date.year < 18:
+            problems.append(Problem("joined_on", "入党时应年满十八周岁"))
+    if full is not None and joined is not None and full < joined:
+        problems.append(Problem("full_member_on", "转正日期不能早于入党日期"))
+    if full is not None and profile.party_status == "probationary":
+        problems.append(Problem("full_member_on", "预备党员尚未转正，不应填写转正日期"))
+    return problems
+
+
+def _contact_problems(profile: Profile) -> list[Problem]:
+    problems: list[Problem] = []
+    if reason := phone_problem(profile.phone):
+        problems.append(Problem("phone", reason))
+    for index, contact in enumerate(profile.contacts):
+        if reason := phone_problem(contact.phone):
+            problems.append(Problem(f"contacts.{index}.phone", reason))
+    if profile.email and not _EMAIL.match(profile.email):
+        problems.append(Problem("email", "电子邮箱格式不正确"))
+    return problems
+
+
+def _slot_problems(profile: Profile) -> list[Problem]:
+    return [
+        Problem(f"free_time.{index}.end", "空闲时段的结束时间应晚于开始时间")
+        for index, slot in enumerate(profile.free_time)
+        if slot.end <= slot.start
+    ]
+
+
+def profile_problems(profile: Profile, today: date) -> list[Problem]:
+    return [*_date_problems(profile, today), *_contact_problems(profile), *_slot_problems(profile)]
+
+
+def check_profile(profile: Profile, id_number: str | None, today: date) -> None:
+    """Raise InvalidData naming every field that breaks a rule; ``id_number`` None = unchanged."""
+    problems = [Problem(f"profile.{p.field}", p.reason) for p in profile_problems(profile, today)]
+    if id_number is not None and (reason := id_number_problem(id_number, profile.birth_date)):
+        problems.insert(0, Problem("id_number", reason))
+    if problems:
+        raise InvalidData(problems)

@@ -1,0 +1,108 @@
+"""Routes for the service desk, statistics and work lists (audit: ``warmflow_shared.audit``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.errors import Forbidden
+
+from warmflow_registry.domain.codes import TicketStatus
+from warmflow_registry.domain.desk import Ticket
+from warmflow_registry.domain.organisation import Site
+from warmflow_registry.service_layer import desk, organisations, queries, sites, stats
+from warmflow_registry.service_layer.commands import OpenTicket, ResolveTicket
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.scope import manages_org, manages_site
+from warmflow_registry.service_layer.views import MemberSummary
+
+from .common import Page, PageNo, PageSize, Staff, actor
+
+
+class Stats(BaseModel):
+    key: str
+    counts: dict[str, int]
+
+
+async def _site_for(registry: Registry, principal: Principal, site_id: str) -> Site:
+    site = await sites.get_site(registry, site_id)
+    if not await manages_site(registry, principal, site):
+        raise Forbidden("只能办理本人所在站点的事项")
+    return site
+
+
+def desk_router(registry: Registry) -> APIRouter:
+    router = APIRouter(tags=["desk"])
+
+    @router.post("/desk/tickets", name="open_ticket", status_code=status.HTTP_201_CREATED)
+    async def open_ticket(cmd: OpenTicket, principal: Staff) -> Ticket:
+        site = await _site_for(registry, principal, cmd.site_id)
+        return await desk.open_ticket(registry, site, cmd, actor(principal))
+
+    @router.get("/desk/tickets", name="list_tickets")
+    async def list_tickets(
+        site_id: str,
+        principal: Staff,
+        status: TicketStatus | None = None,
+        page: PageNo = 1,
+        size: PageSize = 20,
+    ) -> Page[Ticket]:
+        await _site_for(registry, principal, site_id)
+        total, items = await desk.list_tickets(registry, site_id, status, (page - 1) * size, size)
+        return Page(total=total, page=page, size=size, items=items)
+
+    @router.post("/desk/tickets/{ticket_id}/start", name="start_ticket")
+    async def start(ticket_id: str, principal: Staff) -> Ticket:
+        await _site_for(registry, principal, (await desk.find_ticket(registry, ticket_id)).site_id)
+        return await desk.advance_ticket(registry, ticket_id, "in_progress", None)
+
+    @router.post("/desk/tickets/{ticket_id}/resolve", name="resolve_ticket")
+    async def resolve(ticket_id: str, cmd: ResolveTicket, principal: Staff) -> Ticket:
+        await _site_for(registry, principal, (await desk.find_ticket(registry, ticket_id)).site_id)
+        return await desk.advance_ticket(registry, ticket_id, "resolved", cmd.resolution)
+
+    return router
+
+
+def stats_router(registry: Registry) -> APIRouter:
+    router = APIRouter(tags=["statistics"])
+
+    @router.get("/stats/sites/{site_id}", name="site_stats")
+    async def site_stats(site_id: str, principal: Staff) -> Stats:
+        await _site_for(registry, principal, site_id)
+        return Stats(key=site_id, counts=await stats.read(registry, f"site:{site_id}"))
+
+    @router.get("/stats/organisations/{org_id}", name="organisation_stats")
+    async def org_stats(org_id: str, principal: Staff) -> Stats:
+        org = await organisations.get_organisation(registry, org_id)
+        if not await manages_org(registry, principal, org):
+            raise Forbidden("只能查看本人管理组织的统计")
+        return Stats(key=org_id, counts=await stats.read(registry, f"org:{org_id}"))
+
+    @router.get("/stats/counties/{county}", name="county_stats")
+    async def county_stats(county: str, principal: Staff) -> Stats:
+        if principal.role != "county_admin" or principal.county != county:
+            raise Forbidden("只能查看本县（区）的统计")
+        return Stats(key=county, counts=await stats.read(registry, f"county:{county}"))
+
+    @router.get("/worklists/overdue-checkins", name="overdue_checkins")
+    async def overdue(
+        principal: Staff,
+        site_id: str | None = None,
+        org_id: str | None = None,
+        page: PageNo = 1,
+        size: PageSize = 20,
+    ) -> Page[MemberSummary]:
+        search = queries.MemberSearch(org_id=org_id, site_id=site_id, overdue=True)
+        total, items = await queries.search_members(registry, principal, search, page, size)
+        return Page(total=total, page=page, size=size, items=items)
+
+    @router.get("/worklists/lost-contact", name="lost_contact_members")
+    async def lost(
+        principal: Staff, org_id: str | None = None, page: PageNo = 1, size: PageSize = 20
+    ) -> Page[MemberSummary]:
+        search = queries.MemberSearch(org_id=org_id, status="lost_contact")
+        total, items = await queries.search_members(registry, principal, search, page, size)
+        return Page(total=total, page=page, size=size, items=items)
+
+    return router

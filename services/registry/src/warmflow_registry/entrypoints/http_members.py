@@ -1,0 +1,78 @@
+"""Routes for member e-files: register, update, read (masked, audited), search, one's own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from warmflow_shared.web.errors import Forbidden
+
+from warmflow_registry.domain.codes import MobileStatus
+from warmflow_registry.service_layer import members, organisations, queries
+from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.scope import manages_org, member_in_scope
+from warmflow_registry.service_layer.views import MemberFile, MemberSummary, summary
+
+from .common import Admin, MemberPrincipal, Page, PageNo, PageSize, Reader, actor
+
+Reveal = Annotated[
+    Literal["id_number"] | None,
+    Query(description="id_number：显示完整公民身份号码（仅户籍地管理员或本人，须说明用途）"),
+]
+Purpose = Annotated[str | None, Query(max_length=200, description="查看敏感信息的用途，记入审计")]
+
+
+def member_router(registry: Registry) -> APIRouter:
+    router = APIRouter(tags=["members"])
+
+    @router.post("/members", name="register_member", status_code=status.HTTP_201_CREATED)
+    async def register(cmd: RegisterMember, principal: Admin) -> MemberSummary:
+        home = await organisations.organisation_field(registry, cmd.home_org_id, "home_org_id")
+        if not await manages_org(registry, principal, home):
+            raise Forbidden("只能为本人管理的组织建档")
+        return summary(await members.register_member(registry, cmd, actor(principal)))
+
+    @router.get("/members", name="search_members")
+    async def search(
+        principal: Reader,
+        page: PageNo = 1,
+        size: PageSize = 20,
+        name: Annotated[str | None, Query(max_length=50, description="姓名（前缀）")] = None,
+        id_number: Annotated[
+            str | None, Query(max_length=32, description="公民身份号码（精确）")
+        ] = None,
+        org_id: Annotated[str | None, Query(description="组织及其下级（流出或流入）")] = None,
+        site_id: str | None = None,
+        status: MobileStatus | None = None,
+        county: Annotated[str | None, Query(pattern=r"^(yuhang|yuexi|songyang)$")] = None,
+    ) -> Page[MemberSummary]:
+        if principal.role == "member":
+            raise Forbidden("党员请通过“我的档案”查看本人信息")
+        search = queries.MemberSearch(name, id_number, org_id, site_id, status, county)
+        total, items = await queries.search_members(registry, principal, search, page, size)
+        return Page(total=total, page=page, size=size, items=items)
+
+    @router.get("/members/{member_id}", name="get_member")
+    async def get_one(
+        member_id: str, principal: Reader, reveal: Reveal = None, purpose: Purpose = None
+    ) -> MemberFile:
+        if principal.role == "member" and principal.member_id != member_id:
+            raise Forbidden("党员只能查看本人档案")
+        return await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
+
+    @router.put("/members/{member_id}", name="update_member")
+    async def update(member_id: str, cmd: UpdateMember, principal: Admin) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await members.update_member(registry, member_id, cmd, actor(principal)))
+
+    @router.get("/me", name="get_my_file")
+    async def me(
+        principal: MemberPrincipal, reveal: Reveal = None, purpose: Purpose = None
+    ) -> MemberFile:
+        assert principal.member_id is not None
+        return await queries.read_file(
+            registry, principal, principal.member_id, reveal is not None, purpose
+        )
+
+    return router

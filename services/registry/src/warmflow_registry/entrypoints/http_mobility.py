@@ -1,0 +1,104 @@
+"""Routes for the mobile status machine: outflow, 报到, return, lost contact, staff decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.errors import Forbidden
+
+from warmflow_registry.domain.model import Member
+from warmflow_registry.service_layer import mobility, organisations, sites
+from warmflow_registry.service_layer.commands import (
+    Decision,
+    FlagLost,
+    RecordReach,
+    RegisterOutflow,
+    ReturnHome,
+    SelfCheckIn,
+)
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.scope import manages_org, manages_site, member_in_scope
+from warmflow_registry.service_layer.views import MemberSummary, summary
+
+from .common import Admin, MemberPrincipal, Staff, actor
+
+
+class CardCheckIn(BaseModel):
+    card_number: str = Field(min_length=3, max_length=40, description="流动党员活动证号")
+
+
+async def _home_side(registry: Registry, principal: Principal, member_id: str) -> Member:
+    """Outflow registration and status decisions belong to the home (outflow) organisation."""
+    loaded = await member_in_scope(registry, principal, member_id, write=True)
+    member = Member.model_validate(loaded.state)
+    home = await organisations.get_organisation(registry, member.home_org_id)
+    if not await manages_org(registry, principal, home):
+        raise Forbidden("此操作由党员组织关系所在地（流出地）办理")
+    return member
+
+
+def mobility_router(registry: Registry) -> APIRouter:
+    router = APIRouter(tags=["mobility"])
+
+    @router.post("/members/{member_id}/outflow", name="register_outflow")
+    async def outflow(member_id: str, cmd: RegisterOutflow, principal: Admin) -> MemberSummary:
+        member = await _home_side(registry, principal, member_id)
+        return summary(await mobility.register_outflow(registry, member, cmd, actor(principal)))
+
+    @router.post("/members/{member_id}/depart", name="mark_departed")
+    async def depart(member_id: str, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.depart(registry, member_id, actor(principal)))
+
+    @router.post("/sites/{site_id}/checkins", name="check_in_by_staff")
+    async def staff_check_in(site_id: str, body: CardCheckIn, principal: Staff) -> MemberSummary:
+        site = await sites.get_site(registry, site_id)
+        if not await manages_site(registry, principal, site):
+            raise Forbidden("只能为本人所在站点办理报到")
+        member_id = await mobility.member_by_card(registry, body.card_number)
+        member = await mobility.check_in(registry, member_id, site, actor(principal), "staff")
+        return summary(member)
+
+    @router.post("/checkin", name="check_in_with_code")
+    async def self_check_in(body: SelfCheckIn, principal: MemberPrincipal) -> MemberSummary:
+        assert principal.member_id is not None
+        who = actor(principal)
+        return summary(
+            await mobility.check_in_by_code(registry, principal.member_id, body.code, who)
+        )
+
+    @router.post("/members/{member_id}/return", name="register_return")
+    async def return_home(member_id: str, cmd: ReturnHome, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.return_home(registry, member_id, cmd, actor(principal)))
+
+    @router.post("/members/{member_id}/lost-contact", name="flag_lost_contact")
+    async def lost(member_id: str, cmd: FlagLost, principal: Admin) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.flag_lost(registry, member_id, cmd, actor(principal)))
+
+    @router.post("/members/{member_id}/reach", name="record_reach")
+    async def reach(member_id: str, cmd: RecordReach, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.record_reach(registry, member_id, cmd, actor(principal)))
+
+    for action, title in (("suspend", "停止党籍"), ("restore", "恢复党籍"), ("remove", "除名")):
+        _decision_route(router, registry, action, title)
+    return router
+
+
+def _decision_route(router: APIRouter, registry: Registry, action: str, title: str) -> None:
+    async def decide(member_id: str, cmd: Decision, principal: Admin) -> MemberSummary:
+        await _home_side(registry, principal, member_id)
+        changed = await mobility.decide_status(registry, member_id, action, cmd, actor(principal))
+        return summary(changed)
+
+    router.add_api_route(
+        f"/members/{{member_id}}/{action}",
+        decide,
+        methods=["POST"],
+        name=f"{action}_member",
+        summary=f"{title}（支部决定，记录依据）",
+        response_model=MemberSummary,
+    )

@@ -1,0 +1,119 @@
+"""Commands: what callers (HTTP routes, the bulk importer, consumers) ask the registry to do."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warmflow_registry.domain.codes import (
+    LostReason,
+    OutflowReason,
+    TicketCategory,
+    TicketChannel,
+)
+from warmflow_registry.domain.model import Profile
+from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
+
+_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
+County = str
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateOrganisation(_Command):
+    id: str = Field(pattern=_ID, description="稳定编号，小写字母、数字和连字符")
+    code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9]+$")
+    name: str = Field(min_length=1, max_length=100)
+    type_code: OrgType
+    parent_id: str | None = None
+    county: County = Field(pattern=r"^(yuhang|yuexi|songyang)$")
+    province: str | None = None
+
+
+class UpdateOrganisation(_Command):
+    code: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9]+$")
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class SiteFields(_Command):
+    name: str = Field(min_length=1, max_length=100)
+    level: SiteLevel
+    org_id: str | None = None
+    parent_site_id: str | None = None
+    address: str | None = Field(default=None, max_length=200)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    opening_hours: str | None = Field(default=None, max_length=100)
+    services: list[SiteService] = Field(default_factory=list)
+    staff_ids: list[str] = Field(default_factory=list, max_length=200)
+
+
+class CreateSite(SiteFields):
+    id: str = Field(pattern=_ID)
+    county: County = Field(pattern=r"^(yuhang|yuexi|songyang)$")
+
+
+class RegisterMember(_Command):
+    """A new e-file. ``id_number`` is validated, encrypted at rest and never published."""
+
+    id_number: str = Field(min_length=1, max_length=32)
+    home_org_id: str
+    profile: Profile
+
+
+class UpdateMember(_Command):
+    """Replace the editable profile; ``id_number`` only when it is being corrected."""
+
+    profile: Profile
+    id_number: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class RegisterOutflow(_Command):
+    reason_code: OutflowReason
+    destination: str = Field(min_length=1, max_length=200)
+    expected_months: int = Field(ge=1, le=120)
+    site_id: str | None = Field(
+        default=None, description="expected 暖流之家 site at the destination"
+    )
+
+
+class StaffCheckIn(_Command):
+    site_id: str
+
+
+class SelfCheckIn(_Command):
+    code: str = Field(min_length=10, max_length=300, description="扫描站点二维码得到的报到码")
+
+
+class ReturnHome(_Command):
+    card_checked: bool = Field(description="活动证已交回并查验")
+
+
+class Decision(_Command):
+    reason: str = Field(min_length=2, max_length=500, description="决定的依据，如支部会议纪要")
+
+
+class FlagLost(_Command):
+    reason_code: LostReason
+
+
+class RecordReach(_Command):
+    kind: str = Field(pattern=r"^(dues|contact)$", description="dues 交纳党费 | contact 取得联系")
+    on: date
+    dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class OpenTicket(_Command):
+    site_id: str
+    category: TicketCategory
+    channel: TicketChannel
+    subject: str = Field(min_length=1, max_length=200)
+    detail: str | None = Field(default=None, max_length=2000)
+    member_id: str | None = None
+
+
+class ResolveTicket(_Command):
+    resolution: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,125 @@
+"""The member list as ``.xlsx``: the search's filters and scope, masked ID numbers, audited.
+
+ID numbers are revealed only on request, with a purpose, and only for the members whose files
+the caller may reveal (the home side); every other number stays masked. Cells are written
+formula-safe by ``warmflow_shared.documents.spreadsheets``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.documents.spreadsheets import write_xlsx
+from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+
+from warmflow_registry.adapters.union import product
+from warmflow_registry.domain.codes import STATUS_NAMES
+from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.service_layer import queries
+from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.organisations import find_organisation, get_organisation
+from warmflow_registry.service_layer.scope import member_branches
+from warmflow_registry.service_layer.views import MemberFile, limit_file, member_file
+
+HEADERS = (
+    "姓名", "公民身份号码", "性别", "出生日期", "民族", "学历", "手机号码", "所在党支部",
+    "党组织编码", "党员状态", "入党日期", "转正日期", "工作单位", "职务", "现居住地",
+    "户籍所在地", "党费缴至", "流动状态", "流入地党组织", "暖流之家站点", "报到期限", "报到逾期",
+)  # fmt: skip
+PARTY_STATUS_NAMES = {"full": "正式党员", "probationary": "预备党员"}
+Shares = dict[str, frozenset[str]]
+EXPORTED_FIELDS = ["name", "phone", "residence", "party_status", "mobile_status", "employer"]
+
+
+async def _members(
+    registry: Registry, principal: Principal, search: queries.MemberSearch, purpose: str
+) -> list[Member]:
+    org_path = (await get_organisation(registry, search.org_id)).path if search.org_id else None
+    filters = queries._filters(registry, search, org_path)  # the search's own filters
+    branches = product(await member_branches(registry, principal, purpose), filters)
+    cap = registry.settings.export_max_rows
+    found: dict[str, dict[str, Any]] = {}
+    for branch in branches:
+        for doc in await registry.stores.members.collection.find(branch, limit=cap + 1):
+            found[doc["_id"]] = doc["state"]
+    if len(found) > cap:
+        reason = f"导出结果超过 {cap} 条，请缩小筛选范围"
+        raise InvalidInput(reason, errors=[FieldError("query", reason)])
+    members = [Member.model_validate(state) for state in found.values()]
+    return sorted(members, key=lambda m: (m.profile.name, m.id))
+
+
+class _Orgs:
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._cache: dict[str, Organisation | None] = {}
+
+    async def get(self, org_id: str | None) -> Organisation | None:
+        if org_id is None:
+            return None
+        if org_id not in self._cache:
+            self._cache[org_id] = await find_organisation(self._registry, org_id)
+        return self._cache[org_id]
+
+
+async def _row(view: MemberFile, orgs: _Orgs) -> list[Any]:
+    """One line; a field an agreement does not share is None in ``view`` and stays empty."""
+    p = view.profile
+    home, inflow = await orgs.get(view.home_org_id), await orgs.get(view.inflow_org_id)
+    return [
+        p.name, view.id_number, p.gender, p.birth_date, p.ethnicity, p.education, p.phone,
+        home.name if home else view.home_org_id, home.code if home else None,
+        PARTY_STATUS_NAMES.get(str(p.party_status)), p.joined_on, p.full_member_on, p.employer,
+        p.post, p.residence, p.household_registration, p.dues_paid_until,
+        STATUS_NAMES.get(str(view.status)), inflow.name if inflow else None, view.site_id,
+        view.check_in_due, _yes_no(view.check_in_overdue),
+    ]  # fmt: skip
+
+
+def _yes_no(value: object) -> str | None:
+    return None if value is None else "是" if value else "否"
+
+
+async def _view(
+    registry: Registry, principal: Principal, member: Member, reveal: bool, shares: Shares
+) -> MemberFile:
+    """The home side sees the whole line; another county what its agreement shares."""
+    if member.home_county != principal.county:
+        return limit_file(member_file(member), shares.get(member.home_county, frozenset()))
+    if reveal and await queries.may_reveal(registry, principal, member):
+        return member_file(member, registry.vault.decrypt(member.id_cipher))
+    return member_file(member)
+
+
+async def export_members(
+    registry: Registry,
+    principal: Principal,
+    search: queries.MemberSearch,
+    reveal: bool,
+    purpose: str | None,
+) -> bytes:
+    if reveal and (not purpose or len(purpose.strip()) < 2):
+        reason = "导出完整公民身份号码须说明用途"
+        raise InvalidInput(errors=[FieldError("query.purpose", reason)])
+    if reveal and principal.role not in ("org_admin", "county_admin"):
+        raise Forbidden("您的角色无权查看完整公民身份号码")
+    code = purpose_of(purpose)
+    members = await _members(registry, principal, search, code)
+    shares = await partner_fields(registry, str(principal.county), code)
+    orgs, rows, revealed = _Orgs(registry), [], 0
+    for member in members:
+        view = await _view(registry, principal, member, reveal, shares)
+        revealed += view.id_number_revealed
+        rows.append(await _row(view, orgs))
+    await registry.audit.record(
+        principal,
+        action="export",
+        fields=[*EXPORTED_FIELDS, *(["id_number"] if revealed else [])],
+        member_ids=[member.id for member in members],
+        purpose=purpose,
+        at=registry.now(),
+    )
+    return write_xlsx(HEADERS, rows, title="党员名册")

@@ -1,0 +1,48 @@
+"""What the rows of one import chunk share: the importer, the file's columns, what was read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from warmflow_shared.auth.principal import Principal
+
+from warmflow_registry.domain.errors import Problem
+from warmflow_registry.domain.import_columns import ColumnMap
+from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.service_layer.context import Registry
+
+
+class RowRejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.reason for p in problems))
+        self.problems = problems
+
+
+class AlreadyFiled(Exception):
+    """A file with the row's ID number appeared after the chunk's files were read."""
+
+
+def reject(field_name: str, reason: str) -> RowRejected:
+    return RowRejected([Problem(field_name, reason)])
+
+
+@dataclass
+class RowContext:
+    registry: Registry
+    principal: Principal
+    columns: ColumnMap
+    orgs: dict[str, Organisation | str] = field(default_factory=dict)
+    paths: list[str] | None = None  # the importer's organisation paths, read once per chunk
+    # id hash → stored file, for the hashes read together in ``prefetch`` (one query per chunk)
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prefetched: set[str] = field(default_factory=set)
+
+    def column(self, field_path: str) -> str:
+        parts = field_path.removeprefix("body.").split(".")
+        return self.columns.header(
+            parts[1] if parts[0] == "profile" and len(parts) > 1 else parts[0]
+        )
+
+    def report(self, problems: list[Problem]) -> list[dict[str, str]]:
+        return [{"column": self.column(p.field), "reason": p.reason} for p in problems]

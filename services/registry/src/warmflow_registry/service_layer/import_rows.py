@@ -1,0 +1,149 @@
+"""One roster row → one member file: validated as ``POST /members`` validates, one save or none.
+
+An existing file (same ID number, by keyed hash) gets the row's non-empty cells over its
+profile; the same values again change nothing. A row's home organisation must be one the
+importer manages, and an existing file must stay where it is (moving it is a transfer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from warmflow_shared.web.errors import Conflict, DomainError, InvalidInput
+from warmflow_shared.web.validation import reason as pydantic_reason
+
+from warmflow_registry.domain.errors import InvalidData, Problem
+from warmflow_registry.domain.idnumber import birth_date_in, id_number_problem, normalise
+from warmflow_registry.domain.import_columns import row_fields
+from warmflow_registry.domain.import_job import Outcome
+from warmflow_registry.domain.mobility import Actor, today
+from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.domain.validation import check_profile
+from warmflow_registry.service_layer import members
+from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.import_context import (
+    AlreadyFiled,
+    RowContext,
+    RowRejected,
+    reject,
+)
+from warmflow_registry.service_layer.import_orgs import row_organisation
+from warmflow_registry.service_layer.scope import principal_paths, sees_state
+
+
+async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
+    """The chunk's existing files in one query (``$in`` on the keyed hash), not one per row."""
+    header = ctx.columns.headers.get("id_number", "")
+    numbers = {normalise(cells.get(header, "")) for cells in rows} - {""}
+    hashes = sorted(ctx.registry.vault.search_hash(number) for number in numbers)
+    collection = ctx.registry.stores.members.collection
+    docs = await collection.find({"state.id_hash": {"$in": hashes}}) if hashes else []
+    ctx.known = {doc["state"]["id_hash"]: doc["state"] for doc in docs}
+    ctx.prefetched = set(hashes)
+
+
+async def _stored(ctx: RowContext, digest: str) -> dict[str, Any] | None:
+    if digest in ctx.prefetched:
+        return ctx.known.get(digest)
+    docs = await ctx.registry.stores.members.collection.find({"state.id_hash": digest}, limit=1)
+    return docs[0]["state"] if docs else None
+
+
+async def import_row(
+    ctx: RowContext, cells: dict[str, str]
+) -> tuple[Outcome, list[dict[str, str]]]:
+    try:
+        return await _import(ctx, cells), []
+    except RowRejected as exc:
+        return "rejected", ctx.report(exc.problems)
+
+
+async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
+    fields, problems = row_fields(cells, ctx.columns)
+    if problems:
+        raise RowRejected(problems)
+    org_text = fields.pop("org_code", None) or fields.pop("org", None)
+    fields.pop("org", None)
+    id_number = normalise(str(fields.pop("id_number", "")))
+    if not id_number:
+        raise reject("id_number", "必填项，不能为空")
+    if reason := id_number_problem(id_number, None):
+        raise reject("id_number", reason)
+    org = await row_organisation(ctx, str(org_text or ""))
+    for _ in range(2):
+        existing = await _existing(ctx, id_number, org)
+        cmd = _command(ctx, id_number, org, existing, fields)
+        try:
+            return await _save(ctx, cmd, existing)
+        except AlreadyFiled:  # filed since the chunk was read: check it as an existing file
+            ctx.prefetched.discard(ctx.registry.vault.search_hash(id_number))
+    raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
+
+
+async def _existing(ctx: RowContext, id_number: str, org: Organisation) -> Member | None:
+    state = await _stored(ctx, ctx.registry.vault.search_hash(id_number))
+    if state is None:
+        return None
+    if ctx.paths is None:
+        ctx.paths = await principal_paths(ctx.registry, ctx.principal)
+    if not sees_state(ctx.principal, state, ctx.paths):
+        raise reject("id_number", "该公民身份号码已在其他组织建档，不在您的管理范围内")
+    existing = Member.model_validate(state)
+    if existing.home_org_id != org.id:
+        reason = "该党员档案属于其他党支部，变更组织关系请办理转接"
+        raise reject("org_code" if "org_code" in ctx.columns.headers else "org", reason)
+    return existing
+
+
+def _command(
+    ctx: RowContext,
+    id_number: str,
+    org: Organisation,
+    existing: Member | None,
+    fields: dict[str, Any],
+) -> RegisterMember:
+    profile = existing.profile.model_dump(mode="json") if existing else {}
+    profile.update(fields)
+    born = birth_date_in(id_number)
+    if "birth_date" not in profile and born is not None:
+        profile["birth_date"] = born.isoformat()
+    body = {"id_number": id_number, "home_org_id": org.id, "profile": profile}
+    try:
+        cmd = RegisterMember.model_validate(body)
+    except ValidationError as exc:
+        problems = [
+            Problem(".".join(str(part) for part in error["loc"]), pydantic_reason(error))
+            for error in exc.errors()
+        ]
+        raise RowRejected(problems) from exc
+    try:
+        check_profile(cmd.profile, cmd.id_number, today(ctx.registry.now()))
+    except InvalidData as exc:
+        raise RowRejected(exc.problems) from exc
+    return cmd
+
+
+async def _save(ctx: RowContext, cmd: RegisterMember, existing: Member | None) -> Outcome:
+    actor = Actor(ctx.principal.subject, ctx.principal.role)
+    try:
+        if existing is None:
+            return await _create(ctx, cmd, actor)
+        update = UpdateMember(profile=cmd.profile)
+        await members.update_member(ctx.registry, existing.id, update, actor)
+    except InvalidInput as exc:
+        problems = [Problem(e.field, e.reason) for e in exc.errors]
+        raise RowRejected(problems or [Problem("id_number", exc.detail or exc.title)]) from exc
+    except DomainError as exc:
+        raise reject("id_number", exc.detail or exc.title) from exc
+    return "unchanged" if existing.profile == cmd.profile else "updated"
+
+
+async def _create(ctx: RowContext, cmd: RegisterMember, actor: Actor) -> Outcome:
+    try:
+        await members.register_member(ctx.registry, cmd, actor)
+    except Conflict as exc:  # the unique keyed hash: the same ID number was filed meanwhile
+        raise AlreadyFiled from exc
+    return "created"

@@ -1,0 +1,168 @@
+"""Bulk import as a durable job: parse once, keep the rows in the store, process chunk by chunk.
+
+The job is an aggregate with a deadline "next chunk due now". The service's deadline scheduler
+(leased, so two instances never run one job together) fires it; each firing imports one chunk
+and saves the job's progress with the next deadline in one write. After a restart the saved
+deadline fires again and the job goes on from the saved row. A stop in the middle of a chunk
+gives the lease back, so the next start does not wait for it to lapse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.documents.spreadsheets import Limits, SpreadsheetError, read_table
+from warmflow_shared.outbox import AggregateStore, DeadlineScheduler
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.storage.port import Update
+from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
+
+from warmflow_registry.adapters.import_files import ImportReport, RowChunks
+from warmflow_registry.domain.import_columns import ColumnMap, match_columns
+from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.import_context import RowContext
+from warmflow_registry.service_layer.import_rows import import_row, prefetch
+
+log = structlog.get_logger(__name__)
+
+CHUNK_DUE = "import-chunk"
+ChunkHook = Callable[[ImportJob], Awaitable[None]]
+
+
+@dataclass
+class Imports:
+    registry: Registry
+    jobs: AggregateStore
+    rows: RowChunks
+    report: ImportReport
+    scheduler: DeadlineScheduler | None = None
+    before_chunk: list[ChunkHook] = field(default_factory=list)  # test seams
+    after_chunk: list[ChunkHook] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+    _tasks: set[asyncio.Task[int]] = field(default_factory=set)
+
+    def kick(self) -> None:
+        """Run due chunks now rather than at the scheduler's next poll."""
+        if self.scheduler is not None:
+            task = asyncio.create_task(self.scheduler.fire_due())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def start(self) -> None:
+        self.kick()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def limits(self) -> Limits:
+        settings = self.registry.settings
+        return Limits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+
+
+def _file_error(reason: str) -> InvalidInput:
+    return InvalidInput("文件无法导入", errors=[FieldError("file", reason)])
+
+
+async def start_import(
+    imports: Imports, principal: Principal, filename: str, data: bytes
+) -> ImportJob:
+    try:
+        table = await asyncio.to_thread(read_table, filename, data, imports.limits())
+    except SpreadsheetError as exc:
+        raise _file_error(str(exc)) from exc
+    columns, missing = match_columns(table.headers)
+    if missing:
+        raise _file_error("缺少必需的列：" + "、".join(missing))
+    if not table.rows:
+        raise _file_error("文件中没有数据行")
+    job_id = "imp" + uuid.uuid4().hex[:20]
+    size = imports.registry.settings.import_chunk_size
+    chunks = await imports.rows.put(job_id, table.rows, size)
+    job = ImportJob(
+        id=job_id,
+        filename=filename[:200],
+        importer=Importer(**principal.model_dump(include=set(Importer.model_fields))),
+        columns=columns.headers,
+        total=len(table.rows),
+        chunks=chunks,
+        chunk_size=size,
+        created_at=imports.registry.now(),
+    )
+    await _save(imports, job, None)
+    imports.kick()
+    return job
+
+
+async def _save(imports: Imports, job: ImportJob, expected: Loaded | None) -> None:
+    due = [] if job.status == "done" else [Deadline(CHUNK_DUE, imports.registry.now())]
+    await imports.jobs.save(job.id, job.model_dump(mode="json"), expected=expected, deadlines=due)
+
+
+async def on_import_deadlines(imports: Imports, job_id: str, due: list[Deadline]) -> None:
+    try:
+        await _next_chunk(imports, job_id)
+    except asyncio.CancelledError:
+        # stopping mid-chunk: give the lease back; the chunk's rows are idempotent anyway
+        await imports.jobs.collection.update(job_id, Update(set={"_deadline_lease": ""}))
+        raise
+
+
+async def _next_chunk(imports: Imports, job_id: str) -> None:
+    loaded = await imports.jobs.load(job_id)
+    if loaded is None:
+        return
+    job = ImportJob.model_validate(loaded.state)
+    if job.status != "done":
+        for hook in imports.before_chunk:
+            await hook(job)
+        await _process_chunk(imports, job)
+    chunk = job.next_chunk - 1
+    await _save(imports, job, loaded)
+    await imports.rows.drop(job.id, chunk)
+    log.info("import chunk done", job=job.id, rows_done=job.rows_done, total=job.total)
+    for hook in imports.after_chunk:
+        await hook(job)
+
+
+async def _process_chunk(imports: Imports, job: ImportJob) -> None:
+    if job.id not in imports._seen:
+        imports._seen.add(job.id)
+        job.note_resume()
+    rows = await imports.rows.get(job.id, job.next_chunk) or []
+    principal = Principal.model_validate(job.importer.model_dump())
+    ctx = RowContext(imports.registry, principal, ColumnMap(job.columns))
+    await prefetch(ctx, [cells for _, cells in rows])
+    outcomes: list[Outcome] = []
+    rejected: list[tuple[int, list[dict[str, str]]]] = []
+    for number, cells in rows:
+        outcome, problems = await import_row(ctx, cells)
+        outcomes.append(outcome)
+        if problems:
+            rejected.append((number, problems))
+    await imports.report.add(job.id, rejected)
+    job.record(outcomes, imports.registry.now())
+
+
+async def find_job(imports: Imports, principal: Principal, job_id: str) -> ImportJob:
+    """The importer sees the job, and so does an admin of the importer's county; others 404."""
+    loaded = await imports.jobs.load(job_id)
+    job = ImportJob.model_validate(loaded.state) if loaded else None
+    mine = job is not None and (
+        job.importer.subject == principal.subject
+        or (principal.role == "county_admin" and principal.county == job.importer.county)
+    )
+    if job is None or not mine:
+        raise NotFound(f"导入任务 {job_id} 不存在")
+    return job

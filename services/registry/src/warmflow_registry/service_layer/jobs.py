@@ -1,0 +1,102 @@
+"""Timed rules: the 报到 deadline of each outflow, and the nightly lost-contact sweep.
+
+Both are durable deadlines (``warmflow_shared.outbox.deadlines``) on an aggregate, so each fires
+once, survives restarts and follows the injectable clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.timefmt import format_ts
+
+from warmflow_registry.domain import contact, outflow
+from warmflow_registry.domain.clock import next_local_time
+from warmflow_registry.domain.codes import AWAITING, AWAY
+from warmflow_registry.domain.mobility import SYSTEM, today
+from warmflow_registry.domain.model import Member
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.members import Decide, change_member
+
+LOST_CONTACT_JOB = "lost-contact"
+SWEEP_BATCH = 200
+
+
+async def on_member_deadlines(registry: Registry, member_id: str, due: list[Deadline]) -> None:
+    """The 报到 deadline passed: still awaiting → CheckInOverdue; the save clears the deadline."""
+
+    def decide(member: Member) -> list[IntegrationEvent]:
+        if member.status not in AWAITING:
+            return []
+        return outflow.mark_overdue(member, now=registry.now())
+
+    await change_member(registry, member_id, decide, always_save=True)
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: day 28 exists in every month")
+
+
+def _next_run(registry: Registry) -> Deadline:
+    at = next_local_time(registry.now(), time(registry.settings.lost_contact_hour))
+    return Deadline(LOST_CONTACT_JOB, at)
+
+
+async def ensure_lost_contact_job(registry: Registry) -> None:
+    if await registry.stores.jobs.load(LOST_CONTACT_JOB) is None:
+        state = {"runs": 0, "last_run": "", "flagged": 0}
+        await registry.stores.jobs.save(
+            LOST_CONTACT_JOB, state, expected=None, deadlines=[_next_run(registry)]
+        )
+
+
+async def sweep_lost_contact(registry: Registry) -> int:
+    """Flag members unreachable for longer than the configured period; return how many."""
+    cutoff = months_before(today(registry.now()), registry.settings.lost_contact_months)
+    where = {
+        "state.status": {"$in": sorted(AWAY)},
+        "state.reachable_since": {"$lt": cutoff.isoformat()},
+    }
+    members = registry.stores.members.collection
+    flagged, last = 0, ""
+    decide = _flag_if_unreachable(registry, cutoff)
+    # paged by id, so members the rule spares (a race with a new contact) are not met again
+    while batch := await members.find(
+        {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
+    ):
+        for doc in batch:
+            member = await change_member(registry, doc["_id"], decide)
+            flagged += member.status == "lost_contact"
+        last = batch[-1]["_id"]
+    return flagged
+
+
+def _flag_if_unreachable(registry: Registry, cutoff: date) -> Decide:
+    def decide(member: Member) -> list[IntegrationEvent]:
+        if not contact.is_unreachable(member, cutoff):
+            return []
+        reason = contact.lost_reason_guess(member)
+        return contact.flag_lost(member, reason_code=reason, now=registry.now(), actor=SYSTEM)
+
+    return decide
+
+
+async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline]) -> None:
+    flagged = await sweep_lost_contact(registry)
+    loaded = await registry.stores.jobs.load(job_id)
+    assert loaded is not None
+    state = {
+        "runs": int(loaded.state.get("runs", 0)) + 1,
+        "last_run": format_ts(registry.now()),
+        "flagged": flagged,
+    }
+    await registry.stores.jobs.save(job_id, state, expected=loaded, deadlines=[_next_run(registry)])

@@ -1,0 +1,180 @@
+"""The member e-file's command API: register, update, upsert by ID number, and the one save.
+
+``register_member``, ``update_member`` and ``upsert_member`` are what routes and the bulk
+importer call. Every change of a member goes through ``change_member``: load, decide (pure
+domain), save state + events + deadlines in one write, retried on a version conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
+
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.storage.port import DuplicateKeyError
+from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFound
+
+from warmflow_registry.domain.clock import CHINA
+from warmflow_registry.domain.codes import AWAITING
+from warmflow_registry.domain.idnumber import mask, normalise
+from warmflow_registry.domain.mobility import Actor, profile_event, today
+from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.validation import check_profile
+from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
+from warmflow_registry.service_layer.organisations import find_organisation, organisation_field
+
+CHECK_IN_DUE = "check-in-due"
+Decide = Callable[[Member], Sequence[IntegrationEvent]]
+
+
+def member_deadlines(member: Member) -> list[Deadline]:
+    """Derived from the state on every save: a 报到 still awaited falls due after its last day."""
+    if member.status not in AWAITING or member.check_in_overdue or member.check_in_due is None:
+        return []
+    day_after = member.check_in_due + timedelta(days=1)
+    return [Deadline(CHECK_IN_DUE, datetime.combine(day_after, time(0), tzinfo=CHINA))]
+
+
+async def member_state(registry: Registry, member: Member) -> dict[str, object]:
+    """The stored document: the file plus what queries need (org paths, reachability mark)."""
+    home = await find_organisation(registry, member.home_org_id)
+    inflow = (
+        await find_organisation(registry, member.inflow_org_id) if member.inflow_org_id else None
+    )
+    return {
+        **member.model_dump(mode="json"),
+        "outflow_path": home.path if home else "",
+        "inflow_path": inflow.path if inflow else "",
+        "reachable_since": member.reachable_since.isoformat(),
+    }
+
+
+async def save_member(
+    registry: Registry,
+    member: Member,
+    expected: Loaded | None,
+    events: Sequence[IntegrationEvent],
+    caused_by: Envelope | None = None,
+) -> Loaded:
+    state = await member_state(registry, member)
+    try:
+        return await registry.stores.members.save(
+            member.id,
+            state,
+            expected=expected,
+            events=events,
+            caused_by=caused_by,
+            deadlines=member_deadlines(member),
+        )
+    except DuplicateKeyError as exc:
+        raise Conflict("该公民身份号码已有档案，请勿重复建档") from exc
+
+
+async def change_member(
+    registry: Registry,
+    member_id: str,
+    decide: Decide,
+    *,
+    caused_by: Envelope | None = None,
+    always_save: bool = False,
+) -> Member:
+    async def attempt() -> Member:
+        loaded = await registry.stores.members.load(member_id)
+        if loaded is None:
+            raise NotFound(f"党员档案 {member_id} 不存在")
+        member = Member.model_validate(loaded.state)
+        if caused_by is not None and loaded.has_applied(caused_by.event_id):
+            return member
+        with domain_errors():
+            events = list(decide(member))
+        if events or caused_by is not None or always_save:
+            await save_member(registry, member, loaded, events, caused_by)
+        return member
+
+    return await retrying(attempt)
+
+
+async def find_by_id_number(registry: Registry, id_number: str) -> Member | None:
+    digest = registry.vault.search_hash(normalise(id_number))
+    docs = await registry.stores.members.collection.find({"state.id_hash": digest}, limit=1)
+    return Member.model_validate(docs[0]["state"]) if docs else None
+
+
+async def register_member(
+    registry: Registry, cmd: RegisterMember, actor: Actor, *, member_id: str | None = None
+) -> Member:
+    """``member_id`` is for stable seeded files (demo tokens name them); callers leave it out."""
+    now = registry.now()
+    with domain_errors():
+        check_profile(cmd.profile, cmd.id_number, today(now))
+    home = await organisation_field(registry, cmd.home_org_id, "home_org_id")
+    id_number = normalise(cmd.id_number)
+    member = Member(
+        id=member_id or "m" + uuid.uuid4().hex[:20],
+        profile=cmd.profile,
+        home_org_id=home.id,
+        home_county=home.county,
+        id_hash=registry.vault.search_hash(id_number),
+        id_cipher=registry.vault.encrypt(id_number),
+        id_masked=mask(id_number),
+        registered_on=today(now),
+    )
+    await save_member(registry, member, None, [profile_event(member, new=True)])
+    return member
+
+
+async def update_member(
+    registry: Registry, member_id: str, cmd: UpdateMember, actor: Actor
+) -> Member:
+    with domain_errors():
+        check_profile(cmd.profile, cmd.id_number, today(registry.now()))
+    id_number = normalise(cmd.id_number) if cmd.id_number else None
+
+    def decide(member: Member) -> list[IntegrationEvent]:
+        digest = registry.vault.search_hash(id_number) if id_number else member.id_hash
+        if member.profile == cmd.profile and digest == member.id_hash:
+            return []  # the same file again changes nothing (re-imports rely on it)
+        if id_number and digest != member.id_hash:
+            member.id_hash, member.id_masked = digest, mask(id_number)
+            member.id_cipher = registry.vault.encrypt(id_number)
+        member.profile = cmd.profile
+        return [profile_event(member, new=False)]
+
+    if id_number is None:
+        await _require_id_matches_birth(registry, member_id, cmd)
+    return await change_member(registry, member_id, decide)
+
+
+async def _require_id_matches_birth(registry: Registry, member_id: str, cmd: UpdateMember) -> None:
+    loaded = await registry.stores.members.load(member_id)
+    if loaded is None:
+        raise NotFound(f"党员档案 {member_id} 不存在")
+    stored = registry.vault.decrypt(loaded.state["id_cipher"])
+    if stored[6:14] != cmd.profile.birth_date.strftime("%Y%m%d"):
+        reason = "出生日期与档案中的公民身份号码不一致"
+        raise InvalidInput(errors=[FieldError("body.profile.birth_date", reason)])
+
+
+async def upsert_member(
+    registry: Registry, cmd: RegisterMember, actor: Actor
+) -> tuple[Member, bool]:
+    """Create the file, or update the one with the same ID number (exact, by keyed hash).
+
+    Returns the member and whether it was created. The home organisation of an existing file
+    is not moved by an upsert: that is a transfer.
+    """
+    existing = await find_by_id_number(registry, cmd.id_number)
+    if existing is None:
+        try:
+            return await register_member(registry, cmd, actor), True
+        except Conflict:
+            existing = await find_by_id_number(registry, cmd.id_number)
+            if existing is None:
+                raise
+    update = UpdateMember(profile=cmd.profile)
+    return await update_member(registry, existing.id, update, actor), False

@@ -1,0 +1,137 @@
+"""Outflow, 报到, return, lost contact and the staff decisions on the member's status."""
+
+from __future__ import annotations
+
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
+
+from warmflow_registry.domain import contact, outflow
+from warmflow_registry.domain.mobility import Actor, profile_event, require, today
+from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.organisation import Site
+from warmflow_registry.service_layer.cards import next_card_number
+from warmflow_registry.service_layer.commands import (
+    Decision,
+    FlagLost,
+    RecordReach,
+    RegisterOutflow,
+    ReturnHome,
+)
+from warmflow_registry.service_layer.context import Registry, domain_errors
+from warmflow_registry.service_layer.members import change_member
+from warmflow_registry.service_layer.organisations import get_organisation
+from warmflow_registry.service_layer.sites import site_field, site_of_code
+
+
+async def _issuing_committee_code(registry: Registry, member: Member) -> str:
+    home = await get_organisation(registry, member.home_org_id)
+    committee = home
+    if home.type_code == "branch" and home.parent_id:
+        committee = await get_organisation(registry, home.parent_id)
+    return await next_card_number(registry, committee, today(registry.now()).year)
+
+
+async def register_outflow(
+    registry: Registry, member: Member, cmd: RegisterOutflow, actor: Actor
+) -> Member:
+    with domain_errors():
+        require(member, "register_outflow")  # before a card number is taken
+    site = await site_field(registry, cmd.site_id, "site_id") if cmd.site_id else None
+    number = await _issuing_committee_code(registry, member)
+    plan = outflow.Outflow(
+        card_number=number,
+        issuing_org_id=member.home_org_id,
+        reason_code=cmd.reason_code,
+        destination=cmd.destination,
+        expected_months=cmd.expected_months,
+        site_id=site.id if site else None,
+        inflow_org_id=site.org_id if site else None,
+        inflow_county=site.county if site else None,
+    )
+    days = registry.settings.check_in_days
+
+    def decide(m: Member) -> list[IntegrationEvent]:
+        return outflow.register_outflow(
+            m, plan, now=registry.now(), actor=actor, check_in_days=days
+        )
+
+    return await change_member(registry, member.id, decide)
+
+
+async def depart(registry: Registry, member_id: str, actor: Actor) -> Member:
+    return await change_member(
+        registry, member_id, lambda m: outflow.depart(m, now=registry.now(), actor=actor)
+    )
+
+
+def _arrival(site: Site, recorded_by: str) -> outflow.Arrival:
+    if not site.org_id:
+        raise InvalidInput(
+            errors=[FieldError("body.site_id", "该站点未关联流入地党组织，无法报到")]
+        )
+    return outflow.Arrival(site.id, site.org_id, site.county, recorded_by)
+
+
+async def check_in(
+    registry: Registry, member_id: str, site: Site, actor: Actor, recorded_by: str
+) -> Member:
+    arrival = _arrival(site, recorded_by)
+    return await change_member(
+        registry,
+        member_id,
+        lambda m: outflow.check_in(m, arrival, now=registry.now(), actor=actor),
+    )
+
+
+async def member_by_card(registry: Registry, card_number: str) -> str:
+    docs = await registry.stores.members.collection.find(
+        {"state.card.number": card_number}, limit=1
+    )
+    if not docs:
+        raise NotFound(f"未找到活动证号为 {card_number} 的流动党员")
+    return str(docs[0]["_id"])
+
+
+async def check_in_by_code(registry: Registry, member_id: str, code: str, actor: Actor) -> Member:
+    site = await site_field(registry, site_of_code(registry, code), "code")
+    return await check_in(registry, member_id, site, actor, "member")
+
+
+async def return_home(registry: Registry, member_id: str, cmd: ReturnHome, actor: Actor) -> Member:
+    def decide(m: Member) -> list[IntegrationEvent]:
+        return outflow.return_home(
+            m, now=registry.now(), actor=actor, card_checked=cmd.card_checked
+        )
+
+    return await change_member(registry, member_id, decide)
+
+
+async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
+    def decide(m: Member) -> list[IntegrationEvent]:
+        return contact.flag_lost(m, reason_code=cmd.reason_code, now=registry.now(), actor=actor)
+
+    return await change_member(registry, member_id, decide)
+
+
+async def record_reach(
+    registry: Registry, member_id: str, cmd: RecordReach, actor: Actor
+) -> Member:
+    def decide(m: Member) -> list[IntegrationEvent]:
+        if cmd.dues_paid_until:
+            m.profile.dues_paid_until = max(m.profile.dues_paid_until or "", cmd.dues_paid_until)
+        events = contact.record_reach(m, cmd.kind, cmd.on, now=registry.now(), actor=actor)
+        return events or [profile_event(m, new=False)]
+
+    return await change_member(registry, member_id, decide)
+
+
+DECISIONS = {"suspend": contact.suspend, "restore": contact.restore, "remove": contact.remove}
+
+
+async def decide_status(
+    registry: Registry, member_id: str, action: str, cmd: Decision, actor: Actor
+) -> Member:
+    rule = DECISIONS[action]
+    return await change_member(
+        registry, member_id, lambda m: rule(m, reason=cmd.reason, now=registry.now(), actor=actor)
+    )

@@ -1,0 +1,95 @@
+"""Organisations: the county trees, created and renamed by county staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.storage.port import DuplicateKeyError
+from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFound
+
+from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
+from warmflow_registry.service_layer.commands import CreateOrganisation, UpdateOrganisation
+from warmflow_registry.service_layer.context import Registry, domain_errors
+from warmflow_registry.service_layer.presets import ROOT_ORGANISATIONS
+
+
+async def find_organisation(registry: Registry, org_id: str) -> Organisation | None:
+    loaded = await registry.stores.organisations.load(org_id)
+    return Organisation.model_validate(loaded.state) if loaded else None
+
+
+async def get_organisation(registry: Registry, org_id: str) -> Organisation:
+    org = await find_organisation(registry, org_id)
+    if org is None:
+        raise NotFound(f"组织 {org_id} 不存在")
+    return org
+
+
+async def organisation_field(registry: Registry, org_id: str, field: str) -> Organisation:
+    """The organisation an input field names; 422 on that field when it does not exist."""
+    org = await find_organisation(registry, org_id)
+    if org is None:
+        raise InvalidInput(errors=[FieldError(f"body.{field}", f"组织 {org_id} 不存在")])
+    return org
+
+
+def _event(org: Organisation, kind: type[ev.OrganisationChanged]) -> ev.OrganisationChanged:
+    return kind(org_id=org.id, **org.model_dump(exclude={"id", "path"}))
+
+
+async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Organisation:
+    parent = (
+        await organisation_field(registry, cmd.parent_id, "parent_id") if cmd.parent_id else None
+    )
+    with domain_errors():
+        check_parent(cmd.type_code, cmd.county, parent)
+    province = parent.province if parent else cmd.province
+    if not province:
+        raise InvalidInput(errors=[FieldError("body.province", "县（区）委须填写所在省份")])
+    org = Organisation(**cmd.model_dump(exclude={"province"}), province=province, path="")
+    org.path = path_of(org.id, parent)
+    try:
+        await registry.stores.organisations.save(
+            org.id,
+            org.model_dump(mode="json"),
+            expected=None,
+            events=[_event(org, ev.OrganisationCreated)],
+        )
+    except DuplicateKeyError as exc:
+        raise Conflict(f"组织编号 {org.id} 已被使用") from exc
+    return org
+
+
+async def update_organisation(
+    registry: Registry, org_id: str, cmd: UpdateOrganisation
+) -> Organisation:
+    loaded = await registry.stores.organisations.load(org_id)
+    if loaded is None:
+        raise NotFound(f"组织 {org_id} 不存在")
+    org = Organisation.model_validate(loaded.state)
+    changes: dict[str, Any] = cmd.model_dump(exclude_unset=True, exclude_none=True)
+    org = org.model_copy(update=changes)
+    event = _event(org, ev.OrganisationUpdated)
+    await registry.stores.organisations.save(
+        org_id, org.model_dump(mode="json"), expected=loaded, events=[event]
+    )
+    return org
+
+
+async def ensure_root_organisations(registry: Registry) -> None:
+    """Idempotent: creates what is missing, in order, so parents exist before children."""
+    for preset in ROOT_ORGANISATIONS:
+        if await find_organisation(registry, str(preset["id"])) is None:
+            try:
+                await create_organisation(registry, CreateOrganisation.model_validate(preset))
+            except Conflict:
+                continue  # another instance created it at the same moment
+
+
+async def list_organisations(
+    registry: Registry, county: str | None, parent_id: str | None
+) -> list[Organisation]:
+    where = {f"state.{k}": v for k, v in {"county": county, "parent_id": parent_id}.items() if v}
+    docs = await registry.stores.organisations.collection.find(where, sort=[("state.path", 1)])
+    return [Organisation.model_validate(doc["state"]) for doc in docs]

@@ -1,0 +1,121 @@
+"""Who sees whom: dual management across counties, organisation subtrees, a member's own file.
+
+County staff see members whose outflow (home) or inflow side is in their county; org admins
+and site staff only those in their organisations' subtrees (site staff also their site's).
+Out of scope reads are 404 (the file's existence is itself sensitive), writes 403. Staff of
+another county than the member's home county read only under a data-sharing agreement in force
+for the stated purpose, and only its fields; the home side is never restricted by agreements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.web.errors import Forbidden, NotFound
+
+from warmflow_registry.adapters.union import Branch, product
+from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
+from warmflow_registry.domain.organisation import Organisation, Site, subtree_range
+from warmflow_registry.service_layer.agreements import partner_fields, shared_fields
+from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.organisations import find_organisation
+
+STAFF = ("site_staff", "org_admin", "county_admin")
+
+
+async def principal_paths(registry: Registry, principal: Principal) -> list[str]:
+    orgs = [await find_organisation(registry, org_id) for org_id in principal.organisations]
+    return [org.path for org in orgs if org is not None and org.county == principal.county]
+
+
+def _under(path: str | None, roots: list[str]) -> bool:
+    return bool(path) and any(str(path).startswith(root) for root in roots)
+
+
+def sees_state(principal: Principal, state: dict[str, Any], roots: list[str]) -> bool:
+    if principal.role == "member":
+        return principal.member_id == state.get("id")
+    if principal.role == "county_admin":
+        return principal.county in (state.get("home_county"), state.get("inflow_county"))
+    if principal.role == "site_staff" and state.get("site_id") == principal.site_id:
+        return True
+    if principal.role in ("org_admin", "site_staff"):
+        return _under(state.get("outflow_path"), roots) or _under(state.get("inflow_path"), roots)
+    return False
+
+
+async def member_in_scope(
+    registry: Registry, principal: Principal, member_id: str, *, write: bool
+) -> Loaded:
+    loaded = await registry.stores.members.load(member_id)
+    if loaded is None:
+        raise NotFound(f"党员档案 {member_id} 不存在")
+    roots = await principal_paths(registry, principal)
+    if not sees_state(principal, loaded.state, roots):
+        if write:
+            raise Forbidden("该党员不在您的管理范围内")
+        raise NotFound(f"党员档案 {member_id} 不存在")
+    return loaded
+
+
+async def readable_fields(
+    registry: Registry, principal: Principal, state: dict[str, Any], purpose: str
+) -> frozenset[str] | None:
+    """None: the whole file; else the fields an agreement in force shares (404 outside one)."""
+    home = str(state.get("home_county"))
+    if principal.role not in STAFF or principal.county == home:
+        return None
+    fields = await shared_fields(registry, str(principal.county), home, purpose)
+    if not fields:
+        raise NotFound(f"党员档案 {state.get('id')} 不存在")
+    return fields
+
+
+async def member_branches(
+    registry: Registry, principal: Principal, purpose: str = DEFAULT_PURPOSE
+) -> list[Branch]:
+    """The OR-branches of the members a principal may see, as store filters.
+
+    The home side (outflow path) is the caller's own county; every other branch only holds
+    members of the caller's county or of a partner under an agreement in force for ``purpose``.
+    """
+    if principal.role == "member":
+        return [{"_id": principal.member_id}]
+    partners = sorted(await partner_fields(registry, str(principal.county), purpose))
+    # one equality branch per home county: the union's intersections prune contradictions
+    homes: list[Branch] = [{"state.home_county": c} for c in [principal.county, *partners]]
+    if principal.role == "county_admin":
+        inflow = [{"state.inflow_county": principal.county}]
+        return [{"state.home_county": principal.county}, *product(inflow, homes[1:])]
+    roots = await principal_paths(registry, principal)
+    others: list[Branch] = [{"state.inflow_path": subtree_range(root)} for root in roots]
+    if principal.role == "site_staff":
+        others.append({"state.site_id": principal.site_id})
+    own: list[Branch] = [{"state.outflow_path": subtree_range(root)} for root in roots]
+    return own + product(others, homes)
+
+
+async def manages_org(registry: Registry, principal: Principal, org: Organisation) -> bool:
+    if principal.role == "county_admin":
+        return principal.county == org.county
+    if principal.role == "org_admin":
+        return _under(org.path, await principal_paths(registry, principal))
+    return False
+
+
+async def manages_site(registry: Registry, principal: Principal, site: Site) -> bool:
+    if principal.role == "site_staff":
+        return principal.site_id == site.id
+    if principal.role == "county_admin":
+        return principal.county == site.county
+    if principal.role == "org_admin" and site.org_id:
+        org = await find_organisation(registry, site.org_id)
+        return org is not None and await manages_org(registry, principal, org)
+    return False
+
+
+def require_member_write(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden("此操作仅限工作人员")

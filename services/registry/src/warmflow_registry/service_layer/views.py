@@ -1,0 +1,146 @@
+"""What a caller gets back about a member: masked by default, revealed only with a purpose.
+
+Across counties a file shows only the fields a data-sharing agreement shares for the stated
+purpose; the others are null. Ids, organisations and counties always show (who manages whom).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from warmflow_registry.domain.agreements import PROFILE_FIELDS
+from warmflow_registry.domain.codes import STATUS_NAMES, Gender, MobileStatus, PartyStatus
+from warmflow_registry.domain.model import (
+    ActivityCard,
+    Contact,
+    FreeTimeSlot,
+    HistoryEntry,
+    LostContact,
+    Member,
+)
+
+
+class MemberSummary(BaseModel):
+    id: str
+    name: str | None
+    id_number: str | None  # masked; null across counties
+    home_org_id: str
+    home_county: str
+    inflow_org_id: str | None
+    inflow_county: str | None
+    site_id: str | None
+    status: MobileStatus | None
+    status_name: str | None
+    check_in_due: date | None
+    check_in_overdue: bool | None
+
+
+class ProfileView(BaseModel):
+    """The file's profile as shown: a field an agreement does not share is null."""
+
+    name: str | None = None
+    gender: Gender | None = None
+    ethnicity: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    email: str | None = None
+    education: str | None = None
+    joined_on: date | None = None
+    full_member_on: date | None = None
+    party_status: PartyStatus | None = None
+    employer: str | None = None
+    post: str | None = None
+    residence: str | None = None
+    household_registration: str | None = None
+    contacts: list[Contact] | None = None
+    dues_paid_until: str | None = None
+    free_time: list[FreeTimeSlot] | None = None
+    hobbies: list[str] | None = None
+    skills: list[str] | None = None
+
+
+class MemberFile(MemberSummary):
+    id_number_revealed: bool
+    profile: ProfileView
+    card: ActivityCard | None
+    outflow_on: date | None
+    destination: str | None
+    checked_in_at: datetime | None
+    last_org_life_on: date | None
+    last_dues_on: date | None
+    last_contact_on: date | None
+    lost: LostContact | None
+    suspended_on: date | None
+    registered_on: date | None
+    history: list[HistoryEntry] | None
+
+
+def summary(member: Member) -> MemberSummary:
+    return MemberSummary(
+        id=member.id,
+        name=member.profile.name,
+        id_number=member.id_masked,
+        home_org_id=member.home_org_id,
+        home_county=member.home_county,
+        inflow_org_id=member.inflow_org_id,
+        inflow_county=member.inflow_county,
+        site_id=member.site_id,
+        status=member.status,
+        status_name=STATUS_NAMES[member.status],
+        check_in_due=member.check_in_due,
+        check_in_overdue=member.check_in_overdue,
+    )
+
+
+def member_file(member: Member, id_number: str | None = None) -> MemberFile:
+    data = summary(member).model_dump()
+    if id_number is not None:
+        data["id_number"] = id_number
+    return MemberFile(
+        **data,
+        id_number_revealed=id_number is not None,
+        **member.model_dump(
+            include={
+                "profile",
+                "card",
+                "outflow_on",
+                "destination",
+                "checked_in_at",
+                "last_org_life_on",
+                "last_dues_on",
+                "last_contact_on",
+                "lost",
+                "suspended_on",
+                "registered_on",
+                "history",
+            }
+        ),
+    )
+
+
+ALWAYS_SHOWN = frozenset(
+    {"id", "home_org_id", "home_county", "inflow_org_id", "inflow_county", "id_number_revealed"}
+)
+DERIVED = {"status_name": "status"}  # shown with the field it is derived from
+
+
+def limit_summary(view: MemberSummary, fields: frozenset[str] | None) -> MemberSummary:
+    """The summary as an agreement shares it (``None``: the whole summary)."""
+    if fields is None:
+        return view
+    return view.model_copy(update=_hidden(view, fields))
+
+
+def limit_file(view: MemberFile, fields: frozenset[str] | None) -> MemberFile:
+    if fields is None:
+        return view
+    profile = {name: None for name in PROFILE_FIELDS - fields}
+    hidden = {**_hidden(view, fields), "profile": view.profile.model_copy(update=profile)}
+    return view.model_copy(update=hidden)
+
+
+def _hidden(view: MemberSummary, fields: frozenset[str]) -> dict[str, None]:
+    keep = ALWAYS_SHOWN | fields | {k for k, source in DERIVED.items() if source in fields}
+    return {name: None for name in type(view).model_fields if name not in keep | {"profile"}}

@@ -1,0 +1,65 @@
+"""Steps the API tests share: a fresh branch and site per test, a member, an outflow."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .conftest import Platform
+from .ids import id_number, profile, random_birth
+
+
+@dataclass
+class World:
+    branch: str  # a Yuexi branch (outflow, home side)
+    site: str  # a Yuhang 暖流之家 site (inflow side)
+    yuexi_admin: dict[str, str]
+    yuhang_admin: dict[str, str]
+    site_staff: dict[str, str]
+
+
+async def world(p: Platform) -> World:
+    uid = uuid.uuid4().hex[:8]
+    yuexi = p.headers("county_admin", "yuexi", orgs=["yuexi-county-committee"])
+    yuhang = p.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
+    branch = {
+        "id": f"yx-branch-{uid}",
+        "code": f"YXB{uid[:4]}",
+        "name": "岳西县某村党支部",
+        "type_code": "branch",
+        "parent_id": "yuexi-county-committee",
+        "county": "yuexi",
+    }
+    created = await p.client.post("/api/registry/organisations", json=branch, headers=yuexi)
+    assert created.status_code == 201, created.text
+    site = {
+        "id": f"yh-site-{uid}",
+        "name": "五常街道暖流之家",
+        "level": "village_site",
+        "county": "yuhang",
+        "org_id": "yuhang-ai-town-committee",
+        "services": ["报到", "调解"],
+    }
+    made = await p.client.post("/api/registry/sites", json=site, headers=yuhang)
+    assert made.status_code == 201, made.text
+    staff = p.headers("site_staff", "yuhang", orgs=["yuhang-ai-town-committee"], site_id=site["id"])
+    return World(branch["id"], site["id"], yuexi, yuhang, staff)
+
+
+async def register(p: Platform, w: World, **changes: Any) -> tuple[str, str]:
+    born = random_birth()
+    number = id_number(born)
+    body = {"id_number": number, "home_org_id": w.branch, "profile": profile(born, **changes)}
+    response = await p.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert response.status_code == 201, response.text
+    return response.json()["id"], number
+
+
+async def outflow(p: Platform, w: World, member_id: str) -> dict[str, Any]:
+    body = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 12}
+    body["site_id"] = w.site
+    url = f"/api/registry/members/{member_id}/outflow"
+    response = await p.client.post(url, json=body, headers=w.yuexi_admin)
+    assert response.status_code == 200, response.text
+    return dict(response.json())

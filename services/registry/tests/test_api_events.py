@@ -1,0 +1,102 @@
+"""Other services' events applied exactly once; the service desk and its counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from warmflow_shared.events.catalog import learning, transfers
+from warmflow_shared.outbox.store import Loaded
+
+from .conftest import Platform, eventually
+from .flows import register, world
+
+API = "/api/registry"
+
+
+def _completed(member: str, branch: str) -> transfers.TransferCompleted:
+    return transfers.TransferCompleted(
+        transfer_id="tr-1",
+        member_id=member,
+        sending_org_id=branch,
+        sending_county="yuexi",
+        receiving_org_id="yuhang-mobile-committee",
+        receiving_county="yuhang",
+        change_type_code="141",
+        branch_id="yuhang-mobile-committee",
+        completed_at=datetime.now(UTC),
+    )
+
+
+def _attended(member: str, on: date) -> learning.AttendanceRecorded:
+    return learning.AttendanceRecorded(
+        session_id="s-1", class_id="c-1", member_id=member, status="present", attended_on=on
+    )
+
+
+async def test_transfer_and_attendance_apply_once_when_delivered_twice(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    done = _completed(member, w.branch).to_envelope(subject="tr-1", producer="transfers")
+    seen = _attended(member, date(2026, 1, 10)).to_envelope(subject="s-1", producer="learning")
+    # sentinels after the duplicates, on the same partitions: once they are applied, so are
+    # the duplicates before them
+    accepted = transfers.TransferAccepted(
+        **_completed(member, w.branch).model_dump(exclude={"completed_at"}),
+        accepted_at=datetime.now(UTC),
+    ).to_envelope(subject="tr-1", producer="transfers")
+    later = _attended(member, date(2026, 2, 1)).to_envelope(subject="s-1", producer="learning")
+    await p.runtime.bus.publish(transfers.CASE_TOPIC, [done, done, accepted])
+    await p.runtime.bus.publish(learning.SESSION_TOPIC, [seen, seen, later])
+
+    async def load() -> Loaded:
+        loaded = await p.registry.stores.members.load(member)
+        assert loaded is not None
+        return loaded
+
+    final = await eventually(
+        load, lambda m: m.has_applied(accepted.event_id) and m.has_applied(later.event_id)
+    )
+    assert final.version == 5  # registered, completed, accepted (no change), two attendances
+    yuhang = await p.client.get(f"{API}/members/{member}", headers=w.yuhang_admin)
+    assert yuhang.json()["home_org_id"] == "yuhang-mobile-committee"
+    assert yuhang.json()["last_org_life_on"] == "2026-02-01"
+    assert [h["action"] for h in yuhang.json()["history"]] == ["change_home"]
+
+
+async def test_desk_tickets_move_open_to_resolved_and_are_counted(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    opened = []
+    for category, channel in (("consultation", "phone"), ("problem", "on_site")):
+        body = {
+            "site_id": w.site,
+            "category": category,
+            "channel": channel,
+            "subject": "社保转移咨询",
+        }
+        made = await p.client.post(f"{API}/desk/tickets", json=body, headers=w.site_staff)
+        assert made.status_code == 201 and made.json()["status"] == "open"
+        opened.append(made.json()["id"])
+    problem = opened[1]
+    url = f"{API}/desk/tickets/{problem}"
+    assert (await p.client.post(url + "/start", headers=w.site_staff)).json()[
+        "status"
+    ] == "in_progress"
+    empty = await p.client.post(url + "/resolve", json={"resolution": ""}, headers=w.site_staff)
+    assert empty.status_code == 422
+    solved = await p.client.post(
+        url + "/resolve", json={"resolution": "已协助办理"}, headers=w.site_staff
+    )
+    assert solved.json()["status"] == "resolved" and solved.json()["resolved_at"]
+    again = await p.client.post(url + "/start", headers=w.site_staff)
+    assert again.status_code == 409
+    other = p.headers("site_staff", "yuhang", orgs=[], site_id="yuhang-ai-town-home")
+    assert (await p.client.post(url + "/start", headers=other)).status_code == 403
+
+    async def counts() -> dict[str, int]:
+        r = await p.client.get(f"{API}/stats/sites/{w.site}", headers=w.site_staff)
+        return dict(r.json()["counts"])
+
+    # tickets are separate aggregates on separate partitions: their events arrive in any order
+    expected = {"consultations": 1, "problems": 1, "problems_solved": 1, "open_tickets": 1}
+    final = await eventually(counts, lambda c: all(c[k] == v for k, v in expected.items()))
+    assert final["suggestions"] == 0

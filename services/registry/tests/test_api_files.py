@@ -1,0 +1,106 @@
+"""Member files through the gateway: validation, masking, reveal with purpose, audit, scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .conftest import Platform
+from .flows import register, world
+from .ids import id_number, profile, random_birth
+
+
+async def test_a_bad_file_is_422_naming_each_field_in_chinese(platform: Platform) -> None:
+    w = await world(platform)
+    born = random_birth()
+    valid = id_number(born)
+    wrong_check = valid[:17] + ("0" if valid[17] != "0" else "1")
+    body = {
+        "id_number": wrong_check,
+        "home_org_id": w.branch,
+        "profile": profile(born, phone="12345", full_member_on="2011-01-01"),
+    }
+    response = await platform.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert response.status_code == 422
+    reasons = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    assert "校验位" in reasons["body.id_number"]
+    assert "手机号码" in reasons["body.profile.phone"]
+    assert "转正日期" in reasons["body.profile.full_member_on"]
+
+
+async def test_a_second_file_for_one_id_number_is_refused(platform: Platform) -> None:
+    w = await world(platform)
+    _, number = await register(platform, w)
+    born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    body = {"id_number": number, "home_org_id": w.branch, "profile": profile(born)}
+    again = await platform.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert again.status_code == 409 and "已有档案" in again.json()["detail"]
+
+
+async def test_id_number_is_masked_revealed_with_purpose_and_every_read_audited(
+    platform: Platform,
+) -> None:
+    w = await world(platform)
+    member_id, number = await register(platform, w)
+    url = f"/api/registry/members/{member_id}"
+    masked = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    assert masked["id_number"] == number[:6] + "********" + number[-4:]
+    assert not masked["id_number_revealed"]
+    platform.clock.advance(seconds=1)  # the log lists newest first
+    no_purpose = await platform.client.get(url + "?reveal=id_number", headers=w.yuexi_admin)
+    assert no_purpose.status_code == 422
+    assert no_purpose.json()["errors"][0]["field"] == "query.purpose"
+    shown = await platform.client.get(
+        url, params={"reveal": "id_number", "purpose": "办理组织关系转接"}, headers=w.yuexi_admin
+    )
+    assert shown.json()["id_number"] == number
+    auditor = platform.headers("auditor")
+    log = await platform.client.get(f"/api/registry/audit?member_id={member_id}", headers=auditor)
+    entries = log.json()["items"]
+    assert log.json()["total"] == 2  # the refused read showed nothing and is not an entry
+    assert entries[0]["purpose"] == "办理组织关系转接" and "id_number" in entries[0]["fields"]
+    assert "id_number" not in entries[1]["fields"]
+    refused = await platform.client.get("/api/registry/audit", headers=w.yuexi_admin)
+    assert refused.status_code == 403
+
+
+async def test_staff_of_another_county_get_404_on_read_and_403_on_write(
+    platform: Platform,
+) -> None:
+    w = await world(platform)
+    member_id, _ = await register(platform, w)
+    songyang = platform.headers("county_admin", "songyang", orgs=["songyang-county-committee"])
+    url = f"/api/registry/members/{member_id}"
+    assert (await platform.client.get(url, headers=songyang)).status_code == 404
+    body = {"profile": profile(), "id_number": None}
+    assert (await platform.client.put(url, json=body, headers=songyang)).status_code == 403
+    search = await platform.client.get(
+        "/api/registry/members", params={"org_id": w.branch}, headers=songyang
+    )
+    assert search.json()["total"] == 0
+    mine = await platform.client.get(
+        "/api/registry/members", params={"org_id": w.branch}, headers=w.yuexi_admin
+    )
+    assert [item["id"] for item in mine.json()["items"]] == [member_id]
+
+
+async def test_search_by_exact_id_number_and_the_members_own_file(platform: Platform) -> None:
+    w = await world(platform)
+    member_id, number = await register(platform, w, name="李春燕")
+    await register(platform, w, name="李春燕")
+    found = await platform.client.get(
+        "/api/registry/members", params={"id_number": number}, headers=w.yuexi_admin
+    )
+    assert found.json()["total"] == 1 and found.json()["items"][0]["id"] == member_id
+    by_name = await platform.client.get(
+        "/api/registry/members",
+        params={"name": "李春", "org_id": w.branch, "size": 1},
+        headers=w.yuexi_admin,
+    )
+    assert by_name.json()["total"] == 2 and len(by_name.json()["items"]) == 1
+    me = platform.headers("member", "yuexi", member_id=member_id)
+    own = await platform.client.get(
+        "/api/registry/me?reveal=id_number&purpose=本人核对", headers=me
+    )
+    assert own.status_code == 200 and own.json()["id_number"] == number
+    other = await platform.client.get("/api/registry/members/someone-else", headers=me)
+    assert other.status_code == 403

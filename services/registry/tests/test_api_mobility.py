@@ -1,0 +1,142 @@
+"""Outflow, 报到 by code and by staff, deadlines, lost contact — through the gateway."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from warmflow_shared.timefmt import parse_ts
+
+from .conftest import Platform, eventually
+from .flows import outflow, register, world
+
+API = "/api/registry"
+
+
+async def _file(p: Platform, member_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    return dict((await p.client.get(f"{API}/members/{member_id}", headers=headers)).json())
+
+
+async def _site_stats(p: Platform, site: str, headers: dict[str, str]) -> dict[str, int]:
+    return dict((await p.client.get(f"{API}/stats/sites/{site}", headers=headers)).json()["counts"])
+
+
+async def _past_next_sweep(p: Platform) -> None:
+    """The nightly job is one per database; on shared servers an earlier run may have moved it."""
+    job = await p.registry.stores.jobs.collection.get("lost-contact")
+    assert job is not None
+    due = parse_ts(job["_next_due"])
+    if due > p.clock.now:
+        p.clock.now = due + timedelta(minutes=1)
+
+
+async def test_outflow_then_checkin_by_code_and_by_staff(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    first, _ = await register(p, w)
+    second, _ = await register(p, w)
+    card = (await outflow(p, w, first))["status"]
+    assert card == "outflow_registered"
+    registered = await _file(p, first, w.yuexi_admin)
+    assert re.fullmatch(r"YX-\d{4}-\d{5}", registered["card"]["number"])
+    second_card = (await _file(p, second, w.yuexi_admin))["card"]
+    assert second_card is None
+    await outflow(p, w, second)
+    numbers = {(await _file(p, m, w.yuexi_admin))["card"]["number"] for m in (first, second)}
+    assert len(numbers) == 2
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=first)
+    checked = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert checked.status_code == 200 and checked.json()["status"] == "checked_in"
+    assert checked.json()["inflow_county"] == "yuhang"
+    again = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert again.status_code == 409 and "已报到" in again.json()["detail"]
+    forged = code["code"][:-3] + "abc"
+    other = p.headers("member", "yuexi", member_id=second)
+    refused = await p.client.post(f"{API}/checkin", json={"code": forged}, headers=other)
+    assert refused.status_code == 409 and "报到码" in refused.json()["detail"]
+    card_number = (await _file(p, second, w.yuexi_admin))["card"]["number"]
+    by_staff = await p.client.post(
+        f"{API}/sites/{w.site}/checkins", json={"card_number": card_number}, headers=w.site_staff
+    )
+    assert by_staff.status_code == 200 and by_staff.json()["site_id"] == w.site
+    # dual management: the inflow county now sees both; the site's counts follow the events
+    seen = await p.client.get(f"{API}/members", params={"site_id": w.site}, headers=w.yuhang_admin)
+    assert seen.json()["total"] == 2
+    counts = await eventually(
+        lambda: _site_stats(p, w.site, w.site_staff), lambda c: c["checked_in"] == 2
+    )
+    assert counts["awaiting_checkin"] == 0 and counts["on_file"] == 2
+
+
+async def test_illegal_transitions_are_409_and_other_counties_403(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    back = await p.client.post(
+        f"{API}/members/{member}/return", json={"card_checked": True}, headers=w.yuexi_admin
+    )
+    assert back.status_code == 409 and "在家" in back.json()["detail"]
+    songyang = p.headers("county_admin", "songyang", orgs=["songyang-county-committee"])
+    foreign = await p.client.post(
+        f"{API}/members/{member}/outflow",
+        json={"reason_code": "work", "destination": "杭州", "expected_months": 6},
+        headers=songyang,
+    )
+    assert foreign.status_code == 403
+    suspend = await p.client.post(
+        f"{API}/members/{member}/suspend", json={"reason": "支部会议决定"}, headers=w.yuexi_admin
+    )
+    assert suspend.status_code == 409
+
+
+async def test_a_missed_checkin_deadline_is_overdue_in_the_work_lists(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    p.clock.advance(days=30)
+    await p.fire_deadlines()
+    assert not (await _file(p, member, w.yuexi_admin))["check_in_overdue"]
+    p.clock.advance(days=1, hours=1)
+    await p.fire_deadlines()
+    # the running scheduler may have taken the deadline first: wait for either to finish
+    await eventually(lambda: _file(p, member, w.yuexi_admin), lambda f: f["check_in_overdue"])
+    for headers, params in (
+        (w.site_staff, {"site_id": w.site}),
+        (w.yuexi_admin, {"org_id": w.branch}),
+    ):
+        listed = await p.client.get(
+            f"{API}/worklists/overdue-checkins", params=params, headers=headers
+        )
+        assert [m["id"] for m in listed.json()["items"]] == [member]
+    counts = await eventually(
+        lambda: _site_stats(p, w.site, w.site_staff), lambda c: c["overdue"] == 1
+    )
+    assert counts["awaiting_checkin"] == 1
+
+
+async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=member)
+    await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    p.clock.advance(days=200)
+    await _past_next_sweep(p)
+    await p.fire_deadlines()
+    lost = await eventually(
+        lambda: _file(p, member, w.yuexi_admin), lambda f: f["status"] == "lost_contact"
+    )
+    assert lost["lost"]["reason_code"] == "1"
+    listed = await p.client.get(
+        f"{API}/worklists/lost-contact", params={"org_id": w.branch}, headers=w.yuexi_admin
+    )
+    assert listed.json()["total"] == 1
+    paid = await p.client.post(
+        f"{API}/members/{member}/reach",
+        json={"kind": "dues", "on": p.clock.now.date().isoformat(), "dues_paid_until": "2027-01"},
+        headers=w.yuexi_admin,
+    )
+    assert paid.json()["status"] == "checked_in"
+    history = [h["action"] for h in (await _file(p, member, w.yuexi_admin))["history"]]
+    assert history == ["register_outflow", "check_in", "flag_lost", "restore_contact"]

@@ -1,0 +1,144 @@
+"""The pure rules: ID numbers, the file's validation, and every transition legal or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+from warmflow_registry.domain import contact, outflow
+from warmflow_registry.domain.errors import InvalidData, RuleViolation
+from warmflow_registry.domain.idnumber import id_number_problem, mask
+from warmflow_registry.domain.mobility import ALLOWED, Actor
+from warmflow_registry.domain.model import Member, Profile
+from warmflow_registry.domain.validation import check_profile
+
+from .ids import id_number, profile
+
+NOW = datetime(2026, 3, 1, 8, tzinfo=UTC)
+STAFF = Actor("staff-1", "county_admin")
+BORN = date(1990, 5, 17)
+
+
+def test_a_valid_id_number_passes_and_is_masked() -> None:
+    number = id_number(BORN)
+    assert id_number_problem(number, BORN) is None
+    assert mask(number) == number[:6] + "********" + number[-4:]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda n: n[:17] + ("1" if n[17] == "0" else "0"), "校验位"),
+        (lambda n: n[:16], "18位"),
+        (lambda n: n[:6] + "19901332" + n[14:], "有效日期"),
+        (lambda n: n[:10] + "A" + n[11:], "数字"),
+    ],
+)
+def test_a_bad_id_number_says_why_in_chinese(change: Callable[[str], str], reason: str) -> None:
+    problem = id_number_problem(change(id_number(BORN)), BORN)
+    assert problem is not None and reason in problem
+
+
+def test_the_birth_date_must_match_the_id_number() -> None:
+    problem = id_number_problem(id_number(BORN), date(1990, 5, 18))
+    assert problem is not None and "出生日期" in problem
+
+
+def test_phone_and_dates_name_their_fields() -> None:
+    bad = Profile.model_validate(
+        profile(BORN, phone="1234567890", joined_on="2013-01-01", full_member_on="2012-01-01")
+    )
+    with pytest.raises(InvalidData) as caught:
+        check_profile(bad, id_number(BORN), date(2026, 1, 1))
+    fields = {p.field: p.reason for p in caught.value.problems}
+    assert "手机号码" in fields["profile.phone"]
+    assert fields["profile.full_member_on"] == "转正日期不能早于入党日期"
+
+
+def _member(status: str = "at_home") -> Member:
+    return Member(
+        id="m1",
+        profile=Profile.model_validate(profile(BORN)),
+        home_org_id="yx-b",
+        home_county="yuexi",
+        id_hash="h",
+        id_cipher="c",
+        id_masked="m",
+        registered_on=date(2025, 1, 1),
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+PLAN = outflow.Outflow("YX-2026-00001", "yx-b", "work", "杭州", 12, "s1", "yh-o", "yuhang")
+ARRIVAL = outflow.Arrival("s1", "yh-o", "yuhang", "staff")
+ACTIONS: dict[str, Callable[[Member], object]] = {
+    "register_outflow": lambda m: outflow.register_outflow(
+        m, PLAN, now=NOW, actor=STAFF, check_in_days=30
+    ),
+    "depart": lambda m: outflow.depart(m, now=NOW, actor=STAFF),
+    "check_in": lambda m: outflow.check_in(m, ARRIVAL, now=NOW, actor=STAFF),
+    "return_home": lambda m: outflow.return_home(m, now=NOW, actor=STAFF, card_checked=True),
+    "flag_lost": lambda m: contact.flag_lost(m, reason_code="1", now=NOW, actor=STAFF),
+    "suspend": lambda m: contact.suspend(m, reason="支部决定", now=NOW, actor=STAFF),
+    "restore": lambda m: contact.restore(m, reason="已联系上", now=NOW, actor=STAFF),
+}
+EXPECTED = {
+    "register_outflow": "outflow_registered",
+    "depart": "awaiting_checkin",
+    "check_in": "checked_in",
+    "return_home": "returned",
+    "flag_lost": "lost_contact",
+    "suspend": "suspended",
+    "restore": "at_home",
+}
+STATUSES = [
+    "at_home",
+    "outflow_registered",
+    "awaiting_checkin",
+    "checked_in",
+    "returned",
+    "transferred",
+    "lost_contact",
+    "suspended",
+    "removed",
+]
+CASES = [(action, status) for action in ACTIONS for status in STATUSES]
+
+
+@pytest.mark.parametrize(("action", "status"), CASES)
+def test_every_transition_is_legal_or_refused(action: str, status: str) -> None:
+    member = _member(status)
+    if status not in ALLOWED[action]:
+        with pytest.raises(RuleViolation) as caught:
+            ACTIONS[action](member)
+        assert "不能" in str(caught.value) and member.status == status
+        return
+    events = ACTIONS[action](member)
+    assert member.status == EXPECTED[action] and events
+    assert member.history[-1].from_status == status and member.history[-1].actor == "staff-1"
+
+
+def test_removal_waits_two_years_after_suspension() -> None:
+    member = _member("suspended")
+    member.suspended_on = date(2025, 1, 1)
+    with pytest.raises(RuleViolation, match="两年"):
+        contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)
+    member.suspended_on = date(2024, 2, 1)
+    contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)
+    assert member.status == "removed"
+
+
+def test_contact_restored_returns_to_the_status_before_lost() -> None:
+    member = _member("checked_in")
+    contact.flag_lost(member, reason_code="6", now=NOW, actor=STAFF)
+    events = contact.record_reach(member, "dues", date(2026, 3, 1), now=NOW, actor=STAFF)
+    assert member.status == "checked_in" and member.last_dues_on == date(2026, 3, 1)
+    assert [type(e).__name__ for e in events] == ["ContactRestored"]
+
+
+def test_overdue_is_raised_once() -> None:
+    member = _member()
+    outflow.register_outflow(member, PLAN, now=NOW, actor=STAFF, check_in_days=30)
+    assert len(outflow.mark_overdue(member, now=NOW)) == 1
+    assert outflow.mark_overdue(member, now=NOW) == []

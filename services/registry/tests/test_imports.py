@@ -1,0 +1,322 @@
+"""Bulk import and export through the gateway, on the embedded adapters and the real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import random
+import uuid
+import zipfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from openpyxl import Workbook, load_workbook
+from warmflow_gateway.platform import create_platform_app
+from warmflow_registry.domain.idnumber import check_character, mask
+from warmflow_registry.domain.import_job import ImportJob
+from warmflow_registry.service_layer.imports import Imports
+from warmflow_shared.settings import WarmflowSettings
+
+from .conftest import PAIRS, FakeClock, Platform
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+HEADERS = [
+    "姓名", "身份证号", "性别", "出生日期", "民族", "学历", "手机号码", "所在党支部",
+    "人员类别", "入党日期", "转正日期", "工作单位", "现居住地", "党费缴至",
+]  # fmt: skip
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+REGION = f"34{random.randint(1000, 9999)}"  # per run: no clash with files from earlier runs
+SEQUENCE = itertools.count()
+
+
+class Finished:
+    """Jobs the service reports done (an after-chunk hook): tests wait on it, never poll."""
+
+    def __init__(self, imports: Imports) -> None:
+        self.ids: set[str] = set()
+        self.changed = asyncio.Event()
+        imports.after_chunk.append(self.note)
+
+    async def note(self, job: ImportJob) -> None:
+        if job.status == "done":
+            self.ids.add(job.id)
+            self.changed.set()
+
+    async def wait(self, job_id: str) -> None:
+        while job_id not in self.ids:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), timeout=120)
+
+
+@dataclass
+class ImportPlatform(Platform):
+    finished: Finished | None = None
+
+
+@pytest.fixture(scope="module", params=PAIRS)
+def module_backends(request: pytest.FixtureRequest) -> dict[str, Any]:
+    store, bus = request.param
+    options: dict[str, Any] = {"storage_backend": store, "bus_backend": bus}
+    if store == "mongodb":
+        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
+    if bus == "kafka":
+        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
+    return options
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def platform(
+    module_backends: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ImportPlatform]:
+    """One platform per backend for the whole module: starting four services is the slow part."""
+    data_dir = tmp_path_factory.mktemp("imports")
+    settings = WarmflowSettings(service="gateway", data_dir=data_dir, **module_backends)
+    app = create_platform_app(settings)
+    registry_app = app.state.services[0].app
+    clock = FakeClock()
+    registry_app.state.registry.clock = clock
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            runtime = app.state.services[0].runtime
+            p = ImportPlatform(client, settings, registry_app.state.registry, runtime, clock)
+            p.finished = Finished(registry_app.state.imports)
+            yield p
+
+
+def new_id(born: date) -> str:
+    """Unique within a run (a counter, not chance: a repeated number would merge two rows)."""
+    first17 = f"{REGION}{born:%Y%m%d}{next(SEQUENCE) % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+@dataclass
+class Roster:
+    branch: str
+    code: str
+    name: str
+    admin: dict[str, str]
+    subject: str
+
+
+async def roster(p: Platform) -> Roster:
+    uid = uuid.uuid4().hex[:12]
+    subject = f"importer-{uid}"
+    admin = p.headers("county_admin", "yuexi", orgs=["yuexi-county-committee"], subject=subject)
+    branch = {
+        "id": f"yx-imp-{uid}",
+        "code": f"IMP{uid}",
+        "name": f"岳西县导入测试党支部{uid}",
+        "type_code": "branch",
+        "parent_id": "yuexi-county-committee",
+        "county": "yuexi",
+    }
+    created = await p.client.post("/api/registry/organisations", json=branch, headers=admin)
+    assert created.status_code == 201, created.text
+    return Roster(branch["id"], branch["code"], branch["name"], admin, subject)
+
+
+def person(org: str, born: date = date(1990, 5, 17), **changes: str) -> dict[str, str]:
+    row = {
+        "姓名": "王晓梅", "身份证号": new_id(born), "性别": "女", "出生日期": born.isoformat(),
+        "民族": "汉族", "学历": "本科", "手机号码": "139 0556 1234", "所在党支部": org,
+        "人员类别": "正式党员", "入党日期": "2012.06.30", "转正日期": "2013年6月30日",
+        "工作单位": "杭州某科技有限公司", "现居住地": "浙江省杭州市余杭区", "党费缴至": "2026年3月",
+    }  # fmt: skip
+    row.update(changes)
+    return row
+
+
+def xlsx(rows: Sequence[dict[str, str]], headers: Sequence[str] = HEADERS) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["岳西县流动党员花名册"])  # a title row above the header, as offices keep it
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([row.get(header, "") for header in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows: Sequence[dict[str, str]], encoding: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    writer.writerows([row.get(h, "") for h in HEADERS] for row in rows)
+    return out.getvalue().encode(encoding)
+
+
+async def run_import(
+    p: ImportPlatform, headers: dict[str, str], name: str, data: bytes
+) -> dict[str, Any]:
+    files = {"file": (name, data, "application/octet-stream")}
+    started = await p.client.post("/api/registry/imports", files=files, headers=headers)
+    assert started.status_code == 202, started.text
+    assert p.finished is not None
+    await p.finished.wait(started.json()["id"])
+    url = f"/api/registry/imports/{started.json()['id']}?size=200"
+    response = await p.client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def member_docs(p: Platform, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    hashes = [p.registry.vault.search_hash(n) for n in numbers]
+    docs = await p.registry.stores.members.collection.find({"state.id_hash": {"$in": hashes}})
+    return {doc["state"]["id_masked"]: doc for doc in docs}
+
+
+def counts(job: dict[str, Any]) -> tuple[int, int, int, int]:
+    return job["created"], job["updated"], job["unchanged"], job["rejected"]
+
+
+def versions(docs: dict[str, dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Each file's version and how many events it has ever put in its outbox."""
+    return {key: (doc["version"], doc["_outbox_seq"]) for key, doc in docs.items()}
+
+
+def mixed_rows(r: Roster) -> list[dict[str, str]]:
+    good = person(r.code)
+    bad_check = person(r.code, 姓名="李强")
+    bad_check["身份证号"] = bad_check["身份证号"][:17] + (
+        "0" if bad_check["身份证号"][17] != "0" else "1"
+    )
+    return [
+        good,  # row 3
+        person(r.code, 手机号码="12345"),  # 4
+        bad_check,  # 5
+        person("yuhang-ai-town-committee"),  # 6: an organisation of another county
+        person(r.name, 人员类别="预备党员", 转正日期="", 入党日期="2020年7月1日"),  # 7
+        person("不存在的党支部"),  # 8
+        person(r.code, 入党日期="2015-07-01", 转正日期="2014-07-01"),  # 9
+        person(r.code, 姓名="赵敏", 工作单位=FORMULA),  # 10
+        person(r.code, 性别="未知"),  # 11
+        person(r.branch, 出生日期="1990-05-18"),  # 12: differs from the ID number's birth date
+        dict(good),  # 13: the same person again, in the same chunk
+    ]
+
+
+async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing(
+    platform: ImportPlatform,
+) -> None:
+    r = await roster(platform)
+    rows = mixed_rows(r)
+    data = xlsx(rows)
+    job = await run_import(platform, r.admin, "花名册.xlsx", data)
+    assert (job["total"], job["rows_done"], counts(job)) == (11, 11, (3, 0, 1, 7))
+    report = {
+        (e["row"], p["column"]): p["reason"] for e in job["report"]["items"] for p in e["problems"]
+    }
+    assert sorted(report) == [
+        (4, "手机号码"), (5, "身份证号"), (6, "所在党支部"), (8, "所在党支部"),
+        (9, "转正日期"), (11, "性别"), (12, "身份证号"),
+    ]  # fmt: skip
+    assert "手机号码应为11位" in report[(4, "手机号码")]
+    assert "校验位" in report[(5, "身份证号")]
+    assert "管理范围" in report[(6, "所在党支部")]
+    assert "不存在" in report[(8, "所在党支部")]
+    assert "不能早于入党日期" in report[(9, "转正日期")]
+    assert "男" in report[(11, "性别")]
+    assert "出生日期" in report[(12, "身份证号")]
+    good = [rows[0]["身份证号"], rows[4]["身份证号"], rows[7]["身份证号"]]
+    before = await member_docs(platform, [row["身份证号"] for row in rows])
+    assert sorted(before) == sorted(mask(n) for n in good)  # no half member from a bad row
+    probationary = before[mask(rows[4]["身份证号"])]["state"]["profile"]
+    assert probationary["party_status"] == "probationary"
+    assert probationary["joined_on"] == "2020-07-01"
+
+    again = await run_import(platform, r.admin, "花名册.xlsx", data)
+    assert counts(again) == (0, 0, 4, 7)
+    after = await member_docs(platform, good)
+    assert versions(after) == versions(before) == {key: (1, 1) for key in before}
+
+    rows[0]["手机号码"] = "13800000000"
+    changed = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows[:1]))
+    assert (changed["updated"], changed["unchanged"]) == (1, 0)
+    moved = (await member_docs(platform, good[:1]))[mask(good[0])]
+    assert (moved["version"], moved["state"]["profile"]["phone"]) == (2, "13800000000")
+
+
+async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
+    platform: ImportPlatform,
+) -> None:
+    r = await roster(platform)
+    rows = [person(r.name, 姓名="张三丰"), person(r.code, 姓名="=1+2", 工作单位=FORMULA)]
+    job = await run_import(platform, r.admin, "名册.csv", csv_bytes(rows, "gb18030"))
+    assert (job["created"], job["rejected"]) == (2, 0), job["report"]
+    stored = await member_docs(platform, [rows[0]["身份证号"]])
+    assert stored[mask(rows[0]["身份证号"])]["state"]["profile"]["name"] == "张三丰"
+
+    export = f"/api/registry/members/export.xlsx?org_id={r.branch}"
+    response = await platform.client.get(export, headers=r.admin)
+    assert response.status_code == 200, response.text
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    table = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert table[0][:3] == ["姓名", "公民身份号码", "性别"]
+    by_name = {row[0]: row for row in table[1:]}
+    assert sorted(by_name) == ["'=1+2", "张三丰"]
+    assert by_name["张三丰"][1] == mask(rows[0]["身份证号"])
+    assert by_name["'=1+2"][table[0].index("工作单位")] == "'" + FORMULA
+    for row in sheet.iter_rows(min_row=2):
+        assert all(cell.data_type != "f" for cell in row)
+
+    revealed = await platform.client.get(
+        export + "&reveal=id_number&purpose=核对名册", headers=r.admin
+    )
+    sheet = load_workbook(io.BytesIO(revealed.content)).worksheets[0]
+    numbers = {row[1].value for row in sheet.iter_rows(min_row=2)}
+    assert numbers == {rows[0]["身份证号"], rows[1]["身份证号"]}
+    auditor = platform.headers("auditor")
+    url = f"/api/registry/audit?subject={r.subject}"
+    entries = (await platform.client.get(url, headers=auditor)).json()["items"]
+    exports = [(e["action"], "id_number" in e["fields"], e["purpose"]) for e in entries]
+    assert sorted(x for x in exports if x[0] == "export") == [
+        ("export", False, None),
+        ("export", True, "核对名册"),
+    ]
+
+
+async def test_hostile_and_unfit_files_are_refused_before_any_job(platform: ImportPlatform) -> None:
+    r = await roster(platform)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+    missing = csv_bytes([person(r.code)], "utf-8").replace("手机号码".encode(), b"phone")
+    cases = {
+        ("bomb.xlsx", out.getvalue()): "压缩炸弹",
+        ("old.xls", b"\xd0\xcf\x11\xe0"): ".xls",
+        ("no-phone.csv", missing): "缺少必需的列：手机号码",
+    }
+    for (name, data), words in cases.items():
+        files = {"file": (name, data, "application/octet-stream")}
+        response = await platform.client.post("/api/registry/imports", files=files, headers=r.admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "file"
+        assert words in response.json()["errors"][0]["reason"]
+
+
+async def test_only_admins_import_and_only_the_importer_side_sees_the_job(
+    platform: ImportPlatform,
+) -> None:
+    r = await roster(platform)
+    files = {"file": ("a.csv", csv_bytes([person(r.code)], "utf-8"), "text/csv")}
+    staff = platform.headers(
+        "site_staff", "yuhang", orgs=["yuhang-ai-town-committee"], site_id="s1"
+    )
+    refused = await platform.client.post("/api/registry/imports", files=files, headers=staff)
+    assert refused.status_code == 403
+    job = await run_import(platform, r.admin, "a.csv", files["file"][1])
+    other = platform.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
+    hidden = await platform.client.get(f"/api/registry/imports/{job['id']}", headers=other)
+    assert hidden.status_code == 404

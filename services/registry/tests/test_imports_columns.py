@@ -1,0 +1,37 @@
+"""Roster headers and cells as offices write them, read into e-file fields (pure, no I/O)."""
+
+from __future__ import annotations
+
+from warmflow_registry.domain.import_columns import match_columns, normal_date, row_fields
+
+
+def test_headers_are_matched_by_synonym_and_missing_required_ones_named() -> None:
+    columns, missing = match_columns(["姓名", "身份证号码", "联系电话", "党组织编码", "文化程度"])
+    assert missing == []
+    assert columns.headers["id_number"] == "身份证号码"
+    assert columns.headers["education"] == "文化程度"
+    assert columns.header("birth_date") == "出生日期"  # a column the file lacks: its usual name
+    _, missing = match_columns(["姓名", "性别"])
+    assert missing == ["公民身份号码", "手机号码", "所在党支部"]
+
+
+def test_cells_are_normalised_and_unreadable_ones_named() -> None:
+    assert [normal_date(t) for t in ("2012.6.3", "2012年6月30日", "20120630", "2012-06")] == [
+        "2012-06-03",
+        "2012-06-30",
+        "2012-06-30",
+        "2012-06",
+    ]
+    columns, _ = match_columns(["姓名", "性别", "人员类别", "党费缴至", "兴趣爱好", "手机号码"])
+    cells = {"姓名": "王晓梅", "性别": "女性", "人员类别": "预备党员", "党费缴至": "2026年3月"}
+    fields, problems = row_fields({**cells, "兴趣爱好": "书法、 摄影", "手机号码": ""}, columns)
+    assert fields == {
+        "name": "王晓梅",
+        "gender": "女",
+        "party_status": "probationary",
+        "dues_paid_until": "2026-03",
+        "hobbies": ["书法", "摄影"],
+    }
+    assert problems == []
+    _, problems = row_fields({"性别": "未知", "人员类别": "群众", "党费缴至": "三月"}, columns)
+    assert [p.field for p in problems] == ["gender", "party_status", "dues_paid_until"]

@@ -1,0 +1,83 @@
+"""An import job survives a restart: stopped after two chunks, the next start goes on from there."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from warmflow_gateway.platform import create_platform_app
+from warmflow_registry.domain.import_job import ImportJob
+from warmflow_registry.service_layer.imports import Imports
+from warmflow_shared.settings import WarmflowSettings
+
+from .conftest import FakeClock, Platform
+from .test_imports import member_docs, person, roster, xlsx
+
+
+@asynccontextmanager
+async def running(
+    settings: WarmflowSettings, prepare: Callable[[Imports], None]
+) -> AsyncIterator[Platform]:
+    """The platform on ``settings``' storage; ``prepare`` sets the import hooks before it starts."""
+    app = create_platform_app(settings)
+    service = app.state.services[0]
+    registry = service.app.state.registry
+    registry.clock = clock = FakeClock()
+    prepare(service.app.state.imports)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yield Platform(client, settings, registry, service.runtime, clock)
+
+
+async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
+    backends: dict[str, Any], tmp_path: Path
+) -> None:
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held, finished = asyncio.Event(), asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"  # the shared servers may hold others' jobs
+
+    async def hold_third_chunk(job: ImportJob) -> None:
+        if job.filename == filename and job.next_chunk >= 2:
+            held.set()
+            await asyncio.Event().wait()  # the service stops while this chunk waits
+
+    async def note_finished(job: ImportJob) -> None:
+        if job.filename == filename and job.status == "done":
+            finished.set()
+
+    def first_run(imports: Imports) -> None:
+        imports.registry.settings.import_chunk_size = 2
+        imports.before_chunk.append(hold_third_chunk)
+
+    async with running(settings, first_run) as first:
+        r = await roster(first)
+        rows = [person(r.code, 姓名=f"党员{i}") for i in range(7)]
+        rows[5]["手机号码"] = "12345"
+        files = {"file": (filename, xlsx(rows), "application/octet-stream")}
+        started = await first.client.post("/api/registry/imports", files=files, headers=r.admin)
+        assert started.status_code == 202, started.text
+        url = f"/api/registry/imports/{started.json()['id']}"
+        await asyncio.wait_for(held.wait(), timeout=120)
+        halfway = (await first.client.get(url, headers=r.admin)).json()
+        assert (halfway["status"], halfway["rows_done"], halfway["created"]) == ("running", 4, 4)
+
+    async with running(
+        settings, lambda imports: imports.after_chunk.append(note_finished)
+    ) as second:
+        await asyncio.wait_for(finished.wait(), timeout=120)
+        done = (await second.client.get(url, headers=r.admin)).json()
+        assert (done["rows_done"], done["created"], done["rejected"]) == (7, 6, 1)
+        assert done["resumed_at_rows"] == [4]
+        assert [(e["row"], e["problems"][0]["column"]) for e in done["report"]["items"]] == [
+            (8, "手机号码")
+        ]
+        docs = await member_docs(second, [row["身份证号"] for row in rows])
+        assert len(docs) == 6
+        assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}

@@ -1,0 +1,199 @@
+"""Spreadsheets in and out: ``.xlsx`` and ``.csv`` read into header → text rows, ``.xlsx`` written.
+
+Uploaded files are hostile until proven otherwise. Before openpyxl sees an ``.xlsx`` the zip is
+checked: entry count, total declared uncompressed size and compression ratio. Python's zipfile
+stops inflating at an entry's declared size, so the declared sizes bound what openpyxl can
+unpack. XML entity tricks are refused by defusedxml, which openpyxl uses when it is installed.
+CSV is decoded as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 — the encoding
+Chinese offices' Excel saves by default.
+
+Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
+is written as text with a leading single quote (CSV/formula injection, OWASP).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HEADER_SEARCH_ROWS = 10
+Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, header → text)
+
+
+class SpreadsheetError(Exception):
+    """A file that cannot be read; the message is Chinese, for the person who uploaded it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 200_000
+    max_columns: int = 100
+    max_entries: int = 1_000
+    max_uncompressed: int = 300 * 1024 * 1024
+    max_ratio: int = 200
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def spreadsheet_format(filename: str, data: bytes) -> str:
+    """``xlsx`` or ``csv``, from the name and the first bytes (a zip is never taken as CSV)."""
+    name = filename.lower()
+    if name.endswith(".xls"):
+        raise SpreadsheetError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv")
+    if name.endswith((".xlsx", ".xlsm")) or data.startswith(b"PK\x03\x04"):
+        if not data.startswith(b"PK\x03\x04"):
+            raise SpreadsheetError("文件不是有效的 .xlsx 文件")
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    raise SpreadsheetError("仅支持 .xlsx 和 .csv 文件")
+
+
+def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
+    if not data:
+        raise SpreadsheetError("文件为空")
+    if len(data) > limits.max_bytes:
+        raise SpreadsheetError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 上限")
+    if spreadsheet_format(filename, data) == "xlsx":
+        check_zip(data, limits)
+        return _table(_xlsx_rows(data), limits)
+    return _table(_csv_rows(decode_text(data)), limits)
+
+
+def check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse zip bombs from the central directory alone, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise SpreadsheetError("文件不是有效的 .xlsx 文件") from exc
+    if len(entries) > limits.max_entries:
+        raise SpreadsheetError("文件结构异常（压缩包内文件过多），已拒绝")
+    unpacked = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
+    if unpacked > limits.max_uncompressed:
+        raise SpreadsheetError("文件解压后过大，疑似压缩炸弹，已拒绝")
+    if unpacked > limits.max_ratio * max(packed, 1) and unpacked > 1024 * 1024:
+        raise SpreadsheetError("文件压缩比异常，疑似压缩炸弹，已拒绝")
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise SpreadsheetError("无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 .csv") from exc
+
+
+def _csv_rows(text: str) -> Iterator[list[Any]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:
+        raise SpreadsheetError(f"CSV 格式错误：{exc}") from exc
+
+
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a malformed file
+        raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise SpreadsheetError("文件中没有工作表")
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        book.close()
+
+
+def _table(raw_rows: Iterable[Sequence[Any]], limits: Limits) -> Table:
+    """The header is the first of the top rows with two or more cells (a title row has one)."""
+    table: Table | None = None
+    for number, raw in enumerate(raw_rows, start=1):
+        cells = [cell_text(value) for value in list(raw)[: limits.max_columns]]
+        if table is None:
+            if sum(1 for cell in cells if cell) >= 2:
+                table = Table(headers=[header_text(cell) for cell in cells])
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        if not any(cells):
+            continue
+        if len(table.rows) >= limits.max_rows:
+            raise SpreadsheetError(f"数据超过 {limits.max_rows} 行上限，请分批导入")
+        values = dict(zip(table.headers, cells, strict=False))
+        table.rows.append((number, {k: v for k, v in values.items() if k}))
+    if table is None:
+        raise SpreadsheetError("未找到表头行，请确认第一行为列名")
+    return table
+
+
+def header_text(value: str) -> str:
+    """Headers as people type them: spaces (also full-width), line breaks, required-marks."""
+    return "".join(value.split()).replace("\u3000", "").strip("*＊")
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def safe_cell(value: Any) -> Any:
+    """What is written for ``value``: numbers stay numbers, text can never start a formula."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_xlsx(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1"
+) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.append([_text_cell(sheet, value) for value in headers])
+    for values in rows:
+        sheet.append([_text_cell(sheet, value) for value in values])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    safe = safe_cell(value)
+    cell = WriteOnlyCell(sheet, value=safe)
+    if isinstance(safe, str):
+        cell.data_type = "s"  # openpyxl would take a leading "=" as a formula; never here
+    return cell

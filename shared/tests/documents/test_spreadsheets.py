@@ -1,0 +1,135 @@
+"""Reading and writing spreadsheets, including the hostile files an upload form receives."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from warmflow_shared.documents import spreadsheets
+from warmflow_shared.documents.spreadsheets import (
+    Limits,
+    SpreadsheetError,
+    read_table,
+    safe_cell,
+    write_xlsx,
+)
+
+CSV_TEXT = (
+    "姓名,公民身份号码,手机号码\n王晓梅,34182819900517001X,13905561234\n\n李 强,,13805561234\n"
+)
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_rows_come_back_as_text_under_their_headers_below_a_title_row() -> None:
+    data = _xlsx(
+        [
+            ["某党支部党员花名册"],
+            [" 姓名 ", "出生\n日期", "手机号码*", "人数"],
+            ["王晓梅", datetime(1990, 5, 17), 13905561234, 3.0],
+            [None, None, None, None],
+            ["李强", date(1988, 1, 2), "13805561234", 2.5],
+        ]
+    )
+    table = read_table("花名册.xlsx", data)
+    assert table.headers == ["姓名", "出生日期", "手机号码", "人数"]
+    assert table.rows == [
+        (3, {"姓名": "王晓梅", "出生日期": "1990-05-17", "手机号码": "13905561234", "人数": "3"}),
+        (5, {"姓名": "李强", "出生日期": "1988-01-02", "手机号码": "13805561234", "人数": "2.5"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        CSV_TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + CSV_TEXT.encode("utf-8"),
+        CSV_TEXT.encode("gb18030"),
+        CSV_TEXT.encode("utf-16"),
+        CSV_TEXT.replace(",", "\t").encode("gb18030"),
+    ],
+    ids=["utf8", "utf8-bom", "gb18030", "utf16-bom", "tab-gb18030"],
+)
+def test_csv_is_read_in_the_encodings_offices_save(encoded: bytes) -> None:
+    table = read_table("members.csv", encoded)
+    assert table.headers == ["姓名", "公民身份号码", "手机号码"]
+    assert table.rows[0] == (
+        2,
+        {"姓名": "王晓梅", "公民身份号码": "34182819900517001X", "手机号码": "13905561234"},
+    )
+    assert table.rows[1] == (4, {"姓名": "李 强", "公民身份号码": "", "手机号码": "13805561234"})
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, body in entries.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def must_not_open(*args: object, **kwargs: object) -> None:
+        raise AssertionError("openpyxl opened a zip bomb")
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", must_not_open)
+    bomb = _zip({"xl/worksheets/sheet1.xml": b"\0" * (20 * 1024 * 1024)})
+    assert len(bomb) < 100_000
+    with pytest.raises(SpreadsheetError, match="压缩炸弹"):
+        read_table("bomb.xlsx", bomb)
+    lots = _zip({"a.xml": bytes(range(256)) * 8192})  # 2 MiB, barely compressible
+    with pytest.raises(SpreadsheetError, match="解压后过大"):
+        read_table("big.xlsx", lots, Limits(max_uncompressed=1024 * 1024))
+
+
+def test_hostile_or_wrong_files_are_refused_with_a_chinese_reason() -> None:
+    cases = {
+        ("old.xls", b"\xd0\xcf\x11\xe0"): "xls",
+        ("fake.xlsx", b"name,phone\n"): "有效的 .xlsx",
+        ("broken.xlsx", b"PK\x03\x04 not really a zip"): "有效的 .xlsx",
+        ("notes.pdf", b"%PDF-1.7"): "仅支持",
+        ("empty.csv", b""): "为空",
+        ("title.csv", "只有标题\n".encode()): "表头",
+    }
+    for (name, data), words in cases.items():
+        with pytest.raises(SpreadsheetError, match=words):
+            read_table(name, data)
+    with pytest.raises(SpreadsheetError, match="MB"):
+        read_table("big.csv", b"a,b\n" * 100, Limits(max_bytes=100))
+    many = ("a,b\n" + "1,2\n" * 11).encode()
+    with pytest.raises(SpreadsheetError, match="10 行"):
+        read_table("many.csv", many, Limits(max_rows=10))
+    assert len(read_table("ok.csv", many, Limits(max_rows=11)).rows) == 11
+
+
+def test_written_cells_never_carry_a_formula() -> None:
+    hostile = ['=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+    data = write_xlsx(["姓名", "备注", "数"], [["王晓梅", text, 7] for text in hostile])
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    for index, text in enumerate(hostile, start=2):
+        cell = sheet.cell(row=index, column=2)
+        assert cell.data_type == "s"
+        assert cell.value == "'" + text.replace("\r", "\n")  # XML reads CR back as LF
+        assert sheet.cell(row=index, column=3).value == 7
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+    assert read_table("out.xlsx", data).rows[0][1]["备注"] == "'" + hostile[0]
+
+
+def test_safe_cell_keeps_ordinary_values() -> None:
+    assert safe_cell("王晓梅") == "王晓梅"
+    assert safe_cell(date(2024, 3, 1)) == "2024-03-01"
+    assert safe_cell(None) is None and safe_cell(3) == 3
+    assert safe_cell("a\x01b") == "ab"
