@@ -39,8 +39,7 @@ from typing import Any
 from unittest import mock
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from warmflow_registry import bootstrap as registry_wiring
 from warmflow_registry.bootstrap import bootstrap as registry_bootstrap
 from warmflow_registry.config import RegistrySettings
@@ -54,6 +53,7 @@ from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import open_runtime
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_transfers.bootstrap import bootstrap as transfers_bootstrap
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers
@@ -220,32 +220,6 @@ def _fresh(store: str) -> Callable[..., ServiceRuntime]:
         return made
 
     return runtime
-
-
-async def start_at_end(servers: str, groups: dict[str, tuple[str, ...]]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(sorted({t for ts in groups.values() for t in ts}))
-    finally:
-        await admin.close()
-    parts = {
-        d["topic"]: [TopicPartition(d["topic"], p["partition"]) for p in d["partitions"]]
-        for d in described
-        if not d["error_code"]
-    }
-    for group, names in groups.items():
-        mine = [part for name in names for part in parts.get(name, [])]
-        consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group)
-        await consumer.start()
-        try:
-            consumer.assign(mine)
-            await consumer.commit(await consumer.end_offsets(mine))
-        finally:
-            await consumer.stop()
-
-
-# The world: organisations, members, cases waiting to be accepted ------------------------------
 
 
 class World:

@@ -17,8 +17,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_registry import bootstrap as registry_wiring
@@ -33,6 +31,7 @@ from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_shared.testing.servers import unique_name
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers
@@ -73,40 +72,6 @@ async def until(probe: Callable[[], Awaitable[T | None]], limit: float = 30) -> 
         return found
 
     return await asyncio.wait_for(poll(), limit)
-
-
-async def start_at_end(servers: str, groups: dict[str, tuple[str, ...]]) -> None:
-    """Fresh groups start at the shared broker's ends: earlier runs' records are not this world.
-
-    (A consumer's ``partitions_for_topic`` is empty until it subscribes: ask the admin client.)
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(sorted({t for ts in groups.values() for t in ts}))
-    finally:
-        await admin.close()
-    parts = {
-        d["topic"]: [TopicPartition(d["topic"], p["partition"]) for p in d["partitions"]]
-        for d in described
-        if not d["error_code"]
-    }
-    await asyncio.gather(
-        *(
-            commit_ends(servers, group, [p for t in topics for p in parts.get(t, [])])
-            for group, topics in groups.items()
-        )
-    )
-
-
-async def commit_ends(servers: str, group: str, parts: list[TopicPartition]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group)
-    await consumer.start()
-    try:
-        consumer.assign(parts)
-        await consumer.commit(await consumer.end_offsets(parts))
-    finally:
-        await consumer.stop()
 
 
 def registry_runtime(store: str) -> Callable[..., ServiceRuntime]:

@@ -14,8 +14,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.config import GatewaySettings
 from warmflow_gateway.platform import create_platform_app
@@ -24,6 +22,7 @@ from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.learning import ACTIVITY_TOPIC, ENROLMENT_TOPIC, SESSION_TOPIC
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_shared.testing.servers import unique_name
 
 from .support import T0, World
@@ -73,37 +72,6 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         bus_backend="kafka",
         kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
     )
-
-
-async def start_at_end(servers: str, groups: dict[str, tuple[str, ...]]) -> None:
-    """Commit fresh groups at the topics' ends: what earlier runs left on the shared broker is
-    not this test's world (production groups start from the earliest record, as they must)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
-        wanted = sorted({topic for topics in groups.values() for topic in topics})
-        described = await admin.describe_topics(wanted)
-    finally:
-        await admin.close()
-    partitions = {
-        t["topic"]: [TopicPartition(t["topic"], p["partition"]) for p in t["partitions"]]
-        for t in described
-        if not t["error_code"]  # a topic not made yet has nothing to skip
-    }
-    for group, topics in groups.items():
-        parts = [tp for topic in topics for tp in partitions.get(topic, ())]
-        if parts:
-            await _commit_ends(servers, group, parts)
-
-
-async def _commit_ends(servers: str, group: str, parts: list[TopicPartition]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(parts)
-        await consumer.commit(await consumer.end_offsets(parts))
-    finally:
-        await consumer.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

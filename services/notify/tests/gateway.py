@@ -20,10 +20,10 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_shared.testing.servers import unique_name
 
 from .conftest import channel_settings, unique_service
-from .kafka_groups import start_at_end
 from .servers import HttpRecorder
 
 
@@ -84,7 +84,7 @@ async def open_gateway(
         smtp_port, http, notify_deadline_poll_seconds=0.05, notify_consumer_group=group
     )
     if settings.bus_backend == "kafka":
-        await start_at_end(str(settings.kafka_bootstrap_servers), group, TOPICS)
+        await start_at_end(str(settings.kafka_bootstrap_servers), {group: TOPICS})
 
     def notify_only(common: WarmflowSettings, bus: EventBus) -> list[Service]:
         own = NotifySettings.model_validate({**common.model_dump(exclude={"service"}), **extra})

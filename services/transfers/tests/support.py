@@ -17,6 +17,7 @@ from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.principal import County, Role
 from warmflow_shared.bus.factory import open_bus
 from warmflow_shared.bus.port import EventBus, Subscription
+from warmflow_shared.clock import Clock
 from warmflow_shared.events.catalog.registry import (
     MEMBER_TOPIC,
     ORGANISATION_TOPIC,
@@ -28,7 +29,6 @@ from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox import Deadline, DeadlineScheduler
 from warmflow_shared.service import Service
-from warmflow_transfers.adapters.clock import Clock
 from warmflow_transfers.bootstrap import bootstrap
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -105,3 +108,20 @@ async def test_in_memory_store(tmp_path: Path) -> None:
     assert await store.collection("t").count() == 1
     await store.ping()
     await store.close()
+
+
+def test_a_store_left_open_does_not_keep_the_process_alive(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from warmflow_shared.storage.sqlite import SqliteStore
+
+        async def main():
+            store = SqliteStore({str(tmp_path / "left-open.sqlite")!r})
+            await store.collection("c").insert({{"_id": "a"}})  # never closed
+
+        asyncio.run(main())
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()

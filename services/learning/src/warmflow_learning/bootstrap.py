@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.clock import Clock
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
@@ -12,7 +13,6 @@ from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
 
 from warmflow_learning import SERVICE
-from warmflow_learning.adapters.clock import Clock
 from warmflow_learning.config import LearningSettings
 from warmflow_learning.entrypoints import (
     http_activities,

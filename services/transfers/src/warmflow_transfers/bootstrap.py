@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.clock import Clock
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import Deadline
 from warmflow_shared.runtime import ServiceRuntime
@@ -12,7 +13,6 @@ from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.ops import ops_router
 
 from warmflow_transfers import SERVICE
-from warmflow_transfers.adapters.clock import Clock
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports
 from warmflow_transfers.entrypoints.consumers import subscriptions

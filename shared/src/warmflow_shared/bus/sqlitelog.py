@@ -18,6 +18,7 @@ import aiosqlite
 import orjson
 
 from warmflow_shared.bus.port import RawRecord
+from warmflow_shared.storage.sqlite_connect import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (topic TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
@@ -48,7 +49,7 @@ class SqliteLog:
         self._partitions: dict[str, int] = {}
 
     async def open(self) -> None:
-        self._db = await aiosqlite.connect(self._path, isolation_level=None, timeout=30)
+        self._db = await connect(self._path, isolation_level=None, timeout=30)
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=FULL")
         await self._db.executescript(_SCHEMA)

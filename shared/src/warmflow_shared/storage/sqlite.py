@@ -29,6 +29,7 @@ from warmflow_shared.storage.port import (
     Update,
     VersionConflict,
 )
+from warmflow_shared.storage.sqlite_connect import connect
 
 
 def _dumps(doc: Document) -> str:
@@ -72,7 +73,7 @@ class SqliteStore(DocumentStore):
 
     async def _open(self) -> aiosqlite.Connection:
         if self._conn is None:
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn = await connect(self.path, isolation_level=None)
             await conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from warmflow_shared.clock import Clock
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection
@@ -16,7 +17,6 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.storage.port import Filter, VersionConflict
 from warmflow_shared.web.errors import Conflict, NotFound
 
-from warmflow_learning.adapters.clock import Clock
 from warmflow_learning.config import LearningSettings
 
 M = TypeVar("M", bound=BaseModel)

@@ -18,7 +18,7 @@ from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.scope import STAFF
 
 
-def transfers_context(request: Request) -> Transfers:
+async def transfers_context(request: Request) -> Transfers:
     return cast(Transfers, request.app.state.transfers)
 
 

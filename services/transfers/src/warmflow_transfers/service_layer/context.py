@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+from warmflow_shared.clock import Clock
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import AggregateStore
 
-from warmflow_transfers.adapters.clock import Clock
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.domain.calendar import local_date
 

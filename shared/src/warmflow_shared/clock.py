@@ -1,4 +1,4 @@
-"""The service's clock: the system's, or one that tests set and move."""
+"""A settable clock for services: the system's, or one that tests freeze and move."""
 
 from __future__ import annotations
 
