@@ -10,16 +10,13 @@ from warmflow_shared.web.errors import Forbidden, NotFound
 from warmflow_learning.service_layer.context import Learning
 
 STAFF = ("site_staff", "org_admin", "county_admin")
-READERS = (*STAFF, "auditor")
 Member = dict[str, Any]
 
 
 def sees(principal: Principal, member: Member) -> bool:
     if principal.role == "member":
         return principal.member_id == member.get("member_id")
-    if principal.role == "auditor":
-        return True
-    if principal.role in STAFF:
+    if principal.role in STAFF:  # auditors and ops: no member data (their powers are the trail)
         return principal.county in (member.get("outflow_county"), member.get("inflow_county"))
     return False
 

@@ -24,8 +24,6 @@ async def get_case(ctx: Transfers, principal: Principal, case_id: str) -> Case:
 
 
 def _scopes(principal: Principal) -> list[Where]:
-    if principal.role == "auditor":
-        return [{}]
     if principal.role == "member":
         return [{"state.member_id": principal.member_id}]
     if principal.role in STAFF:
