@@ -11,10 +11,26 @@ from typing import Any
 
 import structlog
 
-from bench import consumer, envelope, notify_inapp, registry_read, relay, transfer_latency
+from bench import (
+    consumer,
+    envelope,
+    notify_inapp,
+    registry_import,
+    registry_read,
+    relay,
+    transfer_latency,
+)
 from bench._support import Config, machine, write_results
 
-BENCHMARKS = ("envelope", "relay", "consumer", "registry_read", "notify", "transfer_latency")
+BENCHMARKS = (
+    "envelope",
+    "relay",
+    "consumer",
+    "registry_read",
+    "registry_import",
+    "notify",
+    "transfer_latency",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             results.update(asyncio.run(notify_inapp.run(config)))
         elif name == "registry_read":
             results.update(asyncio.run(registry_read.run(config)))
+        elif name == "registry_import":
+            results.update(asyncio.run(registry_import.run(config)))
         elif name == "transfer_latency":
             results.update(asyncio.run(transfer_latency.run(config)))
         else:

@@ -38,7 +38,7 @@ CALLERS = 8
 async def _seed(registry: Any, count: int) -> list[str]:
     await seed_structure(registry)
     prefix = unique("bench")
-    ids = []
+    ids: list[str] = []
     for person in demo_data.members(count, registry.now().date(), seed=random.randrange(10**6)):
         cmd = RegisterMember(
             id_number=person.id_number,

@@ -1,6 +1,7 @@
 """Role × county × resource × action, through the gateway, on the demo data (issue 7).
 
-The member is the demo token's 储小红 (``demo-member-001``): home in Yuexi, checked in at the
+Run on the embedded default and on the real servers (the seed is idempotent by id). The member
+is the demo token's 储小红 (``demo-member-001``): home in Yuexi, checked in at the
 人工智能小镇暖流之家 in Yuhang — so Yuexi is the outflow (home) side, Yuhang the inflow side under
 the seeded Yuhang–Yuexi agreement, and Songyang has nothing to do with her. Expected outcomes
 follow the rules: either side's staff read and act; another county reads 404 and writes 403;
@@ -51,10 +52,29 @@ EXPECTED: dict[str, list[int]] = {
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+BACKENDS = [
+    pytest.param({}, id="embedded"),
+    pytest.param(
+        {"storage_backend": "mongodb", "bus_backend": "kafka"},
+        id="servers",
+        marks=[pytest.mark.kafka, pytest.mark.mongo],
+    ),
+]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=BACKENDS)
+async def gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Any]:
+    options: dict[str, Any] = dict(request.param)
+    if options:
+        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
+        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
     settings = GatewaySettings(
-        service="gateway", data_dir=tmp_path_factory.mktemp("matrix"), rate_limit_per_second=0
+        service="gateway",
+        data_dir=tmp_path_factory.mktemp("matrix"),
+        rate_limit_per_second=0,
+        **options,
     )
     await seed(settings, 20)
     app = create_platform_app(settings)
