@@ -32,7 +32,7 @@ from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.testing.servers import unique_name, unique_service
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers
 
@@ -102,7 +102,7 @@ def own_groups(services: Iterable[Service], prefix: str) -> dict[str, tuple[str,
 def _settings(request: pytest.FixtureRequest, data_dir: Any) -> TransfersSettings:
     store, _ = request.param
     # digits are not allowed in store names; tests fire no deadlines, the clock stands at T0
-    name = unique_name("xfer").translate(str.maketrans("0123456789", "ghijklmnop"))
+    name = unique_service("xfer")
     common: dict[str, Any] = {"service": "gateway", "data_dir": data_dir, "transfers_store": name}
     common |= {"deadline_poll_seconds": 3600, "outbox_poll_seconds": 0.2}
     if store == "mongodb":

@@ -10,24 +10,9 @@ from warmflow_shared.bus.factory import open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.storage.factory import open_store
 from warmflow_shared.storage.port import DocumentStore
-from warmflow_shared.testing.servers import unique_name
-
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
+from warmflow_shared.testing.servers import unique_name, unique_service
 
 BusFactory = Callable[[], Awaitable[EventBus]]
-
-
-@pytest.fixture(params=PAIRS)
-def backends(request: pytest.FixtureRequest) -> tuple[str, str]:
-    store_backend, bus_backend = request.param
-    if store_backend == "mongodb":
-        request.getfixturevalue("mongodb_url")
-    if bus_backend == "kafka":
-        request.getfixturevalue("kafka_bootstrap")
-    return store_backend, bus_backend
 
 
 @pytest.fixture
@@ -36,7 +21,7 @@ async def document_store(
 ) -> AsyncIterator[DocumentStore]:
     store_backend, _ = backends
     url = request.getfixturevalue("mongodb_url") if store_backend == "mongodb" else None
-    service = "svc" + unique_name("").translate(str.maketrans("0123456789", "ghijklmnop"))
+    service = unique_service("svc")
     store = open_store(store_backend, service=service, sqlite_dir=tmp_path, mongodb_url=url)
     yield store
     await store.close()

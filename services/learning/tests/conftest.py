@@ -23,7 +23,7 @@ from warmflow_shared.events.catalog.learning import ACTIVITY_TOPIC, ENROLMENT_TO
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.testing.servers import unique_name, unique_service
 
 from .support import T0, World
 
@@ -59,9 +59,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     common: dict[str, Any] = {
         "data_dir": tmp_path_factory.mktemp("learning"),
         "deadline_poll_seconds": 3600,
-        "learning_store": unique_name("learning").translate(
-            str.maketrans("0123456789", "ghijklmnop")
-        ),
+        "learning_store": unique_service("learning"),
     }
     if store_backend == "sqlite":
         return PlatformSettings(**common)

@@ -14,32 +14,23 @@ from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import open_runtime
 from warmflow_shared.storage.mongo import MongoStore
-from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.testing.servers import (
+    BACKEND_PAIRS,
+    require_backends,
+    unique_service,
+)
 
 from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
 from .support import Clock
 
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
 WEBHOOK_SECRET = "group-bot-secret"
 SMS_SECRET = "sms-provider-secret"
 
 
-def unique_service() -> str:
-    """A service name, hence a database, of one test's own (letters only, as databases need)."""
-    return "notify" + unique_name("").translate(str.maketrans("0123456789", "ghijklmnop"))
-
-
-@pytest.fixture(params=PAIRS, scope="module")
+@pytest.fixture(params=BACKEND_PAIRS, scope="module")
 def backends(request: pytest.FixtureRequest) -> tuple[str, str]:
-    store_backend, bus_backend = request.param
-    if store_backend == "mongodb":
-        request.getfixturevalue("mongodb_url")
-    if bus_backend == "kafka":
-        request.getfixturevalue("kafka_bootstrap")
-    return store_backend, bus_backend
+    """Module-scoped: the notify gateway is built once per backend for a module."""
+    return require_backends(request, request.param)
 
 
 @pytest.fixture
@@ -78,7 +69,7 @@ class Instances:
 
     def __init__(self, settings: NotifySettings, tmp_path: Path, clock: Clock) -> None:
         self.settings, self.tmp_path, self.clock = settings, tmp_path, clock
-        self.name = unique_service()
+        self.name = unique_service("notify")
         self.opened = 0
         self.current: ServiceRuntime | None = None
 

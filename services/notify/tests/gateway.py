@@ -21,9 +21,9 @@ from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.testing.servers import unique_name, unique_service
 
-from .conftest import channel_settings, unique_service
+from .conftest import channel_settings
 from .servers import HttpRecorder
 
 
@@ -88,7 +88,7 @@ async def open_gateway(
 
     def notify_only(common: WarmflowSettings, bus: EventBus) -> list[Service]:
         own = NotifySettings.model_validate({**common.model_dump(exclude={"service"}), **extra})
-        return [build(own, open_runtime(own, unique_service(), bus=bus))]
+        return [build(own, open_runtime(own, unique_service("notify"), bus=bus))]
 
     # Only notify behind the gateway: the other services' fixed consumer groups would join
     # (and rebalance) the groups of any other run on the same broker, and they add nothing here.

@@ -7,24 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.testing.servers import unique_service
 
 from .support import World, open_world
-
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
-
-
-@pytest.fixture(params=PAIRS)
-def backends(request: pytest.FixtureRequest) -> tuple[str, str]:
-    store_backend, bus_backend = request.param
-    if store_backend == "mongodb":
-        request.getfixturevalue("mongodb_url")
-    if bus_backend == "kafka":
-        request.getfixturevalue("kafka_bootstrap")
-    return store_backend, bus_backend
 
 
 @pytest.fixture
@@ -37,6 +22,6 @@ async def world(
         options["mongodb_url"] = request.getfixturevalue("mongodb_url")
     if bus_backend == "kafka":
         options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
-    name = "tr" + unique_name("").translate(str.maketrans("0123456789", "ghijklmnop"))
+    name = unique_service("tr")
     async with open_world(tmp_path, name, options) as opened:
         yield opened

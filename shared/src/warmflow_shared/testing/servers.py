@@ -77,3 +77,34 @@ def unique_name(prefix: str) -> str:
     """A name safe as a Kafka topic, a consumer group and a FerretDB database."""
     clean = re.sub(r"[^A-Za-z0-9]", "", prefix)[:20] or "t"
     return f"{clean}{uuid.uuid4().hex[:12]}"
+
+
+_DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def unique_service(prefix: str) -> str:
+    """A unique service name, hence a database of its own: Latin letters only, as those need."""
+    return prefix + unique_name("").translate(_DIGITS_TO_LETTERS)
+
+
+# Each backend-parametrised suite runs on the embedded adapters and on the real servers.
+BACKEND_PAIRS = [
+    pytest.param(("sqlite", "inprocess"), id="embedded"),
+    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
+]
+
+
+def require_backends(request: pytest.FixtureRequest, pair: tuple[str, str]) -> tuple[str, str]:
+    """Locate the servers a pair needs (a missing one skips, or fails when required)."""
+    store_backend, bus_backend = pair
+    if store_backend == "mongodb":
+        request.getfixturevalue("mongodb_url")
+    if bus_backend == "kafka":
+        request.getfixturevalue("kafka_bootstrap")
+    return pair
+
+
+@pytest.fixture(params=BACKEND_PAIRS)
+def backends(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """``(store backend, bus backend)``, once per pair."""
+    return require_backends(request, request.param)

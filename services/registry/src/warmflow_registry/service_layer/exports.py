@@ -38,7 +38,7 @@ async def _members(
     registry: Registry, principal: Principal, search: queries.MemberSearch, purpose: str
 ) -> list[Member]:
     org_path = (await get_organisation(registry, search.org_id)).path if search.org_id else None
-    filters = queries._filters(registry, search, org_path)  # the search's own filters
+    filters = queries.search_filters(registry, search, org_path)
     branches = product(await member_branches(registry, principal, purpose), filters)
     cap = registry.settings.export_max_rows
     found: dict[str, dict[str, Any]] = {}

@@ -1,6 +1,6 @@
-"""The member e-file's command API: register, update, upsert by ID number, and the one save.
+"""The member e-file's command API: register, update, find by ID number, and the one save.
 
-``register_member``, ``update_member`` and ``upsert_member`` are what routes and the bulk
+``register_member`` and ``update_member`` are what routes and the bulk
 importer call. Every change of a member goes through ``change_member``: load, decide (pure
 domain), save state + events + deadlines in one write, retried on a version conflict.
 """
@@ -158,23 +158,3 @@ async def _require_id_matches_birth(registry: Registry, member_id: str, cmd: Upd
     if stored[6:14] != cmd.profile.birth_date.strftime("%Y%m%d"):
         reason = "出生日期与档案中的公民身份号码不一致"
         raise InvalidInput(errors=[FieldError("body.profile.birth_date", reason)])
-
-
-async def upsert_member(
-    registry: Registry, cmd: RegisterMember, actor: Actor
-) -> tuple[Member, bool]:
-    """Create the file, or update the one with the same ID number (exact, by keyed hash).
-
-    Returns the member and whether it was created. The home organisation of an existing file
-    is not moved by an upsert: that is a transfer.
-    """
-    existing = await find_by_id_number(registry, cmd.id_number)
-    if existing is None:
-        try:
-            return await register_member(registry, cmd, actor), True
-        except Conflict:
-            existing = await find_by_id_number(registry, cmd.id_number)
-            if existing is None:
-                raise
-    update = UpdateMember(profile=cmd.profile)
-    return await update_member(registry, existing.id, update, actor), False

@@ -89,7 +89,7 @@ async def read_file(
     return limit_file(member_file(member, id_number), shared)
 
 
-def _filters(registry: Registry, search: MemberSearch, org_path: str | None) -> list[Branch]:
+def search_filters(registry: Registry, search: MemberSearch, org_path: str | None) -> list[Branch]:
     base: Branch = {}
     if search.name:
         base["state.profile.name"] = {"$gte": search.name, "$lt": search.name + "\uffff"}
@@ -128,7 +128,7 @@ async def search_members(
     code = purpose_of(purpose)
     org_path = (await get_organisation(registry, search.org_id)).path if search.org_id else None
     branches = product(
-        await member_branches(registry, principal, code), _filters(registry, search, org_path)
+        await member_branches(registry, principal, code), search_filters(registry, search, org_path)
     )
     collection = registry.stores.members.collection
     total = await count_union(collection, branches)
