@@ -75,6 +75,40 @@ async def test_filter_operators(
 @pytest.mark.parametrize(
     ("where", "expected"),
     [
+        ({"$or": [{"age": 30}, {"county": "海淀"}]}, {"p1", "p4"}),
+        ({"$or": [{"county": "东城"}, {"active": True}]}, {"p1", "p3", "p5"}),
+        ({"$or": [{"age": 30}, {"nick": None}]}, {"p1", "p2", "p3", "p4"}),
+        ({"$or": [{"name": "Zed"}]}, set()),
+        ({"county": "东城", "$or": [{"age": 30}, {"age": 41}]}, {"p1"}),
+        ({"$and": [{"county": "西城"}, {"active": True}]}, {"p5"}),
+        (
+            {
+                "$and": [
+                    {"$or": [{"county": "东城"}, {"county": "西城"}]},
+                    {"$or": [{"age": {"$gte": 30}}, {"nick": {"$exists": True}}]},
+                ]
+            },
+            {"p1", "p2", "p3", "p5"},
+        ),
+        ({"$or": [{"addr.zip": "1"}, {"_id": "p4"}], "active": {"$ne": False}}, {"p1", "p4"}),
+    ],
+)
+async def test_or_and_and_combine_whole_filters(
+    people: Collection, where: dict[str, Any], expected: set[str]
+) -> None:
+    assert await ids(people, where) == expected
+    assert await people.count(where) == len(expected)
+    paged = await people.find(where, sort=[("name", 1)], skip=1, limit=1)
+    assert [d["_id"] for d in paged] == sorted(expected, key=lambda i: _name(i))[1:2]
+
+
+def _name(doc_id: str) -> str:
+    return next(p["name"] for p in PEOPLE if p["_id"] == doc_id)
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
         ({"nick": None}, {"p1", "p2", "p3", "p4"}),
         ({"nick": {"$eq": None}}, {"p1", "p2", "p3", "p4"}),
         ({"nick": {"$ne": None}}, {"p5"}),
@@ -129,8 +163,11 @@ async def test_timestamp_ranges_and_order(coll: Collection) -> None:
     "where",
     [
         {"$where": "this.a == 1"},
-        {"$or": [{"a": 1}, {"a": 2}]},
-        {"$and": [{"a": 1}]},
+        {"$or": []},
+        {"$and": {"a": 1}},
+        {"$or": [{"a": 1}, "a"]},
+        {"$nor": [{"a": 1}]},
+        {"$or": [{"name": {"$regex": "^A"}}]},
         {"name": {"$regex": "^A"}},
         {"name": {"$in": "Ann"}},
         {"name": {"$gt": 1, "$elemMatch": {}}},

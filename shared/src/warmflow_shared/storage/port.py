@@ -8,6 +8,8 @@ behave the same in both stores.
 Filters are a subset of MongoDB's: ``{"field": value}`` (equality),
 ``{"field": {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": value}}``, ``{"field": {"$in"|"$nin": [...]}}``,
 ``{"field": {"$exists": bool}}``; several fields are ANDed. Dotted paths reach into sub-documents.
+Top-level ``{"$or": [filter, ...]}`` and ``{"$and": [filter, ...]}`` combine whole filters (each a
+non-empty list), so one query answers a union of scopes — a caller never needs to split a query.
 Equality on array fields is not part of the port (the two stores disagree on it).
 """
 
@@ -23,6 +25,7 @@ Filter = Mapping[str, Any]
 Sort = Sequence[tuple[str, int]]
 
 OPERATORS = frozenset({"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists"})
+LOGICAL = frozenset({"$or", "$and"})
 
 
 class StorageError(Exception):
@@ -144,6 +147,14 @@ class DocumentStore(ABC):
 def validate_filter(where: Filter | None) -> None:
     """Refuse what lies outside the port's subset, whichever store is behind it."""
     for field, condition in (where or {}).items():
+        if field in LOGICAL:
+            if not isinstance(condition, list | tuple) or not condition:
+                raise UnsupportedQuery(f"{field} needs a non-empty list of filters")
+            for part in condition:
+                if not isinstance(part, Mapping):
+                    raise UnsupportedQuery(f"{field} needs a list of filters")
+                validate_filter(part)
+            continue
         if field.startswith("$"):
             raise UnsupportedQuery(f"top-level operator {field} is not supported")
         if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):

@@ -125,15 +125,22 @@ def _condition(field: str, op: str, operand: Any, params: list[Any]) -> str:
 def compile_filter(where: Filter | None) -> tuple[str, list[Any]]:
     """A WHERE expression (``1`` when empty) and its parameters."""
     validate_filter(where)
-    clauses: list[str] = []
     params: list[Any] = []
-    for field, condition in (where or {}).items():
-        if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+    return _clauses(where or {}, params), params
+
+
+def _clauses(where: Filter, params: list[Any]) -> str:
+    clauses: list[str] = []
+    for field, condition in where.items():
+        if field in ("$or", "$and"):
+            joiner = " OR " if field == "$or" else " AND "
+            clauses.append("(" + joiner.join(_clauses(part, params) for part in condition) + ")")
+        elif isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
             for op, operand in condition.items():
                 clauses.append(_condition(field, op, operand, params))
         else:
             clauses.append(_condition(field, "$eq", condition, params))
-    return " AND ".join(clauses) or "1", params
+    return " AND ".join(clauses) or "1"
 
 
 def compile_sort(sort: Sort) -> str:

@@ -1,18 +1,15 @@
-"""OR over the storage port, which has none: a union of AND-filters, paged and counted.
+"""Scopes and searches as OR-branches of AND-filters, combined into one store filter.
 
-Dual management makes visibility an OR (outflow side or inflow side), so queries are a small
-set of branches. Pages merge the branches' sorted heads; totals use inclusion–exclusion, with
-contradictory intersections pruned without asking the store.
+Dual management makes visibility an OR (outflow side or inflow side). Branches are built and
+intersected here without asking the store (contradictions pruned); ``all_of`` turns groups of
+them into one ``$and``/``$or`` filter, so a search is one count and one page query whatever the
+caller's scope.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping, Sequence
-from itertools import combinations
 from typing import Any
-
-from warmflow_shared.storage.port import Collection, Document
 
 Branch = dict[str, Any]
 _NOTHING = object()
@@ -73,33 +70,14 @@ def product(left: Sequence[Branch], right: Sequence[Branch]) -> list[Branch]:
     return [b for x in left for y in right if (b := intersect(x, y)) is not None]
 
 
-async def count_union(collection: Collection, branches: Sequence[Branch]) -> int:
-    total = 0
-    for size in range(1, len(branches) + 1):
-        for group in combinations(branches, size):
-            merged: Branch | None = {}
-            for branch in group:
-                merged = intersect(merged, branch) if merged is not None else None
-            if merged is not None:
-                total += (-1) ** (size + 1) * await collection.count(merged)
-    return total
+def any_of(branches: Sequence[Branch]) -> Branch:
+    """One store filter matching a document when any branch does (nothing for no branch)."""
+    if not branches:
+        return {"_id": {"$in": []}}
+    return dict(branches[0]) if len(branches) == 1 else {"$or": list(branches)}
 
 
-async def find_union(
-    collection: Collection, branches: Sequence[Branch], sort_field: str, skip: int, limit: int
-) -> list[Document]:
-    sort = [(sort_field, 1), ("_id", 1)]
-    heads = [await collection.find(b, sort=sort, limit=skip + limit) for b in branches]
-    merged = heapq.merge(*heads, key=lambda doc: (_path(doc, sort_field), doc["_id"]))
-    unique: list[Document] = []
-    for doc in merged:
-        if not unique or unique[-1]["_id"] != doc["_id"]:
-            unique.append(doc)
-    return unique[skip : skip + limit]
-
-
-def _path(doc: Document, dotted: str) -> Any:
-    value: Any = doc
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value if value is not None else ""
+def all_of(*groups: Sequence[Branch]) -> Branch:
+    """One store filter: every group of branches must match (each group an OR)."""
+    parts = [any_of(group) for group in groups]
+    return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -13,7 +13,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import write_xlsx
 from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
-from warmflow_registry.adapters.union import product
+from warmflow_registry.adapters.union import all_of
 from warmflow_registry.domain.codes import STATUS_NAMES
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
@@ -39,17 +39,15 @@ async def _members(
 ) -> list[Member]:
     org_path = (await get_organisation(registry, search.org_id)).path if search.org_id else None
     filters = queries.search_filters(registry, search, org_path)
-    branches = product(await member_branches(registry, principal, purpose), filters)
+    where = all_of(await member_branches(registry, principal, purpose), filters)
     cap = registry.settings.export_max_rows
-    found: dict[str, dict[str, Any]] = {}
-    for branch in branches:
-        for doc in await registry.stores.members.collection.find(branch, limit=cap + 1):
-            found[doc["_id"]] = doc["state"]
+    found = await registry.stores.members.collection.find(
+        where, sort=queries.BY_NAME, limit=cap + 1
+    )
     if len(found) > cap:
         reason = f"导出结果超过 {cap} 条，请缩小筛选范围"
         raise InvalidInput(reason, errors=[FieldError("query", reason)])
-    members = [Member.model_validate(state) for state in found.values()]
-    return sorted(members, key=lambda m: (m.profile.name, m.id))
+    return [Member.model_validate(doc["state"]) for doc in found]
 
 
 class _Orgs:

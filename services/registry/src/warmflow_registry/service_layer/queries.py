@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
-from warmflow_registry.adapters.union import Branch, count_union, find_union, product
+from warmflow_registry.adapters.union import Branch, all_of, product
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.idnumber import normalise
 from warmflow_registry.domain.model import Member
@@ -36,6 +36,9 @@ FILE_FIELDS = ("residence", "checkin_location", "lost_contact_status", "party_st
 FILE_FIELD_SOURCES = dict(
     zip(FILE_FIELDS, ("residence", "site_id", "lost", "party_status"), strict=True)
 )
+
+
+BY_NAME = (("state.profile.name", 1), ("_id", 1))
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,12 @@ async def search_members(
     """Scoped search; rows of other counties' members show only what an agreement shares."""
     code = purpose_of(purpose)
     org_path = (await get_organisation(registry, search.org_id)).path if search.org_id else None
-    branches = product(
+    where = all_of(
         await member_branches(registry, principal, code), search_filters(registry, search, org_path)
     )
     collection = registry.stores.members.collection
-    total = await count_union(collection, branches)
-    docs = await find_union(collection, branches, "state.profile.name", (page - 1) * size, size)
+    total = await collection.count(where)
+    docs = await collection.find(where, sort=BY_NAME, skip=(page - 1) * size, limit=size)
     items = await _shown(
         registry, principal, [Member.model_validate(d["state"]) for d in docs], code
     )

@@ -26,8 +26,12 @@ STAFF = ("site_staff", "org_admin", "county_admin")
 
 
 async def principal_paths(registry: Registry, principal: Principal) -> list[str]:
-    orgs = [await find_organisation(registry, org_id) for org_id in principal.organisations]
-    return [org.path for org in orgs if org is not None and org.county == principal.county]
+    """The subtree roots of the caller's own-county organisations: one read for any number."""
+    if not principal.organisations:
+        return []
+    docs = await registry.stores.organisations.collection.get_many(list(principal.organisations))
+    orgs = [Organisation.model_validate(doc["state"]) for doc in docs]
+    return [org.path for org in orgs if org.county == principal.county]
 
 
 def _under(path: str | None, roots: list[str]) -> bool:
@@ -84,11 +88,15 @@ async def member_branches(
     if principal.role == "member":
         return [{"_id": principal.member_id}]
     partners = sorted(await partner_fields(registry, str(principal.county), purpose))
-    # one equality branch per home county: the union's intersections prune contradictions
-    homes: list[Branch] = [{"state.home_county": c} for c in [principal.county, *partners]]
+    homes: list[Branch] = [{"state.home_county": {"$in": [principal.county, *partners]}}]
     if principal.role == "county_admin":
-        inflow = [{"state.inflow_county": principal.county}]
-        return [{"state.home_county": principal.county}, *product(inflow, homes[1:])]
+        own_county: list[Branch] = [{"state.home_county": principal.county}]
+        if not partners:
+            return own_county
+        return [
+            *own_county,
+            {"state.inflow_county": principal.county, "state.home_county": {"$in": partners}},
+        ]
     roots = await principal_paths(registry, principal)
     others: list[Branch] = [{"state.inflow_path": subtree_range(root)} for root in roots]
     if principal.role == "site_staff":
