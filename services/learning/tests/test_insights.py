@@ -27,6 +27,9 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
         ),
         "m6": ({"home_site_id": site, "mobile_status": "returned"}, [(0, "present")]),
         "m7": ({"home_site_id": site}, [(2, "present")]),  # only outside the period
+        # the registry's spelling of "left, not yet checked in" (from the shared vocabulary)
+        "m8": ({"home_site_id": site, "mobile_status": "awaiting_checkin"}, [(1, "present")]),
+        "m9": ({"home_site_id": other_site, "mobile_status": "awaiting_checkin"}, [(0, "absent")]),
     }
     # the module's other tests share this platform: count the county before this test's seeds
     county_before = _numbers(await _rate(world, staff, "county", "yuhang"))
@@ -50,17 +53,17 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
     async def rate(scope: str, scope_id: str, who=staff):  # type: ignore[no-untyped-def]
         return await _rate(world, who, scope, scope_id)
 
-    # branch: m1–m5, m7 (m5 from the outflow side; m6 has returned) — studied m1, m2, m5
-    assert _numbers(await rate("branch", branch)) == (6, 3, 0.5)
-    # site: m1–m4, m7 — studied m1, m2
-    assert _numbers(await rate("site", site)) == (5, 2, 0.4)
-    # county: the branch's six active members are yuhang's too; the same three studied
+    # branch: all but m6, who has returned (m5 from the outflow side) — studied m1, m2, m5, m8
+    assert _numbers(await rate("branch", branch)) == (8, 4, 0.5)
+    # site: m1–m4, m7, m8 — studied m1, m2, m8
+    assert _numbers(await rate("site", site)) == (6, 3, 0.5)
+    # county: the branch's eight active members are yuhang's too; the same four studied
     should, studied, _ = _numbers(await rate("county", "yuhang"))
-    assert studied - county_before[1] == 3
+    assert studied - county_before[1] == 4
     if world.settings.bus_backend == "inprocess":
-        assert should - county_before[0] == 6
+        assert should - county_before[0] == 8
     else:  # other suites' members reach the shared broker's member topic meanwhile
-        assert should - county_before[0] >= 6
+        assert should - county_before[0] >= 8
     assert (await rate("branch", branch, world.auth("county_admin", "yuexi"))).status_code == 404
     assert (await rate("site", "site-unknown")).status_code == 404
     backwards = await world.client.get(

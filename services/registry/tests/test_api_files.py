@@ -36,6 +36,41 @@ async def test_a_second_file_for_one_id_number_is_refused(platform: Platform) ->
     assert again.status_code == 409 and "已有档案" in again.json()["detail"]
 
 
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+async def test_a_full_width_id_number_is_the_same_person(platform: Platform) -> None:
+    w = await world(platform)
+    member, number = await register(platform, w)
+    born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    wide = number.translate(FULL_WIDTH)
+    body = {"id_number": wide, "home_org_id": w.branch, "profile": profile(born)}
+    again = await platform.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert again.status_code == 409 and "已有档案" in again.json()["detail"]
+    found = await platform.client.get(
+        "/api/registry/members", params={"id_number": wide}, headers=w.yuexi_admin
+    )
+    assert [row["id"] for row in found.json()["items"]] == [member]
+
+
+async def test_a_refused_full_width_or_foreign_digit_number_says_why(platform: Platform) -> None:
+    w = await world(platform)
+    born = random_birth()
+    valid = id_number(born)
+    wrong_check = (valid[:17] + ("0" if valid[17] != "0" else "1")).translate(FULL_WIDTH)
+    arabic = valid[:6] + valid[6:].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    reasons = []
+    for number in (wrong_check, arabic):
+        body = {"id_number": number, "home_org_id": w.branch, "profile": profile(born)}
+        url = "/api/registry/members"
+        response = await platform.client.post(url, json=body, headers=w.yuexi_admin)
+        assert response.status_code == 422, response.text
+        errors = {e["field"]: e["reason"] for e in response.json()["errors"]}
+        reasons.append(errors["body.id_number"])
+    assert "校验位" in reasons[0] and "全角" in reasons[0]
+    assert "半角数字" in reasons[1] and "校验位" not in reasons[1]
+
+
 async def test_id_number_is_masked_revealed_with_purpose_and_every_read_audited(
     platform: Platform,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
+from warmflow_shared.events.catalog.vocabulary import STUDYING_STATUSES, MobileStatus
 from warmflow_shared.settings import WarmflowSettings
 
 from warmflow_learning import SERVICE
@@ -27,12 +28,7 @@ class LearningSettings(WarmflowSettings):
     local_utc_offset_hours: int = 8
     deadline_poll_seconds: float = Field(default=5, gt=0)
     # registry statuses of members who "should study" (参学率 denominator)
-    active_mobile_statuses: list[str] = [
-        "outflow_registered",
-        "awaiting_check_in",
-        "checked_in",
-        "lost_contact",
-    ]
+    active_mobile_statuses: list[MobileStatus] = list(STUDYING_STATUSES)
 
     @model_validator(mode="after")
     def _refuse_default_key_in_production(self) -> Self:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-MobileStatus = Literal[
-    "at_home",
-    "outflow_registered",
-    "awaiting_checkin",
-    "checked_in",
-    "returned",
-    "transferred",
-    "lost_contact",
-    "suspended",
-    "removed",
-]
+from warmflow_shared.events.catalog.vocabulary import MobileStatus as MobileStatus
+from warmflow_shared.events.catalog.vocabulary import PartyStatus as PartyStatus
 
 STATUS_NAMES: dict[str, str] = {
     "at_home": "在家（未流出）",
@@ -53,7 +44,6 @@ LOST_REASON_NAMES: dict[str, str] = {
 }
 LOST_REASON_OF_OUTFLOW: dict[str, str] = {"work": "1", "business": "1", "residence": "6"}
 
-PartyStatus = Literal["probationary", "full"]
 Gender = Literal["男", "女"]
 
 TicketCategory = Literal["consultation", "suggestion", "problem"]

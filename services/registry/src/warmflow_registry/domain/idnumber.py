@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def check_character(first17: str) -> str:
@@ -24,14 +25,24 @@ def birth_date_in(id_number: str) -> date | None:
 
 
 def normalise(id_number: str) -> str:
-    return id_number.strip().upper()
+    """One spelling per number: full-width digits and letters (１２…Ｘ) become ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", id_number).strip().upper()
 
 
 def id_number_problem(id_number: str, birth_date: date | None) -> str | None:
     """Why ``id_number`` is not acceptable (Chinese, for the person who typed it), or None."""
     value = normalise(id_number)
+    reason = _shape_problem(value, birth_date)
+    if reason and value != id_number.strip().upper():
+        return reason + "（全角字符已按半角核对）"
+    return reason
+
+
+def _shape_problem(value: str, birth_date: date | None) -> str | None:
     if len(value) != 18:
         return "公民身份号码应为18位"
+    if not value.isascii():
+        return "公民身份号码只能由半角数字0-9和末位X组成，请勿使用其他文字的数字或符号"
     if not _SHAPE.match(value):
         return "公民身份号码前17位应为数字，最后一位为数字或X"
     born = birth_date_in(value)

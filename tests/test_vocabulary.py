@@ -1,0 +1,85 @@
+"""Shared vocabularies are spelled once, in the contracts: a service never names a near-miss.
+
+Learning once counted members "awaiting_check_in" while the registry emits "awaiting_checkin",
+and silently dropped them from 参学率. These tests read every service's source for string
+constants that look like a vocabulary value but are not one, and check the settings that hold
+such values refuse unknown ones.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from warmflow_learning.config import LearningSettings
+from warmflow_shared.events.catalog.vocabulary import MOBILE_STATUSES, PARTY_STATUSES
+
+ROOT = Path(__file__).resolve().parents[1]
+VOCABULARY = frozenset({*MOBILE_STATUSES, *PARTY_STATUSES})
+
+
+def _squashed(word: str) -> str:
+    return word.replace("_", "").replace("-", "").lower()
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (small words only)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def near_miss(word: str) -> str | None:
+    """The vocabulary value ``word`` looks like a misspelling of, if any."""
+    if word in VOCABULARY or not word.replace("_", "").isalpha():
+        return None
+    for value in VOCABULARY:
+        # one slip in a long word; short words ("remove", "check_in") are other words
+        if _squashed(word) == _squashed(value) or (len(word) >= 10 and _edits(word, value) == 1):
+            return value
+    return None
+
+
+def string_constants() -> Iterator[tuple[Path, int, str]]:
+    for path in sorted((ROOT / "services").glob("*/src/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield path.relative_to(ROOT), node.lineno, node.value
+
+
+def test_no_service_names_a_near_miss_of_a_shared_value() -> None:
+    misses = [
+        f"{path}:{line}: {value!r} looks like {target!r}"
+        for path, line, value in string_constants()
+        if (target := near_miss(value))
+    ]
+    assert misses == []
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("awaiting_check_in", "awaiting_checkin"),
+        ("checkedin", "checked_in"),
+        ("lost_contacts", "lost_contact"),
+        ("awaiting_checkin", None),
+        ("checked", None),
+    ],
+)
+def test_the_near_miss_check_catches_the_kind_of_slip_it_is_for(
+    word: str, expected: str | None
+) -> None:
+    assert near_miss(word) == expected
+
+
+def test_learning_refuses_a_status_the_contracts_do_not_have() -> None:
+    assert "awaiting_checkin" in LearningSettings().active_mobile_statuses
+    with pytest.raises(ValidationError, match="active_mobile_statuses"):
+        LearningSettings(active_mobile_statuses=["awaiting_check_in"])  # type: ignore[list-item]
