@@ -203,7 +203,7 @@ def mixed_rows(r: Roster) -> list[dict[str, str]]:
         person(r.code, 姓名="赵敏", 工作单位=FORMULA),  # 10
         person(r.code, 性别="未知"),  # 11
         person(r.branch, 出生日期="1990-05-18"),  # 12: differs from the ID number's birth date
-        dict(good),  # 13: the same person again, in the same chunk
+        dict(good),  # 13: the same person again: neither row 3 nor 13 is applied
     ]
 
 
@@ -214,14 +214,16 @@ async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing
     rows = mixed_rows(r)
     data = xlsx(rows)
     job = await run_import(platform, r.admin, "花名册.xlsx", data)
-    assert (job["total"], job["rows_done"], counts(job)) == (11, 11, (3, 0, 1, 7))
+    assert (job["total"], job["rows_done"], counts(job)) == (11, 11, (2, 0, 0, 9))
     report = {
         (e["row"], p["column"]): p["reason"] for e in job["report"]["items"] for p in e["problems"]
     }
     assert sorted(report) == [
-        (4, "手机号码"), (5, "身份证号"), (6, "所在党支部"), (8, "所在党支部"),
-        (9, "转正日期"), (11, "性别"), (12, "身份证号"),
+        (3, "身份证号"), (4, "手机号码"), (5, "身份证号"), (6, "所在党支部"), (8, "所在党支部"),
+        (9, "转正日期"), (11, "性别"), (12, "身份证号"), (13, "身份证号"),
     ]  # fmt: skip
+    assert report[(3, "身份证号")] == report[(13, "身份证号")]
+    assert "出现2次（第3行、第13行）" in report[(3, "身份证号")]
     assert "手机号码应为11位" in report[(4, "手机号码")]
     assert "校验位" in report[(5, "身份证号")]
     assert "管理范围" in report[(6, "所在党支部")]
@@ -229,7 +231,7 @@ async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing
     assert "不能早于入党日期" in report[(9, "转正日期")]
     assert "男" in report[(11, "性别")]
     assert "出生日期" in report[(12, "身份证号")]
-    good = [rows[0]["身份证号"], rows[4]["身份证号"], rows[7]["身份证号"]]
+    good = [rows[7]["身份证号"], rows[4]["身份证号"]]
     before = await member_docs(platform, [row["身份证号"] for row in rows])
     assert sorted(before) == sorted(mask(n) for n in good)  # no half member from a bad row
     probationary = before[mask(rows[4]["身份证号"])]["state"]["profile"]
@@ -237,12 +239,12 @@ async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing
     assert probationary["joined_on"] == "2020-07-01"
 
     again = await run_import(platform, r.admin, "花名册.xlsx", data)
-    assert counts(again) == (0, 0, 4, 7)
+    assert counts(again) == (0, 0, 2, 9)
     after = await member_docs(platform, good)
     assert versions(after) == versions(before) == {key: (1, 1) for key in before}
 
-    rows[0]["手机号码"] = "13800000000"
-    changed = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows[:1]))
+    rows[7]["手机号码"] = "13800000000"
+    changed = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows[7:8]))
     assert (changed["updated"], changed["unchanged"]) == (1, 0)
     moved = (await member_docs(platform, good[:1]))[mask(good[0])]
     assert (moved["version"], moved["state"]["profile"]["phone"]) == (2, "13800000000")
@@ -320,3 +322,31 @@ async def test_only_admins_import_and_only_the_importer_side_sees_the_job(
     other = platform.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
     hidden = await platform.client.get(f"/api/registry/imports/{job['id']}", headers=other)
     assert hidden.status_code == 404
+
+
+async def test_the_job_list_shows_the_callers_jobs_newest_first(platform: ImportPlatform) -> None:
+    r = await roster(platform)
+    jobs = []
+    for name in ("一月.csv", "二月.csv"):
+        data = csv_bytes([person(r.code, born=date(1985, 1, 1 + len(jobs)))], "utf-8")
+        jobs.append(await run_import(platform, r.admin, name, data))
+        platform.clock.advance(minutes=1)
+
+    listed = await platform.client.get("/api/registry/imports", headers=r.admin)
+    assert listed.status_code == 200, listed.text
+    mine = [item for item in listed.json()["items"] if item["importer"] == r.subject]
+    assert [item["filename"] for item in mine[:2]] == ["二月.csv", "一月.csv"]
+    assert (mine[0]["status"], mine[0]["total"], mine[0]["created"]) == ("done", 1, 1)
+    assert mine[0]["importer_role"] == "县（区）管理员"
+    second_page = await platform.client.get(
+        "/api/registry/imports", params={"page": 2, "size": 1}, headers=r.admin
+    )
+    assert second_page.json()["total"] == listed.json()["total"] >= 2
+    assert len(second_page.json()["items"]) == 1
+    yuhang = platform.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
+    theirs = await platform.client.get("/api/registry/imports", headers=yuhang)
+    assert {job["id"] for job in jobs}.isdisjoint(i["id"] for i in theirs.json()["items"])
+    org_admin = platform.headers("org_admin", "yuexi", orgs=[r.branch])
+    assert (await platform.client.get("/api/registry/imports", headers=org_admin)).json()[
+        "items"
+    ] == []

@@ -22,6 +22,11 @@ REPORT_COLLECTION = "import_report"
 IMPORT_INDEXES = {
     ROWS_COLLECTION: [IndexSpec(("job_id", "chunk"))],
     REPORT_COLLECTION: [IndexSpec(("job_id", "row"))],
+    # the job list: one importer's jobs, or a county's, newest first
+    "imports": [
+        IndexSpec(("state.importer.subject", "state.created_at")),
+        IndexSpec(("state.importer.county", "state.created_at")),
+    ],
 }
 
 

@@ -8,13 +8,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel
+from warmflow_shared.auth.principal import ROLE_NAMES
 from warmflow_shared.web.errors import DomainError
 
 from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.domain.import_job import JOB_STATUS_NAMES, ImportJob, JobStatus
 from warmflow_registry.service_layer import exports, queries
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.imports import Imports, find_job, start_import
+from warmflow_registry.service_layer.imports import Imports, find_job, list_jobs, start_import
 
 from .common import Admin, Page, PageNo, PageSize, Staff
 from .http_members import Purpose, Reveal
@@ -58,12 +59,18 @@ class ImportStatus(BaseModel):
     finished_at: datetime | None
 
 
+class ImportSummary(ImportStatus):
+    importer: str
+    importer_role: str
+
+
 class ImportReport(ImportStatus):
     report: Page[RejectedRow]
 
 
 def status_of(job: ImportJob) -> ImportStatus:
-    data = job.model_dump(exclude={"importer", "columns", "chunks", "chunk_size", "next_chunk"})
+    hidden = {"importer", "columns", "chunks", "chunk_size", "next_chunk", "repeated"}
+    data = job.model_dump(exclude=hidden)
     return ImportStatus(**data, status_name=JOB_STATUS_NAMES[job.status], accepted=job.accepted)
 
 
@@ -87,6 +94,22 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         data = await read_upload(file, imports.limits().max_bytes)
         job = await start_import(imports, principal, file.filename or "upload", data)
         return status_of(job)
+
+    @router.get("/imports", name="list_imports")
+    async def history(
+        principal: Admin, page: PageNo = 1, size: PageSize = 20
+    ) -> Page[ImportSummary]:
+        """导入任务记录：本人发起的（县级管理员：本县的），最新的在前。"""
+        total, jobs = await list_jobs(imports, principal, page, size)
+        items = [
+            ImportSummary(
+                **status_of(job).model_dump(),
+                importer=job.importer.subject,
+                importer_role=ROLE_NAMES.get(job.importer.role, job.importer.role),  # type: ignore[call-overload]
+            )
+            for job in jobs
+        ]
+        return Page(total=total, page=page, size=size, items=items)
 
     @router.get("/imports/{job_id}", name="get_import")
     async def progress(

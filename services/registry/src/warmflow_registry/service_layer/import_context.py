@@ -37,6 +37,7 @@ class RowContext:
     # id hash → stored file, for the hashes read together in ``prefetch`` (one query per chunk)
     known: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefetched: set[str] = field(default_factory=set)
+    repeated: dict[str, list[int]] = field(default_factory=dict)  # see ImportJob.repeated
 
     def column(self, field_path: str) -> str:
         parts = field_path.removeprefix("body.").split(".")

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from warmflow_shared.documents.spreadsheets import Row
 from warmflow_shared.web.errors import Conflict, DomainError, InvalidInput
 from warmflow_shared.web.validation import reason as pydantic_reason
 
 from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.idnumber import birth_date_in, id_number_problem, normalise
-from warmflow_registry.domain.import_columns import row_fields
+from warmflow_registry.domain.import_columns import ColumnMap, row_fields
 from warmflow_registry.domain.import_job import Outcome
 from warmflow_registry.domain.mobility import Actor, today
 from warmflow_registry.domain.model import Member
@@ -24,6 +25,7 @@ from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer import members
 from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import (
     AlreadyFiled,
     RowContext,
@@ -43,6 +45,22 @@ async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
     docs = await collection.find({"state.id_hash": {"$in": hashes}}) if hashes else []
     ctx.known = {doc["state"]["id_hash"]: doc["state"] for doc in docs}
     ctx.prefetched = set(hashes)
+
+
+def repeated_id_numbers(
+    registry: Registry, columns: ColumnMap, rows: Sequence[Row]
+) -> dict[str, list[int]]:
+    """The ID numbers (as keyed hashes) that more than one row of the file carries."""
+    header = columns.headers.get("id_number", "")
+    rows_of: dict[str, list[int]] = {}
+    for number, cells in rows:
+        if id_number := normalise(cells.get(header, "")):
+            rows_of.setdefault(id_number, []).append(number)
+    return {
+        registry.vault.search_hash(id_number): numbers
+        for id_number, numbers in rows_of.items()
+        if len(numbers) > 1
+    }
 
 
 async def _stored(ctx: RowContext, digest: str) -> dict[str, Any] | None:
@@ -71,6 +89,12 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
     if not id_number:
         raise reject("id_number", "必填项，不能为空")
     if reason := id_number_problem(id_number, None):
+        raise reject("id_number", reason)
+    if rows := ctx.repeated.get(ctx.registry.vault.search_hash(id_number)):
+        listed = "、".join(f"第{row}行" for row in rows)
+        reason = (
+            f"该公民身份号码在本文件中出现{len(rows)}次（{listed}），均未导入，请核对后只保留一行"
+        )
         raise reject("id_number", reason)
     org = await row_organisation(ctx, str(org_text or ""))
     for _ in range(2):

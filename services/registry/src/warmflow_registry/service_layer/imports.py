@@ -29,7 +29,11 @@ from warmflow_registry.domain.import_columns import ColumnMap, match_columns
 from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import RowContext
-from warmflow_registry.service_layer.import_rows import import_row, prefetch
+from warmflow_registry.service_layer.import_rows import (
+    import_row,
+    prefetch,
+    repeated_id_numbers,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +91,7 @@ async def start_import(
         raise _file_error("缺少必需的列：" + "、".join(missing))
     if not table.rows:
         raise _file_error("文件中没有数据行")
+    repeated = repeated_id_numbers(imports.registry, columns, table.rows)
     job_id = "imp" + uuid.uuid4().hex[:20]
     size = imports.registry.settings.import_chunk_size
     chunks = await imports.rows.put(job_id, table.rows, size)
@@ -99,6 +104,7 @@ async def start_import(
         chunks=chunks,
         chunk_size=size,
         created_at=imports.registry.now(),
+        repeated=repeated,
     )
     await _save(imports, job, None)
     imports.kick()
@@ -142,7 +148,7 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
         job.note_resume()
     rows = await imports.rows.get(job.id, job.next_chunk) or []
     principal = Principal.model_validate(job.importer.model_dump())
-    ctx = RowContext(imports.registry, principal, ColumnMap(job.columns))
+    ctx = RowContext(imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated)
     await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
     rejected: list[tuple[int, list[dict[str, str]]]] = []
@@ -153,6 +159,25 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
             rejected.append((number, problems))
     await imports.report.add(job.id, rejected)
     job.record(outcomes, imports.registry.now())
+
+
+def _visible_jobs(principal: Principal) -> dict[str, str | None]:
+    if principal.role == "county_admin":
+        return {"state.importer.county": principal.county}
+    return {"state.importer.subject": principal.subject}
+
+
+async def list_jobs(
+    imports: Imports, principal: Principal, page: int, size: int
+) -> tuple[int, list[ImportJob]]:
+    """The jobs ``find_job`` would show the caller, newest first."""
+    where = _visible_jobs(principal)
+    collection = imports.jobs.collection
+    total = await collection.count(where)
+    docs = await collection.find(
+        where, sort=[("state.created_at", -1), ("_id", -1)], skip=(page - 1) * size, limit=size
+    )
+    return total, [ImportJob.model_validate(doc["state"]) for doc in docs]
 
 
 async def find_job(imports: Imports, principal: Principal, job_id: str) -> ImportJob:
