@@ -36,6 +36,13 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
             assert me.json()["status"] == "checked_in"
             assert me.json()["site_id"] == "yuhang-ai-town-home"
 
+            listed = await client.get(
+                "/api/registry/sites", headers=_bearer("yuhang-admin", settings)
+            )
+            assert listed.status_code == 200, listed.text
+            unmapped = [s["id"] for s in listed.json() if s["latitude"] is None]
+            assert len(listed.json()) >= 17 and unmapped == []
+
             url = "/api/registry/members?county=yuexi&size=100"
             found = await client.get(url, headers=_bearer("yuexi-admin", settings))
             assert found.status_code == 200, found.text

@@ -94,6 +94,7 @@ async def test_recommendations_fit_free_time_and_place(world) -> None:
     here = await world.site(lat=30.0, lon=120.0)
     near = await world.site(lat=30.027, lon=120.0)  # ≈ 3 km north
     far = await world.site(lat=30.45, lon=120.0)  # ≈ 50 km north
+    unmapped = await world.site(lat=None, lon=None)  # type: ignore[arg-type]
     branch = await world.org()
     free = [_slot(1, "19:00", "22:00"), _slot(6, "09:00", "12:00")]
     member = await world.member(home_site_id=here, inflow_org_id=branch, free_time=free)
@@ -102,6 +103,9 @@ async def test_recommendations_fit_free_time_and_place(world) -> None:
     best = await world.session(staff, klass, course, world.local(7, "19:00"), site_id=here)
     second = await world.session(staff, klass, course, world.local(5, "09:00"), site_id=near)
     online = await world.session(staff, klass, course, world.local(0, "19:00"))
+    somewhere = await world.session(
+        staff, klass, course, world.local(14, "19:00"), site_id=unmapped
+    )
     for day, start, hours, place in [
         (0, "19:30", 2, {"site_id": far}),  # too far
         (1, "19:00", 2, {"site_id": here}),  # Tuesday: not free
@@ -113,8 +117,11 @@ async def test_recommendations_fit_free_time_and_place(world) -> None:
 
     found = await world.get(f"/members/{member}/recommendations", world.member_auth(member))
     assert found.status_code == 200, found.text
-    assert [r["session_id"] for r in found.json()] == [best, second, online]
+    assert [r["session_id"] for r in found.json()] == [best, second, online, somewhere]
     assert found.json()[1]["distance_km"] == pytest.approx(3.0, abs=0.05)
+    # a site without coordinates is shown with the reason, not silently left out
+    assert found.json()[3]["distance_km"] is None and "坐标" in found.json()[3]["distance_note"]
+    assert found.json()[0]["distance_note"] is None
 
 
 async def test_candidate_slots_ranked_by_free_members(world) -> None:

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from .gateway import Gateway, gateway_settings, open_gateway
 from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
-from .support import World, until
+from .support import World, unique_name, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -202,3 +202,28 @@ async def test_bad_input_is_a_problem_naming_the_field(
     assert prefs.status_code == 422 and "channels" in prefs.json()["errors"][0]["field"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
+
+
+async def test_both_counties_see_learning_notices_about_their_member(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    gw, world = gateway, World()
+    await registered(gw, world, http)
+    enrolled = world.enrolment(world.member_id, unique_name("c"))
+    await gw.publish(enrolled)
+
+    async def logged() -> bool:
+        return bool(await deliveries(gw, enrolled.event_id, gw.auth("ops")))
+
+    await until(logged, within=60)
+    every = await deliveries(gw, enrolled.event_id, gw.auth("ops"))
+    for county in ("yuexi", "yuhang"):  # home side and inflow side of the member
+        seen = await deliveries(gw, enrolled.event_id, gw.auth("county_admin", county))
+        assert len(seen) == len(every) and all(d["body"] for d in seen)
+    assert await deliveries(gw, enrolled.event_id, gw.auth("county_admin", "songyang")) == []
+    assert all("next_attempt_at" in d for d in every)
+    cancelled = await gw.client.get(
+        "/api/notify/deliveries", params={"status": "cancelled"}, headers=gw.auth("ops")
+    )
+    assert cancelled.status_code == 200
+    assert all(d["status"] == "cancelled" for d in cancelled.json())

@@ -132,6 +132,9 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
         f"{API}/worklists/lost-contact", params={"org_id": w.branch}, headers=w.yuexi_admin
     )
     assert listed.json()["total"] == 1
+    row = listed.json()["items"][0]
+    assert (row["lost_reason_code"], row["lost_reason_name"]) == ("1", "外出务工经商")
+    assert row["lost_since"] == lost["lost"]["since"]
     paid = await p.client.post(
         f"{API}/members/{member}/reach",
         json={"kind": "dues", "on": p.clock.now.date().isoformat(), "dues_paid_until": "2027-01"},

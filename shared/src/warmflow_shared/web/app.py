@@ -20,6 +20,7 @@ from warmflow_shared.web.openapi import (
     install_problem_openapi,
     operation_id,
 )
+from warmflow_shared.web.textguard import HiddenTextMiddleware
 
 if TYPE_CHECKING:
     from starlette.types import Lifespan
@@ -57,6 +58,8 @@ def create_service_app(
     app.state.verifier = verifier
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
+    # innermost: sees only bodies the limits below already bounded
+    app.add_middleware(HiddenTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         openapi=lambda: app.openapi(),

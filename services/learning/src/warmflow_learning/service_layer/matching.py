@@ -36,6 +36,11 @@ class Recommendation(BaseModel):
     site_id: str | None
     online: bool
     distance_km: float | None
+    # why the distance is unknown (a site without coordinates): shown, never silently dropped
+    distance_note: str | None = None
+
+
+UNKNOWN_DISTANCE = "上课地点或您的服务站点未登记坐标，无法计算距离"
 
 
 class SlotRank(BaseModel):
@@ -90,9 +95,15 @@ async def recommend(
         if klass is None or not _open_to(klass, member, await _full(ctx, klass)):
             continue
         distance = None if session.online else await _distance(ctx, member, session)
-        if not session.online and (distance is None or distance > ctx.settings.nearby_km):
+        if distance is not None and distance > ctx.settings.nearby_km:
             continue
-        rank = (session.online, distance or 0.0, session.starts_at)
+        # near first, then online, then sessions whose distance nobody can tell
+        rank = (
+            distance is None and not session.online,
+            session.online,
+            distance or 0.0,
+            session.starts_at,
+        )
         found.append((rank, _recommendation(session, klass, distance)))
     return [item for _, item in sorted(found, key=lambda pair: pair[0])][:limit]
 
@@ -120,6 +131,7 @@ def _recommendation(session: Session, klass: Klass, distance: float | None) -> R
         site_id=session.site_id,
         online=session.online,
         distance_km=distance,
+        distance_note=None if session.online or distance is not None else UNKNOWN_DISTANCE,
     )
 
 

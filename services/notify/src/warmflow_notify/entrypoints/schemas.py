@@ -53,6 +53,7 @@ class Delivery(BaseModel):
     not_before: str
     delivered_at: str | None
     failed_reason: str | None
+    next_attempt_at: str | None = None  # when a retrying notice is tried again
     attempts: list[AttemptView]
     subject: str | None = None
     body: str | None = None

@@ -24,10 +24,16 @@ COUNTY_KEYS = ("outflow_county", "inflow_county", "sending_county", "receiving_c
 ORG_KEYS = ("outflow_org_id", "inflow_org_id", "sending_org_id", "receiving_org_id", "org_id")
 
 
-def scope_of(data: Mapping[str, Any], rule: Rule) -> dict[str, Any]:
+def scope_of(
+    data: Mapping[str, Any], rule: Rule, member: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Who may read the log entry: both sides of the event and, when it is about a member, both
+    sides of that member (dual management: a learning notice about a Yuexi member working in
+    Yuhang is the home county's business too)."""
+    sides = [data, member or {}]
     return {
-        "counties": sorted({data[k] for k in COUNTY_KEYS if data.get(k)}),
-        "org_ids": sorted({data[k] for k in ORG_KEYS if data.get(k)}),
+        "counties": sorted({s[k] for s in sides for k in COUNTY_KEYS if s.get(k)}),
+        "org_ids": sorted({s[k] for s in sides for k in ORG_KEYS if s.get(k)}),
         "subject_id": data.get(rule.subject_field),
     }
 
@@ -55,6 +61,7 @@ class Planner:
         if rule is None:
             return
         recipients, names = await self.recipients.resolve(rule, envelope.data)
+        member = await self.projections.get("members", envelope.data.get("member_id"))
         draft = Draft(
             event_id=envelope.event_id,
             event_type=envelope.type,
@@ -62,7 +69,7 @@ class Planner:
             urgency=rule.urgency,
             template=envelope.type,
             context=build_context(envelope.data, names),
-            scope=scope_of(envelope.data, rule),
+            scope=scope_of(envelope.data, rule, member),
         )
         made = await self.notify(draft, recipients)
         if rule.digest:

@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from warmflow_shared.text import text_problem
+
 from warmflow_registry.domain.errors import Problem
 
 # field → accepted headers; the first is the one reports use when the file lacks the column
@@ -116,6 +118,9 @@ def row_fields(
     for field, header in columns.headers.items():
         text = cells.get(header, "").strip()
         if not text:
+            continue
+        if hidden := text_problem(text):
+            problems.append(Problem(field, hidden))
             continue
         value, problem = _value(field, text)
         if problem:

@@ -6,6 +6,7 @@ ID numbers are made-up but valid (GB 11643 check digit, birth date inside), phon
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -51,6 +52,8 @@ class DemoSite:
     county: str
     org_id: str
     parent_site_id: str | None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,26 +91,53 @@ def organisations() -> list[DemoOrg]:
     return orgs
 
 
+# the seat of each county's government (WGS-84), around which the demo sites lie
+COUNTY_SEATS = {
+    "yuhang": (30.4189, 120.2999),
+    "yuexi": (30.8497, 116.3602),
+    "songyang": (28.4494, 119.4820),
+}
+
+
+def _near(point: tuple[float, float], step: int, radius: float) -> tuple[float, float]:
+    """A point ``radius`` degrees from ``point``, at the ``step``-th of five directions."""
+    angle = math.radians(72 * step)
+    return round(point[0] + radius * math.sin(angle), 5), round(
+        point[1] + radius * math.cos(angle), 5
+    )
+
+
 def sites() -> list[DemoSite]:
-    """Per county a district centre, a platform per town and two village sites per town: 48."""
+    """Per county a district centre, a platform per town and two village sites per town: 48.
+
+    Every site has coordinates (towns within ~4 km of the county seat, villages within ~1 km of
+    their town), so distance-based recommendations work on the demo data.
+    """
     found: list[DemoSite] = []
     for county, towns in TOWNS.items():
         centre = f"{county}-centre"
         name = {"yuhang": "余杭区", "yuexi": "岳西县", "songyang": "松阳县"}[county]
         root = f"{county}-county-committee"
+        seat = COUNTY_SEATS[county]
         found.append(
-            DemoSite(centre, f"{name}暖流之家服务中心", "district_centre", county, root, None)
+            DemoSite(
+                centre, f"{name}暖流之家服务中心", "district_centre", county, root, None, *seat
+            )
         )
         for t, town in enumerate(towns, start=1):
             town_site = f"{county}-town-{t}-home"
             org = f"{county}-town-{t}"
+            here = _near(seat, t, 0.035)
             found.append(
-                DemoSite(town_site, f"{town}暖流之家", "town_platform", county, org, centre)
+                DemoSite(town_site, f"{town}暖流之家", "town_platform", county, org, centre, *here)
             )
             for v in (1, 2):
                 site_id = f"{town_site}-v{v}"
                 site_name = f"{town}第{v}村（社区）暖流驿站"
-                found.append(DemoSite(site_id, site_name, "village_site", county, org, town_site))
+                village = _near(here, t + 2 * v, 0.008)
+                found.append(
+                    DemoSite(site_id, site_name, "village_site", county, org, town_site, *village)
+                )
     return found
 
 

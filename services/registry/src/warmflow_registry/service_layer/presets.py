@@ -63,6 +63,8 @@ ROOT_SITES: list[dict[str, object]] = [
         "county": "yuhang",
         "org_id": "yuhang-ai-town-committee",
         "address": "浙江省杭州市余杭区文一西路人工智能小镇",
+        "latitude": 30.2797,
+        "longitude": 120.0195,
         "opening_hours": "周一至周五 09:00-17:30",
         "services": list(ALL_SERVICES),
     }

@@ -11,7 +11,13 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
-from warmflow_registry.domain.codes import STATUS_NAMES, Gender, MobileStatus, PartyStatus
+from warmflow_registry.domain.codes import (
+    LOST_REASON_NAMES,
+    STATUS_NAMES,
+    Gender,
+    MobileStatus,
+    PartyStatus,
+)
 from warmflow_registry.domain.model import (
     ActivityCard,
     Contact,
@@ -35,6 +41,10 @@ class MemberSummary(BaseModel):
     status_name: str | None
     check_in_due: date | None
     check_in_overdue: bool | None
+    # why and since when the member counts as lost contact (失联), for the work list
+    lost_reason_code: str | None = None
+    lost_reason_name: str | None = None
+    lost_since: date | None = None
 
 
 class ProfileView(BaseModel):
@@ -91,6 +101,9 @@ def summary(member: Member) -> MemberSummary:
         status_name=STATUS_NAMES[member.status],
         check_in_due=member.check_in_due,
         check_in_overdue=member.check_in_overdue,
+        lost_reason_code=member.lost.reason_code if member.lost else None,
+        lost_reason_name=LOST_REASON_NAMES.get(member.lost.reason_code) if member.lost else None,
+        lost_since=member.lost.since if member.lost else None,
     )
 
 
@@ -123,7 +136,13 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
 ALWAYS_SHOWN = frozenset(
     {"id", "home_org_id", "home_county", "inflow_org_id", "inflow_county", "id_number_revealed"}
 )
-DERIVED = {"status_name": "status"}  # shown with the field it is derived from
+# shown with the field they are derived from
+DERIVED = {
+    "status_name": "status",
+    "lost_reason_code": "lost",
+    "lost_reason_name": "lost",
+    "lost_since": "lost",
+}
 
 
 def limit_summary(view: MemberSummary, fields: frozenset[str] | None) -> MemberSummary:

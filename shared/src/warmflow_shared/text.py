@@ -1,0 +1,56 @@
+"""Text that people will read: no characters that hide or reorder what is shown.
+
+Bidirectional overrides (U+202E turns "gpj.exe" into "exe.jpg"), zero-width and other invisible
+format characters, and control characters make a name look like another one on a screen, in a
+PDF or in a notice. They are refused wherever text comes in (JSON bodies, imported rows), with a
+message that names the character. Tabs and line breaks stay allowed; so do ordinary quotes and
+apostrophes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Unicode categories never meant to be seen: controls, format characters (bidi marks and
+# overrides, zero-width characters, BOM, soft hyphen …), line/paragraph separators, surrogates
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def hidden_character(text: str) -> str | None:
+    """The first hidden or direction-changing character of ``text`` as ``U+XXXX``, or None."""
+    if text.isascii() and text.isprintable():
+        return None
+    for char in text:
+        if char in _ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def hidden_character_reason(code: str) -> str:
+    return f"含有不可见或会改变文字显示方向的字符（{code}），请删除后重新输入"
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be shown to people as it is (Chinese), or None."""
+    code = hidden_character(text)
+    return hidden_character_reason(code) if code else None
+
+
+def hidden_in(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, reason) for every string in a JSON value that hides characters."""
+    if isinstance(value, str):
+        if reason := text_problem(value):
+            yield path, reason
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (reason := text_problem(key)):
+                yield f"{path}.{key!r}", reason
+            yield from hidden_in(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from hidden_in(item, f"{path}.{index}")

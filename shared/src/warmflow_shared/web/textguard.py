@@ -1,0 +1,100 @@
+"""422 for a JSON body carrying hidden or direction-changing characters, before any handler.
+
+Every JSON string of every service is text someone may read (names, notes, templates), so the
+check runs once here instead of on each model. It sits inside the body limits, so the body it
+buffers is already bounded.
+"""
+
+from __future__ import annotations
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from warmflow_shared.text import hidden_in
+from warmflow_shared.web.errors import FieldError
+from warmflow_shared.web.handlers import CORRELATION_STATE_KEY
+from warmflow_shared.web.problems import problem_response
+
+MAX_REPORTED = 20
+
+
+def _is_json(headers: Headers) -> bool:
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+class HiddenTextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(Headers(scope=scope)):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    await self.app(scope, _replay([message], receive), send)
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        except HTTPException as exc:  # the body limit, raised while the body streams in
+            await _refuse(scope, receive, send, exc.status_code, exc.detail, "body-too-large")
+            return
+        body = b"".join(chunks)
+        errors = _hidden_fields(body)
+        if errors:
+            detail = "输入中含有不可见或会改变文字显示方向的字符"
+            await _refuse(scope, receive, send, 422, detail, "hidden-characters", errors)
+            return
+        replayed: Message = {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, _replay([replayed], receive), send)
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    detail: str,
+    code: str,
+    errors: list[FieldError] | None = None,
+) -> None:
+    response = problem_response(
+        status,
+        detail=detail,
+        code=code,
+        instance=scope["path"],
+        correlation_id=scope.get("state", {}).get(CORRELATION_STATE_KEY),
+        errors=errors,
+    )
+    await response(scope, receive, send)
+
+
+def _hidden_fields(body: bytes) -> list[FieldError]:
+    try:
+        value = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return []  # the route's own validation answers malformed JSON
+    found = []
+    for path, reason in hidden_in(value, "body"):
+        found.append(FieldError(path, reason, type="hidden_characters"))
+        if len(found) >= MAX_REPORTED:
+            break
+    return found
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
