@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from warmflow_shared.web.errors import FieldError
 from warmflow_shared.web.handlers import CORRELATION_STATE_KEY
 from warmflow_shared.web.problems import problem_response
 
@@ -148,13 +149,24 @@ def unsupported_detail(rule: BodyRule) -> str:
     return "请以表单方式上传文件，请使用 Content-Type: multipart/form-data"
 
 
-async def refuse(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
-    code = "body-too-large" if status == 413 else "unsupported-media-type"
+async def refuse(
+    status: int,
+    detail: str,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    code: str | None = None,
+    errors: list[FieldError] | None = None,
+) -> None:
+    """Answer with a problem before the app sees the request."""
+    code = code or ("body-too-large" if status == 413 else "unsupported-media-type")
     response = problem_response(
         status,
         detail=detail,
         code=code,
         instance=scope["path"],
         correlation_id=scope.get("state", {}).get(CORRELATION_STATE_KEY),
+        errors=errors,
     )
     await response(scope, receive, send)

@@ -14,8 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warmflow_shared.text import hidden_in
 from warmflow_shared.web.errors import FieldError
-from warmflow_shared.web.handlers import CORRELATION_STATE_KEY
-from warmflow_shared.web.problems import problem_response
+from warmflow_shared.web.limits import refuse
 
 MAX_REPORTED = 20
 
@@ -46,36 +45,16 @@ class HiddenTextMiddleware:
                 if not message.get("more_body", False):
                     break
         except HTTPException as exc:  # the body limit, raised while the body streams in
-            await _refuse(scope, receive, send, exc.status_code, exc.detail, "body-too-large")
+            await refuse(exc.status_code, exc.detail, scope, receive, send)
             return
         body = b"".join(chunks)
         errors = _hidden_fields(body)
         if errors:
             detail = "输入中含有不可见或会改变文字显示方向的字符"
-            await _refuse(scope, receive, send, 422, detail, "hidden-characters", errors)
+            await refuse(422, detail, scope, receive, send, code="hidden-characters", errors=errors)
             return
         replayed: Message = {"type": "http.request", "body": body, "more_body": False}
         await self.app(scope, _replay([replayed], receive), send)
-
-
-async def _refuse(
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    status: int,
-    detail: str,
-    code: str,
-    errors: list[FieldError] | None = None,
-) -> None:
-    response = problem_response(
-        status,
-        detail=detail,
-        code=code,
-        instance=scope["path"],
-        correlation_id=scope.get("state", {}).get(CORRELATION_STATE_KEY),
-        errors=errors,
-    )
-    await response(scope, receive, send)
 
 
 def _hidden_fields(body: bytes) -> list[FieldError]:
