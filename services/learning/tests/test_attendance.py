@@ -90,6 +90,34 @@ async def test_late_check_in_and_staff_marks(world) -> None:
     assert statuses == ["late", "excused"]
 
 
+async def _mark(world, staff, session: str, member_id: str, status: str):  # type: ignore[no-untyped-def]
+    put = await world.put(f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff)
+    assert put.status_code == 200, put.text
+    return put
+
+
+async def _judged(world, klass: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the class has taken in every attendance event recorded for it so far."""
+    await world.seen("AttendanceRecorded", count, class_id=klass)
+    recorded = [
+        e.event_id
+        for e in world.events
+        if e.type == "learning.AttendanceRecorded" and e.data["class_id"] == klass
+    ]
+
+    async def taken_in() -> bool | None:
+        loaded = await world.ctx.classes.load(klass)
+        return all(loaded.has_applied(event_id) for event_id in recorded) or None
+
+    await world.until(taken_in)
+
+
+async def _verified(world, code: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    response = await world.client.get(f"/api/learning/certificates/verify/{code}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 async def test_completion_certificate_and_verification(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     done, klass, sessions, _ = await _enrolled(world, staff, sessions=4, name="李春花")
@@ -97,17 +125,25 @@ async def test_completion_certificate_and_verification(world) -> None:
     assert (
         await world.post(f"/classes/{klass}/enrolments", {"member_id": short}, staff)
     ).is_success
+    ahead = await world.put(
+        f"/sessions/{sessions[0]}/attendance/{done}", {"status": "present"}, staff
+    )
+    assert ahead.status_code == 409 and "尚未开始" in ahead.json()["detail"]
+
+    world.clock.set(world.local(3, "20:00"))  # the last session is under way
     marks = {
         done: ["present", "late", "absent", "present"],
         short: ["present", "absent", "excused", "present"],
     }
     for member_id, statuses in marks.items():
         for session, status in zip(sessions, statuses, strict=True):
-            put = await world.put(
-                f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff
-            )
-            assert put.status_code == 200
+            await _mark(world, staff, session, member_id, status)
+    await _judged(world, klass, 8)
+    seat = (await world.ctx.classes.load(klass)).state["members"][done]
+    assert seat["completed_at"] is None  # 3 of 4 already, but the class has not ended
 
+    world.clock.set(world.local(3, "21:30"))
+    await world.app.state.class_ends.fire_due()
     [completed] = await world.seen("ClassCompleted", member_id=done)
     assert completed["hours"] == 6.0 and completed["class_id"] == klass
     [issued] = await world.seen("CertificateIssued", member_id=done)
@@ -116,15 +152,15 @@ async def test_completion_certificate_and_verification(world) -> None:
     record = (await world.get(f"/members/{done}/record", world.member_auth(done))).json()
     assert record["hours"] == 6.0
     [cert] = record["certificates"]
-    assert cert["code"] == issued["verification_code"]
+    assert cert["code"] == issued["verification_code"] and cert["hours"] == 6.0
     pdf = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
     assert pdf.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "结业证书" in text and "李春花" in text and "暖流成长营第一期" in text
     assert cert["code"] in text.replace("\n", "")
 
-    valid = await world.client.get(f"/api/learning/certificates/verify/{cert['code']}")
-    assert valid.status_code == 200 and valid.json()["holder"] == "李**"
+    valid = await _verified(world, cert["code"])
+    assert valid["holder"] == "李**" and valid["valid"] and valid["status"] == "valid"
     head, signature = cert["code"].split(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     for forged in (f"{head}.{flipped}", f"cert-{'0' * 24}.{signature}", "cert-x.y"):
@@ -133,6 +169,31 @@ async def test_completion_certificate_and_verification(world) -> None:
         ).status_code == 404
     intruder = world.auth("county_admin", "songyang")
     assert (await world.get(f"/certificates/{cert['id']}/pdf", intruder)).status_code == 404
+
+    # a correction after the end takes the member below the rule: the certificate is revoked
+    world.clock.set(world.local(5, "10:00"))
+    await _mark(world, staff, sessions[0], done, "absent")
+    [revoked] = await world.seen("CertificateRevoked", member_id=done)
+    assert revoked["certificate_id"] == cert["id"]
+    gone = await _verified(world, cert["code"])
+    assert (gone["valid"], gone["status"], gone["status_name"]) == (False, "revoked", "已撤销")
+    assert gone["revoked_reason"] and gone["revoked_at"]
+    refused = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
+    assert refused.status_code == 409 and "撤销" in refused.json()["detail"]
+
+    # corrected again, now with every session attended: valid, with the record's 8 hours
+    await _mark(world, staff, sessions[0], done, "present")
+    await _mark(world, staff, sessions[2], done, "present")
+    await world.seen("ClassCompleted", 2, member_id=done)  # one or two: the marks may land together
+
+    async def eight_hours() -> dict | None:  # type: ignore[type-arg]
+        shown = await _verified(world, cert["code"])
+        return shown if shown["valid"] and shown["hours"] == 8.0 else None
+
+    again = await world.until(eight_hours)
+    assert again["revised_at"] and again["revoked_at"] is None
+    record = (await world.get(f"/members/{done}/record", world.member_auth(done))).json()
+    assert record["hours"] == record["certificates"][0]["hours"] == 8.0
 
 
 async def test_completion_share_is_set_per_class(world) -> None:
@@ -144,11 +205,9 @@ async def test_completion_share_is_set_per_class(world) -> None:
     ]
     enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": member_id}, staff)
     assert enrolled.status_code == 201
+    world.clock.set(world.local(3, "22:00"))  # after the class: each mark is judged on arrival
     for session, status in zip(sessions, ["present", "absent", "absent", "late"], strict=True):
-        put = await world.put(
-            f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff
-        )
-        assert put.status_code == 200
+        await _mark(world, staff, session, member_id, status)
     # 1 of 4 is short of one half; the late fourth makes 2 of 4, so completion carries 4 hours
     [completed] = await world.seen("ClassCompleted", member_id=member_id)
     assert completed["class_id"] == klass and completed["hours"] == 4.0

@@ -70,3 +70,32 @@ def test_production_refuses_the_default_sms_secret() -> None:
             jwt_public_key_path="/k.pem",
             notify_sms_endpoint="https://sms.example.cn/send",
         )
+
+
+@pytest.mark.parametrize(
+    ("template", "context", "words"),
+    [
+        (
+            "transfers.TransferResubmitted.staff",
+            {"member_name": "张晓梅", "reason": "补充材料"},
+            "重新提交",
+        ),
+        (
+            "transfers.MemberReported.staff",
+            {"member_name": "张晓梅", "reported_at": "2026年12月2日", "serial_number": "2026-YX-7"},
+            "2026-YX-7",
+        ),
+        (
+            "learning.CertificateRevoked.member",
+            {"recipient_name": "张晓梅", "reason": "考勤更正", "certificate_id": "cert-1"},
+            "已撤销",
+        ),
+    ],
+)
+def test_resubmission_report_and_revocation_have_notices(
+    template: str, context: dict[str, str], words: str
+) -> None:
+    for channel in ("email", "sms"):
+        rendered = render(TEMPLATES.current(template), channel, context)
+        assert words in rendered.subject + rendered.body
+    assert {r.event for r in RULES} >= {template.rsplit(".", 1)[0]}

@@ -23,6 +23,7 @@ from warmflow_learning.entrypoints import (
 from warmflow_learning.entrypoints.consumers import subscriptions
 from warmflow_learning.entrypoints.deps import install_rule_handlers
 from warmflow_learning.service_layer.catalog import on_session_due
+from warmflow_learning.service_layer.completion import on_class_ended
 from warmflow_learning.service_layer.context import Learning
 
 INDEXES: dict[str, list[IndexSpec]] = {
@@ -82,6 +83,13 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
     reminders = runtime.deadlines(
         ctx.sessions, session_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
     )
+
+    async def class_ended(class_id: str, due: list) -> None:  # type: ignore[type-arg]
+        await on_class_ended(ctx, class_id, due)
+
+    class_ends = runtime.deadlines(
+        ctx.classes, class_ended, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
+    )
     app = create_service_app(
         title="暖流 learning: 暖流成长营 courses, classes, attendance",
         service=SERVICE,
@@ -98,4 +106,5 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
     )
     install_rule_handlers(app)
     app.state.learning, app.state.clock, app.state.reminders = ctx, clock, reminders
+    app.state.class_ends = class_ends
     return Service(SERVICE, runtime, app)

@@ -57,6 +57,8 @@ class Klass(BaseModel):
     capacity: int | None = None
     status: Literal["open", "closed"] = "open"
     members: dict[str, Seat] = {}
+    # the end of its last session (from SessionScheduled): completion is judged only after it
+    ends_at: Ts | None = None
 
 
 class Mark(BaseModel):
@@ -124,6 +126,9 @@ class Certificate(BaseModel):
     hours: float
     issued_at: Ts
     code: str
+    revised_at: Ts | None = None  # hours recomputed from corrected attendance
+    revoked_at: Ts | None = None
+    revoked_reason: str | None = None
 
 
 __all__ = ["datetime"]

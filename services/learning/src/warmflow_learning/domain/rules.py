@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from warmflow_learning.domain.errors import BadValue, RuleBroken
 from warmflow_learning.domain.model import (
@@ -112,12 +113,41 @@ def meets_completion(attended: int, total: int, share: float) -> bool:
     return total > 0 and attended * 10_000 >= round(share * 10_000) * total
 
 
-def complete(klass: Klass, member_id: str, hours: float, now: datetime) -> Seat | None:
+def has_ended(klass: Klass, now: datetime) -> bool:
+    return klass.ends_at is not None and klass.ends_at <= now
+
+
+Judgement = Literal["completed", "revised", "withdrawn"]
+
+
+def judge_completion(
+    klass: Klass, member_id: str, attended: int, total: int, hours: float, now: datetime
+) -> Judgement | None:
+    """After the class ended, from the final attendance: what changes for the member's seat.
+
+    ``completed`` (first time it meets the rule), ``revised`` (still meets it, other hours),
+    ``withdrawn`` (a correction took it below the rule), or None (nothing changes).
+    """
     seat = klass.members.get(member_id)
-    if seat is None or seat.completed_at is not None:
+    if seat is None or not has_ended(klass, now):
         return None
-    seat.completed_at, seat.hours = now, hours
-    return seat
+    meets = meets_completion(attended, total, klass.completion_share)
+    if meets and seat.completed_at is None:
+        seat.completed_at, seat.hours = now, hours
+        return "completed"
+    if meets and seat.hours != hours:
+        seat.hours = hours
+        return "revised"
+    if not meets and seat.completed_at is not None:
+        seat.completed_at, seat.hours = None, 0.0
+        return "withdrawn"
+    return None
+
+
+def check_not_ahead(session: Session, status: Status, now: datetime, early: timedelta) -> None:
+    """Present or late can only be recorded once the session is (about to be) under way."""
+    if status in ATTENDED and now < session.starts_at - early:
+        raise RuleBroken("课程尚未开始，不能登记为出勤或迟到")
 
 
 def sign_up(activity: Activity, member_id: str, by: str, now: datetime) -> None:

@@ -14,8 +14,14 @@ from warmflow_learning.service_layer.context import Learning
 
 Handler = Callable[[Learning, Envelope], Awaitable[None]]
 ROUTES: dict[str, dict[str, Handler]] = {
-    "completion": {"learning.AttendanceRecorded": completion.on_attendance},
-    "certificates": {"learning.ClassCompleted": completion.on_class_completed},
+    "completion": {
+        "learning.SessionScheduled": completion.on_session_scheduled,
+        "learning.AttendanceRecorded": completion.on_attendance,
+    },
+    "certificates": {
+        "learning.ClassCompleted": completion.on_class_completed,
+        "learning.CompletionWithdrawn": completion.on_completion_withdrawn,
+    },
 }
 
 

@@ -52,6 +52,8 @@ async def mark_by_staff(
     session = await get(ctx.sessions, Session, session_id, "课程")
     check_staff_of(principal, session.county)
     await member_to_change(ctx, principal, member_id)
+    early = timedelta(minutes=ctx.settings.check_in_early_minutes)
+    rules.check_not_ahead(session, cmd.status, ctx.clock.now(), early)
     return await _record(ctx, session, member_id, cmd.status, principal.subject, own=False)
 
 

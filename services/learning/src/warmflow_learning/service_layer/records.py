@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
@@ -10,6 +11,7 @@ from warmflow_shared.web.errors import NotFound
 
 from warmflow_learning.adapters.certificate_pdf import certificate_pdf
 from warmflow_learning.domain import codes
+from warmflow_learning.domain.errors import RuleBroken
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
 from warmflow_learning.service_layer.context import Learning, find, get
 from warmflow_learning.service_layer.enrolments import classes_of
@@ -55,11 +57,16 @@ class Record(BaseModel):
 
 class Verification(BaseModel):
     valid: bool
+    status: Literal["valid", "revoked"]
+    status_name: str
     certificate_id: str
     holder: str
     class_title: str
     hours: float
     issued_at: datetime
+    revised_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
 
 
 async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
@@ -116,6 +123,8 @@ async def certificate_document(ctx: Learning, cert_id: str, principal: Principal
     member = await ctx.members.get(cert.member_id)
     if member is None or not sees(principal, member):
         raise NotFound("未找到该证书")
+    if cert.revoked_at is not None:
+        raise RuleBroken(f"该证书已于{ctx.local_date(cert.revoked_at)}撤销：{cert.revoked_reason}")
     url = f"/api/learning/certificates/verify/{cert.code}"
     return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours)
 
@@ -131,13 +140,19 @@ async def verify(ctx: Learning, code: str) -> Verification:
     expected = codes.verification_code(key, cert.id, cert.member_id, cert.class_id)
     if not codes.exactly(code, expected):
         raise NotFound("证书验证码无效")
+    revoked = cert.revoked_at is not None
     return Verification(
-        valid=True,
+        valid=not revoked,
+        status="revoked" if revoked else "valid",
+        status_name="已撤销" if revoked else "有效",
         certificate_id=cert.id,
         holder=_masked(cert.member_name),
         class_title=cert.class_title,
         hours=cert.hours,
         issued_at=cert.issued_at,
+        revised_at=cert.revised_at,
+        revoked_at=cert.revoked_at,
+        revoked_reason=cert.revoked_reason,
     )
 
 

@@ -75,6 +75,8 @@ RULES: tuple[Rule, ...] = (
         resolves=(CHECK_IN_OVERDUE, LOST_CONTACT),
     ),
     _r("transfers.TransferRequested", "transfer", "normal", "member", "outflow"),
+    _r("transfers.TransferResubmitted", "transfer", "normal", "member", "outflow"),
+    _r("transfers.MemberReported", "transfer", "normal", "outflow", "inflow"),
     _r("transfers.TransferApproved", "transfer", "normal", "member", "inflow"),
     _r("transfers.TransferReturned", "transfer", "normal", "member"),
     _r("transfers.TransferRejected", "transfer", "normal", "member"),
@@ -120,6 +122,7 @@ RULES: tuple[Rule, ...] = (
     _r("learning.EnrolmentCreated", "learning", "normal", "member"),
     _r("learning.EnrolmentCancelled", "learning", "normal", "member"),
     _r("learning.CertificateIssued", "learning", "normal", "member"),
+    _r("learning.CertificateRevoked", "learning", "normal", "member"),
 )
 
 _BY_EVENT = {rule.event: rule for rule in RULES}

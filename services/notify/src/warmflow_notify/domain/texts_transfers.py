@@ -15,6 +15,19 @@ TRANSFER_TEMPLATES = [
       "待审批转接：{member_name}",
       "党员 {member_name} 申请转接组织关系（原因：{reason}），请及时审批，无正当理由不得拒绝。",
       "【暖流】{member_name}申请转接组织关系，请审批。"),
+    T("transfers.TransferResubmitted.member", 1,
+      "转接申请已重新提交",
+      "{recipient_name}同志：您修改后的组织关系转接申请已重新提交（{reason}），请等待党组织审批。",
+      "【暖流】{recipient_name}，转接申请已重新提交，请等待审批。"),
+    T("transfers.TransferResubmitted.staff", 1,
+      "转接申请已修改重报：{member_name}",
+      "党员 {member_name} 已按退回意见修改并重新提交转接申请（{reason}），请及时审批。",
+      "【暖流】{member_name}已重新提交转接申请，请审批。"),
+    T("transfers.MemberReported.staff", 1,
+      "党员已持介绍信报到：{member_name}",
+      "党员 {member_name} 已于 {reported_at} 持介绍信（编号 {serial_number}）到接收党组织报到，"
+      "请接收方及时办理接收，转出方留意回执。",
+      "【暖流】{member_name}已持介绍信{serial_number}报到，请及时办理。"),
     T("transfers.TransferApproved.member", 1,
       "转接申请已批准",
       "{recipient_name}同志：您的组织关系转接申请已批准，介绍信将随后开具。",
@@ -113,6 +126,11 @@ LEARNING_TEMPLATES = [
       "{recipient_name}同志：祝贺您完成暖流成长营学习！结业证书编号 {certificate_id}，"
       "验证码 {verification_code}。",
       "【暖流】结业证书已颁发，验证码{verification_code}。"),
+    T("learning.CertificateRevoked.member", 1,
+      "结业证书已撤销",
+      "{recipient_name}同志：因{reason}，您的结业证书（编号 {certificate_id}）已撤销。"
+      "如有疑问请联系所在暖流之家。",
+      "【暖流】{recipient_name}，您的结业证书已撤销：{reason}"),
 ]  # fmt: skip
 
 DIGEST_TEMPLATE = T(

@@ -74,6 +74,19 @@ class CertificateIssued(_Enrolment):
     verification_code: str
 
 
+class CompletionWithdrawn(_Enrolment):
+    """Attendance corrected after the class ended: the member no longer meets the rule."""
+
+    wire_name: ClassVar[str] = "learning.CompletionWithdrawn"
+    reason: str
+
+
+class CertificateRevoked(_Enrolment):
+    wire_name: ClassVar[str] = "learning.CertificateRevoked"
+    certificate_id: str
+    reason: str
+
+
 class _Activity(LearningEvent):
     topic: ClassVar[str] = ACTIVITY_TOPIC
     wire_version: ClassVar[int] = 1
@@ -96,6 +109,8 @@ class HonourAwarded(_Activity):
 
 
 CONTRACTS: list[type[IntegrationEvent]] = [
+    CompletionWithdrawn,
+    CertificateRevoked,
     SessionScheduled,
     SessionStartingSoon,
     AttendanceRecorded,
