@@ -9,7 +9,7 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run seed token test lint typecheck bench contracts servers-up servers-down clean
+.PHONY: install fonts run seed token test lint typecheck bench contracts servers-up servers-down clean
 
 $(UV):
 	python3.11 -m venv .tools
@@ -19,7 +19,16 @@ $(BIN)/python: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen
 	@touch $(BIN)/python
 
-install: $(BIN)/python
+install: $(BIN)/python fonts
+
+## The Chinese TrueType font PDFs embed (Debian's fonts-wqy-microhei), when this machine can install
+## it; otherwise PDFs fall back to a non-embedded font with a warning (README, Settings).
+FONT_FILE := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(FONT_FILE) || [ -n "$$WARMFLOW_PDF_FONT" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
+	  && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1; }; } \
+	  || echo "note: no Chinese TrueType font for PDFs (install fonts-wqy-microhei or set WARMFLOW_PDF_FONT)"; }
 
 ## Start every service in one process behind the gateway on http://127.0.0.1:8000 (SQLite under ./var).
 run: install

@@ -155,9 +155,13 @@ async def test_completion_certificate_and_verification(world) -> None:
     assert cert["code"] == issued["verification_code"] and cert["hours"] == 6.0
     pdf = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
     assert pdf.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''" in pdf.headers["content-disposition"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "结业证书" in text and "李春花" in text and "暖流成长营第一期" in text
     assert cert["code"] in text.replace("\n", "")
+    base = world.settings.public_base_url  # an absolute address, for the QR code and by hand
+    assert f"{base}/api/learning/certificates/verify/{cert['code']}" in text.replace("\n", "")
+    assert not set("01OIL") & set(cert["code"].split(".")[1])
 
     valid = await _verified(world, cert["code"])
     assert valid["holder"] == "李**" and valid["valid"] and valid["status"] == "valid"

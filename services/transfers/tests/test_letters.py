@@ -6,6 +6,7 @@ import asyncio
 import io
 
 from pypdf import PdfReader
+from warmflow_shared.testing.pdf_tools import BarePoppler
 from warmflow_transfers.service_layer.letters import next_serial
 
 from .flow import act, new_case, walk
@@ -79,6 +80,12 @@ async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
     for words in ("存根", "组织关系介绍信", "回执", "张三", "党费已交到2026年3月", "有效期10天"):
         assert words in text, words
     assert case["sending"]["org_name"] in text and case["receiving"]["org_name"] in text
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    poppler = BarePoppler()  # as on a machine without Chinese fonts
+    saved = poppler.save(response.content, "letter.pdf")
+    assert all(embedded for _, embedded in poppler.fonts(saved)), poppler.fonts(saved)
+    bare = poppler.text(saved).replace(" ", "")
+    assert serial in bare and "组织关系介绍信" in bare and "张三" in bare
 
 
 def _text(pdf: bytes) -> str:

@@ -58,6 +58,8 @@ class WarmflowSettings(BaseSettings):
     # File/Form routes only (the registry's Excel/CSV imports); JSON bodies keep the limit above
     http_max_upload_bytes: int = Field(default=20 * 1_048_576, ge=1)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    # where people reach the platform (printed on certificates and posters, encoded in QR codes)
+    public_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+")
     log_level: LogLevel = "INFO"
     log_json: bool = True
 

@@ -19,6 +19,18 @@ def _b32(raw: bytes, length: int) -> str:
     return base64.b32encode(raw).decode().rstrip("=")[:length]
 
 
+# no 0/O, 1/I/L, U: what people copy from paper cannot be misread
+PLAIN = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def _plain(raw: bytes, length: int) -> str:
+    number, out = int.from_bytes(raw, "big"), []
+    for _ in range(length):
+        number, digit = divmod(number, len(PLAIN))
+        out.append(PLAIN[digit])
+    return "".join(out)
+
+
 def session_code(key: bytes, session_id: str, site_id: str | None, starts: str, ends: str) -> str:
     return _b32(_mac(key, "session", session_id, site_id or "online", starts, ends), 8)
 
@@ -37,7 +49,7 @@ def certificate_id(key: bytes, member_id: str, class_id: str) -> str:
 
 
 def verification_code(key: bytes, certificate_id: str, member_id: str, class_id: str) -> str:
-    signature = _b32(_mac(key, "verify", certificate_id, member_id, class_id), 16)
+    signature = _plain(_mac(key, "verify", certificate_id, member_id, class_id), 16)
     return f"{certificate_id}.{signature}"
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from warmflow_shared.web.downloads import content_disposition
 
 from warmflow_learning.domain.model import Honour
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
@@ -46,7 +47,8 @@ async def recommend_sessions(
 )
 async def get_certificate_pdf(certificate_id: IdPath, ctx: Ctx, who: Anyone) -> Response:
     pdf = await records.certificate_document(ctx, certificate_id, who)
-    return Response(pdf, media_type="application/pdf")
+    disposition = content_disposition(f"结业证书-{certificate_id}.pdf", f"{certificate_id}.pdf")
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/certificates/verify/{code}", name="verify_certificate")

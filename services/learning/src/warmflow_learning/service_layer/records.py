@@ -125,7 +125,8 @@ async def certificate_document(ctx: Learning, cert_id: str, principal: Principal
         raise NotFound("未找到该证书")
     if cert.revoked_at is not None:
         raise RuleBroken(f"该证书已于{ctx.local_date(cert.revoked_at)}撤销：{cert.revoked_reason}")
-    url = f"/api/learning/certificates/verify/{cert.code}"
+    base = ctx.settings.public_base_url.rstrip("/")
+    url = f"{base}/api/learning/certificates/verify/{cert.code}"
     return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours)
 
 

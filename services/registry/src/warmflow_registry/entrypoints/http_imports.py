@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import ROLE_NAMES
+from warmflow_shared.web.downloads import content_disposition
 from warmflow_shared.web.errors import DomainError
 
 from warmflow_registry.domain.codes import MobileStatus
@@ -142,8 +142,7 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         body = await exports.export_members(
             registry, principal, search, reveal is not None, purpose
         )
-        filename = quote("党员名册.xlsx")
-        disposition = f"attachment; filename=members.xlsx; filename*=UTF-8''{filename}"
+        disposition = content_disposition("党员名册.xlsx", "members.xlsx")
         return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
 
     return router

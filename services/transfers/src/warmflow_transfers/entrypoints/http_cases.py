@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from warmflow_shared.web.downloads import content_disposition
 from warmflow_shared.web.errors import NotFound
 
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
@@ -60,9 +61,10 @@ async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone) -> Response:
     case = await queries.get_case(ctx, principal, case_id)
     if case.letter is None:
         raise NotFound("该转接案件尚未开具有效的介绍信")
-    name = f"letter-{case.letter.serial_number}.pdf"
+    serial = case.letter.serial_number
+    disposition = content_disposition(f"介绍信-{serial}.pdf", f"letter-{serial}.pdf", inline=True)
     return Response(
         letter_pdf(case, case.letter),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
+        headers={"Content-Disposition": disposition},
     )
