@@ -47,8 +47,25 @@ def envelope(event: Any, subject: str) -> Envelope:
     return event.to_envelope(subject=subject, producer="test")
 
 
+def agreement(
+    home: str, host: str, *, valid_until: date = date(2030, 12, 31), agreement_id: str = ""
+) -> Envelope:
+    """An active data-sharing agreement (共管共育) between two counties, as the registry says."""
+    event = registry.AgreementActivated(
+        agreement_id=agreement_id or unique_name("agr"), parties=sorted((home, host)),
+        county=home, purposes=["management"], fields={"management": ["name", "phone"]},
+        valid_from=date(2026, 1, 1), valid_until=valid_until,
+    )  # fmt: skip
+    return envelope(event, event.agreement_id)
+
+
 class World:
-    """Unique ids for one test: a member, two organisations, a site, a transfer."""
+    """Unique ids for one test: a member, two organisations, a site, a transfer.
+
+    The member's home county is ``home`` (Yuexi), working in ``host`` (Yuhang).
+    """
+
+    home, host = "yuexi", "yuhang"
 
     def __init__(self) -> None:
         self.member_id = unique_name("m")
@@ -66,9 +83,9 @@ class World:
         return {
             "member_id": self.member_id,
             "outflow_org_id": self.outflow_org,
-            "outflow_county": "yuexi",
+            "outflow_county": self.home,
             "inflow_org_id": self.inflow_org,
-            "inflow_county": "yuhang",
+            "inflow_county": self.host,
         }
 
     def member(
@@ -88,13 +105,18 @@ class World:
             return envelope(event, org_id)
 
         site = registry.SiteCreated(
-            site_id=self.site_id, name="良渚暖流之家", level="town", county="yuhang"
+            site_id=self.site_id, name="良渚暖流之家", level="town", county=self.host
         )
         return [
-            org(self.outflow_org, "岳西县某村党支部", "yuexi"),
-            org(self.inflow_org, "余杭区流动党员综合党委", "yuhang"),
+            org(self.outflow_org, "岳西县某村党支部", self.home),
+            org(self.inflow_org, "余杭区流动党员综合党委", self.host),
             envelope(site, self.site_id),
+            *self.agreements(),
         ]
+
+    def agreements(self) -> list[Envelope]:
+        """The agreement that lets the host county's staff see the member (Yuhang–Yuexi)."""
+        return [agreement(self.home, self.host)]
 
     def outflow(self) -> Envelope:
         event = registry.OutflowRegistered(

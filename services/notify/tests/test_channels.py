@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+from warmflow_shared.agreements import CHINA
+from warmflow_shared.events.catalog import registry
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.web.errors import NotFound
 
 from .conftest import SMS_SECRET, WEBHOOK_SECRET
 from .servers import HttpRecorder, SmtpRecorder
-from .support import World
+from .support import World, agreement, envelope
 
 
 async def given_world(notify: Notify, world: World, **member: str) -> None:
@@ -116,3 +122,56 @@ async def test_a_redelivered_event_makes_one_notice_per_recipient_and_channel(
     assert len(keys) == len(set(keys))
     assert len(http.to("/sms")) == 2  # the member's and the outflow secretary's phones
     assert len(smtp[0].to("zhang@example.cn")) == 1
+
+
+class LapsedWorld(World):
+    """A Songyang member in Yuhang whose counties' agreement ended the day before ``today``."""
+
+    home = "songyang"
+
+    def __init__(self, today: date) -> None:
+        super().__init__()
+        self.today = today
+
+    def agreements(self) -> list[Envelope]:
+        return [agreement(self.home, self.host, valid_until=self.today - timedelta(days=1))]
+
+
+class RevokedWorld(LapsedWorld):
+    """The same, with an agreement that was active and then revoked."""
+
+    def agreements(self) -> list[Envelope]:
+        active = agreement(self.home, self.host)
+        revoked = registry.AgreementRevoked(
+            agreement_id=active.data["agreement_id"], parties=active.data["parties"],
+            county=self.home, revoked_at=datetime.now(UTC), reason="到期前终止",
+        )  # fmt: skip
+        return [active, envelope(revoked, revoked.agreement_id)]
+
+
+@pytest.mark.parametrize("world_kind", [LapsedWorld, RevokedWorld])
+async def test_no_agreement_in_force_no_member_data_for_the_other_county(
+    notify: Notify, world_kind: type[LapsedWorld]
+) -> None:
+    world = world_kind(notify.planner.recipients._clock().astimezone(CHINA).date())
+    await given_world(notify, world)
+    outflow = world.outflow()
+    await notify.planner.handle(outflow)
+
+    log = await notify.log.find(
+        recipient=None, event_id=outflow.event_id, status=None, county=None, limit=50
+    )
+    recipients = {s["recipient"] for s in log}
+    assert staff_recipient_id("wang-yx") in recipients  # the home side is never restricted
+    assert staff_recipient_id("li-yh") not in recipients
+    seen_by = {
+        county: await notify.log.find(
+            recipient=None, event_id=outflow.event_id, status=None, county=county, limit=50
+        )
+        for county in ("songyang", "yuhang")
+    }
+    assert seen_by["songyang"] and seen_by["yuhang"] == []
+    notice = log[0]["notice_id"]
+    with pytest.raises(NotFound):
+        await notify.log.get(notice, "yuhang")
+    assert (await notify.log.get(notice, "songyang"))["notice_id"] == notice

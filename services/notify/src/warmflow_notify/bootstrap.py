@@ -105,7 +105,7 @@ def wire(
     digests = Digests(store, digest_store, clock, settings.notify_digest_time)
     planner = Planner(
         projections,
-        Recipients(projections, directory),
+        Recipients(projections, directory, clock),
         PreferenceRepository(store),
         NoticeWriter(notices, clock),
         digests,
@@ -128,7 +128,7 @@ def wire(
     runtime.indexes["overdue_items"] = ITEM_INDEXES
     runtime.subscriptions.append(subscription(settings.notify_consumer_group, planner))
     runtime.on_stop.append(_closer(senders, [sending, digesting]))
-    inbox, log = Inbox(notices, clock), DeliveryLog(notices)
+    inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock)
     admin = DirectoryAdmin(directory, projections)
     return Notify(planner, deliverer, digests, sending, digesting, inbox, log, admin)
 

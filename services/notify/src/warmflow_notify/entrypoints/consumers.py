@@ -11,6 +11,7 @@ TOPICS = (
     registry.MEMBER_TOPIC,
     registry.ORGANISATION_TOPIC,
     registry.SITE_TOPIC,
+    registry.AGREEMENT_TOPIC,
     transfers.CASE_TOPIC,
     learning.SESSION_TOPIC,
     learning.ENROLMENT_TOPIC,

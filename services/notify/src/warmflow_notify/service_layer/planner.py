@@ -35,6 +35,8 @@ def scope_of(
         "counties": sorted({s[k] for s in sides for k in COUNTY_KEYS if s.get(k)}),
         "org_ids": sorted({s[k] for s in sides for k in ORG_KEYS if s.get(k)}),
         "subject_id": data.get(rule.subject_field),
+        # whose member the notice is about: other counties see it only under an agreement
+        "home_county": data.get("outflow_county") or (member or {}).get("outflow_county"),
     }
 
 

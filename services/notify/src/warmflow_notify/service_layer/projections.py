@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 from warmflow_shared.storage.port import DocumentStore, IndexSpec
@@ -54,6 +55,8 @@ TABLE: dict[str, tuple[str, str, Callable[[State | None, Envelope], State]]] = {
     "registry.SiteUpdated": ("sites", "site_id", _site),
     "learning.EnrolmentCreated": ("enrolments", "enrolment_id", _enrolment(True)),
     "learning.EnrolmentCancelled": ("enrolments", "enrolment_id", _enrolment(False)),
+    # the data-sharing agreements that let one county's staff see another county's members
+    **{event: ("agreements", "agreement_id", agreement_state) for event in AGREEMENT_EVENTS},
 }
 
 
@@ -78,6 +81,11 @@ class Projections:
             return {}
         docs = await self.by_name[collection].collection.get_many(keys)
         return {doc["_id"]: doc["state"] for doc in docs}
+
+    async def agreements(self) -> list[dict[str, Any]]:
+        """Every agreement notify knows of (a handful: one per pair of partner counties)."""
+        docs = await self._store.collection("agreements").find({})
+        return [doc["state"] for doc in docs]
 
     async def enrolled(self, class_id: str) -> list[str]:
         docs = await self._store.collection("enrolments").find(

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from warmflow_shared.agreements import shares
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Filter
 from warmflow_shared.web.errors import NotFound
 
 from warmflow_notify.domain.notice import read
+from warmflow_notify.service_layer.projections import Projections
 
 SCAN_LIMIT = 2000
 
@@ -57,8 +59,24 @@ class Inbox:
 
 
 class DeliveryLog:
-    def __init__(self, notices: AggregateStore) -> None:
+    def __init__(
+        self, notices: AggregateStore, projections: Projections, clock: Callable[[], datetime]
+    ) -> None:
         self.notices = notices
+        self._projections = projections
+        self._clock = clock
+
+    async def _visible(self, county: str) -> Callable[[dict[str, Any]], bool]:
+        """Notices about the county's organisations; about another county's member only while
+        an agreement in force lets the county's staff see that member (as the registry does)."""
+        agreements, now = await self._projections.agreements(), self._clock()
+
+        def visible(state: dict[str, Any]) -> bool:
+            return county in state.get("counties", []) and shares(
+                agreements, county, state.get("home_county"), now
+            )
+
+        return visible
 
     async def find(
         self,
@@ -85,11 +103,14 @@ class DeliveryLog:
         )
         states = [doc["state"] for doc in docs]
         if county is not None:
-            states = [s for s in states if county in s.get("counties", [])]
+            visible = await self._visible(county)
+            states = [s for s in states if visible(s)]
         return states[:limit]
 
     async def get(self, notice_id: str, county: str | None) -> dict[str, Any]:
         loaded = await self.notices.load(notice_id)
-        if loaded is None or (county is not None and county not in loaded.state["counties"]):
+        if loaded is None or (
+            county is not None and not (await self._visible(county))(loaded.state)
+        ):
             raise NotFound("没有这条投递记录")
         return loaded.state

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from warmflow_shared.agreements import shares
 
 from warmflow_notify.domain.model import (
     Recipient,
@@ -42,19 +45,44 @@ class Known:
     site: Mapping[str, Any] | None
 
 
+# staff sides that may belong to another county than the member's home county
+OTHER_COUNTY_SIDES: dict[str, tuple[str, ...]] = {
+    "inflow": ("inflow_county",),
+    "site": ("inflow_county", "county"),
+}
+
+
 class Recipients:
-    def __init__(self, projections: Projections, directory: Directory) -> None:
+    def __init__(
+        self, projections: Projections, directory: Directory, clock: Callable[[], datetime]
+    ) -> None:
         self._projections = projections
         self._directory = directory
+        self._clock = clock
 
     async def resolve(self, rule: Rule, data: Data) -> tuple[list[Recipient], Names]:
-        """The rule's recipients and the names templates may use, in a few round trips."""
+        """The rule's recipients and the names templates may use, in a few round trips.
+
+        Staff of another county than the member's home county are left out unless a
+        data-sharing agreement in force lets them see the member (as the registry decides).
+        """
         known = await self._fetch(rule, data)
+        sides = [side for side in rule.sides if await self._may_see(side, data, known)]
         found: dict[str, Recipient] = {}
-        for side in await asyncio.gather(*(self._side(side, data, known) for side in rule.sides)):
+        for side in await asyncio.gather(*(self._side(side, data, known) for side in sides)):
             for recipient in side:
                 found.setdefault(recipient.id, recipient)
         return list(found.values()), _names(data, known)
+
+    async def _may_see(self, side: str, data: Data, known: Known) -> bool:
+        if side not in OTHER_COUNTY_SIDES or not data.get("member_id"):
+            return True
+        member = known.member or {}
+        home = data.get("outflow_county") or member.get("outflow_county")
+        county = _first(data, OTHER_COUNTY_SIDES[side]) or member.get("inflow_county")
+        if home is None or county is None or home == county:
+            return True
+        return shares(await self._projections.agreements(), county, home, self._clock())
 
     async def member(self, member_id: str) -> Recipient:
         return _member(member_id, await self._projections.get("members", member_id))
