@@ -9,10 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
 from warmflow_shared.agreements import CHINA
+from warmflow_shared.auth.principal import Principal
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.web.errors import NotFound
+from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.web.errors import Forbidden, NotFound
 
 from .conftest import SMS_SECRET, WEBHOOK_SECRET
 from .servers import HttpRecorder, SmtpRecorder
@@ -175,3 +178,48 @@ async def test_no_agreement_in_force_no_member_data_for_the_other_county(
     with pytest.raises(NotFound):
         await notify.log.get(notice, "yuhang")
     assert (await notify.log.get(notice, "songyang"))["notice_id"] == notice
+
+
+async def test_a_town_committee_hears_about_its_branches_and_manages_their_contacts(
+    notify: Notify,
+) -> None:
+    world = World()
+    town = unique_name("town")
+    for org_id, parent in ((town, None), (world.outflow_org, town)):
+        event = registry.OrganisationUpdated(
+            org_id=org_id, code="001", name="某镇党委" if parent is None else "某村党支部",
+            type_code="town" if parent is None else "branch", parent_id=parent,
+            county="yuexi", province="安徽省",
+        )  # fmt: skip
+        await notify.planner.handle(envelope(event, org_id))
+    for env in [*world.organisations()[1:], world.member()]:  # the branch keeps its parent
+        await notify.planner.handle(env)
+    town_admin = Principal(
+        subject="zhou-town", role="org_admin", county="yuexi", organisations=(town,)
+    )
+    admin = DirectoryAdmin(notify.planner.recipients._directory, notify.planner.projections)
+    zhou = {"name": "周委员", "org_id": town, "email": "zhou@yx.example.cn"}
+    await admin.put_staff(town_admin, "zhou-town", zhou)
+    outflow = world.outflow()
+    await notify.planner.handle(outflow)
+    log = await notify.log.find(
+        recipient=None, event_id=outflow.event_id, status=None, county=None, limit=50
+    )
+    assert staff_recipient_id("zhou-town") in {s["recipient"] for s in log}
+
+    # the town's org admin registers the branch's own secretary: the branch now has its contact
+    chen = {"name": "陈书记", "org_id": world.outflow_org, "email": "chen@yx.example.cn"}
+    await admin.put_staff(town_admin, "chen-branch", chen)
+    later = world.overdue()
+    await notify.planner.handle(later)
+    log = await notify.log.find(
+        recipient=None, event_id=later.event_id, status=None, county=None, limit=50
+    )
+    staff = {s["recipient"] for s in log if s["recipient"].startswith("staff:")}
+    assert staff_recipient_id("chen-branch") in staff
+    assert staff_recipient_id("zhou-town") not in staff
+    stranger = Principal(subject="x", role="org_admin", county="yuexi", organisations=("other",))
+    with pytest.raises(Forbidden):
+        await admin.put_staff(
+            stranger, "x", {"name": "某人", "org_id": world.outflow_org, "email": "x@yx.example.cn"}
+        )

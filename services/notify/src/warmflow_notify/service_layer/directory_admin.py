@@ -49,8 +49,9 @@ class DirectoryAdmin:
             raise InvalidInput(errors=[FieldError(field, "组织不存在或尚未同步")])
         if org["county"] != principal.county:
             raise Forbidden("该组织不属于您所在的县（区）")
-        if principal.role == "org_admin" and not principal.in_organisation(org_id):
-            raise Forbidden("您只能管理本组织的通知联系人")
+        lineage = await self.projections.lineage(org_id)
+        if principal.role == "org_admin" and not any(map(principal.in_organisation, lineage)):
+            raise Forbidden("您只能管理本组织及下级组织的通知联系人")
 
     async def _check_site(self, principal: Principal, site_id: str) -> None:
         site = await self.projections.get("sites", site_id)

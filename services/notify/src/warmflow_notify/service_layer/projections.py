@@ -29,7 +29,11 @@ def _member(state: State | None, envelope: Envelope) -> State:
 
 def _organisation(state: State | None, envelope: Envelope) -> State:
     data = envelope.data
-    return {"org_id": data["org_id"], "name": data["name"], "county": data["county"]}
+    fields = {"org_id": data["org_id"], "name": data["name"], "county": data["county"]}
+    return {**fields, "parent_id": data.get("parent_id")}
+
+
+MAX_DEPTH = 8  # county committee → town → … → branch is 3–5 levels
 
 
 def _site(state: State | None, envelope: Envelope) -> State:
@@ -81,6 +85,17 @@ class Projections:
             return {}
         docs = await self.by_name[collection].collection.get_many(keys)
         return {doc["_id"]: doc["state"] for doc in docs}
+
+    async def lineage(self, org_id: str) -> list[str]:
+        """The organisation and its ancestors, nearest first (as far as they are projected)."""
+        chain = [org_id]
+        while len(chain) < MAX_DEPTH:
+            org = await self.get("organisations", chain[-1])
+            parent = (org or {}).get("parent_id")
+            if not parent or parent in chain:
+                break
+            chain.append(parent)
+        return chain
 
     async def agreements(self) -> list[dict[str, Any]]:
         """Every agreement notify knows of (a handful: one per pair of partner counties)."""

@@ -43,6 +43,7 @@ class Known:
     staff: list[Mapping[str, Any]]
     bots: Mapping[str, Mapping[str, Any]]
     site: Mapping[str, Any] | None
+    lineages: Mapping[str, list[str]]  # served organisation → itself and its ancestors
 
 
 # staff sides that may belong to another county than the member's home county
@@ -91,15 +92,19 @@ class Recipients:
         sides = {"outflow": _first(data, OUTFLOW_KEYS), "inflow": _first(data, INFLOW_KEYS)}
         orgs = sorted({org for org in sides.values() if org})
         served = sorted({org for side, org in sides.items() if org and side in rule.sides})
+        lineages = dict(
+            zip(served, await asyncio.gather(*map(self._projections.lineage, served)), strict=True)
+        )
+        reachable = sorted({org for chain in lineages.values() for org in chain})
         get, directory = self._projections.get, self._directory
         member, organisations, staff, bots, site = await asyncio.gather(
             get("members", data.get("member_id")),
             self._projections.get_many("organisations", orgs),
-            directory.staff_of_orgs(served),
-            directory.bots_of_orgs(served),
+            directory.staff_of_orgs(reachable),
+            directory.bots_of_orgs(reachable),
             get("sites", data.get("site_id")),
         )
-        return Known(member, organisations, staff, bots, site)
+        return Known(member, organisations, staff, bots, site, lineages)
 
     async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
         if side == "member":
@@ -133,11 +138,19 @@ def _member(member_id: str, state: Mapping[str, Any] | None) -> Recipient:
 
 
 def _organisation(org_id: str, known: Known) -> list[Recipient]:
-    staff = [staff_recipient(doc) for doc in known.staff if doc.get("org_id") == org_id]
-    bot = known.bots.get(org_id)
-    if bot is not None:
-        staff.append(Recipient(bot_recipient_id(org_id), "bot", webhook_url=bot["url"]))
-    return staff
+    """The contacts of the organisation, or of its nearest ancestor that has any.
+
+    A branch without its own contact is looked after by its town (then county) committee,
+    which hears about it; a branch with its own contact is not doubled up to every level.
+    """
+    for org in known.lineages.get(org_id, [org_id]):
+        staff = [staff_recipient(doc) for doc in known.staff if doc.get("org_id") == org]
+        bot = known.bots.get(org)
+        if bot is not None:
+            staff.append(Recipient(bot_recipient_id(org), "bot", webhook_url=bot["url"]))
+        if staff:
+            return staff
+    return []
 
 
 def _names(data: Data, known: Known) -> Names:
