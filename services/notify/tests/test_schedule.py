@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time
 
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+from warmflow_notify.domain.notice import Attempt
 from warmflow_notify.domain.preferences import Preferences
 from warmflow_notify.service_layer.notices import CANCELLED
+from warmflow_notify.service_layer.ports import ChannelSender, Message
 
 from .conftest import Instances
 from .servers import HttpRecorder, SmtpRecorder
@@ -173,3 +176,44 @@ async def test_session_starting_soon_reaches_members_still_enrolled(notify: Noti
 def test_default_quiet_hours_span_the_night() -> None:
     quiet = Preferences().quiet_hours
     assert quiet is not None and quiet.start == time(22, 0) and quiet.end == time(7, 0)
+
+
+class Gated:
+    """A sender that holds each message until the test lets it go."""
+
+    def __init__(self, inner: ChannelSender) -> None:
+        self.inner = inner
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+
+    async def send(self, message: Message) -> Attempt:
+        self.entered.set()
+        await self.release.wait()
+        return await self.inner.send(message)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_notice_being_sent_when_its_resolution_arrives_is_logged_as_delivered(
+    notify: Notify, http: HttpRecorder
+) -> None:
+    world = World()
+    await given_world(notify, world)
+    member = member_recipient_id(world.member_id)
+    overdue = world.overdue()
+    await notify.planner.handle(overdue)
+    gate = Gated(notify.deliverer.senders["sms"])
+    notify.deliverer.senders = {**notify.deliverer.senders, "sms": gate}
+    sending = asyncio.create_task(notify.sending.fire_due())
+    try:
+        await asyncio.wait_for(gate.entered.wait(), timeout=30)
+        await notify.planner.handle(world.checked_in())  # resolves the overdue warning mid-send
+        assert (await notice(notify, overdue.event_id, "sms", member))["status"] == "sending"
+    finally:
+        gate.release.set()
+        await sending
+    sent = await notice(notify, overdue.event_id, "sms", member)
+    assert sent["status"] == "delivered" and [a["outcome"] for a in sent["attempts"]] == [
+        "delivered"
+    ]
+    assert phones(http).count("13800138000") == 1

@@ -12,7 +12,7 @@ from warmflow_notify.entrypoints.schemas import Delivery
 from warmflow_notify.service_layer.queries import DeliveryLog
 
 STAFF_ROLES = ("site_staff", "org_admin", "county_admin")
-Status = Literal["pending", "retrying", "delivered", "failed", "cancelled"]
+Status = Literal["pending", "retrying", "sending", "delivered", "failed", "cancelled"]
 Reader = Annotated[Principal, require_roles(*STAFF_ROLES, "ops", "auditor")]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from warmflow_shared.outbox import AggregateStore, Deadline
+from warmflow_shared.storage.port import VersionConflict
 
 from warmflow_notify.domain.model import Channel
 from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
@@ -20,6 +21,9 @@ from warmflow_notify.service_layer.ports import ChannelSender, Message
 from warmflow_notify.service_layer.recipients import staff_recipient
 
 log = structlog.get_logger(__name__)
+
+SENDING = "sending"  # claimed by a sender; not open to cancellation
+RECLAIM = timedelta(minutes=5)  # a claim older than this was left by a sender that died
 
 
 class Deliverer:
@@ -40,14 +44,28 @@ class Deliverer:
         if loaded is None:
             return
         state = loaded.state
-        if state["status"] not in OPEN:
+        if state["status"] == SENDING:  # a sender died mid-send: send again (at least once)
+            state = {**state, "status": state.get("claimed_from") or "pending"}
+        elif state["status"] not in OPEN:
             await self.store.save(notice_id, state, expected=loaded, deadlines=[])
             return
+        # Claim first, in one write: a cancellation that arrives while the channel is busy finds
+        # the notice no longer open and leaves it alone, so the log never says "cancelled" for a
+        # message the peer received. The claim's deadline re-sends after a crash mid-send.
+        now = self._clock()
+        claim = {**state, "status": SENDING, "claimed_from": state["status"]}
+        try:
+            claimed = await self.store.save(
+                notice_id, claim, expected=loaded, deadlines=[Deadline(SEND, now + RECLAIM)]
+            )
+        except VersionConflict:
+            return  # cancelled or claimed meanwhile: its saved deadlines decide what happens
         attempt = await self._send(state)
         _stop_if_cancelled()
         new, retry_at = with_attempt(state, attempt, self._clock(), self.backoff)
+        new.pop("claimed_from", None)
         deadlines = [Deadline(SEND, retry_at)] if retry_at else []
-        await self.store.save(notice_id, new, expected=loaded, deadlines=deadlines)
+        await self.store.save(notice_id, new, expected=claimed, deadlines=deadlines)
         log.info(
             "notice.attempt",
             notice_id=notice_id,
