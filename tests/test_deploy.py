@@ -221,3 +221,21 @@ def test_dockerfile_builds_from_the_lock(name: str) -> None:
     assert "UV_PYTHON_DOWNLOADS=never" in text
     assert re.search(rf"uv sync --frozen --no-dev --package warmflow-{name}\b", text)
     assert "COPY pyproject.toml uv.lock ./" in text
+
+
+def test_the_secrets_doc_names_every_secret_a_service_reads() -> None:
+    from pydantic import SecretStr
+    from warmflow_learning.config import LearningSettings
+    from warmflow_notify.config import NotifySettings
+    from warmflow_registry.config import RegistrySettings
+    from warmflow_transfers.config import TransfersSettings
+
+    doc = (ROOT / "deploy" / "secrets" / "README.md").read_text(encoding="utf-8")
+    secret_fields = {
+        f"WARMFLOW_{name.upper()}"
+        for settings in (RegistrySettings, TransfersSettings, LearningSettings, NotifySettings)
+        for name, field in settings.model_fields.items()
+        if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))
+    }
+    assert {"WARMFLOW_PII_KEY", "WARMFLOW_CHECKIN_KEY", "WARMFLOW_LEARNING_KEY"} <= secret_fields
+    assert sorted(name for name in secret_fields if name not in doc) == []

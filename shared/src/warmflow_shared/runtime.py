@@ -114,9 +114,11 @@ class ServiceRuntime:
 
     async def _report_backlog(self, report: Callable[[int], None]) -> None:
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 if self.relay is not None:
                     report(await self.relay.backlog())
+            except Exception:  # a metric must not stop the service, but it must not go silent
+                log.warning("outbox.backlog_unreadable", service=self.service, exc_info=True)
             await asyncio.sleep(5)
 
     async def readiness(self) -> dict[str, Callable[[], Awaitable[None]]]:

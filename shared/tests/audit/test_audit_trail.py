@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
+from warmflow_shared.audit.trail import AuditTrail
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
@@ -96,3 +97,19 @@ async def test_only_auditors_read_the_trail_and_nobody_can_change_it(setup) -> N
     for method in ("DELETE", "PUT", "PATCH", "POST"):
         response = await client.request(method, "/audit", headers=auditor)
         assert response.status_code == 405
+
+
+async def test_a_write_whose_audit_entry_cannot_be_stored_is_not_reported_as_done(
+    setup, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    client, settings = setup
+    admin = _auth(settings, "county_admin", "admin-1")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(AuditTrail, "record", broken)
+    refused = await client.post("/members/m-1/poke", headers=admin)
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+    assert "审计" in refused.json()["detail"] and "poked" not in refused.text
+    assert (await client.get("/members/m-1", headers=admin)).status_code == 200  # reads go on

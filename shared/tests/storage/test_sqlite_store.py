@@ -125,3 +125,23 @@ def test_a_store_left_open_does_not_keep_the_process_alive(tmp_path: Path) -> No
     )
     done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
+
+
+async def test_stores_and_the_bus_log_commit_with_the_same_durability(tmp_path: Path) -> None:
+    from warmflow_shared.bus.sqlitelog import SqliteLog
+
+    store = SqliteStore(tmp_path / "store.sqlite")
+    await store.collection("c").insert({"_id": "a"})
+    log = SqliteLog(tmp_path / "bus.sqlite")
+    await log.open()
+    try:
+        store_conn, bus_conn = store._conn, log._db
+        assert store_conn is not None and bus_conn is not None
+        levels = []
+        for conn in (store_conn, bus_conn):
+            async with conn.execute("PRAGMA synchronous") as cursor:
+                levels.append((await cursor.fetchone())[0])  # type: ignore[index]
+        assert levels == [2, 2]  # FULL on both: no offset outlives the effect it covered
+    finally:
+        await log.close()
+        await store.close()

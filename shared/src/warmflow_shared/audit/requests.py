@@ -1,9 +1,11 @@
 """Every state-changing request (POST, PUT, PATCH, DELETE) leaves an audit entry.
 
-Pure ASGI middleware, added to each service app by ``Service``. It records after the response:
-who (the principal the auth dependency resolved, if any), the route and method, the member the
-path names, the purpose header, and the result (the status code). Refused requests (401, 403,
-4xx) are recorded too: attempts matter to auditors as much as successes.
+Pure ASGI middleware, added to each service app by ``Service``. It records once the handler has
+answered and before the answer leaves: who (the principal the auth dependency resolved, if any),
+the route and method, the member the path names, the purpose header, and the result (the status
+code). Refused requests (401, 403, 4xx) are recorded too: attempts matter to auditors as much as
+successes. The response is held until its entry is stored; when the entry cannot be written the
+caller gets 503 (saying the audit failed) instead of a success nobody can account for.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warmflow_shared.audit.trail import AuditTrail
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.problems import problem_response
 
 log = structlog.get_logger("warmflow.audit")
 
@@ -31,20 +34,34 @@ class AuditRequestsMiddleware:
         if scope["type"] != "http" or scope["method"] not in STATE_CHANGING:
             await self.app(scope, receive, send)
             return
+        held: list[Message] = []
         status = 500
 
-        async def watch(message: Message) -> None:
+        async def hold(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            await send(message)
+            held.append(message)
 
         try:
-            await self.app(scope, receive, watch)
-        finally:
-            await self._record(scope, status)
+            await self.app(scope, receive, hold)
+        except BaseException:
+            await self._record(scope, 500)
+            raise
+        if await self._record(scope, status):
+            for message in held:
+                await send(message)
+            return
+        response = problem_response(
+            503,
+            detail="操作已处理，但审计记录未能写入，请稍后核对并联系运维人员",
+            code="audit-unavailable",
+            instance=scope["path"],
+            headers={"Retry-After": "5"},
+        )
+        await response(scope, receive, send)
 
-    async def _record(self, scope: Scope, status: int) -> None:
+    async def _record(self, scope: Scope, status: int) -> bool:
         principal = scope.get("state", {}).get(PRINCIPAL_STATE_KEY)
         params = scope.get("path_params", {})
         member = next((str(params[p]) for p in MEMBER_PARAMS if p in params), None)
@@ -59,6 +76,8 @@ class AuditRequestsMiddleware:
             )
         except Exception:
             log.exception("audit.write_failed", route=route, status=status)
+            return False
+        return True
 
 
 def _purpose(scope: Scope) -> str | None:

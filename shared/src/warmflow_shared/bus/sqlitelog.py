@@ -18,7 +18,7 @@ import aiosqlite
 import orjson
 
 from warmflow_shared.bus.port import RawRecord
-from warmflow_shared.storage.sqlite_connect import connect
+from warmflow_shared.storage.sqlite_connect import DURABILITY, connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (topic TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
@@ -50,8 +50,8 @@ class SqliteLog:
 
     async def open(self) -> None:
         self._db = await connect(self._path, isolation_level=None, timeout=30)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=FULL")
+        for pragma in DURABILITY:
+            await self._db.execute(pragma)
         await self._db.executescript(_SCHEMA)
 
     async def close(self) -> None:

@@ -29,7 +29,7 @@ from warmflow_shared.storage.port import (
     Update,
     VersionConflict,
 )
-from warmflow_shared.storage.sqlite_connect import connect
+from warmflow_shared.storage.sqlite_connect import DURABILITY, connect
 
 
 def _dumps(doc: Document) -> str:
@@ -75,8 +75,8 @@ class SqliteStore(DocumentStore):
         if self._conn is None:
             conn = await connect(self.path, isolation_level=None)
             await conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            for pragma in DURABILITY:
+                await conn.execute(pragma)
             self._conn = conn
         return self._conn
 

@@ -13,6 +13,11 @@ from typing import Any
 
 import aiosqlite
 
+# Every embedded file (service stores and the in-process bus) commits with the same durability:
+# WAL with synchronous=FULL, so after a power cut no bus offset can survive the store write it
+# covered (docs/storage.md).
+DURABILITY = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
+
 
 async def connect(path: Path | str, **options: Any) -> aiosqlite.Connection:
     pending = aiosqlite.connect(path, **options)
