@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from warmflow_shared.testing.pdf_tools import BarePoppler
 from warmflow_transfers.service_layer.letters import next_serial
 
-from .flow import act, new_case, walk
+from .flow import act, apply, new_case, walk
 from .support import World
 
 
@@ -59,7 +59,9 @@ async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: Wo
     assert reissued.data["void_serial_number"] == old
     pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=world.admin("yuexi"))
     text = _text(pdf.content)
-    assert case["letter"]["serial_number"] in text and old not in text
+    assert case["letter"]["serial_number"] in text
+    # the old number only where the new letter says it is void
+    assert text.count(old) == 2 and f"原第{old}号介绍信作废" in text
 
 
 async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
@@ -91,3 +93,29 @@ async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
 def _text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return "".join((page.extract_text() or "") for page in reader.pages).replace(" ", "")
+
+
+async def test_the_letter_prints_the_standard_fields_and_never_an_edit_note(
+    world: World,
+) -> None:
+    member_id = f"{world.name}-card"
+    await world.seed_member(
+        member_id, gender="女", ethnicity="畲族", birth_year=1990, party_status="probationary",
+        id_masked="331124********1234",
+    )  # fmt: skip
+    case = (await apply(world, member_id)).json()
+    case = (await act(world, case, "return")).json()
+    member = world.token("member", "yuexi", member_id)
+    again = await world.client.post(
+        f"/cases/{case['id']}/resubmit", json={"note": "已补充工作证明"}, headers=member
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["reason"] == case["reason"]  # the note did not replace the reason
+    assert again.json()["history"][-1]["note"] == "已补充工作证明"
+    case = await walk(world, again.json(), "letter_issued")
+    pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=member)
+    text = _text(pdf.content)
+    issued_year = int(case["letter"]["issued_on"][:4])
+    for words in ("女", f"{issued_year - 1990}岁", "畲族", "预备党员", "331124********1234"):
+        assert words in text, words
+    assert "已补充工作证明" not in text and f"因{case['reason']}" in text

@@ -24,6 +24,31 @@ def _county(county: str) -> str:
     return COUNTY_NAMES.get(county, county)  # type: ignore[call-overload, no-any-return]
 
 
+PARTY_STATUS = {"full": "正式党员", "probationary": "预备党员"}
+
+
+def _person(case: Case, on: date) -> str:
+    """性别、年龄、民族、党员类别 and the masked ID number, as far as the registry reported them."""
+    card = case.member_card
+    parts = [
+        card.gender,
+        f"{on.year - card.birth_year}岁" if card.birth_year else None,
+        card.ethnicity,
+        PARTY_STATUS.get(card.party_status or ""),
+    ]
+    shown = "，".join(part for part in parts if part)
+    if card.id_masked:
+        shown += f"{'，' if shown else ''}身份证号码{card.id_masked}"
+    return shown
+
+
+def _replaces(case: Case, letter: Letter) -> str:
+    voided = [
+        old.serial_number for old in case.void_letters if old.serial_number != letter.serial_number
+    ]
+    return f"（本信系补开，原第{'、'.join(voided)}号介绍信作废）" if voided else ""
+
+
 def stub(case: Case, letter: Letter) -> list[Block]:
     return [
         Heading("中国共产党党员组织关系介绍信（存根）", 16),
@@ -31,12 +56,14 @@ def stub(case: Case, letter: Letter) -> list[Block]:
             [
                 ("编号", letter.serial_number),
                 ("姓名", case.member_name),
+                ("基本情况", _person(case, letter.issued_on) or "—"),
                 ("转出党组织", f"{case.sending.org_name}（{_county(case.sending.county)}）"),
                 ("转往党组织", f"{case.receiving.org_name}（{_county(case.receiving.county)}）"),
                 ("转接原因", case.reason),
                 ("党费交至", _month(letter.dues_paid_until)),
                 ("开具日期", _day(letter.issued_on)),
                 ("有效期至", _day(letter.valid_until)),
+                *([("作废", _replaces(case, letter))] if _replaces(case, letter) else []),
             ]
         ),
         CutLine(),
@@ -49,16 +76,22 @@ def body(case: Case, letter: Letter) -> list[Block]:
         Text(f"编号：{letter.serial_number}", 11, "right"),
         Text(f"{case.receiving.org_name}："),
         Text(
-            f"    {case.member_name}同志，系{case.sending.org_name}党员，因{case.reason}，"
-            f"其党员组织关系由{case.sending.org_name}转到{case.receiving.org_name}，请接洽。"
-            f"该同志党费已交到{_month(letter.dues_paid_until)}。"
+            f"    {case.member_name}同志{_about(case, letter)}，系{case.sending.org_name}党员，"
+            f"因{case.reason}，其党员组织关系由{case.sending.org_name}转到"
+            f"{case.receiving.org_name}，请接洽。该同志党费已交到{_month(letter.dues_paid_until)}。"
         ),
         Text(f"    （有效期{letter.valid_days}天，至{_day(letter.valid_until)}）"),
+        *([Text(f"    {replaces}")] if (replaces := _replaces(case, letter)) else []),
         Gap(8),
         Text(f"{case.sending.org_name}（盖章）", align="right"),
         Text(_day(letter.issued_on), align="right"),
         CutLine(),
     ]
+
+
+def _about(case: Case, letter: Letter) -> str:
+    person = _person(case, letter.issued_on)
+    return f"（{person}）" if person else ""
 
 
 def receipt(case: Case, letter: Letter) -> list[Block]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from warmflow_transfers.domain.calendar import month_key
 from warmflow_transfers.domain.codes import BLOCKING_STATUSES
 from warmflow_transfers.domain.errors import Refused
+from warmflow_transfers.domain.model import MemberCard
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class MemberFacts:
     home_org_id: str
     mobile_status: str
     dues_paid_until: str | None  # "YYYY-MM"
+    card: MemberCard = field(default_factory=MemberCard)
 
 
 def check_eligible(member: MemberFacts | None, today: date) -> MemberFacts:

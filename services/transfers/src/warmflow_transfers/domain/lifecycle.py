@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from warmflow_transfers.domain.codes import change_type_codes
 from warmflow_transfers.domain.errors import BadValue, IllegalMove
-from warmflow_transfers.domain.model import Actor, Case, Happened, Party
+from warmflow_transfers.domain.model import Actor, Case, Happened, MemberCard, Party
 from warmflow_transfers.domain.rules import reason_text, require
 
 Outcome = tuple[Case, list[Happened]]
@@ -32,6 +32,7 @@ class Application:
     receiving: Party
     reason: str
     request_hash: str = ""
+    card: MemberCard = field(default_factory=MemberCard)
 
 
 def open_case(app: Application, by: str, now: datetime) -> Case:
@@ -40,6 +41,7 @@ def open_case(app: Application, by: str, now: datetime) -> Case:
         id=app.case_id,
         member_id=app.member_id,
         member_name=app.member_name,
+        member_card=app.card,
         sending=app.sending,
         receiving=app.receiving,
         reason=reason_text(app.reason),
@@ -68,17 +70,26 @@ def return_for_edits(case: Case, actor: Actor, reason: str, now: datetime) -> Ou
 
 
 def resubmit(
-    case: Case, actor: Actor, now: datetime, reason: str | None, receiving: Party | None
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    receiving: Party | None,
+    *,
+    note: str | None = None,
 ) -> Outcome:
+    """Back for approval. ``reason`` replaces the transfer reason (the letter prints it after
+    "因"); ``note`` says what was changed and goes only into the history and the event."""
     require(case, {"returned"}, "重新提交")
     target = receiving or case.receiving
     out_code, in_code = check_parties(case.sending, target)
-    why = reason_text(reason) if reason is not None else case.reason
-    changes = {"receiving": target, "reason": why, "sending_code": out_code}
+    new_reason = reason_text(reason) if reason is not None else case.reason
+    said = reason_text(note) if note is not None else new_reason
+    changes = {"receiving": target, "reason": new_reason, "sending_code": out_code}
     done = case.moved(
-        "submitted", now, actor.subject, why, receiving_code=in_code, return_reason=None, **changes
+        "submitted", now, actor.subject, said, receiving_code=in_code, return_reason=None, **changes
     )
-    return done, [Happened("resubmitted", {"reason": why})]
+    return done, [Happened("resubmitted", {"reason": said})]
 
 
 def reject(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:

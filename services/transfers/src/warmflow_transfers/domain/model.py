@@ -26,6 +26,19 @@ class Party(BaseModel):
     province: str
 
 
+class MemberCard(BaseModel):
+    """What the standard 介绍信 form prints of the member, as the registry reported it when the
+    case was opened (the ID number only in its masked form)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gender: str | None = None
+    ethnicity: str | None = None
+    birth_year: int | None = None
+    party_status: str | None = None
+    id_masked: str | None = None
+
+
 class Letter(BaseModel):
     """A 介绍信. A re-issued letter's number is void but stays on record."""
 
@@ -73,6 +86,7 @@ class Case(BaseModel):
     id: str
     member_id: str
     member_name: str
+    member_card: MemberCard = MemberCard()
     sending: Party
     receiving: Party
     reason: str

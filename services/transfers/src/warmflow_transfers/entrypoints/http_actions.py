@@ -51,7 +51,7 @@ async def resubmit(case_id: CaseId, body: ResubmitBody, ctx: Ctx, who: Applicant
         raise BadValue("receiving_org_id", "接收党组织不存在")
     case = await act(
         ctx, case_id, who, APPLICANT,
-        lambda c, a: lifecycle.resubmit(c, a, ctx.now(), body.reason, target),
+        lambda c, a: lifecycle.resubmit(c, a, ctx.now(), body.reason, target, note=body.note),
     )  # fmt: skip
     return CaseView.of(case)
 

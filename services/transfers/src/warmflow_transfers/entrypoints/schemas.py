@@ -28,7 +28,18 @@ class ReasonBody(Body):
 
 
 class ResubmitBody(Body):
-    reason: str | None = Field(default=None, min_length=1, max_length=200)
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="转接原因（需更改时填写，打印在介绍信上）",
+    )
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="修改说明（只记入办理记录，不上介绍信）",
+    )
     receiving_org_id: str | None = Field(default=None, pattern=ID)
 
 

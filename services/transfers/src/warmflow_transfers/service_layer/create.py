@@ -83,7 +83,14 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
         raise BadValue("receiving_org_id", "接收党组织不存在")
     await _no_open_case(ctx, member.member_id)
     app = Application(
-        case_id, member.member_id, member.name, sending, receiving, cmd.reason, cmd.digest()
+        case_id,
+        member.member_id,
+        member.name,
+        sending,
+        receiving,
+        cmd.reason,
+        cmd.digest(),
+        card=member.card,
     )
     return open_case(app, principal.subject, ctx.now())
 

@@ -10,13 +10,21 @@ from warmflow_shared.events.envelope import Envelope
 
 from warmflow_transfers.domain.arrival import Placement
 from warmflow_transfers.domain.eligibility import MemberFacts
-from warmflow_transfers.domain.model import Party
+from warmflow_transfers.domain.model import MemberCard, Party
 from warmflow_transfers.service_layer.context import Transfers
 
 State = dict[str, Any]
 PROFILE_EVENTS = {"registry.MemberRegistered", "registry.MemberUpdated"}
 ORG_EVENTS = {"registry.OrganisationCreated", "registry.OrganisationUpdated"}
-PROFILE_FIELDS = ("name", "dues_paid_until")
+PROFILE_FIELDS = (
+    "name",
+    "dues_paid_until",
+    "gender",
+    "ethnicity",
+    "birth_year",
+    "party_status",
+    "id_masked",
+)
 MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
 
 
@@ -72,6 +80,7 @@ async def member_facts(ctx: Transfers, member_id: str) -> MemberFacts | None:
         home_org_id=state["outflow_org_id"],
         mobile_status=state.get("mobile_status") or "",
         dues_paid_until=state.get("dues_paid_until"),
+        card=MemberCard.model_validate({k: state.get(k) for k in MemberCard.model_fields}),
     )
 
 

@@ -38,6 +38,10 @@ class MemberProfile(_MemberTopic):
     last_org_life_on: date | None = None
     free_time: list[FreeTimeSlot] = []
     hobbies: list[str] = []
+    # what the standard 介绍信 form prints: never the full ID number, only its masked form
+    ethnicity: str | None = None
+    birth_year: int | None = None
+    id_masked: str | None = None
     skills: list[str] = []
 
 
