@@ -56,6 +56,14 @@ async def test_routes_are_guarded_by_role(platform, tmp_path: Path) -> None:  # 
     ops = mint_token("ops", settings=settings)
     unknown = await client.get(url, headers={"Authorization": f"Bearer {ops}"})
     assert unknown.status_code == 404 and "nothing" in unknown.json()["detail"]
+    parked = await client.get(
+        "/api/registry/ops/outbox/parked", headers={"Authorization": f"Bearer {ops}"}
+    )
+    assert parked.status_code == 200 and parked.json() == []
+    hidden = await client.get(
+        "/api/registry/ops/outbox/parked", headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert hidden.status_code == 403
 
 
 async def test_bad_input_is_a_4xx_problem_naming_the_field(platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,13 @@ document, so only one instance publishes a given aggregate at a time; it publish
 after ``_sent_seq`` in sequence order, waits for the bus to acknowledge them all, then advances
 ``_sent_seq`` (never backwards) and releases the lease. A crash between publishing and marking
 only causes a republish, which consumers recognise by event id.
+
+Faults stay local: when a batch fails to publish, its aggregates are published one by one and
+only those that still fail are parked — their lease pushed into the future by an exponential
+backoff, with the reason on the document (``parked()`` lists them for operators) — while every
+other aggregate flows. Each publish is bounded by a timeout shorter than the lease, so a lease
+never lapses under a publish in flight; marking is fenced by the round's lease token. ``drain``
+takes one batch per collection in turn, so a busy collection cannot starve the others.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from warmflow_shared.storage.port import Collection, Document, Update
 from warmflow_shared.timefmt import format_ts, utcnow
 
 log = structlog.get_logger(__name__)
+
+MAX_BACKOFF_SECONDS = 600.0
+PARKED_FIELDS = ("_parked_reason", "_parked_attempts")
 
 
 class OutboxRelay:
@@ -69,6 +79,25 @@ class OutboxRelay:
         counts = [await c.count({"_pending": True}) for c in self._collections]
         return sum(counts)
 
+    async def parked(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Aggregates whose events could not be published: why, how often, when next tried."""
+        found: list[dict[str, Any]] = []
+        for collection in self._collections:
+            docs = await collection.find(
+                {"_pending": True, "_parked_reason": {"$exists": True}}, limit=limit
+            )
+            found += [
+                {
+                    "collection": collection.name,
+                    "aggregate_id": doc["_id"],
+                    "reason": doc["_parked_reason"],
+                    "attempts": doc.get("_parked_attempts", 0),
+                    "retry_at": doc.get("_lease_until"),
+                }
+                for doc in docs
+            ]
+        return found[:limit]
+
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
@@ -83,11 +112,12 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
 
     async def drain(self) -> int:
-        """Publish everything pending now; return the number of events published."""
-        total = 0
-        for collection in self._collections:
-            while published := await self._round(collection):
-                total += published
+        """Publish everything pending now, one batch per collection in turn; return how many."""
+        total, busy = 0, list(self._collections)
+        while busy:
+            rounds = [(collection, await self._round(collection)) for collection in busy]
+            total += sum(published for _, published in rounds)
+            busy = [collection for collection, published in rounds if published]
         return total
 
     async def _round(self, collection: Collection) -> int:
@@ -97,12 +127,53 @@ class OutboxRelay:
             return 0
         try:
             published = await self._publish(claimed)
-        except BaseException:
+        except asyncio.CancelledError:
             await self._release(collection, token, claimed)
             raise
+        except Exception as exc:
+            log.warning("outbox.batch_failed", collection=collection.name, error=repr(exc))
+            published, claimed = await self._one_by_one(collection, token, claimed)
         await self._mark(collection, token, claimed)
         self._on_published(published)
         return published or len(claimed)
+
+    async def _one_by_one(
+        self, collection: Collection, token: str, claimed: list[Document]
+    ) -> tuple[int, list[Document]]:
+        """Publish each aggregate alone; park those that fail. Returns (published, the rest)."""
+        published, done = 0, []
+        for doc in claimed:
+            try:
+                published += await self._publish([doc])
+            except Exception as exc:
+                await self._park(collection, token, doc, exc)
+            else:
+                done.append(doc)
+        return published, done
+
+    async def _park(
+        self, collection: Collection, token: str, doc: Document, exc: Exception
+    ) -> None:
+        attempts = int(doc.get("_parked_attempts", 0)) + 1
+        delay = min(self._poll * 2**attempts, MAX_BACKOFF_SECONDS)
+        retry_at = self._clock() + timedelta(seconds=delay)
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        parked = Update(
+            set={
+                "_parked_reason": reason,
+                "_parked_attempts": attempts,
+                "_lease_until": format_ts(retry_at),
+            }
+        )
+        await collection.update(doc["_id"], parked, where={"_lease_owner": token})
+        log.warning(
+            "outbox.aggregate_parked",
+            collection=collection.name,
+            aggregate_id=doc["_id"],
+            attempts=attempts,
+            retry_at=format_ts(retry_at),
+            reason=reason,
+        )
 
     async def _claim(self, collection: Collection, token: str) -> list[Document]:
         now = self._clock()
@@ -122,8 +193,10 @@ class OutboxRelay:
         for doc in claimed:
             for entry in _unsent(doc):
                 by_topic[entry["topic"]].append(Envelope.from_dict(entry["envelope"]))
+        # bounded well inside the lease: the lease never lapses under a publish in flight
+        timeout = self._lease.total_seconds() / 2 or None
         for topic, envelopes in by_topic.items():
-            await self._bus.publish(topic, envelopes)
+            await asyncio.wait_for(self._bus.publish(topic, envelopes), timeout)
         return sum(len(envelopes) for envelopes in by_topic.values())
 
     async def _mark(self, collection: Collection, token: str, claimed: list[Document]) -> None:
@@ -133,12 +206,13 @@ class OutboxRelay:
         for upto, ids in by_upto.items():
             mine = {"_id": {"$in": ids}, "_lease_owner": token, "_sent_seq": {"$lte": upto}}
             caught_up = Update(
-                set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""}
+                set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""},
+                unset=PARKED_FIELDS,
             )
             if await collection.update_many({**mine, "_outbox_seq": upto}, caught_up) == len(ids):
                 continue
             # The rest gained events while we published: keep those, record how far we got.
-            moved_on = Update(set={"_sent_seq": upto, "_lease_until": ""})
+            moved_on = Update(set={"_sent_seq": upto, "_lease_until": ""}, unset=PARKED_FIELDS)
             await collection.update_many({**mine, "_lease_until": {"$ne": ""}}, moved_on)
 
     async def _release(self, collection: Collection, token: str, claimed: list[Document]) -> None:

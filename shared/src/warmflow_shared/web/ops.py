@@ -1,4 +1,6 @@
-"""Operators' window on a service's delivery: its consumer groups' dead letters."""
+"""Operators' window on a service's delivery: dead letters of its consumer groups, and the
+aggregates its outbox relay has parked (events that could not be published, retried with
+backoff)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,14 @@ class DeadLetterView(BaseModel):
     attempts: int
     key: str | None
     value: str
+
+
+class ParkedView(BaseModel):
+    collection: str
+    aggregate_id: str
+    reason: str
+    attempts: int
+    retry_at: str | None
 
 
 def ops_router(runtime: ServiceRuntime) -> APIRouter:
@@ -50,5 +60,12 @@ def ops_router(runtime: ServiceRuntime) -> APIRouter:
             )
             for letter in letters
         ]
+
+    @router.get("/outbox/parked", name="list_parked_aggregates")
+    async def parked(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ParkedView]:
+        """Aggregates whose events the relay could not publish: why, how often, next try."""
+        if runtime.relay is None:
+            return []
+        return [ParkedView(**entry) for entry in await runtime.relay.parked(limit)]
 
     return router

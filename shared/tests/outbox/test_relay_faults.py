@@ -1,0 +1,88 @@
+"""A bad aggregate never stalls the others; it is parked with its reason and retried later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.storage.port import DocumentStore
+from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.timefmt import utcnow
+
+from .support import counted_on_fresh_topic
+
+
+class PickyBus:
+    """Refuses any batch holding an event of a refused subject (a broker rejecting a record)."""
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+        self.published: list[Envelope] = []
+
+    async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        if bad := {e.subject for e in envelopes} & self.refused:
+            raise ValueError(f"record too large for {sorted(bad)}")
+        self.published.extend(envelopes)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now: datetime = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_a_failing_aggregate_is_parked_while_the_rest_flows_then_retried(
+    document_store: DocumentStore,
+) -> None:
+    collection = document_store.collection(unique_name("things"))
+    store = AggregateStore(collection, producer="test")
+    await store.ensure_indexes()
+    event = counted_on_fresh_topic()
+    for i in range(6):
+        await store.save(f"a-{i}", {}, expected=None, events=[event(n=i), event(n=i + 100)])
+    bus, clock = PickyBus(), Clock()
+    bus.refused.add("a-2")
+    relay = OutboxRelay([collection], bus, clock=clock, poll_seconds=1)  # type: ignore[arg-type]
+
+    assert await relay.drain() == 10
+    assert {e.subject for e in bus.published} == {f"a-{i}" for i in range(6)} - {"a-2"}
+    [parked] = await relay.parked()
+    assert parked["aggregate_id"] == "a-2" and "record too large" in parked["reason"]
+    assert parked["attempts"] == 1
+    assert await relay.backlog() == 1
+    assert await relay.drain() == 0  # backing off: not hammered at every poll
+
+    clock.now += timedelta(seconds=3)
+    assert await relay.drain() == 0  # still refused: parked again, for longer
+    assert (await relay.parked())[0]["attempts"] == 2
+    bus.refused.clear()
+    clock.now += timedelta(seconds=10)
+    assert await relay.drain() == 2
+    assert [e.data["n"] for e in bus.published if e.subject == "a-2"] == [2, 102]
+    assert await relay.parked() == [] and await relay.backlog() == 0
+
+
+async def test_a_busy_collection_does_not_starve_another(document_store: DocumentStore) -> None:
+    busy = document_store.collection(unique_name("busy"))
+    quiet = document_store.collection(unique_name("quiet"))
+    event = counted_on_fresh_topic()
+    for collection, count in ((busy, 9), (quiet, 1)):
+        store = AggregateStore(collection, producer="test")
+        await store.ensure_indexes()
+        for i in range(count):
+            await store.save(f"{collection.name}-{i}", {}, expected=None, events=[event(n=i)])
+    order: list[str] = []
+
+    class Recording(PickyBus):
+        async def publish(self, topic: str, envelopes: Sequence[Any]) -> None:
+            order.extend(e.subject for e in envelopes)
+
+    relay = OutboxRelay([busy, quiet], Recording(), batch_size=3)  # type: ignore[arg-type]
+    assert await relay.drain() == 10
+    # the quiet collection's one event goes out in the first turn, not after all nine
+    assert order.index(f"{quiet.name}-0") <= 3
