@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -144,4 +145,25 @@ async def test_stores_and_the_bus_log_commit_with_the_same_durability(tmp_path: 
         assert levels == [2, 2]  # FULL on both: no offset outlives the effect it covered
     finally:
         await log.close()
+        await store.close()
+
+
+async def test_a_write_cancelled_at_any_point_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "cancel.sqlite")
+    coll = store.collection("c")
+    await coll.insert({"_id": "seed"})
+    try:
+        for yields in range(12):  # cancel at each await point of a write in turn
+            claim = Update(set={"n": yields})
+            task = asyncio.ensure_future(coll.find_one_and_update({"_id": "seed"}, claim))
+            for _ in range(yields):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await coll.insert({"_id": f"after{yields}"})  # no transaction left open
+        assert await coll.count({"_id": {"$in": [f"after{i}" for i in range(12)]}}) == 12
+    finally:
         await store.close()

@@ -8,6 +8,7 @@ the same file; ``replace`` is a single compare-and-set statement.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -92,7 +93,7 @@ class SqliteStore(DocumentStore):
     @asynccontextmanager
     async def _transaction(self, table: str) -> AsyncIterator[aiosqlite.Connection]:
         async with self._session(table) as conn:
-            await conn.execute("BEGIN IMMEDIATE")
+            await _begin(conn)
             try:
                 with _duplicates():
                     yield conn
@@ -101,6 +102,21 @@ class SqliteStore(DocumentStore):
                     await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
+
+
+async def _begin(conn: aiosqlite.Connection) -> None:
+    """BEGIN, even under cancellation: the statement runs on aiosqlite's thread regardless, so a
+    cancelled wait must still see it through and roll it back, or the connection stays inside a
+    transaction and every later BEGIN fails ("cannot start a transaction within a transaction")."""
+    begin = asyncio.ensure_future(conn.execute("BEGIN IMMEDIATE"))
+    try:
+        await asyncio.shield(begin)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await begin
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+        raise
 
 
 class SqliteCollection(Collection):
