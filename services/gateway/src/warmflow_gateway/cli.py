@@ -43,7 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_parser = commands.add_parser("seed", help="seed demo data into the embedded default")
     seed_parser.add_argument("--members", type=int, default=2000)
     commands.add_parser("token", help="mint a token (see `warmflow token --help`)")
+    commands.add_parser(
+        "reference", help="load the counties' root organisations (reference data), idempotent"
+    )
     parsed = parser.parse_args(args)
+    if parsed.command == "reference":
+        from warmflow_gateway.seed import run_reference
+
+        return run_reference()
     if parsed.command == "seed":
         from warmflow_gateway.seed import run_seed
 

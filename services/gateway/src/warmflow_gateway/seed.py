@@ -11,6 +11,7 @@ import sys
 
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.demo import seed_members, seed_structure
+from warmflow_registry.service_layer.organisations import ensure_root_organisations
 from warmflow_shared.settings import WarmflowSettings
 
 from warmflow_gateway.platform import create_platform_app
@@ -18,6 +19,19 @@ from warmflow_gateway.platform import create_platform_app
 
 def _progress(done: int, total: int) -> None:
     print(f"\r成员档案 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+
+async def load_reference(settings: WarmflowSettings) -> None:
+    """The counties' root organisations (reference data), idempotent; nothing else."""
+    app = create_platform_app(settings)
+    async with app.router.lifespan_context(app):
+        await ensure_root_organisations(_registry(app.state.services))
+    print("已载入三县（区）党委及流动党员综合党委等根组织", file=sys.stderr)
+
+
+def run_reference() -> int:
+    asyncio.run(load_reference(WarmflowSettings(service="gateway")))
+    return 0
 
 
 async def seed(settings: WarmflowSettings, members: int) -> int:

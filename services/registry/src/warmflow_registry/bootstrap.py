@@ -120,9 +120,10 @@ def _wire_events(runtime: ServiceRuntime, registry: Registry) -> None:
     runtime.deadlines(registry.stores.jobs, partial(jobs.on_job_deadlines, registry), **options)
 
     async def prepare_data() -> None:
-        await ensure_root_organisations(registry)
-        await ensure_root_sites(registry)
-        await agreements.ensure_seeded_agreements(registry)
+        if registry.settings.presets_enabled:
+            await ensure_root_organisations(registry)
+            await ensure_root_sites(registry)
+            await agreements.ensure_seeded_agreements(registry)
         await jobs.ensure_lost_contact_job(registry)
 
     runtime.on_start.append(prepare_data)

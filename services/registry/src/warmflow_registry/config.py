@@ -27,6 +27,15 @@ class RegistrySettings(WarmflowSettings):
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=200_000, ge=1)
     export_max_rows: int = Field(default=20_000, ge=1)
+    # the demo presets (the counties' root organisations, the AI Town site, two data-sharing
+    # agreements approved on both counties' behalf) at every start: on by default in development,
+    # off in production, where reference data comes from `warmflow reference` and agreements
+    # only from the counties' own approvals
+    demo_presets: bool | None = None
+
+    @property
+    def presets_enabled(self) -> bool:
+        return self.demo_presets if self.demo_presets is not None else not self.is_production
 
     @model_validator(mode="after")
     def _refuse_default_checkin_key(self) -> Self:
