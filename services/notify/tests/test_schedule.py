@@ -179,15 +179,16 @@ def test_default_quiet_hours_span_the_night() -> None:
 
 
 class Gated:
-    """A sender that holds each message until the test lets it go."""
+    """A sender that holds the messages to ``address`` until the test lets them go."""
 
-    def __init__(self, inner: ChannelSender) -> None:
-        self.inner = inner
+    def __init__(self, inner: ChannelSender, address: str) -> None:
+        self.inner, self.address = inner, address
         self.entered, self.release = asyncio.Event(), asyncio.Event()
 
     async def send(self, message: Message) -> Attempt:
-        self.entered.set()
-        await self.release.wait()
+        if message.address == self.address:
+            self.entered.set()
+            await self.release.wait()
         return await self.inner.send(message)
 
     async def close(self) -> None:
@@ -202,7 +203,7 @@ async def test_a_notice_being_sent_when_its_resolution_arrives_is_logged_as_deli
     member = member_recipient_id(world.member_id)
     overdue = world.overdue()
     await notify.planner.handle(overdue)
-    gate = Gated(notify.deliverer.senders["sms"])
+    gate = Gated(notify.deliverer.senders["sms"], "13800138000")  # the member's phone
     notify.deliverer.senders = {**notify.deliverer.senders, "sms": gate}
     sending = asyncio.create_task(notify.sending.fire_due())
     try:
