@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# A real MongoDB-wire server for tests: FerretDB v1.24.2 with its SQLite backend, on loopback.
+# A real MongoDB-wire server for tests: FerretDB v1.24.2 on loopback, on PostgreSQL (default:
+# deploy/local/postgres.sh, started with it) or on SQLite files (FERRETDB_HANDLER=sqlite).
 #
 #   deploy/local/ferretdb.sh install|start|stop|restart|status|clean
 #
 # install  build the binary from the Go module proxy inside a throwaway Go module in the cache
 #          (once); `go install ...@v1.24.2` is not used: such a binary panics at start-up on
 #          its empty build/version/version.txt (see do_install for the fix)
-# start    start the server; wait until a TCP connect and a MongoDB `ping` succeed
+# start    start the server (and PostgreSQL first); wait until a TCP connect and a `ping` succeed
 # stop     SIGTERM, wait, then SIGKILL
 # status   exit 0 when running, 3 when not
-# clean    stop and delete the data/run dir
+# clean    stop and delete the data/run dir (the PostgreSQL cluster: postgres.sh clean)
 #
-# Environment: FERRETDB_PORT (27018), FERRETDB_START_TIMEOUT (60), WARMFLOW_CACHE, WARMFLOW_RUN_DIR.
+# Environment: FERRETDB_PORT (27018), FERRETDB_HANDLER (postgresql|sqlite), FERRETDB_START_TIMEOUT
+# (60), WARMFLOW_CACHE, WARMFLOW_RUN_DIR; postgres.sh's POSTGRES_PORT, FERRETDB_POOL_MAX_CONNS.
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -23,6 +25,8 @@ FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
 FERRETDB_PORT="${FERRETDB_PORT:-27018}"
 FERRETDB_HOST=127.0.0.1
 FERRETDB_START_TIMEOUT="${FERRETDB_START_TIMEOUT:-60}"
+FERRETDB_HANDLER="${FERRETDB_HANDLER:-postgresql}"
+POSTGRES_SH="$WARMFLOW_LOCAL_DIR/postgres.sh"
 
 FERRETDB_HOME="$WARMFLOW_CACHE/ferretdb-$FERRETDB_VERSION"
 FERRETDB_BIN="$FERRETDB_HOME/ferretdb"
@@ -85,63 +89,40 @@ mongo_ping() {
   [[ "$reply" == *016f6b00000000000000f03f* ]]
 }
 
+# The backend's flags: PostgreSQL (deploy/local/postgres.sh, started first) or SQLite files.
+handler_args() {
+  case "$FERRETDB_HANDLER" in
+    postgresql) HANDLER_ARGS=(--handler=postgresql --postgresql-url="$("$POSTGRES_SH" url)") ;;
+    sqlite) mkdir -p "$DATA"; HANDLER_ARGS=(--handler=sqlite --sqlite-url="file:$DATA/") ;;
+    *) die "FERRETDB_HANDLER must be postgresql or sqlite, not $FERRETDB_HANDLER" ;;
+  esac
+}
+
+serving() { port_open "$FERRETDB_HOST" "$FERRETDB_PORT" && mongo_ping; }
+
 do_start() {
   if pid_alive "$PIDFILE"; then
     log "already running (pid $(<"$PIDFILE")) on $FERRETDB_HOST:$FERRETDB_PORT"
     return 0
   fi
   rm -f "$PIDFILE"
-  port_open "$FERRETDB_HOST" "$FERRETDB_PORT" &&
-    die "port $FERRETDB_HOST:$FERRETDB_PORT is already in use by another process"
+  refuse_taken_ports "$FERRETDB_HOST" "$FERRETDB_PORT"
   do_install
-  mkdir -p "$DATA" "$STATE"
-  [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.1"
-  : >"$LOGFILE"
-  local t0 pid
-  t0="$(now_s)"
-  log "starting on $FERRETDB_HOST:$FERRETDB_PORT (sqlite $DATA), log: $LOGFILE"
-  setsid nohup "$FERRETDB_BIN" \
-    --handler=sqlite --sqlite-url="file:$DATA/" \
+  [[ "$FERRETDB_HANDLER" == postgresql ]] && "$POSTGRES_SH" start
+  handler_args
+  mkdir -p "$STATE"
+  log "starting on $FERRETDB_HOST:$FERRETDB_PORT ($FERRETDB_HANDLER), log: $LOGFILE"
+  spawn_server "$PIDFILE" "$LOGFILE" "$FERRETDB_BIN" "${HANDLER_ARGS[@]}" \
     --listen-addr="$FERRETDB_HOST:$FERRETDB_PORT" \
-    --state-dir="$STATE" --telemetry=disable --debug-addr=- --log-level=warn \
-    </dev/null >>"$LOGFILE" 2>&1 &
-  pid=$!
-  echo "$pid" >"$PIDFILE"
-  while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "ferretdb exited during start-up; last log lines:"
-      tail -n 40 "$LOGFILE" >&2
-      rm -f "$PIDFILE"
-      exit 1
-    fi
-    if port_open "$FERRETDB_HOST" "$FERRETDB_PORT" && mongo_ping; then
-      break
-    fi
-    if (($(now_s) - t0 >= FERRETDB_START_TIMEOUT)); then
-      log "not ready after ${FERRETDB_START_TIMEOUT}s; last log lines:"
-      tail -n 40 "$LOGFILE" >&2
-      stop_pidfile "$PIDFILE" ferretdb 10
-      exit 1
-    fi
-    sleep 0.2
-  done
-  log "ready on $FERRETDB_HOST:$FERRETDB_PORT (pid $pid) after $(($(now_s) - t0))s"
+    --state-dir="$STATE" --telemetry=disable --debug-addr=- --log-level=warn
+  wait_ready ferretdb "$PIDFILE" "$LOGFILE" "$FERRETDB_START_TIMEOUT" serving
 }
 
+# Stops FerretDB only: PostgreSQL keeps its data and is stopped by servers.sh down (a FerretDB
+# restart in a test must not restart its database).
 do_stop() { stop_pidfile "$PIDFILE" ferretdb 30; }
 
-do_status() {
-  if pid_alive "$PIDFILE" && mongo_ping; then
-    echo "ferretdb: running (pid $(<"$PIDFILE")) on $FERRETDB_HOST:$FERRETDB_PORT, data $DATA"
-    return 0
-  fi
-  if pid_alive "$PIDFILE"; then
-    echo "ferretdb: process $(<"$PIDFILE") alive but ping on $FERRETDB_HOST:$FERRETDB_PORT fails"
-    return 3
-  fi
-  echo "ferretdb: stopped"
-  return 3
-}
+do_status() { status_line ferretdb "$PIDFILE" serving "$FERRETDB_HOST:$FERRETDB_PORT ($FERRETDB_HANDLER)"; }
 
 case "${1:-}" in
   install) do_install ;;

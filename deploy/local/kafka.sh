@@ -117,8 +117,8 @@ format_storage() {
   if [[ ! -f "$DATA/meta.properties" ]]; then
     log "formatting $DATA (cluster id $(<"$CLUSTER_ID_FILE"))"
     "${TOOL_JAVA[@]}" kafka.tools.StorageTool format --standalone --ignore-formatted \
-      -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" >>"$LOGFILE" 2>&1 ||
-      { tail -n 40 "$LOGFILE" >&2; die "StorageTool format failed"; }
+      -t "$(<"$CLUSTER_ID_FILE")" -c "$PROPS" >"$RUN/format.log" 2>&1 ||
+      { tail -n 40 "$RUN/format.log" >&2; die "StorageTool format failed"; }
   fi
 }
 
@@ -135,60 +135,22 @@ do_start() {
     return 0
   fi
   rm -f "$PIDFILE"
-  local p
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    port_open "$KAFKA_HOST" "$p" && die "port $KAFKA_HOST:$p is already in use by another process"
-  done
+  refuse_taken_ports "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   do_install
   java_cmds
   mkdir -p "$RUN"
-  [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.1"
-  : >"$LOGFILE"
   write_props
-  format_storage
-  local t0 pid
-  t0="$(now_s)"
   log "starting broker on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), log: $LOGFILE"
-  # setsid: own session, so a Ctrl-C in the calling shell does not hit the broker.
-  # setsid (no fork here: a background job of a script is no group leader) keeps $! = java's pid.
-  setsid nohup "${BROKER_JAVA[@]}" kafka.Kafka "$PROPS" </dev/null >>"$LOGFILE" 2>&1 &
-  pid=$!
-  echo "$pid" >"$PIDFILE"
-  while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "broker exited during start-up; last log lines:"
-      tail -n 60 "$LOGFILE" >&2
-      rm -f "$PIDFILE"
-      exit 1
-    fi
-    if broker_ready; then
-      break
-    fi
-    if (($(now_s) - t0 >= KAFKA_START_TIMEOUT)); then
-      log "broker not ready after ${KAFKA_START_TIMEOUT}s; last log lines:"
-      tail -n 60 "$LOGFILE" >&2
-      stop_pidfile "$PIDFILE" kafka 10
-      exit 1
-    fi
-    sleep 0.5
-  done
-  log "ready on $KAFKA_HOST:$KAFKA_PORT (pid $pid) after $(($(now_s) - t0))s"
+  format_storage
+  spawn_server "$PIDFILE" "$LOGFILE" "${BROKER_JAVA[@]}" kafka.Kafka "$PROPS"
+  wait_ready kafka "$PIDFILE" "$LOGFILE" "$KAFKA_START_TIMEOUT" broker_ready 0.5
 }
 
 do_stop() { stop_pidfile "$PIDFILE" kafka "$KAFKA_STOP_TIMEOUT"; }
 
-do_status() {
-  if pid_alive "$PIDFILE" && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
-    echo "kafka: running (pid $(<"$PIDFILE")) on $KAFKA_HOST:$KAFKA_PORT, data $DATA"
-    return 0
-  fi
-  if pid_alive "$PIDFILE"; then
-    echo "kafka: process $(<"$PIDFILE") alive but $KAFKA_HOST:$KAFKA_PORT not accepting connections"
-    return 3
-  fi
-  echo "kafka: stopped"
-  return 3
-}
+broker_listening() { port_open "$KAFKA_HOST" "$KAFKA_PORT"; }
+
+do_status() { status_line kafka "$PIDFILE" broker_listening "$KAFKA_HOST:$KAFKA_PORT, data $DATA"; }
 
 case "${1:-}" in
   install) do_install ;;

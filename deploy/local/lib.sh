@@ -62,3 +62,65 @@ go_env_defaults() {
   export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
   export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 }
+
+# spawn_server PIDFILE LOGFILE CMD...: start CMD in its own session (a Ctrl-C in the calling
+# shell does not reach it), logging to LOGFILE (the previous log is kept as LOGFILE.1).
+# setsid without a fork here (a script's background job is no group leader) keeps $! = CMD's pid.
+spawn_server() {
+  local pidfile="$1" logfile="$2"
+  shift 2
+  [[ -f "$logfile" ]] && mv -f "$logfile" "$logfile.1"
+  : >"$logfile"
+  setsid nohup "$@" </dev/null >>"$logfile" 2>&1 &
+  echo "$!" >"$pidfile"
+}
+
+# wait_ready NAME PIDFILE LOGFILE TIMEOUT_S READY_FN [STEP_S]: poll READY_FN until it succeeds;
+# on the process exiting or the timeout, print the log's tail, stop it and exit 1.
+wait_ready() {
+  local name="$1" pidfile="$2" logfile="$3" timeout="$4" ready="$5" step="${6:-0.2}" t0 pid
+  t0="$(now_s)"
+  pid="$(<"$pidfile")"
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$name exited during start-up; last log lines:"
+      tail -n 60 "$logfile" >&2
+      rm -f "$pidfile"
+      exit 1
+    fi
+    "$ready" && break
+    if (($(now_s) - t0 >= timeout)); then
+      log "$name not ready after ${timeout}s; last log lines:"
+      tail -n 60 "$logfile" >&2
+      stop_pidfile "$pidfile" "$name" 10
+      exit 1
+    fi
+    sleep "$step"
+  done
+  log "$name ready (pid $pid) after $(($(now_s) - t0))s"
+}
+
+# refuse_taken_ports HOST PORT...: die when a port already accepts connections.
+refuse_taken_ports() {
+  local host="$1" port
+  shift
+  for port in "$@"; do
+    port_open "$host" "$port" && die "port $host:$port is already in use by another process"
+  done
+  return 0
+}
+
+# status_line NAME PIDFILE READY_FN WHERE: the one-line status; exit 0 running, 3 not.
+status_line() {
+  local name="$1" pidfile="$2" ready="$3" where="$4"
+  if pid_alive "$pidfile" && "$ready"; then
+    echo "$name: running (pid $(<"$pidfile")) on $where"
+    return 0
+  fi
+  if pid_alive "$pidfile"; then
+    echo "$name: process $(<"$pidfile") alive but not answering on $where"
+    return 3
+  fi
+  echo "$name: stopped"
+  return 3
+}

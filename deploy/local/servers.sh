@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install and start (or stop) the real servers the tests use: Kafka and FerretDB on loopback.
+# Install and start (or stop) the real servers the tests use, on loopback: Kafka, and FerretDB
+# on PostgreSQL (FERRETDB_HANDLER=sqlite: on SQLite files, no PostgreSQL).
 #
 #   eval "$(deploy/local/servers.sh up)"   # progress on stderr, `export ...` lines on stdout
 #   deploy/local/servers.sh env            # print the export lines only
@@ -13,6 +14,7 @@ LOG_TAG=servers
 
 KAFKA_SH="$WARMFLOW_LOCAL_DIR/kafka.sh"
 FERRETDB_SH="$WARMFLOW_LOCAL_DIR/ferretdb.sh"
+POSTGRES_SH="$WARMFLOW_LOCAL_DIR/postgres.sh"
 
 print_env() {
   printf 'export KAFKA_BOOTSTRAP_SERVERS=%q\n' "127.0.0.1:${KAFKA_PORT:-19092}"
@@ -27,6 +29,7 @@ up() {
   "$KAFKA_SH" install >&2 &
   kafka_pid=$!
   "$FERRETDB_SH" install >&2 || rc=$?
+  [[ "${FERRETDB_HANDLER:-postgresql}" == sqlite ]] || "$POSTGRES_SH" install >&2 || rc=$?
   wait "$kafka_pid" || rc=$?
   ((rc == 0)) || die "install failed (exit $rc)"
   "$KAFKA_SH" start >&2
@@ -38,6 +41,7 @@ up() {
 down() {
   local rc=0
   "$FERRETDB_SH" stop >&2 || rc=$?
+  "$POSTGRES_SH" stop >&2 || rc=$?
   "$KAFKA_SH" stop >&2 || rc=$?
   return "$rc"
 }
@@ -46,6 +50,7 @@ status() {
   local rc=0
   "$KAFKA_SH" status || rc=$?
   "$FERRETDB_SH" status || rc=$?
+  [[ "${FERRETDB_HANDLER:-postgresql}" == sqlite ]] || "$POSTGRES_SH" status || rc=$?
   return "$rc"
 }
 

@@ -7,6 +7,8 @@ matching documents, applies the change in Go and rewrites them by ``_id`` alone,
 conditional writes can both succeed. MongoDB guarantees the atomicity the design relies on. On
 FerretDB the adapter serialises its conditional writes within the process, which is what the
 test server needs to honour the port; it cannot help several processes (see docs/storage.md).
+Both FerretDB backends, SQLite and PostgreSQL, need it: each rewrites matched documents with
+``UPDATE … WHERE _id = …`` after matching them in Go (shared/tests/storage/test_cross_process.py).
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ DUPLICATE_KEY = 11000
 # FerretDB v1.24.2 never answers an update command with 100 or more statements that modify
 # existing documents (and the database stays stuck), so bulk writes go in chunks below that.
 MAX_BULK = 99
-# FerretDB v1 reports a unique index broken by an update as InternalError (code 1) carrying
-# SQLite's message, not as 11000.
-_FERRETDB_UNIQUE = "UNIQUE constraint failed"
+# FerretDB v1 reports a unique index broken by an update (update, replace, findAndModify) as
+# InternalError (code 1) carrying its backend's message, not as 11000 (inserts do get 11000):
+# SQLite's "UNIQUE constraint failed", PostgreSQL's unique_violation "(SQLSTATE 23505)".
+_FERRETDB_UNIQUE = ("UNIQUE constraint failed", "(SQLSTATE 23505)")
 
 
 def _is_duplicate(code: int | None, message: str) -> bool:
-    return code == DUPLICATE_KEY or (code == 1 and _FERRETDB_UNIQUE in message)
+    return code == DUPLICATE_KEY or (code == 1 and any(m in message for m in _FERRETDB_UNIQUE))
 
 
 @contextmanager
@@ -95,11 +98,14 @@ def _sort(sort: Sort) -> list[tuple[str, int]] | None:
 
 
 class _WriteGate:
-    """Serialises conditional writes when the server is FerretDB v1, else lets them run freely."""
+    """Serialises conditional writes when the server is FerretDB v1, else lets them run freely.
 
-    def __init__(self, client: AsyncMongoClient[Document]) -> None:
+    ``serialise=None`` asks the server; False is for tests that race the server itself.
+    """
+
+    def __init__(self, client: AsyncMongoClient[Document], serialise: bool | None) -> None:
         self._client = client
-        self._serialise: bool | None = None
+        self._serialise = serialise
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -115,10 +121,17 @@ class _WriteGate:
 
 
 class MongoStore(DocumentStore):
-    def __init__(self, url: str, database: str, **client_options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        *,
+        serialise_writes: bool | None = None,
+        **client_options: Any,
+    ) -> None:
         self.client: AsyncMongoClient[Document] = AsyncMongoClient(url, **client_options)
         self.database = self.client[database]
-        self._gate = _WriteGate(self.client)
+        self._gate = _WriteGate(self.client, serialise_writes)
 
     def collection(self, name: str) -> MongoCollection:
         return MongoCollection(self.database[name], self._gate)
