@@ -9,7 +9,7 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install fonts run seed token test lint typecheck bench contracts servers-up servers-down clean
+.PHONY: install fonts web run seed token test lint typecheck bench contracts servers-up servers-down clean
 
 $(UV):
 	python3.11 -m venv .tools
@@ -19,7 +19,19 @@ $(BIN)/python: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen
 	@touch $(BIN)/python
 
-install: $(BIN)/python fonts
+install: $(BIN)/python fonts web
+
+## The faces (staff console, member app): `npm ci` from the committed lockfile, then a Vite build
+## into web/dist, which the gateway serves at /console/ and /m/. Rebuilt when a source changes.
+WEB_SOURCES := $(shell find web/common web/console web/m -type f 2>/dev/null) web/vite.config.js
+web: web/dist/.built
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	@command -v npm >/dev/null || { echo "note: npm not found; the faces are not built (install Node.js 20)"; exit 0; } \
+	  && cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json
+
+web/dist/.built: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	@command -v npm >/dev/null || exit 0; cd web && npm run --silent build -- --logLevel warn && touch dist/.built
 
 ## The Chinese TrueType font PDFs embed (Debian's fonts-wqy-microhei), when this machine can install
 ## it; otherwise PDFs fall back to a non-embedded font with a warning (README, Settings).

@@ -46,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "reference", help="load the counties' root organisations (reference data), idempotent"
     )
+    commands.add_parser("vocabulary", help="print the names the faces show for codes (JSON)")
     parsed = parser.parse_args(args)
+    if parsed.command == "vocabulary":
+        from warmflow_gateway.vocabulary import vocabulary_json
+
+        sys.stdout.write(vocabulary_json())
+        return 0
     if parsed.command == "reference":
         from warmflow_gateway.seed import run_reference
 

@@ -1,7 +1,8 @@
 """The embedded default: every service in one process, one durable in-process bus, one gateway.
 
-Routes: ``/api/<service>/…`` to each service's own app, and the gateway's ``/healthz``,
-``/readyz`` (every service's storage and the bus), ``/metrics`` and ``/docs`` (links).
+Routes: ``/api/<service>/…`` to each service's own app, the faces (``/console/``, ``/m/``) and
+their sign-in (``/auth/…``), and the gateway's ``/healthz``, ``/readyz`` (every service's storage
+and the bus), ``/metrics`` and ``/`` (links).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from warmflow_transfers.bootstrap import bootstrap as transfers
 from warmflow_transfers.config import TransfersSettings
 
 from warmflow_gateway.config import GatewaySettings
+from warmflow_gateway.faces import FACES, mount_faces
 from warmflow_gateway.ratelimit import CallerKeys, RateLimitMiddleware, TokenBuckets
+from warmflow_gateway.signin import signin_router
 
 
 def open_platform_bus(settings: WarmflowSettings) -> EventBus:
@@ -94,6 +97,8 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
     for service in services:
         service.app.state.verifier = app.state.verifier
         app.mount(f"/api/{service.name}", service.app, name=service.name)
+    app.include_router(signin_router(settings))
+    mount_faces(app, settings.web_dist_dir)
     app.add_api_route("/", _index(services), methods=["GET"], include_in_schema=False)
     _limit_rate(app, settings, app.state.verifier)
     return app
@@ -110,12 +115,13 @@ def _limit_rate(app: FastAPI, settings: GatewaySettings, verifier: Verifier) -> 
 
 
 def _index(services: list[Service]):  # type: ignore[no-untyped-def]
+    faces = "".join(f'<li><a href="/{face}/">{name}</a></li>' for face, name in FACES.items())
     links = "".join(
         f'<li><a href="/api/{s.name}/docs">{s.name}</a> — {s.app.title}</li>' for s in services
     )
     page = (
         "<!doctype html><meta charset=utf-8><title>暖流</title>"
-        f"<h1>暖流 Warm Current</h1><p>API docs per service:</p><ul>{links}</ul>"
+        f"<h1>暖流 Warm Current</h1><ul>{faces}</ul><p>API docs per service:</p><ul>{links}</ul>"
     )
 
     async def index() -> HTMLResponse:

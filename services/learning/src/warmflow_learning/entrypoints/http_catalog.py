@@ -9,6 +9,7 @@ from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
 from warmflow_learning.service_layer import catalog, enrolments
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import find, get
+from warmflow_learning.service_layer.views import ClassSummary
 
 router = APIRouter(tags=["catalogue"])
 CREATED = status.HTTP_201_CREATED
@@ -37,6 +38,14 @@ async def list_courses(ctx: Ctx, who: Anyone) -> list[Course]:
 @router.post("/classes", status_code=CREATED, name="open_class")
 async def open_class(cmd: c.OpenClass, ctx: Ctx, who: Staff) -> Klass:
     return await catalog.open_class(ctx, cmd, who)
+
+
+@router.get("/classes", name="list_classes")
+async def list_classes(ctx: Ctx, who: Staff) -> list[ClassSummary]:
+    """The classes of the caller's county, by title; seats are counted, not listed."""
+    where = {} if who.county is None else {"state.county": who.county}
+    classes = await find(ctx.classes, Klass, where, sort=[("state.title", 1)])
+    return [ClassSummary.of(klass) for klass in classes]
 
 
 @router.get("/classes/{class_id}", name="get_class")

@@ -23,6 +23,11 @@ PARENT_TYPES: dict[str, frozenset[str]] = {
 }
 
 SiteLevel = Literal["district_centre", "town_platform", "village_site"]
+SITE_LEVEL_NAMES: dict[str, str] = {
+    "district_centre": "区（县）级暖流之家",
+    "town_platform": "镇街暖流之家",
+    "village_site": "村社暖流驿站",
+}
 PARENT_LEVELS: dict[str, str | None] = {
     "district_centre": None,
     "town_platform": "district_centre",

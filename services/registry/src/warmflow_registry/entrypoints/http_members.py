@@ -9,7 +9,11 @@ from warmflow_shared.web.errors import Forbidden
 
 from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.service_layer import members, organisations, queries
-from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.commands import (
+    RegisterMember,
+    UpdateMember,
+    UpdateOwnProfile,
+)
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, member_in_scope
 from warmflow_registry.service_layer.views import MemberFile, MemberSummary, summary
@@ -74,5 +78,13 @@ def member_router(registry: Registry) -> APIRouter:
         return await queries.read_file(
             registry, principal, principal.member_id, reveal is not None, purpose
         )
+
+    @router.put("/me", name="update_my_file")
+    async def update_me(cmd: UpdateOwnProfile, principal: MemberPrincipal) -> MemberSummary:
+        assert principal.member_id is not None
+        changed = await members.update_own_profile(
+            registry, principal.member_id, cmd, actor(principal)
+        )
+        return summary(changed)
 
     return router

@@ -20,7 +20,7 @@ from warmflow_registry.service_layer.commands import (
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site
 
-from .common import Admin, Staff
+from .common import Admin, Reader, Staff
 
 
 class CheckInCodeView(BaseModel):
@@ -76,7 +76,7 @@ def site_router(registry: Registry) -> APIRouter:
         return await sites.list_sites(registry, county, org_id)
 
     @router.get("/sites/{site_id}", name="get_site")
-    async def get_one(site_id: str, _: Staff) -> Site:
+    async def get_one(site_id: str, _: Reader) -> Site:  # a member sees where they check in
         return await sites.get_site(registry, site_id)
 
     @router.post("/sites", name="create_site", status_code=status.HTTP_201_CREATED)

@@ -12,7 +12,7 @@ from warmflow_registry.domain.codes import (
     TicketCategory,
     TicketChannel,
 )
-from warmflow_registry.domain.model import Profile
+from warmflow_registry.domain.model import Contact, FreeTimeSlot, Profile
 from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -69,6 +69,20 @@ class UpdateMember(_Command):
 
     profile: Profile
     id_number: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class UpdateOwnProfile(_Command):
+    """What a member keeps up to date themselves; the rest of the e-file is the staff's."""
+
+    phone: str
+    email: str | None = Field(default=None, max_length=100)
+    residence: str | None = Field(default=None, max_length=200)
+    employer: str | None = Field(default=None, max_length=100)
+    post: str | None = Field(default=None, max_length=50)
+    contacts: list[Contact] = Field(default_factory=list, max_length=10)
+    free_time: list[FreeTimeSlot] = Field(default_factory=list, max_length=21)
+    hobbies: list[str] = Field(default_factory=list, max_length=20)
+    skills: list[str] = Field(default_factory=list, max_length=20)
 
 
 class RegisterOutflow(_Command):

@@ -20,11 +20,16 @@ from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFo
 
 from warmflow_registry.domain.clock import CHINA
 from warmflow_registry.domain.codes import AWAITING
+from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
 from warmflow_registry.domain.mobility import Actor, profile_event, today
-from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.validation import check_profile
-from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
+from warmflow_registry.service_layer.commands import (
+    RegisterMember,
+    UpdateMember,
+    UpdateOwnProfile,
+)
 from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
 from warmflow_registry.service_layer.organisations import find_organisation, organisation_field
 
@@ -147,6 +152,27 @@ async def update_member(
 
     if id_number is None:
         await _require_id_matches_birth(registry, member_id, cmd)
+    return await change_member(registry, member_id, decide)
+
+
+async def update_own_profile(
+    registry: Registry, member_id: str, cmd: UpdateOwnProfile, actor: Actor
+) -> Member:
+    def decide(member: Member) -> list[IntegrationEvent]:
+        profile = Profile.model_validate({**member.profile.model_dump(), **cmd.model_dump()})
+        try:
+            check_profile(profile, None, today(registry.now()))
+        except InvalidData as exc:  # the member's body has the fields at its top level
+            errors = [
+                FieldError(f"body.{p.field.removeprefix('profile.')}", p.reason)
+                for p in exc.problems
+            ]
+            raise InvalidInput("请检查下列字段后重新提交", errors=errors) from exc
+        if profile == member.profile:
+            return []
+        member.profile = profile
+        return [profile_event(member, new=False)]
+
     return await change_member(registry, member_id, decide)
 
 

@@ -1,0 +1,39 @@
+"""The names the faces show for the services' codes, exported from the services' own tables.
+
+``warmflow vocabulary`` prints them; ``web/common/vocabulary.json`` is that output, committed, and
+a test fails when the two differ (so a face never names a status its service does not).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from warmflow_learning.domain.model import STATUS_NAMES as ATTENDANCE_NAMES
+from warmflow_registry.domain.agreements import AGREEMENT_STATUS_NAMES, PURPOSE_NAMES
+from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAMES, STATUS_NAMES
+from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
+from warmflow_registry.domain.organisation import ORG_TYPE_NAMES, SITE_LEVEL_NAMES
+from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES
+from warmflow_transfers.domain.codes import STATUS_NAMES as CASE_STATUS_NAMES
+
+
+def vocabulary() -> dict[str, Any]:
+    return {
+        "counties": dict(COUNTY_NAMES),
+        "roles": dict(ROLE_NAMES),
+        "member_status": STATUS_NAMES,
+        "outflow_reasons": OUTFLOW_REASON_NAMES,
+        "lost_reasons": LOST_REASON_NAMES,
+        "org_types": ORG_TYPE_NAMES,
+        "site_levels": SITE_LEVEL_NAMES,
+        "case_status": CASE_STATUS_NAMES,
+        "ticket_status": TICKET_STATUS_NAMES,
+        "agreement_status": AGREEMENT_STATUS_NAMES,
+        "agreement_purposes": PURPOSE_NAMES,
+        "attendance": ATTENDANCE_NAMES,
+    }
+
+
+def vocabulary_json() -> str:
+    return json.dumps(vocabulary(), ensure_ascii=False, indent=2) + "\n"

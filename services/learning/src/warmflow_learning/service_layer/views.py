@@ -1,0 +1,40 @@
+"""Read models the routes return that are not aggregates themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel
+
+from warmflow_learning.domain.model import Klass
+
+
+class ClassSummary(BaseModel):
+    """A class in a list: its seats counted, not shown (the members are on the class page)."""
+
+    id: str
+    title: str
+    term: str | None
+    county: str
+    org_id: str
+    status: Literal["open", "closed"]
+    capacity: int | None
+    enrolled: int
+    completed: int
+    ends_at: datetime | None
+
+    @classmethod
+    def of(cls, klass: Klass) -> Self:
+        return cls(
+            id=klass.id,
+            title=klass.title,
+            term=klass.term,
+            county=klass.county,
+            org_id=klass.org_id,
+            status=klass.status,
+            capacity=klass.capacity,
+            enrolled=len(klass.members),
+            completed=sum(1 for seat in klass.members.values() if seat.completed_at),
+            ends_at=klass.ends_at,
+        )

@@ -1,0 +1,21 @@
+// Names people read for the services' codes (vocabulary.json is exported by `warmflow vocabulary`
+// from the services' own tables; a test keeps it equal) and the formats of times and dates.
+import vocabulary from './vocabulary.json'
+
+export const V = vocabulary
+export const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
+
+export function nameOf(table, code) {
+  return (vocabulary[table] || {})[code] || code || '—'
+}
+
+export function formatTime(value) {
+  if (!value) return '—'
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) return String(value)
+  return date.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })
+}
+
+export function formatDate(value) {
+  return value ? String(value).slice(0, 10) : '—'
+}

@@ -1,0 +1,48 @@
+// The actions a transfer case's state allows (the API also checks which side the caller is on).
+import { api } from './face.js'
+
+const reason = { key: 'reason', label: '理由', required: true, multiline: true }
+const paper = [
+  { key: 'on', label: '日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+  { key: 'note', label: '说明（如挂号信单号）', multiline: true },
+]
+const act = (verb) => (id, body) => api.post(`/api/transfers/cases/${id}/${verb}`, body)
+
+const ACTIONS = {
+  approve: { title: '审批通过', type: 'primary', fields: [] },
+  return: { title: '退回修改', fields: [reason] },
+  reject: { title: '驳回', type: 'danger', fields: [reason] },
+  cancel: { title: '撤销', fields: [reason] },
+  resubmit: {
+    title: '重新提交',
+    type: 'primary',
+    fields: [
+      { key: 'note', label: '修改说明', multiline: true },
+      { key: 'receiving_org_id', label: '改为接收组织编号' },
+    ],
+  },
+  'issue-letter': { title: '开具介绍信', type: 'primary', fields: [{ key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 }] },
+  'paper-letter': { title: '登记纸质介绍信', fields: paper },
+  reissue: { title: '重开介绍信', fields: [{ key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 }, reason] },
+  extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, max: 90, initial: 15 }] },
+  report: { title: '登记已报到', fields: [] },
+  accept: { title: '接收', type: 'primary', fields: [{ key: 'branch_id', label: '接收党支部编号', required: true }] },
+  receipt: { title: '回执已寄回', type: 'primary', fields: [] },
+  'paper-receipt': { title: '登记纸质回执', fields: paper },
+  complete: { title: '办结', type: 'success', fields: [] },
+}
+
+const BY_STATE = {
+  submitted: ['approve', 'return', 'reject', 'cancel'],
+  returned: ['resubmit', 'cancel'],
+  approved: ['issue-letter', 'paper-letter', 'cancel'],
+  letter_issued: ['report', 'accept', 'extend', 'reissue'],
+  expired: ['reissue', 'cancel'],
+  reported: ['accept'],
+  accepted: ['receipt', 'paper-receipt'],
+  receipt_returned: ['complete'],
+}
+
+export function caseActions(state) {
+  return (BY_STATE[state] || []).map((name) => ({ name, ...ACTIONS[name], run: act(name) }))
+}

@@ -1,0 +1,33 @@
+import { createFace } from '@common/face.js'
+
+export const face = createFace('console')
+export const { api, session } = face
+
+// Who may see which part of the console (the API enforces every rule again).
+const STAFF = ['site_staff', 'org_admin', 'county_admin']
+const ADMINS = ['org_admin', 'county_admin']
+export const ACCESS = {
+  dashboard: [...STAFF],
+  members: [...STAFF],
+  memberEdit: ADMINS,
+  register: ADMINS,
+  worklists: [...STAFF],
+  sites: [...STAFF, 'ops'],
+  imports: ADMINS,
+  transfers: [...STAFF],
+  learning: [...STAFF],
+  notices: [...STAFF, 'ops', 'auditor'],
+  deliveries: [...ADMINS, 'ops'],
+  agreements: ['county_admin'],
+  audit: ['auditor', 'county_admin'],
+  ops: ['ops'],
+}
+
+export function can(area) {
+  const current = session.current()
+  return Boolean(current && ACCESS[area]?.includes(current.claims.role))
+}
+
+export function me() {
+  return session.current()?.claims || {}
+}

@@ -1,0 +1,105 @@
+// What staff can do to a member's file from its page: shown by role and status (the API decides).
+import { api } from './face.js'
+
+const ADMINS = ['org_admin', 'county_admin']
+const STAFF = ['site_staff', ...ADMINS]
+const ACTIVE = ['at_home', 'outflow_registered', 'awaiting_checkin', 'checked_in', 'returned', 'lost_contact']
+const post = (id, verb) => (body) => api.post(`/api/registry/members/${id}/${verb}`, body)
+
+function nest(values) {
+  const out = {}
+  for (const [key, value] of Object.entries(values)) {
+    const parts = key.split('.')
+    let target = out
+    for (const part of parts.slice(0, -1)) target = target[part] = target[part] || {}
+    target[parts.at(-1)] = value
+  }
+  return out
+}
+
+const ACTIONS = [
+  {
+    name: 'edit',
+    title: '编辑档案',
+    roles: ADMINS,
+    when: (s) => s !== 'removed',
+    fields: (f) => [
+      { key: 'profile.name', label: '姓名', required: true, initial: f.profile.name },
+      { key: 'profile.phone', label: '手机号码', required: true, initial: f.profile.phone },
+      { key: 'profile.email', label: '电子邮箱', initial: f.profile.email },
+      { key: 'profile.employer', label: '工作单位', initial: f.profile.employer },
+      { key: 'profile.post', label: '职务', initial: f.profile.post },
+      { key: 'profile.residence', label: '现居住地', initial: f.profile.residence },
+      { key: 'profile.dues_paid_until', label: '党费交至（年-月）', initial: f.profile.dues_paid_until },
+    ],
+    run: (id, values, f) => {
+      const profile = { ...f.profile, ...nest(values).profile }
+      return api.put(`/api/registry/members/${id}`, { profile })
+    },
+  },
+  {
+    name: 'outflow',
+    title: '登记流出',
+    type: 'danger',
+    roles: ADMINS,
+    when: (s) => s === 'at_home' || s === 'returned',
+    fields: (f, V) => [
+      { key: 'reason_code', label: '外出原因', required: true, options: V.outflow_reasons },
+      { key: 'destination', label: '流向地', required: true },
+      { key: 'expected_months', label: '预计外出月数', type: 'number', required: true, initial: 12, min: 1, max: 120 },
+      { key: 'site_id', label: '报到暖流之家编号' },
+    ],
+    run: (id, body) => post(id, 'outflow')(body),
+  },
+  { name: 'depart', title: '确认已离开', roles: STAFF, when: (s) => s === 'outflow_registered', fields: () => [], run: (id, body) => post(id, 'depart')(body) },
+  {
+    name: 'card-checkin',
+    title: '现场报到（凭活动证）',
+    type: 'primary',
+    roles: ['site_staff'],
+    when: (s) => s === 'outflow_registered' || s === 'awaiting_checkin',
+    fields: (f) => [{ key: 'card_number', label: '活动证编号', required: true, initial: f.card?.number }],
+    run: (id, body, f, claims) => api.post(`/api/registry/sites/${claims.site_id}/checkins`, body),
+  },
+  {
+    name: 'return',
+    title: '登记返回',
+    roles: STAFF,
+    when: (s) => ['checked_in', 'awaiting_checkin', 'lost_contact'].includes(s),
+    fields: () => [{ key: 'card_checked', label: '活动证已交回查验', type: 'bool', initial: false }],
+    run: (id, body) => post(id, 'return')({ card_checked: false, ...body }),
+  },
+  {
+    name: 'reach',
+    title: '记录联系',
+    roles: STAFF,
+    when: (s) => ACTIVE.includes(s),
+    fields: () => [
+      { key: 'kind', label: '类型', required: true, options: { contact: '取得联系', dues: '交纳党费' }, initial: 'contact' },
+      { key: 'on', label: '日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+      { key: 'dues_paid_until', label: '党费交至（年-月）' },
+    ],
+    run: (id, body) => post(id, 'reach')(body),
+  },
+  {
+    name: 'lost',
+    title: '标记失联',
+    type: 'warning',
+    roles: ADMINS,
+    when: (s) => ACTIVE.includes(s) && s !== 'lost_contact',
+    fields: (f, V) => [{ key: 'reason_code', label: '失联原因', required: true, options: V.lost_reasons }],
+    run: (id, body) => post(id, 'lost-contact')(body),
+  },
+  { name: 'suspend', title: '停止党籍', roles: ADMINS, when: (s) => s === 'lost_contact', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'suspend')(body) },
+  { name: 'restore', title: '恢复党籍', roles: ADMINS, when: (s) => s === 'suspended', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'restore')(body) },
+  { name: 'remove', title: '除名', roles: ADMINS, when: (s) => s === 'suspended' || s === 'lost_contact', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'remove')(body) },
+]
+
+export function memberActions(file, claims, V) {
+  const status = file.status || 'at_home'
+  return ACTIONS.filter((a) => a.roles.includes(claims.role) && a.when(status)).map((a) => ({
+    ...a,
+    fields: (f) => a.fields(f, V),
+    run: (id, body, f) => a.run(id, body, f, claims),
+  }))
+}
