@@ -14,7 +14,12 @@ Ts = Annotated[
     PlainSerializer(format_ts, return_type=str),
 ]
 Status = Literal["present", "late", "excused", "absent"]
-STATUS_NAMES: dict[str, str] = {"present": "出勤", "late": "迟到", "excused": "请假", "absent": "缺勤"}
+STATUS_NAMES: dict[str, str] = {
+    "present": "出勤",
+    "late": "迟到",
+    "excused": "请假",
+    "absent": "缺勤",
+}
 ATTENDED: frozenset[str] = frozenset({"present", "late"})
 ActivityKind = Literal["mediation", "charity", "safety"]
 
