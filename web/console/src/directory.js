@@ -14,7 +14,7 @@ export function useDirectory() {
   cache =
     cache ||
     Promise.all([
-      api.get('/api/registry/organisations', { county }).catch(() => []),
+      api.get('/api/registry/organisations').catch(() => []),
       api.get('/api/registry/sites', { county }).catch(() => []),
     ])
   cache.then(([o, s]) => {

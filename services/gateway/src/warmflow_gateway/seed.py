@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import date
 
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.demo import seed_members, seed_structure
+from warmflow_registry.service_layer.demo_data import demo_members
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
 from warmflow_shared.settings import WarmflowSettings
 
@@ -40,7 +42,8 @@ async def seed(settings: WarmflowSettings, members: int) -> int:
         registry = _registry(app.state.services)
         await seed_structure(registry)
         added = await seed_members(registry, members, _progress)
-    print(f"\n新增 {added} 名党员档案（共 {members + 1} 名演示党员）", file=sys.stderr)
+    total = members + len(demo_members(date.today()))
+    print(f"\n新增 {added} 名党员档案（共 {total} 名演示党员）", file=sys.stderr)
     return added
 
 

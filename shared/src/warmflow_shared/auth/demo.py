@@ -45,6 +45,13 @@ DEMO_USERS: Mapping[str, Principal] = {
         organisations=("yuexi-demo-branch",),
         member_id="demo-member-001",
     ),
+    "songyang-member": Principal(
+        subject="demo-songyang-member",
+        role="member",
+        county="songyang",
+        organisations=("songyang-town-1-b1",),
+        member_id="demo-member-002",
+    ),
     "ops": Principal(subject="demo-ops", role="ops"),
     "auditor": Principal(subject="demo-auditor", role="auditor"),
 }

@@ -49,8 +49,8 @@ async def seed_structure(registry: Registry) -> None:
 
 
 async def seed_members(registry: Registry, count: int, progress: Progress | None = None) -> int:
-    """Register ``count`` members (plus the demo token's member); returns how many were new."""
-    people = [demo_data.demo_member(today(registry.now()))]
+    """Register ``count`` members (plus the demo tokens' members); returns how many were new."""
+    people = demo_data.demo_members(today(registry.now()))
     people += demo_data.members(count, today(registry.now()))
     added = 0
     for n, person in enumerate(people, start=1):

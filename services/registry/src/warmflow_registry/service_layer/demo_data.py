@@ -185,6 +185,25 @@ def members(count: int, today: date, *, seed: int = 2026) -> list[DemoMember]:
     return found
 
 
+def demo_members(today: date) -> list[DemoMember]:
+    """The members of the demo tokens (``yuexi-member``, ``songyang-member``)."""
+    return [demo_member(today), songyang_member(today)]
+
+
+def songyang_member(today: date) -> DemoMember:
+    """The member of the ``songyang-member`` demo token: from Songyang, not yet gone out."""
+    born = date(1994, 9, 3)
+    rng = random.Random(2)
+    profile = _profile(rng, born, today) | {"name": "叶丽娟", "gender": "女"}
+    return DemoMember(
+        "demo-member-002",
+        _id_number(rng, "songyang", born, 2),
+        "songyang-town-1-b1",
+        profile,
+        "at_home",
+    )
+
+
 def demo_member(today: date) -> DemoMember:
     """The member of the ``yuexi-member`` demo token: from Yuexi, checked in at Yuhang."""
     born = date(1990, 5, 12)

@@ -1,0 +1,225 @@
+"""The journeys of the faces, in a real Chromium against a real `warmflow run` (issue 11).
+
+They run in order on one seeded platform: the outflow the staff register is the one the member
+checks in for, and the dashboard counts that check-in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import PHONE
+from .ui import by_test, choose, figure, fill, sign_in
+
+ROSTER = (
+    "姓名,公民身份号码,性别,出生日期,手机号码,所在党支部\n"
+    "{name1},{id1},男,1988-03-15,13900000011,西屏街道第1党支部\n"
+    "无身份证,,女,1990-01-01,13900000012,西屏街道第1党支部\n"
+)
+
+
+def _id_number(body17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(body17, weights, strict=True))
+    return body17 + "10X98765432"[total % 11]
+
+
+def _token(base: str, user: str) -> dict[str, str]:
+    grant = httpx.post(f"{base}/auth/demo-token", json={"user": user}).json()
+    return {"Authorization": f"Bearer {grant['access_token']}"}
+
+
+def test_staff_import_then_outflow_then_poster(platform_url: str, browser: Any, shots: Any) -> None:
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    page.goto(f"{platform_url}/console/imports")
+    roster = ROSTER.format(name1="周建华", id1=_id_number("33112519880315123"))
+    page.set_input_files(
+        "[data-test=upload] input[type=file]",
+        files=[{"name": "名册.csv", "mimeType": "text/csv", "buffer": roster.encode()}],
+    )
+    expect(by_test(page, "job-status")).to_have_text("已完成")
+    expect(by_test(page, "job-summary")).to_contain_text("新建 1")
+    expect(by_test(page, "job-summary")).to_contain_text("拒绝 1")
+    expect(by_test(page, "report-table")).to_contain_text("公民身份号码")
+    expect(by_test(page, "import-history")).to_contain_text("名册.csv")
+    shots(page, "1-import-report")
+
+    page.goto(f"{platform_url}/console/members")
+    fill(page, "filter-name", "叶丽娟")
+    by_test(page, "search").click()
+    rows = by_test(page, "member-table").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    expect(by_test(page, "member-status")).to_have_text(re.compile("在家"))
+    by_test(page, "do-outflow").click()
+    choose(page, "field-reason_code", "务工")
+    fill(page, "field-destination", "浙江省杭州市余杭区人工智能小镇")
+    fill(page, "field-site_id", "yuhang-ai-town-home")
+    shots(page, "2-outflow-form")
+    by_test(page, "confirm-outflow").click()
+    expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    by_test(page, "print-card").click()
+    expect(by_test(page, "activity-card")).to_contain_text("叶丽娟")
+    shots(page, "3-activity-card")
+
+    staff = sign_in(browser, platform_url, "console", "yuhang-site-staff")
+    staff.goto(f"{platform_url}/console/sites")
+    by_test(staff, "poster-yuhang-ai-town-home").click()
+    expect(by_test(staff, "poster-qr")).to_be_visible()
+    url = by_test(staff, "poster-url").inner_text()
+    assert url.startswith(f"{platform_url}/m/checkin/yuhang-ai-town-home?code=")
+    expect(by_test(staff, "poster-valid")).not_to_be_empty()
+    shots(staff, "4-site-poster")
+    pytest.poster_url = url  # type: ignore[attr-defined]
+
+
+def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots: Any) -> None:
+    poster_url = getattr(pytest, "poster_url", None)
+    assert poster_url, "runs after the staff journey that prints the poster"
+    admin = sign_in(browser, platform_url, "console", "yuhang-admin")
+    expect(admin).to_have_url(re.compile("/console/dashboard"))
+    before = figure(admin, "checked_in")
+
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(poster_url)
+    expect(phone).to_have_url(re.compile("/m/signin"))
+    by_test(phone, "demo-songyang-member").click()
+    expect(by_test(phone, "confirm-checkin")).to_be_enabled()
+    shots(phone, "1-confirm")
+    by_test(phone, "confirm-checkin").click()
+    expect(by_test(phone, "checkin-done")).to_contain_text("报到成功")
+    expect(by_test(phone, "checkin-done")).to_contain_text("人工智能小镇")
+    shots(phone, "2-done")
+
+    def count_after_reload() -> int:
+        admin.reload()
+        return figure(admin, "checked_in")
+
+    for _ in range(50):  # the registry's county figures follow its own events
+        if count_after_reload() == before + 1:
+            break
+    assert figure(admin, "checked_in") == before + 1
+    shots(admin, "3-dashboard")
+
+
+def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, shots: Any) -> None:
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    headers = _token(platform_url, "songyang-admin")
+    members = httpx.get(
+        f"{platform_url}/api/registry/members",
+        params={"county": "songyang", "status": "at_home", "size": 50},
+        headers=headers,
+    ).json()["items"]
+    member = next(m for m in members if m["id"].startswith("demo-m"))
+    page.goto(f"{platform_url}/console/members/{member['id']}")
+    by_test(page, "do-reach").click()
+    choose(page, "field-kind", "交纳党费")
+    fill(page, "field-dues_paid_until", datetime.now(UTC).strftime("%Y-%m"))
+    by_test(page, "confirm-reach").click()
+    expect(by_test(page, "action-reach")).to_be_hidden()
+
+    page.goto(f"{platform_url}/console/transfers?state=submitted")
+    by_test(page, "new-case").click()
+    fill(page, "field-member_id", member["id"])
+    fill(page, "field-receiving_org_id", "yuhang-town-1-b1")
+    fill(page, "field-reason", "工作调动，在余杭长期居住")
+    by_test(page, "confirm-apply").click()
+    expect(by_test(page, "case-status")).to_have_text("已提交待审批")
+    shots(page, "1-submitted")
+    by_test(page, "case-approve").click()
+    by_test(page, "confirm-approve").click()
+    expect(by_test(page, "case-status")).to_have_text("已审批待开具介绍信")
+    by_test(page, "case-issue-letter").click()
+    by_test(page, "confirm-issue-letter").click()
+    expect(by_test(page, "case-status")).to_have_text("已开具介绍信")
+    by_test(page, "letter").click()
+    frame = by_test(page, "letter-frame")
+    expect(frame).to_have_attribute("src", re.compile("^blob:"))
+    shots(page, "2-letter")
+    case_id = page.url.rsplit("/", 1)[1]
+    pdf = httpx.get(f"{platform_url}/api/transfers/cases/{case_id}/letter.pdf", headers=headers)
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:
+    headers = _token(platform_url, "yuhang-admin")
+    api = f"{platform_url}/api/learning"
+    course = httpx.post(
+        f"{api}/courses",
+        json={"title": "党章党规", "category": "理论", "hours": 2},
+        headers=headers,
+    ).json()
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/learning")
+    by_test(page, "open-class").click()
+    fill(page, "field-title", "暖流成长营·冬季班")
+    choose(page, "field-org_id", "人工智能小镇")
+    by_test(page, "confirm-class").click()
+    by_test(page, "class-table").locator("tbody tr", has_text="冬季班").click()
+    expect(page).to_have_url(re.compile("/console/learning/classes/cls-"))
+    ended = datetime.now(UTC) - timedelta(hours=1)
+    class_id = page.url.rsplit("/", 1)[1]
+    session = httpx.post(
+        f"{api}/classes/{class_id}/sessions",
+        json={
+            "course_id": course["id"],
+            "starts_at": (ended - timedelta(hours=2)).isoformat(),
+            "ends_at": ended.isoformat(),
+            "site_id": "yuhang-ai-town-home",
+            "capacity": 30,
+        },
+        headers=headers,
+    ).json()
+    assert "id" in session, session
+    by_test(page, "enrol").click()
+    fill(page, "field-member_id", "demo-member-001")
+    by_test(page, "confirm-enrol").click()
+    expect(by_test(page, "action-enrol")).to_be_hidden()
+    page.reload()
+    by_test(page, "session-table").locator("tbody tr").first.click()
+    mark = by_test(page, "mark-demo-member-001")
+    mark.locator("label", has_text="出勤").click()
+    expect(mark.locator(".is-active")).to_have_text("出勤")
+    shots(page, "1-attendance")
+    assert session["id"] in page.url
+
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/learning")
+    phone.locator(".van-tab", has_text="结业证书").click()
+    certificate = phone.locator("[data-test^=cert-]", has_text="冬季班")
+    for _ in range(50):  # the certificate follows the class end and the attendance events
+        if certificate.count():
+            break
+        phone.reload()
+        phone.locator(".van-tab", has_text="结业证书").click()
+        phone.wait_for_load_state("networkidle")
+    expect(certificate).to_be_visible()
+    with phone.expect_download() as download:
+        certificate.locator("[data-test^=download-]").click()
+    path = download.value.path()
+    assert path is not None and path.read_bytes()[:4] == b"%PDF"
+    assert download.value.suggested_filename.endswith(".pdf")
+    shots(phone, "2-certificate")
+
+
+def test_a_role_that_must_not_see_a_member_does_not(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # Yuexi's admin has no agreement with Songyang: a Songyang member stays out of sight.
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members?name=叶丽娟")
+    expect(by_test(page, "member-table")).to_contain_text("暂无数据")
+    page.goto(f"{platform_url}/console/members/demo-member-002")
+    expect(page.locator(".el-alert--error")).to_be_visible()
+    expect(page.get_by_text("叶丽娟")).to_have_count(0)
+    # and the pages the role cannot use are not offered
+    member = sign_in(browser, platform_url, "console", "yuhang-site-staff")
+    expect(member.locator(".el-menu")).not_to_contain_text("共管协议")
+    expect(member.locator(".el-menu")).not_to_contain_text("批量导入")
+    shots(page, "1-hidden")

@@ -1,0 +1,37 @@
+"""Small moves on the faces' pages that every journey makes (Element Plus and Vant widgets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+
+def sign_in(browser: Any, base: str, face: str, user: str, **context: Any) -> Page:
+    page: Page = browser.new_context(**context).new_page()
+    page.goto(f"{base}/{face}/")
+    page.locator(f"[data-test=demo-{user}]").click()
+    expect(page).not_to_have_url(f"{base}/{face}/signin")
+    return page
+
+
+def by_test(page: Page, name: str) -> Any:
+    return page.locator(f"[data-test={name}]")
+
+
+def fill(page: Page, name: str, value: str) -> None:
+    field = by_test(page, name)
+    if not field.evaluate("e => e.matches('input, textarea')"):  # the attribute is on a wrapper
+        field = field.locator("input, textarea").first
+    field.fill(value)
+
+
+def choose(page: Page, name: str, option: str) -> None:
+    by_test(page, name).click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def figure(page: Page, key: str) -> int:
+    value = by_test(page, f"figure-{key}").locator(".value")
+    expect(value).not_to_have_text("—")
+    return int(value.inner_text())
