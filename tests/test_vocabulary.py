@@ -83,3 +83,15 @@ def test_learning_refuses_a_status_the_contracts_do_not_have() -> None:
     assert "awaiting_checkin" in LearningSettings().active_mobile_statuses
     with pytest.raises(ValidationError, match="active_mobile_statuses"):
         LearningSettings(active_mobile_statuses=["awaiting_check_in"])  # type: ignore[list-item]
+
+
+def test_the_faces_show_the_names_the_services_define() -> None:
+    from pathlib import Path
+
+    from warmflow_gateway.vocabulary import vocabulary_json
+
+    committed = Path(__file__).resolve().parents[1] / "web" / "common" / "vocabulary.json"
+    assert committed.read_text(encoding="utf-8") == vocabulary_json(), (
+        "web/common/vocabulary.json is stale: run `.venv/bin/warmflow vocabulary > "
+        "web/common/vocabulary.json`"
+    )

@@ -92,3 +92,16 @@ async def test_bad_input_is_422_naming_the_field(world) -> None:
     assert any("时区" in e["reason"] for e in naive.json()["errors"])
     member = world.member_auth("m-someone")
     assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403
+
+
+async def test_class_list_is_the_callers_county_with_seats_counted(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    site = await world.site()
+    member = await world.member(home_site_id=site)
+    _, klass = await world.course_class(staff, title="冬训班")
+    await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(member))
+    listed = {k["id"]: k for k in (await world.get("/classes", staff)).json()}
+    assert listed[klass]["enrolled"] == 1 and "members" not in listed[klass]
+    others = (await world.get("/classes", world.auth("county_admin", "songyang"))).json()
+    assert klass not in {k["id"] for k in others}
+    assert (await world.get("/classes", world.member_auth(member))).status_code == 403

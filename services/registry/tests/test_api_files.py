@@ -139,3 +139,34 @@ async def test_search_by_exact_id_number_and_the_members_own_file(platform: Plat
     assert own.status_code == 200 and own.json()["id_number"] == number
     other = await platform.client.get("/api/registry/members/someone-else", headers=me)
     assert other.status_code == 403
+
+
+async def test_members_keep_their_own_soft_fields_and_nothing_else(platform: Platform) -> None:
+    w = await world(platform)
+    member_id, _ = await register(platform, w, name="王秀兰")
+    me = platform.headers("member", "yuexi", member_id=member_id)
+    before = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    mine = {
+        "phone": "13812345678",
+        "free_time": [{"weekday": 5, "start": "09:00", "end": "11:00"}],
+        "hobbies": ["书法"],
+        "skills": ["电工"],
+        "contacts": [{"name": "王强", "relation": "兄弟", "phone": "13900001111"}],
+    }
+    saved = await platform.client.put("/api/registry/me", json=mine, headers=me)
+    assert saved.status_code == 200
+    after = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert after["hobbies"] == ["书法"] and after["free_time"][0]["weekday"] == 5
+    assert (after["name"], after["birth_date"]) == (before["name"], before["birth_date"])
+
+    bad = await platform.client.put("/api/registry/me", json={**mine, "phone": "12"}, headers=me)
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["body.phone"]
+    sneaky = await platform.client.put(
+        "/api/registry/me", json={**mine, "name": "别人"}, headers=me
+    )
+    assert sneaky.status_code == 422  # the name is the staff's to change
+    staff = await platform.client.put("/api/registry/me", json=mine, headers=w.yuexi_admin)
+    assert staff.status_code == 403
+    unchanged = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert unchanged == after

@@ -31,7 +31,8 @@ class FaceApp:
         self.root = root.resolve()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = self._response(scope.get("path", "/"))
+        path, mounted_at = scope.get("path", "/"), scope.get("root_path", "")
+        response = self._response(path.removeprefix(mounted_at) if mounted_at else path)
         await response(scope, receive, send)
 
     def _response(self, path: str) -> Response:
