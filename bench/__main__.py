@@ -1,4 +1,4 @@
-"""``python -m bench [envelope|relay|consumer|notify ...] [--quick] [--rounds N] [--profile]``."""
+"""``python -m bench [NAME ...] [--quick] [--rounds N] [--profile]``; names in BENCHMARKS."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import structlog
 from bench import (
     consumer,
     envelope,
+    faces_load,
     notify_inapp,
     registry_import,
     registry_read,
@@ -30,6 +31,7 @@ BENCHMARKS = (
     "registry_import",
     "notify",
     "transfer_latency",
+    "faces",
 )
 
 
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             results.update(asyncio.run(registry_read.run(config)))
         elif name == "registry_import":
             results.update(asyncio.run(registry_import.run(config)))
+        elif name == "faces":
+            results.update(faces_load.run(config))
         elif name == "transfer_latency":
             results.update(asyncio.run(transfer_latency.run(config)))
         else:

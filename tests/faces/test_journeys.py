@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
+from warmflow_shared.testing.chromium import PHONE
 
-from .conftest import PHONE
 from .ui import by_test, choose, figure, fill, sign_in
 
 ROSTER = (
