@@ -223,3 +223,21 @@ def test_a_role_that_must_not_see_a_member_does_not(
     expect(member.locator(".el-menu")).not_to_contain_text("共管协议")
     expect(member.locator(".el-menu")).not_to_contain_text("批量导入")
     shots(page, "1-hidden")
+
+
+def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, shots: Any) -> None:
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/me/edit")
+    fill(phone, "edit-phone", "12")
+    by_test(phone, "edit-save").click()
+    expect(phone.locator(".van-field__error-message")).to_contain_text("手机")
+    shots(phone, "1-field-error")
+    fill(phone, "edit-phone", "13912345678")
+    fill(phone, "edit-hobbies", "书法、摄影")
+    by_test(phone, "slot-weekday").select_option(label="周六")
+    by_test(phone, "slot-add").click()
+    by_test(phone, "edit-save").click()
+    expect(phone).to_have_url(re.compile("/m/me$"))
+    expect(phone.get_by_text("周六 09:00–11:00")).to_be_visible()
+    expect(phone.get_by_text("书法、摄影")).to_be_visible()
+    shots(phone, "2-saved")

@@ -5,6 +5,15 @@ import vocabulary from './vocabulary.json'
 export const V = vocabulary
 export const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 
+// the services number weekdays 1 = Monday … 7 = Sunday
+export function weekdayName(weekday) {
+  return WEEKDAYS[weekday - 1] || '—'
+}
+
+export function slotText(slot) {
+  return `${weekdayName(slot.weekday)} ${slot.start}–${slot.end}`
+}
+
 export function nameOf(table, code) {
   return (vocabulary[table] || {})[code] || code || '—'
 }
