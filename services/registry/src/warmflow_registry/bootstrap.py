@@ -37,6 +37,7 @@ from warmflow_registry.adapters.pii import IdNumberVault
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.entrypoints.http_agreements import agreement_router, purpose_scoped
 from warmflow_registry.entrypoints.http_desk import desk_router, stats_router
+from warmflow_registry.entrypoints.http_external import external_router
 from warmflow_registry.entrypoints.http_imports import import_router
 from warmflow_registry.entrypoints.http_members import member_router
 from warmflow_registry.entrypoints.http_mobility import mobility_router
@@ -83,6 +84,7 @@ def bootstrap(
         service=SERVICE,
         routers=[
             organisation_router(registry),
+            external_router(registry),
             site_router(registry),
             import_router(registry, imports),  # before /members/{id}: owns /members/export.xlsx
             purpose_scoped(member_router(registry)),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from warmflow_registry.domain.codes import Gender, MobileStatus, PartyStatus
+from warmflow_registry.domain.external import HomeReport
 
 
 class _Model(BaseModel):
@@ -76,6 +77,7 @@ class HistoryEntry(_Model):
     from_status: MobileStatus
     to_status: MobileStatus
     reason: str | None = None
+    reported: HomeReport | None = None  # recorded as reported by a home organisation not on here
 
 
 class Member(_Model):

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from warmflow_registry.domain.errors import InvalidData, Problem
+from warmflow_registry.domain.external import ExternalDetails
 
 OrgType = Literal["county", "town", "mobile", "branch"]
 ORG_TYPE_NAMES: dict[str, str] = {
@@ -14,6 +15,7 @@ ORG_TYPE_NAMES: dict[str, str] = {
     "town": "乡镇（街道）党委",
     "mobile": "流动党员综合党委",
     "branch": "党支部",
+    "external": "外部党组织（不在本平台管理）",
 }
 PARENT_TYPES: dict[str, frozenset[str]] = {
     "county": frozenset(),
@@ -43,11 +45,16 @@ class Organisation(BaseModel):
     id: str
     code: str
     name: str
-    type_code: OrgType
+    type_code: OrgType | Literal["external"]
     parent_id: str | None = None
     county: str
     province: str
     path: str = Field(description="/root/…/self/: subtree X is a prefix range on this")
+    external: ExternalDetails | None = None
+
+    @property
+    def is_external(self) -> bool:
+        return self.external is not None
 
 
 def path_of(org_id: str, parent: Organisation | None) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.domain.codes import MobileStatus
-from warmflow_registry.service_layer import members, organisations, queries
+from warmflow_registry.domain.model import Member
+from warmflow_registry.service_layer import external, members, organisations, queries, sites
 from warmflow_registry.service_layer.commands import (
     RegisterMember,
     UpdateMember,
@@ -27,12 +29,39 @@ Reveal = Annotated[
 Purpose = Annotated[str | None, Query(max_length=200, description="查看敏感信息的用途，记入审计")]
 
 
+async def _register_from_elsewhere(
+    registry: Registry, cmd: RegisterMember, principal: Principal
+) -> Member:
+    """The inflow side builds the e-file of a member whose home organisation is not on here."""
+    missing = [
+        FieldError(f"body.{field}", reason)
+        for field, reason in (
+            ("inflow_org_id", "户籍地党组织不在本平台时，须填写流入地党组织"),
+            ("home_report", "户籍地党组织不在本平台时，须记录其报告（方式、报告人、日期）"),
+        )
+        if getattr(cmd, field) is None
+    ]
+    if missing:
+        raise InvalidInput("请检查下列字段后重新提交", errors=missing)
+    assert cmd.inflow_org_id is not None and cmd.home_report is not None
+    inflow = await organisations.organisation_field(registry, cmd.inflow_org_id, "inflow_org_id")
+    if inflow.is_external or not await manages_org(registry, principal, inflow):
+        raise Forbidden("只能为本人管理的流入地组织建档")
+    site = await sites.site_field(registry, cmd.site_id, "site_id") if cmd.site_id else None
+    member = await members.register_member(registry, cmd, actor(principal))
+    return await external.record_arrival(
+        registry, member.id, cmd.home_report, inflow, site, actor(principal)
+    )
+
+
 def member_router(registry: Registry) -> APIRouter:
     router = APIRouter(tags=["members"])
 
     @router.post("/members", name="register_member", status_code=status.HTTP_201_CREATED)
     async def register(cmd: RegisterMember, principal: Admin) -> MemberSummary:
         home = await organisations.organisation_field(registry, cmd.home_org_id, "home_org_id")
+        if home.is_external:
+            return summary(await _register_from_elsewhere(registry, cmd, principal))
         if not await manages_org(registry, principal, home):
             raise Forbidden("只能为本人管理的组织建档")
         return summary(await members.register_member(registry, cmd, actor(principal)))

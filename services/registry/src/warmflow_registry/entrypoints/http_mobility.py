@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
+from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer import mobility, organisations, sites
 from warmflow_registry.service_layer.commands import (
@@ -28,11 +29,22 @@ class CardCheckIn(BaseModel):
     card_number: str = Field(min_length=3, max_length=40, description="流动党员活动证号")
 
 
-async def _home_side(registry: Registry, principal: Principal, member_id: str) -> Member:
-    """Outflow registration and status decisions belong to the home (outflow) organisation."""
+async def _home_side(
+    registry: Registry, principal: Principal, member_id: str, reported: HomeReport | None = None
+) -> Member:
+    """Outflow registration and status decisions belong to the home (outflow) organisation; for
+    a home organisation not on the platform the inflow side records them as it reported them."""
     loaded = await member_in_scope(registry, principal, member_id, write=True)
     member = Member.model_validate(loaded.state)
     home = await organisations.get_organisation(registry, member.home_org_id)
+    if home.is_external:
+        inflow = await organisations.find_organisation(registry, member.inflow_org_id or "")
+        if inflow is None or not await manages_org(registry, principal, inflow):
+            raise Forbidden("户籍地党组织不在本平台：此操作由流入地党组织据其报告办理")
+        if reported is None:
+            reason = "户籍地党组织不在本平台：须记录其报告（方式、报告人、日期）"
+            raise InvalidInput(errors=[FieldError("body.reported", reason)])
+        return member
     if not await manages_org(registry, principal, home):
         raise Forbidden("此操作由党员组织关系所在地（流出地）办理")
     return member
@@ -90,7 +102,7 @@ def mobility_router(registry: Registry) -> APIRouter:
 
 def _decision_route(router: APIRouter, registry: Registry, action: str, title: str) -> None:
     async def decide(member_id: str, cmd: Decision, principal: Admin) -> MemberSummary:
-        await _home_side(registry, principal, member_id)
+        await _home_side(registry, principal, member_id, cmd.reported)
         changed = await mobility.decide_status(registry, member_id, action, cmd, actor(principal))
         return summary(changed)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from warmflow_shared.web.errors import Forbidden
 
 from warmflow_registry.domain.organisation import Organisation, Site
-from warmflow_registry.service_layer import organisations, sites
+from warmflow_registry.service_layer import external, organisations, sites
 from warmflow_registry.service_layer.commands import (
     CreateOrganisation,
     CreateSite,
@@ -59,6 +59,7 @@ def organisation_router(registry: Registry) -> APIRouter:
     @router.patch("/organisations/{org_id}", name="update_organisation")
     async def update_org(org_id: str, cmd: UpdateOrganisation, principal: Admin) -> Organisation:
         org = await organisations.get_organisation(registry, org_id)
+        external.refuse_edit(org)
         if not await manages_org(registry, principal, org):
             raise Forbidden("只能修改本人管理的组织")
         return await organisations.update_organisation(registry, org_id, cmd)

@@ -12,6 +12,7 @@ from warmflow_registry.domain.codes import (
     TicketCategory,
     TicketChannel,
 )
+from warmflow_registry.domain.external import ExternalLevel, HomeReport
 from warmflow_registry.domain.model import Contact, FreeTimeSlot, Profile
 from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
 
@@ -62,6 +63,23 @@ class RegisterMember(_Command):
     id_number: str = Field(min_length=1, max_length=32)
     home_org_id: str
     profile: Profile
+    # a member whose home organisation is external: the inflow side registers them, with what
+    # the home organisation reported (when they left, and how it told us)
+    inflow_org_id: str | None = Field(
+        default=None, description="流入地党组织（户籍地不在本平台时必填）"
+    )
+    site_id: str | None = Field(default=None, description="报到的暖流之家（户籍地不在本平台时）")
+    home_report: HomeReport | None = Field(default=None, description="户籍地党组织的报告")
+
+
+class RegisterExternalOrganisation(_Command):
+    """A home organisation outside the platform, e.g. a village branch in another province."""
+
+    name: str = Field(min_length=2, max_length=100, description="党组织全称")
+    region_code: str = Field(description="所在地行政区划代码（GB/T 2260，6 位）")
+    level: ExternalLevel = "branch"
+    contact_name: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = Field(default=None, max_length=20)
 
 
 class UpdateMember(_Command):
@@ -108,6 +126,9 @@ class ReturnHome(_Command):
 
 class Decision(_Command):
     reason: str = Field(min_length=2, max_length=500, description="决定的依据，如支部会议纪要")
+    reported: HomeReport | None = Field(
+        default=None, description="户籍地党组织不在本平台时：其作出决定的报告"
+    )
 
 
 class FlagLost(_Command):

@@ -132,6 +132,11 @@ async def decide_status(
     registry: Registry, member_id: str, action: str, cmd: Decision, actor: Actor
 ) -> Member:
     rule = DECISIONS[action]
-    return await change_member(
-        registry, member_id, lambda m: rule(m, reason=cmd.reason, now=registry.now(), actor=actor)
-    )
+
+    def decide(member: Member) -> list[IntegrationEvent]:
+        events = rule(member, reason=cmd.reason, now=registry.now(), actor=actor)
+        if cmd.reported is not None and events:
+            member.history[-1].reported = cmd.reported
+        return events
+
+    return await change_member(registry, member_id, decide)

@@ -35,7 +35,7 @@ async def organisation_field(registry: Registry, org_id: str, field: str) -> Org
 
 
 def _event(org: Organisation, kind: type[ev.OrganisationChanged]) -> ev.OrganisationChanged:
-    return kind(org_id=org.id, **org.model_dump(exclude={"id", "path"}))
+    return kind(org_id=org.id, **org.model_dump(exclude={"id", "path", "external"}))
 
 
 async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Organisation:

@@ -9,6 +9,7 @@ from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.adapters.union import Branch, all_of, product
 from warmflow_registry.domain.codes import AWAITING
+from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.idnumber import normalise
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import subtree_range
@@ -56,6 +57,11 @@ async def may_reveal(registry: Registry, principal: Principal, member: Member) -
     """The home side keeps the membership, so its admins (and the member) may see the number."""
     if principal.role == "member":
         return principal.member_id == member.id
+    if member.home_county == EXTERNAL:  # the inflow side keeps the file of such a member
+        inflow = await get_organisation(registry, member.inflow_org_id or member.home_org_id)
+        return principal.role in ("county_admin", "org_admin") and (
+            not inflow.is_external and await manages_org(registry, principal, inflow)
+        )
     if principal.role == "county_admin":
         return principal.county == member.home_county
     if principal.role == "org_admin":
@@ -154,13 +160,15 @@ async def search_members(
 async def _shown(
     registry: Registry, principal: Principal, found: list[Member], purpose: str
 ) -> list[MemberSummary]:
-    if principal.role == "member" or all(m.home_county == principal.county for m in found):
+    own_or_external = (principal.county, EXTERNAL)
+    if principal.role == "member" or all(m.home_county in own_or_external for m in found):
         return [summary(member) for member in found]
     shares = await partner_fields(registry, str(principal.county), purpose)
     own = principal.county
     return [
         limit_summary(
-            summary(m), None if m.home_county == own else shares.get(m.home_county, frozenset())
+            summary(m),
+            None if m.home_county in (own, EXTERNAL) else shares.get(m.home_county, frozenset()),
         )
         for m in found
     ]

@@ -17,6 +17,7 @@ from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_registry.adapters.union import Branch, product
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
+from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.organisation import Organisation, Site, subtree_range
 from warmflow_registry.service_layer.agreements import partner_fields, shared_fields
 from warmflow_registry.service_layer.context import Registry
@@ -71,6 +72,8 @@ async def readable_fields(
     home = str(state.get("home_county"))
     if principal.role not in STAFF or principal.county == home:
         return None
+    if home == EXTERNAL and principal.county == state.get("inflow_county"):
+        return None  # the home organisation is not on here: the inflow side manages the whole file
     fields = await shared_fields(registry, str(principal.county), home, purpose)
     if not fields:
         raise NotFound(f"党员档案 {state.get('id')} 不存在")
@@ -88,14 +91,14 @@ async def member_branches(
     if principal.role == "member":
         return [{"_id": principal.member_id}]
     partners = sorted(await partner_fields(registry, str(principal.county), purpose))
-    homes: list[Branch] = [{"state.home_county": {"$in": [principal.county, *partners]}}]
+    # members whose home organisation is not on the platform are the inflow side's whole files
+    homes: list[Branch] = [{"state.home_county": {"$in": [principal.county, EXTERNAL, *partners]}}]
     if principal.role == "county_admin":
         own_county: list[Branch] = [{"state.home_county": principal.county}]
-        if not partners:
-            return own_county
+        inflow_homes = [EXTERNAL, *partners]
         return [
             *own_county,
-            {"state.inflow_county": principal.county, "state.home_county": {"$in": partners}},
+            {"state.inflow_county": principal.county, "state.home_county": {"$in": inflow_homes}},
         ]
     roots = await principal_paths(registry, principal)
     others: list[Branch] = [{"state.inflow_path": subtree_range(root)} for root in roots]

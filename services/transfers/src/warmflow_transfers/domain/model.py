@@ -11,6 +11,8 @@ from warmflow_shared.timefmt import format_ts
 
 from warmflow_transfers.domain.codes import Side, Status
 
+EXTERNAL = "external"  # the county of a party organisation not managed on the platform
+
 # fixed-width UTC text in storage, so string order is time order in every store
 Stamp = Annotated[datetime, PlainSerializer(format_ts, return_type=str, when_used="json")]
 
@@ -118,7 +120,9 @@ class Case(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cross_province(self) -> bool:
-        return self.sending.province != self.receiving.province
+        """Paper letters: across provinces, or with a party that is not on the platform."""
+        external = EXTERNAL in (self.sending.county, self.receiving.county)
+        return external or self.sending.province != self.receiving.province
 
     def moved(self, status: Status, now: datetime, by: str, note: str = "", **changes: Any) -> Case:
         step = Step(status=status, at=now, by=by, note=note)

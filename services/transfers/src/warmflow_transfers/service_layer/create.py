@@ -20,7 +20,7 @@ from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
 from warmflow_transfers.domain.errors import BadValue, Refused
 from warmflow_transfers.domain.lifecycle import Application, open_case
-from warmflow_transfers.domain.model import Case, Happened
+from warmflow_transfers.domain.model import EXTERNAL, Case, Happened
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
 from warmflow_transfers.service_layer.scope import SIDE_ROLES
@@ -77,10 +77,10 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
     sending = await party(ctx, member.home_org_id)
     if sending is None:
         raise Refused("转出党组织尚未在本系统登记，无法办理组织关系转接")
-    _may_apply(principal, member, sending.county)
     receiving = await party(ctx, cmd.receiving_org_id)
     if receiving is None:
         raise BadValue("receiving_org_id", "接收党组织不存在")
+    _may_apply(principal, member, sending.county, receiving.county)
     await _no_open_case(ctx, member.member_id)
     app = Application(
         case_id,
@@ -95,11 +95,15 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
     return open_case(app, principal.subject, ctx.now())
 
 
-def _may_apply(principal: Principal, member: MemberFacts, sending_county: str) -> None:
-    """The member applies, or the home (sending) organisation applies on their behalf."""
+def _may_apply(
+    principal: Principal, member: MemberFacts, sending_county: str, receiving_county: str
+) -> None:
+    """The member applies, or the home (sending) organisation applies on their behalf; for a
+    home organisation not on the platform, the receiving side applies on its paper letter."""
     if principal.role == "member" and principal.member_id == member.member_id:
         return
-    if principal.role in SIDE_ROLES["sending"] and principal.county == sending_county:
+    acting_for = receiving_county if sending_county == EXTERNAL else sending_county
+    if principal.role in SIDE_ROLES["sending"] and principal.county == acting_for:
         return
     raise Forbidden("只有党员本人或其所在（转出）党组织可以申请组织关系转接")
 

@@ -8,7 +8,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_transfers.domain.codes import SIDE_NAMES, Side
-from warmflow_transfers.domain.model import Actor, Case
+from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
 
 STAFF = ("site_staff", "org_admin", "county_admin")
 # the sending committee approves and issues; a 暖流之家 window may record arrivals only
@@ -28,6 +28,11 @@ def sides_of(principal: Principal, case: Case) -> set[Side]:
     if principal.county == case.sending.county:
         sides.add("sending")
     if principal.county == case.receiving.county:
+        sides.add("receiving")
+    # a party not on the platform acts on paper: the other side records its steps as reported
+    if case.sending.county == EXTERNAL and "receiving" in sides:
+        sides.add("sending")
+    if case.receiving.county == EXTERNAL and "sending" in sides:
         sides.add("receiving")
     return sides
 

@@ -1,0 +1,191 @@
+"""Members whose home organisation is not on the platform (issue 13): the inflow side records
+the branch once, builds the e-file, records 报到, and what the home side did as it was reported."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .conftest import Platform, eventually
+from .flows import world
+from .ids import id_number, profile, random_birth
+
+LAOZHU = {
+    "name": "丽水市莲都区老竹畲族镇某村党支部",
+    "region_code": "331102",
+    "level": "branch",
+    "contact_name": "蓝书记",
+    "contact_phone": "0578-2000000",
+}
+REPORT = {
+    "channel": "phone",
+    "reporter": "蓝书记（支部书记）",
+    "on": "2026-11-20",
+    "reference": "电话记录 2026-118",
+}
+
+
+async def _external(p: Platform, headers: dict[str, str]) -> str:
+    made = await p.client.post("/api/registry/external-organisations", json=LAOZHU, headers=headers)
+    assert made.status_code in (200, 201), made.text
+    return str(made.json()["id"])
+
+
+async def test_an_external_branch_is_recorded_once_found_and_never_edited(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    first = await p.client.post(
+        "/api/registry/external-organisations", json=LAOZHU, headers=w.yuhang_admin
+    )
+    assert first.status_code == 201
+    body = first.json()
+    assert (body["county"], body["type_code"], body["province"]) == (
+        "external",
+        "external",
+        "浙江省",
+    )
+    spaced = {**LAOZHU, "name": " 丽水市莲都区老竹畲族镇某村党支部 "}
+    again = await p.client.post(
+        "/api/registry/external-organisations", json=spaced, headers=w.yuexi_admin
+    )
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+
+    found = await p.client.get(
+        "/api/registry/external-organisations",
+        params={"q": "老竹", "region_code": "3311"},
+        headers=w.site_staff,
+    )
+    assert [o["id"] for o in found.json()["items"]] == [body["id"]]
+    edit = await p.client.patch(
+        f"/api/registry/organisations/{body['id']}", json={"name": "改名"}, headers=w.yuhang_admin
+    )
+    assert edit.status_code == 409
+    bad = await p.client.post(
+        "/api/registry/external-organisations",
+        json={**LAOZHU, "region_code": "991102"},
+        headers=w.yuhang_admin,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.region_code"
+
+
+async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    home = await _external(p, w.yuhang_admin)
+    born = random_birth()
+    body = {"id_number": id_number(born), "home_org_id": home, "profile": profile(born)}
+    incomplete = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
+    assert incomplete.status_code == 422
+    assert {e["field"] for e in incomplete.json()["errors"]} == {
+        "body.inflow_org_id",
+        "body.home_report",
+    }
+    elsewhere = {
+        **body,
+        "inflow_org_id": "yuhang-ai-town-committee",
+        "site_id": w.site,
+        "home_report": REPORT,
+    }
+    not_ours = await p.client.post("/api/registry/members", json=elsewhere, headers=w.yuexi_admin)
+    assert not_ours.status_code == 403
+
+    made = await p.client.post("/api/registry/members", json=elsewhere, headers=w.yuhang_admin)
+    assert made.status_code == 201, made.text
+    member = made.json()
+    assert (member["status"], member["inflow_county"], member["home_county"]) == (
+        "awaiting_checkin",
+        "yuhang",
+        "external",
+    )
+    file = (
+        await p.client.get(f"/api/registry/members/{member['id']}", headers=w.yuhang_admin)
+    ).json()
+    assert (
+        file["profile"]["name"]
+        and file["history"][-1]["reported"]["reporter"] == "蓝书记（支部书记）"
+    )
+    assert file["outflow_on"] == "2026-11-20"
+
+    checked = await p.client.post(
+        f"/api/registry/sites/{w.site}/checkins",
+        json={"card_number": file["card"]["number"]},
+        headers=w.site_staff,
+    )
+    assert checked.status_code == 200 and checked.json()["status"] == "checked_in"
+
+    # decisions of the home side: recorded by the inflow side with the home organisation's report
+    unreported = await p.client.post(
+        f"/api/registry/members/{member['id']}/lost-contact",
+        json={"reason_code": "1"},
+        headers=w.yuhang_admin,
+    )
+    assert unreported.status_code == 200  # lost contact is the inflow side's own observation
+    suspend = {"reason": "户籍地支部大会决定停止党籍"}
+    refused = await p.client.post(
+        f"/api/registry/members/{member['id']}/suspend", json=suspend, headers=w.yuhang_admin
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.reported"
+    done = await p.client.post(
+        f"/api/registry/members/{member['id']}/suspend",
+        json={**suspend, "reported": {**REPORT, "channel": "letter", "on": str(date(2026, 12, 1))}},
+        headers=w.yuhang_admin,
+    )
+    assert done.status_code == 200, done.text
+    history = (
+        await p.client.get(f"/api/registry/members/{member['id']}", headers=w.yuhang_admin)
+    ).json()["history"]
+    assert (
+        history[-1]["to_status"] == "suspended" and history[-1]["reported"]["channel"] == "letter"
+    )
+
+    # the other counties have no business with this file
+    hidden = await p.client.get(f"/api/registry/members/{member['id']}", headers=w.yuexi_admin)
+    assert hidden.status_code == 404
+    listed = await eventually(
+        lambda: p.client.get(
+            "/api/registry/members",
+            params={"county": "yuhang", "name": file["name"]},
+            headers=w.yuhang_admin,
+        ),
+        lambda r: r.json()["total"] >= 1,
+    )
+    assert member["id"] in {m["id"] for m in listed.json()["items"]}
+
+
+async def test_a_transfer_from_an_external_branch_takes_the_paper_path(platform: Platform) -> None:
+    p = platform
+    w = await world(p)
+    home = await _external(p, w.yuhang_admin)
+    born = random_birth()
+    body = {
+        "id_number": id_number(born),
+        "home_org_id": home,
+        "profile": profile(born, dues_paid_until=date.today().strftime("%Y-%m")),
+        "inflow_org_id": "yuhang-ai-town-committee",
+        "home_report": REPORT,
+    }
+    member = (
+        await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
+    ).json()
+    apply = {
+        "member_id": member["id"],
+        "receiving_org_id": "yuhang-mobile-committee",
+        "reason": "在余杭长期工作",
+    }
+
+    async def opened():  # type: ignore[no-untyped-def]
+        return await p.client.post("/api/transfers/cases", json=apply, headers=w.yuhang_admin)
+
+    case = await eventually(opened, lambda r: r.status_code != 409)  # until transfers knows them
+    assert case.status_code == 201, case.text
+    view = case.json()
+    assert view["cross_province"] is True and view["sending"]["county"] == "external"
+    approved = await p.client.post(
+        f"/api/transfers/cases/{view['id']}/approve", json={}, headers=w.yuhang_admin
+    )
+    assert approved.status_code == 200, approved.text
+    others = await p.client.get(f"/api/transfers/cases/{view['id']}", headers=w.yuexi_admin)
+    assert others.status_code == 404
