@@ -11,6 +11,7 @@ from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
 from warmflow_registry.service_layer import demo_data
+from warmflow_registry.service_layer.demo_data import demo_members
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings
@@ -24,7 +25,7 @@ def _bearer(user: str, settings: WarmflowSettings) -> dict[str, str]:
 
 async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) -> None:
     settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
-    assert await seed(settings, MEMBERS) == MEMBERS + 1
+    assert await seed(settings, MEMBERS) == MEMBERS + len(demo_members(date.today()))
     assert await seed(settings, MEMBERS) == 0
 
     app = create_platform_app(settings)
@@ -35,6 +36,8 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
             assert me.status_code == 200, me.text
             assert me.json()["status"] == "checked_in"
             assert me.json()["site_id"] == "yuhang-ai-town-home"
+            ye = await client.get("/api/registry/me", headers=_bearer("songyang-member", settings))
+            assert ye.status_code == 200 and ye.json()["status"] == "at_home"
 
             listed = await client.get(
                 "/api/registry/sites", headers=_bearer("yuhang-admin", settings)

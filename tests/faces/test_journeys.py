@@ -241,3 +241,28 @@ def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, s
     expect(phone.get_by_text("周六 09:00–11:00")).to_be_visible()
     expect(phone.get_by_text("书法、摄影")).to_be_visible()
     shots(phone, "2-saved")
+
+
+def test_inflow_side_registers_a_member_from_a_branch_elsewhere(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/members")
+    by_test(page, "register").click()
+    by_test(page, "reg-external").click()
+    by_test(page, "reg-ext-new").click()
+    fill(page, "ext-name", "丽水市莲都区老竹畲族镇沙溪村党支部")
+    fill(page, "ext-region", "331102")
+    choose(page, "reg-inflow", "人工智能小镇")
+    fill(page, "reg-reporter", "蓝书记（支部书记）")
+    fill(page, "reg-id", _id_number("33110219920611452"))
+    fill(page, "reg-name", "雷晓燕")
+    birth = page.locator(".el-dialog .el-form-item", has_text="出生日期").locator("input")
+    birth.fill("1992-06-11")
+    birth.press("Enter")
+    fill(page, "reg-phone", "13800001234")
+    by_test(page, "reg-save").click()
+    expect(by_test(page, "member-status")).to_have_text("待报到")
+    expect(page.get_by_text("沙溪村党支部（不在本平台）")).to_be_visible()
+    expect(by_test(page, "reported").first).to_contain_text("蓝书记")
+    shots(page, "1-file")

@@ -6,7 +6,7 @@ const STAFF = ['site_staff', ...ADMINS]
 const ACTIVE = ['at_home', 'outflow_registered', 'awaiting_checkin', 'checked_in', 'returned', 'lost_contact']
 const post = (id, verb) => (body) => api.post(`/api/registry/members/${id}/${verb}`, body)
 
-function nest(values) {
+export function nest(values) {
   const out = {}
   for (const [key, value] of Object.entries(values)) {
     const parts = key.split('.')
@@ -90,9 +90,32 @@ const ACTIONS = [
     fields: (f, V) => [{ key: 'reason_code', label: '失联原因', required: true, options: V.lost_reasons }],
     run: (id, body) => post(id, 'lost-contact')(body),
   },
-  { name: 'suspend', title: '停止党籍', roles: ADMINS, when: (s) => s === 'lost_contact', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'suspend')(body) },
-  { name: 'restore', title: '恢复党籍', roles: ADMINS, when: (s) => s === 'suspended', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'restore')(body) },
-  { name: 'remove', title: '除名', roles: ADMINS, when: (s) => s === 'suspended' || s === 'lost_contact', fields: () => [{ key: 'reason', label: '决定依据', required: true, multiline: true }], run: (id, body) => post(id, 'remove')(body) },
+  decision('suspend', '停止党籍', (s) => s === 'lost_contact'),
+  decision('restore', '恢复党籍', (s) => s === 'suspended'),
+  decision('remove', '除名', (s) => s === 'suspended' || s === 'lost_contact'),
+]
+
+// A decision of the home side; for a home organisation not on the platform, the inflow side
+// records it with that organisation's report (how, who, when, reference).
+function decision(name, title, when) {
+  return {
+    name,
+    title,
+    roles: ADMINS,
+    when,
+    fields: (f) => [
+      { key: 'reason', label: '决定依据', required: true, multiline: true },
+      ...(f.home_county === 'external' ? REPORT_FIELDS('reported') : []),
+    ],
+    run: (id, body) => post(id, name)(nest(body)),
+  }
+}
+
+export const REPORT_FIELDS = (prefix) => [
+  { key: `${prefix}.channel`, label: '报告方式', required: true, options: { letter: '来函', phone: '电话', visit: '来人' }, initial: 'letter' },
+  { key: `${prefix}.reporter`, label: '报告人', required: true },
+  { key: `${prefix}.on`, label: '报告日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+  { key: `${prefix}.reference`, label: '函号或记录编号' },
 ]
 
 export function memberActions(file, claims, V) {
