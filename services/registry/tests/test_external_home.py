@@ -189,3 +189,36 @@ async def test_a_transfer_from_an_external_branch_takes_the_paper_path(platform:
     assert approved.status_code == 200, approved.text
     others = await p.client.get(f"/api/transfers/cases/{view['id']}", headers=w.yuexi_admin)
     assert others.status_code == 404
+
+
+async def test_every_service_applies_the_events_of_a_member_from_elsewhere(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    home = await _external(p, w.yuhang_admin)
+    born = random_birth()
+    body = {
+        "id_number": id_number(born),
+        "home_org_id": home,
+        "profile": profile(born),
+        "inflow_org_id": "yuhang-ai-town-committee",
+        "site_id": w.site,
+        "home_report": REPORT,
+    }
+    made = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
+    member = made.json()["id"]
+    staff = p.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
+    record = await eventually(
+        lambda: p.client.get(f"/api/learning/members/{member}/record", headers=staff),
+        lambda r: r.status_code == 200,
+    )
+    assert record.json()["member_id"] == member
+    ops = p.headers("ops")
+    for service in ("registry", "transfers", "learning", "notify"):
+        groups = (await p.client.get(f"/api/{service}/ops/consumer-groups", headers=ops)).json()
+        for group in groups:
+            dead = await p.client.get(
+                f"/api/{service}/ops/dead-letters", params={"group": group}, headers=ops
+            )
+            assert dead.json() == [], (service, group, dead.json())
