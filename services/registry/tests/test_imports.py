@@ -350,3 +350,46 @@ async def test_the_job_list_shows_the_callers_jobs_newest_first(platform: Import
     assert (await platform.client.get("/api/registry/imports", headers=org_admin)).json()[
         "items"
     ] == []
+
+
+async def test_rows_from_branches_elsewhere_are_filed_at_the_inflow_side(
+    platform: ImportPlatform,
+) -> None:
+    uid = uuid.uuid4().hex[:8]
+    subject = f"importer-{uid}"
+    yuhang = platform.headers(
+        "county_admin", "yuhang", orgs=["yuhang-ai-town-committee"], subject=subject
+    )
+    headers = [
+        *HEADERS,
+        "户籍地行政区划代码",
+        "户籍地党组织联系人",
+        "报告方式",
+        "报告人",
+        "报告日期",
+    ]
+    branch = f"丽水市莲都区老竹畲族镇测试村{uid}党支部"
+    far = {"户籍地行政区划代码": "331102", "户籍地党组织联系人": "蓝书记", "报告方式": "电话"}
+    rows = [
+        person(branch, **far, 报告人="蓝书记", 报告日期="2026年11月20日"),
+        person(
+            branch, date(1991, 3, 9), **far, 姓名="钟伟"
+        ),  # no reporter: the roster is the report
+        person(branch, date(1992, 4, 1), **{**far, "户籍地行政区划代码": "991102"}, 姓名="坏区划"),
+        person(branch, date(1993, 5, 2), **{**far, "报告方式": "托人带话"}, 姓名="坏方式"),
+    ]
+    job = await run_import(platform, yuhang, "外地党员名册.xlsx", xlsx(rows, headers))
+    assert counts(job) == (2, 0, 0, 2), job["report"]
+    report = {(e["row"], p["column"]) for e in job["report"]["items"] for p in e["problems"]}
+    assert report == {(5, "户籍地行政区划代码"), (6, "报告方式")}
+    docs = await member_docs(platform, [rows[0]["身份证号"], rows[1]["身份证号"]])
+    states = [doc["state"] for doc in docs.values()]
+    assert {s["status"] for s in states} == {"awaiting_checkin"}
+    assert {s["home_county"] for s in states} == {"external"}
+    assert {s["inflow_org_id"] for s in states} == {"yuhang-ai-town-committee"}
+    assert len({s["home_org_id"] for s in states}) == 1  # one branch, recorded once
+    reporters = sorted(s["history"][-1]["reported"]["reporter"] for s in states)
+    assert reporters == ["导入名册", "蓝书记"]
+
+    again = await run_import(platform, yuhang, "外地党员名册.xlsx", xlsx(rows[:2], headers))
+    assert counts(again) == (0, 0, 2, 0)

@@ -36,10 +36,31 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("电子邮箱", "邮箱"),
     "hobbies": ("兴趣爱好", "爱好"),
     "skills": ("特长", "技能特长", "专业特长"),
+    # a home organisation not on the platform: its region code marks the row as such
+    "home_region_code": ("户籍地行政区划代码", "行政区划代码", "所在地行政区划代码"),
+    "home_contact": ("户籍地党组织联系人", "党组织联系人"),
+    "home_contact_phone": ("户籍地党组织联系电话", "党组织联系电话"),
+    "inflow_org": ("流入地党组织", "流入地组织"),
+    "report_channel": ("报告方式",),
+    "reporter": ("报告人",),
+    "report_on": ("报告日期",),
+    "report_reference": ("函号", "报告编号"),
 }
+# the columns of a row from an external home organisation; never part of the profile
+ELSEWHERE = (
+    "home_region_code",
+    "home_contact",
+    "home_contact_phone",
+    "inflow_org",
+    "report_channel",
+    "reporter",
+    "report_on",
+    "report_reference",
+)
+CHANNELS = {"来函": "letter", "信函": "letter", "电话": "phone", "来人": "visit", "当面": "visit"}
 REQUIRED = ("name", "id_number", "phone")
 ORG_FIELDS = ("org_code", "org")
-DATES = ("birth_date", "joined_on", "full_member_on")
+DATES = ("birth_date", "joined_on", "full_member_on", "report_on")
 LISTS = ("hobbies", "skills")
 PARTY_STATUS = {
     "正式党员": "full",
@@ -101,6 +122,9 @@ def _value(field: str, text: str) -> tuple[object, str | None]:
         return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
     if field == "phone":
         return re.sub(r"[\s-]", "", text), None
+    if field == "report_channel":
+        channel = CHANNELS.get(text)
+        return channel, None if channel else "应填写“来函”“电话”或“来人”"
     if field == "gender":
         return GENDER.get(text), None if text in GENDER else "应填写“男”或“女”"
     if field == "party_status":

@@ -7,8 +7,8 @@ from warmflow_registry.service_layer.import_context import RowContext, reject
 from warmflow_registry.service_layer.scope import manages_org
 
 
-async def row_organisation(ctx: RowContext, text: str) -> Organisation:
-    org_field = "org_code" if "org_code" in ctx.columns.headers else "org"
+async def row_organisation(ctx: RowContext, text: str, *, field: str | None = None) -> Organisation:
+    org_field = field or ("org_code" if "org_code" in ctx.columns.headers else "org")
     if not text:
         raise reject(org_field, "必填项，不能为空")
     if text not in ctx.orgs:

@@ -23,7 +23,7 @@ from warmflow_registry.domain.mobility import Actor, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
-from warmflow_registry.service_layer import members
+from warmflow_registry.service_layer import external, members
 from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import (
@@ -31,6 +31,12 @@ from warmflow_registry.service_layer.import_context import (
     RowContext,
     RowRejected,
     reject,
+)
+from warmflow_registry.service_layer.import_elsewhere import (
+    Elsewhere,
+    arrival,
+    external_home,
+    split_elsewhere,
 )
 from warmflow_registry.service_layer.import_orgs import row_organisation
 from warmflow_registry.service_layer.scope import principal_paths, sees_state
@@ -96,12 +102,18 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
             f"该公民身份号码在本文件中出现{len(rows)}次（{listed}），均未导入，请核对后只保留一行"
         )
         raise reject("id_number", reason)
-    org = await row_organisation(ctx, str(org_text or ""))
+    elsewhere = split_elsewhere(fields)
+    came: Elsewhere | None = None
+    if elsewhere.get("home_region_code"):
+        org = await external_home(ctx, str(org_text or ""), elsewhere)
+        came = await arrival(ctx, elsewhere)
+    else:
+        org = await row_organisation(ctx, str(org_text or ""))
     for _ in range(2):
         existing = await _existing(ctx, id_number, org)
         cmd = _command(ctx, id_number, org, existing, fields)
         try:
-            return await _save(ctx, cmd, existing)
+            return await _save(ctx, cmd, existing, came)
         except AlreadyFiled:  # filed since the chunk was read: check it as an existing file
             ctx.prefetched.discard(ctx.registry.vault.search_hash(id_number))
     raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
@@ -150,13 +162,19 @@ def _command(
     return cmd
 
 
-async def _save(ctx: RowContext, cmd: RegisterMember, existing: Member | None) -> Outcome:
+async def _save(
+    ctx: RowContext, cmd: RegisterMember, existing: Member | None, came: Elsewhere | None
+) -> Outcome:
     actor = Actor(ctx.principal.subject, ctx.principal.role)
     try:
         if existing is None:
-            return await _create(ctx, cmd, actor)
+            return await _create(ctx, cmd, actor, came)
         update = UpdateMember(profile=cmd.profile)
         await members.update_member(ctx.registry, existing.id, update, actor)
+        if came is not None and existing.status == "at_home":  # a crash came between the two
+            await external.record_arrival(
+                ctx.registry, existing.id, came.report, came.inflow, None, actor
+            )
     except InvalidInput as exc:
         problems = [Problem(e.field, e.reason) for e in exc.errors]
         raise RowRejected(problems or [Problem("id_number", exc.detail or exc.title)]) from exc
@@ -165,9 +183,15 @@ async def _save(ctx: RowContext, cmd: RegisterMember, existing: Member | None) -
     return "unchanged" if existing.profile == cmd.profile else "updated"
 
 
-async def _create(ctx: RowContext, cmd: RegisterMember, actor: Actor) -> Outcome:
+async def _create(
+    ctx: RowContext, cmd: RegisterMember, actor: Actor, came: Elsewhere | None
+) -> Outcome:
     try:
-        await members.register_member(ctx.registry, cmd, actor)
+        member = await members.register_member(ctx.registry, cmd, actor)
     except Conflict as exc:  # the unique keyed hash: the same ID number was filed meanwhile
         raise AlreadyFiled from exc
+    if came is not None:
+        await external.record_arrival(
+            ctx.registry, member.id, came.report, came.inflow, None, actor
+        )
     return "created"

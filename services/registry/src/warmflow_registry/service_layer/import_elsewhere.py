@@ -1,0 +1,83 @@
+"""Roster rows of members whose home organisation is not on the platform (issue 13).
+
+A row with a home region code (户籍地行政区划代码) names an external branch in its organisation
+column: it is matched or recorded (``external.register_external``). The member is filed at the
+inflow organisation the row names (流入地党组织, one the importer manages; by default the
+importer's own) as that home organisation reported: by the row's 报告方式/报告人/报告日期/函号,
+or else as the roster itself (来函, "导入名册", the import date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from warmflow_shared.web.errors import InvalidInput
+
+from warmflow_registry.domain.external import HomeReport
+from warmflow_registry.domain.import_columns import ELSEWHERE
+from warmflow_registry.domain.mobility import today
+from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.service_layer import external
+from warmflow_registry.service_layer.commands import RegisterExternalOrganisation
+from warmflow_registry.service_layer.import_context import RowContext, reject
+from warmflow_registry.service_layer.import_orgs import row_organisation
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    inflow: Organisation
+    report: HomeReport
+
+
+def split_elsewhere(fields: dict[str, Any]) -> dict[str, Any]:
+    """Take the external-home columns out of the row's fields (they are not the profile)."""
+    return {key: fields.pop(key) for key in ELSEWHERE if key in fields}
+
+
+async def external_home(ctx: RowContext, name: str, cells: dict[str, Any]) -> Organisation:
+    key = f"external|{cells['home_region_code']}|{name}"
+    if key not in ctx.orgs:
+        ctx.orgs[key] = await _record(ctx, name, cells)
+    found = ctx.orgs[key]
+    if isinstance(found, str):
+        raise reject("home_region_code", found)
+    return found
+
+
+async def _record(ctx: RowContext, name: str, cells: dict[str, Any]) -> Organisation | str:
+    try:
+        cmd = RegisterExternalOrganisation(
+            name=name,
+            region_code=str(cells["home_region_code"]),
+            contact_name=cells.get("home_contact"),
+            contact_phone=cells.get("home_contact_phone"),
+        )
+        org, _ = await external.register_external(ctx.registry, cmd, str(ctx.principal.county))
+    except ValidationError as exc:
+        return "；".join(str(e["msg"]) for e in exc.errors())
+    except InvalidInput as exc:
+        return "；".join(e.reason for e in exc.errors) or exc.title
+    return org
+
+
+async def arrival(ctx: RowContext, cells: dict[str, Any]) -> Elsewhere:
+    inflow_text = cells.get("inflow_org") or next(iter(ctx.principal.organisations), "")
+    if not inflow_text:
+        raise reject("inflow_org", "户籍地党组织不在本平台时，须填写流入地党组织")
+    inflow = await row_organisation(ctx, str(inflow_text), field="inflow_org")
+    if inflow.is_external:
+        raise reject("inflow_org", "流入地党组织须为本平台管理的组织")
+    on = cells.get("report_on") or today(ctx.registry.now()).isoformat()
+    try:
+        report = HomeReport(
+            channel=cells.get("report_channel") or "letter",
+            reporter=cells.get("reporter") or "导入名册",
+            on=date.fromisoformat(str(on)),
+            reference=cells.get("report_reference"),
+        )
+    except ValueError:
+        raise reject("report_on", "日期格式不正确，如 2026-03-01") from None
+    return Elsewhere(inflow, report)
