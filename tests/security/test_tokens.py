@@ -110,7 +110,7 @@ def hostile_tokens(key: ed25519.Ed25519PrivateKey) -> dict[str, str]:
         "empty sub": signed(key, ops_claims(sub="")),
         "missing role": signed(key, ops_claims(role=None)),
         "missing county": signed(key, admin_claims(county=None)),
-        "unknown county": signed(key, admin_claims(county="hangzhou")),
+        "malformed county": signed(key, admin_claims(county="Hangzhou City")),
         "unknown role": signed(key, ops_claims(role="superuser")),
         "missing exp": signed(key, ops_claims(exp=None)),
         "missing iss": signed(key, ops_claims(iss=None)),

@@ -33,7 +33,7 @@ def test_valid_token_yields_the_principal(verifier: Verifier, make_token: TokenF
         ({"exp": None}, "令牌无效"),
         ({"aud": None}, "令牌无效"),
         ({"role": "emperor"}, "令牌中的身份信息不完整或无效"),
-        ({"county": "hangzhou"}, "令牌中的身份信息不完整或无效"),
+        ({"county": "Hangzhou City"}, "令牌中的身份信息不完整或无效"),  # not a county slug
         ({"role": "member"}, "令牌中的身份信息不完整或无效"),
     ],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 from warmflow_shared.auth import cli as token_cli
@@ -46,8 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "reference", help="load the counties' root organisations (reference data), idempotent"
     )
+    partner = commands.add_parser(
+        "partner", help="add a county that signs 共管共育: its record, org tree and sites (JSON)"
+    )
+    partner.add_argument("file", type=Path)
     commands.add_parser("vocabulary", help="print the names the faces show for codes (JSON)")
     parsed = parser.parse_args(args)
+    if parsed.command == "partner":
+        from warmflow_gateway.seed import run_partner
+
+        return run_partner(parsed.file)
     if parsed.command == "vocabulary":
         from warmflow_gateway.vocabulary import vocabulary_json
 

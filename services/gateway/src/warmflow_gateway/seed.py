@@ -7,13 +7,17 @@ they would in production. The platform is started (and stopped gracefully) aroun
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.demo import seed_members, seed_structure
 from warmflow_registry.service_layer.demo_data import demo_members
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
+from warmflow_registry.service_layer.partners import load_partner
 from warmflow_shared.settings import WarmflowSettings
 
 from warmflow_gateway.platform import create_platform_app
@@ -29,6 +33,24 @@ async def load_reference(settings: WarmflowSettings) -> None:
     async with app.router.lifespan_context(app):
         await ensure_root_organisations(_registry(app.state.services))
     print("已载入三县（区）党委及流动党员综合党委等根组织", file=sys.stderr)
+
+
+async def load_partner_data(settings: WarmflowSettings, data: dict[str, Any]) -> dict[str, int]:
+    """A partner county's record, tree and sites (the JSON of ``warmflow partner``), idempotent."""
+    app = create_platform_app(settings)
+    async with app.router.lifespan_context(app):
+        return await load_partner(_registry(app.state.services), data)
+
+
+def run_partner(path: Path) -> int:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        added = asyncio.run(load_partner_data(WarmflowSettings(service="gateway"), data))
+    except (OSError, ValueError) as exc:  # a missing file, bad JSON or a record that breaks a rule
+        print(f"无法登记合作县（区）：{exc}", file=sys.stderr)
+        return 2
+    print(f"新增组织 {added['organisations']} 个、暖流之家 {added['sites']} 个", file=sys.stderr)
+    return 0
 
 
 def run_reference() -> int:

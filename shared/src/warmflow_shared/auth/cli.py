@@ -7,6 +7,7 @@ yuhang``; ``--list-demo`` names the presets.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -15,7 +16,14 @@ from pydantic import ValidationError
 
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.auth.jwt import issue_token, signing_key
-from warmflow_shared.auth.principal import COUNTIES, ROLES, County, Principal, Role
+from warmflow_shared.auth.principal import (
+    COUNTIES,
+    COUNTY_PATTERN,
+    ROLES,
+    County,
+    Principal,
+    Role,
+)
 from warmflow_shared.settings import WarmflowSettings, get_settings
 
 DEFAULT_TTL = timedelta(hours=8)
@@ -56,6 +64,12 @@ def mint_for(
     )
 
 
+def _county(text: str) -> str:
+    if not re.fullmatch(COUNTY_PATTERN, text):
+        raise argparse.ArgumentTypeError("a county is a slug of lower-case letters, digits, '-'")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m warmflow_shared.auth.cli",
@@ -64,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-demo", action="store_true", help="list the demo users")
     parser.add_argument("--demo", choices=sorted(DEMO_USERS), help="a preset demo user")
     parser.add_argument("--role", choices=ROLES)
-    parser.add_argument("--county", choices=COUNTIES)
+    parser.add_argument(
+        "--county", type=_county, help=f"a county's slug, e.g. {', '.join(COUNTIES)}"
+    )
     parser.add_argument("--org", action="append", default=[], help="organisation id (repeat)")
     parser.add_argument("--member-id")
     parser.add_argument("--site-id")

@@ -30,7 +30,7 @@ def _member(state: State | None, envelope: Envelope) -> State:
 def _organisation(state: State | None, envelope: Envelope) -> State:
     data = envelope.data
     fields = {"org_id": data["org_id"], "name": data["name"], "county": data["county"]}
-    return {**fields, "parent_id": data.get("parent_id")}
+    return {**fields, "parent_id": data.get("parent_id"), "short_name": data.get("short_name")}
 
 
 MAX_DEPTH = 8  # county committee → town → … → branch is 3–5 levels

@@ -44,6 +44,7 @@ class Known:
     bots: Mapping[str, Mapping[str, Any]]
     site: Mapping[str, Any] | None
     lineages: Mapping[str, list[str]]  # served organisation → itself and its ancestors
+    counties: Mapping[str, Mapping[str, Any]]  # root organisation of each county the event names
 
 
 # staff sides that may belong to another county than the member's home county
@@ -97,14 +98,16 @@ class Recipients:
         )
         reachable = sorted({org for chain in lineages.values() for org in chain})
         get, directory = self._projections.get, self._directory
-        member, organisations, staff, bots, site = await asyncio.gather(
+        roots = sorted({county_root(data[k]) for k in COUNTY_KEYS if isinstance(data.get(k), str)})
+        member, organisations, staff, bots, site, counties = await asyncio.gather(
             get("members", data.get("member_id")),
             self._projections.get_many("organisations", orgs),
             directory.staff_of_orgs(reachable),
             directory.bots_of_orgs(reachable),
             get("sites", data.get("site_id")),
+            self._projections.get_many("organisations", roots),
         )
-        return Known(member, organisations, staff, bots, site, lineages)
+        return Known(member, organisations, staff, bots, site, lineages, counties)
 
     async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
         if side == "member":
@@ -157,9 +160,21 @@ def _names(data: Data, known: Known) -> Names:
     """Names templates may use; absent ones stay None (a missing field, never a blank)."""
     outflow = known.organisations.get(_first(data, OUTFLOW_KEYS) or "")
     inflow = known.organisations.get(_first(data, INFLOW_KEYS) or "")
-    return {
+    names: dict[str, str | None] = {
         "member_name": known.member.get("name") if known.member else None,
         "outflow_org_name": outflow.get("name") if outflow else None,
         "inflow_org_name": inflow.get("name") if inflow else None,
         "site_name": known.site.get("name") if known.site else None,
     }
+    for key in COUNTY_KEYS:  # counties are data: their names come from their records
+        root = known.counties.get(county_root(str(data.get(key))))
+        if root and root.get("short_name"):
+            names[f"{key}_name"] = root["short_name"]
+    return names
+
+
+COUNTY_KEYS = ("outflow_county", "inflow_county", "sending_county", "receiving_county")
+
+
+def county_root(county: str) -> str:
+    return f"{county}-county-committee"

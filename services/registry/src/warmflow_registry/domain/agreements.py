@@ -10,13 +10,14 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+from warmflow_shared.auth.principal import COUNTY_NAMES
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.contracts import IntegrationEvent
 
 from warmflow_registry.domain.clock import local_date
 from warmflow_registry.domain.errors import InvalidData, Problem, RuleViolation
 
-County = Literal["yuhang", "yuexi", "songyang"]
+County = str  # a county record's slug (counties are data: see service_layer/counties.py)
 Purpose = Literal["hardship_aid", "industry", "talent", "management"]
 PURPOSE_NAMES: dict[str, str] = {
     "hardship_aid": "困难帮扶",
@@ -31,7 +32,10 @@ AGREEMENT_STATUS_NAMES: dict[str, str] = {
     "revoked": "已撤销",
     "expired": "已过期",
 }
-COUNTY_NAMES: dict[str, str] = {"yuhang": "余杭区", "yuexi": "岳西县", "songyang": "松阳县"}
+
+
+def county_name(county: str) -> str:
+    return COUNTY_NAMES.get(county, county)
 
 
 def _names(text: str) -> list[str]:
@@ -161,7 +165,7 @@ def approve(agreement: Agreement, by: Approval) -> list[IntegrationEvent]:
     """Each party approves once; the second party's approval puts the agreement in force."""
     _check_open(agreement, by.at, "批准")
     if any(a.county == by.county for a in agreement.approvals):
-        raise RuleViolation(f"{COUNTY_NAMES[by.county]}已批准该协议，不能重复批准")
+        raise RuleViolation(f"{county_name(by.county)}已批准该协议，不能重复批准")
     agreement.approvals.append(by)
     events: list[IntegrationEvent] = [
         ev.AgreementApproved(

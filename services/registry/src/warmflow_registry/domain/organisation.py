@@ -50,6 +50,7 @@ class Organisation(BaseModel):
     county: str
     province: str
     path: str = Field(description="/root/…/self/: subtree X is a prefix range on this")
+    short_name: str | None = None  # a county's root: the county's name as people read it
     external: ExternalDetails | None = None
 
     @property

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel
-from warmflow_shared.auth.principal import ROLE_NAMES
+from warmflow_shared.auth.principal import COUNTY_PATTERN, ROLE_NAMES
 from warmflow_shared.web.downloads import content_disposition
 from warmflow_shared.web.errors import DomainError
 
@@ -134,7 +134,7 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         org_id: Annotated[str | None, Query(description="组织及其下级（流出或流入）")] = None,
         site_id: str | None = None,
         status: MobileStatus | None = None,
-        county: Annotated[str | None, Query(pattern=r"^(yuhang|yuexi|songyang)$")] = None,
+        county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         reveal: Reveal = None,
         purpose: Purpose = None,
     ) -> Response:

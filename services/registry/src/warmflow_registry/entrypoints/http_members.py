@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from warmflow_shared.auth.principal import Principal
+from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.domain.codes import MobileStatus
@@ -78,7 +78,7 @@ def member_router(registry: Registry) -> APIRouter:
         org_id: Annotated[str | None, Query(description="组织及其下级（流出或流入）")] = None,
         site_id: str | None = None,
         status: MobileStatus | None = None,
-        county: Annotated[str | None, Query(pattern=r"^(yuhang|yuexi|songyang)$")] = None,
+        county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
     ) -> Page[MemberSummary]:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")

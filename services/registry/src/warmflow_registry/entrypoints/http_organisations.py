@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
+from warmflow_shared.auth.principal import COUNTY_PATTERN
 from warmflow_shared.web.errors import Forbidden
 
 from warmflow_registry.domain.organisation import Organisation, Site
-from warmflow_registry.service_layer import external, organisations, sites
+from warmflow_registry.service_layer import counties, external, organisations, sites
 from warmflow_registry.service_layer.commands import (
     CreateOrganisation,
     CreateSite,
@@ -30,7 +31,19 @@ class CheckInCodeView(BaseModel):
     valid_until: datetime
 
 
-CountyQuery = Annotated[str | None, Query(pattern=r"^(yuhang|yuexi|songyang)$")]
+class CountyView(BaseModel):
+    county: str
+    name: str
+    root_org_id: str
+    province: str
+
+    @classmethod
+    def of(cls, org: Organisation) -> CountyView:
+        name = counties.display_name(org)
+        return cls(county=org.county, name=name, root_org_id=org.id, province=org.province)
+
+
+CountyQuery = Annotated[str | None, Query(pattern=COUNTY_PATTERN)]
 
 
 def organisation_router(registry: Registry) -> APIRouter:
@@ -42,12 +55,19 @@ def organisation_router(registry: Registry) -> APIRouter:
     ) -> list[Organisation]:
         return await organisations.list_organisations(registry, county, parent_id)
 
+    @router.get("/counties", name="list_counties")
+    async def list_counties(_: Reader) -> list[CountyView]:
+        """The counties on the platform (共管共育 partners), with the names people read."""
+        return [CountyView.of(org) for org in await counties.county_records(registry)]
+
     @router.get("/organisations/{org_id}", name="get_organisation")
     async def get_org(org_id: str, _: Staff) -> Organisation:
         return await organisations.get_organisation(registry, org_id)
 
     @router.post("/organisations", name="create_organisation", status_code=status.HTTP_201_CREATED)
     async def create_org(cmd: CreateOrganisation, principal: Admin) -> Organisation:
+        if cmd.type_code == "county":
+            raise Forbidden("县（区）作为合作方加入平台，由运维人员以 warmflow partner 命令登记")
         parent = await organisations.find_organisation(registry, cmd.parent_id or "")
         allowed = parent is not None and await manages_org(registry, principal, parent)
         if not allowed and not (

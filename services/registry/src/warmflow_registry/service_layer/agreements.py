@@ -8,10 +8,10 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from warmflow_shared.auth.principal import Principal
+from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec
@@ -21,10 +21,10 @@ from warmflow_registry.domain import agreements as dom
 from warmflow_registry.domain.agreements import Agreement, Approval, County, Purpose, Revocation
 from warmflow_registry.domain.clock import local_date
 from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
+from warmflow_registry.service_layer.counties import county_names, known_counties, require_known
 from warmflow_registry.service_layer.presets import SEEDED_AGREEMENTS
 
 AGREEMENT_INDEXES = [IndexSpec(("state.pair", "state.status", "state.valid_until"))]
-COUNTIES: tuple[County, ...] = ("yuhang", "yuexi", "songyang")
 SEED_SUBJECT = "seed"
 # the purpose code a request states in its X-Purpose header (set by the routes' dependency)
 STATED_PURPOSE: ContextVar[str | None] = ContextVar("stated_purpose", default=None)
@@ -42,7 +42,9 @@ class ProposeAgreement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=2, max_length=100)
-    parties: list[County] = Field(min_length=2, max_length=2, description="两个签约县（区）")
+    parties: list[Annotated[str, Field(pattern=COUNTY_PATTERN)]] = Field(
+        min_length=2, max_length=2, description="两个签约县（区）"
+    )
     purposes: list[Purpose] = Field(min_length=1, max_length=4)
     fields: dict[Purpose, list[str]] = Field(
         default_factory=dict, description="每个用途可查看的档案字段；缺省为该用途的标准字段"
@@ -51,8 +53,9 @@ class ProposeAgreement(BaseModel):
     valid_until: date
 
 
-def _pairs_of(county: str) -> list[str]:
-    return [dom.pair_of(county, other) for other in COUNTIES if other != county]
+async def _pairs_of(registry: Registry, county: str) -> list[str]:
+    others = await known_counties(registry)
+    return [dom.pair_of(county, other) for other in others if other != county]
 
 
 async def _load(registry: Registry, agreement_id: str) -> tuple[Loaded, Agreement]:
@@ -78,7 +81,7 @@ async def list_agreements(
 ) -> tuple[int, list[Agreement]]:
     where: dict[str, Any] = {}
     if principal.role != "auditor":
-        where["state.pair"] = {"$in": _pairs_of(principal.county or "")}
+        where["state.pair"] = {"$in": await _pairs_of(registry, principal.county or "")}
     collection = registry.stores.agreements.collection
     total = await collection.count(where)
     docs = await collection.find(where, sort=[("_id", 1)], skip=skip, limit=limit)
@@ -90,8 +93,10 @@ async def propose_agreement(
 ) -> Agreement:
     if principal.county not in cmd.parties:
         raise Forbidden("只能提出本县（区）为签约方的协议")
+    await require_known(registry, list(cmd.parties), "parties")
     by = _approval(principal, registry)
-    names = "—".join(dom.COUNTY_NAMES[c] for c in sorted(set(cmd.parties)))
+    known = await county_names(registry)
+    names = "—".join(known.get(c, c) for c in sorted(set(cmd.parties)))
     terms = cmd.model_dump(exclude={"title"})
     terms["purposes"] = sorted(set(cmd.purposes))
     agreement_id = f"{'-'.join(sorted(set(cmd.parties)))}-{uuid.uuid4().hex[:8]}"
@@ -174,7 +179,7 @@ async def partner_fields(
     """Per partner county, the fields ``viewer``'s staff may see for ``purpose`` now."""
     now = registry.now()
     where = {
-        "state.pair": {"$in": _pairs_of(viewer)},
+        "state.pair": {"$in": await _pairs_of(registry, viewer)},
         "state.status": "active",
         "state.valid_until": {"$gte": local_date(now).isoformat()},
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from warmflow_shared.auth.principal import COUNTY_PATTERN
 
 from warmflow_registry.domain.codes import (
     LostReason,
@@ -17,7 +19,7 @@ from warmflow_registry.domain.model import Contact, FreeTimeSlot, Profile
 from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
-County = str
+County = Annotated[str, Field(pattern=COUNTY_PATTERN)]
 
 
 class _Command(BaseModel):
@@ -30,8 +32,9 @@ class CreateOrganisation(_Command):
     name: str = Field(min_length=1, max_length=100)
     type_code: OrgType
     parent_id: str | None = None
-    county: County = Field(pattern=r"^(yuhang|yuexi|songyang)$")
+    county: County
     province: str | None = None
+    short_name: str | None = Field(default=None, min_length=2, max_length=20)
 
 
 class UpdateOrganisation(_Command):
@@ -54,7 +57,7 @@ class SiteFields(_Command):
 
 class CreateSite(SiteFields):
     id: str = Field(pattern=_ID)
-    county: County = Field(pattern=r"^(yuhang|yuexi|songyang)$")
+    county: County
 
 
 class RegisterMember(_Command):

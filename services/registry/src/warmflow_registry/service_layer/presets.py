@@ -15,6 +15,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "type_code": "county",
         "parent_id": None,
         "county": "yuhang",
+        "short_name": "余杭区",
         "province": "浙江省",
     },
     {
@@ -24,6 +25,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "type_code": "county",
         "parent_id": None,
         "county": "yuexi",
+        "short_name": "岳西县",
         "province": "安徽省",
     },
     {
@@ -33,6 +35,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "type_code": "county",
         "parent_id": None,
         "county": "songyang",
+        "short_name": "松阳县",
         "province": "浙江省",
     },
     {

@@ -8,7 +8,7 @@ from warmflow_shared.auth.principal import COUNTY_NAMES
 from warmflow_shared.documents.pdf import Block, CutLine, Fields, Gap, Heading, NewPage, Text
 from warmflow_shared.documents.pdf import render_pdf as render
 
-from warmflow_transfers.domain.model import Case, Letter
+from warmflow_transfers.domain.model import EXTERNAL, Case, Letter, Party
 
 
 def _day(day: date) -> str:
@@ -20,8 +20,10 @@ def _month(key: str) -> str:
     return f"{year}年{int(month)}月"
 
 
-def _county(county: str) -> str:
-    return COUNTY_NAMES.get(county, county)  # type: ignore[call-overload, no-any-return]
+def _county(party: Party) -> str:
+    if party.county == EXTERNAL:
+        return party.province  # a branch not on the platform: where it is
+    return party.county_name or COUNTY_NAMES.get(party.county, party.county)
 
 
 PARTY_STATUS = {"full": "正式党员", "probationary": "预备党员"}
@@ -57,8 +59,8 @@ def stub(case: Case, letter: Letter) -> list[Block]:
                 ("编号", letter.serial_number),
                 ("姓名", case.member_name),
                 ("基本情况", _person(case, letter.issued_on) or "—"),
-                ("转出党组织", f"{case.sending.org_name}（{_county(case.sending.county)}）"),
-                ("转往党组织", f"{case.receiving.org_name}（{_county(case.receiving.county)}）"),
+                ("转出党组织", f"{case.sending.org_name}（{_county(case.sending)}）"),
+                ("转往党组织", f"{case.receiving.org_name}（{_county(case.receiving)}）"),
                 ("转接原因", case.reason),
                 ("党费交至", _month(letter.dues_paid_until)),
                 ("开具日期", _day(letter.issued_on)),

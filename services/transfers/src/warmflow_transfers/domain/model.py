@@ -26,6 +26,7 @@ class Party(BaseModel):
     org_name: str
     county: str
     province: str
+    county_name: str | None = None  # the county's name as its record says (counties are data)
 
 
 class MemberCard(BaseModel):

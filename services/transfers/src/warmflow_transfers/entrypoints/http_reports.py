@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from warmflow_shared.auth.principal import COUNTY_PATTERN
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_transfers.domain.calendar import end_of_local_day
@@ -15,7 +16,7 @@ from warmflow_transfers.entrypoints.schemas import StatsView, WorkItemView
 from warmflow_transfers.service_layer import queries
 
 router = APIRouter(tags=["reports"])
-COUNTY = "^(yuhang|yuexi|songyang)$"
+COUNTY = COUNTY_PATTERN
 
 
 @router.get("/worklist", response_model=list[WorkItemView])

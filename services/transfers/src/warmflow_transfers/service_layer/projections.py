@@ -41,7 +41,7 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
 
 
 def organisation_change(state: State | None, envelope: Envelope) -> State | None:
-    keys = ("org_id", "code", "name", "type_code", "parent_id", "county", "province")
+    keys = ("org_id", "code", "name", "type_code", "parent_id", "county", "province", "short_name")
     return {key: envelope.data.get(key) for key in keys}
 
 
@@ -88,8 +88,14 @@ async def party(ctx: Transfers, org_id: str) -> Party | None:
     state = await ctx.organisations.get(org_id)
     if not state:
         return None
+    county = state["county"]
+    root = await ctx.organisations.get(f"{county}-county-committee")
     return Party(
-        org_id=org_id, org_name=state["name"], county=state["county"], province=state["province"]
+        org_id=org_id,
+        org_name=state["name"],
+        county=county,
+        province=state["province"],
+        county_name=(root or {}).get("short_name"),
     )
 
 

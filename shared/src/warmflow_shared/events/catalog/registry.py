@@ -120,6 +120,7 @@ class OrganisationChanged(IntegrationEvent):
     parent_id: str | None = None
     county: str
     province: str
+    short_name: str | None = None  # of a county's root: the name people read, e.g. 余杭区
 
 
 class OrganisationCreated(OrganisationChanged):
