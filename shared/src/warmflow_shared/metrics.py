@@ -32,6 +32,8 @@ class ServiceMetrics:
     events_consumed: Counter
     events_dead_lettered: Counter
     outbox_backlog: Gauge
+    outbox_oldest_pending_age: Gauge
+    deadline_lag: Gauge
     consumer_lag: Gauge
 
 
@@ -69,6 +71,17 @@ def _build(p: str, registry: CollectorRegistry) -> ServiceMetrics:
         outbox_backlog=Gauge(
             f"{p}_outbox_backlog_events", "Events saved but not yet published", registry=registry
         ),
+        outbox_oldest_pending_age=Gauge(
+            f"{p}_outbox_oldest_pending_age_seconds",
+            "How long the oldest unpublished event has waited",
+            registry=registry,
+        ),
+        deadline_lag=Gauge(
+            f"{p}_deadline_lag_seconds",
+            "How long the earliest due deadline has waited past its time",
+            ("collection",),
+            registry=registry,
+        ),
         consumer_lag=Gauge(
             f"{p}_consumer_lag_messages",
             "Records behind the end of the partition",
@@ -93,6 +106,8 @@ class PrometheusBusObserver:
 
     def consumed(self, group: str, topic: str, count: int) -> None:
         self._metrics.events_consumed.labels(group=group, topic=topic).inc(count)
+        # a zero series per consuming (group, topic), so "no dead letters" reads as 0, not absent
+        self._metrics.events_dead_lettered.labels(group=group, topic=topic)
 
     def dead_lettered(self, group: str, topic: str) -> None:
         self._metrics.events_dead_lettered.labels(group=group, topic=topic).inc()

@@ -36,6 +36,7 @@ class ServiceRuntime:
     subscriptions: list[Subscription] = field(default_factory=list)
     on_start: list[StartHook] = field(default_factory=list)
     on_stop: list[StartHook] = field(default_factory=list)
+    on_scrape: list[StartHook] = field(default_factory=list)  # the service's own gauges
     _aggregate_collections: list[Collection] = field(default_factory=list)
     relay: OutboxRelay | None = None
     schedulers: list[DeadlineScheduler] = field(default_factory=list)

@@ -21,8 +21,9 @@ from warmflow_shared.audit.routes import audit_router
 from warmflow_shared.bus.factory import open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.logging import configure_logging
-from warmflow_shared.metrics import PrometheusBusObserver, outbox_backlog
+from warmflow_shared.metrics import PrometheusBusObserver, outbox_backlog, service_metrics
 from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.scrape import scrape_hooks
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.storage.factory import open_store
 
@@ -47,9 +48,11 @@ class Service:
     async def start(self) -> None:
         """Used by the embedded gateway, which has already prepared every runtime."""
         await self.runtime.start(on_backlog=outbox_backlog(self.name).set)
+        watch(self.runtime)
 
     async def stop(self) -> None:
         """Quiesce; with a shared bus the gateway calls ``close()`` after stopping the bus."""
+        scrape_hooks().remove(self.runtime)
         await self.runtime.stop()
 
     async def close(self) -> None:
@@ -83,15 +86,34 @@ def open_runtime(
     )
 
 
+def watch(runtime: ServiceRuntime) -> None:
+    """At every scrape: the delivery gauges (outbox, deadlines), then the service's own."""
+    metrics = service_metrics(runtime.service)
+
+    async def refresh() -> None:
+        if runtime.relay is not None:
+            metrics.outbox_backlog.set(await runtime.relay.backlog())
+            metrics.outbox_oldest_pending_age.set(await runtime.relay.oldest_pending_age())
+        for scheduler in runtime.schedulers:
+            lag = metrics.deadline_lag.labels(collection=scheduler.collection.name)
+            lag.set(await scheduler.lag_seconds())
+        for hook in runtime.on_scrape:
+            await hook()
+
+    scrape_hooks().add(runtime, runtime.service, refresh)
+
+
 def standalone_lifespan(runtime: ServiceRuntime) -> Callable[[FastAPI], Any]:
     """Start the runtime with the app, stop it (gracefully, in reverse order) with the app."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(on_backlog=outbox_backlog(runtime.service).set)
+        watch(runtime)
         try:
             yield
         finally:
+            scrape_hooks().remove(runtime)
             await runtime.stop()
 
     return lifespan

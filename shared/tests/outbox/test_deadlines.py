@@ -109,3 +109,16 @@ async def test_a_crash_in_the_handler_fires_again_after_the_lease(
     clock.now += timedelta(seconds=61)
     assert await restarted.fire_due() == 1
     assert case.fired == Counter({"letter_expiry": 1})
+
+
+async def test_lag_is_how_long_the_earliest_due_deadline_has_waited(
+    document_store: DocumentStore,
+) -> None:
+    clock = Clock()
+    store = await _case(document_store, Deadline("letter_expiry", T0 + timedelta(days=1)))
+    scheduler = DeadlineScheduler(store.collection, LetterCase(store).handle, clock=clock)
+    assert await scheduler.lag_seconds() == 0
+    clock.now = T0 + timedelta(days=1, minutes=7)
+    assert await scheduler.lag_seconds() == 420
+    await scheduler.fire_due()
+    assert await scheduler.lag_seconds() == 0

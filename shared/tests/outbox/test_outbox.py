@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import pytest
 from warmflow_shared.bus.port import Subscription
@@ -8,6 +9,7 @@ from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import AggregateStore, OutboxRelay
 from warmflow_shared.storage.port import DocumentStore, VersionConflict
 from warmflow_shared.testing.servers import unique_name
+from warmflow_shared.timefmt import utcnow
 
 from .support import Recorder, counted_on_fresh_topic
 
@@ -69,12 +71,18 @@ async def test_events_saved_before_a_crash_are_delivered_once_after_restart(
         await store.save(f"a-{i}", {}, expected=None, events=[event(n=i)])
     # The process died here: nothing was published. After restart a relay finds the backlog.
     recorder = await _consumer(make_bus, document_store, event.topic, expected=5)
-    relay = OutboxRelay([store.collection], await _publisher(make_bus))
+
+    def five_minutes_on() -> datetime:
+        return utcnow() + timedelta(minutes=5)
+
+    relay = OutboxRelay([store.collection], await _publisher(make_bus), clock=five_minutes_on)
     assert await relay.backlog() == 5
+    assert 300 <= await relay.oldest_pending_age() < 330
     assert await relay.drain() == 5
     await asyncio.wait_for(recorder.done.wait(), WAIT)
     assert recorder.effects == 5
     assert await relay.backlog() == 0
+    assert await relay.oldest_pending_age() == 0
     assert await relay.drain() == 0
 
 

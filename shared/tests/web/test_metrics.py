@@ -8,6 +8,7 @@ from warmflow_shared.metrics import (
     outbox_backlog,
     service_metrics,
 )
+from warmflow_shared.scrape import scrape_hooks
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
 
@@ -81,3 +82,36 @@ def test_bus_observer_counts_events() -> None:
 
 def test_service_names_become_valid_metric_prefixes() -> None:
     assert metric_prefix("learning-api") == "warmflow_learning_api"
+
+
+def test_a_consuming_group_has_a_zero_dead_letter_series() -> None:
+    registry = CollectorRegistry()
+    PrometheusBusObserver("notify", registry).consumed("notify", "transfers.events", 1)
+
+    group = {"group": "notify", "topic": "transfers.events"}
+    assert sample(registry, "warmflow_notify_events_dead_lettered_total", **group) == 0
+
+
+async def test_scrape_hooks_set_gauges_and_a_failing_one_does_not_fail_the_scrape(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    gauge = service_metrics("demo", registry).outbox_oldest_pending_age
+    owners = [object(), object()]
+
+    async def refresh() -> None:
+        gauge.set(42)
+
+    async def broken() -> None:
+        raise RuntimeError("store closed")
+
+    hooks = scrape_hooks(registry)
+    hooks.add(owners[0], "demo", refresh)
+    hooks.add(owners[1], "broken", broken)
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert sample(registry, "warmflow_demo_outbox_oldest_pending_age_seconds") == 42
+
+    hooks.remove(owners[0])
+    gauge.set(0)
+    await client.get("/metrics")
+    assert sample(registry, "warmflow_demo_outbox_oldest_pending_age_seconds") == 0

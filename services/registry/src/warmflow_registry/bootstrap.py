@@ -35,6 +35,7 @@ from warmflow_registry.adapters.import_files import (
 from warmflow_registry.adapters.indexes import INDEXES
 from warmflow_registry.adapters.pii import IdNumberVault
 from warmflow_registry.config import RegistrySettings
+from warmflow_registry.entrypoints import metrics
 from warmflow_registry.entrypoints.http_agreements import agreement_router, purpose_scoped
 from warmflow_registry.entrypoints.http_desk import desk_router, stats_router
 from warmflow_registry.entrypoints.http_external import external_router
@@ -79,6 +80,7 @@ def bootstrap(
     runtime.indexes["agreements"] = agreements.AGREEMENT_INDEXES
     _wire_events(runtime, registry)
     imports = _wire_imports(runtime, registry)
+    runtime.on_scrape.append(partial(metrics.refresh, registry, imports))
     app = create_service_app(
         title="暖流 registry: members, organisations, 暖流之家 sites, check-ins",
         service=SERVICE,

@@ -14,7 +14,7 @@ from warmflow_shared.web.ops import ops_router
 
 from warmflow_transfers import SERVICE
 from warmflow_transfers.config import TransfersSettings
-from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports
+from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports, metrics
 from warmflow_transfers.entrypoints.consumers import subscriptions
 from warmflow_transfers.entrypoints.deps import install_refusal_handlers
 from warmflow_transfers.service_layer.context import Transfers
@@ -56,6 +56,7 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
     runtime.subscriptions.extend(subscriptions(ctx, settings.transfers_store))
+    runtime.on_scrape.append(lambda: metrics.refresh(ctx))
 
     async def case_due(case_id: str, due: list[Deadline]) -> None:
         await on_case_due(ctx, case_id, due)

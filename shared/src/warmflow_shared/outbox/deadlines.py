@@ -100,6 +100,15 @@ class DeadlineScheduler:
                 log.exception("deadline handler failed; retried after the lease", id=aggregate_id)
         return fired
 
+    async def lag_seconds(self) -> float:
+        """How long the earliest due deadline has waited past its time (0 when none is due)."""
+        now = self._clock()
+        due = {"_next_due": {"$gt": "", "$lte": format_ts(now)}}
+        docs = await self.collection.find(due, sort=[("_next_due", 1)], limit=1)
+        if not docs:
+            return 0.0
+        return max(0.0, (now - parse_ts(docs[0]["_next_due"])).total_seconds())
+
     async def _claim(self) -> tuple[str, list[Deadline]] | None:
         now = self._clock()
         stamp = format_ts(now)

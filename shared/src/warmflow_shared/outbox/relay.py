@@ -29,7 +29,7 @@ import structlog
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.storage.port import Collection, Document, Update
-from warmflow_shared.timefmt import format_ts, utcnow
+from warmflow_shared.timefmt import format_ts, parse_ts, utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +78,16 @@ class OutboxRelay:
     async def backlog(self) -> int:
         counts = [await c.count({"_pending": True}) for c in self._collections]
         return sum(counts)
+
+    async def oldest_pending_age(self) -> float:
+        """Seconds the longest-waiting unpublished event has waited (0 when none waits)."""
+        since = []
+        for collection in self._collections:
+            docs = await collection.find({"_pending": True}, sort=[("_pending_since", 1)], limit=1)
+            since += [parse_ts(doc["_pending_since"]) for doc in docs if doc.get("_pending_since")]
+        if not since:
+            return 0.0
+        return max(0.0, (self._clock() - min(since)).total_seconds())
 
     async def parked(self, limit: int = 100) -> list[dict[str, Any]]:
         """Aggregates whose events could not be published: why, how often, when next tried."""

@@ -23,18 +23,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes], timeout: float, *, what: str = "warmflow run"
+) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"warmflow run exited with {process.returncode}")
+            raise RuntimeError(f"{what} exited with {process.returncode}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)  # polling a starting process
-    raise TimeoutError("the platform did not become ready")
+    raise TimeoutError(f"{what} did not become ready")
 
 
 @contextmanager
@@ -59,7 +62,7 @@ def running_platform(
         process = subprocess.Popen(command, env=full_env, stdout=log, stderr=log)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url, process, timeout)
+            wait_ready(f"{url}/readyz", process, timeout)
             yield url
         finally:
             process.terminate()

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from warmflow_shared.metrics import REGISTRY, metrics_response
+from warmflow_shared.scrape import scrape_hooks
 from warmflow_shared.web.handlers import correlation_id_of
 from warmflow_shared.web.problems import Problem, problem_response
 
@@ -94,6 +95,7 @@ def health_router(*, timeout: float = 2.0, registry: CollectorRegistry = REGISTR
 
     @router.get("/metrics", name="metrics", include_in_schema=False)
     async def metrics() -> Response:
+        await scrape_hooks(registry).run()
         return metrics_response(registry)
 
     return router

@@ -11,6 +11,7 @@ import structlog
 from warmflow_shared.outbox import AggregateStore, Deadline
 from warmflow_shared.storage.port import VersionConflict
 
+from warmflow_notify.adapters import metrics
 from warmflow_notify.domain.model import Channel
 from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
 from warmflow_notify.service_layer.digests import Digests
@@ -66,6 +67,7 @@ class Deliverer:
         new.pop("claimed_from", None)
         deadlines = [Deadline(SEND, retry_at)] if retry_at else []
         await self.store.save(notice_id, new, expected=claimed, deadlines=deadlines)
+        metrics.attempted(state["channel"], new["status"])
         log.info(
             "notice.attempt",
             notice_id=notice_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
 
+from warmflow_registry.adapters import metrics
 from warmflow_registry.domain import contact, outflow
 from warmflow_registry.domain.mobility import Actor, profile_event, require, today
 from warmflow_registry.domain.model import Member
@@ -76,11 +77,13 @@ async def check_in(
     registry: Registry, member_id: str, site: Site, actor: Actor, recorded_by: str
 ) -> Member:
     arrival = _arrival(site, recorded_by)
-    return await change_member(
+    member = await change_member(
         registry,
         member_id,
         lambda m: outflow.check_in(m, arrival, now=registry.now(), actor=actor),
     )
+    metrics.checked_in(site.county)
+    return member
 
 
 async def member_by_card(registry: Registry, card_number: str) -> str:

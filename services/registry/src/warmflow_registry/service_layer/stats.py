@@ -125,3 +125,15 @@ async def handle(registry: Registry, envelope: Envelope) -> None:
 async def read(registry: Registry, key: str) -> dict[str, int]:
     state = await Projection(registry.stores.stats).get(key) or {}
     return {metric: int(state.get(metric, 0)) for metric in METRICS}
+
+
+async def by_county(registry: Registry) -> dict[str, dict[str, int]]:
+    """Every county's counters, keyed by county code."""
+    where = {"_id": {"$gte": "county:", "$lt": "county;"}}
+    docs = await registry.stores.stats.find(where)
+    return {
+        str(doc["_id"]).removeprefix("county:"): {
+            metric: int(doc.get("state", {}).get(metric, 0)) for metric in METRICS
+        }
+        for doc in docs
+    }
