@@ -70,11 +70,11 @@ async def test_bad_input_is_a_4xx_problem_naming_the_field(platform, tmp_path: P
     client, _ = platform
     ops = mint_token("ops", settings=_settings(tmp_path))
     response = await client.get(
-        "/api/registry/ops/dead-letters?limit=0", headers={"Authorization": f"Bearer {ops}"}
+        "/api/registry/ops/dead-letters?size=0", headers={"Authorization": f"Bearer {ops}"}
     )
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
-    assert {"query.group", "query.limit"} <= fields
+    assert {"query.group", "query.size"} <= fields
 
 
 async def test_state_and_events_survive_a_restart(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from warmflow_shared.bus.holds import LetterBook
+from warmflow_shared.bus.port import DeadLetter, EventBus
 from warmflow_shared.events.envelope import Envelope
 
 WAIT = 60.0
@@ -59,3 +61,20 @@ async def eventually(condition: Callable[[], bool], within: float = WAIT) -> Non
         if time.monotonic() > deadline:
             raise TimeoutError("condition not reached")
         await asyncio.sleep(0.05)
+
+
+async def letters(bus: EventBus, group: str) -> list[DeadLetter]:
+    """The group's unresolved dead and parked letters, oldest first."""
+    return LetterBook.of(await bus.dead_letter_log(group)).unresolved()
+
+
+async def eventually_letters(
+    bus: EventBus, group: str, count: int, within: float = WAIT
+) -> list[DeadLetter]:
+    """Bounded polling until the group has ``count`` unresolved letters (written by consumers)."""
+    deadline = time.monotonic() + within
+    while len(found := await letters(bus, group)) != count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(found)} letters, not {count}")
+        await asyncio.sleep(0.05)
+    return found

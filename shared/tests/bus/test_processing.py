@@ -1,4 +1,5 @@
-"""The shared processing core, without a bus: dead-letter headers, timeouts, stops, log context."""
+"""The shared processing core, without a bus: dead-letter headers, timeouts, stops, log context,
+failure classes, and keys held behind their dead letter until replayed or discarded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import structlog
 from warmflow_shared.bus.deadletter import parse_dead_letter
 from warmflow_shared.bus.observer import NullObserver
-from warmflow_shared.bus.port import RawRecord, RetryPolicy, Subscription
+from warmflow_shared.bus.port import RawRecord, RetryPolicy, Subscription, dead_letter_topic
 from warmflow_shared.bus.processing import RecordProcessor
 from warmflow_shared.events.envelope import Envelope
 
@@ -21,11 +22,19 @@ def raw(env: Envelope, offset: int) -> RawRecord:
 
 
 class Letters:
+    """The letter log (and control records) a processor writes, as a bus would keep them."""
+
     def __init__(self) -> None:
         self.records: list[RawRecord] = []
 
     async def publish(self, record: RawRecord) -> None:
         self.records.append(record)
+
+    async def read(self, group: str) -> list[RawRecord]:
+        return [r for r in self.records if r.topic == dead_letter_topic(group)]
+
+    def processor(self, sub: Subscription, **options: float) -> RecordProcessor:
+        return RecordProcessor(sub, self.publish, NullObserver(), read_letters=self.read, **options)
 
 
 async def test_dead_letter_carries_error_and_coordinates() -> None:
@@ -33,9 +42,7 @@ async def test_dead_letter_carries_error_and_coordinates() -> None:
         raise RuntimeError("x" * 5000)
 
     letters = Letters()
-    processor = RecordProcessor(
-        Subscription("g", ("t",), fail, retry=NO_RETRY), letters.publish, NullObserver()
-    )
+    processor = letters.processor(Subscription("g", ("t",), fail, retry=NO_RETRY))
     [env] = events("k", 1)
     result = await processor.process([raw(env, 41)])
     assert result.next_offset == 42 and not result.stopped
@@ -51,20 +58,19 @@ async def test_dead_letter_carries_error_and_coordinates() -> None:
     assert (parsed.original_topic, parsed.original_offset, parsed.attempts) == ("t", 41, 2)
 
 
-async def test_a_hung_handler_times_out_and_is_dead_lettered() -> None:
+async def test_a_hung_handler_times_out_and_pauses_the_partition() -> None:
     async def hang(env: Envelope) -> None:
         await asyncio.Event().wait()
 
     letters = Letters()
-    processor = RecordProcessor(
-        Subscription("g", ("t",), hang, retry=NO_RETRY),
-        letters.publish,
-        NullObserver(),
-        handler_timeout=0.01,
+    processor = letters.processor(
+        Subscription("g", ("t",), hang, retry=NO_RETRY), handler_timeout=0.01
     )
     [env] = events("k", 1)
-    await processor.process([raw(env, 0)])
-    assert dict(letters.records[0].headers)["dlt.error_type"] == b"TimeoutError"
+    result = await processor.process([raw(env, 7)])
+    assert (result.next_offset, result.resume_offset, result.finished) == (None, 7, 0)
+    assert result.retry_in == NO_RETRY.transient_delay(1)
+    assert letters.records == []
 
 
 async def test_stop_between_records_reports_what_is_done() -> None:
@@ -76,9 +82,7 @@ async def test_stop_between_records_reports_what_is_done() -> None:
         handled.append(env.data["seq"])
         stop = env.data["seq"] == 1
 
-    processor = RecordProcessor(
-        Subscription("g", ("t",), handle), Letters().publish, NullObserver()
-    )
+    processor = Letters().processor(Subscription("g", ("t",), handle))
     records = [raw(e, 10 + i) for i, e in enumerate(events("k", 4))]
     result = await processor.process(records, lambda: stop)
     assert handled == [0, 1]
@@ -91,9 +95,7 @@ async def test_log_context_is_bound_while_handling() -> None:
     async def handle(env: Envelope) -> None:
         seen.update(structlog.contextvars.get_contextvars())
 
-    processor = RecordProcessor(
-        Subscription("g", ("t",), handle), Letters().publish, NullObserver()
-    )
+    processor = Letters().processor(Subscription("g", ("t",), handle))
     [env] = events("k", 1)
     await processor.process([raw(env.caused(correlation_id="c-1"), 0)])
     assert seen == {"correlation_id": "c-1", "event_id": env.event_id, "event_type": env.type}

@@ -4,6 +4,7 @@
 and the in-process bus under ``./var`` (override with ``WARMFLOW_*`` settings).
 ``warmflow seed`` fills it with demo data (three counties, 48 sites, ~2,000 members).
 ``warmflow token --demo yuhang-admin`` prints a bearer token signed with the embedded key.
+``warmflow dead-letters list|replay|discard`` lists and resolves dead letters through the API.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["token"]:
         return token_cli.main(args[1:])
+    if args[:1] == ["dead-letters"]:
+        from warmflow_gateway import deadletters
+
+        return deadletters.main(args[1:])
     parser = argparse.ArgumentParser(prog="warmflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="start the embedded platform")
@@ -44,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_parser = commands.add_parser("seed", help="seed demo data into the embedded default")
     seed_parser.add_argument("--members", type=int, default=2000)
     commands.add_parser("token", help="mint a token (see `warmflow token --help`)")
+    commands.add_parser(
+        "dead-letters", help="list, replay or discard dead letters (`warmflow dead-letters -h`)"
+    )
     commands.add_parser(
         "reference", help="load the counties' root organisations (reference data), idempotent"
     )

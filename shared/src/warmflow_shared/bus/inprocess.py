@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from warmflow_shared.bus.deadletter import BY_KEY, parse_dead_letter
+from warmflow_shared.bus.deadletter import BY_KEY
 from warmflow_shared.bus.inprocess_consumer import PartitionConsumer, Settings
 from warmflow_shared.bus.observer import BusObserver, NullObserver
 from warmflow_shared.bus.port import (
-    DeadLetter,
     EventBus,
     RawRecord,
     Subscription,
@@ -70,6 +69,7 @@ class InProcessBus(EventBus):
                         partition,
                         self._owner,
                         publish_raw=self.publish_raw,
+                        read_letters=self.dead_letter_log,
                         observer=self._observer,
                         settings=self._settings,
                         lag=self._lag,
@@ -101,13 +101,20 @@ class InProcessBus(EventBus):
     async def publish_raw(self, record: RawRecord) -> None:
         await self._append([record])
 
-    async def dead_letters(self, group: str, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letter_log(
+        self, group: str, after: Mapping[int, int] | None = None
+    ) -> list[RawRecord]:
         await self._open()
         topic = dead_letter_topic(group)
         stored: list[RawRecord] = []
         for partition in range(await self._log.partitions(topic)):
-            stored += await self._log.read(topic, partition, 0, limit)
-        return [parse_dead_letter(record) for record in stored[:limit]]
+            start = (after or {}).get(partition, 0)
+            end = await self._log.end_offset(topic, partition)
+            while start < end:
+                batch = await self._log.read(topic, partition, start, min(1000, end - start))
+                stored += batch
+                start = batch[-1].offset + 1 if batch else end
+        return stored
 
     async def ping(self) -> None:
         await self._open()

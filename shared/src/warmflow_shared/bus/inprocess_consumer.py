@@ -11,7 +11,7 @@ import structlog
 
 from warmflow_shared.bus.observer import BusObserver
 from warmflow_shared.bus.port import Subscription
-from warmflow_shared.bus.processing import PublishRaw, RecordProcessor
+from warmflow_shared.bus.processing import PublishRaw, ReadLetters, RecordProcessor
 from warmflow_shared.bus.sqlitelog import SqliteLog
 
 log = structlog.get_logger(__name__)
@@ -36,6 +36,7 @@ class PartitionConsumer:
         owner: str,
         *,
         publish_raw: PublishRaw,
+        read_letters: ReadLetters,
         observer: BusObserver,
         settings: Settings,
         lag: dict[tuple[str, str, int], int],
@@ -43,12 +44,17 @@ class PartitionConsumer:
         self._store, self._sub, self._topic, self._partition = store, subscription, topic, partition
         self._owner, self._settings, self._observer, self._lag = owner, settings, observer, lag
         self._processor = RecordProcessor(
-            subscription, publish_raw, observer, handler_timeout=settings.handler_timeout
+            subscription,
+            publish_raw,
+            observer,
+            read_letters=read_letters,
+            handler_timeout=settings.handler_timeout,
         )
         self.wake = asyncio.Event()
         self._stopping = False
         self._position: int | None = None
         self._lease_renew_at = 0.0
+        self._retry_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -87,6 +93,7 @@ class PartitionConsumer:
         if await self._store.hold_lease(*self._coords, self._owner, ttl):
             self._lease_renew_at = now + ttl / 2
             if self._position is None:
+                self._processor.forget(self._topic, self._partition)
                 self._position = await self._store.committed(*self._coords)
             return True
         self._position = None
@@ -96,6 +103,8 @@ class PartitionConsumer:
         """Process one batch; False when there was nothing to read."""
         assert self._position is not None
         self.wake.clear()
+        if time.monotonic() < self._retry_at:  # paused after a transient failure
+            return False
         records = await self._store.read(
             self._topic, self._partition, self._position, self._settings.batch_size
         )
@@ -106,13 +115,18 @@ class PartitionConsumer:
         if result.next_offset is not None:
             await self._store.commit(*self._coords, result.next_offset)
             self._position = result.next_offset
+        if result.retry_in is not None:
+            self._retry_at = time.monotonic() + result.retry_in
         end = await self._store.end_offset(self._topic, self._partition)
         self._report_lag(end - self._position)
         return True
 
     async def _idle(self) -> None:
+        wait = self._settings.poll_interval
+        if self._retry_at > time.monotonic():
+            wait = min(wait, self._retry_at - time.monotonic())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), self._settings.poll_interval)
+            await asyncio.wait_for(self.wake.wait(), max(0.0, wait))
 
     def _report_lag(self, lag: int) -> None:
         self._lag[self._coords] = lag

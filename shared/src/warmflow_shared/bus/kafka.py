@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-from warmflow_shared.bus.deadletter import parse_dead_letter
 from warmflow_shared.bus.kafka_consumer import KafkaSettings, SubscriptionConsumer, _raw
 from warmflow_shared.bus.observer import BusObserver, NullObserver
 from warmflow_shared.bus.port import (
-    DeadLetter,
     EventBus,
     RawRecord,
     Subscription,
@@ -70,6 +68,7 @@ class KafkaBus(EventBus):
                 self._client_id,
                 sub,
                 publish_raw=self.publish_raw,
+                read_letters=self.dead_letter_log,
                 observer=self._observer,
                 settings=self._settings,
                 lag=self._lag,
@@ -114,8 +113,11 @@ class KafkaBus(EventBus):
         )
         await future
 
-    async def dead_letters(self, group: str, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letter_log(
+        self, group: str, after: Mapping[int, int] | None = None
+    ) -> list[RawRecord]:
         topic = dead_letter_topic(group)
+        await self.ensure_topics([topic])
         partitions = await self._started().partitions_for(topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         reader = AIOKafkaConsumer(
@@ -126,18 +128,9 @@ class KafkaBus(EventBus):
         )
         await reader.start()
         try:
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            ends = await reader.end_offsets(tps)
-            stored: list[RawRecord] = []
-            async with asyncio.timeout(30):
-                for tp in tps:
-                    while len(stored) < limit and await reader.position(tp) < ends[tp]:
-                        batch = await reader.getmany(tp, timeout_ms=500)
-                        stored += [_raw(m) for m in batch.get(tp, [])]
+            return await _read_to_end(reader, tps, after or {})
         finally:
             await reader.stop()
-        return [parse_dead_letter(r) for r in stored[:limit]]
 
     async def ping(self) -> None:
         async with asyncio.timeout(5):
@@ -172,3 +165,19 @@ class KafkaBus(EventBus):
         if self._producer is None:
             raise RuntimeError("the bus is not started")
         return self._producer
+
+
+async def _read_to_end(
+    reader: AIOKafkaConsumer, tps: list[TopicPartition], after: Mapping[int, int]
+) -> list[RawRecord]:
+    reader.assign(tps)
+    starts = await reader.beginning_offsets(tps)
+    ends = await reader.end_offsets(tps)
+    stored: list[RawRecord] = []
+    async with asyncio.timeout(30):
+        for tp in tps:
+            reader.seek(tp, max(starts[tp], after.get(tp.partition, 0)))
+            while await reader.position(tp) < ends[tp]:
+                batch = await reader.getmany(tp, timeout_ms=500)
+                stored += [_raw(m) for m in batch.get(tp, []) if m.offset < ends[tp]]
+    return stored

@@ -5,12 +5,15 @@ Offsets are committed per partition after its batch's effects are done. A rebala
 what was fetched but not processed is dropped: the next owner reads it from the committed
 offset. Handler time is bounded (``handler_timeout``) so that a batch stays well inside
 ``max_poll_interval_ms``; past it the broker evicts the consumer and the group keeps rebalancing.
+For the same reason a transient failure does not wait inside the batch: the partition is
+paused at the failed record and resumed after the backoff, while polling goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +24,7 @@ from aiokafka.errors import KafkaError
 
 from warmflow_shared.bus.observer import BusObserver
 from warmflow_shared.bus.port import RawRecord, Subscription
-from warmflow_shared.bus.processing import PublishRaw, RecordProcessor
+from warmflow_shared.bus.processing import BatchResult, PublishRaw, ReadLetters, RecordProcessor
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +60,7 @@ class SubscriptionConsumer:
         subscription: Subscription,
         *,
         publish_raw: PublishRaw,
+        read_letters: ReadLetters,
         observer: BusObserver,
         settings: KafkaSettings,
         lag: dict[tuple[str, str, int], int],
@@ -64,7 +68,11 @@ class SubscriptionConsumer:
         self.group = subscription.group
         self._sub, self._settings, self._observer, self._lag = subscription, settings, observer, lag
         self._processor = RecordProcessor(
-            subscription, publish_raw, observer, handler_timeout=settings.handler_timeout
+            subscription,
+            publish_raw,
+            observer,
+            read_letters=read_letters,
+            handler_timeout=settings.handler_timeout,
         )
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -80,6 +88,7 @@ class SubscriptionConsumer:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._poll: asyncio.Future[Any] | None = None
+        self._resume_at: dict[TopicPartition, float] = {}
 
     def assignment(self) -> set[TopicPartition]:
         return set(self._consumer.assignment())
@@ -108,6 +117,9 @@ class SubscriptionConsumer:
         try:
             async with self._lock:
                 self._generation += 1
+                for tp in revoked:
+                    self._processor.forget(tp.topic, tp.partition)
+                    self._resume_at.pop(tp, None)
         finally:
             self._revoking = False
 
@@ -115,8 +127,7 @@ class SubscriptionConsumer:
         while not self._stopping:
             self._poll = asyncio.ensure_future(
                 self._consumer.getmany(
-                    timeout_ms=self._settings.poll_timeout_ms,
-                    max_records=self._settings.max_records,
+                    timeout_ms=self._resume_due(), max_records=self._settings.max_records
                 )
             )
             try:
@@ -138,6 +149,23 @@ class SubscriptionConsumer:
                 log.exception("bus.consumer_failed", group=self.group)
                 await self._rewind()
 
+    def _resume_due(self) -> int:
+        """Resume partitions whose backoff is over; the poll timeout until the next one is."""
+        now = time.monotonic()
+        for tp, at in list(self._resume_at.items()):
+            if at <= now:
+                del self._resume_at[tp]
+                if tp in self._consumer.assignment():
+                    self._consumer.resume(tp)
+        waits = [int((at - now) * 1000) + 1 for at in self._resume_at.values()]
+        return min([self._settings.poll_timeout_ms, *waits])
+
+    def _pause(self, tp: TopicPartition, result: BatchResult) -> None:
+        assert result.retry_in is not None and result.resume_offset is not None
+        self._consumer.seek(tp, result.resume_offset)
+        self._consumer.pause(tp)
+        self._resume_at[tp] = time.monotonic() + result.retry_in
+
     async def _rewind(self) -> None:
         """After an unexpected failure, fetch again from the committed offsets (no skipping)."""
         with contextlib.suppress(KafkaError):
@@ -157,6 +185,8 @@ class SubscriptionConsumer:
             result = await self._processor.process(records, self._interrupted)
             if result.next_offset is not None:
                 await self._commit(tp, result.next_offset)
+            if result.retry_in is not None:
+                self._pause(tp, result)
         return not result.stopped
 
     def _interrupted(self) -> bool:

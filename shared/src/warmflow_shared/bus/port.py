@@ -4,14 +4,18 @@ Semantics both adapters honour:
 - per-subject order: the subject is the partition key, a partition is consumed in order;
 - at-least-once: offsets are committed only after the handler's effects are stored, so a
   crash or shutdown mid-batch redelivers (handlers are idempotent, see ``idempotency``);
-- bounded retries with backoff, then the raw record goes to the group's dead-letter topic with
-  the error and its original coordinates in headers, and the partition moves on.
+- failures are classified (``failures``): a transient one pauses the partition and retries with
+  backoff without limit; a permanent one gets bounded retries, then the raw record goes to the
+  group's dead-letter topic with the error and its original coordinates in headers, and the
+  partition moves on;
+- per key, nothing overtakes a dead letter: later events of its key are parked behind it
+  (``holds``) until it is replayed or discarded, then applied in their order.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from warmflow_shared.events.envelope import Envelope
@@ -29,11 +33,20 @@ def dead_letter_topic(group: str) -> str:
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5
+    """Attempts for a permanent failure before it is dead-lettered."""
     first_delay: float = 0.05
     max_delay: float = 2.0
+    transient_max_delay: float = 30.0
+    """Longest pause between retries of a transient failure (retried without limit)."""
 
     def delay(self, attempt: int) -> float:
-        return float(min(self.max_delay, self.first_delay * (2 ** (attempt - 1))))
+        return self._backoff(attempt, self.max_delay)
+
+    def transient_delay(self, attempt: int) -> float:
+        return self._backoff(attempt, self.transient_max_delay)
+
+    def _backoff(self, attempt: int, ceiling: float) -> float:
+        return float(min(ceiling, self.first_delay * (2 ** min(attempt - 1, 30))))
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,10 @@ class DeadLetter:
     original_offset: int
     group: str
     attempts: int
+    kind: str = "dead"
+    """``dead`` (failed) or ``parked`` (waiting behind an earlier dead letter of its key)."""
+    letter_id: str = ""
+    failed_at: str = ""
 
 
 class EventBus(ABC):
@@ -95,8 +112,11 @@ class EventBus(ABC):
         """Write bytes as they are (dead letters, tests of poison messages)."""
 
     @abstractmethod
-    async def dead_letters(self, group: str, limit: int = 100) -> list[DeadLetter]:
-        """Read the group's dead-letter topic from its start (for ops and tests)."""
+    async def dead_letter_log(
+        self, group: str, after: Mapping[int, int] | None = None
+    ) -> list[RawRecord]:
+        """The group's dead-letter topic as stored, per partition in order, up to its end now;
+        from ``after[partition]`` (an offset) where given, else from the start."""
 
     @abstractmethod
     async def ping(self) -> None:
