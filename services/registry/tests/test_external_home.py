@@ -221,4 +221,4 @@ async def test_every_service_applies_the_events_of_a_member_from_elsewhere(
             dead = await p.client.get(
                 f"/api/{service}/ops/dead-letters", params={"group": group}, headers=ops
             )
-            assert dead.json() == [], (service, group, dead.json())
+            assert dead.json()["total"] == 0, (service, group, dead.json())
