@@ -266,3 +266,16 @@ def test_inflow_side_registers_a_member_from_a_branch_elsewhere(
     expect(page.get_by_text("沙溪村党支部（不在本平台）")).to_be_visible()
     expect(by_test(page, "reported").first).to_contain_text("蓝书记")
     shots(page, "1-file")
+
+
+def test_ops_sees_each_consumer_group_and_its_dead_letters(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    page = sign_in(browser, platform_url, "console", "ops")
+    expect(page.locator(".el-menu")).to_contain_text("运行状态")
+    expect(page.locator(".el-menu")).not_to_contain_text("党员档案")
+    page.goto(f"{platform_url}/console/ops")
+    expect(by_test(page, "group-registry-members")).to_contain_text("待处理死信 0 条")
+    page.locator(".el-tabs__item", has_text="通知").click()
+    expect(page.locator("[data-test^=group-notify]").first).to_be_visible()
+    shots(page, "1-ops")
