@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -76,6 +76,22 @@ class World:
         )
         await self.until(lambda: self.ctx.sites.get(site_id))
         return site_id
+
+    async def agreement(self, *parties: str, until: str = "2099-12-31") -> str:
+        """A data-sharing agreement in force, as the registry publishes one (management)."""
+        agreement_id = new("agr")
+        event = reg.AgreementActivated(
+            agreement_id=agreement_id,
+            parties=sorted(parties),
+            county=parties[0],
+            purposes=["management"],
+            fields={},
+            valid_from=date(2024, 1, 1),
+            valid_until=date.fromisoformat(until),
+        )
+        await self.publish(agreement_id, event)
+        await self.until(lambda: self.ctx.agreements.get(agreement_id))
+        return agreement_id
 
     async def org(self, county: str = "yuhang") -> str:
         org_id = new("org")

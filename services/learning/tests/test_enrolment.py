@@ -105,3 +105,20 @@ async def test_class_list_is_the_callers_county_with_seats_counted(world) -> Non
     others = (await world.get("/classes", world.auth("county_admin", "songyang"))).json()
     assert klass not in {k["id"] for k in others}
     assert (await world.get("/classes", world.member_auth(member))).status_code == 403
+
+
+async def test_the_inflow_side_sees_a_member_only_under_an_agreement(world) -> None:
+    yuhang = world.auth("county_admin", "yuhang")
+    stranger = await world.member(outflow_county="jingning", outflow_org_id="jn-branch")
+    unseen = await world.get(f"/members/{stranger}/record", yuhang)
+    assert unseen.status_code == 404  # no agreement between jingning and yuhang
+    home = await world.get(f"/members/{stranger}/record", world.auth("county_admin", "jingning"))
+    assert home.status_code == 200
+    refused = await world.post("/classes/none/enrolments", {"member_id": stranger}, yuhang)
+    assert refused.status_code in (403, 404)
+
+    await world.agreement("jingning", "yuhang")
+    seen = await world.get(f"/members/{stranger}/record", yuhang)
+    assert seen.status_code == 200
+    elsewhere = await world.member(outflow_county="external", outflow_org_id="ext-1")
+    assert (await world.get(f"/members/{elsewhere}/record", yuhang)).status_code == 200

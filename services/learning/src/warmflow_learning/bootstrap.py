@@ -65,6 +65,7 @@ def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) 
         members=Projection(runtime.store.collection("members")),
         sites=Projection(runtime.store.collection("sites")),
         organisations=Projection(runtime.store.collection("organisations")),
+        agreements=Projection(runtime.store.collection("agreements")),
     )
 
 

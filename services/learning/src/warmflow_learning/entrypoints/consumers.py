@@ -6,7 +6,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.learning import ENROLMENT_TOPIC, SESSION_TOPIC
-from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
+from warmflow_shared.events.catalog.registry import (
+    AGREEMENT_TOPIC,
+    MEMBER_TOPIC,
+    ORGANISATION_TOPIC,
+    SITE_TOPIC,
+)
 from warmflow_shared.events.envelope import Envelope
 
 from warmflow_learning.service_layer import completion, projections
@@ -44,7 +49,7 @@ def subscriptions(ctx: Learning, prefix: str) -> list[Subscription]:
     return [
         Subscription(
             f"{prefix}.registry",
-            (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC),
+            (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC, AGREEMENT_TOPIC),
             registry_one,
             handle_batch=registry_batch,
         ),

@@ -38,6 +38,7 @@ class Learning:
     members: Projection
     sites: Projection
     organisations: Projection
+    agreements: Projection  # the registry's data-sharing agreements (who may see whom)
 
     @property
     def zone(self) -> timezone:

@@ -20,7 +20,7 @@ from warmflow_learning.service_layer.scope import (
     member_orgs,
     member_to_change,
     member_to_read,
-    sees,
+    seer,
 )
 
 
@@ -148,7 +148,8 @@ async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass
     if principal.role in STAFF and principal.county == klass.county:
         return klass
     docs = await ctx.members.collection.get_many(list(klass.members))
-    visible = {doc["_id"] for doc in docs if sees(principal, doc["state"])}
+    see = await seer(ctx, principal)
+    visible = {doc["_id"] for doc in docs if see(doc["state"])}
     seats = {m: seat for m, seat in klass.members.items() if m in visible}
     return klass.model_copy(update={"members": seats})
 

@@ -22,7 +22,7 @@ from warmflow_learning.service_layer.scope import (
     member_counties,
     member_orgs,
     member_to_read,
-    sees,
+    seer,
 )
 
 
@@ -146,7 +146,8 @@ async def rank_candidate_slots(
     for org_id in cmd.org_ids:
         member_ids += await org_members(ctx, org_id)
     members = await ctx.members.collection.get_many(list(dict.fromkeys(member_ids)))
-    free = {d["_id"]: free_slots(d["state"]) for d in members if sees(principal, d["state"])}
+    see = await seer(ctx, principal)
+    free = {d["_id"]: free_slots(d["state"]) for d in members if see(d["state"])}
     return [
         SlotRank(slot=r.slot, free_members=len(r.free_members), member_ids=list(r.free_members))
         for r in rank_slots(cmd.candidates, free)

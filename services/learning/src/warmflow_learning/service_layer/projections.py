@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
 from warmflow_shared.events.catalog import CATALOG
 from warmflow_shared.events.catalog import registry as reg
 from warmflow_shared.events.catalog.common import MemberEvent
@@ -65,6 +66,8 @@ def organisation_change(state: State | None, envelope: Envelope) -> State | None
 
 def _route(ctx: Learning, envelope: Envelope) -> tuple[Projection, str, Any] | None:
     data = envelope.data
+    if envelope.type in AGREEMENT_EVENTS:
+        return ctx.agreements, data["agreement_id"], agreement_state
     if envelope.type.startswith("registry.Site") and "site_id" in data:
         return ctx.sites, data["site_id"], site_change
     if envelope.type.startswith("registry.Organisation") and "org_id" in data:

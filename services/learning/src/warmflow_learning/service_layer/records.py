@@ -15,7 +15,7 @@ from warmflow_learning.domain.errors import RuleBroken
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
 from warmflow_learning.service_layer.context import Learning, find, get
 from warmflow_learning.service_layer.enrolments import classes_of
-from warmflow_learning.service_layer.scope import member_to_read, sees
+from warmflow_learning.service_layer.scope import member_to_read, seer
 
 
 class SessionLine(BaseModel):
@@ -121,7 +121,7 @@ def _activity_line(activity: Activity, member_id: str) -> ActivityLine:
 async def certificate_document(ctx: Learning, cert_id: str, principal: Principal) -> bytes:
     cert = await get(ctx.certificates, Certificate, cert_id, "证书")
     member = await ctx.members.get(cert.member_id)
-    if member is None or not sees(principal, member):
+    if member is None or not (await seer(ctx, principal))(member):
         raise NotFound("未找到该证书")
     if cert.revoked_at is not None:
         raise RuleBroken(f"该证书已于{ctx.local_date(cert.revoked_at)}撤销：{cert.revoked_reason}")
