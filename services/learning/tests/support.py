@@ -93,14 +93,16 @@ class World:
         await self.until(lambda: self.ctx.agreements.get(agreement_id))
         return agreement_id
 
-    async def org(self, county: str = "yuhang") -> str:
-        org_id = new("org")
+    async def org(
+        self, county: str = "yuhang", org_id: str | None = None, name: str = "党支部"
+    ) -> str:
+        org_id = org_id or new("org")
         await self.publish(
             org_id,
             reg.OrganisationCreated(
                 org_id=org_id,
                 code=org_id,
-                name="党支部",
+                name=name,
                 type_code="632",
                 county=county,
                 province="浙江省",

@@ -153,11 +153,13 @@ async def test_completion_certificate_and_verification(world) -> None:
     assert record["hours"] == 6.0
     [cert] = record["certificates"]
     assert cert["code"] == issued["verification_code"] and cert["hours"] == 6.0
+    await world.org(org_id="org-here", name="人工智能小镇党委")  # the class's organisation
     pdf = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
     assert pdf.headers["content-type"] == "application/pdf"
     assert "filename*=UTF-8''" in pdf.headers["content-disposition"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "结业证书" in text and "李春花" in text and "暖流成长营第一期" in text
+    assert "人工智能小镇党委·暖流成长营" in text  # the issuer: the organisation running the class
     assert cert["code"] in text.replace("\n", "")
     base = world.settings.public_base_url  # an absolute address, for the QR code and by hand
     assert f"{base}/api/learning/certificates/verify/{cert['code']}" in text.replace("\n", "")

@@ -256,8 +256,12 @@ class _SealArea(Flowable):  # type: ignore[misc]
         canvas.restoreState()
         canvas.setFont(_font(), 9)
         canvas.drawCentredString(centre_x, centre_y - 1 * mm, "（盖章）")
-        canvas.setFont(_font(), 12)
+        size = 12.0  # a long organisation name shrinks to stay within the seal's column
+        while size > 7 and canvas.stringWidth(self.organisation, _font(), size) > 68 * mm:
+            size -= 0.5
+        canvas.setFont(_font(), size)
         canvas.drawCentredString(centre_x, 4 * mm, self.organisation)
+        canvas.setFont(_font(), 12)
         canvas.drawCentredString(centre_x, -2 * mm, self.date)
 
 

@@ -23,10 +23,13 @@ from warmflow_shared.documents.pdf import (
 
 from warmflow_learning.domain.model import Certificate
 
-ISSUER = "暖流成长营"
+PROGRAMME = "暖流成长营"
 
 
-def certificate_pdf(cert: Certificate, verify_url: str, utc_offset_hours: int = 8) -> bytes:
+def certificate_pdf(
+    cert: Certificate, verify_url: str, utc_offset_hours: int = 8, issuer: str | None = None
+) -> bytes:
+    """``issuer``: the organisation that runs the class (its seal); else the programme."""
     zone = timezone(timedelta(hours=utc_offset_hours))
     issued = cert.issued_at.astimezone(zone).strftime("%Y年%m月%d日")
     blocks: list[Block] = [
@@ -43,7 +46,7 @@ def certificate_pdf(cert: Certificate, verify_url: str, utc_offset_hours: int = 
         Gap(6),
         Fields([("证书编号", cert.id), ("发证日期", issued), ("学时", f"{cert.hours:g} 小时")]),
         Gap(8),
-        Seal(ISSUER, issued),
+        Seal(issuer or PROGRAMME, issued),
         Gap(12),
         Text("验证码", size=10, align="center"),
         Code(cert.code, size=11),

@@ -127,7 +127,11 @@ async def certificate_document(ctx: Learning, cert_id: str, principal: Principal
         raise RuleBroken(f"该证书已于{ctx.local_date(cert.revoked_at)}撤销：{cert.revoked_reason}")
     base = ctx.settings.public_base_url.rstrip("/")
     url = f"{base}/api/learning/certificates/verify/{cert.code}"
-    return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours)
+    klass = await ctx.classes.load(cert.class_id)
+    org_id = klass.state.get("org_id") if klass else None
+    org = await ctx.organisations.get(org_id) if org_id else None
+    issuer = f"{org['name']}·暖流成长营" if org else None
+    return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours, issuer)
 
 
 async def verify(ctx: Learning, code: str) -> Verification:
