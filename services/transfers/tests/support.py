@@ -106,6 +106,7 @@ class World:
                 event = OrganisationCreated(
                     org_id=org_id, code=code, name=f"{county}{type_code}党组织",
                     type_code=type_code, parent_id=parent, county=county, province=province,
+                    contact_name=f"{county}联系人", contact_phone="0571-88880000",
                 )  # fmt: skip
                 await self.publish(ORGANISATION_TOPIC, event, org_id)
         await self.until(lambda: self.ctx.organisations.get(self.org("songyang")))

@@ -118,4 +118,6 @@ async def test_the_letter_prints_the_standard_fields_and_never_an_edit_note(
     issued_year = int(case["letter"]["issued_on"][:4])
     for words in ("女", f"{issued_year - 1990}岁", "畲族", "预备党员", "331124********1234"):
         assert words in text, words
+    for side in ("yuexi", "yuhang"):  # both organisations' contact details, as the form asks
+        assert f"{side}联系人0571-88880000" in text.replace(" ", ""), side
     assert "已补充工作证明" not in text and f"因{case['reason']}" in text

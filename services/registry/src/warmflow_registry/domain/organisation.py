@@ -51,6 +51,9 @@ class Organisation(BaseModel):
     province: str
     path: str = Field(description="/root/…/self/: subtree X is a prefix range on this")
     short_name: str | None = None  # a county's root: the county's name as people read it
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    address: str | None = None
     external: ExternalDetails | None = None
 
     @property

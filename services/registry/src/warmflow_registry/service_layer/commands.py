@@ -22,6 +22,9 @@ _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 County = Annotated[str, Field(pattern=COUNTY_PATTERN)]
 
 
+PHONE = r"^[0-9+\-()（） ]{5,20}$"  # a landline with area code, or a mobile
+
+
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,11 +38,17 @@ class CreateOrganisation(_Command):
     county: County
     province: str | None = None
     short_name: str | None = Field(default=None, min_length=2, max_length=20)
+    contact_name: str | None = Field(default=None, max_length=50, description="联系人")
+    contact_phone: str | None = Field(default=None, pattern=PHONE, description="联系电话")
+    address: str | None = Field(default=None, max_length=200, description="通讯地址")
 
 
 class UpdateOrganisation(_Command):
     code: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9]+$")
     name: str | None = Field(default=None, min_length=1, max_length=100)
+    contact_name: str | None = Field(default=None, max_length=50, description="联系人")
+    contact_phone: str | None = Field(default=None, pattern=PHONE, description="联系电话")
+    address: str | None = Field(default=None, max_length=200, description="通讯地址")
 
 
 class SiteFields(_Command):
@@ -82,7 +91,7 @@ class RegisterExternalOrganisation(_Command):
     region_code: str = Field(description="所在地行政区划代码（GB/T 2260，6 位）")
     level: ExternalLevel = "branch"
     contact_name: str | None = Field(default=None, max_length=50)
-    contact_phone: str | None = Field(default=None, max_length=20)
+    contact_phone: str | None = Field(default=None, pattern=PHONE)
 
 
 class UpdateMember(_Command):

@@ -48,6 +48,8 @@ async def register_external(
         county=EXTERNAL,
         province=province_of(cmd.region_code),
         path=f"/{org_id}/",
+        contact_name=cmd.contact_name,
+        contact_phone=cmd.contact_phone,
         external=ExternalDetails(
             region_code=cmd.region_code,
             level=cmd.level,

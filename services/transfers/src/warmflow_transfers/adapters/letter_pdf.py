@@ -61,6 +61,8 @@ def stub(case: Case, letter: Letter) -> list[Block]:
                 ("基本情况", _person(case, letter.issued_on) or "—"),
                 ("转出党组织", f"{case.sending.org_name}（{_county(case.sending)}）"),
                 ("转往党组织", f"{case.receiving.org_name}（{_county(case.receiving)}）"),
+                ("转出党组织联系方式", _contact(case.sending)),
+                ("转往党组织联系方式", _contact(case.receiving)),
                 ("转接原因", case.reason),
                 ("党费交至", _month(letter.dues_paid_until)),
                 ("开具日期", _day(letter.issued_on)),
@@ -87,8 +89,15 @@ def body(case: Case, letter: Letter) -> list[Block]:
         Gap(8),
         Text(f"{case.sending.org_name}（盖章）", align="right"),
         Text(_day(letter.issued_on), align="right"),
+        Text(f"党组织联系人及电话：{_contact(case.sending)}", 10),
         CutLine(),
     ]
+
+
+def _contact(party: Party) -> str:
+    """The form's contact line: whom the other side calls about this member."""
+    shown = " ".join(p for p in (party.contact_name, party.contact_phone) if p)
+    return shown or "（未登记，请与党组织联系登记）"
 
 
 def _about(case: Case, letter: Letter) -> str:
@@ -105,6 +114,7 @@ def receipt(case: Case, letter: Letter) -> list[Block]:
         Gap(8),
         Text("接收党组织（盖章）", align="right"),
         Text("    年    月    日", align="right"),
+        Text(f"接收党组织联系人及电话：{_contact(case.receiving)}", 10),
     ]
 
 

@@ -27,6 +27,8 @@ class Party(BaseModel):
     county: str
     province: str
     county_name: str | None = None  # the county's name as its record says (counties are data)
+    contact_name: str | None = None  # printed on the letter, as the registry knew them
+    contact_phone: str | None = None
 
 
 class MemberCard(BaseModel):

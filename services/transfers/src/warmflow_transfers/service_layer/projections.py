@@ -41,7 +41,10 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
 
 
 def organisation_change(state: State | None, envelope: Envelope) -> State | None:
-    keys = ("org_id", "code", "name", "type_code", "parent_id", "county", "province", "short_name")
+    keys = (
+        *("org_id", "code", "name", "type_code", "parent_id", "county", "province"),
+        *("short_name", "contact_name", "contact_phone", "address"),
+    )
     return {key: envelope.data.get(key) for key in keys}
 
 
@@ -96,6 +99,8 @@ async def party(ctx: Transfers, org_id: str) -> Party | None:
         county=county,
         province=state["province"],
         county_name=(root or {}).get("short_name"),
+        contact_name=state.get("contact_name"),
+        contact_phone=state.get("contact_phone"),
     )
 
 

@@ -121,6 +121,9 @@ class OrganisationChanged(IntegrationEvent):
     county: str
     province: str
     short_name: str | None = None  # of a county's root: the name people read, e.g. 余杭区
+    contact_name: str | None = None  # whom other organisations call (printed on letters)
+    contact_phone: str | None = None
+    address: str | None = None
 
 
 class OrganisationCreated(OrganisationChanged):
