@@ -120,6 +120,24 @@ class AggregateStore:
         pending = bool(envelopes) or (expected is not None and expected.pending)
         return Loaded(aggregate_id, state, version, tuple(applied), outbox_seq, pending)
 
+    async def save_new_many(
+        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[IntegrationEvent]]]
+    ) -> None:
+        """Insert many new aggregates, each with its events, in one round trip (bulk imports).
+
+        Each document is still one atomic write of its state and its events. Raises
+        DuplicateKeyError if any clashes; the store may then have written some of them.
+        """
+        docs = []
+        for aggregate_id, state, events in aggregates:
+            envelopes = [self._envelope(aggregate_id, event, None) for event in events]
+            docs.append(self._new_document(aggregate_id, state, envelopes, []))
+        if not docs:
+            return
+        await self.collection.insert_many(docs)
+        if any(doc["_outbox"] for doc in docs):
+            self._on_saved()
+
     def _envelope(
         self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
     ) -> tuple[str, Envelope]:

@@ -6,11 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.events.contracts import IntegrationEvent
 
 from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap
+from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer.context import Registry
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    position: int
+    member: Member
+    state: dict[str, Any]
+    events: list[IntegrationEvent]
 
 
 class RowRejected(Exception):
@@ -38,6 +48,9 @@ class RowContext:
     known: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefetched: set[str] = field(default_factory=set)
     repeated: dict[str, list[int]] = field(default_factory=dict)  # see ImportJob.repeated
+    # new files of the chunk, written together at its end (one round trip), by row position
+    pending: list[PendingFile] = field(default_factory=list)
+    position: int = 0  # the row being imported: its index in the chunk's outcomes
 
     def column(self, field_path: str) -> str:
         parts = field_path.removeprefix("body.").split(".")

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from warmflow_shared.documents.spreadsheets import Row
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_shared.web.errors import Conflict, DomainError, InvalidInput
 from warmflow_shared.web.validation import reason as pydantic_reason
 
@@ -19,7 +21,7 @@ from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.idnumber import birth_date_in, id_number_problem, normalise
 from warmflow_registry.domain.import_columns import ColumnMap, row_fields
 from warmflow_registry.domain.import_job import Outcome
-from warmflow_registry.domain.mobility import Actor, today
+from warmflow_registry.domain.mobility import Actor, profile_event, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
@@ -28,6 +30,7 @@ from warmflow_registry.service_layer.commands import RegisterMember, UpdateMembe
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import (
     AlreadyFiled,
+    PendingFile,
     RowContext,
     RowRejected,
     reject,
@@ -39,6 +42,7 @@ from warmflow_registry.service_layer.import_elsewhere import (
     split_elsewhere,
 )
 from warmflow_registry.service_layer.import_orgs import row_organisation
+from warmflow_registry.service_layer.organisations import find_organisation
 from warmflow_registry.service_layer.scope import principal_paths, sees_state
 
 
@@ -119,6 +123,34 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
     raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
 
 
+async def _organisation(ctx: RowContext, org_id: str) -> Organisation | None:
+    found = next(
+        (o for o in ctx.orgs.values() if isinstance(o, Organisation) and o.id == org_id), None
+    )
+    return found or await find_organisation(ctx.registry, org_id)
+
+
+async def write_pending(ctx: RowContext) -> dict[int, str]:
+    """Store the chunk's new files in one round trip; the rows that could not be filed after
+    all (a file with the same ID number appeared meanwhile), by position, with the reason."""
+    pending, ctx.pending = ctx.pending, []
+    store = ctx.registry.stores.members
+    try:
+        await store.save_new_many([(p.member.id, p.state, p.events) for p in pending])
+        return {}
+    except DuplicateKeyError:  # a race with another import or registration: one by one
+        pass
+    refused: dict[int, str] = {}
+    for item in pending:
+        if await store.load(item.member.id) is not None:
+            continue  # written by the batch before the clash
+        try:
+            await store.save(item.member.id, item.state, expected=None, events=item.events)
+        except DuplicateKeyError:
+            refused[item.position] = "该公民身份号码正被同时建档，请稍后重新导入该行"
+    return refused
+
+
 async def _existing(ctx: RowContext, id_number: str, org: Organisation) -> Member | None:
     state = await _stored(ctx, ctx.registry.vault.search_hash(id_number))
     if state is None:
@@ -186,6 +218,13 @@ async def _save(
 async def _create(
     ctx: RowContext, cmd: RegisterMember, actor: Actor, came: Elsewhere | None
 ) -> Outcome:
+    home = await _organisation(ctx, cmd.home_org_id)
+    if came is None and home is not None:  # written with the chunk's other new files
+        member = members.new_member(ctx.registry, cmd, home)
+        state = members.state_of(member, home, None)
+        events: list[IntegrationEvent] = [profile_event(member, new=True)]
+        ctx.pending.append(PendingFile(ctx.position, member, state, events))
+        return "created"
     try:
         member = await members.register_member(ctx.registry, cmd, actor)
     except Conflict as exc:  # the unique keyed hash: the same ID number was filed meanwhile

@@ -25,6 +25,7 @@ from warmflow_shared.storage.port import Update
 from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
 
 from warmflow_registry.adapters.import_files import ImportReport, RowChunks
+from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap, match_columns
 from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
 from warmflow_registry.service_layer.context import Registry
@@ -33,6 +34,7 @@ from warmflow_registry.service_layer.import_rows import (
     import_row,
     prefetch,
     repeated_id_numbers,
+    write_pending,
 )
 
 log = structlog.get_logger(__name__)
@@ -151,12 +153,18 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
     ctx = RowContext(imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated)
     await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
-    rejected: list[tuple[int, list[dict[str, str]]]] = []
-    for number, cells in rows:
+    problems_of: dict[int, list[dict[str, str]]] = {}
+    for _, cells in rows:
+        ctx.position = len(outcomes)
         outcome, problems = await import_row(ctx, cells)
         outcomes.append(outcome)
         if problems:
-            rejected.append((number, problems))
+            problems_of[ctx.position] = problems
+    for position, reason in (await write_pending(ctx)).items():
+        outcomes[position] = "rejected"
+        problems_of[position] = ctx.report([Problem("id_number", reason)])
+    numbers = [number for number, _ in rows]
+    rejected = [(numbers[position], problems_of[position]) for position in sorted(problems_of)]
     await imports.report.add(job.id, rejected)
     job.record(outcomes, imports.registry.now())
 

@@ -24,6 +24,7 @@ from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
 from warmflow_registry.domain.mobility import Actor, profile_event, today
 from warmflow_registry.domain.model import Member, Profile
+from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer.commands import (
     RegisterMember,
@@ -51,6 +52,12 @@ async def member_state(registry: Registry, member: Member) -> dict[str, object]:
     inflow = (
         await find_organisation(registry, member.inflow_org_id) if member.inflow_org_id else None
     )
+    return state_of(member, home, inflow)
+
+
+def state_of(
+    member: Member, home: Organisation | None, inflow: Organisation | None
+) -> dict[str, object]:
     return {
         **member.model_dump(mode="json"),
         "outflow_path": home.path if home else "",
@@ -118,8 +125,18 @@ async def register_member(
     with domain_errors():
         check_profile(cmd.profile, cmd.id_number, today(now))
     home = await organisation_field(registry, cmd.home_org_id, "home_org_id")
+    member = new_member(registry, cmd, home, member_id)
+    await save_member(registry, member, None, [profile_event(member, new=True)])
+    return member
+
+
+def new_member(
+    registry: Registry, cmd: RegisterMember, home: Organisation, member_id: str | None = None
+) -> Member:
+    """The file a valid registration makes (``check_profile`` has passed), not yet stored."""
+    now = registry.now()
     id_number = normalise(cmd.id_number)
-    member = Member(
+    return Member(
         id=member_id or "m" + uuid.uuid4().hex[:20],
         profile=cmd.profile,
         home_org_id=home.id,
@@ -129,8 +146,6 @@ async def register_member(
         id_masked=mask(id_number),
         registered_on=today(now),
     )
-    await save_member(registry, member, None, [profile_event(member, new=True)])
-    return member
 
 
 async def update_member(
