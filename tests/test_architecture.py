@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ["registry", "transfers", "learning", "notify"]
+SERVICES = ["registry", "transfers", "learning", "notify", "support"]
 # The domain is pure: no web, storage, bus, clock or logging I/O.
 FORBIDDEN_IN_DOMAIN = (
     "fastapi",

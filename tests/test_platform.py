@@ -16,7 +16,7 @@ from warmflow_shared.outbox import OutboxRelay
 from warmflow_shared.service import Service
 from warmflow_shared.settings import WarmflowSettings
 
-SERVICES = ["registry", "transfers", "learning", "notify"]
+SERVICES = ["registry", "transfers", "learning", "notify", "support"]
 
 
 def _settings(data_dir: Path) -> WarmflowSettings:

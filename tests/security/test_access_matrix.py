@@ -35,18 +35,20 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "learning record": ("GET", "/api/learning/members/demo-member-001/record"),
     "own inbox": ("GET", "/api/notify/inbox"),
     "agreements": ("GET", "/api/registry/agreements"),
+    "liaison work list": ("GET", "/api/support/work-list"),
+    "support statistics": ("GET", "/api/support/stats/cases"),
 }
 # fmt: off
 EXPECTED: dict[str, list[int]] = {
-    #                    read edit reach  me  audit dlq  learn inbox agree
-    "yuexi-admin":       [200, 200, 200, 403, 403, 403, 200, 200, 200],  # home side
-    "yuhang-admin":      [200, 200, 200, 403, 403, 403, 200, 200, 200],  # inflow side
-    "songyang-admin":    [404, 403, 403, 403, 403, 403, 404, 200, 200],  # no part in her
-    "yuhang-org-admin":  [200, 200, 200, 403, 403, 403, 200, 200, 403],  # inflow organisation
-    "yuhang-site-staff": [200, 403, 200, 403, 403, 403, 200, 200, 403],  # her site
-    "yuexi-member":      [200, 403, 403, 200, 403, 403, 200, 200, 403],  # herself
-    "ops":               [403, 403, 403, 403, 403, 200, 403, 200, 403],
-    "auditor":           [403, 403, 403, 403, 200, 403, 404, 200, 200],
+    #                    read edit reach  me  audit dlq  learn inbox agree work stats
+    "yuexi-admin":       [200, 200, 200, 403, 403, 403, 200, 200, 200, 200, 200],  # home side
+    "yuhang-admin":      [200, 200, 200, 403, 403, 403, 200, 200, 200, 200, 200],  # inflow side
+    "songyang-admin":    [404, 403, 403, 403, 403, 403, 404, 200, 200, 200, 200],  # no part in her
+    "yuhang-org-admin":  [200, 200, 200, 403, 403, 403, 200, 200, 403, 200, 200],  # inflow org
+    "yuhang-site-staff": [200, 403, 200, 403, 403, 403, 200, 200, 403, 200, 200],  # her site
+    "yuexi-member":      [200, 403, 403, 200, 403, 403, 200, 200, 403, 403, 403],  # herself
+    "ops":               [403, 403, 403, 403, 403, 200, 403, 200, 403, 403, 200],
+    "auditor":           [403, 403, 403, 403, 200, 403, 404, 200, 200, 403, 200],
 }
 # fmt: on
 pytestmark = pytest.mark.asyncio(loop_scope="module")

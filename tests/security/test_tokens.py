@@ -27,7 +27,7 @@ from warmflow_shared.auth.keys import key_id, public_pem
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-SERVICES = ("registry", "transfers", "learning", "notify")
+SERVICES = ("registry", "transfers", "learning", "notify", "support")
 Claims = dict[str, Any]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from warmflow_shared.events.catalog import learning, transfers
+from warmflow_shared.events.catalog import learning, support, transfers
 from warmflow_shared.outbox.store import Loaded
 
 from .conftest import Platform, eventually
@@ -61,6 +61,30 @@ async def test_transfer_and_attendance_apply_once_when_delivered_twice(platform:
     assert yuhang.json()["home_org_id"] == "yuhang-mobile-committee"
     assert yuhang.json()["last_org_life_on"] == "2026-02-01"
     assert [h["action"] for h in yuhang.json()["history"]] == ["change_home"]
+
+
+async def test_a_vanguard_contact_counts_as_contact_once(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+
+    def contacted(contact_id: str, on: date) -> support.MemberContacted:
+        return support.MemberContacted(
+            county="yuhang", member_id=member, contact_id=contact_id, vanguard_id="vg-1",
+            channel="visit", contacted_on=on,
+        )  # fmt: skip
+
+    first = contacted("ct-1", date(2026, 2, 1)).to_envelope(subject=member, producer="support")
+    sentinel = contacted("ct-2", date(2026, 1, 5)).to_envelope(subject=member, producer="support")
+    await p.runtime.bus.publish(support.VANGUARD_TOPIC, [first, first, sentinel])
+
+    async def load() -> Loaded:
+        loaded = await p.registry.stores.members.load(member)
+        assert loaded is not None
+        return loaded
+
+    final = await eventually(load, lambda m: m.has_applied(sentinel.event_id))
+    assert final.version == 3  # registered, the contact, the older contact (no change)
+    assert final.state["last_contact_on"] == "2026-02-01"
 
 
 async def test_desk_tickets_move_open_to_resolved_and_are_counted(platform: Platform) -> None:

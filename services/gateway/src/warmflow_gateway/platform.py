@@ -26,6 +26,8 @@ from warmflow_shared.metrics import PrometheusBusObserver
 from warmflow_shared.service import Service
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
+from warmflow_support.bootstrap import bootstrap as support
+from warmflow_support.config import SupportSettings
 from warmflow_transfers.bootstrap import bootstrap as transfers
 from warmflow_transfers.config import TransfersSettings
 
@@ -52,6 +54,7 @@ def build_services(settings: WarmflowSettings, bus: EventBus) -> list[Service]:
         transfers(TransfersSettings.model_validate(common), bus=bus),
         learning(LearningSettings.model_validate(common), bus=bus),
         notify(NotifySettings.model_validate(common), bus=bus),
+        support(SupportSettings.model_validate(common), bus=bus),
     ]
 
 

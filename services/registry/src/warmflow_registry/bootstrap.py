@@ -2,7 +2,8 @@
 
 Wiring table — commands: HTTP routes in ``entrypoints/http_*`` → ``service_layer`` handlers;
 events in: ``warmflow.transfers.case`` (TransferAccepted/Completed) and
-``warmflow.learning.session`` (AttendanceRecorded) → ``service_layer.consumers`` (group
+``warmflow.learning.session`` (AttendanceRecorded) and ``warmflow.support.vanguard``
+(MemberContacted, a 服务先锋队 contact) → ``service_layer.consumers`` (group
 ``registry-members``); the registry's own ``member`` and ``desk`` topics → ``service_layer.stats``
 (group ``registry-stats``); deadlines: member 报到 due → ``jobs.on_member_deadlines``, the nightly
 job → ``jobs.on_job_deadlines``. Data-sharing agreements (aggregate ``agreements``, events on

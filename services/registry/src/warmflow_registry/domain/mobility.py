@@ -122,6 +122,7 @@ def profile_event(member: Member, *, new: bool) -> ev.MemberProfile:
         free_time=[FreeTimeSlot(**slot.model_dump()) for slot in profile.free_time],
         hobbies=profile.hobbies,
         skills=profile.skills,
+        education=profile.education,
         ethnicity=profile.ethnicity,
         birth_year=profile.birth_date.year if profile.birth_date else None,
         id_masked=member.id_masked,

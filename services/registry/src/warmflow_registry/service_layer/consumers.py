@@ -6,7 +6,7 @@ write as the change), so a redelivered event finds ``has_applied`` and changes n
 
 from __future__ import annotations
 
-from warmflow_shared.events.catalog import CATALOG, learning, transfers
+from warmflow_shared.events.catalog import CATALOG, learning, support, transfers
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.web.errors import NotFound
@@ -19,6 +19,7 @@ from warmflow_registry.service_layer.members import Decide, change_member
 
 TRANSFERS = Actor("transfers", "system")
 LEARNING = Actor("learning", "system")
+SUPPORT = Actor("support", "system")
 PRESENT = frozenset({"present", "late"})
 
 
@@ -54,6 +55,18 @@ async def on_attendance(registry: Registry, envelope: Envelope) -> None:
     await _apply(registry, event.member_id, decide, envelope)
 
 
+async def on_vanguard_contact(registry: Registry, envelope: Envelope) -> None:
+    """A 服务先锋队 visit, call or message reached the member: it counts as contact."""
+    event = CATALOG.parse(envelope)
+    assert isinstance(event, support.MemberContacted)
+
+    def decide(member: Member) -> list[IntegrationEvent]:
+        now = registry.now()
+        return contact.record_reach(member, "contact", event.contacted_on, now=now, actor=SUPPORT)
+
+    await _apply(registry, event.member_id, decide, envelope)
+
+
 async def _apply(registry: Registry, member_id: str, decide: Decide, envelope: Envelope) -> None:
     try:
         await change_member(registry, member_id, decide, caused_by=envelope)
@@ -65,8 +78,9 @@ HANDLERS = {
     transfers.TransferAccepted.wire_name: on_transfer_placed,
     transfers.TransferCompleted.wire_name: on_transfer_placed,
     learning.AttendanceRecorded.wire_name: on_attendance,
+    support.MemberContacted.wire_name: on_vanguard_contact,
 }
-TOPICS = (transfers.CASE_TOPIC, learning.SESSION_TOPIC)
+TOPICS = (transfers.CASE_TOPIC, learning.SESSION_TOPIC, support.VANGUARD_TOPIC)
 
 
 async def handle(registry: Registry, envelope: Envelope) -> None:

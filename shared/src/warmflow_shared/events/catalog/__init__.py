@@ -1,8 +1,10 @@
 """Every integration event of the platform, one explicit list per producing service."""
 
-from warmflow_shared.events.catalog import learning, registry, transfers
+from warmflow_shared.events.catalog import learning, registry, support, transfers
 from warmflow_shared.events.contracts import ContractCatalog
 
-CATALOG = ContractCatalog([*registry.CONTRACTS, *transfers.CONTRACTS, *learning.CONTRACTS])
+CATALOG = ContractCatalog(
+    [*registry.CONTRACTS, *transfers.CONTRACTS, *learning.CONTRACTS, *support.CONTRACTS]
+)
 
 __all__ = ["CATALOG"]

@@ -43,6 +43,7 @@ class MemberProfile(_MemberTopic):
     birth_year: int | None = None
     id_masked: str | None = None
     skills: list[str] = []
+    education: str | None = None  # 学历, for 人才对接
 
 
 class MemberRegistered(MemberProfile):

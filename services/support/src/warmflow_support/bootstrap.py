@@ -1,0 +1,86 @@
+"""The one place where the support service's ports meet their adapters.
+
+Wiring table — commands: HTTP routes in ``entrypoints/http_*`` → ``service_layer`` handlers;
+events in: the registry's ``member``, ``site`` and ``agreement`` topics → local projections
+(group ``<store>.registry``); events out (outbox): ``warmflow.support.talent``,
+``warmflow.support.case`` and ``warmflow.support.vanguard`` (the registry counts
+``MemberContacted`` as contact). No deadlines: a need past its closing day simply stops
+taking introductions.
+"""
+
+from __future__ import annotations
+
+from warmflow_shared.bus.port import EventBus
+from warmflow_shared.clock import Clock
+from warmflow_shared.idempotency import Projection
+from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.storage.port import IndexSpec
+from warmflow_shared.web.app import create_service_app
+from warmflow_shared.web.ops import ops_router
+
+from warmflow_support import SERVICE
+from warmflow_support.config import SupportSettings
+from warmflow_support.domain.cases import SupportCase
+from warmflow_support.domain.talent import Consent, Introduction, Need
+from warmflow_support.domain.vanguard import Contact, Vanguard
+from warmflow_support.entrypoints import http_cases, http_talent, http_vanguard
+from warmflow_support.entrypoints.consumers import subscriptions
+from warmflow_support.entrypoints.deps import install_rule_handlers
+from warmflow_support.service_layer.context import Repo, Support
+
+INDEXES: dict[str, list[IndexSpec]] = {
+    "needs": [IndexSpec(("state.county", "state.status"))],
+    "introductions": [IndexSpec(("state.need_id",)), IndexSpec(("state.member_id",))],
+    "cases": [IndexSpec(("state.member_id",)), IndexSpec(("state.county",))],
+    "contacts": [IndexSpec(("state.member_id",))],
+    "members": [
+        IndexSpec((f"state.{field}",))
+        for field in ("outflow_county", "inflow_county", "home_site_id")
+    ],
+}
+
+
+def _runtime(settings: SupportSettings, bus: EventBus | None) -> ServiceRuntime:
+    """The store (and consumer-group prefix) is named by the setting; events by the service."""
+    runtime = open_runtime(settings, settings.support_store, bus=bus)
+    runtime.service = SERVICE
+    return runtime
+
+
+def _context(runtime: ServiceRuntime, settings: SupportSettings, clock: Clock) -> Support:
+    store = runtime.aggregates
+    return Support(
+        settings=settings,
+        clock=clock,
+        needs=Repo(store("needs"), Need, "需求"),
+        introductions=Repo(store("introductions"), Introduction, "推荐"),
+        consents=Repo(store("consents"), Consent, "对接意愿"),
+        cases=Repo(store("cases"), SupportCase, "帮扶案件"),
+        vanguards=Repo(store("vanguards"), Vanguard, "先锋队员"),
+        contacts=Repo(store("contacts"), Contact, "联系记录"),
+        members=Projection(runtime.store.collection("members")),
+        sites=Projection(runtime.store.collection("sites")),
+        agreements=Projection(runtime.store.collection("agreements")),
+    )
+
+
+def bootstrap(settings: SupportSettings | None = None, *, bus: EventBus | None = None) -> Service:
+    """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
+    settings = settings or SupportSettings()
+    runtime = _runtime(settings, bus)
+    clock = Clock()
+    ctx = _context(runtime, settings, clock)
+    runtime.indexes.update(INDEXES)
+    runtime.subscriptions.extend(subscriptions(ctx, settings.support_store))
+    app = create_service_app(
+        title="暖流 support: 人才对接, 困难帮扶, 服务先锋队",
+        service=SERVICE,
+        routers=[http_talent.router, http_cases.router, http_vanguard.router, ops_router(runtime)],
+        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
+        lifespan=standalone_lifespan(runtime) if bus is None else None,
+        settings=settings,
+    )
+    install_rule_handlers(app)
+    app.state.support, app.state.clock = ctx, clock
+    return Service(SERVICE, runtime, app)

@@ -1,0 +1,19 @@
+"""The service's subscriptions, in one table: the registry's members, sites and agreements."""
+
+from __future__ import annotations
+
+from warmflow_shared.bus.port import Subscription
+from warmflow_shared.events.catalog.registry import AGREEMENT_TOPIC, MEMBER_TOPIC, SITE_TOPIC
+from warmflow_shared.events.envelope import Envelope
+
+from warmflow_support.service_layer import projections
+from warmflow_support.service_layer.context import Support
+
+REGISTRY_TOPICS = (MEMBER_TOPIC, SITE_TOPIC, AGREEMENT_TOPIC)
+
+
+def subscriptions(ctx: Support, prefix: str) -> list[Subscription]:
+    async def registry(envelope: Envelope) -> None:
+        await projections.on_registry_event(ctx, envelope)
+
+    return [Subscription(f"{prefix}.registry", REGISTRY_TOPICS, registry)]

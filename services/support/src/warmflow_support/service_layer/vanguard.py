@@ -1,0 +1,123 @@
+"""服务先锋队 handlers: vanguard members, who they look after, contacts and the work list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from warmflow_shared.auth.principal import Principal
+from warmflow_shared.events.catalog import support as ev
+from warmflow_shared.web.errors import Forbidden, NotFound
+
+from warmflow_support.domain import vanguard as dom
+from warmflow_support.domain.vanguard import AtRisk, Contact, Vanguard
+from warmflow_support.service_layer import commands as c
+from warmflow_support.service_layer.context import Events, Support
+from warmflow_support.service_layer.scope import STAFF, check_staff, counties, member_for_staff
+from warmflow_support.service_layer.talent import new_id
+
+
+def _assigned(v: Vanguard) -> ev.VanguardAssigned:
+    return ev.VanguardAssigned(
+        county=v.county,
+        member_id=v.member_id,
+        vanguard_id=v.id,
+        roles=list(v.roles),
+        site_ids=v.site_ids,
+        member_ids=v.member_ids,
+    )
+
+
+async def _check_members(ctx: Support, who: Principal, member_ids: list[str]) -> None:
+    for member_id in member_ids:
+        await member_for_staff(ctx, who, member_id)
+
+
+async def add(ctx: Support, cmd: c.AddVanguard, who: Principal) -> Vanguard:
+    check_staff(who, str(who.county))
+    await _check_members(ctx, who, cmd.member_ids)
+    vanguard = Vanguard(id=new_id("vg"), county=str(who.county), **cmd.model_dump())
+    return await ctx.vanguards.add(vanguard, [_assigned(vanguard)])
+
+
+async def assign(ctx: Support, vanguard_id: str, cmd: c.Assign, who: Principal) -> Vanguard:
+    check_staff(who, (await ctx.vanguards.get(vanguard_id)).county)
+    await _check_members(ctx, who, cmd.member_ids)
+
+    def rule(v: Vanguard) -> Events:
+        v.site_ids, v.member_ids = cmd.site_ids, cmd.member_ids
+        v.roles = cmd.roles or v.roles
+        return [_assigned(v)]
+
+    return await ctx.vanguards.update(vanguard_id, rule)
+
+
+async def vanguard_for(ctx: Support, vanguard_id: str, who: Principal) -> Vanguard:
+    """Staff of the vanguard's county, or the vanguard member themself in the app."""
+    vanguard = await ctx.vanguards.get(vanguard_id)
+    if who.role in STAFF and who.county == vanguard.county:
+        return vanguard
+    if who.role == "member" and vanguard.member_id and who.member_id == vanguard.member_id:
+        return vanguard
+    raise NotFound("未找到该先锋队员")
+
+
+async def record_contact(
+    ctx: Support, vanguard_id: str, cmd: c.RecordContact, who: Principal
+) -> Contact:
+    vanguard = await vanguard_for(ctx, vanguard_id, who)
+    member = await ctx.members.get(cmd.member_id)
+    if member is None or vanguard.county not in counties(member):
+        raise NotFound("未找到该党员")
+    dom.check_contact(vanguard, cmd.member_id, member.get("home_site_id"), cmd.on, ctx.today())
+    contact = Contact(
+        id=new_id("ct"),
+        vanguard_id=vanguard.id,
+        county=vanguard.county,
+        recorded_by=who.subject,
+        **cmd.model_dump(),
+    )
+    event = ev.MemberContacted(
+        county=vanguard.county,
+        member_id=cmd.member_id,
+        home_county=member.get("outflow_county"),
+        inflow_county=member.get("inflow_county"),
+        site_id=member.get("home_site_id"),
+        contact_id=contact.id,
+        vanguard_id=vanguard.id,
+        channel=cmd.channel,
+        contacted_on=cmd.on,
+    )
+    return await ctx.contacts.add(contact, [event])
+
+
+async def _last_contacts(ctx: Support, member_ids: list[str]) -> dict[str, date]:
+    last: dict[str, date] = {}
+    if member_ids:
+        for contact in await ctx.contacts.find({"state.member_id": {"$in": member_ids}}):
+            last[contact.member_id] = max(contact.on, last.get(contact.member_id, contact.on))
+    return last
+
+
+async def _at_risk(ctx: Support, where: dict[str, object], days: int | None) -> list[AtRisk]:
+    members = [doc["state"] for doc in await ctx.members.collection.find(where)]
+    contacts = await _last_contacts(ctx, [m["member_id"] for m in members])
+    return dom.at_risk(members, contacts, ctx.today(), days or ctx.settings.liaison_alert_days)
+
+
+async def work_list(
+    ctx: Support, vanguard_id: str, who: Principal, days: int | None
+) -> list[AtRisk]:
+    """The members this vanguard member looks after (by name or by site) gone quiet."""
+    v = await vanguard_for(ctx, vanguard_id, who)
+    mine = [{"state.member_id": {"$in": v.member_ids}}, {"state.home_site_id": {"$in": v.site_ids}}]
+    sides = [{"state.outflow_county": v.county}, {"state.inflow_county": v.county}]
+    return await _at_risk(ctx, {"$and": [{"$or": mine}, {"$or": sides}]}, days)
+
+
+async def county_work_list(ctx: Support, who: Principal, days: int | None) -> list[AtRisk]:
+    if who.role not in STAFF:
+        raise Forbidden("仅限工作人员查看")
+    county = who.county
+    return await _at_risk(
+        ctx, {"$or": [{"state.outflow_county": county}, {"state.inflow_county": county}]}, days
+    )
