@@ -17,6 +17,9 @@ from warmflow_shared.bus.sqlitelog import SqliteLog
 log = structlog.get_logger(__name__)
 
 
+STOP_MARGIN_SECONDS = 5.0
+
+
 @dataclass(frozen=True)
 class Settings:
     batch_size: int = 100
@@ -65,10 +68,21 @@ class PartitionConsumer:
         self.wake.set()
 
     async def stop(self) -> None:
-        """Let the current record finish, commit what is done, give the partition up."""
+        """Let the current record finish, commit what is done, give the partition up.
+
+        Bounded: a record still in hand after its handler's timeout (plus a margin) is given up
+        uncommitted — it is read again at the next start — so a stop never hangs."""
         self.request_stop()
         if self._task is not None:
-            await self._task
+            timeout = self._settings.handler_timeout
+            grace = None if timeout is None else timeout + STOP_MARGIN_SECONDS
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except TimeoutError:
+                log.warning("bus.stop_forced", group=self._sub.group, topic=self._topic)
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         if self._position is not None:
             await self._store.release_lease(*self._coords, self._owner)
 
