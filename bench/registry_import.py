@@ -4,10 +4,10 @@ Per round a fresh registry service (standalone bootstrap, embedded SQLite store,
 gets the demo organisation tree. Subject: a ``.csv`` roster of N Yuexi members (the Chinese
 headers offices use, built from ``demo_data.members``, ID numbers unique) is uploaded by a county
 admin to ``POST /imports``; the clock runs from the upload until the job reports ``done`` (parse,
-validate, the chunk's new files written in one round trip (each with its event), chunk by chunk as the
-service's deadline scheduler fires them). Baseline: the member documents the subject stored, read
-back and inserted with fresh ``_id`` s by ``insert_many`` in chunks of 1000 into a fresh
-collection of the same store with the members' indexes.
+validate, each chunk's new files written in one round trip, each with its event, chunk after
+chunk as the service's deadline scheduler fires them). Baseline: the member documents the
+subject stored, read back and inserted with fresh ``_id`` s by ``insert_many`` in chunks of 1000
+into a fresh collection of the same store with the members' indexes.
 Ratio = subject rows/s / baseline rows/s; target >= 0.5.
 """
 
