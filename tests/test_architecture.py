@@ -70,3 +70,51 @@ def test_no_service_reads_another_services_code(service: str) -> None:
         if name.startswith(others)
     ]
     assert not offences, "services talk only through events in warmflow_shared contracts"
+
+
+def _shared_imports() -> dict[str, set[str]]:
+    """Each module of ``warmflow_shared`` and the ``warmflow_shared`` modules it imports."""
+    import ast
+
+    src = ROOT / "shared" / "src"
+    found: dict[str, set[str]] = {}
+    for path in (src / "warmflow_shared").rglob("*.py"):
+        name = ".".join(path.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+        deps: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {  # imports for type checkers only never run
+            id(inner)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and ast.unparse(block.test).endswith("TYPE_CHECKING")
+            for inner in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps.update(alias.name for alias in node.names)
+        # a package importing its own submodules is not a cycle
+        found[name] = {d for d in deps if d.startswith("warmflow_shared") and d != name}
+    return found
+
+
+def test_shared_has_no_import_cycles_between_modules_or_packages() -> None:
+    imports = _shared_imports()
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    edges = {(package(m), package(d)) for m, ds in imports.items() for d in ds}
+    mutual = sorted((a, b) for a, b in edges if a < b and (b, a) in edges)
+    assert mutual == [], f"packages of shared/ that import each other: {mutual}"
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for dep in imports.get(start, ()):
+            if dep == goal or (dep not in seen and (seen.add(dep) or reaches(dep, goal, seen))):
+                return True
+        return False
+
+    cycles = sorted(m for m in imports if reaches(m, m, set()))
+    assert cycles == [], f"modules of shared/ on an import cycle: {cycles}"

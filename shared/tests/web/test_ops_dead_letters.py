@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.bus.port import RetryPolicy, Subscription
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
-from warmflow_shared.web.ops import ops_router
 
 GROUP, TOPIC = "ops-test", "warmflow.test.things"
 LETTERS = "/ops/dead-letters"

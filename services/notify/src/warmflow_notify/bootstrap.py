@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.outbox import DeadlineScheduler
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
 from warmflow_shared.timefmt import utcnow
 from warmflow_shared.web.app import create_service_app
-from warmflow_shared.web.ops import ops_router
 
 from warmflow_notify import SERVICE
 from warmflow_notify.adapters.channels import open_senders

@@ -18,11 +18,11 @@ from functools import partial
 
 from warmflow_shared.bus.port import EventBus, Subscription
 from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
 from warmflow_shared.timefmt import utcnow
 from warmflow_shared.web.app import create_service_app
-from warmflow_shared.web.ops import ops_router
 
 from warmflow_registry import SERVICE
 from warmflow_registry.adapters.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditLog

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from warmflow_shared.events.contracts import ContractCatalog
+from warmflow_shared.events.contracts import ContractCatalog, contract_schema
 
 ENVELOPE_FIELDS: dict[str, Any] = {
     "event_id": {"type": "string", "description": "unique id; consumers deduplicate on it"},
@@ -23,8 +23,6 @@ def _message_id(name: str, version: int) -> str:
 
 
 def asyncapi_document(catalog: ContractCatalog) -> dict[str, Any]:
-    from warmflow_shared.events.schemas import contract_schema
-
     messages: dict[str, Any] = {}
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}

@@ -83,3 +83,13 @@ class ContractCatalog:
             return contract.model_validate(envelope.data)
         except ValidationError as exc:
             raise ContractViolation(f"{envelope.type} v{envelope.version}: {exc}") from exc
+
+
+def contract_schema(contract: type[IntegrationEvent]) -> dict[str, Any]:
+    """The JSON Schema a contract's data must satisfy, named by its wire name and version."""
+    schema = contract.model_json_schema(mode="validation")
+    schema["title"] = f"{contract.wire_name} v{contract.wire_version}"
+    schema["x-wire-name"] = contract.wire_name
+    schema["x-wire-version"] = contract.wire_version
+    schema["x-topic"] = contract.topic
+    return schema

@@ -12,8 +12,9 @@ from typing import Any
 
 import orjson
 
+from warmflow_shared.events.asyncapi import asyncapi_document
 from warmflow_shared.events.catalog import CATALOG
-from warmflow_shared.events.contracts import ContractCatalog, IntegrationEvent
+from warmflow_shared.events.contracts import ContractCatalog, IntegrationEvent, contract_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SCHEMA_DIR = REPO_ROOT / "shared" / "contracts"
@@ -22,15 +23,6 @@ ASYNCAPI_PATH = REPO_ROOT / "docs" / "asyncapi.json"
 
 def schema_file_name(contract: type[IntegrationEvent]) -> str:
     return f"{contract.wire_name}.v{contract.wire_version}.json"
-
-
-def contract_schema(contract: type[IntegrationEvent]) -> dict[str, Any]:
-    schema = contract.model_json_schema(mode="validation")
-    schema["title"] = f"{contract.wire_name} v{contract.wire_version}"
-    schema["x-wire-name"] = contract.wire_name
-    schema["x-wire-version"] = contract.wire_version
-    schema["x-topic"] = contract.topic
-    return schema
 
 
 def _shape(prop: dict[str, Any]) -> Any:
@@ -73,8 +65,6 @@ def dump(document: dict[str, Any]) -> bytes:
 
 
 def write_all(catalog: ContractCatalog = CATALOG, schema_dir: Path = SCHEMA_DIR) -> list[str]:
-    from warmflow_shared.events.asyncapi import asyncapi_document
-
     refusals: list[str] = []
     schema_dir.mkdir(parents=True, exist_ok=True)
     for contract in catalog:
