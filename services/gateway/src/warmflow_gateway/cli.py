@@ -14,16 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvicorn
 from warmflow_shared.auth import cli as token_cli
-from warmflow_shared.auth.keys import ensure_key_pair
-from warmflow_shared.logging import configure_logging
-
-from warmflow_gateway.config import GatewaySettings
-from warmflow_gateway.platform import create_platform_app
 
 
 def run(host: str, port: int) -> int:
+    # imported here: `warmflow token` must not pay for building the whole platform
+    import uvicorn
+    from warmflow_shared.auth.keys import ensure_key_pair
+    from warmflow_shared.logging import configure_logging
+
+    from warmflow_gateway.config import GatewaySettings
+    from warmflow_gateway.platform import create_platform_app
+
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level, json=settings.log_json)
     if not settings.is_production:
