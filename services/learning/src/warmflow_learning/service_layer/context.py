@@ -86,6 +86,8 @@ async def change(
         if loaded is None:
             raise NotFound(f"未找到该{what}")
         item = model.model_validate(loaded.state)
+        if caused_by is not None and loaded.has_applied(caused_by.event_id):
+            return item  # a redelivered event (also after a conflict): applied once already
         events = rule(item)
         state = item.model_dump(mode="json")
         try:
