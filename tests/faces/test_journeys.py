@@ -279,3 +279,22 @@ def test_ops_sees_each_consumer_group_and_its_dead_letters(
     page.locator(".el-tabs__item", has_text="通知").click()
     expect(page.locator("[data-test^=group-notify]").first).to_be_visible()
     shots(page, "1-ops")
+
+
+def test_an_admin_sets_up_a_branch_with_its_contact(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/organisations")
+    by_test(page, "child-yuhang-ai-town-committee").click()
+    fill(page, "field-id", "yuhang-ai-town-b9")
+    fill(page, "field-code", "YHAIB9")
+    fill(page, "field-name", "人工智能小镇第九党支部")
+    fill(page, "field-contact_phone", "12")  # not a phone number: refused at its field
+    by_test(page, "confirm-org").click()
+    expect(page.locator(".el-form-item__error")).to_be_visible()
+    fill(page, "field-contact_phone", "0571-88886666")
+    by_test(page, "confirm-org").click()
+    expect(by_test(page, "org-table")).to_contain_text("人工智能小镇第九党支部")
+    expect(by_test(page, "org-table")).to_contain_text("0571-88886666")
+    shots(page, "1-tree")

@@ -62,6 +62,7 @@ export function createApi(session, { onUnauthorized }) {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body, query) => request('POST', path, { body: body ?? {}, query }),
     put: (path, body) => request('PUT', path, { body }),
+    patch: (path, body) => request('PATCH', path, { body }),
     del: (path) => request('DELETE', path),
     upload: (path, form) => request('POST', path, { form }),
     blob: async (path, query) => (await request('GET', path, { query, raw: true })).blob(),

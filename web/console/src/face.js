@@ -12,6 +12,7 @@ export const ACCESS = {
   memberEdit: ADMINS,
   register: ADMINS,
   worklists: [...STAFF],
+  organisations: [...STAFF],
   sites: [...STAFF, 'ops'],
   imports: ADMINS,
   transfers: [...STAFF],
