@@ -7,6 +7,7 @@ checks in for, and the dashboard counts that check-in.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,9 +102,9 @@ def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots
         admin.reload()
         return figure(admin, "checked_in")
 
-    for _ in range(50):  # the registry's county figures follow its own events
-        if count_after_reload() == before + 1:
-            break
+    deadline = time.monotonic() + 90  # the registry's county figures follow its own events
+    while count_after_reload() != before + 1 and time.monotonic() < deadline:
+        admin.wait_for_timeout(500)  # polling a projection, bounded
     assert figure(admin, "checked_in") == before + 1
     shots(admin, "3-dashboard")
 
@@ -193,9 +194,9 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     phone.goto(f"{platform_url}/m/learning")
     phone.locator(".van-tab", has_text="结业证书").click()
     certificate = phone.locator("[data-test^=cert-]", has_text="冬季班")
-    for _ in range(50):  # the certificate follows the class end and the attendance events
-        if certificate.count():
-            break
+    deadline = time.monotonic() + 90  # the certificate follows the class end and attendance
+    while not certificate.count() and time.monotonic() < deadline:
+        phone.wait_for_timeout(500)  # polling a projection, bounded
         phone.reload()
         phone.locator(".van-tab", has_text="结业证书").click()
         phone.wait_for_load_state("networkidle")
