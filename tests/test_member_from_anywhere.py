@@ -79,22 +79,28 @@ async def test_a_member_from_a_village_elsewhere_is_not_missed(tmp_path: Path) -
                 json={"title": "党章党规", "category": "理论", "hours": 2},
                 headers=admin,
             )
-            klass = await client.post(
-                "/api/learning/classes",
-                json={"title": "暖流成长营·冬季班", "org_id": "yuhang-ai-town-committee"},
-                headers=admin,
+            klass = await eventually(  # learning learns the organisation from the registry's events
+                lambda: client.post(
+                    "/api/learning/classes",
+                    json={"title": "暖流成长营·冬季班", "org_id": "yuhang-ai-town-committee"},
+                    headers=admin,
+                ),
+                lambda r: r.status_code == 201,
             )
             ended = datetime.now(UTC) - timedelta(hours=1)
-            session = await client.post(
-                f"/api/learning/classes/{klass.json()['id']}/sessions",
-                json={
-                    "course_id": course.json()["id"],
-                    "starts_at": (ended - timedelta(hours=2)).isoformat(),
-                    "ends_at": ended.isoformat(),
-                    "site_id": "yuhang-ai-town-home",
-                    "capacity": 30,
-                },
-                headers=admin,
+            session = await eventually(  # and the site, likewise
+                lambda: client.post(
+                    f"/api/learning/classes/{klass.json()['id']}/sessions",
+                    json={
+                        "course_id": course.json()["id"],
+                        "starts_at": (ended - timedelta(hours=2)).isoformat(),
+                        "ends_at": ended.isoformat(),
+                        "site_id": "yuhang-ai-town-home",
+                        "capacity": 30,
+                    },
+                    headers=admin,
+                ),
+                lambda r: r.status_code == 201,
             )
             enrol = lambda: client.post(  # noqa: E731
                 f"/api/learning/classes/{klass.json()['id']}/enrolments",

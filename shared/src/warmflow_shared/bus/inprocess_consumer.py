@@ -11,13 +11,15 @@ import structlog
 
 from warmflow_shared.bus.observer import BusObserver
 from warmflow_shared.bus.port import Subscription
-from warmflow_shared.bus.processing import PublishRaw, ReadLetters, RecordProcessor
+from warmflow_shared.bus.processing import (
+    PublishRaw,
+    ReadLetters,
+    RecordProcessor,
+    finish_or_cancel,
+)
 from warmflow_shared.bus.sqlitelog import SqliteLog
 
 log = structlog.get_logger(__name__)
-
-
-STOP_MARGIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,7 @@ class PartitionConsumer:
         uncommitted — it is read again at the next start — so a stop never hangs."""
         self.request_stop()
         if self._task is not None:
-            timeout = self._settings.handler_timeout
-            grace = None if timeout is None else timeout + STOP_MARGIN_SECONDS
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), grace)
-            except TimeoutError:
-                log.warning("bus.stop_forced", group=self._sub.group, topic=self._topic)
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+            await finish_or_cancel(self._task, self._settings.handler_timeout, self._sub.group)
         if self._position is not None:
             await self._store.release_lease(*self._coords, self._owner)
 

@@ -24,7 +24,13 @@ from aiokafka.errors import KafkaError
 
 from warmflow_shared.bus.observer import BusObserver
 from warmflow_shared.bus.port import RawRecord, Subscription
-from warmflow_shared.bus.processing import BatchResult, PublishRaw, ReadLetters, RecordProcessor
+from warmflow_shared.bus.processing import (
+    BatchResult,
+    PublishRaw,
+    ReadLetters,
+    RecordProcessor,
+    finish_or_cancel,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -107,7 +113,7 @@ class SubscriptionConsumer:
         """Finish the record in hand, commit what is done, leave the group."""
         self.request_stop()
         if self._task is not None:
-            await self._task
+            await finish_or_cancel(self._task, self._settings.handler_timeout, self._sub.group)
         await self._consumer.stop()
 
     async def revoke(self, revoked: Iterable[TopicPartition]) -> None:

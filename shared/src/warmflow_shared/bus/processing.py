@@ -13,6 +13,7 @@ partition meanwhile. Each record is one of:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -309,3 +310,22 @@ def _decode(record: RawRecord) -> Decoded:
         return Envelope.decode(record.value)
     except EnvelopeError as exc:
         return exc
+
+
+STOP_MARGIN_SECONDS = 5.0
+
+
+async def finish_or_cancel(
+    task: asyncio.Task[None], handler_timeout: float | None, group: str
+) -> None:
+    """A consumer's stop: let it finish the record in hand, but not for longer than a handler
+    may take (plus a margin); then cancel — the record is uncommitted and read again next time,
+    so a stop never hangs and nothing is lost."""
+    grace = None if handler_timeout is None else handler_timeout + STOP_MARGIN_SECONDS
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace)
+    except TimeoutError:
+        log.warning("bus.stop_forced", group=group)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
