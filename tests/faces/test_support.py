@@ -113,7 +113,8 @@ def test_staff_record_the_hire(platform_url: str, browser: Any, shots: Any) -> N
     page = sign_in(browser, platform_url, "console", "yuhang-site-staff")
     page.goto(f"{platform_url}/console/talent")
     by_test(page, "need-table").locator("tbody tr", has_text=TITLE).click()
-    page.locator(".el-drawer .el-tabs__item", has_text="已推荐").click()
+    # an accepted introduction waits for its outcome: the need opens on its introductions
+    expect(by_test(page, "intro-table")).to_be_visible()
     expect(by_test(page, f"intro-status-{MEMBER}")).to_have_text("已接受")
     by_test(page, f"outcome-{MEMBER}").click()
     by_test(page, "confirm-outcome").click()
@@ -154,3 +155,30 @@ def test_county_admin_opens_and_approves_a_case(
     case = phone.locator("[data-test^=support-case-]", has_text="困难补助资金")
     expect(case).to_contain_text("已批准")
     shots(phone, "3-member-sees-it")
+
+
+def test_a_liaison_is_assigned_a_site_and_records_a_contact(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/vanguard")
+    by_test(page, "new-vanguard").click()
+    fill(page, "field-name", "陈联络")
+    by_test(page, "confirm-add").click()
+    row = by_test(page, "vanguard-table").locator("tbody tr", has_text="陈联络")
+    expect(row).to_contain_text("联络员")
+    row.locator("[data-test^=assign-]").click()
+    choose(page, "field-site_ids", "人工智能小镇")
+    page.keyboard.press("Escape")  # the multiple select stays open
+    by_test(page, "confirm-assign").click()
+    expect(row).to_contain_text("人工智能小镇")
+    row.click()
+    expect(page.get_by_text("陈联络 的联系清单")).to_be_visible()
+    row.locator("[data-test^=contact-]").click()
+    fill(page, "field-member_id", MEMBER)
+    by_test(page, "confirm-contact").click()
+    expect(by_test(page, "action-contact")).to_be_hidden()
+    expect(by_test(page, "liaison-work-list")).not_to_contain_text("储小红")
+    page.locator(".el-tabs__item", has_text="全县失联风险").click()
+    expect(by_test(page, "county-work-list")).to_be_visible()
+    shots(page, "1-vanguard")
