@@ -29,6 +29,11 @@ async def test_a_yuhang_need_is_matched_introduced_accepted_and_filled(world: Wo
         assert chosen.status_code == 200, chosen.text
     forced = await w.call("PUT", f"/members/{shy}/matching", yuhang, {"open": True})
     assert forced.status_code == 403  # only the member chooses
+    mine = await w.call("GET", f"/members/{chu}/matching", w.member_auth(chu))
+    assert mine.status_code == 200 and mine.json()["open"] is True
+    assert (await w.call("GET", f"/members/{shy}/matching", yuhang)).json()["open"] is False
+    never = await w.call("GET", f"/members/{chu}/matching", w.member_auth(shy))
+    assert never.status_code == 404  # another member's choice is out of sight
 
     body = {
         "title": "电商运营助理", "employer": "人工智能小镇某公司", "place": "余杭区仓前街道",

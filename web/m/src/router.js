@@ -13,6 +13,7 @@ const routes = [
   { path: '/learning', component: page('Learning') },
   { path: '/notices', component: page('Notices') },
   { path: '/transfer', component: page('Transfer') },
+  { path: '/support', component: page('Support') },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

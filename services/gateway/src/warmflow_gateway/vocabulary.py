@@ -15,6 +15,11 @@ from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAM
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
 from warmflow_registry.domain.organisation import ORG_TYPE_NAMES, SITE_LEVEL_NAMES
 from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES
+from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
+from warmflow_support.domain.cases import STATUS_NAMES as SUPPORT_CASE_STATUS_NAMES
+from warmflow_support.domain.talent import INTRO_STATUS_NAMES, NEED_STATUS_NAMES
+from warmflow_support.domain.vanguard import CHANNEL_NAMES
+from warmflow_support.domain.vanguard import ROLE_NAMES as VANGUARD_ROLE_NAMES
 from warmflow_transfers.domain.codes import STATUS_NAMES as CASE_STATUS_NAMES
 
 
@@ -32,6 +37,12 @@ def vocabulary() -> dict[str, Any]:
         "agreement_status": AGREEMENT_STATUS_NAMES,
         "agreement_purposes": PURPOSE_NAMES,
         "attendance": ATTENDANCE_NAMES,
+        "need_status": NEED_STATUS_NAMES,
+        "intro_status": INTRO_STATUS_NAMES,
+        "support_kinds": SUPPORT_KIND_NAMES,
+        "support_case_status": SUPPORT_CASE_STATUS_NAMES,
+        "vanguard_roles": VANGUARD_ROLE_NAMES,
+        "contact_channels": CHANNEL_NAMES,
     }
 
 

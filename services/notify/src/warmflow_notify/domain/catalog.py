@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from warmflow_notify.domain.templates import TemplateBook
 from warmflow_notify.domain.texts_registry import REGISTRY_TEMPLATES
+from warmflow_notify.domain.texts_support import SUPPORT_TEMPLATES
 from warmflow_notify.domain.texts_transfers import (
     DIGEST_TEMPLATE,
     LEARNING_TEMPLATES,
@@ -11,5 +12,11 @@ from warmflow_notify.domain.texts_transfers import (
 )
 
 TEMPLATES = TemplateBook(
-    [*REGISTRY_TEMPLATES, *TRANSFER_TEMPLATES, *LEARNING_TEMPLATES, DIGEST_TEMPLATE]
+    [
+        *REGISTRY_TEMPLATES,
+        *TRANSFER_TEMPLATES,
+        *LEARNING_TEMPLATES,
+        *SUPPORT_TEMPLATES,
+        DIGEST_TEMPLATE,
+    ]
 )

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
+
 from warmflow_notify.domain.model import CHINA
 
 COUNTY_NAMES = {"yuhang": "余杭区", "yuexi": "岳西县", "songyang": "松阳县"}
@@ -20,6 +22,15 @@ LOST_CONTACT_REASONS = {
     "7": "其他",
 }
 ATTENDANCE = {"present": "出席", "late": "迟到", "excused": "请假", "absent": "缺席"}
+
+COUNTY_FIELDS = (
+    "outflow_county",
+    "inflow_county",
+    "sending_county",
+    "receiving_county",
+    "county",
+    "home_county",
+)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T")
@@ -43,15 +54,30 @@ def _formatted(value: Any) -> Any:
     return value
 
 
+def _support_labels(data: Mapping[str, Any]) -> dict[str, Any]:
+    labels: dict[str, Any] = {}
+    if "kind" in data:
+        labels["kind_label"] = SUPPORT_KIND_NAMES.get(str(data["kind"]), data["kind"])
+    if "accepted" in data:
+        labels["answer_label"] = "接受" if data["accepted"] else "婉拒"
+    if "approved" in data:
+        labels["decision_label"] = "已获批准" if data["approved"] else "未获批准"
+    if "settled_on" in data:  # money paid, or another outcome (a job found, legal aid given)
+        paid = data.get("paid_amount")
+        labels["settled_label"] = "落实" if paid in (None, "") else f"落实，发放 {paid} 元"
+    return labels
+
+
 def build_context(data: Mapping[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
     """Event fields formatted for reading, derived labels, then names from projections."""
     context = {key: _formatted(value) for key, value in data.items()}
-    for key in ("outflow_county", "inflow_county", "sending_county", "receiving_county"):
+    for key in COUNTY_FIELDS:
         if isinstance(data.get(key), str):
             context[f"{key}_name"] = COUNTY_NAMES.get(data[key], data[key])
     if "reason_code" in data:
         code = str(data["reason_code"])
         context["reason_label"] = LOST_CONTACT_REASONS.get(code, code)
+    context.update(_support_labels(data))
     if "status" in data:
         context["status_label"] = ATTENDANCE.get(str(data["status"]), data["status"])
     context.update(names)

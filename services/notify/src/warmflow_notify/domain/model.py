@@ -7,7 +7,17 @@ from datetime import timedelta, timezone
 from typing import Literal, get_args
 
 Channel = Literal["in_app", "email", "sms", "webhook"]
-Category = Literal["outflow", "checkin", "overdue", "contact", "transfer", "learning", "digest"]
+Category = Literal[
+    "outflow",
+    "checkin",
+    "overdue",
+    "contact",
+    "transfer",
+    "learning",
+    "talent",
+    "support",
+    "digest",
+]
 Urgency = Literal["normal", "urgent"]
 RecipientKind = Literal["member", "staff", "bot"]
 Audience = Literal["member", "staff"]

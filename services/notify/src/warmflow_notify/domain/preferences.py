@@ -20,6 +20,9 @@ DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
     "contact": ("in_app", "email", "sms", "webhook"),
     "transfer": ("in_app", "email", "sms", "webhook"),
     "learning": ("in_app", "email"),
+    "talent": ("in_app", "email", "sms", "webhook"),
+    # hardship and funding cases are sensitive: never posted to a group chat
+    "support": ("in_app", "email", "sms"),
     "digest": ("in_app", "email"),
 }
 

@@ -2,8 +2,12 @@
 
 Sides name where recipients come from: the member; the staff (and group bot) of the outflow or
 sending organisation, of the inflow or receiving organisation, of the site; the members enrolled
-in a class. ``digest`` marks overdue items gathered into staff's daily digest until an event in
-``resolves`` of a later rule closes them (the thing they warn about is resolved).
+in a class. Support events name the county that acted (``county``) rather than organisations:
+``county`` is that county's side of the member (the member's organisation there, else the county
+committee), ``county_admin`` that county's committee, ``other`` the member's other county's side.
+``digest`` marks overdue items gathered into staff's daily digest until an event in ``resolves``
+of a later rule closes them (the thing they warn about is resolved); ``resolves`` also cancels
+the resolved events' notices about the same subject still held back (e.g. till morning).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Literal
 
 from warmflow_notify.domain.model import Category, Urgency
 
-Side = Literal["member", "outflow", "inflow", "site", "class"]
+Side = Literal["member", "outflow", "inflow", "site", "class", "county", "county_admin", "other"]
 
 OUTFLOW_KEYS = ("outflow_org_id", "sending_org_id")
 INFLOW_KEYS = ("inflow_org_id", "receiving_org_id")
@@ -27,9 +31,12 @@ class Rule:
     sides: tuple[Side, ...]
     digest: bool = False
     resolves: tuple[str, ...] = ()
+    subject: str = ""  # the field naming what the notice is about, when not the member
 
     @property
     def subject_field(self) -> str:
+        if self.subject:
+            return self.subject
         return "transfer_id" if self.event.startswith("transfers.") else "member_id"
 
 
@@ -40,8 +47,9 @@ def _r(
     *sides: Side,
     digest: bool = False,
     resolves: tuple[str, ...] = (),
+    subject: str = "",
 ) -> Rule:
-    return Rule(event, category, urgency, sides, digest, resolves)
+    return Rule(event, category, urgency, sides, digest, resolves, subject)
 
 
 CHECK_IN_OVERDUE = "registry.CheckInOverdue"
@@ -49,6 +57,8 @@ LOST_CONTACT = "registry.LostContactFlagged"
 LETTER_EXPIRED = "transfers.LetterExpired"
 RECEIPT_OVERDUE = "transfers.ReceiptOverdue"
 TRANSFER_ITEMS = (LETTER_EXPIRED, RECEIPT_OVERDUE)
+INTRODUCED = "support.MemberIntroduced"
+CASE_OPENED = "support.SupportCaseOpened"
 
 RULES: tuple[Rule, ...] = (
     _r("registry.OutflowRegistered", "outflow", "normal", "member", "outflow", "inflow"),
@@ -123,6 +133,30 @@ RULES: tuple[Rule, ...] = (
     _r("learning.EnrolmentCancelled", "learning", "normal", "member"),
     _r("learning.CertificateIssued", "learning", "normal", "member"),
     _r("learning.CertificateRevoked", "learning", "normal", "member"),
+    # 人才对接: the member answers an introduction in the app; the introducing side hears back
+    _r(INTRODUCED, "talent", "normal", "member", subject="introduction_id"),
+    _r(
+        "support.IntroductionAnswered",
+        "talent",
+        "normal",
+        "county",
+        "site",
+        resolves=(INTRODUCED,),
+        subject="introduction_id",
+    ),
+    # 硬扶持/困难帮扶: the opening county's admins decide; the member and, under an agreement
+    # covering the case's area, the member's other county hear the decision and the payment
+    _r(CASE_OPENED, "support", "normal", "county_admin", subject="case_id"),
+    _r(
+        "support.SupportCaseDecided",
+        "support",
+        "normal",
+        "member",
+        "other",
+        resolves=(CASE_OPENED,),
+        subject="case_id",
+    ),
+    _r("support.SupportCaseSettled", "support", "normal", "member", "other", subject="case_id"),
 )
 
 _BY_EVENT = {rule.event: rule for rule in RULES}

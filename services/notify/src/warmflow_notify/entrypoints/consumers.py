@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warmflow_shared.bus.port import Subscription
-from warmflow_shared.events.catalog import learning, registry, transfers
+from warmflow_shared.events.catalog import learning, registry, support, transfers
 
 from warmflow_notify.service_layer.planner import Planner
 
@@ -15,6 +15,8 @@ TOPICS = (
     transfers.CASE_TOPIC,
     learning.SESSION_TOPIC,
     learning.ENROLMENT_TOPIC,
+    support.TALENT_TOPIC,
+    support.CASE_TOPIC,
 )
 
 

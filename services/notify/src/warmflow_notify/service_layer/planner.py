@@ -31,13 +31,17 @@ def scope_of(
     sides of that member (dual management: a learning notice about a Yuexi member working in
     Yuhang is the home county's business too)."""
     sides = [data, member or {}]
-    return {
+    home = data.get("outflow_county") or data.get("home_county")
+    scope = {
         "counties": sorted({s[k] for s in sides for k in COUNTY_KEYS if s.get(k)}),
         "org_ids": sorted({s[k] for s in sides for k in ORG_KEYS if s.get(k)}),
         "subject_id": data.get(rule.subject_field),
         # whose member the notice is about: other counties see it only under an agreement
-        "home_county": data.get("outflow_county") or (member or {}).get("outflow_county"),
+        "home_county": home or (member or {}).get("outflow_county"),
     }
+    if data.get("area"):  # a support case: its county's own, others under an agreement for it
+        scope.update(owner_county=data.get("county"), purpose=data["area"])
+    return scope
 
 
 class Planner:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from warmflow_shared.agreements import shares
+from warmflow_shared.agreements import MANAGEMENT, shares
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Filter
 from warmflow_shared.web.errors import NotFound
@@ -72,9 +72,12 @@ class DeliveryLog:
         agreements, now = await self._projections.agreements(), self._clock()
 
         def visible(state: dict[str, Any]) -> bool:
-            return county in state.get("counties", []) and shares(
-                agreements, county, state.get("home_county"), now
-            )
+            if county not in state.get("counties", []):
+                return False
+            if owner := state.get("owner_county"):  # a support case: by the case's own area
+                purpose = state.get("purpose") or MANAGEMENT
+                return owner == county or shares(agreements, county, owner, now, purpose)
+            return shares(agreements, county, state.get("home_county"), now)
 
         return visible
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from warmflow_shared.agreements import shares
+from warmflow_shared.agreements import MANAGEMENT, shares
 
+from warmflow_notify.domain.context import COUNTY_FIELDS
 from warmflow_notify.domain.model import (
     Recipient,
     bot_recipient_id,
@@ -45,13 +46,17 @@ class Known:
     site: Mapping[str, Any] | None
     lineages: Mapping[str, list[str]]  # served organisation → itself and its ancestors
     counties: Mapping[str, Mapping[str, Any]]  # root organisation of each county the event names
+    targets: Mapping[str, str | None]  # organisation of each staff side
 
 
-# staff sides that may belong to another county than the member's home county
+# staff sides that may belong to another county than the member's home county; the county
+# that acted (``county`` of a support event) is never left out: the record is its own
 OTHER_COUNTY_SIDES: dict[str, tuple[str, ...]] = {
     "inflow": ("inflow_county",),
-    "site": ("inflow_county", "county"),
+    "site": ("county", "inflow_county"),
 }
+# sides whose organisation is found from the member's projection, not the event
+MEMBER_ORG_SIDES = frozenset({"county", "other"})
 
 
 class Recipients:
@@ -77,12 +82,16 @@ class Recipients:
         return list(found.values()), _names(data, known)
 
     async def _may_see(self, side: str, data: Data, known: Known) -> bool:
+        member = known.member or {}
+        if side == "other":  # the case is the acting county's: its partner sees it by agreement
+            other, purpose = other_county(data, member), data.get("area") or MANAGEMENT
+            agreements = await self._projections.agreements()
+            return shares(agreements, other, data.get("county"), self._clock(), purpose)
         if side not in OTHER_COUNTY_SIDES or not data.get("member_id"):
             return True
-        member = known.member or {}
-        home = data.get("outflow_county") or member.get("outflow_county")
+        home = _first(data, HOME_KEYS) or member.get("outflow_county")
         county = _first(data, OTHER_COUNTY_SIDES[side]) or member.get("inflow_county")
-        if home is None or county is None or home == county:
+        if home is None or county is None or county in (home, data.get("county")):
             return True
         return shares(await self._projections.agreements(), county, home, self._clock())
 
@@ -90,24 +99,27 @@ class Recipients:
         return _member(member_id, await self._projections.get("members", member_id))
 
     async def _fetch(self, rule: Rule, data: Data) -> Known:
-        sides = {"outflow": _first(data, OUTFLOW_KEYS), "inflow": _first(data, INFLOW_KEYS)}
-        orgs = sorted({org for org in sides.values() if org})
-        served = sorted({org for side, org in sides.items() if org and side in rule.sides})
+        get, directory = self._projections.get, self._directory
+        first = None  # support events name no organisation: the member's projection does
+        if MEMBER_ORG_SIDES.intersection(rule.sides):
+            first = await get("members", data.get("member_id"))
+        targets = side_organisations(data, first or {})
+        orgs = sorted({org for side in ("outflow", "inflow") if (org := targets[side])})
+        served = sorted({org for side, org in targets.items() if org and side in rule.sides})
         lineages = dict(
             zip(served, await asyncio.gather(*map(self._projections.lineage, served)), strict=True)
         )
         reachable = sorted({org for chain in lineages.values() for org in chain})
-        get, directory = self._projections.get, self._directory
         roots = sorted({county_root(data[k]) for k in COUNTY_KEYS if isinstance(data.get(k), str)})
         member, organisations, staff, bots, site, counties = await asyncio.gather(
-            get("members", data.get("member_id")),
+            _given(first) if first is not None else get("members", data.get("member_id")),
             self._projections.get_many("organisations", orgs),
             directory.staff_of_orgs(reachable),
             directory.bots_of_orgs(reachable),
             get("sites", data.get("site_id")),
             self._projections.get_many("organisations", roots),
         )
-        return Known(member, organisations, staff, bots, site, lineages, counties)
+        return Known(member, organisations, staff, bots, site, lineages, counties, targets)
 
     async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
         if side == "member":
@@ -119,7 +131,7 @@ class Recipients:
             site_id = data.get("site_id")
             docs = await self._directory.staff_of_site(site_id) if site_id else []
             return [staff_recipient(d) for d in docs]
-        org_id = _first(data, OUTFLOW_KEYS if side == "outflow" else INFLOW_KEYS)
+        org_id = known.targets.get(side)
         return _organisation(org_id, known) if org_id else []
 
     async def _class(self, data: Data) -> list[Recipient]:
@@ -127,6 +139,38 @@ class Recipients:
             return [await self.member(data["member_id"])]
         members = await self._projections.enrolled(data["class_id"])
         return list(await asyncio.gather(*(self.member(m) for m in members)))
+
+
+async def _given(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return value
+
+
+def other_county(data: Data, member: Mapping[str, Any]) -> str | None:
+    """The member's county that did not act (a support event's ``county`` is the one that did)."""
+    home = _first(data, HOME_KEYS) or member.get("outflow_county")
+    inflow = data.get("inflow_county") or member.get("inflow_county")
+    return next((c for c in (home, inflow) if c and c != data.get("county")), None)
+
+
+def _side_of(member: Mapping[str, Any], county: str | None) -> str | None:
+    """The member's organisation in ``county``, else that county's committee."""
+    if county is None:
+        return None
+    for side in ("outflow", "inflow"):
+        if member.get(f"{side}_county") == county and member.get(f"{side}_org_id"):
+            return str(member[f"{side}_org_id"])
+    return county_root(county)
+
+
+def side_organisations(data: Data, member: Mapping[str, Any]) -> dict[str, str | None]:
+    county = data.get("county") if isinstance(data.get("county"), str) else None
+    return {
+        "outflow": _first(data, OUTFLOW_KEYS),
+        "inflow": _first(data, INFLOW_KEYS),
+        "county": _side_of(member, county),
+        "county_admin": county_root(county) if county else None,
+        "other": _side_of(member, other_county(data, member)),
+    }
 
 
 def _member(member_id: str, state: Mapping[str, Any] | None) -> Recipient:
@@ -173,7 +217,8 @@ def _names(data: Data, known: Known) -> Names:
     return names
 
 
-COUNTY_KEYS = ("outflow_county", "inflow_county", "sending_county", "receiving_county")
+COUNTY_KEYS = COUNTY_FIELDS
+HOME_KEYS = ("outflow_county", "home_county")
 
 
 def county_root(county: str) -> str:

@@ -11,20 +11,15 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
+from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES, SupportKind
 
 from warmflow_support.domain.errors import BadValue, RuleBroken
 from warmflow_support.domain.history import Actor, Step, step
 
-Kind = Literal["startup_funding", "hardship_funding", "job_placement", "hardship_aid", "legal_aid"]
+Kind = SupportKind
 Area = Literal["hardship_aid", "industry", "talent"]
 CaseStatus = Literal["opened", "approved", "rejected", "settled", "closed"]
-KIND_NAMES = {
-    "startup_funding": "创业扶持资金",
-    "hardship_funding": "困难补助资金",
-    "job_placement": "就业安置",
-    "hardship_aid": "困难帮扶",
-    "legal_aid": "法律援助",
-}
+KIND_NAMES = SUPPORT_KIND_NAMES
 # the 共管共育 cooperation area (agreement purpose) each kind falls under
 AREA_OF: dict[str, Area] = {
     "startup_funding": "industry",

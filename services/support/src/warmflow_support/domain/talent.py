@@ -18,6 +18,13 @@ from warmflow_support.domain.matching import Slot
 NeedStatus = Literal["draft", "open", "filled", "closed"]
 IntroStatus = Literal["introduced", "accepted", "declined", "hired", "not_hired"]
 NEED_STATUS_NAMES = {"draft": "草稿", "open": "招聘中", "filled": "已招满", "closed": "已关闭"}
+INTRO_STATUS_NAMES = {
+    "introduced": "待答复",
+    "accepted": "已接受",
+    "declined": "已婉拒",
+    "hired": "已录用",
+    "not_hired": "未录用",
+}
 
 
 class PayBand(BaseModel):

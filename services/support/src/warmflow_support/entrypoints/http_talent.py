@@ -90,6 +90,14 @@ async def set_matching_consent(
     return await talent.consent(ctx, member_id, cmd, who)
 
 
+@router.get("/members/{member_id}/matching", name="get_matching_consent")
+async def get_matching_consent(member_id: IdPath, ctx: Ctx, who: Anyone) -> Consent | None:
+    """The member's choice, for the member and staff of either side; null: never chosen (out)."""
+    await member_to_read(ctx, who, member_id)
+    loaded = await ctx.consents.store.load(member_id)
+    return Consent.model_validate(loaded.state) if loaded else None
+
+
 @router.get("/members/{member_id}/needs", name="rank_needs")
 async def rank_needs(
     member_id: IdPath, ctx: Ctx, who: Anyone, limit: Limit = 20

@@ -33,3 +33,15 @@ STUDYING_STATUSES: tuple[MobileStatus, ...] = (
 
 PartyStatus = Literal["probationary", "full"]
 PARTY_STATUSES: tuple[PartyStatus, ...] = get_args(PartyStatus)
+
+# the kinds of a 硬扶持/困难帮扶 support case (``kind`` of ``support.SupportCase*`` events)
+SupportKind = Literal[
+    "startup_funding", "hardship_funding", "job_placement", "hardship_aid", "legal_aid"
+]
+SUPPORT_KIND_NAMES: dict[str, str] = {
+    "startup_funding": "创业扶持资金",
+    "hardship_funding": "困难补助资金",
+    "job_placement": "就业安置",
+    "hardship_aid": "困难帮扶",
+    "legal_aid": "法律援助",
+}
