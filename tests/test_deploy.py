@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
 SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/Dockerfile"))
+BROKERS = ["kafka-1", "kafka-2", "kafka-3"]
+BOOTSTRAP = ",".join(f"{b}:9092" for b in BROKERS)
 
 
 def _compose() -> dict[str, Any]:
@@ -67,7 +69,7 @@ def test_docker_compose_config_accepts_the_file() -> None:
     )
     assert rendered.returncode == 0, rendered.stderr
     services = json.loads(rendered.stdout)["services"]
-    assert {*SERVICES, "kafka", "mongo", "gateway"} <= set(services)
+    assert {*SERVICES, *BROKERS, "topics", "mongo", "gateway"} <= set(services)
     for name in SERVICES:
         assert services[name]["build"]["dockerfile"] == f"services/{name}/Dockerfile"
         assert Path(services[name]["build"]["context"]).resolve() == ROOT
@@ -99,15 +101,23 @@ def test_service_container_runs_the_production_backends(name: str) -> None:
     url = env["WARMFLOW_MONGODB_URL"]
     assert url.startswith("mongodb://mongo:27017/")
     assert "replicaSet=rs0" in url
-    assert env["WARMFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["WARMFLOW_KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
+    assert (
+        env["WARMFLOW_KAFKA_REPLICATION_FACTOR"],
+        env["WARMFLOW_KAFKA_MIN_INSYNC_REPLICAS"],
+    ) == (
+        "3",
+        "2",
+    )
     # The JWT public key comes from a compose secret; the PII key from the uncommitted env file.
     assert env["WARMFLOW_JWT_PUBLIC_KEY_PATH"] == "/run/secrets/jwt_public_key"
     assert "jwt_public_key" in service["secrets"]
     assert "WARMFLOW_PII_KEY" not in env, "the PII key must not be written in the compose file"
     env_files = [e["path"] if isinstance(e, dict) else e for e in service["env_file"]]
     assert "deploy/secrets/warmflow.env" in env_files
+    # Kafka through the topics job: a service starts only once every topic exists.
     assert service["depends_on"] == {
-        "kafka": {"condition": "service_healthy"},
+        "topics": {"condition": "service_completed_successfully"},
         "mongo": {"condition": "service_healthy"},
     }
 
@@ -120,17 +130,47 @@ def test_secrets_come_from_uncommitted_files() -> None:
     assert "deploy/secrets" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
 
 
-def test_kafka_is_a_single_kraft_node() -> None:
+def test_kafka_is_three_kraft_brokers_with_replication_3_and_min_isr_2() -> None:
     services = _compose()["services"]
     assert not any("zookeeper" in name.lower() for name in services)
-    kafka = services["kafka"]
-    assert kafka["image"] == "apache/kafka:4.1.0"
-    env = _env(kafka)
-    assert not any("ZOOKEEPER" in key for key in env)
-    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
-    assert "healthcheck" in kafka
+    assert sorted(n for n in services if n.startswith("kafka")) == BROKERS
+    voters = {f"{n + 1}@{b}:9093" for n, b in enumerate(BROKERS)}
+    for number, name in enumerate(BROKERS, start=1):
+        kafka = services[name]
+        assert kafka["image"] == "apache/kafka:4.1.0"
+        env = _env(kafka)
+        assert not any("ZOOKEEPER" in key for key in env)
+        assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+        assert env["KAFKA_NODE_ID"] == str(number)
+        assert set(env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
+        assert f"PLAINTEXT://{name}:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2"
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+        assert "healthcheck" in kafka
+        assert kafka["volumes"] == [f"{name}-data:/var/lib/kafka/data"]
+    assert len({_env(services[b])["CLUSTER_ID"] for b in BROKERS}) == 1
+
+
+def test_a_one_shot_topics_job_runs_before_the_services() -> None:
+    services = _compose()["services"]
+    job = services["topics"]
+    assert job["command"] == ["warmflow", "topics"]
+    assert job["restart"] == "no"
+    assert job["build"] == {"context": ".", "dockerfile": "deploy/topics/Dockerfile"}
+    assert job["depends_on"] == {b: {"condition": "service_healthy"} for b in BROKERS}
+    env = _env(job)
+    assert env["WARMFLOW_KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
+    shape = ("WARMFLOW_KAFKA_PARTITIONS", "WARMFLOW_KAFKA_REPLICATION_FACTOR")
+    shape += ("WARMFLOW_KAFKA_MIN_INSYNC_REPLICAS",)
+    assert [env[k] for k in shape] == ["3", "3", "2"]
+    for name in SERVICES:  # the apps read the same shape the job applied
+        assert [_env(services[name])[k] for k in shape] == ["3", "3", "2"]
+    dockerfile = (ROOT / "deploy" / "topics" / "Dockerfile").read_text(encoding="utf-8")
+    assert "uv sync --frozen --no-dev --package warmflow-gateway" in dockerfile
+    assert 'CMD ["warmflow", "topics"]' in dockerfile
 
 
 def test_mongo_is_a_single_node_replica_set() -> None:

@@ -17,7 +17,7 @@ from warmflow_registry.service_layer.imports import Imports
 from warmflow_shared.settings import WarmflowSettings
 
 from .conftest import FakeClock, Platform
-from .test_imports import member_docs, person, roster, xlsx
+from .test_imports import Roster, member_docs, person, roster, xlsx
 
 
 @asynccontextmanager
@@ -34,6 +34,17 @@ async def running(
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield Platform(client, settings, registry, service.runtime, clock)
+
+
+async def start(p: Platform, filename: str, count: int, bad: int) -> tuple[Roster, list[Any], str]:
+    """A roster of ``count`` new members, row ``bad`` with a bad phone; the job's URL."""
+    r = await roster(p)
+    rows = [person(r.code, 姓名=f"党员{i}") for i in range(count)]
+    rows[bad]["手机号码"] = "12345"
+    files = {"file": (filename, xlsx(rows), "application/octet-stream")}
+    started = await p.client.post("/api/registry/imports", files=files, headers=r.admin)
+    assert started.status_code == 202, started.text
+    return r, rows, f"/api/registry/imports/{started.json()['id']}"
 
 
 async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
@@ -57,13 +68,7 @@ async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
         imports.before_chunk.append(hold_third_chunk)
 
     async with running(settings, first_run) as first:
-        r = await roster(first)
-        rows = [person(r.code, 姓名=f"党员{i}") for i in range(7)]
-        rows[5]["手机号码"] = "12345"
-        files = {"file": (filename, xlsx(rows), "application/octet-stream")}
-        started = await first.client.post("/api/registry/imports", files=files, headers=r.admin)
-        assert started.status_code == 202, started.text
-        url = f"/api/registry/imports/{started.json()['id']}"
+        r, rows, url = await start(first, filename, 7, bad=5)
         await asyncio.wait_for(held.wait(), timeout=120)
         halfway = (await first.client.get(url, headers=r.admin)).json()
         assert (halfway["status"], halfway["rows_done"], halfway["created"]) == ("running", 4, 4)
@@ -80,4 +85,47 @@ async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
         ]
         docs = await member_docs(second, [row["身份证号"] for row in rows])
         assert len(docs) == 6
+        assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}
+
+
+async def test_a_chunk_stopped_after_its_files_were_written_counts_them_created_on_resume(
+    backends: dict[str, Any], tmp_path: Path
+) -> None:
+    """Issue 17 #10: the files of the interrupted chunk exist when it runs again; they are still
+    the job's own creations, not "unchanged"."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held, finished = asyncio.Event(), asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+
+    async def note_finished(job: ImportJob) -> None:
+        if job.filename == filename and job.status == "done":
+            finished.set()
+
+    def first_run(imports: Imports) -> None:
+        imports.registry.settings.import_chunk_size = 3
+        add, calls = imports.report.add, []
+
+        async def hold_second_chunk_after_writing(job_id: str, rejected: Any) -> None:
+            calls.append(job_id)
+            if len(calls) == 2:  # the chunk's files are stored; its progress is not
+                held.set()
+                await asyncio.Event().wait()
+            await add(job_id, rejected)
+
+        imports.report.add = hold_second_chunk_after_writing  # type: ignore[method-assign]
+
+    async with running(settings, first_run) as first:
+        r, rows, url = await start(first, filename, 8, bad=7)
+        await asyncio.wait_for(held.wait(), timeout=120)
+        assert len(await member_docs(first, [row["身份证号"] for row in rows])) == 6
+
+    async with running(
+        settings, lambda imports: imports.after_chunk.append(note_finished)
+    ) as second:
+        await asyncio.wait_for(finished.wait(), timeout=120)
+        done = (await second.client.get(url, headers=r.admin)).json()
+        counted = (done["created"], done["updated"], done["unchanged"], done["rejected"])
+        assert (done["rows_done"], counted) == (8, (7, 0, 0, 1))
+        assert done["resumed_at_rows"] == [3]
+        docs = await member_docs(second, [row["身份证号"] for row in rows])
         assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
 from warmflow_shared.audit.requests import AuditRequestsMiddleware
 from warmflow_shared.audit.routes import audit_router
-from warmflow_shared.bus.factory import open_bus
+from warmflow_shared.bus.factory import kafka_settings, open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.logging import configure_logging
 from warmflow_shared.metrics import PrometheusBusObserver, outbox_backlog, service_metrics
@@ -76,6 +76,7 @@ def open_runtime(
             bus_path=settings.data_dir / "bus.sqlite",
             client_id=f"warmflow-{service}",
             observer=PrometheusBusObserver(service),
+            kafka_settings=kafka_settings(settings),
         )
     return ServiceRuntime(
         service,

@@ -42,7 +42,11 @@ class WarmflowSettings(BaseSettings):
         default=None,
         validation_alias=_env("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # the shape `warmflow topics` gives every topic; apps create topics themselves only outside
+    # production (docs/operations.md)
     kafka_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
     jwt_public_key_path: Path | None = None
     jwt_jwks_url: str | None = None
     jwt_private_key_path: Path | None = None
@@ -79,6 +83,10 @@ class WarmflowSettings(BaseSettings):
             raise ValueError(
                 "bus_backend=kafka needs WARMFLOW_KAFKA_BOOTSTRAP_SERVERS "
                 "(or KAFKA_BOOTSTRAP_SERVERS)"
+            )
+        if self.kafka_min_insync_replicas > self.kafka_replication_factor:
+            raise ValueError(
+                "WARMFLOW_KAFKA_MIN_INSYNC_REPLICAS cannot exceed WARMFLOW_KAFKA_REPLICATION_FACTOR"
             )
         return self
 

@@ -8,6 +8,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from warmflow_shared.bus.topics import MissingTopics
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.health import ReadinessCheck
@@ -91,3 +92,13 @@ async def test_lifespan_can_add_checks(settings: WarmflowSettings) -> None:
         response = await get(app, "/readyz")
 
     assert response.json()["checks"]["bus"]["status"] == "failed"
+
+
+async def test_a_check_whose_message_is_safe_shows_it(settings: WarmflowSettings) -> None:
+    async def topics_missing() -> None:
+        raise MissingTopics(["warmflow.registry.member"])
+
+    response = await get(app_with({"bus": topics_missing}, settings), "/readyz")
+
+    error = response.json()["checks"]["bus"]["error"]
+    assert "warmflow.registry.member" in error and "warmflow topics" in error

@@ -5,6 +5,7 @@ and the in-process bus under ``./var`` (override with ``WARMFLOW_*`` settings).
 ``warmflow seed`` fills it with demo data (three counties, 48 sites, ~2,000 members).
 ``warmflow token --demo yuhang-admin`` prints a bearer token signed with the embedded key.
 ``warmflow dead-letters list|replay|discard`` lists and resolves dead letters through the API.
+``warmflow topics`` creates the Kafka topics (deploy step; partitions, replication, min ISR).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "partner", help="add a county that signs 共管共育: its record, org tree and sites (JSON)"
     )
     partner.add_argument("file", type=Path)
+    commands.add_parser(
+        "topics", help="create every Kafka topic the services use (WARMFLOW_KAFKA_* settings)"
+    )
     commands.add_parser("vocabulary", help="print the names the faces show for codes (JSON)")
     parsed = parser.parse_args(args)
     if parsed.command == "partner":
@@ -72,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(vocabulary_json())
         return 0
+    if parsed.command == "topics":
+        from warmflow_gateway.topics import run_topics
+
+        return run_topics()
     if parsed.command == "reference":
         from warmflow_gateway.seed import run_reference
 

@@ -7,7 +7,7 @@ and the bus), ``/metrics`` and ``/`` (links).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -20,7 +20,7 @@ from warmflow_notify.config import NotifySettings
 from warmflow_registry.bootstrap import bootstrap as registry
 from warmflow_registry.config import RegistrySettings
 from warmflow_shared.auth.jwt import Verifier
-from warmflow_shared.bus.factory import open_bus
+from warmflow_shared.bus.factory import kafka_settings, open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.metrics import PrometheusBusObserver
 from warmflow_shared.service import Service
@@ -44,18 +44,23 @@ def open_platform_bus(settings: WarmflowSettings) -> EventBus:
         bus_path=settings.data_dir / "bus.sqlite",
         client_id="warmflow-embedded",
         observer=PrometheusBusObserver("platform"),
+        kafka_settings=kafka_settings(settings),
     )
+
+
+# every service: how it is wired, and its settings class (in start order)
+SERVICES: list[tuple[Callable[..., Service], type[WarmflowSettings]]] = [
+    (registry, RegistrySettings),
+    (transfers, TransfersSettings),
+    (learning, LearningSettings),
+    (notify, NotifySettings),
+    (support, SupportSettings),
+]
 
 
 def build_services(settings: WarmflowSettings, bus: EventBus) -> list[Service]:
     common = settings.model_dump(exclude={"service"})
-    return [
-        registry(RegistrySettings.model_validate(common), bus=bus),
-        transfers(TransfersSettings.model_validate(common), bus=bus),
-        learning(LearningSettings.model_validate(common), bus=bus),
-        notify(NotifySettings.model_validate(common), bus=bus),
-        support(SupportSettings.model_validate(common), bus=bus),
-    ]
+    return [wire(kind.model_validate(common), bus=bus) for wire, kind in SERVICES]
 
 
 def create_platform_app(settings: WarmflowSettings) -> FastAPI:

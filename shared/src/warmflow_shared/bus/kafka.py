@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaError
 
 from warmflow_shared.bus.kafka_consumer import KafkaSettings, SubscriptionConsumer, _raw
 from warmflow_shared.bus.observer import BusObserver, NullObserver
@@ -17,7 +18,10 @@ from warmflow_shared.bus.port import (
     Subscription,
     dead_letter_topic,
 )
+from warmflow_shared.bus.topics import MissingTopics, TopicShape, ensure_topics
 from warmflow_shared.events.envelope import Envelope
+
+log = structlog.get_logger(__name__)
 
 
 class KafkaBus(EventBus):
@@ -37,6 +41,7 @@ class KafkaBus(EventBus):
         self._lag: dict[tuple[str, str, int], int] = {}
         self._known_topics: set[str] = set()
         self._producer: AIOKafkaProducer | None = None
+        self._waiting: asyncio.Task[None] | None = None
 
     def subscribe(self, subscription: Subscription) -> None:
         if self._producer is not None:
@@ -58,10 +63,27 @@ class KafkaBus(EventBus):
             self._producer = None
             raise
         # Creating topics up front avoids consumers polling a topic the first publish has not
-        # auto-created yet (and auto-creation would use the broker's partition count).
-        await self.ensure_topics(
-            [t for s in self._subscriptions for t in (*s.topics, dead_letter_topic(s.group))]
-        )
+        # auto-created yet (and auto-creation would use the broker's partition count). In
+        # production nothing is created: a consumer would name a missing topic in its metadata
+        # requests, which (aiokafka has no switch) asks the broker to auto-create it, so the
+        # consumers start only once the topics exist; until then readiness fails.
+        try:
+            await self.ensure_topics(self._subscribed_topics())
+        except MissingTopics:
+            self._waiting = asyncio.create_task(self._start_consumers_once_topics_exist())
+            return
+        await self._start_consumers()
+
+    async def _start_consumers_once_topics_exist(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.topic_wait_seconds)
+            with contextlib.suppress(MissingTopics, KafkaError):
+                await self.ensure_topics(self._subscribed_topics())
+                break
+        log.info("bus.topics_found", topics=len(self._subscribed_topics()))
+        await self._start_consumers()
+
+    async def _start_consumers(self) -> None:
         for sub in self._subscriptions:
             consumer = SubscriptionConsumer(
                 self._servers,
@@ -77,6 +99,11 @@ class KafkaBus(EventBus):
             self._consumers.append(consumer)
 
     async def stop(self) -> None:
+        if self._waiting is not None:
+            self._waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._waiting
+            self._waiting = None
         # Every consumer stops taking new records at once; then each finishes the record in
         # hand and commits.
         for consumer in reversed(self._consumers):
@@ -134,7 +161,9 @@ class KafkaBus(EventBus):
 
     async def ping(self) -> None:
         async with asyncio.timeout(5):
-            await self._started().client.fetch_all_metadata()
+            metadata = await self._started().client.fetch_all_metadata()
+        if missing := set(self._subscribed_topics()) - metadata.topics():
+            raise MissingTopics(missing)
 
     def consumer_lag(self) -> dict[tuple[str, str, int], int]:
         return dict(self._lag)
@@ -144,22 +173,23 @@ class KafkaBus(EventBus):
         return {(c.group, tp.topic, tp.partition) for c in self._consumers for tp in c.assignment()}
 
     async def ensure_topics(self, topics: Iterable[str]) -> None:
-        missing = sorted(set(topics) - self._known_topics)
-        if not missing:
+        """Create (development, test) or only require (production) the topics."""
+        wanted = sorted(set(topics) - self._known_topics)
+        if not wanted:
             return
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._servers, client_id=self._client_id)
-        await admin.start()
-        try:
-            s = self._settings
-            response = await admin.create_topics(
-                [NewTopic(t, s.partitions, s.replication_factor) for t in missing]
-            )
-        finally:
-            await admin.close()
-        for topic, code, *_ in response.topic_errors:
-            if code and for_code(code) is not TopicAlreadyExistsError:
-                raise for_code(code)(f"cannot create topic {topic}")
-        self._known_topics.update(missing)
+        s = self._settings
+        if s.create_topics:
+            shape = TopicShape(s.partitions, s.replication_factor, s.min_insync_replicas)
+            await ensure_topics(self._servers, wanted, shape, client_id=self._client_id)
+        else:
+            metadata = await self._started().client.fetch_all_metadata()
+            if missing := set(wanted) - metadata.topics():
+                log.error("bus.topics_missing", topics=sorted(missing), hint="warmflow topics")
+                raise MissingTopics(missing)
+        self._known_topics.update(wanted)
+
+    def _subscribed_topics(self) -> list[str]:
+        return [t for s in self._subscriptions for t in (*s.topics, dead_letter_topic(s.group))]
 
     def _started(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -39,6 +39,10 @@ log = structlog.get_logger(__name__)
 class KafkaSettings:
     partitions: int = 3
     replication_factor: int = 1
+    min_insync_replicas: int = 1
+    create_topics: bool = True
+    """False in production: topics come from `warmflow topics`; the bus only checks them."""
+    topic_wait_seconds: float = 5.0  # production: how often to look for missing topics
     max_records: int = 100
     poll_timeout_ms: int = 1000
     handler_timeout: float | None = 30.0

@@ -4,6 +4,7 @@ the faces benchmark load pages from (SQLite and the in-process bus under ``data_
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,12 +41,8 @@ def wait_ready(
     raise TimeoutError(f"{what} did not become ready")
 
 
-@contextmanager
-def running_platform(
-    data_dir: Path, *, members: int, env: Mapping[str, str] = {}, timeout: float = 90.0
-) -> Iterator[str]:
-    """Seed ``members`` demo members, start the platform, yield its base URL, stop it (SIGTERM)."""
-    full_env = {
+def platform_env(data_dir: Path, env: Mapping[str, str] = {}) -> dict[str, str]:
+    return {
         **os.environ,
         "WARMFLOW_DATA_DIR": str(data_dir),
         "WARMFLOW_STORAGE_BACKEND": "sqlite",
@@ -54,16 +51,53 @@ def running_platform(
         "WARMFLOW_RATE_LIMIT_PER_SECOND": "0",
         **env,
     }
+
+
+def seed_platform(data_dir: Path, members: int, env: Mapping[str, str] = {}) -> None:
     seed = [*WARMFLOW, "seed", "--members", str(members)]
-    subprocess.run(seed, env=full_env, check=True, capture_output=True)
-    port = free_port()
-    with (data_dir / "run.log").open("wb") as log:
-        command = [*WARMFLOW, "run", "--port", str(port)]
-        process = subprocess.Popen(command, env=full_env, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(f"{url}/readyz", process, timeout)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    subprocess.run(seed, env=platform_env(data_dir, env), check=True, capture_output=True)
+
+
+class PlatformProcess:
+    """``warmflow run`` on ``data_dir``: started, stopped (SIGTERM) or killed (SIGKILL), and
+    started again on the same data (crash tests). Its output goes to ``data_dir/run.log``."""
+
+    def __init__(self, data_dir: Path, env: Mapping[str, str] = {}) -> None:
+        self.data_dir, self.env = data_dir, platform_env(data_dir, env)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 90.0) -> str:
+        port = free_port()
+        with (self.data_dir / "run.log").open("ab") as log:
+            command = [*WARMFLOW, "run", "--port", str(port)]
+            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+        self.url = f"http://127.0.0.1:{port}"
+        wait_ready(f"{self.url}/readyz", self.process, timeout)
+        return self.url
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown hook runs, nothing is flushed or committed."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+            self.process = None
+
+
+@contextmanager
+def running_platform(
+    data_dir: Path, *, members: int, env: Mapping[str, str] = {}, timeout: float = 90.0
+) -> Iterator[str]:
+    """Seed ``members`` demo members, start the platform, yield its base URL, stop it (SIGTERM)."""
+    seed_platform(data_dir, members, env)
+    platform = PlatformProcess(data_dir, env)
+    try:
+        yield platform.start(timeout)
+    finally:
+        platform.stop()

@@ -49,9 +49,11 @@ async def run_check(name: str, check: ReadinessCheck, seconds: float) -> CheckRe
         log.warning("readiness.timeout", check=name, seconds=seconds)
         return CheckResult(status="timeout", error=f"{seconds:g} 秒内无响应")
     except Exception as exc:
-        # the type only: messages can carry connection strings with credentials
+        # the type only (messages can carry connection strings with credentials), unless the
+        # error says its message is safe (e.g. the names of missing topics)
         log.warning("readiness.failed", check=name, exc_info=exc)
-        return CheckResult(status="failed", error=type(exc).__name__)
+        shown = str(exc) if getattr(exc, "safe_to_show", False) else type(exc).__name__
+        return CheckResult(status="failed", error=shown)
     return CheckResult(status="ok")
 
 

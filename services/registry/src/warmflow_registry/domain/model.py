@@ -105,6 +105,8 @@ class Member(_Model):
     lost: LostContact | None = None
     suspended_on: date | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # the import job that filed it: when a job resumes a chunk, its own files count as created
+    imported_by: str | None = None
 
     @property
     def reachable_since(self) -> date:

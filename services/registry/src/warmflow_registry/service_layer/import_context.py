@@ -51,6 +51,7 @@ class RowContext:
     # new files of the chunk, written together at its end (one round trip), by row position
     pending: list[PendingFile] = field(default_factory=list)
     position: int = 0  # the row being imported: its index in the chunk's outcomes
+    job_id: str = ""  # new files carry it: a resumed chunk counts its own files as created
 
     def column(self, field_path: str) -> str:
         parts = field_path.removeprefix("body.").split(".")

@@ -212,6 +212,8 @@ async def _save(
         raise RowRejected(problems or [Problem("id_number", exc.detail or exc.title)]) from exc
     except DomainError as exc:
         raise reject("id_number", exc.detail or exc.title) from exc
+    if existing.imported_by == ctx.job_id:  # filed by this job before a crash or stop
+        return "created"
     return "unchanged" if existing.profile == cmd.profile else "updated"
 
 
@@ -221,12 +223,13 @@ async def _create(
     home = await _organisation(ctx, cmd.home_org_id)
     if came is None and home is not None:  # written with the chunk's other new files
         member = members.new_member(ctx.registry, cmd, home)
+        member.imported_by = ctx.job_id
         state = members.state_of(member, home, None)
         events: list[IntegrationEvent] = [profile_event(member, new=True)]
         ctx.pending.append(PendingFile(ctx.position, member, state, events))
         return "created"
     try:
-        member = await members.register_member(ctx.registry, cmd, actor)
+        member = await members.register_member(ctx.registry, cmd, actor, imported_by=ctx.job_id)
     except Conflict as exc:  # the unique keyed hash: the same ID number was filed meanwhile
         raise AlreadyFiled from exc
     if came is not None:

@@ -150,7 +150,9 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
         job.note_resume()
     rows = await imports.rows.get(job.id, job.next_chunk) or []
     principal = Principal.model_validate(job.importer.model_dump())
-    ctx = RowContext(imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated)
+    ctx = RowContext(
+        imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated, job_id=job.id
+    )
     await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
     problems_of: dict[int, list[dict[str, str]]] = {}

@@ -118,7 +118,12 @@ async def find_by_id_number(registry: Registry, id_number: str) -> Member | None
 
 
 async def register_member(
-    registry: Registry, cmd: RegisterMember, actor: Actor, *, member_id: str | None = None
+    registry: Registry,
+    cmd: RegisterMember,
+    actor: Actor,
+    *,
+    member_id: str | None = None,
+    imported_by: str | None = None,
 ) -> Member:
     """``member_id`` is for stable seeded files (demo tokens name them); callers leave it out."""
     now = registry.now()
@@ -126,6 +131,7 @@ async def register_member(
         check_profile(cmd.profile, cmd.id_number, today(now))
     home = await organisation_field(registry, cmd.home_org_id, "home_org_id")
     member = new_member(registry, cmd, home, member_id)
+    member.imported_by = imported_by
     await save_member(registry, member, None, [profile_event(member, new=True)])
     return member
 
