@@ -29,7 +29,7 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
     assert await seed(settings, MEMBERS) == 0
 
     app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             me = await client.get("/api/registry/me", headers=_bearer("yuexi-member", settings))

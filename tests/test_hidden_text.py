@@ -39,7 +39,7 @@ def test_ordinary_text_passes(text: str) -> None:
 async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, WarmflowSettings]]:
     settings = WarmflowSettings(service="gateway", data_dir=tmp_path)
     app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
             yield http, settings

@@ -42,7 +42,7 @@ async def test_a_member_from_a_village_elsewhere_is_not_missed(tmp_path: Path) -
         site_id="yuhang-ai-town-home",
     )
     app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             before = (await client.get("/api/registry/stats/counties/yuhang", headers=admin)).json()

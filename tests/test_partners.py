@@ -30,7 +30,7 @@ async def test_a_fourth_county_joins_by_data(tmp_path: Path) -> None:
     jingning = bearer("county_admin", "jingning", "jingning-county-committee")
     yuhang = bearer("county_admin", "yuhang", "yuhang-mobile-committee")
     app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             counties = (await client.get("/api/registry/counties", headers=yuhang)).json()

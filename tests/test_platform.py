@@ -26,7 +26,7 @@ def _settings(data_dir: Path) -> WarmflowSettings:
 @pytest.fixture
 async def platform(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, list[Service]]]:
     app = create_platform_app(_settings(tmp_path))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield client, app.state.services
@@ -89,7 +89,7 @@ async def test_state_and_events_survive_a_restart(tmp_path: Path) -> None:
     first = create_platform_app(_settings(tmp_path))
     registry = first.state.services[0].runtime
     store = registry.aggregates("organisations")  # declared before start, as bootstrap does
-    async with LifespanManager(first, startup_timeout=60, shutdown_timeout=60):
+    async with LifespanManager(first, startup_timeout=60, shutdown_timeout=180):
         await store.save("org-1", {"name": event.name}, expected=None, events=[event])
         assert registry.relay is not None
         # The save woke the running relay; wait (bounded) until it has published and marked.
@@ -97,7 +97,7 @@ async def test_state_and_events_survive_a_restart(tmp_path: Path) -> None:
     second = create_platform_app(_settings(tmp_path))
     registry = second.state.services[0].runtime
     store = registry.aggregates("organisations")
-    async with LifespanManager(second, startup_timeout=60, shutdown_timeout=60):
+    async with LifespanManager(second, startup_timeout=60, shutdown_timeout=180):
         loaded = await store.load("org-1")
         assert loaded is not None and loaded.state == {"name": "余杭区流动党员综合党委"}
         assert loaded.version == 1 and not loaded.pending

@@ -24,7 +24,7 @@ def test_presets_are_on_in_development_and_off_in_production_unless_asked() -> N
 
 async def _agreements_and_roots(settings: WarmflowSettings) -> tuple[list[object], int]:
     app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             token = mint_token("county_admin", "yuhang", settings=settings)

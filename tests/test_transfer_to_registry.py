@@ -143,7 +143,7 @@ async def platform(
 
     bus.subscribe(Subscription(recorder, (CASE_TOPIC,), record))
     services["transfers"].app.state.clock.set(T0)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             ctx = services["transfers"].app.state.transfers

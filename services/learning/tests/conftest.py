@@ -98,7 +98,7 @@ async def platform(settings: LearningSettings) -> AsyncIterator[Platform]:
     # a recorder group of its own, subscribed before the bus starts: what really went out
     bus = learning.runtime.bus
     bus.subscribe(Subscription(recorder, LEARNING_TOPICS, record))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield Platform(client, app, settings, events)

@@ -94,7 +94,7 @@ async def open_gateway(
     # (and rebalance) the groups of any other run on the same broker, and they add nothing here.
     mp.setattr(platform, "build_services", notify_only)
     app = platform.create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield Gateway(client, app.state.services[0].runtime.bus, settings)

@@ -90,7 +90,7 @@ async def platform(backends: dict[str, Any], tmp_path: Path) -> AsyncIterator[Pl
     clock = FakeClock()
     registry.clock = clock
     # a loaded CI machine starts four services (indexes, presets) slower than the 5 s default
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield Platform(client, settings, registry, registry_service.runtime, clock)

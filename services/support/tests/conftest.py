@@ -171,7 +171,7 @@ async def world(settings: SupportSettings) -> AsyncIterator[World]:
     assert support.app.state.support.settings.support_store == settings.support_store
     support.runtime.bus.subscribe(Subscription(recorder, SUPPORT_TOPICS, record))
     support.app.state.clock.set(T0)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield World(client, app, events)
