@@ -7,9 +7,11 @@ and the bus), ``/metrics`` and ``/`` (links).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.middleware import Middleware
@@ -35,6 +37,8 @@ from warmflow_gateway.config import GatewaySettings
 from warmflow_gateway.faces import FACES, mount_faces
 from warmflow_gateway.ratelimit import CallerKeys, RateLimitMiddleware, TokenBuckets
 from warmflow_gateway.signin import signin_router
+
+log = structlog.get_logger(__name__)
 
 
 def open_platform_bus(settings: WarmflowSettings) -> EventBus:
@@ -83,11 +87,11 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
             yield
         finally:
             for service in reversed(started):
-                await service.stop()
+                await _bounded(service.stop(), f"{service.name}.stop", STEP_SECONDS)
             # Stores close last: the shared bus may deliver in-flight events until it stops.
-            await bus.stop()
+            await _bounded(bus.stop(), "bus.stop", BUS_STOP_SECONDS)
             for service in reversed(services):
-                await service.close()
+                await _bounded(service.close(), f"{service.name}.close", STEP_SECONDS)
 
     checks = {"bus": bus.ping}
     for service in services:
@@ -110,6 +114,19 @@ def create_platform_app(settings: WarmflowSettings) -> FastAPI:
     app.add_api_route("/", _index(services), methods=["GET"], include_in_schema=False)
     _limit_rate(app, settings, app.state.verifier)
     return app
+
+
+STEP_SECONDS = 20.0
+BUS_STOP_SECONDS = 45.0  # consumers finish the record in hand: a handler timeout plus a margin
+
+
+async def _bounded(step: Awaitable[None], name: str, seconds: float) -> None:
+    """One step of the shutdown, given up (and said so) when it outlasts its bound: a stop must
+    end, and what it leaves undone is read again at the next start (outbox, offsets, leases)."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("platform.shutdown_step_timed_out", step=name, seconds=seconds)
 
 
 def _limit_rate(app: FastAPI, settings: GatewaySettings, verifier: Verifier) -> None:
