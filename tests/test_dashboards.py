@@ -32,7 +32,7 @@ from warmflow_shared.testing.prometheus import (
     running_prometheus,
     scrape_config,
 )
-from warmflow_shared.testing.servers import servers_required
+from warmflow_shared.testing.servers import unavailable
 
 from .grafana_dashboard import Dashboard
 
@@ -48,10 +48,8 @@ SITE = "yuhang-ai-town-home"
 def _need(name: str) -> str:
     path = binary(name)
     if path is None:
-        why = f"{name} not found (Debian's package prometheus)"
-        if servers_required():
-            pytest.fail(why + " (WARMFLOW_REQUIRE_SERVERS=1 demands it)", pytrace=False)
-        pytest.skip(why)
+        unavailable(name, "not found (Debian's package prometheus)")
+    assert path is not None
     return path
 
 

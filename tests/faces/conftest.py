@@ -13,23 +13,17 @@ from pathlib import Path
 import pytest
 from warmflow_shared.testing.chromium import CHROMIUM, chromium_path, launch
 from warmflow_shared.testing.platform_process import running_platform
-from warmflow_shared.testing.servers import servers_required
+from warmflow_shared.testing.servers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 SHOTS = ROOT / "var" / "screenshots"
 
 
-def _missing(what: str) -> None:
-    if servers_required():
-        pytest.fail(f"{what} (WARMFLOW_REQUIRE_SERVERS=1 demands it)", pytrace=False)
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not (DIST / "console" / "index.html").is_file():
-        _missing("the faces are not built (make install runs npm ci and the Vite build)")
+        unavailable("the faces", "not built (make install runs npm ci and the Vite build)")
     data = tmp_path_factory.mktemp("faces-platform")
     with running_platform(data, members=40, env={"WARMFLOW_WEB_DIST_DIR": str(DIST)}) as url:
         yield url
@@ -40,7 +34,7 @@ def browser() -> Iterator[object]:
     # Module-scoped: Playwright's sync API holds an event loop in this thread while it lives, and
     # the async tests of later modules need the thread's loop free again.
     if chromium_path() is None:
-        _missing(f"Chromium not found at {CHROMIUM} (Debian's package chromium)")
+        unavailable("Chromium", f"not found at {CHROMIUM} (Debian's package chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -21,7 +21,8 @@ def servers_required() -> bool:
     return os.environ.get("WARMFLOW_REQUIRE_SERVERS", "") not in ("", "0", "false")
 
 
-def _unavailable(what: str, why: str) -> None:
+def unavailable(what: str, why: str) -> None:
+    """Skip the test for a missing tool or server; fail instead when CI demands them all."""
     message = f"{what} unavailable: {why}"
     if servers_required():
         pytest.fail(message + " (WARMFLOW_REQUIRE_SERVERS=1 demands it)", pytrace=False)
@@ -44,7 +45,7 @@ def kafka_bootstrap() -> Iterator[str]:
         yield url
         return
     if not _docker_available():
-        _unavailable("Kafka", "KAFKA_BOOTSTRAP_SERVERS is unset and no Docker engine answers")
+        unavailable("Kafka", "KAFKA_BOOTSTRAP_SERVERS is unset and no Docker engine answers")
     from testcontainers.community.kafka import KafkaContainer
 
     with KafkaContainer() as container:
@@ -57,7 +58,7 @@ def mongodb_url() -> Iterator[str]:
         yield url
         return
     if not _docker_available():
-        _unavailable("MongoDB", "MONGODB_URL is unset and no Docker engine answers")
+        unavailable("MongoDB", "MONGODB_URL is unset and no Docker engine answers")
     from testcontainers.community.mongodb import MongoDbContainer
 
     with MongoDbContainer("mongo:7") as container:
@@ -69,7 +70,7 @@ def kafka_control() -> str:
     """The script that restarts the local broker (tests of a broker restart mid-stream)."""
     script = os.environ.get("WARMFLOW_KAFKA_CONTROL", "")
     if not script or not os.path.exists(script):
-        _unavailable("Kafka control script", "WARMFLOW_KAFKA_CONTROL is unset")
+        unavailable("Kafka control script", "WARMFLOW_KAFKA_CONTROL is unset")
     return script
 
 
