@@ -36,11 +36,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from warmflow_registry import bootstrap as registry_wiring
 from warmflow_registry.bootstrap import bootstrap as registry_bootstrap
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.domain.idnumber import check_character
@@ -50,9 +48,6 @@ from warmflow_shared.bus.kafka import KafkaBus
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.transfers import TransferAccepted
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import open_runtime
-from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_transfers.bootstrap import bootstrap as transfers_bootstrap
 from warmflow_transfers.config import TransfersSettings
@@ -161,8 +156,8 @@ class Services:
         self.settings = TransfersSettings(**common, transfers_store=prefix)
         self.bus = KafkaBus(config.kafka, client_id=prefix)
         self.transfers = transfers_bootstrap(self.settings, bus=self.bus)
-        with mock.patch.object(registry_wiring, "open_runtime", _fresh(f"{prefix}_registry")):
-            self.registry = registry_bootstrap(RegistrySettings(**common), bus=self.bus)
+        registry_settings = RegistrySettings(**common, registry_store=f"{prefix}_registry")
+        self.registry = registry_bootstrap(registry_settings, bus=self.bus)
         self.stored: dict[str, asyncio.Future[float]] = {}
         # where the time goes: per case, when each step of the path finished
         self.marks: dict[str, dict[str, float]] = defaultdict(dict)
@@ -178,12 +173,13 @@ class Services:
         self.groups: dict[str, tuple[str, ...]] = {}
         for service in (self.registry, self.transfers):
             subs = service.runtime.subscriptions
-            subs[:] = [self._own(s, prefix) for s in subs]
+            subs[:] = [self._own(s) for s in subs]
             self.groups |= {s.group: s.topics for s in subs}
 
-    def _own(self, sub: Subscription, prefix: str) -> Subscription:
-        if not sub.group.startswith("registry-members"):
-            return replace(sub, group=f"{prefix}.{sub.group}")
+    def _own(self, sub: Subscription) -> Subscription:
+        """The stores are fresh, hence so are the groups; the member group's handler is timed."""
+        if sub.group != self.registry.runtime.group("members"):
+            return sub
 
         async def handle(envelope: Envelope) -> None:
             self.marks[envelope.subject].setdefault("received", time.perf_counter())
@@ -192,7 +188,7 @@ class Services:
             if envelope.type == ACCEPTED and waiter is not None and not waiter.done():
                 waiter.set_result(time.perf_counter())
 
-        return replace(sub, group=f"{prefix}.{sub.group}", handle=handle)
+        return replace(sub, handle=handle)
 
     async def __aenter__(self) -> Services:
         await start_at_end(self.settings.kafka_bootstrap_servers or "", self.groups)
@@ -209,17 +205,6 @@ class Services:
         await self.bus.stop()
         for service in (self.transfers, self.registry):
             await service.close()
-
-
-def _fresh(store: str) -> Callable[..., ServiceRuntime]:
-    """The registry has no store-name setting; the shared server's database is not ours."""
-
-    def runtime(settings: WarmflowSettings, service: str, *, bus: Any) -> ServiceRuntime:
-        made = open_runtime(settings, store, bus=bus)
-        made.service = service
-        return made
-
-    return runtime
 
 
 class World:

@@ -19,7 +19,6 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
-from warmflow_registry import bootstrap as registry_wiring
 from warmflow_registry.domain.idnumber import check_character
 from warmflow_registry.service_layer.context import Registry
 from warmflow_shared.auth.cli import mint_token
@@ -28,9 +27,7 @@ from warmflow_shared.bus.port import EventBus, Subscription
 from warmflow_shared.events.catalog import CATALOG
 from warmflow_shared.events.catalog.transfers import CASE_TOPIC
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime
-from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.service import Service
 from warmflow_shared.testing.kafka_groups import start_at_end
 from warmflow_shared.testing.servers import unique_name, unique_service
 from warmflow_transfers.config import TransfersSettings
@@ -74,20 +71,6 @@ async def until(probe: Callable[[], Awaitable[T | None]], limit: float = 30) -> 
     return await asyncio.wait_for(poll(), limit)
 
 
-def registry_runtime(store: str) -> Callable[..., ServiceRuntime]:
-    """The registry has no store-name setting: on the shared server its database holds earlier
-    runs' members, whose due timers this platform would fire first. Give it a fresh database."""
-
-    def runtime(
-        settings: WarmflowSettings, service: str, *, bus: EventBus | None
-    ) -> ServiceRuntime:
-        made = open_runtime(settings, f"{store}_registry", bus=bus)
-        made.service = service  # events still say producer=registry
-        return made
-
-    return runtime
-
-
 def own_groups(services: Iterable[Service], prefix: str) -> dict[str, tuple[str, ...]]:
     """Fresh consumer groups for this platform: other runs' platforms use the default names on the
     shared broker at the same time, and would split a group's partitions with this one."""
@@ -126,7 +109,9 @@ async def platform(
     with pytest.MonkeyPatch.context() as env:
         # the service-specific variable, as a deployment would set it for the whole gateway
         env.setenv("WARMFLOW_TRANSFERS_STORE", settings.transfers_store)
-        env.setattr(registry_wiring, "open_runtime", registry_runtime(settings.transfers_store))
+        # the registry's database too: on the shared server the default one holds earlier runs'
+        # members, whose due timers this platform would fire first
+        env.setenv("WARMFLOW_REGISTRY_STORE", f"{settings.transfers_store}_registry")
         app = create_platform_app(settings)
     services = {s.name: s for s in app.state.services}
     assert (

@@ -108,7 +108,7 @@ def test_kill_9_mid_import_resumes_with_right_counts_and_exactly_once_effects(
     }
     stats = documents(c.data_dir, "registry", "stats", {"_id": f"org:{branch['id']}"})
     counted = documents(c.data_dir, "registry", "stats_members", {"_id": {"$in": sorted(ids)}})
-    effects["registry-stats"] = applied_once(counted, set(events))
+    effects["registry.stats"] = applied_once(counted, set(events))
     assert effects == {name: (ROWS, ROWS) for name in effects}
     assert stats[0]["state"]["on_file"] == ROWS
     c.figures.update(

@@ -110,7 +110,7 @@ def test_kill_9_mid_transfer_burst_applies_every_move_once(crashable: Crashable)
         service: _applied(c, service, "members", members, member_events, kinds)
         for service, kinds in CONSUMERS.items()
     }
-    effects["registry-stats"] = _applied(
+    effects["registry.stats"] = _applied(
         c, "registry", "stats_members", members, member_events, None
     )
     on_file = {

@@ -282,7 +282,7 @@ def test_ops_sees_each_consumer_group_and_its_dead_letters(
     expect(page.locator(".el-menu")).to_contain_text("运行状态")
     expect(page.locator(".el-menu")).not_to_contain_text("党员档案")
     page.goto(f"{platform_url}/console/ops")
-    expect(by_test(page, "group-registry-members")).to_contain_text("待处理死信 0 条")
+    expect(by_test(page, "group-registry.members")).to_contain_text("待处理死信 0 条")
     page.locator(".el-tabs__item", has_text="通知").click()
     expect(page.locator("[data-test^=group-notify]").first).to_be_visible()
     shots(page, "1-ops")

@@ -31,7 +31,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "record contact": ("POST", f"{MEMBER}/reach"),
     "own file": ("GET", "/api/registry/me"),
     "audit trail": ("GET", "/api/registry/audit"),
-    "dead letters": ("GET", "/api/registry/ops/dead-letters?group=registry-members"),
+    "dead letters": ("GET", "/api/registry/ops/dead-letters?group=registry.members"),
     "learning record": ("GET", "/api/learning/members/demo-member-001/record"),
     "own inbox": ("GET", "/api/notify/inbox"),
     "agreements": ("GET", "/api/registry/agreements"),

@@ -46,12 +46,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Gateway:
 
 def test_list_pages_through_the_gateway(fake: Gateway, capsys: pytest.CaptureFixture[str]) -> None:
     fake.body = PAGE
-    assert main(["dead-letters", "list", "registry", "registry-members", "--page", "2"]) == 0
+    assert main(["dead-letters", "list", "registry", "registry.members", "--page", "2"]) == 0
     assert fake.calls == [
         (
             "GET",
             "http://127.0.0.1:8000/api/registry/ops/dead-letters"
-            "?group=registry-members&page=2&size=50",
+            "?group=registry.members&page=2&size=50",
             "tok",
         )
     ]

@@ -16,7 +16,7 @@ async def test_the_topics_are_the_contracts_and_each_groups_dead_letters() -> No
     topics = set(service_topics(subscriptions))
 
     groups = {s.group for s in subscriptions}
-    assert {"registry-members", "registry-stats", "notify", "transfers.registry"} <= groups
+    assert {"registry.members", "registry.stats", "notify.notices", "transfers.registry"} <= groups
     assert set(CATALOG.topics()) <= topics
     assert {t for s in subscriptions for t in s.topics} <= topics
     assert {dead_letter_topic(g) for g in groups} <= topics

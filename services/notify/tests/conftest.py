@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pytest
 from pydantic import SecretStr
+from warmflow_notify import SERVICE
 from warmflow_notify.bootstrap import Notify, build
 from warmflow_notify.config import NotifySettings
 from warmflow_shared.bus.inprocess import InProcessBus
@@ -76,7 +77,7 @@ class Instances:
     async def open(self) -> Notify:
         self.opened += 1
         bus = InProcessBus(self.tmp_path / f"bus{self.opened}.sqlite")
-        runtime = open_runtime(self.settings, self.name, bus=bus)
+        runtime = open_runtime(self.settings, SERVICE, store_name=self.name, bus=bus)
         service = build(self.settings, runtime, clock=self.clock)
         self.current = runtime
         await runtime.prepare()

@@ -12,16 +12,18 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from warmflow_gateway import platform
+from warmflow_notify import SERVICE
 from warmflow_notify.bootstrap import build
 from warmflow_notify.config import NotifySettings
 from warmflow_notify.entrypoints.consumers import TOPICS
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.runtime import consumer_group
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name, unique_service
+from warmflow_shared.testing.servers import unique_service
 
 from .conftest import channel_settings
 from .servers import HttpRecorder
@@ -79,16 +81,15 @@ async def open_gateway(
     On the shared Kafka the group is committed at the topics' ends first: a new group starts
     from the earliest record, and replaying every earlier run's events took minutes.
     """
-    group = unique_name("notify")
-    extra = channel_settings(
-        smtp_port, http, notify_deadline_poll_seconds=0.05, notify_consumer_group=group
-    )
+    store = unique_service("notify")
+    group = consumer_group(store, "notices")
+    extra = channel_settings(smtp_port, http, notify_deadline_poll_seconds=0.05, notify_store=store)
     if settings.bus_backend == "kafka":
         await start_at_end(str(settings.kafka_bootstrap_servers), {group: TOPICS})
 
     def notify_only(common: WarmflowSettings, bus: EventBus) -> list[Service]:
         own = NotifySettings.model_validate({**common.model_dump(exclude={"service"}), **extra})
-        return [build(own, open_runtime(own, unique_service("notify"), bus=bus))]
+        return [build(own, open_runtime(own, SERVICE, store_name=store, bus=bus))]
 
     # Only notify behind the gateway: the other services' fixed consumer groups would join
     # (and rebalance) the groups of any other run on the same broker, and they add nothing here.

@@ -25,11 +25,22 @@ log = structlog.get_logger(__name__)
 StartHook = Callable[[], Awaitable[None]]
 
 
+def consumer_group(store_name: str, purpose: str) -> str:
+    """The one naming rule for consumer groups: ``<store name>.<purpose>``.
+
+    The store name is the service's name in every deployment (a test gives its own, unique one,
+    so its groups are its own too); the purpose says what the group feeds (``members``,
+    ``registry``, ``notices`` …). The group also names its dead-letter topic.
+    """
+    return f"{store_name}.{purpose}"
+
+
 @dataclass
 class ServiceRuntime:
     service: str
     store: DocumentStore
     bus: EventBus
+    store_name: str = ""
     owns_bus: bool = True
     outbox_poll_seconds: float = 1.0
     indexes: dict[str, Sequence[IndexSpec]] = field(default_factory=dict)
@@ -42,6 +53,13 @@ class ServiceRuntime:
     schedulers: list[DeadlineScheduler] = field(default_factory=list)
     _backlog_task: asyncio.Task[None] | None = None
     _prepared: bool = False
+
+    def __post_init__(self) -> None:
+        self.store_name = self.store_name or self.service
+
+    def group(self, purpose: str) -> str:
+        """This service's consumer group for ``purpose`` (see :func:`consumer_group`)."""
+        return consumer_group(self.store_name, purpose)
 
     def aggregates(self, collection_name: str) -> AggregateStore:
         """An outbox-backed store for one aggregate type; its saves wake this service's relay."""

@@ -60,11 +60,18 @@ class Service:
 
 
 def open_runtime(
-    settings: WarmflowSettings, service: str, *, bus: EventBus | None = None
+    settings: WarmflowSettings,
+    service: str,
+    *,
+    store_name: str | None = None,
+    bus: EventBus | None = None,
 ) -> ServiceRuntime:
+    """The service's store (named ``store_name``, the service's name unless a test gives its
+    own), its bus (``bus`` when the embedded gateway shares one), and the runtime holding both."""
+    store_name = store_name or service
     store = open_store(
         settings.storage_backend,
-        service=service,
+        service=store_name,
         sqlite_dir=settings.data_dir / "db",
         mongodb_url=settings.mongodb_url,
     )
@@ -82,6 +89,7 @@ def open_runtime(
         service,
         store,
         bus,
+        store_name=store_name,
         owns_bus=owns_bus,
         outbox_poll_seconds=settings.outbox_poll_seconds,
     )

@@ -5,8 +5,8 @@ It calls a running platform's HTTP API through the gateway (``--url``, default
 ``$WARMFLOW_TOKEN``), so the CLI is refused, checked and audited exactly like the API, and works
 the same against the embedded default and against Kafka.
 
-    warmflow dead-letters list registry registry-members --page 1 --size 20
-    warmflow dead-letters replay registry registry-members LETTER_ID
+    warmflow dead-letters list registry registry.members --page 1 --size 20
+    warmflow dead-letters replay registry registry.members LETTER_ID
     warmflow dead-letters discard transfers transfers.registry --all
 """
 

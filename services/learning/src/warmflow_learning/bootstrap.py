@@ -8,7 +8,6 @@ from warmflow_shared.idempotency import Projection
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
-from warmflow_shared.storage.factory import open_store
 from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.web.app import create_service_app
 
@@ -37,19 +36,6 @@ INDEXES: dict[str, list[IndexSpec]] = {
 }
 
 
-def _runtime(settings: LearningSettings, bus: EventBus | None) -> ServiceRuntime:
-    runtime = open_runtime(settings, SERVICE, bus=bus)
-    if settings.learning_store != SERVICE:
-        runtime.on_stop.append(runtime.store.close)  # the default store, never used
-        runtime.store = open_store(
-            settings.storage_backend,
-            service=settings.learning_store,
-            sqlite_dir=settings.data_dir / "db",
-            mongodb_url=settings.mongodb_url,
-        )
-    return runtime
-
-
 def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) -> Learning:
     store = runtime.aggregates
     return Learning(
@@ -72,11 +58,11 @@ def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) 
 def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None = None) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or LearningSettings()
-    runtime = _runtime(settings, bus)
+    runtime = open_runtime(settings, SERVICE, store_name=settings.learning_store, bus=bus)
     clock = Clock()
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
-    runtime.subscriptions.extend(subscriptions(ctx, settings.learning_store))
+    runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
 
     async def session_due(session_id: str, due: list) -> None:  # type: ignore[type-arg]
         await on_session_due(ctx, session_id, due)

@@ -15,7 +15,8 @@ DEV_LEARNING_KEY = "warmflow-development-learning-key-not-a-secret"
 
 class LearningSettings(WarmflowSettings):
     service: str = SERVICE
-    # the database (MongoDB) or file (SQLite) name; tests isolate themselves with their own
+    # the database (MongoDB) or file (SQLite) name, and the prefix of the consumer groups
+    # (``<store>.<purpose>``); tests isolate themselves with their own
     learning_store: str = Field(default=SERVICE, pattern=r"^[A-Za-z_]+$")
     # signs session check-in codes and certificate verification codes
     learning_key: SecretStr = SecretStr(DEV_LEARNING_KEY)

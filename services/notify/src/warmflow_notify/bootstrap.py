@@ -62,7 +62,7 @@ def bootstrap(
 ) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or NotifySettings()
-    runtime = open_runtime(settings, SERVICE, bus=bus)
+    runtime = open_runtime(settings, SERVICE, store_name=settings.notify_store, bus=bus)
     return build(settings, runtime, clock=clock, senders=senders, standalone=bus is None)
 
 
@@ -126,7 +126,7 @@ def wire(
     runtime.indexes.update({**PROJECTION_INDEXES, **DIRECTORY_INDEXES})
     runtime.indexes["notices"] = NOTICE_INDEXES
     runtime.indexes["overdue_items"] = ITEM_INDEXES
-    runtime.subscriptions.append(subscription(settings.notify_consumer_group, planner))
+    runtime.subscriptions.append(subscription(runtime.group("notices"), planner))
     runtime.on_stop.append(_closer(senders, [sending, digesting]))
     inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock)
     admin = DirectoryAdmin(directory, projections)

@@ -18,7 +18,9 @@ DEV_SMS_SECRET = "warmflow-development-sms-secret"
 
 class NotifySettings(WarmflowSettings):
     service: str = SERVICE
-    notify_consumer_group: str = "notify"
+    # the database (MongoDB) or file (SQLite) name, and the prefix of the consumer groups
+    # (``<store>.<purpose>``); tests isolate themselves with their own
+    notify_store: str = Field(default=SERVICE, pattern=r"^[A-Za-z_]+$")
     # email over SMTP; no host means the channel is off
     notify_smtp_host: str | None = None
     notify_smtp_port: int = Field(default=25, ge=1, le=65535)

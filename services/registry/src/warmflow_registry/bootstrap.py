@@ -4,8 +4,8 @@ Wiring table — commands: HTTP routes in ``entrypoints/http_*`` → ``service_l
 events in: ``warmflow.transfers.case`` (TransferAccepted/Completed) and
 ``warmflow.learning.session`` (AttendanceRecorded) and ``warmflow.support.vanguard``
 (MemberContacted, a 服务先锋队 contact) → ``service_layer.consumers`` (group
-``registry-members``); the registry's own ``member`` and ``desk`` topics → ``service_layer.stats``
-(group ``registry-stats``); deadlines: member 报到 due → ``jobs.on_member_deadlines``, the nightly
+``registry.members``); the registry's own ``member`` and ``desk`` topics → ``service_layer.stats``
+(group ``registry.stats``); deadlines: member 报到 due → ``jobs.on_member_deadlines``, the nightly
 job → ``jobs.on_job_deadlines``. Data-sharing agreements (aggregate ``agreements``, events on
 ``warmflow.registry.agreement``) are seeded on start; member reads take ``X-Purpose``.
 """
@@ -62,7 +62,7 @@ def bootstrap(
     The registry (``app.state.registry``) holds the clock; tests replace ``registry.clock``.
     """
     settings = settings or RegistrySettings()
-    runtime = open_runtime(settings, SERVICE, bus=bus)
+    runtime = open_runtime(settings, SERVICE, store_name=settings.registry_store, bus=bus)
     stores = Stores(
         members=runtime.aggregates("members"),
         organisations=runtime.aggregates("organisations"),
@@ -109,11 +109,13 @@ def bootstrap(
 
 def _wire_events(runtime: ServiceRuntime, registry: Registry) -> None:
     runtime.subscriptions.append(
-        Subscription("registry-members", consumers.TOPICS, partial(consumers.handle, registry))
+        Subscription(
+            runtime.group("members"), consumers.TOPICS, partial(consumers.handle, registry)
+        )
     )
     own = (ev.MEMBER_TOPIC, ev.DESK_TOPIC)
     runtime.subscriptions.append(
-        Subscription("registry-stats", own, partial(stats.handle, registry))
+        Subscription(runtime.group("stats"), own, partial(stats.handle, registry))
     )
     options = {
         "clock": lambda: registry.clock(),

@@ -14,6 +14,9 @@ DEV_CHECKIN_KEY = "warmflow-development-checkin-key-not-a-secret"
 
 class RegistrySettings(WarmflowSettings):
     service: str = SERVICE
+    # the database (MongoDB) or file (SQLite) name, and the prefix of the consumer groups
+    # (``<store>.<purpose>``); tests isolate themselves with their own
+    registry_store: str = Field(default=SERVICE, pattern=r"^[A-Za-z_]+$")
     # 报到 deadline after outflow registration: local practice, not national law
     check_in_days: int = Field(default=30, ge=1, le=365)
     # unreachable this long (no organisational life, dues or contact) → flagged as lost contact

@@ -41,13 +41,6 @@ INDEXES: dict[str, list[IndexSpec]] = {
 }
 
 
-def _runtime(settings: SupportSettings, bus: EventBus | None) -> ServiceRuntime:
-    """The store (and consumer-group prefix) is named by the setting; events by the service."""
-    runtime = open_runtime(settings, settings.support_store, bus=bus)
-    runtime.service = SERVICE
-    return runtime
-
-
 def _context(runtime: ServiceRuntime, settings: SupportSettings, clock: Clock) -> Support:
     store = runtime.aggregates
     return Support(
@@ -68,11 +61,11 @@ def _context(runtime: ServiceRuntime, settings: SupportSettings, clock: Clock) -
 def bootstrap(settings: SupportSettings | None = None, *, bus: EventBus | None = None) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or SupportSettings()
-    runtime = _runtime(settings, bus)
+    runtime = open_runtime(settings, SERVICE, store_name=settings.support_store, bus=bus)
     clock = Clock()
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
-    runtime.subscriptions.extend(subscriptions(ctx, settings.support_store))
+    runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
     app = create_service_app(
         title="暖流 support: 人才对接, 困难帮扶, 服务先锋队",
         service=SERVICE,

@@ -30,13 +30,6 @@ INDEXES: dict[str, list[IndexSpec]] = {
 }
 
 
-def _runtime(settings: TransfersSettings, bus: EventBus | None) -> ServiceRuntime:
-    """The store (and consumer-group prefix) is named by the setting; events by the service."""
-    runtime = open_runtime(settings, settings.transfers_store, bus=bus)
-    runtime.service = SERVICE
-    return runtime
-
-
 def _context(runtime: ServiceRuntime, settings: TransfersSettings, clock: Clock) -> Transfers:
     return Transfers(
         settings=settings,
@@ -51,11 +44,11 @@ def _context(runtime: ServiceRuntime, settings: TransfersSettings, clock: Clock)
 def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None = None) -> Service:
     """Wire the service; with ``bus`` given (embedded gateway) the caller drives the runtime."""
     settings = settings or TransfersSettings()
-    runtime = _runtime(settings, bus)
+    runtime = open_runtime(settings, SERVICE, store_name=settings.transfers_store, bus=bus)
     clock = Clock()
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
-    runtime.subscriptions.extend(subscriptions(ctx, settings.transfers_store))
+    runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
     runtime.on_scrape.append(lambda: metrics.refresh(ctx))
 
     async def case_due(case_id: str, due: list[Deadline]) -> None:

@@ -39,7 +39,7 @@ def _by_type(ctx: Learning, table: dict[str, Handler]) -> Callable[[Envelope], A
     return handle
 
 
-def subscriptions(ctx: Learning, prefix: str) -> list[Subscription]:
+def subscriptions(ctx: Learning, group: Callable[[str], str]) -> list[Subscription]:
     async def registry_one(envelope: Envelope) -> None:
         await projections.on_registry_event(ctx, envelope)
 
@@ -48,13 +48,13 @@ def subscriptions(ctx: Learning, prefix: str) -> list[Subscription]:
 
     return [
         Subscription(
-            f"{prefix}.registry",
+            group("registry"),
             (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC, AGREEMENT_TOPIC),
             registry_one,
             handle_batch=registry_batch,
         ),
-        Subscription(f"{prefix}.completion", (SESSION_TOPIC,), _by_type(ctx, ROUTES["completion"])),
+        Subscription(group("completion"), (SESSION_TOPIC,), _by_type(ctx, ROUTES["completion"])),
         Subscription(
-            f"{prefix}.certificates", (ENROLMENT_TOPIC,), _by_type(ctx, ROUTES["certificates"])
+            group("certificates"), (ENROLMENT_TOPIC,), _by_type(ctx, ROUTES["certificates"])
         ),
     ]

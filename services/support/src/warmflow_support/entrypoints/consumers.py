@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.registry import AGREEMENT_TOPIC, MEMBER_TOPIC, SITE_TOPIC
 from warmflow_shared.events.envelope import Envelope
@@ -12,8 +14,8 @@ from warmflow_support.service_layer.context import Support
 REGISTRY_TOPICS = (MEMBER_TOPIC, SITE_TOPIC, AGREEMENT_TOPIC)
 
 
-def subscriptions(ctx: Support, prefix: str) -> list[Subscription]:
+def subscriptions(ctx: Support, group: Callable[[str], str]) -> list[Subscription]:
     async def registry(envelope: Envelope) -> None:
         await projections.on_registry_event(ctx, envelope)
 
-    return [Subscription(f"{prefix}.registry", REGISTRY_TOPICS, registry)]
+    return [Subscription(group("registry"), REGISTRY_TOPICS, registry)]

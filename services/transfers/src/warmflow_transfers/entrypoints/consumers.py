@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.envelope import Envelope
@@ -11,7 +11,7 @@ from warmflow_transfers.service_layer import projections
 from warmflow_transfers.service_layer.context import Transfers
 
 
-def subscriptions(ctx: Transfers, prefix: str) -> list[Subscription]:
+def subscriptions(ctx: Transfers, group: Callable[[str], str]) -> list[Subscription]:
     async def registry_one(envelope: Envelope) -> None:
         await projections.on_registry_event(ctx, envelope)
 
@@ -20,6 +20,6 @@ def subscriptions(ctx: Transfers, prefix: str) -> list[Subscription]:
 
     return [
         Subscription(
-            f"{prefix}.registry", projections.TOPICS, registry_one, handle_batch=registry_batch
+            group("registry"), projections.TOPICS, registry_one, handle_batch=registry_batch
         ),
     ]
