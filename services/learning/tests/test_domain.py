@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from warmflow_learning.domain import codes
-from warmflow_learning.domain.errors import BadValue, RuleBroken
 from warmflow_learning.domain.model import Session
 from warmflow_learning.domain.participation import in_scope, participation
 from warmflow_learning.domain.rules import check_in_place, meets_completion
@@ -18,6 +17,7 @@ from warmflow_learning.domain.scheduling import (
     local_slot,
     rank_slots,
 )
+from warmflow_shared.errors import BadValue, RuleBroken
 
 T = datetime(2031, 3, 3, 11, 0, tzinfo=UTC)  # Monday 19:00 in China
 

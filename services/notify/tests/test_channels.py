@@ -12,10 +12,10 @@ from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
 from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
 from warmflow_shared.agreements import CHINA
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.servers import unique_name
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 from .conftest import SMS_SECRET, WEBHOOK_SECRET
 from .servers import HttpRecorder, SmtpRecorder

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from warmflow_registry.domain import agreements as dom
 from warmflow_registry.domain.agreements import DEFAULT_FIELDS, Agreement, Approval, Revocation
-from warmflow_registry.domain.clock import CHINA, local_date
-from warmflow_registry.domain.errors import InvalidData, RuleViolation
+from warmflow_registry.domain.errors import InvalidData
+from warmflow_registry.domain.timezones import CHINA, local_date
 from warmflow_registry.service_layer.presets import SEEDED_AGREEMENTS
+from warmflow_shared.errors import RuleBroken
 
 from .conftest import Platform, eventually
 from .ids import id_number, profile, random_birth
@@ -253,13 +254,13 @@ def test_each_party_approves_once_and_the_second_approval_activates() -> None:
     agreement = _seeded(at).model_copy(update={"approvals": [], "status": "proposed"})
     first = dom.approve(agreement, Approval.model_validate(_by("yuexi", at)))
     assert [e.wire_name for e in first] == ["registry.AgreementApproved"]
-    with pytest.raises(RuleViolation, match="不能重复批准"):
+    with pytest.raises(RuleBroken, match="不能重复批准"):
         dom.approve(agreement, Approval.model_validate(_by("yuexi", at)))
     second = dom.approve(agreement, Approval.model_validate(_by("yuhang", at)))
     assert [e.wire_name for e in second][-1] == "registry.AgreementActivated"
     assert agreement.status == "active"
     dom.revoke(agreement, Revocation.model_validate(_by("yuhang", at)))
-    with pytest.raises(RuleViolation, match="已撤销"):
+    with pytest.raises(RuleBroken, match="已撤销"):
         dom.revoke(agreement, Revocation.model_validate(_by("yuexi", at)))
 
 

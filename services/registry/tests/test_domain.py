@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from warmflow_registry.domain import contact, outflow
-from warmflow_registry.domain.errors import InvalidData, RuleViolation
+from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import id_number_problem, mask
 from warmflow_registry.domain.mobility import ALLOWED, Actor
 from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.validation import check_profile
+from warmflow_shared.errors import RuleBroken
 
 from .ids import id_number, profile
 
@@ -110,7 +111,7 @@ CASES = [(action, status) for action in ACTIONS for status in STATUSES]
 def test_every_transition_is_legal_or_refused(action: str, status: str) -> None:
     member = _member(status)
     if status not in ALLOWED[action]:
-        with pytest.raises(RuleViolation) as caught:
+        with pytest.raises(RuleBroken) as caught:
             ACTIONS[action](member)
         assert "不能" in str(caught.value) and member.status == status
         return
@@ -122,7 +123,7 @@ def test_every_transition_is_legal_or_refused(action: str, status: str) -> None:
 def test_removal_waits_two_years_after_suspension() -> None:
     member = _member("suspended")
     member.suspended_on = date(2025, 1, 1)
-    with pytest.raises(RuleViolation, match="两年"):
+    with pytest.raises(RuleBroken, match="两年"):
         contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)
     member.suspended_on = date(2024, 2, 1)
     contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from warmflow_shared.errors import BadValue, RuleBroken
 from warmflow_support.domain import cases, talent
-from warmflow_support.domain.errors import BadValue, RuleBroken
 from warmflow_support.domain.history import Actor
 from warmflow_support.domain.matching import Place, Slot, canonical, distance_km, fit, time_fit
 from warmflow_support.domain.vanguard import Vanguard, at_risk, check_contact

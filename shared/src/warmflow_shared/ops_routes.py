@@ -14,8 +14,8 @@ from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.bus.desk import DeadLetterDesk, LetterNotFound, LetterWaiting
 from warmflow_shared.bus.port import DeadLetter
+from warmflow_shared.errors import Conflict, NotFound
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.web.errors import Conflict, NotFound
 
 Ops = Annotated[Principal, require_roles("ops")]
 Group = Annotated[str, Query(min_length=1, max_length=200, description="消费组")]

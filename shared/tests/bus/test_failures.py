@@ -18,8 +18,8 @@ from warmflow_shared.bus.failures import (
     TransientError,
     classify,
 )
+from warmflow_shared.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from warmflow_shared.events.envelope import EnvelopeError
-from warmflow_shared.web.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 
 
 class Model(pydantic.BaseModel):

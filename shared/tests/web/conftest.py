@@ -14,10 +14,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from warmflow_shared.logging import configure_logging
-from warmflow_shared.settings import WarmflowSettings, get_settings
-from warmflow_shared.web.app import create_service_app
-from warmflow_shared.web.errors import (
+from warmflow_shared.errors import (
     Conflict,
     FieldError,
     Forbidden,
@@ -25,6 +22,9 @@ from warmflow_shared.web.errors import (
     NotFound,
     Unauthorized,
 )
+from warmflow_shared.logging import configure_logging
+from warmflow_shared.settings import WarmflowSettings, get_settings
+from warmflow_shared.web.app import create_service_app
 
 MAX_BODY = 2048
 ENV_PREFIXES = ("WARMFLOW_", "MONGODB_URL", "KAFKA_BOOTSTRAP_SERVERS")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES, Principal
-from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
+from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 
 from warmflow_gateway.config import GatewaySettings
 

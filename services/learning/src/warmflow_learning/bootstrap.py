@@ -20,7 +20,6 @@ from warmflow_learning.entrypoints import (
     http_members,
 )
 from warmflow_learning.entrypoints.consumers import subscriptions
-from warmflow_learning.entrypoints.deps import install_rule_handlers
 from warmflow_learning.service_layer.catalog import on_session_due
 from warmflow_learning.service_layer.completion import on_class_ended
 from warmflow_learning.service_layer.context import Learning
@@ -91,7 +90,6 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,
     )
-    install_rule_handlers(app)
     app.state.learning, app.state.clock, app.state.reminders = ctx, clock, reminders
     app.state.class_ends = class_ends
     return Service(SERVICE, runtime, app)

@@ -20,10 +20,10 @@ from warmflow_notify.config import NotifySettings
 from warmflow_notify.domain.model import Channel
 from warmflow_notify.domain.notice import Backoff
 from warmflow_notify.entrypoints.consumers import subscription
-from warmflow_notify.entrypoints.routes_deliveries import deliveries_router
-from warmflow_notify.entrypoints.routes_directory import directory_router
-from warmflow_notify.entrypoints.routes_inbox import inbox_router
-from warmflow_notify.entrypoints.routes_preferences import preferences_router
+from warmflow_notify.entrypoints.http_deliveries import deliveries_router
+from warmflow_notify.entrypoints.http_directory import directory_router
+from warmflow_notify.entrypoints.http_inbox import inbox_router
+from warmflow_notify.entrypoints.http_preferences import preferences_router
 from warmflow_notify.service_layer.delivery import Deliverer, DigestSender
 from warmflow_notify.service_layer.digests import ITEM_INDEXES, Digests
 from warmflow_notify.service_layer.directory import DIRECTORY_INDEXES, Directory

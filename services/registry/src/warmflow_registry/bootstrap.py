@@ -3,7 +3,7 @@
 Wiring table — commands: HTTP routes in ``entrypoints/http_*`` → ``service_layer`` handlers;
 events in: ``warmflow.transfers.case`` (TransferAccepted/Completed) and
 ``warmflow.learning.session`` (AttendanceRecorded) and ``warmflow.support.vanguard``
-(MemberContacted, a 服务先锋队 contact) → ``service_layer.consumers`` (group
+(MemberContacted, a 服务先锋队 contact) → ``service_layer.reactions`` (group
 ``registry.members``); the registry's own ``member`` and ``desk`` topics → ``service_layer.stats``
 (group ``registry.stats``); deadlines: member 报到 due → ``jobs.on_member_deadlines``, the nightly
 job → ``jobs.on_job_deadlines``. Data-sharing agreements (aggregate ``agreements``, events on
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from warmflow_shared.bus.port import EventBus, Subscription
-from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
+from warmflow_shared.bus.port import EventBus
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
@@ -25,7 +25,6 @@ from warmflow_shared.timefmt import utcnow
 from warmflow_shared.web.app import create_service_app
 
 from warmflow_registry import SERVICE
-from warmflow_registry.adapters.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditLog
 from warmflow_registry.adapters.import_files import (
     IMPORT_INDEXES,
     REPORT_COLLECTION,
@@ -37,6 +36,7 @@ from warmflow_registry.adapters.indexes import INDEXES
 from warmflow_registry.adapters.pii import IdNumberVault
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.entrypoints import metrics
+from warmflow_registry.entrypoints.consumers import subscriptions
 from warmflow_registry.entrypoints.http_agreements import agreement_router, purpose_scoped
 from warmflow_registry.entrypoints.http_desk import desk_router, stats_router
 from warmflow_registry.entrypoints.http_external import external_router
@@ -44,7 +44,7 @@ from warmflow_registry.entrypoints.http_imports import import_router
 from warmflow_registry.entrypoints.http_members import member_router
 from warmflow_registry.entrypoints.http_mobility import mobility_router
 from warmflow_registry.entrypoints.http_organisations import organisation_router, site_router
-from warmflow_registry.service_layer import agreements, consumers, jobs, stats
+from warmflow_registry.service_layer import agreements, jobs
 from warmflow_registry.service_layer.context import Registry, Stores
 from warmflow_registry.service_layer.imports import Imports, on_import_deadlines
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
@@ -75,7 +75,7 @@ def bootstrap(
         agreements=runtime.aggregates("agreements"),
     )
     vault = IdNumberVault(settings.pii_key.get_secret_value())
-    audit = AuditLog(runtime.store.collection(AUDIT_COLLECTION), SERVICE)
+    audit = AuditTrail(runtime.store.collection(AUDIT_COLLECTION), SERVICE)
     registry = Registry(stores, vault, audit, settings, clock)
     runtime.indexes.update({**INDEXES, AUDIT_COLLECTION: AUDIT_INDEXES})
     runtime.indexes["agreements"] = agreements.AGREEMENT_INDEXES
@@ -108,15 +108,7 @@ def bootstrap(
 
 
 def _wire_events(runtime: ServiceRuntime, registry: Registry) -> None:
-    runtime.subscriptions.append(
-        Subscription(
-            runtime.group("members"), consumers.TOPICS, partial(consumers.handle, registry)
-        )
-    )
-    own = (ev.MEMBER_TOPIC, ev.DESK_TOPIC)
-    runtime.subscriptions.append(
-        Subscription(runtime.group("stats"), own, partial(stats.handle, registry))
-    )
+    runtime.subscriptions.extend(subscriptions(registry, runtime.group))
     options = {
         "clock": lambda: registry.clock(),
         "poll_seconds": registry.settings.deadline_poll_seconds,

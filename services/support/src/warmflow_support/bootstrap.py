@@ -26,7 +26,6 @@ from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.domain.vanguard import Contact, Vanguard
 from warmflow_support.entrypoints import http_cases, http_talent, http_vanguard
 from warmflow_support.entrypoints.consumers import subscriptions
-from warmflow_support.entrypoints.deps import install_rule_handlers
 from warmflow_support.service_layer.context import Repo, Support
 
 INDEXES: dict[str, list[IndexSpec]] = {
@@ -74,6 +73,5 @@ def bootstrap(settings: SupportSettings | None = None, *, bus: EventBus | None =
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,
     )
-    install_rule_handlers(app)
     app.state.support, app.state.clock = ctx, clock
     return Service(SERVICE, runtime, app)

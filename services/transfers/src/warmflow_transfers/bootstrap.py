@@ -16,7 +16,6 @@ from warmflow_transfers import SERVICE
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports, metrics
 from warmflow_transfers.entrypoints.consumers import subscriptions
-from warmflow_transfers.entrypoints.deps import install_refusal_handlers
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.timers import on_case_due
 
@@ -65,6 +64,5 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,
     )
-    install_refusal_handlers(app)
     app.state.transfers, app.state.clock, app.state.timers = ctx, clock, timers
     return Service(SERVICE, runtime, app)

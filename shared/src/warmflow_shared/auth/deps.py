@@ -12,8 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warmflow_shared.auth.jwt import TokenError, Verifier
 from warmflow_shared.auth.principal import ROLE_NAMES, Principal, Role
+from warmflow_shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from warmflow_shared.web.deps import app_settings
-from warmflow_shared.web.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 log = structlog.get_logger("warmflow.auth")
 

@@ -36,7 +36,7 @@ TRANSIENT_NAMES = frozenset(
         "pymongo.errors.WaitQueueTimeoutError",
         "aiokafka.errors.KafkaConnectionError",
         "aiokafka.errors.KafkaTimeoutError",
-        "warmflow_shared.web.errors.ServiceUnavailable",
+        "warmflow_shared.errors.ServiceUnavailable",
     }
 )
 TRANSIENT_TYPES: tuple[type[BaseException], ...] = (TransientError, TimeoutError, ConnectionError)

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from warmflow_shared.web.errors import DomainError
+from warmflow_shared.errors import DomainError
 from warmflow_shared.web.problems import domain_problem, problem_response
 from warmflow_shared.web.validation import field_errors
 

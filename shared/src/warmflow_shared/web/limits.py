@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warmflow_shared.web.errors import FieldError
+from warmflow_shared.errors import FieldError
 from warmflow_shared.web.handlers import CORRELATION_STATE_KEY
 from warmflow_shared.web.problems import problem_response
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
-from warmflow_shared.web.errors import (
+from warmflow_shared.errors import (
     Conflict,
     DomainError,
     FieldError,

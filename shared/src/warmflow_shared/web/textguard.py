@@ -12,8 +12,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from warmflow_shared.errors import FieldError
 from warmflow_shared.text import hidden_in
-from warmflow_shared.web.errors import FieldError
 from warmflow_shared.web.limits import refuse
 
 MAX_REPORTED = 20

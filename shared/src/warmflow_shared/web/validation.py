@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from warmflow_shared.web.errors import FieldError
+from warmflow_shared.errors import FieldError
 
 _TYPE_ERRORS = {
     "string_type": "应为文本",

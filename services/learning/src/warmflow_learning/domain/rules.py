@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 
-from warmflow_learning.domain.errors import BadValue, RuleBroken
+from warmflow_shared.errors import BadValue, RuleBroken
+
 from warmflow_learning.domain.model import (
     ATTENDED,
     Activity,

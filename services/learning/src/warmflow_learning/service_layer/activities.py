@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.outbox.change import change_model
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Activity, Honour
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
-from warmflow_learning.service_layer.context import Events, Learning, change, create, get
+from warmflow_learning.service_layer.context import Events, Learning, create, get
 from warmflow_learning.service_layer.scope import check_staff_of, member_to_change
 
 
@@ -31,7 +32,7 @@ async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Prin
         rules.sign_up(activity, member_id, principal.subject, now)
         return []
 
-    return await change(ctx.activities, Activity, activity_id, "活动", join)
+    return await change_model(ctx.activities, Activity, activity_id, "活动", join)
 
 
 async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Principal) -> Activity:
@@ -54,7 +55,7 @@ async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Pri
             )
         ]
 
-    return await change(ctx.activities, Activity, activity_id, "活动", attended)
+    return await change_model(ctx.activities, Activity, activity_id, "活动", attended)
 
 
 async def award(ctx: Learning, member_id: str, cmd: c.AwardHonour, principal: Principal) -> Honour:

@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import AttendanceRecorded
+from warmflow_shared.outbox.change import change_model
 from warmflow_shared.timefmt import format_ts
-from warmflow_shared.web.errors import Forbidden
 
 from warmflow_learning.domain import codes, rules
-from warmflow_learning.domain.errors import RuleBroken
 from warmflow_learning.domain.model import ATTENDED, Klass, Session, Status
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import Events, Learning, change, get
+from warmflow_learning.service_layer.context import Events, Learning, get
 from warmflow_learning.service_layer.scope import check_staff_of, member_to_change
 
 
@@ -93,4 +93,4 @@ async def _record(
             )
         ]
 
-    return await change(ctx.sessions, Session, session.id, "课程", record)
+    return await change_model(ctx.sessions, Session, session.id, "课程", record)

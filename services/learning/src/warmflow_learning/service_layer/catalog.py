@@ -6,13 +6,14 @@ import uuid
 from datetime import timedelta
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import FieldError, InvalidInput
 from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
+from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
-from warmflow_shared.web.errors import FieldError, InvalidInput
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import Events, Learning, change, create, get
+from warmflow_learning.service_layer.context import Events, Learning, create, get
 from warmflow_learning.service_layer.scope import check_staff_of
 
 STARTING_SOON = "starting-soon"
@@ -101,4 +102,4 @@ async def on_session_due(ctx: Learning, session_id: str, due: list[Deadline]) ->
             )
         ]
 
-    await change(ctx.sessions, Session, session_id, "课程", remind, deadlines=lambda _: [])
+    await change_model(ctx.sessions, Session, session_id, "课程", remind, deadlines=lambda _: [])

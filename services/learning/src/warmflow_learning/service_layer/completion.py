@@ -25,12 +25,13 @@ from warmflow_shared.events.catalog.learning import (
 )
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import Certificate, Klass, Session
-from warmflow_learning.service_layer.context import Events, Learning, change
+from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.enrolments import sessions_of
 
 CLASS_ENDED = "class-ended"
@@ -52,7 +53,7 @@ async def on_session_scheduled(ctx: Learning, envelope: Envelope) -> None:
             klass.ends_at = event.ends_at
         return []
 
-    await change(
+    await change_model(
         ctx.classes,
         Klass,
         event.class_id,
@@ -71,7 +72,9 @@ async def on_class_ended(ctx: Learning, class_id: str, due: list[Deadline]) -> N
     def judge_all(klass: Klass) -> Events:
         return [e for member in sorted(klass.members) for e in _judge(klass, sessions, member, now)]
 
-    await change(ctx.classes, Klass, class_id, "班次", judge_all, deadlines=_until_it_ends(ctx))
+    await change_model(
+        ctx.classes, Klass, class_id, "班次", judge_all, deadlines=_until_it_ends(ctx)
+    )
 
 
 def _until_it_ends(ctx: Learning) -> Callable[[Klass], Sequence[Deadline]]:
@@ -94,7 +97,7 @@ async def on_attendance(ctx: Learning, envelope: Envelope) -> None:
     def judge(klass: Klass) -> Events:
         return _judge(klass, sessions, event.member_id, now)
 
-    await change(
+    await change_model(
         ctx.classes,
         Klass,
         event.class_id,
@@ -179,7 +182,7 @@ async def _revise(ctx: Learning, cert_id: str, event: ClassCompleted, envelope: 
         cert.revoked_at, cert.revoked_reason = None, None
         return []
 
-    await change(ctx.certificates, Certificate, cert_id, "证书", revise, caused_by=envelope)
+    await change_model(ctx.certificates, Certificate, cert_id, "证书", revise, caused_by=envelope)
 
 
 async def on_completion_withdrawn(ctx: Learning, envelope: Envelope) -> None:
@@ -206,4 +209,4 @@ async def on_completion_withdrawn(ctx: Learning, envelope: Envelope) -> None:
             )
         ]
 
-    await change(ctx.certificates, Certificate, cert_id, "证书", revoke, caused_by=envelope)
+    await change_model(ctx.certificates, Certificate, cert_id, "证书", revoke, caused_by=envelope)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from warmflow_shared.clock import Clock
+from warmflow_shared.errors import NotFound
 from warmflow_shared.events.contracts import IntegrationEvent
-from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.outbox.deadlines import Deadline
-from warmflow_shared.storage.port import Filter, VersionConflict
-from warmflow_shared.web.errors import Conflict, NotFound
+from warmflow_shared.storage.port import Filter
 
 from warmflow_learning.config import LearningSettings
 
@@ -68,38 +67,3 @@ async def create(
 ) -> None:
     state = item.model_dump(mode="json")
     await store.save(state["id"], state, expected=None, events=events, deadlines=deadlines)
-
-
-async def change(
-    store: AggregateStore,
-    model: type[M],
-    aggregate_id: str,
-    what: str,
-    rule: Callable[[M], Events],
-    *,
-    caused_by: Envelope | None = None,
-    deadlines: Callable[[M], Sequence[Deadline] | None] = lambda _: None,
-) -> M:
-    """Apply ``rule`` to the latest state and save it with its events; retry if overtaken."""
-    for _ in range(ATTEMPTS):
-        loaded = await store.load(aggregate_id)
-        if loaded is None:
-            raise NotFound(f"未找到该{what}")
-        item = model.model_validate(loaded.state)
-        if caused_by is not None and loaded.has_applied(caused_by.event_id):
-            return item  # a redelivered event (also after a conflict): applied once already
-        events = rule(item)
-        state = item.model_dump(mode="json")
-        try:
-            await store.save(
-                aggregate_id,
-                state,
-                expected=loaded,
-                events=events,
-                caused_by=caused_by,
-                deadlines=deadlines(item),
-            )
-            return item
-        except VersionConflict:
-            continue
-    raise Conflict("该记录正被他人同时修改，请稍后重试")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
-from warmflow_shared.web.errors import DomainError, Forbidden
+from warmflow_shared.outbox.change import change_model
 
 from warmflow_learning.domain import rules
-from warmflow_learning.domain.errors import RuleBroken
 from warmflow_learning.domain.model import Klass, Session
 from warmflow_learning.domain.scheduling import Interval
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
-from warmflow_learning.service_layer.context import Events, Learning, change, find, get
+from warmflow_learning.service_layer.context import Events, Learning, find, get
 from warmflow_learning.service_layer.scope import (
     STAFF,
     Member,
@@ -78,7 +78,7 @@ async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
             )
         ]
 
-    return await change(ctx.classes, Klass, class_id, "班次", take_seat)
+    return await change_model(ctx.classes, Klass, class_id, "班次", take_seat)
 
 
 async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
@@ -139,7 +139,7 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
             )
         ]
 
-    await change(ctx.classes, Klass, class_id, "班次", release)
+    await change_model(ctx.classes, Klass, class_id, "班次", release)
 
 
 async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.timefmt import format_ts
-from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
 
 from warmflow_learning.domain.model import ATTENDED, Session
 from warmflow_learning.domain.participation import participation

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden
 from warmflow_shared.timefmt import format_ts
-from warmflow_shared.web.errors import Forbidden
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Klass, Session

@@ -7,11 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import NotFound
+from warmflow_shared.errors import NotFound, RuleBroken
 
 from warmflow_learning.adapters.certificate_pdf import certificate_pdf
 from warmflow_learning.domain import codes
-from warmflow_learning.domain.errors import RuleBroken
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
 from warmflow_learning.service_layer.context import Learning, find, get
 from warmflow_learning.service_layer.enrolments import classes_of

@@ -8,8 +8,8 @@ from typing import Any
 
 from warmflow_shared.agreements import shares
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.timefmt import utcnow
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_learning.service_layer.context import Learning
 

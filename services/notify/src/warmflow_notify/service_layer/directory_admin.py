@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_notify.domain.addresses import valid_email, valid_mobile, valid_webhook_url
 from warmflow_notify.service_layer.directory import Directory

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
+from warmflow_shared.errors import NotFound
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Filter
-from warmflow_shared.web.errors import NotFound
 
 from warmflow_notify.domain.notice import read
 from warmflow_notify.service_layer.projections import Projections

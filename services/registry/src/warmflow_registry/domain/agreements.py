@@ -11,11 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from warmflow_shared.auth.principal import COUNTY_NAMES
+from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.contracts import IntegrationEvent
 
-from warmflow_registry.domain.clock import local_date
-from warmflow_registry.domain.errors import InvalidData, Problem, RuleViolation
+from warmflow_registry.domain.errors import InvalidData, Problem
+from warmflow_registry.domain.timezones import local_date
 
 County = str  # a county record's slug (counties are data: see service_layer/counties.py)
 Purpose = Literal["hardship_aid", "industry", "talent", "management"]
@@ -165,7 +166,7 @@ def approve(agreement: Agreement, by: Approval) -> list[IntegrationEvent]:
     """Each party approves once; the second party's approval puts the agreement in force."""
     _check_open(agreement, by.at, "批准")
     if any(a.county == by.county for a in agreement.approvals):
-        raise RuleViolation(f"{county_name(by.county)}已批准该协议，不能重复批准")
+        raise RuleBroken(f"{county_name(by.county)}已批准该协议，不能重复批准")
     agreement.approvals.append(by)
     events: list[IntegrationEvent] = [
         ev.AgreementApproved(
@@ -199,11 +200,11 @@ def revoke(agreement: Agreement, by: Revocation) -> list[IntegrationEvent]:
 
 def _check_open(agreement: Agreement, now: datetime, action: str) -> None:
     if agreement.status == "revoked":
-        raise RuleViolation(f"协议已撤销，不能{action}")
+        raise RuleBroken(f"协议已撤销，不能{action}")
     if agreement.expired(now):
-        raise RuleViolation(f"协议已过有效期（{agreement.valid_until}），不能{action}")
+        raise RuleBroken(f"协议已过有效期（{agreement.valid_until}），不能{action}")
     if action == "批准" and agreement.status == "active":
-        raise RuleViolation("协议已生效，无需再批准")
+        raise RuleBroken("协议已生效，无需再批准")
 
 
 def shared_fields(agreements: list[Agreement], purpose: str, now: datetime) -> frozenset[str]:

@@ -8,7 +8,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from warmflow_registry.domain.errors import RuleViolation
+from warmflow_shared.errors import RuleBroken
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,15 @@ def issue(key: bytes, site_id: str, valid_from: datetime, valid_until: datetime)
 
 
 def verify(key: bytes, code: str, now: datetime) -> str:
-    """The site id the code was issued for; RuleViolation when forged or outside its window."""
+    """The site id the code was issued for; RuleBroken when forged or outside its window."""
     parts = code.rsplit(".", 3)
     if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise RuleViolation("报到码格式不正确，请重新扫描站点二维码")
+        raise RuleBroken("报到码格式不正确，请重新扫描站点二维码")
     payload = ".".join(parts[:3])
     if not hmac.compare_digest(_sign(key, payload), parts[3]):
-        raise RuleViolation("报到码无效，请重新扫描站点二维码")
+        raise RuleBroken("报到码无效，请重新扫描站点二维码")
     start = datetime.fromtimestamp(int(parts[1]), UTC)
     end = datetime.fromtimestamp(int(parts[2]), UTC)
     if not start <= now <= end:
-        raise RuleViolation("报到码已过期，请向站点工作人员索取新的二维码")
+        raise RuleBroken("报到码已过期，请向站点工作人员索取新的二维码")
     return parts[0]

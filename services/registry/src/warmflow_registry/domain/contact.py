@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.contracts import IntegrationEvent
 
 from warmflow_registry.domain.codes import LOST_REASON_OF_OUTFLOW
-from warmflow_registry.domain.errors import RuleViolation
 from warmflow_registry.domain.mobility import Actor, move, require, sides, status_changed, today
 from warmflow_registry.domain.model import LostContact, Member
 
@@ -78,7 +78,7 @@ def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[
     on = today(now)
     since = member.suspended_on or on
     if on < since.replace(year=since.year + REMOVAL_AFTER_YEARS):
-        raise RuleViolation("停止党籍未满两年，不能除名")
+        raise RuleBroken("停止党籍未满两年，不能除名")
     move(member, "removed", now=now, actor=actor, action="remove", reason=reason)
     return [status_changed(member, "suspended", reason, actor)]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from warmflow_shared.errors import RuleBroken
 
 from warmflow_registry.domain.codes import TicketCategory, TicketChannel, TicketStatus
-from warmflow_registry.domain.errors import InvalidData, Problem, RuleViolation
+from warmflow_registry.domain.errors import InvalidData, Problem
 
 NEXT: dict[str, frozenset[str]] = {
     "open": frozenset({"in_progress", "resolved"}),
@@ -40,7 +41,7 @@ class Ticket(BaseModel):
 def advance(ticket: Ticket, to: TicketStatus, now: datetime, resolution: str | None) -> None:
     if to not in NEXT[ticket.status]:
         now_name, to_name = STATUS_NAMES[ticket.status], STATUS_NAMES[to]
-        raise RuleViolation(f"事项当前为「{now_name}」，不能改为「{to_name}」")
+        raise RuleBroken(f"事项当前为「{now_name}」，不能改为「{to_name}」")
     if to == "resolved" and not (resolution or "").strip():
         raise InvalidData([Problem("resolution", "办结事项须填写办理结果")])
     ticket.status = to

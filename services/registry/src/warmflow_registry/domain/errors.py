@@ -1,8 +1,14 @@
-"""The domain's own errors; the service layer maps them to problem responses."""
+"""The file's own refusal: input that breaks its rules, every field named (422).
+
+It subclasses the shared ``InvalidInput``, so the web edge answers it like any other service's
+refusal; a clash with the current state is the shared ``RuleBroken`` (409).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from warmflow_shared.errors import FieldError, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -11,13 +17,13 @@ class Problem:
     reason: str
 
 
-class RuleViolation(Exception):
-    """An action the current state does not allow (an illegal transition)."""
-
-
-class InvalidData(Exception):
-    """Input that breaks a rule of the file; names each field with a Chinese reason."""
+class InvalidData(InvalidInput):
+    """Input that breaks a rule of the file; names each body field with a Chinese reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.reason}" for p in problems))
+        errors = [FieldError(f"body.{p.field}", p.reason) for p in problems]
+        super().__init__("请检查下列字段后重新提交", errors=errors)
         self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(f"{p.field}: {p.reason}" for p in self.problems)

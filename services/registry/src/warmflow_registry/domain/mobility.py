@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.catalog.common import FreeTimeSlot
 
-from warmflow_registry.domain.clock import local_date
 from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES, MobileStatus
-from warmflow_registry.domain.errors import RuleViolation
 from warmflow_registry.domain.model import HistoryEntry, Member
+from warmflow_registry.domain.timezones import local_date
 
 ALLOWED: dict[str, frozenset[str]] = {
     "register_outflow": frozenset({"at_home", "returned", "transferred"}),
@@ -56,7 +56,7 @@ SYSTEM = Actor("system", "system")
 def require(member: Member, action: str) -> None:
     if member.status not in ALLOWED[action]:
         name = STATUS_NAMES[member.status]
-        raise RuleViolation(f"党员当前状态为「{name}」，不能{ACTION_NAMES[action]}")
+        raise RuleBroken(f"党员当前状态为「{name}」，不能{ACTION_NAMES[action]}")
 
 
 def move(

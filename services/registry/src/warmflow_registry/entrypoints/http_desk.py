@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.errors import Forbidden
 
 from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket

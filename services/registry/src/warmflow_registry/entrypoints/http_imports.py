@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import COUNTY_PATTERN, ROLE_NAMES
+from warmflow_shared.errors import DomainError
 from warmflow_shared.web.downloads import content_disposition
-from warmflow_shared.web.errors import DomainError
 
 from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.domain.import_job import JOB_STATUS_NAMES, ImportJob, JobStatus

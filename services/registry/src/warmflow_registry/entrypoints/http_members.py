@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
-from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.domain.model import Member

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.model import Member

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import COUNTY_PATTERN
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.errors import Forbidden
 
 from warmflow_registry.domain.organisation import Organisation, Site
 from warmflow_registry.service_layer import counties, external, organisations, sites

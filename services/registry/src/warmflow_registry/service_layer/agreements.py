@@ -12,15 +12,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_registry.domain import agreements as dom
 from warmflow_registry.domain.agreements import Agreement, Approval, County, Purpose, Revocation
-from warmflow_registry.domain.clock import local_date
-from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
+from warmflow_registry.domain.timezones import local_date
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.counties import county_names, known_counties, require_known
 from warmflow_registry.service_layer.presets import SEEDED_AGREEMENTS
 
@@ -100,17 +101,16 @@ async def propose_agreement(
     terms = cmd.model_dump(exclude={"title"})
     terms["purposes"] = sorted(set(cmd.purposes))
     agreement_id = f"{'-'.join(sorted(set(cmd.parties)))}-{uuid.uuid4().hex[:8]}"
-    with domain_errors():
-        agreement = dom.draft(
-            Agreement(
-                id=agreement_id,
-                title=cmd.title or f"{names}流动党员共管共育协议",
-                pair="",
-                proposed_by=by,
-                **terms,
-            ),
-            registry.now(),
-        )
+    agreement = dom.draft(
+        Agreement(
+            id=agreement_id,
+            title=cmd.title or f"{names}流动党员共管共育协议",
+            pair="",
+            proposed_by=by,
+            **terms,
+        ),
+        registry.now(),
+    )
     await registry.stores.agreements.save(
         agreement.id, _state(agreement), expected=None, events=dom.proposed(agreement)
     )
@@ -132,18 +132,14 @@ Decide = Callable[[Agreement, Principal], list[IntegrationEvent]]
 async def _change(
     registry: Registry, principal: Principal, agreement_id: str, decide: Decide
 ) -> Agreement:
-    async def attempt() -> Agreement:
-        loaded, agreement = await _load(registry, agreement_id)
+    def decided(loaded: Loaded) -> Change[Agreement]:
+        agreement = Agreement.model_validate(loaded.state)
         if principal.county not in agreement.parties:
             raise Forbidden("您所在县（区）不是该协议的签约方")
-        with domain_errors():
-            events = decide(agreement, principal)
-        await registry.stores.agreements.save(
-            agreement.id, _state(agreement), expected=loaded, events=events
-        )
-        return agreement
+        return Change(agreement, _state(agreement), decide(agreement, principal))
 
-    return await retrying(attempt)
+    missing = f"协议 {agreement_id} 不存在"
+    return await change(registry.stores.agreements, agreement_id, decided, missing=missing)
 
 
 async def approve_agreement(

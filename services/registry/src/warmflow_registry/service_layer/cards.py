@@ -7,10 +7,11 @@ duplicates are not.
 
 from __future__ import annotations
 
+from warmflow_shared.outbox.change import retry_on_conflict
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 
 from warmflow_registry.domain.organisation import Organisation
-from warmflow_registry.service_layer.context import Registry, retrying
+from warmflow_registry.service_layer.context import Registry
 
 
 async def next_card_number(registry: Registry, committee: Organisation, year: int) -> str:
@@ -26,5 +27,5 @@ async def next_card_number(registry: Registry, committee: Organisation, year: in
             raise VersionConflict(counter_id) from exc
         return last + 1
 
-    sequence = await retrying(take)
+    sequence = await retry_on_conflict(take)
     return f"{committee.code}-{year}-{sequence:05d}"

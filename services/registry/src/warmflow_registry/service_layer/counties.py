@@ -5,7 +5,7 @@ the reference data; a partner that signs 共管共育 later joins with ``warmflo
 from __future__ import annotations
 
 from warmflow_shared.auth.principal import COUNTY_NAMES
-from warmflow_shared.web.errors import FieldError, InvalidInput
+from warmflow_shared.errors import FieldError, InvalidInput
 
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer.context import Registry

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from warmflow_shared.web.errors import Conflict
+from warmflow_shared.errors import Conflict
 
 from warmflow_registry.domain.mobility import Actor, today
 from warmflow_registry.domain.model import Member, Profile

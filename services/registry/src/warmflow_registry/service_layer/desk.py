@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from warmflow_shared.errors import NotFound
 from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.web.errors import NotFound
+from warmflow_shared.outbox.change import Change, change
+from warmflow_shared.outbox.store import Loaded
 
 from warmflow_registry.domain import desk
 from warmflow_registry.domain.codes import TicketStatus
@@ -14,7 +16,7 @@ from warmflow_registry.domain.desk import Ticket
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer.commands import OpenTicket
-from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
+from warmflow_registry.service_layer.context import Registry
 
 
 def _facts(ticket: Ticket) -> dict[str, Any]:
@@ -50,24 +52,19 @@ async def find_ticket(registry: Registry, ticket_id: str) -> Ticket:
 async def advance_ticket(
     registry: Registry, ticket_id: str, to: TicketStatus, resolution: str | None
 ) -> Ticket:
-    async def attempt() -> Ticket:
-        loaded = await registry.stores.tickets.load(ticket_id)
-        if loaded is None:
-            raise NotFound(f"服务事项 {ticket_id} 不存在")
+    def decide(loaded: Loaded) -> Change[Ticket]:
         ticket = Ticket.model_validate(loaded.state)
         now = registry.now()
-        with domain_errors():
-            desk.advance(ticket, to, now, resolution)
+        desk.advance(ticket, to, now, resolution)
         events = []
         if to == "resolved":
             events.append(
                 ev.DeskTicketResolved(ticket_id=ticket.id, **_facts(ticket), resolved_at=now)
             )
-        state = ticket.model_dump(mode="json")
-        await registry.stores.tickets.save(ticket_id, state, expected=loaded, events=events)
-        return ticket
+        return Change(ticket, ticket.model_dump(mode="json"), events)
 
-    return await retrying(attempt)
+    missing = f"服务事项 {ticket_id} 不存在"
+    return await change(registry.stores.tickets, ticket_id, decide, missing=missing)
 
 
 async def list_tickets(

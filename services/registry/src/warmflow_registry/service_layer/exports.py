@@ -11,7 +11,7 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import write_xlsx
-from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.adapters.union import all_of
 from warmflow_registry.domain.codes import STATUS_NAMES

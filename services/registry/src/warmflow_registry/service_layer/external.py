@@ -3,10 +3,10 @@ the members from them, registered by the inflow side as their home organisation 
 
 from __future__ import annotations
 
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput
 
 from warmflow_registry.domain import outflow
 from warmflow_registry.domain.external import (

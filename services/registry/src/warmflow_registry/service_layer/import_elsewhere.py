@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from warmflow_shared.web.errors import InvalidInput
+from warmflow_shared.errors import InvalidInput
 
 from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.import_columns import ELSEWHERE

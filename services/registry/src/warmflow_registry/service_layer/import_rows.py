@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 from warmflow_shared.documents.spreadsheets import Row
+from warmflow_shared.errors import Conflict, DomainError, InvalidInput
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, DomainError, InvalidInput
 from warmflow_shared.web.validation import reason as pydantic_reason
 
 from warmflow_registry.domain.errors import InvalidData, Problem

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import structlog
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import Limits, SpreadsheetError, read_table
+from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.outbox import AggregateStore, DeadlineScheduler
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import Update
-from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
 
 from warmflow_registry.adapters.import_files import ImportReport, RowChunks
 from warmflow_registry.domain.errors import Problem

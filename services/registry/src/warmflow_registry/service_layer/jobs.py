@@ -13,10 +13,10 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_registry.domain import contact, outflow
-from warmflow_registry.domain.clock import next_local_time
 from warmflow_registry.domain.codes import AWAITING, AWAY
 from warmflow_registry.domain.mobility import SYSTEM, today
 from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.timezones import next_local_time
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.members import Decide, change_member
 

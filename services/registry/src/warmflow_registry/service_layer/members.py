@@ -11,31 +11,34 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFound
 
-from warmflow_registry.domain.clock import CHINA
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
 from warmflow_registry.domain.mobility import Actor, profile_event, today
 from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.domain.timezones import CHINA
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer.commands import (
     RegisterMember,
     UpdateMember,
     UpdateOwnProfile,
 )
-from warmflow_registry.service_layer.context import Registry, domain_errors, retrying
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import find_organisation, organisation_field
 
 CHECK_IN_DUE = "check-in-due"
 Decide = Callable[[Member], Sequence[IntegrationEvent]]
+
+DUPLICATE_ID = "该公民身份号码已有档案，请勿重复建档"
 
 
 def member_deadlines(member: Member) -> list[Deadline]:
@@ -84,7 +87,7 @@ async def save_member(
             deadlines=member_deadlines(member),
         )
     except DuplicateKeyError as exc:
-        raise Conflict("该公民身份号码已有档案，请勿重复建档") from exc
+        raise Conflict(DUPLICATE_ID) from exc
 
 
 async def change_member(
@@ -95,20 +98,25 @@ async def change_member(
     caused_by: Envelope | None = None,
     always_save: bool = False,
 ) -> Member:
-    async def attempt() -> Member:
-        loaded = await registry.stores.members.load(member_id)
-        if loaded is None:
-            raise NotFound(f"党员档案 {member_id} 不存在")
+    async def decided(loaded: Loaded) -> Change[Member]:
         member = Member.model_validate(loaded.state)
-        if caused_by is not None and loaded.has_applied(caused_by.event_id):
-            return member
-        with domain_errors():
-            events = list(decide(member))
-        if events or caused_by is not None or always_save:
-            await save_member(registry, member, loaded, events, caused_by)
-        return member
+        events = list(decide(member))
+        if not (events or caused_by is not None or always_save):
+            return Change(member, None)
+        state = await member_state(registry, member)
+        return Change(member, state, events, member_deadlines(member))
 
-    return await retrying(attempt)
+    try:
+        return await change(
+            registry.stores.members,
+            member_id,
+            decided,
+            missing=f"党员档案 {member_id} 不存在",
+            caused_by=caused_by,
+            already=lambda loaded: Member.model_validate(loaded.state),
+        )
+    except DuplicateKeyError as exc:
+        raise Conflict(DUPLICATE_ID) from exc
 
 
 async def find_by_id_number(registry: Registry, id_number: str) -> Member | None:
@@ -127,8 +135,7 @@ async def register_member(
 ) -> Member:
     """``member_id`` is for stable seeded files (demo tokens name them); callers leave it out."""
     now = registry.now()
-    with domain_errors():
-        check_profile(cmd.profile, cmd.id_number, today(now))
+    check_profile(cmd.profile, cmd.id_number, today(now))
     home = await organisation_field(registry, cmd.home_org_id, "home_org_id")
     member = new_member(registry, cmd, home, member_id)
     member.imported_by = imported_by
@@ -157,8 +164,7 @@ def new_member(
 async def update_member(
     registry: Registry, member_id: str, cmd: UpdateMember, actor: Actor
 ) -> Member:
-    with domain_errors():
-        check_profile(cmd.profile, cmd.id_number, today(registry.now()))
+    check_profile(cmd.profile, cmd.id_number, today(registry.now()))
     id_number = normalise(cmd.id_number) if cmd.id_number else None
 
     def decide(member: Member) -> list[IntegrationEvent]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.events.contracts import IntegrationEvent
-from warmflow_shared.web.errors import FieldError, InvalidInput, NotFound
 
 from warmflow_registry.adapters import metrics
 from warmflow_registry.domain import contact, outflow
@@ -18,7 +18,7 @@ from warmflow_registry.service_layer.commands import (
     RegisterOutflow,
     ReturnHome,
 )
-from warmflow_registry.service_layer.context import Registry, domain_errors
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.sites import site_field, site_of_code
@@ -35,8 +35,7 @@ async def _issuing_committee_code(registry: Registry, member: Member) -> str:
 async def register_outflow(
     registry: Registry, member: Member, cmd: RegisterOutflow, actor: Actor
 ) -> Member:
-    with domain_errors():
-        require(member, "register_outflow")  # before a card number is taken
+    require(member, "register_outflow")  # before a card number is taken
     site = await site_field(registry, cmd.site_id, "site_id") if cmd.site_id else None
     number = await _issuing_committee_code(registry, member)
     plan = outflow.Outflow(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFound
 
 from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
 from warmflow_registry.service_layer.commands import CreateOrganisation, UpdateOrganisation
-from warmflow_registry.service_layer.context import Registry, domain_errors
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.presets import ROOT_ORGANISATIONS
 
 
@@ -42,8 +42,7 @@ async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Or
     parent = (
         await organisation_field(registry, cmd.parent_id, "parent_id") if cmd.parent_id else None
     )
-    with domain_errors():
-        check_parent(cmd.type_code, cmd.county, parent)
+    check_parent(cmd.type_code, cmd.county, parent)
     province = parent.province if parent else cmd.province
     if not province:
         raise InvalidInput(errors=[FieldError("body.province", "县（区）委须填写所在省份")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.adapters.union import Branch, all_of, product
 from warmflow_registry.domain.codes import AWAITING

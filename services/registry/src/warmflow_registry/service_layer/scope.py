@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.outbox.store import Loaded
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_registry.adapters.union import Branch, product
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, FieldError, InvalidInput, NotFound
 
 from warmflow_registry.domain import checkin_code
 from warmflow_registry.domain.organisation import Site, check_site_parent
 from warmflow_registry.service_layer.commands import CreateSite, SiteFields
-from warmflow_registry.service_layer.context import Registry, domain_errors
+from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import organisation_field
 from warmflow_registry.service_layer.presets import ROOT_SITES
 
@@ -45,8 +45,7 @@ async def _check(registry: Registry, fields: SiteFields, county: str) -> None:
         if fields.parent_site_id
         else None
     )
-    with domain_errors():
-        check_site_parent(fields.level, county, parent)
+    check_site_parent(fields.level, county, parent)
 
 
 def _event(site: Site, kind: type[ev.SiteChanged]) -> ev.SiteChanged:
@@ -98,8 +97,7 @@ def issue_code(registry: Registry, site_id: str) -> checkin_code.CheckInCode:
 
 
 def site_of_code(registry: Registry, code: str) -> str:
-    with domain_errors():
-        return checkin_code.verify(_key(registry), code, registry.now())
+    return checkin_code.verify(_key(registry), code, registry.now())
 
 
 def _key(registry: Registry) -> bytes:

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
+from warmflow_shared.errors import BadValue, RuleBroken
 from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES, SupportKind
 
-from warmflow_support.domain.errors import BadValue, RuleBroken
 from warmflow_support.domain.history import Actor, Step, step
 
 Kind = SupportKind

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from warmflow_shared.errors import BadValue, RuleBroken
 
-from warmflow_support.domain.errors import BadValue, RuleBroken
 from warmflow_support.domain.history import Actor, Step, step
 from warmflow_support.domain.matching import Slot
 

@@ -10,8 +10,7 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel
-
-from warmflow_support.domain.errors import BadValue, RuleBroken
+from warmflow_shared.errors import BadValue, RuleBroken
 
 Role = Literal["liaison", "publicist", "helper", "mentor"]
 ROLE_NAMES = {"liaison": "联络员", "publicist": "宣传员", "helper": "服务员", "mentor": "指导员"}

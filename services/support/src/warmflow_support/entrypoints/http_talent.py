@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from warmflow_shared.web.errors import NotFound
+from warmflow_shared.errors import NotFound
 
 from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.entrypoints.deps import Anyone, Counting, Ctx, IdPath, Limit, Staff

@@ -10,11 +10,12 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from warmflow_shared.agreements import shares
 from warmflow_shared.clock import Clock
+from warmflow_shared.errors import NotFound
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import AggregateStore
-from warmflow_shared.storage.port import Filter, VersionConflict
-from warmflow_shared.web.errors import Conflict, NotFound
+from warmflow_shared.outbox.change import change_model
+from warmflow_shared.storage.port import Filter
 
 from warmflow_support.config import SupportSettings
 from warmflow_support.domain.cases import SupportCase
@@ -23,7 +24,6 @@ from warmflow_support.domain.vanguard import Contact, Vanguard
 
 M = TypeVar("M", bound=BaseModel)
 Events = Sequence[IntegrationEvent]
-ATTEMPTS = 8
 
 
 class Repo(Generic[M]):
@@ -49,20 +49,7 @@ class Repo(Generic[M]):
 
     async def update(self, aggregate_id: str, rule: Callable[[M], Events]) -> M:
         """Apply ``rule`` to the latest state and save it with its events; retry if overtaken."""
-        for _ in range(ATTEMPTS):
-            loaded = await self.store.load(aggregate_id)
-            if loaded is None:
-                raise NotFound(f"未找到该{self.what}")
-            item = self.model.model_validate(loaded.state)
-            events = rule(item)
-            try:
-                await self.store.save(
-                    aggregate_id, item.model_dump(mode="json"), expected=loaded, events=events
-                )
-                return item
-            except VersionConflict:
-                continue
-        raise Conflict("该记录正被他人同时修改，请稍后重试")
+        return await change_model(self.store, self.model, aggregate_id, self.what, rule)
 
 
 @dataclass

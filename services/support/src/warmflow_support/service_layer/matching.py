@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.errors import Forbidden
 
 from warmflow_support.domain.matching import Fit, Place, Slot, distance_km, fit
 from warmflow_support.domain.talent import Need

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden, NotFound
+from warmflow_shared.errors import Forbidden, NotFound
 
 from warmflow_support.domain.cases import SupportCase
 from warmflow_support.domain.history import Actor

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden
+from warmflow_shared.errors import Forbidden
 
 from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.scope import STAFF

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import BadValue, Conflict, Forbidden, RuleBroken
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, Forbidden
 
 from warmflow_support.domain import talent
-from warmflow_support.domain.errors import BadValue, RuleBroken
 from warmflow_support.domain.history import step
 from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.service_layer import commands as c

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.catalog import support as ev
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 from warmflow_support.domain import vanguard as dom
 from warmflow_support.domain.vanguard import AtRisk, Contact, Vanguard

@@ -21,7 +21,7 @@ from warmflow_transfers.entrypoints.schemas import (
 )
 from warmflow_transfers.service_layer import letters as letter_service
 from warmflow_transfers.service_layer.projections import party, placement
-from warmflow_transfers.service_layer.unit import act
+from warmflow_transfers.service_layer.steps import act
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["steps"])
 SENDING: tuple[Side, ...] = ("sending",)

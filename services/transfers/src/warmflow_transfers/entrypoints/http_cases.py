@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from warmflow_shared.errors import NotFound
 from warmflow_shared.web.downloads import content_disposition
-from warmflow_shared.web.errors import NotFound
 
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
 from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx

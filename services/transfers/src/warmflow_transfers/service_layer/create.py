@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import orjson
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Conflict, Forbidden
 from warmflow_shared.storage.port import DuplicateKeyError
-from warmflow_shared.web.errors import Conflict, Forbidden
 
 from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
@@ -24,7 +24,7 @@ from warmflow_transfers.domain.model import EXTERNAL, Case, Happened
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
 from warmflow_transfers.service_layer.scope import SIDE_ROLES
-from warmflow_transfers.service_layer.unit import save
+from warmflow_transfers.service_layer.steps import save
 
 
 @dataclass(frozen=True)

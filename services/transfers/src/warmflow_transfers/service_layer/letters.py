@@ -8,8 +8,10 @@ reused: uniqueness matters more than a gapless sequence.
 from __future__ import annotations
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.errors import Conflict
+from warmflow_shared.outbox.change import Change, change
+from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
-from warmflow_shared.web.errors import Conflict
 
 from warmflow_transfers.domain.errors import BadValue
 from warmflow_transfers.domain.letters import (
@@ -25,7 +27,7 @@ from warmflow_transfers.domain.rules import require
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import issuing_committee
 from warmflow_transfers.service_layer.scope import actor_for
-from warmflow_transfers.service_layer.unit import ATTEMPTS, load, save
+from warmflow_transfers.service_layer.steps import BUSY, MISSING, decision
 
 COUNTER_ATTEMPTS = 50
 
@@ -70,20 +72,17 @@ async def reissue_letter(
 async def _with_letter(
     ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
 ) -> Case:
-    for _ in range(ATTEMPTS):
-        loaded, case = await load(ctx, case_id)
+    async def decide(loaded: Loaded) -> Change[Case]:
+        case = Case.from_state(loaded.state)
         actor = actor_for(principal, case, ["sending"])
         # checked before a number is taken, so refused steps burn no serial numbers
         allowed = {"approved"} if reason is None else {"letter_issued", "expired"}
         require(case, allowed, "开具介绍信" if reason is None else "补开介绍信")
         terms = await _terms(ctx, case, valid_days)
         new, happened = _apply(case, actor, terms, reason, ctx)
-        try:
-            await save(ctx, loaded, new, happened)
-        except VersionConflict:
-            continue
-        return new
-    raise Conflict("该转接案件正在被他人同时办理，请刷新后重试")
+        return decision(ctx, new, happened)
+
+    return await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
 
 
 def _apply(

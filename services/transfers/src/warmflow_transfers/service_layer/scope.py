@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import Forbidden, NotFound
+from warmflow_shared.errors import Forbidden, NotFound
 
 from warmflow_transfers.domain.codes import SIDE_NAMES, Side
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case

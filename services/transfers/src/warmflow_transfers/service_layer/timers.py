@@ -7,7 +7,7 @@ from warmflow_shared.outbox import Deadline
 from warmflow_transfers.domain.arrival import mark_receipt_overdue
 from warmflow_transfers.domain.letters import expire
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.unit import load, save
+from warmflow_transfers.service_layer.steps import load, save
 
 
 async def on_case_due(ctx: Transfers, case_id: str, due: list[Deadline]) -> None:

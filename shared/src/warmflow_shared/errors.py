@@ -1,7 +1,10 @@
-"""Errors the domain and service layers raise; the web edge turns them into problem JSON.
+"""Errors the domain and service layers raise; the web edge turns every one into problem JSON.
 
 No framework imports here, so a service's pure ``domain/`` may raise these. ``title`` and
-``detail`` are in Chinese: they are read by staff and members.
+``detail`` are in Chinese: they are read by staff and members. A service's own refusals subclass
+these (``RuleBroken`` → 409, ``BadValue`` → 422 naming the field); the one handler that
+``create_service_app`` installs (``web/problems.py``) answers every one, so no service maps
+errors itself.
 """
 
 from __future__ import annotations
@@ -88,3 +91,19 @@ class ServiceUnavailable(DomainError):
     status = 503
     code = "unavailable"
     default_title = "服务暂时不可用，请稍后再试"
+
+
+class RuleBroken(Conflict):
+    """A domain rule refuses the request in the current state (full, double-booked, closed)."""
+
+
+class BadValue(InvalidInput):
+    """A value a domain rule refuses, named by its field (as the caller sent it)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(errors=[FieldError(field, reason)])
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"

@@ -6,10 +6,10 @@ write as the change), so a redelivered event finds ``has_applied`` and changes n
 
 from __future__ import annotations
 
+from warmflow_shared.errors import NotFound
 from warmflow_shared.events.catalog import CATALOG, learning, support, transfers
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.web.errors import NotFound
 
 from warmflow_registry.domain import contact
 from warmflow_registry.domain.mobility import Actor

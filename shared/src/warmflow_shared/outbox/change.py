@@ -1,0 +1,127 @@
+"""The one load → decide → save loop every command handler and event handler uses.
+
+An aggregate is loaded, a decision is made on the loaded state, and the new state, its events,
+its deadlines and the causing event's id are saved in ONE conditional write (``AggregateStore``).
+If someone saved in between, the write is refused (``VersionConflict``) and the whole loop runs
+again on the fresh state — including the "already applied" check, so an event redelivered while
+another copy of it was being applied is still applied once. After ``attempts`` lost races the
+caller gets a 409 in Chinese.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from warmflow_shared.errors import Conflict, NotFound
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.store import AggregateStore, Loaded
+from warmflow_shared.storage.port import VersionConflict
+
+R = TypeVar("R")
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+ATTEMPTS = 10
+BUSY = "该记录正被他人同时修改，请稍后重试"
+
+
+@dataclass(frozen=True)
+class Change(Generic[R]):
+    """A decision: what the handler returns and what to save (``state=None``: nothing changed)."""
+
+    result: R
+    state: dict[str, Any] | None
+    events: Sequence[IntegrationEvent] = ()
+    deadlines: Sequence[Deadline] | None = None  # None keeps the stored ones
+
+
+Decide = Callable[[Loaded], "Change[R] | Awaitable[Change[R]]"]
+
+
+async def change(
+    store: AggregateStore,
+    aggregate_id: str,
+    decide: Decide[R],
+    *,
+    missing: str,
+    caused_by: Envelope | None = None,
+    already: Callable[[Loaded], R] | None = None,
+    busy: str = BUSY,
+    attempts: int = ATTEMPTS,
+) -> R:
+    """Run ``decide`` on the latest state and save what it decided; retry when overtaken.
+
+    ``missing`` is the 404's text. With ``caused_by`` (an event handler), an aggregate that has
+    applied that event already is not decided again: ``already(loaded)`` is returned instead.
+    """
+    for _ in range(attempts):
+        loaded = await store.load(aggregate_id)
+        if loaded is None:
+            raise NotFound(missing)
+        if caused_by is not None and loaded.has_applied(caused_by.event_id):
+            if already is None:
+                raise TypeError("change(caused_by=...) needs already= for a redelivered event")
+            return already(loaded)
+        made = decide(loaded)
+        decision = await made if inspect.isawaitable(made) else made
+        if decision.state is None:
+            return decision.result
+        try:
+            await store.save(
+                aggregate_id,
+                decision.state,
+                expected=loaded,
+                events=decision.events,
+                caused_by=caused_by,
+                deadlines=decision.deadlines,
+            )
+        except VersionConflict:
+            continue
+        return decision.result
+    raise Conflict(busy)
+
+
+async def change_model(
+    store: AggregateStore,
+    model: type[M],
+    aggregate_id: str,
+    what: str,
+    rule: Callable[[M], Sequence[IntegrationEvent]],
+    *,
+    caused_by: Envelope | None = None,
+    deadlines: Callable[[M], Sequence[Deadline] | None] = lambda _: None,
+) -> M:
+    """``change`` for an aggregate kept as a pydantic model: ``rule`` mutates it, returns events."""
+
+    def decide(loaded: Loaded) -> Change[M]:
+        item = model.model_validate(loaded.state)
+        events = rule(item)
+        return Change(item, item.model_dump(mode="json"), events, deadlines(item))
+
+    return await change(
+        store,
+        aggregate_id,
+        decide,
+        missing=f"未找到该{what}",
+        caused_by=caused_by,
+        already=lambda loaded: model.model_validate(loaded.state),
+    )
+
+
+async def retry_on_conflict(
+    attempt: Callable[[], Awaitable[T]], *, busy: str = BUSY, attempts: int = ATTEMPTS
+) -> T:
+    """Re-run a whole attempt that raised ``VersionConflict`` (e.g. create-or-increment)."""
+    for _ in range(attempts):
+        try:
+            return await attempt()
+        except VersionConflict:
+            continue
+    raise Conflict(busy)

@@ -1,0 +1,101 @@
+"""The one load → decide → save loop: races retried, redeliveries applied once, clear refusals."""
+
+from __future__ import annotations
+
+import pytest
+from warmflow_shared.errors import Conflict, NotFound
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox import AggregateStore
+from warmflow_shared.outbox.change import Change, change, retry_on_conflict
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.storage.port import DocumentStore, VersionConflict
+
+from .support import counted_on_fresh_topic
+
+
+async def _counter(document_store: DocumentStore) -> AggregateStore:
+    store = AggregateStore(document_store.collection("counters"), producer="test")
+    await store.ensure_indexes()
+    await store.save("c-1", {"n": 0}, expected=None)
+    return store
+
+
+def _event() -> Envelope:
+    return Envelope("test.Bumped", 1, "other", "c-1", {})
+
+
+async def test_a_lost_race_is_decided_again_on_the_fresh_state(document_store) -> None:
+    store = await _counter(document_store)
+    event = counted_on_fresh_topic()
+    seen: list[int] = []
+
+    async def decide(loaded: Loaded) -> Change[int]:
+        seen.append(loaded.state["n"])
+        if len(seen) == 1:  # someone else saves between our load and our save
+            await store.save("c-1", {"n": 10}, expected=loaded)
+        n = loaded.state["n"] + 1
+        return Change(n, {"n": n}, [event(n=n)])
+
+    assert await change(store, "c-1", decide, missing="无") == 11
+    assert seen == [0, 10]
+    doc = await store.collection.get("c-1")
+    assert doc is not None
+    assert doc["state"] == {"n": 11}
+    assert [e["envelope"]["data"]["n"] for e in doc["_outbox"]] == [11]
+
+
+async def test_an_event_redelivered_after_a_race_is_applied_once(document_store) -> None:
+    store = await _counter(document_store)
+    cause = _event()
+    calls = 0
+
+    async def decide(loaded: Loaded) -> Change[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the other copy of the same event is applied meanwhile
+            await store.save("c-1", {"n": 1}, expected=loaded, caused_by=cause)
+        return Change(loaded.state["n"] + 1, {"n": loaded.state["n"] + 1})
+
+    def already(loaded: Loaded) -> int:
+        return -int(loaded.state["n"])
+
+    result = await change(store, "c-1", decide, missing="无", caused_by=cause, already=already)
+    assert (result, calls) == (-1, 1)
+    doc = await store.collection.get("c-1")
+    assert doc is not None and doc["state"] == {"n": 1}
+
+
+async def test_nothing_decided_saves_nothing(document_store) -> None:
+    store = await _counter(document_store)
+    before = await store.load("c-1")
+    assert await change(store, "c-1", lambda _: Change("same", None), missing="无") == "same"
+    after = await store.load("c-1")
+    assert before is not None and after is not None and after.version == before.version
+
+
+async def test_missing_is_404_and_endless_races_are_409(document_store) -> None:
+    store = await _counter(document_store)
+    with pytest.raises(NotFound, match="没有这个计数器"):
+        await change(store, "nope", lambda _: Change(0, {}), missing="没有这个计数器")
+
+    async def always_overtaken(loaded: Loaded) -> Change[int]:
+        await store.save("c-1", {"n": loaded.state["n"] + 1}, expected=loaded)
+        return Change(0, {"n": -1})
+
+    with pytest.raises(Conflict, match="稍后重试"):
+        await change(store, "c-1", always_overtaken, missing="无", attempts=3)
+    doc = await store.collection.get("c-1")
+    assert doc is not None and doc["state"] == {"n": 3}
+
+
+async def test_retry_on_conflict_runs_the_attempt_again() -> None:
+    tries = 0
+
+    async def attempt() -> int:
+        nonlocal tries
+        tries += 1
+        if tries < 3:
+            raise VersionConflict("x")
+        return tries
+
+    assert await retry_on_conflict(attempt) == 3
