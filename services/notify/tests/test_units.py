@@ -73,7 +73,7 @@ def test_production_refuses_the_default_sms_secret() -> None:
 
 
 @pytest.mark.parametrize(
-    ("template", "context", "words"),
+    ("template", "variables", "words"),
     [
         (
             "transfers.TransferResubmitted.staff",
@@ -93,9 +93,9 @@ def test_production_refuses_the_default_sms_secret() -> None:
     ],
 )
 def test_resubmission_report_and_revocation_have_notices(
-    template: str, context: dict[str, str], words: str
+    template: str, variables: dict[str, str], words: str
 ) -> None:
     for channel in ("email", "sms"):
-        rendered = render(TEMPLATES.current(template), channel, context)
+        rendered = render(TEMPLATES.current(template), channel, variables)
         assert words in rendered.subject + rendered.body
     assert {r.event for r in RULES} >= {template.rsplit(".", 1)[0]}

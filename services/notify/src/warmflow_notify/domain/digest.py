@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from warmflow_notify.domain.context import chinese_date
 from warmflow_notify.domain.model import CHINA
+from warmflow_notify.domain.variables import chinese_date
 
 DIGEST = "digest"
 
@@ -46,7 +46,9 @@ def digest_event_id(recipient_id: str, day: date) -> str:
     return f"digest:{recipient_id}:{day.isoformat()}"
 
 
-def digest_context(items: Sequence[OverdueItem], day: date, name: str | None) -> dict[str, object]:
+def digest_variables(
+    items: Sequence[OverdueItem], day: date, name: str | None
+) -> dict[str, object]:
     ordered = sorted(items, key=lambda item: (item.since, item.line))
     lines = "\n".join(f"{n}. {item.line}" for n, item in enumerate(ordered, start=1))
     return {

@@ -48,14 +48,14 @@ class Rendered:
     body: str
 
 
-def render(template: Template, channel: Channel, context: Mapping[str, Any]) -> Rendered:
+def render(template: Template, channel: Channel, variables: Mapping[str, Any]) -> Rendered:
     text = template.short if channel == "sms" else template.full
     needed = {name for _, name, _, _ in _FORMATTER.parse(text) if name}
     needed |= {name for _, name, _, _ in _FORMATTER.parse(template.subject) if name}
-    missing = sorted(name for name in needed if _blank(context.get(name)))
+    missing = sorted(name for name in needed if _blank(variables.get(name)))
     if missing:
         raise MissingField(template.key, missing)
-    values = {name: context[name] for name in needed}
+    values = {name: variables[name] for name in needed}
     return Rendered(
         template.key, template.version, template.subject.format(**values), text.format(**values)
     )

@@ -1,4 +1,4 @@
-"""Template texts for registry events (version 1). Placeholders name context fields."""
+"""Template texts for registry events (version 1). Placeholders name variables fields."""
 
 from __future__ import annotations
 

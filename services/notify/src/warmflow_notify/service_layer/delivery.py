@@ -117,7 +117,7 @@ class DigestSender:
     async def on_due(self, recipient_id: str, due: list[Deadline]) -> None:
         await self.digests.fire(recipient_id, self._send)
 
-    async def _send(self, recipient_id: str, context: dict[str, Any], event_id: str) -> int:
+    async def _send(self, recipient_id: str, variables: dict[str, Any], event_id: str) -> int:
         doc = await self.directory.staff_member(recipient_id.removeprefix("staff:"))
         if doc is None:
             log.error("digest.unknown_staff", recipient=recipient_id)
@@ -128,7 +128,7 @@ class DigestSender:
             category="digest",
             urgency="normal",
             template="digest.daily",
-            context=context,
+            variables=variables,
             scope={"counties": [doc["county"]], "org_ids": [doc.get("org_id")], "subject_id": None},
         )
         return await self.planner.notify(draft, [staff_recipient(doc)])

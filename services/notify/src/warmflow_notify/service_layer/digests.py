@@ -21,9 +21,9 @@ from warmflow_notify.domain.catalog import TEMPLATES
 from warmflow_notify.domain.digest import (
     DIGEST,
     OverdueItem,
-    digest_context,
     digest_day,
     digest_event_id,
+    digest_variables,
     item_key,
     next_digest_at,
 )
@@ -107,8 +107,8 @@ class Digests:
         made = 0
         if items:
             day = digest_day(now)
-            context = digest_context(items, day, None)
-            made = await send(recipient_id, context, digest_event_id(recipient_id, day))
+            variables = digest_variables(items, day, None)
+            made = await send(recipient_id, variables, digest_event_id(recipient_id, day))
             await self._schedule(
                 recipient_id, loaded, {**loaded.state, "last_day": day.isoformat()}
             )
@@ -128,7 +128,7 @@ class Digests:
 def _line(draft: Draft) -> str:
     try:
         subject = TEMPLATES.current(f"{draft.template}.staff").subject
-        return subject.format(**{k: v for k, v in draft.context.items() if v is not None})
+        return subject.format(**{k: v for k, v in draft.variables.items() if v is not None})
     except (KeyError, MissingField):
         return f"{draft.event_type}（{draft.scope.get('subject_id')}）"
 

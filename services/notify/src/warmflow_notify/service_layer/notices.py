@@ -44,7 +44,7 @@ class Draft:
     category: Category
     urgency: Urgency
     template: str
-    context: Mapping[str, Any]
+    variables: Mapping[str, Any]
     scope: Mapping[str, Any]  # counties, org ids and subject id: who may read the log entry
 
 
@@ -123,7 +123,7 @@ class NoticeWriter:
         try:
             template = TEMPLATES.current(f"{draft.template}.{recipient.audience}")
             rendered = render(
-                template, channel, {**draft.context, "recipient_name": recipient.name}
+                template, channel, {**draft.variables, "recipient_name": recipient.name}
             )
         except (MissingField, UnknownTemplate) as exc:
             reason = str(exc) if isinstance(exc, MissingField) else f"没有适用的模板：{exc}"

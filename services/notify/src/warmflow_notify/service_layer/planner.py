@@ -9,9 +9,9 @@ from typing import Any
 import structlog
 from warmflow_shared.events.envelope import Envelope
 
-from warmflow_notify.domain.context import build_context
 from warmflow_notify.domain.model import Channel, Recipient
 from warmflow_notify.domain.rules import Rule, rule_for
+from warmflow_notify.domain.variables import template_variables
 from warmflow_notify.service_layer.digests import Digests
 from warmflow_notify.service_layer.notices import Draft, NoticeWriter, channels_for
 from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
@@ -74,7 +74,7 @@ class Planner:
             category=rule.category,
             urgency=rule.urgency,
             template=envelope.type,
-            context=build_context(envelope.data, names),
+            variables=template_variables(envelope.data, names),
             scope=scope_of(envelope.data, rule, member),
         )
         made = await self.notify(draft, recipients)

@@ -10,7 +10,6 @@ from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
 
-from warmflow_notify.domain.context import COUNTY_FIELDS
 from warmflow_notify.domain.model import (
     Recipient,
     bot_recipient_id,
@@ -18,6 +17,7 @@ from warmflow_notify.domain.model import (
     staff_recipient_id,
 )
 from warmflow_notify.domain.rules import INFLOW_KEYS, OUTFLOW_KEYS, Rule, Side
+from warmflow_notify.domain.variables import COUNTY_FIELDS
 from warmflow_notify.service_layer.directory import Directory
 from warmflow_notify.service_layer.projections import Projections
 

@@ -68,17 +68,17 @@ def _support_labels(data: Mapping[str, Any]) -> dict[str, Any]:
     return labels
 
 
-def build_context(data: Mapping[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
+def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
     """Event fields formatted for reading, derived labels, then names from projections."""
-    context = {key: _formatted(value) for key, value in data.items()}
+    variables = {key: _formatted(value) for key, value in data.items()}
     for key in COUNTY_FIELDS:
         if isinstance(data.get(key), str):
-            context[f"{key}_name"] = COUNTY_NAMES.get(data[key], data[key])
+            variables[f"{key}_name"] = COUNTY_NAMES.get(data[key], data[key])
     if "reason_code" in data:
         code = str(data["reason_code"])
-        context["reason_label"] = LOST_CONTACT_REASONS.get(code, code)
-    context.update(_support_labels(data))
+        variables["reason_label"] = LOST_CONTACT_REASONS.get(code, code)
+    variables.update(_support_labels(data))
     if "status" in data:
-        context["status_label"] = ATTENDANCE.get(str(data["status"]), data["status"])
-    context.update(names)
-    return context
+        variables["status_label"] = ATTENDANCE.get(str(data["status"]), data["status"])
+    variables.update(names)
+    return variables
