@@ -1,4 +1,4 @@
-"""The production shape: docker-compose.yml, the nginx gateway and the service Dockerfiles.
+"""The production shape: docker-compose.yml, the nginx gateway and the one Dockerfile.
 
 ``docker compose config`` needs only the compose CLI plugin (no engine); without it that test
 skips with the reason, or fails under ``WARMFLOW_REQUIRE_SERVERS=1``. The rest reads the files.
@@ -20,7 +20,15 @@ from warmflow_shared.testing.servers import servers_required
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
-SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/Dockerfile"))
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+# every service package runs in its own container; the gateway package is the embedded runner
+# (nginx is production's gateway) and the `warmflow` command of the topics job
+SERVICES = sorted(
+    p.parent.name
+    for p in (ROOT / "services").glob("*/pyproject.toml")
+    if p.parent.name != "gateway"
+)
+FONTED = {"transfers", "learning"}  # they print PDFs (letters, certificates)
 BROKERS = ["kafka-1", "kafka-2", "kafka-3"]
 BOOTSTRAP = ",".join(f"{b}:9092" for b in BROKERS)
 
@@ -71,21 +79,25 @@ def test_docker_compose_config_accepts_the_file() -> None:
     services = json.loads(rendered.stdout)["services"]
     assert {*SERVICES, *BROKERS, "topics", "mongo", "gateway"} <= set(services)
     for name in SERVICES:
-        assert services[name]["build"]["dockerfile"] == f"services/{name}/Dockerfile"
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert services[name]["build"]["args"]["SERVICE"] == name
         assert Path(services[name]["build"]["context"]).resolve() == ROOT
 
 
 # --- (b) the stack ----------------------------------------------------------------------------
 
 
-def test_every_service_with_a_dockerfile_is_deployed() -> None:
-    assert SERVICES, "no services/*/Dockerfile found"
+def test_every_service_is_deployed_from_the_one_dockerfile() -> None:
+    assert SERVICES, "no services/*/pyproject.toml found"
     services = _compose()["services"]
     for name in SERVICES:
-        assert name in services, f"{name} has a Dockerfile but no container"
+        assert name in services, f"{name} is a service package but has no container"
         build = services[name]["build"]
         assert build["context"] == "."
-        assert build["dockerfile"] == f"services/{name}/Dockerfile"
+        assert build["dockerfile"] == "deploy/Dockerfile"
+        font = {"PDF_FONT": "true"} if name in FONTED else {}
+        assert build["args"] == {"SERVICE": name, **font}
+    assert sorted(ROOT.glob("**/Dockerfile")) == [DOCKERFILE], "one image recipe for all"
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -159,7 +171,12 @@ def test_a_one_shot_topics_job_runs_before_the_services() -> None:
     job = services["topics"]
     assert job["command"] == ["warmflow", "topics"]
     assert job["restart"] == "no"
-    assert job["build"] == {"context": ".", "dockerfile": "deploy/topics/Dockerfile"}
+    assert job["build"] == {
+        "context": ".",
+        "dockerfile": "deploy/Dockerfile",
+        "args": {"SERVICE": "gateway"},
+    }
+    assert job["healthcheck"] == {"disable": True}
     assert job["depends_on"] == {b: {"condition": "service_healthy"} for b in BROKERS}
     env = _env(job)
     assert env["WARMFLOW_KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP
@@ -168,9 +185,6 @@ def test_a_one_shot_topics_job_runs_before_the_services() -> None:
     assert [env[k] for k in shape] == ["3", "3", "2"]
     for name in SERVICES:  # the apps read the same shape the job applied
         assert [_env(services[name])[k] for k in shape] == ["3", "3", "2"]
-    dockerfile = (ROOT / "deploy" / "topics" / "Dockerfile").read_text(encoding="utf-8")
-    assert "uv sync --frozen --no-dev --package warmflow-gateway" in dockerfile
-    assert 'CMD ["warmflow", "topics"]' in dockerfile
 
 
 def test_mongo_is_a_single_node_replica_set() -> None:
@@ -230,8 +244,8 @@ def test_nginx_gateway_basics() -> None:
 # --- (d) the images -------------------------------------------------------------------------
 
 
-def _final_stage(name: str) -> list[str]:
-    lines = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+def _final_stage() -> list[str]:
+    lines = DOCKERFILE.read_text(encoding="utf-8")
     joined = re.sub(r"\\\n", " ", lines)
     instructions = [ln.strip() for ln in joined.splitlines() if ln.strip()]
     instructions = [ln for ln in instructions if not ln.startswith("#")]
@@ -240,9 +254,8 @@ def _final_stage(name: str) -> list[str]:
     return instructions[starts[-1] :]
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_dockerfile_final_stage_is_non_root_with_a_healthcheck(name: str) -> None:
-    stage = _final_stage(name)
+def test_dockerfile_final_stage_is_non_root_with_a_healthcheck() -> None:
+    stage = _final_stage()
     assert stage[0] == "FROM python:3.11-slim"
     users = [ln.split(None, 1)[1] for ln in stage if ln.upper().startswith("USER ")]
     assert users, "the final stage sets no USER"
@@ -251,16 +264,33 @@ def test_dockerfile_final_stage_is_non_root_with_a_healthcheck(name: str) -> Non
     assert len(healthchecks) == 1
     assert "urllib.request" in healthchecks[0] and "/healthz" in healthchecks[0]
     assert "EXPOSE 8000" in stage
-    assert stage[-1] == f'CMD ["warmflow-{name}"]'
+    # the service's own command, exec'd so it is PID 1 and gets the stop signal
+    assert "WARMFLOW_PROCESS=warmflow-${SERVICE}" in " ".join(stage)
+    assert stage[-1] == 'CMD ["sh", "-c", "exec \\"$WARMFLOW_PROCESS\\""]'
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_dockerfile_builds_from_the_lock(name: str) -> None:
-    text = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+def test_each_service_has_the_command_the_image_runs(name: str) -> None:
+    manifest = (ROOT / "services" / name / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(rf"^warmflow-{name} = ", manifest, re.M), f"no warmflow-{name} script"
+
+
+def test_dockerfile_builds_from_the_lock() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
     assert "pip install --no-cache-dir uv==0.13.8" in text
     assert "UV_PYTHON_DOWNLOADS=never" in text
-    assert re.search(rf"uv sync --frozen --no-dev --package warmflow-{name}\b", text)
+    assert text.count('uv sync --frozen --no-dev --package "warmflow-$SERVICE"') == 2
     assert "COPY pyproject.toml uv.lock ./" in text
+    # every workspace member's manifest is copied for the dependency layer
+    for manifest in sorted(ROOT.glob("services/*/pyproject.toml")):
+        rel = manifest.relative_to(ROOT)
+        assert f"COPY {rel} {rel}" in text
+
+
+def test_the_pdf_font_is_installed_only_when_asked() -> None:
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    assert "ARG PDF_FONT=false" in text
+    assert re.search(r'if \[ "\$PDF_FONT" = true \]; then .*fonts-wqy-microhei', text)
 
 
 def test_the_secrets_doc_names_every_secret_a_service_reads() -> None:
