@@ -124,15 +124,4 @@ do_stop() { stop_pidfile "$PIDFILE" ferretdb 30; }
 
 do_status() { status_line ferretdb "$PIDFILE" serving "$FERRETDB_HOST:$FERRETDB_PORT ($FERRETDB_HANDLER)"; }
 
-case "${1:-}" in
-  install) do_install ;;
-  start) do_start ;;
-  stop) do_stop ;;
-  restart) do_stop; do_start ;;
-  status) do_status ;;
-  clean) do_stop; rm -rf "$RUN"; log "removed $RUN" ;;
-  *)
-    echo "usage: $0 install|start|stop|restart|status|clean" >&2
-    exit 2
-    ;;
-esac
+server_main -- "$@"

@@ -23,7 +23,7 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.1.2}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 KAFKA_HOST=127.0.0.1
-KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-180}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-60}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 
@@ -152,15 +152,4 @@ broker_listening() { port_open "$KAFKA_HOST" "$KAFKA_PORT"; }
 
 do_status() { status_line kafka "$PIDFILE" broker_listening "$KAFKA_HOST:$KAFKA_PORT, data $DATA"; }
 
-case "${1:-}" in
-  install) do_install ;;
-  start) do_start ;;
-  stop) do_stop ;;
-  restart) do_stop; do_start ;;
-  status) do_status ;;
-  clean) do_stop; rm -rf "$RUN"; log "removed $RUN" ;;
-  *)
-    echo "usage: $0 install|start|stop|restart|status|clean" >&2
-    exit 2
-    ;;
-esac
+server_main -- "$@"

@@ -124,3 +124,34 @@ status_line() {
   echo "$name: stopped"
   return 3
 }
+
+# server_main "$@": the command line every server script shares. The script defines do_install,
+# do_start, do_stop, do_status and RUN (its run directory); extra commands are passed as
+# NAME=FUNCTION pairs before "--", e.g. `server_main url=print_url -- "$@"`.
+server_main() {
+  local -A extra=()
+  local pair usage="install|start|stop|restart|status|clean"
+  while (($#)) && [[ "$1" != -- ]]; do
+    pair="$1"
+    extra["${pair%%=*}"]="${pair#*=}"
+    usage+="|${pair%%=*}"
+    shift
+  done
+  [[ "${1:-}" == -- ]] && shift
+  case "${1:-}" in
+    install) do_install ;;
+    start) do_start ;;
+    stop) do_stop ;;
+    restart) do_stop; do_start ;;
+    status) do_status ;;
+    clean) do_stop; rm -rf "$RUN"; log "removed $RUN" ;;
+    *)
+      if [[ -n "${1:-}" && -n "${extra[$1]:-}" ]]; then
+        "${extra[$1]}"
+      else
+        echo "usage: $0 $usage" >&2
+        exit 2
+      fi
+      ;;
+  esac
+}

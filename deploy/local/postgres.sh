@@ -119,16 +119,4 @@ print_url() {
     "$POSTGRES_PORT" "$PG_DATABASE" "$FERRETDB_POOL_MAX_CONNS"
 }
 
-case "${1:-}" in
-  install) do_install ;;
-  start) do_start ;;
-  stop) do_stop ;;
-  restart) do_stop; do_start ;;
-  status) do_status ;;
-  clean) do_stop; rm -rf "$RUN"; log "removed $RUN" ;;
-  url) print_url ;;
-  *)
-    echo "usage: $0 install|start|stop|restart|status|clean|url" >&2
-    exit 2
-    ;;
-esac
+server_main url=print_url -- "$@"
