@@ -136,7 +136,8 @@ async def _change(
         agreement = Agreement.model_validate(loaded.state)
         if principal.county not in agreement.parties:
             raise Forbidden("您所在县（区）不是该协议的签约方")
-        return Change(agreement, _state(agreement), decide(agreement, principal))
+        events = decide(agreement, principal)  # changes the agreement: its state is read after
+        return Change(agreement, _state(agreement), events)
 
     missing = f"协议 {agreement_id} 不存在"
     return await change(registry.stores.agreements, agreement_id, decided, missing=missing)
