@@ -170,7 +170,8 @@ class MongoCollection(Collection):
     async def insert_many(self, docs: Sequence[Document]) -> None:
         if docs:
             with _errors():
-                await self._coll.insert_many([_with_version(doc) for doc in docs])
+                # unordered: the server need not stop at (or wait on) each document in turn
+                await self._coll.insert_many([_with_version(doc) for doc in docs], ordered=False)
 
     async def replace(self, doc: Document, *, expected_version: int) -> int:
         new_version = expected_version + 1

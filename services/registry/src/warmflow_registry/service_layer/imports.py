@@ -40,6 +40,7 @@ from warmflow_registry.service_layer.import_rows import (
 log = structlog.get_logger(__name__)
 
 CHUNK_DUE = "import-chunk"
+KICK_BATCH = 100
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
 
 
@@ -56,11 +57,20 @@ class Imports:
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
 
     def kick(self) -> None:
-        """Run due chunks now rather than at the scheduler's next poll."""
+        """Run due chunks now, back to back, rather than at the scheduler's next polls."""
         if self.scheduler is not None:
-            task = asyncio.create_task(self.scheduler.fire_due())
+            task = asyncio.create_task(self._fire_all(self.scheduler))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _fire_all(scheduler: DeadlineScheduler) -> int:
+        # one firing runs at most KICK_BATCH chunks; a long job's next ones are due at once
+        fired = total = await scheduler.fire_due(KICK_BATCH)
+        while fired == KICK_BATCH:
+            fired = await scheduler.fire_due(KICK_BATCH)
+            total += fired
+        return total
 
     async def start(self) -> None:
         self.kick()
