@@ -1,29 +1,38 @@
 """Import a member roster through the registry's import job vs ``insert_many`` of its result.
 
-Per round a fresh registry service (standalone bootstrap, embedded SQLite store, fresh data dir)
-gets the demo organisation tree. Subject: a ``.csv`` roster of N Yuexi members (the Chinese
-headers offices use, built from ``demo_data.members``, ID numbers unique) is uploaded by a county
-admin to ``POST /imports``; the clock runs from the upload until the job reports ``done`` (parse,
-validate, each chunk's new files written in one round trip, each with its event, chunk after
-chunk as the service's deadline scheduler fires them). Baseline: the member documents the
-subject stored, read back and inserted with fresh ``_id`` s by ``insert_many`` in chunks of 1000
-into a fresh collection of the same store with the members' indexes.
-Ratio = subject rows/s / baseline rows/s; target >= 0.5.
+Per round and backend (embedded SQLite; FerretDB) a fresh registry service (standalone
+bootstrap, in-process bus, fresh data dir / database) gets the demo organisation tree. Subject: a
+``.csv`` roster of N Yuexi members (the Chinese headers offices use, built from
+``demo_data.members``, ID numbers unique) is uploaded by a county admin to ``POST /imports``;
+the clock runs from the upload until the job reports ``done`` (parse, validate, each chunk's new
+files written in one round trip, each with its event, chunk after chunk as the service's
+deadline scheduler fires them; the outbox relay and the registry's own consumers run alongside
+as in service). The app answers one request before the clock starts (its first request builds
+the route table). Baseline: the very member documents the import handed to ``insert_many``
+(recorded on the way, outbox entries included, so the same bytes), with fresh ``_id`` s, inserted
+by ``insert_many`` in chunks of 1000 into a fresh collection of the same store with the members'
+indexes. Ratio = subject rows/s / baseline rows/s; target >= 0.5.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import csv
 import io
+import os
+import pstats
 import random
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+from pymongo import AsyncMongoClient
+from warmflow_registry import SERVICE
 from warmflow_registry.adapters.indexes import INDEXES
 from warmflow_registry.bootstrap import bootstrap
 from warmflow_registry.config import RegistrySettings
@@ -32,12 +41,20 @@ from warmflow_registry.service_layer import demo_data
 from warmflow_registry.service_layer.demo import seed_structure
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair
+from warmflow_shared.storage.factory import database_name
 from warmflow_shared.storage.port import Collection
 
 from bench._support import Comparison, Config, unique
 
 COUNTY: Literal["yuexi"] = "yuexi"
-FULL_ROWS = 40_000  # 200,000 take 13-17 min a round here (200-260 rows/s): docs/benchmarks.md
+Backend = Literal["sqlite", "mongodb"]
+# WARMFLOW_BENCH_IMPORT_BACKENDS=sqlite runs the embedded store only
+BACKENDS: list[Backend] = [
+    name  # type: ignore[misc]
+    for name in os.environ.get("WARMFLOW_BENCH_IMPORT_BACKENDS", "sqlite,mongodb").split(",")
+    if name in ("sqlite", "mongodb")
+]
+FULL_ROWS = 100_000
 QUICK_ROWS = 2_000
 INSERT_CHUNK = 1000
 HEADERS = [
@@ -98,6 +115,9 @@ async def _subject(service: Any, done: Done, token: str, data: bytes) -> tuple[f
     files = {"file": ("流动党员花名册.csv", data, "text/csv")}
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        warm = await client.get("/imports", headers=headers)  # builds the route table
+        if warm.status_code != 200:
+            raise RuntimeError(f"{warm.status_code}: {warm.text[:300]}")
         started = time.perf_counter()
         response = await client.post("/imports", files=files, headers=headers, timeout=600)
         if response.status_code != 202:
@@ -109,13 +129,17 @@ async def _subject(service: Any, done: Done, token: str, data: bytes) -> tuple[f
     return seconds, job.created
 
 
-async def _stored(members: Collection) -> list[dict[str, Any]]:
-    docs: list[dict[str, Any]] = []
-    last = ""
-    while page := await members.find({"_id": {"$gt": last}}, sort=[("_id", 1)], limit=5000):
-        docs += page
-        last = page[-1]["_id"]
-    return docs
+def _record(members: Collection) -> list[dict[str, Any]]:
+    """Keep every document the import hands to the members' ``insert_many`` (no copy made)."""
+    written: list[dict[str, Any]] = []
+    insert_many = members.insert_many
+
+    async def recording(docs: Sequence[dict[str, Any]]) -> None:
+        written.extend(docs)
+        await insert_many(docs)
+
+    members.insert_many = recording  # type: ignore[method-assign]
+    return written
 
 
 async def _baseline(store: Any, docs: list[dict[str, Any]]) -> float:
@@ -132,52 +156,96 @@ async def _baseline(store: Any, docs: list[dict[str, Any]]) -> float:
     return len(docs) / seconds
 
 
-def _settings(data_dir: Path) -> RegistrySettings:
+def _settings(config: Config, backend: Backend, data_dir: Path) -> RegistrySettings:
+    options: dict[str, Any] = {"storage_backend": backend, "bus_backend": "inprocess"}
+    if backend == "mongodb":
+        options["mongodb_url"] = config.mongodb_url
     return RegistrySettings(
         data_dir=data_dir,
-        storage_backend="sqlite",
-        bus_backend="inprocess",
-        import_max_bytes=512 * 1024 * 1024,  # 200,000 rows are ~45 MB; the default is 20 MB
-        deadline_poll_seconds=0.05,  # see docs/benchmarks.md: every 100 chunks wait one poll
+        import_max_bytes=512 * 1024 * 1024,  # 100,000 rows are ~22 MB; the default is 20 MB
+        **options,
     )
 
 
-async def _round(rows: int, data_dir: Path) -> tuple[float, float, dict[str, float]]:
-    settings = _settings(data_dir)
+async def _drop_database(config: Config, backend: Backend) -> None:
+    """A fresh registry database on the benchmark's own server (FerretDB), before and after."""
+    if backend == "mongodb":
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongodb_url)
+        try:
+            await client.drop_database(database_name(SERVICE))
+        finally:
+            await client.close()
+
+
+async def _round(
+    config: Config, backend: Backend, rows: int, data_dir: Path, profile: bool
+) -> tuple[float, float, dict[str, Any]]:
+    settings = _settings(config, backend, data_dir)
     ensure_key_pair(settings.keys_dir)
+    await _drop_database(config, backend)
     service = bootstrap(settings)
     done = Done()
+    profiler = cProfile.Profile() if profile else None
     async with service.app.router.lifespan_context(service.app):
         registry = service.app.state.registry
         service.app.state.imports.after_chunk.append(done.note)
         await seed_structure(registry)
         data = roster(rows, registry.now().date(), random.randrange(10**6))
         token = mint_token("county_admin", COUNTY, settings=settings)
+        written = _record(registry.stores.members.collection)
+        if profiler:
+            profiler.enable()
         seconds, created = await _subject(service, done, token, data)
-        docs = await _stored(registry.stores.members.collection)
-        if len(docs) != created:
-            raise RuntimeError(f"{len(docs)} member documents for {created} created rows")
-        base = await _baseline(service.runtime.store, docs)
-    notes = {"subject_seconds": round(seconds, 2), "csv_mb": round(len(data) / 2**20, 1)}
+        if profiler:
+            profiler.disable()
+        if len(written) != created or await registry.stores.members.collection.count() != created:
+            raise RuntimeError(f"{len(written)} member documents written for {created} rows")
+        base = await _baseline(service.runtime.store, written)
+    await _drop_database(config, backend)
+    notes: dict[str, Any] = {
+        "subject_seconds": round(seconds, 2),
+        "csv_mb": round(len(data) / 2**20, 1),
+    }
+    if profiler:
+        notes["profile"] = _hot_spots(profiler)
     return base, created / seconds, notes
+
+
+def _hot_spots(profiler: cProfile.Profile, top: int = 25) -> list[str]:
+    """The functions with the most own time (CPU of the event loop's thread) during the import."""
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    return lines[lines.index(next(line for line in lines if "ncalls" in line)) :]
 
 
 async def run(config: Config) -> dict[str, dict[str, Any]]:
     rows = QUICK_ROWS if config.quick else FULL_ROWS
-    comparison = Comparison(
-        name="registry_import[sqlite]",
-        unit="rows/s",
-        ratio_definition="subject rows/s / baseline rows/s",
-        target=">= 0.5",
-        target_ok=lambda ratio: ratio >= 0.5,
-        size={"rows": rows, "chunk": RegistrySettings.model_fields["import_chunk_size"].default},
-    )
-    for n in range(config.rounds):
-        with tempfile.TemporaryDirectory() as tmp:
-            base, subject, notes = await _round(rows, Path(tmp))
-        comparison.add(base, subject, subject / base)
-        comparison.notes[f"round{n + 1}"] = notes
-        print(f"    round {n + 1}: subject {subject:,.0f} rows/s, baseline {base:,.0f} rows/s,"
-              f" {notes}", flush=True)  # fmt: skip
-    comparison.report()
-    return {comparison.name: comparison.summary()}
+    results = {}
+    for backend in BACKENDS:
+        comparison = Comparison(
+            name=f"registry_import[{backend}]",
+            unit="rows/s",
+            ratio_definition="subject rows/s / baseline rows/s",
+            target=">= 0.5",
+            target_ok=lambda ratio: ratio >= 0.5,
+            size={
+                "rows": rows,
+                "chunk": RegistrySettings.model_fields["import_chunk_size"].default,
+            },
+        )
+        for n in range(config.rounds + config.profile):
+            profile = config.profile and n == config.rounds  # one extra, untimed round
+            with tempfile.TemporaryDirectory() as tmp:
+                base, subject, notes = await _round(config, backend, rows, Path(tmp), profile)
+            if profile:
+                print("\n".join(f"      {line}" for line in notes["profile"]), flush=True)
+                comparison.notes["profile"] = notes["profile"]
+                continue
+            comparison.add(base, subject, subject / base)
+            comparison.notes[f"round{n + 1}"] = notes
+            print(f"    {backend} round {n + 1}: subject {subject:,.0f} rows/s,"
+                  f" baseline {base:,.0f} rows/s, {notes}", flush=True)  # fmt: skip
+        comparison.report()
+        results[comparison.name] = comparison.summary()
+    return results

@@ -21,7 +21,7 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 def hidden_character(text: str) -> str | None:
     """The first hidden or direction-changing character of ``text`` as ``U+XXXX``, or None."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # no character of a hidden category (all are unprintable)
         return None
     for char in text:
         if char in _ALLOWED_CONTROLS:

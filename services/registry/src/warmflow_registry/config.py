@@ -26,7 +26,7 @@ class RegistrySettings(WarmflowSettings):
     checkin_code_hours: int = Field(default=24, ge=1, le=24 * 31)
     deadline_poll_seconds: float = Field(default=5.0, gt=0)
     # bulk import: rows per chunk (one progress save each), upload and row limits; export cap
-    import_chunk_size: int = Field(default=500, ge=1, le=5_000)
+    import_chunk_size: int = Field(default=1000, ge=1, le=5_000)
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=200_000, ge=1)
     export_max_rows: int = Field(default=20_000, ge=1)

@@ -27,7 +27,8 @@ def derive(secret: str, purpose: str) -> bytes:
 class IdNumberVault:
     def __init__(self, secret: str) -> None:
         self._aead = AESGCM(derive(secret, "registry:id-number:encrypt"))
-        self._hash_key = derive(secret, "registry:id-number:search")
+        # keyed once; each hash copies the keyed state instead of keying HMAC again
+        self._hash = hmac.new(derive(secret, "registry:id-number:search"), None, hashlib.sha256)
 
     def encrypt(self, id_number: str) -> str:
         nonce = os.urandom(_NONCE)
@@ -39,4 +40,6 @@ class IdNumberVault:
         return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], _AAD).decode()
 
     def search_hash(self, id_number: str) -> str:
-        return hmac.new(self._hash_key, id_number.encode(), hashlib.sha256).hexdigest()
+        keyed = self._hash.copy()
+        keyed.update(id_number.encode())
+        return keyed.hexdigest()

@@ -52,6 +52,12 @@ class RowContext:
     pending: list[PendingFile] = field(default_factory=list)
     position: int = 0  # the row being imported: its index in the chunk's outcomes
     job_id: str = ""  # new files carry it: a resumed chunk counts its own files as created
+    hashes: dict[str, str] = field(default_factory=dict)  # ID number → keyed hash, once a row
+
+    def hash_of(self, id_number: str) -> str:
+        if (digest := self.hashes.get(id_number)) is None:
+            digest = self.hashes[id_number] = self.registry.vault.search_hash(id_number)
+        return digest
 
     def column(self, field_path: str) -> str:
         parts = field_path.removeprefix("body.").split(".")

@@ -50,7 +50,7 @@ async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
     """The chunk's existing files in one query (``$in`` on the keyed hash), not one per row."""
     header = ctx.columns.headers.get("id_number", "")
     numbers = {normalise(cells.get(header, "")) for cells in rows} - {""}
-    hashes = sorted(ctx.registry.vault.search_hash(number) for number in numbers)
+    hashes = sorted(ctx.hash_of(number) for number in numbers)
     collection = ctx.registry.stores.members.collection
     docs = await collection.find({"state.id_hash": {"$in": hashes}}) if hashes else []
     ctx.known = {doc["state"]["id_hash"]: doc["state"] for doc in docs}
@@ -100,7 +100,7 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
         raise reject("id_number", "必填项，不能为空")
     if reason := id_number_problem(id_number, None):
         raise reject("id_number", reason)
-    if rows := ctx.repeated.get(ctx.registry.vault.search_hash(id_number)):
+    if rows := ctx.repeated.get(ctx.hash_of(id_number)):
         listed = "、".join(f"第{row}行" for row in rows)
         reason = (
             f"该公民身份号码在本文件中出现{len(rows)}次（{listed}），均未导入，请核对后只保留一行"
@@ -119,7 +119,7 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
         try:
             return await _save(ctx, cmd, existing, came)
         except AlreadyFiled:  # filed since the chunk was read: check it as an existing file
-            ctx.prefetched.discard(ctx.registry.vault.search_hash(id_number))
+            ctx.prefetched.discard(ctx.hash_of(id_number))
     raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
 
 
@@ -152,7 +152,7 @@ async def write_pending(ctx: RowContext) -> dict[int, str]:
 
 
 async def _existing(ctx: RowContext, id_number: str, org: Organisation) -> Member | None:
-    state = await _stored(ctx, ctx.registry.vault.search_hash(id_number))
+    state = await _stored(ctx, ctx.hash_of(id_number))
     if state is None:
         return None
     if ctx.paths is None:
@@ -222,7 +222,7 @@ async def _create(
 ) -> Outcome:
     home = await _organisation(ctx, cmd.home_org_id)
     if came is None and home is not None:  # written with the chunk's other new files
-        member = members.new_member(ctx.registry, cmd, home)
+        member = members.new_member(ctx.registry, cmd, home, id_hash=ctx.hash_of(cmd.id_number))
         member.imported_by = ctx.job_id
         state = members.state_of(member, home, None)
         events: list[IntegrationEvent] = [profile_event(member, new=True)]

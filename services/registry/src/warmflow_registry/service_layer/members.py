@@ -144,9 +144,15 @@ async def register_member(
 
 
 def new_member(
-    registry: Registry, cmd: RegisterMember, home: Organisation, member_id: str | None = None
+    registry: Registry,
+    cmd: RegisterMember,
+    home: Organisation,
+    member_id: str | None = None,
+    *,
+    id_hash: str | None = None,
 ) -> Member:
-    """The file a valid registration makes (``check_profile`` has passed), not yet stored."""
+    """The file a valid registration makes (``check_profile`` has passed), not yet stored;
+    ``id_hash``: the ID number's keyed hash when the caller has it already (imports)."""
     now = registry.now()
     id_number = normalise(cmd.id_number)
     return Member(
@@ -154,7 +160,7 @@ def new_member(
         profile=cmd.profile,
         home_org_id=home.id,
         home_county=home.county,
-        id_hash=registry.vault.search_hash(id_number),
+        id_hash=id_hash or registry.vault.search_hash(id_number),
         id_cipher=registry.vault.encrypt(id_number),
         id_masked=mask(id_number),
         registered_on=today(now),
