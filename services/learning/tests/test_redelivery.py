@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import BaseModel
-from warmflow_learning.service_layer.context import change
+from warmflow_shared.outbox.change import change_model
 from warmflow_shared.events.catalog.learning import CertificateRevoked
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.factory import open_store
@@ -31,7 +31,7 @@ async def test_the_same_event_twice_changes_the_aggregate_once(tmp_path: Path) -
         return []
 
     for _ in range(2):
-        await change(store, Tally, "t-1", "计数", bump, caused_by=event)  # type: ignore[arg-type]
+        await change_model(store, Tally, "t-1", "计数", bump, caused_by=event)  # type: ignore[arg-type]
     loaded = await store.load("t-1")
     assert loaded is not None and loaded.state["count"] == 1
     await documents.close()
