@@ -22,6 +22,7 @@ from .ledger import (
     dead_letters,
     drained,
     publish,
+    tally,
     verdict,
 )
 
@@ -76,13 +77,14 @@ async def test_store_restart_mid_flow(
     stack: Stack, workers: Workers, ferretdb_server: Control, record_property: pytest.RecordProperty
 ) -> None:
     work = backlog("r", EVENTS)
-    await _under_way(stack, workers, work, 0.3)
-    started = time.monotonic()
+    await _under_way(stack, workers, work, 0.2)
+    started, before = time.monotonic(), (await tally(stack, work)).applied
     await asyncio.to_thread(ferretdb_server, "restart")
-    down = time.monotonic() - started
+    down, back = time.monotonic() - started, (await tally(stack, work)).applied
     drain = await drained(stack, work, 240)
     workers.stop_all()
     figures = await verdict(stack, work)
+    figures.update(stored_before_restart=before, stored_when_back=back)
     record_property("figures", {**figures, "store_restart_s": down, "drain_s": drain})
     print(f"store restarted in {down:.1f} s; everything stored {drain:.1f} s after")
 
