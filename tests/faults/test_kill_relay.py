@@ -54,4 +54,4 @@ async def test_relay_killed_mid_backlog(
         duplicates_on_topic=figures["on_topic"] - work.events,
     )
     record_property("figures", {**figures, "drain_s": drain, "total_s": total})
-    print(f"drained {drain:.1f} s after the restart ({total:.1f} s in all)")
+    print(f"{figures}; drained {drain:.1f} s after the restart ({total:.1f} s in all)")

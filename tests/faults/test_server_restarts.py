@@ -70,7 +70,7 @@ async def test_broker_restart_mid_flow(
     figures = await verdict(stack, Backlog(first.subjects + second.subjects, 10))
     figures.update(publish_attempts_refused=refused)
     record_property("figures", {**figures, "broker_down_s": down, "drain_s": drain})
-    print(f"broker down {down:.1f} s; everything stored {drain:.1f} s after it was back")
+    print(f"{figures}; broker down {down:.1f} s; everything stored {drain:.1f} s after it was back")
 
 
 async def test_store_restart_mid_flow(
@@ -86,7 +86,7 @@ async def test_store_restart_mid_flow(
     figures = await verdict(stack, work)
     figures.update(stored_before_restart=before, stored_when_back=back)
     record_property("figures", {**figures, "store_restart_s": down, "drain_s": drain})
-    print(f"store restarted in {down:.1f} s; everything stored {drain:.1f} s after")
+    print(f"{figures}; store restarted in {down:.1f} s; everything stored {drain:.1f} s after")
 
 
 async def test_store_down_for_30_seconds(
