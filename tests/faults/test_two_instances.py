@@ -41,7 +41,7 @@ async def test_two_instances_one_killed_half_way(
     half_way = time.monotonic() - started
     assert shares["a"] > 0 and shares["b"] > 0, shares  # both instances took a share
     await producing
-    after_kill = await drained(stack, work, 300)
+    after_kill = await drained(stack, work, 300 + EVENTS / 10)  # a busy machine is slow
     workers.stop_all()
     figures = await verdict(stack, work)
     figures.update(share_a=shares["a"], share_b=shares["b"])
