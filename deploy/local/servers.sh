@@ -20,6 +20,7 @@ print_env() {
   printf 'export KAFKA_BOOTSTRAP_SERVERS=%q\n' "127.0.0.1:${KAFKA_PORT:-19092}"
   printf 'export MONGODB_URL=%q\n' "mongodb://127.0.0.1:${FERRETDB_PORT:-27018}/"
   printf 'export WARMFLOW_KAFKA_CONTROL=%q\n' "$KAFKA_SH"
+  printf 'export WARMFLOW_FERRETDB_CONTROL=%q\n' "$FERRETDB_SH"
 }
 
 up() {
