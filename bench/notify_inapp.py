@@ -26,6 +26,7 @@ from typing import Any, Literal
 from warmflow_notify.bootstrap import Notify, build
 from warmflow_notify.config import NotifySettings
 from warmflow_notify.service_layer.notices import NOTICE_INDEXES
+from warmflow_shared.agreements import MANAGEMENT
 from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.contracts import IntegrationEvent
@@ -63,6 +64,19 @@ def _organisations() -> list[Envelope]:
         )
     ]
     return [_env(o, o.org_id) for o in orgs]
+
+
+def _agreement() -> Envelope:
+    terms = registry.AgreementActivated(
+        agreement_id="agr-bench",
+        parties=["yuexi", "yuhang"],
+        county="yuexi",
+        purposes=[MANAGEMENT],
+        fields={MANAGEMENT: []},
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2036, 1, 1),
+    )
+    return _env(terms, terms.agreement_id)
 
 
 def _members(members: list[str]) -> list[Envelope]:
@@ -112,6 +126,8 @@ async def _open(backend: Backend, config: Config, data_dir: Path) -> tuple[Servi
     notify: Notify = service.app.state.notify
     for env in _organisations():
         await notify.planner.handle(env)
+    # The inflow county's staff see an outflow member only under a data-sharing agreement.
+    await notify.planner.handle(_agreement())
     for org, county in (("orgyuexi", "yuexi"), ("orgyuhang", "yuhang")):
         fields = {"name": "王书记", "county": county, "org_id": org}
         await notify.admin.directory.put_staff(f"staff-{org}", fields)
