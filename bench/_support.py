@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -147,6 +148,18 @@ async def create_topics(servers: str, topics: list[str]) -> None:
         await admin.create_topics(
             [NewTopic(t, BUS_SETTINGS.partitions, BUS_SETTINGS.replication_factor) for t in topics]
         )
+        # A fresh topic's partitions get their leaders a moment later; the first side to
+        # publish would otherwise pay NotLeaderForPartition retries the others do not.
+        for _ in range(100):
+            described = await admin.describe_topics(topics)
+            if all(
+                t.get("error_code", 0) == 0
+                and len(t["partitions"]) == BUS_SETTINGS.partitions
+                and all(p["leader"] >= 0 for p in t["partitions"])
+                for t in described
+            ):
+                break
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
 

@@ -1,15 +1,20 @@
-"""Consumer + idempotency throughput against raw getmany plus a raw pymongo bulk write.
+"""Consumer throughput against hand-written consumers doing the same job, and the raw consumer.
 
 Per round M CheckedIn envelopes (keys = K member ids) are pre-produced into a fresh topic (not
-timed); both sides read that topic from the start in their own fresh consumer group and store
-their effects in their own fresh FerretDB database.
-Baseline: ``AIOKafkaConsumer.getmany`` (same max_records as KafkaBus), one ``bulk_write`` of
-``UpdateOne({_id: key}, {$inc: {count: n}}, upsert=True)`` per batch, then one commit.
-Subject: a ``KafkaBus`` subscription whose ``handle_batch`` runs ``Projection.apply_batch``
-(effect and event id in one document write); KafkaBus commits per partition batch.
-Clock: from the consumer being started (group join included on both sides) until all M effects
-are stored (an asyncio.Event set by the handler; the baseline counts in its loop).
-Ratio = subject msgs/s / baseline msgs/s; target >= 0.6.
+timed); every side reads that topic from the start in its own fresh consumer group and (except
+``raw``) stores its effects in its own fresh FerretDB database:
+- ``raw``: ``AIOKafkaConsumer.getmany`` (KafkaBus's max_records) and a commit per batch, no
+  store: the physical limit;
+- ``hand``: the minimal hand-written exactly-once consumer: getmany, ONE ``bulk_write`` per
+  batch of ``UpdateOne({_id: key}, {$inc: {state.count: n}, $push: {_applied: {$each: ids}}},
+  upsert=True)`` (the effects and the event ids together), then one commit;
+- ``faststream``: a FastStream batch subscriber (``max_records`` the same, ``AckPolicy.ACK``:
+  commit after the handler) whose handler does that same bulk write;
+- subject: a ``KafkaBus`` subscription whose ``handle_batch`` runs ``Projection.apply_batch``
+  (dedupe against the stored ids, effect and event ids in one write per document).
+Clock: from the consumer being started (group join included on every side) until all M
+effects are stored. Ratios = subject msg/s / side msg/s: target >= 0.6 of ``hand``, >= 0.8 of
+``faststream``; ``raw`` is reported only.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient, UpdateOne
 from warmflow_shared.bus.kafka import KafkaBus
 from warmflow_shared.bus.port import Subscription, dead_letter_topic
@@ -81,22 +88,56 @@ def count_change(state: State | None, envelope: Envelope) -> State:
     return {"count": (state or {}).get("count", 0) + 1}
 
 
-async def _baseline(config: Config, topic: str, total: int) -> tuple[float, int]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongodb_url)
-    database = client[unique("benchconsumerbase")]
-    effects = database["checkins"]
-    consumer = AIOKafkaConsumer(
+def _effects(items: Sequence[tuple[str, str]]) -> list[UpdateOne]:
+    """One upsert per key: the count and the applied event ids in the same document write."""
+    per_key: dict[str, list[str]] = {}
+    for key, event_id in items:
+        per_key.setdefault(key, []).append(event_id)
+    return [
+        UpdateOne(
+            {"_id": key},
+            {"$inc": {"state.count": len(ids)}, "$push": {"_applied": {"$each": ids}}},
+            upsert=True,
+        )
+        for key, ids in per_key.items()
+    ]
+
+
+class _Effects:
+    """A side's fresh database for its effects, counted after the run."""
+
+    def __init__(self, config: Config) -> None:
+        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongodb_url)
+        self.collection = self.client[unique("benchconsumerbase")]["checkins"]
+
+    async def stored(self) -> int:
+        return sum([doc["state"]["count"] async for doc in self.collection.find({})])
+
+    async def close(self) -> None:
+        await self.client.drop_database(self.collection.database.name)
+        await self.client.close()
+
+
+def _raw_consumer(config: Config, client_id: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
         bootstrap_servers=config.kafka,
-        client_id="bench-raw-consumer",
+        client_id=client_id,
         group_id=unique("benchbase"),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         **BUS_SETTINGS.consumer_options,
     )
-    await consumer.start()
+
+
+async def _hand(config: Config, topic: str, total: int, store: bool) -> tuple[float, int]:
+    """getmany, (one bulk write of effects + event ids), one commit; raw when not ``store``."""
+    effects = _Effects(config)
+    await effects.client.admin.command("ping")
+    consumer = _raw_consumer(config, "bench-hand-consumer")
     try:
-        consumer.subscribe([topic])
         start = time.perf_counter()
+        await consumer.start()
+        consumer.subscribe([topic])
         done = 0
         async with asyncio.timeout(TIMEOUT):
             while done < total:
@@ -106,22 +147,58 @@ async def _baseline(config: Config, topic: str, total: int) -> tuple[float, int]
                 records = [record for batch in batches.values() for record in batch]
                 if not records:
                     continue
-                per_key = Counter(record.key.decode() for record in records)
-                await effects.bulk_write(
-                    [
-                        UpdateOne({"_id": key}, {"$inc": {"count": n}}, upsert=True)
-                        for key, n in per_key.items()
-                    ],
-                    ordered=False,
-                )
+                if store:
+                    items = [(r.key.decode(), _header(r.headers, "event_id")) for r in records]
+                    await effects.collection.bulk_write(_effects(items), ordered=False)
                 await consumer.commit()
                 done += len(records)
         elapsed = time.perf_counter() - start
-        stored = sum([doc["count"] async for doc in effects.find({})])
+        stored = await effects.stored() if store else done
     finally:
         await consumer.stop()
-        await client.drop_database(database.name)
-        await client.close()
+        await effects.close()
+    return elapsed, stored
+
+
+def _header(headers: Sequence[tuple[str, bytes]], name: str) -> str:
+    return next(value.decode() for key, value in headers if key == name)
+
+
+async def _faststream(config: Config, topic: str, total: int) -> tuple[float, int]:
+    """A FastStream batch subscriber doing the hand-written consumer's bulk write."""
+    effects = _Effects(config)
+    await effects.client.admin.command("ping")
+    broker = KafkaBroker(config.kafka, client_id="bench-faststream", logger=None)
+    finished = asyncio.Event()
+    applied = 0
+
+    @broker.subscriber(
+        topic,
+        group_id=unique("benchfast"),
+        batch=True,
+        max_records=BUS_SETTINGS.max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+    )
+    async def handle(bodies: list[dict[str, Any]]) -> None:
+        nonlocal applied
+        items = [(body["subject"], body["event_id"]) for body in bodies]
+        await effects.collection.bulk_write(_effects(items), ordered=False)
+        applied += len(items)
+        if applied >= total:
+            finished.set()
+
+    try:
+        start = time.perf_counter()
+        await broker.start()
+        async with asyncio.timeout(TIMEOUT):
+            await finished.wait()
+        elapsed = time.perf_counter() - start
+        await broker.stop()
+        stored = await effects.stored()
+    finally:
+        await broker.stop()
+        await effects.close()
     return elapsed, stored
 
 
@@ -158,13 +235,13 @@ async def _subject(
         timer.wrap(collection, "replace_many", "MongoCollection.replace_many (bulk write)")
         timer.wrap(collection._coll, "bulk_write", "pymongo bulk_write (server)")
     try:
+        start = time.perf_counter()
         await bus.start()
         if timer is not None:
             consumer = bus._consumers[0]
             timer.wrap(consumer, "_partition", "SubscriptionConsumer._partition")
             timer.wrap(consumer, "_commit", "SubscriptionConsumer._commit")
             timer.wrap(consumer._processor, "process", "RecordProcessor.process")
-        start = time.perf_counter()
         async with asyncio.timeout(TIMEOUT):
             await finished.wait()
         elapsed = time.perf_counter() - start
@@ -181,16 +258,28 @@ async def _subject(
     return elapsed, stored
 
 
+SIDES = ("raw", "hand", "faststream", "subject")
+TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "hand": (">= 0.6", lambda ratio: ratio >= 0.6),
+    "faststream": (">= 0.8", lambda ratio: ratio >= 0.8),
+    "raw": ("none (physical limit)", lambda ratio: True),
+}
+
+
 async def run(config: Config) -> dict[str, dict[str, Any]]:
     total = 500 if config.quick else 5000
-    comparison = Comparison(
-        name="consumer",
-        unit="msg/s",
-        ratio_definition="subject msgs/s / baseline msgs/s (effects stored)",
-        target=">= 0.6",
-        target_ok=lambda ratio: ratio >= 0.6,
-        size={"messages": total, "subjects": SUBJECTS, "partitions": BUS_SETTINGS.partitions},
-    )
+    size = {"messages": total, "subjects": SUBJECTS, "partitions": BUS_SETTINGS.partitions}
+    comparisons = {
+        side: Comparison(
+            name="consumer" if side == "hand" else f"consumer.vs_{side}",
+            unit="msg/s",
+            ratio_definition=f"subject msgs/s / {side} msgs/s (effects stored)",
+            target=target,
+            target_ok=ok,
+            size=dict(size),
+        )
+        for side, (target, ok) in TARGETS.items()
+    }
     rounds = config.rounds
     extra = 1 if config.profile else 0
     names = [unique("benchconsumer") for _ in range(rounds + extra)]
@@ -202,25 +291,35 @@ async def run(config: Config) -> dict[str, dict[str, Any]]:
                 timer = PhaseTimer()
                 subject_s, stored = await _subject(config, topic, total, timer)
                 rows = timer.table(subject_s)
-                comparison.notes["profile_subject"] = {"wall_seconds": subject_s, "phases": rows}
+                comparisons["hand"].notes["profile_subject"] = {
+                    "wall_seconds": subject_s,
+                    "phases": rows,
+                }
                 print_phases(
                     f"consumer phases, {total} msgs, {total / subject_s:,.0f} msg/s",
                     rows,
                     subject_s,
                 )
                 continue
-            base_s, base_stored = await _baseline(config, topic, total)
-            subject_s, stored = await _subject(config, topic, total, None)
-            if base_stored != total or stored != total:
-                raise RuntimeError(
-                    f"effects stored: baseline {base_stored}, subject {stored} of {total}"
-                )
-            base_rate, subject_rate = total / base_s, total / subject_s
-            comparison.add(base_rate, subject_rate, subject_rate / base_rate)
+            sides = {
+                "raw": partial(_hand, config, topic, total, False),
+                "hand": partial(_hand, config, topic, total, True),
+                "faststream": partial(_faststream, config, topic, total),
+                "subject": partial(_subject, config, topic, total, None),
+            }
+            rates: dict[str, float] = {}
+            for side, step in sides.items():
+                seconds, stored = await step()
+                if stored != total:
+                    raise RuntimeError(f"{side}: effects stored {stored} of {total}")
+                rates[side] = total / seconds
+            for side, comparison in comparisons.items():
+                comparison.add(rates[side], rates["subject"], rates["subject"] / rates[side])
             print(
-                f"    round {index + 1}: baseline {base_rate:,.0f} msg/s ({base_s:.3f} s),"
-                f" subject {subject_rate:,.0f} msg/s ({subject_s:.3f} s)",
+                f"    round {index + 1}: "
+                + ", ".join(f"{side} {rate:,.0f} msg/s" for side, rate in rates.items()),
                 flush=True,
             )
-    comparison.report()
-    return {"consumer": comparison.summary()}
+    for comparison in comparisons.values():
+        comparison.report()
+    return {comparison.name: comparison.summary() for comparison in comparisons.values()}

@@ -133,6 +133,40 @@ async def test_two_relays_never_reorder_or_lose_an_aggregates_events(
     assert await relays[0].backlog() == 0
 
 
+async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
+    document_store, make_bus
+) -> None:
+    """Between one relay's claim query and its lease, another relay publishes and marks the
+    aggregate, and a save adds an event: the first relay must not lease its stale read (that
+    would publish the first event again, after the second)."""
+    store = await _aggregates(document_store)
+    event = counted_on_fresh_topic()
+    saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
+    recorder = await _consumer(make_bus, document_store, event.topic, expected=2)
+    slow = OutboxRelay([store.collection], await _publisher(make_bus))
+    fast = OutboxRelay([store.collection], await _publisher(make_bus))
+    collection = store.collection
+    query = collection.find
+    overtaken = False
+
+    async def find_then_overtake(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal overtaken
+        found = await query(*args, **kwargs)
+        if found and not overtaken:
+            overtaken = True
+            assert await fast.drain() == 1
+            await store.save("a-1", {}, expected=saved, events=[event(n=2)])
+        return found
+
+    collection.find = find_then_overtake  # type: ignore[method-assign]
+    assert await slow.drain() == 1  # the second event only, from a fresh read
+    await asyncio.wait_for(recorder.done.wait(), WAIT)
+    await asyncio.wait_for(recorder.until_delivered(2), WAIT)
+    assert sum(recorder.deliveries.values()) == 2
+    assert recorder.order == {"a-1": [1, 2]}
+    assert await slow.backlog() == 0
+
+
 async def test_a_local_save_wakes_the_relay_at_once(document_store, make_bus) -> None:
     event = counted_on_fresh_topic()
     recorder = await _consumer(make_bus, document_store, event.topic, expected=1)

@@ -88,11 +88,16 @@ class RecordProcessor:
         self._timeout = handler_timeout
         self._books: dict[tuple[str, int], LetterBook] = {}
         self._transient: dict[tuple[str, int], int] = {}
+        # The group's letter log as read for this assignment: every partition taken with it
+        # folds its book from one read instead of one read each. Letters of a partition are
+        # written only by its owner, so the read stays true for the partitions we own.
+        self._letters: Sequence[RawRecord] | None = None
 
     def forget(self, topic: str, partition: int) -> None:
         """The partition went to another owner: reload its held keys if it comes back."""
         self._books.pop((topic, partition), None)
         self._transient.pop((topic, partition), None)
+        self._letters = None
 
     async def process(
         self, records: Sequence[RawRecord], should_stop: StopCheck = lambda: False
@@ -126,8 +131,9 @@ class RecordProcessor:
     async def _book(self, record: RawRecord) -> LetterBook:
         where = (record.topic, record.partition)
         if where not in self._books:
-            letters = await self._read_letters(self._sub.group)
-            self._books[where] = LetterBook.of(letters, partition_scope(*where))
+            if self._letters is None:
+                self._letters = await self._read_letters(self._sub.group)
+            self._books[where] = LetterBook.of(self._letters, partition_scope(*where))
         return self._books[where]
 
     def _result(

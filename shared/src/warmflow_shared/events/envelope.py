@@ -88,6 +88,46 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Envelope:
+        # Fast path for a well-formed envelope (every delivery): plain type checks and one
+        # ``fromisoformat``; anything unusual goes through ``_checked`` for its precise error.
+        try:
+            event_id, kind, producer = raw["event_id"], raw["type"], raw["producer"]
+            subject, version, data = raw["subject"], raw["version"], raw["data"]
+            moment = datetime.fromisoformat(raw["occurred_at"])
+        except (KeyError, TypeError, ValueError):
+            return cls._checked(raw)
+        if not (
+            type(event_id) is str
+            and type(kind) is str
+            and type(producer) is str
+            and type(subject) is str
+            and event_id
+            and kind
+            and producer
+            and subject
+            and type(data) is dict
+            and type(version) is int
+            and version >= 1
+            and moment.tzinfo is UTC
+        ):
+            return cls._checked(raw)
+        envelope = object.__new__(cls)
+        envelope._fields = {
+            "event_id": event_id,
+            "type": kind,
+            "version": version,
+            "occurred_at": moment,
+            "producer": producer,
+            "subject": subject,
+            "correlation_id": raw.get("correlation_id") or event_id,
+            "causation_id": raw.get("causation_id"),
+            "data": data,
+        }
+        return envelope
+
+    @classmethod
+    def _checked(cls, raw: Any) -> Envelope:
+        """The slow path: validate field by field, naming what is wrong."""
         if not isinstance(raw, dict):
             raise EnvelopeError("envelope must be a JSON object")
         missing = [key for key in _REQUIRED if key not in raw]

@@ -35,6 +35,9 @@ log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_SECONDS = 600.0
 PARKED_FIELDS = ("_parked_reason", "_parked_attempts")
+# Candidates are leased with one update per distinct (lease owner, sent position) read; past
+# this many distinct pairs one unfenced update and a re-read are cheaper.
+MAX_FENCED_GROUPS = 4
 
 
 class OutboxRelay:
@@ -193,9 +196,24 @@ class OutboxRelay:
             return []
         ids = [doc["_id"] for doc in candidates]
         lease = {"_lease_owner": token, "_lease_until": format_ts(now + self._lease)}
+        # Fenced on what was read: a document is leased only if its lease owner (a fresh token
+        # per round) and its sent position are still the ones read, so no other relay leased,
+        # published or marked it in between. When every candidate is leased so, the documents
+        # as read are this round's (a save may have appended events since: those stay pending
+        # for the next round, see ``_mark``), and the re-read is skipped.
+        groups: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+        for doc in candidates:
+            groups[(doc.get("_lease_owner"), doc.get("_sent_seq"))].append(doc["_id"])
+        if len(groups) <= MAX_FENCED_GROUPS:
+            leased = 0
+            for (owner, sent), group in groups.items():
+                fenced = {"_id": {"$in": group}, **free, "_lease_owner": owner, "_sent_seq": sent}
+                leased += await collection.update_many(fenced, Update(set=lease))
+            if leased == len(candidates):
+                return [{**doc, **lease} for doc in candidates]
+        # Some changed hands since the read (or too many pairs): lease what is still free and
+        # re-read, keeping what this round's lease holds, as it is now.
         await collection.update_many({"_id": {"$in": ids}, **free}, Update(set=lease))
-        # Re-read: keep what this round's lease holds, as it is now (another relay may have
-        # published and released some of them in between).
         return [doc for doc in await collection.get_many(ids) if doc["_lease_owner"] == token]
 
     async def _publish(self, claimed: list[Document]) -> int:

@@ -209,11 +209,20 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def compile_set_only(update: Update) -> tuple[str, list[str]] | None:
-    """``json_set(doc, '$."k"', json(?), …)`` for an update that only sets top-level keys."""
-    if update.unset or update.inc or update.push or not update.set:
+    """``json_remove(json_set(doc, '$."k"', json(?), …), '$."u"', …)`` for an update that only
+    sets and unsets top-level keys (the relay's lease and marks), so SQLite rewrites the JSON
+    without a round trip through Python."""
+    if update.inc or update.push or not (update.set or update.unset):
         return None
-    if not all(_PLAIN_KEY.match(key) and key != "_id" for key in update.set):
+    keys = [*(update.set or {}), *update.unset]
+    if len(set(keys)) != len(keys) or not all(_PLAIN_KEY.match(k) and k != "_id" for k in keys):
         return None
-    paths = ", ".join(f"'$.\"{key}\"', json(?)" for key in update.set)
-    values = [orjson.dumps(value).decode() for value in update.set.values()]
-    return f"json_set(doc, {paths})", values
+    expression, values = "doc", []
+    if update.set:
+        paths = ", ".join(f"'$.\"{key}\"', json(?)" for key in update.set)
+        values = [orjson.dumps(value).decode() for value in update.set.values()]
+        expression = f"json_set(doc, {paths})"
+    if update.unset:
+        removed = ", ".join(f"'$.\"{key}\"'" for key in update.unset)
+        expression = f"json_remove({expression}, {removed})"
+    return expression, values
