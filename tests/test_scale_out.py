@@ -62,7 +62,7 @@ def two_registries(
                 command = [sys.executable, "-c", RUN]
                 processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
         for port, process in zip(ports, processes, strict=True):
-            wait_ready(f"http://127.0.0.1:{port}/readyz", process, 120, what="warmflow-registry")
+            wait_ready(f"http://127.0.0.1:{port}/readyz", process, 300, what="warmflow-registry")
         yield ports, settings
     finally:
         for process in processes:
@@ -115,10 +115,10 @@ async def test_two_registry_instances_share_requests_and_partitions(
     headers = {"Authorization": f"Bearer {token}"}
     with running_nginx(config, prefix, gateway):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway}") as client:
-            statuses = Counter(
-                (await client.get("/api/registry/members", headers=headers)).status_code
-                for _ in range(REQUESTS)
-            )
+            statuses: Counter[int] = Counter()
+            for _ in range(REQUESTS):
+                response = await client.get("/api/registry/members", headers=headers, timeout=60)
+                statuses[response.status_code] += 1
     served = Counter(
         json.loads(line)["upstream_addr"]
         for line in access.read_text(encoding="utf-8").splitlines()

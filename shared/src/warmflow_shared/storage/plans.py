@@ -6,7 +6,9 @@ entry per distinct filter shape. ``scans`` then asks the store how it would answ
 SQLite's ``EXPLAIN QUERY PLAN`` of the very statement the adapter runs, MongoDB's (or
 FerretDB's) ``explain``. A query whose plan reads the whole collection — SQLite ``SCAN <table>``
 without an index, MongoDB ``COLLSCAN``, FerretDB's PostgreSQL ``Seq Scan`` — is reported with its
-plan, so a benchmark or a test can fail loudly naming the query and the index it lacks.
+plan, so a benchmark or a test can fail loudly naming the query and the index it lacks. FerretDB
+v1 pushes no filter but one on ``_id`` down to PostgreSQL (``filterPushdown: false``): those
+scans are marked ``unindexable``, a limit of that server that no index lifts.
 """
 
 from __future__ import annotations
@@ -45,9 +47,13 @@ class Query:
 class Scan:
     query: Query
     plan: list[str]
+    # FerretDB v1 reports ``filterPushdown: false``: it reads every document and filters in Go,
+    # so no index can serve the filter (a limit of that server, not a missing index)
+    unindexable: bool = False
 
     def __str__(self) -> str:
-        return f"{self.query.describe()}\n    plan: {' | '.join(self.plan)}"
+        why = " (FerretDB: filter not pushed down)" if self.unindexable else ""
+        return f"{self.query.describe()}{why}\n    plan: {' | '.join(self.plan)}"
 
 
 def _shape(value: Any) -> Any:
@@ -90,7 +96,7 @@ class QueryLog:
             where = dict((args[0] if args else kwargs.get("where")) or {})
             sort = tuple(tuple(s) for s in kwargs.get("sort", ()))
             op = "count" if method == "count" else "find"
-            self.add(Query(collection.name, op, where, sort, int(kwargs.get("limit", 0))))  # type: ignore[arg-type]
+            self.add(Query(collection.name, op, where, sort, int(kwargs.get("limit", 0))))
             return original(*args, **kwargs)
 
         return record
@@ -139,7 +145,8 @@ def mongo_scans_collection(explained: Mapping[str, Any]) -> bool:
 def _mongo_summary(explained: Mapping[str, Any]) -> list[str]:
     text = orjson.dumps(explained.get("queryPlanner", explained)).decode()
     found = re.findall(r'"(?:stage|Node Type|indexName|Index Name)":"([^"]+)"', text)
-    extra = [f"pushdown={explained['pushdown']}"] if "pushdown" in explained else []
+    flags = ("filterPushdown", "sortPushdown", "limitPushdown")
+    extra = [f"{flag}={explained[flag]}" for flag in flags if flag in explained]
     return (found or [text[:300]]) + extra
 
 
@@ -155,5 +162,6 @@ async def scans(log: QueryLog, collections: Mapping[str, Collection]) -> list[Sc
         elif isinstance(collection, MongoCollection):
             explained = await mongo_plan(collection, query)
             if mongo_scans_collection(explained):
-                found.append(Scan(query, _mongo_summary(explained)))
+                unindexable = explained.get("filterPushdown") is False
+                found.append(Scan(query, _mongo_summary(explained), unindexable))
     return found
