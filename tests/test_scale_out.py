@@ -3,8 +3,9 @@ the container's command) on one FerretDB database and one Kafka, behind a real n
 production gateway config (deploy/nginx/nginx.conf with the service's two replicas as its two
 upstream addresses, as Docker's DNS gives them in docker-compose.yml).
 
-Both instances answer a share of the requests sent through the gateway (nginx's own access log
-names the instance of each), and both join the registry's consumer groups with partitions of
+Both instances answer a share of the requests sent through the gateway (the counties on the
+platform, read from the store with a token checked; nginx's own access log names the instance of
+each), and both join the registry's consumer groups with partitions of
 their own, so events are handled by both.
 """
 
@@ -101,6 +102,7 @@ async def _both_assigned(bootstrap: str, group: str) -> list[list[tuple[str, int
         await asyncio.sleep(0.5)  # polling the group's state until the rebalance settles
 
 
+@pytest.mark.timeout(600)  # two service processes start, join two consumer groups, rebalance
 async def test_two_registry_instances_share_requests_and_partitions(
     two_registries: tuple[list[int], WarmflowSettings], tmp_path: Path, kafka_bootstrap: str
 ) -> None:
@@ -117,12 +119,12 @@ async def test_two_registry_instances_share_requests_and_partitions(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway}") as client:
             statuses: Counter[int] = Counter()
             for _ in range(REQUESTS):
-                response = await client.get("/api/registry/members", headers=headers, timeout=60)
+                response = await client.get("/api/registry/counties", headers=headers, timeout=60)
                 statuses[response.status_code] += 1
     served = Counter(
         json.loads(line)["upstream_addr"]
         for line in access.read_text(encoding="utf-8").splitlines()
-        if '"/api/registry/members"' in line
+        if '"/api/registry/counties"' in line
     )
 
     assert statuses == {200: REQUESTS}
