@@ -19,6 +19,7 @@ from bench import (
     registry_import,
     registry_read,
     relay,
+    scale,
     transfer_latency,
 )
 from bench._support import Config, machine, write_results
@@ -32,6 +33,7 @@ BENCHMARKS = (
     "notify",
     "transfer_latency",
     "faces",
+    "scale",
 )
 
 
@@ -42,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="paired rounds per benchmark")
     parser.add_argument(
         "--profile", action="store_true", help="also break the subject's time down by phase"
+    )
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, scale.SIZES)),
+        help="member counts for `scale` (comma-separated; e.g. 10000,100000,1000000)",
     )
     args = parser.parse_args(argv)
     # Keep the bus's info logs (assignments) out of the figures.
@@ -73,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             results.update(asyncio.run(registry_import.run(config)))
         elif name == "faces":
             results.update(faces_load.run(config))
+        elif name == "scale":
+            sizes = tuple(int(size) for size in args.sizes.split(","))
+            results.update(asyncio.run(scale.run(config, sizes)))
         elif name == "transfer_latency":
             results.update(asyncio.run(transfer_latency.run(config)))
         else:
@@ -82,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(results)} comparisons in {time.perf_counter() - started:.0f} s -> {path}")
     if missed:
         print(f"targets missed: {', '.join(missed)}")
+    scanned = [name for name, summary in results.items() if summary.get("collection_scans")]
+    if scanned:
+        print(f"FAILED: collection scans in {', '.join(scanned)}")
+        return 1
     return 0
 
 

@@ -134,6 +134,28 @@ def test_service_container_runs_the_production_backends(name: str) -> None:
     }
 
 
+def test_every_service_scales_out_by_a_replica_count_alone() -> None:
+    services = _compose()["services"]
+    for name in SERVICES:
+        service = services[name]
+        assert service["deploy"]["replicas"] == "${WARMFLOW_REPLICAS:-1}", name
+        # a container name or a host port would pin the service to one container
+        assert "container_name" not in service, name
+        assert "ports" not in service, name
+        assert service["expose"] == ["8000"], name
+    for name, service in services.items():
+        assert "container_name" not in service, name
+    prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text("utf-8"))
+    (job,) = prometheus["scrape_configs"]
+    assert "static_configs" not in job, "a static target scrapes one replica only"
+    (discovery,) = job["dns_sd_configs"]
+    assert (sorted(discovery["names"]), discovery["type"], discovery["port"]) == (
+        SERVICES,
+        "A",
+        8000,
+    )
+
+
 def test_secrets_come_from_uncommitted_files() -> None:
     secrets = _compose()["secrets"]
     assert secrets["jwt_public_key"]["file"] == "deploy/secrets/jwt_public.pem"
@@ -225,6 +247,19 @@ def test_nginx_routes_the_service_prefix_to_its_upstream(name: str) -> None:
     location = _blocks(text, "location")[f"/api/{name}/"]
     # A URI part ("/") on proxy_pass replaces the matched /api/<name>/ prefix.
     assert re.findall(r"\bproxy_pass\s+([^;]+);", location) == [f"http://{name}/"]
+
+
+def test_nginx_balances_over_every_replica_and_follows_them() -> None:
+    text = _nginx_text()
+    # Docker's DNS answers a service name with every replica; `resolve` re-reads it at run time
+    assert re.search(r"\bresolver\s+127\.0\.0\.11\b[^;]*\bvalid=\d+s", text)
+    for name, body in _blocks(text, "upstream").items():
+        assert re.search(rf"\bserver\s+{name}:8000\s+resolve\s*;", body), name
+        assert re.search(r"\bzone\s+\S+\s+\d+k\s*;", body), name
+    gateway = _compose()["services"]["gateway"]
+    version = re.fullmatch(r"nginx:(\d+)\.(\d+)\.(\d+)-alpine", gateway["image"])
+    assert version, "pin the gateway image: `resolve` needs nginx >= 1.27.3"
+    assert tuple(map(int, version.groups())) >= (1, 27, 3)
 
 
 def test_nginx_gateway_basics() -> None:

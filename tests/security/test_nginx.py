@@ -1,8 +1,8 @@
 """The production gateway (deploy/nginx/nginx.conf) run for real: rate limits and body limits.
 
 Runs when an ``nginx`` binary is on PATH (Debian: ``apt-get install nginx-light``), else skips.
-The config is used as committed, with only the upstream hosts, the port and the pid file moved
-to this machine; a tiny upstream answers 200 to everything it is sent.
+The config is used as committed (``warmflow_shared.testing.nginx``: only the upstream hosts, the
+port and the pid file moved to this machine); a tiny upstream answers 200 to everything it is sent.
 """
 
 from __future__ import annotations
@@ -10,21 +10,18 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from warmflow_shared.testing.nginx import local_config, nginx_binary, running_nginx
+from warmflow_shared.testing.platform_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx")
+NGINX = nginx_binary()
 # .ci/run installs nginx; there (WARMFLOW_REQUIRE_SERVERS=1) a missing binary fails, never skips
 pytestmark = pytest.mark.skipif(
     NGINX is None and os.environ.get("WARMFLOW_REQUIRE_SERVERS") != "1",
@@ -49,48 +46,16 @@ class Upstream(BaseHTTPRequestHandler):
         pass
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def local_config(upstream_port: int, port: int, prefix: Path) -> str:
-    text = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text(encoding="utf-8")
-    text = re.sub(r"server \w+:8000;", f"server 127.0.0.1:{upstream_port};", text)
-    text = re.sub(r"listen 8000;", f"listen 127.0.0.1:{port};", text)
-    text = re.sub(r"pid [^;]+;", f"pid {prefix}/nginx.pid;", text)
-    return text.replace("access_log /dev/stdout warmflow;", "access_log off;")
-
-
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read() if process.stderr else b""
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)  # bounded start-up poll, not a race workaround
-    raise TimeoutError(f"nginx did not listen on {port}")
-
-
 @pytest.fixture(scope="module")
 def gateway_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     prefix, port = tmp_path_factory.mktemp("nginx"), free_port()
-    conf = prefix / "nginx.conf"
-    conf.write_text(local_config(upstream.server_address[1], port, prefix), encoding="utf-8")
-    assert NGINX is not None
-    command = [NGINX, "-p", str(prefix), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    config = local_config(upstream.server_address[1], port, prefix)
     try:
-        wait_until_listening(port, process)
-        yield port
+        with running_nginx(config, prefix, port):
+            yield port
     finally:
-        process.terminate()
-        process.wait(timeout=15)
         upstream.shutdown()
 
 

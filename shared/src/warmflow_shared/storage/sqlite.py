@@ -237,20 +237,15 @@ class SqliteCollection(Collection):
     async def find(
         self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
     ) -> list[Document]:
-        clause, params = q.compile_filter(where)
-        sql = f"SELECT doc FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT ? OFFSET ?"
+        sql, params = q.select_sql(self._table, where, sort)
         async with self._store._session(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
         return [orjson.loads(row[0]) for row in rows]
 
     async def count(self, where: Filter | None = None) -> int:
-        clause, params = q.compile_filter(where)
+        sql, params = q.count_sql(self._table, where)
         async with self._store._session(self.name) as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"SELECT COUNT(*) FROM {self._table} WHERE {clause}", params
-                )
-            )
+            rows = list(await conn.execute_fetchall(sql, params))
         return int(rows[0][0])
 
     async def delete(self, doc_id: str) -> bool:

@@ -152,6 +152,17 @@ def compile_sort(sort: Sort) -> str:
     return " ORDER BY " + ", ".join(keys) if keys else ""
 
 
+def select_sql(table: str, where: Filter | None, sort: Sort = ()) -> tuple[str, list[Any]]:
+    """``find``'s statement (its last two parameters, LIMIT and OFFSET, are the caller's)."""
+    clause, params = compile_filter(where)
+    return f"SELECT doc FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?", params
+
+
+def count_sql(table: str, where: Filter | None) -> tuple[str, list[Any]]:
+    clause, params = compile_filter(where)
+    return f"SELECT COUNT(*) FROM {table} WHERE {clause}", params
+
+
 def create_index(collection: str, spec: IndexSpec) -> str:
     """An expression index on ``json_extract`` that the compiled filters and sorts can use."""
     columns = ", ".join(operands(field)[0] for field in spec.fields)

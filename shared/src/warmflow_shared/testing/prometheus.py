@@ -31,6 +31,7 @@ def scrape_config(
     config["global"] = {"scrape_interval": interval, "evaluation_interval": interval}
     config["rule_files"] = [str(rules / "*.yml")]
     (job,) = config["scrape_configs"]
+    job.pop("dns_sd_configs", None)  # the compose network's replicas: here one local target
     job["static_configs"] = [{"targets": [target]}]
     return dict(config)
 

@@ -1,4 +1,4 @@
 """HTTP plumbing for services: problem JSON, middleware, health, app factory.
 
-Import from the submodules; ``web.errors`` stays free of framework imports for domain code.
+Import from the submodules; the framework-free errors domain code raises are in ``warmflow_shared.errors``.
 """

@@ -14,6 +14,10 @@ INDEXES: dict[str, Sequence[IndexSpec]] = {
         IndexSpec(("state.inflow_county", "state.profile.name")),
         IndexSpec(("state.outflow_path",)),
         IndexSpec(("state.inflow_path",)),
+        # the inflow side of an org admin's or site staff's scope: an inflow subtree of members
+        # whose home county shares with the caller (``scope.member_branches``); without it SQLite
+        # serves that branch from (home_county, name), i.e. reads every member of those counties
+        IndexSpec(("state.home_county", "state.inflow_path")),
         IndexSpec(("state.site_id", "state.status")),
         IndexSpec(("state.status", "state.reachable_since")),
         IndexSpec(("state.card.number",)),
