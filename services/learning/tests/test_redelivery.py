@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import BaseModel
-from warmflow_shared.outbox.change import change_model
 from warmflow_shared.events.catalog.learning import CertificateRevoked
 from warmflow_shared.outbox import AggregateStore
+from warmflow_shared.outbox.change import change_model
 from warmflow_shared.storage.factory import open_store
 
 
