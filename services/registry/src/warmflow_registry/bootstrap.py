@@ -18,6 +18,7 @@ from functools import partial
 
 from warmflow_shared.bus.port import EventBus, Subscription
 from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.held_routes import held_router
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
@@ -44,7 +45,7 @@ from warmflow_registry.entrypoints.http_imports import import_router
 from warmflow_registry.entrypoints.http_members import member_router
 from warmflow_registry.entrypoints.http_mobility import mobility_router
 from warmflow_registry.entrypoints.http_organisations import organisation_router, site_router
-from warmflow_registry.service_layer import agreements, consumers, jobs, stats
+from warmflow_registry.service_layer import agreements, consumers, jobs, scope, stats
 from warmflow_registry.service_layer.context import Registry, Stores
 from warmflow_registry.service_layer.imports import Imports, on_import_deadlines
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
@@ -96,6 +97,7 @@ def bootstrap(
             agreement_router(registry),
             stats_router(registry),
             ops_router(runtime),
+            purpose_scoped(held_router(runtime, partial(scope.member_readable, registry))),
         ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
