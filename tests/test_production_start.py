@@ -122,7 +122,7 @@ def clean_databases(mongodb_url: str) -> Iterator[MongoClient[Any]]:
         client.close()
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(600)
 def test_each_service_starts_with_the_documented_production_environment(
     kafka_bootstrap: str, mongodb_url: str, clean_databases: MongoClient[Any], tmp_path: Path
 ) -> None:
@@ -137,7 +137,7 @@ def test_each_service_starts_with_the_documented_production_environment(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 

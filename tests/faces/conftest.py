@@ -31,7 +31,8 @@ def platform_url(platform_dir: Path) -> Iterator[str]:
     if not (DIST / "console" / "index.html").is_file():
         unavailable("the faces", "not built (make install runs npm ci and the Vite build)")
     env = {"WARMFLOW_WEB_DIST_DIR": str(DIST)}
-    with running_platform(platform_dir, members=40, env=env) as url:
+    # seeding and starting take ~20 s; far longer when the machine is shared and loaded
+    with running_platform(platform_dir, members=40, env=env, timeout=240) as url:
         yield url
 
 

@@ -47,7 +47,11 @@ from warmflow_registry.entrypoints.http_mobility import mobility_router
 from warmflow_registry.entrypoints.http_organisations import organisation_router, site_router
 from warmflow_registry.service_layer import agreements, consumers, jobs, scope, stats
 from warmflow_registry.service_layer.context import Registry, Stores
-from warmflow_registry.service_layer.imports import Imports, on_import_deadlines
+from warmflow_registry.service_layer.imports import (
+    CHUNK_LEASE_SECONDS,
+    Imports,
+    on_import_deadlines,
+)
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
 from warmflow_registry.service_layer.sites import ensure_root_sites
 
@@ -152,6 +156,7 @@ def _wire_imports(runtime: ServiceRuntime, registry: Registry) -> Imports:
         partial(on_import_deadlines, imports),
         clock=lambda: registry.clock(),
         poll_seconds=registry.settings.deadline_poll_seconds,
+        lease_seconds=CHUNK_LEASE_SECONDS,
     )
     runtime.on_start.append(imports.start)
     runtime.on_stop.append(imports.stop)
