@@ -355,7 +355,8 @@ def test_staff_see_a_held_event_on_the_e_file(
     page = sign_in(browser, platform_url, "console", "yuhang-admin")
     page.goto(f"{platform_url}/console/members/{member_id}")
     banner = by_test(page, "held-events")
-    expect(banner).to_contain_text("该党员有事件暂缓处理")
+    # five services answer after the file is shown: a loaded machine may take a while
+    expect(banner).to_contain_text("该党员有事件暂缓处理", timeout=30_000)
     expect(banner).to_contain_text(
         "党员档案：该党员的一条帮扶事件处理失败，已通知运维，处理前后续变更暂缓"
     )
@@ -363,14 +364,14 @@ def test_staff_see_a_held_event_on_the_e_file(
     shots(page, "1-e-file-banner")
     page.goto(f"{platform_url}/console/worklists?tab=held")
     rows = by_test(page, "worklist-held").locator("tbody tr")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(1, timeout=30_000)
     expect(rows.first).to_contain_text(member_id)
     shots(page, "2-worklist")
 
     # another county's staff (no agreement covering this member) see no banner and no row
     other = sign_in(browser, platform_url, "console", "songyang-admin")
     other.goto(f"{platform_url}/console/worklists?tab=held")
-    expect(by_test(other, "worklist-held")).to_contain_text("暂无数据")
+    expect(by_test(other, "worklist-held")).to_contain_text("暂无数据", timeout=30_000)
 
     ops = _token(platform_url, "ops")
     dropped = httpx.post(
