@@ -21,11 +21,18 @@ SHOTS = ROOT / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def platform_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The platform's data: its stores and the in-process bus log (``bus.sqlite``)."""
+    return tmp_path_factory.mktemp("faces-platform")
+
+
+@pytest.fixture(scope="module")
+def platform_url(platform_dir: Path) -> Iterator[str]:
     if not (DIST / "console" / "index.html").is_file():
         unavailable("the faces", "not built (make install runs npm ci and the Vite build)")
-    data = tmp_path_factory.mktemp("faces-platform")
-    with running_platform(data, members=40, env={"WARMFLOW_WEB_DIST_DIR": str(DIST)}) as url:
+    env = {"WARMFLOW_WEB_DIST_DIR": str(DIST)}
+    # seeding and starting take ~20 s; far longer when the machine is shared and loaded
+    with running_platform(platform_dir, members=40, env=env, timeout=240) as url:
         yield url
 
 

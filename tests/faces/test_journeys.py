@@ -6,14 +6,19 @@ checks in for, and the dashboard counts that check-in.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+from warmflow_shared.bus.inprocess import InProcessBus
+from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.chromium import PHONE
 
 from .ui import by_test, choose, figure, fill, sign_in
@@ -305,3 +310,80 @@ def test_an_admin_sets_up_a_branch_with_its_contact(
     expect(by_test(page, "org-table")).to_contain_text("人工智能小镇第九党支部")
     expect(by_test(page, "org-table")).to_contain_text("0571-88886666")
     shots(page, "1-tree")
+
+
+def _publish(bus_path: Path, topic: str, envelope: Envelope) -> None:
+    """Onto the running platform's bus log, from another process as a second producer would
+    (in its own thread: Playwright's sync API holds this thread's event loop)."""
+
+    async def publish() -> None:
+        bus = InProcessBus(bus_path)
+        try:
+            await bus.publish(topic, [envelope])
+        finally:
+            await bus.stop()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, publish()).result()
+
+
+def test_staff_see_a_held_event_on_the_e_file(
+    platform_url: str, platform_dir: Path, browser: Any, shots: Any
+) -> None:
+    admin = _token(platform_url, "yuhang-admin")
+    found = httpx.get(
+        f"{platform_url}/api/registry/members", params={"county": "yuhang"}, headers=admin
+    )
+    member_id = found.json()["items"][0]["id"]
+    held = f"{platform_url}/api/registry/members/{member_id}/held-events"
+    assert httpx.get(held, headers=admin).json()["held"] is False
+    # a contract violation about the member (no contact id, channel or date): the registry's
+    # consumer cannot apply it, and dead-letters it after its attempts
+    poison = Envelope(
+        type="support.MemberContacted",
+        version=1,
+        producer="support",
+        subject="ct-broken",
+        data={"county": "yuhang", "member_id": member_id, "vanguard_id": "vg-1"},
+    )
+    _publish(platform_dir / "bus.sqlite", "warmflow.support.vanguard", poison)
+    deadline = time.monotonic() + 60
+    while not httpx.get(held, headers=admin).json()["held"]:
+        assert time.monotonic() < deadline, "the poison event was not dead-lettered in 60 s"
+        time.sleep(0.2)  # the registry's consumer retries, then letters: poll, bounded
+
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/members/{member_id}")
+    banner = by_test(page, "held-events")
+    # five services answer after the file is shown: a loaded machine may take a while
+    expect(banner).to_contain_text("该党员有事件暂缓处理", timeout=30_000)
+    expect(banner).to_contain_text(
+        "党员档案：该党员的一条帮扶事件处理失败，已通知运维，处理前后续变更暂缓"
+    )
+    expect(banner).to_contain_text("运维已收到告警")
+    shots(page, "1-e-file-banner")
+    page.goto(f"{platform_url}/console/worklists?tab=held")
+    rows = by_test(page, "worklist-held").locator("tbody tr")
+    expect(rows).to_have_count(1, timeout=30_000)
+    expect(rows.first).to_contain_text(member_id)
+    shots(page, "2-worklist")
+
+    # another county's staff (no agreement covering this member) see no banner and no row
+    other = sign_in(browser, platform_url, "console", "songyang-admin")
+    other.goto(f"{platform_url}/console/worklists?tab=held")
+    expect(by_test(other, "worklist-held")).to_contain_text("暂无数据", timeout=30_000)
+
+    ops = _token(platform_url, "ops")
+    dropped = httpx.post(
+        f"{platform_url}/api/registry/ops/dead-letters/discard",
+        params={"group": "registry-members"},
+        headers=ops,
+    )
+    assert dropped.status_code == 202, dropped.text
+    deadline = time.monotonic() + 60
+    while httpx.get(held, headers=admin).json()["held"]:
+        assert time.monotonic() < deadline, "the discarded letter still holds after 60 s"
+        time.sleep(0.2)  # the consumer carries the order out in turn: poll, bounded
+    page.goto(f"{platform_url}/console/members/{member_id}")
+    expect(by_test(page, "member-status")).to_be_visible()
+    expect(by_test(page, "held-events")).to_have_count(0)

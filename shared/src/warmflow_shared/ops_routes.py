@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from warmflow_shared.audit.trail import AuditTrail
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.bus.desk import DeadLetterDesk, LetterNotFound, LetterWaiting
+from warmflow_shared.bus.desk import LetterNotFound, LetterWaiting
 from warmflow_shared.bus.port import DeadLetter
 from warmflow_shared.errors import Conflict, NotFound
 from warmflow_shared.runtime import ServiceRuntime
@@ -83,7 +83,7 @@ class ParkedView(BaseModel):
 
 def ops_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(prefix="/ops", tags=["ops"], dependencies=[require_roles("ops")])
-    desk = DeadLetterDesk(runtime.bus)
+    desk = runtime.desk
 
     def known(group: str) -> str:
         if group not in {subscription.group for subscription in runtime.subscriptions}:

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from warmflow_shared.bus.desk import DeadLetterDesk
 from warmflow_shared.bus.port import EventBus, Subscription
 from warmflow_shared.outbox import AggregateStore, DeadlineScheduler, OutboxRelay
 from warmflow_shared.outbox.deadlines import DeadlineHandler
@@ -53,6 +54,14 @@ class ServiceRuntime:
     schedulers: list[DeadlineScheduler] = field(default_factory=list)
     _backlog_task: asyncio.Task[None] | None = None
     _prepared: bool = False
+    _desk: DeadLetterDesk | None = None
+
+    @property
+    def desk(self) -> DeadLetterDesk:
+        """The service's view of its groups' dead letters, shared by its ops and staff routes."""
+        if self._desk is None:
+            self._desk = DeadLetterDesk(self.bus)
+        return self._desk
 
     def __post_init__(self) -> None:
         self.store_name = self.store_name or self.service

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from warmflow_shared.outbox import AggregateStore, Deadline, DeadlineScheduler
 from warmflow_shared.storage.port import DocumentStore
+from warmflow_shared.timefmt import format_ts
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -122,3 +123,37 @@ async def test_lag_is_how_long_the_earliest_due_deadline_has_waited(
     assert await scheduler.lag_seconds() == 420
     await scheduler.fire_due()
     assert await scheduler.lag_seconds() == 0
+
+
+async def test_a_running_handler_keeps_its_short_lease(document_store: DocumentStore) -> None:
+    """A short lease (so a crash frees the aggregate soon) is renewed while the handler runs:
+    another instance cannot take it even when the clock is far past the first lease."""
+    clock = Clock()
+    store = await _case(document_store, Deadline("letter_expiry", T0 + timedelta(days=1)))
+    case = LetterCase(store)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def long_handler(case_id: str, due: list[Deadline]) -> None:
+        entered.set()
+        await release.wait()
+        await case.handle(case_id, due)
+
+    scheduler = DeadlineScheduler(store.collection, long_handler, clock=clock, lease_seconds=0.3)
+    clock.now = T0 + timedelta(days=2)
+    running = asyncio.create_task(scheduler.fire_due())
+    await asyncio.wait_for(entered.wait(), timeout=5)
+    clock.now += timedelta(seconds=10)  # the first lease is long gone by this clock
+
+    async def renewed() -> None:
+        while (await store.collection.get("case-1") or {})["_deadline_lease"] <= format_ts(  # noqa: ASYNC110 - polls the store, bounded by the caller
+            clock.now
+        ):
+            await asyncio.sleep(0.02)  # the renewal runs every 0.1 s
+
+    await asyncio.wait_for(renewed(), timeout=5)
+    other = DeadlineScheduler(store.collection, case.handle, clock=clock, lease_seconds=0.3)
+    assert await other.fire_due() == 0
+    release.set()
+    assert await running == 1
+    assert await other.fire_due() == 0  # saved: the deadline is gone, not re-fired
+    assert case.fired == Counter({"letter_expiry": 1})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
+from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
@@ -23,6 +26,7 @@ from warmflow_learning.entrypoints.consumers import subscriptions
 from warmflow_learning.service_layer.catalog import on_session_due
 from warmflow_learning.service_layer.completion import on_class_ended
 from warmflow_learning.service_layer.context import Learning
+from warmflow_learning.service_layer.scope import member_to_read
 
 INDEXES: dict[str, list[IndexSpec]] = {
     "sessions": [IndexSpec(("state.class_id",)), IndexSpec(("state.starts_at",))],
@@ -85,6 +89,7 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
             http_members.router,
             http_activities.router,
             ops_router(runtime),
+            held_router(runtime, partial(member_to_read, ctx)),
         ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.held_routes import by_counties, held_router
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.outbox import DeadlineScheduler
 from warmflow_shared.runtime import ServiceRuntime
@@ -84,6 +86,7 @@ def build(
             preferences_router(notify.planner.preferences),
             directory_router(notify.admin),
             ops_router(runtime),
+            held_router(runtime, by_counties(partial(notify.planner.projections.get, "members"))),
         ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if standalone else None,

@@ -18,6 +18,7 @@ from functools import partial
 
 from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
 from warmflow_shared.bus.port import EventBus
+from warmflow_shared.held_routes import held_router
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
@@ -44,9 +45,13 @@ from warmflow_registry.entrypoints.http_imports import import_router
 from warmflow_registry.entrypoints.http_members import member_router
 from warmflow_registry.entrypoints.http_mobility import mobility_router
 from warmflow_registry.entrypoints.http_organisations import organisation_router, site_router
-from warmflow_registry.service_layer import agreements, jobs
+from warmflow_registry.service_layer import agreements, jobs, scope
 from warmflow_registry.service_layer.context import Registry, Stores
-from warmflow_registry.service_layer.imports import Imports, on_import_deadlines
+from warmflow_registry.service_layer.imports import (
+    CHUNK_LEASE_SECONDS,
+    Imports,
+    on_import_deadlines,
+)
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
 from warmflow_registry.service_layer.sites import ensure_root_sites
 
@@ -96,6 +101,7 @@ def bootstrap(
             agreement_router(registry),
             stats_router(registry),
             ops_router(runtime),
+            purpose_scoped(held_router(runtime, partial(scope.member_readable, registry))),
         ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
@@ -144,6 +150,7 @@ def _wire_imports(runtime: ServiceRuntime, registry: Registry) -> Imports:
         partial(on_import_deadlines, imports),
         clock=lambda: registry.clock(),
         poll_seconds=registry.settings.deadline_poll_seconds,
+        lease_seconds=CHUNK_LEASE_SECONDS,
     )
     runtime.on_start.append(imports.start)
     runtime.on_stop.append(imports.stop)

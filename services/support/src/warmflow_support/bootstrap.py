@@ -10,8 +10,11 @@ taking introductions.
 
 from __future__ import annotations
 
+from functools import partial
+
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
+from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
@@ -27,6 +30,7 @@ from warmflow_support.domain.vanguard import Contact, Vanguard
 from warmflow_support.entrypoints import http_cases, http_talent, http_vanguard
 from warmflow_support.entrypoints.consumers import subscriptions
 from warmflow_support.service_layer.context import Repo, Support
+from warmflow_support.service_layer.scope import member_to_read
 
 INDEXES: dict[str, list[IndexSpec]] = {
     "needs": [IndexSpec(("state.county", "state.status"))],
@@ -68,7 +72,13 @@ def bootstrap(settings: SupportSettings | None = None, *, bus: EventBus | None =
     app = create_service_app(
         title="暖流 support: 人才对接, 困难帮扶, 服务先锋队",
         service=SERVICE,
-        routers=[http_talent.router, http_cases.router, http_vanguard.router, ops_router(runtime)],
+        routers=[
+            http_talent.router,
+            http_cases.router,
+            http_vanguard.router,
+            ops_router(runtime),
+            held_router(runtime, partial(member_to_read, ctx)),
+        ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,

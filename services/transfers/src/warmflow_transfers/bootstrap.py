@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
+from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.outbox import Deadline
@@ -17,6 +20,7 @@ from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.entrypoints import http_actions, http_cases, http_reports, metrics
 from warmflow_transfers.entrypoints.consumers import subscriptions
 from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.queries import member_to_read
 from warmflow_transfers.service_layer.timers import on_case_due
 
 INDEXES: dict[str, list[IndexSpec]] = {
@@ -59,7 +63,13 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
     app = create_service_app(
         title="暖流 transfers: 组织关系转接 cases and letters",
         service=SERVICE,
-        routers=[http_cases.router, http_actions.router, http_reports.router, ops_router(runtime)],
+        routers=[
+            http_cases.router,
+            http_actions.router,
+            http_reports.router,
+            ops_router(runtime),
+            held_router(runtime, partial(member_to_read, ctx)),
+        ],
         readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
         lifespan=standalone_lifespan(runtime) if bus is None else None,
         settings=settings,

@@ -92,13 +92,34 @@ class DeadlineScheduler:
         """Fire every deadline due now (by the clock); return how many aggregates were handled."""
         fired = 0
         while fired < limit and (claimed := await self._claim()):
-            aggregate_id, due = claimed
+            aggregate_id, due, lease = claimed
+            renewal = asyncio.create_task(self._renew(aggregate_id, lease))
             try:
                 await self._handler(aggregate_id, due)
                 fired += 1
             except Exception:
                 log.exception("deadline handler failed; retried after the lease", id=aggregate_id)
+            finally:
+                renewal.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewal
         return fired
+
+    async def _renew(self, aggregate_id: str, lease: str) -> None:
+        """Push the lease out every third of it while the handler runs, so a short lease never
+        lapses under a long handler (an import chunk) yet frees the aggregate soon after a crash.
+        Only our own lease is pushed: once the handler's save or another owner changed it, stop."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            renewed = format_ts(self._clock() + self._lease)
+            taken = await self.collection.find_one_and_update(
+                {"_id": aggregate_id, "_deadline_lease": lease},
+                Update(set={"_deadline_lease": renewed}),
+            )
+            if taken is None:
+                return
+            lease = renewed
 
     async def lag_seconds(self) -> float:
         """How long the earliest due deadline has waited past its time (0 when none is due)."""
@@ -109,18 +130,18 @@ class DeadlineScheduler:
             return 0.0
         return max(0.0, (now - parse_ts(docs[0]["_next_due"])).total_seconds())
 
-    async def _claim(self) -> tuple[str, list[Deadline]] | None:
+    async def _claim(self) -> tuple[str, list[Deadline], str] | None:
         now = self._clock()
-        stamp = format_ts(now)
+        stamp, lease = format_ts(now), format_ts(now + self._lease)
         doc = await self.collection.find_one_and_update(
             {"_next_due": {"$gt": "", "$lte": stamp}, "_deadline_lease": {"$lt": stamp}},
-            Update(set={"_deadline_lease": format_ts(now + self._lease)}),
+            Update(set={"_deadline_lease": lease}),
             sort=[("_next_due", 1)],
         )
         if doc is None:
             return None
         due = [Deadline.from_dict(raw) for raw in doc.get("_due", [])]
-        return doc["_id"], [d for d in due if d.at <= now]
+        return doc["_id"], [d for d in due if d.at <= now], lease
 
     async def _run(self) -> None:
         while True:

@@ -4,7 +4,9 @@ The job is an aggregate with a deadline "next chunk due now". The service's dead
 (leased, so two instances never run one job together) fires it; each firing imports one chunk
 and saves the job's progress with the next deadline in one write. After a restart the saved
 deadline fires again and the job goes on from the saved row. A stop in the middle of a chunk
-gives the lease back, so the next start does not wait for it to lapse.
+gives the lease back, so the next start does not wait for it to lapse. The lease is short
+(``CHUNK_LEASE_SECONDS``) and renewed while a chunk runs, so after a crash (``kill -9``: nothing
+gives it back) the next start resumes the job within seconds.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from warmflow_registry.service_layer.import_rows import (
 log = structlog.get_logger(__name__)
 
 CHUNK_DUE = "import-chunk"
+CHUNK_LEASE_SECONDS = 10.0
+"""How long a chunk is leased; renewed every third of it while the chunk runs."""
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
 
 

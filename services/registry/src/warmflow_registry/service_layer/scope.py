@@ -19,7 +19,7 @@ from warmflow_registry.adapters.union import Branch, product
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.organisation import Organisation, Site, subtree_range
-from warmflow_registry.service_layer.agreements import partner_fields, shared_fields
+from warmflow_registry.service_layer.agreements import partner_fields, purpose_of, shared_fields
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import find_organisation
 
@@ -130,3 +130,9 @@ async def manages_site(registry: Registry, principal: Principal, site: Site) -> 
 def require_member_write(principal: Principal) -> None:
     if principal.role not in STAFF:
         raise Forbidden("此操作仅限工作人员")
+
+
+async def member_readable(registry: Registry, principal: Principal, member_id: str) -> None:
+    """The e-file read's own check (scope, then an agreement for another county): 404 if not."""
+    loaded = await member_in_scope(registry, principal, member_id, write=False)
+    await readable_fields(registry, principal, loaded.state, purpose_of(None))

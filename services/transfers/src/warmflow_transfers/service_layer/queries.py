@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.web.errors import NotFound
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
 from warmflow_transfers.domain.model import Case
@@ -41,6 +42,15 @@ async def cases_in_scope(
         found.update((doc["_id"], Case.from_state(doc["state"])) for doc in docs)
     ordered = sorted(found.values(), key=lambda c: c.updated_at, reverse=True)
     return ordered[:limit] if limit else ordered
+
+
+async def member_to_read(ctx: Transfers, principal: Principal, member_id: str) -> None:
+    """Staff of the member's home county, or of either side of one of the member's cases."""
+    member = await ctx.members.get(member_id)
+    if principal.county is not None and principal.county == (member or {}).get("outflow_county"):
+        return
+    if not await cases_in_scope(ctx, principal, {"state.member_id": member_id}, limit=1):
+        raise NotFound("未找到该党员")
 
 
 @dataclass(frozen=True)
