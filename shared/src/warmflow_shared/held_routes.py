@@ -25,8 +25,8 @@ from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.bus.deadletter import DEAD
 from warmflow_shared.bus.port import DeadLetter
+from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.web.errors import Forbidden, NotFound
 
 MemberCheck = Callable[[Principal, str], Awaitable[object]]
 """Raises ``NotFound`` (or ``Forbidden``) when the caller may not read this member here."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.web.errors import NotFound
+from warmflow_shared.errors import NotFound
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
 from warmflow_transfers.domain.model import Case
