@@ -2,7 +2,7 @@
 
 Text is set in a real TrueType Chinese font whose used glyphs are embedded as a subset, so the
 document shows the same on a machine without any Chinese font (and "·" and the like survive):
-WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``, also in ``deploy/Dockerfile`` with PDF_FONT and ``.ci/run``),
+WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``, in ``deploy/Dockerfile`` and ``.ci/run``),
 or the TrueType file ``WARMFLOW_PDF_FONT`` names. Without one, text falls back to Adobe's
 non-embedded ``STSong-Light`` and a warning is logged once: readers without the Asian font pack
 then show empty boxes. Codes are set in the collection's monospace face. Lines wrap by CJK
