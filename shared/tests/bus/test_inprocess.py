@@ -10,7 +10,8 @@ from pathlib import Path
 from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.bus.inprocess_consumer import Settings
 from warmflow_shared.bus.port import Subscription
-from warmflow_shared.bus.sqlitelog import partition_for
+from warmflow_shared.bus.sqlitelog import SqliteLog, partition_for
+from warmflow_shared.events.envelope import Envelope
 
 from .support import Effects
 
@@ -59,3 +60,54 @@ async def test_a_crash_loses_nothing_and_redelivers_the_uncommitted(tmp_path: Pa
 def test_partitions_are_stable_across_processes() -> None:
     # crc32, not hash(): PYTHONHASHSEED must not move a subject to another partition.
     assert [partition_for(k, 3) for k in (b"a", b"b", b"subject-1", None)] == [0, 2, 0, 0]
+
+
+async def test_a_batch_longer_than_the_lease_keeps_its_partition(tmp_path: Path) -> None:
+    """The lease is renewed while a slow batch runs: another instance cannot take the partition
+    (and apply the same records) however long the handler takes within its timeout."""
+    path = tmp_path / "bus.sqlite"
+    ttl = 0.3
+    in_handler, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(envelope: Envelope) -> None:
+        in_handler.set()
+        await asyncio.wait_for(release.wait(), 30)
+
+    bus = InProcessBus(path, settings=Settings(lease_ttl=ttl, poll_interval=0.05))
+    bus.subscribe(Subscription("g", ("t",), slow))
+    await bus.start()
+    rival = SqliteLog(path)
+    await rival.open()
+    try:
+        await bus.publish("t", [Envelope("x.Y", 1, "p", "s", {})])
+        await asyncio.wait_for(in_handler.wait(), 30)
+        partition = partition_for(b"s", await rival.partitions("t"))
+        taken = []
+        for _ in range(12):  # four lease times while the one record is in hand
+            await asyncio.sleep(ttl / 3)
+            taken.append(await rival.hold_lease("g", "t", partition, "rival", ttl))
+        assert taken == [False] * 12
+        release.set()
+        async with asyncio.timeout(30):
+            while await rival.committed("g", "t", partition) != 1:  # noqa: ASYNC110 - bounded poll of the log
+                await asyncio.sleep(0.02)
+    finally:
+        release.set()
+        await bus.stop()
+        await rival.close()
+
+
+async def test_an_offset_is_committed_only_by_the_lease_holder(tmp_path: Path) -> None:
+    log = SqliteLog(tmp_path / "bus.sqlite")
+    await log.open()
+    try:
+        assert await log.hold_lease("g", "t", 0, "a", 0.05)
+        assert await log.commit_owned("g", "t", 0, "a", 5)
+        await asyncio.sleep(0.1)  # a's lease lapses (it stalled) and b takes the partition
+        assert await log.hold_lease("g", "t", 0, "b", 10)
+        assert not await log.commit_owned("g", "t", 0, "a", 9)
+        assert await log.committed("g", "t", 0) == 5
+        assert await log.commit_owned("g", "t", 0, "b", 7)
+        assert await log.committed("g", "t", 0) == 7
+    finally:
+        await log.close()

@@ -119,15 +119,36 @@ class PartitionConsumer:
         if not records:
             self._report_lag(0)
             return False
-        result = await self._processor.process(records, lambda: self._stopping)
+        renewing = asyncio.create_task(self._renew_while_processing())
+        try:
+            result = await self._processor.process(records, lambda: self._stopping)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         if result.next_offset is not None:
-            await self._store.commit(*self._coords, result.next_offset)
+            if not await self._store.commit_owned(*self._coords, self._owner, result.next_offset):
+                # another instance took the partition (this one stalled past its lease): its
+                # effects are idempotent, but the offset is the new owner's to move
+                log.warning("bus.lease_lost", group=self._sub.group, topic=self._topic,
+                            partition=self._partition)  # fmt: skip
+                self._position = None
+                return True
             self._position = result.next_offset
         if result.retry_in is not None:
             self._retry_at = time.monotonic() + result.retry_in
         end = await self._store.end_offset(self._topic, self._partition)
         self._report_lag(end - self._position)
         return True
+
+    async def _renew_while_processing(self) -> None:
+        """A batch may outlast the lease (a slow handler, up to its timeout): renew it every
+        third of its time while the batch runs, so no other instance takes the partition."""
+        ttl = self._settings.lease_ttl
+        while True:
+            await asyncio.sleep(ttl / 3)
+            if await self._store.hold_lease(*self._coords, self._owner, ttl):
+                self._lease_renew_at = time.monotonic() + ttl / 2
 
     async def _idle(self) -> None:
         wait = self._settings.poll_interval

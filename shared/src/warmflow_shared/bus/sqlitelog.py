@@ -148,6 +148,21 @@ class SqliteLog:
                 (group, topic, partition, next_offset),
             )
 
+    async def commit_owned(
+        self, group: str, topic: str, partition: int, owner: str, next_offset: int
+    ) -> bool:
+        """Commit only while ``owner`` still holds the partition's lease (one statement, so no
+        other process can take the lease in between); False: the lease was lost, nothing moved."""
+        async with self._lock:
+            cursor = await self.db.execute(
+                "INSERT INTO offsets SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM leases"
+                " WHERE grp = ? AND topic = ? AND partition = ? AND owner = ? AND expires_at >= ?)"
+                " ON CONFLICT (grp, topic, partition)"
+                " DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)",
+                (group, topic, partition, next_offset, group, topic, partition, owner, time.time()),
+            )
+            return cursor.rowcount > 0
+
     async def hold_lease(
         self, group: str, topic: str, partition: int, owner: str, ttl: float
     ) -> bool:
