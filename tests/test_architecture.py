@@ -37,6 +37,17 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _imported_names(path: Path) -> set[str]:
+    """Every module, and every ``from module import name`` as ``module.name``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_has_the_same_rooms(service: str) -> None:
     package = ROOT / "services" / service / "src" / f"warmflow_{service}"
@@ -46,6 +57,23 @@ def test_every_service_has_the_same_rooms(service: str) -> None:
     assert (package / "config.py").exists()
     main = (package / "entrypoints" / "main.py").exists()
     assert main, f"{service} has no entrypoints/main.py (the command deploy/Dockerfile runs)"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_handlers_reach_adapters_only_through_ports(service: str) -> None:
+    """``domain/`` and ``service_layer/`` never import the service's adapters: bootstrap hands
+    them in behind a port (e.g. registry ``service_layer/ports.py``). Metrics are the exception:
+    process-wide instruments, like the log."""
+    package = ROOT / "services" / service / "src" / f"warmflow_{service}"
+    adapters = f"warmflow_{service}.adapters"
+    offences = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for room in ("domain", "service_layer")
+        for path in (package / room).rglob("*.py")
+        for name in _imported_names(path)
+        if name.startswith(f"{adapters}.") and not name.startswith(f"{adapters}.metrics")
+    ]
+    assert not offences
 
 
 @pytest.mark.parametrize("service", SERVICES)

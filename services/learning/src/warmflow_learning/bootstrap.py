@@ -15,6 +15,7 @@ from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.web.app import create_service_app
 
 from warmflow_learning import SERVICE
+from warmflow_learning.adapters.certificate_pdf import certificate_pdf
 from warmflow_learning.config import LearningSettings
 from warmflow_learning.entrypoints import (
     http_activities,
@@ -55,6 +56,7 @@ def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) 
         sites=Projection(runtime.store.collection("sites")),
         organisations=Projection(runtime.store.collection("organisations")),
         agreements=Projection(runtime.store.collection("agreements")),
+        render_certificate=certificate_pdf,
     )
 
 

@@ -85,7 +85,7 @@ def bootstrap(
     runtime.indexes.update({**INDEXES, AUDIT_COLLECTION: AUDIT_INDEXES})
     runtime.indexes["agreements"] = agreements.AGREEMENT_INDEXES
     _wire_events(runtime, registry)
-    imports = _wire_imports(runtime, registry)
+    imports = _wire_imports(runtime, registry, vault)
     runtime.on_scrape.append(partial(metrics.refresh, registry, imports))
     app = create_service_app(
         title="暖流 registry: members, organisations, 暖流之家 sites, check-ins",
@@ -134,10 +134,10 @@ def _wire_events(runtime: ServiceRuntime, registry: Registry) -> None:
     runtime.on_start.append(prepare_data)
 
 
-def _wire_imports(runtime: ServiceRuntime, registry: Registry) -> Imports:
+def _wire_imports(runtime: ServiceRuntime, registry: Registry, vault: IdNumberVault) -> Imports:
     """Import jobs: an aggregate per job, its chunks fired by their own deadline scheduler."""
     store = runtime.store
-    rows = RowChunks(store.collection(ROWS_COLLECTION), registry.vault)
+    rows = RowChunks(store.collection(ROWS_COLLECTION), vault)
     imports = Imports(
         registry,
         runtime.aggregates("imports"),

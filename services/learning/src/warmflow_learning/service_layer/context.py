@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.storage.port import Filter
 
 from warmflow_learning.config import LearningSettings
+from warmflow_learning.domain.model import Certificate
 
 M = TypeVar("M", bound=BaseModel)
 Events = Sequence[IntegrationEvent]
@@ -38,6 +39,9 @@ class Learning:
     sites: Projection
     organisations: Projection
     agreements: Projection  # the registry's data-sharing agreements (who may see whom)
+    # renders a certificate (adapters/certificate_pdf.py): (certificate, verify url, utc offset,
+    # issuer) -> PDF bytes
+    render_certificate: Callable[[Certificate, str, int, str | None], bytes]
 
     @property
     def zone(self) -> timezone:

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound, RuleBroken
 
-from warmflow_learning.adapters.certificate_pdf import certificate_pdf
 from warmflow_learning.domain import codes
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
 from warmflow_learning.service_layer.context import Learning, find, get
@@ -130,7 +129,7 @@ async def certificate_document(ctx: Learning, cert_id: str, principal: Principal
     org_id = klass.state.get("org_id") if klass else None
     org = await ctx.organisations.get(org_id) if org_id else None
     issuer = f"{org['name']}·暖流成长营" if org else None
-    return certificate_pdf(cert, url, ctx.settings.local_utc_offset_hours, issuer)
+    return ctx.render_certificate(cert, url, ctx.settings.local_utc_offset_hours, issuer)
 
 
 async def verify(ctx: Learning, code: str) -> Verification:

@@ -11,8 +11,8 @@ from warmflow_shared.audit import AuditTrail
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Collection
 
-from warmflow_registry.adapters.pii import IdNumberVault
 from warmflow_registry.config import RegistrySettings
+from warmflow_registry.service_layer.ports import Vault
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -34,7 +34,7 @@ class Stores:
 @dataclass
 class Registry:
     stores: Stores
-    vault: IdNumberVault
+    vault: Vault
     audit: AuditTrail
     settings: RegistrySettings
     clock: Clock

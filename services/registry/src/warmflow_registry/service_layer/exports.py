@@ -13,13 +13,13 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import write_xlsx
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
-from warmflow_registry.adapters.union import all_of
 from warmflow_registry.domain.codes import STATUS_NAMES
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer import queries
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.filters import all_of
 from warmflow_registry.service_layer.organisations import find_organisation, get_organisation
 from warmflow_registry.service_layer.scope import member_branches
 from warmflow_registry.service_layer.views import MemberFile, limit_file, member_file

@@ -26,7 +26,6 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import Update
 
-from warmflow_registry.adapters.import_files import ImportReport, RowChunks
 from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap, match_columns
 from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
@@ -38,6 +37,7 @@ from warmflow_registry.service_layer.import_rows import (
     repeated_id_numbers,
     write_pending,
 )
+from warmflow_registry.service_layer.ports import RowReport, RowStore
 
 log = structlog.get_logger(__name__)
 
@@ -51,8 +51,8 @@ ChunkHook = Callable[[ImportJob], Awaitable[None]]
 class Imports:
     registry: Registry
     jobs: AggregateStore
-    rows: RowChunks
-    report: ImportReport
+    rows: RowStore
+    report: RowReport
     scheduler: DeadlineScheduler | None = None
     before_chunk: list[ChunkHook] = field(default_factory=list)  # test seams
     after_chunk: list[ChunkHook] = field(default_factory=list)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
-from warmflow_registry.adapters.union import Branch, all_of, product
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.idnumber import normalise
@@ -15,6 +14,7 @@ from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import subtree_range
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.filters import Branch, all_of, product
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.scope import (
     manages_org,

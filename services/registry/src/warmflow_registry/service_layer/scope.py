@@ -15,12 +15,12 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.outbox.store import Loaded
 
-from warmflow_registry.adapters.union import Branch, product
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.organisation import Organisation, Site, subtree_range
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of, shared_fields
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.filters import Branch, product
 from warmflow_registry.service_layer.organisations import find_organisation
 
 STAFF = ("site_staff", "org_admin", "county_admin")
