@@ -23,7 +23,7 @@ from warmflow_shared.settings import WarmflowSettings
 
 T = TypeVar("T")
 SERVICES = ("registry", "transfers", "learning", "notify", "support")
-GROUP = "registry-members"
+GROUP = "registry.members"
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:

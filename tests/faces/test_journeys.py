@@ -376,7 +376,7 @@ def test_staff_see_a_held_event_on_the_e_file(
     ops = _token(platform_url, "ops")
     dropped = httpx.post(
         f"{platform_url}/api/registry/ops/dead-letters/discard",
-        params={"group": "registry-members"},
+        params={"group": "registry.members"},
         headers=ops,
     )
     assert dropped.status_code == 202, dropped.text

@@ -27,11 +27,12 @@ from warmflow_shared.bus.deadletter import DEAD
 from warmflow_shared.bus.port import DeadLetter
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.scope import STAFF, sees_member
 
 MemberCheck = Callable[[Principal, str], Awaitable[object]]
 """Raises ``NotFound`` (or ``Forbidden``) when the caller may not read this member here."""
 
-Staff = Annotated[Principal, require_roles("site_staff", "org_admin", "county_admin")]
+Staff = Annotated[Principal, require_roles(*STAFF)]
 MemberId = Annotated[str, Path(min_length=1, max_length=100)]
 
 SERVICE_NAMES = {
@@ -49,9 +50,9 @@ def by_counties(get: Callable[[str], Awaitable[Mapping[str, Any] | None]]) -> Me
     the staff of either county (the rule of its member reads), 404 for everyone else."""
 
     async def check(principal: Principal, member_id: str) -> None:
-        member = await get(member_id) or {}
-        counties = {member.get("outflow_county"), member.get("inflow_county")} - {None}
-        if principal.county is None or principal.county not in counties:
+        member = await get(member_id)
+        # the routes admit staff only, so this is: staff of either side's county
+        if member is None or not sees_member(principal, member, agreements=None):
             raise NotFound("未找到该党员")
 
     return check

@@ -7,10 +7,10 @@ from typing import Annotated, cast
 from fastapi import Depends, Path, Request
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.scope import STAFF
 
 from warmflow_learning.service_layer.commands import ID_PATTERN
 from warmflow_learning.service_layer.context import Learning
-from warmflow_learning.service_layer.scope import STAFF
 
 
 async def learning_context(request: Request) -> Learning:

@@ -6,13 +6,14 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.scope import check_staff_of
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Activity, Honour
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
 from warmflow_learning.service_layer.context import Events, Learning, create, get
-from warmflow_learning.service_layer.scope import check_staff_of, member_to_change
+from warmflow_learning.service_layer.scope import member_to_change
 
 
 async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Activity:

@@ -9,13 +9,14 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import AttendanceRecorded
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.scope import check_staff_of
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import ATTENDED, Klass, Session, Status
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Events, Learning, get
-from warmflow_learning.service_layer.scope import check_staff_of, member_to_change
+from warmflow_learning.service_layer.scope import member_to_change
 
 
 class SessionCode(BaseModel):

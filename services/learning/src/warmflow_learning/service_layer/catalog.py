@@ -10,11 +10,11 @@ from warmflow_shared.errors import FieldError, InvalidInput
 from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
 from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.scope import check_staff_of
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Events, Learning, create, get
-from warmflow_learning.service_layer.scope import check_staff_of
 
 STARTING_SOON = "starting-soon"
 

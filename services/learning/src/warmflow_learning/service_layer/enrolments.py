@@ -7,6 +7,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.scope import STAFF
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Klass, Session
@@ -15,7 +16,6 @@ from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
 from warmflow_learning.service_layer.context import Events, Learning, find, get
 from warmflow_learning.service_layer.scope import (
-    STAFF,
     Member,
     member_orgs,
     member_to_change,

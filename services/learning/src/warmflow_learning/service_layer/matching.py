@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
+from warmflow_shared.scope import STAFF, member_counties
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain import rules
@@ -16,14 +17,7 @@ from warmflow_learning.domain.scheduling import Slot, distance_km, fits, local_s
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Learning, find, get
 from warmflow_learning.service_layer.enrolments import org_members, sessions_of
-from warmflow_learning.service_layer.scope import (
-    STAFF,
-    Member,
-    member_counties,
-    member_orgs,
-    member_to_read,
-    seer,
-)
+from warmflow_learning.service_layer.scope import Member, member_orgs, member_to_read, seer
 
 
 class Recommendation(BaseModel):

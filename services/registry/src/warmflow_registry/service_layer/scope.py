@@ -14,6 +14,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.scope import STAFF
 
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
 from warmflow_registry.domain.external import EXTERNAL
@@ -22,8 +23,6 @@ from warmflow_registry.service_layer.agreements import partner_fields, purpose_o
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.filters import Branch, product
 from warmflow_registry.service_layer.organisations import find_organisation
-
-STAFF = ("site_staff", "org_admin", "county_admin")
 
 
 async def principal_paths(registry: Registry, principal: Principal) -> list[str]:

@@ -7,10 +7,10 @@ from typing import Annotated, cast
 from fastapi import Depends, Path, Query, Request
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.scope import STAFF
 
 from warmflow_support.service_layer.commands import ID_PATTERN
 from warmflow_support.service_layer.context import Support
-from warmflow_support.service_layer.scope import STAFF
 
 
 async def support_context(request: Request) -> Support:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from warmflow_shared.errors import NotFound
+from warmflow_shared.scope import STAFF
 
 from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.entrypoints.deps import Anyone, Counting, Ctx, IdPath, Limit, Staff
 from warmflow_support.service_layer import commands as c
 from warmflow_support.service_layer import matching, stats, talent
-from warmflow_support.service_layer.scope import STAFF, member_to_read
+from warmflow_support.service_layer.scope import member_to_read
 from warmflow_support.service_layer.views import NeedView
 
 router = APIRouter(tags=["talent"])

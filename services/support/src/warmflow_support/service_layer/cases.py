@@ -8,19 +8,14 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.scope import STAFF, check_staff_of
 
 from warmflow_support.domain import cases as dom
 from warmflow_support.domain.cases import AREA_OF, SupportCase
 from warmflow_support.domain.history import step
 from warmflow_support.service_layer import commands as c
 from warmflow_support.service_layer.context import Events, Support
-from warmflow_support.service_layer.scope import (
-    STAFF,
-    actor,
-    case_to_read,
-    check_staff,
-    member_for_staff,
-)
+from warmflow_support.service_layer.scope import actor, case_to_read, member_for_staff
 from warmflow_support.service_layer.talent import new_id
 
 APPROVERS = ("county_admin",)
@@ -70,7 +65,7 @@ async def _step(
     roles: tuple[str, ...] = STAFF,
 ) -> SupportCase:
     case = await case_to_read(ctx, who, case_id)
-    check_staff(who, case.county, *roles)
+    check_staff_of(who, case.county, *roles)
     return await ctx.cases.update(case_id, lambda latest: [rule(latest)])
 
 
@@ -94,7 +89,7 @@ async def settle(ctx: Support, case_id: str, cmd: c.SettleCase, who: Principal) 
 async def visit(ctx: Support, case_id: str, cmd: c.VisitCase, who: Principal) -> SupportCase:
     """Staff of either side who may see the case visit: the inflow side is where the member is."""
     await case_to_read(ctx, who, case_id)
-    check_staff(who, str(who.county))
+    check_staff_of(who, str(who.county))
 
     def rule(case: SupportCase) -> Events:
         dom.visit(case, actor(who), ctx.now(), cmd.on, cmd.note)

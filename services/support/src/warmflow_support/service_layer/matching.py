@@ -11,11 +11,12 @@ from typing import Any
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
+from warmflow_shared.scope import STAFF, check_staff_of, member_counties
 
 from warmflow_support.domain.matching import Fit, Place, Slot, distance_km, fit
 from warmflow_support.domain.talent import Need
 from warmflow_support.service_layer.context import Support
-from warmflow_support.service_layer.scope import STAFF, check_staff, counties, member_to_read
+from warmflow_support.service_layer.scope import member_to_read
 
 NOT_MATCHED = ["removed", "suspended", "transferred"]
 
@@ -76,7 +77,7 @@ async def fit_for(ctx: Support, need: Need, member: dict[str, Any]) -> Fit:
 
 async def rank_members(ctx: Support, need_id: str, who: Principal, limit: int) -> list[MemberMatch]:
     need = await ctx.needs.get(need_id)
-    check_staff(who, need.county)
+    check_staff_of(who, need.county)
     where = {
         "$or": [{"state.outflow_county": need.county}, {"state.inflow_county": need.county}],
         "state.mobile_status": {"$nin": NOT_MATCHED},
@@ -106,7 +107,7 @@ async def rank_needs(ctx: Support, member_id: str, who: Principal, limit: int) -
     where = {
         "state.status": "open",
         "state.closes_on": {"$gte": ctx.today().isoformat()},
-        "state.county": {"$in": sorted(counties(member))},
+        "state.county": {"$in": sorted(member_counties(member))},
     }
     needs = await ctx.needs.find(where)
     sites = await _sites(ctx, {member.get("home_site_id"), *(n.site_id for n in needs)})

@@ -1,5 +1,6 @@
-"""Who may see or act on which member or case: the member, staff of either side's county, and
-for a case opened by one county, the other county's staff only under a data-sharing agreement.
+"""Who may see or act on which member (the shared rule, ``warmflow_shared.scope``: staff of either
+side's county) or case (for a case opened by one county, the other county's staff only under a
+data-sharing agreement).
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
+from warmflow_shared.scope import STAFF, sees_member
 
 from warmflow_support.domain.cases import SupportCase
 from warmflow_support.domain.history import Actor
 from warmflow_support.service_layer.context import Support
 
-STAFF = ("site_staff", "org_admin", "county_admin")
 Member = dict[str, Any]
 
 
@@ -21,20 +22,10 @@ def actor(principal: Principal) -> Actor:
     return Actor(subject=principal.subject, role=principal.role, county=principal.county)
 
 
-def counties(member: Member) -> set[str]:
-    return {c for c in (member.get("outflow_county"), member.get("inflow_county")) if c}
-
-
-def sees(principal: Principal, member: Member) -> bool:
-    if principal.role == "member":
-        return principal.member_id == member.get("member_id")
-    return principal.role in STAFF and principal.county in counties(member)
-
-
 async def member_to_read(ctx: Support, principal: Principal, member_id: str) -> Member:
     """Out of scope reads as absent (404), so nobody learns who exists elsewhere."""
     member = await ctx.members.get(member_id)
-    if member is None or not sees(principal, member):
+    if member is None or not sees_member(principal, member, agreements=None):
         raise NotFound("未找到该党员")
     return member
 
@@ -44,12 +35,6 @@ async def member_for_staff(ctx: Support, principal: Principal, member_id: str) -
     if principal.role not in STAFF:
         raise Forbidden("仅限党员流出地或流入地所在县（区）的工作人员办理")
     return member
-
-
-def check_staff(principal: Principal, county: str, *roles: str) -> None:
-    allowed = roles or STAFF
-    if principal.role not in allowed or principal.county != county:
-        raise Forbidden("仅限本县（区）工作人员办理")
 
 
 async def case_visible(ctx: Support, principal: Principal, case: SupportCase) -> bool:

@@ -8,9 +8,9 @@ from decimal import Decimal
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
+from warmflow_shared.scope import STAFF
 
 from warmflow_support.service_layer.context import Support
-from warmflow_support.service_layer.scope import STAFF
 
 NO_SITE = "(无站点)"
 

@@ -10,6 +10,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue, Conflict, Forbidden, RuleBroken
 from warmflow_shared.events.catalog import support as ev
+from warmflow_shared.scope import check_staff_of
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_support.domain import talent
@@ -18,7 +19,7 @@ from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.service_layer import commands as c
 from warmflow_support.service_layer.context import Events, Support
 from warmflow_support.service_layer.matching import consenting, fit_for
-from warmflow_support.service_layer.scope import actor, check_staff, member_for_staff
+from warmflow_support.service_layer.scope import actor, member_for_staff
 
 
 def new_id(prefix: str) -> str:
@@ -31,7 +32,7 @@ def _need_event(need: Need) -> dict[str, Any]:
 
 async def draft(ctx: Support, cmd: c.DraftNeed, who: Principal) -> Need:
     county = str(who.county)
-    check_staff(who, county)
+    check_staff_of(who, county)
     if cmd.site_id and ((await ctx.sites.get(cmd.site_id)) or {}).get("county") != county:
         raise BadValue("site_id", "未找到本县（区）的该暖流之家站点")
     if cmd.closes_on < ctx.today():
@@ -42,7 +43,7 @@ async def draft(ctx: Support, cmd: c.DraftNeed, who: Principal) -> Need:
 
 
 async def publish(ctx: Support, need_id: str, who: Principal) -> Need:
-    check_staff(who, (await ctx.needs.get(need_id)).county)
+    check_staff_of(who, (await ctx.needs.get(need_id)).county)
     now, today = ctx.now(), ctx.today()
 
     def rule(need: Need) -> Events:
@@ -53,7 +54,7 @@ async def publish(ctx: Support, need_id: str, who: Principal) -> Need:
 
 
 async def close(ctx: Support, need_id: str, cmd: c.Reason, who: Principal) -> Need:
-    check_staff(who, (await ctx.needs.get(need_id)).county)
+    check_staff_of(who, (await ctx.needs.get(need_id)).county)
 
     def rule(need: Need) -> Events:
         talent.close(need, actor(who), ctx.now(), cmd.reason)
@@ -86,7 +87,7 @@ def introduction_id(need_id: str, member_id: str) -> str:
 
 async def introduce(ctx: Support, need_id: str, cmd: c.Introduce, who: Principal) -> Introduction:
     need = await ctx.needs.get(need_id)
-    check_staff(who, need.county)
+    check_staff_of(who, need.county)
     talent.check_open(need, ctx.today())
     member = await member_for_staff(ctx, who, cmd.member_id)
     if cmd.member_id not in await consenting(ctx, [cmd.member_id]):
@@ -142,7 +143,7 @@ async def conclude(ctx: Support, intro_id: str, cmd: c.Conclude, who: Principal)
     """The need counts the hire first (idempotent by member), then the introduction records it:
     a retry after a failure between the two writes counts nothing twice."""
     intro = await ctx.introductions.get(intro_id)
-    check_staff(who, intro.county)
+    check_staff_of(who, intro.county)
     if intro.status != "accepted":
         raise RuleBroken("党员尚未接受该推荐，不能登记录用结果")
     if cmd.hired:

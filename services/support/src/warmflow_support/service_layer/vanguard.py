@@ -7,12 +7,13 @@ from datetime import date
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.catalog import support as ev
+from warmflow_shared.scope import STAFF, check_staff_of, member_counties
 
 from warmflow_support.domain import vanguard as dom
 from warmflow_support.domain.vanguard import AtRisk, Contact, Vanguard
 from warmflow_support.service_layer import commands as c
 from warmflow_support.service_layer.context import Events, Support
-from warmflow_support.service_layer.scope import STAFF, check_staff, counties, member_for_staff
+from warmflow_support.service_layer.scope import member_for_staff
 from warmflow_support.service_layer.talent import new_id
 
 
@@ -33,14 +34,14 @@ async def _check_members(ctx: Support, who: Principal, member_ids: list[str]) ->
 
 
 async def add(ctx: Support, cmd: c.AddVanguard, who: Principal) -> Vanguard:
-    check_staff(who, str(who.county))
+    check_staff_of(who, str(who.county))
     await _check_members(ctx, who, cmd.member_ids)
     vanguard = Vanguard(id=new_id("vg"), county=str(who.county), **cmd.model_dump())
     return await ctx.vanguards.add(vanguard, [_assigned(vanguard)])
 
 
 async def assign(ctx: Support, vanguard_id: str, cmd: c.Assign, who: Principal) -> Vanguard:
-    check_staff(who, (await ctx.vanguards.get(vanguard_id)).county)
+    check_staff_of(who, (await ctx.vanguards.get(vanguard_id)).county)
     await _check_members(ctx, who, cmd.member_ids)
 
     def rule(v: Vanguard) -> Events:
@@ -66,7 +67,7 @@ async def record_contact(
 ) -> Contact:
     vanguard = await vanguard_for(ctx, vanguard_id, who)
     member = await ctx.members.get(cmd.member_id)
-    if member is None or vanguard.county not in counties(member):
+    if member is None or vanguard.county not in member_counties(member):
         raise NotFound("未找到该党员")
     dom.check_contact(vanguard, cmd.member_id, member.get("home_site_id"), cmd.on, ctx.today())
     contact = Contact(

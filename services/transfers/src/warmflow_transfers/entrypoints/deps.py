@@ -7,10 +7,10 @@ from typing import Annotated, cast
 from fastapi import Depends, Path, Request
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
+from warmflow_shared.scope import STAFF
 
 from warmflow_transfers.entrypoints.schemas import ID
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.scope import STAFF
 
 
 async def transfers_context(request: Request) -> Transfers:

@@ -7,13 +7,14 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound
+from warmflow_shared.scope import STAFF
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.domain.stats import Stats, statistics
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.scope import STAFF, sides_of, visible
+from warmflow_transfers.service_layer.scope import sides_of, visible
 
 Where = dict[str, Any]
 SORT = [("state.updated_at", -1)]

@@ -6,11 +6,11 @@ from collections.abc import Collection
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
+from warmflow_shared.scope import STAFF
 
 from warmflow_transfers.domain.codes import SIDE_NAMES, Side
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
 
-STAFF = ("site_staff", "org_admin", "county_admin")
 # the sending committee approves and issues; a 暖流之家 window may record arrivals only
 SIDE_ROLES: dict[Side, frozenset[str]] = {
     "sending": frozenset({"org_admin", "county_admin"}),
