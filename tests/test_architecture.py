@@ -27,25 +27,19 @@ FORBIDDEN_IN_DOMAIN = (
 )
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
+def _imports(path: Path, *, names_too: bool = False) -> set[str]:
+    """Every imported module; with ``names_too`` every ``from module import name`` as
+    ``module.name`` instead of ``module``."""
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
-
-
-def _imported_names(path: Path) -> set[str]:
-    """Every module, and every ``from module import name`` as ``module.name``."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+            if names_too:
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(node.module)
+    return found
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -70,7 +64,7 @@ def test_handlers_reach_adapters_only_through_ports(service: str) -> None:
         f"{path.relative_to(ROOT)} imports {name}"
         for room in ("domain", "service_layer")
         for path in (package / room).rglob("*.py")
-        for name in _imported_names(path)
+        for name in _imports(path, names_too=True)
         if name.startswith(f"{adapters}.") and not name.startswith(f"{adapters}.metrics")
     ]
     assert not offences
