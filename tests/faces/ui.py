@@ -16,7 +16,7 @@ def sign_in(browser: Any, base: str, face: str, user: str, **context: Any) -> Pa
 
 
 def by_test(page: Page, name: str) -> Any:
-    return page.locator(f"[data-test={name}]")
+    return page.locator(f'[data-test="{name}"]')
 
 
 def fill(page: Page, name: str, value: str) -> None:
