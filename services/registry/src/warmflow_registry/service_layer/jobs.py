@@ -6,10 +6,12 @@ once, survives restarts and follows the injectable clock.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, time
 
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_registry.domain import contact, outflow
@@ -54,9 +56,11 @@ def _next_run(registry: Registry) -> Deadline:
 async def ensure_lost_contact_job(registry: Registry) -> None:
     if await registry.stores.jobs.load(LOST_CONTACT_JOB) is None:
         state = {"runs": 0, "last_run": "", "flagged": 0}
-        await registry.stores.jobs.save(
-            LOST_CONTACT_JOB, state, expected=None, deadlines=[_next_run(registry)]
-        )
+        # instances starting together on a fresh database: one creates it, the others find it
+        with contextlib.suppress(DuplicateKeyError, VersionConflict):
+            await registry.stores.jobs.save(
+                LOST_CONTACT_JOB, state, expected=None, deadlines=[_next_run(registry)]
+            )
 
 
 async def sweep_lost_contact(registry: Registry) -> int:
