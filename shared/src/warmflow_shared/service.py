@@ -7,13 +7,13 @@ Starlette does not run the lifespans of mounted sub-applications.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
 from warmflow_shared.audit.requests import AuditRequestsMiddleware
@@ -22,10 +22,12 @@ from warmflow_shared.bus.factory import kafka_settings, open_bus
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.logging import configure_logging
 from warmflow_shared.metrics import PrometheusBusObserver, outbox_backlog, service_metrics
+from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.scrape import scrape_hooks
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.storage.factory import open_store
+from warmflow_shared.web.app import create_service_app
 
 
 @dataclass
@@ -139,4 +141,24 @@ def serve(build: Callable[[], Service], settings: WarmflowSettings) -> None:
         root_path=settings.root_path,
         log_config=None,
         timeout_graceful_shutdown=20,
+    )
+
+
+def runtime_app(
+    runtime: ServiceRuntime,
+    settings: WarmflowSettings,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    standalone: bool,
+) -> FastAPI:
+    """A service's app: its routers and the ops routes, ready when its store and bus answer, and
+    (standalone, one container per service) a lifespan that starts and stops the runtime."""
+    return create_service_app(
+        title=title,
+        service=runtime.service,
+        routers=[*routers, ops_router(runtime)],
+        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
+        lifespan=standalone_lifespan(runtime) if standalone else None,
+        settings=settings,
     )

@@ -8,11 +8,9 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
-from warmflow_shared.web.app import create_service_app
 
 from warmflow_learning import SERVICE
 from warmflow_learning.adapters.certificate_pdf import certificate_pdf
@@ -82,20 +80,18 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
     class_ends = runtime.deadlines(
         ctx.classes, class_ended, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
     )
-    app = create_service_app(
+    app = runtime_app(
+        runtime,
+        settings,
         title="暖流 learning: 暖流成长营 courses, classes, attendance",
-        service=SERVICE,
         routers=[
             http_catalog.router,
             http_enrolment.router,
             http_members.router,
             http_activities.router,
-            ops_router(runtime),
             held_router(runtime, partial(member_to_read, ctx)),
         ],
-        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if bus is None else None,
-        settings=settings,
+        standalone=bus is None,
     )
     app.state.learning, app.state.clock, app.state.reminders = ctx, clock, reminders
     app.state.class_ends = class_ends

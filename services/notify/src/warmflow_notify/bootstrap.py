@@ -9,12 +9,10 @@ from functools import partial
 
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.held_routes import by_counties, held_router
-from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.outbox import DeadlineScheduler
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.timefmt import utcnow
-from warmflow_shared.web.app import create_service_app
 
 from warmflow_notify import SERVICE
 from warmflow_notify.adapters.channels import open_senders
@@ -77,20 +75,18 @@ def build(
     standalone: bool = False,
 ) -> Service:
     notify = wire(settings, runtime, clock, dict(senders or open_senders(settings)))
-    app = create_service_app(
+    app = runtime_app(
+        runtime,
+        settings,
         title="暖流 notify: notices over channels",
-        service=SERVICE,
         routers=[
             inbox_router(notify.inbox),
             deliveries_router(notify.log),
             preferences_router(notify.planner.preferences),
             directory_router(notify.admin),
-            ops_router(runtime),
             held_router(runtime, by_counties(partial(notify.planner.projections.get, "members"))),
         ],
-        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if standalone else None,
-        settings=settings,
+        standalone=standalone,
     )
     app.state.notify = notify
     return Service(SERVICE, runtime, app)

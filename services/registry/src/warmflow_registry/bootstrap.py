@@ -19,11 +19,9 @@ from functools import partial
 from warmflow_shared.audit import AUDIT_COLLECTION, AUDIT_INDEXES, AuditTrail
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.held_routes import held_router
-from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.timefmt import utcnow
-from warmflow_shared.web.app import create_service_app
 
 from warmflow_registry import SERVICE
 from warmflow_registry.adapters.import_files import (
@@ -87,9 +85,10 @@ def bootstrap(
     _wire_events(runtime, registry)
     imports = _wire_imports(runtime, registry, vault)
     runtime.on_scrape.append(partial(metrics.refresh, registry, imports))
-    app = create_service_app(
+    app = runtime_app(
+        runtime,
+        settings,
         title="暖流 registry: members, organisations, 暖流之家 sites, check-ins",
-        service=SERVICE,
         routers=[
             organisation_router(registry),
             external_router(registry),
@@ -100,12 +99,9 @@ def bootstrap(
             purpose_scoped(desk_router(registry)),
             agreement_router(registry),
             stats_router(registry),
-            ops_router(runtime),
             purpose_scoped(held_router(runtime, partial(scope.member_readable, registry))),
         ],
-        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if bus is None else None,
-        settings=settings,
+        standalone=bus is None,
     )
     app.state.registry = registry
     app.state.audit_trail = audit  # Service audits writes into the same trail

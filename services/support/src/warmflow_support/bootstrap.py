@@ -16,11 +16,9 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
-from warmflow_shared.web.app import create_service_app
 
 from warmflow_support import SERVICE
 from warmflow_support.config import SupportSettings
@@ -69,19 +67,17 @@ def bootstrap(settings: SupportSettings | None = None, *, bus: EventBus | None =
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
     runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
-    app = create_service_app(
+    app = runtime_app(
+        runtime,
+        settings,
         title="暖流 support: 人才对接, 困难帮扶, 服务先锋队",
-        service=SERVICE,
         routers=[
             http_talent.router,
             http_cases.router,
             http_vanguard.router,
-            ops_router(runtime),
             held_router(runtime, partial(member_to_read, ctx)),
         ],
-        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if bus is None else None,
-        settings=settings,
+        standalone=bus is None,
     )
     app.state.support, app.state.clock = ctx, clock
     return Service(SERVICE, runtime, app)

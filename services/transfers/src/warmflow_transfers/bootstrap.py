@@ -8,12 +8,10 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.ops_routes import ops_router
 from warmflow_shared.outbox import Deadline
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.service import Service, open_runtime, standalone_lifespan
+from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
-from warmflow_shared.web.app import create_service_app
 
 from warmflow_transfers import SERVICE
 from warmflow_transfers.config import TransfersSettings
@@ -60,19 +58,17 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
     timers = runtime.deadlines(
         ctx.cases, case_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
     )
-    app = create_service_app(
+    app = runtime_app(
+        runtime,
+        settings,
         title="暖流 transfers: 组织关系转接 cases and letters",
-        service=SERVICE,
         routers=[
             http_cases.router,
             http_actions.router,
             http_reports.router,
-            ops_router(runtime),
             held_router(runtime, partial(member_to_read, ctx)),
         ],
-        readiness_checks={"storage": runtime.store.ping, "bus": runtime.bus.ping},
-        lifespan=standalone_lifespan(runtime) if bus is None else None,
-        settings=settings,
+        standalone=bus is None,
     )
     app.state.transfers, app.state.clock, app.state.timers = ctx, clock, timers
     return Service(SERVICE, runtime, app)
