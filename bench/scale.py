@@ -56,11 +56,13 @@ from warmflow_registry.service_layer import jobs
 from warmflow_registry.service_layer.commands import CreateOrganisation
 from warmflow_registry.service_layer.demo import seed_members, seed_structure
 from warmflow_registry.service_layer.organisations import create_organisation
+from warmflow_registry.service_layer.queries import BY_NAME
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair
 from warmflow_shared.storage.mongo import MongoStore
-from warmflow_shared.storage.plans import QueryLog, scans
+from warmflow_shared.storage.plans import QueryLog, scans, sqlite_plan
 from warmflow_shared.storage.port import Update
+from warmflow_shared.storage.sqlite import SqliteCollection
 
 from bench._support import Config, letters
 
@@ -188,6 +190,17 @@ async def _timed(
     return times
 
 
+async def _page_url(client: httpx.AsyncClient, url: str, headers: dict[str, str], n: int) -> str:
+    """The URL of page ``n``, reached as the console does: each page's ``next`` cursor."""
+    after = None
+    for _ in range(n - 1):
+        page = await client.get(url + (f"&after={after}" if after else ""), headers=headers)
+        after = page.json()["next"]
+        if after is None:
+            raise RuntimeError(f"{url}: fewer than {n} pages")
+    return url + f"&after={after}"
+
+
 def _rss_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -238,12 +251,12 @@ async def _measure(
     transport = httpx.ASGITransport(app=service.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         reads = {
-            "list": ("/members?page=1&size=20", as_worst),
+            "list": ("/members?size=20", as_worst),
             "search": (
-                "/members?name=张&county=yuexi&org_id=yuhang-ai-town-committee&page=1&size=20",
+                "/members?name=张&county=yuexi&org_id=yuhang-ai-town-committee&size=20",
                 as_worst,
             ),
-            "list_page20": ("/members?page=20&size=20", as_worst),
+            "list_page20": (await _page_url(client, "/members?size=20", as_worst, 20), as_worst),
             "county_stats": ("/stats/counties/yuexi", as_county),
         }
         for name, (url, headers) in reads.items():
@@ -344,18 +357,33 @@ async def _size(config: Config, backend: str, count: int, data_dir: Path) -> dic
         if figures["lost_contact"]["flagged"] != loader.lost:
             raise RuntimeError(f"lost-contact flagged {figures['lost_contact']} of {loader.lost}")
         found = await scans(log, {c.name: c for c in watched})
+        sorted_pages = _sorted_pages(log, stores.members.collection)
         figures.update(
             members=count,
             stored=total,
             load_seconds=load_seconds,
             queries=len(log.queries),
             collection_scans=[str(s) for s in found if not s.unindexable],
+            sorted_pages=sorted_pages,
             unindexable=[str(s) for s in found if s.unindexable],
         )
         if isinstance(service.runtime.store, MongoStore):
             await service.runtime.store.client.drop_database(service.runtime.store.database.name)
     _print(backend, figures)
     return figures
+
+
+def _sorted_pages(log: QueryLog, members: Any) -> list[str]:
+    """The member pages whose SQLite plan sorts every match (``USE TEMP B-TREE FOR ORDER BY``):
+    fine for a scope under ``TOTAL_CAP``; a broader one must walk the name index instead."""
+    if not isinstance(members, SqliteCollection):
+        return []
+    pages = [q for q in log.queries.values() if q.collection == members.name and q.sort == BY_NAME]
+    return [
+        f"{q.describe()[:160]}… hint={q.hint.name if q.hint else None}"
+        for q in pages
+        if any("TEMP B-TREE" in line for line in sqlite_plan(members._store.path, q))
+    ]
 
 
 def _print(backend: str, f: dict[str, Any]) -> None:
@@ -372,6 +400,12 @@ def _print(backend: str, f: dict[str, Any]) -> None:
         f" {f['queries']} distinct queries explained",
         flush=True,
     )
+    if f["sorted_pages"]:
+        print(
+            f"      {len(f['sorted_pages'])} member page queries sort their matches"
+            " (scopes under the total's cap), e.g.\n        " + f["sorted_pages"][0],
+            flush=True,
+        )
     for scan in f["collection_scans"]:
         print(f"      COLLECTION SCAN: {scan}", flush=True)
     if f["unindexable"]:

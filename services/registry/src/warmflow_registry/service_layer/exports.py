@@ -32,7 +32,7 @@ HEADERS = (
 )  # fmt: skip
 PARTY_STATUS_NAMES = {"full": "正式党员", "probationary": "预备党员"}
 Shares = dict[str, frozenset[str]]
-BATCH = 500  # files read at a time
+BATCH = 1000  # files read at a time
 EXPORTED_FIELDS = ["name", "phone", "residence", "party_status", "mobile_status", "employer"]
 
 
