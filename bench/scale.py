@@ -85,6 +85,9 @@ def _settings(backend: str, data_dir: Path, config: Config) -> RegistrySettings:
     options: dict[str, Any] = {"storage_backend": backend, "bus_backend": "inprocess"}
     if backend == "mongodb":
         options["mongodb_url"] = config.mongodb_url
+        # a database of its own: files left in the default one (tests on the same server) would
+        # never match their counters, and ``_settle`` would wait for them
+        options["registry_store"] = f"scale_{letters(8)}"
     return RegistrySettings(
         data_dir=data_dir, export_max_rows=EXPORT_ROWS, outbox_poll_seconds=0.05, **options
     )
