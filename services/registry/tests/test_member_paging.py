@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from warmflow_registry.service_layer import exports, queries
+from warmflow_shared.errors import InvalidInput
 from warmflow_shared.storage.plans import QueryLog, sqlite_plan
 from warmflow_shared.storage.sqlite import SqliteCollection
 
@@ -118,3 +119,15 @@ async def test_the_export_reads_batch_after_batch_in_name_order(
     assert response.status_code == 200, response.text
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == expected
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["", "!!", "bnVsbA", "WzEsMiwzXQ", "WyJhIiwiYiIsLTFd", "WyJhIiwiYiIsMWUzMF0", "5byg"],
+)
+def test_a_cursor_that_is_not_ours_is_bad_input(cursor: str) -> None:
+    # "", not base64, null, [1,2,3], ["a","b",-1], ["a","b",1e30], not JSON
+    with pytest.raises(InvalidInput):
+        queries.Position.decode(cursor)
+    position = queries.Position("张三", "m1", 40)
+    assert queries.Position.decode(position.encode()) == position

@@ -180,7 +180,7 @@ class Position:
             )
             if not (isinstance(name, str) and isinstance(member_id, str)):
                 raise ValueError(cursor)
-            if not isinstance(offset, int) or offset < 0:
+            if not isinstance(offset, int) or not 0 <= offset <= 10**9:
                 raise ValueError(cursor)
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
             reason = "翻页游标无效，请从第一页重新查询"
