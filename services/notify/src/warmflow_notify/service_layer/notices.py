@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from warmflow_shared.errors import NotFound
 from warmflow_shared.outbox import AggregateStore, Deadline
-from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec, VersionConflict
+from warmflow_shared.outbox.change import Change, change
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_notify.domain.catalog import TEMPLATES
@@ -97,18 +100,18 @@ class NoticeWriter:
         return sum([await self._cancel(doc["_id"]) for doc in docs])
 
     async def _cancel(self, nid: str) -> bool:
-        for _ in range(5):
-            loaded = await self.store.load(nid)
-            if loaded is None or loaded.state["status"] not in OPEN:
-                return False  # sent or failed meanwhile
-            state = cancelled(loaded.state, CANCELLED, self._clock())
-            try:
-                await self.store.save(nid, state, expected=loaded, deadlines=[])
-            except VersionConflict:
-                continue  # an attempt was being recorded: look again
-            log.info("notice.cancelled", notice_id=nid, event_type=state["event_type"])
-            return True
-        return False
+        def decide(loaded: Loaded) -> Change[bool]:
+            if loaded.state["status"] not in OPEN:
+                return Change(False, None)  # sent or failed meanwhile
+            return Change(True, cancelled(loaded.state, CANCELLED, self._clock()), deadlines=[])
+
+        try:
+            if not await change(self.store, nid, decide, missing=nid):
+                return False
+        except NotFound:
+            return False
+        log.info("notice.cancelled", notice_id=nid)
+        return True
 
     def _new(
         self,
