@@ -82,6 +82,27 @@ def test_the_domain_imports_no_io(service: str) -> None:
     assert not offences
 
 
+# Domain events stay inside a service: its domain returns Happened, its service layer publishes
+# the contract (style.md lesson 2). Shared value types and code tables may be used.
+CONTRACT_MODULES = ("warmflow_shared.events.catalog", "warmflow_shared.events.contracts")
+VALUE_MODULES = (
+    "warmflow_shared.events.catalog.vocabulary",
+    "warmflow_shared.events.catalog.common",
+)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_domain_builds_no_integration_contract(service: str) -> None:
+    domain = ROOT / "services" / service / "src" / f"warmflow_{service}" / "domain"
+    offences = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in domain.rglob("*.py")
+        for name in _imports(path, names_too=True)
+        if name.startswith(CONTRACT_MODULES) and not name.startswith(VALUE_MODULES)
+    ]
+    assert not offences
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_service_reads_another_services_code(service: str) -> None:
     others = tuple(f"warmflow_{other}" for other in SERVICES if other != service)

@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_registry.domain import contact
-from warmflow_registry.service_layer import demo_data
+from warmflow_registry.entrypoints import demo_data
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.events.catalog.support import MemberContacted
 from warmflow_shared.settings import WarmflowSettings

@@ -10,9 +10,9 @@ from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
+from warmflow_registry.domain.presets import ROOT_ORGANISATIONS
 from warmflow_registry.service_layer.commands import CreateOrganisation, UpdateOrganisation
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.presets import ROOT_ORGANISATIONS
 
 
 def _organisations(registry: Registry) -> Repo[Organisation]:

@@ -11,10 +11,10 @@ from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_registry.domain import checkin_code
 from warmflow_registry.domain.organisation import Site, check_site_parent
+from warmflow_registry.domain.presets import ROOT_SITES
 from warmflow_registry.service_layer.commands import CreateSite, SiteFields
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import organisation_field
-from warmflow_registry.service_layer.presets import ROOT_SITES
 
 
 def _sites(registry: Registry) -> Repo[Site]:
