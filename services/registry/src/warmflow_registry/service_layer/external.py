@@ -103,7 +103,7 @@ def arrive_as_reported(
     """Outflow and departure as the home organisation reported them: the member now awaits 报到
     at the inflow side, and the history says who reported it, how and when."""
     plan = outflow.Outflow(
-        card_number=f"EXT-{report.reference or member.id}",
+        card_number=f"EXT-{member.id}",  # one call may report several members: never shared
         issuing_org_id=member.home_org_id,
         reason_code="work",
         destination=inflow.name,
