@@ -101,6 +101,17 @@ class Collection(ABC):
         """
 
     @abstractmethod
+    async def update_each(self, updates: Sequence[tuple[str, int, Update]]) -> set[str]:
+        """Apply to each (id, expected version, update) its update and ``version + 1``, if the
+        document is still at that version, in one round trip (per ~100 documents).
+
+        Returns the ids that may not have been written: every id whose version had moved on (or
+        that is missing), and, when the store cannot tell which statement of a round trip
+        matched (MongoDB's bulk result only counts them), every id of that round trip — so a
+        caller re-reads those and decides again; what is not returned was written.
+        """
+
+    @abstractmethod
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
         """Apply ``update`` to the document if it exists and also matches ``where``."""
 

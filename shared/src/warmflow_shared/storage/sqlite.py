@@ -195,6 +195,25 @@ class SqliteCollection(Collection):
             await conn.executemany(self._sql.insert, inserts)
         return conflicts
 
+    async def update_each(self, updates: Sequence[tuple[str, int, Update]]) -> set[str]:
+        if not updates:
+            return set()
+        ids = orjson.dumps([doc_id for doc_id, _, _ in updates]).decode()
+        conflicts: set[str] = set()
+        async with self._store._transaction(self.name) as conn:
+            rows = await conn.execute_fetchall(self._sql.get_many, (ids,))
+            docs = {doc["_id"]: doc for doc in (orjson.loads(row[0]) for row in rows)}
+            for doc_id, expected, update in updates:
+                doc = docs.get(doc_id)
+                if doc is None or doc.get("version") != expected:
+                    conflicts.add(doc_id)
+                    continue
+                q.apply_update(doc, update)
+                doc["version"] = expected + 1
+            written = dict.fromkeys(i for i, _, _ in updates if i not in conflicts)
+            await conn.executemany(self._sql.write, [(_dumps(docs[i]), i) for i in written])
+        return conflicts
+
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
         clause, params = q.compile_filter(where)
         sql = f"SELECT doc FROM {self._table} WHERE id = ? AND {clause}"
