@@ -133,18 +133,25 @@ async def test_two_relays_never_reorder_or_lose_an_aggregates_events(
     assert await relays[0].backlog() == 0
 
 
+@pytest.mark.parametrize("first_round", [True, False], ids=["first-round", "lock-known"])
 async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
-    document_store, make_bus
+    document_store, make_bus, first_round
 ) -> None:
-    """Between one relay's claim query and its lease, another relay publishes and marks the
-    aggregate, and a save adds an event: the first relay must not lease its stale read (that
-    would publish the first event again, after the second)."""
+    """Between one relay's claim query and its lock, another relay publishes and marks the
+    aggregate, and a save adds an event: the first relay must not publish its stale read (that
+    would publish the first event again, after the second). Both when the collection's lock
+    document does not exist yet and when an earlier round left it."""
     store = await _aggregates(document_store)
     event = counted_on_fresh_topic()
-    saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
-    recorder = await _consumer(make_bus, document_store, event.topic, expected=2)
+    expected = {"a-1": [1, 2]} if first_round else {"a-0": [0], "a-1": [1, 2]}
+    count = sum(map(len, expected.values()))
+    recorder = await _consumer(make_bus, document_store, event.topic, expected=count)
     slow = OutboxRelay([store.collection], await _publisher(make_bus))
     fast = OutboxRelay([store.collection], await _publisher(make_bus))
+    if not first_round:  # an earlier round left the collection's lock document
+        await store.save("a-0", {}, expected=None, events=[event(n=0)])
+        assert await fast.drain() == 1
+    saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
     collection = store.collection
     query = collection.find
     overtaken = False
@@ -161,9 +168,9 @@ async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
     collection.find = find_then_overtake  # type: ignore[method-assign]
     assert await slow.drain() == 1  # the second event only, from a fresh read
     await asyncio.wait_for(recorder.done.wait(), WAIT)
-    await asyncio.wait_for(recorder.until_delivered(2), WAIT)
-    assert sum(recorder.deliveries.values()) == 2
-    assert recorder.order == {"a-1": [1, 2]}
+    await asyncio.wait_for(recorder.until_delivered(count), WAIT)
+    assert sum(recorder.deliveries.values()) == count
+    assert recorder.order == expected
     assert await slow.backlog() == 0
 
 

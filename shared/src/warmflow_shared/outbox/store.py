@@ -6,7 +6,8 @@ has already applied are kept in the same document, so a redelivered event change
 
 Document layout (keys starting with ``_`` belong to this module):
 ``_id, version, state, _outbox: [{seq, topic, envelope}], _outbox_seq, _sent_seq, _pending,
-_pending_since, _lease_owner, _lease_until, _applied: [event ids, newest last]``.
+_pending_since, _lease_until (a parked aggregate's next try; the relay's lock is a document of
+its own, see ``relay``), _applied: [event ids, newest last]``.
 """
 
 from __future__ import annotations
@@ -165,7 +166,6 @@ class AggregateStore:
             "_sent_seq": 0,
             "_pending": bool(envelopes),
             "_pending_since": format_ts(self._clock()) if envelopes else "",
-            "_lease_owner": "",
             "_lease_until": "",
             "_applied": applied,
             "_due": [],

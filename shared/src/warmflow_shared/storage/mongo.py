@@ -155,6 +155,9 @@ class MongoCollection(Collection):
         self._coll = collection
         self._gate = gate
 
+    def sibling(self, name: str) -> MongoCollection:
+        return MongoCollection(self._coll.database[name], self._gate)
+
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
         for spec in indexes:
             keys = [(field, ASCENDING) for field in spec.fields]

@@ -69,6 +69,10 @@ class Collection(ABC):
     name: str
 
     @abstractmethod
+    def sibling(self, name: str) -> Collection:
+        """Another collection of the same store (e.g. the outbox relay's lock documents)."""
+
+    @abstractmethod
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None: ...
 
     @abstractmethod

@@ -126,6 +126,9 @@ class SqliteCollection(Collection):
         self._sql = q.Statements.of(name)
         self._table = self._sql.table
 
+    def sibling(self, name: str) -> SqliteCollection:
+        return SqliteCollection(self._store, name)
+
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
         async with self._store._session(self.name) as conn:
             for spec in indexes:
