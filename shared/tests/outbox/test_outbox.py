@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.outbox import AggregateStore, Deadline, OutboxRelay
 from warmflow_shared.storage.port import DocumentStore, VersionConflict
 from warmflow_shared.testing.servers import unique_name
 from warmflow_shared.timefmt import utcnow
@@ -189,3 +189,25 @@ async def test_a_local_save_wakes_the_relay_at_once(document_store, make_bus) ->
         await asyncio.wait_for(recorder.done.wait(), WAIT)
     finally:
         await relay.stop()
+
+
+async def test_save_new_absent_inserts_the_free_ids_and_names_the_taken_ones(
+    document_store,
+) -> None:
+    store = await _aggregates(document_store)
+    await store.save("a-1", {"k": "first"}, expected=None)
+    due = Deadline("send", utcnow() + timedelta(hours=1))
+
+    taken = await store.save_new_absent(
+        [("a-1", {"k": "again"}, []), ("a-2", {"k": 2}, [due]), ("a-3", {"k": 3}, [])]
+    )
+
+    assert taken == {"a-1"}
+    docs = {doc["_id"]: doc for doc in await store.collection.find()}
+    assert {key: doc["state"] for key, doc in docs.items()} == {
+        "a-1": {"k": "first"},
+        "a-2": {"k": 2},
+        "a-3": {"k": 3},
+    }
+    assert [d["kind"] for d in docs["a-2"]["_due"]] == ["send"] and docs["a-3"]["_due"] == []
+    assert await store.save_new_absent([]) == set()

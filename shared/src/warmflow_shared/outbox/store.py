@@ -139,6 +139,21 @@ class AggregateStore:
         if any(doc["_outbox"] for doc in docs):
             self._on_saved()
 
+    async def save_new_absent(
+        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Deadline]]]
+    ) -> set[str]:
+        """Insert the new aggregates (state and deadlines, no events) whose ids are free, in one
+        round trip; return the ids that were already taken (nothing written to those).
+
+        For aggregates whose deterministic id makes the insert its own check (a redelivered
+        event finds its notices there). Each document is one atomic write.
+        """
+        docs: list[tuple[Document, int | None]] = []
+        for aggregate_id, state, deadlines in aggregates:
+            doc = self._new_document(aggregate_id, state, [], [])
+            docs.append(({**doc, **deadline_fields(deadlines)}, None))
+        return await self.collection.replace_many(docs) if docs else set()
+
     def _envelope(
         self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
     ) -> tuple[str, Envelope]:
