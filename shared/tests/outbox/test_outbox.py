@@ -7,6 +7,7 @@ import pytest
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox import AggregateStore, Deadline, OutboxRelay
+from warmflow_shared.outbox.store import outbox_slot
 from warmflow_shared.storage.port import DocumentStore, VersionConflict
 from warmflow_shared.testing.servers import unique_name
 from warmflow_shared.timefmt import utcnow
@@ -139,17 +140,19 @@ async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
 ) -> None:
     """Between one relay's claim query and its lock, another relay publishes and marks the
     aggregate, and a save adds an event: the first relay must not publish its stale read (that
-    would publish the first event again, after the second). Both when the collection's lock
-    document does not exist yet and when an earlier round left it."""
+    would publish the first event again, after the second). Both when the slot's lock document
+    does not exist yet and when an earlier round left it."""
     store = await _aggregates(document_store)
     event = counted_on_fresh_topic()
-    expected = {"a-1": [1, 2]} if first_round else {"a-0": [0], "a-1": [1, 2]}
+    # an aggregate in a-1's relay slot, so that its round leaves the lock a-1's relays meet
+    earlier = next(f"a-0-{i}" for i in range(1000) if outbox_slot(f"a-0-{i}") == outbox_slot("a-1"))
+    expected = {"a-1": [1, 2]} if first_round else {earlier: [0], "a-1": [1, 2]}
     count = sum(map(len, expected.values()))
     recorder = await _consumer(make_bus, document_store, event.topic, expected=count)
     slow = OutboxRelay([store.collection], await _publisher(make_bus))
     fast = OutboxRelay([store.collection], await _publisher(make_bus))
-    if not first_round:  # an earlier round left the collection's lock document
-        await store.save("a-0", {}, expected=None, events=[event(n=0)])
+    if not first_round:  # an earlier round left the slot's lock document
+        await store.save(earlier, {}, expected=None, events=[event(n=0)])
         assert await fast.drain() == 1
     saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
     collection = store.collection

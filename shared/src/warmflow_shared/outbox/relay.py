@@ -1,17 +1,19 @@
 """The outbox relay: publishes every aggregate's pending events, in order, at least once.
 
-Ordering with several relay instances: a relay publishes a collection only while it holds that
-collection's lock, a small document in ``outbox_relay_locks`` (``_id`` = the collection's
-name) with an owner (a fresh token per round), a lease time and a generation that every release
-advances. A round reads the lock, then the pending documents, then takes the lock fenced on the
-owner and generation it read — so a read that another relay's round overtook (it published and
-marked in between) is never published: the round starts again from a fresh read. The holder
-publishes each aggregate's events after ``_sent_seq`` in sequence order, waits for the bus to
-acknowledge them all, advances ``_sent_seq`` (never backwards) with one ``update_many``, and
-releases the lock. Only the lock is written to claim, never the outbox documents: one write of
-each document per batch. A crash between publishing and marking only causes a republish, which
-consumers recognise by event id. Instances take turns on a collection (one publishes it at a
-time; different collections go in parallel); a relay that finds the lock held looks again soon.
+Ordering with several relay instances: every aggregate has a slot (``_slot``, its id's CRC-32
+modulo ``OUTBOX_SLOTS``), and a relay publishes a slot's aggregates only while it holds that
+slot's lock — a small document in ``outbox_relay_locks`` (``<collection>/<slot>``) with an owner
+(a fresh token per round), a lease time and a generation that every release advances. A round
+reads the collection's slot locks, then the pending documents of free slots, then takes those
+slots' locks fenced on the owner and generation it read — so a read that another relay's round
+overtook (it published and marked in between) is never published: the round reads again. The
+holder publishes each aggregate's events after ``_sent_seq`` in sequence order, waits for the
+bus to acknowledge them all, advances ``_sent_seq`` (never backwards) with one ``update_many``,
+and releases its locks. Claiming writes only the locks, never the outbox documents: each
+document is written once per batch. A crash between publishing and marking only causes a
+republish, which consumers recognise by event id. A relay alone takes every free slot; once it
+has seen another relay at work it takes half of the free slots per round, so instances share a
+collection slot by slot; a relay that finds locks held looks again soon.
 
 Faults stay local: when a batch fails to publish, its aggregates are published one by one and
 only those that still fail are parked — ``_lease_until`` on the document pushed into the future
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -36,7 +40,8 @@ import structlog
 
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.storage.port import Collection, Document, DuplicateKeyError, Update
+from warmflow_shared.outbox.store import OUTBOX_SLOTS
+from warmflow_shared.storage.port import Collection, Document, Update
 from warmflow_shared.timefmt import format_ts, parse_ts, utcnow
 
 log = structlog.get_logger(__name__)
@@ -46,8 +51,10 @@ PARKED_FIELDS = ("_parked_reason", "_parked_attempts")
 LOCKS = "outbox_relay_locks"
 # A round whose read another relay overtook starts again from a fresh read, this many times.
 MAX_OVERTAKEN = 3
-# How soon a relay that found a collection's lock held looks again (capped by the poll).
+# How soon a relay that found slot locks held looks again (capped by the poll), and for how long
+# after seeing another relay at work it takes only half of the free slots per round.
 CONTENDED_SECONDS = 0.05
+SHARE_SECONDS = 10.0
 
 
 class OutboxRelay:
@@ -73,7 +80,9 @@ class OutboxRelay:
         self._on_published = on_published
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._contended = False  # a round found a collection's lock held by another relay
+        self._contended = False  # a round found slot locks held by another relay
+        self._random = random.Random()
+        self._share_until = 0.0  # monotonic time until which rounds take half of the free slots
 
     def wake(self) -> None:
         """Called after a local save, so events leave at once instead of at the next poll."""
@@ -201,46 +210,90 @@ class OutboxRelay:
         )
 
     async def _claim(self, collection: Collection, locks: Collection, token: str) -> list[Document]:
-        """The pending documents to publish, read under this round's lock ([] if none or if
-        another relay holds the lock)."""
+        """The pending documents to publish, read under this round's slot locks ([] if none, or
+        if other relays hold every slot)."""
         for _ in range(MAX_OVERTAKEN):
             now = self._clock()
-            lock = await locks.get(collection.name)
-            if lock is not None and lock["until"] >= format_ts(now):
+            read = {
+                lock["slot"]: lock for lock in await locks.find({"collection": collection.name})
+            }
+            free = [s for s in range(OUTBOX_SLOTS) if read.get(s, FREE)["until"] < format_ts(now)]
+            if len(free) < OUTBOX_SLOTS:  # another relay is at work on this collection
                 self._contended = True
+                self._share_until = time.monotonic() + SHARE_SECONDS
+            if not free:
                 return []
-            free = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}  # not parked
-            candidates = await collection.find(
-                free, sort=[("_pending_since", 1)], limit=self._batch
-            )
-            if not candidates:
+            found = await self._candidates(collection, free, now)
+            if not found:
                 return []
-            if await self._lock(locks, collection.name, lock, token, now):
-                return candidates
-            # Another round took the lock since it was read: perhaps published and marked
-            # these documents, and a save added events: read again.
+            slots, candidates = found
+            held = await self._lock(locks, collection.name, slots, read, token, now)
+            kept = [doc for doc in candidates if doc.get("_slot", 0) in held]
+            if kept:
+                return kept
+            # Another round took these slots since they were read: it may have published and
+            # marked these documents, and a save may have added events: read again.
         self._contended = True
         return []
 
+    async def _candidates(
+        self, collection: Collection, free: list[int], now: datetime
+    ) -> tuple[list[int], list[Document]] | None:
+        """The oldest pending documents of the free slots — of half of them (then the other
+        half if those have none) while other relays are at work, so that they share it."""
+        if time.monotonic() < self._share_until and len(free) > 1:
+            half = sorted(self._random.sample(free, (len(free) + 1) // 2))
+            choices = [half, sorted(set(free) - set(half))]
+        else:
+            choices = [free]
+        pending = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}  # not parked
+        for slots in choices:
+            where = pending if len(slots) == OUTBOX_SLOTS else {**_in_slots(slots), **pending}
+            docs = await collection.find(where, sort=[("_pending_since", 1)], limit=self._batch)
+            if docs:
+                return sorted({doc.get("_slot", 0) for doc in docs}), docs
+        return None
+
     async def _lock(
-        self, locks: Collection, name: str, read: Document | None, token: str, now: datetime
-    ) -> bool:
-        """Take the collection's lock if it is still as read (same owner and generation)."""
+        self,
+        locks: Collection,
+        name: str,
+        slots: list[int],
+        read: dict[int, Document],
+        token: str,
+        now: datetime,
+    ) -> set[int]:
+        """Take each slot's lock that is still as read (same owner and generation); return the
+        slots taken. The lock document of a slot never used before is created."""
         until = format_ts(now + self._lease)
-        if read is None:
-            try:
-                await locks.insert({"_id": name, "owner": token, "until": until, "gen": 0})
-            except DuplicateKeyError:
-                return False
-            return True
-        fenced = {"owner": read["owner"], "gen": read["gen"]}
-        return await locks.update(name, Update(set={"owner": token, "until": until}), where=fenced)
+        mine = {"owner": token, "until": until}
+        new = [s for s in slots if s not in read]
+        taken: set[int] = set()
+        if new:
+            docs = [({"_id": _lock_id(name, s), "collection": name, "slot": s, **mine, "gen": 0},
+                     None) for s in new]  # fmt: skip
+            lost = await locks.replace_many(docs)
+            taken |= {s for s in new if _lock_id(name, s) not in lost}
+        old = [s for s in slots if s in read]
+        if old:
+            fences = [
+                {"_id": _lock_id(name, s), "owner": read[s]["owner"], "gen": read[s]["gen"]}
+                for s in old
+            ]
+            where = fences[0] if len(fences) == 1 else {"$or": fences}
+            if await locks.update_many(where, Update(set=mine)) == len(old):
+                taken |= set(old)
+            else:  # some were taken by another relay in between: keep only ours
+                ids = [_lock_id(name, s) for s in old]
+                now_held = await locks.get_many(ids)
+                taken |= {lock["slot"] for lock in now_held if lock["owner"] == token}
+        return taken
 
     async def _release(self, locks: Collection, name: str, token: str) -> None:
-        """Free the lock and advance its generation (only if this round still holds it)."""
+        """Free this round's slot locks and advance their generations."""
         with contextlib.suppress(Exception):
             released = Update(set={"owner": "", "until": ""}, inc={"gen": 1})
-            await locks.update(name, released, where={"owner": token})
+            await locks.update_many({"collection": name, "owner": token}, released)
 
     async def _publish(self, claimed: list[Document]) -> int:
         by_topic: dict[str, list[Envelope]] = defaultdict(list)
@@ -270,6 +323,19 @@ class OutboxRelay:
             # The rest gained events while we published: keep those, record how far we got.
             moved_on = Update(set={"_sent_seq": upto, "_lease_until": ""}, unset=PARKED_FIELDS)
             await collection.update_many(behind, moved_on)
+
+
+FREE: Document = {"until": ""}
+
+
+def _lock_id(collection: str, slot: int) -> str:
+    return f"{collection}/{slot}"
+
+
+def _in_slots(slots: list[int]) -> dict[str, Any]:
+    """The filter of documents in ``slots``; documents saved before slots existed count as 0."""
+    chosen = {"_slot": {"$in": slots}}
+    return {"$or": [chosen, {"_slot": {"$exists": False}}]} if 0 in slots else chosen
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:

@@ -6,12 +6,13 @@ has already applied are kept in the same document, so a redelivered event change
 
 Document layout (keys starting with ``_`` belong to this module):
 ``_id, version, state, _outbox: [{seq, topic, envelope}], _outbox_seq, _sent_seq, _pending,
-_pending_since, _lease_until (a parked aggregate's next try; the relay's lock is a document of
-its own, see ``relay``), _applied: [event ids, newest last]``.
+_pending_since, _slot (the relay slot: see ``relay``), _lease_until (a parked aggregate's next
+try), _applied: [event ids, newest last]``.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,14 @@ from warmflow_shared.timefmt import format_ts, utcnow
 
 OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")), *DEADLINE_INDEXES)
 DEDUPE_WINDOW = 256
+# Aggregates are spread over this many relay slots by id (``_slot``); a relay publishes a slot's
+# aggregates only while it holds that slot's lock, so relay instances share a collection's work
+# slot by slot (see ``relay``). Stored in documents: never change it.
+OUTBOX_SLOTS = 16
+
+
+def outbox_slot(aggregate_id: str) -> int:
+    return zlib.crc32(aggregate_id.encode()) % OUTBOX_SLOTS
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,7 @@ class AggregateStore:
             "_sent_seq": 0,
             "_pending": bool(envelopes),
             "_pending_since": format_ts(self._clock()) if envelopes else "",
+            "_slot": outbox_slot(aggregate_id),
             "_lease_until": "",
             "_applied": applied,
             "_due": [],
