@@ -66,7 +66,9 @@ async def member_in_scope(
     loaded = await registry.stores.members.load(member_id)
     if loaded is None:
         raise NotFound(f"党员档案 {member_id} 不存在")
-    roots = await principal_paths(registry, principal)
+    # only organisation-bound roles are scoped by subtrees: others need no organisation read
+    subtrees = principal.role in ("org_admin", "site_staff")
+    roots = await principal_paths(registry, principal) if subtrees else []
     if not sees_state(principal, loaded.state, roots):
         if write:
             raise Forbidden("该党员不在您的管理范围内")
