@@ -12,7 +12,7 @@ from warmflow_shared.errors import NotFound
 from warmflow_shared.outbox import AggregateStore, Deadline
 from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.store import Loaded
-from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec
+from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_notify.domain.catalog import TEMPLATES

@@ -67,7 +67,7 @@ async def member_in_scope(
     if loaded is None:
         raise NotFound(f"党员档案 {member_id} 不存在")
     # only organisation-bound roles are scoped by subtrees: others need no organisation read
-    subtrees = principal.role in ("org_admin", "site_staff")
+    subtrees = principal.role in SUBTREE_ROLES
     roots = await principal_paths(registry, principal) if subtrees else []
     if not sees_state(principal, loaded.state, roots):
         if write:
