@@ -232,14 +232,15 @@ async def _subject(
         timer.wrap(projection, "apply_batch", "Projection.apply_batch")
         timer.wrap(projection, "apply", "Projection.apply (per-event fallback)")
         timer.wrap(collection, "get_many", "MongoCollection.get_many (read docs)")
-        timer.wrap(collection, "replace_many", "MongoCollection.replace_many (bulk write)")
+        timer.wrap(collection, "replace_many", "MongoCollection.replace_many (inserts)")
+        timer.wrap(collection, "update_each", "MongoCollection.update_each (changes)")
         timer.wrap(collection._coll, "bulk_write", "pymongo bulk_write (server)")
     try:
         start = time.perf_counter()
         await bus.start()
         if timer is not None:
             consumer = bus._consumers[0]
-            timer.wrap(consumer, "_partition", "SubscriptionConsumer._partition")
+            timer.wrap(consumer, "_process_poll", "SubscriptionConsumer._process_poll")
             timer.wrap(consumer, "_commit", "SubscriptionConsumer._commit")
             timer.wrap(consumer._processor, "process", "RecordProcessor.process")
         async with asyncio.timeout(TIMEOUT):

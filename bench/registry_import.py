@@ -37,8 +37,8 @@ from warmflow_registry.adapters.indexes import INDEXES
 from warmflow_registry.bootstrap import bootstrap
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.domain.import_job import ImportJob
-from warmflow_registry.service_layer import demo_data
-from warmflow_registry.service_layer.demo import seed_structure
+from warmflow_registry.entrypoints import demo_data
+from warmflow_registry.entrypoints.demo_seed import seed_structure
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair
 from warmflow_shared.storage.factory import database_name

@@ -23,9 +23,9 @@ from fastapi.responses import JSONResponse
 from warmflow_registry.bootstrap import bootstrap
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.domain.model import Profile
-from warmflow_registry.service_layer import demo_data
+from warmflow_registry.entrypoints import demo_data
+from warmflow_registry.entrypoints.demo_seed import SEEDER, seed_structure
 from warmflow_registry.service_layer.commands import RegisterMember
-from warmflow_registry.service_layer.demo import SEEDER, seed_structure
 from warmflow_registry.service_layer.members import register_member
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair

@@ -9,8 +9,8 @@ saved by ``AggregateStore``, not timed) and their own fresh topic, in this order
   with the raw producer, gather, then mark the batch sent with ONE ``update_many``;
 - ``faststream``: the same hand-written relay publishing through a FastStream ``KafkaBroker``
   (same acks/idempotence) — what a team would otherwise build with that framework;
-- subject: ``OutboxRelay.drain()`` (lease with a fencing token, publish through ``KafkaBus``,
-  fenced mark).
+- subject: ``OutboxRelay.drain()`` (the collection's lock document taken fenced on what was
+  read, publish through ``KafkaBus``, one ``update_many`` mark, lock released).
 Only broker-acknowledged messages count; every side's topic end offsets and pending documents
 are checked. Ratios = subject msg/s / side msg/s: target >= 0.6 of ``hand``, >= 0.8 of
 ``faststream`` (within 20 %); ``raw`` is reported only.
@@ -241,11 +241,10 @@ def _faststream_send(broker: KafkaBroker) -> Send:
 
 
 def _instrument(timer: PhaseTimer, relay: OutboxRelay, outbox: _Outbox, bus: KafkaBus) -> None:
-    for method in ("_claim", "_publish", "_mark"):
+    for method in ("_claim", "_lock", "_publish", "_mark", "_release"):
         timer.wrap(relay, method, f"OutboxRelay.{method}")
     timer.wrap(outbox.collection, "find", "Collection.find (claim query)")
-    timer.wrap(outbox.collection, "update_many", "Collection.update_many (lease + mark)")
-    timer.wrap(outbox.collection, "get_many", "Collection.get_many (claim re-read)")
+    timer.wrap(outbox.collection, "update_many", "Collection.update_many (mark)")
     timer.wrap(bus, "publish", "KafkaBus.publish")
 
 

@@ -55,9 +55,9 @@ import orjson
 from warmflow_registry.bootstrap import bootstrap
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.domain.mobility import today
+from warmflow_registry.entrypoints.demo_seed import seed_members, seed_structure
 from warmflow_registry.service_layer import jobs
 from warmflow_registry.service_layer.commands import CreateOrganisation
-from warmflow_registry.service_layer.demo import seed_members, seed_structure
 from warmflow_registry.service_layer.organisations import create_organisation
 from warmflow_registry.service_layer.queries import BY_NAME
 from warmflow_shared.auth.cli import mint_token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,14 +73,35 @@ def test_handlers_reach_adapters_only_through_ports(service: str) -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_domain_imports_no_io(service: str) -> None:
+    assert not _domain_imports(service, lambda name: name.startswith(FORBIDDEN_IN_DOMAIN))
+
+
+def _domain_imports(service: str, offends: Callable[[str], bool]) -> list[str]:
+    """``module.name`` imports of the service's domain that offend."""
     domain = ROOT / "services" / service / "src" / f"warmflow_{service}" / "domain"
-    offences = [
+    return [
         f"{path.relative_to(ROOT)} imports {name}"
         for path in domain.rglob("*.py")
-        for name in _imports(path)
-        if name.startswith(FORBIDDEN_IN_DOMAIN)
+        for name in _imports(path, names_too=True)
+        if offends(name)
     ]
-    assert not offences
+
+
+# Domain events stay inside a service: its domain returns Happened, its service layer publishes
+# the contract (style.md lesson 2). Shared value types and code tables may be used.
+CONTRACT_MODULES = ("warmflow_shared.events.catalog", "warmflow_shared.events.contracts")
+VALUE_MODULES = (
+    "warmflow_shared.events.catalog.vocabulary",
+    "warmflow_shared.events.catalog.common",
+)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_domain_builds_no_integration_contract(service: str) -> None:
+    def offends(name: str) -> bool:
+        return name.startswith(CONTRACT_MODULES) and not name.startswith(VALUE_MODULES)
+
+    assert not _domain_imports(service, offends)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from warmflow_registry.service_layer import demo_data
+from warmflow_registry.entrypoints import demo_data
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings

@@ -10,8 +10,8 @@ import httpx
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
-from warmflow_registry.service_layer import demo_data
-from warmflow_registry.service_layer.demo_data import demo_members
+from warmflow_registry.entrypoints import demo_data
+from warmflow_registry.entrypoints.demo_data import demo_members
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings

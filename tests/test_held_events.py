@@ -5,33 +5,23 @@ Chinese; nobody else learns of it (404); once ops replay it after the fix, it is
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_registry.domain import contact
-from warmflow_registry.service_layer import demo_data
+from warmflow_registry.entrypoints import demo_data
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.events.catalog.support import MemberContacted
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.polling import eventually
 
-T = TypeVar("T")
 SERVICES = ("registry", "transfers", "learning", "notify", "support")
 GROUP = "registry.members"
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
-    deadline = asyncio.get_running_loop().time() + 30
-    while not done(value := await probe()):
-        assert asyncio.get_running_loop().time() < deadline, f"not done after 30 s: {value!r}"
-        await asyncio.sleep(0.1)  # events travel through the bus; poll, bounded
-    return value
 
 
 def contacted(member_id: str) -> MemberContacted:

@@ -4,27 +4,16 @@ AI Town site, attends a class, gets a certificate, and counts in Yuhang's statis
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.settings import WarmflowSettings
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
-    deadline = asyncio.get_running_loop().time() + 30
-    while not done(value := await probe()):
-        assert asyncio.get_running_loop().time() < deadline, f"not done after 30 s: {value!r}"
-        await asyncio.sleep(0.1)  # events travel through the bus; poll, bounded
-    return value
+from warmflow_shared.testing.polling import eventually
 
 
 async def test_a_member_from_a_village_elsewhere_is_not_missed(tmp_path: Path) -> None:

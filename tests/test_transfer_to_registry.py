@@ -6,10 +6,9 @@ One platform per backend for the module; every test makes its own organisations 
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -29,17 +28,20 @@ from warmflow_shared.events.catalog.transfers import CASE_TOPIC
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.service import Service
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name, unique_service
+from warmflow_shared.testing.polling import until
+from warmflow_shared.testing.servers import (
+    BACKEND_PAIRS,
+    backend_options,
+    unique_name,
+    unique_service,
+)
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 T = TypeVar("T")
 T0 = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in China: dues are due up to 2026-03
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
+PAIRS = BACKEND_PAIRS
 REG, TRA = "/api/registry", "/api/transfers"
 
 
@@ -60,17 +62,6 @@ class Platform:
         return {"Authorization": f"Bearer {token}"}
 
 
-async def until(probe: Callable[[], Awaitable[T | None]], limit: float = 30) -> T:
-    """Poll durable state until ``probe`` returns something truthy; bounded, no fixed sleeps."""
-
-    async def poll() -> T:
-        while not (found := await probe()):  # noqa: ASYNC110 - polls durable state, bounded
-            await asyncio.sleep(0.02)
-        return found
-
-    return await asyncio.wait_for(poll(), limit)
-
-
 def own_groups(services: Iterable[Service], prefix: str) -> dict[str, tuple[str, ...]]:
     """Fresh consumer groups for this platform: other runs' platforms use the default names on the
     shared broker at the same time, and would split a group's partitions with this one."""
@@ -83,21 +74,11 @@ def own_groups(services: Iterable[Service], prefix: str) -> dict[str, tuple[str,
 
 
 def _settings(request: pytest.FixtureRequest, data_dir: Any) -> TransfersSettings:
-    store, _ = request.param
     # digits are not allowed in store names; tests fire no deadlines, the clock stands at T0
     name = unique_service("xfer")
     common: dict[str, Any] = {"service": "gateway", "data_dir": data_dir, "transfers_store": name}
     common |= {"deadline_poll_seconds": 3600, "outbox_poll_seconds": 0.2}
-    if store == "mongodb":
-        common |= {
-            "storage_backend": "mongodb",
-            "mongodb_url": request.getfixturevalue("mongodb_url"),
-        }
-        common |= {
-            "bus_backend": "kafka",
-            "kafka_bootstrap_servers": request.getfixturevalue("kafka_bootstrap"),
-        }
-    return TransfersSettings(**common)
+    return TransfersSettings(**common, **backend_options(request, request.param))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PAIRS)

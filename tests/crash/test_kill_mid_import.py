@@ -74,6 +74,7 @@ def test_kill_9_mid_import_resumes_with_right_counts_and_exactly_once_effects(
         return dict(response.json())
 
     wait_until("a third of the rows", lambda: int(str(job()["rows_done"])) >= ROWS // 3)
+    seen = int(str(job()["rows_done"]))  # done before the kill: the job cannot resume below it
     at_kill = {"outbox_backlog": outbox_backlog(c.url), "bus_lag": bus_lag(c.data_dir)}
     c.process.kill()
     c.process.start()
@@ -86,7 +87,11 @@ def test_kill_9_mid_import_resumes_with_right_counts_and_exactly_once_effects(
 
     counts = tuple(done[k] for k in ("rows_done", "created", "updated", "unchanged", "rejected"))
     assert counts == (ROWS, ROWS, 0, 0, 0), done
-    assert done["resumed_at_rows"] == [before["rows_done"]]
+    # resumed once, from what was stored at the kill: at least what was seen done before it, at
+    # most what the restarted job showed first (on a slow start, its chunk lease may already
+    # have lapsed and a chunk been done before that first look)
+    [resumed_at] = done["resumed_at_rows"]  # type: ignore[misc]
+    assert seen <= resumed_at <= int(str(before["rows_done"])), (seen, resumed_at, before)
     mine = {"state.home_org_id": branch["id"]}
     files_of_branch = documents(c.data_dir, "registry", "members", mine)
     whole = [

@@ -316,7 +316,29 @@ def test_ops_sees_each_consumer_group_and_its_dead_letters(
     expect(by_test(page, "group-registry.members")).to_contain_text("待处理死信 0 条")
     page.locator(".el-tabs__item", has_text="通知").click()
     expect(page.locator("[data-test^=group-notify]").first).to_be_visible()
+    page.locator(".el-tabs__item", has_text="人才与帮扶").click()  # every consuming service
+    expect(by_test(page, "group-support.registry")).to_contain_text("待处理死信 0 条")
     shots(page, "1-ops")
+
+
+def test_an_auditor_pages_through_each_services_trail(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    staff = sign_in(browser, platform_url, "console", "yuhang-admin")
+    staff.goto(f"{platform_url}/console/members/demo-member-001")  # an audited file read
+    expect(by_test(staff, "member-status")).to_be_visible()
+    page = sign_in(browser, platform_url, "console", "auditor")
+    page.goto(f"{platform_url}/console/audit")
+    table = by_test(page, "audit-table")
+    expect(table.locator("tbody tr", has_text="read_file").first).to_contain_text("demo-member-001")
+    expect(page.locator(".el-pagination")).to_contain_text("共")
+    page.locator(".el-select").first.click()
+    page.locator(".el-select-dropdown__item", has_text="人才与帮扶").click()
+    page.locator("button", has_text="查询").click()
+    # support's own trail: the e-file page asked every service for the member's held events
+    expect(table).to_contain_text("held-events.read")
+    expect(table).not_to_contain_text("read_file")  # the registry's own reads are not there
+    shots(page, "1-audit")
 
 
 def test_an_admin_sets_up_a_branch_with_its_contact(

@@ -7,14 +7,12 @@ again by a finaliser whatever the test did, because other tests follow in the sa
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,19 +160,3 @@ def ferretdb_server(mongodb_url: str) -> Iterator[Control]:
         yield control
     finally:
         control("start")  # a no-op when it runs; the next tests need the store
-
-
-async def until(
-    condition: Callable[[], bool | Awaitable[bool]], within: float, what: str, every: float = 0.1
-) -> float:
-    """Bounded polling of a condition other processes make true; returns the seconds it took."""
-    start = time.monotonic()
-    while True:
-        met = condition()
-        if not isinstance(met, bool):
-            met = await met
-        if met:
-            return time.monotonic() - start
-        if time.monotonic() - start > within:
-            raise TimeoutError(f"not within {within:.0f} s: {what}")
-        await asyncio.sleep(every)

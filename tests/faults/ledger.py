@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -17,8 +18,9 @@ from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import AggregateStore
 from warmflow_shared.storage.factory import open_store
+from warmflow_shared.testing.polling import until
 
-from .conftest import Stack, until
+from .conftest import Stack
 
 PARTITIONS = 4  # two consumers take two partitions each
 
@@ -187,7 +189,9 @@ async def drained(stack: Stack, wanted: Backlog, within: float) -> float:
     async def complete() -> bool:
         return (await tally(stack, wanted)).complete
 
-    return await until(complete, within, f"all {wanted.events} effects stored", every=0.5)
+    started = time.monotonic()
+    await until(complete, within, f"all {wanted.events} effects stored", every=0.5)
+    return time.monotonic() - started
 
 
 async def verdict(stack: Stack, wanted: Backlog) -> dict[str, int]:

@@ -11,8 +11,9 @@ import os
 import time
 
 import pytest
+from warmflow_shared.testing.polling import until
 
-from .conftest import Stack, Workers, until
+from .conftest import Stack, Workers
 from .ledger import (
     PARTITIONS,
     backlog,

@@ -12,8 +12,9 @@ import os
 import time
 
 import pytest
+from warmflow_shared.testing.polling import until
 
-from .conftest import Control, Stack, Worker, Workers, until
+from .conftest import Control, Stack, Worker, Workers
 from .ledger import (
     PARTITIONS,
     Backlog,

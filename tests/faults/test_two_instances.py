@@ -12,8 +12,9 @@ import os
 import time
 
 import pytest
+from warmflow_shared.testing.polling import until
 
-from .conftest import Stack, Workers, until
+from .conftest import Stack, Workers
 from .ledger import PARTITIONS, backlog, create_topics, drained, publish, verdict
 
 pytestmark = [pytest.mark.crash, pytest.mark.kafka, pytest.mark.mongo, pytest.mark.timeout(1800)]

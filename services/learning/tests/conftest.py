@@ -22,15 +22,17 @@ from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.learning import ACTIVITY_TOPIC, ENROLMENT_TOPIC, SESSION_TOPIC
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC, SITE_TOPIC
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name, unique_service
+from warmflow_shared.testing.kafka_groups import start_at_end, subscribed
+from warmflow_shared.testing.servers import (
+    BACKEND_PAIRS,
+    backend_options,
+    unique_name,
+    unique_service,
+)
 
 from .support import T0, World
 
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
+PAIRS = BACKEND_PAIRS
 LEARNING_TOPICS = (SESSION_TOPIC, ENROLMENT_TOPIC, ACTIVITY_TOPIC)
 REGISTRY_TOPICS = (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC)
 
@@ -53,7 +55,6 @@ class Platform:
 
 @pytest.fixture(scope="module", params=PAIRS)
 def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    store_backend, _ = request.param
     # a store of its own per module (digits are not allowed in store names); tests fire
     # deadlines themselves, by the clock
     common: dict[str, Any] = {
@@ -61,38 +62,22 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         "deadline_poll_seconds": 3600,
         "learning_store": unique_service("learning"),
     }
-    if store_backend == "sqlite":
-        return PlatformSettings(**common)
-    return PlatformSettings(
-        **common,
-        storage_backend="mongodb",
-        mongodb_url=request.getfixturevalue("mongodb_url"),
-        bus_backend="kafka",
-        kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
-    )
+    return PlatformSettings(**common, **backend_options(request, request.param))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def platform(settings: LearningSettings) -> AsyncIterator[Platform]:
     recorder = unique_name("recorder")
-    if settings.bus_backend == "kafka":
-        store = settings.learning_store
-        await start_at_end(
-            str(settings.kafka_bootstrap_servers),
-            {
-                f"{store}.registry": REGISTRY_TOPICS,
-                f"{store}.completion": (SESSION_TOPIC,),
-                f"{store}.certificates": (ENROLMENT_TOPIC,),
-                recorder: LEARNING_TOPICS,
-            },
-        )
     app = create_platform_app(settings)
+    learning = next(s for s in app.state.services if s.name == "learning")
+    if settings.bus_backend == "kafka":
+        groups = subscribed(learning) | {recorder: LEARNING_TOPICS}
+        await start_at_end(str(settings.kafka_bootstrap_servers), groups)
     events: list[Envelope] = []
 
     async def record(envelope: Envelope) -> None:
         events.append(envelope)
 
-    learning = next(s for s in app.state.services if s.name == "learning")
     # the platform must hand the learning settings on, or tests would share the default store
     assert learning.app.state.learning.settings.learning_store == settings.learning_store
     # a recorder group of its own, subscribed before the bus starts: what really went out

@@ -3,7 +3,6 @@ the learning events that really went out, and helpers that publish registry even
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -11,10 +10,10 @@ from typing import Any
 
 import httpx
 from warmflow_learning.config import LearningSettings
-from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.events.catalog import registry as reg
-from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.testing.polling import until
+from warmflow_shared.testing.world import CallersAndEvents
 
 # Monday 2031-03-03 08:00 in China (UTC+8): every test's clock starts here.
 T0 = datetime(2031, 3, 3, 0, 0, tzinfo=UTC)
@@ -31,7 +30,7 @@ def new(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-class World:
+class World(CallersAndEvents):
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -47,19 +46,6 @@ class World:
         self.bus = learning.runtime.bus
 
     local = staticmethod(local)
-
-    def auth(self, role: str, county: str | None = "yuhang", **claims: Any) -> dict[str, str]:
-        token = mint_token(role, county, settings=self.settings, **claims)  # type: ignore[arg-type]
-        return {"Authorization": f"Bearer {token}"}
-
-    def member_auth(self, member_id: str, county: str = "yuexi") -> dict[str, str]:
-        return self.auth("member", county, member_id=member_id)
-
-    async def publish(self, subject: str, *events: IntegrationEvent) -> None:
-        for event in events:
-            await self.bus.publish(
-                event.topic, [event.to_envelope(subject=subject, producer="registry")]
-            )
 
     async def site(self, county: str = "yuhang", lat: float = 30.27, lon: float = 120.0) -> str:
         site_id = new("site")
@@ -139,13 +125,8 @@ class World:
         found = await self.ctx.members.collection.get_many(member_ids)
         return len(found) == len(member_ids)
 
-    async def until(self, probe: Callable[[], Awaitable[Any]], limit: float = WAIT) -> Any:
-        async def poll() -> Any:
-            while not (found := await probe()):  # noqa: ASYNC110 - durable state, bounded
-                await asyncio.sleep(0.05)
-            return found
-
-        return await asyncio.wait_for(poll(), limit)
+    async def until(self, probe: Callable[[], Awaitable[Any]], within: float = WAIT) -> Any:
+        return await until(probe, within, every=0.05)
 
     def published(self, kind: str, **match: Any) -> list[dict[str, Any]]:
         """The data of the learning events of type ``kind`` seen on the bus, matching ``match``."""

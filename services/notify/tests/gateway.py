@@ -23,7 +23,7 @@ from warmflow_shared.runtime import consumer_group
 from warmflow_shared.service import Service, open_runtime
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_service
+from warmflow_shared.testing.servers import backend_options, unique_service
 
 from .conftest import channel_settings
 from .servers import HttpRecorder
@@ -59,17 +59,8 @@ def topic_of(env: Envelope) -> str:
 def gateway_settings(
     backends: tuple[str, str], data_dir: Path, request: pytest.FixtureRequest
 ) -> WarmflowSettings:
-    store, bus = backends
-    servers = store == "mongodb"
-    return WarmflowSettings(
-        service="gateway",
-        data_dir=data_dir,
-        log_json=True,
-        storage_backend=store,
-        bus_backend=bus,
-        mongodb_url=request.getfixturevalue("mongodb_url") if servers else None,
-        kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap") if servers else None,
-    )
+    options = backend_options(request, backends)
+    return WarmflowSettings(service="gateway", data_dir=data_dir, log_json=True, **options)
 
 
 @contextlib.asynccontextmanager

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from warmflow_shared.events.catalog import learning, registry, transfers
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.testing.polling import until as until
 from warmflow_shared.testing.servers import unique_name
 
 # 12:00 in China: outside everyone's default quiet hours
@@ -27,20 +25,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-async def until(check: Callable[[], Any], within: float = 30.0, step: float = 0.02) -> None:
-    """Poll ``check`` (sync or async) until it is truthy; fail after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if isinstance(result, Awaitable):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(step)
 
 
 def envelope(event: Any, subject: str) -> Envelope:

@@ -64,7 +64,7 @@ async def registered(gw: Gateway, world: World, http: HttpRecorder) -> dict[str,
         assert put.status_code in (200, 422), put.text  # 422 until the organisation is projected
         return put.status_code == 200
 
-    await until(staff_saved, within=90, step=0.1)
+    await until(staff_saved, within=90, every=0.1)
     bot = await gw.client.put(
         f"/api/notify/group-bots/{world.outflow_org}",
         json={"url": http.url(bot_path(world))},

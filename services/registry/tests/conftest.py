@@ -7,13 +7,12 @@ compares county-wide figures before and after.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -23,13 +22,10 @@ from warmflow_registry.service_layer.context import Registry
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.polling import eventually as eventually
+from warmflow_shared.testing.servers import BACKEND_PAIRS, backend_options
 
-T = TypeVar("T")
-
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
+PAIRS = BACKEND_PAIRS
 
 
 @dataclass
@@ -70,13 +66,7 @@ class Platform:
 
 @pytest.fixture(params=PAIRS)
 def backends(request: pytest.FixtureRequest) -> dict[str, Any]:
-    store, bus = request.param
-    options: dict[str, Any] = {"storage_backend": store, "bus_backend": bus}
-    if store == "mongodb":
-        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
-    if bus == "kafka":
-        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
-    return options
+    return backend_options(request, request.param)
 
 
 @pytest.fixture
@@ -94,13 +84,3 @@ async def platform(backends: dict[str, Any], tmp_path: Path) -> AsyncIterator[Pl
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             yield Platform(client, settings, registry, registry_service.runtime, clock)
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
-    """Poll ``probe`` until ``done`` (events travel through the bus), bounded at 60 seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while not done(value := await probe()):
-        assert loop.time() < deadline, f"still not done after 60 s: {value!r}"
-        await asyncio.sleep(0.05)
-    return value

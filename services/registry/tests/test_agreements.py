@@ -18,8 +18,9 @@ import pytest
 from warmflow_registry.domain import agreements as dom
 from warmflow_registry.domain.agreements import DEFAULT_FIELDS, Agreement, Approval, Revocation
 from warmflow_registry.domain.errors import InvalidData
+from warmflow_registry.domain.presets import SEEDED_AGREEMENTS
 from warmflow_registry.domain.timezones import CHINA, local_date
-from warmflow_registry.service_layer.presets import SEEDED_AGREEMENTS
+from warmflow_registry.service_layer.events import agreement_events
 from warmflow_shared.errors import RuleBroken
 
 from .conftest import Platform, eventually
@@ -253,11 +254,14 @@ def test_each_party_approves_once_and_the_second_approval_activates() -> None:
     at = datetime(2025, 3, 1, tzinfo=UTC)
     agreement = _seeded(at).model_copy(update={"approvals": [], "status": "proposed"})
     first = dom.approve(agreement, Approval.model_validate(_by("yuexi", at)))
-    assert [e.wire_name for e in first] == ["registry.AgreementApproved"]
+    assert [e.wire_name for e in agreement_events(agreement, first)] == [
+        "registry.AgreementApproved"
+    ]
     with pytest.raises(RuleBroken, match="不能重复批准"):
         dom.approve(agreement, Approval.model_validate(_by("yuexi", at)))
     second = dom.approve(agreement, Approval.model_validate(_by("yuhang", at)))
-    assert [e.wire_name for e in second][-1] == "registry.AgreementActivated"
+    published = agreement_events(agreement, second)
+    assert [e.wire_name for e in published][-1] == "registry.AgreementActivated"
     assert agreement.status == "active"
     dom.revoke(agreement, Revocation.model_validate(_by("yuhang", at)))
     with pytest.raises(RuleBroken, match="已撤销"):

@@ -135,7 +135,7 @@ def test_contact_restored_returns_to_the_status_before_lost() -> None:
     contact.flag_lost(member, reason_code="6", now=NOW, actor=STAFF)
     events = contact.record_reach(member, "dues", date(2026, 3, 1), now=NOW, actor=STAFF)
     assert member.status == "checked_in" and member.last_dues_on == date(2026, 3, 1)
-    assert [type(e).__name__ for e in events] == ["ContactRestored"]
+    assert [e.kind for e in events] == ["contact_restored"]
 
 
 def test_overdue_is_raised_once() -> None:

@@ -69,6 +69,39 @@ async def test_an_external_branch_is_recorded_once_found_and_never_edited(
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.region_code"
 
 
+async def test_members_reported_in_one_call_each_check_in_with_their_own_card(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    home = await _external(p, w.yuhang_admin)
+    files = []
+    for _ in range(2):  # one phone call (one record number) reports two members
+        born = random_birth()
+        body = {
+            "id_number": id_number(born),
+            "home_org_id": home,
+            "profile": profile(born),
+            "inflow_org_id": "yuhang-ai-town-committee",
+            "site_id": w.site,
+            "home_report": REPORT,
+        }
+        made = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
+        assert made.status_code == 201, made.text
+        read = await p.client.get(
+            f"/api/registry/members/{made.json()['id']}", headers=w.yuhang_admin
+        )
+        files.append(read.json())
+    assert files[0]["card"]["number"] != files[1]["card"]["number"]
+    second = await p.client.post(
+        f"/api/registry/sites/{w.site}/checkins",
+        json={"card_number": files[1]["card"]["number"]},
+        headers=w.site_staff,
+    )
+    assert second.status_code == 200, second.text
+    assert second.json()["id"] == files[1]["id"] and second.json()["status"] == "checked_in"
+
+
 async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
     platform: Platform,
 ) -> None:

@@ -24,6 +24,7 @@ from warmflow_registry.domain.idnumber import check_character, mask
 from warmflow_registry.domain.import_job import ImportJob
 from warmflow_registry.service_layer.imports import Imports
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.servers import backend_options
 
 from .conftest import PAIRS, FakeClock, Platform
 
@@ -64,13 +65,7 @@ class ImportPlatform(Platform):
 
 @pytest.fixture(scope="module", params=PAIRS)
 def module_backends(request: pytest.FixtureRequest) -> dict[str, Any]:
-    store, bus = request.param
-    options: dict[str, Any] = {"storage_backend": store, "bus_backend": bus}
-    if store == "mongodb":
-        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
-    if bus == "kafka":
-        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
-    return options
+    return backend_options(request, request.param)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -8,7 +8,6 @@ agreement is the only one in force.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -20,21 +19,22 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.config import GatewaySettings
 from warmflow_gateway.platform import create_platform_app
-from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog import registry as reg
 from warmflow_shared.events.catalog.support import CASE_TOPIC, TALENT_TOPIC, VANGUARD_TOPIC
-from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.testing.kafka_groups import start_at_end
-from warmflow_shared.testing.servers import unique_name, unique_service
+from warmflow_shared.testing.kafka_groups import start_at_end, subscribed
+from warmflow_shared.testing.polling import until
+from warmflow_shared.testing.servers import (
+    BACKEND_PAIRS,
+    backend_options,
+    unique_name,
+    unique_service,
+)
+from warmflow_shared.testing.world import CallersAndEvents
 from warmflow_support.config import SupportSettings
-from warmflow_support.entrypoints.consumers import REGISTRY_TOPICS
 
-PAIRS = [
-    pytest.param(("sqlite", "inprocess"), id="embedded"),
-    pytest.param(("mongodb", "kafka"), id="servers", marks=[pytest.mark.kafka, pytest.mark.mongo]),
-]
+PAIRS = BACKEND_PAIRS
 SUPPORT_TOPICS = (TALENT_TOPIC, CASE_TOPIC, VANGUARD_TOPIC)
 T0 = datetime(2030, 6, 3, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
 TODAY = date(2030, 6, 3)
@@ -51,7 +51,7 @@ def new(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-class World:
+class World(CallersAndEvents):
     def __init__(self, client: httpx.AsyncClient, app: Any, events: list[Envelope]) -> None:
         self.client, self.events = client, events
         support = next(s for s in app.state.services if s.name == "support")
@@ -59,26 +59,8 @@ class World:
         self.settings = self.ctx.settings
         self.bus = support.runtime.bus
 
-    def auth(self, role: str, county: str | None = "yuhang", **claims: Any) -> dict[str, str]:
-        token = mint_token(role, county, settings=self.settings, **claims)  # type: ignore[arg-type]
-        return {"Authorization": f"Bearer {token}"}
-
-    def member_auth(self, member_id: str, county: str = "yuexi") -> dict[str, str]:
-        return self.auth("member", county, member_id=member_id)
-
-    async def publish(self, subject: str, *events: IntegrationEvent) -> None:
-        for event in events:
-            await self.bus.publish(
-                event.topic, [event.to_envelope(subject=subject, producer="registry")]
-            )
-
-    async def until(self, probe: Callable[[], Awaitable[Any]], limit: float = WAIT) -> Any:
-        async def poll() -> Any:
-            while not (found := await probe()):  # noqa: ASYNC110 - durable state, bounded
-                await asyncio.sleep(0.05)
-            return found
-
-        return await asyncio.wait_for(poll(), limit)
+    async def until(self, probe: Callable[[], Awaitable[Any]], within: float = WAIT) -> Any:
+        return await until(probe, within, every=0.05)
 
     async def site(self, lat: float, lon: float, county: str = "yuhang") -> str:
         site_id = new("site")
@@ -139,29 +121,21 @@ class World:
 
 @pytest.fixture(scope="module", params=PAIRS)
 def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    store_backend, _ = request.param
     common: dict[str, Any] = {
         "data_dir": tmp_path_factory.mktemp("support"),
         "support_store": unique_service("support"),
     }
-    if store_backend == "sqlite":
-        return PlatformSettings(**common)
-    return PlatformSettings(
-        **common,
-        storage_backend="mongodb",
-        mongodb_url=request.getfixturevalue("mongodb_url"),
-        bus_backend="kafka",
-        kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
-    )
+    return PlatformSettings(**common, **backend_options(request, request.param))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def world(settings: SupportSettings) -> AsyncIterator[World]:
     recorder = unique_name("recorder")
-    if settings.bus_backend == "kafka":
-        groups = {f"{settings.support_store}.registry": REGISTRY_TOPICS, recorder: SUPPORT_TOPICS}
-        await start_at_end(str(settings.kafka_bootstrap_servers), groups)
     app = create_platform_app(settings)
+    if settings.bus_backend == "kafka":
+        support = next(s for s in app.state.services if s.name == "support")
+        groups = subscribed(support) | {recorder: SUPPORT_TOPICS}
+        await start_at_end(str(settings.kafka_bootstrap_servers), groups)
     events: list[Envelope] = []
 
     async def record(envelope: Envelope) -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from warmflow_shared.testing.servers import unique_service
+from warmflow_shared.testing.servers import backend_options, unique_service
 
 from .support import World, open_world
 
@@ -16,12 +16,7 @@ from .support import World, open_world
 async def world(
     backends: tuple[str, str], tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[World]:
-    store_backend, bus_backend = backends
-    options = {"storage_backend": store_backend, "bus_backend": bus_backend}
-    if store_backend == "mongodb":
-        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
-    if bus_backend == "kafka":
-        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
+    options = backend_options(request, backends)
     name = unique_service("tr")
     async with open_world(tmp_path, name, options) as opened:
         yield opened

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox import Deadline, DeadlineScheduler
 from warmflow_shared.service import Service
+from warmflow_shared.testing.polling import until as until
 from warmflow_transfers.bootstrap import bootstrap
 from warmflow_transfers.config import TransfersSettings
 from warmflow_transfers.service_layer.context import Transfers
@@ -123,19 +123,8 @@ class World:
         await self.until(lambda: self.ctx.members.get(member_id))
         return member_id
 
-    async def until(self, probe: Any, limit_seconds: float = 30) -> Any:
-        return await until(probe, limit_seconds)
-
-
-async def until(probe: Any, limit_seconds: float = 30) -> Any:
-    """Poll durable state (bounded) until ``probe()`` returns something truthy."""
-
-    async def poll() -> Any:
-        while not (found := await probe()):  # noqa: ASYNC110 - polls durable state, bounded
-            await asyncio.sleep(0.02)
-        return found
-
-    return await asyncio.wait_for(poll(), limit_seconds)
+    async def until(self, probe: Any, within: float = 30) -> Any:
+        return await until(probe, within)
 
 
 def drained(service: Service) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from, remember
-from warmflow_shared.storage.port import Collection, DuplicateKeyError, VersionConflict
+from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
 
 State = dict[str, Any]
 Change = Callable[[State | None, Envelope], State | None]
@@ -55,34 +55,51 @@ class Projection:
         for key, envelope in items:
             by_key.setdefault(key, []).append(envelope)
         docs = {doc["_id"]: doc for doc in await self.collection.get_many(list(by_key))}
-        writes: list[tuple[dict[str, Any], int | None]] = []
+        inserts: list[tuple[dict[str, Any], int | None]] = []
+        updates: list[tuple[str, int, Update]] = []
         effects: dict[str, int] = {}
         for key, envelopes in by_key.items():
             loaded = loaded_from(docs[key]) if key in docs else None
-            state, applied, count = self._fold(loaded, envelopes, change)
-            if count:
-                effects[key] = count
-                writes.append((self._document(key, loaded, state, applied), _version(loaded)))
-        conflicted = await self.collection.replace_many(writes) if writes else set()
+            state, new_ids = self._fold(loaded, envelopes, change)
+            if not new_ids:
+                continue
+            effects[key] = len(new_ids)
+            if loaded is None:
+                doc = self._document(key, None, state, new_ids[-self._window :])
+                inserts.append((doc, None))
+            else:
+                updates.append((key, loaded.version, self._change(loaded, state, new_ids)))
+        conflicted = await self.collection.replace_many(inserts) if inserts else set()
+        conflicted |= await self.collection.update_each(updates) if updates else set()
         done = sum(n for key, n in effects.items() if key not in conflicted)
         for key in conflicted:
             for envelope in by_key[key]:
                 done += await self.apply(key, envelope, change)
         return done
 
+    def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
+        """Only what changed: the state and the new event ids, pushed. The stored list is cut
+        back to the window once it would pass twice that (FerretDB v1 ignores ``$slice``)."""
+        if len(loaded.applied) + len(new_ids) > 2 * self._window:
+            applied = [*loaded.applied, *new_ids][-self._window :]
+            return Update(set={"state": state or {}, "_applied": applied})
+        return Update(set={"state": state or {}}, push={"_applied": new_ids})
+
+    @staticmethod
     def _fold(
-        self, loaded: Loaded | None, envelopes: list[Envelope], change: Change
-    ) -> tuple[State | None, list[str], int]:
+        loaded: Loaded | None, envelopes: list[Envelope], change: Change
+    ) -> tuple[State | None, list[str]]:
+        """The state after the events not applied before, and those events' ids."""
         state = dict(loaded.state) if loaded else None
-        applied = list(loaded.applied) if loaded else []
-        count = 0
+        seen = set(loaded.applied) if loaded else set()
+        new_ids: list[str] = []
         for envelope in envelopes:
-            if envelope.event_id in applied:
+            if envelope.event_id in seen:
                 continue
             state = change(state, envelope)
-            applied = remember(applied, envelope, self._window)
-            count += 1
-        return state, applied, count
+            seen.add(envelope.event_id)
+            new_ids.append(envelope.event_id)
+        return state, new_ids
 
     async def _write(
         self, key: str, loaded: Loaded | None, state: State | None, envelope: Envelope

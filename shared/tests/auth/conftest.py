@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,12 @@ from prometheus_client import CollectorRegistry
 from warmflow_shared.auth.deps import CurrentPrincipal, require_roles
 from warmflow_shared.auth.jwt import Verifier
 from warmflow_shared.auth.keys import key_id
-from warmflow_shared.settings import WarmflowSettings, get_settings
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.env import clean_env as clean_env
 from warmflow_shared.web.app import create_service_app
 
-ENV_PREFIXES = ("WARMFLOW_", "MONGODB_URL", "KAFKA_BOOTSTRAP_SERVERS")
 Claims = dict[str, Any]
 TokenFactory = Callable[..., str]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(ENV_PREFIXES):
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -118,3 +119,28 @@ def test_the_algorithm_is_pinned_to_the_key_type(make_token: TokenFactory) -> No
     with pytest.raises(TokenError):
         verifier.verify(token)
     assert jwt.get_unverified_header(token)["alg"] == "PS256"
+
+
+def test_a_remembered_token_skips_the_signature_check_until_its_expiry(
+    private_key: ed25519.Ed25519PrivateKey,
+    make_token: TokenFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolved: list[str] = []
+
+    def resolve(token: str) -> tuple[object, list[str]]:
+        resolved.append(token)
+        return private_key.public_key(), ["EdDSA"]
+
+    verifier = Verifier(resolve, issuer="warmflow", audience="warmflow", leeway=0)
+    token = make_token(exp=datetime.now(UTC) + timedelta(seconds=60))
+    first, again = verifier.verify(token), verifier.verify(token)
+
+    assert first == again and len(resolved) == 1
+    with pytest.raises(TokenError, match="令牌无效"):  # another text is checked afresh
+        verifier.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    resolved.clear()
+    later = time.time() + 61  # past the expiry: not answered from memory, checked in full
+    monkeypatch.setattr(time, "time", lambda: later)
+    verifier.verify(token)  # (the JWT library reads its own clock: to it the token is valid)
+    assert len(resolved) == 1

@@ -6,7 +6,7 @@ import pytest
 from warmflow_shared.errors import Conflict, NotFound
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox import AggregateStore
-from warmflow_shared.outbox.change import Change, change, retry_on_conflict
+from warmflow_shared.outbox.change import Change, change, put_latest, retry_on_conflict
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DocumentStore, VersionConflict
 
@@ -99,3 +99,34 @@ async def test_retry_on_conflict_runs_the_attempt_again() -> None:
         return tries
 
     assert await retry_on_conflict(attempt) == 3
+
+
+async def test_retry_on_conflict_looks_again_when_someone_created_it_first(document_store) -> None:
+    counters = document_store.collection("firsts")
+    await counters.ensure_indexes([])
+    tries = 0
+
+    async def create_or_increment() -> int:
+        nonlocal tries
+        tries += 1
+        current = await counters.get("k")
+        if tries == 1:  # another writer creates it between our read and our insert
+            await counters.insert({"_id": "k", "n": 1, "version": 1})
+        if current is None:
+            await counters.insert({"_id": "k", "n": 1, "version": 1})
+            return 1
+        n = current["n"] + 1
+        await counters.replace({"_id": "k", "n": n}, expected_version=current["version"])
+        return n
+
+    assert await retry_on_conflict(create_or_increment) == 2
+    assert tries == 2
+
+
+async def test_put_latest_replaces_whole_whatever_was_there(document_store) -> None:
+    entries = document_store.collection("entries")
+    await entries.ensure_indexes([])
+    assert await put_latest(entries, {"_id": "e", "name": "王", "phone": "1"}) == 1
+    assert await put_latest(entries, {"_id": "e", "name": "李"}) == 2
+    stored = await entries.get("e")
+    assert stored is not None and (stored["name"], "phone" in stored) == ("李", False)

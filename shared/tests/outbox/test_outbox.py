@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.outbox import AggregateStore, Deadline, OutboxRelay
+from warmflow_shared.outbox.store import outbox_slot
 from warmflow_shared.storage.port import DocumentStore, VersionConflict
 from warmflow_shared.testing.servers import unique_name
 from warmflow_shared.timefmt import utcnow
@@ -133,18 +134,27 @@ async def test_two_relays_never_reorder_or_lose_an_aggregates_events(
     assert await relays[0].backlog() == 0
 
 
+@pytest.mark.parametrize("first_round", [True, False], ids=["first-round", "lock-known"])
 async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
-    document_store, make_bus
+    document_store, make_bus, first_round
 ) -> None:
-    """Between one relay's claim query and its lease, another relay publishes and marks the
-    aggregate, and a save adds an event: the first relay must not lease its stale read (that
-    would publish the first event again, after the second)."""
+    """Between one relay's claim query and its lock, another relay publishes and marks the
+    aggregate, and a save adds an event: the first relay must not publish its stale read (that
+    would publish the first event again, after the second). Both when the slot's lock document
+    does not exist yet and when an earlier round left it."""
     store = await _aggregates(document_store)
     event = counted_on_fresh_topic()
-    saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
-    recorder = await _consumer(make_bus, document_store, event.topic, expected=2)
+    # an aggregate in a-1's relay slot, so that its round leaves the lock a-1's relays meet
+    earlier = next(f"a-0-{i}" for i in range(1000) if outbox_slot(f"a-0-{i}") == outbox_slot("a-1"))
+    expected = {"a-1": [1, 2]} if first_round else {earlier: [0], "a-1": [1, 2]}
+    count = sum(map(len, expected.values()))
+    recorder = await _consumer(make_bus, document_store, event.topic, expected=count)
     slow = OutboxRelay([store.collection], await _publisher(make_bus))
     fast = OutboxRelay([store.collection], await _publisher(make_bus))
+    if not first_round:  # an earlier round left the slot's lock document
+        await store.save(earlier, {}, expected=None, events=[event(n=0)])
+        assert await fast.drain() == 1
+    saved = await store.save("a-1", {}, expected=None, events=[event(n=1)])
     collection = store.collection
     query = collection.find
     overtaken = False
@@ -161,9 +171,9 @@ async def test_a_relay_never_publishes_from_a_read_another_relay_overtook(
     collection.find = find_then_overtake  # type: ignore[method-assign]
     assert await slow.drain() == 1  # the second event only, from a fresh read
     await asyncio.wait_for(recorder.done.wait(), WAIT)
-    await asyncio.wait_for(recorder.until_delivered(2), WAIT)
-    assert sum(recorder.deliveries.values()) == 2
-    assert recorder.order == {"a-1": [1, 2]}
+    await asyncio.wait_for(recorder.until_delivered(count), WAIT)
+    assert sum(recorder.deliveries.values()) == count
+    assert recorder.order == expected
     assert await slow.backlog() == 0
 
 
@@ -182,3 +192,25 @@ async def test_a_local_save_wakes_the_relay_at_once(document_store, make_bus) ->
         await asyncio.wait_for(recorder.done.wait(), WAIT)
     finally:
         await relay.stop()
+
+
+async def test_save_new_absent_inserts_the_free_ids_and_names_the_taken_ones(
+    document_store,
+) -> None:
+    store = await _aggregates(document_store)
+    await store.save("a-1", {"k": "first"}, expected=None)
+    due = Deadline("send", utcnow() + timedelta(hours=1))
+
+    taken = await store.save_new_absent(
+        [("a-1", {"k": "again"}, []), ("a-2", {"k": 2}, [due]), ("a-3", {"k": 3}, [])]
+    )
+
+    assert taken == {"a-1"}
+    docs = {doc["_id"]: doc for doc in await store.collection.find()}
+    assert {key: doc["state"] for key, doc in docs.items()} == {
+        "a-1": {"k": "first"},
+        "a-2": {"k": 2},
+        "a-3": {"k": 3},
+    }
+    assert [d["kind"] for d in docs["a-2"]["_due"]] == ["send"] and docs["a-3"]["_due"] == []
+    assert await store.save_new_absent([]) == set()

@@ -49,3 +49,20 @@ async def test_batches_apply_in_order_and_skip_what_was_applied(
     assert await projection.apply_batch([(e.subject, e) for e in redelivered], add_n) == 1
     assert await projection.get("m-1") == {"seen": [1, 2], "total": 2}
     assert await projection.get("m-2") == {"seen": [1, 2], "total": 2}
+
+
+async def test_batches_keep_the_applied_ids_bounded_and_still_recognise_recent_ones(
+    document_store: DocumentStore,
+) -> None:
+    collection = document_store.collection("effects")
+    projection = Projection(collection, dedupe_window=4)
+    events = [_event("m-1", n) for n in range(20)]
+    for start in range(0, 20, 3):  # batches only push the new ids ...
+        batch = events[start : start + 3]
+        assert await projection.apply_batch([(e.subject, e) for e in batch], add_n) == len(batch)
+        doc = await collection.get("m-1")
+        assert doc is not None and len(doc["_applied"]) <= 8  # ... cut back past twice the window
+    assert doc["_applied"][-1] == events[-1].event_id
+    recent = [(e.subject, e) for e in events[-4:]]
+    assert await projection.apply_batch(recent, add_n) == 0
+    assert await projection.get("m-1") == {"seen": list(range(20)), "total": 20}

@@ -8,6 +8,8 @@ from typing import Any
 
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox import AggregateStore, OutboxRelay
+from warmflow_shared.outbox.relay import LOCKS
+from warmflow_shared.outbox.store import OUTBOX_SLOTS
 from warmflow_shared.storage.port import DocumentStore
 from warmflow_shared.testing.servers import unique_name
 from warmflow_shared.timefmt import utcnow
@@ -86,3 +88,33 @@ async def test_a_busy_collection_does_not_starve_another(document_store: Documen
     assert await relay.drain() == 10
     # the quiet collection's one event goes out in the first turn, not after all nine
     assert order.index(f"{quiet.name}-0") <= 3
+
+
+async def test_relays_share_a_collection_slot_by_slot(document_store: DocumentStore) -> None:
+    """A relay publishes only the slots whose locks it holds: while another relay's round holds
+    some, it publishes the others, and no aggregate goes out twice."""
+    collection = document_store.collection(unique_name("things"))
+    store = AggregateStore(collection, producer="test")
+    await store.ensure_indexes()
+    event = counted_on_fresh_topic()
+    for i in range(48):
+        await store.save(f"a-{i}", {}, expected=None, events=[event(n=i)])
+    bus_a, bus_b = PickyBus(), PickyBus()
+    a, b = OutboxRelay([collection], bus_a), OutboxRelay([collection], bus_b)  # type: ignore[arg-type]
+    locks = collection.sibling(LOCKS)
+
+    first = await a._claim(collection, locks, "a:1")  # a's round in flight: every slot
+    assert len(first) == 48
+    assert await b.drain() == 0  # nothing free: b waits, and from now on takes half
+    await a._release(locks, collection.name, "a:1")
+    mine = await b._claim(collection, locks, "b:1")  # b's round in flight: half the slots
+    b_slots = {doc["_slot"] for doc in mine}
+    assert mine and len(b_slots) <= OUTBOX_SLOTS // 2
+
+    published = await a.drain()  # every aggregate of the other slots
+    assert published == 48 - len(mine)
+    assert {e.subject for e in bus_a.published}.isdisjoint(doc["_id"] for doc in mine)
+    await b._release(locks, collection.name, "b:1")
+    assert await b.drain() == len(mine)
+    assert sorted(e.data["n"] for e in [*bus_a.published, *bus_b.published]) == list(range(48))
+    assert await a.backlog() == 0

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -23,11 +22,11 @@ from warmflow_shared.errors import (
     Unauthorized,
 )
 from warmflow_shared.logging import configure_logging
-from warmflow_shared.settings import WarmflowSettings, get_settings
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.env import clean_env as clean_env
 from warmflow_shared.web.app import create_service_app
 
 MAX_BODY = 2048
-ENV_PREFIXES = ("WARMFLOW_", "MONGODB_URL", "KAFKA_BOOTSTRAP_SERVERS")
 
 
 class Registration(BaseModel):
@@ -81,16 +80,6 @@ def demo_router() -> APIRouter:
         return {"keys": len(body)}
 
     return router
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(ENV_PREFIXES):
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture

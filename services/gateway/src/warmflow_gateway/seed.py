@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from warmflow_registry.entrypoints.demo_data import demo_members
+from warmflow_registry.entrypoints.demo_seed import seed_members, seed_structure
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.demo import seed_members, seed_structure
-from warmflow_registry.service_layer.demo_data import demo_members
 from warmflow_registry.service_layer.organisations import ensure_root_organisations
 from warmflow_registry.service_layer.partners import load_partner
 from warmflow_shared.settings import WarmflowSettings

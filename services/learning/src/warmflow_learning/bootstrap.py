@@ -66,20 +66,9 @@ def bootstrap(settings: LearningSettings | None = None, *, bus: EventBus | None 
     ctx = _context(runtime, settings, clock)
     runtime.indexes.update(INDEXES)
     runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
-
-    async def session_due(session_id: str, due: list) -> None:  # type: ignore[type-arg]
-        await on_session_due(ctx, session_id, due)
-
-    reminders = runtime.deadlines(
-        ctx.sessions, session_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
-    )
-
-    async def class_ended(class_id: str, due: list) -> None:  # type: ignore[type-arg]
-        await on_class_ended(ctx, class_id, due)
-
-    class_ends = runtime.deadlines(
-        ctx.classes, class_ended, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
-    )
+    timers = {"clock": clock.now, "poll_seconds": settings.deadline_poll_seconds}
+    reminders = runtime.deadlines(ctx.sessions, partial(on_session_due, ctx), **timers)
+    class_ends = runtime.deadlines(ctx.classes, partial(on_class_ended, ctx), **timers)
     app = runtime_app(
         runtime,
         settings,

@@ -16,6 +16,7 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
+from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
@@ -27,7 +28,7 @@ from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.domain.vanguard import Contact, Vanguard
 from warmflow_support.entrypoints import http_cases, http_talent, http_vanguard
 from warmflow_support.entrypoints.consumers import subscriptions
-from warmflow_support.service_layer.context import Repo, Support
+from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.scope import member_to_read
 
 INDEXES: dict[str, list[IndexSpec]] = {

@@ -8,7 +8,6 @@ from warmflow_shared.bus.port import EventBus
 from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
-from warmflow_shared.outbox import Deadline
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
@@ -51,12 +50,11 @@ def bootstrap(settings: TransfersSettings | None = None, *, bus: EventBus | None
     runtime.indexes.update(INDEXES)
     runtime.subscriptions.extend(subscriptions(ctx, runtime.group))
     runtime.on_scrape.append(lambda: metrics.refresh(ctx))
-
-    async def case_due(case_id: str, due: list[Deadline]) -> None:
-        await on_case_due(ctx, case_id, due)
-
     timers = runtime.deadlines(
-        ctx.cases, case_due, clock=clock.now, poll_seconds=settings.deadline_poll_seconds
+        ctx.cases,
+        partial(on_case_due, ctx),
+        clock=clock.now,
+        poll_seconds=settings.deadline_poll_seconds,
     )
     app = runtime_app(
         runtime,

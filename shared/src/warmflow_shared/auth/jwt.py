@@ -1,10 +1,13 @@
 """Bearer token verification: asymmetric signatures only, issuer, audience and expiry checked.
 
 One ``Verifier`` per process is enough; the gateway hands the same one to every service app.
+It remembers the tokens it verified (the exact token text, so the same signature) for a few
+minutes, so a client's next requests skip the signature check; expiry is checked every time.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -27,6 +30,10 @@ from warmflow_shared.settings import WarmflowSettings
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 REQUIRED_CLAIMS = ("exp", "iss", "aud", "sub")
+# Verified tokens remembered per verifier: how many, and for how long at most (a key withdrawn
+# from the JWKS stops being honoured for its tokens within this time).
+REMEMBERED_TOKENS = 4096
+REMEMBER_SECONDS = 300.0
 
 KeyResolver = Callable[[str], tuple[Any, Sequence[str]]]
 
@@ -64,6 +71,9 @@ class Verifier:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        # token -> (principal, accepted until (expiry + leeway), forgotten at); plain dict
+        # operations only, as verify may run in worker threads (JWKS).
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
 
     @classmethod
     def from_public_key(cls, key: PublicKey, *, issuer: str, audience: str) -> Verifier:
@@ -83,11 +93,24 @@ class Verifier:
 
     def verify(self, token: str) -> Principal:
         """Return the token's principal or raise ``TokenError`` (or ``jwt.PyJWKClientError``)."""
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, valid_until, forget_at = known
+            if now < valid_until and now < forget_at:
+                return principal
+            self._verified.pop(token, None)  # expired (decoding says so) or due a fresh check
         claims = self._decode(token)
         try:
-            return Principal.from_claims(claims)
+            principal = Principal.from_claims(claims)
         except ValidationError as exc:
             raise TokenError("令牌中的身份信息不完整或无效") from exc
+        if isinstance(claims.get("exp"), int | float) and "nbf" not in claims:
+            if len(self._verified) >= REMEMBERED_TOKENS:
+                self._verified.clear()
+            valid_until = claims["exp"] + self.leeway
+            self._verified[token] = (principal, valid_until, now + REMEMBER_SECONDS)
+        return principal
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:

@@ -1,10 +1,11 @@
 """One Kafka consumer per subscription: poll, process each partition in order, commit.
 
-Offsets are committed per partition after its batch's effects are done. A rebalance waits (in
-``on_partitions_revoked``) for the record in hand to finish and its batch to be committed, and
-what was fetched but not processed is dropped: the next owner reads it from the committed
-offset. Handler time is bounded (``handler_timeout``) so that a batch stays well inside
-``max_poll_interval_ms``; past it the broker evicts the consumer and the group keeps rebalancing.
+Offsets are committed after the batches' effects are done, one commit for all the partitions
+of a poll. A rebalance waits (in ``on_partitions_revoked``) for the record in hand to finish and
+the poll's finished batches to be committed, and what was fetched but not processed is dropped:
+the next owner reads it from the committed offset. Handler time is bounded (``handler_timeout``)
+so that a batch stays well inside ``max_poll_interval_ms``; past it the broker evicts the
+consumer and the group keeps rebalancing.
 For the same reason a transient failure does not wait inside the batch: the partition is
 paused at the failed record and resumed after the backoff, while polling goes on.
 """
@@ -152,12 +153,35 @@ class SubscriptionConsumer:
             # Taken after the poll: records it returns belong to the current assignment.
             generation = self._generation
             try:
-                for tp, messages in batches.items():
-                    if self._stopping or not await self._partition(tp, messages, generation):
-                        break
+                async with self._lock:
+                    if generation == self._generation:
+                        await self._process_poll(batches)
             except Exception:
                 log.exception("bus.consumer_failed", group=self.group)
                 await self._rewind()
+
+    async def _process_poll(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Process each partition's batch in order, then commit all of them together.
+
+        Runs under the lock: a rebalance waits for it (stopping the record loop early through
+        ``_interrupted``), so what is committed is only finished work of owned partitions.
+        """
+        done: dict[TopicPartition, int] = {}
+        try:
+            for tp, messages in batches.items():
+                if self._stopping:
+                    break
+                records = [_raw(m) for m in messages]
+                result = await self._processor.process(records, self._interrupted)
+                if result.next_offset is not None:
+                    done[tp] = result.next_offset
+                if result.retry_in is not None:
+                    self._pause(tp, result)
+                if result.stopped:
+                    break
+        finally:
+            if done:
+                await self._commit(done)
 
     def _resume_due(self) -> int:
         """Resume partitions whose backoff is over; the poll timeout until the next one is."""
@@ -186,34 +210,27 @@ class SubscriptionConsumer:
                 else:
                     self._consumer.seek(tp, committed)
 
-    async def _partition(self, tp: TopicPartition, messages: list[Any], generation: int) -> bool:
-        """Process and commit one partition's batch; False once the batch is stale."""
-        async with self._lock:
-            if generation != self._generation:
-                return False
-            records = [_raw(m) for m in messages]
-            result = await self._processor.process(records, self._interrupted)
-            if result.next_offset is not None:
-                await self._commit(tp, result.next_offset)
-            if result.retry_in is not None:
-                self._pause(tp, result)
-        return not result.stopped
-
     def _interrupted(self) -> bool:
         return self._stopping or self._revoking
 
-    async def _commit(self, tp: TopicPartition, next_offset: int) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await self._consumer.commit({tp: next_offset})
+            await self._consumer.commit(offsets)
         except KafkaError as exc:
             # Not committed: the records are redelivered (at-least-once, handlers idempotent).
-            log.warning("bus.commit_failed", group=self.group, tp=str(tp), error=repr(exc))
+            log.warning(
+                "bus.commit_failed",
+                group=self.group,
+                tps=sorted(map(str, offsets)),
+                error=repr(exc),
+            )
             return
-        highwater = self._consumer.highwater(tp)
-        if highwater is not None:
-            lag = max(0, highwater - next_offset)
-            self._lag[(self.group, tp.topic, tp.partition)] = lag
-            self._observer.lag(self.group, tp.topic, tp.partition, lag)
+        for tp, next_offset in offsets.items():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(0, highwater - next_offset)
+                self._lag[(self.group, tp.topic, tp.partition)] = lag
+                self._observer.lag(self.group, tp.topic, tp.partition, lag)
 
 
 def _raw(message: Any) -> RawRecord:

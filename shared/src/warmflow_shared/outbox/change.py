@@ -22,7 +22,7 @@ from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import AggregateStore, Loaded
-from warmflow_shared.storage.port import VersionConflict
+from warmflow_shared.storage.port import Collection, DuplicateKeyError, VersionConflict
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -109,7 +109,7 @@ async def change_model(
         store,
         aggregate_id,
         decide,
-        missing=f"未找到该{what}",
+        missing=f"{what} {aggregate_id} 不存在",  # as repo.missing words it
         caused_by=caused_by,
         already=lambda loaded: model.model_validate(loaded.state),
     )
@@ -118,10 +118,28 @@ async def change_model(
 async def retry_on_conflict(
     attempt: Callable[[], Awaitable[T]], *, busy: str = BUSY, attempts: int = ATTEMPTS
 ) -> T:
-    """Re-run a whole attempt that raised ``VersionConflict`` (e.g. create-or-increment)."""
+    """Re-run a whole attempt that lost a race: ``VersionConflict`` (someone saved in between)
+    or ``DuplicateKeyError`` (someone created it first), e.g. create-or-increment."""
     for _ in range(attempts):
         try:
             return await attempt()
-        except VersionConflict:
+        except (VersionConflict, DuplicateKeyError):
             continue
     raise Conflict(busy)
+
+
+async def put_latest(collection: Collection, doc: dict[str, Any]) -> int:
+    """Store ``doc`` whole over whatever its ``_id`` holds (last writer wins); its new version.
+
+    For plain versioned documents that one person replaces whole (a directory entry, a
+    recipient's preferences): no decision depends on the old content, so a lost race is retried.
+    """
+
+    async def attempt() -> int:
+        current = await collection.get(doc["_id"])
+        if current is None:
+            await collection.insert({**doc, "version": 1})
+            return 1
+        return await collection.replace(doc, expected_version=current["version"])
+
+    return await retry_on_conflict(attempt)

@@ -1,23 +1,35 @@
 """The outbox relay: publishes every aggregate's pending events, in order, at least once.
 
-Ordering with several relay instances: a relay first takes a short lease on an aggregate's
-document, so only one instance publishes a given aggregate at a time; it publishes the events
-after ``_sent_seq`` in sequence order, waits for the bus to acknowledge them all, then advances
-``_sent_seq`` (never backwards) and releases the lease. A crash between publishing and marking
-only causes a republish, which consumers recognise by event id.
+Ordering with several relay instances: every aggregate has a slot (``_slot``, its id's CRC-32
+modulo ``OUTBOX_SLOTS``), and a relay publishes a slot's aggregates only while it holds that
+slot's lock — a small document in ``outbox_relay_locks`` (``<collection>/<slot>``) with an owner
+(a fresh token per round), a lease time and a generation that every release advances. A round
+reads the collection's slot locks, then the pending documents of free slots, then takes those
+slots' locks fenced on the owner and generation it read — so a read that another relay's round
+overtook (it published and marked in between) is never published: the round reads again. The
+holder publishes each aggregate's events after ``_sent_seq`` in sequence order, waits for the
+bus to acknowledge them all, advances ``_sent_seq`` (never backwards) with one ``update_many``,
+and releases its locks. Claiming writes only the locks, never the outbox documents: each
+document is written once per batch. A crash between publishing and marking only causes a
+republish, which consumers recognise by event id. A relay alone takes every free slot; once it
+has seen another relay at work it takes half of the free slots per round, so instances share a
+collection slot by slot; a relay that finds locks held looks again soon.
 
 Faults stay local: when a batch fails to publish, its aggregates are published one by one and
-only those that still fail are parked — their lease pushed into the future by an exponential
-backoff, with the reason on the document (``parked()`` lists them for operators) — while every
-other aggregate flows. Each publish is bounded by a timeout shorter than the lease, so a lease
-never lapses under a publish in flight; marking is fenced by the round's lease token. ``drain``
-takes one batch per collection in turn, so a busy collection cannot starve the others.
+only those that still fail are parked — ``_lease_until`` on the document pushed into the future
+by an exponential backoff (the claim query skips it until then), with the reason on the document
+(``parked()`` lists them for operators) — while every other aggregate flows. Each publish is
+bounded by a timeout shorter than the lock's lease, so the lease never lapses under a publish in
+flight. ``drain`` takes one batch per collection in turn, so a busy collection cannot starve the
+others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -28,6 +40,7 @@ import structlog
 
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox.store import OUTBOX_SLOTS
 from warmflow_shared.storage.port import Collection, Document, Update
 from warmflow_shared.timefmt import format_ts, parse_ts, utcnow
 
@@ -35,9 +48,13 @@ log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_SECONDS = 600.0
 PARKED_FIELDS = ("_parked_reason", "_parked_attempts")
-# Candidates are leased with one update per distinct (lease owner, sent position) read; past
-# this many distinct pairs one unfenced update and a re-read are cheaper.
-MAX_FENCED_GROUPS = 4
+LOCKS = "outbox_relay_locks"
+# A round whose read another relay overtook starts again from a fresh read, this many times.
+MAX_OVERTAKEN = 3
+# How soon a relay that found slot locks held looks again (capped by the poll), and for how long
+# after seeing another relay at work it takes only half of the free slots per round.
+CONTENDED_SECONDS = 0.05
+SHARE_SECONDS = 10.0
 
 
 class OutboxRelay:
@@ -63,6 +80,9 @@ class OutboxRelay:
         self._on_published = on_published
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._contended = False  # a round found slot locks held by another relay
+        self._random = random.Random()
+        self._share_until = 0.0  # monotonic time until which rounds take half of the free slots
 
     def wake(self) -> None:
         """Called after a local save, so events leave at once instead of at the next poll."""
@@ -114,6 +134,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
+            self._contended = False
             try:
                 published = await self.drain()
             except Exception:
@@ -121,8 +142,9 @@ class OutboxRelay:
                 published = 0
             if published:
                 continue
+            wait = min(self._poll, CONTENDED_SECONDS) if self._contended else self._poll
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
 
     async def drain(self) -> int:
         """Publish everything pending now, one batch per collection in turn; return how many."""
@@ -134,24 +156,25 @@ class OutboxRelay:
         return total
 
     async def _round(self, collection: Collection) -> int:
-        token = f"{self.owner}:{uuid.uuid4().hex[:12]}"  # this round's lease
-        claimed = await self._claim(collection, token)
+        token = f"{self.owner}:{uuid.uuid4().hex[:12]}"  # this round's lock owner
+        locks = collection.sibling(LOCKS)
+        claimed = await self._claim(collection, locks, token)
         if not claimed:
             return 0
         try:
-            published = await self._publish(claimed)
-        except asyncio.CancelledError:
-            await self._release(collection, token, claimed)
-            raise
-        except Exception as exc:
-            log.warning("outbox.batch_failed", collection=collection.name, error=repr(exc))
-            published, claimed = await self._one_by_one(collection, token, claimed)
-        await self._mark(collection, token, claimed)
+            try:
+                published = await self._publish(claimed)
+            except Exception as exc:
+                log.warning("outbox.batch_failed", collection=collection.name, error=repr(exc))
+                published, claimed = await self._one_by_one(collection, claimed)
+            await self._mark(collection, token, claimed)
+        finally:
+            await self._release(locks, collection.name, token)
         self._on_published(published)
         return published or len(claimed)
 
     async def _one_by_one(
-        self, collection: Collection, token: str, claimed: list[Document]
+        self, collection: Collection, claimed: list[Document]
     ) -> tuple[int, list[Document]]:
         """Publish each aggregate alone; park those that fail. Returns (published, the rest)."""
         published, done = 0, []
@@ -159,14 +182,12 @@ class OutboxRelay:
             try:
                 published += await self._publish([doc])
             except Exception as exc:
-                await self._park(collection, token, doc, exc)
+                await self._park(collection, doc, exc)
             else:
                 done.append(doc)
         return published, done
 
-    async def _park(
-        self, collection: Collection, token: str, doc: Document, exc: Exception
-    ) -> None:
+    async def _park(self, collection: Collection, doc: Document, exc: Exception) -> None:
         attempts = int(doc.get("_parked_attempts", 0)) + 1
         delay = min(self._poll * 2**attempts, MAX_BACKOFF_SECONDS)
         retry_at = self._clock() + timedelta(seconds=delay)
@@ -178,7 +199,7 @@ class OutboxRelay:
                 "_lease_until": format_ts(retry_at),
             }
         )
-        await collection.update(doc["_id"], parked, where={"_lease_owner": token})
+        await collection.update(doc["_id"], parked)  # under this round's lock
         log.warning(
             "outbox.aggregate_parked",
             collection=collection.name,
@@ -188,33 +209,91 @@ class OutboxRelay:
             reason=reason,
         )
 
-    async def _claim(self, collection: Collection, token: str) -> list[Document]:
-        now = self._clock()
-        free = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}
-        candidates = await collection.find(free, sort=[("_pending_since", 1)], limit=self._batch)
-        if not candidates:
-            return []
-        ids = [doc["_id"] for doc in candidates]
-        lease = {"_lease_owner": token, "_lease_until": format_ts(now + self._lease)}
-        # Fenced on what was read: a document is leased only if its lease owner (a fresh token
-        # per round) and its sent position are still the ones read, so no other relay leased,
-        # published or marked it in between. When every candidate is leased so, the documents
-        # as read are this round's (a save may have appended events since: those stay pending
-        # for the next round, see ``_mark``), and the re-read is skipped.
-        groups: dict[tuple[Any, Any], list[str]] = defaultdict(list)
-        for doc in candidates:
-            groups[(doc.get("_lease_owner"), doc.get("_sent_seq"))].append(doc["_id"])
-        if len(groups) <= MAX_FENCED_GROUPS:
-            leased = 0
-            for (owner, sent), group in groups.items():
-                fenced = {"_id": {"$in": group}, **free, "_lease_owner": owner, "_sent_seq": sent}
-                leased += await collection.update_many(fenced, Update(set=lease))
-            if leased == len(candidates):
-                return [{**doc, **lease} for doc in candidates]
-        # Some changed hands since the read (or too many pairs): lease what is still free and
-        # re-read, keeping what this round's lease holds, as it is now.
-        await collection.update_many({"_id": {"$in": ids}, **free}, Update(set=lease))
-        return [doc for doc in await collection.get_many(ids) if doc["_lease_owner"] == token]
+    async def _claim(self, collection: Collection, locks: Collection, token: str) -> list[Document]:
+        """The pending documents to publish, read under this round's slot locks ([] if none, or
+        if other relays hold every slot)."""
+        for _ in range(MAX_OVERTAKEN):
+            now = self._clock()
+            read = {
+                lock["slot"]: lock for lock in await locks.find({"collection": collection.name})
+            }
+            free = [s for s in range(OUTBOX_SLOTS) if read.get(s, FREE)["until"] < format_ts(now)]
+            if len(free) < OUTBOX_SLOTS:  # another relay is at work on this collection
+                self._contended = True
+                self._share_until = time.monotonic() + SHARE_SECONDS
+            if not free:
+                return []
+            found = await self._candidates(collection, free, now)
+            if not found:
+                return []
+            slots, candidates = found
+            held = await self._lock(locks, collection.name, slots, read, token, now)
+            kept = [doc for doc in candidates if doc.get("_slot", 0) in held]
+            if kept:
+                return kept
+            # Another round took these slots since they were read: it may have published and
+            # marked these documents, and a save may have added events: read again.
+        self._contended = True
+        return []
+
+    async def _candidates(
+        self, collection: Collection, free: list[int], now: datetime
+    ) -> tuple[list[int], list[Document]] | None:
+        """The oldest pending documents of the free slots — of half of them (then the other
+        half if those have none) while other relays are at work, so that they share it."""
+        if time.monotonic() < self._share_until and len(free) > 1:
+            half = sorted(self._random.sample(free, (len(free) + 1) // 2))
+            choices = [half, sorted(set(free) - set(half))]
+        else:
+            choices = [free]
+        pending = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}  # not parked
+        for slots in choices:
+            where = pending if len(slots) == OUTBOX_SLOTS else {**_in_slots(slots), **pending}
+            docs = await collection.find(where, sort=[("_pending_since", 1)], limit=self._batch)
+            if docs:
+                return sorted({doc.get("_slot", 0) for doc in docs}), docs
+        return None
+
+    async def _lock(
+        self,
+        locks: Collection,
+        name: str,
+        slots: list[int],
+        read: dict[int, Document],
+        token: str,
+        now: datetime,
+    ) -> set[int]:
+        """Take each slot's lock that is still as read (same owner and generation); return the
+        slots taken. The lock document of a slot never used before is created."""
+        until = format_ts(now + self._lease)
+        mine = {"owner": token, "until": until}
+        new = [s for s in slots if s not in read]
+        taken: set[int] = set()
+        if new:
+            docs = [({"_id": _lock_id(name, s), "collection": name, "slot": s, **mine, "gen": 0},
+                     None) for s in new]  # fmt: skip
+            lost = await locks.replace_many(docs)
+            taken |= {s for s in new if _lock_id(name, s) not in lost}
+        old = [s for s in slots if s in read]
+        if old:
+            fences = [
+                {"_id": _lock_id(name, s), "owner": read[s]["owner"], "gen": read[s]["gen"]}
+                for s in old
+            ]
+            where = fences[0] if len(fences) == 1 else {"$or": fences}
+            if await locks.update_many(where, Update(set=mine)) == len(old):
+                taken |= set(old)
+            else:  # some were taken by another relay in between: keep only ours
+                ids = [_lock_id(name, s) for s in old]
+                now_held = await locks.get_many(ids)
+                taken |= {lock["slot"] for lock in now_held if lock["owner"] == token}
+        return taken
+
+    async def _release(self, locks: Collection, name: str, token: str) -> None:
+        """Free this round's slot locks and advance their generations."""
+        with contextlib.suppress(Exception):
+            released = Update(set={"owner": "", "until": ""}, inc={"gen": 1})
+            await locks.update_many({"collection": name, "owner": token}, released)
 
     async def _publish(self, claimed: list[Document]) -> int:
         by_topic: dict[str, list[Envelope]] = defaultdict(list)
@@ -228,26 +307,35 @@ class OutboxRelay:
         return sum(len(envelopes) for envelopes in by_topic.values())
 
     async def _mark(self, collection: Collection, token: str, claimed: list[Document]) -> None:
+        """Advance ``_sent_seq`` to what was published: one ``update_many`` per distinct
+        ``_outbox_seq`` read (one in the common case); never backwards."""
         by_upto: dict[int, list[str]] = defaultdict(list)
         for doc in claimed:
             by_upto[doc["_outbox_seq"]].append(doc["_id"])
         for upto, ids in by_upto.items():
-            mine = {"_id": {"$in": ids}, "_lease_owner": token, "_sent_seq": {"$lte": upto}}
+            behind = {"_id": {"$in": ids}, "_sent_seq": {"$lt": upto}}
             caught_up = Update(
                 set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""},
                 unset=PARKED_FIELDS,
             )
-            if await collection.update_many({**mine, "_outbox_seq": upto}, caught_up) == len(ids):
+            if await collection.update_many({**behind, "_outbox_seq": upto}, caught_up) == len(ids):
                 continue
             # The rest gained events while we published: keep those, record how far we got.
             moved_on = Update(set={"_sent_seq": upto, "_lease_until": ""}, unset=PARKED_FIELDS)
-            await collection.update_many({**mine, "_lease_until": {"$ne": ""}}, moved_on)
+            await collection.update_many(behind, moved_on)
 
-    async def _release(self, collection: Collection, token: str, claimed: list[Document]) -> None:
-        with contextlib.suppress(Exception):
-            ids = [doc["_id"] for doc in claimed]
-            where = {"_id": {"$in": ids}, "_lease_owner": token}
-            await collection.update_many(where, Update(set={"_lease_until": ""}))
+
+FREE: Document = {"until": ""}
+
+
+def _lock_id(collection: str, slot: int) -> str:
+    return f"{collection}/{slot}"
+
+
+def _in_slots(slots: list[int]) -> dict[str, Any]:
+    """The filter of documents in ``slots``; documents saved before slots existed count as 0."""
+    chosen = {"_slot": {"$in": slots}}
+    return {"$or": [chosen, {"_slot": {"$exists": False}}]} if 0 in slots else chosen
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:

@@ -6,11 +6,13 @@ has already applied are kept in the same document, so a redelivered event change
 
 Document layout (keys starting with ``_`` belong to this module):
 ``_id, version, state, _outbox: [{seq, topic, envelope}], _outbox_seq, _sent_seq, _pending,
-_pending_since, _lease_owner, _lease_until, _applied: [event ids, newest last]``.
+_pending_since, _slot (the relay slot: see ``relay``), _lease_until (a parked aggregate's next
+try), _applied: [event ids, newest last]``.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +28,14 @@ from warmflow_shared.timefmt import format_ts, utcnow
 
 OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")), *DEADLINE_INDEXES)
 DEDUPE_WINDOW = 256
+# Aggregates are spread over this many relay slots by id (``_slot``); a relay publishes a slot's
+# aggregates only while it holds that slot's lock, so relay instances share a collection's work
+# slot by slot (see ``relay``). Stored in documents: never change it.
+OUTBOX_SLOTS = 16
+
+
+def outbox_slot(aggregate_id: str) -> int:
+    return zlib.crc32(aggregate_id.encode()) % OUTBOX_SLOTS
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,21 @@ class AggregateStore:
         if any(doc["_outbox"] for doc in docs):
             self._on_saved()
 
+    async def save_new_absent(
+        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Deadline]]]
+    ) -> set[str]:
+        """Insert the new aggregates (state and deadlines, no events) whose ids are free, in one
+        round trip; return the ids that were already taken (nothing written to those).
+
+        For aggregates whose deterministic id makes the insert its own check (a redelivered
+        event finds its notices there). Each document is one atomic write.
+        """
+        docs: list[tuple[Document, int | None]] = []
+        for aggregate_id, state, deadlines in aggregates:
+            doc = self._new_document(aggregate_id, state, [], [])
+            docs.append(({**doc, **deadline_fields(deadlines)}, None))
+        return await self.collection.replace_many(docs) if docs else set()
+
     def _envelope(
         self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
     ) -> tuple[str, Envelope]:
@@ -165,7 +190,7 @@ class AggregateStore:
             "_sent_seq": 0,
             "_pending": bool(envelopes),
             "_pending_since": format_ts(self._clock()) if envelopes else "",
-            "_lease_owner": "",
+            "_slot": outbox_slot(aggregate_id),
             "_lease_until": "",
             "_applied": applied,
             "_due": [],

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient, InsertOne, ReplaceOne, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, OperationFailure
 
@@ -93,6 +93,12 @@ def _update_document(update: Update) -> dict[str, Any]:
     return {op: fields for op, fields in operators.items() if fields}
 
 
+def _versioned(update: Update, expected: int) -> dict[str, Any]:
+    changes = _update_document(update)
+    changes["$set"] = {**changes.get("$set", {}), "version": expected + 1}
+    return changes
+
+
 def _sort(sort: Sort) -> list[tuple[str, int]] | None:
     return [(field, direction) for field, direction in sort] or None
 
@@ -148,6 +154,9 @@ class MongoCollection(Collection):
         self.name = collection.name
         self._coll = collection
         self._gate = gate
+
+    def sibling(self, name: str) -> MongoCollection:
+        return MongoCollection(self._coll.database[name], self._gate)
 
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None:
         for spec in indexes:
@@ -232,6 +241,21 @@ class MongoCollection(Collection):
         # A stored doc with the new version may come from a rival writer, so compare contents.
         stored = {doc["_id"]: doc for doc in await self.get_many(list(written))}
         return taken | {doc_id for doc_id, new in written.items() if stored.get(doc_id) != new}
+
+    async def update_each(self, updates: Sequence[tuple[str, int, Update]]) -> set[str]:
+        unsure: set[str] = set()
+        for start in range(0, len(updates), MAX_BULK):
+            chunk = updates[start : start + MAX_BULK]
+            ops = [
+                UpdateOne({"_id": doc_id, "version": expected}, _versioned(update, expected))
+                for doc_id, expected, update in chunk
+            ]
+            async with self._gate():
+                with _errors():
+                    result = await self._coll.bulk_write(ops, ordered=False)
+            if result.matched_count != len(ops):
+                unsure |= {doc_id for doc_id, _, _ in chunk}
+        return unsure
 
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
         query = _by_id(doc_id, where)

@@ -69,6 +69,10 @@ class Collection(ABC):
     name: str
 
     @abstractmethod
+    def sibling(self, name: str) -> Collection:
+        """Another collection of the same store (e.g. the outbox relay's lock documents)."""
+
+    @abstractmethod
     async def ensure_indexes(self, indexes: Sequence[IndexSpec]) -> None: ...
 
     @abstractmethod
@@ -98,6 +102,17 @@ class Collection(ABC):
 
         Returns the ids that conflicted (version moved on, or the insert found the id taken);
         every other document was written.
+        """
+
+    @abstractmethod
+    async def update_each(self, updates: Sequence[tuple[str, int, Update]]) -> set[str]:
+        """Apply to each (id, expected version, update) its update and ``version + 1``, if the
+        document is still at that version, in one round trip (per ~100 documents).
+
+        Returns the ids that may not have been written: every id whose version had moved on (or
+        that is missing), and, when the store cannot tell which statement of a round trip
+        matched (MongoDB's bulk result only counts them), every id of that round trip — so a
+        caller re-reads those and decides again; what is not returned was written.
         """
 
     @abstractmethod

@@ -12,6 +12,13 @@ from collections.abc import Iterable, Mapping
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from warmflow_shared.service import Service
+
+
+def subscribed(*services: Service) -> dict[str, tuple[str, ...]]:
+    """The groups the services' subscriptions read, with their topics (as wired, never retyped)."""
+    return {s.group: tuple(s.topics) for svc in services for s in svc.runtime.subscriptions}
+
 
 async def start_at_end(servers: str, groups: Mapping[str, Iterable[str]]) -> None:
     """Commit each fresh ``group`` at the current ends of its topics."""

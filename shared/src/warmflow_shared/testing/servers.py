@@ -13,6 +13,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -103,6 +104,17 @@ def require_backends(request: pytest.FixtureRequest, pair: tuple[str, str]) -> t
     if bus_backend == "kafka":
         request.getfixturevalue("kafka_bootstrap")
     return pair
+
+
+def backend_options(request: pytest.FixtureRequest, pair: tuple[str, str]) -> dict[str, Any]:
+    """The settings fields that put a service on ``pair``'s store and bus, servers located."""
+    store_backend, bus_backend = require_backends(request, pair)
+    options: dict[str, Any] = {"storage_backend": store_backend, "bus_backend": bus_backend}
+    if store_backend == "mongodb":
+        options["mongodb_url"] = request.getfixturevalue("mongodb_url")
+    if bus_backend == "kafka":
+        options["kafka_bootstrap_servers"] = request.getfixturevalue("kafka_bootstrap")
+    return options
 
 
 @pytest.fixture(params=BACKEND_PAIRS)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.learning import ENROLMENT_TOPIC, SESSION_TOPIC
@@ -40,18 +41,12 @@ def _by_type(ctx: Learning, table: dict[str, Handler]) -> Callable[[Envelope], A
 
 
 def subscriptions(ctx: Learning, group: Callable[[str], str]) -> list[Subscription]:
-    async def registry_one(envelope: Envelope) -> None:
-        await projections.on_registry_event(ctx, envelope)
-
-    async def registry_batch(envelopes: Sequence[Envelope]) -> None:
-        await projections.on_registry_batch(ctx, envelopes)
-
     return [
         Subscription(
             group("registry"),
             (MEMBER_TOPIC, SITE_TOPIC, ORGANISATION_TOPIC, AGREEMENT_TOPIC),
-            registry_one,
-            handle_batch=registry_batch,
+            partial(projections.on_registry_event, ctx),
+            handle_batch=partial(projections.on_registry_batch, ctx),
         ),
         Subscription(group("completion"), (SESSION_TOPIC,), _by_type(ctx, ROUTES["completion"])),
         Subscription(

@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from warmflow_shared.outbox.repo import get_model
 
 from warmflow_learning.domain.model import Activity
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
 from warmflow_learning.service_layer import activities, insights, matching
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import get
 
 router = APIRouter(tags=["activities and insights"])
 
@@ -23,7 +23,7 @@ async def plan_activity(cmd: c.PlanActivity, ctx: Ctx, who: Staff) -> Activity:
 
 @router.get("/activities/{activity_id}", name="get_activity")
 async def get_activity(activity_id: IdPath, ctx: Ctx, who: Anyone) -> Activity:
-    activity = await get(ctx.activities, Activity, activity_id, "活动")
+    activity = await get_model(ctx.activities, Activity, activity_id, "活动")
     if who.role == "member" or who.county != activity.county:
         mine = {k: v for k, v in activity.participants.items() if k == who.member_id}
         return activity.model_copy(update={"participants": mine})

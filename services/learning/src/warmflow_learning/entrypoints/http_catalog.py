@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from warmflow_shared.outbox.repo import find_models, get_model
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
 from warmflow_learning.service_layer import catalog, enrolments
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import find, get
 from warmflow_learning.service_layer.views import ClassSummary
 
 router = APIRouter(tags=["catalogue"])
@@ -22,7 +22,7 @@ async def add_teacher(cmd: c.AddTeacher, ctx: Ctx, who: Staff) -> Teacher:
 
 @router.get("/teachers", name="list_teachers")
 async def list_teachers(ctx: Ctx, who: Anyone) -> list[Teacher]:
-    return await find(ctx.teachers, Teacher, {}, sort=[("state.name", 1)])
+    return await find_models(ctx.teachers, Teacher, {}, sort=[("state.name", 1)])
 
 
 @router.post("/courses", status_code=CREATED, name="add_course")
@@ -32,7 +32,7 @@ async def add_course(cmd: c.AddCourse, ctx: Ctx, who: Staff) -> Course:
 
 @router.get("/courses", name="list_courses")
 async def list_courses(ctx: Ctx, who: Anyone) -> list[Course]:
-    return await find(ctx.courses, Course, {}, sort=[("state.title", 1)])
+    return await find_models(ctx.courses, Course, {}, sort=[("state.title", 1)])
 
 
 @router.post("/classes", status_code=CREATED, name="open_class")
@@ -44,7 +44,7 @@ async def open_class(cmd: c.OpenClass, ctx: Ctx, who: Staff) -> Klass:
 async def list_classes(ctx: Ctx, who: Staff) -> list[ClassSummary]:
     """The classes of the caller's county, by title; seats are counted, not listed."""
     where = {} if who.county is None else {"state.county": who.county}
-    classes = await find(ctx.classes, Klass, where, sort=[("state.title", 1)])
+    classes = await find_models(ctx.classes, Klass, where, sort=[("state.title", 1)])
     return [ClassSummary.of(klass) for klass in classes]
 
 
@@ -55,7 +55,7 @@ async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> Klass:
 
 @router.get("/classes/{class_id}/sessions", name="list_class_sessions")
 async def list_class_sessions(class_id: IdPath, ctx: Ctx, who: Anyone) -> list[Session]:
-    await get(ctx.classes, Klass, class_id, "班次")
+    await get_model(ctx.classes, Klass, class_id, "班次")
     sessions = await enrolments.sessions_of(ctx, [class_id])
     return [s.model_copy(update={"attendance": {}}) for s in sessions]
 
@@ -69,7 +69,7 @@ async def schedule_session(
 
 @router.get("/sessions/{session_id}", name="get_session")
 async def get_session(session_id: IdPath, ctx: Ctx, who: Anyone) -> Session:
-    session = await get(ctx.sessions, Session, session_id, "课程")
+    session = await get_model(ctx.sessions, Session, session_id, "课程")
     if who.role == "member" or who.county != session.county:
         mine = {k: v for k, v in session.attendance.items() if k == who.member_id}
         return session.model_copy(update={"attendance": mine})

@@ -6,19 +6,20 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.outbox.repo import add_model, get_model
 from warmflow_shared.scope import check_staff_of
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Activity, Honour
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
-from warmflow_learning.service_layer.context import Events, Learning, create, get
+from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import member_to_change
 
 
 async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Activity:
     activity = Activity(id=new_id("act"), county=str(principal.county), **cmd.model_dump())
-    await create(ctx.activities, activity)
+    await add_model(ctx.activities, activity)
     return activity
 
 
@@ -37,7 +38,7 @@ async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Prin
 
 
 async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Principal) -> Activity:
-    activity = await get(ctx.activities, Activity, activity_id, "活动")
+    activity = await get_model(ctx.activities, Activity, activity_id, "活动")
     check_staff_of(principal, activity.county)
     member = await member_to_change(ctx, principal, member_id)
     now = ctx.clock.now()
@@ -79,5 +80,5 @@ async def award(ctx: Learning, member_id: str, cmd: c.AwardHonour, principal: Pr
         org_id=member.get("inflow_org_id") or member.get("outflow_org_id"),
         county=honour.county,
     )
-    await create(ctx.honours, honour, [event])
+    await add_model(ctx.honours, honour, [event])
     return honour

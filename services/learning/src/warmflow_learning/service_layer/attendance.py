@@ -9,13 +9,14 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import AttendanceRecorded
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.outbox.repo import get_model
 from warmflow_shared.scope import check_staff_of
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import ATTENDED, Klass, Session, Status
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import Events, Learning, get
+from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import member_to_change
 
 
@@ -34,7 +35,7 @@ def code_of(ctx: Learning, session: Session) -> str:
 
 
 async def session_code(ctx: Learning, session_id: str, principal: Principal) -> SessionCode:
-    session = await get(ctx.sessions, Session, session_id, "课程")
+    session = await get_model(ctx.sessions, Session, session_id, "课程")
     check_staff_of(principal, session.county)
     if principal.role == "site_staff" and session.site_id not in (None, principal.site_id):
         raise Forbidden("签到码只能由课程所在站点的工作人员出示")
@@ -50,7 +51,7 @@ async def session_code(ctx: Learning, session_id: str, principal: Principal) -> 
 async def mark_by_staff(
     ctx: Learning, session_id: str, member_id: str, cmd: c.MarkAttendance, principal: Principal
 ) -> Session:
-    session = await get(ctx.sessions, Session, session_id, "课程")
+    session = await get_model(ctx.sessions, Session, session_id, "课程")
     check_staff_of(principal, session.county)
     await member_to_change(ctx, principal, member_id)
     early = timedelta(minutes=ctx.settings.check_in_early_minutes)
@@ -61,7 +62,7 @@ async def mark_by_staff(
 async def check_in(ctx: Learning, session_id: str, cmd: c.CheckIn, principal: Principal) -> Session:
     if principal.role != "member" or principal.member_id is None:
         raise Forbidden("签到码签到仅限党员本人")
-    session = await get(ctx.sessions, Session, session_id, "课程")
+    session = await get_model(ctx.sessions, Session, session_id, "课程")
     now = ctx.clock.now()
     rules.check_in_window(session, now, timedelta(minutes=ctx.settings.check_in_early_minutes))
     rules.check_in_place(session, cmd.site_id)
@@ -75,7 +76,7 @@ async def check_in(ctx: Learning, session_id: str, cmd: c.CheckIn, principal: Pr
 async def _record(
     ctx: Learning, session: Session, member_id: str, status: Status, by: str, *, own: bool
 ) -> Session:
-    klass = await get(ctx.classes, Klass, session.class_id, "班次")
+    klass = await get_model(ctx.classes, Klass, session.class_id, "班次")
     rules.check_enrolled(klass, member_id)
     now = ctx.clock.now()
 

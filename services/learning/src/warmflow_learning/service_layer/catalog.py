@@ -10,11 +10,12 @@ from warmflow_shared.errors import FieldError, InvalidInput
 from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
 from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.repo import add_model, get_model
 from warmflow_shared.scope import check_staff_of
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import Events, Learning, create, get
+from warmflow_learning.service_layer.context import Events, Learning
 
 STARTING_SOON = "starting-soon"
 
@@ -25,7 +26,7 @@ def new_id(prefix: str) -> str:
 
 async def add_teacher(ctx: Learning, cmd: c.AddTeacher, principal: Principal) -> Teacher:
     teacher = Teacher(id=new_id("tch"), county=str(principal.county), **cmd.model_dump())
-    await create(ctx.teachers, teacher)
+    await add_model(ctx.teachers, teacher)
     return teacher
 
 
@@ -33,7 +34,7 @@ async def add_course(ctx: Learning, cmd: c.AddCourse, principal: Principal) -> C
     if cmd.teacher_id and await ctx.teachers.load(cmd.teacher_id) is None:
         raise InvalidInput(errors=[FieldError("body.teacher_id", "未找到该师资")])
     course = Course(id=new_id("crs"), county=str(principal.county), **cmd.model_dump())
-    await create(ctx.courses, course)
+    await add_model(ctx.courses, course)
     return course
 
 
@@ -41,14 +42,14 @@ async def open_class(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> K
     share = cmd.completion_share or ctx.settings.completion_share
     fields = cmd.model_dump(exclude={"completion_share"})
     klass = Klass(id=new_id("cls"), county=str(principal.county), completion_share=share, **fields)
-    await create(ctx.classes, klass)
+    await add_model(ctx.classes, klass)
     return klass
 
 
 async def schedule_session(
     ctx: Learning, class_id: str, cmd: c.ScheduleSession, principal: Principal
 ) -> Session:
-    klass = await get(ctx.classes, Klass, class_id, "班次")
+    klass = await get_model(ctx.classes, Klass, class_id, "班次")
     check_staff_of(principal, klass.county)
     course = await ctx.courses.load(cmd.course_id)
     if course is None:
@@ -74,7 +75,7 @@ async def schedule_session(
         org_id=klass.org_id,
         county=klass.county,
     )
-    await create(ctx.sessions, session, [event], [_reminder(ctx, session)])
+    await add_model(ctx.sessions, session, [event], [_reminder(ctx, session)])
     return session
 
 

@@ -7,6 +7,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
 from warmflow_shared.outbox.change import change_model
+from warmflow_shared.outbox.repo import find_models, get_model
 from warmflow_shared.scope import STAFF
 
 from warmflow_learning.domain import rules
@@ -14,7 +15,7 @@ from warmflow_learning.domain.model import Klass, Session
 from warmflow_learning.domain.scheduling import Interval
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.catalog import new_id
-from warmflow_learning.service_layer.context import Events, Learning, find, get
+from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import (
     Member,
     member_orgs,
@@ -34,11 +35,11 @@ async def sessions_of(ctx: Learning, class_ids: list[str]) -> list[Session]:
     if not class_ids:
         return []
     where = {"state.class_id": {"$in": class_ids}}
-    return await find(ctx.sessions, Session, where, sort=[("state.starts_at", 1)])
+    return await find_models(ctx.sessions, Session, where, sort=[("state.starts_at", 1)])
 
 
 async def classes_of(ctx: Learning, member_id: str) -> list[Klass]:
-    return await find(ctx.classes, Klass, {f"state.members.{member_id}": {"$exists": True}})
+    return await find_models(ctx.classes, Klass, {f"state.members.{member_id}": {"$exists": True}})
 
 
 def _intervals(sessions: list[Session], titles: dict[str, str]) -> list[Interval]:
@@ -144,7 +145,7 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
 
 async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:
     """The organising county's staff see every seat; others only the members they manage."""
-    klass = await get(ctx.classes, Klass, class_id, "班次")
+    klass = await get_model(ctx.classes, Klass, class_id, "班次")
     if principal.role in STAFF and principal.county == klass.county:
         return klass
     docs = await ctx.members.collection.get_many(list(klass.members))

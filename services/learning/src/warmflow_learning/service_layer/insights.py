@@ -8,11 +8,12 @@ from typing import Literal
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
+from warmflow_shared.outbox.repo import find_models
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain.model import ATTENDED, Session
 from warmflow_learning.domain.participation import participation
-from warmflow_learning.service_layer.context import Learning, find
+from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.scope import check_reads_county
 
 Scope = Literal["branch", "site", "county"]
@@ -58,7 +59,7 @@ async def studied_between(ctx: Learning, start: date, end: date) -> set[str]:
     begin = datetime.combine(start, time(), ctx.zone)
     finish = datetime.combine(end + timedelta(days=1), time(), ctx.zone)
     window = {"$gte": format_ts(begin), "$lt": format_ts(finish)}
-    sessions = await find(ctx.sessions, Session, {"state.starts_at": window})
+    sessions = await find_models(ctx.sessions, Session, {"state.starts_at": window})
     return {m for s in sessions for m, mark in s.attendance.items() if mark.status in ATTENDED}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
+from warmflow_shared.outbox.repo import find_models, get_model
 from warmflow_shared.scope import STAFF, member_counties
 from warmflow_shared.timefmt import format_ts
 
@@ -15,7 +16,7 @@ from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Klass, Session
 from warmflow_learning.domain.scheduling import Slot, distance_km, fits, local_slot, rank_slots
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.context import Learning, find, get
+from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.enrolments import org_members, sessions_of
 from warmflow_learning.service_layer.scope import Member, member_orgs, member_to_read, seer
 
@@ -76,7 +77,7 @@ async def recommend(
     now, free = ctx.clock.now(), free_slots(member)
     horizon = now + timedelta(days=ctx.settings.recommend_horizon_days)
     window = {"$gt": format_ts(now), "$lte": format_ts(horizon)}
-    upcoming = await find(ctx.sessions, Session, {"state.starts_at": window})
+    upcoming = await find_models(ctx.sessions, Session, {"state.starts_at": window})
     fitting = [
         s
         for s in upcoming
@@ -136,7 +137,7 @@ async def rank_candidate_slots(
         raise Forbidden("排课时间分析仅限工作人员")
     member_ids = list(cmd.member_ids)
     if cmd.class_id:
-        member_ids += list((await get(ctx.classes, Klass, cmd.class_id, "班次")).members)
+        member_ids += list((await get_model(ctx.classes, Klass, cmd.class_id, "班次")).members)
     for org_id in cmd.org_ids:
         member_ids += await org_members(ctx, org_id)
     members = await ctx.members.collection.get_many(list(dict.fromkeys(member_ids)))

@@ -8,10 +8,11 @@ from typing import Literal
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound, RuleBroken
+from warmflow_shared.outbox.repo import find_models, get_model
 
 from warmflow_learning.domain import codes
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
-from warmflow_learning.service_layer.context import Learning, find, get
+from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.enrolments import classes_of
 from warmflow_learning.service_layer.scope import member_to_read, seer
 
@@ -70,9 +71,9 @@ class Verification(BaseModel):
 async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
     member = await member_to_read(ctx, principal, member_id)
     marked = {f"state.attendance.{member_id}": {"$exists": True}}
-    sessions = await find(ctx.sessions, Session, marked, sort=[("state.starts_at", 1)])
+    sessions = await find_models(ctx.sessions, Session, marked, sort=[("state.starts_at", 1)])
     lines = [_session_line(s, member_id) for s in sessions]
-    activities = await find(
+    activities = await find_models(
         ctx.activities, Activity, {f"state.participants.{member_id}": {"$exists": True}}
     )
     acts = [_activity_line(a, member_id) for a in activities]
@@ -87,9 +88,9 @@ async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
             ClassLine(class_id=k.id, title=k.title, **k.members[member_id].model_dump())
             for k in await classes_of(ctx, member_id)
         ],
-        certificates=await find(ctx.certificates, Certificate, mine),
+        certificates=await find_models(ctx.certificates, Certificate, mine),
         activities=acts,
-        honours=await find(ctx.honours, Honour, mine, sort=[("state.awarded_on", 1)]),
+        honours=await find_models(ctx.honours, Honour, mine, sort=[("state.awarded_on", 1)]),
     )
 
 
@@ -117,7 +118,7 @@ def _activity_line(activity: Activity, member_id: str) -> ActivityLine:
 
 
 async def certificate_document(ctx: Learning, cert_id: str, principal: Principal) -> bytes:
-    cert = await get(ctx.certificates, Certificate, cert_id, "证书")
+    cert = await get_model(ctx.certificates, Certificate, cert_id, "证书")
     member = await ctx.members.get(cert.member_id)
     if member is None or not (await seer(ctx, principal))(member):
         raise NotFound("未找到该证书")

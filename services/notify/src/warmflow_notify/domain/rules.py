@@ -110,23 +110,9 @@ RULES: tuple[Rule, ...] = (
     ),
     _r("transfers.ReceiptReturned", "transfer", "normal", "outflow", resolves=(RECEIPT_OVERDUE,)),
     _r(RECEIPT_OVERDUE, "overdue", "urgent", "outflow", "inflow", digest=True),
-    _r(
-        "transfers.TransferCompleted",
-        "transfer",
-        "normal",
-        "member",
-        "outflow",
-        "inflow",
-        resolves=TRANSFER_ITEMS,
-    ),
-    _r(
-        "transfers.TransferCancelled",
-        "transfer",
-        "normal",
-        "member",
-        "outflow",
-        "inflow",
-        resolves=TRANSFER_ITEMS,
+    *(
+        _r(ended, "transfer", "normal", "member", "outflow", "inflow", resolves=TRANSFER_ITEMS)
+        for ended in ("transfers.TransferCompleted", "transfers.TransferCancelled")
     ),
     _r("learning.SessionStartingSoon", "learning", "normal", "class"),
     _r("learning.EnrolmentCreated", "learning", "normal", "member"),

@@ -7,20 +7,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
+from warmflow_shared.events.catalog.vocabulary import LOST_REASON_NAMES, SUPPORT_KIND_NAMES
 
 from warmflow_notify.domain.model import CHINA
 
 COUNTY_NAMES = {"yuhang": "余杭区", "yuexi": "岳西县", "songyang": "松阳县"}
-LOST_CONTACT_REASONS = {
-    "1": "外出务工经商",
-    "2": "单位改制或破产",
-    "3": "毕业后去向不明",
-    "4": "更换工作单位",
-    "5": "出国（境）",
-    "6": "居住地变更",
-    "7": "其他",
-}
 ATTENDANCE = {"present": "出席", "late": "迟到", "excused": "请假", "absent": "缺席"}
 
 COUNTY_FIELDS = (
@@ -76,7 +67,7 @@ def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None])
             variables[f"{key}_name"] = COUNTY_NAMES.get(data[key], data[key])
     if "reason_code" in data:
         code = str(data["reason_code"])
-        variables["reason_label"] = LOST_CONTACT_REASONS.get(code, code)
+        variables["reason_label"] = LOST_REASON_NAMES.get(code, code)
     variables.update(_support_labels(data))
     if "status" in data:
         variables["status_label"] = ATTENDANCE.get(str(data["status"]), data["status"])

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 from warmflow_shared.outbox import AggregateStore, Deadline, Loaded
+from warmflow_shared.outbox.change import retry_on_conflict
 from warmflow_shared.storage.port import (
     DocumentStore,
-    DuplicateKeyError,
     IndexSpec,
-    VersionConflict,
 )
 from warmflow_shared.timefmt import format_ts
 
@@ -87,15 +86,12 @@ class Digests:
         ]
 
     async def ensure_scheduled(self, recipient_id: str) -> None:
-        for _ in range(10):
+        async def attempt() -> None:
             loaded = await self.store.load(recipient_id)
-            if loaded is not None and loaded.state.get("next_at"):
-                return
-            try:
+            if loaded is None or not loaded.state.get("next_at"):
                 await self._schedule(recipient_id, loaded, {"recipient": recipient_id})
-                return
-            except (VersionConflict, DuplicateKeyError):
-                continue
+
+        await retry_on_conflict(attempt)
 
     async def fire(self, recipient_id: str, send: SendDigest) -> int:
         """Send today's digest if anything is open; schedule tomorrow's while something is."""

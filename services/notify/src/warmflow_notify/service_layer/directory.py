@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec, VersionConflict
+from warmflow_shared.outbox.change import put_latest
+from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
 
 DIRECTORY_INDEXES = {
     "staff": [IndexSpec(("org_id",)), IndexSpec(("site_id",)), IndexSpec(("county",))],
@@ -46,15 +47,5 @@ class Directory:
 
 async def _upsert(collection: Collection, doc_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Last writer wins: a directory entry is replaced whole by the admin who saves it."""
-    for _ in range(5):
-        current = await collection.get(doc_id)
-        doc = {**fields, "_id": doc_id}
-        if current is None:
-            await collection.insert({**doc, "version": 1})
-            return {**doc, "version": 1}
-        try:
-            version = await collection.replace(doc, expected_version=current["version"])
-            return {**doc, "version": version}
-        except VersionConflict:
-            continue
-    raise VersionConflict(f"{collection.name}/{doc_id} changed five times while saving")
+    doc = {**fields, "_id": doc_id}
+    return {**doc, "version": await put_latest(collection, doc)}

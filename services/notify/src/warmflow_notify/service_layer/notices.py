@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import structlog
+from warmflow_shared.errors import NotFound
 from warmflow_shared.outbox import AggregateStore, Deadline
-from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec, VersionConflict
+from warmflow_shared.outbox.change import Change, change
+from warmflow_shared.outbox.store import Loaded
+from warmflow_shared.storage.port import IndexSpec
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_notify.domain.catalog import TEMPLATES
@@ -68,22 +71,24 @@ class NoticeWriter:
         self._clock = clock
 
     async def create(
-        self, draft: Draft, recipient: Recipient, channel: Channel, prefs: Preferences
-    ) -> bool:
-        """Store the notice unless it exists; False if this (event, recipient, channel) has one.
+        self, draft: Draft, wanted: Sequence[tuple[Recipient, Channel, Preferences]]
+    ) -> int:
+        """Store the draft's notice for each (recipient, channel) unless it exists, all in one
+        round trip; return how many were new (a redelivered event finds its notices there).
 
-        No read first: the deterministic id makes the insert itself the check, one round trip.
+        No read first: the deterministic ids make the inserts themselves the check.
         """
-        nid = notice_id(draft.event_id, recipient.id, channel)
-        state, deadlines = self._new(nid, draft, recipient, channel, prefs, self._clock())
-        try:
-            await self.store.save(nid, state, expected=None, deadlines=deadlines)
-        except DuplicateKeyError:
-            return False  # a redelivery, or a concurrent delivery of the same event
-        if state["status"] == "failed":
-            log.error("notice.render_failed", notice_id=nid, event_id=draft.event_id,
-                      reason=state["failed_reason"])  # fmt: skip
-        return True
+        now = self._clock()
+        notices = []
+        for recipient, channel, prefs in wanted:
+            nid = notice_id(draft.event_id, recipient.id, channel)
+            notices.append((nid, *self._new(nid, draft, recipient, channel, prefs, now)))
+        taken = await self.store.save_new_absent(notices)
+        for nid, state, _ in notices:
+            if nid not in taken and state["status"] == "failed":
+                log.error("notice.render_failed", notice_id=nid, event_id=draft.event_id,
+                          reason=state["failed_reason"])  # fmt: skip
+        return len(notices) - len(taken)
 
     async def cancel_open(self, event_types: Collection[str], subject_id: str) -> int:
         """Cancel notices about ``subject_id`` still waiting to go out (e.g. held till morning)."""
@@ -97,18 +102,18 @@ class NoticeWriter:
         return sum([await self._cancel(doc["_id"]) for doc in docs])
 
     async def _cancel(self, nid: str) -> bool:
-        for _ in range(5):
-            loaded = await self.store.load(nid)
-            if loaded is None or loaded.state["status"] not in OPEN:
-                return False  # sent or failed meanwhile
-            state = cancelled(loaded.state, CANCELLED, self._clock())
-            try:
-                await self.store.save(nid, state, expected=loaded, deadlines=[])
-            except VersionConflict:
-                continue  # an attempt was being recorded: look again
-            log.info("notice.cancelled", notice_id=nid, event_type=state["event_type"])
-            return True
-        return False
+        def decide(loaded: Loaded) -> Change[bool]:
+            if loaded.state["status"] not in OPEN:
+                return Change(False, None)  # sent or failed meanwhile
+            return Change(True, cancelled(loaded.state, CANCELLED, self._clock()), deadlines=[])
+
+        try:
+            if not await change(self.store, nid, decide, missing=nid):
+                return False
+        except NotFound:
+            return False
+        log.info("notice.cancelled", notice_id=nid)
+        return True
 
     def _new(
         self,

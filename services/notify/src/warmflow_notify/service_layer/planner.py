@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -66,8 +65,7 @@ class Planner:
         rule = rule_for(envelope.type)
         if rule is None:
             return
-        recipients, names = await self.recipients.resolve(rule, envelope.data)
-        member = await self.projections.get("members", envelope.data.get("member_id"))
+        recipients, names, member = await self.recipients.resolve(rule, envelope.data)
         draft = Draft(
             event_id=envelope.event_id,
             event_type=envelope.type,
@@ -89,14 +87,12 @@ class Planner:
         )
 
     async def notify(self, draft: Draft, recipients: list[Recipient]) -> int:
-        # Independent reads and inserts go out together: an event's latency is a few round
-        # trips, not one per recipient and channel. Each notice is still its own atomic insert.
+        # One read of the recipients' preferences, one write of the event's new notices (each
+        # notice still its own atomic insert): an event costs a few round trips.
         prefs = await self.preferences.get_many([r.id for r in recipients])
-        made = await asyncio.gather(
-            *(
-                self.writer.create(draft, recipient, channel, prefs[recipient.id])
-                for recipient in recipients
-                for channel in channels_for(recipient, prefs[recipient.id], draft, self.available)
-            )
-        )
-        return sum(made)
+        wanted = [
+            (recipient, channel, prefs[recipient.id])
+            for recipient in recipients
+            for channel in channels_for(recipient, prefs[recipient.id], draft, self.available)
+        ]
+        return await self.writer.create(draft, wanted)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from warmflow_shared.storage.port import DocumentStore, DuplicateKeyError, VersionConflict
+from warmflow_shared.outbox.change import put_latest
+from warmflow_shared.storage.port import DocumentStore
 
 from warmflow_notify.domain.preferences import Preferences
 
@@ -20,15 +21,5 @@ class PreferenceRepository:
         return {rid: Preferences.from_dict(found.get(rid)) for rid in recipient_ids}
 
     async def put(self, recipient_id: str, prefs: Preferences) -> Preferences:
-        for _ in range(5):
-            current = await self.collection.get(recipient_id)
-            doc = {"_id": recipient_id, "prefs": prefs.to_dict()}
-            try:
-                if current is None:
-                    await self.collection.insert({**doc, "version": 1})
-                else:
-                    await self.collection.replace(doc, expected_version=current["version"])
-                return prefs
-            except (VersionConflict, DuplicateKeyError):
-                continue
-        raise VersionConflict(f"preferences of {recipient_id} kept changing")
+        await put_latest(self.collection, {"_id": recipient_id, "prefs": prefs.to_dict()})
+        return prefs

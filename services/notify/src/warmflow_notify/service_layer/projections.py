@@ -88,14 +88,27 @@ class Projections:
 
     async def lineage(self, org_id: str) -> list[str]:
         """The organisation and its ancestors, nearest first (as far as they are projected)."""
-        chain = [org_id]
-        while len(chain) < MAX_DEPTH:
-            org = await self.get("organisations", chain[-1])
-            parent = (org or {}).get("parent_id")
-            if not parent or parent in chain:
-                break
-            chain.append(parent)
-        return chain
+        return (await self.lineages([org_id], {}))[org_id]
+
+    async def lineages(
+        self, org_ids: list[str], known: dict[str, dict[str, Any]]
+    ) -> dict[str, list[str]]:
+        """``lineage`` of each organisation, reading one level of all of them at a time and only
+        the organisations not in ``known`` (which gains those read)."""
+        chains = {org: [org] for org in org_ids}
+        growing = set(org_ids)
+        while growing:
+            unknown = sorted({chains[org][-1] for org in growing} - known.keys())
+            if unknown:
+                known.update(await self.get_many("organisations", unknown))
+            for org in sorted(growing):
+                chain = chains[org]
+                parent = (known.get(chain[-1]) or {}).get("parent_id")
+                if not parent or parent in chain or len(chain) >= MAX_DEPTH:
+                    growing.discard(org)
+                else:
+                    chain.append(parent)
+        return chains
 
     async def agreements(self) -> list[dict[str, Any]]:
         """Every agreement notify knows of (a handful: one per pair of partner counties)."""

@@ -47,6 +47,7 @@ class Known:
     lineages: Mapping[str, list[str]]  # served organisation → itself and its ancestors
     counties: Mapping[str, Mapping[str, Any]]  # root organisation of each county the event names
     targets: Mapping[str, str | None]  # organisation of each staff side
+    agreements: list[dict[str, Any]] | None = None  # read with the rest when a side may need it
 
 
 # staff sides that may belong to another county than the member's home county; the county
@@ -67,8 +68,11 @@ class Recipients:
         self._directory = directory
         self._clock = clock
 
-    async def resolve(self, rule: Rule, data: Data) -> tuple[list[Recipient], Names]:
-        """The rule's recipients and the names templates may use, in a few round trips.
+    async def resolve(
+        self, rule: Rule, data: Data
+    ) -> tuple[list[Recipient], Names, Mapping[str, Any] | None]:
+        """The rule's recipients, the names templates may use and the member's projection (if
+        the event names a member), in a few round trips.
 
         Staff of another county than the member's home county are left out unless a
         data-sharing agreement in force lets them see the member (as the registry decides).
@@ -79,13 +83,18 @@ class Recipients:
         for side in await asyncio.gather(*(self._side(side, data, known) for side in sides)):
             for recipient in side:
                 found.setdefault(recipient.id, recipient)
-        return list(found.values()), _names(data, known)
+        return list(found.values()), _names(data, known), known.member
+
+    async def _agreements(self, known: Known) -> list[dict[str, Any]]:
+        if known.agreements is not None:
+            return known.agreements
+        return await self._projections.agreements()
 
     async def _may_see(self, side: str, data: Data, known: Known) -> bool:
         member = known.member or {}
         if side == "other":  # the case is the acting county's: its partner sees it by agreement
             other, purpose = other_county(data, member), data.get("area") or MANAGEMENT
-            agreements = await self._projections.agreements()
+            agreements = await self._agreements(known)
             return shares(agreements, other, data.get("county"), self._clock(), purpose)
         if side not in OTHER_COUNTY_SIDES or not data.get("member_id"):
             return True
@@ -93,33 +102,45 @@ class Recipients:
         county = _first(data, OTHER_COUNTY_SIDES[side]) or member.get("inflow_county")
         if home is None or county is None or county in (home, data.get("county")):
             return True
-        return shares(await self._projections.agreements(), county, home, self._clock())
+        return shares(await self._agreements(known), county, home, self._clock())
 
     async def member(self, member_id: str) -> Recipient:
         return _member(member_id, await self._projections.get("members", member_id))
 
     async def _fetch(self, rule: Rule, data: Data) -> Known:
-        get, directory = self._projections.get, self._directory
+        """One round of independent reads (the member, every organisation the event names, the
+        staff and bots of the served ones, the site, the agreements when a side may need them);
+        a second only for ancestors of the served organisations, and their staff and bots."""
+        projections, directory = self._projections, self._directory
         first = None  # support events name no organisation: the member's projection does
         if MEMBER_ORG_SIDES.intersection(rule.sides):
-            first = await get("members", data.get("member_id"))
+            first = await projections.get("members", data.get("member_id"))
         targets = side_organisations(data, first or {})
         orgs = sorted({org for side in ("outflow", "inflow") if (org := targets[side])})
         served = sorted({org for side, org in targets.items() if org and side in rule.sides})
-        lineages = dict(
-            zip(served, await asyncio.gather(*map(self._projections.lineage, served)), strict=True)
-        )
-        reachable = sorted({org for chain in lineages.values() for org in chain})
         roots = sorted({county_root(data[k]) for k in COUNTY_KEYS if isinstance(data.get(k), str)})
-        member, organisations, staff, bots, site, counties = await asyncio.gather(
-            _given(first) if first is not None else get("members", data.get("member_id")),
-            self._projections.get_many("organisations", orgs),
-            directory.staff_of_orgs(reachable),
-            directory.bots_of_orgs(reachable),
-            get("sites", data.get("site_id")),
-            self._projections.get_many("organisations", roots),
+        member, known_orgs, staff, bots, site, agreements = await asyncio.gather(
+            _given(first)
+            if first is not None
+            else projections.get("members", data.get("member_id")),
+            projections.get_many("organisations", sorted({*orgs, *served, *roots})),
+            directory.staff_of_orgs(served),
+            directory.bots_of_orgs(served),
+            projections.get("sites", data.get("site_id")),
+            projections.agreements() if _may_need_agreements(rule, data) else _given(None),
         )
-        return Known(member, organisations, staff, bots, site, lineages, counties, targets)
+        lineages = await projections.lineages(served, known_orgs)
+        ancestors = sorted({org for chain in lineages.values() for org in chain} - set(served))
+        if ancestors:
+            more_staff, more_bots = await asyncio.gather(
+                directory.staff_of_orgs(ancestors), directory.bots_of_orgs(ancestors)
+            )
+            staff, bots = [*staff, *more_staff], {**bots, **more_bots}
+        organisations = {org: known_orgs[org] for org in orgs if org in known_orgs}
+        counties = {root: known_orgs[root] for root in roots if root in known_orgs}
+        return Known(
+            member, organisations, staff, bots, site, lineages, counties, targets, agreements
+        )
 
     async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
         if side == "member":
@@ -141,8 +162,14 @@ class Recipients:
         return list(await asyncio.gather(*(self.member(m) for m in members)))
 
 
-async def _given(value: Mapping[str, Any]) -> Mapping[str, Any]:
+async def _given(value: Any) -> Any:
     return value
+
+
+def _may_need_agreements(rule: Rule, data: Data) -> bool:
+    """Whether ``_may_see`` may look at the agreements for one of the rule's sides."""
+    other_county = data.get("member_id") and OTHER_COUNTY_SIDES.keys() & set(rule.sides)
+    return "other" in rule.sides or bool(other_county)
 
 
 def other_county(data: Data, member: Mapping[str, Any]) -> str | None:

@@ -12,8 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from warmflow_shared.auth.principal import COUNTY_NAMES
 from warmflow_shared.errors import RuleBroken
-from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.timezones import local_date
@@ -146,56 +145,30 @@ def _problems(agreement: Agreement, now: datetime) -> list[Problem]:
     return problems
 
 
-def _terms(agreement: Agreement, county: str) -> dict[str, object]:
-    return {
-        "agreement_id": agreement.id,
-        "parties": list(agreement.parties),
-        "county": county,
-        "purposes": list(agreement.purposes),
-        "fields": {k: list(v) for k, v in agreement.fields.items()},
-        "valid_from": agreement.valid_from,
-        "valid_until": agreement.valid_until,
-    }
+def proposed(agreement: Agreement) -> list[Happened]:
+    return [Happened("proposed", {"county": agreement.proposed_by.county})]
 
 
-def proposed(agreement: Agreement) -> list[IntegrationEvent]:
-    return [ev.AgreementProposed.model_validate(_terms(agreement, agreement.proposed_by.county))]
-
-
-def approve(agreement: Agreement, by: Approval) -> list[IntegrationEvent]:
+def approve(agreement: Agreement, by: Approval) -> list[Happened]:
     """Each party approves once; the second party's approval puts the agreement in force."""
     _check_open(agreement, by.at, "批准")
     if any(a.county == by.county for a in agreement.approvals):
         raise RuleBroken(f"{county_name(by.county)}已批准该协议，不能重复批准")
     agreement.approvals.append(by)
-    events: list[IntegrationEvent] = [
-        ev.AgreementApproved(
-            agreement_id=agreement.id,
-            parties=list(agreement.parties),
-            county=by.county,
-            approved_at=by.at,
-        )
-    ]
+    events = [Happened("approved", {"county": by.county, "approved_at": by.at})]
     if {a.county for a in agreement.approvals} == set(agreement.parties):
         agreement.status = "active"
-        events.append(ev.AgreementActivated.model_validate(_terms(agreement, by.county)))
+        events.append(Happened("activated", {"county": by.county}))
     return events
 
 
-def revoke(agreement: Agreement, by: Revocation) -> list[IntegrationEvent]:
+def revoke(agreement: Agreement, by: Revocation) -> list[Happened]:
     """Either party may revoke a proposal or an agreement in force; access ends at once."""
     _check_open(agreement, by.at, "撤销")
     agreement.status = "revoked"
     agreement.revoked = by
-    return [
-        ev.AgreementRevoked(
-            agreement_id=agreement.id,
-            parties=list(agreement.parties),
-            county=by.county,
-            revoked_at=by.at,
-            reason=by.reason,
-        )
-    ]
+    facts = {"county": by.county, "revoked_at": by.at, "reason": by.reason}
+    return [Happened("revoked", facts)]
 
 
 def _check_open(agreement: Agreement, now: datetime, action: str) -> None:

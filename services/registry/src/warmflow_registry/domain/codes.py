@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from warmflow_shared.events.catalog.vocabulary import LOST_REASON_NAMES as LOST_REASON_NAMES
+from warmflow_shared.events.catalog.vocabulary import LostReason as LostReason
 from warmflow_shared.events.catalog.vocabulary import MobileStatus as MobileStatus
 from warmflow_shared.events.catalog.vocabulary import PartyStatus as PartyStatus
 
@@ -31,17 +33,6 @@ OUTFLOW_REASON_NAMES: dict[str, str] = {
     "other": "其他",
 }
 
-# 失联原因 of the brief, numbered as organisations number them
-LostReason = Literal["1", "2", "3", "4", "5", "6", "7"]
-LOST_REASON_NAMES: dict[str, str] = {
-    "1": "外出务工经商",
-    "2": "单位改制或破产",
-    "3": "毕业后去向不明",
-    "4": "更换工作单位",
-    "5": "出国（境）",
-    "6": "居住地变更",
-    "7": "其他",
-}
 LOST_REASON_OF_OUTFLOW: dict[str, str] = {"work": "1", "business": "1", "residence": "6"}
 
 Gender = Literal["男", "女"]

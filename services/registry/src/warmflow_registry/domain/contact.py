@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from warmflow_shared.errors import RuleBroken
-from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.codes import LOST_REASON_OF_OUTFLOW
-from warmflow_registry.domain.mobility import Actor, move, require, sides, status_changed, today
+from warmflow_registry.domain.mobility import Actor, happened, move, require, status_changed, today
 from warmflow_registry.domain.model import LostContact, Member
 
 REMOVAL_AFTER_YEARS = 2
@@ -27,23 +26,20 @@ def is_unreachable(member: Member, cutoff: date) -> bool:
     )
 
 
-def flag_lost(
-    member: Member, *, reason_code: str, now: datetime, actor: Actor
-) -> list[IntegrationEvent]:
+def flag_lost(member: Member, *, reason_code: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "flag_lost")
     since = member.reachable_since
     member.lost = LostContact(
         since=since, reason_code=reason_code, flagged_on=today(now), previous_status=member.status
     )
     move(member, "lost_contact", now=now, actor=actor, action="flag_lost", reason=reason_code)
-    return [
-        ev.LostContactFlagged(**sides(member), reason_code=reason_code, unreachable_since=since)
-    ]
+    facts = {"reason_code": reason_code, "unreachable_since": since}
+    return [happened(member, "lost_contact_flagged", **facts)]
 
 
 def record_reach(
     member: Member, kind: str, on: date, *, now: datetime, actor: Actor
-) -> list[IntegrationEvent]:
+) -> list[Happened]:
     """Attendance, dues or a contact: moves the reachability mark, and clears a lost contact."""
     field = {"attendance": "last_org_life_on", "dues": "last_dues_on", "contact": "last_contact_on"}
     current = getattr(member, field[kind])
@@ -54,17 +50,17 @@ def record_reach(
     previous = member.lost.previous_status
     member.lost = None
     move(member, previous, now=now, actor=actor, action="restore_contact", reason=kind)
-    return [ev.ContactRestored(**sides(member), restored_on=on)]
+    return [happened(member, "contact_restored", restored_on=on)]
 
 
-def suspend(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+def suspend(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "suspend")
     member.suspended_on = today(now)
     move(member, "suspended", now=now, actor=actor, action="suspend", reason=reason)
     return [status_changed(member, "lost_contact", reason, actor)]
 
 
-def restore(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+def restore(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "restore")
     previous = member.lost.previous_status if member.lost else "at_home"
     member.lost, member.suspended_on = None, None
@@ -73,7 +69,7 @@ def restore(member: Member, *, reason: str, now: datetime, actor: Actor) -> list
     return [status_changed(member, "suspended", reason, actor)]
 
 
-def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "remove")
     on = today(now)
     since = member.suspended_on or on
@@ -91,7 +87,7 @@ def change_home(
     transfer_id: str | None,
     now: datetime,
     actor: Actor,
-) -> list[IntegrationEvent]:
+) -> list[Happened]:
     """A completed 组织关系转接: the receiving branch becomes home; the mobile record closes."""
     if member.home_org_id == org_id:
         return []
@@ -102,8 +98,9 @@ def change_home(
     member.check_in_overdue = False
     move(member, "transferred", now=now, actor=actor, action="change_home", reason=transfer_id)
     return [
-        ev.HomeOrganisationChanged(
-            **sides(member),
+        happened(
+            member,
+            "home_changed",
             previous_org_id=previous_org,
             previous_county=previous_county,
             transfer_id=transfer_id,

@@ -1,5 +1,6 @@
 """The mobile status machine. Each action checks the state, changes it, keeps the history and
-returns the integration events to publish; ``now`` and the actor always come from outside."""
+returns what happened (domain events; ``service_layer/events.py`` publishes them); ``now`` and
+the actor always come from outside."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from warmflow_shared.errors import RuleBroken
-from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.catalog.common import FreeTimeSlot
+from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES, MobileStatus
 from warmflow_registry.domain.model import HistoryEntry, Member
@@ -80,25 +80,29 @@ def move(
     member.status = to
 
 
-def sides(member: Member) -> dict[str, Any]:
-    """Both organisations (dual management) and the member's standing, on every member event."""
+def standing(member: Member) -> dict[str, Any]:
+    """Both organisations (dual management) and where the member stands: on every member event."""
     return {
         "member_id": member.id,
-        "outflow_org_id": member.home_org_id,
-        "outflow_county": member.home_county,
+        "home_org_id": member.home_org_id,
+        "home_county": member.home_county,
         "inflow_org_id": member.inflow_org_id,
         "inflow_county": member.inflow_county,
-        "mobile_status": member.status,
+        "status": member.status,
         "site_id": member.site_id,
         "check_in_overdue": member.check_in_overdue,
     }
 
 
-def status_changed(
-    member: Member, before: str, reason: str, actor: Actor
-) -> ev.MemberStatusChanged:
-    return ev.MemberStatusChanged(
-        **sides(member),
+def happened(member: Member, kind: str, **facts: Any) -> Happened:
+    """What happened to ``member``, with where they stand now."""
+    return Happened(kind, {**standing(member), **facts})
+
+
+def status_changed(member: Member, before: str, reason: str, actor: Actor) -> Happened:
+    return happened(
+        member,
+        "status_changed",
         from_status=before,
         to_status=member.status,
         reason=reason,
@@ -106,11 +110,12 @@ def status_changed(
     )
 
 
-def profile_event(member: Member, *, new: bool) -> ev.MemberProfile:
-    kind = ev.MemberRegistered if new else ev.MemberUpdated
+def profile_changed(member: Member, *, new: bool) -> Happened:
+    """A file registered (``new``) or its profile edited: what other services keep of it."""
     profile = member.profile
-    return kind(
-        **sides(member),
+    return happened(
+        member,
+        "registered" if new else "updated",
         name=profile.name,
         gender=profile.gender,
         phone=profile.phone,
@@ -119,7 +124,7 @@ def profile_event(member: Member, *, new: bool) -> ev.MemberProfile:
         home_site_id=member.site_id,
         dues_paid_until=profile.dues_paid_until,
         last_org_life_on=member.last_org_life_on,
-        free_time=[FreeTimeSlot(**slot.model_dump()) for slot in profile.free_time],
+        free_time=[slot.model_dump() for slot in profile.free_time],
         hobbies=profile.hobbies,
         skills=profile.skills,
         education=profile.education,

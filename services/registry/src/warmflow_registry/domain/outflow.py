@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 
-from warmflow_registry.domain.mobility import Actor, move, require, sides, status_changed, today
+from warmflow_registry.domain.mobility import (
+    Actor,
+    happened,
+    move,
+    require,
+    standing,
+    status_changed,
+    today,
+)
 from warmflow_registry.domain.model import ActivityCard, Member
 
 
@@ -34,7 +41,7 @@ class Arrival:
 
 def register_outflow(
     member: Member, outflow: Outflow, *, now: datetime, actor: Actor, check_in_days: int
-) -> list[IntegrationEvent]:
+) -> list[Happened]:
     require(member, "register_outflow")
     on = today(now)
     member.card = ActivityCard(
@@ -52,8 +59,9 @@ def register_outflow(
     member.inflow_org_id, member.inflow_county = outflow.inflow_org_id, outflow.inflow_county
     move(member, "outflow_registered", now=now, actor=actor, action="register_outflow")
     return [
-        ev.OutflowRegistered(
-            **sides(member),
+        happened(
+            member,
+            "outflow_registered",
             card_number=outflow.card_number,
             reason_code=outflow.reason_code,
             destination=outflow.destination,
@@ -64,45 +72,42 @@ def register_outflow(
     ]
 
 
-def depart(member: Member, *, now: datetime, actor: Actor) -> list[IntegrationEvent]:
+def depart(member: Member, *, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "depart")
     move(member, "awaiting_checkin", now=now, actor=actor, action="depart")
     return [status_changed(member, "outflow_registered", "已离开户籍地，等待报到", actor)]
 
 
-def check_in(
-    member: Member, arrival: Arrival, *, now: datetime, actor: Actor
-) -> list[IntegrationEvent]:
+def check_in(member: Member, arrival: Arrival, *, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "check_in")
     member.site_id = arrival.site_id
     member.inflow_org_id, member.inflow_county = arrival.inflow_org_id, arrival.inflow_county
     member.checked_in_at, member.check_in_overdue = now, False
     member.last_contact_on = today(now)
     move(member, "checked_in", now=now, actor=actor, action="check_in")
-    event = ev.CheckedIn(**sides(member), checked_in_at=now, recorded_by=arrival.recorded_by)
-    return [event]
+    return [happened(member, "checked_in", checked_in_at=now, recorded_by=arrival.recorded_by)]
 
 
-def mark_overdue(member: Member, *, now: datetime) -> list[IntegrationEvent]:
+def mark_overdue(member: Member, *, now: datetime) -> list[Happened]:
     """The 报到 deadline passed: the member stays awaiting, and everyone concerned is told."""
     require(member, "mark_overdue")
     if member.check_in_overdue or member.check_in_due is None:
         return []
     member.check_in_overdue = True
-    return [ev.CheckInOverdue(**sides(member), due_on=member.check_in_due)]
+    return [happened(member, "check_in_overdue", due_on=member.check_in_due)]
 
 
 def return_home(
     member: Member, *, now: datetime, actor: Actor, card_checked: bool
-) -> list[IntegrationEvent]:
+) -> list[Happened]:
     require(member, "return_home")
     on = today(now)
     if member.card is not None and card_checked:
         member.card.checked_on, member.card.checked_by = on, actor.subject
-    event_sides = sides(member)
+    left = {k: v for k, v in standing(member).items() if k in ("inflow_org_id", "inflow_county")}
     member.inflow_org_id = member.inflow_county = member.site_id = None
     member.check_in_overdue = False
     move(member, "returned", now=now, actor=actor, action="return_home")
-    event_sides.update(mobile_status="returned", site_id=None, check_in_overdue=False)
     card = member.card.number if member.card else None
-    return [ev.MemberReturned(**event_sides, returned_on=on, card_number=card)]
+    # the side the member left is named on the event: it closes its record with it
+    return [happened(member, "returned", **left, returned_on=on, card_number=card)]

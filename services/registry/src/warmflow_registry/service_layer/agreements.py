@@ -13,17 +13,18 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.errors import Forbidden, NotFound
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError, IndexSpec
 
 from warmflow_registry.domain import agreements as dom
 from warmflow_registry.domain.agreements import Agreement, Approval, County, Purpose, Revocation
+from warmflow_registry.domain.presets import SEEDED_AGREEMENTS
 from warmflow_registry.domain.timezones import local_date
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.counties import county_names, known_counties, require_known
-from warmflow_registry.service_layer.presets import SEEDED_AGREEMENTS
+from warmflow_registry.service_layer.events import agreement_events
 
 AGREEMENT_INDEXES = [IndexSpec(("state.pair", "state.status", "state.valid_until"))]
 SEED_SUBJECT = "seed"
@@ -112,7 +113,10 @@ async def propose_agreement(
         registry.now(),
     )
     await registry.stores.agreements.save(
-        agreement.id, _state(agreement), expected=None, events=dom.proposed(agreement)
+        agreement.id,
+        _state(agreement),
+        expected=None,
+        events=agreement_events(agreement, dom.proposed(agreement)),
     )
     return agreement
 
@@ -126,7 +130,7 @@ def _state(agreement: Agreement) -> dict[str, Any]:
     return agreement.model_dump(mode="json")
 
 
-Decide = Callable[[Agreement, Principal], list[IntegrationEvent]]
+Decide = Callable[[Agreement, Principal], list[Happened]]
 
 
 async def _change(
@@ -136,8 +140,8 @@ async def _change(
         agreement = Agreement.model_validate(loaded.state)
         if principal.county not in agreement.parties:
             raise Forbidden("您所在县（区）不是该协议的签约方")
-        events = decide(agreement, principal)  # changes the agreement: its state is read after
-        return Change(agreement, _state(agreement), events)
+        happened = decide(agreement, principal)  # changes the agreement: state read after it
+        return Change(agreement, _state(agreement), agreement_events(agreement, happened))
 
     missing = f"协议 {agreement_id} 不存在"
     return await change(registry.stores.agreements, agreement_id, decided, missing=missing)
@@ -146,7 +150,7 @@ async def _change(
 async def approve_agreement(
     registry: Registry, principal: Principal, agreement_id: str
 ) -> Agreement:
-    def decide(agreement: Agreement, who: Principal) -> list[IntegrationEvent]:
+    def decide(agreement: Agreement, who: Principal) -> list[Happened]:
         return dom.approve(agreement, _approval(who, registry))
 
     return await _change(registry, principal, agreement_id, decide)
@@ -155,7 +159,7 @@ async def approve_agreement(
 async def revoke_agreement(
     registry: Registry, principal: Principal, agreement_id: str, reason: str | None
 ) -> Agreement:
-    def decide(agreement: Agreement, who: Principal) -> list[IntegrationEvent]:
+    def decide(agreement: Agreement, who: Principal) -> list[Happened]:
         by = _approval(who, registry)
         return dom.revoke(agreement, Revocation(**by.model_dump(), reason=reason))
 
@@ -200,7 +204,8 @@ async def ensure_seeded_agreements(registry: Registry) -> None:
             {**preset, "proposed_by": {"county": "yuhang", "subject": SEED_SUBJECT, "at": at}}
         )
         agreement = agreement.model_copy(update={"fields": dict(dom.DEFAULT_FIELDS)})
-        events = [e for county in agreement.parties for e in _seed_approval(agreement, county)]
+        happened = [e for county in agreement.parties for e in _seed_approval(agreement, county)]
+        events = agreement_events(agreement, happened)
         try:
             await registry.stores.agreements.save(
                 agreement.id, _state(agreement), expected=None, events=events
@@ -209,6 +214,6 @@ async def ensure_seeded_agreements(registry: Registry) -> None:
             continue  # another instance seeded it at the same moment
 
 
-def _seed_approval(agreement: Agreement, county: County) -> list[IntegrationEvent]:
+def _seed_approval(agreement: Agreement, county: County) -> list[Happened]:
     by = Approval(county=county, subject=SEED_SUBJECT, at=agreement.proposed_by.at)
     return dom.approve(agreement, by)

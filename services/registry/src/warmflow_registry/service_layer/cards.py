@@ -8,7 +8,6 @@ duplicates are not.
 from __future__ import annotations
 
 from warmflow_shared.outbox.change import retry_on_conflict
-from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer.context import Registry
@@ -21,10 +20,7 @@ async def next_card_number(registry: Registry, committee: Organisation, year: in
     async def take() -> int:
         loaded = await store.load(counter_id)
         last = int(loaded.state["last"]) if loaded else 0
-        try:
-            await store.save(counter_id, {"last": last + 1}, expected=loaded)
-        except DuplicateKeyError as exc:
-            raise VersionConflict(counter_id) from exc
+        await store.save(counter_id, {"last": last + 1}, expected=loaded)
         return last + 1
 
     sequence = await retry_on_conflict(take)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from warmflow_shared.errors import Conflict, FieldError, InvalidInput
 from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_registry.domain import outflow
@@ -99,11 +99,11 @@ def arrive_as_reported(
     *,
     registry: Registry,
     actor: Actor,
-) -> list[IntegrationEvent]:
+) -> list[Happened]:
     """Outflow and departure as the home organisation reported them: the member now awaits 报到
     at the inflow side, and the history says who reported it, how and when."""
     plan = outflow.Outflow(
-        card_number=f"EXT-{report.reference or member.id}",
+        card_number=f"EXT-{member.id}",  # one call may report several members: never shared
         issuing_org_id=member.home_org_id,
         reason_code="work",
         destination=inflow.name,

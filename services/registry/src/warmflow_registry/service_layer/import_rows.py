@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import ValidationError
 from warmflow_shared.documents.spreadsheets import Row
 from warmflow_shared.errors import Conflict, DomainError, InvalidInput
-from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_shared.web.validation import reason as pydantic_reason
 
@@ -21,13 +20,14 @@ from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.idnumber import birth_date_in, id_number_problem, normalise
 from warmflow_registry.domain.import_columns import ColumnMap, row_fields
 from warmflow_registry.domain.import_job import Outcome
-from warmflow_registry.domain.mobility import Actor, profile_event, today
+from warmflow_registry.domain.mobility import Actor, profile_changed, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer import external, members
 from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.events import member_events
 from warmflow_registry.service_layer.import_context import (
     AlreadyFiled,
     PendingFile,
@@ -225,7 +225,7 @@ async def _create(
         member = members.new_member(ctx.registry, cmd, home, id_hash=ctx.hash_of(cmd.id_number))
         member.imported_by = ctx.job_id
         state = members.state_of(member, home, None)
-        events: list[IntegrationEvent] = [profile_event(member, new=True)]
+        events = member_events([profile_changed(member, new=True)])
         ctx.pending.append(PendingFile(ctx.position, member, state, events))
         return "created"
     try:

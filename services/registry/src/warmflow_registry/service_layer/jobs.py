@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date, time
 
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 from warmflow_shared.timefmt import format_ts
@@ -29,7 +29,7 @@ SWEEP_BATCH = 200
 async def on_member_deadlines(registry: Registry, member_id: str, due: list[Deadline]) -> None:
     """The 报到 deadline passed: still awaiting → CheckInOverdue; the save clears the deadline."""
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         if member.status not in AWAITING:
             return []
         return outflow.mark_overdue(member, now=registry.now())
@@ -85,7 +85,7 @@ async def sweep_lost_contact(registry: Registry) -> int:
 
 
 def _flag_if_unreachable(registry: Registry, cutoff: date) -> Decide:
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         if not contact.is_unreachable(member, cutoff):
             return []
         reason = contact.lost_reason_guess(member)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 
 from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
-from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
@@ -22,7 +22,7 @@ from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
-from warmflow_registry.domain.mobility import Actor, profile_event, today
+from warmflow_registry.domain.mobility import Actor, profile_changed, today
 from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.timezones import CHINA
@@ -33,10 +33,11 @@ from warmflow_registry.service_layer.commands import (
     UpdateOwnProfile,
 )
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.events import member_events
 from warmflow_registry.service_layer.organisations import find_organisation, organisation_field
 
 CHECK_IN_DUE = "check-in-due"
-Decide = Callable[[Member], Sequence[IntegrationEvent]]
+Decide = Callable[[Member], Sequence[Happened]]
 
 DUPLICATE_ID = "该公民身份号码已有档案，请勿重复建档"
 
@@ -73,7 +74,7 @@ async def save_member(
     registry: Registry,
     member: Member,
     expected: Loaded | None,
-    events: Sequence[IntegrationEvent],
+    happened: Sequence[Happened],
     caused_by: Envelope | None = None,
 ) -> Loaded:
     state = await member_state(registry, member)
@@ -82,7 +83,7 @@ async def save_member(
             member.id,
             state,
             expected=expected,
-            events=events,
+            events=member_events(happened),
             caused_by=caused_by,
             deadlines=member_deadlines(member),
         )
@@ -100,11 +101,11 @@ async def change_member(
 ) -> Member:
     async def decided(loaded: Loaded) -> Change[Member]:
         member = Member.model_validate(loaded.state)
-        events = list(decide(member))
-        if not (events or caused_by is not None or always_save):
+        happened = list(decide(member))
+        if not (happened or caused_by is not None or always_save):
             return Change(member, None)
         state = await member_state(registry, member)
-        return Change(member, state, events, member_deadlines(member))
+        return Change(member, state, member_events(happened), member_deadlines(member))
 
     try:
         return await change(
@@ -139,7 +140,7 @@ async def register_member(
     home = await organisation_field(registry, cmd.home_org_id, "home_org_id")
     member = new_member(registry, cmd, home, member_id)
     member.imported_by = imported_by
-    await save_member(registry, member, None, [profile_event(member, new=True)])
+    await save_member(registry, member, None, [profile_changed(member, new=True)])
     return member
 
 
@@ -173,7 +174,7 @@ async def update_member(
     check_profile(cmd.profile, cmd.id_number, today(registry.now()))
     id_number = normalise(cmd.id_number) if cmd.id_number else None
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         digest = registry.vault.search_hash(id_number) if id_number else member.id_hash
         if member.profile == cmd.profile and digest == member.id_hash:
             return []  # the same file again changes nothing (re-imports rely on it)
@@ -181,7 +182,7 @@ async def update_member(
             member.id_hash, member.id_masked = digest, mask(id_number)
             member.id_cipher = registry.vault.encrypt(id_number)
         member.profile = cmd.profile
-        return [profile_event(member, new=False)]
+        return [profile_changed(member, new=False)]
 
     if id_number is None:
         await _require_id_matches_birth(registry, member_id, cmd)
@@ -191,7 +192,7 @@ async def update_member(
 async def update_own_profile(
     registry: Registry, member_id: str, cmd: UpdateOwnProfile, actor: Actor
 ) -> Member:
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         profile = Profile.model_validate({**member.profile.model_dump(), **cmd.model_dump()})
         try:
             check_profile(profile, None, today(registry.now()))
@@ -204,7 +205,7 @@ async def update_own_profile(
         if profile == member.profile:
             return []
         member.profile = profile
-        return [profile_event(member, new=False)]
+        return [profile_changed(member, new=False)]
 
     return await change_member(registry, member_id, decide)
 

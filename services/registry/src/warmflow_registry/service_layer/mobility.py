@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.adapters import metrics
 from warmflow_registry.domain import contact, outflow
-from warmflow_registry.domain.mobility import Actor, profile_event, require, today
+from warmflow_registry.domain.mobility import Actor, profile_changed, require, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer.cards import next_card_number
@@ -50,7 +50,7 @@ async def register_outflow(
     )
     days = registry.settings.check_in_days
 
-    def decide(m: Member) -> list[IntegrationEvent]:
+    def decide(m: Member) -> list[Happened]:
         return outflow.register_outflow(
             m, plan, now=registry.now(), actor=actor, check_in_days=days
         )
@@ -100,7 +100,7 @@ async def check_in_by_code(registry: Registry, member_id: str, code: str, actor:
 
 
 async def return_home(registry: Registry, member_id: str, cmd: ReturnHome, actor: Actor) -> Member:
-    def decide(m: Member) -> list[IntegrationEvent]:
+    def decide(m: Member) -> list[Happened]:
         return outflow.return_home(
             m, now=registry.now(), actor=actor, card_checked=cmd.card_checked
         )
@@ -109,7 +109,7 @@ async def return_home(registry: Registry, member_id: str, cmd: ReturnHome, actor
 
 
 async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
-    def decide(m: Member) -> list[IntegrationEvent]:
+    def decide(m: Member) -> list[Happened]:
         return contact.flag_lost(m, reason_code=cmd.reason_code, now=registry.now(), actor=actor)
 
     return await change_member(registry, member_id, decide)
@@ -118,11 +118,11 @@ async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Ac
 async def record_reach(
     registry: Registry, member_id: str, cmd: RecordReach, actor: Actor
 ) -> Member:
-    def decide(m: Member) -> list[IntegrationEvent]:
+    def decide(m: Member) -> list[Happened]:
         if cmd.dues_paid_until:
             m.profile.dues_paid_until = max(m.profile.dues_paid_until or "", cmd.dues_paid_until)
         events = contact.record_reach(m, cmd.kind, cmd.on, now=registry.now(), actor=actor)
-        return events or [profile_event(m, new=False)]
+        return events or [profile_changed(m, new=False)]
 
     return await change_member(registry, member_id, decide)
 
@@ -135,7 +135,7 @@ async def decide_status(
 ) -> Member:
     rule = DECISIONS[action]
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         events = rule(member, reason=cmd.reason, now=registry.now(), actor=actor)
         if cmd.reported is not None and events:
             member.history[-1].reported = cmd.reported

@@ -4,34 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput
 from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
+from warmflow_registry.domain.presets import ROOT_ORGANISATIONS
 from warmflow_registry.service_layer.commands import CreateOrganisation, UpdateOrganisation
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.presets import ROOT_ORGANISATIONS
+
+
+def _organisations(registry: Registry) -> Repo[Organisation]:
+    return Repo(registry.stores.organisations, Organisation, "组织")
 
 
 async def find_organisation(registry: Registry, org_id: str) -> Organisation | None:
-    loaded = await registry.stores.organisations.load(org_id)
-    return Organisation.model_validate(loaded.state) if loaded else None
+    return await _organisations(registry).find_one(org_id)
 
 
 async def get_organisation(registry: Registry, org_id: str) -> Organisation:
-    org = await find_organisation(registry, org_id)
-    if org is None:
-        raise NotFound(f"组织 {org_id} 不存在")
-    return org
+    return await _organisations(registry).get(org_id)
 
 
 async def organisation_field(registry: Registry, org_id: str, field: str) -> Organisation:
     """The organisation an input field names; 422 on that field when it does not exist."""
-    org = await find_organisation(registry, org_id)
-    if org is None:
-        raise InvalidInput(errors=[FieldError(f"body.{field}", f"组织 {org_id} 不存在")])
-    return org
+    return await _organisations(registry).named_by(org_id, field)
 
 
 def _event(org: Organisation, kind: type[ev.OrganisationChanged]) -> ev.OrganisationChanged:
@@ -49,12 +47,7 @@ async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Or
     org = Organisation(**cmd.model_dump(exclude={"province"}), province=province, path="")
     org.path = path_of(org.id, parent)
     try:
-        await registry.stores.organisations.save(
-            org.id,
-            org.model_dump(mode="json"),
-            expected=None,
-            events=[_event(org, ev.OrganisationCreated)],
-        )
+        await _organisations(registry).add(org, [_event(org, ev.OrganisationCreated)])
     except DuplicateKeyError as exc:
         raise Conflict(f"组织编号 {org.id} 已被使用") from exc
     return org
@@ -63,17 +56,14 @@ async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Or
 async def update_organisation(
     registry: Registry, org_id: str, cmd: UpdateOrganisation
 ) -> Organisation:
-    loaded = await registry.stores.organisations.load(org_id)
-    if loaded is None:
-        raise NotFound(f"组织 {org_id} 不存在")
-    org = Organisation.model_validate(loaded.state)
     changes: dict[str, Any] = cmd.model_dump(exclude_unset=True, exclude_none=True)
-    org = org.model_copy(update=changes)
-    event = _event(org, ev.OrganisationUpdated)
-    await registry.stores.organisations.save(
-        org_id, org.model_dump(mode="json"), expected=loaded, events=[event]
-    )
-    return org
+
+    def rename(org: Organisation) -> list[ev.OrganisationChanged]:
+        for name, value in changes.items():
+            setattr(org, name, value)
+        return [_event(org, ev.OrganisationUpdated)]
+
+    return await _organisations(registry).update(org_id, rename)
 
 
 async def ensure_root_organisations(registry: Registry) -> None:
@@ -90,5 +80,4 @@ async def list_organisations(
     registry: Registry, county: str | None, parent_id: str | None
 ) -> list[Organisation]:
     where = {f"state.{k}": v for k, v in {"county": county, "parent_id": parent_id}.items() if v}
-    docs = await registry.stores.organisations.collection.find(where, sort=[("state.path", 1)])
-    return [Organisation.model_validate(doc["state"]) for doc in docs]
+    return await _organisations(registry).find(where, sort=[("state.path", 1)])

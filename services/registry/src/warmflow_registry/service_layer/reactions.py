@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from warmflow_shared.errors import NotFound
 from warmflow_shared.events.catalog import CATALOG, learning, support, transfers
-from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain import contact
 from warmflow_registry.domain.mobility import Actor
@@ -27,7 +27,7 @@ async def on_transfer_placed(registry: Registry, envelope: Envelope) -> None:
     event = CATALOG.parse(envelope)
     assert isinstance(event, transfers.TransferAccepted | transfers.TransferCompleted)
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         return contact.change_home(
             member,
             org_id=event.branch_id or event.receiving_org_id,
@@ -46,7 +46,7 @@ async def on_attendance(registry: Registry, envelope: Envelope) -> None:
     if event.status not in PRESENT:
         return
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         now = registry.now()
         return contact.record_reach(
             member, "attendance", event.attended_on, now=now, actor=LEARNING
@@ -60,7 +60,7 @@ async def on_vanguard_contact(registry: Registry, envelope: Envelope) -> None:
     event = CATALOG.parse(envelope)
     assert isinstance(event, support.MemberContacted)
 
-    def decide(member: Member) -> list[IntegrationEvent]:
+    def decide(member: Member) -> list[Happened]:
         now = registry.now()
         return contact.record_reach(member, "contact", event.contacted_on, now=now, actor=SUPPORT)
 

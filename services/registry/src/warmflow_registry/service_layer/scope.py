@@ -14,7 +14,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.outbox.store import Loaded
-from warmflow_shared.scope import STAFF
+from warmflow_shared.scope import STAFF, sees_member
 
 from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
 from warmflow_registry.domain.external import EXTERNAL
@@ -38,16 +38,26 @@ def _under(path: str | None, roots: list[str]) -> bool:
     return bool(path) and any(str(path).startswith(root) for root in roots)
 
 
+# Org admins and site staff see the members of their organisations' subtrees (site staff also
+# their site's): the registry narrows the platform's rule for them, as only it keeps the tree.
+SUBTREE_ROLES = ("org_admin", "site_staff")
+
+
 def sees_state(principal: Principal, state: dict[str, Any], roots: list[str]) -> bool:
-    if principal.role == "member":
-        return principal.member_id == state.get("id")
-    if principal.role == "county_admin":
-        return principal.county in (state.get("home_county"), state.get("inflow_county"))
+    if principal.role not in SUBTREE_ROLES:  # the member themself, county staff: shared rule
+        return sees_member(principal, _as_member(state), agreements=None)
     if principal.role == "site_staff" and state.get("site_id") == principal.site_id:
         return True
-    if principal.role in ("org_admin", "site_staff"):
-        return _under(state.get("outflow_path"), roots) or _under(state.get("inflow_path"), roots)
-    return False
+    return _under(state.get("outflow_path"), roots) or _under(state.get("inflow_path"), roots)
+
+
+def _as_member(state: dict[str, Any]) -> dict[str, Any]:
+    """The stored file in the names of the shared rule (the registry's member events)."""
+    return {
+        "member_id": state.get("id"),
+        "outflow_county": state.get("home_county"),
+        "inflow_county": state.get("inflow_county"),
+    }
 
 
 async def member_in_scope(
@@ -56,7 +66,9 @@ async def member_in_scope(
     loaded = await registry.stores.members.load(member_id)
     if loaded is None:
         raise NotFound(f"党员档案 {member_id} 不存在")
-    roots = await principal_paths(registry, principal)
+    # only organisation-bound roles are scoped by subtrees: others need no organisation read
+    subtrees = principal.role in SUBTREE_ROLES
+    roots = await principal_paths(registry, principal) if subtrees else []
     if not sees_state(principal, loaded.state, roots):
         if write:
             raise Forbidden("该党员不在您的管理范围内")

@@ -4,35 +4,33 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput
 from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_registry.domain import checkin_code
 from warmflow_registry.domain.organisation import Site, check_site_parent
+from warmflow_registry.domain.presets import ROOT_SITES
 from warmflow_registry.service_layer.commands import CreateSite, SiteFields
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import organisation_field
-from warmflow_registry.service_layer.presets import ROOT_SITES
+
+
+def _sites(registry: Registry) -> Repo[Site]:
+    return Repo(registry.stores.sites, Site, "站点")
 
 
 async def find_site(registry: Registry, site_id: str) -> Site | None:
-    loaded = await registry.stores.sites.load(site_id)
-    return Site.model_validate(loaded.state) if loaded else None
+    return await _sites(registry).find_one(site_id)
 
 
 async def get_site(registry: Registry, site_id: str) -> Site:
-    site = await find_site(registry, site_id)
-    if site is None:
-        raise NotFound(f"站点 {site_id} 不存在")
-    return site
+    return await _sites(registry).get(site_id)
 
 
 async def site_field(registry: Registry, site_id: str, field: str) -> Site:
-    site = await find_site(registry, site_id)
-    if site is None:
-        raise InvalidInput(errors=[FieldError(f"body.{field}", f"站点 {site_id} 不存在")])
-    return site
+    return await _sites(registry).named_by(site_id, field)
 
 
 async def _check(registry: Registry, fields: SiteFields, county: str) -> None:
@@ -56,29 +54,22 @@ async def create_site(registry: Registry, cmd: CreateSite) -> Site:
     await _check(registry, cmd, cmd.county)
     site = Site.model_validate(cmd.model_dump())
     try:
-        await registry.stores.sites.save(
-            site.id,
-            site.model_dump(mode="json"),
-            expected=None,
-            events=[_event(site, ev.SiteCreated)],
-        )
+        await _sites(registry).add(site, [_event(site, ev.SiteCreated)])
     except DuplicateKeyError as exc:
         raise Conflict(f"站点编号 {site.id} 已被使用") from exc
     return site
 
 
 async def update_site(registry: Registry, site_id: str, cmd: SiteFields) -> Site:
-    loaded = await registry.stores.sites.load(site_id)
-    if loaded is None:
-        raise NotFound(f"站点 {site_id} 不存在")
-    current = Site.model_validate(loaded.state)
-    await _check(registry, cmd, current.county)
-    site = Site.model_validate({**cmd.model_dump(), "id": site_id, "county": current.county})
-    event = _event(site, ev.SiteUpdated)
-    await registry.stores.sites.save(
-        site_id, site.model_dump(mode="json"), expected=loaded, events=[event]
-    )
-    return site
+    current = await get_site(registry, site_id)
+    await _check(registry, cmd, current.county)  # a site keeps its county
+
+    def replace(site: Site) -> list[ev.SiteChanged]:
+        for name, value in cmd.model_dump().items():
+            setattr(site, name, value)
+        return [_event(site, ev.SiteUpdated)]
+
+    return await _sites(registry).update(site_id, replace)
 
 
 async def ensure_root_sites(registry: Registry) -> None:
@@ -106,5 +97,4 @@ def _key(registry: Registry) -> bytes:
 
 async def list_sites(registry: Registry, county: str | None, org_id: str | None) -> list[Site]:
     where = {f"state.{k}": v for k, v in {"county": county, "org_id": org_id}.items() if v}
-    docs = await registry.stores.sites.collection.find(where, sort=[("_id", 1)])
-    return [Site.model_validate(doc["state"]) for doc in docs]
+    return await _sites(registry).find(where, sort=[("_id", 1)])

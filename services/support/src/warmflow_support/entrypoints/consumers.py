@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from warmflow_shared.bus.port import Subscription
 from warmflow_shared.events.catalog.registry import AGREEMENT_TOPIC, MEMBER_TOPIC, SITE_TOPIC
-from warmflow_shared.events.envelope import Envelope
 
 from warmflow_support.service_layer import projections
 from warmflow_support.service_layer.context import Support
@@ -15,7 +15,8 @@ REGISTRY_TOPICS = (MEMBER_TOPIC, SITE_TOPIC, AGREEMENT_TOPIC)
 
 
 def subscriptions(ctx: Support, group: Callable[[str], str]) -> list[Subscription]:
-    async def registry(envelope: Envelope) -> None:
-        await projections.on_registry_event(ctx, envelope)
-
-    return [Subscription(group("registry"), REGISTRY_TOPICS, registry)]
+    return [
+        Subscription(
+            group("registry"), REGISTRY_TOPICS, partial(projections.on_registry_event, ctx)
+        )
+    ]

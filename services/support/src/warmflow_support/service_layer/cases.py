@@ -8,13 +8,14 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.outbox.repo import Events
 from warmflow_shared.scope import STAFF, check_staff_of
 
 from warmflow_support.domain import cases as dom
 from warmflow_support.domain.cases import AREA_OF, SupportCase
 from warmflow_support.domain.history import step
 from warmflow_support.service_layer import commands as c
-from warmflow_support.service_layer.context import Events, Support
+from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.scope import actor, case_to_read, member_for_staff
 from warmflow_support.service_layer.talent import new_id
 

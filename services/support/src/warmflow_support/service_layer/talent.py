@@ -10,6 +10,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue, Conflict, Forbidden, RuleBroken
 from warmflow_shared.events.catalog import support as ev
+from warmflow_shared.outbox.repo import Events
 from warmflow_shared.scope import check_staff_of
 from warmflow_shared.storage.port import DuplicateKeyError
 
@@ -17,7 +18,7 @@ from warmflow_support.domain import talent
 from warmflow_support.domain.history import step
 from warmflow_support.domain.talent import Consent, Introduction, Need
 from warmflow_support.service_layer import commands as c
-from warmflow_support.service_layer.context import Events, Support
+from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.matching import consenting, fit_for
 from warmflow_support.service_layer.scope import actor, member_for_staff
 

@@ -7,12 +7,13 @@ from datetime import date
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.catalog import support as ev
+from warmflow_shared.outbox.repo import Events
 from warmflow_shared.scope import STAFF, check_staff_of, member_counties
 
 from warmflow_support.domain import vanguard as dom
 from warmflow_support.domain.vanguard import AtRisk, Contact, Vanguard
 from warmflow_support.service_layer import commands as c
-from warmflow_support.service_layer.context import Events, Support
+from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.scope import member_for_staff
 from warmflow_support.service_layer.talent import new_id
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+from warmflow_shared.events.happened import Happened
+
 from warmflow_transfers.domain.calendar import add_months_dt, local_date
 from warmflow_transfers.domain.errors import BadValue, IllegalMove, Refused
 from warmflow_transfers.domain.lifecycle import Outcome
-from warmflow_transfers.domain.model import Actor, Case, Escalation, Happened, Paper
+from warmflow_transfers.domain.model import Actor, Case, Escalation, Paper
 from warmflow_transfers.domain.rules import require
 
 RECEIPT_MONTHS = 1  # the receipt goes back to the sender within one month of acceptance

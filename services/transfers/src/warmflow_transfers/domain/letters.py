@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from warmflow_shared.events.happened import Happened
+
 from warmflow_transfers.domain.calendar import add_months, end_of_local_day
 from warmflow_transfers.domain.eligibility import check_dues
 from warmflow_transfers.domain.errors import BadValue, IllegalMove
 from warmflow_transfers.domain.lifecycle import Outcome
-from warmflow_transfers.domain.model import Actor, Case, Escalation, Happened, Letter, Paper
+from warmflow_transfers.domain.model import Actor, Case, Escalation, Letter, Paper
 from warmflow_transfers.domain.rules import require
 
 VOID_REASONS = {"lost": "遗失作废", "expired": "过期作废"}

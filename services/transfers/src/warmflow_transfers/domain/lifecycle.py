@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from warmflow_shared.events.happened import Happened
+
 from warmflow_transfers.domain.codes import change_type_codes
 from warmflow_transfers.domain.errors import BadValue, IllegalMove
-from warmflow_transfers.domain.model import Actor, Case, Happened, MemberCard, Party
+from warmflow_transfers.domain.model import Actor, Case, MemberCard, Party
 from warmflow_transfers.domain.rules import reason_text, require
 
 Outcome = tuple[Case, list[Happened]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -138,14 +138,6 @@ class Case(BaseModel):
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Case:
         return cls.model_validate(state)
-
-
-@dataclass(frozen=True)
-class Happened:
-    """A domain event: ``kind`` names the integration contract the service layer publishes."""
-
-    kind: str
-    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

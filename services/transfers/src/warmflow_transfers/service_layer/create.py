@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import orjson
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Conflict, Forbidden
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
 from warmflow_transfers.domain.errors import BadValue, Refused
 from warmflow_transfers.domain.lifecycle import Application, open_case
-from warmflow_transfers.domain.model import EXTERNAL, Case, Happened
+from warmflow_transfers.domain.model import EXTERNAL, Case
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
 from warmflow_transfers.service_layer.scope import SIDE_ROLES

@@ -7,8 +7,9 @@ from typing import Any
 
 from warmflow_shared.events.catalog import transfers as c
 from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened, to_contracts
 
-from warmflow_transfers.domain.model import Case, Happened
+from warmflow_transfers.domain.model import Case
 
 CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "requested": c.TransferRequested,
@@ -46,5 +47,4 @@ def common_fields(case: Case) -> dict[str, Any]:
 
 
 def integration_events(case: Case, happened: Sequence[Happened]) -> list[IntegrationEvent]:
-    common = common_fields(case)
-    return [CONTRACTS[h.kind].model_validate({**common, **h.fields}) for h in happened]
+    return to_contracts(CONTRACTS, happened, common_fields(case))

@@ -11,13 +11,14 @@ from collections.abc import Callable, Collection, Sequence
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox import Deadline
 from warmflow_shared.outbox.change import Change, change
 from warmflow_shared.outbox.store import Loaded
 
 from warmflow_transfers.domain.codes import Side
 from warmflow_transfers.domain.lifecycle import Outcome
-from warmflow_transfers.domain.model import Actor, Case, Happened
+from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.timers import due_times
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.events import integration_events

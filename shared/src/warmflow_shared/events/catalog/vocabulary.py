@@ -45,3 +45,16 @@ SUPPORT_KIND_NAMES: dict[str, str] = {
     "hardship_aid": "困难帮扶",
     "legal_aid": "法律援助",
 }
+
+
+# 失联原因 of the brief, numbered as organisations number them (events carry the code)
+LostReason = Literal["1", "2", "3", "4", "5", "6", "7"]
+LOST_REASON_NAMES: dict[str, str] = {
+    "1": "外出务工经商",
+    "2": "单位改制或破产",
+    "3": "毕业后去向不明",
+    "4": "更换工作单位",
+    "5": "出国（境）",
+    "6": "居住地变更",
+    "7": "其他",
+}

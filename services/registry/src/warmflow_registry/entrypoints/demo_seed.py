@@ -12,7 +12,7 @@ from warmflow_shared.errors import Conflict
 
 from warmflow_registry.domain.mobility import Actor, today
 from warmflow_registry.domain.model import Member, Profile
-from warmflow_registry.service_layer import demo_data
+from warmflow_registry.entrypoints import demo_data
 from warmflow_registry.service_layer.commands import (
     CreateOrganisation,
     CreateSite,

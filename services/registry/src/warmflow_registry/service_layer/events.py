@@ -1,0 +1,63 @@
+"""Domain events of members and agreements → the integration contracts in ``catalog/registry.py``.
+
+The domain says what happened in its own words (``Happened``); this is the one place that knows
+the wire shape: which contract a kind is, and the names every member event carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.happened import Happened, to_contracts
+
+from warmflow_registry.domain.agreements import Agreement
+
+MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
+    "registered": ev.MemberRegistered,
+    "updated": ev.MemberUpdated,
+    "outflow_registered": ev.OutflowRegistered,
+    "status_changed": ev.MemberStatusChanged,
+    "checked_in": ev.CheckedIn,
+    "check_in_overdue": ev.CheckInOverdue,
+    "returned": ev.MemberReturned,
+    "lost_contact_flagged": ev.LostContactFlagged,
+    "contact_restored": ev.ContactRestored,
+    "home_changed": ev.HomeOrganisationChanged,
+}
+# the member's standing, as the domain names it → as every member event names it
+WIRE_NAMES = {"home_org_id": "outflow_org_id", "home_county": "outflow_county"}
+WIRE_NAMES |= {"status": "mobile_status"}
+
+AGREEMENT_CONTRACTS: dict[str, type[IntegrationEvent]] = {
+    "proposed": ev.AgreementProposed,
+    "approved": ev.AgreementApproved,
+    "activated": ev.AgreementActivated,
+    "revoked": ev.AgreementRevoked,
+}
+
+
+def member_events(happened: Sequence[Happened]) -> list[IntegrationEvent]:
+    """Each member event names both sides (dual management) and the standing after it."""
+    on_the_wire = [
+        Happened(h.kind, {WIRE_NAMES.get(k, k): v for k, v in h.fields.items()}) for h in happened
+    ]
+    return to_contracts(MEMBER_CONTRACTS, on_the_wire)
+
+
+def agreement_events(agreement: Agreement, happened: Sequence[Happened]) -> list[IntegrationEvent]:
+    """Every agreement event names the agreement and its parties; proposals carry the terms."""
+    return to_contracts(AGREEMENT_CONTRACTS, happened, terms(agreement))
+
+
+def terms(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "agreement_id": agreement.id,
+        "parties": list(agreement.parties),
+        "purposes": list(agreement.purposes),
+        "fields": {k: list(v) for k, v in agreement.fields.items()},
+        "valid_from": agreement.valid_from,
+        "valid_until": agreement.valid_until,
+    }
