@@ -13,7 +13,8 @@ written straight to the store with ``insert_many``, with each clone's counter me
 Measured through the registry's HTTP app (ASGI, auth, scope, masking, audit):
 - search/list: the worst-case principal of ``test_search_cost`` (Yuhang site staff acting for
   three organisations, two partner agreements in force): the list's first page, a name prefix
-  with county and organisation filters, page 20 of the list; p50 and p99 of ``REQUESTS`` each;
+  with county and organisation filters, page 20 of the list (reached as the console does, by
+  each page's ``next`` cursor); p50 and p99 of ``REQUESTS`` each;
 - e-file read (``GET /members/{id}``, county admin), the county statistics page;
 - the nightly lost-contact sweep (``jobs.sweep_lost_contact``): flags ``LOST_DUE`` files;
 - the ``.xlsx`` export of min(N, 100,000) rows (county admin, one branch), its time and its
@@ -21,9 +22,11 @@ Measured through the registry's HTTP app (ASGI, auth, scope, masking, audit):
 
 Every query the service made during these operations is recorded and explained (SQLite
 ``EXPLAIN QUERY PLAN``, MongoDB/FerretDB ``explain``): a plan that reads the whole collection is
-printed as COLLECTION SCAN and fails the run. FerretDB v1 pushes no filter but one on ``_id``
-down to PostgreSQL: its whole-collection reads are printed, counted and recorded apart (a limit
-of the test server that no index lifts; production runs MongoDB). Pass: each latency at the
+printed as COLLECTION SCAN and fails the run; member pages whose SQLite plan sorts every match
+(``USE TEMP B-TREE``, right for a scope under the total's cap) are printed and recorded.
+FerretDB v1 pushes no filter but one on ``_id`` down to PostgreSQL: its whole-collection reads
+are printed, counted and recorded apart (a limit of the test server that no index lifts;
+production runs MongoDB). Pass: each latency at the
 largest size within 2x of the smallest size's (the export's per row).
 
 Each read is sent ``REQUESTS`` times or for ``BUDGET_SECONDS``, whichever ends first (at least 3).
@@ -56,11 +59,13 @@ from warmflow_registry.entrypoints.demo_seed import seed_members, seed_structure
 from warmflow_registry.service_layer import jobs
 from warmflow_registry.service_layer.commands import CreateOrganisation
 from warmflow_registry.service_layer.organisations import create_organisation
+from warmflow_registry.service_layer.queries import BY_NAME
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair
 from warmflow_shared.storage.mongo import MongoStore
-from warmflow_shared.storage.plans import QueryLog, scans
+from warmflow_shared.storage.plans import QueryLog, scans, sqlite_plan
 from warmflow_shared.storage.port import Update
+from warmflow_shared.storage.sqlite import SqliteCollection
 
 from bench._support import Config, letters
 
@@ -83,8 +88,15 @@ def _settings(backend: str, data_dir: Path, config: Config) -> RegistrySettings:
     options: dict[str, Any] = {"storage_backend": backend, "bus_backend": "inprocess"}
     if backend == "mongodb":
         options["mongodb_url"] = config.mongodb_url
+        # a database of its own: files left in the default one (tests on the same server) would
+        # never match their counters, and ``_settle`` would wait for them
+        options["registry_store"] = f"scale_{letters(8)}"
+    # the relay is woken by each write; its poll is a fallback. On FerretDB v1 a poll reads the
+    # whole members collection (no filter pushed down), so a 50 ms poll would scan it without
+    # pause and slow every measured read: poll rarely there
+    poll = 0.05 if backend == "sqlite" else 60.0
     return RegistrySettings(
-        data_dir=data_dir, export_max_rows=EXPORT_ROWS, outbox_poll_seconds=0.05, **options
+        data_dir=data_dir, export_max_rows=EXPORT_ROWS, outbox_poll_seconds=poll, **options
     )
 
 
@@ -188,6 +200,17 @@ async def _timed(
     return times
 
 
+async def _page_url(client: httpx.AsyncClient, url: str, headers: dict[str, str], n: int) -> str:
+    """The URL of page ``n``, reached as the console does: each page's ``next`` cursor."""
+    after = None
+    for _ in range(n - 1):
+        page = await client.get(url + (f"&after={after}" if after else ""), headers=headers)
+        after = page.json()["next"]
+        if after is None:
+            raise RuntimeError(f"{url}: fewer than {n} pages")
+    return url + f"&after={after}"
+
+
 def _rss_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -238,12 +261,12 @@ async def _measure(
     transport = httpx.ASGITransport(app=service.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         reads = {
-            "list": ("/members?page=1&size=20", as_worst),
+            "list": ("/members?size=20", as_worst),
             "search": (
-                "/members?name=张&county=yuexi&org_id=yuhang-ai-town-committee&page=1&size=20",
+                "/members?name=张&county=yuexi&org_id=yuhang-ai-town-committee&size=20",
                 as_worst,
             ),
-            "list_page20": ("/members?page=20&size=20", as_worst),
+            "list_page20": (await _page_url(client, "/members?size=20", as_worst, 20), as_worst),
             "county_stats": ("/stats/counties/yuexi", as_county),
         }
         for name, (url, headers) in reads.items():
@@ -344,18 +367,33 @@ async def _size(config: Config, backend: str, count: int, data_dir: Path) -> dic
         if figures["lost_contact"]["flagged"] != loader.lost:
             raise RuntimeError(f"lost-contact flagged {figures['lost_contact']} of {loader.lost}")
         found = await scans(log, {c.name: c for c in watched})
+        sorted_pages = _sorted_pages(log, stores.members.collection)
         figures.update(
             members=count,
             stored=total,
             load_seconds=load_seconds,
             queries=len(log.queries),
             collection_scans=[str(s) for s in found if not s.unindexable],
+            sorted_pages=sorted_pages,
             unindexable=[str(s) for s in found if s.unindexable],
         )
         if isinstance(service.runtime.store, MongoStore):
             await service.runtime.store.client.drop_database(service.runtime.store.database.name)
     _print(backend, figures)
     return figures
+
+
+def _sorted_pages(log: QueryLog, members: Any) -> list[str]:
+    """The member pages whose SQLite plan sorts every match (``USE TEMP B-TREE FOR ORDER BY``):
+    fine for a scope under ``TOTAL_CAP``; a broader one must walk the name index instead."""
+    if not isinstance(members, SqliteCollection):
+        return []
+    pages = [q for q in log.queries.values() if q.collection == members.name and q.sort == BY_NAME]
+    return [
+        f"{q.describe()[:160]}… hint={q.hint.name if q.hint else None}"
+        for q in pages
+        if any("TEMP B-TREE" in line for line in sqlite_plan(members._store.path, q))
+    ]
 
 
 def _print(backend: str, f: dict[str, Any]) -> None:
@@ -372,6 +410,12 @@ def _print(backend: str, f: dict[str, Any]) -> None:
         f" {f['queries']} distinct queries explained",
         flush=True,
     )
+    if f["sorted_pages"]:
+        print(
+            f"      {len(f['sorted_pages'])} member page queries sort their matches"
+            " (scopes under the total's cap), e.g.\n        " + f["sorted_pages"][0],
+            flush=True,
+        )
     for scan in f["collection_scans"]:
         print(f"      COLLECTION SCAN: {scan}", flush=True)
     if f["unindexable"]:

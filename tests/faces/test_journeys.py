@@ -220,6 +220,32 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     shots(phone, "2-certificate")
 
 
+def test_the_member_list_shows_a_capped_total_and_pages_by_cursor(
+    platform_url: str, browser: Any
+) -> None:
+    # the registry counts up to 10,000 and gives each page the cursor of the next one; the
+    # list says "10000+" and asks for the next page with that cursor (answers stubbed: what is
+    # checked is the console, on any data)
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    asked: list[str] = []
+
+    def answer(route: Any) -> None:
+        asked.append(route.request.url)
+        after = "after=" in route.request.url
+        row = {"id": "m2" if after else "m1", "name": "第二页" if after else "第一页"}
+        row |= {"status": "at_home", "status_name": "在家", "home_org_id": "x"}
+        body = {"total": 10000, "total_capped": True, "page": 1, "size": 20, "items": [row]}
+        route.fulfill(json={**body, "next": None if after else "CURSOR-2"})
+
+    page.route(re.compile(r".*/api/registry/members\?.*"), answer)
+    page.goto(f"{platform_url}/console/members")
+    expect(by_test(page, "member-total")).to_have_text("共 10000+ 人")
+    expect(by_test(page, "member-table")).to_contain_text("第一页")
+    page.locator(".el-pagination .btn-next").click()
+    expect(by_test(page, "member-table")).to_contain_text("第二页")
+    assert "after=CURSOR-2" in asked[-1] and "page=" not in asked[-1]
+
+
 def test_a_role_that_must_not_see_a_member_does_not(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from warmflow_shared.storage.port import Collection, UnsupportedQuery
+from warmflow_shared.storage.port import Collection, IndexSpec, UnsupportedQuery
 from warmflow_shared.timefmt import format_ts
 
 PEOPLE: list[dict[str, Any]] = [
@@ -145,6 +145,27 @@ async def test_count(people: Collection, coll: Collection) -> None:
     assert await people.count() == 5
     assert await people.count({"county": "西城"}) == 2
     assert await people.count({"county": "火星"}) == 0
+
+
+async def test_a_capped_count_stops_at_its_limit(people: Collection) -> None:
+    assert await people.count({"active": True}, limit=2) == 2
+    assert await people.count({"active": True}, limit=3) == 3
+    assert await people.count({"active": True}, limit=10) == 3
+    assert await people.count({"county": "火星"}, limit=1) == 0
+
+
+async def test_a_hinted_find_walks_that_index_and_returns_the_same_rows(
+    people: Collection,
+) -> None:
+    by_name = IndexSpec(("name", "_id"))
+    await people.ensure_indexes([by_name, IndexSpec(("county",))])
+    where = {"$or": [{"county": "东城"}, {"county": "西城"}]}
+    sort = [("name", 1), ("_id", 1)]
+
+    hinted = await people.find(where, sort=sort, skip=1, limit=2, hint=by_name)
+
+    assert [d["_id"] for d in hinted] == ["p2", "p3"]
+    assert hinted == await people.find(where, sort=sort, skip=1, limit=2)
 
 
 async def test_timestamp_ranges_and_order(coll: Collection) -> None:

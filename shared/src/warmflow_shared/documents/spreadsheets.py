@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -178,17 +179,33 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+class XlsxWriter:
+    """An ``.xlsx`` written row by row: openpyxl's write-only sheet streams the rows to a
+    temporary file (strings inline, no shared-string table), so memory does not grow with them."""
+
+    def __init__(self, headers: Sequence[str], title: str = "Sheet1") -> None:
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet(title=title[:31])
+        self.append(headers)
+
+    def append(self, values: Sequence[Any]) -> None:
+        self._sheet.append([_text_cell(self._sheet, value) for value in values])
+
+    def finish(self) -> bytes:
+        """The file's bytes (compressed: a few tens of bytes a row)."""
+        with tempfile.TemporaryFile() as out:
+            self._book.save(out)
+            out.seek(0)
+            return out.read()
+
+
 def write_xlsx(
     headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1"
 ) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([_text_cell(sheet, value) for value in headers])
+    writer = XlsxWriter(headers, title)
     for values in rows:
-        sheet.append([_text_cell(sheet, value) for value in values])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        writer.append(values)
+    return writer.finish()
 
 
 def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:

@@ -291,12 +291,22 @@ class MongoCollection(Collection):
                 )
 
     async def find(
-        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
+        self,
+        where: Filter | None = None,
+        *,
+        sort: Sort = (),
+        skip: int = 0,
+        limit: int = 0,
+        hint: IndexSpec | None = None,
     ) -> list[Document]:
         cursor = self._coll.find(_filter(where), sort=_sort(sort), skip=skip, limit=limit)
+        if hint is not None:
+            cursor = cursor.hint(hint.name)
         return await cursor.to_list(None)
 
-    async def count(self, where: Filter | None = None) -> int:
+    async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
+        if limit:
+            return await self._coll.count_documents(_filter(where), limit=limit)
         return await self._coll.count_documents(_filter(where))
 
     async def delete(self, doc_id: str) -> bool:

@@ -24,7 +24,7 @@ import orjson
 
 from warmflow_shared.storage import sqlquery
 from warmflow_shared.storage.mongo import MongoCollection
-from warmflow_shared.storage.port import Collection
+from warmflow_shared.storage.port import Collection, IndexSpec
 from warmflow_shared.storage.sqlite import SqliteCollection
 
 _WATCHED = ("find", "count", "find_one_and_update", "update_many")
@@ -37,10 +37,12 @@ class Query:
     where: Mapping[str, Any]
     sort: tuple[tuple[str, int], ...] = ()
     limit: int = 0
+    hint: IndexSpec | None = None
 
     def describe(self) -> str:
         sort = f" sort={list(self.sort)}" if self.sort else ""
-        return f"{self.collection}.{self.op}({orjson.dumps(self.where).decode()}){sort}"
+        hint = f" hint={self.hint.name}" if self.hint else ""
+        return f"{self.collection}.{self.op}({orjson.dumps(self.where).decode()}){sort}{hint}"
 
 
 @dataclass
@@ -70,8 +72,9 @@ class QueryLog:
     queries: dict[bytes, Query] = field(default_factory=dict)
 
     def add(self, query: Query) -> None:
+        hint = query.hint.name if query.hint else None
         key = orjson.dumps(
-            [query.collection, query.op, _shape(query.where), query.sort],
+            [query.collection, query.op, _shape(query.where), query.sort, hint],
             option=orjson.OPT_SORT_KEYS,
         )
         self.queries.setdefault(key, query)
@@ -96,7 +99,8 @@ class QueryLog:
             where = dict((args[0] if args else kwargs.get("where")) or {})
             sort = tuple(tuple(s) for s in kwargs.get("sort", ()))
             op = "count" if method == "count" else "find"
-            self.add(Query(collection.name, op, where, sort, int(kwargs.get("limit", 0))))
+            limit, hint = int(kwargs.get("limit", 0)), kwargs.get("hint")
+            self.add(Query(collection.name, op, where, sort, limit, hint))
             return original(*args, **kwargs)
 
         return record
@@ -104,11 +108,10 @@ class QueryLog:
 
 def sqlite_plan(path: str, query: Query) -> list[str]:
     """``EXPLAIN QUERY PLAN`` of the statement ``SqliteCollection`` runs for ``query``."""
-    table = sqlquery.ident(query.collection)
     if query.op == "count":
-        sql, params = sqlquery.count_sql(table, query.where)
+        sql, params = sqlquery.count_sql(query.collection, query.where, query.limit)
     else:
-        sql, params = sqlquery.select_sql(table, query.where, query.sort)
+        sql, params = sqlquery.select_sql(query.collection, query.where, query.sort, query.hint)
         params += [query.limit or -1, 0]
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
@@ -124,12 +127,16 @@ async def mongo_plan(collection: MongoCollection, query: Query) -> dict[str, Any
     coll = collection._coll
     if query.op == "count":
         command: dict[str, Any] = {"count": coll.name, "query": dict(query.where)}
+        if query.limit:
+            command["limit"] = query.limit
     else:
         command = {"find": coll.name, "filter": dict(query.where)}
         if query.sort:
             command["sort"] = dict(query.sort)
         if query.limit:
             command["limit"] = query.limit
+        if query.hint:
+            command["hint"] = query.hint.name
     explained: dict[str, Any] = await coll.database.command(
         {"explain": command, "verbosity": "queryPlanner"}
     )

@@ -135,11 +135,21 @@ class Collection(ABC):
 
     @abstractmethod
     async def find(
-        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
-    ) -> list[Document]: ...
+        self,
+        where: Filter | None = None,
+        *,
+        sort: Sort = (),
+        skip: int = 0,
+        limit: int = 0,
+        hint: IndexSpec | None = None,
+    ) -> list[Document]:
+        """Matching documents in ``sort`` order; ``hint`` makes the store walk that index
+        (one of the collection's ``ensure_indexes``), e.g. the sort's own index when a page
+        of a broad filter is cheaper read in order than gathered and sorted."""
 
     @abstractmethod
-    async def count(self, where: Filter | None = None) -> int: ...
+    async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
+        """How many documents match; with ``limit``, at most that many (reads stop there)."""
 
     @abstractmethod
     async def delete(self, doc_id: str) -> bool: ...

@@ -293,15 +293,21 @@ class SqliteCollection(Collection):
         return doc
 
     async def find(
-        self, where: Filter | None = None, *, sort: Sort = (), skip: int = 0, limit: int = 0
+        self,
+        where: Filter | None = None,
+        *,
+        sort: Sort = (),
+        skip: int = 0,
+        limit: int = 0,
+        hint: IndexSpec | None = None,
     ) -> list[Document]:
-        sql, params = q.select_sql(self._table, where, sort)
+        sql, params = q.select_sql(self.name, where, sort, hint)
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
         return [orjson.loads(row[0]) for row in rows]
 
-    async def count(self, where: Filter | None = None) -> int:
-        sql, params = q.count_sql(self._table, where)
+    async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
+        sql, params = q.count_sql(self.name, where, limit)
         async with self._store._reading(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
         return int(rows[0][0])

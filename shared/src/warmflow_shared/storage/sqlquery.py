@@ -152,21 +152,34 @@ def compile_sort(sort: Sort) -> str:
     return " ORDER BY " + ", ".join(keys) if keys else ""
 
 
-def select_sql(table: str, where: Filter | None, sort: Sort = ()) -> tuple[str, list[Any]]:
+def index_name(collection: str, spec: IndexSpec) -> str:
+    return ident(f"{collection}__{spec.name}")
+
+
+def select_sql(
+    collection: str, where: Filter | None, sort: Sort = (), hint: IndexSpec | None = None
+) -> tuple[str, list[Any]]:
     """``find``'s statement (its last two parameters, LIMIT and OFFSET, are the caller's)."""
     clause, params = compile_filter(where)
+    table = ident(collection)
+    if hint is not None:  # SQLite walks that index (an error if it cannot serve the query)
+        table += f" INDEXED BY {index_name(collection, hint)}"
     return f"SELECT doc FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?", params
 
 
-def count_sql(table: str, where: Filter | None) -> tuple[str, list[Any]]:
+def count_sql(collection: str, where: Filter | None, limit: int = 0) -> tuple[str, list[Any]]:
     clause, params = compile_filter(where)
+    table = ident(collection)
+    if limit:  # a capped count stops reading at ``limit`` matches
+        capped = f"SELECT 1 FROM {table} WHERE {clause} LIMIT {int(limit)}"
+        return f"SELECT COUNT(*) FROM ({capped})", params
     return f"SELECT COUNT(*) FROM {table} WHERE {clause}", params
 
 
 def create_index(collection: str, spec: IndexSpec) -> str:
     """An expression index on ``json_extract`` that the compiled filters and sorts can use."""
     columns = ", ".join(operands(field)[0] for field in spec.fields)
-    name = ident(f"{collection}__{spec.name}")
+    name = index_name(collection, spec)
     unique = "UNIQUE " if spec.unique else ""
     return f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ident(collection)} ({columns})"
 

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 from warmflow_shared.storage.port import IndexSpec
 
+from warmflow_registry.service_layer.queries import NAME_ORDER
+
 INDEXES: dict[str, Sequence[IndexSpec]] = {
     "members": [
         IndexSpec(("state.id_hash",), unique=True),
-        IndexSpec(("state.profile.name", "_id")),
+        NAME_ORDER,  # the name order of every list; a broad scope's pages walk it
         IndexSpec(("state.home_county", "state.profile.name")),
         IndexSpec(("state.inflow_county", "state.profile.name")),
         IndexSpec(("state.outflow_path",)),

@@ -10,6 +10,8 @@ from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 
 from warmflow_registry.domain.mobility import Actor
+from warmflow_registry.service_layer.queries import Found
+from warmflow_registry.service_layer.views import MemberSummary
 
 T = TypeVar("T")
 
@@ -20,6 +22,10 @@ MemberPrincipal = Annotated[Principal, require_roles("member")]
 Auditor = Annotated[Principal, require_roles("auditor")]
 PageNo = Annotated[int, Query(ge=1, le=10_000, description="页码，从1开始")]
 PageSize = Annotated[int, Query(ge=1, le=200, description="每页条数")]
+After = Annotated[
+    str | None,
+    Query(max_length=600, description="游标：上一页返回的 next，从其后继续（代替页码）"),
+]
 
 
 class Page(BaseModel, Generic[T]):
@@ -27,6 +33,21 @@ class Page(BaseModel, Generic[T]):
     page: int
     size: int
     items: list[T]
+    # member searches: the total stops counting at 10,000 ("10000+"); ``next`` is the cursor
+    # of the following page (``after=``), None on the last page
+    total_capped: bool = False
+    next: str | None = None
+
+
+def found_page(found: Found, page: int, size: int) -> Page[MemberSummary]:
+    return Page(
+        total=found.total,
+        page=page,
+        size=size,
+        items=found.items,
+        total_capped=found.capped,
+        next=found.next,
+    )
 
 
 def actor(principal: Principal) -> Actor:

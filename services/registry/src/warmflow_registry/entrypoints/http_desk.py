@@ -16,7 +16,7 @@ from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site
 from warmflow_registry.service_layer.views import MemberSummary
 
-from .common import Page, PageNo, PageSize, Staff, actor
+from .common import After, Page, PageNo, PageSize, Staff, actor, found_page
 
 
 class Stats(BaseModel):
@@ -92,17 +92,22 @@ def stats_router(registry: Registry) -> APIRouter:
         org_id: str | None = None,
         page: PageNo = 1,
         size: PageSize = 20,
+        after: After = None,
     ) -> Page[MemberSummary]:
         search = queries.MemberSearch(org_id=org_id, site_id=site_id, overdue=True)
-        total, items = await queries.search_members(registry, principal, search, page, size)
-        return Page(total=total, page=page, size=size, items=items)
+        found = await queries.search_members(registry, principal, search, page, size, after=after)
+        return found_page(found, page, size)
 
     @router.get("/worklists/lost-contact", name="lost_contact_members")
     async def lost(
-        principal: Staff, org_id: str | None = None, page: PageNo = 1, size: PageSize = 20
+        principal: Staff,
+        org_id: str | None = None,
+        page: PageNo = 1,
+        size: PageSize = 20,
+        after: After = None,
     ) -> Page[MemberSummary]:
         search = queries.MemberSearch(org_id=org_id, status="lost_contact")
-        total, items = await queries.search_members(registry, principal, search, page, size)
-        return Page(total=total, page=page, size=size, items=items)
+        found = await queries.search_members(registry, principal, search, page, size, after=after)
+        return found_page(found, page, size)
 
     return router

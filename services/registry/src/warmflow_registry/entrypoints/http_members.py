@@ -20,7 +20,17 @@ from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, member_in_scope
 from warmflow_registry.service_layer.views import MemberFile, MemberSummary, summary
 
-from .common import Admin, MemberPrincipal, Page, PageNo, PageSize, Reader, actor
+from .common import (
+    Admin,
+    After,
+    MemberPrincipal,
+    Page,
+    PageNo,
+    PageSize,
+    Reader,
+    actor,
+    found_page,
+)
 
 Reveal = Annotated[
     Literal["id_number"] | None,
@@ -79,12 +89,13 @@ def member_router(registry: Registry) -> APIRouter:
         site_id: str | None = None,
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
+        after: After = None,
     ) -> Page[MemberSummary]:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")
         search = queries.MemberSearch(name, id_number, org_id, site_id, status, county)
-        total, items = await queries.search_members(registry, principal, search, page, size)
-        return Page(total=total, page=page, size=size, items=items)
+        found = await queries.search_members(registry, principal, search, page, size, after=after)
+        return found_page(found, page, size)
 
     @router.get("/members/{member_id}", name="get_member")
     async def get_one(
