@@ -67,6 +67,9 @@ async def test_outflow_then_checkin_by_code_and_by_staff(platform: Platform) -> 
         lambda: _site_stats(p, w.site, w.site_staff), lambda c: c["checked_in"] == 2
     )
     assert counts["awaiting_checkin"] == 0 and counts["on_file"] == 2
+    # one counter per status (the dashboard's chart): each member counted under their status only
+    assert (counts["status_checked_in"], counts["status_awaiting_checkin"]) == (2, 0)
+    assert sum(v for k, v in counts.items() if k.startswith("status_")) == 2
 
 
 async def test_illegal_transitions_are_409_and_other_counties_403(platform: Platform) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from warmflow_shared.events.catalog import registry as ev
+from warmflow_shared.events.catalog.vocabulary import MOBILE_STATUSES
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Change, Projection
 
@@ -28,8 +29,10 @@ MEMBER_METRICS = (
     "lost_contact",
     "suspended",
 )
+# one counter per mobile status: the dashboard's chart, exact whatever the county's size
+STATUS_METRICS = tuple(f"status_{status}" for status in MOBILE_STATUSES)
 DESK_METRICS = ("consultations", "suggestions", "problems", "problems_solved", "open_tickets")
-METRICS = MEMBER_METRICS + DESK_METRICS
+METRICS = MEMBER_METRICS + STATUS_METRICS + DESK_METRICS
 CATEGORY_METRIC = {
     "consultation": "consultations",
     "suggestion": "suggestions",
@@ -48,6 +51,7 @@ def member_metrics(data: dict[str, Any]) -> list[str]:
         "overdue": awaiting and bool(data.get("check_in_overdue")),
         "lost_contact": status == "lost_contact",
         "suspended": status == "suspended",
+        f"status_{status}": True,
     }
     return [metric for metric, on in flags.items() if on]
 
