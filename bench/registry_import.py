@@ -156,6 +156,15 @@ async def _baseline(store: Any, docs: list[dict[str, Any]]) -> float:
     return len(docs) / seconds
 
 
+async def _settled(runtime: Any) -> None:
+    """Wait (bounded) until the relay has published every event, so the service stops idle: a
+    relay cancelled in the middle of an ``update_many`` can leave FerretDB's PostgreSQL query
+    open, and its lock then blocks the next round's ``dropDatabase`` for good."""
+    async with asyncio.timeout(1800):
+        while runtime.relay is not None and await runtime.relay.backlog():  # noqa: ASYNC110 - polls the store, bounded
+            await asyncio.sleep(0.2)
+
+
 def _settings(config: Config, backend: Backend, data_dir: Path) -> RegistrySettings:
     options: dict[str, Any] = {"storage_backend": backend, "bus_backend": "inprocess"}
     if backend == "mongodb":
@@ -201,6 +210,7 @@ async def _round(
         if len(written) != created or await registry.stores.members.collection.count() != created:
             raise RuntimeError(f"{len(written)} member documents written for {created} rows")
         base = await _baseline(service.runtime.store, written)
+        await _settled(service.runtime)
     await _drop_database(config, backend)
     notes: dict[str, Any] = {
         "subject_seconds": round(seconds, 2),

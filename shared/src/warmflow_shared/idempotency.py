@@ -51,32 +51,38 @@ class Projection:
         Events for the same key are applied in the given order. Keys whose write conflicted are
         retried one by one through ``apply``.
         """
-        by_key: OrderedDict[str, list[Envelope]] = OrderedDict()
-        for key, envelope in items:
-            by_key.setdefault(key, []).append(envelope)
+        return await self.apply_many([(key, envelope, change) for key, envelope in items])
+
+    async def apply_many(self, items: Sequence[tuple[str, Envelope, Change]]) -> int:
+        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event)."""
+        by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
+        for key, envelope, change in items:
+            by_key.setdefault(key, []).append((envelope, change))
+        if not by_key:
+            return 0
         docs = {doc["_id"]: doc for doc in await self.collection.get_many(list(by_key))}
         writes: list[tuple[dict[str, Any], int | None]] = []
         effects: dict[str, int] = {}
-        for key, envelopes in by_key.items():
+        for key, steps in by_key.items():
             loaded = loaded_from(docs[key]) if key in docs else None
-            state, applied, count = self._fold(loaded, envelopes, change)
+            state, applied, count = self._fold(loaded, steps)
             if count:
                 effects[key] = count
                 writes.append((self._document(key, loaded, state, applied), _version(loaded)))
         conflicted = await self.collection.replace_many(writes) if writes else set()
         done = sum(n for key, n in effects.items() if key not in conflicted)
         for key in conflicted:
-            for envelope in by_key[key]:
+            for envelope, change in by_key[key]:
                 done += await self.apply(key, envelope, change)
         return done
 
     def _fold(
-        self, loaded: Loaded | None, envelopes: list[Envelope], change: Change
+        self, loaded: Loaded | None, steps: list[tuple[Envelope, Change]]
     ) -> tuple[State | None, list[str], int]:
         state = dict(loaded.state) if loaded else None
         applied = list(loaded.applied) if loaded else []
         count = 0
-        for envelope in envelopes:
+        for envelope, change in steps:
             if envelope.event_id in applied:
                 continue
             state = change(state, envelope)
