@@ -172,6 +172,7 @@ def _settings(config: Config, backend: Backend, data_dir: Path) -> RegistrySetti
     return RegistrySettings(
         data_dir=data_dir,
         import_max_bytes=512 * 1024 * 1024,  # 100,000 rows are ~22 MB; the default is 20 MB
+        http_max_upload_bytes=512 * 1024 * 1024,  # the request's own ceiling, same default
         **options,
     )
 
