@@ -13,19 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from warmflow_registry.bootstrap import bootstrap
-from warmflow_registry.service_layer.demo import seed_structure
-from warmflow_shared.auth.cli import mint_token
-from warmflow_shared.auth.keys import ensure_key_pair
-
 from bench._support import Config
-from bench.registry_import import COUNTY, Done, _drop_database, _settings, _subject, roster
+from bench.registry_import import _subject, running
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -44,28 +38,17 @@ async def _sample(peak: list[float]) -> None:
 async def measure(rows: int, backend: Any) -> dict[str, float]:
     config = Config.from_env(quick=False, rounds=1, profile=False)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = _settings(config, backend, Path(tmp))
-        ensure_key_pair(settings.keys_dir)
-        await _drop_database(config, backend)
-        service = bootstrap(settings)
-        done = Done()
-        async with service.app.router.lifespan_context(service.app):
-            registry = service.app.state.registry
-            service.app.state.imports.after_chunk.append(done.note)
-            await seed_structure(registry)
-            data = roster(rows, registry.now().date(), random.randrange(10**6))
-            token = mint_token("county_admin", COUNTY, settings=settings)
+        async with running(config, backend, rows, Path(tmp)) as run:
             before = rss_mb()
             peak = [before]
             sampler = asyncio.create_task(_sample(peak))
-            seconds, created = await _subject(service, done, token, data)
+            seconds, created = await _subject(run.service, run.done, run.token, run.data)
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler
-        await _drop_database(config, backend)
     return {
         "rows": created,
-        "csv_mb": round(len(data) / 2**20, 1),
+        "csv_mb": round(len(run.data) / 2**20, 1),
         "rss_before_mb": round(before, 1),
         "rss_peak_mb": round(peak[0], 1),
         "growth_mb": round(peak[0] - before, 1),

@@ -8,6 +8,8 @@ event is recognised and changes nothing. Documents share the aggregate layout
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,24 +34,31 @@ class Projection:
 
     async def apply(self, key: str, envelope: Envelope, change: Change) -> bool:
         """Apply ``change`` once for this event; return False if it was applied before."""
-        for _ in range(MAX_ATTEMPTS):
+        return await self._apply_steps(key, [(envelope, change)]) > 0
+
+    async def _apply_steps(self, key: str, steps: list[tuple[Envelope, Change]]) -> int:
+        """Fold the events not applied yet into the key's document and write it, re-reading and
+        folding again when a concurrent writer won (a hot counter shared by partitions)."""
+        for attempt in range(MAX_ATTEMPTS):
             doc = await self.collection.get(key)
             loaded = loaded_from(doc) if doc else None
-            if loaded and loaded.has_applied(envelope.event_id):
-                return False
-            new_state = change(dict(loaded.state) if loaded else None, envelope)
+            state, applied, count = self._fold(loaded, steps)
+            if not count:
+                return 0
             try:
-                await self._write(key, loaded, new_state, envelope)
-                return True
+                await self._write(key, loaded, state, applied)
+                return count
             except (VersionConflict, DuplicateKeyError):
-                continue  # a concurrent writer won; re-read and decide again
+                # a concurrent writer won; re-read and decide again, after a short random pause
+                # so that writers contending for one key do not keep meeting
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise VersionConflict(f"projection {key}: gave up after {MAX_ATTEMPTS} conflicts")
 
     async def apply_batch(self, items: Sequence[tuple[str, Envelope]], change: Change) -> int:
         """Apply many events with one read and one write round trip; return how many took effect.
 
-        Events for the same key are applied in the given order. Keys whose write conflicted are
-        retried one by one through ``apply``.
+        Events for the same key are applied in the given order. A key whose write conflicted is
+        read, folded and written again on its own.
         """
         return await self.apply_many([(key, envelope, change) for key, envelope in items])
 
@@ -72,8 +81,7 @@ class Projection:
         conflicted = await self.collection.replace_many(writes) if writes else set()
         done = sum(n for key, n in effects.items() if key not in conflicted)
         for key in conflicted:
-            for envelope, change in by_key[key]:
-                done += await self.apply(key, envelope, change)
+            done += await self._apply_steps(key, by_key[key])
         return done
 
     def _fold(
@@ -91,9 +99,8 @@ class Projection:
         return state, applied, count
 
     async def _write(
-        self, key: str, loaded: Loaded | None, state: State | None, envelope: Envelope
+        self, key: str, loaded: Loaded | None, state: State | None, applied: list[str]
     ) -> None:
-        applied = remember(loaded.applied if loaded else (), envelope, self._window)
         doc = self._document(key, loaded, state, applied)
         if loaded is None:
             await self.collection.insert(doc)
