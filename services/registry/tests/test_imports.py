@@ -20,6 +20,7 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from openpyxl import Workbook, load_workbook
 from warmflow_gateway.platform import create_platform_app
+from warmflow_registry.adapters.import_files import ROWS_COLLECTION
 from warmflow_registry.domain.idnumber import check_character, mask
 from warmflow_registry.domain.import_job import ImportJob
 from warmflow_registry.service_layer.imports import Imports
@@ -301,6 +302,25 @@ async def test_hostile_and_unfit_files_are_refused_before_any_job(platform: Impo
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == "file"
         assert words in response.json()["errors"][0]["reason"]
+
+
+async def test_a_file_refused_half_way_through_its_rows_leaves_no_rows_stored(
+    platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are parsed as a stream into sealed chunks: a file found over the row limit only
+    after some chunks were stored is refused, and those chunks (ID numbers in them) are gone."""
+    r = await roster(platform)
+    settings = platform.registry.settings
+    monkeypatch.setattr(settings, "import_chunk_size", 2)
+    monkeypatch.setattr(settings, "import_max_rows", 3)
+    chunks = platform.runtime.store.collection(ROWS_COLLECTION)
+    before = await chunks.count()
+    data = csv_bytes([person(r.code) for _ in range(5)], "utf-8")
+    files = {"file": ("big.csv", data, "text/csv")}
+    response = await platform.client.post("/api/registry/imports", files=files, headers=r.admin)
+    assert response.status_code == 422, response.text
+    assert "3 行上限" in response.json()["errors"][0]["reason"]
+    assert await chunks.count() == before
 
 
 async def test_only_admins_import_and_only_the_importer_side_sees_the_job(

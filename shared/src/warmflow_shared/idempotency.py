@@ -8,12 +8,14 @@ event is recognised and changes nothing. Documents share the aggregate layout
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from, remember
+from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from
 from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
 
 State = dict[str, Any]
@@ -32,35 +34,49 @@ class Projection:
 
     async def apply(self, key: str, envelope: Envelope, change: Change) -> bool:
         """Apply ``change`` once for this event; return False if it was applied before."""
-        for _ in range(MAX_ATTEMPTS):
+        return await self._apply_steps(key, [(envelope, change)]) > 0
+
+    async def _apply_steps(self, key: str, steps: list[tuple[Envelope, Change]]) -> int:
+        """Fold the events not applied yet into the key's document and write it, re-reading and
+        folding again when a concurrent writer won (a hot counter shared by partitions)."""
+        for attempt in range(MAX_ATTEMPTS):
             doc = await self.collection.get(key)
             loaded = loaded_from(doc) if doc else None
-            if loaded and loaded.has_applied(envelope.event_id):
-                return False
-            new_state = change(dict(loaded.state) if loaded else None, envelope)
+            state, new_ids = self._fold(loaded, steps)
+            if not new_ids:
+                return 0
+            applied = [*(loaded.applied if loaded else ()), *new_ids][-self._window :]
             try:
-                await self._write(key, loaded, new_state, envelope)
-                return True
+                await self._write(key, loaded, state, applied)
+                return len(new_ids)
             except (VersionConflict, DuplicateKeyError):
-                continue  # a concurrent writer won; re-read and decide again
+                # a concurrent writer won; re-read and decide again, after a short random pause
+                # so that writers contending for one key do not keep meeting
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise VersionConflict(f"projection {key}: gave up after {MAX_ATTEMPTS} conflicts")
 
     async def apply_batch(self, items: Sequence[tuple[str, Envelope]], change: Change) -> int:
         """Apply many events with one read and one write round trip; return how many took effect.
 
-        Events for the same key are applied in the given order. Keys whose write conflicted are
-        retried one by one through ``apply``.
+        Events for the same key are applied in the given order. A key whose write conflicted is
+        read, folded and written again on its own.
         """
-        by_key: OrderedDict[str, list[Envelope]] = OrderedDict()
-        for key, envelope in items:
-            by_key.setdefault(key, []).append(envelope)
+        return await self.apply_many([(key, envelope, change) for key, envelope in items])
+
+    async def apply_many(self, items: Sequence[tuple[str, Envelope, Change]]) -> int:
+        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event)."""
+        by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
+        for key, envelope, change in items:
+            by_key.setdefault(key, []).append((envelope, change))
+        if not by_key:
+            return 0
         docs = {doc["_id"]: doc for doc in await self.collection.get_many(list(by_key))}
         inserts: list[tuple[dict[str, Any], int | None]] = []
         updates: list[tuple[str, int, Update]] = []
         effects: dict[str, int] = {}
-        for key, envelopes in by_key.items():
+        for key, steps in by_key.items():
             loaded = loaded_from(docs[key]) if key in docs else None
-            state, new_ids = self._fold(loaded, envelopes, change)
+            state, new_ids = self._fold(loaded, steps)
             if not new_ids:
                 continue
             effects[key] = len(new_ids)
@@ -73,8 +89,7 @@ class Projection:
         conflicted |= await self.collection.update_each(updates) if updates else set()
         done = sum(n for key, n in effects.items() if key not in conflicted)
         for key in conflicted:
-            for envelope in by_key[key]:
-                done += await self.apply(key, envelope, change)
+            done += await self._apply_steps(key, by_key[key])
         return done
 
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
@@ -87,13 +102,13 @@ class Projection:
 
     @staticmethod
     def _fold(
-        loaded: Loaded | None, envelopes: list[Envelope], change: Change
+        loaded: Loaded | None, steps: list[tuple[Envelope, Change]]
     ) -> tuple[State | None, list[str]]:
         """The state after the events not applied before, and those events' ids."""
         state = dict(loaded.state) if loaded else None
         seen = set(loaded.applied) if loaded else set()
         new_ids: list[str] = []
-        for envelope in envelopes:
+        for envelope, change in steps:
             if envelope.event_id in seen:
                 continue
             state = change(state, envelope)
@@ -102,9 +117,8 @@ class Projection:
         return state, new_ids
 
     async def _write(
-        self, key: str, loaded: Loaded | None, state: State | None, envelope: Envelope
+        self, key: str, loaded: Loaded | None, state: State | None, applied: list[str]
     ) -> None:
-        applied = remember(loaded.applied if loaded else (), envelope, self._window)
         doc = self._document(key, loaded, state, applied)
         if loaded is None:
             await self.collection.insert(doc)
@@ -118,6 +132,3 @@ class Projection:
         version = loaded.version + 1 if loaded else 1
         return {"_id": key, "version": version, "state": state or {}, "_applied": applied}
 
-
-def _version(loaded: Loaded | None) -> int | None:
-    return loaded.version if loaded else None

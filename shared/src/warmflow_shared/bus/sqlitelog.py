@@ -92,20 +92,16 @@ class SqliteLog:
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for record, part in placed:
-                    await self.db.execute(
-                        "INSERT INTO messages SELECT ?, ?, COALESCE(MAX(offset) + 1, 0), ?, ?, ?"
-                        " FROM messages WHERE topic = ? AND partition = ?",
-                        (
-                            record.topic,
-                            part,
-                            record.key,
-                            record.value,
-                            _pack(record.headers),
-                            record.topic,
-                            part,
-                        ),
-                    )
+                # one statement for the batch (one hop to the connection's thread), each row
+                # still taking its partition's next offset in order
+                await self.db.executemany(
+                    "INSERT INTO messages SELECT ?, ?, COALESCE(MAX(offset) + 1, 0), ?, ?, ?"
+                    " FROM messages WHERE topic = ? AND partition = ?",
+                    [
+                        (r.topic, part, r.key, r.value, _pack(r.headers), r.topic, part)
+                        for r, part in placed
+                    ],
+                )
                 await self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:

@@ -65,15 +65,30 @@ def spreadsheet_format(filename: str, data: bytes) -> str:
     raise SpreadsheetError("仅支持 .xlsx 和 .csv 文件")
 
 
-def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
+@dataclass
+class RowStream:
+    """A file's header and its rows, parsed as they are taken (the rows are not all kept).
+
+    Taking rows raises ``SpreadsheetError`` for a malformed row or past ``max_rows``."""
+
+    headers: list[str]
+    rows: Iterator[Row]
+
+
+def open_table(filename: str, data: bytes, limits: Limits = Limits()) -> RowStream:
     if not data:
         raise SpreadsheetError("文件为空")
     if len(data) > limits.max_bytes:
         raise SpreadsheetError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 上限")
     if spreadsheet_format(filename, data) == "xlsx":
         check_zip(data, limits)
-        return _table(_xlsx_rows(data), limits)
-    return _table(_csv_rows(decode_text(data)), limits)
+        return _stream(_xlsx_rows(data), limits)
+    return _stream(_csv_rows(decode_text(data)), limits)
+
+
+def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
+    stream = open_table(filename, data, limits)
+    return Table(headers=stream.headers, rows=list(stream.rows))
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
@@ -112,9 +127,23 @@ def _csv_rows(text: str) -> Iterator[list[Any]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        yield from csv.reader(_lines(text), delimiter=delimiter)
     except csv.Error as exc:
         raise SpreadsheetError(f"CSV 格式错误：{exc}") from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, as ``StringIO(text, newline="")`` gives them, without
+    its copy of the whole text (four bytes a character). csv joins a quoted field's lines."""
+    if text.count("\r") != text.count("\r\n"):  # bare carriage returns end lines too
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
@@ -131,26 +160,36 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         book.close()
 
 
-def _table(raw_rows: Iterable[Sequence[Any]], limits: Limits) -> Table:
+def _stream(raw_rows: Iterable[Sequence[Any]], limits: Limits) -> RowStream:
     """The header is the first of the top rows with two or more cells (a title row has one)."""
-    table: Table | None = None
-    for number, raw in enumerate(raw_rows, start=1):
-        cells = [cell_text(value) for value in list(raw)[: limits.max_columns]]
-        if table is None:
-            if sum(1 for cell in cells if cell) >= 2:
-                table = Table(headers=[header_text(cell) for cell in cells])
-            elif number >= HEADER_SEARCH_ROWS:
-                break
-            continue
+    raw = enumerate(raw_rows, start=1)
+    for number, row in raw:
+        cells = _cells(row, limits)
+        if sum(1 for cell in cells if cell) >= 2:
+            headers = [header_text(cell) for cell in cells]
+            return RowStream(headers=headers, rows=_rows(raw, headers, limits))
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    raise SpreadsheetError("未找到表头行，请确认第一行为列名")
+
+
+def _cells(row: Sequence[Any], limits: Limits) -> list[str]:
+    return [cell_text(value) for value in list(row)[: limits.max_columns]]
+
+
+def _rows(
+    raw: Iterator[tuple[int, Sequence[Any]]], headers: list[str], limits: Limits
+) -> Iterator[Row]:
+    count = 0
+    for number, row in raw:
+        cells = _cells(row, limits)
         if not any(cells):
             continue
-        if len(table.rows) >= limits.max_rows:
+        if count >= limits.max_rows:
             raise SpreadsheetError(f"数据超过 {limits.max_rows} 行上限，请分批导入")
-        values = dict(zip(table.headers, cells, strict=False))
-        table.rows.append((number, {k: v for k, v in values.items() if k}))
-    if table is None:
-        raise SpreadsheetError("未找到表头行，请确认第一行为列名")
-    return table
+        count += 1
+        values = dict(zip(headers, cells, strict=False))
+        yield number, {k: v for k, v in values.items() if k}
 
 
 def header_text(value: str) -> str:

@@ -35,20 +35,11 @@ class RowChunks:
         self.collection = collection
         self._vault = vault
 
-    async def put(self, job_id: str, rows: Sequence[Row], size: int) -> int:
-        """Store ``rows`` in chunks of ``size``; return how many chunks."""
-        docs = [
-            {
-                "_id": _chunk_id(job_id, number),
-                "job_id": job_id,
-                "chunk": number,
-                "sealed": self._vault.encrypt(orjson.dumps(rows[start : start + size]).decode()),
-            }
-            for number, start in enumerate(range(0, len(rows), size))
-        ]
-        for first in range(0, len(docs), 50):
-            await self.collection.insert_many(docs[first : first + 50])
-        return len(docs)
+    async def put(self, job_id: str, number: int, rows: Sequence[Row]) -> None:
+        """Store chunk ``number`` of a job's rows (sealed)."""
+        sealed = self._vault.encrypt(orjson.dumps(rows).decode())
+        doc = {"_id": _chunk_id(job_id, number), "job_id": job_id, "chunk": number}
+        await self.collection.insert({**doc, "sealed": sealed})
 
     async def get(self, job_id: str, number: int) -> list[Row] | None:
         doc = await self.collection.get(_chunk_id(job_id, number))

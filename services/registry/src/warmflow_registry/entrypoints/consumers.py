@@ -18,6 +18,9 @@ def subscriptions(registry: Registry, group: Callable[[str], str]) -> list[Subsc
         Subscription(group("members"), reactions.TOPICS, partial(reactions.handle, registry)),
         # the registry's own member and desk events → the county statistics
         Subscription(
-            group("stats"), (ev.MEMBER_TOPIC, ev.DESK_TOPIC), partial(stats.handle, registry)
+            group("stats"),
+            (ev.MEMBER_TOPIC, ev.DESK_TOPIC),
+            partial(stats.handle, registry),
+            handle_batch=partial(stats.handle_batch, registry),
         ),
     ]

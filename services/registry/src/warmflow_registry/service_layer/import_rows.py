@@ -57,20 +57,25 @@ async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
     ctx.prefetched = set(hashes)
 
 
-def repeated_id_numbers(
-    registry: Registry, columns: ColumnMap, rows: Sequence[Row]
-) -> dict[str, list[int]]:
-    """The ID numbers (as keyed hashes) that more than one row of the file carries."""
-    header = columns.headers.get("id_number", "")
-    rows_of: dict[str, list[int]] = {}
-    for number, cells in rows:
-        if id_number := normalise(cells.get(header, "")):
-            rows_of.setdefault(id_number, []).append(number)
-    return {
-        registry.vault.search_hash(id_number): numbers
-        for id_number, numbers in rows_of.items()
-        if len(numbers) > 1
-    }
+class RepeatedIds:
+    """The ID numbers that more than one row of a file carries, gathered chunk by chunk (a
+    file's rows are never all in memory: this keeps an ID number and a row number a row)."""
+
+    def __init__(self, columns: ColumnMap) -> None:
+        self._header = columns.headers.get("id_number", "")
+        self._first: dict[str, int] = {}
+        self._rows: dict[str, list[int]] = {}
+
+    def add(self, rows: Sequence[Row]) -> None:
+        for number, cells in rows:
+            if id_number := normalise(cells.get(self._header, "")):
+                first = self._first.setdefault(id_number, number)
+                if first != number:
+                    self._rows.setdefault(id_number, [first]).append(number)
+
+    def by_hash(self, registry: Registry) -> dict[str, list[int]]:
+        """Keyed hash of each repeated ID number → the rows that carry it."""
+        return {registry.vault.search_hash(n): rows for n, rows in self._rows.items()}
 
 
 async def _stored(ctx: RowContext, digest: str) -> dict[str, Any] | None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import structlog
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.documents.spreadsheets import Limits, SpreadsheetError, read_table
+from warmflow_shared.documents.spreadsheets import Limits, Row, SpreadsheetError, open_table
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.outbox import AggregateStore, DeadlineScheduler
 from warmflow_shared.outbox.deadlines import Deadline
@@ -32,9 +33,9 @@ from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import RowContext
 from warmflow_registry.service_layer.import_rows import (
+    RepeatedIds,
     import_row,
     prefetch,
-    repeated_id_numbers,
     write_pending,
 )
 from warmflow_registry.service_layer.ports import RowReport, RowStore
@@ -88,33 +89,50 @@ def _file_error(reason: str) -> InvalidInput:
 async def start_import(
     imports: Imports, principal: Principal, filename: str, data: bytes
 ) -> ImportJob:
+    """Parse the file as a stream into sealed chunks (its rows are never all in memory), then
+    save the job; a file refused half-way leaves no chunk behind."""
     try:
-        table = await asyncio.to_thread(read_table, filename, data, imports.limits())
+        table = await asyncio.to_thread(open_table, filename, data, imports.limits())
     except SpreadsheetError as exc:
         raise _file_error(str(exc)) from exc
     columns, missing = match_columns(table.headers)
     if missing:
         raise _file_error("缺少必需的列：" + "、".join(missing))
-    if not table.rows:
-        raise _file_error("文件中没有数据行")
-    repeated = repeated_id_numbers(imports.registry, columns, table.rows)
     job_id = "imp" + uuid.uuid4().hex[:20]
     size = imports.registry.settings.import_chunk_size
-    chunks = await imports.rows.put(job_id, table.rows, size)
+    repeated = RepeatedIds(columns)
+    chunks = total = 0
+    try:
+        while rows := await asyncio.to_thread(_take, table.rows, size):
+            repeated.add(rows)
+            await imports.rows.put(job_id, chunks, rows)
+            chunks, total = chunks + 1, total + len(rows)
+        if not total:
+            raise SpreadsheetError("文件中没有数据行")
+    except Exception as exc:
+        for chunk in range(chunks):
+            await imports.rows.drop(job_id, chunk)
+        if isinstance(exc, SpreadsheetError):
+            raise _file_error(str(exc)) from exc
+        raise
     job = ImportJob(
         id=job_id,
         filename=filename[:200],
         importer=Importer(**principal.model_dump(include=set(Importer.model_fields))),
         columns=columns.headers,
-        total=len(table.rows),
+        total=total,
         chunks=chunks,
         chunk_size=size,
         created_at=imports.registry.now(),
-        repeated=repeated,
+        repeated=repeated.by_hash(imports.registry),
     )
     await _save(imports, job, None)
     imports.kick()
     return job
+
+
+def _take(rows: Iterator[Row], size: int) -> list[Row]:
+    return list(itertools.islice(rows, size))
 
 
 async def _save(imports: Imports, job: ImportJob, expected: Loaded | None) -> None:

@@ -10,6 +10,7 @@ same difference, which the counters recognise.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from warmflow_shared.events.catalog import registry as ev
@@ -56,17 +57,30 @@ def member_metrics(data: dict[str, Any]) -> list[str]:
     return [metric for metric, on in flags.items() if on]
 
 
-async def _org_keys(registry: Registry, org_id: str | None) -> set[str]:
-    org = await find_organisation(registry, org_id) if org_id else None
-    return {f"org:{part}" for part in org.path.strip("/").split("/")} if org else set()
+OrgKeys = dict[str, set[str]]
+"""The counter keys of an organisation and its ancestors, by organisation id (a batch's cache)."""
+
+
+async def _org_keys(registry: Registry, org_id: str | None, known: OrgKeys) -> set[str]:
+    if not org_id:
+        return set()
+    if org_id not in known:
+        org = await find_organisation(registry, org_id)
+        parts = org.path.strip("/").split("/") if org else []
+        known[org_id] = {f"org:{part}" for part in parts}
+    return known[org_id]
 
 
 async def keys_of(
-    registry: Registry, data: dict[str, Any], org_fields: tuple[str, ...]
+    registry: Registry,
+    data: dict[str, Any],
+    org_fields: tuple[str, ...],
+    known: OrgKeys | None = None,
 ) -> set[str]:
+    known = {} if known is None else known
     keys = {f"site:{data['site_id']}"} if data.get("site_id") else set()
     for field in org_fields:
-        keys |= await _org_keys(registry, data.get(field))
+        keys |= await _org_keys(registry, data.get(field), known)
     counties = (data.get("outflow_county"), data.get("inflow_county"), data.get("county"))
     return keys | {f"county:{county}" for county in counties if county}
 
@@ -88,23 +102,67 @@ async def _move(registry: Registry, envelope: Envelope, deltas: dict[str, Counte
             await counters.apply(key, envelope, _add(change))
 
 
-async def on_member_event(registry: Registry, envelope: Envelope) -> None:
-    memory = Projection(registry.stores.stats_members)
-    doc = await memory.collection.get(envelope.subject)
-    if doc and envelope.event_id in doc.get("_applied", ()):
-        return
+def _pairs_of(doc: dict[str, Any] | None) -> set[Pair]:
     stored = (doc or {}).get("state", {}).get("pairs", [])
-    old: set[Pair] = {(text.rsplit("|", 1)[0], text.rsplit("|", 1)[1]) for text in stored}
-    keys = await keys_of(registry, envelope.data, ("outflow_org_id", "inflow_org_id"))
-    new = {(key, metric) for key in keys for metric in member_metrics(envelope.data)}
+    return {(text.rsplit("|", 1)[0], text.rsplit("|", 1)[1]) for text in stored}
+
+
+def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     deltas: dict[str, Counter[str]] = {}
     for key, metric in new - old:
         deltas.setdefault(key, Counter())[metric] += 1
     for key, metric in old - new:
         deltas.setdefault(key, Counter())[metric] -= 1
-    await _move(registry, envelope, deltas)
-    pairs = sorted(f"{key}|{metric}" for key, metric in new)  # no nested arrays on FerretDB
-    await memory.apply(envelope.subject, envelope, lambda state, env: {"pairs": pairs})
+    return {key: change for key, change in deltas.items() if any(change.values())}
+
+
+async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
+    keys = await keys_of(registry, envelope.data, ("outflow_org_id", "inflow_org_id"), known)
+    return {(key, metric) for key in keys for metric in member_metrics(envelope.data)}
+
+
+def _remember_pairs(pairs: set[Pair]) -> Change:
+    stored = sorted(f"{key}|{metric}" for key, metric in pairs)  # no nested arrays on FerretDB
+
+    def change(state: dict[str, Any] | None, envelope: Envelope) -> dict[str, Any]:
+        return {"pairs": stored}
+
+    return change
+
+
+async def on_member_event(registry: Registry, envelope: Envelope) -> None:
+    memory = Projection(registry.stores.stats_members)
+    doc = await memory.collection.get(envelope.subject)
+    if doc and envelope.event_id in doc.get("_applied", ()):
+        return
+    new = await _new_pairs(registry, envelope, {})
+    await _move(registry, envelope, _deltas(_pairs_of(doc), new))
+    await memory.apply(envelope.subject, envelope, _remember_pairs(new))
+
+
+async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) -> None:
+    """``on_member_event`` for a batch: one read of the members' pairs, one read and one write
+    of all the counters the batch moves, one write of the pairs (counters first, as above)."""
+    if not envelopes:
+        return
+    memory = Projection(registry.stores.stats_members)
+    subjects = list(dict.fromkeys(envelope.subject for envelope in envelopes))
+    docs = {doc["_id"]: doc for doc in await memory.collection.get_many(subjects)}
+    pairs = {subject: _pairs_of(doc) for subject, doc in docs.items()}
+    known: OrgKeys = {}
+    counters: list[tuple[str, Envelope, Change]] = []
+    remembered: list[tuple[str, Envelope, Change]] = []
+    for envelope in envelopes:
+        doc = docs.get(envelope.subject)
+        if doc and envelope.event_id in doc.get("_applied", ()):
+            continue
+        new = await _new_pairs(registry, envelope, known)
+        deltas = _deltas(pairs.get(envelope.subject, set()), new)
+        counters += [(key, envelope, _add(change)) for key, change in sorted(deltas.items())]
+        pairs[envelope.subject] = new  # the next event of this member starts from here
+        remembered.append((envelope.subject, envelope, _remember_pairs(new)))
+    await Projection(registry.stores.stats).apply_many(counters)
+    await memory.apply_many(remembered)
 
 
 async def on_desk_event(registry: Registry, envelope: Envelope) -> None:
@@ -119,11 +177,29 @@ async def on_desk_event(registry: Registry, envelope: Envelope) -> None:
     await _move(registry, envelope, {key: change for key in keys})
 
 
+def _is_desk(envelope: Envelope) -> bool:
+    return str(envelope.type).startswith("registry.DeskTicket")
+
+
+def _is_member(envelope: Envelope) -> bool:
+    return envelope.data.get("mobile_status") is not None and str(envelope.type).startswith(
+        "registry."
+    )
+
+
 async def handle(registry: Registry, envelope: Envelope) -> None:
-    if envelope.type.startswith("registry.DeskTicket"):
+    if _is_desk(envelope):
         await on_desk_event(registry, envelope)
-    elif envelope.data.get("mobile_status") is not None and envelope.type.startswith("registry."):
+    elif _is_member(envelope):
         await on_member_event(registry, envelope)
+
+
+async def handle_batch(registry: Registry, envelopes: Sequence[Envelope]) -> None:
+    """The bus's fast path: desk events one by one (few), member events as one batch."""
+    for envelope in envelopes:
+        if _is_desk(envelope):
+            await on_desk_event(registry, envelope)
+    await on_member_events(registry, [e for e in envelopes if not _is_desk(e) and _is_member(e)])
 
 
 async def read(registry: Registry, key: str) -> dict[str, int]:

@@ -1,0 +1,88 @@
+"""The statistics consumer's batch path counts what the event-by-event path counts, once.
+
+Events are written straight to the handlers (no bus), each test in counties of its own, so the
+counters it reads are its own on the shared servers too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import pytest
+from warmflow_registry.service_layer import stats
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.idempotency import Change, Projection
+
+from .conftest import Platform
+
+
+def _event(member: str, status: str, county: str) -> Envelope:
+    data = {"mobile_status": status, "outflow_county": county}
+    return Envelope(
+        type="registry.MemberUpdated", version=1, producer="registry", subject=member, data=data
+    )
+
+
+def _story(county: str, away: str) -> list[Envelope]:
+    """Two members, each changing twice within the batch (the pairs must chain)."""
+    a, b = ("m" + uuid.uuid4().hex[:12] for _ in range(2))
+    return [
+        _event(a, "at_home", county),
+        _event(b, "checked_in", county),
+        _event(a, "checked_in", away),
+        _event(b, "lost_contact", county),
+    ]
+
+
+async def _counts(platform: Platform, *counties: str) -> list[dict[str, int]]:
+    return [await stats.read(platform.registry, f"county:{county}") for county in counties]
+
+
+async def _counted_one_by_one(platform: Platform) -> tuple[list[dict[str, int]], list[Envelope]]:
+    """The counts of one story handled event by event, and a fresh story (other counties)."""
+    tag = uuid.uuid4().hex[:8]
+    for event in _story(f"t{tag}", f"u{tag}"):
+        await stats.handle(platform.registry, event)
+    return await _counts(platform, f"t{tag}", f"u{tag}"), _story(f"v{tag}", f"w{tag}")
+
+
+def _counties(events: list[Envelope]) -> tuple[str, str]:
+    return events[0].data["outflow_county"], events[2].data["outflow_county"]
+
+
+async def test_a_batch_counts_as_one_by_one_and_a_redelivery_changes_nothing(
+    platform: Platform,
+) -> None:
+    registry = platform.registry
+    expected, events = await _counted_one_by_one(platform)
+    await stats.handle_batch(registry, events)
+    assert expected[0]["on_file"] == 1 and expected[0]["lost_contact"] == 1
+    assert expected[1]["on_file"] == 1 and expected[1]["checked_in"] == 1
+    assert await _counts(platform, *_counties(events)) == expected
+    await stats.handle_batch(registry, events)  # the batch delivered again
+    for event in events:  # the bus's fallback after a failed batch: one by one
+        await stats.handle(registry, event)
+    assert await _counts(platform, *_counties(events)) == expected
+
+
+async def test_a_batch_stopped_between_counters_and_pairs_is_counted_once_on_replay(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = platform.registry
+    expected, events = await _counted_one_by_one(platform)
+    apply_many = Projection.apply_many
+
+    async def crash_on_pairs(
+        self: Projection, items: Sequence[tuple[str, Envelope, Change]]
+    ) -> int:
+        if self.collection is registry.stores.stats_members:
+            raise RuntimeError("stopped before the members' pairs were written")
+        return await apply_many(self, items)
+
+    monkeypatch.setattr(Projection, "apply_many", crash_on_pairs)
+    with pytest.raises(RuntimeError):
+        await stats.handle_batch(registry, events)
+    monkeypatch.setattr(Projection, "apply_many", apply_many)
+    await stats.handle_batch(registry, events)
+    assert await _counts(platform, *_counties(events)) == expected
