@@ -131,4 +131,3 @@ class Projection:
     ) -> dict[str, Any]:
         version = loaded.version + 1 if loaded else 1
         return {"_id": key, "version": version, "state": state or {}, "_applied": applied}
-
