@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,6 +14,7 @@ from warmflow_shared.documents import spreadsheets
 from warmflow_shared.documents.spreadsheets import (
     Limits,
     SpreadsheetError,
+    XlsxWriter,
     read_table,
     safe_cell,
     write_xlsx,
@@ -133,3 +136,18 @@ def test_safe_cell_keeps_ordinary_values() -> None:
     assert safe_cell(date(2024, 3, 1)) == "2024-03-01"
     assert safe_cell(None) is None and safe_cell(3) == 3
     assert safe_cell("a\x01b") == "ab"
+
+
+def test_an_xlsx_abandoned_half_way_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where openpyxl streams the rows
+    with pytest.raises(RuntimeError), XlsxWriter(["姓名"]) as sheet:
+        sheet.append(["张三"])
+        assert list(tmp_path.iterdir())  # the rows are being streamed to a file
+        raise RuntimeError("the export is refused half-way")
+    assert list(tmp_path.iterdir()) == []
+    with XlsxWriter(["姓名"]) as finished:
+        finished.append(["李四"])
+        data = finished.finish()
+    assert load_workbook(io.BytesIO(data)).active["A2"].value == "李四"

@@ -13,8 +13,10 @@ is written as text with a leading single quote (CSV/formula injection, OWASP).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -225,26 +227,44 @@ class XlsxWriter:
     def __init__(self, headers: Sequence[str], title: str = "Sheet1") -> None:
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet(title=title[:31])
+        self._done = False
         self.append(headers)
+
+    def __enter__(self) -> XlsxWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
 
     def append(self, values: Sequence[Any]) -> None:
         self._sheet.append([_text_cell(self._sheet, value) for value in values])
 
     def finish(self) -> bytes:
         """The file's bytes (compressed: a few tens of bytes a row)."""
+        self._done = True
         with tempfile.TemporaryFile() as out:
             self._book.save(out)
             out.seek(0)
             return out.read()
 
+    def discard(self) -> None:
+        """Abandon a file never finished (an export refused half-way): close the sheet's row
+        stream and delete the temporary file it was writing; after ``finish`` nothing to do."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(Exception):
+            self._sheet.close()
+            os.remove(self._sheet._writer.out)
+
 
 def write_xlsx(
     headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1"
 ) -> bytes:
-    writer = XlsxWriter(headers, title)
-    for values in rows:
-        writer.append(values)
-    return writer.finish()
+    with XlsxWriter(headers, title) as writer:
+        for values in rows:
+            writer.append(values)
+        return writer.finish()
 
 
 def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:

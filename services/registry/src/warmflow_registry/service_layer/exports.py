@@ -111,19 +111,19 @@ async def export_members(
     code = purpose_of(purpose)
     shares = await partner_fields(registry, str(principal.county), code)
     orgs, revealed, exported = _Orgs(registry), 0, []
-    sheet = XlsxWriter(HEADERS, title="党员名册")
-    async for members in _members(registry, principal, search, code):
-        for member in members:
-            view = await _view(registry, principal, member, reveal, shares)
-            revealed += view.id_number_revealed
-            sheet.append(await _row(view, orgs))
-            exported.append(member.id)
-    await registry.audit.record(
-        principal,
-        action="export",
-        fields=[*EXPORTED_FIELDS, *(["id_number"] if revealed else [])],
-        member_ids=exported,
-        purpose=purpose,
-        at=registry.now(),
-    )
-    return sheet.finish()
+    with XlsxWriter(HEADERS, title="党员名册") as sheet:  # dropped if the export fails
+        async for members in _members(registry, principal, search, code):
+            for member in members:
+                view = await _view(registry, principal, member, reveal, shares)
+                revealed += view.id_number_revealed
+                sheet.append(await _row(view, orgs))
+                exported.append(member.id)
+        await registry.audit.record(
+            principal,
+            action="export",
+            fields=[*EXPORTED_FIELDS, *(["id_number"] if revealed else [])],
+            member_ids=exported,
+            purpose=purpose,
+            at=registry.now(),
+        )
+        return sheet.finish()
