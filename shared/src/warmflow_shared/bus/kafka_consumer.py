@@ -34,6 +34,9 @@ from warmflow_shared.bus.processing import (
 )
 
 log = structlog.get_logger(__name__)
+# After a failed poll or batch, the pause before polling again: a broker restart can make every
+# poll fail at once for minutes, and a loop without a pause fills the log (and memory) instead.
+RETRY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class SubscriptionConsumer:
                 raise
             except KafkaError as exc:
                 log.warning("bus.poll_failed", group=self.group, error=repr(exc))
+                await asyncio.sleep(RETRY_SECONDS)  # the broker is away: do not spin (or log) hot
                 continue
             # Taken after the poll: records it returns belong to the current assignment.
             generation = self._generation
@@ -159,6 +163,7 @@ class SubscriptionConsumer:
             except Exception:
                 log.exception("bus.consumer_failed", group=self.group)
                 await self._rewind()
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def _process_poll(self, batches: dict[TopicPartition, list[Any]]) -> None:
         """Process each partition's batch in order, then commit all of them together.
