@@ -144,19 +144,19 @@ def _control(variable: str, what: str) -> Control:
     return Control(script)
 
 
-@pytest.fixture
-def kafka_server(kafka_bootstrap: str) -> Iterator[Control]:
-    control = _control("WARMFLOW_KAFKA_CONTROL", "Kafka")
+def _started_again(variable: str, what: str) -> Iterator[Control]:
+    control = _control(variable, what)
     try:
         yield control
     finally:
-        control("start")  # a no-op when it runs; the next tests need the broker
+        control("start")  # a no-op when it runs; the next tests need the server
+
+
+@pytest.fixture
+def kafka_server(kafka_bootstrap: str) -> Iterator[Control]:
+    yield from _started_again("WARMFLOW_KAFKA_CONTROL", "Kafka")
 
 
 @pytest.fixture
 def ferretdb_server(mongodb_url: str) -> Iterator[Control]:
-    control = _control("WARMFLOW_FERRETDB_CONTROL", "FerretDB")
-    try:
-        yield control
-    finally:
-        control("start")  # a no-op when it runs; the next tests need the store
+    yield from _started_again("WARMFLOW_FERRETDB_CONTROL", "FerretDB")

@@ -24,6 +24,19 @@ REPORT = {
 }
 
 
+def _reported(home: str, site: str) -> dict[str, object]:
+    """A new member of ``home`` (off the platform) as its branch reported them to Yuhang."""
+    born = random_birth()
+    return {
+        "id_number": id_number(born),
+        "home_org_id": home,
+        "profile": profile(born),
+        "inflow_org_id": "yuhang-ai-town-committee",
+        "site_id": site,
+        "home_report": REPORT,
+    }
+
+
 async def _external(p: Platform, headers: dict[str, str]) -> str:
     made = await p.client.post("/api/registry/external-organisations", json=LAOZHU, headers=headers)
     assert made.status_code in (200, 201), made.text
@@ -77,15 +90,7 @@ async def test_members_reported_in_one_call_each_check_in_with_their_own_card(
     home = await _external(p, w.yuhang_admin)
     files = []
     for _ in range(2):  # one phone call (one record number) reports two members
-        born = random_birth()
-        body = {
-            "id_number": id_number(born),
-            "home_org_id": home,
-            "profile": profile(born),
-            "inflow_org_id": "yuhang-ai-town-committee",
-            "site_id": w.site,
-            "home_report": REPORT,
-        }
+        body = _reported(home, w.site)
         made = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
         assert made.status_code == 201, made.text
         read = await p.client.get(
@@ -230,15 +235,7 @@ async def test_every_service_applies_the_events_of_a_member_from_elsewhere(
     p = platform
     w = await world(p)
     home = await _external(p, w.yuhang_admin)
-    born = random_birth()
-    body = {
-        "id_number": id_number(born),
-        "home_org_id": home,
-        "profile": profile(born),
-        "inflow_org_id": "yuhang-ai-town-committee",
-        "site_id": w.site,
-        "home_report": REPORT,
-    }
+    body = _reported(home, w.site)
     made = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
     member = made.json()["id"]
     staff = p.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
