@@ -91,6 +91,8 @@ async def test_staff_see_their_members_held_events_until_ops_replay(
             assert item["ops_notified"] is True and body["since"] == item["since"]
             worklist = await client.get("/api/registry/held-events", headers=yuhang)
             assert [x["member_id"] for x in worklist.json()] == [member_id]
+            # the work list names the member as the service knows them
+            assert [x["member_name"] for x in worklist.json()] == [person.profile["name"]]
 
             # another county, with no agreement with the member's: as if the member did not exist
             hidden = await client.get(url, headers=songyang)

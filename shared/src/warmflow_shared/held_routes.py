@@ -30,7 +30,8 @@ from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.scope import STAFF, sees_member
 
 MemberCheck = Callable[[Principal, str], Awaitable[object]]
-"""Raises ``NotFound`` (or ``Forbidden``) when the caller may not read this member here."""
+"""Raises ``NotFound`` (or ``Forbidden``) when the caller may not read this member here; else
+returns what the service knows of the member (a mapping or a model with ``name``), or None."""
 
 Staff = Annotated[Principal, require_roles(*STAFF)]
 MemberId = Annotated[str, Path(min_length=1, max_length=100)]
@@ -49,11 +50,12 @@ def by_counties(get: Callable[[str], Awaitable[Mapping[str, Any] | None]]) -> Me
     """For a service whose member projection keeps the member's outflow and inflow counties:
     the staff of either county (the rule of its member reads), 404 for everyone else."""
 
-    async def check(principal: Principal, member_id: str) -> None:
+    async def check(principal: Principal, member_id: str) -> Mapping[str, Any]:
         member = await get(member_id)
         # the routes admit staff only, so this is: staff of either side's county
         if member is None or not sees_member(principal, member, agreements=None):
             raise NotFound("未找到该党员")
+        return member
 
     return check
 
@@ -90,6 +92,8 @@ def member_of(letter: DeadLetter) -> str | None:
 
 class HeldEvent(BaseModel):
     member_id: str
+    member_name: str | None = None
+    """As this service knows the member (the work list shows it); None if it does not."""
     service: str
     service_name: str
     group: str
@@ -140,6 +144,12 @@ async def held_events(runtime: ServiceRuntime) -> list[HeldEvent]:
     return sorted(found, key=lambda x: x.since)
 
 
+def name_of(member: object) -> str | None:
+    """The member's name from what a scope check returned: a projection's mapping or a model."""
+    name = member.get("name") if isinstance(member, Mapping) else getattr(member, "name", None)
+    return name if isinstance(name, str) and name else None
+
+
 def held_router(runtime: ServiceRuntime, check: MemberCheck) -> APIRouter:
     router = APIRouter(tags=["held events"])
 
@@ -162,13 +172,18 @@ def held_router(runtime: ServiceRuntime, check: MemberCheck) -> APIRouter:
         """For the work lists: held events of the members the caller may read, oldest first."""
         items = await held_events(runtime)
         visible: dict[str, bool] = {}
+        names: dict[str, str | None] = {}
         for member in {x.member_id for x in items}:
             try:
-                await check(principal, member)
+                names[member] = name_of(await check(principal, member))
                 visible[member] = True
             except (NotFound, Forbidden):
                 visible[member] = False
-        shown = [x for x in items if visible[x.member_id]]
+        shown = [
+            x.model_copy(update={"member_name": names[x.member_id]})
+            for x in items
+            if visible[x.member_id]
+        ]
         await _audit(request, principal, sorted({x.member_id for x in shown}))
         return shown
 

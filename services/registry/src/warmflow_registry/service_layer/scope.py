@@ -9,6 +9,7 @@ for the stated purpose, and only its fields; the home side is never restricted b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
@@ -143,7 +144,11 @@ def require_member_write(principal: Principal) -> None:
         raise Forbidden("此操作仅限工作人员")
 
 
-async def member_readable(registry: Registry, principal: Principal, member_id: str) -> None:
-    """The e-file read's own check (scope, then an agreement for another county): 404 if not."""
+async def member_readable(
+    registry: Registry, principal: Principal, member_id: str
+) -> Mapping[str, Any]:
+    """The e-file read's own check (scope, then an agreement for another county): 404 if not.
+    Returns the member's name (for the held-events work list)."""
     loaded = await member_in_scope(registry, principal, member_id, write=False)
     await readable_fields(registry, principal, loaded.state, purpose_of(None))
+    return {"name": loaded.state["profile"]["name"]}

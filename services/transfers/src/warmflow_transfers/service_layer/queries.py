@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,13 +46,16 @@ async def cases_in_scope(
     return ordered[:limit] if limit else ordered
 
 
-async def member_to_read(ctx: Transfers, principal: Principal, member_id: str) -> None:
+async def member_to_read(
+    ctx: Transfers, principal: Principal, member_id: str
+) -> Mapping[str, Any] | None:
     """Staff of the member's home county, or of either side of one of the member's cases."""
     member = await ctx.members.get(member_id)
     if principal.county is not None and principal.county == (member or {}).get("outflow_county"):
-        return
+        return member
     if not await cases_in_scope(ctx, principal, {"state.member_id": member_id}, limit=1):
         raise NotFound("未找到该党员")
+    return member
 
 
 @dataclass(frozen=True)
