@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from warmflow_shared.applied import applied_ids, applied_window, entry, source_count
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from
 from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
@@ -45,7 +46,7 @@ class Projection:
             state, new_ids = self._fold(loaded, steps)
             if not new_ids:
                 return 0
-            applied = [*(loaded.applied if loaded else ()), *new_ids][-self._window :]
+            applied = applied_window([*(loaded.applied if loaded else ()), *new_ids], self._window)
             try:
                 await self._write(key, loaded, state, applied)
                 return len(new_ids)
@@ -81,7 +82,7 @@ class Projection:
                 continue
             effects[key] = len(new_ids)
             if loaded is None:
-                doc = self._document(key, None, state, new_ids[-self._window :])
+                doc = self._document(key, None, state, applied_window(new_ids, self._window))
                 inserts.append((doc, None))
             else:
                 updates.append((key, loaded.version, self._change(loaded, state, new_ids)))
@@ -94,9 +95,11 @@ class Projection:
 
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
         """Only what changed: the state and the new event ids, pushed. The stored list is cut
-        back to the window once it would pass twice that (FerretDB v1 ignores ``$slice``)."""
-        if len(loaded.applied) + len(new_ids) > 2 * self._window:
-            applied = [*loaded.applied, *new_ids][-self._window :]
+        back to the window of each source once it would pass twice that (FerretDB v1 ignores
+        ``$slice``)."""
+        every = [*loaded.applied, *new_ids]
+        if len(every) > 2 * self._window * max(1, source_count(every)):
+            applied = applied_window(every, self._window)
             return Update(set={"state": state or {}, "_applied": applied})
         return Update(set={"state": state or {}}, push={"_applied": new_ids})
 
@@ -104,16 +107,16 @@ class Projection:
     def _fold(
         loaded: Loaded | None, steps: list[tuple[Envelope, Change]]
     ) -> tuple[State | None, list[str]]:
-        """The state after the events not applied before, and those events' ids."""
+        """The state after the events not applied before, and what to store of those events."""
         state = dict(loaded.state) if loaded else None
-        seen = set(loaded.applied) if loaded else set()
+        seen = applied_ids(loaded.applied) if loaded else set()
         new_ids: list[str] = []
         for envelope, change in steps:
             if envelope.event_id in seen:
                 continue
             state = change(state, envelope)
             seen.add(envelope.event_id)
-            new_ids.append(envelope.event_id)
+            new_ids.append(entry(envelope.event_id))
         return state, new_ids
 
     async def _write(

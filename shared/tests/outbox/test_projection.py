@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+from warmflow_shared.applied import reading_from
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.storage.port import DocumentStore
@@ -66,3 +67,28 @@ async def test_batches_keep_the_applied_ids_bounded_and_still_recognise_recent_o
     recent = [(e.subject, e) for e in events[-4:]]
     assert await projection.apply_batch(recent, add_n) == 0
     assert await projection.get("m-1") == {"seen": list(range(20)), "total": 20}
+
+
+async def test_a_partition_s_uncommitted_batch_is_recognised_however_much_others_wrote(
+    document_store: DocumentStore,
+) -> None:
+    """A hot key (a county's counter) fed by three partitions: one partition's batch is applied
+    and the process is killed before that partition commits; the other partitions go on for
+    many batches before it comes back. Its redelivered batch must change nothing — a window
+    shared by every partition had forgotten it and counted it twice."""
+    projection = Projection(document_store.collection("effects"), dedupe_window=4)
+    uncommitted = [_event("county", n) for n in range(3)]
+    with reading_from("warmflow.registry.member", 0):
+        assert await projection.apply_batch([("county", e) for e in uncommitted], add_n) == 3
+    others = [_event("county", n) for n in range(100, 130)]
+    for start in range(0, len(others), 3):
+        with reading_from("warmflow.registry.member", 1 + start % 2):
+            batch = [("county", e) for e in others[start : start + 3]]
+            assert await projection.apply_batch(batch, add_n) == 3
+    with reading_from("warmflow.registry.member", 0):
+        assert await projection.apply_batch([("county", e) for e in uncommitted], add_n) == 0
+        assert await projection.apply("county", uncommitted[1], add_n) is False
+    state = await projection.get("county")
+    assert state is not None and state["total"] == 33
+    doc = await projection.collection.get("county")
+    assert doc is not None and len(doc["_applied"]) <= 2 * 4 * 3  # still bounded per source

@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 import structlog
 
+from warmflow_shared.applied import reading_from
 from warmflow_shared.bus.deadletter import (
     CONTROL,
     DEAD,
@@ -102,6 +103,11 @@ class RecordProcessor:
     async def process(
         self, records: Sequence[RawRecord], should_stop: StopCheck = lambda: False
     ) -> BatchResult:
+        """Apply one partition's records in order (both buses hand a partition at a time)."""
+        with reading_from(records[0].topic, records[0].partition):
+            return await self._process(records, should_stop)
+
+    async def _process(self, records: Sequence[RawRecord], should_stop: StopCheck) -> BatchResult:
         try:
             book = await self._book(records[0])
         except Exception as exc:  # the letter log is unreadable: as transient as a store outage

@@ -16,10 +16,12 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import structlog
 
+from warmflow_shared.applied import applied_ids, applied_window, entry
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
@@ -47,8 +49,12 @@ class Loaded:
     outbox_seq: int = 0  # only moves with ``version``, so the version check keeps it true
     pending: bool = False
 
+    @cached_property
+    def _applied_ids(self) -> set[str]:
+        return applied_ids(self.applied)
+
     def has_applied(self, event_id: str) -> bool:
-        return event_id in self.applied
+        return event_id in self._applied_ids
 
 
 def loaded_from(doc: Document) -> Loaded:
@@ -65,13 +71,14 @@ def loaded_from(doc: Document) -> Loaded:
 def remember(applied: Sequence[str], caused_by: Envelope | None, window: int) -> list[str]:
     """The bounded list of applied event ids after applying ``caused_by``.
 
-    Redeliveries come within the uncommitted window of a consumer or from a relay retry, both
-    short, so the newest ``window`` ids per document are enough to recognise them.
+    Redeliveries come within the uncommitted batch of a consumer's partition or from a relay
+    retry, both short, so the newest ``window`` ids of each source are enough to recognise them
+    (``warmflow_shared.applied``).
     """
     ids = list(applied)
     if caused_by is not None:
-        ids.append(caused_by.event_id)
-    return ids[-window:]
+        ids.append(entry(caused_by.event_id))
+    return applied_window(ids, window)
 
 
 def _correlation_id() -> str:

@@ -1,0 +1,69 @@
+"""Which events a document has applied: its bounded ``_applied`` list, kept per source.
+
+A consumer applies one partition's records in order and, after a crash, is handed again only
+what it had not committed: at most the batch it was working on. So the newest ids *read from
+that partition* are enough to recognise a redelivery, however much other partitions wrote to
+the same document meanwhile. One window shared by every partition is not: a county's counter,
+fed by three partitions, forgot the uncommitted batch of the partition that came back last
+while the other two went on, and counted it twice after the process was killed.
+
+Each entry is ``"<topic>:<partition>#<event id>"`` when the event came through a consumer (the
+bus sets the source while it hands a partition's records over, ``reading_from``), or the bare
+event id when it did not (a direct call, a test). The window keeps the newest ``window`` entries
+of every source.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_SOURCE: ContextVar[str] = ContextVar("warmflow_event_source", default="")
+
+
+@contextmanager
+def reading_from(topic: str, partition: int) -> Iterator[None]:
+    """Handlers called inside remember their events as read from this partition."""
+    token = _SOURCE.set(f"{topic}:{partition}")
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def entry(event_id: str) -> str:
+    """What to store for an event applied now."""
+    source = _SOURCE.get()
+    return f"{source}#{event_id}" if source else event_id
+
+
+def _split(stored: str) -> tuple[str, str]:
+    """(source, event id); the source is "" for a bare id (string methods, not a regex: this
+    runs for every stored id of every document an event changes)."""
+    source, sep, event_id = stored.partition("#")
+    if sep and event_id and source.rpartition(":")[2].isdigit():
+        return source, event_id
+    return "", stored
+
+
+def applied_ids(applied: Iterable[str]) -> set[str]:
+    return {_split(stored)[1] for stored in applied}
+
+
+def source_count(applied: Iterable[str]) -> int:
+    return len({_split(stored)[0] for stored in applied})
+
+
+def applied_window(applied: Sequence[str], size: int) -> list[str]:
+    """The newest ``size`` entries of every source, oldest first."""
+    kept: list[str] = []
+    per_source: Counter[str] = Counter()
+    for stored in reversed(applied):
+        source = _split(stored)[0]
+        if per_source[source] < size:
+            per_source[source] += 1
+            kept.append(stored)
+    kept.reverse()
+    return kept
