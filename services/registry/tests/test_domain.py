@@ -34,6 +34,7 @@ def test_a_valid_id_number_passes_and_is_masked() -> None:
         (lambda n: n[:16], "18位"),
         (lambda n: n[:6] + "19901332" + n[14:], "有效日期"),
         (lambda n: n[:10] + "A" + n[11:], "数字"),
+        (lambda n: f"{int(n[:17]) / 10**16:.5f}E+17", "科学计数法"),  # a .csv saved by Excel
     ],
 )
 def test_a_bad_id_number_says_why_in_chinese(change: Callable[[str], str], reason: str) -> None:

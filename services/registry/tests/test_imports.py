@@ -246,6 +246,41 @@ async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing
     assert (moved["version"], moved["state"]["profile"]["phone"]) == (2, "13800000000")
 
 
+async def test_a_roster_as_offices_keep_it_imports(platform: ImportPlatform) -> None:
+    """A title and the reporting unit above the header, a header with a line break and a note,
+    names padded to line up, full-width digits, a date cell formatted as a number, a phone with
+    the country code, a blank row and a total at the foot."""
+    r = await roster(platform)
+    born = date(1988, 2, 2)
+    padded, wide = new_id(date(1990, 5, 17)), new_id(born)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["岳西县流动党员花名册（2026年12月）"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["填报单位：岳西县某镇党委", None, None, "填报日期：2026-12-01"])
+    sheet.append(
+        [" 姓 名 ", "身份证号\n（18位）", "出生日期", "手机号码", "党组织编码", "人员类别"]
+    )
+    sheet.append(["王  明", padded, "1990-05-17", "+86 139-0556-1234", r.code, "正式党员"])
+    sheet.append([None] * 6)
+    serial = (born - date(1899, 12, 30)).days  # how Excel keeps the date in a number cell
+    wide_digits = wide.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    sheet.append(["李四", wide_digits, serial, "13700137000", r.code, "预备党员"])
+    sheet.append(["合计：2人"])
+    out = io.BytesIO()
+    book.save(out)
+
+    job = await run_import(platform, r.admin, "花名册.xlsx", out.getvalue())
+    assert counts(job) == (2, 0, 0, 1), job
+    [footer] = job["report"]["items"]
+    assert footer["row"] == 7  # the row number Excel shows
+    docs = await member_docs(platform, [padded, wide])
+    first, second = docs[mask(padded)]["state"]["profile"], docs[mask(wide)]["state"]["profile"]
+    assert (first["name"], first["phone"]) == ("王明", "13905561234")
+    assert (second["birth_date"], second["party_status"]) == (born.isoformat(), "probationary")
+
+
 async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     platform: ImportPlatform,
 ) -> None:

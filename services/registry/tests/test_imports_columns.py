@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from warmflow_registry.domain.import_columns import match_columns, normal_date, row_fields
+from warmflow_registry.domain.import_columns import (
+    looks_like_header,
+    match_columns,
+    normal_date,
+    normal_name,
+    normal_phone,
+    row_fields,
+)
+from warmflow_shared.documents.spreadsheets import header_text
 
 
 def test_headers_are_matched_by_synonym_and_missing_required_ones_named() -> None:
@@ -35,3 +43,26 @@ def test_cells_are_normalised_and_unreadable_ones_named() -> None:
     assert problems == []
     _, problems = row_fields({"性别": "未知", "人员类别": "群众", "党费缴至": "三月"}, columns)
     assert [p.field for p in problems] == ["gender", "party_status", "dues_paid_until"]
+
+
+def test_the_header_row_is_the_one_naming_our_columns_whatever_its_notes() -> None:
+    assert not looks_like_header(["填报单位：岳西县某镇党委", "", "", "填报日期：2026-12-01"])
+    headers = [header_text(h) for h in [" 姓 名 ", "身份证号\n（18位）", "手机号码(必填)", "*性别"]]
+    assert headers == ["姓名", "身份证号", "手机号码", "性别"]
+    assert looks_like_header(headers)
+
+
+def test_names_phones_and_number_dates_as_offices_type_them() -> None:
+    assert [normal_name(n) for n in ("王  明", "王\u3000小明", "买买提·艾力", "Anna Li")] == [
+        "王明",
+        "王小明",
+        "买买提·艾力",
+        "Anna Li",
+    ]
+    assert [normal_phone(p) for p in ("+86 139-0556-1234", "0086 13905561234", "(0571)8888")] == [
+        "13905561234",
+        "13905561234",
+        "05718888",
+    ]
+    assert normal_date("32175") == "1988-02-02"  # Excel's day number for that date
+    assert normal_date("２０１２.６.３") == "2012-06-03"

@@ -17,9 +17,10 @@ import contextlib
 import csv
 import io
 import os
+import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -31,6 +32,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SEARCH_ROWS = 10
 Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, header → text)
+HeaderCheck = Callable[[list[str]], bool]
+"""Whether a row's cleaned header texts are the file's header row (a title row is not)."""
+_NOTE = re.compile(r"[（(][^（()）]*[）)]")
 
 
 class SpreadsheetError(Exception):
@@ -77,15 +81,23 @@ class RowStream:
     rows: Iterator[Row]
 
 
-def open_table(filename: str, data: bytes, limits: Limits = Limits()) -> RowStream:
+def two_cells(headers: list[str]) -> bool:
+    return sum(1 for header in headers if header) >= 2
+
+
+def open_table(
+    filename: str, data: bytes, limits: Limits = Limits(), is_header: HeaderCheck = two_cells
+) -> RowStream:
+    """The header is the first of the top ``HEADER_SEARCH_ROWS`` rows that ``is_header`` takes:
+    offices put a title, the reporting unit and a date above their column names."""
     if not data:
         raise SpreadsheetError("文件为空")
     if len(data) > limits.max_bytes:
         raise SpreadsheetError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 上限")
     if spreadsheet_format(filename, data) == "xlsx":
         check_zip(data, limits)
-        return _stream(_xlsx_rows(data), limits)
-    return _stream(_csv_rows(decode_text(data)), limits)
+        return _stream(_xlsx_rows(data), limits, is_header)
+    return _stream(_csv_rows(decode_text(data)), limits, is_header)
 
 
 def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
@@ -162,17 +174,17 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         book.close()
 
 
-def _stream(raw_rows: Iterable[Sequence[Any]], limits: Limits) -> RowStream:
-    """The header is the first of the top rows with two or more cells (a title row has one)."""
+def _stream(raw_rows: Iterable[Sequence[Any]], limits: Limits, is_header: HeaderCheck) -> RowStream:
     raw = enumerate(raw_rows, start=1)
     for number, row in raw:
-        cells = _cells(row, limits)
-        if sum(1 for cell in cells if cell) >= 2:
-            headers = [header_text(cell) for cell in cells]
+        headers = [header_text(cell) for cell in _cells(row, limits)]
+        if is_header(headers):
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise SpreadsheetError("未找到表头行，请确认第一行为列名")
+    raise SpreadsheetError(
+        f"前 {HEADER_SEARCH_ROWS} 行中未找到列名行（如“姓名”“公民身份号码”），请检查表头"
+    )
 
 
 def _cells(row: Sequence[Any], limits: Limits) -> list[str]:
@@ -195,8 +207,9 @@ def _rows(
 
 
 def header_text(value: str) -> str:
-    """Headers as people type them: spaces (also full-width), line breaks, required-marks."""
-    return "".join(value.split()).replace("\u3000", "").strip("*＊")
+    """Headers as people type them: spaces (also full-width), line breaks, required-marks and
+    notes in brackets (身份证号（18位）)."""
+    return _NOTE.sub("", "".join(value.split()).replace("\u3000", "")).strip("*＊")
 
 
 def cell_text(value: Any) -> str:

@@ -9,6 +9,7 @@ from datetime import date
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
 def check_character(first17: str) -> str:
@@ -39,6 +40,11 @@ def id_number_problem(id_number: str, birth_date: date | None) -> str | None:
 
 
 def _shape_problem(value: str, birth_date: date | None) -> str | None:
+    if _SCIENTIFIC.match(value):
+        return (
+            "公民身份号码被 Excel 存成了科学计数法（如 3.40828E+17），后几位已丢失："
+            "请把该列设为“文本”格式，重新填写后再导入"
+        )
     if len(value) != 18:
         return "公民身份号码应为18位"
     if not value.isascii():

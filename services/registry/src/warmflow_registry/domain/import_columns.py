@@ -7,8 +7,10 @@ Headers are matched by the synonyms offices use; a cell is normalised (dates lik
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from warmflow_shared.text import text_problem
 
@@ -75,6 +77,9 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LIST_SPLIT = re.compile(r"[、，,;；/]+")
+_EXCEL_SERIAL = re.compile(r"^[1-6]\d{4}$")  # 1927-05-18 … 2173-10-14
+EXCEL_EPOCH = date(1899, 12, 30)
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[\s\u3000]+(?=[\u3400-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,30 @@ def match_columns(headers: Sequence[str]) -> tuple[ColumnMap, list[str]]:
     return ColumnMap(found), missing
 
 
+def looks_like_header(headers: Sequence[str]) -> bool:
+    """The roster's header row names at least two of our columns (a title row names none)."""
+    return len(match_columns(headers)[0].headers) >= 2
+
+
 def normal_date(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     if match := _DATE.match(text) or _COMPACT_DATE.match(text):
         year, month, day = match.groups()
         return f"{year}-{int(month):02d}-{int(day):02d}"
+    if _EXCEL_SERIAL.match(text):  # a date cell formatted as a number: days since 1899-12-30
+        return (EXCEL_EPOCH + timedelta(days=int(text))).isoformat()
     return text
+
+
+def normal_name(text: str) -> str:
+    """Offices pad two-character names to line up with three (王  明): spaces between Chinese
+    characters are dropped; a name in Latin letters keeps its spaces."""
+    return _CJK_GAP.sub("", text)
+
+
+def normal_phone(text: str) -> str:
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", digits)
 
 
 def normal_month(text: str) -> str:
@@ -121,7 +145,9 @@ def _value(field: str, text: str) -> tuple[object, str | None]:
     if field in LISTS:
         return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
     if field == "phone":
-        return re.sub(r"[\s-]", "", text), None
+        return normal_phone(text), None
+    if field == "name":
+        return normal_name(text), None
     if field == "report_channel":
         channel = CHANNELS.get(text)
         return channel, None if channel else "应填写“来函”“电话”或“来人”"

@@ -28,7 +28,7 @@ from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import Update
 
 from warmflow_registry.domain.errors import Problem
-from warmflow_registry.domain.import_columns import ColumnMap, match_columns
+from warmflow_registry.domain.import_columns import ColumnMap, looks_like_header, match_columns
 from warmflow_registry.domain.import_job import Importer, ImportJob, Outcome
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import RowContext
@@ -92,7 +92,8 @@ async def start_import(
     """Parse the file as a stream into sealed chunks (its rows are never all in memory), then
     save the job; a file refused half-way leaves no chunk behind."""
     try:
-        table = await asyncio.to_thread(open_table, filename, data, imports.limits())
+        limits = imports.limits()
+        table = await asyncio.to_thread(open_table, filename, data, limits, looks_like_header)
     except SpreadsheetError as exc:
         raise _file_error(str(exc)) from exc
     columns, missing = match_columns(table.headers)
