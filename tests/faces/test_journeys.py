@@ -435,3 +435,26 @@ def test_staff_see_a_held_event_on_the_e_file(
     page.goto(f"{platform_url}/console/members/{member_id}")
     expect(by_test(page, "member-status")).to_be_visible()
     expect(by_test(page, "held-events")).to_have_count(0)
+
+
+def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(page, "member-status")).to_be_visible()
+    # meanwhile the member changes their phone in the phone app
+    mine = {"phone": "13700001111"}
+    me = _token(platform_url, "yuexi-member")
+    changed = httpx.put(f"{platform_url}/api/registry/me", json=mine, headers=me)
+    assert changed.status_code == 200, changed.text
+
+    by_test(page, "do-edit").click()
+    fill(page, "field-profile.employer", "岳西县某茶叶合作社")
+    by_test(page, "confirm-edit").click()
+    expect(page.locator(".el-dialog .el-alert")).to_contain_text("已被修改")
+    shots(page, "1-stale-edit-refused")
+    admin = _token(platform_url, "yuexi-admin")
+    file = httpx.get(f"{platform_url}/api/registry/members/demo-member-001", headers=admin)
+    assert file.json()["profile"]["phone"] == "13700001111"
+    assert file.json()["profile"]["employer"] != "岳西县某茶叶合作社"

@@ -19,12 +19,12 @@ export class ApiError extends Error {
 }
 
 export function createApi(session, { onUnauthorized }) {
-  async function request(method, path, { body, query, form, raw } = {}) {
+  async function request(method, path, { body, query, form, raw, extraHeaders } = {}) {
     const url = new URL(path, window.location.origin)
     for (const [k, v] of Object.entries(query || {})) {
       if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v)
     }
-    const headers = { Accept: 'application/json, application/problem+json' }
+    const headers = { Accept: 'application/json, application/problem+json', ...extraHeaders }
     const current = session.current()
     if (current) headers.Authorization = `Bearer ${current.token}`
     let payload
@@ -61,7 +61,7 @@ export function createApi(session, { onUnauthorized }) {
   return {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body, query) => request('POST', path, { body: body ?? {}, query }),
-    put: (path, body) => request('PUT', path, { body }),
+    put: (path, body, extraHeaders) => request('PUT', path, { body, extraHeaders }),
     patch: (path, body) => request('PATCH', path, { body }),
     del: (path) => request('DELETE', path),
     upload: (path, form) => request('POST', path, { form }),

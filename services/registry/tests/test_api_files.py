@@ -170,3 +170,47 @@ async def test_members_keep_their_own_soft_fields_and_nothing_else(platform: Pla
     assert staff.status_code == 403
     unchanged = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
     assert unchanged == after
+
+
+async def test_an_edit_started_before_the_member_changed_their_phone_does_not_undo_it(
+    platform: Platform,
+) -> None:
+    w = await world(platform)
+    member_id, _ = await register(platform, w, name="程晓燕")
+    url = f"/api/registry/members/{member_id}"
+    opened = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    me = platform.headers("member", "yuexi", member_id=member_id)
+    mine = {"phone": "13811112222"}
+    assert (await platform.client.put("/api/registry/me", json=mine, headers=me)).status_code == 200
+
+    # the admin saves the employer on the profile they opened, which still has the old phone
+    edited = {"profile": {**opened["profile"], "employer": "岳西县某合作社"}}
+    stale = {"If-Match": opened["profile_revision"]}
+    refused = await platform.client.put(url, json=edited, headers={**w.yuexi_admin, **stale})
+    assert refused.status_code == 412, refused.text
+    assert "已被修改" in refused.json()["detail"]
+    now = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    assert (now["profile"]["phone"], now["profile"]["employer"]) == (
+        "13811112222",
+        opened["profile"]["employer"],
+    )
+
+    in_app = (await platform.client.get("/api/registry/me", headers=me)).json()
+    fresh = {"profile": {**now["profile"], "employer": "岳西县某合作社"}}
+    again = {"If-Match": now["profile_revision"]}
+    saved = await platform.client.put(url, json=fresh, headers={**w.yuexi_admin, **again})
+    assert saved.status_code == 200, saved.text
+    after = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    assert (after["profile"]["phone"], after["profile"]["employer"]) == (
+        "13811112222",
+        "岳西县某合作社",
+    )
+    assert after["profile_revision"] != now["profile_revision"]
+
+    # the member's app had read the file before that save: its edit is refused the same way
+    theirs = {"phone": "13811113333", "employer": "别处"}
+    late = {**me, "If-Match": in_app["profile_revision"]}
+    refused = await platform.client.put("/api/registry/me", json=theirs, headers=late)
+    assert refused.status_code == 412, refused.text
+    kept = (await platform.client.get(url, headers=w.yuexi_admin)).json()["profile"]
+    assert (kept["phone"], kept["employer"]) == ("13811112222", "岳西县某合作社")

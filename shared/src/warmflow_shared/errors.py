@@ -55,6 +55,14 @@ class Conflict(DomainError):
     default_title = "当前状态不允许此操作"
 
 
+class StaleEdit(Conflict):
+    """An edit made on a version the caller read before someone else changed it (If-Match)."""
+
+    status = 412
+    code = "stale"
+    default_title = "内容已被他人修改"
+
+
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"

@@ -34,7 +34,9 @@ const ACTIONS = [
     ],
     run: (id, values, f) => {
       const profile = { ...f.profile, ...nest(values).profile }
-      return api.put(`/api/registry/members/${id}`, { profile })
+      // refused (412) if the member or another admin changed the file since it was opened
+      const opened = f.profile_revision ? { 'If-Match': f.profile_revision } : {}
+      return api.put(`/api/registry/members/${id}`, { profile }, opened)
     },
   },
   {

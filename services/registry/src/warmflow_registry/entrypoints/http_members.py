@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.web.problems import Problem
 
 from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.domain.model import Member
@@ -37,6 +38,17 @@ Reveal = Annotated[
     Query(description="id_number：显示完整公民身份号码（仅户籍地管理员或本人，须说明用途）"),
 ]
 Purpose = Annotated[str | None, Query(max_length=200, description="查看敏感信息的用途，记入审计")]
+STALE: dict[int | str, dict[str, Any]] = {
+    412: {"model": Problem, "description": "档案已被他人修改（If-Match 不符）"}
+}
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=64,
+        description="读取档案时的 profile_revision：其间档案被修改则拒绝保存（412）",
+    ),
+]
 
 
 async def _register_from_elsewhere(
@@ -105,10 +117,19 @@ def member_router(registry: Registry) -> APIRouter:
             raise Forbidden("党员只能查看本人档案")
         return await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
 
-    @router.put("/members/{member_id}", name="update_member")
-    async def update(member_id: str, cmd: UpdateMember, principal: Admin) -> MemberSummary:
+    @router.put(
+        "/members/{member_id}",
+        name="update_member",
+        responses=STALE,
+    )
+    async def update(
+        member_id: str, cmd: UpdateMember, principal: Admin, if_match: IfMatch = None
+    ) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)
-        return summary(await members.update_member(registry, member_id, cmd, actor(principal)))
+        changed = await members.update_member(
+            registry, member_id, cmd, actor(principal), if_match=if_match
+        )
+        return summary(changed)
 
     @router.get("/me", name="get_my_file")
     async def me(
@@ -119,11 +140,13 @@ def member_router(registry: Registry) -> APIRouter:
             registry, principal, principal.member_id, reveal is not None, purpose
         )
 
-    @router.put("/me", name="update_my_file")
-    async def update_me(cmd: UpdateOwnProfile, principal: MemberPrincipal) -> MemberSummary:
+    @router.put("/me", name="update_my_file", responses=STALE)
+    async def update_me(
+        cmd: UpdateOwnProfile, principal: MemberPrincipal, if_match: IfMatch = None
+    ) -> MemberSummary:
         assert principal.member_id is not None
         changed = await members.update_own_profile(
-            registry, principal.member_id, cmd, actor(principal)
+            registry, principal.member_id, cmd, actor(principal), if_match=if_match
         )
         return summary(changed)
 

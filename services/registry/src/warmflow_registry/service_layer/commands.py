@@ -102,7 +102,8 @@ class UpdateMember(_Command):
 
 
 class UpdateOwnProfile(_Command):
-    """What a member keeps up to date themselves; the rest of the e-file is the staff's."""
+    """What a member keeps up to date themselves; the rest of the e-file is the staff's. A field
+    left out keeps its value (null clears it)."""
 
     phone: str
     email: str | None = Field(default=None, max_length=100)

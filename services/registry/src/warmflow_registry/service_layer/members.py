@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 
-from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound
+from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound, StaleEdit
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.change import Change, change
@@ -25,6 +25,7 @@ from warmflow_registry.domain.idnumber import mask, normalise
 from warmflow_registry.domain.mobility import Actor, profile_changed, today
 from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.domain.revisions import profile_revision
 from warmflow_registry.domain.timezones import CHINA
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer.commands import (
@@ -168,13 +169,31 @@ def new_member(
     )
 
 
+def require_revision(member: Member, if_match: str | None) -> None:
+    """An edit of the profile as read at ``if_match`` (its ``profile_revision``) may not land on
+    a profile someone changed since: it would silently undo their change."""
+    if if_match is not None and if_match.strip('"') != profile_revision(member.profile):
+        raise StaleEdit(
+            "该党员档案在您打开后已被修改（可能是党员本人或工作人员），为免覆盖对方的修改，"
+            "本次保存未生效：请刷新后重新编辑"
+        )
+
+
 async def update_member(
-    registry: Registry, member_id: str, cmd: UpdateMember, actor: Actor
+    registry: Registry,
+    member_id: str,
+    cmd: UpdateMember,
+    actor: Actor,
+    *,
+    if_match: str | None = None,
 ) -> Member:
+    """``if_match``: the ``profile_revision`` the editor read; None for a blind replace
+    (imports, which compare the whole file)."""
     check_profile(cmd.profile, cmd.id_number, today(registry.now()))
     id_number = normalise(cmd.id_number) if cmd.id_number else None
 
     def decide(member: Member) -> list[Happened]:
+        require_revision(member, if_match)
         digest = registry.vault.search_hash(id_number) if id_number else member.id_hash
         if member.profile == cmd.profile and digest == member.id_hash:
             return []  # the same file again changes nothing (re-imports rely on it)
@@ -190,10 +209,18 @@ async def update_member(
 
 
 async def update_own_profile(
-    registry: Registry, member_id: str, cmd: UpdateOwnProfile, actor: Actor
+    registry: Registry,
+    member_id: str,
+    cmd: UpdateOwnProfile,
+    actor: Actor,
+    *,
+    if_match: str | None = None,
 ) -> Member:
     def decide(member: Member) -> list[Happened]:
-        profile = Profile.model_validate({**member.profile.model_dump(), **cmd.model_dump()})
+        require_revision(member, if_match)
+        # a field left out keeps its value; null clears it
+        given = cmd.model_dump(exclude_unset=True)
+        profile = Profile.model_validate({**member.profile.model_dump(), **given})
         try:
             check_profile(profile, None, today(registry.now()))
         except InvalidData as exc:  # the member's body has the fields at its top level

@@ -26,6 +26,7 @@ from warmflow_registry.domain.model import (
     LostContact,
     Member,
 )
+from warmflow_registry.domain.revisions import profile_revision
 
 
 class MemberSummary(BaseModel):
@@ -74,6 +75,9 @@ class ProfileView(BaseModel):
 class MemberFile(MemberSummary):
     id_number_revealed: bool
     profile: ProfileView
+    profile_revision: str | None = None
+    """Send it back as ``If-Match`` with an edit: the edit is refused (412) if the profile has
+    changed since. Only in a full view (a partner county's view has no edit)."""
     card: ActivityCard | None
     outflow_on: date | None
     destination: str | None
@@ -114,6 +118,7 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
     return MemberFile(
         **data,
         id_number_revealed=id_number is not None,
+        profile_revision=profile_revision(member.profile),
         **member.model_dump(
             include={
                 "profile",
