@@ -443,6 +443,9 @@ def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
     page = sign_in(browser, platform_url, "console", "yuexi-admin")
     page.goto(f"{platform_url}/console/members/demo-member-001")
     expect(by_test(page, "member-status")).to_be_visible()
+    history = page.locator(".el-timeline")
+    expect(history).to_contain_text("已登记流出（登记流出，演示数据）")  # names, not codes
+    expect(history).not_to_contain_text("register_outflow")
     # meanwhile the member changes their phone in the phone app
     mine = {"phone": "13700001111"}
     me = _token(platform_url, "yuexi-member")

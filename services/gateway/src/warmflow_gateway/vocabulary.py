@@ -13,6 +13,7 @@ from warmflow_learning.domain.model import STATUS_NAMES as ATTENDANCE_NAMES
 from warmflow_registry.domain.agreements import AGREEMENT_STATUS_NAMES, PURPOSE_NAMES
 from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAMES, STATUS_NAMES
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
+from warmflow_registry.domain.mobility import ACTION_NAMES
 from warmflow_registry.domain.organisation import ORG_TYPE_NAMES, SITE_LEVEL_NAMES
 from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES
 from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
@@ -28,6 +29,7 @@ def vocabulary() -> dict[str, Any]:
         "counties": dict(COUNTY_NAMES),
         "roles": dict(ROLE_NAMES),
         "member_status": STATUS_NAMES,
+        "member_actions": ACTION_NAMES,
         "outflow_reasons": OUTFLOW_REASON_NAMES,
         "lost_reasons": LOST_REASON_NAMES,
         "org_types": ORG_TYPE_NAMES,
