@@ -330,7 +330,12 @@ def test_an_auditor_pages_through_each_services_trail(
     page = sign_in(browser, platform_url, "console", "auditor")
     page.goto(f"{platform_url}/console/audit")
     table = by_test(page, "audit-table")
-    expect(table.locator("tbody tr", has_text="read_file").first).to_contain_text("demo-member-001")
+    read = table.locator("tbody tr", has_text="read_file").first
+    expect(read).to_contain_text("demo-member-001")
+    expect(read).to_contain_text("查看党员档案")  # the action's name above its code
+    expect(read).to_contain_text("报到地点")  # the fields read, by name
+    expect(read).to_contain_text("日常管理")  # the purpose too
+    expect(read).to_contain_text("成功")
     expect(page.locator(".el-pagination")).to_contain_text("共")
     page.locator(".el-select").first.click()
     page.locator(".el-select-dropdown__item", has_text="人才与帮扶").click()

@@ -15,6 +15,9 @@ from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAM
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
 from warmflow_registry.domain.mobility import ACTION_NAMES
 from warmflow_registry.domain.organisation import ORG_TYPE_NAMES, SITE_LEVEL_NAMES
+from warmflow_shared.audit.names import ACTION_NAMES as AUDIT_ACTION_NAMES
+from warmflow_shared.audit.names import FIELD_NAMES as AUDIT_FIELD_NAMES
+from warmflow_shared.audit.names import METHOD_NAMES as AUDIT_METHOD_NAMES
 from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES
 from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
 from warmflow_support.domain.cases import STATUS_NAMES as SUPPORT_CASE_STATUS_NAMES
@@ -45,6 +48,9 @@ def vocabulary() -> dict[str, Any]:
         "support_case_status": SUPPORT_CASE_STATUS_NAMES,
         "vanguard_roles": VANGUARD_ROLE_NAMES,
         "contact_channels": CHANNEL_NAMES,
+        "audit_actions": AUDIT_ACTION_NAMES,
+        "audit_methods": AUDIT_METHOD_NAMES,
+        "audit_fields": AUDIT_FIELD_NAMES,
     }
 
 
