@@ -32,7 +32,10 @@ largest size within 2x of the smallest size's (the export's per row).
 Each read is sent ``REQUESTS`` times or for ``BUDGET_SECONDS``, whichever ends first (at least 3).
 ``WARMFLOW_BENCH_SCALE_BACKENDS=sqlite`` (or ``mongodb``) measures one backend;
 ``WARMFLOW_BENCH_SCALE_EXPORT_ROWS`` lowers the export's 100,000 rows on a machine too slow for
-them (the figure then says how many rows were exported). Peak memory of the export is the growth
+them (the figure then says how many rows were exported). ``WARMFLOW_BENCH_SCALE_KEEP=<dir>``
+(SQLite): each size's data set is loaded once into ``<dir>/sqlite-<N>`` and every run measures
+a fresh copy of it (the service builds any index added since on start; delete the directory
+after changing what is loaded). Peak memory of the export is the growth
 of the process's peak RSS during it (``VmHWM``, reset through ``/proc/self/clear_refs``).
 """
 
@@ -42,6 +45,7 @@ import asyncio
 import gc
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -75,6 +79,8 @@ EXPORT_ROWS = int(os.environ.get("WARMFLOW_BENCH_SCALE_EXPORT_ROWS", "100000"))
 BUDGET_SECONDS = 30.0
 # one backend per process (two processes can measure side by side): sqlite, mongodb or both
 BACKENDS = os.environ.get("WARMFLOW_BENCH_SCALE_BACKENDS", "sqlite,mongodb").split(",")
+# a directory where each SQLite data set is kept once loaded, and copied for each later run
+KEEP = os.environ.get("WARMFLOW_BENCH_SCALE_KEEP", "")
 LOST_DUE = 50
 REQUESTS = 40
 CHUNK = 2000
@@ -312,39 +318,72 @@ async def _measure(
     return figures
 
 
+async def _load(registry: Any, count: int) -> dict[str, Any]:
+    """The templates registered through the handlers, then their clones written in bulk."""
+    await seed_structure(registry)
+    await _export_org(registry)
+    await seed_members(registry, TEMPLATES)
+    await _settle(registry)
+    members = registry.stores.members.collection
+    templates = await members.find({})
+    memory = {d["_id"]: d for d in await registry.stores.stats_members.find({})}
+    loader = Loader(registry, templates, memory)
+    started = time.perf_counter()
+    await loader.load(count, loader.any_template, lost_due=True)
+    export_rows = min(count, EXPORT_ROWS)
+    at_home = [
+        t
+        for t in templates
+        if t["state"]["status"] == "at_home" and t["state"]["home_county"] == "yuexi"
+    ]
+    export_org = (await registry.stores.organisations.load(EXPORT_ORG)).state
+    for t in at_home:
+        t["state"]["home_org_id"] = EXPORT_ORG
+        t["state"]["outflow_path"] = export_org["path"]
+        memory.pop(t["_id"], None)  # the export's extra files are not counted
+    await loader.load(export_rows, lambda n: at_home[n % len(at_home)])
+    await loader.apply_counters()
+    return {
+        "load_seconds": time.perf_counter() - started,
+        "lost": loader.lost,
+        "export_rows": export_rows,
+    }
+
+
+async def _loaded(config: Config, backend: str, count: int, data_dir: Path) -> dict[str, Any]:
+    """Load N files into ``data_dir`` or, with ``KEEP`` (SQLite only), copy the data set kept
+    there by an earlier run (loaded once, by this same code; each run measures a fresh copy,
+    as the sweep changes it) and let the service open it (new indexes are built on start)."""
+    kept = Path(KEEP) / f"{backend}-{count}" if KEEP and backend == "sqlite" else None
+    if kept is None:
+        return {}
+    if not (kept / "loaded.json").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        settings = _settings(backend, kept, config)
+        ensure_key_pair(settings.keys_dir)
+        service = bootstrap(settings)
+        async with service.app.router.lifespan_context(service.app):
+            facts = await _load(service.app.state.registry, count)
+        (kept / "loaded.json").write_bytes(orjson.dumps(facts))
+    shutil.rmtree(data_dir)
+    shutil.copytree(kept, data_dir)
+    return dict(orjson.loads((kept / "loaded.json").read_bytes()))
+
+
 async def _size(config: Config, backend: str, count: int, data_dir: Path) -> dict[str, Any]:
+    facts = await _loaded(config, backend, count, data_dir)
     settings = _settings(backend, data_dir, config)
     ensure_key_pair(settings.keys_dir)
     service = bootstrap(settings)
     async with service.app.router.lifespan_context(service.app):
         registry = service.app.state.registry
-        await seed_structure(registry)
-        await _export_org(registry)
-        await seed_members(registry, TEMPLATES)
-        await _settle(registry)
         members = registry.stores.members.collection
-        templates = await members.find({})
-        memory = {d["_id"]: d for d in await registry.stores.stats_members.find({})}
-        loader = Loader(registry, templates, memory)
-        started = time.perf_counter()
-        await loader.load(count, loader.any_template, lost_due=True)
-        export_rows = min(count, EXPORT_ROWS)
-        at_home = [
-            t
-            for t in templates
-            if t["state"]["status"] == "at_home" and t["state"]["home_county"] == "yuexi"
-        ]
-        export_org = (await registry.stores.organisations.load(EXPORT_ORG)).state
-        for t in at_home:
-            t["state"]["home_org_id"] = EXPORT_ORG
-            t["state"]["outflow_path"] = export_org["path"]
-            memory.pop(t["_id"], None)  # the export's extra files are not counted
-        await loader.load(export_rows, lambda n: at_home[n % len(at_home)])
-        await loader.apply_counters()
-        load_seconds = time.perf_counter() - started
+        facts = facts or await _load(registry, count)
+        load_seconds, export_rows = facts["load_seconds"], facts["export_rows"]
         total = await members.count()
+        reused = " (a copy of the kept data set)" if KEEP and backend == "sqlite" else ""
         print(
-            f"    {backend} N={count:,}: {total:,} files loaded in {load_seconds:.0f} s",
+            f"    {backend} N={count:,}: {total:,} files loaded in {load_seconds:.0f} s{reused}",
             flush=True,
         )
         yuexi = [
@@ -364,8 +403,8 @@ async def _size(config: Config, backend: str, count: int, data_dir: Path) -> dic
         ]
         with log.watching(watched):
             figures = await _measure(service, settings, yuexi, export_rows)
-        if figures["lost_contact"]["flagged"] != loader.lost:
-            raise RuntimeError(f"lost-contact flagged {figures['lost_contact']} of {loader.lost}")
+        if figures["lost_contact"]["flagged"] != facts["lost"]:
+            raise RuntimeError(f"lost-contact flagged {figures['lost_contact']} of {facts['lost']}")
         found = await scans(log, {c.name: c for c in watched})
         sorted_pages = _sorted_pages(log, stores.members.collection)
         figures.update(

@@ -33,18 +33,24 @@ async def world(p: Platform) -> World:
     }
     created = await p.client.post("/api/registry/organisations", json=branch, headers=yuexi)
     assert created.status_code == 201, created.text
+    site = await yuhang_site(p, yuhang, f"yh-site-{uid}", "yuhang-ai-town-committee")
+    staff = p.headers("site_staff", "yuhang", orgs=["yuhang-ai-town-committee"], site_id=site)
+    return World(branch["id"], site, yuexi, yuhang, staff)
+
+
+async def yuhang_site(p: Platform, headers: dict[str, str], site_id: str, org_id: str) -> str:
+    """A Yuhang 暖流之家 site of ``org_id``: members who check in there flow into it."""
     site = {
-        "id": f"yh-site-{uid}",
+        "id": site_id,
         "name": "五常街道暖流之家",
         "level": "village_site",
         "county": "yuhang",
-        "org_id": "yuhang-ai-town-committee",
+        "org_id": org_id,
         "services": ["报到", "调解"],
     }
-    made = await p.client.post("/api/registry/sites", json=site, headers=yuhang)
+    made = await p.client.post("/api/registry/sites", json=site, headers=headers)
     assert made.status_code == 201, made.text
-    staff = p.headers("site_staff", "yuhang", orgs=["yuhang-ai-town-committee"], site_id=site["id"])
-    return World(branch["id"], site["id"], yuexi, yuhang, staff)
+    return site_id
 
 
 async def register(p: Platform, w: World, **changes: Any) -> tuple[str, str]:

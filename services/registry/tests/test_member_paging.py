@@ -1,9 +1,10 @@
 """Member lists cost the same whatever the number of files: a capped total, pages by cursor.
 
-The total is counted up to ``queries.TOTAL_CAP`` ("10000+"); each page's ``next`` cursor
-reads the following one. A scope with more matches than the cap is read along the (name, id)
-index (no sort of the whole scope); a smaller one is gathered from its own index ranges. The
-cap is lowered here so that a handful of files plays the broad scope.
+The total is counted up to ``queries.TOTAL_CAP`` ("10000+"), or ``queries.SEARCH_TOTAL_CAP``
+("100+") for a search by name or ID number; each page's ``next`` cursor reads the following
+one. A scope with more matches than the cap is read along the (name, id) index (no sort of the
+whole scope); a smaller one is gathered from its own index ranges. The caps are lowered here so
+that a handful of files plays the broad scope.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ async def test_pages_follow_the_cursor_in_name_order_with_the_total_capped(
 ) -> None:
     p = platform
     w, prefix, expected = await _named(p, 7)
-    monkeypatch.setattr(queries, "TOTAL_CAP", cap)
+    monkeypatch.setattr(queries, "SEARCH_TOTAL_CAP", cap)
 
     pages = await _all_pages(p, {"name": prefix, "size": 2}, w.yuexi_admin)
 
@@ -77,7 +78,7 @@ async def test_a_broad_scope_is_read_along_the_name_index_not_sorted(
 ) -> None:
     p = platform
     w, prefix, expected = await _named(p, 4)
-    monkeypatch.setattr(queries, "TOTAL_CAP", 2)
+    monkeypatch.setattr(queries, "SEARCH_TOTAL_CAP", 2)
     members = p.registry.stores.members.collection
 
     with QueryLog().watching([members]) as log:

@@ -2,7 +2,8 @@
 
 Visibility is an OR (outflow side, inflow side, agreements with partner counties) and the
 filters add their own ORs (organisation on either side, county on either side). The store
-answers each search with one ``$and``/``$or`` filter: one count and one page query.
+answers each search with one ``$and``/``$or`` filter: one count and one page query (past the
+total's cap, a search by organisation reads a page per side: two).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // One numbered list a page shows: its rows, total, current page and loading flag; totalCapped
-// when the service stopped counting (the registry's member lists: "10000+").
+// when the service stopped counting (the registry's member lists: "10000+", searches "100+").
 import { ref } from 'vue'
 
 // fetchPage(page) answers { items, total, total_capped? }.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from warmflow_shared.storage.port import IndexSpec
 
-from warmflow_registry.service_layer.queries import NAME_ORDER
+from warmflow_registry.service_layer.queries import INFLOW_ORDER, NAME_ORDER, OUTFLOW_ORDER
 
 INDEXES: dict[str, Sequence[IndexSpec]] = {
     "members": [
@@ -20,6 +20,10 @@ INDEXES: dict[str, Sequence[IndexSpec]] = {
         # whose home county shares with the caller (``scope.member_branches``); without it SQLite
         # serves that branch from (home_county, name), i.e. reads every member of those counties
         IndexSpec(("state.home_county", "state.inflow_path")),
+        # a search by organisation (``queries.search_filters``): its subtree's exact paths on
+        # either side, with the name prefix — the matches themselves, not the subtree's files
+        OUTFLOW_ORDER,
+        INFLOW_ORDER,
         IndexSpec(("state.site_id", "state.status")),
         IndexSpec(("state.status", "state.reachable_since")),
         IndexSpec(("state.card.number",)),

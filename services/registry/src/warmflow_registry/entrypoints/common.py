@@ -33,8 +33,9 @@ class Page(BaseModel, Generic[T]):
     page: int
     size: int
     items: list[T]
-    # member searches: the total stops counting at 10,000 ("10000+"); ``next`` is the cursor
-    # of the following page (``after=``), None on the last page
+    # member lists: the total stops counting at 10,000 ("10000+"), a search by name or ID
+    # number at 100 ("100+"); ``next`` is the cursor of the following page (``after=``), None
+    # on the last page
     total_capped: bool = False
     next: str | None = None
 

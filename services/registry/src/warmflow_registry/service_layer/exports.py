@@ -20,9 +20,7 @@ from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer import queries
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.filters import all_of
-from warmflow_registry.service_layer.organisations import find_organisation, get_organisation
-from warmflow_registry.service_layer.scope import member_branches
+from warmflow_registry.service_layer.organisations import find_organisation
 from warmflow_registry.service_layer.views import MemberFile, limit_file, member_file
 
 HEADERS = (
@@ -40,9 +38,7 @@ async def _members(
     registry: Registry, principal: Principal, search: queries.MemberSearch, purpose: str
 ) -> AsyncIterator[list[Member]]:
     """The matching files in name order, a batch at a time (memory does not grow with them)."""
-    org = await get_organisation(registry, search.org_id) if search.org_id else None
-    filters = queries.search_filters(registry, search, org)
-    where = all_of(await member_branches(registry, principal, purpose), filters)
+    where = (await queries.search_query(registry, principal, search, purpose)).where
     cap = registry.settings.export_max_rows
     collection = registry.stores.members.collection
     counted = await collection.count(where, limit=cap + 1)

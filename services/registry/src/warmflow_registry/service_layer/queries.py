@@ -1,18 +1,20 @@
 """Reads of member files: one file (masked, audited), searches and work lists, all scoped.
 
 A search costs the same whatever the number of members: its total is counted up to
-``TOTAL_CAP`` ("10,000+"), and pages follow a cursor (the last row's name and id) rather than
-an offset. A scope with more than ``TOTAL_CAP`` members is read in name order along the
-(name, id) index, filtering as it goes (about ``size`` / the scope's share of all members rows
-a page); a smaller one is gathered from its own index ranges and sorted — at most
-``TOTAL_CAP`` rows.
+``TOTAL_CAP`` ("10,000+"; ``SEARCH_TOTAL_CAP``, "100+", for a search by name or ID number), and
+pages follow a cursor (the last row's name and id) rather than an offset. A scope with more
+matches than the cap is read in name order: a search by organisation side by side, each along
+its (county, path, name, id) index (every row read a match), anything else along the (name, id)
+index, filtering as it goes (about ``size`` / the scope's share of all members rows a page); a
+smaller one is gathered from its own index ranges and sorted — no more rows than the cap.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator
+import heapq
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -55,8 +57,15 @@ FILE_FIELD_SOURCES = dict(
 BY_NAME = (("state.profile.name", 1), ("_id", 1))
 # the index that serves BY_NAME (``adapters.indexes`` creates it)
 NAME_ORDER = IndexSpec(("state.profile.name", "_id"))
+# an organisation's members (outflow side) and the members who flowed into it (inflow side)
+# in name order: a search by organisation reads these (``search_filters``)
+OUTFLOW_ORDER = IndexSpec(("state.home_county", "state.outflow_path", "state.profile.name", "_id"))
+INFLOW_ORDER = IndexSpec(("state.inflow_county", "state.inflow_path", "state.profile.name", "_id"))
 # totals are exact up to here, then shown as "10000+"; offsets (``page``) stop here too
 TOTAL_CAP = 10_000
+# a search for people (a name prefix, an ID number) counts up to here ("100+"): a staff search
+# then costs the same whatever the number of files (docs/benchmarks.md, "Costs as the data grows")
+SEARCH_TOTAL_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -115,9 +124,22 @@ async def read_file(
     return limit_file(member_file(member, id_number), shared)
 
 
+async def subtree_paths(registry: Registry, org: Organisation) -> list[str]:
+    """The paths of ``org`` and of every organisation under it: one read of the (county, path)
+    index. Members carry their organisations' paths, so "under ``org``" is an ``$in`` of exact
+    paths, which an index on (county, path, name) serves together with a name prefix (a path
+    *range* would end the index's use at the path: every file of the subtree read for a name)."""
+    found = await registry.stores.organisations.collection.find(
+        {"state.county": org.county, "state.path": subtree_range(org.path)}
+    )
+    return sorted({org.path} | {doc["state"]["path"] for doc in found})
+
+
 def search_filters(
-    registry: Registry, search: MemberSearch, org: Organisation | None
-) -> list[Branch]:
+    registry: Registry, search: MemberSearch, org: Organisation | None, paths: Sequence[str] = ()
+) -> list[list[Branch]]:
+    """The search's OR-groups (a file must match one branch of each); ``paths``: the
+    organisation filter's subtree (``subtree_paths``)."""
     base: Branch = {}
     if search.name:
         base["state.profile.name"] = {"$gte": search.name, "$lt": search.name + "\uffff"}
@@ -132,25 +154,72 @@ def search_filters(
         if search.overdue and not search.status:
             base["state.status"] = {"$in": sorted(AWAITING)}
     branches = [base]
-    if org:
-        sides: list[Branch] = [
-            # a home organisation under ``org`` is in its county (a tree is one county's), so
-            # the outflow side of ``org`` only holds that county's members: a county filter
-            # for another county drops the branch instead of reading it
-            {"state.outflow_path": subtree_range(org.path), "state.home_county": org.county},
-            {"state.inflow_path": subtree_range(org.path)},
-        ]
-        branches = product(branches, sides)
+    counties: list[Branch] = []
     if search.county:
         counties = [{"state.home_county": search.county}, {"state.inflow_county": search.county}]
-        branches = product(branches, counties)
-    return branches
+    if not org:
+        return [product(branches, counties) if counties else branches]
+    under = {"$in": list(paths)} if len(paths) > 1 else paths[0]
+    # a tree is one county's: the outflow side of ``org`` holds only members of its county,
+    # and its inflow side only members who flowed into its county (a site's organisation is
+    # in the site's county); served by the indexes on (home_county, outflow_path, name) and
+    # (inflow_county, inflow_path, name)
+    sides: list[Branch] = [
+        {"state.outflow_path": under, "state.home_county": org.county},
+        {"state.inflow_path": under, "state.inflow_county": org.county},
+    ]
+    # the county stays an OR-group of its own: multiplied into the sides, each branch would
+    # carry a second county equality, and SQLite's planner (no statistics) would then read it
+    # along (county, name) — every file of that county and name prefix — instead of the path
+    return [product(branches, sides), *([counties] if counties else [])]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A scoped search as the store reads it."""
+
+    where: Filter  # the scope and the search: one filter (the count, a sorted page)
+    # the same matches as one filter per branch of the search, each read in name order along
+    # its index (empty when some branch has no such index)
+    ordered: list[tuple[Filter, IndexSpec]]
+    cap: int  # the total is counted up to here
+
+
+def _ordered_index(branch: Branch) -> IndexSpec | None:
+    """The index that gives ``branch``'s matches in name order: one organisation's side."""
+    for index in (OUTFLOW_ORDER, INFLOW_ORDER):
+        county, path = index.fields[:2]
+        if isinstance(branch.get(county), str) and isinstance(branch.get(path), str):
+            return index
+    return None
+
+
+async def search_query(
+    registry: Registry, principal: Principal, search: MemberSearch, purpose: str
+) -> SearchQuery:
+    """The caller's scope for ``purpose`` and the search, as one filter and branch by branch."""
+    org = await get_organisation(registry, search.org_id) if search.org_id else None
+    paths = await subtree_paths(registry, org) if org else []
+    scope = await member_branches(registry, principal, purpose)
+    driving, *others = search_filters(registry, search, org, paths)
+    indexes = [_ordered_index(branch) for branch in driving]
+    ordered: list[tuple[Filter, IndexSpec]] = [
+        (all_of(scope, [branch], *others), index)
+        for branch, index in zip(driving, indexes, strict=True)
+        if index is not None
+    ]
+    people = bool(search.name or search.id_number)
+    return SearchQuery(
+        where=all_of(scope, driving, *others),
+        ordered=ordered if len(ordered) == len(driving) else [],
+        cap=SEARCH_TOTAL_CAP if people else TOTAL_CAP,
+    )
 
 
 @dataclass(frozen=True)
 class Found:
-    total: int  # exact, or TOTAL_CAP when ``capped``
-    capped: bool  # more than TOTAL_CAP match
+    total: int  # exact, or the cap when ``capped``
+    capped: bool  # more than the cap (``SearchQuery.cap``) match
     items: list[MemberSummary]
     next: str | None  # the cursor of the next page (``after``), None on the last one
 
@@ -202,21 +271,39 @@ async def read_in_name_order(
     skip: int,
     limit: int,
     broad: bool,
+    ordered: Sequence[tuple[Filter, IndexSpec]] = (),
 ) -> list[Document]:
     """``limit`` matches in name order, from ``start`` (or ``skip`` rows in).
 
-    ``broad`` (more than ``TOTAL_CAP`` match): walk the name index from the position,
-    filtering, which reads about ``limit`` / (the matches' share of all files) rows. Otherwise
-    the matches are gathered from their own index ranges and sorted (at most ``TOTAL_CAP``),
-    and the page is ``offset`` rows in: walking the name index from a position would read
-    most of the collection for a narrow filter.
+    ``broad`` (more than the total's cap match): with ``ordered``, each branch is read in name
+    order along its own index from the position and the branches are merged (``skip`` +
+    ``limit`` rows a branch at most, each of them a match); without, walk the name index from
+    the position, filtering, which reads about ``limit`` / (the matches' share of all files)
+    rows. Otherwise the matches are gathered from their own index ranges and sorted (no more
+    than the cap), and the page is ``offset`` rows in: walking the name index from a position
+    would read most of the collection for a narrow filter.
     """
     if not broad:
         offset = start.offset if start else skip
         return await collection.find(where, sort=BY_NAME, skip=offset, limit=limit)
+    following = start.following() if start else []
+    if ordered:
+        pages = [
+            await collection.find(
+                {"$and": [branch, *following]}, sort=BY_NAME, limit=skip + limit, hint=index
+            )
+            for branch, index in ordered
+        ]
+        return merge_in_name_order(pages)[skip : skip + limit]
     if start is not None:
         where = {"$and": [where, *start.following()]}
     return await collection.find(where, sort=BY_NAME, skip=skip, limit=limit, hint=NAME_ORDER)
+
+
+def merge_in_name_order(pages: Sequence[list[Document]]) -> list[Document]:
+    """Pages in name order merged into one, each file once (it may match several branches)."""
+    merged = heapq.merge(*pages, key=lambda doc: (doc["state"]["profile"]["name"], doc["_id"]))
+    return list({doc["_id"]: doc for doc in merged}.values())
 
 
 async def in_name_order(
@@ -252,15 +339,18 @@ async def search_members(
     if skip >= TOTAL_CAP:
         reason = f"仅能按页码查看前 {TOTAL_CAP} 条，请缩小筛选范围或逐页向后翻"
         raise InvalidInput(reason, errors=[FieldError("query.page", reason)])
-    org = await get_organisation(registry, search.org_id) if search.org_id else None
-    where = all_of(
-        await member_branches(registry, principal, code), search_filters(registry, search, org)
-    )
+    query = await search_query(registry, principal, search, code)
     collection = registry.stores.members.collection
-    counted = await collection.count(where, limit=TOTAL_CAP + 1)
-    capped = counted > TOTAL_CAP
+    counted = await collection.count(query.where, limit=query.cap + 1)
+    capped = counted > query.cap
     docs = await read_in_name_order(
-        collection, where, start=start, skip=skip, limit=size + 1, broad=capped
+        collection,
+        query.where,
+        start=start,
+        skip=skip,
+        limit=size + 1,
+        broad=capped,
+        ordered=query.ordered,
     )
     more, docs = len(docs) > size, docs[:size]
     items = await _shown(
@@ -278,7 +368,7 @@ async def search_members(
     following = None
     if more:
         following = Position.after(docs[-1], (start.offset if start else skip) + size).encode()
-    return Found(min(counted, TOTAL_CAP), capped, items, following)
+    return Found(min(counted, query.cap), capped, items, following)
 
 
 async def _shown(

@@ -1,0 +1,167 @@
+"""A search by organisation finds both sides of its subtree and reads the matches themselves.
+
+Members carry their organisations' paths; the organisation filter is the subtree's exact paths
+(``queries.subtree_paths``) on the outflow side (members of those organisations) and on the
+inflow side (members who flowed into them), so that with a name prefix SQLite reads the
+indexes on (county, path, name): the files that match, not every file of the subtree or of a
+county (``bench/scale.py`` measures the search at 10,000 … 1,000,000 files).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from warmflow_registry.service_layer import queries
+from warmflow_shared.storage.plans import QueryLog, sqlite_plan
+from warmflow_shared.storage.sqlite import SqliteCollection
+
+from .conftest import Platform
+from .flows import World, outflow, register, world, yuhang_site
+from .ids import id_number, profile, random_birth
+from .test_search_cost import worst_principal
+
+API = "/api/registry/members"
+
+
+async def _names(p: Platform, params: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    response = await p.client.get(API, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"]) and not body["total_capped"], body
+    return [row["name"] for row in body["items"]]
+
+
+async def test_an_organisation_filter_finds_both_sides_of_its_subtree(platform: Platform) -> None:
+    p = platform
+    w, elsewhere = await world(p), await world(p)  # two Yuexi branches, two Yuhang sites
+    prefix = f"组{uuid.uuid4().hex[:6]}"
+    await register(p, w, name=prefix + "甲")
+    moved, _ = await register(p, w, name=prefix + "乙")
+    await outflow(p, w, moved)  # inflow side: Yuhang's AI-town committee (the site's)
+    await register(p, elsewhere, name=prefix + "丙")
+    admin = w.yuexi_admin
+
+    def search(org_id: str, **more: str) -> dict[str, str]:
+        return {"name": prefix, "org_id": org_id, **more}
+
+    # a branch: its own members only; the county committee: every branch under it
+    assert await _names(p, search(w.branch), admin) == sorted([prefix + "甲", prefix + "乙"])
+    everyone = sorted([prefix + "丙", prefix + "甲", prefix + "乙"])
+    assert await _names(p, search("yuexi-county-committee"), admin) == everyone
+    # the inflow side, alone or with a county on either side of the member
+    ai_town = "yuhang-ai-town-committee"
+    assert await _names(p, search(ai_town), admin) == [prefix + "乙"]
+    assert await _names(p, search(ai_town, county="yuexi"), admin) == [prefix + "乙"]
+    assert await _names(p, search(ai_town, county="yuhang"), admin) == [prefix + "乙"]
+    assert await _names(p, search(ai_town, county="songyang"), admin) == []
+    assert await _names(p, search(w.branch, county="yuhang"), admin) == [prefix + "乙"]
+    assert await _names(p, search("yuhang-county-committee"), admin) == [prefix + "乙"]
+
+
+async def test_a_search_by_organisation_and_county_reads_the_path_name_indexes(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    members = p.registry.stores.members.collection
+    if not isinstance(members, SqliteCollection):
+        return  # MongoDB chooses among its plans by trying them; SQLite has no statistics
+    searches = [
+        {"name": "张", "org_id": "yuhang-ai-town-committee", "county": "yuexi"},
+        {"name": "张", "org_id": "yuexi-county-committee", "county": "yuhang"},
+        {"name": "张", "org_id": "yuhang-ai-town-committee"},
+    ]
+    with QueryLog().watching([members]) as log:
+        for params in searches:
+            for headers in (worst_principal(p, w, 3), w.yuexi_admin, w.yuhang_admin):
+                response = await p.client.get(API, params=params, headers=headers)
+                assert response.status_code == 200, response.text
+
+    assert log.queries
+    for query in log.queries.values():
+        plan = sqlite_plan(members._store.path, query)
+        used = [line for line in plan if "USING INDEX" in line]
+        # the (county, path, name, id) indexes, never (county, name) nor a path range alone
+        assert used and all("_path__state_profile_name" in line for line in used), plan
+
+
+async def _yuhang_branch_with_a_site(p: Platform, w: World) -> tuple[str, str]:
+    """A Yuhang branch under the AI-town committee (one path: a subtree of itself) and a site
+    of it, so that Yuexi members flow into it."""
+    uid = uuid.uuid4().hex[:8]
+    branch = {
+        "id": f"yh-branch-{uid}",
+        "code": f"YHB{uid[:4]}",
+        "name": "余杭区某社区党支部",
+        "type_code": "branch",
+        "parent_id": "yuhang-ai-town-committee",
+        "county": "yuhang",
+    }
+    made = await p.client.post("/api/registry/organisations", json=branch, headers=w.yuhang_admin)
+    assert made.status_code == 201, made.text
+    site = await yuhang_site(p, w.yuhang_admin, f"yh-site-b-{uid}", branch["id"])
+    return branch["id"], site
+
+
+async def test_a_broad_search_by_organisation_merges_both_sides_read_in_name_order(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = platform
+    w = await world(p)
+    branch, site = await _yuhang_branch_with_a_site(p, w)
+    prefix = f"并{uuid.uuid4().hex[:6]}"
+    names = [prefix + c for c in "甲乙丙丁戊"]
+    for name in names[:3]:  # the branch's own members (outflow side)
+        born = random_birth()
+        body = {"id_number": id_number(born, "330110"), "home_org_id": branch}
+        body["profile"] = profile(born, name=name)
+        made = await p.client.post(API, json=body, headers=w.yuhang_admin)
+        assert made.status_code == 201, made.text
+    for name in names[3:]:  # Yuexi members who flowed into it (inflow side)
+        member, _ = await register(p, w, name=name)
+        move = {"reason_code": "work", "destination": "余杭区", "expected_months": 6}
+        moved = await p.client.post(
+            f"{API}/{member}/outflow", json={**move, "site_id": site}, headers=w.yuexi_admin
+        )
+        assert moved.status_code == 200, moved.text
+    monkeypatch.setattr(queries, "SEARCH_TOTAL_CAP", 1)  # a handful plays the broad search
+    members = p.registry.stores.members.collection
+
+    pages, after = [], None
+    with QueryLog().watching([members]) as log:
+        while True:
+            params = {
+                "name": prefix,
+                "org_id": branch,
+                "size": 2,
+                **({"after": after} if after else {}),
+            }
+            response = await p.client.get(API, params=params, headers=w.yuhang_admin)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["total"], body["total_capped"]) == (1, True)
+            pages.append([row["name"] for row in body["items"]])
+            if (after := body["next"]) is None:
+                break
+
+    assert pages == [sorted(names)[:2], sorted(names)[2:4], sorted(names)[4:]]
+    read = [q for q in log.queries.values() if q.sort == queries.BY_NAME]
+    assert {q.hint for q in read} == {queries.OUTFLOW_ORDER, queries.INFLOW_ORDER}
+    if isinstance(members, SqliteCollection):
+        for query in read:
+            plan = sqlite_plan(members._store.path, query)
+            assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_pages_of_several_branches_merge_in_name_order_each_file_once() -> None:
+    def doc(name: str, member_id: str) -> dict[str, Any]:
+        return {"_id": member_id, "state": {"profile": {"name": name}}}
+
+    outflow_side = [doc("丙", "m4"), doc("乙", "m1"), doc("乙", "m3")]  # 丙 < 乙 < 甲
+    inflow_side = [doc("乙", "m2"), doc("乙", "m3"), doc("甲", "m5")]
+
+    merged = queries.merge_in_name_order([outflow_side, inflow_side])
+
+    assert [d["_id"] for d in merged] == ["m4", "m1", "m2", "m3", "m5"]
