@@ -37,7 +37,19 @@ def run(host: str, port: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    from pydantic import ValidationError
+
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except ValidationError as exc:  # settings from the environment: say which, without a trace
+        sys.stderr.write(f"warmflow: the settings are not usable ({exc.title}):\n")
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            sys.stderr.write(f"  - {where + ': ' if where else ''}{error['msg']}\n")
+        return 2
+
+
+def _main(args: list[str]) -> int:
     if args[:1] == ["token"]:
         return token_cli.main(args[1:])
     if args[:1] == ["dead-letters"]:
