@@ -15,6 +15,7 @@ from warmflow_registry.entrypoints.demo_data import demo_members
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.polling import eventually
 
 MEMBERS = 60
 
@@ -58,3 +59,30 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
     assert found.json()["total"] == len(planned) + 1  # + the demo token's member
     assert statuses["checked_in"] == 1 + sum(m.plan == "checked_in" for m in planned)
     assert statuses["lost_contact"] == sum(m.plan == "lost" for m in planned)
+
+
+async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_path: Path) -> None:
+    """The seed enters the demo staff on notify's directory (a county admin as the contact of
+    the county's root), so an outflow registered afterwards reaches the outflow side's inbox."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
+    await seed(settings, 0)
+    app = create_platform_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yuhang = _bearer("yuhang-admin", settings)
+            staff = (await client.get("/api/notify/staff", headers=yuhang)).json()
+            assert {(s["staff_id"], s["org_id"]) for s in staff} >= {
+                ("demo-yuhang-admin", "yuhang-county-committee"),
+                ("demo-yuhang-site-staff", "yuhang-ai-town-committee"),
+            }
+            songyang = _bearer("songyang-admin", settings)
+            outflow = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 6}
+            url = "/api/registry/members/demo-member-002/outflow"
+            registered = await client.post(url, json=outflow, headers=songyang)
+            assert registered.status_code == 200, registered.text
+            inbox = await eventually(
+                lambda: client.get("/api/notify/inbox", headers=songyang),
+                lambda r: any("叶丽娟" in n["body"] for n in r.json()),
+            )
+            assert inbox.status_code == 200

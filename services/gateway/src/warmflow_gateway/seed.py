@@ -20,6 +20,7 @@ from warmflow_registry.service_layer.organisations import ensure_root_organisati
 from warmflow_registry.service_layer.partners import load_partner
 from warmflow_shared.settings import WarmflowSettings
 
+from warmflow_gateway.demo_staff import enter_demo_staff
 from warmflow_gateway.platform import create_platform_app
 
 
@@ -64,6 +65,7 @@ async def seed(settings: WarmflowSettings, members: int) -> int:
         registry = _registry(app.state.services)
         await seed_structure(registry)
         added = await seed_members(registry, members, _progress)
+        await enter_demo_staff(app)
     total = members + len(demo_members(date.today()))
     print(f"\n新增 {added} 名党员档案（共 {total} 名演示党员）", file=sys.stderr)
     return added
