@@ -315,11 +315,15 @@ class SqliteCollection(Collection):
         skip: int = 0,
         limit: int = 0,
         hint: IndexSpec | None = None,
+        fields: Sequence[str] = (),
     ) -> list[Document]:
-        sql, params = q.select_sql(self.name, where, sort, hint)
+        sql, params = q.select_sql(self.name, where, sort, hint, fields)
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
-        return [orjson.loads(row[0]) for row in rows]
+        docs = [orjson.loads(row[0]) for row in rows]
+        if not fields:
+            return docs
+        return [{k: v for k, v in doc.items() if v is not None} for doc in docs]  # as on MongoDB
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         sql, params = q.count_sql(self.name, where, limit)
