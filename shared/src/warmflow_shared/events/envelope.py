@@ -19,6 +19,35 @@ _REQUIRED = ("event_id", "type", "version", "occurred_at", "producer", "subject"
 _TEXTS = ("event_id", "type", "producer", "subject")
 
 
+# the fields of an envelope on the wire (``_REQUIRED`` and the two ids that may be absent)
+_WIRE_KEYS = frozenset((*_REQUIRED, "correlation_id", "causation_id"))
+
+
+def _well_formed(raw: dict[str, Any], moment: datetime) -> bool:
+    """The fast path's checks (``_checked`` names what fails); KeyError if a field is missing."""
+    event_id, kind, producer, subject = (
+        raw["event_id"],
+        raw["type"],
+        raw["producer"],
+        raw["subject"],
+    )
+    version = raw["version"]
+    return bool(
+        type(event_id) is str
+        and type(kind) is str
+        and type(producer) is str
+        and type(subject) is str
+        and event_id
+        and kind
+        and producer
+        and subject
+        and type(raw["data"]) is dict
+        and type(version) is int
+        and version >= 1
+        and moment.tzinfo is UTC
+    )
+
+
 class EnvelopeError(ValueError):
     """Raised when bytes on the wire are not a well-formed envelope."""
 
@@ -91,37 +120,24 @@ class Envelope:
         # Fast path for a well-formed envelope (every delivery): plain type checks and one
         # ``fromisoformat``; anything unusual goes through ``_checked`` for its precise error.
         try:
-            event_id, kind, producer = raw["event_id"], raw["type"], raw["producer"]
-            subject, version, data = raw["subject"], raw["version"], raw["data"]
             moment = datetime.fromisoformat(raw["occurred_at"])
+            well_formed = _well_formed(raw, moment)
         except (KeyError, TypeError, ValueError):
             return cls._checked(raw)
-        if not (
-            type(event_id) is str
-            and type(kind) is str
-            and type(producer) is str
-            and type(subject) is str
-            and event_id
-            and kind
-            and producer
-            and subject
-            and type(data) is dict
-            and type(version) is int
-            and version >= 1
-            and moment.tzinfo is UTC
-        ):
+        if not well_formed:
             return cls._checked(raw)
+        event_id = raw["event_id"]
         envelope = object.__new__(cls)
         envelope._fields = {
             "event_id": event_id,
-            "type": kind,
-            "version": version,
+            "type": raw["type"],
+            "version": raw["version"],
             "occurred_at": moment,
-            "producer": producer,
-            "subject": subject,
+            "producer": raw["producer"],
+            "subject": raw["subject"],
             "correlation_id": raw.get("correlation_id") or event_id,
             "causation_id": raw.get("causation_id"),
-            "data": data,
+            "data": raw["data"],
         }
         return envelope
 
@@ -165,16 +181,30 @@ class Envelope:
             raw = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
             raise EnvelopeError(f"not JSON: {exc}") from exc
+        # The common case: the bytes hold exactly the envelope's fields, well formed. The dict
+        # just parsed is this call's own, so it becomes the fields (no copy); else from_dict.
+        if type(raw) is dict and raw.keys() == _WIRE_KEYS and raw["correlation_id"]:
+            try:
+                moment = datetime.fromisoformat(raw["occurred_at"])
+                well_formed = _well_formed(raw, moment)
+            except (TypeError, ValueError):
+                well_formed = False
+            if well_formed:
+                raw["occurred_at"] = moment
+                envelope = object.__new__(cls)
+                envelope._fields = raw
+                return envelope
         return cls.from_dict(raw)
 
     def headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers: the ids that let logs be joined across services without decoding."""
+        fields = self._fields  # on every publish: plain lookups, no properties
         pairs = [
-            ("event_id", self.event_id),
-            ("type", self.type),
-            ("version", str(self.version)),
-            ("correlation_id", self.correlation_id),
+            ("event_id", fields["event_id"].encode()),
+            ("type", fields["type"].encode()),
+            ("version", str(fields["version"]).encode()),
+            ("correlation_id", fields["correlation_id"].encode()),
         ]
-        if self.causation_id:
-            pairs.append(("causation_id", self.causation_id))
-        return [(key, value.encode()) for key, value in pairs]
+        if causation := fields["causation_id"]:
+            pairs.append(("causation_id", causation.encode()))
+        return pairs

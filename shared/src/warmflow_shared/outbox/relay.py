@@ -344,6 +344,7 @@ def _in_slots(slots: list[int]) -> dict[str, Any]:
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:
-    sent = doc.get("_sent_seq", 0)
-    entries = [entry for entry in doc.get("_outbox", []) if entry["seq"] > sent]
-    return sorted(entries, key=lambda entry: entry["seq"])
+    sent, entries = doc.get("_sent_seq", 0), doc.get("_outbox", [])
+    if len(entries) == 1:  # the common case: one event waiting
+        return entries if entries[0]["seq"] > sent else []
+    return sorted((entry for entry in entries if entry["seq"] > sent), key=lambda e: e["seq"])
