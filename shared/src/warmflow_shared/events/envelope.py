@@ -23,17 +23,20 @@ _TEXTS = ("event_id", "type", "producer", "subject")
 _WIRE_KEYS = frozenset((*_REQUIRED, "correlation_id", "causation_id"))
 
 
-def _well_formed(raw: dict[str, Any], moment: datetime) -> bool:
-    """The fast path's checks (``_checked`` names what fails); KeyError if a field is missing."""
-    event_id, kind, producer, subject = (
-        raw["event_id"],
-        raw["type"],
-        raw["producer"],
-        raw["subject"],
-    )
-    version = raw["version"]
-    return bool(
-        type(event_id) is str
+def _adopted(cls: type[Envelope], raw: Any) -> Envelope | None:
+    """The fast path (every delivery): when ``raw`` holds exactly an envelope's fields, well
+    formed, it becomes the envelope's fields (``occurred_at`` parsed in place); else None."""
+    if type(raw) is not dict or raw.keys() != _WIRE_KEYS:
+        return None
+    event_id, kind, version = raw["event_id"], raw["type"], raw["version"]
+    producer, subject = raw["producer"], raw["subject"]
+    try:
+        moment = _fromisoformat(raw["occurred_at"])
+    except (TypeError, ValueError):
+        return None
+    if not (
+        moment.tzinfo is UTC
+        and type(event_id) is str
         and type(kind) is str
         and type(producer) is str
         and type(subject) is str
@@ -44,8 +47,16 @@ def _well_formed(raw: dict[str, Any], moment: datetime) -> bool:
         and type(raw["data"]) is dict
         and type(version) is int
         and version >= 1
-        and moment.tzinfo is UTC
-    )
+        and raw["correlation_id"]
+    ):
+        return None
+    raw["occurred_at"] = moment
+    envelope = object.__new__(cls)
+    envelope._fields = raw
+    return envelope
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 class EnvelopeError(ValueError):
@@ -117,29 +128,10 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Envelope:
-        # Fast path for a well-formed envelope (every delivery): plain type checks and one
-        # ``fromisoformat``; anything unusual goes through ``_checked`` for its precise error.
-        try:
-            moment = datetime.fromisoformat(raw["occurred_at"])
-            well_formed = _well_formed(raw, moment)
-        except (KeyError, TypeError, ValueError):
-            return cls._checked(raw)
-        if not well_formed:
-            return cls._checked(raw)
-        event_id = raw["event_id"]
-        envelope = object.__new__(cls)
-        envelope._fields = {
-            "event_id": event_id,
-            "type": raw["type"],
-            "version": raw["version"],
-            "occurred_at": moment,
-            "producer": raw["producer"],
-            "subject": raw["subject"],
-            "correlation_id": raw.get("correlation_id") or event_id,
-            "causation_id": raw.get("causation_id"),
-            "data": raw["data"],
-        }
-        return envelope
+        # The fast path on a copy (the caller keeps its dict); anything unusual goes through
+        # ``_checked`` for its precise error.
+        envelope = _adopted(cls, dict(raw)) if type(raw) is dict else None
+        return envelope or cls._checked(raw)
 
     @classmethod
     def _checked(cls, raw: Any) -> Envelope:
@@ -181,20 +173,7 @@ class Envelope:
             raw = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
             raise EnvelopeError(f"not JSON: {exc}") from exc
-        # The common case: the bytes hold exactly the envelope's fields, well formed. The dict
-        # just parsed is this call's own, so it becomes the fields (no copy); else from_dict.
-        if type(raw) is dict and raw.keys() == _WIRE_KEYS and raw["correlation_id"]:
-            try:
-                moment = datetime.fromisoformat(raw["occurred_at"])
-                well_formed = _well_formed(raw, moment)
-            except (TypeError, ValueError):
-                well_formed = False
-            if well_formed:
-                raw["occurred_at"] = moment
-                envelope = object.__new__(cls)
-                envelope._fields = raw
-                return envelope
-        return cls.from_dict(raw)
+        return _adopted(cls, raw) or cls._checked(raw)  # the parsed dict is this call's own
 
     def headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers: the ids that let logs be joined across services without decoding."""
