@@ -2,14 +2,15 @@
 group bots and the preferences of staff and bots — what every event's recipients need and what
 changes a few times a day.
 
-Staleness rule (services/notify/README.md, Guarantees): every writer of those collections — the projection of the
-registry's organisation, site and agreement events, the staff directory's and the preferences'
-writes — increments one stored generation counter after its write (the projection also when a
-redelivered event changed nothing, so a writer that died between its write and the increment is
-made good by the redelivery), and every event reads that counter before it uses the cache. When
-it moved, the cache is emptied; a value loaded while it moved is not kept. So an instance sees
-another instance's change from the moment the counter is incremented, and, whatever happens to a
-writer between its write and its increment, never uses a value older than ``MAX_AGE_SECONDS``.
+Staleness rule (services/notify/README.md, Guarantees): every writer of those collections —
+the projection of the registry's organisation, site and agreement events, the staff directory's
+and the preferences' writes — increments one stored generation counter after its write (the
+projection also when a redelivered event changed nothing, so a writer that died between its
+write and the increment is made good by the redelivery), and every event reads that counter
+before it uses the cache. When it moved, the cache is emptied; a value loaded while it moved is
+not kept. So an instance sees another instance's change from the moment the counter is
+incremented, and, whatever happens to a writer between its write and its increment, never uses
+a value older than ``MAX_AGE_SECONDS``.
 
 The counter is a document of the preferences collection (whose documents are otherwise only
 ever read by recipient id, ``member:…``, ``staff:…``, ``bot:…``), so that the read of an event's
