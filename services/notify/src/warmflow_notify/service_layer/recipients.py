@@ -90,8 +90,8 @@ class Recipients:
         known = await self._fetch(rule, data)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
         found: dict[str, Recipient] = {}
-        for side in await asyncio.gather(*(self._side(side, data, known) for side in sides)):
-            for recipient in side:
+        for side in sides:  # one after another: at most one side reads (a site's or class's)
+            for recipient in await self._side(side, data, known):
                 found.setdefault(recipient.id, recipient)
         recipients = list(found.values())
         prefs = await self._prefs(recipients, known)
@@ -103,12 +103,10 @@ class Recipients:
         prefs = dict(known.prefs)
         members = [r.id for r in recipients if r.kind == "member" and r.id not in prefs]
         others = [r.id for r in recipients if r.kind != "member"]
-        repo = self._preferences
-        for found in await asyncio.gather(
-            repo.get_many(members) if members else _given({}),
-            repo.get_cached(known.epoch, others) if others else _given({}),
-        ):
-            prefs.update(found)
+        if members:
+            prefs.update(await self._preferences.get_many(members))
+        if others:
+            prefs.update(await self._preferences.get_cached(known.epoch, others))
         return prefs
 
     async def _agreements(self, known: Known) -> list[dict[str, Any]]:
@@ -134,10 +132,12 @@ class Recipients:
         return _member(member_id, await self._projections.get("members", member_id))
 
     async def _fetch(self, rule: Rule, data: Data) -> Known:
-        """One round of reads: the member and the slow-changing cache's generation; a second
-        for what the cache misses of every organisation the event names, the staff and bots of
-        the served ones, the site and the agreements when a side may need them; another only
-        for uncached ancestors of the served organisations, and their staff and bots."""
+        """One round of reads: the member and, with its preferences, the slow-changing cache's
+        generation. Then from the cache (reading only what it misses, i.e. after a change):
+        every organisation the event names, the staff and bots of the served ones, the site,
+        the agreements when a side may need them, the served organisations' ancestors and
+        their staff and bots — awaited one after another, as they rarely read at all (a gather
+        costs a task each, on every event)."""
         projections, member_id = self._projections, data.get("member_id")
         recipient_id = member_recipient_id(member_id) if member_id else None
         member, (member_prefs, epoch) = await asyncio.gather(
@@ -150,21 +150,17 @@ class Recipients:
         orgs = sorted({org for side in ("outflow", "inflow") if (org := targets[side])})
         served = sorted({org for side, org in targets.items() if org and side in rule.sides})
         roots = sorted({county_root(data[k]) for k in COUNTY_KEYS if isinstance(data.get(k), str)})
-        known_orgs, staff, bots, site, agreements = await asyncio.gather(
-            slow.organisations(sorted({*orgs, *served, *roots})),
-            slow.staff_of_orgs(served),
-            slow.bots_of_orgs(served),
-            slow.site(data.get("site_id")),
-            slow.agreements() if _may_need_agreements(rule, data) else _given(None),
-        )
-        known_orgs = dict(known_orgs)  # lineages adds the ancestors it reads
+        # a copy: lineages adds the ancestors it reads
+        known_orgs = dict(await slow.organisations(sorted({*orgs, *served, *roots})))
+        staff: list[Mapping[str, Any]] = [*await slow.staff_of_orgs(served)]
+        bots = await slow.bots_of_orgs(served)
+        site = await slow.site(data.get("site_id"))
+        agreements = await slow.agreements() if _may_need_agreements(rule, data) else None
         lineages = await projections.lineages(served, known_orgs, slow.organisations)
         ancestors = sorted({org for chain in lineages.values() for org in chain} - set(served))
         if ancestors:
-            more_staff, more_bots = await asyncio.gather(
-                slow.staff_of_orgs(ancestors), slow.bots_of_orgs(ancestors)
-            )
-            staff, bots = [*staff, *more_staff], {**bots, **more_bots}
+            more_staff = await slow.staff_of_orgs(ancestors)
+            staff, bots = [*staff, *more_staff], {**bots, **await slow.bots_of_orgs(ancestors)}
         organisations = {org: known_orgs[org] for org in orgs if org in known_orgs}
         counties = {root: known_orgs[root] for root in roots if root in known_orgs}
         prefs = {recipient_id: member_prefs} if recipient_id and member_prefs is not None else {}
@@ -200,10 +196,6 @@ class Recipients:
             return [await self.member(data["member_id"])]
         members = await self._projections.enrolled(data["class_id"])
         return list(await asyncio.gather(*(self.member(m) for m in members)))
-
-
-async def _given(value: Any) -> Any:
-    return value
 
 
 class SlowReads:
