@@ -83,3 +83,43 @@ def test_a_new_flow_is_correlated_by_its_first_event() -> None:
     envelope = Envelope(type="t", version=1, producer="p", subject="s", data={})
     assert envelope.correlation_id == envelope.event_id
     assert envelope.causation_id is None
+
+
+WELL_FORMED = {
+    "event_id": "e", "type": "t", "version": 1, "occurred_at": "2026-01-01T00:00:00Z",
+    "producer": "p", "subject": "s", "correlation_id": "c", "causation_id": None, "data": {},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"version": 0}, "version"),
+        ({"version": True}, "version"),
+        ({"occurred_at": "2026-01-01T00:00:00"}, "occurred_at"),
+        ({"occurred_at": 20260101}, "occurred_at"),
+        ({"subject": ""}, "subject"),
+        ({"producer": 7}, "producer"),
+        ({"data": []}, "data"),
+    ],
+)
+def test_an_envelope_with_every_field_is_still_checked_field_by_field(
+    change: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(EnvelopeError, match=reason):
+        Envelope.decode(orjson.dumps({**WELL_FORMED, **change}))
+    with pytest.raises(EnvelopeError, match=reason):
+        Envelope.from_dict({**WELL_FORMED, **change})
+
+
+def test_decoding_leaves_the_callers_dict_and_fills_the_ids_that_may_be_absent() -> None:
+    raw = {**WELL_FORMED, "extra": "ignored"}
+    del raw["correlation_id"]
+
+    envelope = Envelope.from_dict(raw)
+
+    assert raw["occurred_at"] == "2026-01-01T00:00:00Z" and "extra" in raw  # not adopted
+    assert envelope.correlation_id == "e" and envelope.occurred_at.tzinfo is UTC
+    assert Envelope.decode(orjson.dumps(raw)) == envelope
+    assert Envelope.from_dict(WELL_FORMED) == Envelope.decode(orjson.dumps(WELL_FORMED))
+    assert WELL_FORMED["occurred_at"] == "2026-01-01T00:00:00Z"

@@ -214,3 +214,31 @@ async def test_save_new_absent_inserts_the_free_ids_and_names_the_taken_ones(
     }
     assert [d["kind"] for d in docs["a-2"]["_due"]] == ["send"] and docs["a-3"]["_due"] == []
     assert await store.save_new_absent([]) == set()
+
+
+async def test_the_relay_reads_each_pending_outbox_not_the_aggregates_state(
+    document_store, make_bus
+) -> None:
+    event = counted_on_fresh_topic()
+    recorder = await _consumer(make_bus, document_store, event.topic, expected=3)
+    collection = document_store.collection("things")
+    store = AggregateStore(collection, producer="test")
+    await store.ensure_indexes()
+    big = {"history": ["外出务工登记"] * 500}
+    await store.save("a-1", big, expected=None, events=[event(n=1), event(n=2)])
+    await store.save("a-2", big, expected=None, events=[event(n=3)])
+    read: list[dict[str, object]] = []
+    find = collection.find
+
+    async def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        docs = await find(*args, **kwargs)
+        read.extend(docs)
+        return docs
+
+    collection.find = spied  # type: ignore[method-assign]
+
+    assert await OutboxRelay([collection], await _publisher(make_bus)).drain() == 3
+    await asyncio.wait_for(recorder.done.wait(), WAIT)
+    assert sorted(doc["_id"] for doc in read) == ["a-1", "a-2"]
+    assert all("state" not in doc and "_outbox" in doc for doc in read)
+    assert recorder.order == {"a-1": [1, 2], "a-2": [3]}

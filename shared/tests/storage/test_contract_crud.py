@@ -124,6 +124,25 @@ async def test_replace_many_reports_only_the_conflicts(coll: Collection) -> None
     assert await coll.replace_many([]) == set()
 
 
+async def test_replace_many_of_inserts_only_writes_the_free_ids(coll: Collection) -> None:
+    # SQLite writes a batch of inserts as one statement: the taken ids are still named
+    await coll.insert({"_id": "taken", "n": 0})
+
+    conflicts = await coll.replace_many(
+        [({"_id": "new", "n": 1}, None), ({"_id": "taken", "n": 1}, None)]
+    )
+    repeated = await coll.replace_many([({"_id": "x", "n": 1}, None), ({"_id": "x", "n": 2}, None)])
+
+    assert conflicts == {"taken"}
+    assert repeated == {"x"}
+    docs = {doc["_id"]: doc for doc in await coll.find()}
+    assert docs == {
+        "taken": {"_id": "taken", "n": 0, "version": 1},
+        "new": {"_id": "new", "n": 1, "version": 1},
+        "x": {"_id": "x", "n": 1, "version": 1},
+    }
+
+
 async def test_replace_many_is_not_fooled_by_a_rival_at_the_same_version(
     coll: Collection,
 ) -> None:

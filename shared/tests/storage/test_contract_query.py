@@ -168,6 +168,24 @@ async def test_a_hinted_find_walks_that_index_and_returns_the_same_rows(
     assert hinted == await people.find(where, sort=sort, skip=1, limit=2)
 
 
+async def test_find_with_fields_reads_only_those(people: Collection) -> None:
+    await people.insert({"_id": "p6", "name": "Fan", "tags": [1, {"k": None}], "flag": False})
+
+    found = await people.find(
+        {"_id": {"$in": ["p1", "p2", "p6"]}},
+        sort=[("_id", 1)],
+        fields=["addr", "nick", "tags", "flag"],
+    )
+
+    assert found == [
+        {"_id": "p1", "addr": {"zip": "1"}},
+        {"_id": "p2"},  # nick is null, addr missing: both left out
+        {"_id": "p6", "tags": [1, {"k": None}], "flag": False},
+    ]
+    with pytest.raises(UnsupportedQuery):
+        await people.find({}, fields=["addr.zip"])
+
+
 async def test_timestamp_ranges_and_order(coll: Collection) -> None:
     start = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
     await coll.insert_many(

@@ -35,6 +35,7 @@ from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
 from warmflow_notify.service_layer.projections import PROJECTION_INDEXES, Projections
 from warmflow_notify.service_layer.queries import DeliveryLog, Inbox
 from warmflow_notify.service_layer.recipients import Recipients
+from warmflow_notify.service_layer.slow_changing import of_store
 
 Clock = Callable[[], datetime]
 
@@ -100,12 +101,14 @@ def wire(
 ) -> Notify:
     store = runtime.store
     notices, digest_store = runtime.aggregates("notices"), runtime.aggregates("digests")
-    projections, directory = Projections(store), Directory(store)
+    slow = of_store(store)  # one cache of the slow-changing reads, emptied on their writes
+    projections, directory = Projections(store, slow), Directory(store, slow)
+    preferences = PreferenceRepository(store, slow)
     digests = Digests(store, digest_store, clock, settings.notify_digest_time)
     planner = Planner(
         projections,
-        Recipients(projections, directory, clock),
-        PreferenceRepository(store),
+        Recipients(projections, directory, preferences, clock),
+        preferences,
         NoticeWriter(notices, clock),
         digests,
         available={"in_app", *senders},

@@ -19,6 +19,46 @@ _REQUIRED = ("event_id", "type", "version", "occurred_at", "producer", "subject"
 _TEXTS = ("event_id", "type", "producer", "subject")
 
 
+# the fields of an envelope on the wire (``_REQUIRED`` and the two ids that may be absent)
+_WIRE_KEYS = frozenset((*_REQUIRED, "correlation_id", "causation_id"))
+
+
+def _adopted(cls: type[Envelope], raw: Any) -> Envelope | None:
+    """The fast path (every delivery): when ``raw`` holds exactly an envelope's fields, well
+    formed, it becomes the envelope's fields (``occurred_at`` parsed in place); else None."""
+    if type(raw) is not dict or raw.keys() != _WIRE_KEYS:
+        return None
+    event_id, kind, version = raw["event_id"], raw["type"], raw["version"]
+    producer, subject = raw["producer"], raw["subject"]
+    try:
+        moment = _fromisoformat(raw["occurred_at"])
+    except (TypeError, ValueError):
+        return None
+    if not (
+        moment.tzinfo is UTC
+        and type(event_id) is str
+        and type(kind) is str
+        and type(producer) is str
+        and type(subject) is str
+        and event_id
+        and kind
+        and producer
+        and subject
+        and type(raw["data"]) is dict
+        and type(version) is int
+        and version >= 1
+        and raw["correlation_id"]
+    ):
+        return None
+    raw["occurred_at"] = moment
+    envelope = object.__new__(cls)
+    envelope._fields = raw
+    return envelope
+
+
+_fromisoformat = datetime.fromisoformat
+
+
 class EnvelopeError(ValueError):
     """Raised when bytes on the wire are not a well-formed envelope."""
 
@@ -88,42 +128,10 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Envelope:
-        # Fast path for a well-formed envelope (every delivery): plain type checks and one
-        # ``fromisoformat``; anything unusual goes through ``_checked`` for its precise error.
-        try:
-            event_id, kind, producer = raw["event_id"], raw["type"], raw["producer"]
-            subject, version, data = raw["subject"], raw["version"], raw["data"]
-            moment = datetime.fromisoformat(raw["occurred_at"])
-        except (KeyError, TypeError, ValueError):
-            return cls._checked(raw)
-        if not (
-            type(event_id) is str
-            and type(kind) is str
-            and type(producer) is str
-            and type(subject) is str
-            and event_id
-            and kind
-            and producer
-            and subject
-            and type(data) is dict
-            and type(version) is int
-            and version >= 1
-            and moment.tzinfo is UTC
-        ):
-            return cls._checked(raw)
-        envelope = object.__new__(cls)
-        envelope._fields = {
-            "event_id": event_id,
-            "type": kind,
-            "version": version,
-            "occurred_at": moment,
-            "producer": producer,
-            "subject": subject,
-            "correlation_id": raw.get("correlation_id") or event_id,
-            "causation_id": raw.get("causation_id"),
-            "data": data,
-        }
-        return envelope
+        # The fast path on a copy (the caller keeps its dict); anything unusual goes through
+        # ``_checked`` for its precise error.
+        envelope = _adopted(cls, dict(raw)) if type(raw) is dict else None
+        return envelope or cls._checked(raw)
 
     @classmethod
     def _checked(cls, raw: Any) -> Envelope:
@@ -165,16 +173,17 @@ class Envelope:
             raw = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
             raise EnvelopeError(f"not JSON: {exc}") from exc
-        return cls.from_dict(raw)
+        return _adopted(cls, raw) or cls._checked(raw)  # the parsed dict is this call's own
 
     def headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers: the ids that let logs be joined across services without decoding."""
+        fields = self._fields  # on every publish: plain lookups, no properties
         pairs = [
-            ("event_id", self.event_id),
-            ("type", self.type),
-            ("version", str(self.version)),
-            ("correlation_id", self.correlation_id),
+            ("event_id", fields["event_id"].encode()),
+            ("type", fields["type"].encode()),
+            ("version", str(fields["version"]).encode()),
+            ("correlation_id", fields["correlation_id"].encode()),
         ]
-        if self.causation_id:
-            pairs.append(("causation_id", self.causation_id))
-        return [(key, value.encode()) for key, value in pairs]
+        if causation := fields["causation_id"]:
+            pairs.append(("causation_id", causation.encode()))
+        return pairs

@@ -49,6 +49,9 @@ log = structlog.get_logger(__name__)
 MAX_BACKOFF_SECONDS = 600.0
 PARKED_FIELDS = ("_parked_reason", "_parked_attempts")
 LOCKS = "outbox_relay_locks"
+# What a round reads of each pending document: its outbox, never the aggregate's state (a member
+# file with its history is many times its events' size).
+CLAIMED_FIELDS = ("_outbox", "_outbox_seq", "_sent_seq", "_slot", "_parked_attempts")
 # A round whose read another relay overtook starts again from a fresh read, this many times.
 MAX_OVERTAKEN = 3
 # How soon a relay that found slot locks held looks again (capped by the poll), and for how long
@@ -249,7 +252,9 @@ class OutboxRelay:
         pending = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}  # not parked
         for slots in choices:
             where = pending if len(slots) == OUTBOX_SLOTS else {**_in_slots(slots), **pending}
-            docs = await collection.find(where, sort=[("_pending_since", 1)], limit=self._batch)
+            docs = await collection.find(
+                where, sort=[("_pending_since", 1)], limit=self._batch, fields=CLAIMED_FIELDS
+            )
             if docs:
                 return sorted({doc.get("_slot", 0) for doc in docs}), docs
         return None
@@ -339,6 +344,7 @@ def _in_slots(slots: list[int]) -> dict[str, Any]:
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:
-    sent = doc.get("_sent_seq", 0)
-    entries = [entry for entry in doc.get("_outbox", []) if entry["seq"] > sent]
-    return sorted(entries, key=lambda entry: entry["seq"])
+    sent, entries = doc.get("_sent_seq", 0), doc.get("_outbox", [])
+    if len(entries) == 1:  # the common case: one event waiting
+        return entries if entries[0]["seq"] > sent else []
+    return sorted((entry for entry in entries if entry["seq"] > sent), key=lambda e: e["seq"])

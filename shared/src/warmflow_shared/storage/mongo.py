@@ -33,6 +33,7 @@ from warmflow_shared.storage.port import (
     StorageError,
     Update,
     VersionConflict,
+    validate_fields,
     validate_filter,
 )
 
@@ -298,11 +299,19 @@ class MongoCollection(Collection):
         skip: int = 0,
         limit: int = 0,
         hint: IndexSpec | None = None,
+        fields: Sequence[str] = (),
     ) -> list[Document]:
-        cursor = self._coll.find(_filter(where), sort=_sort(sort), skip=skip, limit=limit)
+        validate_fields(fields)
+        projection = dict.fromkeys(fields, 1) if fields else None
+        cursor = self._coll.find(
+            _filter(where), projection, sort=_sort(sort), skip=skip, limit=limit
+        )
         if hint is not None:
             cursor = cursor.hint(hint.name)
-        return await cursor.to_list(None)
+        docs = await cursor.to_list(None)
+        if not fields:
+            return docs
+        return [{k: v for k, v in doc.items() if v is not None} for doc in docs]  # as on SQLite
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         if limit:

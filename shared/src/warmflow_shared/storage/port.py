@@ -15,6 +15,7 @@ Equality on array fields is not part of the port (the two stores disagree on it)
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ Sort = Sequence[tuple[str, int]]
 
 OPERATORS = frozenset({"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists"})
 LOGICAL = frozenset({"$or", "$and"})
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class StorageError(Exception):
@@ -142,10 +144,13 @@ class Collection(ABC):
         skip: int = 0,
         limit: int = 0,
         hint: IndexSpec | None = None,
+        fields: Sequence[str] = (),
     ) -> list[Document]:
         """Matching documents in ``sort`` order; ``hint`` makes the store walk that index
         (one of the collection's ``ensure_indexes``), e.g. the sort's own index when a page
-        of a broad filter is cheaper read in order than gathered and sorted."""
+        of a broad filter is cheaper read in order than gathered and sorted. ``fields`` (plain
+        top-level names) reads only ``_id`` and those fields of each document; a field that is
+        missing or null is left out (read it with ``.get``)."""
 
     @abstractmethod
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
@@ -189,3 +194,9 @@ def validate_filter(where: Filter | None) -> None:
             for op in ("$in", "$nin"):
                 if op in condition and not isinstance(condition[op], list | tuple):
                     raise UnsupportedQuery(f"{op} needs a list")
+
+
+def validate_fields(fields: Sequence[str]) -> None:
+    """``find``'s ``fields``: plain top-level names other than ``_id`` (always read)."""
+    if not all(_FIELD_NAME.match(field) and field != "_id" for field in fields):
+        raise UnsupportedQuery(f"fields {list(fields)!r}: plain top-level names only")

@@ -210,6 +210,10 @@ class SqliteCollection(Collection):
     async def replace_many(self, docs: Sequence[tuple[Document, int | None]]) -> set[str]:
         if not docs:
             return set()
+        if len(docs) <= SINGLE_STATEMENT_ROWS and all(expected is None for _, expected in docs):
+            new_ids = [doc["_id"] for doc, _ in docs]
+            if len(set(new_ids)) == len(new_ids):
+                return await self._insert_absent([_with_version(doc) for doc, _ in docs])
         ids = orjson.dumps([doc["_id"] for doc, _ in docs]).decode()
         conflicts: set[str] = set()
         inserts: list[tuple[str, str]] = []
@@ -233,6 +237,17 @@ class SqliteCollection(Collection):
             await conn.executemany(self._sql.write, writes)
             await conn.executemany(self._sql.insert, inserts)
         return conflicts
+
+    async def _insert_absent(self, docs: list[Document]) -> set[str]:
+        """Insert the documents whose ids are free with ONE statement (atomic, its own commit:
+        one trip to the connection's thread instead of five); return the ids already taken."""
+        rows = [value for doc in docs for value in (doc["_id"], _dumps(doc))]
+        sql = self._sql.insert + ", (?, ?)" * (len(docs) - 1)
+        sql += " ON CONFLICT (id) DO NOTHING RETURNING id"
+        async with self._store._session(self.name) as conn:
+            with _duplicates():  # another unique index still refuses
+                inserted = {row[0] for row in await conn.execute_fetchall(sql, rows)}
+        return {doc["_id"] for doc in docs} - inserted
 
     async def update_each(self, updates: Sequence[tuple[str, int, Update]]) -> set[str]:
         if not updates:
@@ -300,11 +315,15 @@ class SqliteCollection(Collection):
         skip: int = 0,
         limit: int = 0,
         hint: IndexSpec | None = None,
+        fields: Sequence[str] = (),
     ) -> list[Document]:
-        sql, params = q.select_sql(self.name, where, sort, hint)
+        sql, params = q.select_sql(self.name, where, sort, hint, fields)
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
-        return [orjson.loads(row[0]) for row in rows]
+        docs = [orjson.loads(row[0]) for row in rows]
+        if not fields:
+            return docs
+        return [{k: v for k, v in doc.items() if v is not None} for doc in docs]  # as on MongoDB
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         sql, params = q.count_sql(self.name, where, limit)

@@ -24,6 +24,7 @@ from warmflow_shared.storage.port import (
     StorageError,
     UnsupportedQuery,
     Update,
+    validate_fields,
     validate_filter,
 )
 
@@ -157,14 +158,30 @@ def index_name(collection: str, spec: IndexSpec) -> str:
 
 
 def select_sql(
-    collection: str, where: Filter | None, sort: Sort = (), hint: IndexSpec | None = None
+    collection: str,
+    where: Filter | None,
+    sort: Sort = (),
+    hint: IndexSpec | None = None,
+    fields: Sequence[str] = (),
 ) -> tuple[str, list[Any]]:
     """``find``'s statement (its last two parameters, LIMIT and OFFSET, are the caller's)."""
     clause, params = compile_filter(where)
     table = ident(collection)
     if hint is not None:  # SQLite walks that index (an error if it cannot serve the query)
         table += f" INDEXED BY {index_name(collection, hint)}"
-    return f"SELECT doc FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?", params
+    column = projection(fields) if fields else "doc"
+    return (
+        f"SELECT {column} FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?",
+        params,
+    )
+
+
+def projection(fields: Sequence[str]) -> str:
+    """Only ``_id`` and the given top-level fields, built by SQLite (the rest is never parsed
+    in Python); a missing field comes out null (``find`` leaves nulls out)."""
+    validate_fields(fields)
+    pairs = "".join(f", '{field}', doc -> '$.\"{field}\"'" for field in fields)
+    return f"json_object('_id', id{pairs})"
 
 
 def count_sql(collection: str, where: Filter | None, limit: int = 0) -> tuple[str, list[Any]]:

@@ -11,15 +11,18 @@ from typing import Any
 from warmflow_shared.outbox.change import put_latest
 from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
 
+from warmflow_notify.service_layer.slow_changing import SlowChanging, of_store
+
 DIRECTORY_INDEXES = {
     "staff": [IndexSpec(("org_id",)), IndexSpec(("site_id",)), IndexSpec(("county",))],
 }
 
 
 class Directory:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, slow: SlowChanging | None = None) -> None:
         self.staff: Collection = store.collection("staff")
         self.bots: Collection = store.collection("group_bots")
+        self._slow = slow or of_store(store)
 
     async def staff_member(self, staff_id: str) -> dict[str, Any] | None:
         return await self.staff.get(staff_id)
@@ -39,13 +42,16 @@ class Directory:
         return {doc["_id"]: doc for doc in await self.bots.get_many(org_ids)} if org_ids else {}
 
     async def put_staff(self, staff_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return await _upsert(self.staff, staff_id, fields)
+        return await self._upsert(self.staff, staff_id, fields)
 
     async def put_bot(self, org_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return await _upsert(self.bots, org_id, fields)
+        return await self._upsert(self.bots, org_id, fields)
 
-
-async def _upsert(collection: Collection, doc_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Last writer wins: a directory entry is replaced whole by the admin who saves it."""
-    doc = {**fields, "_id": doc_id}
-    return {**doc, "version": await put_latest(collection, doc)}
+    async def _upsert(
+        self, collection: Collection, doc_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Last writer wins: a directory entry is replaced whole by the admin who saves it."""
+        doc = {**fields, "_id": doc_id}
+        version = await put_latest(collection, doc)
+        await self._slow.changed()  # recipients cached by any instance are read again
+        return {**doc, "version": version}

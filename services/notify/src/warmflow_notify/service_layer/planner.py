@@ -9,6 +9,7 @@ import structlog
 from warmflow_shared.events.envelope import Envelope
 
 from warmflow_notify.domain.model import Channel, Recipient
+from warmflow_notify.domain.preferences import Preferences
 from warmflow_notify.domain.rules import Rule, rule_for
 from warmflow_notify.domain.variables import template_variables
 from warmflow_notify.service_layer.digests import Digests
@@ -65,7 +66,7 @@ class Planner:
         rule = rule_for(envelope.type)
         if rule is None:
             return
-        recipients, names, member = await self.recipients.resolve(rule, envelope.data)
+        recipients, names, member, prefs = await self.recipients.resolve(rule, envelope.data)
         draft = Draft(
             event_id=envelope.event_id,
             event_type=envelope.type,
@@ -75,7 +76,7 @@ class Planner:
             variables=template_variables(envelope.data, names),
             scope=scope_of(envelope.data, rule, member),
         )
-        made = await self.notify(draft, recipients)
+        made = await self.notify(draft, recipients, prefs)
         if rule.digest:
             await self.digests.open_items(envelope, rule, draft, recipients)
         if rule.resolves:
@@ -86,10 +87,16 @@ class Planner:
             "notify.event_planned", type=envelope.type, notices=made, recipients=len(recipients)
         )
 
-    async def notify(self, draft: Draft, recipients: list[Recipient]) -> int:
-        # One read of the recipients' preferences, one write of the event's new notices (each
-        # notice still its own atomic insert): an event costs a few round trips.
-        prefs = await self.preferences.get_many([r.id for r in recipients])
+    async def notify(
+        self,
+        draft: Draft,
+        recipients: list[Recipient],
+        prefs: Mapping[str, Preferences] | None = None,
+    ) -> int:
+        # The recipients' preferences (read unless given), one write of the event's new notices
+        # (each notice still its own atomic insert).
+        if prefs is None:
+            prefs = await self.preferences.get_many([r.id for r in recipients])
         wanted = [
             (recipient, channel, prefs[recipient.id])
             for recipient in recipients

@@ -5,13 +5,16 @@ Contact details (name, phone, email) are kept only here and in the registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 from warmflow_shared.storage.port import DocumentStore, IndexSpec
+
+from warmflow_notify.service_layer.slow_changing import CACHED, SlowChanging, of_store
 
 MEMBER_FIELDS = ("name", "phone", "email", "outflow_org_id", "outflow_county")
 MEMBER_FIELDS_OPTIONAL = ("inflow_org_id", "inflow_county", "home_site_id")
@@ -65,8 +68,9 @@ TABLE: dict[str, tuple[str, str, Callable[[State | None, Envelope], State]]] = {
 
 
 class Projections:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, slow: SlowChanging | None = None) -> None:
         self._store = store
+        self.slow = slow or of_store(store)
         names = {collection for collection, _, _ in TABLE.values()}
         self.by_name = {name: Projection(store.collection(name)) for name in names}
 
@@ -75,7 +79,10 @@ class Projections:
         if entry is None:
             return False
         collection, key_field, change = entry
-        return await self.by_name[collection].apply(envelope.data[key_field], envelope, change)
+        applied = await self.by_name[collection].apply(envelope.data[key_field], envelope, change)
+        if collection in CACHED:  # also on a redelivery: the first delivery may have died here
+            await self.slow.changed()
+        return applied
 
     async def get(self, collection: str, key: str | None) -> dict[str, Any] | None:
         return await self.by_name[collection].get(key) if key else None
@@ -91,16 +98,21 @@ class Projections:
         return (await self.lineages([org_id], {}))[org_id]
 
     async def lineages(
-        self, org_ids: list[str], known: dict[str, dict[str, Any]]
+        self,
+        org_ids: list[str],
+        known: dict[str, dict[str, Any]],
+        read: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]] | None = None,
     ) -> dict[str, list[str]]:
-        """``lineage`` of each organisation, reading one level of all of them at a time and only
-        the organisations not in ``known`` (which gains those read)."""
+        """``lineage`` of each organisation, reading (with ``read``: organisations by id) one
+        level of all of them at a time and only the organisations not in ``known`` (which gains
+        those read)."""
+        read = read or partial(self.get_many, "organisations")
         chains = {org: [org] for org in org_ids}
         growing = set(org_ids)
         while growing:
             unknown = sorted({chains[org][-1] for org in growing} - known.keys())
             if unknown:
-                known.update(await self.get_many("organisations", unknown))
+                known.update(await read(unknown))
             for org in sorted(growing):
                 chain = chains[org]
                 parent = (known.get(chain[-1]) or {}).get("parent_id")

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
@@ -16,9 +17,11 @@ from warmflow_notify.domain.model import (
     member_recipient_id,
     staff_recipient_id,
 )
+from warmflow_notify.domain.preferences import Preferences
 from warmflow_notify.domain.rules import INFLOW_KEYS, OUTFLOW_KEYS, Rule, Side
 from warmflow_notify.domain.variables import COUNTY_FIELDS
 from warmflow_notify.service_layer.directory import Directory
+from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
 from warmflow_notify.service_layer.projections import Projections
 
 Data = Mapping[str, Any]
@@ -47,6 +50,8 @@ class Known:
     lineages: Mapping[str, list[str]]  # served organisation → itself and its ancestors
     counties: Mapping[str, Mapping[str, Any]]  # root organisation of each county the event names
     targets: Mapping[str, str | None]  # organisation of each staff side
+    epoch: int  # the slow-changing cache as checked for this event
+    prefs: Mapping[str, Preferences]  # the member's, read with the check
     agreements: list[dict[str, Any]] | None = None  # read with the rest when a side may need it
 
 
@@ -62,17 +67,22 @@ MEMBER_ORG_SIDES = frozenset({"county", "other"})
 
 class Recipients:
     def __init__(
-        self, projections: Projections, directory: Directory, clock: Callable[[], datetime]
+        self,
+        projections: Projections,
+        directory: Directory,
+        preferences: PreferenceRepository,
+        clock: Callable[[], datetime],
     ) -> None:
         self._projections = projections
         self._directory = directory
+        self._preferences = preferences
         self._clock = clock
 
     async def resolve(
         self, rule: Rule, data: Data
-    ) -> tuple[list[Recipient], Names, Mapping[str, Any] | None]:
-        """The rule's recipients, the names templates may use and the member's projection (if
-        the event names a member), in a few round trips.
+    ) -> tuple[list[Recipient], Names, Mapping[str, Any] | None, dict[str, Preferences]]:
+        """The rule's recipients, the names templates may use, the member's projection (if
+        the event names a member) and the recipients' preferences, in a few round trips.
 
         Staff of another county than the member's home county are left out unless a
         data-sharing agreement in force lets them see the member (as the registry decides).
@@ -80,10 +90,24 @@ class Recipients:
         known = await self._fetch(rule, data)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
         found: dict[str, Recipient] = {}
-        for side in await asyncio.gather(*(self._side(side, data, known) for side in sides)):
-            for recipient in side:
+        for side in sides:  # one after another: at most one side reads (a site's or class's)
+            for recipient in await self._side(side, data, known):
                 found.setdefault(recipient.id, recipient)
-        return list(found.values()), _names(data, known), known.member
+        recipients = list(found.values())
+        prefs = await self._prefs(recipients, known)
+        return recipients, _names(data, known), known.member, prefs
+
+    async def _prefs(self, recipients: list[Recipient], known: Known) -> dict[str, Preferences]:
+        """The event's member's preferences came with the first read; staff and bots' come from
+        the cache (or one read), other members' (a class) from one read."""
+        prefs = dict(known.prefs)
+        members = [r.id for r in recipients if r.kind == "member" and r.id not in prefs]
+        others = [r.id for r in recipients if r.kind != "member"]
+        if members:
+            prefs.update(await self._preferences.get_many(members))
+        if others:
+            prefs.update(await self._preferences.get_cached(known.epoch, others))
+        return prefs
 
     async def _agreements(self, known: Known) -> list[dict[str, Any]]:
         if known.agreements is not None:
@@ -108,38 +132,50 @@ class Recipients:
         return _member(member_id, await self._projections.get("members", member_id))
 
     async def _fetch(self, rule: Rule, data: Data) -> Known:
-        """One round of independent reads (the member, every organisation the event names, the
-        staff and bots of the served ones, the site, the agreements when a side may need them);
-        a second only for ancestors of the served organisations, and their staff and bots."""
-        projections, directory = self._projections, self._directory
-        first = None  # support events name no organisation: the member's projection does
-        if MEMBER_ORG_SIDES.intersection(rule.sides):
-            first = await projections.get("members", data.get("member_id"))
-        targets = side_organisations(data, first or {})
+        """One round of reads: the member and, with its preferences, the slow-changing cache's
+        generation. Then from the cache (reading only what it misses, i.e. after a change):
+        every organisation the event names, the staff and bots of the served ones, the site,
+        the agreements when a side may need them, the served organisations' ancestors and
+        their staff and bots — awaited one after another, as they rarely read at all (a gather
+        costs a task each, on every event)."""
+        projections, member_id = self._projections, data.get("member_id")
+        recipient_id = member_recipient_id(member_id) if member_id else None
+        member, (member_prefs, epoch) = await asyncio.gather(
+            projections.get("members", member_id), self._preferences.get_checking(recipient_id)
+        )
+        slow = SlowReads(projections, self._directory, epoch)
+        # support events name no organisation: the member's projection does
+        by_member = MEMBER_ORG_SIDES.intersection(rule.sides)
+        targets = side_organisations(data, (member or {}) if by_member else {})
         orgs = sorted({org for side in ("outflow", "inflow") if (org := targets[side])})
         served = sorted({org for side, org in targets.items() if org and side in rule.sides})
         roots = sorted({county_root(data[k]) for k in COUNTY_KEYS if isinstance(data.get(k), str)})
-        member, known_orgs, staff, bots, site, agreements = await asyncio.gather(
-            _given(first)
-            if first is not None
-            else projections.get("members", data.get("member_id")),
-            projections.get_many("organisations", sorted({*orgs, *served, *roots})),
-            directory.staff_of_orgs(served),
-            directory.bots_of_orgs(served),
-            projections.get("sites", data.get("site_id")),
-            projections.agreements() if _may_need_agreements(rule, data) else _given(None),
-        )
-        lineages = await projections.lineages(served, known_orgs)
+        # a copy: lineages adds the ancestors it reads
+        known_orgs = dict(await slow.organisations(sorted({*orgs, *served, *roots})))
+        staff: list[Mapping[str, Any]] = [*await slow.staff_of_orgs(served)]
+        bots = await slow.bots_of_orgs(served)
+        site = await slow.site(data.get("site_id"))
+        agreements = await slow.agreements() if _may_need_agreements(rule, data) else None
+        lineages = await projections.lineages(served, known_orgs, slow.organisations)
         ancestors = sorted({org for chain in lineages.values() for org in chain} - set(served))
         if ancestors:
-            more_staff, more_bots = await asyncio.gather(
-                directory.staff_of_orgs(ancestors), directory.bots_of_orgs(ancestors)
-            )
-            staff, bots = [*staff, *more_staff], {**bots, **more_bots}
+            more_staff = await slow.staff_of_orgs(ancestors)
+            staff, bots = [*staff, *more_staff], {**bots, **await slow.bots_of_orgs(ancestors)}
         organisations = {org: known_orgs[org] for org in orgs if org in known_orgs}
         counties = {root: known_orgs[root] for root in roots if root in known_orgs}
+        prefs = {recipient_id: member_prefs} if recipient_id and member_prefs is not None else {}
         return Known(
-            member, organisations, staff, bots, site, lineages, counties, targets, agreements
+            member,
+            organisations,
+            staff,
+            bots,
+            site,
+            lineages,
+            counties,
+            targets,
+            epoch,
+            prefs,
+            agreements,
         )
 
     async def _side(self, side: Side, data: Data, known: Known) -> list[Recipient]:
@@ -162,8 +198,33 @@ class Recipients:
         return list(await asyncio.gather(*(self.member(m) for m in members)))
 
 
-async def _given(value: Any) -> Any:
-    return value
+class SlowReads:
+    """The reads of organisations, sites, agreements, staff and bots, through the process's
+    cache of them (``SlowChanging``) as checked for one event (``epoch``)."""
+
+    def __init__(self, projections: Projections, directory: Directory, epoch: int) -> None:
+        self._projections, self._directory = projections, directory
+        self._cache, self._epoch = projections.slow, epoch
+
+    async def organisations(self, org_ids: list[str]) -> dict[str, dict[str, Any]]:
+        read = partial(self._projections.get_many, "organisations")
+        return await self._cache.many(self._epoch, "organisations", org_ids, read)
+
+    async def staff_of_orgs(self, org_ids: list[str]) -> list[dict[str, Any]]:
+        read = partial(self._directory.staff_of_orgs, org_ids)
+        return await self._cache.one(self._epoch, ("staff", *org_ids), read)
+
+    async def bots_of_orgs(self, org_ids: list[str]) -> dict[str, dict[str, Any]]:
+        return await self._cache.many(self._epoch, "bots", org_ids, self._directory.bots_of_orgs)
+
+    async def site(self, site_id: str | None) -> dict[str, Any] | None:
+        if not site_id:
+            return None
+        read = partial(self._projections.get, "sites", site_id)
+        return await self._cache.one(self._epoch, ("sites", site_id), read)
+
+    async def agreements(self) -> list[dict[str, Any]]:
+        return await self._cache.one(self._epoch, ("agreements",), self._projections.agreements)
 
 
 def _may_need_agreements(rule: Rule, data: Data) -> bool:
