@@ -21,7 +21,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "extend": {"days": 5},
     "reissue": {"reason": "lost"},
     "paper-letter": {"on": "2026-03-10"},
-    "paper-receipt": {"on": "2026-03-20"},
+    "paper-receipt": {"on": "2026-03-10"},
 }
 NEXT = {"submitted": "approve", "approved": "issue-letter", "letter_issued": "report",
         "reported": "accept", "accepted": "receipt", "receipt_returned": "complete"}  # fmt: skip

@@ -9,6 +9,7 @@ from warmflow_shared.events.happened import Happened
 
 from warmflow_transfers.domain.calendar import add_months_dt, local_date
 from warmflow_transfers.domain.errors import BadValue, IllegalMove, Refused
+from warmflow_transfers.domain.letters import check_paper_date
 from warmflow_transfers.domain.lifecycle import Outcome
 from warmflow_transfers.domain.model import Actor, Case, Escalation, Paper
 from warmflow_transfers.domain.rules import require
@@ -60,10 +61,14 @@ def return_receipt(case: Case, actor: Actor, now: datetime) -> Outcome:
     return done, [Happened("receipt_returned", {"returned_at": now})]
 
 
-def record_paper_receipt(case: Case, paper: Paper, now: datetime) -> Outcome:
+def record_paper_receipt(
+    case: Case, paper: Paper, today: date, now: datetime, zone: tzinfo
+) -> Outcome:
     if not case.cross_province:
         raise IllegalMove("省内转接全程网上办理，无需登记纸质回执")
     require(case, {"receipt_returned"}, "登记纸质回执")
+    assert case.accepted_at is not None
+    check_paper_date(paper.on, local_date(case.accepted_at, zone), today, "接收日期")
     return case.model_copy(update={"paper_receipt": paper, "updated_at": now}), []
 
 

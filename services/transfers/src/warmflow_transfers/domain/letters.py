@@ -108,8 +108,18 @@ def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetim
     return done, [Happened("reissued", fields)]
 
 
-def record_paper_letter(case: Case, paper: Paper, now: datetime) -> Outcome:
+def record_paper_letter(case: Case, paper: Paper, today: date, now: datetime) -> Outcome:
     if not case.cross_province:
         raise IllegalMove("省内转接全程网上办理，无需登记纸质介绍信")
     require(case, {"letter_issued"}, "登记纸质介绍信")
+    assert case.letter is not None
+    check_paper_date(paper.on, case.letter.issued_on, today, "介绍信开具日期")
     return case.model_copy(update={"paper_letter": paper, "updated_at": now}), []
+
+
+def check_paper_date(on: date, earliest: date, today: date, since: str) -> None:
+    """A paper record's date lies between the step it follows and today (local)."""
+    if on > today:
+        raise BadValue("on", f"日期不能晚于今天（{today.isoformat()}）")
+    if on < earliest:
+        raise BadValue("on", f"日期不能早于{since}（{earliest.isoformat()}）")
