@@ -2,17 +2,13 @@
 // checks which side the caller is on). Cross-province cases add the paper letter before the report
 // and the paper receipt before completion; offered in another state they could only be refused.
 import { api } from './face.js'
+import { today } from './support.js' // the date in China (toISOString alone is UTC)
 
 const reason = { key: 'reason', label: '理由', required: true, multiline: true }
 const paper = [
-  { key: 'on', label: '日期', type: 'date', required: true, initial: localToday() },
+  { key: 'on', label: '日期', type: 'date', required: true, initial: today() },
   { key: 'note', label: '说明（如挂号信单号）', multiline: true },
 ]
-// today in the browser's own time zone (toISOString is UTC: before 08:00 in China it is yesterday)
-function localToday() {
-  const now = new Date()
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10)
-}
 const act = (verb) => (id, body) => api.post(`/api/transfers/cases/${id}/${verb}`, body)
 
 const ACTIONS = {
