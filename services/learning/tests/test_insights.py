@@ -73,6 +73,13 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
         headers=staff,
     )
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "query.to"
+    forever = await world.client.get(  # "all time" typed as far as the picker goes: was a 500
+        "/api/learning/participation",
+        params={"scope": "county", "id": "yuhang", "from": "0001-01-01", "to": "9999-12-31"},
+        headers=staff,
+    )
+    assert forever.status_code == 422, forever.text
+    assert {e["field"] for e in forever.json()["errors"]} == {"query.from", "query.to"}
 
 
 async def _rate(world, who, scope: str, scope_id: str):  # type: ignore[no-untyped-def]
