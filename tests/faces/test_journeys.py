@@ -192,6 +192,12 @@ def test_cross_province_transfer_completed_in_the_console(
     _do(sender, "approve", "已审批待开具介绍信")
     expect(by_test(sender, "case-paper-letter")).to_have_count(0)
     _do(sender, "issue-letter", "已开具介绍信")
+    case_id = sender.url.rsplit("/", 1)[1]
+    letter = httpx.get(
+        f"{platform_url}/api/transfers/cases/{case_id}",
+        headers=_token(platform_url, "yuexi-admin"),
+    ).json()["letter"]
+    assert letter["valid_days"] == 10  # the configured validity, not a console default of 30
     by_test(sender, "case-paper-letter").click()
     by_test(sender, "confirm-paper-letter").click()  # dated today by default
     expect(by_test(sender, "action-paper-letter")).to_be_hidden()
@@ -200,6 +206,8 @@ def test_cross_province_transfer_completed_in_the_console(
     receiver.goto(case_url)
     _do(receiver, "report", "已到接收党组织报到")
     _do(receiver, "accept", "已接收待回执", branch_id="yuhang-town-1-b1")
+    expect(by_test(receiver, "receipt-due")).not_to_contain_text("T")  # a time, not ISO text
+    expect(receiver.locator(".el-timeline")).to_contain_text("编入仓前街道第1党支部")
     _do(receiver, "receipt", "回执已寄回")
     sender.reload()
     expect(by_test(sender, "case-status")).to_have_text("回执已寄回")

@@ -75,6 +75,8 @@ async def test_a_same_province_case_is_online_only(world: World) -> None:
         "submitted", "approved", "letter_issued", "reported", "accepted",
         "receipt_returned", "completed",
     ]  # fmt: skip
+    accepted = next(s for s in case["history"] if s["status"] == "accepted")
+    assert accepted["note"] == "编入yuhangbranch党组织"  # the branch by name, not its id
 
 
 async def test_returned_for_edits_then_resubmitted_then_rejected_with_a_reason(

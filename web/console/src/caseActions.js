@@ -9,6 +9,7 @@ const paper = [
   { key: 'on', label: '日期', type: 'date', required: true, initial: today() },
   { key: 'note', label: '说明（如挂号信单号）', multiline: true },
 ]
+const validDays = { key: 'valid_days', label: '有效天数（空为默认）', type: 'number', min: 1, max: 90 }
 const act = (verb) => (id, body) => api.post(`/api/transfers/cases/${id}/${verb}`, body)
 
 const ACTIONS = {
@@ -24,12 +25,13 @@ const ACTIONS = {
       { key: 'receiving_org_id', label: '改为接收组织编号' },
     ],
   },
-  'issue-letter': { title: '开具介绍信', type: 'primary', fields: [{ key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 }] },
+  // left empty, the letter is valid for the days the platform is configured with (local practice ≈10)
+  'issue-letter': { title: '开具介绍信', type: 'primary', fields: [validDays] },
   'paper-letter': { title: '登记纸质介绍信', fields: paper },
   reissue: {
     title: '重开介绍信',
     fields: [
-      { key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 },
+      validDays,
       { key: 'reason', label: '原因', required: true, options: { lost: '遗失', expired: '过期' }, initial: 'lost' },
     ],
   },

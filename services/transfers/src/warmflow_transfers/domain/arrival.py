@@ -24,6 +24,7 @@ class Placement:
     branch_id: str
     type_code: str
     lineage: tuple[str, ...]  # the branch itself, then its parents up to the county committee
+    name: str = ""  # as the registry names it, for the case's history
 
 
 def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
@@ -49,8 +50,9 @@ def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime)
         raise BadValue("branch_id", f"该党支部不属于接收党组织「{case.receiving.org_name}」")
     branch = placement.branch_id
     due = add_months_dt(now, RECEIPT_MONTHS)
+    note = f"编入{placement.name or branch}"
     done = case.moved(
-        "accepted", now, actor.subject, branch, accepted_at=now, branch_id=branch, receipt_due=due
+        "accepted", now, actor.subject, note, accepted_at=now, branch_id=branch, receipt_due=due
     )
     return done, [Happened("accepted", {"branch_id": branch, "accepted_at": now})]
 
