@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from warmflow_shared.events.catalog import registry as reg
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -178,3 +179,26 @@ async def test_candidate_slots_ranked_by_free_members(world) -> None:
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} >= {"body.candidates.0.weekday"}
+
+
+async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(world) -> None:
+    """A checked-in member's transfer to a Yuhang branch: the registry's HomeOrganisationChanged
+    says 'transferred'; the projection kept 'checked_in', so the member stayed in the new branch's
+    should-study count (and in batch enrolments by organisation) as a mobile member."""
+    staff = world.auth("county_admin", "yuhang")
+    old_home, new_home = await world.org("yuexi"), await world.org()
+    member = await world.member(outflow_org_id=old_home, inflow_org_id=new_home)
+    assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 1
+    moved = reg.HomeOrganisationChanged(
+        member_id=member, outflow_org_id=new_home, outflow_county="yuhang",
+        inflow_org_id=None, inflow_county=None, mobile_status="transferred",
+        previous_org_id=old_home, previous_county="yuexi", transfer_id="tr-1",
+    )  # fmt: skip
+    await world.publish(member, moved)
+
+    async def transferred() -> bool:
+        state = await world.ctx.members.get(member)
+        return bool(state) and state.get("mobile_status") == "transferred"
+
+    await world.until(transferred)
+    assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 0
