@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from warmflow_shared.events.catalog import registry as reg
 
@@ -202,3 +204,21 @@ async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(wor
 
     await world.until(transferred)
     assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 0
+
+
+async def test_contact_restored_by_attendance_ends_lost_contact_here_too(world) -> None:
+    """The registry restores contact when a lost member attends (ContactRestored, status back to
+    awaiting_checkin); learning kept 'lost_contact' for four demo members after a lesson."""
+    member = await world.member(mobile_status="lost_contact")
+    back = reg.ContactRestored(
+        member_id=member, outflow_org_id="org-home", outflow_county="yuexi",
+        inflow_org_id="org-here", inflow_county="yuhang", mobile_status="awaiting_checkin",
+        restored_on=date(2031, 3, 3),
+    )  # fmt: skip
+    await world.publish(member, back)
+
+    async def restored() -> bool:
+        state = await world.ctx.members.get(member)
+        return bool(state) and state.get("mobile_status") == "awaiting_checkin"
+
+    await world.until(restored)
