@@ -92,6 +92,8 @@ def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetim
         raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
     if why == "lost" and case.status == "expired":
         why = "expired"
+    if why == "expired" and case.status != "expired":
+        raise BadValue("reason", "介绍信尚在有效期内，不能按过期补开；遗失请选择 lost（遗失）")
     assert case.letter is not None
     old = case.letter.model_copy(update={"void_reason": VOID_REASONS[why]})
     letter = _letter(terms)
