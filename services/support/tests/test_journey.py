@@ -210,8 +210,9 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
         "name": "陈联络", "kind": "party_member", "member_id": liaison_member,
         "roles": ["liaison"], "member_ids": [quiet, recent],
     }  # fmt: skip
-    made = await w.call("POST", "/vanguards", yuhang, body)
+    made = await w.call("POST", "/vanguards", yuhang, {**body, "roles": ["liaison", "liaison"]})
     assert made.status_code == 201, made.text
+    assert made.json()["roles"] == ["liaison"]
     vanguard = made.json()["id"]
     me = w.member_auth(liaison_member, "yuhang")
     listed = await w.call("GET", f"/vanguards/{vanguard}/work-list", me)
