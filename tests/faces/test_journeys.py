@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.chromium import PHONE
@@ -120,26 +120,35 @@ def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots
     shots(admin, "3-dashboard")
 
 
-def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, shots: Any) -> None:
-    page = sign_in(browser, platform_url, "console", "songyang-admin")
-    headers = _token(platform_url, "songyang-admin")
-    members = httpx.get(
-        f"{platform_url}/api/registry/members",
-        params={"county": "songyang", "status": "at_home", "size": 50},
-        headers=headers,
-    ).json()["items"]
-    member = next(m for m in members if m["id"].startswith("demo-m"))
-    page.goto(f"{platform_url}/console/members/{member['id']}")
+def _apply_for_a_transfer(page: Page, base: str, member_id: str) -> None:
+    """The county's admin records the member's dues as paid up (a transfer's precondition) on the
+    member's file, then applies for the member's transfer to a Yuhang branch."""
+    page.goto(f"{base}/console/members/{member_id}")
     by_test(page, "do-reach").click()
     choose(page, "field-kind", "交纳党费")
     fill(page, "field-dues_paid_until", datetime.now(UTC).strftime("%Y-%m"))
     by_test(page, "confirm-reach").click()
     expect(by_test(page, "action-reach")).to_be_hidden()
-
-    page.goto(f"{platform_url}/console/transfers?state=submitted")
+    page.goto(f"{base}/console/transfers?state=submitted")
     by_test(page, "new-case").click()
-    fill(page, "field-member_id", member["id"])
+    fill(page, "field-member_id", member_id)
     fill(page, "field-receiving_org_id", "yuhang-town-1-b1")
+
+
+def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
+    members = httpx.get(
+        f"{base}/api/registry/members",
+        params={"county": county, "status": "at_home", "size": 50},
+        headers=headers,
+    ).json()["items"]
+    return str(next(m["id"] for m in members if m["id"].startswith("demo-m")))
+
+
+def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, shots: Any) -> None:
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    headers = _token(platform_url, "songyang-admin")
+    member_id = _member_at_home(platform_url, "songyang", headers)
+    _apply_for_a_transfer(page, platform_url, member_id)
     fill(page, "field-reason", "工作调动，在余杭长期居住")
     by_test(page, "confirm-apply").click()
     expect(by_test(page, "case-status")).to_have_text("已提交待审批")
@@ -157,6 +166,56 @@ def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, sho
     case_id = page.url.rsplit("/", 1)[1]
     pdf = httpx.get(f"{platform_url}/api/transfers/cases/{case_id}/letter.pdf", headers=headers)
     assert pdf.content.startswith(b"%PDF")
+    expect(by_test(page, "case-paper-letter")).to_have_count(0)  # same province: online only
+
+
+def _do(page: Page, action: str, status: str, **fields: str) -> None:
+    by_test(page, f"case-{action}").click()
+    for name, value in fields.items():
+        fill(page, f"field-{name}", value)
+    by_test(page, f"confirm-{action}").click()
+    expect(by_test(page, "case-status")).to_have_text(status)
+
+
+def test_cross_province_transfer_completed_in_the_console(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """Yuexi (Anhui) to Yuhang (Zhejiang): the paper letter before the report and the paper
+    receipt before completion are offered when the domain allows them, so the console can finish
+    the case (it once offered them one state too early, and never when they were needed)."""
+    sender = sign_in(browser, platform_url, "console", "yuexi-admin")
+    member_id = _member_at_home(platform_url, "yuexi", _token(platform_url, "yuexi-admin"))
+    _apply_for_a_transfer(sender, platform_url, member_id)
+    fill(sender, "field-reason", "到余杭长期工作")
+    by_test(sender, "confirm-apply").click()
+    expect(by_test(sender, "case-status")).to_have_text("已提交待审批")
+    _do(sender, "approve", "已审批待开具介绍信")
+    expect(by_test(sender, "case-paper-letter")).to_have_count(0)
+    _do(sender, "issue-letter", "已开具介绍信")
+    case_id = sender.url.rsplit("/", 1)[1]
+    letter = httpx.get(
+        f"{platform_url}/api/transfers/cases/{case_id}",
+        headers=_token(platform_url, "yuexi-admin"),
+    ).json()["letter"]
+    assert letter["valid_days"] == 10  # the configured validity, not a console default of 30
+    by_test(sender, "case-paper-letter").click()
+    by_test(sender, "confirm-paper-letter").click()  # dated today by default
+    expect(by_test(sender, "action-paper-letter")).to_be_hidden()
+    case_url = sender.url
+    receiver = sign_in(browser, platform_url, "console", "yuhang-admin")
+    receiver.goto(case_url)
+    _do(receiver, "report", "已到接收党组织报到")
+    _do(receiver, "accept", "已接收待回执", branch_id="yuhang-town-1-b1")
+    expect(by_test(receiver, "receipt-due")).not_to_contain_text("T")  # a time, not ISO text
+    expect(receiver.locator(".el-timeline")).to_contain_text("编入仓前街道第1党支部")
+    _do(receiver, "receipt", "回执已寄回")
+    sender.reload()
+    expect(by_test(sender, "case-status")).to_have_text("回执已寄回")
+    by_test(sender, "case-paper-receipt").click()
+    by_test(sender, "confirm-paper-receipt").click()
+    expect(by_test(sender, "action-paper-receipt")).to_be_hidden()
+    _do(sender, "complete", "已办结")
+    shots(sender, "completed")
 
 
 def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:

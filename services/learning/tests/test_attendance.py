@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import timedelta
 
@@ -26,6 +27,30 @@ async def _enrolled(world, staff, sessions: int = 1, **member):  # type: ignore[
         await world.post(f"/classes/{klass}/enrolments", {"member_id": member_id}, staff)
     ).is_success
     return member_id, klass, ids, site
+
+
+async def test_a_room_checking_in_at_once_is_all_recorded(world) -> None:
+    """At the start of a lesson the whole room scans the code together: every check-in counts
+    (they raced on the session's version and most were told 该记录正被他人同时修改)."""
+    staff = world.auth("county_admin", "yuhang")
+    site = await world.site()
+    room = await world.members(*({"home_site_id": site} for _ in range(24)))
+    course, klass = await world.course_class(staff)
+    session = await world.session(staff, klass, course, world.local(0, "19:00"), site_id=site)
+    enrolled = await world.post(f"/classes/{klass}/enrolments/batch", {"member_ids": room}, staff)
+    assert all(seat["enrolled"] for seat in enrolled.json())
+    code = (await world.get(f"/sessions/{session}/code", staff)).json()["code"]
+    world.clock.set(world.local(0, "18:55"))
+    answers = await asyncio.gather(*(
+        world.post(f"/sessions/{session}/check-in", {"code": code, "site_id": site},
+                   world.member_auth(member))
+        for member in room
+    ))  # fmt: skip
+    assert [a.status_code for a in answers] == [200] * len(room), answers[0].text
+    marks = (await world.get(f"/sessions/{session}", staff)).json()["attendance"]
+    assert sorted(marks) == sorted(room)
+    recorded = await world.seen("AttendanceRecorded", count=len(room), session_id=session)
+    assert sorted(e["member_id"] for e in recorded) == sorted(room)
 
 
 async def test_check_in_with_the_code_only_during_the_session_at_its_site(world) -> None:

@@ -90,6 +90,16 @@ async def test_bad_input_is_422_naming_the_field(world) -> None:
     )
     assert naive.status_code == 422
     assert any("时区" in e["reason"] for e in naive.json()["errors"])
+    sane = {**body, "capacity": 5, "ends_at": world.local(1, "21:00").isoformat()}
+    for times, field, words in (
+        ({"starts_at": "0001-01-01T00:10:00+08:00"}, "body.starts_at", "年份"),  # was a 500
+        ({"ends_at": "9999-12-31T23:59:00+08:00"}, "body.ends_at", "年份"),
+        ({"ends_at": world.local(8, "21:00").isoformat()}, "body", "24 小时"),  # a week-long code
+    ):
+        refused = await world.post(f"/classes/{klass}/sessions", {**sane, **times}, staff)
+        assert refused.status_code == 422, refused.text
+        assert any(e["field"] == field and words in e["reason"] for e in refused.json()["errors"])
+    assert (await world.post(f"/classes/{klass}/sessions", sane, staff)).status_code == 201
     member = world.member_auth("m-someone")
     assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403
 

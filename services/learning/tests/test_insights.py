@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from warmflow_shared.events.catalog import registry as reg
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -73,6 +76,13 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
         headers=staff,
     )
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "query.to"
+    forever = await world.client.get(  # "all time" typed as far as the picker goes: was a 500
+        "/api/learning/participation",
+        params={"scope": "county", "id": "yuhang", "from": "0001-01-01", "to": "9999-12-31"},
+        headers=staff,
+    )
+    assert forever.status_code == 422, forever.text
+    assert {e["field"] for e in forever.json()["errors"]} == {"query.from", "query.to"}
 
 
 async def _rate(world, who, scope: str, scope_id: str):  # type: ignore[no-untyped-def]
@@ -171,3 +181,44 @@ async def test_candidate_slots_ranked_by_free_members(world) -> None:
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} >= {"body.candidates.0.weekday"}
+
+
+async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(world) -> None:
+    """A checked-in member's transfer to a Yuhang branch: the registry's HomeOrganisationChanged
+    says 'transferred'; the projection kept 'checked_in', so the member stayed in the new branch's
+    should-study count (and in batch enrolments by organisation) as a mobile member."""
+    staff = world.auth("county_admin", "yuhang")
+    old_home, new_home = await world.org("yuexi"), await world.org()
+    member = await world.member(outflow_org_id=old_home, inflow_org_id=new_home)
+    assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 1
+    moved = reg.HomeOrganisationChanged(
+        member_id=member, outflow_org_id=new_home, outflow_county="yuhang",
+        inflow_org_id=None, inflow_county=None, mobile_status="transferred",
+        previous_org_id=old_home, previous_county="yuexi", transfer_id="tr-1",
+    )  # fmt: skip
+    await world.publish(member, moved)
+
+    async def transferred() -> bool:
+        state = await world.ctx.members.get(member)
+        return bool(state) and state.get("mobile_status") == "transferred"
+
+    await world.until(transferred)
+    assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 0
+
+
+async def test_contact_restored_by_attendance_ends_lost_contact_here_too(world) -> None:
+    """The registry restores contact when a lost member attends (ContactRestored, status back to
+    awaiting_checkin); learning kept 'lost_contact' for four demo members after a lesson."""
+    member = await world.member(mobile_status="lost_contact")
+    back = reg.ContactRestored(
+        member_id=member, outflow_org_id="org-home", outflow_county="yuexi",
+        inflow_org_id="org-here", inflow_county="yuhang", mobile_status="awaiting_checkin",
+        restored_on=date(2031, 3, 3),
+    )  # fmt: skip
+    await world.publish(member, back)
+
+    async def restored() -> bool:
+        state = await world.ctx.members.get(member)
+        return bool(state) and state.get("mobile_status") == "awaiting_checkin"
+
+    await world.until(restored)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from warmflow_shared.errors import BadValue, RuleBroken
 from warmflow_support.domain import cases, talent
-from warmflow_support.domain.history import Actor
+from warmflow_support.domain.history import Actor, step
 from warmflow_support.domain.matching import Place, Slot, canonical, distance_km, fit, time_fit
 from warmflow_support.domain.vanguard import Vanguard, at_risk, check_contact
 
@@ -119,6 +119,22 @@ def test_a_case_is_decided_paid_within_the_amount_and_visited() -> None:
     cases.visit(c, STAFF, NOW, TODAY, "生活已好转")
     assert c.status == "settled" and len(c.visits) == 1
     assert [s.action for s in c.history] == ["approved", "settle", "visit"]
+
+
+def test_payment_and_visit_days_lie_between_the_opening_and_the_local_today() -> None:
+    c = case()
+    c.history.append(step(STAFF, NOW, "open"))  # opened 2031-03-03 10:00 in China
+    cases.decide(c, True, STAFF, NOW, "材料齐全")
+    for on, words in ((date(2099, 1, 1), "不能晚于今天"), (date(2031, 3, 2), "不能早于立案日期")):
+        with pytest.raises(BadValue, match=words) as bad:
+            cases.settle(c, STAFF, NOW, on, Decimal(3000), "PZ-1", None)
+        assert bad.value.field == "on"
+        with pytest.raises(BadValue, match=words):
+            cases.visit(c, STAFF, NOW, on, "走访")
+    early_next_morning = datetime(2031, 3, 3, 23, 30, tzinfo=UTC)  # 03-04 07:30 in China
+    cases.settle(c, STAFF, early_next_morning, date(2031, 3, 4), Decimal(3000), "PZ-1", None)
+    cases.visit(c, STAFF, early_next_morning, date(2031, 3, 4), "当天上门回访")
+    assert c.settled_on == date(2031, 3, 4) and c.visits[0].on == date(2031, 3, 4)
 
 
 def test_a_non_money_case_settles_with_an_outcome() -> None:

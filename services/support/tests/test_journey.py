@@ -4,6 +4,8 @@ taking a member off the at-risk list."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from warmflow_shared.events.catalog.registry import AgreementRevoked
 
@@ -96,6 +98,38 @@ async def test_a_yuhang_need_is_matched_introduced_accepted_and_filled(world: Wo
     assert counted["by_county"]["yuhang"]["hires"] >= 1
 
 
+async def test_two_staff_answering_hired_and_not_hired_at_once_agree_with_the_need(
+    world: World,
+) -> None:
+    """Whichever answer wins, the need counts the member as hired exactly when the introduction
+    says hired (the need counted first: 'not hired' won, the hire stayed counted)."""
+    w, yuhang = world, world.auth("county_admin", "yuhang")
+    site = await w.site(30.28, 120.02)
+    body = {
+        "title": "法律顾问", "employer": "某律所", "place": "余杭区", "site_id": site,
+        "skills": ["法律咨询"], "contact": "李主任", "closes_on": "2030-07-01", "openings": 3,
+    }  # fmt: skip
+    need = (await w.call("POST", "/needs", yuhang, body)).json()["id"]
+    await w.call("POST", f"/needs/{need}/open", yuhang)
+    for _ in range(3):
+        member = await w.member(home_site_id=site, skills=["法律咨询"])
+        await w.call("PUT", f"/members/{member}/matching", w.member_auth(member), {"open": True})
+        made = await w.call("POST", f"/needs/{need}/introductions", yuhang, {"member_id": member})
+        assert made.status_code == 201, made.text
+        intro = made.json()["id"]
+        yes = {"accept": True, "reason": ""}
+        await w.call("POST", f"/introductions/{intro}/answer", w.member_auth(member), yes)
+        url = f"/introductions/{intro}/outcome"
+        answers = await asyncio.gather(
+            w.call("POST", url, yuhang, {"hired": True}),
+            w.call("POST", url, yuhang, {"hired": False, "reason": "未到岗"}),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        (won,) = (a.json()["status"] for a in answers if a.status_code == 200)
+        hired = (await w.call("GET", f"/needs/{need}", yuhang)).json()["hired"]
+        assert (member in hired) == (won == "hired"), (won, hired)
+
+
 async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang(
     world: World,
 ) -> None:
@@ -176,8 +210,9 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
         "name": "陈联络", "kind": "party_member", "member_id": liaison_member,
         "roles": ["liaison"], "member_ids": [quiet, recent],
     }  # fmt: skip
-    made = await w.call("POST", "/vanguards", yuhang, body)
+    made = await w.call("POST", "/vanguards", yuhang, {**body, "roles": ["liaison", "liaison"]})
     assert made.status_code == 201, made.text
+    assert made.json()["roles"] == ["liaison"]
     vanguard = made.json()["id"]
     me = w.member_auth(liaison_member, "yuhang")
     listed = await w.call("GET", f"/vanguards/{vanguard}/work-list", me)

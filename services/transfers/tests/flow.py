@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,9 +21,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "resubmit": {"reason": "到余杭工作"},
     "extend": {"days": 5},
     "reissue": {"reason": "lost"},
-    "paper-letter": {"on": "2026-03-10"},
-    "paper-receipt": {"on": "2026-03-20"},
 }
+PAPER_ACTIONS = ("paper-letter", "paper-receipt")  # dated today (the clock's local day)
 NEXT = {"submitted": "approve", "approved": "issue-letter", "letter_issued": "report",
         "reported": "accept", "accepted": "receipt", "receipt_returned": "complete"}  # fmt: skip
 PAPER = {"letter_issued": ("paper_letter", "paper-letter"),
@@ -65,6 +65,8 @@ async def act(
     if body is None:  # the receiving organisation is itself a branch in the seeded world
         placed = {"branch_id": case["receiving"]["org_id"]}
         body = placed if action == "accept" else BODIES.get(action, {})
+        if action in PAPER_ACTIONS:
+            body = {"on": (world.clock.now() + timedelta(hours=8)).date().isoformat()}
     return await world.client.post(
         f"/cases/{case['id']}/{action}",
         json=body,

@@ -49,6 +49,9 @@ async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: Wo
     case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
     old = case["letter"]["serial_number"]
     case = (await act(world, case, "paper-letter")).json()
+    still_valid = await act(world, case, "reissue", {"reason": "expired"})
+    assert still_valid.status_code == 422  # a valid letter voided as 过期作废: a false record
+    assert still_valid.json()["errors"][0]["field"] == "body.reason"
     case = (await act(world, case, "reissue", {"reason": "lost"})).json()
     assert case["status"] == "letter_issued" and case["letter"]["serial_number"] != old
     assert case["void_letters"] == [{**case["void_letters"][0], "serial_number": old}]

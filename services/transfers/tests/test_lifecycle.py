@@ -44,6 +44,25 @@ async def test_a_cross_province_case_needs_the_paper_letter_and_receipt(world: W
         assert envelope.data["receiving_change_type_code"] == "141"
 
 
+async def test_a_paper_record_cannot_predate_its_step_or_lie_in_the_future(world: World) -> None:
+    """The letter was issued and the member accepted on 2026-03-10 (the clock): a paper letter
+    handed over before it existed, or a receipt dated next year, is a typing error, not a fact."""
+    case = await walk(world, await new_case(world, f"{world.name}-m9", "yuexi"), "letter_issued")
+    for on, words in (("2026-03-09", "介绍信开具日期"), ("2027-03-10", "今天")):
+        refused = await act(world, case, "paper-letter", {"on": on})
+        assert refused.status_code == 422, refused.text
+        (error,) = refused.json()["errors"]
+        assert error["field"] == "body.on" and words in error["reason"]
+    case = (await act(world, case, "paper-letter")).json()
+    assert case["paper_letter"]["on"] == "2026-03-10"
+    case = await walk(world, case, "receipt_returned")
+    for on, words in (("2026-03-09", "接收日期"), ("2026-03-11", "今天")):
+        refused = await act(world, case, "paper-receipt", {"on": on})
+        assert refused.status_code == 422 and words in refused.json()["errors"][0]["reason"]
+    case = await walk(world, case, "completed")
+    assert case["paper_receipt"]["on"] == "2026-03-10"
+
+
 async def test_a_same_province_case_is_online_only(world: World) -> None:
     case = await new_case(world, f"{world.name}-m2", "songyang")
     assert (case["sending_code"], case["receiving_code"]) == ("251", "151")
@@ -56,6 +75,8 @@ async def test_a_same_province_case_is_online_only(world: World) -> None:
         "submitted", "approved", "letter_issued", "reported", "accepted",
         "receipt_returned", "completed",
     ]  # fmt: skip
+    accepted = next(s for s in case["history"] if s["status"] == "accepted")
+    assert accepted["note"] == "编入yuhangbranch党组织"  # the branch by name, not its id
 
 
 async def test_returned_for_edits_then_resubmitted_then_rejected_with_a_reason(

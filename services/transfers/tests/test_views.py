@@ -85,6 +85,11 @@ async def test_statistics_by_state_county_pair_month_and_time_to_complete(world:
     assert april.json()["total"] == 0
     bad = await world.client.get("/stats?sending_county=Mars!", headers=world.admin("yuhang"))
     assert bad.status_code == 422
+    for period, fields in (("from=0001-01-01&to=9999-12-31", {"query.from", "query.to"}),
+                           ("from=2026-04-01&to=2026-03-01", {"query.to"})):  # fmt: skip
+        refused = await world.client.get(f"/stats?{period}", headers=world.admin("yuhang"))
+        assert refused.status_code == 422, refused.text  # was a 500; a reversed period, 0 cases
+        assert {e["field"] for e in refused.json()["errors"]} == fields
     # counties are data: one not (yet) on the platform simply has no cases
     none = await world.client.get("/stats?sending_county=mars", headers=world.admin("yuhang"))
     assert none.status_code == 200 and none.json()["total"] == 0

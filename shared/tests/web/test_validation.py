@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
+from warmflow_shared.web.validation import reason
 
 VALID: dict[str, Any] = {
     "name": "张三",
@@ -96,3 +97,18 @@ async def test_json_of_the_wrong_shape_is_422(client: httpx.AsyncClient) -> None
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ({"type": "finite_number", "msg": "Input should be a finite number"}, "应为有限的数字"),
+        ({"type": "some_new_pydantic_type", "msg": "Input should be something"}, "取值无效"),
+        ({"type": "custom", "msg": "金额须为正数"}, "金额须为正数"),
+    ],
+)
+def test_an_untranslated_pydantic_message_never_reaches_a_user(
+    error: dict[str, Any], expected: str
+) -> None:
+    """A money field given "NaN" answered "Input should be a finite number" to the staff."""
+    assert reason(error).startswith(expected)

@@ -1,11 +1,15 @@
-// The actions a transfer case's state allows (the API also checks which side the caller is on).
+// The actions a transfer case's state allows, as the transfers domain decides them (the API also
+// checks which side the caller is on). Cross-province cases add the paper letter before the report
+// and the paper receipt before completion; offered in another state they could only be refused.
 import { api } from './face.js'
+import { today } from './support.js' // the date in China (toISOString alone is UTC)
 
 const reason = { key: 'reason', label: '理由', required: true, multiline: true }
 const paper = [
-  { key: 'on', label: '日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+  { key: 'on', label: '日期', type: 'date', required: true, initial: today() },
   { key: 'note', label: '说明（如挂号信单号）', multiline: true },
 ]
+const validDays = { key: 'valid_days', label: '有效天数（空为默认）', type: 'number', min: 1, max: 90 }
 const act = (verb) => (id, body) => api.post(`/api/transfers/cases/${id}/${verb}`, body)
 
 const ACTIONS = {
@@ -21,9 +25,16 @@ const ACTIONS = {
       { key: 'receiving_org_id', label: '改为接收组织编号' },
     ],
   },
-  'issue-letter': { title: '开具介绍信', type: 'primary', fields: [{ key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 }] },
+  // left empty, the letter is valid for the days the platform is configured with (local practice ≈10)
+  'issue-letter': { title: '开具介绍信', type: 'primary', fields: [validDays] },
   'paper-letter': { title: '登记纸质介绍信', fields: paper },
-  reissue: { title: '重开介绍信', fields: [{ key: 'valid_days', label: '有效天数', type: 'number', min: 1, max: 90, initial: 30 }, reason] },
+  reissue: {
+    title: '重开介绍信',
+    fields: [
+      validDays,
+      { key: 'reason', label: '原因', required: true, options: { lost: '遗失', expired: '过期' }, initial: 'lost' },
+    ],
+  },
   extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, max: 90, initial: 15 }] },
   report: { title: '登记已报到', fields: [] },
   accept: { title: '接收', type: 'primary', fields: [{ key: 'branch_id', label: '接收党支部编号', required: true }] },
@@ -35,14 +46,17 @@ const ACTIONS = {
 const BY_STATE = {
   submitted: ['approve', 'return', 'reject', 'cancel'],
   returned: ['resubmit', 'cancel'],
-  approved: ['issue-letter', 'paper-letter', 'cancel'],
-  letter_issued: ['report', 'accept', 'extend', 'reissue'],
+  approved: ['issue-letter', 'cancel'],
+  letter_issued: ['paper-letter', 'report', 'extend', 'reissue', 'cancel'],
   expired: ['reissue', 'cancel'],
   reported: ['accept'],
-  accepted: ['receipt', 'paper-receipt'],
-  receipt_returned: ['complete'],
+  accepted: ['receipt'],
+  receipt_returned: ['paper-receipt', 'complete'],
 }
+const PAPER = ['paper-letter', 'paper-receipt']
 
-export function caseActions(state) {
-  return (BY_STATE[state] || []).map((name) => ({ name, ...ACTIONS[name], run: act(name) }))
+export function caseActions(c) {
+  return (BY_STATE[c.status] || [])
+    .filter((name) => c.cross_province || !PAPER.includes(name))
+    .map((name) => ({ name, ...ACTIONS[name], run: act(name) }))
 }

@@ -19,6 +19,7 @@ _TYPE_ERRORS = {
     "float_parsing": "应为数字",
     "decimal_parsing": "应为数字",
     "decimal_type": "应为数字",
+    "finite_number": "应为有限的数字（不能是 NaN 或 Infinity）",
     "bool_type": "应为 true 或 false",
     "bool_parsing": "应为 true 或 false",
     "list_type": "应为数组",
@@ -90,7 +91,9 @@ def reason(error: Mapping[str, Any]) -> str:
             pass
     if kind in _SIMPLE:
         return _SIMPLE[kind]
-    return str(error.get("msg", "取值无效"))
+    message = str(error.get("msg", ""))
+    # a message of our own (a custom error) is Chinese; pydantic's own are English: never shown
+    return message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else "取值无效"
 
 
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:

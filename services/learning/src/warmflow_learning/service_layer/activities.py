@@ -5,7 +5,6 @@ from __future__ import annotations
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
-from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.repo import add_model, get_model
 from warmflow_shared.scope import check_staff_of
 
@@ -34,7 +33,7 @@ async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Prin
         rules.sign_up(activity, member_id, principal.subject, now)
         return []
 
-    return await change_model(ctx.activities, Activity, activity_id, "活动", join)
+    return await ctx.change_in_turn(ctx.activities, Activity, activity_id, "活动", join)
 
 
 async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Principal) -> Activity:
@@ -57,7 +56,7 @@ async def attend(ctx: Learning, activity_id: str, member_id: str, principal: Pri
             )
         ]
 
-    return await change_model(ctx.activities, Activity, activity_id, "活动", attended)
+    return await ctx.change_in_turn(ctx.activities, Activity, activity_id, "活动", attended)
 
 
 async def award(ctx: Learning, member_id: str, cmd: c.AwardHonour, principal: Principal) -> Honour:

@@ -8,7 +8,6 @@ from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import AttendanceRecorded
-from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.repo import get_model
 from warmflow_shared.scope import check_staff_of
 from warmflow_shared.timefmt import format_ts
@@ -95,4 +94,4 @@ async def _record(
             )
         ]
 
-    return await change_model(ctx.sessions, Session, session.id, "课程", record)
+    return await ctx.change_in_turn(ctx.sessions, Session, session.id, "课程", record)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from datetime import timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from warmflow_learning.domain.model import ActivityKind, Status
 from warmflow_learning.domain.scheduling import Slot
 
 Id = str
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+YEARS = range(2000, 2101)  # a typing error beyond them would also overflow the deadline arithmetic
+LONGEST_SESSION = timedelta(hours=24)  # one lesson: its check-in code is valid until it ends
 
 
 class _Command(BaseModel):
@@ -18,6 +22,13 @@ class _Command(BaseModel):
 class _Timed(_Command):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _plausible(cls, value: AwareDatetime) -> AwareDatetime:
+        if value.year not in YEARS:
+            raise ValueError(f"年份应在 {YEARS.start} 至 {YEARS.stop - 1} 之间")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> _Timed:
@@ -60,6 +71,8 @@ class ScheduleSession(_Timed):
     def _placed(self) -> ScheduleSession:
         if self.online == (self.site_id is not None):
             raise ValueError("请指定暖流之家站点（site_id）或设为线上（online），二者选一")
+        if self.ends_at - self.starts_at > LONGEST_SESSION:
+            raise ValueError("一次课不能超过 24 小时，请分成多次课安排")
         return self
 
 

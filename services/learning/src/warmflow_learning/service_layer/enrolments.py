@@ -6,7 +6,6 @@ from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
-from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.repo import find_models, get_model
 from warmflow_shared.scope import STAFF
 
@@ -79,7 +78,7 @@ async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
             )
         ]
 
-    return await change_model(ctx.classes, Klass, class_id, "班次", take_seat)
+    return await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", take_seat)
 
 
 async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
@@ -140,7 +139,7 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
             )
         ]
 
-    await change_model(ctx.classes, Klass, class_id, "班次", release)
+    await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", release)
 
 
 async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:

@@ -13,6 +13,7 @@ from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain.model import ATTENDED, Session
 from warmflow_learning.domain.participation import participation
+from warmflow_learning.service_layer.commands import YEARS
 from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.scope import check_reads_county
 
@@ -66,6 +67,13 @@ async def studied_between(ctx: Learning, start: date, end: date) -> set[str]:
 async def participation_rate(
     ctx: Learning, scope: Scope, scope_id: str, start: date, end: date, principal: Principal
 ) -> ParticipationRate:
+    wrong = [
+        FieldError(field, f"年份应在 {YEARS.start} 至 {YEARS.stop - 1} 之间")
+        for field, day in (("query.from", start), ("query.to", end))
+        if day.year not in YEARS
+    ]  # beyond them the period's end overflowed (a 500)
+    if wrong:
+        raise InvalidInput(errors=wrong)
     if end < start:
         raise InvalidInput(errors=[FieldError("query.to", "结束日期不能早于开始日期")])
     check_reads_county(principal, await _county_of(ctx, scope, scope_id))

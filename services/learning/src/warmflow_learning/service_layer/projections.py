@@ -47,6 +47,8 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
         new.update({k: data.get(k) for k in PROFILE})
     elif isinstance(event, reg.MemberStatusChanged):
         new["mobile_status"] = event.to_status
+    elif data.get("mobile_status"):  # every member event says where it left the member (a
+        new["mobile_status"] = data["mobile_status"]  # transfer: 'transferred')
     elif type(event) in STATUS_OF:
         new["mobile_status"] = STATUS_OF[type(event)]
     if isinstance(event, reg.CheckedIn) and event.site_id:

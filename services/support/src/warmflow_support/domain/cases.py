@@ -6,7 +6,7 @@ county's admin; the other county sees it only under an agreement for the case's 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -30,6 +30,7 @@ AREA_OF: dict[str, Area] = {
 }
 MONEY_REQUIRED = frozenset({"startup_funding", "hardship_funding"})
 MONEY_ALLOWED = MONEY_REQUIRED | {"hardship_aid"}
+LOCAL = timezone(timedelta(hours=8))  # the default; the service passes its configured zone
 STATUS_NAMES = {
     "opened": "待审批",
     "approved": "已批准",
@@ -95,8 +96,10 @@ def settle(
     paid: Decimal | None,
     reference: str | None,
     outcome: str | None,
+    zone: tzinfo = LOCAL,
 ) -> None:
     _require(case, "approved")
+    _check_day(case, on, now, zone, "发放（办结）日期")
     if paid is not None:
         check_amount(case.kind, paid)
         if case.amount is not None and paid > case.amount:
@@ -111,10 +114,11 @@ def settle(
     case.history.append(step(actor, now, "settle", reason))
 
 
-def visit(case: SupportCase, actor: Actor, now: datetime, on: date, note: str) -> None:
+def visit(
+    case: SupportCase, actor: Actor, now: datetime, on: date, note: str, zone: tzinfo = LOCAL
+) -> None:
     _require(case, "approved", "settled")
-    if on > now.date():
-        raise BadValue("on", "回访日期不能晚于今天")
+    _check_day(case, on, now, zone, "回访日期")
     case.visits.append(Visit(on=on, by=actor.subject, county=actor.county, note=note))
     case.history.append(step(actor, now, "visit", note))
 
@@ -123,3 +127,14 @@ def close(case: SupportCase, actor: Actor, now: datetime, reason: str) -> None:
     _require(case, "approved", "rejected", "settled")
     case.status = "closed"
     case.history.append(step(actor, now, "close", reason))
+
+
+def _check_day(case: SupportCase, on: date, now: datetime, zone: tzinfo, what: str) -> None:
+    """A recorded day lies between the case's opening and today, both in local time (UTC+8: before
+    08:00 the UTC date is still yesterday)."""
+    today = now.astimezone(zone).date()
+    if on > today:
+        raise BadValue("on", f"{what}不能晚于今天（{today.isoformat()}）")
+    opened = case.history[0].at.astimezone(zone).date() if case.history else on
+    if on < opened:
+        raise BadValue("on", f"{what}不能早于立案日期（{opened.isoformat()}）")

@@ -81,7 +81,7 @@ async def decide(ctx: Support, case_id: str, cmd: c.DecideCase, who: Principal) 
 async def settle(ctx: Support, case_id: str, cmd: c.SettleCase, who: Principal) -> SupportCase:
     def rule(case: SupportCase) -> IntegrationEvent:
         paid, ref, outcome = cmd.paid_amount, cmd.reference, cmd.outcome
-        dom.settle(case, actor(who), ctx.now(), cmd.on, paid, ref, outcome)
+        dom.settle(case, actor(who), ctx.now(), cmd.on, paid, ref, outcome, ctx.zone)
         return ev.SupportCaseSettled(**_fields(case), paid_amount=paid, settled_on=cmd.on)
 
     return await _step(ctx, case_id, who, rule, PAYERS)
@@ -93,7 +93,7 @@ async def visit(ctx: Support, case_id: str, cmd: c.VisitCase, who: Principal) ->
     check_staff_of(who, str(who.county))
 
     def rule(case: SupportCase) -> Events:
-        dom.visit(case, actor(who), ctx.now(), cmd.on, cmd.note)
+        dom.visit(case, actor(who), ctx.now(), cmd.on, cmd.note, ctx.zone)
         return [ev.SupportCaseVisited(**{**_fields(case), "county": who.county}, visited_on=cmd.on)]
 
     return await ctx.cases.update(case_id, rule)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from warmflow_support.domain.cases import Kind
 from warmflow_support.domain.matching import Slot
@@ -83,7 +83,14 @@ class VisitCase(_Command):
     note: str = Field(min_length=1, max_length=1000)
 
 
-class AddVanguard(_Command):
+class _Roles(_Command):
+    @field_validator("roles", check_fields=False)
+    @classmethod
+    def _once_each(cls, roles: list[Role] | None) -> list[Role] | None:
+        return list(dict.fromkeys(roles)) if roles else roles  # ["联络员", "联络员"] was kept
+
+
+class AddVanguard(_Roles):
     name: str = Field(min_length=1, max_length=50)
     kind: Literal["party_member", "staff", "volunteer"]
     member_id: str | None = Field(default=None, pattern=ID_PATTERN)
@@ -92,7 +99,7 @@ class AddVanguard(_Command):
     member_ids: list[str] = Field(default=[], max_length=500)
 
 
-class Assign(_Command):
+class Assign(_Roles):
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
     site_ids: list[str] = Field(default=[], max_length=50)
     member_ids: list[str] = Field(default=[], max_length=500)

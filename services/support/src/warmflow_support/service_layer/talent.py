@@ -141,20 +141,24 @@ async def answer(ctx: Support, intro_id: str, cmd: c.Answer, who: Principal) -> 
 
 
 async def conclude(ctx: Support, intro_id: str, cmd: c.Conclude, who: Principal) -> Introduction:
-    """The need counts the hire first (idempotent by member), then the introduction records it:
-    a retry after a failure between the two writes counts nothing twice."""
+    """The introduction records the outcome first (its version check decides between two staff
+    answering at once), then the need counts the hire (idempotent by member). A retry of "hired"
+    after a failure between the two writes only counts the hire.
+
+    (The need once counted first: "hired" and "not hired" sent together left the need counting a
+    hire its introduction recorded as not hired.)"""
     intro = await ctx.introductions.get(intro_id)
     check_staff_of(who, intro.county)
-    if intro.status != "accepted":
-        raise RuleBroken("党员尚未接受该推荐，不能登记录用结果")
+    if not (cmd.hired and intro.status == "hired"):
+
+        def rule(latest: Introduction) -> Events:
+            talent.conclude(latest, cmd.hired, actor(who), ctx.now(), cmd.reason)
+            return [ev.IntroductionConcluded(**_intro_event(latest), hired=cmd.hired)]
+
+        intro = await ctx.introductions.update(intro_id, rule)
     if cmd.hired:
         await ctx.needs.update(intro.need_id, _count_hire(intro.member_id, who, ctx))
-
-    def rule(latest: Introduction) -> Events:
-        talent.conclude(latest, cmd.hired, actor(who), ctx.now(), cmd.reason)
-        return [ev.IntroductionConcluded(**_intro_event(latest), hired=cmd.hired)]
-
-    return await ctx.introductions.update(intro_id, rule)
+    return intro
 
 
 def _count_hire(member_id: str, who: Principal, ctx: Support) -> Callable[[Need], Events]:

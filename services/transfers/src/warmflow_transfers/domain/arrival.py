@@ -9,6 +9,7 @@ from warmflow_shared.events.happened import Happened
 
 from warmflow_transfers.domain.calendar import add_months_dt, local_date
 from warmflow_transfers.domain.errors import BadValue, IllegalMove, Refused
+from warmflow_transfers.domain.letters import check_paper_date
 from warmflow_transfers.domain.lifecycle import Outcome
 from warmflow_transfers.domain.model import Actor, Case, Escalation, Paper
 from warmflow_transfers.domain.rules import require
@@ -23,6 +24,7 @@ class Placement:
     branch_id: str
     type_code: str
     lineage: tuple[str, ...]  # the branch itself, then its parents up to the county committee
+    name: str = ""  # as the registry names it, for the case's history
 
 
 def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
@@ -48,8 +50,9 @@ def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime)
         raise BadValue("branch_id", f"该党支部不属于接收党组织「{case.receiving.org_name}」")
     branch = placement.branch_id
     due = add_months_dt(now, RECEIPT_MONTHS)
+    note = f"编入{placement.name or branch}"
     done = case.moved(
-        "accepted", now, actor.subject, branch, accepted_at=now, branch_id=branch, receipt_due=due
+        "accepted", now, actor.subject, note, accepted_at=now, branch_id=branch, receipt_due=due
     )
     return done, [Happened("accepted", {"branch_id": branch, "accepted_at": now})]
 
@@ -60,10 +63,14 @@ def return_receipt(case: Case, actor: Actor, now: datetime) -> Outcome:
     return done, [Happened("receipt_returned", {"returned_at": now})]
 
 
-def record_paper_receipt(case: Case, paper: Paper, now: datetime) -> Outcome:
+def record_paper_receipt(
+    case: Case, paper: Paper, today: date, now: datetime, zone: tzinfo
+) -> Outcome:
     if not case.cross_province:
         raise IllegalMove("省内转接全程网上办理，无需登记纸质回执")
     require(case, {"receipt_returned"}, "登记纸质回执")
+    assert case.accepted_at is not None
+    check_paper_date(paper.on, local_date(case.accepted_at, zone), today, "接收日期")
     return case.model_copy(update={"paper_receipt": paper, "updated_at": now}), []
 
 

@@ -40,6 +40,9 @@ STATUS_NAMES: dict[str, str] = {
     "cancelled": "已撤销",
 }
 
+# who did a step, for the steps the platform takes itself (a person's account id stays as it is)
+ACTOR_NAMES = {"system": "系统"}
+
 TERMINAL: frozenset[str] = frozenset({"completed", "rejected", "cancelled"})
 
 Side = Literal["sending", "receiving", "member"]

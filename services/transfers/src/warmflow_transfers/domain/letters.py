@@ -92,6 +92,8 @@ def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetim
         raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
     if why == "lost" and case.status == "expired":
         why = "expired"
+    if why == "expired" and case.status != "expired":
+        raise BadValue("reason", "介绍信尚在有效期内，不能按过期补开；遗失请选择 lost（遗失）")
     assert case.letter is not None
     old = case.letter.model_copy(update={"void_reason": VOID_REASONS[why]})
     letter = _letter(terms)
@@ -108,8 +110,18 @@ def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetim
     return done, [Happened("reissued", fields)]
 
 
-def record_paper_letter(case: Case, paper: Paper, now: datetime) -> Outcome:
+def record_paper_letter(case: Case, paper: Paper, today: date, now: datetime) -> Outcome:
     if not case.cross_province:
         raise IllegalMove("省内转接全程网上办理，无需登记纸质介绍信")
     require(case, {"letter_issued"}, "登记纸质介绍信")
+    assert case.letter is not None
+    check_paper_date(paper.on, case.letter.issued_on, today, "介绍信开具日期")
     return case.model_copy(update={"paper_letter": paper, "updated_at": now}), []
+
+
+def check_paper_date(on: date, earliest: date, today: date, since: str) -> None:
+    """A paper record's date lies between the step it follows and today (local)."""
+    if on > today:
+        raise BadValue("on", f"日期不能晚于今天（{today.isoformat()}）")
+    if on < earliest:
+        raise BadValue("on", f"日期不能早于{since}（{earliest.isoformat()}）")

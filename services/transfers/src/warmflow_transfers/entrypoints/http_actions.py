@@ -97,7 +97,9 @@ async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applican
     """跨省转接：登记交给党员的纸质介绍信（省内转接全程网上办理）。"""
     case = await act(
         ctx, case_id, who, SENDING,
-        lambda c, a: letters.record_paper_letter(c, _paper(body, a.subject), ctx.now()),
+        lambda c, a: letters.record_paper_letter(
+            c, _paper(body, a.subject), ctx.today(), ctx.now()
+        ),
     )  # fmt: skip
     return CaseView.of(case)
 
@@ -134,7 +136,9 @@ async def paper_receipt(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applica
     """跨省转接：转出方登记收到的纸质回执。"""
     case = await act(
         ctx, case_id, who, SENDING,
-        lambda c, a: arrival.record_paper_receipt(c, _paper(body, a.subject), ctx.now()),
+        lambda c, a: arrival.record_paper_receipt(
+            c, _paper(body, a.subject), ctx.today(), ctx.now(), ctx.zone
+        ),
     )  # fmt: skip
     return CaseView.of(case)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from warmflow_shared.auth.principal import COUNTY_PATTERN
+from warmflow_shared.errors import FieldError, InvalidInput
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_transfers.domain.calendar import end_of_local_day
@@ -17,6 +18,7 @@ from warmflow_transfers.service_layer import queries
 
 router = APIRouter(tags=["reports"])
 COUNTY = COUNTY_PATTERN
+YEARS = range(2000, 2101)  # beyond them the local day's end overflows (was a 500)
 
 
 @router.get("/worklist", response_model=list[WorkItemView])
@@ -56,6 +58,7 @@ async def stats(
     sending_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
     receiving_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
 ) -> StatsView:
+    _check_period(since, until)
     where: dict[str, Any] = {}
     created: dict[str, str] = {}
     if since:
@@ -70,3 +73,15 @@ async def stats(
         where["state.receiving.county"] = receiving_county
     result = await queries.case_statistics(ctx, principal, where)
     return StatsView.model_validate(result, from_attributes=True)
+
+
+def _check_period(since: date | None, until: date | None) -> None:
+    wrong = [
+        FieldError(field, f"年份应在 {YEARS.start} 至 {YEARS.stop - 1} 之间")
+        for field, day in (("query.from", since), ("query.to", until))
+        if day is not None and day.year not in YEARS
+    ]
+    if not wrong and since and until and until < since:
+        wrong = [FieldError("query.to", "结束日期不能早于开始日期")]
+    if wrong:
+        raise InvalidInput(errors=wrong)

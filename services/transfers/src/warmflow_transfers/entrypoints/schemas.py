@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from warmflow_transfers.domain.codes import SIDE_NAMES, STATUS_NAMES, STATUSES, Side
-from warmflow_transfers.domain.model import Case, Party
+from warmflow_transfers.domain.codes import ACTOR_NAMES, SIDE_NAMES, STATUS_NAMES, STATUSES, Side
+from warmflow_transfers.domain.model import Case, Party, Step
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 
 ID = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -64,7 +64,18 @@ class PaperBody(Body):
     note: str = Field(default="", max_length=200)
 
 
+class StepView(Step):
+    status_name: str
+    by_name: str | None = Field(description="系统 for the platform's own steps; else null")
+
+    @classmethod
+    def of(cls, step: Step) -> StepView:
+        name = STATUS_NAMES[step.status]
+        return cls(**step.model_dump(), status_name=name, by_name=ACTOR_NAMES.get(step.by))
+
+
 class CaseView(Case):
+    history: tuple[StepView, ...] = ()
     status_name: str
     next_actor: Side | None
     next_actor_name: str | None
@@ -75,7 +86,8 @@ class CaseView(Case):
     def of(cls, case: Case) -> CaseView:
         step = next_step(case)
         return cls(
-            **case.model_dump(exclude={"request_hash", "cross_province"}),
+            **case.model_dump(exclude={"request_hash", "cross_province", "history"}),
+            history=tuple(StepView.of(step) for step in case.history),
             status_name=STATUS_NAMES[case.status],
             next_actor=step[0] if step else None,
             next_actor_name=SIDE_NAMES[step[0]] if step else None,

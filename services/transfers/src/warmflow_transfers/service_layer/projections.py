@@ -115,7 +115,8 @@ async def placement(ctx: Transfers, branch_id: str) -> Placement | None:
         parent = await ctx.organisations.get(parent_id)
         parent_id = parent.get("parent_id") if parent else None
     kind = current.get("type_code") or ""
-    return Placement(branch_id=branch_id, type_code=kind, lineage=tuple(lineage))
+    name = str(current.get("name") or "")
+    return Placement(branch_id=branch_id, type_code=kind, lineage=tuple(lineage), name=name)
 
 
 async def issuing_committee(ctx: Transfers, org_id: str) -> tuple[str, str]:
