@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import orjson
 from warmflow_gateway.topics import platform_subscriptions
+from warmflow_shared.applied import event_id_of
 from warmflow_shared.storage.factory import open_store
 
 GROUP_TOPICS = [(s.group, t) for s in asyncio.run(platform_subscriptions()) for t in s.topics]
@@ -85,5 +86,6 @@ def documents(
 
 def applied_once(docs: Sequence[dict[str, Any]], event_ids: set[str]) -> tuple[int, int]:
     """(documents that applied an event of ``event_ids`` exactly once, applications in all)."""
-    hits = [sum(1 for e in doc.get("_applied", ()) if e in event_ids) for doc in docs]
+    applied = [[event_id_of(e) for e in doc.get("_applied", ())] for doc in docs]
+    hits = [sum(1 for e in ids if e in event_ids) for ids in applied]
     return sum(1 for n in hits if n == 1), sum(hits)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from warmflow_shared.applied import applied_ids, event_id_of
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC
 from warmflow_shared.events.catalog.transfers import CASE_TOPIC
 
@@ -104,7 +105,7 @@ def test_kill_9_mid_transfer_burst_applies_every_move_once(crashable: Crashable)
     records, moves = published(c.data_dir, CASE_TOPIC, {d["_id"] for d in cases})
     accepted = {e for e, kind in moves.items() if kind == "transfers.TransferAccepted"}
     files_of = documents(c.data_dir, "registry", "members", {"_id": {"$in": members}})
-    registry_applied = sum(len(accepted & set(d["_applied"])) for d in files_of)
+    registry_applied = sum(len(accepted & applied_ids(d["_applied"])) for d in files_of)
     member_records, member_events = published(c.data_dir, MEMBER_TOPIC, set(members))
     effects = {
         service: _applied(c, service, "members", members, member_events, kinds)
@@ -153,6 +154,7 @@ def _applied(
     events never applied)."""
     taken = {e for e, kind in events.items() if kinds is None or kind in kinds}
     docs = documents(c.data_dir, service, collection, {"_id": {"$in": members}})
-    seen = [e for d in docs for e in d.get("_applied", ()) if e in taken]
+    stored = [event_id_of(e) for d in docs for e in d.get("_applied", ())]
+    seen = [e for e in stored if e in taken]
     once = len(set(seen))
     return once, (len(seen) - once) + (len(taken) - once)

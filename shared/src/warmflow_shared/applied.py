@@ -48,8 +48,13 @@ def _split(stored: str) -> tuple[str, str]:
     return "", stored
 
 
+def event_id_of(stored: str) -> str:
+    """The event id of one stored entry, tagged or bare."""
+    return _split(stored)[1]
+
+
 def applied_ids(applied: Iterable[str]) -> set[str]:
-    return {_split(stored)[1] for stored in applied}
+    return {event_id_of(stored) for stored in applied}
 
 
 def source_count(applied: Iterable[str]) -> int:
