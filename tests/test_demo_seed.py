@@ -47,6 +47,17 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
             unmapped = [s["id"] for s in listed.json() if s["latitude"] is None]
             assert len(listed.json()) >= 17 and unmapped == []
 
+            # a transfer into the AI town needs a branch there to place the member in
+            branch = await client.get(
+                "/api/registry/organisations/yuhang-ai-town-b1",
+                headers=_bearer("yuhang-admin", settings),
+            )
+            assert branch.status_code == 200, branch.text
+            assert (branch.json()["parent_id"], branch.json()["type_code"]) == (
+                "yuhang-ai-town-committee",
+                "branch",
+            )
+
             url = "/api/registry/members?county=yuexi&size=100"
             found = await client.get(url, headers=_bearer("yuexi-admin", settings))
             assert found.status_code == 200, found.text

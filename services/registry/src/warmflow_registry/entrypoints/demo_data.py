@@ -65,6 +65,9 @@ class DemoMember:
     plan: str  # at_home | awaiting | checked_in | returned | lost
 
 
+AI_TOWN_BRANCH = "yuhang-ai-town-b1"
+
+
 def organisations() -> list[DemoOrg]:
     orgs: list[DemoOrg] = []
     for county, towns in TOWNS.items():
@@ -86,6 +89,17 @@ def organisations() -> list[DemoOrg]:
             "branch",
             "yuexi-town-1",
             "yuexi",
+        )
+    )
+    # a branch under the AI town's committee, so a member can be transferred to it
+    orgs.append(
+        DemoOrg(
+            AI_TOWN_BRANCH,
+            "YHAIB1",
+            "人工智能小镇第一党支部",
+            "branch",
+            "yuhang-ai-town-committee",
+            "yuhang",
         )
     )
     return orgs
@@ -173,7 +187,8 @@ PLANS = ("at_home",) * 8 + ("checked_in",) * 7 + ("awaiting",) * 2 + ("returned"
 
 def members(count: int, today: date, *, seed: int = 2026) -> list[DemoMember]:
     rng = random.Random(seed)
-    branches = [o for o in organisations() if o.type_code == "branch"]
+    # the AI town's branch receives transfers; members stay spread as before it was added
+    branches = [o for o in organisations() if o.type_code == "branch" and o.id != AI_TOWN_BRANCH]
     found = []
     for n in range(count):
         home = branches[n % len(branches)]
