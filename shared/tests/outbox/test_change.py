@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from warmflow_shared.errors import Conflict, NotFound
 from warmflow_shared.events.envelope import Envelope
@@ -130,3 +132,21 @@ async def test_put_latest_replaces_whole_whatever_was_there(document_store) -> N
     assert await put_latest(entries, {"_id": "e", "name": "李"}) == 2
     stored = await entries.get("e")
     assert stored is not None and (stored["name"], "phone" in stored) == ("李", False)
+
+
+async def test_a_crowd_changing_one_aggregate_at_once_all_get_through(document_store) -> None:
+    """Forty writers at once (a room checking in to one session): each lost race pauses a
+    random moment before deciding again, so none runs out of attempts."""
+    store = await _counter(document_store)
+
+    def bump(loaded: Loaded) -> Change[int]:
+        n = loaded.state["n"] + 1
+        return Change(n, {"n": n})
+
+    results = await asyncio.gather(
+        *(change(store, "c-1", bump, missing="无") for _ in range(40)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert refused == []
+    doc = await store.collection.get("c-1")
+    assert doc is not None and doc["state"] == {"n": 40}

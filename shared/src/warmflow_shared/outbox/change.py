@@ -10,7 +10,9 @@ caller gets a 409 in Chinese.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -61,7 +63,7 @@ async def change(
     ``missing`` is the 404's text. With ``caused_by`` (an event handler), an aggregate that has
     applied that event already is not decided again: ``already(loaded)`` is returned instead.
     """
-    for _ in range(attempts):
+    for attempt in range(attempts):
         loaded = await store.load(aggregate_id)
         if loaded is None:
             raise NotFound(missing)
@@ -83,6 +85,10 @@ async def change(
                 deadlines=decision.deadlines,
             )
         except VersionConflict:
+            # overtaken: decide again on the new state, after a random pause that doubles with
+            # each loss, so writers racing for one aggregate (a room checking in, other
+            # instances) spread out instead of meeting again
+            await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
             continue
         return decision.result
     raise Conflict(busy)
