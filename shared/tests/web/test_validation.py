@@ -44,7 +44,7 @@ async def test_valid_body_passes(client: httpx.AsyncClient) -> None:
         (
             {"county": "hangzhou"},
             "body.county",
-            "取值无效，可选值：'yuhang', 'yuexi' or 'songyang'",
+            "取值无效，可选值：yuhang、yuexi、songyang",
         ),
         ({"phone": "23800000000"}, "body.phone", "手机号码应以 1 开头"),
         ({"nickname": "小张"}, "body.nickname", "不允许的字段"),

@@ -5,6 +5,7 @@ Inputs are left out on purpose: they may be ID numbers or phone numbers (PIPL).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -84,6 +85,10 @@ def reason(error: Mapping[str, Any]) -> str:
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         return str(ctx["error"])
+    if kind in ("enum", "literal_error") and "expected" in ctx:
+        # pydantic joins the choices in English ("'a', 'b' or 'c'"): list them the Chinese way
+        choices = re.findall(r"'([^']*)'", str(ctx["expected"]))
+        ctx = {**ctx, "expected": "、".join(choices)} if choices else ctx
     if kind in _WITH_CONTEXT:
         try:
             return _WITH_CONTEXT[kind].format(**ctx)
