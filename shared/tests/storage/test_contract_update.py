@@ -153,6 +153,24 @@ async def test_racing_writes_in_two_collections_at_once_each_lose_nothing(coll: 
         assert await each.get("a") == {"_id": "a", "n": -10, "version": 11}
 
 
+async def test_update_many_of_listed_ids_changes_only_those_still_matching(
+    coll: Collection,
+) -> None:
+    """The relay's mark: ids listed (more than one bulk command's worth on FerretDB, one
+    repeated, one missing) and a condition on another field."""
+    await coll.insert_many([{"_id": f"d{i:03d}", "n": i, "sent": False} for i in range(150)])
+    ids = [f"d{i:03d}" for i in range(120)] + ["d000", "missing"]
+
+    matched = await coll.update_many(
+        {"_id": {"$in": ids}, "n": {"$lt": 110}}, Update(set={"sent": True}, inc={"n": 1000})
+    )
+
+    assert matched == 110
+    docs = {doc["_id"]: doc for doc in await coll.find()}
+    assert sorted(i for i, doc in docs.items() if doc["sent"]) == ids[:110]
+    assert [docs[i]["n"] for i in ("d000", "d109", "d110", "d149")] == [1000, 1109, 110, 149]
+
+
 async def test_update_many_changes_each_matching_document(coll: Collection) -> None:
     await coll.insert_many([{"_id": f"d{i}", "lease": "", "n": i} for i in range(5)])
     await coll.update("d0", Update(set={"lease": "held"}))
