@@ -41,6 +41,7 @@ from warmflow_registry.config import RegistrySettings
 from warmflow_registry.domain.import_job import ImportJob
 from warmflow_registry.entrypoints import demo_data
 from warmflow_registry.entrypoints.demo_seed import seed_structure
+from warmflow_registry.service_layer import stats
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.auth.keys import ensure_key_pair
 from warmflow_shared.storage.factory import database_name
@@ -167,6 +168,13 @@ async def _settled(runtime: Any) -> None:
             await asyncio.sleep(0.2)
 
 
+async def _counted(registry: Any, members: int) -> None:
+    """Wait (bounded) until the statistics consumer has counted every imported member."""
+    async with asyncio.timeout(1800):
+        while (await stats.read(registry, f"county:{COUNTY}"))["on_file"] < members:  # noqa: ASYNC110 - polls the store, bounded
+            await asyncio.sleep(0.2)
+
+
 def _settings(config: Config, backend: Backend, data_dir: Path) -> RegistrySettings:
     options: dict[str, Any] = {"storage_backend": backend, "bus_backend": "inprocess"}
     if backend == "mongodb":
@@ -233,6 +241,10 @@ async def _round(
             profiler.disable()
         if len(written) != created or await members.count() != created:
             raise RuntimeError(f"{len(written)} member documents written for {created} rows")
+        # the relay's backlog drained and the statistics counted first: the baseline gets the
+        # store as quiet as the subject found it (on FerretDB a draining relay halved its rate)
+        await _settled(run.service.runtime)
+        await _counted(run.service.app.state.registry, created)
         base = await _baseline(run.service.runtime.store, written)
     notes: dict[str, Any] = {
         "subject_seconds": round(seconds, 2),

@@ -443,3 +443,37 @@ async def test_rows_from_branches_elsewhere_are_filed_at_the_inflow_side(
 
     again = await run_import(platform, yuhang, "外地党员名册.xlsx", xlsx(rows[:2], headers))
     assert counts(again) == (0, 0, 2, 0)
+
+
+async def test_new_files_are_written_without_reading_the_stored_ones_until_one_is_met(
+    platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk is first read as all new files (no query by ID number: on FerretDB that query
+    reads the whole collection); a chunk that meets a stored file is read again against the
+    stored files, and so are the job's later chunks. Every file is written once, one event."""
+    r = await roster(platform)
+    monkeypatch.setattr(platform.registry.settings, "import_chunk_size", 2)
+    members = platform.registry.stores.members.collection
+    lookups: list[int] = []
+    find = members.find
+
+    async def counted(where: Any = None, **options: Any) -> list[dict[str, Any]]:
+        if where and "state.id_hash" in where:
+            lookups.append(len(where["state.id_hash"].get("$in", [None])))
+        return await find(where, **options)
+
+    monkeypatch.setattr(members, "find", counted)
+    first = [person(r.code) for _ in range(3)]
+    job = await run_import(platform, r.admin, "a.csv", csv_bytes(first, "utf-8"))
+    assert (counts(job), lookups) == ((3, 0, 0, 0), [])
+
+    changed = dict(first[1], 手机号码="13800000001")
+    rows = [person(r.code), person(r.code), changed, person(r.code), person(r.code)]
+    job = await run_import(platform, r.admin, "b.csv", csv_bytes(rows, "utf-8"))
+    assert counts(job) == (4, 1, 0, 0), job["report"]
+    assert lookups == [2, 1]  # the second chunk met a file, read again; the third read first
+    docs = await member_docs(platform, [row["身份证号"] for row in rows])
+    assert versions(docs) == {
+        mask(row["身份证号"]): (2, 2) if row is changed else (1, 1) for row in rows
+    }
+    assert docs[mask(changed["身份证号"])]["state"]["profile"]["phone"] == "13800000001"

@@ -6,6 +6,7 @@ counters it reads are its own on the shared servers too.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -86,3 +87,28 @@ async def test_a_batch_stopped_between_counters_and_pairs_is_counted_once_on_rep
     monkeypatch.setattr(Projection, "apply_many", apply_many)
     await stats.handle_batch(registry, events)
     assert await _counts(platform, *_counties(events)) == expected
+
+
+async def test_partitions_batches_on_one_county_take_turns_without_conflicts(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three partitions' batches move the same county counter at once: each is counted once,
+    and none of them has to re-read and retry a counter another one wrote meanwhile."""
+    county = f"c{uuid.uuid4().hex[:8]}"
+    batches = [
+        [_event("m" + uuid.uuid4().hex[:12], "checked_in", county) for _ in range(30)]
+        for _ in range(3)
+    ]
+    retries: list[str] = []
+    apply_steps = Projection._apply_steps
+
+    async def counted(self: Projection, key: str, steps: list[tuple[Envelope, Change]]) -> int:
+        if key == f"county:{county}":  # not the platform's own consumers' keys
+            retries.append(key)
+        return await apply_steps(self, key, steps)
+
+    monkeypatch.setattr(Projection, "_apply_steps", counted)
+    await asyncio.gather(*(stats.handle_batch(platform.registry, batch) for batch in batches))
+    counts = (await _counts(platform, county))[0]
+    assert counts["on_file"] == 90 and counts["checked_in"] == 90
+    assert retries == []

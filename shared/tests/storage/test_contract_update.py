@@ -126,6 +126,51 @@ async def test_concurrent_replacers_of_one_version_exactly_one_wins(coll: Collec
         assert outcomes.count(True) == 1
 
 
+@pytest.mark.usefixtures("racy_on_ferretdb")
+async def test_racing_writes_in_two_collections_at_once_each_lose_nothing(coll: Collection) -> None:
+    """Increments and compare-and-set on a document of each of two collections, all at once
+    (FerretDB's gate is per collection: the two collections' writes run side by side)."""
+    other = coll.sibling(coll.name + "_other")
+    for each in (coll, other):
+        await each.insert({"_id": "a", "n": 0})
+
+    async def replace(each: Collection, version: int) -> bool:
+        try:
+            await each.replace({"_id": "a", "n": -version}, expected_version=version)
+        except VersionConflict:
+            return False
+        return True
+
+    await asyncio.gather(
+        *(each.update("a", Update(inc={"n": 1})) for each in (coll, other) for _ in range(20))
+    )
+    assert [(await each.get("a") or {})["n"] for each in (coll, other)] == [20, 20]
+    for version in range(1, 11):
+        outcomes = await asyncio.gather(*(replace(each, version) for each in (coll, other) * 2))
+        assert outcomes.count(True) == 2  # one winner in each collection
+
+    for each in (coll, other):
+        assert await each.get("a") == {"_id": "a", "n": -10, "version": 11}
+
+
+async def test_update_many_of_listed_ids_changes_only_those_still_matching(
+    coll: Collection,
+) -> None:
+    """The relay's mark: ids listed (more than one bulk command's worth on FerretDB, one
+    repeated, one missing) and a condition on another field."""
+    await coll.insert_many([{"_id": f"d{i:03d}", "n": i, "sent": False} for i in range(150)])
+    ids = [f"d{i:03d}" for i in range(120)] + ["d000", "missing"]
+
+    matched = await coll.update_many(
+        {"_id": {"$in": ids}, "n": {"$lt": 110}}, Update(set={"sent": True}, inc={"n": 1000})
+    )
+
+    assert matched == 110
+    docs = {doc["_id"]: doc for doc in await coll.find()}
+    assert sorted(i for i, doc in docs.items() if doc["sent"]) == ids[:110]
+    assert [docs[i]["n"] for i in ("d000", "d109", "d110", "d149")] == [1000, 1109, 110, 149]
+
+
 async def test_update_many_changes_each_matching_document(coll: Collection) -> None:
     await coll.insert_many([{"_id": f"d{i}", "lease": "", "n": i} for i in range(5)])
     await coll.update("d0", Update(set={"lease": "held"}))

@@ -5,8 +5,10 @@ Only single-document atomic operations are used: FerretDB v1 has no transactions
 FerretDB v1.24.2 (our test server) is not atomic per document under concurrency: it reads the
 matching documents, applies the change in Go and rewrites them by ``_id`` alone, so two racing
 conditional writes can both succeed. MongoDB guarantees the atomicity the design relies on. On
-FerretDB the adapter serialises its conditional writes within the process, which is what the
-test server needs to honour the port; it cannot help several processes (see docs/storage.md).
+FerretDB the adapter serialises its conditional writes within the process, collection by
+collection (two writes race only over one document, and a document lives in one collection),
+which is what the test server needs to honour the port; it cannot help several processes (see
+docs/storage.md).
 Both FerretDB backends, SQLite and PostgreSQL, need it: each rewrites matched documents with
 ``UPDATE … WHERE _id = …`` after matching them in Go (shared/tests/storage/test_cross_process.py).
 """
@@ -105,25 +107,29 @@ def _sort(sort: Sort) -> list[tuple[str, int]] | None:
 
 
 class _WriteGate:
-    """Serialises conditional writes when the server is FerretDB v1, else lets them run freely.
+    """Serialises conditional writes per collection when the server is FerretDB v1, else lets
+    them run freely.
 
-    ``serialise=None`` asks the server; False is for tests that race the server itself.
+    One lock per collection, not per store: a lost update needs two writes to one document,
+    and unique indexes are per collection too, so writes to different collections (the relay
+    marking members, the statistics consumer, an import job's progress) need not queue on each
+    other. ``serialise=None`` asks the server; False is for tests that race the server itself.
     """
 
     def __init__(self, client: AsyncMongoClient[Document], serialise: bool | None) -> None:
         self._client = client
         self._serialise = serialise
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[None]:
+    async def __call__(self, collection: str) -> AsyncIterator[None]:
         if self._serialise is None:
             info = await self._client.admin.command("buildInfo")
             self._serialise = "ferretdbVersion" in info
         if not self._serialise:
             yield
             return
-        async with self._lock:
+        async with self._locks.setdefault(collection, asyncio.Lock()):
             yield
 
 
@@ -185,7 +191,7 @@ class MongoCollection(Collection):
     async def replace(self, doc: Document, *, expected_version: int) -> int:
         new_version = expected_version + 1
         query = {"_id": doc["_id"], "version": expected_version}
-        async with self._gate():
+        async with self._gate(self.name):
             with _errors():
                 result = await self._coll.replace_one(query, {**doc, "version": new_version})
         if result.matched_count != 1:
@@ -210,7 +216,7 @@ class MongoCollection(Collection):
                 ops.append(ReplaceOne({"_id": doc["_id"], "version": expected}, new))
                 written[doc["_id"]] = new
         result: Mapping[str, Any]
-        async with self._gate():
+        async with self._gate(self.name):
             try:
                 result = (await self._coll.bulk_write(ops, ordered=False)).bulk_api_result
             except BulkWriteError as error:
@@ -251,7 +257,7 @@ class MongoCollection(Collection):
                 UpdateOne({"_id": doc_id, "version": expected}, _versioned(update, expected))
                 for doc_id, expected, update in chunk
             ]
-            async with self._gate():
+            async with self._gate(self.name):
                 with _errors():
                     result = await self._coll.bulk_write(ops, ordered=False)
             if result.matched_count != len(ops):
@@ -263,7 +269,7 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.count_documents(query, limit=1) > 0
-        async with self._gate():
+        async with self._gate(self.name):
             with _errors():
                 result = await self._coll.update_one(query, changes)
         return result.matched_count > 0
@@ -273,7 +279,7 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.count_documents(query)
-        async with self._gate():
+        async with self._gate(self.name):
             with _errors():
                 result = await self._coll.update_many(query, changes)
         return result.matched_count
@@ -285,7 +291,7 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.find_one(query, sort=_sort(sort))
-        async with self._gate():
+        async with self._gate(self.name):
             with _errors():
                 return await self._coll.find_one_and_update(
                     query, changes, sort=_sort(sort), return_document=ReturnDocument.AFTER

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from datetime import date
@@ -13,8 +14,9 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
 def check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError("the check character covers 17 digits")
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def birth_date_in(id_number: str) -> date | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -38,6 +39,10 @@ class Registry:
     audit: AuditTrail
     settings: RegistrySettings
     clock: Clock
+    # The statistics consumer's partitions take turns here: their batches move the same
+    # county and organisation counters, and a version conflict on those costs more than the
+    # wait (the store has one writer anyway). Versions still guard against other processes.
+    stats_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def now(self) -> datetime:
         return self.clock()

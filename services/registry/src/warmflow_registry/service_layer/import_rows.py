@@ -46,15 +46,29 @@ from warmflow_registry.service_layer.organisations import find_organisation
 from warmflow_registry.service_layer.scope import principal_paths, sees_state
 
 
-async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
-    """The chunk's existing files in one query (``$in`` on the keyed hash), not one per row."""
+def _hashes(ctx: RowContext, rows: Sequence[dict[str, str]]) -> list[str]:
     header = ctx.columns.headers.get("id_number", "")
     numbers = {normalise(cells.get(header, "")) for cells in rows} - {""}
-    hashes = sorted(ctx.hash_of(number) for number in numbers)
+    return sorted(ctx.hash_of(number) for number in numbers)
+
+
+async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
+    """The chunk's existing files in one query (``$in`` on the keyed hash), not one per row."""
+    hashes = _hashes(ctx, rows)
     collection = ctx.registry.stores.members.collection
     docs = await collection.find({"state.id_hash": {"$in": hashes}}) if hashes else []
     ctx.known = {doc["state"]["id_hash"]: doc["state"] for doc in docs}
     ctx.prefetched = set(hashes)
+
+
+def assume_new_files(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
+    """Read the chunk as if none of its ID numbers were on file, without a query: a file that
+    is stored shows up when the new files are written (the keyed hash's unique index refuses
+    them, ``write_new``), and the chunk is then imported again after ``prefetch``. On FerretDB
+    the ``$in`` of ``prefetch`` reads the whole members collection (no index for a nested
+    field there), once a chunk: an import grew with the square of its rows."""
+    ctx.known = {}
+    ctx.prefetched = set(_hashes(ctx, rows))
 
 
 class RepeatedIds:
@@ -135,16 +149,28 @@ async def _organisation(ctx: RowContext, org_id: str) -> Organisation | None:
     return found or await find_organisation(ctx.registry, org_id)
 
 
+async def write_new(ctx: RowContext) -> bool:
+    """``write_pending`` for a chunk read by ``assume_new_files``: False when a file with one of its
+    ID numbers is on file already (none of the chunk's new files written, or on MongoDB those
+    before it: they carry the job's id, so the chunk's second reading counts them created)."""
+    pending, ctx.pending = ctx.pending, []
+    try:
+        await ctx.registry.stores.members.save_new_many(
+            [(p.member.id, p.state, p.events) for p in pending]
+        )
+    except DuplicateKeyError:
+        return False
+    return True
+
+
 async def write_pending(ctx: RowContext) -> dict[int, str]:
     """Store the chunk's new files in one round trip; the rows that could not be filed after
     all (a file with the same ID number appeared meanwhile), by position, with the reason."""
-    pending, ctx.pending = ctx.pending, []
+    pending = ctx.pending
     store = ctx.registry.stores.members
-    try:
-        await store.save_new_many([(p.member.id, p.state, p.events) for p in pending])
+    if await write_new(ctx):
         return {}
-    except DuplicateKeyError:  # a race with another import or registration: one by one
-        pass
+    # a race with another import or registration: one by one
     refused: dict[int, str] = {}
     for item in pending:
         if await store.load(item.member.id) is not None:

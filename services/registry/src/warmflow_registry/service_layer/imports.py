@@ -34,8 +34,10 @@ from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import RowContext
 from warmflow_registry.service_layer.import_rows import (
     RepeatedIds,
+    assume_new_files,
     import_row,
     prefetch,
+    write_new,
     write_pending,
 )
 from warmflow_registry.service_layer.ports import RowReport, RowStore
@@ -46,6 +48,8 @@ CHUNK_DUE = "import-chunk"
 CHUNK_LEASE_SECONDS = 10.0
 """How long a chunk is leased; renewed every third of it while the chunk runs."""
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
+Imported = tuple[list[Outcome], dict[int, list[dict[str, str]]]]
+"""A chunk's outcome per row, and the problems of the rows that have them, by position."""
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Imports:
     before_chunk: list[ChunkHook] = field(default_factory=list)  # test seams
     after_chunk: list[ChunkHook] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    # jobs with a chunk that met a stored file: their next chunks read the stored files first
+    _meets_files: set[str] = field(default_factory=set)
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
 
     def kick(self) -> None:
@@ -172,11 +178,34 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
         imports._seen.add(job.id)
         job.note_resume()
     rows = await imports.rows.get(job.id, job.next_chunk) or []
+    imported: Imported | None = None
+    if job.id not in imports._meets_files:  # no chunk of this job has met a stored file yet
+        imported = await _import_rows(imports, job, rows, assume_new=True)
+        if imported is None:
+            imports._meets_files.add(job.id)
+    if imported is None:
+        imported = await _import_rows(imports, job, rows, assume_new=False)
+    assert imported is not None  # only a chunk read as new files can be read again
+    outcomes, problems_of = imported
+    numbers = [number for number, _ in rows]
+    rejected = [(numbers[position], problems_of[position]) for position in sorted(problems_of)]
+    await imports.report.add(job.id, rejected)
+    job.record(outcomes, imports.registry.now())
+
+
+async def _import_rows(
+    imports: Imports, job: ImportJob, rows: list[Row], *, assume_new: bool
+) -> Imported | None:
+    """The chunk's rows imported; None when the chunk was read as new files (``assume_new``)
+    and one of them is on file already: nothing of it is counted, and it is read again."""
     principal = Principal.model_validate(job.importer.model_dump())
     ctx = RowContext(
         imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated, job_id=job.id
     )
-    await prefetch(ctx, [cells for _, cells in rows])
+    if assume_new:
+        assume_new_files(ctx, [cells for _, cells in rows])
+    else:
+        await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
     problems_of: dict[int, list[dict[str, str]]] = {}
     for _, cells in rows:
@@ -185,13 +214,12 @@ async def _process_chunk(imports: Imports, job: ImportJob) -> None:
         outcomes.append(outcome)
         if problems:
             problems_of[ctx.position] = problems
+    if assume_new:
+        return (outcomes, problems_of) if await write_new(ctx) else None
     for position, reason in (await write_pending(ctx)).items():
         outcomes[position] = "rejected"
         problems_of[position] = ctx.report([Problem("id_number", reason)])
-    numbers = [number for number, _ in rows]
-    rejected = [(numbers[position], problems_of[position]) for position in sorted(problems_of)]
-    await imports.report.add(job.id, rejected)
-    job.record(outcomes, imports.registry.now())
+    return outcomes, problems_of
 
 
 def _visible_jobs(principal: Principal) -> dict[str, str | None]:

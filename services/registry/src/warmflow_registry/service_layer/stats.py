@@ -189,18 +189,22 @@ def _is_member(envelope: Envelope) -> bool:
 
 
 async def handle(registry: Registry, envelope: Envelope) -> None:
-    if _is_desk(envelope):
-        await on_desk_event(registry, envelope)
-    elif _is_member(envelope):
-        await on_member_event(registry, envelope)
+    async with registry.stats_turn:
+        if _is_desk(envelope):
+            await on_desk_event(registry, envelope)
+        elif _is_member(envelope):
+            await on_member_event(registry, envelope)
 
 
 async def handle_batch(registry: Registry, envelopes: Sequence[Envelope]) -> None:
-    """The bus's fast path: desk events one by one (few), member events as one batch."""
-    for envelope in envelopes:
-        if _is_desk(envelope):
-            await on_desk_event(registry, envelope)
-    await on_member_events(registry, [e for e in envelopes if not _is_desk(e) and _is_member(e)])
+    """The bus's fast path: desk events one by one (few), member events as one batch. One
+    batch at a time per process (``Registry.stats_turn``): partitions' batches share counters."""
+    members = [e for e in envelopes if not _is_desk(e) and _is_member(e)]
+    async with registry.stats_turn:
+        for envelope in envelopes:
+            if _is_desk(envelope):
+                await on_desk_event(registry, envelope)
+        await on_member_events(registry, members)
 
 
 async def read(registry: Registry, key: str) -> dict[str, int]:
