@@ -13,6 +13,7 @@ keyed by case or enrolment, but name the member) or else by its subject (member 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
@@ -171,18 +172,14 @@ def held_router(runtime: ServiceRuntime, check: MemberCheck) -> APIRouter:
     async def in_scope(principal: Staff, request: Request) -> list[HeldEvent]:
         """For the work lists: held events of the members the caller may read, oldest first."""
         items = await held_events(runtime)
-        visible: dict[str, bool] = {}
-        names: dict[str, str | None] = {}
+        names: dict[str, str | None] = {}  # the members the caller may read, by id
         for member in {x.member_id for x in items}:
-            try:
+            with contextlib.suppress(NotFound, Forbidden):  # not the caller's to read
                 names[member] = name_of(await check(principal, member))
-                visible[member] = True
-            except (NotFound, Forbidden):
-                visible[member] = False
         shown = [
             x.model_copy(update={"member_name": names[x.member_id]})
             for x in items
-            if visible[x.member_id]
+            if x.member_id in names
         ]
         await _audit(request, principal, sorted({x.member_id for x in shown}))
         return shown

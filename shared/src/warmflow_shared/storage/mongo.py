@@ -35,6 +35,7 @@ from warmflow_shared.storage.port import (
     StorageError,
     Update,
     VersionConflict,
+    present_fields,
     validate_fields,
     validate_filter,
 )
@@ -314,10 +315,7 @@ class MongoCollection(Collection):
         )
         if hint is not None:
             cursor = cursor.hint(hint.name)
-        docs = await cursor.to_list(None)
-        if not fields:
-            return docs
-        return [{k: v for k, v in doc.items() if v is not None} for doc in docs]  # as on SQLite
+        return present_fields(await cursor.to_list(None), fields)
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         if limit:

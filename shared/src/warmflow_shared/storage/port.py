@@ -196,6 +196,14 @@ def validate_filter(where: Filter | None) -> None:
                     raise UnsupportedQuery(f"{op} needs a list")
 
 
+def present_fields(docs: list[Document], fields: Sequence[str]) -> list[Document]:
+    """``find``'s answer with ``fields``: a null field left out, as for a missing one, so both
+    stores answer alike (MongoDB returns a stored null, SQLite's JSON object does not)."""
+    if not fields:
+        return docs
+    return [{k: v for k, v in doc.items() if v is not None} for doc in docs]
+
+
 def validate_fields(fields: Sequence[str]) -> None:
     """``find``'s ``fields``: plain top-level names other than ``_id`` (always read)."""
     if not all(_FIELD_NAME.match(field) and field != "_id" for field in fields):

@@ -32,6 +32,7 @@ from warmflow_shared.storage.port import (
     StorageError,
     Update,
     VersionConflict,
+    present_fields,
 )
 from warmflow_shared.storage.sqlite_connect import DURABILITY, connect
 
@@ -320,10 +321,7 @@ class SqliteCollection(Collection):
         sql, params = q.select_sql(self.name, where, sort, hint, fields)
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
-        docs = [orjson.loads(row[0]) for row in rows]
-        if not fields:
-            return docs
-        return [{k: v for k, v in doc.items() if v is not None} for doc in docs]  # as on MongoDB
+        return present_fields([orjson.loads(row[0]) for row in rows], fields)
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         sql, params = q.count_sql(self.name, where, limit)

@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from warmflow_shared.applied import applied_ids
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.events.catalog.vocabulary import MOBILE_STATUSES
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Change, Projection
+from warmflow_shared.outbox.store import loaded_from
 
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.service_layer.context import Registry
@@ -134,7 +134,7 @@ def _remember_pairs(pairs: set[Pair]) -> Change:
 async def on_member_event(registry: Registry, envelope: Envelope) -> None:
     memory = Projection(registry.stores.stats_members)
     doc = await memory.collection.get(envelope.subject)
-    if doc and envelope.event_id in applied_ids(doc.get("_applied", ())):
+    if doc and loaded_from(doc).has_applied(envelope.event_id):
         return
     new = await _new_pairs(registry, envelope, {})
     await _move(registry, envelope, _deltas(_pairs_of(doc), new))
@@ -155,7 +155,7 @@ async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) ->
     remembered: list[tuple[str, Envelope, Change]] = []
     for envelope in envelopes:
         doc = docs.get(envelope.subject)
-        if doc and envelope.event_id in applied_ids(doc.get("_applied", ())):
+        if doc and loaded_from(doc).has_applied(envelope.event_id):
             continue
         new = await _new_pairs(registry, envelope, known)
         deltas = _deltas(pairs.get(envelope.subject, set()), new)
