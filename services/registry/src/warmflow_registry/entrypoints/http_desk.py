@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, status
 from pydantic import BaseModel
+from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
 
 from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket
 from warmflow_registry.domain.organisation import Site
-from warmflow_registry.service_layer import desk, organisations, queries, sites, stats
+from warmflow_registry.service_layer import desk, organisations, queries, recount, sites, stats
 from warmflow_registry.service_layer.commands import OpenTicket, ResolveTicket
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site
@@ -22,6 +25,19 @@ from .common import After, Page, PageNo, PageSize, Staff, actor, found_page
 class Stats(BaseModel):
     key: str
     counts: dict[str, int]
+
+
+class Recount(BaseModel):
+    members: int
+    """Member files read."""
+    members_repaired: int
+    """Members whose remembered counter pairs differed from their file."""
+    counters: int
+    changed: dict[str, dict[str, tuple[int, int]]]
+    """Per counter key, each metric that moved: [before, after]."""
+
+
+Ops = Annotated[Principal, require_roles("ops")]
 
 
 async def _site_for(registry: Registry, principal: Principal, site_id: str) -> Site:
@@ -84,6 +100,12 @@ def stats_router(registry: Registry) -> APIRouter:
         if principal.role != "county_admin" or principal.county != county:
             raise Forbidden("只能查看本县（区）的统计")
         return Stats(key=county, counts=await stats.read(registry, f"county:{county}"))
+
+    @router.post("/stats/recount", name="recount_stats")
+    async def recount_stats(principal: Ops) -> Recount:
+        """Rebuild the member statistics from the member files (``service_layer.recount``)."""
+        report = await recount.recount(registry)
+        return Recount(**vars(report))
 
     @router.get("/worklists/overdue-checkins", name="overdue_checkins")
     async def overdue(

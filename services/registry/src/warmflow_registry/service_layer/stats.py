@@ -103,7 +103,7 @@ async def _move(registry: Registry, envelope: Envelope, deltas: dict[str, Counte
             await counters.apply(key, envelope, _add(change))
 
 
-def _pairs_of(doc: dict[str, Any] | None) -> set[Pair]:
+def pairs_of(doc: dict[str, Any] | None) -> set[Pair]:
     stored = (doc or {}).get("state", {}).get("pairs", [])
     return {(text.rsplit("|", 1)[0], text.rsplit("|", 1)[1]) for text in stored}
 
@@ -137,7 +137,7 @@ async def on_member_event(registry: Registry, envelope: Envelope) -> None:
     if doc and loaded_from(doc).has_applied(envelope.event_id):
         return
     new = await _new_pairs(registry, envelope, {})
-    await _move(registry, envelope, _deltas(_pairs_of(doc), new))
+    await _move(registry, envelope, _deltas(pairs_of(doc), new))
     await memory.apply(envelope.subject, envelope, _remember_pairs(new))
 
 
@@ -149,7 +149,7 @@ async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) ->
     memory = Projection(registry.stores.stats_members)
     subjects = list(dict.fromkeys(envelope.subject for envelope in envelopes))
     docs = {doc["_id"]: doc for doc in await memory.collection.get_many(subjects)}
-    pairs = {subject: _pairs_of(doc) for subject, doc in docs.items()}
+    pairs = {subject: pairs_of(doc) for subject, doc in docs.items()}
     known: OrgKeys = {}
     counters: list[tuple[str, Envelope, Change]] = []
     remembered: list[tuple[str, Envelope, Change]] = []
