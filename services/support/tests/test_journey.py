@@ -47,6 +47,9 @@ async def test_a_yuhang_need_is_matched_introduced_accepted_and_filled(world: Wo
     assert late.status_code == 422
     assert late.headers["content-type"].startswith("application/problem+json")
     assert "closes_on" in late.text and "截止日期" in late.text
+    for years_away in ("2031-06-05", "9999-12-31"):
+        stale = await w.call("POST", "/needs", yuhang, {**body, "closes_on": years_away})
+        assert stale.status_code == 422 and "一年之后" in stale.text, stale.text
     made = await w.call("POST", "/needs", yuhang, body)
     assert made.status_code == 201, made.text
     need = made.json()["id"]
@@ -210,6 +213,9 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
         "name": "陈联络", "kind": "party_member", "member_id": liaison_member,
         "roles": ["liaison"], "member_ids": [quiet, recent],
     }  # fmt: skip
+    unknown = {**body, "member_ids": [quiet, "m-nobody"]}
+    refused = await w.call("POST", "/vanguards", yuhang, unknown)
+    assert refused.status_code == 422 and "member_ids.1" in refused.text, refused.text
     made = await w.call("POST", "/vanguards", yuhang, {**body, "roles": ["liaison", "liaison"]})
     assert made.status_code == 201, made.text
     assert made.json()["roles"] == ["liaison"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
@@ -22,6 +23,9 @@ from warmflow_support.service_layer.context import Support
 from warmflow_support.service_layer.matching import consenting, fit_for
 from warmflow_support.service_layer.scope import actor, member_for_staff
 
+# a need left open for years goes stale on the sites' boards: staff publish it again instead
+LONGEST_OPEN = timedelta(days=366)
+
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
@@ -38,6 +42,8 @@ async def draft(ctx: Support, cmd: c.DraftNeed, who: Principal) -> Need:
         raise BadValue("site_id", "未找到本县（区）的该暖流之家站点")
     if cmd.closes_on < ctx.today():
         raise BadValue("closes_on", "截止日期不能早于今天")
+    if cmd.closes_on > ctx.today() + LONGEST_OPEN:
+        raise BadValue("closes_on", "截止日期不能晚于一年之后，长期需求请到期后重新发布")
     first = step(actor(who), ctx.now(), "draft")
     need = Need(id=new_id("need"), county=county, history=[first], **cmd.model_dump())
     return await ctx.needs.add(need)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import Forbidden, NotFound
+from warmflow_shared.errors import BadValue, Forbidden, NotFound
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.outbox.repo import Events
 from warmflow_shared.scope import STAFF, check_staff_of, member_counties
@@ -30,8 +30,14 @@ def _assigned(v: Vanguard) -> ev.VanguardAssigned:
 
 
 async def _check_members(ctx: Support, who: Principal, member_ids: list[str]) -> None:
-    for member_id in member_ids:
-        await member_for_staff(ctx, who, member_id)
+    """Each member the request names must be one of the caller's: a wrong id is bad input of
+    that field (422), not a missing resource (the vanguard route exists)."""
+    for index, member_id in enumerate(member_ids):
+        try:
+            await member_for_staff(ctx, who, member_id)
+        except NotFound:
+            reason = f"未找到党员“{member_id}”，或其不属于本县（区）管理"
+            raise BadValue(f"member_ids.{index}", reason) from None
 
 
 async def add(ctx: Support, cmd: c.AddVanguard, who: Principal) -> Vanguard:
