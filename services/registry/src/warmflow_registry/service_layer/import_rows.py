@@ -232,8 +232,12 @@ async def _save(
     try:
         if existing is None:
             return await _create(ctx, cmd, actor, came)
-        update = UpdateMember(profile=cmd.profile)
-        await members.update_member(ctx.registry, existing.id, update, actor)
+        if existing.profile != cmd.profile:
+            # an unchanged row needs no trip to the store: the chunk's reading holds its file
+            # (offices send the whole roster again each month; on FerretDB the update's two
+            # reads made an unchanged row cost as much as ~20 new ones)
+            update = UpdateMember(profile=cmd.profile)
+            await members.update_member(ctx.registry, existing.id, update, actor)
         if came is not None and existing.status == "at_home":  # a crash came between the two
             await external.record_arrival(
                 ctx.registry, existing.id, came.report, came.inflow, None, actor
