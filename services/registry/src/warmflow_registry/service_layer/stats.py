@@ -122,7 +122,7 @@ def standing_after(envelope: Envelope) -> dict[str, Any]:
     side closes its record with it); the member is no longer counted there."""
     if envelope.type == ev.MemberReturned.wire_name:
         return {**envelope.data, "inflow_org_id": None, "inflow_county": None, "site_id": None}
-    return envelope.data
+    return dict(envelope.data)
 
 
 async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
