@@ -41,7 +41,7 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
     event = _parse(envelope)
     if not isinstance(event, MemberEvent):
         return state
-    data = event.model_dump(mode="json")
+    data = reg.standing_after(envelope.type, event.model_dump(mode="json"))
     new = {**(state or {}), **{k: data.get(k) for k in SIDES}}
     if isinstance(event, reg.MemberProfile):
         new.update({k: data.get(k) for k in PROFILE})

@@ -117,16 +117,8 @@ def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     return {key: change for key, change in deltas.items() if any(change.values())}
 
 
-def standing_after(envelope: Envelope) -> dict[str, Any]:
-    """Where the member stands after the event. A return names the side the member left (that
-    side closes its record with it); the member is no longer counted there."""
-    if envelope.type == ev.MemberReturned.wire_name:
-        return {**envelope.data, "inflow_org_id": None, "inflow_county": None, "site_id": None}
-    return dict(envelope.data)
-
-
 async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
-    data = standing_after(envelope)
+    data = ev.standing_after(envelope.type, envelope.data)
     keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"), known)
     return {(key, metric) for key in keys for metric in member_metrics(data)}
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
+from warmflow_shared.events.catalog.registry import standing_after
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 
@@ -26,7 +27,7 @@ Change = Callable[[State | None, Envelope], State | None]
 
 
 def member_change(state: State | None, envelope: Envelope) -> State:
-    data = envelope.data
+    data = standing_after(envelope.type, envelope.data)
     new = {**(state or {}), **{k: data.get(k) for k in SIDES}}
     if envelope.type in PROFILE_EVENTS:
         new |= {k: data.get(k) for k in PROFILE}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from warmflow_shared.events.catalog.common import FreeTimeSlot, MemberEvent
 from warmflow_shared.events.contracts import IntegrationEvent
@@ -78,9 +79,20 @@ class CheckInOverdue(_MemberTopic):
 
 
 class MemberReturned(_MemberTopic):
+    """Names the inflow side the member LEFT (``inflow_*``), so that side can close its record:
+    after it the member stands on no inflow side — read it with ``standing_after``."""
+
     wire_name: ClassVar[str] = "registry.MemberReturned"
     returned_on: date
     card_number: str | None = None
+
+
+def standing_after(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a member event leaves the member. Every member event names both sides as they
+    stand after it, except a return, which names the side left behind (above)."""
+    if event_type == MemberReturned.wire_name:
+        return {**data, "inflow_org_id": None, "inflow_county": None, "site_id": None}
+    return dict(data)
 
 
 class LostContactFlagged(_MemberTopic):
