@@ -146,3 +146,47 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
     assert paid.json()["status"] == "checked_in"
     history = [h["action"] for h in (await _file(p, member, w.yuexi_admin))["history"]]
     assert history == ["register_outflow", "check_in", "flag_lost", "restore_contact"]
+
+
+async def test_a_member_who_returned_home_leaves_the_inflow_side_s_counts(
+    platform: Platform,
+) -> None:
+    # The dashboard's figures click through to the member list: once a member has returned
+    # home, the inflow side neither lists nor counts them; the home side does both.
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    card_number = (await _file(p, member, w.yuexi_admin))["card"]["number"]
+    await p.client.post(
+        f"{API}/sites/{w.site}/checkins", json={"card_number": card_number}, headers=w.site_staff
+    )
+    inflow_org = "/api/registry/stats/organisations/yuhang-ai-town-committee"
+
+    async def inflow() -> dict[str, int]:
+        response = await p.client.get(inflow_org, headers=w.yuhang_admin)
+        return dict(response.json()["counts"])
+
+    async def home() -> dict[str, int]:
+        response = await p.client.get(
+            f"{API}/stats/organisations/{w.branch}", headers=w.yuexi_admin
+        )
+        return dict(response.json()["counts"])
+
+    await eventually(home, lambda c: c["checked_in"] == 1)
+    before = await inflow()
+    back = await p.client.post(
+        f"{API}/members/{member}/return", json={"card_checked": True}, headers=w.yuexi_admin
+    )
+    assert back.status_code == 200, back.text
+    counts = await eventually(home, lambda c: c["status_returned"] == 1)
+    assert (counts["on_file"], counts["checked_in"]) == (1, 0)
+    after = await inflow()
+    assert after["checked_in"] == before["checked_in"] - 1
+    assert after["on_file"] == before["on_file"] - 1
+    assert after["status_returned"] == before.get("status_returned", 0)
+    listed = await p.client.get(
+        f"{API}/members",
+        params={"status": "returned", "org_id": "yuhang-ai-town-committee"},
+        headers=w.yuhang_admin,
+    )
+    assert member not in [m["id"] for m in listed.json()["items"]]

@@ -117,9 +117,20 @@ def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     return {key: change for key, change in deltas.items() if any(change.values())}
 
 
+def _standing(envelope: Envelope) -> dict[str, Any]:
+    """Where the member stands after the event. A return names the inflow side the member left
+    (so that side can close its record), but that side no longer lists the member: it must not
+    count them either, or its dashboard's figures would not match the lists they click through to.
+    """
+    if envelope.type == ev.MemberReturned.wire_name:
+        return {**envelope.data, "inflow_org_id": None, "inflow_county": None}
+    return envelope.data
+
+
 async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
-    keys = await keys_of(registry, envelope.data, ("outflow_org_id", "inflow_org_id"), known)
-    return {(key, metric) for key in keys for metric in member_metrics(envelope.data)}
+    data = _standing(envelope)
+    keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"), known)
+    return {(key, metric) for key in keys for metric in member_metrics(data)}
 
 
 def _remember_pairs(pairs: set[Pair]) -> Change:
