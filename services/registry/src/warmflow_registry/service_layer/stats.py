@@ -124,7 +124,7 @@ def _standing(envelope: Envelope) -> dict[str, Any]:
     """
     if envelope.type == ev.MemberReturned.wire_name:
         return {**envelope.data, "inflow_org_id": None, "inflow_county": None}
-    return envelope.data
+    return dict(envelope.data)
 
 
 async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
