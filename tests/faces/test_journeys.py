@@ -530,3 +530,30 @@ def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
     file = httpx.get(f"{platform_url}/api/registry/members/demo-member-001", headers=admin)
     assert file.json()["profile"]["phone"] == "13700001111"
     assert file.json()["profile"]["employer"] != "岳西县某茶叶合作社"
+
+
+def test_staff_choose_how_each_kind_of_notice_reaches_them(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # 接收设置 shows each kind of notice with the channels it may take, by name; the choice is
+    # saved and comes back (the page used to expect another shape and showed no channel at all)
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    page.goto(f"{platform_url}/console/notices")
+    page.get_by_role("tab", name="接收设置").click()
+    overdue = by_test(page, "prefs-overdue")
+    expect(overdue).to_contain_text("报到逾期")
+    expect(overdue.get_by_label("站内消息")).to_be_checked()
+    expect(overdue.get_by_label("站内消息")).to_be_disabled()  # the inbox is always on
+    overdue.locator("label", has_text="短信").click()  # Element Plus hides the native box
+    expect(overdue.get_by_label("短信")).not_to_be_checked()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".el-message--success")).to_be_visible()
+    saved = httpx.get(
+        f"{platform_url}/api/notify/preferences/me", headers=_token(platform_url, "songyang-admin")
+    ).json()
+    assert "sms" not in saved["channels"]["overdue"] and "email" in saved["channels"]["overdue"]
+    page.reload()
+    page.get_by_role("tab", name="接收设置").click()
+    expect(by_test(page, "prefs-overdue").get_by_label("短信")).not_to_be_checked()
+    expect(by_test(page, "prefs-checkin").get_by_label("电子邮件")).to_be_checked()
+    shots(page, "1-preferences")
