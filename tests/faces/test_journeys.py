@@ -218,6 +218,13 @@ def test_cross_province_transfer_completed_in_the_console(
     expect(by_test(sender, "action-paper-receipt")).to_be_hidden()
     _do(sender, "complete", "已办结")
     shots(sender, "completed")
+    # the receiver's e-file of the member links the case that moved it, not its raw id
+    receiver.goto(f"{platform_url}/console/members/{member_id}")
+    history = receiver.locator(".el-timeline")
+    expect(history).to_contain_text("已转接组织关系")
+    expect(history).not_to_contain_text(case_id)
+    by_test(receiver, "history-case").click()
+    expect(receiver).to_have_url(case_url)
 
 
 def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:
