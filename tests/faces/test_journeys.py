@@ -21,7 +21,7 @@ from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.chromium import PHONE
 
-from .ui import by_test, choose, figure, fill, sign_in
+from .ui import by_test, choose, figure, fill, pick_member, sign_in
 
 ROSTER = (
     "姓名,公民身份号码,性别,出生日期,手机号码,所在党支部\n"
@@ -122,7 +122,7 @@ def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots
     shots(admin, "3-dashboard")
 
 
-def _apply_for_a_transfer(page: Page, base: str, member_id: str) -> None:
+def _apply_for_a_transfer(page: Page, base: str, member_id: str, user: str) -> None:
     """The county's admin records the member's dues as paid up (a transfer's precondition) on the
     member's file, then applies for the member's transfer to a Yuhang branch."""
     page.goto(f"{base}/console/members/{member_id}")
@@ -131,10 +131,14 @@ def _apply_for_a_transfer(page: Page, base: str, member_id: str) -> None:
     fill(page, "field-dues_paid_until", datetime.now(UTC).strftime("%Y-%m"))
     by_test(page, "confirm-reach").click()
     expect(by_test(page, "action-reach")).to_be_hidden()
+    member = httpx.get(
+        f"{base}/api/registry/members/{member_id}", headers=_token(base, user)
+    ).json()
     page.goto(f"{base}/console/transfers?state=submitted")
     by_test(page, "new-case").click()
-    fill(page, "field-member_id", member_id)
-    fill(page, "field-receiving_org_id", "yuhang-town-1-b1")
+    # staff find the member and the receiving branch by name, never by their ids
+    pick_member(page, "field-member_id", member["name"], member["id_number"])
+    choose(page, "field-receiving_org_id", "仓前街道第1党支部（余杭区）")
 
 
 def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
@@ -150,7 +154,7 @@ def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, sho
     page = sign_in(browser, platform_url, "console", "songyang-admin")
     headers = _token(platform_url, "songyang-admin")
     member_id = _member_at_home(platform_url, "songyang", headers)
-    _apply_for_a_transfer(page, platform_url, member_id)
+    _apply_for_a_transfer(page, platform_url, member_id, "songyang-admin")
     fill(page, "field-reason", "工作调动，在余杭长期居住")
     by_test(page, "confirm-apply").click()
     expect(by_test(page, "case-status")).to_have_text("已提交待审批")
@@ -187,7 +191,7 @@ def test_cross_province_transfer_completed_in_the_console(
     the case (it once offered them one state too early, and never when they were needed)."""
     sender = sign_in(browser, platform_url, "console", "yuexi-admin")
     member_id = _member_at_home(platform_url, "yuexi", _token(platform_url, "yuexi-admin"))
-    _apply_for_a_transfer(sender, platform_url, member_id)
+    _apply_for_a_transfer(sender, platform_url, member_id, "yuexi-admin")
     fill(sender, "field-reason", "到余杭长期工作")
     by_test(sender, "confirm-apply").click()
     expect(by_test(sender, "case-status")).to_have_text("已提交待审批")
@@ -258,7 +262,7 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     ).json()
     assert "id" in session, session
     by_test(page, "enrol").click()
-    fill(page, "field-member_id", "demo-member-001")
+    pick_member(page, "field-member_id", "储小红", "岳西县驻杭流动党员党支部")
     by_test(page, "confirm-enrol").click()
     expect(by_test(page, "action-enrol")).to_be_hidden()
     page.reload()
