@@ -291,6 +291,16 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     assert download.value.suggested_filename.endswith(".pdf")
     shots(phone, "2-certificate")
 
+    # the county's 参学率 on the dashboard is the learning service's, attendance counted
+    today = datetime.now(UTC).date()
+    period = {"scope": "county", "id": "yuhang", "to": today.isoformat()}
+    period["from"] = (today - timedelta(days=90)).isoformat()
+    rate = httpx.get(f"{api}/participation", params=period, headers=headers).json()
+    assert rate["studied"] >= 1
+    page.goto(f"{platform_url}/console/dashboard")
+    shown = by_test(page, "figure-rate").locator(".value")
+    expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
+
 
 def test_the_member_list_shows_a_capped_total_and_pages_by_cursor(
     platform_url: str, browser: Any
