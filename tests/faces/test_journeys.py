@@ -363,6 +363,8 @@ def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, s
     expect(phone).to_have_url(re.compile("/m/me$"))
     expect(phone.get_by_text("周六 09:00–11:00")).to_be_visible()
     expect(phone.get_by_text("书法、摄影")).to_be_visible()
+    # and where she checked in (the poster journey), by the site's name
+    expect(by_test(phone, "my-mobility")).to_contain_text("人工智能小镇暖流之家")
     shots(phone, "2-saved")
 
 
