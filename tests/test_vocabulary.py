@@ -95,3 +95,22 @@ def test_the_faces_show_the_names_the_services_define() -> None:
         "web/common/vocabulary.json is stale: run `.venv/bin/warmflow vocabulary > "
         "web/common/vocabulary.json`"
     )
+
+
+def test_every_code_the_notices_pages_show_has_a_name() -> None:
+    # the console's notices pages (settings per category and channel, the delivery log and its
+    # status filter) show these codes: each needs its Chinese name, or staff read "in_app" or
+    # "delivered" (and a filter on a status the service never writes finds nothing)
+    import re
+
+    import warmflow_notify
+    from warmflow_gateway.vocabulary import vocabulary
+    from warmflow_notify.domain.model import CATEGORIES, CHANNELS
+
+    names = vocabulary()
+    assert set(names["notice_channels"]) == set(CHANNELS)
+    assert set(names["notice_categories"]) == set(CATEGORIES)
+    assert set(names["notice_default_channels"]) == set(CATEGORIES)
+    source = "".join(p.read_text() for p in Path(warmflow_notify.__file__).parent.rglob("*.py"))
+    written = set(re.findall(r'"status": "(\w+)"', source)) | {"sending"}
+    assert written <= set(names["notice_status"]), written - set(names["notice_status"])

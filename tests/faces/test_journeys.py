@@ -21,7 +21,7 @@ from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.chromium import PHONE
 
-from .ui import by_test, choose, figure, fill, sign_in
+from .ui import by_test, choose, figure, fill, pick_member, sign_in
 
 ROSTER = (
     "姓名,公民身份号码,性别,出生日期,手机号码,所在党支部\n"
@@ -66,10 +66,12 @@ def test_staff_import_then_outflow_then_poster(platform_url: str, browser: Any, 
     by_test(page, "do-outflow").click()
     choose(page, "field-reason_code", "务工")
     fill(page, "field-destination", "浙江省杭州市余杭区人工智能小镇")
-    fill(page, "field-site_id", "yuhang-ai-town-home")
+    choose(page, "field-site_id", "人工智能小镇暖流之家")  # another county's site, by its name
     shots(page, "2-outflow-form")
     by_test(page, "confirm-outflow").click()
     expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    # the file names that site too, though it is not one of Songyang's own
+    expect(by_test(page, "member-site")).to_have_text("人工智能小镇暖流之家")
     by_test(page, "print-card").click()
     expect(by_test(page, "activity-card")).to_contain_text("叶丽娟")
     shots(page, "3-activity-card")
@@ -120,7 +122,7 @@ def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots
     shots(admin, "3-dashboard")
 
 
-def _apply_for_a_transfer(page: Page, base: str, member_id: str) -> None:
+def _apply_for_a_transfer(page: Page, base: str, member_id: str, user: str) -> None:
     """The county's admin records the member's dues as paid up (a transfer's precondition) on the
     member's file, then applies for the member's transfer to a Yuhang branch."""
     page.goto(f"{base}/console/members/{member_id}")
@@ -129,10 +131,14 @@ def _apply_for_a_transfer(page: Page, base: str, member_id: str) -> None:
     fill(page, "field-dues_paid_until", datetime.now(UTC).strftime("%Y-%m"))
     by_test(page, "confirm-reach").click()
     expect(by_test(page, "action-reach")).to_be_hidden()
+    member = httpx.get(
+        f"{base}/api/registry/members/{member_id}", headers=_token(base, user)
+    ).json()
     page.goto(f"{base}/console/transfers?state=submitted")
     by_test(page, "new-case").click()
-    fill(page, "field-member_id", member_id)
-    fill(page, "field-receiving_org_id", "yuhang-town-1-b1")
+    # staff find the member and the receiving branch by name, never by their ids
+    pick_member(page, "field-member_id", member["name"], member["id_number"])
+    choose(page, "field-receiving_org_id", "仓前街道第1党支部（余杭区）")
 
 
 def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
@@ -148,7 +154,7 @@ def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, sho
     page = sign_in(browser, platform_url, "console", "songyang-admin")
     headers = _token(platform_url, "songyang-admin")
     member_id = _member_at_home(platform_url, "songyang", headers)
-    _apply_for_a_transfer(page, platform_url, member_id)
+    _apply_for_a_transfer(page, platform_url, member_id, "songyang-admin")
     fill(page, "field-reason", "工作调动，在余杭长期居住")
     by_test(page, "confirm-apply").click()
     expect(by_test(page, "case-status")).to_have_text("已提交待审批")
@@ -185,7 +191,7 @@ def test_cross_province_transfer_completed_in_the_console(
     the case (it once offered them one state too early, and never when they were needed)."""
     sender = sign_in(browser, platform_url, "console", "yuexi-admin")
     member_id = _member_at_home(platform_url, "yuexi", _token(platform_url, "yuexi-admin"))
-    _apply_for_a_transfer(sender, platform_url, member_id)
+    _apply_for_a_transfer(sender, platform_url, member_id, "yuexi-admin")
     fill(sender, "field-reason", "到余杭长期工作")
     by_test(sender, "confirm-apply").click()
     expect(by_test(sender, "case-status")).to_have_text("已提交待审批")
@@ -216,6 +222,13 @@ def test_cross_province_transfer_completed_in_the_console(
     expect(by_test(sender, "action-paper-receipt")).to_be_hidden()
     _do(sender, "complete", "已办结")
     shots(sender, "completed")
+    # the receiver's e-file of the member links the case that moved it, not its raw id
+    receiver.goto(f"{platform_url}/console/members/{member_id}")
+    history = receiver.locator(".el-timeline")
+    expect(history).to_contain_text("已转接组织关系")
+    expect(history).not_to_contain_text(case_id)
+    by_test(receiver, "history-case").click()
+    expect(receiver).to_have_url(case_url)
 
 
 def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:
@@ -249,7 +262,7 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     ).json()
     assert "id" in session, session
     by_test(page, "enrol").click()
-    fill(page, "field-member_id", "demo-member-001")
+    pick_member(page, "field-member_id", "储小红", "岳西县驻杭流动党员党支部")
     by_test(page, "confirm-enrol").click()
     expect(by_test(page, "action-enrol")).to_be_hidden()
     page.reload()
@@ -277,6 +290,16 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     assert path is not None and path.read_bytes()[:4] == b"%PDF"
     assert download.value.suggested_filename.endswith(".pdf")
     shots(phone, "2-certificate")
+
+    # the county's 参学率 on the dashboard is the learning service's, attendance counted
+    today = datetime.now(UTC).date()
+    period = {"scope": "county", "id": "yuhang", "to": today.isoformat()}
+    period["from"] = (today - timedelta(days=90)).isoformat()
+    rate = httpx.get(f"{api}/participation", params=period, headers=headers).json()
+    assert rate["studied"] >= 1
+    page.goto(f"{platform_url}/console/dashboard")
+    shown = by_test(page, "figure-rate").locator(".value")
+    expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
 
 
 def test_the_member_list_shows_a_capped_total_and_pages_by_cursor(
@@ -319,6 +342,9 @@ def test_a_role_that_must_not_see_a_member_does_not(
     member = sign_in(browser, platform_url, "console", "yuhang-site-staff")
     expect(member.locator(".el-menu")).not_to_contain_text("共管协议")
     expect(member.locator(".el-menu")).not_to_contain_text("批量导入")
+    # the audit trail answers auditors only: a county admin is not offered an empty page
+    expect(page.locator(".el-menu")).to_contain_text("共管协议")
+    expect(page.locator(".el-menu")).not_to_contain_text("审计记录")
     shots(page, "1-hidden")
 
 
@@ -337,6 +363,8 @@ def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, s
     expect(phone).to_have_url(re.compile("/m/me$"))
     expect(phone.get_by_text("周六 09:00–11:00")).to_be_visible()
     expect(phone.get_by_text("书法、摄影")).to_be_visible()
+    # and where she checked in (the poster journey), by the site's name
+    expect(by_test(phone, "my-mobility")).to_contain_text("人工智能小镇暖流之家")
     shots(phone, "2-saved")
 
 
@@ -525,3 +553,30 @@ def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
     file = httpx.get(f"{platform_url}/api/registry/members/demo-member-001", headers=admin)
     assert file.json()["profile"]["phone"] == "13700001111"
     assert file.json()["profile"]["employer"] != "岳西县某茶叶合作社"
+
+
+def test_staff_choose_how_each_kind_of_notice_reaches_them(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # 接收设置 shows each kind of notice with the channels it may take, by name; the choice is
+    # saved and comes back (the page used to expect another shape and showed no channel at all)
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    page.goto(f"{platform_url}/console/notices")
+    page.get_by_role("tab", name="接收设置").click()
+    overdue = by_test(page, "prefs-overdue")
+    expect(overdue).to_contain_text("报到逾期")
+    expect(overdue.get_by_label("站内消息")).to_be_checked()
+    expect(overdue.get_by_label("站内消息")).to_be_disabled()  # the inbox is always on
+    overdue.locator("label", has_text="短信").click()  # Element Plus hides the native box
+    expect(overdue.get_by_label("短信")).not_to_be_checked()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".el-message--success")).to_be_visible()
+    saved = httpx.get(
+        f"{platform_url}/api/notify/preferences/me", headers=_token(platform_url, "songyang-admin")
+    ).json()
+    assert "sms" not in saved["channels"]["overdue"] and "email" in saved["channels"]["overdue"]
+    page.reload()
+    page.get_by_role("tab", name="接收设置").click()
+    expect(by_test(page, "prefs-overdue").get_by_label("短信")).not_to_be_checked()
+    expect(by_test(page, "prefs-checkin").get_by_label("电子邮件")).to_be_checked()
+    shots(page, "1-preferences")

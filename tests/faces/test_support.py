@@ -13,7 +13,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 from warmflow_shared.testing.chromium import PHONE
 
-from .ui import by_test, choose, fill, sign_in
+from .ui import by_test, choose, fill, pick_member, sign_in
 
 MEMBER = "demo-member-001"
 TITLE = "电商直播运营助理"
@@ -129,7 +129,7 @@ def test_county_admin_opens_and_approves_a_case(
     page = sign_in(browser, platform_url, "console", "yuhang-admin")
     page.goto(f"{platform_url}/console/support-cases")
     by_test(page, "new-support-case").click()
-    fill(page, "field-member_id", MEMBER)
+    pick_member(page, "field-member_id", "储小红", "岳西县驻杭流动党员党支部")
     choose(page, "field-kind", "困难补助资金")
     fill(page, "field-amount", "3000")
     fill(page, "field-evidence", "家中老人重病住院，村委会出具困难证明")
@@ -175,7 +175,7 @@ def test_a_liaison_is_assigned_a_site_and_records_a_contact(
     row.click()
     expect(page.get_by_text("陈联络 的联系清单")).to_be_visible()
     row.locator("[data-test^=contact-]").click()
-    fill(page, "field-member_id", MEMBER)
+    pick_member(page, "field-member_id", "储小红", "岳西县驻杭流动党员党支部")
     by_test(page, "confirm-contact").click()
     expect(by_test(page, "action-contact")).to_be_hidden()
     expect(by_test(page, "liaison-work-list")).not_to_contain_text("储小红")

@@ -38,3 +38,10 @@ def figure(page: Page, key: str) -> int:
     value = by_test(page, f"figure-{key}").locator(".value")
     expect(value).not_to_have_text("—")
     return int(value.inner_text())
+
+
+def pick_member(page: Page, name: str, typed: str, option: str) -> None:
+    """A member chosen by name: type into the search select, then take the option naming them."""
+    by_test(page, name).click()
+    page.keyboard.type(typed)
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()

@@ -138,6 +138,15 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
     row = listed.json()["items"][0]
     assert (row["lost_reason_code"], row["lost_reason_name"]) == ("1", "外出务工经商")
     assert row["lost_since"] == lost["lost"]["since"]
+    # a payment dated after today would keep the member "reachable" until then: refused
+    ahead = (p.clock.now.date() + timedelta(days=2)).isoformat()
+    future = await p.client.post(
+        f"{API}/members/{member}/reach", json={"kind": "dues", "on": ahead}, headers=w.yuexi_admin
+    )
+    assert future.status_code == 422
+    assert [e["field"] for e in future.json()["errors"]] == ["body.on"]
+    assert "不能晚于今天" in future.json()["errors"][0]["reason"]
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
     paid = await p.client.post(
         f"{API}/members/{member}/reach",
         json={"kind": "dues", "on": p.clock.now.date().isoformat(), "dues_paid_until": "2027-01"},

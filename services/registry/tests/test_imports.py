@@ -223,7 +223,7 @@ async def test_a_mixed_file_reports_each_bad_row_and_reimporting_changes_nothing
     assert "手机号码应为11位" in report[(4, "手机号码")]
     assert "校验位" in report[(5, "身份证号")]
     assert "管理范围" in report[(6, "所在党支部")]
-    assert "不存在" in report[(8, "所在党支部")]
+    assert "不存在，请核对名称或改填党组织编码" in report[(8, "所在党支部")]
     assert "不能早于入党日期" in report[(9, "转正日期")]
     assert "男" in report[(11, "性别")]
     assert "出生日期" in report[(12, "身份证号")]

@@ -44,6 +44,7 @@ def test_xlsx_rows_come_back_as_text_under_their_headers_below_a_title_row() -> 
             ["王晓梅", datetime(1990, 5, 17), 13905561234, 3.0],
             [None, None, None, None],
             ["李强", date(1988, 1, 2), "13805561234", 2.5],
+            ["合 计：", "2人"],  # the totals line under the roster is not a member
         ]
     )
     table = read_table("花名册.xlsx", data)

@@ -22,7 +22,7 @@ const ACTIONS = {
     type: 'primary',
     fields: [
       { key: 'note', label: '修改说明', multiline: true },
-      { key: 'receiving_org_id', label: '改为接收组织编号' },
+      { key: 'receiving_org_id', label: '改为接收党组织', type: 'org', placeholder: '不改则不选' },
     ],
   },
   // left empty, the letter is valid for the days the platform is configured with (local practice ≈10)

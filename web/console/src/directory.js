@@ -25,22 +25,24 @@ export function useDirectory() {
   })
   const byId = (list, id) => list.value.find((x) => x.id === id)
   const asked = new Set()
-  // an organisation recorded after the list was loaded (e.g. an external home branch just entered)
-  function lookUp(id) {
-    if (asked.has(id)) return
-    asked.add(id)
-    api.get(`/api/registry/organisations/${encodeURIComponent(id)}`).then((org) => orgs.value.push(org), () => {})
+  // one not in the lists loaded: an organisation recorded since (e.g. an external home branch
+  // just entered), or another county's site where one of our members checked in
+  function lookUp(list, path, id) {
+    if (asked.has(`${path}/${id}`)) return
+    asked.add(`${path}/${id}`)
+    api.get(`/api/registry/${path}/${encodeURIComponent(id)}`).then((found) => list.value.push(found), () => {})
+  }
+  function nameIn(list, path, id) {
+    if (!id) return '—'
+    const found = byId(list, id)
+    if (!found && loaded.value) lookUp(list, path, id)
+    return found?.name || id
   }
   return {
     orgs,
     sites,
-    orgName: (id) => {
-      if (!id) return '—'
-      const org = byId(orgs, id)
-      if (!org && loaded.value) lookUp(id)
-      return org?.name || id
-    },
-    siteName: (id) => (id ? byId(sites, id)?.name || id : '—'),
+    orgName: (id) => nameIn(orgs, 'organisations', id),
+    siteName: (id) => nameIn(sites, 'sites', id),
     forget: () => {
       cache = undefined
     },

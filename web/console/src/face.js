@@ -25,7 +25,7 @@ export const ACCESS = {
   notices: [...STAFF, 'ops', 'auditor'],
   deliveries: [...ADMINS, 'ops'],
   agreements: ['county_admin'],
-  audit: ['auditor', 'county_admin'],
+  audit: ['auditor'], // the trail's API answers auditors only
   ops: ['ops'],
 }
 

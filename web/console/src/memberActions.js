@@ -45,11 +45,12 @@ const ACTIONS = [
     type: 'danger',
     roles: ADMINS,
     when: (s) => s === 'at_home' || s === 'returned',
-    fields: (f, V) => [
+    fields: (f, V, sites) => [
       { key: 'reason_code', label: '外出原因', required: true, options: V.outflow_reasons },
       { key: 'destination', label: '流向地', required: true },
       { key: 'expected_months', label: '预计外出月数', type: 'number', required: true, initial: 12, min: 1, max: 120 },
-      { key: 'site_id', label: '报到暖流之家编号' },
+      // where the member will check in: any county's 暖流之家, chosen by name
+      { key: 'site_id', label: '报到暖流之家', options: sites, placeholder: '可不选，由党员到站后报到' },
     ],
     run: (id, body) => post(id, 'outflow')(body),
   },
@@ -120,11 +121,12 @@ export const REPORT_FIELDS = (prefix) => [
   { key: `${prefix}.reference`, label: '函号或记录编号' },
 ]
 
-export function memberActions(file, claims, V) {
+// ``sites``: every 暖流之家 by id → its name (an outflow names one of another county)
+export function memberActions(file, claims, V, sites = {}) {
   const status = file.status || 'at_home'
   return ACTIONS.filter((a) => a.roles.includes(claims.role) && a.when(status)).map((a) => ({
     ...a,
-    fields: (f) => a.fields(f, V),
+    fields: (f) => a.fields(f, V, sites),
     run: (id, body, f) => a.run(id, body, f, claims),
   }))
 }

@@ -10,6 +10,9 @@ import json
 from typing import Any
 
 from warmflow_learning.domain.model import STATUS_NAMES as ATTENDANCE_NAMES
+from warmflow_notify.domain.model import CATEGORY_NAMES, CHANNEL_NAMES
+from warmflow_notify.domain.notice import STATUS_NAMES as NOTICE_STATUS_NAMES
+from warmflow_notify.domain.preferences import DEFAULT_CHANNELS
 from warmflow_registry.domain.agreements import AGREEMENT_STATUS_NAMES, PURPOSE_NAMES
 from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAMES, STATUS_NAMES
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
@@ -22,7 +25,7 @@ from warmflow_shared.auth.principal import COUNTY_NAMES, ROLE_NAMES
 from warmflow_shared.events.catalog.vocabulary import SUPPORT_KIND_NAMES
 from warmflow_support.domain.cases import STATUS_NAMES as SUPPORT_CASE_STATUS_NAMES
 from warmflow_support.domain.talent import INTRO_STATUS_NAMES, NEED_STATUS_NAMES
-from warmflow_support.domain.vanguard import CHANNEL_NAMES
+from warmflow_support.domain.vanguard import CHANNEL_NAMES as CONTACT_CHANNEL_NAMES
 from warmflow_support.domain.vanguard import ROLE_NAMES as VANGUARD_ROLE_NAMES
 from warmflow_transfers.domain.codes import STATUS_NAMES as CASE_STATUS_NAMES
 
@@ -47,7 +50,12 @@ def vocabulary() -> dict[str, Any]:
         "support_kinds": SUPPORT_KIND_NAMES,
         "support_case_status": SUPPORT_CASE_STATUS_NAMES,
         "vanguard_roles": VANGUARD_ROLE_NAMES,
-        "contact_channels": CHANNEL_NAMES,
+        "contact_channels": CONTACT_CHANNEL_NAMES,
+        "notice_channels": CHANNEL_NAMES,
+        "notice_categories": CATEGORY_NAMES,
+        # per category, the channels a recipient may choose (the inbox is always one of them)
+        "notice_default_channels": {k: list(v) for k, v in DEFAULT_CHANNELS.items()},
+        "notice_status": NOTICE_STATUS_NAMES,
         "audit_actions": AUDIT_ACTION_NAMES,
         "audit_methods": AUDIT_METHOD_NAMES,
         "audit_fields": AUDIT_FIELD_NAMES,

@@ -197,13 +197,22 @@ def _rows(
     count = 0
     for number, row in raw:
         cells = _cells(row, limits)
-        if not any(cells):
+        if not any(cells) or _is_totals(cells):
             continue
         if count >= limits.max_rows:
             raise SpreadsheetError(f"数据超过 {limits.max_rows} 行上限，请分批导入")
         count += 1
         values = dict(zip(headers, cells, strict=False))
         yield number, {k: v for k, v in values.items() if k}
+
+
+TOTALS = frozenset({"合计", "总计", "小计", "共计"})
+
+
+def _is_totals(cells: list[str]) -> bool:
+    """The line offices add under a roster ("合计", "共300人"): not a row of data."""
+    first = next(cell for cell in cells if cell)
+    return "".join(first.split()).rstrip(":：") in TOTALS
 
 
 def header_text(value: str) -> str:

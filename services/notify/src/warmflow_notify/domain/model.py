@@ -24,6 +24,24 @@ Audience = Literal["member", "staff"]
 
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 CATEGORIES: tuple[Category, ...] = get_args(Category)
+# what staff and members read for these codes (the faces' vocabulary)
+CHANNEL_NAMES: dict[Channel, str] = {
+    "in_app": "站内消息",
+    "email": "电子邮件",
+    "sms": "短信",
+    "webhook": "工作群机器人",
+}
+CATEGORY_NAMES: dict[Category, str] = {
+    "outflow": "外出登记",
+    "checkin": "报到",
+    "overdue": "报到逾期",
+    "contact": "失联与恢复联系",
+    "transfer": "组织关系转接",
+    "learning": "学习教育",
+    "talent": "人才对接",
+    "support": "关爱帮扶",
+    "digest": "每日汇总",
+}
 
 # China has one time zone and no daylight saving: local time is a fixed offset.
 CHINA = timezone(timedelta(hours=8), "CST")

@@ -20,6 +20,14 @@ from warmflow_notify.domain.model import Channel
 SEND = "send"
 Outcome = Literal["delivered", "transient", "permanent"]
 OPEN = ("pending", "retrying")
+STATUS_NAMES = {
+    "pending": "待发送",
+    "retrying": "等待重试",
+    "sending": "发送中",
+    "delivered": "已送达",
+    "failed": "发送失败",
+    "cancelled": "已取消",
+}
 
 
 class NoticeClosed(Exception):

@@ -27,7 +27,7 @@ async def _resolve(ctx: RowContext, text: str) -> Organisation | str:
     docs = docs or await collection.find({"state.name": text}, limit=20)
     candidates = [Organisation.model_validate(doc["state"]) for doc in docs]
     if not candidates:
-        return f"组织 {text} 不存在"
+        return f"党组织“{text}”不存在，请核对名称或改填党组织编码"
     managed = [org for org in candidates if await manages_org(ctx.registry, ctx.principal, org)]
     if not managed:
         return "该组织不在您的管理范围内"

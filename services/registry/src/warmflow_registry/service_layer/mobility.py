@@ -118,6 +118,13 @@ async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Ac
 async def record_reach(
     registry: Registry, member_id: str, cmd: RecordReach, actor: Actor
 ) -> Member:
+    # staff record what has happened: a later date would keep the member "reachable" until then,
+    # and the lost-contact sweep would not look at them (events from other services are dated
+    # by those services and not refused here)
+    if cmd.on > today(registry.now()):
+        latest = today(registry.now()).isoformat()
+        raise InvalidInput(errors=[FieldError("body.on", f"日期不能晚于今天（{latest}）")])
+
     def decide(m: Member) -> list[Happened]:
         if cmd.dues_paid_until:
             m.profile.dues_paid_until = max(m.profile.dues_paid_until or "", cmd.dues_paid_until)
