@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,18 @@ from warmflow_shared.outbox.deadlines import DeadlineHandler
 from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
 
 log = structlog.get_logger(__name__)
+
+# The backlog gauge is read every BACKLOG_SECONDS, or BACKLOG_COST_FACTOR times as long as its
+# last reading took if longer: on FerretDB v1 a count decodes every pending document (seconds
+# during a large import), which must not become a steady share of the server's time.
+BACKLOG_SECONDS = 5.0
+BACKLOG_COST_FACTOR = 20.0
+
+
+def backlog_wait(took: float) -> float:
+    """Seconds until the next backlog reading, after one that took ``took`` seconds."""
+    return max(BACKLOG_SECONDS, BACKLOG_COST_FACTOR * took)
+
 
 StartHook = Callable[[], Awaitable[None]]
 
@@ -142,12 +155,13 @@ class ServiceRuntime:
 
     async def _report_backlog(self, report: Callable[[int], None]) -> None:
         while True:
+            started = time.monotonic()
             try:
                 if self.relay is not None:
                     report(await self.relay.backlog())
             except Exception:  # a metric must not stop the service, but it must not go silent
                 log.warning("outbox.backlog_unreadable", service=self.service, exc_info=True)
-            await asyncio.sleep(5)
+            await asyncio.sleep(backlog_wait(time.monotonic() - started))
 
     async def readiness(self) -> dict[str, Callable[[], Awaitable[None]]]:
         return {"storage": self.store.ping, "bus": self.bus.ping}

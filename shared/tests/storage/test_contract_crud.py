@@ -54,6 +54,18 @@ async def test_get_many_in_the_order_asked_skipping_missing(coll: Collection) ->
     assert await coll.get_many([]) == []
 
 
+@pytest.mark.parametrize("listed", [100, 101])
+async def test_get_many_of_a_long_list(coll: Collection, listed: int) -> None:
+    """Up to 100 distinct ids go one lookup each on FerretDB, more as one `$in` (storage.mongo)."""
+    await coll.insert_many([{"_id": f"d{i:03d}", "n": i} for i in range(150)])
+    ids = [f"d{i:03d}" for i in range(149, 149 - listed + 1, -1)] + ["ghost", "d149"]
+
+    docs = await coll.get_many(ids)
+
+    assert [doc["_id"] for doc in docs] == ids[:-2]
+    assert docs[0] == {"_id": "d149", "n": 149, "version": 1}
+
+
 async def test_duplicate_id_is_refused(coll: Collection) -> None:
     await coll.insert({"_id": "a", "n": 1})
 

@@ -171,6 +171,27 @@ async def test_update_many_of_listed_ids_changes_only_those_still_matching(
     assert [docs[i]["n"] for i in ("d000", "d109", "d110", "d149")] == [1000, 1109, 110, 149]
 
 
+@pytest.mark.parametrize("listed", [100, 101])
+async def test_update_many_of_listed_ids_keeps_every_other_condition(
+    coll: Collection, listed: int
+) -> None:
+    """Up to 100 distinct ids are one update per id on FerretDB (99 a command), more one `$in`
+    (storage.mongo): the rest of the filter, `$or` included, holds for each."""
+    await coll.insert_many([{"_id": f"d{i:03d}", "n": i, "tag": i % 3} for i in range(120)])
+    ids = ["ghost"] + [f"d{i:03d}" for i in range(listed - 1)] + ["d000"]
+
+    matched = await coll.update_many(
+        {"_id": {"$in": ids}, "n": {"$gte": 10}, "$or": [{"tag": 0}, {"tag": 2}]},
+        Update(inc={"n": 1000}),
+    )
+
+    changed = sorted(doc["_id"] for doc in await coll.find({"n": {"$gte": 1000}}))
+    expected = [f"d{i:03d}" for i in range(10, listed - 1) if i % 3 != 1]
+    assert matched == len(expected)
+    assert changed == expected
+    assert await coll.count({"n": {"$lt": 1000}}) == 120 - len(expected)
+
+
 async def test_update_many_changes_each_matching_document(coll: Collection) -> None:
     await coll.insert_many([{"_id": f"d{i}", "lease": "", "n": i} for i in range(5)])
     await coll.update("d0", Update(set={"lease": "held"}))

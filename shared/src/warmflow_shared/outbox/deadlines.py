@@ -30,6 +30,13 @@ log = structlog.get_logger(__name__)
 DEADLINE_INDEXES = (IndexSpec(("_next_due",)),)
 
 
+def _due_by(stamp: str) -> dict[str, Any]:
+    """The filter of documents whose earliest deadline is due at ``stamp``. ``$ne: ""`` adds
+    nothing to ``$gt: ""`` but is the part FerretDB v1 hands PostgreSQL (it keeps no range): there
+    only the documents with a deadline are fetched and decoded, not the whole collection."""
+    return {"_next_due": {"$gt": "", "$lte": stamp, "$ne": ""}}
+
+
 @dataclass(frozen=True)
 class Deadline:
     kind: str
@@ -124,8 +131,7 @@ class DeadlineScheduler:
     async def lag_seconds(self) -> float:
         """How long the earliest due deadline has waited past its time (0 when none is due)."""
         now = self._clock()
-        due = {"_next_due": {"$gt": "", "$lte": format_ts(now)}}
-        docs = await self.collection.find(due, sort=[("_next_due", 1)], limit=1)
+        docs = await self.collection.find(_due_by(format_ts(now)), sort=[("_next_due", 1)], limit=1)
         if not docs:
             return 0.0
         return max(0.0, (now - parse_ts(docs[0]["_next_due"])).total_seconds())
@@ -134,7 +140,7 @@ class DeadlineScheduler:
         now = self._clock()
         stamp, lease = format_ts(now), format_ts(now + self._lease)
         doc = await self.collection.find_one_and_update(
-            {"_next_due": {"$gt": "", "$lte": stamp}, "_deadline_lease": {"$lt": stamp}},
+            {**_due_by(stamp), "_deadline_lease": {"$lt": stamp}},
             Update(set={"_deadline_lease": lease}),
             sort=[("_next_due", 1)],
         )

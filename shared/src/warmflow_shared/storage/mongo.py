@@ -11,6 +11,14 @@ which is what the test server needs to honour the port; it cannot help several p
 docs/storage.md).
 Both FerretDB backends, SQLite and PostgreSQL, need it: each rewrites matched documents with
 ``UPDATE … WHERE _id = …`` after matching them in Go (shared/tests/storage/test_cross_process.py).
+
+FerretDB v1 hands PostgreSQL only a filter's top-level scalar equalities; anything else —
+``{_id: {$in: [...]}}`` among it — is matched in Go after fetching and decoding every document
+of the collection (``explain``: ``filterPushdown: false``). So on FerretDB, ``get_many`` and
+``update_many`` by a list of up to ``PER_ID_MAX`` ids go one ``_id`` equality per id (reads
+gathered, writes as one bulk command per ``MAX_BULK``): PostgreSQL then skips every other row
+itself, ~100x cheaper a row than FerretDB's decoding (docs/benchmarks.md, "Costs as the data
+grows"). MongoDB answers ``$in`` on ``_id`` from its index: there the adapter sends it as is.
 """
 
 from __future__ import annotations
@@ -48,6 +56,10 @@ MAX_BULK = 99
 # InternalError (code 1) carrying its backend's message, not as 11000 (inserts do get 11000):
 # SQLite's "UNIQUE constraint failed", PostgreSQL's unique_violation "(SQLSTATE 23505)".
 _FERRETDB_UNIQUE = ("UNIQUE constraint failed", "(SQLSTATE 23505)")
+# Listed ids on FerretDB (module docstring): up to this many go one `_id` equality each, at most
+# this many of the store's lookups at a time.
+PER_ID_MAX = 100
+PER_ID_CONCURRENCY = 8
 
 
 def _is_duplicate(code: int | None, message: str) -> bool:
@@ -103,13 +115,24 @@ def _versioned(update: Update, expected: int) -> dict[str, Any]:
     return changes
 
 
+def _listed_ids(query: Mapping[str, Any]) -> list[str] | None:
+    """The distinct ids of a filter ``{_id: {$in: [...]}, ...}``, else None."""
+    by_id = query.get("_id")
+    if not isinstance(by_id, Mapping) or list(by_id) != ["$in"]:
+        return None
+    listed = by_id["$in"]
+    if not isinstance(listed, list) or not all(isinstance(i, str) for i in listed):
+        return None
+    return list(dict.fromkeys(listed))
+
+
 def _sort(sort: Sort) -> list[tuple[str, int]] | None:
     return [(field, direction) for field, direction in sort] or None
 
 
 class _WriteGate:
     """Serialises conditional writes per collection when the server is FerretDB v1, else lets
-    them run freely.
+    them run freely; also the store's knowledge of which server it talks to.
 
     One lock per collection, not per store: a lost update needs two writes to one document,
     and unique indexes are per collection too, so writes to different collections (the relay
@@ -120,13 +143,27 @@ class _WriteGate:
     def __init__(self, client: AsyncMongoClient[Document], serialise: bool | None) -> None:
         self._client = client
         self._serialise = serialise
+        self._ferretdb: bool | None = None
         self._locks: dict[str, asyncio.Lock] = {}
+        # bounds the store's lookups by id in flight on FerretDB (see ``by_each_id``)
+        self.lookups = asyncio.Semaphore(PER_ID_CONCURRENCY)
+
+    async def ferretdb(self) -> bool:
+        """Whether the server is FerretDB (``buildInfo`` has ``ferretdbVersion``); asked once."""
+        if self._ferretdb is None:
+            info = await self._client.admin.command("buildInfo")
+            self._ferretdb = "ferretdbVersion" in info
+        return self._ferretdb
+
+    async def by_each_id(self, ids: int) -> bool:
+        """Whether ``ids`` listed ids are read or written one ``_id`` equality each: on FerretDB,
+        for up to ``PER_ID_MAX`` of them (module docstring)."""
+        return 0 < ids <= PER_ID_MAX and await self.ferretdb()
 
     @asynccontextmanager
     async def __call__(self, collection: str) -> AsyncIterator[None]:
         if self._serialise is None:
-            info = await self._client.admin.command("buildInfo")
-            self._serialise = "ferretdbVersion" in info
+            self._serialise = await self.ferretdb()
         if not self._serialise:
             yield
             return
@@ -177,8 +214,15 @@ class MongoCollection(Collection):
 
     async def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         wanted = list(dict.fromkeys(doc_ids))
+        if await self._gate.by_each_id(len(wanted)):
+            each = await asyncio.gather(*(self._get_one(doc_id) for doc_id in wanted))
+            return [doc for doc in each if doc is not None]
         found = {doc["_id"]: doc async for doc in self._coll.find({"_id": {"$in": wanted}})}
         return [found[doc_id] for doc_id in wanted if doc_id in found]
+
+    async def _get_one(self, doc_id: str) -> Document | None:
+        async with self._gate.lookups:
+            return await self._coll.find_one({"_id": doc_id})
 
     async def insert(self, doc: Document) -> None:
         with _errors():
@@ -280,10 +324,28 @@ class MongoCollection(Collection):
         changes = _update_document(update)
         if not changes:
             return await self._coll.count_documents(query)
+        ids = _listed_ids(query)
+        if ids is not None and await self._gate.by_each_id(len(ids)):
+            return await self._update_each_id(ids, query, changes)
         async with self._gate(self.name):
             with _errors():
                 result = await self._coll.update_many(query, changes)
         return result.matched_count
+
+    async def _update_each_id(
+        self, ids: list[str], query: dict[str, Any], changes: dict[str, Any]
+    ) -> int:
+        """``update_many`` of listed ids as one ``UpdateOne`` per id (the rest of the filter
+        kept), ≤ ``MAX_BULK`` a command."""
+        rest = {key: value for key, value in query.items() if key != "_id"}
+        matched = 0
+        async with self._gate(self.name):
+            for start in range(0, len(ids), MAX_BULK):
+                chunk = ids[start : start + MAX_BULK]
+                ops = [UpdateOne({**rest, "_id": doc_id}, changes) for doc_id in chunk]
+                with _errors():
+                    matched += (await self._coll.bulk_write(ops, ordered=False)).matched_count
+        return matched
 
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()

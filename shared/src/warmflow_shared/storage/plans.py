@@ -7,8 +7,10 @@ SQLite's ``EXPLAIN QUERY PLAN`` of the very statement the adapter runs, MongoDB'
 FerretDB's) ``explain``. A query whose plan reads the whole collection — SQLite ``SCAN <table>``
 without an index, MongoDB ``COLLSCAN``, FerretDB's PostgreSQL ``Seq Scan`` — is reported with its
 plan, so a benchmark or a test can fail loudly naming the query and the index it lacks. FerretDB
-v1 pushes no filter but one on ``_id`` down to PostgreSQL (``filterPushdown: false``): those
-scans are marked ``unindexable``, a limit of that server that no index lifts.
+v1 never reads through an index: it pushes only top-level equalities down to PostgreSQL, as
+``_jsonb->$1 @> $2`` with the key a parameter, which no PostgreSQL index serves (even for
+``_id``), and reads every document for anything else (``filterPushdown: false``). Its scans are
+marked ``unindexable``, a limit of that server that no index lifts.
 """
 
 from __future__ import annotations
@@ -49,12 +51,12 @@ class Query:
 class Scan:
     query: Query
     plan: list[str]
-    # FerretDB v1 reports ``filterPushdown: false``: it reads every document and filters in Go,
-    # so no index can serve the filter (a limit of that server, not a missing index)
+    # FerretDB v1 (its explain has ``filterPushdown``): no index serves any of its reads, pushed
+    # down or not (module docstring) — a limit of that server, not a missing index
     unindexable: bool = False
 
     def __str__(self) -> str:
-        why = " (FerretDB: filter not pushed down)" if self.unindexable else ""
+        why = " (FerretDB v1: no index serves it)" if self.unindexable else ""
         return f"{self.query.describe()}{why}\n    plan: {' | '.join(self.plan)}"
 
 
@@ -169,6 +171,6 @@ async def scans(log: QueryLog, collections: Mapping[str, Collection]) -> list[Sc
         elif isinstance(collection, MongoCollection):
             explained = await mongo_plan(collection, query)
             if mongo_scans_collection(explained):
-                unindexable = explained.get("filterPushdown") is False
+                unindexable = "filterPushdown" in explained
                 found.append(Scan(query, _mongo_summary(explained), unindexable))
     return found
