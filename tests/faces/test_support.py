@@ -8,6 +8,7 @@ record the hire; Yuhang's county admin opens a hardship case for her and approve
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -67,6 +68,9 @@ def test_staff_post_a_need_and_introduce_the_member(
     expect(_field_error(page, "截止日期")).to_contain_text("截止日期不能早于今天")
     shots(page, "1-field-error")
     _date(page, "截止日期", "2099-12-31")
+    by_test(page, "confirm-need").click()
+    expect(_field_error(page, "截止日期")).to_contain_text("一年之后")
+    _date(page, "截止日期", (date.today() + timedelta(days=90)).isoformat())
     by_test(page, "confirm-need").click()
 
     expect(by_test(page, "need-status")).to_have_text("草稿")
