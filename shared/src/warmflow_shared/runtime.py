@@ -18,6 +18,7 @@ import structlog
 
 from warmflow_shared.bus.desk import DeadLetterDesk
 from warmflow_shared.bus.port import EventBus, Subscription
+from warmflow_shared.collector import pace_collector
 from warmflow_shared.outbox import AggregateStore, DeadlineScheduler, OutboxRelay
 from warmflow_shared.outbox.deadlines import DeadlineHandler
 from warmflow_shared.storage.port import Collection, DocumentStore, IndexSpec
@@ -114,6 +115,7 @@ class ServiceRuntime:
         self._prepared = True
 
     async def start(self, on_backlog: Callable[[int], None] | None = None) -> None:
+        pace_collector()
         await self.prepare()
         if self.owns_bus:
             await self.bus.start()

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, ClassVar
 
+import orjson
 import pytest
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.outbox import AggregateStore, OutboxRelay
 from warmflow_shared.storage import sqlquery
 from warmflow_shared.storage.port import IndexSpec, Update, VersionConflict
 from warmflow_shared.storage.sqlite import SqliteStore
@@ -167,3 +173,98 @@ async def test_a_write_cancelled_at_any_point_leaves_the_connection_usable(
         assert await coll.count({"_id": {"$in": [f"after{i}" for i in range(12)]}}) == 12
     finally:
         await store.close()
+
+
+class Counted(IntegrationEvent):
+    wire_name: ClassVar[str] = "test.Counted"
+    wire_version: ClassVar[int] = 1
+    topic: ClassVar[str] = "test.counted"
+    n: int
+
+
+class _Published:
+    """A bus that only records what the relay publishes."""
+
+    def __init__(self) -> None:
+        self.data: list[int] = []
+
+    async def publish(self, topic: str, envelopes: list[Envelope]) -> None:
+        self.data += [envelope.data["n"] for envelope in envelopes]
+
+
+def _raw(path: Path, sql: str) -> list[Any]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def test_marking_events_sent_leaves_the_aggregates_own_column_untouched(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite")
+    aggregates = AggregateStore(store.collection("members"), producer="test")
+    await aggregates.ensure_indexes([IndexSpec(("state.name",))])
+    await aggregates.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
+    before = _raw(tmp_path / "s.sqlite", "SELECT doc, meta FROM members")
+    bus = _Published()
+
+    assert await OutboxRelay([aggregates.collection], bus).drain() == 1  # type: ignore[arg-type]
+
+    after = _raw(tmp_path / "s.sqlite", "SELECT doc, meta FROM members")
+    assert bus.data == [1]
+    assert after[0][0] == before[0][0]  # the state's JSON (and its indexes) was not rewritten
+    assert after[0][1] != before[0][1]
+    assert '"_pending":false' in str(after[0][1]) and '"_outbox":[]' in str(after[0][1])
+    await store.close()
+
+
+async def test_a_file_of_the_one_column_layout_opens_and_relays_its_pending_events(
+    tmp_path: Path,
+) -> None:
+    """A data directory written before bookkeeping had its own column (one ``doc`` column, the
+    outbox indexes on it) opens as the two-column layout and publishes what was pending."""
+    fresh = SqliteStore(":memory:")
+    writer = AggregateStore(fresh.collection("members"), producer="test")
+    await writer.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
+    await writer.save("m-2", {"name": "李四"}, expected=None)
+    saved = [await fresh.collection("members").get(i) for i in ("m-1", "m-2")]
+    await fresh.close()
+    path = tmp_path / "old.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # as the earlier code wrote it
+        conn.execute("CREATE TABLE members (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+        for statement in OLD_INDEXES:
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO members (id, doc) VALUES (?, ?)",
+            [(doc["_id"], orjson.dumps(doc).decode()) for doc in saved if doc],
+        )
+        conn.commit()
+
+    store = SqliteStore(path)
+    aggregates = AggregateStore(store.collection("members"), producer="test")
+    await aggregates.ensure_indexes([IndexSpec(("state.name",))])
+    assert [await store.collection("members").get(i) for i in ("m-1", "m-2")] == saved
+    indexes = dict(_raw(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    assert "(meta, '$._pending')" in str(indexes["members__ix__pending___pending_since"])
+    assert "(doc, '$.state.name')" in str(indexes["members__ix_state_name"])
+    bus = _Published()
+    relay = OutboxRelay([aggregates.collection], bus)  # type: ignore[arg-type]
+    assert await relay.backlog() == 1
+    assert await relay.drain() == 1
+    assert bus.data == [1] and await relay.backlog() == 0
+    await store.close()
+
+    again = SqliteStore(path)  # opened once more: already migrated, nothing changes
+    assert (await again.collection("members").get("m-2") or {})["state"] == {"name": "李四"}
+    assert await OutboxRelay([again.collection("members")], bus).drain() == 0  # type: ignore[arg-type]
+    await again.close()
+
+
+OLD_INDEXES = tuple(  # as create_index spelled them then
+    f'CREATE INDEX IF NOT EXISTS "members__{name}" ON "members" ({columns})'
+    for name, columns in (
+        ("ix__pending___pending_since",
+         "json_extract(doc, '$._pending'), json_extract(doc, '$._pending_since')"),
+        ("ix__next_due", "json_extract(doc, '$._next_due')"),
+        ("ix_state_name", "json_extract(doc, '$.state.name')"),
+    )
+)  # fmt: skip

@@ -40,10 +40,6 @@ from warmflow_shared.storage.sqlite_connect import DURABILITY, connect
 SINGLE_STATEMENT_ROWS = 256
 
 
-def _dumps(doc: Document) -> str:
-    return orjson.dumps(doc).decode()
-
-
 def _with_version(doc: Document) -> Document:
     if not isinstance(doc.get("_id"), str):
         raise StorageError("a document needs a string _id")
@@ -103,7 +99,7 @@ class SqliteStore(DocumentStore):
         async with self._lock:
             conn = await self._open()
             if table is not None and table not in self._tables:
-                await conn.execute(q.Statements.of(table).create)
+                await _open_table(conn, table)
                 self._tables.add(table)
             yield conn
 
@@ -149,6 +145,48 @@ async def _begin(conn: aiosqlite.Connection) -> None:
         raise
 
 
+async def _open_table(conn: aiosqlite.Connection, name: str) -> None:
+    """Create the table, or bring one written before bookkeeping had its own column (one ``doc``
+    column) to the two-column layout: in one transaction, so a crash leaves the old layout
+    whole. Indexes on bookkeeping fields are dropped (they read ``doc``); ``ensure_indexes``
+    builds them again on ``meta``."""
+    sql = q.Statements.of(name)
+    await conn.execute(sql.create)
+    info = f"PRAGMA table_info({sql.table})"
+    if any(row[1] == "meta" for row in await conn.execute_fetchall(info)):
+        return
+    await _begin(conn)
+    try:
+        if not any(row[1] == "meta" for row in await conn.execute_fetchall(info)):
+            await _split_columns(conn, name, sql)
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+
+
+async def _split_columns(conn: aiosqlite.Connection, name: str, sql: q.Statements) -> None:
+    await conn.execute(f"ALTER TABLE {sql.table} ADD COLUMN meta TEXT NOT NULL DEFAULT '{{}}'")
+    indexes = await conn.execute_fetchall(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (name,)
+    )
+    for index, text in indexes:
+        if text and "(doc, '$._" in text:
+            await conn.execute(f"DROP INDEX {q.ident(index)}")
+    last = -1
+    while rows := list(
+        await conn.execute_fetchall(
+            f"SELECT rowid, id, doc FROM {sql.table} WHERE rowid > ? ORDER BY rowid LIMIT 2000",
+            (last,),
+        )
+    ):
+        last = rows[-1][0]
+        await conn.executemany(
+            sql.write, [(*q.split(orjson.loads(doc)), doc_id) for _, doc_id, doc in rows]
+        )
+
+
 class SqliteCollection(Collection):
     def __init__(self, store: SqliteStore, name: str) -> None:
         self.name = name
@@ -168,39 +206,39 @@ class SqliteCollection(Collection):
     async def get(self, doc_id: str) -> Document | None:
         async with self._store._reading(self.name) as conn:
             rows = list(await conn.execute_fetchall(self._sql.get, (doc_id,)))
-        return orjson.loads(rows[0][0]) if rows else None
+        return q.joined(rows[0]) if rows else None
 
     async def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(
                 self._sql.get_many, (orjson.dumps(doc_ids).decode(),)
             )
-        found = {doc["_id"]: doc for doc in (orjson.loads(row[0]) for row in rows)}
+        found = {doc["_id"]: doc for doc in map(q.joined, rows)}
         return [found[doc_id] for doc_id in dict.fromkeys(doc_ids) if doc_id in found]
 
     async def insert(self, doc: Document) -> None:
         new = _with_version(doc)
-        row = (new["_id"], _dumps(new))
+        row = (new["_id"], *q.split(new))
         async with self._store._session(self.name) as conn:
             with _duplicates():
                 await conn.execute(self._sql.insert, row)
 
     async def insert_many(self, docs: Sequence[Document]) -> None:
-        rows = [(new["_id"], _dumps(new)) for new in map(_with_version, docs)]
+        rows = [(new["_id"], *q.split(new)) for new in map(_with_version, docs)]
         if len(rows) > SINGLE_STATEMENT_ROWS:
             async with self._store._transaction(self.name) as conn:
                 await conn.executemany(self._sql.insert, rows)
         elif rows:
             # One statement is atomic and commits by itself: one trip to the connection's
             # thread instead of three (BEGIN, the rows, COMMIT) — what a group commit waits on.
-            sql = self._sql.insert + ", (?, ?)" * (len(rows) - 1)
+            sql = self._sql.insert + ", (?, ?, ?)" * (len(rows) - 1)
             async with self._store._session(self.name) as conn:
                 with _duplicates():
                     await conn.execute(sql, [value for row in rows for value in row])
 
     async def replace(self, doc: Document, *, expected_version: int) -> int:
         new_version = expected_version + 1
-        row = (_dumps({**doc, "version": new_version}), doc["_id"], expected_version)
+        row = (*q.split({**doc, "version": new_version}), doc["_id"], expected_version)
         async with self._store._session(self.name) as conn:
             with _duplicates():
                 cursor = await conn.execute(self._sql.cas, row)
@@ -217,8 +255,8 @@ class SqliteCollection(Collection):
                 return await self._insert_absent([_with_version(doc) for doc, _ in docs])
         ids = orjson.dumps([doc["_id"] for doc, _ in docs]).decode()
         conflicts: set[str] = set()
-        inserts: list[tuple[str, str]] = []
-        writes: list[tuple[str, str]] = []
+        inserts: list[tuple[str, str, str]] = []
+        writes: list[tuple[str, str, str]] = []
         async with self._store._transaction(self.name) as conn:
             current = {
                 row[0]: row[1] for row in await conn.execute_fetchall(self._sql.versions, (ids,))
@@ -227,10 +265,10 @@ class SqliteCollection(Collection):
                 doc_id = doc["_id"]
                 if expected is None and doc_id not in current:
                     new = _with_version(doc)
-                    inserts.append((doc_id, _dumps(new)))
+                    inserts.append((doc_id, *q.split(new)))
                 elif expected is not None and current.get(doc_id) == expected:
                     new = {**doc, "version": expected + 1}
-                    writes.append((_dumps(new), doc_id))
+                    writes.append((*q.split(new), doc_id))
                 else:
                     conflicts.add(doc_id)
                     continue
@@ -242,8 +280,8 @@ class SqliteCollection(Collection):
     async def _insert_absent(self, docs: list[Document]) -> set[str]:
         """Insert the documents whose ids are free with ONE statement (atomic, its own commit:
         one trip to the connection's thread instead of five); return the ids already taken."""
-        rows = [value for doc in docs for value in (doc["_id"], _dumps(doc))]
-        sql = self._sql.insert + ", (?, ?)" * (len(docs) - 1)
+        rows = [value for doc in docs for value in (doc["_id"], *q.split(doc))]
+        sql = self._sql.insert + ", (?, ?, ?)" * (len(docs) - 1)
         sql += " ON CONFLICT (id) DO NOTHING RETURNING id"
         async with self._store._session(self.name) as conn:
             with _duplicates():  # another unique index still refuses
@@ -257,7 +295,7 @@ class SqliteCollection(Collection):
         conflicts: set[str] = set()
         async with self._store._transaction(self.name) as conn:
             rows = await conn.execute_fetchall(self._sql.get_many, (ids,))
-            docs = {doc["_id"]: doc for doc in (orjson.loads(row[0]) for row in rows)}
+            docs = {doc["_id"]: doc for doc in map(q.joined, rows)}
             for doc_id, expected, update in updates:
                 doc = docs.get(doc_id)
                 if doc is None or doc.get("version") != expected:
@@ -266,17 +304,16 @@ class SqliteCollection(Collection):
                 q.apply_update(doc, update)
                 doc["version"] = expected + 1
             written = dict.fromkeys(i for i, _, _ in updates if i not in conflicts)
-            await conn.executemany(self._sql.write, [(_dumps(docs[i]), i) for i in written])
+            await conn.executemany(self._sql.write, [(*q.split(docs[i]), i) for i in written])
         return conflicts
 
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
         clause, params = q.compile_filter(where)
-        sql = f"SELECT doc FROM {self._table} WHERE id = ? AND {clause}"
+        sql = f"SELECT doc, meta FROM {self._table} WHERE id = ? AND {clause}"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, (doc_id, *params)))
             if rows:
-                doc = q.apply_update(orjson.loads(rows[0][0]), update)
-                await conn.execute(self._sql.write, (_dumps(doc), doc_id))
+                await self._rewrite(conn, rows, update)
         return bool(rows)
 
     async def update_many(self, where: Filter, update: Update) -> int:
@@ -284,29 +321,26 @@ class SqliteCollection(Collection):
         if fast := q.compile_set_only(update):
             # Plain top-level $set: let SQLite rewrite the JSON, no round trip through Python.
             setter, values = fast
-            sql = f"UPDATE {self._table} SET doc = {setter} WHERE {clause}"
+            sql = f"UPDATE {self._table} SET {setter} WHERE {clause}"
             async with self._store._transaction(self.name) as conn:
                 cursor = await conn.execute(sql, (*values, *params))
                 return cursor.rowcount
-        sql = f"SELECT doc FROM {self._table} WHERE {clause}"
+        sql = f"SELECT doc, meta FROM {self._table} WHERE {clause}"
         async with self._store._transaction(self.name) as conn:
-            docs = [orjson.loads(row[0]) for row in await conn.execute_fetchall(sql, params)]
-            changed = [q.apply_update(doc, update) for doc in docs]
-            await conn.executemany(self._sql.write, [(_dumps(d), d["_id"]) for d in changed])
-        return len(docs)
+            rows = list(await conn.execute_fetchall(sql, params))
+            await self._rewrite(conn, rows, update)
+        return len(rows)
 
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()
     ) -> Document | None:
         clause, params = q.compile_filter(where)
-        sql = f"SELECT doc FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT 1"
+        sql = f"SELECT doc, meta FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT 1"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
             if not rows:
                 return None
-            doc = q.apply_update(orjson.loads(rows[0][0]), update)
-            await conn.execute(self._sql.write, (_dumps(doc), doc["_id"]))
-        return doc
+            return (await self._rewrite(conn, rows, update))[0]
 
     async def find(
         self,
@@ -321,13 +355,37 @@ class SqliteCollection(Collection):
         sql, params = q.select_sql(self.name, where, sort, hint, fields)
         async with self._store._reading(self.name) as conn:
             rows = await conn.execute_fetchall(sql, (*params, limit or -1, skip))
-        return present_fields([orjson.loads(row[0]) for row in rows], fields)
+        if fields:
+            return present_fields([orjson.loads(row[0]) for row in rows], fields)
+        return list(map(q.joined, rows))
 
     async def count(self, where: Filter | None = None, *, limit: int = 0) -> int:
         sql, params = q.count_sql(self.name, where, limit)
         async with self._store._reading(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
         return int(rows[0][0])
+
+    async def _rewrite(
+        self, conn: aiosqlite.Connection, rows: Sequence[sqlite3.Row], update: Update
+    ) -> list[Document]:
+        """Apply ``update`` to each ``(doc, meta)`` row read in this transaction and write back
+        only the columns that changed: a bookkeeping-only change leaves ``doc`` (and the indexes
+        on it) untouched."""
+        changed: dict[str, list[tuple[str, ...]]] = {}
+        docs = []
+        for old in rows:
+            doc = q.apply_update(q.joined(old), update)
+            docs.append(doc)
+            new = q.split(doc)
+            if new[0] != old[0] and new[1] != old[1]:
+                changed.setdefault(self._sql.write, []).append((*new, doc["_id"]))
+            elif new[0] != old[0]:
+                changed.setdefault(self._sql.write_doc, []).append((new[0], doc["_id"]))
+            elif new[1] != old[1]:
+                changed.setdefault(self._sql.write_meta, []).append((new[1], doc["_id"]))
+        for sql, params in changed.items():
+            await conn.executemany(sql, params)
+        return docs
 
     async def delete(self, doc_id: str) -> bool:
         async with self._store._session(self.name) as conn:

@@ -1,4 +1,12 @@
-"""The port's filters and sorts as SQLite SQL over a JSON column; updates applied in Python.
+"""The port's filters and sorts as SQLite SQL over two JSON columns; updates applied in Python.
+
+A document is stored split in two columns of one row: ``doc`` holds ``_id``, ``version`` and
+every other field, ``meta`` the top-level fields whose names start with ``_`` (the outbox's and
+the deadlines' bookkeeping, ``bookkeeping``). A write that changes only bookkeeping — the outbox
+relay marking events sent, a deadline lease — rewrites ``meta`` alone, and SQLite then
+re-evaluates only the expression indexes on ``meta``, not those on the aggregate's own fields
+(an update re-evaluates an expression index only when a column it reads is assigned). One row:
+state and outbox are still written atomically, by one statement.
 
 Every comparison is guarded by ``json_type`` so that, as in MongoDB, values only compare within
 their type bracket (``1`` never equals ``true`` or ``"1"``), and a missing field behaves like
@@ -34,6 +42,28 @@ _NULL_CASES = {"$eq": "{v} IS NULL", "$ne": "{v} IS NOT NULL", "$gte": "{v} IS N
 _NULL_CASES["$lte"] = _NULL_CASES["$gte"]
 
 
+def bookkeeping(key: str) -> bool:
+    """Whether a top-level field lives in the ``meta`` column."""
+    return key[:1] == "_" and key != "_id"
+
+
+def split(doc: Document) -> tuple[str, str]:
+    """The document's ``doc`` and ``meta`` column texts."""
+    body: Document = {}
+    meta: Document = {}
+    for key, value in doc.items():
+        (meta if key[:1] == "_" and key != "_id" else body)[key] = value
+    return orjson.dumps(body).decode(), orjson.dumps(meta).decode()
+
+
+def joined(row: Sequence[Any]) -> Document:
+    """The document of a ``(doc, meta)`` row."""
+    doc: Document = orjson.loads(row[0])
+    if row[1] != "{}":
+        doc.update(orjson.loads(row[1]))
+    return doc
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -49,6 +79,8 @@ class Statements:
     versions: str
     insert: str
     write: str
+    write_doc: str
+    write_meta: str
     cas: str
     delete: str
 
@@ -56,15 +88,18 @@ class Statements:
     def of(cls, name: str) -> Statements:
         table = ident(name)
         listed = "id IN (SELECT value FROM json_each(?))"
-        write = f"UPDATE {table} SET doc = ? WHERE id = ?"
+        write = f"UPDATE {table} SET doc = ?, meta = ? WHERE id = ?"
         return cls(
             table=table,
-            create=f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
-            get=f"SELECT doc FROM {table} WHERE id = ?",
-            get_many=f"SELECT doc FROM {table} WHERE {listed}",
+            create=f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL, "
+            "meta TEXT NOT NULL DEFAULT '{}')",
+            get=f"SELECT doc, meta FROM {table} WHERE id = ?",
+            get_many=f"SELECT doc, meta FROM {table} WHERE {listed}",
             versions=f"SELECT id, json_extract(doc, '$.version') FROM {table} WHERE {listed}",
-            insert=f"INSERT INTO {table} (id, doc) VALUES (?, ?)",
+            insert=f"INSERT INTO {table} (id, doc, meta) VALUES (?, ?, ?)",
             write=write,
+            write_doc=f"UPDATE {table} SET doc = ? WHERE id = ?",
+            write_meta=f"UPDATE {table} SET meta = ? WHERE id = ?",
             cas=f"{write} AND json_extract(doc, '$.version') = ?",
             delete=f"DELETE FROM {table} WHERE id = ?",
         )
@@ -81,7 +116,8 @@ def operands(field: str) -> tuple[str, str]:
             raise UnsupportedQuery(f"field name {field!r} is not supported")
         parts.append(part if _PLAIN.match(part) else f'"{part}"')
     path = "'$." + ".".join(parts).replace("'", "''") + "'"
-    return f"json_extract(doc, {path})", f"json_type(doc, {path})"
+    column = "meta" if bookkeeping(field.split(".", 1)[0]) else "doc"
+    return f"json_extract({column}, {path})", f"json_type({column}, {path})"
 
 
 def _bracket(value: Any) -> str:
@@ -169,7 +205,7 @@ def select_sql(
     table = ident(collection)
     if hint is not None:  # SQLite walks that index (an error if it cannot serve the query)
         table += f" INDEXED BY {index_name(collection, hint)}"
-    column = projection(fields) if fields else "doc"
+    column = projection(fields) if fields else "doc, meta"
     return (
         f"SELECT {column} FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?",
         params,
@@ -180,7 +216,10 @@ def projection(fields: Sequence[str]) -> str:
     """Only ``_id`` and the given top-level fields, built by SQLite (the rest is never parsed
     in Python); a missing field comes out null (``find`` leaves nulls out)."""
     validate_fields(fields)
-    pairs = "".join(f", '{field}', doc -> '$.\"{field}\"'" for field in fields)
+    pairs = "".join(
+        f", '{field}', {'meta' if bookkeeping(field) else 'doc'} -> '$.\"{field}\"'"
+        for field in fields
+    )
     return f"json_object('_id', id{pairs})"
 
 
@@ -250,20 +289,29 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def compile_set_only(update: Update) -> tuple[str, list[str]] | None:
-    """``json_remove(json_set(doc, '$."k"', json(?), …), '$."u"', …)`` for an update that only
-    sets and unsets top-level keys (the relay's lease and marks), so SQLite rewrites the JSON
-    without a round trip through Python."""
+    """``doc = json_remove(json_set(doc, '$."k"', json(?), …), '$."u"', …)`` (and the same for
+    ``meta``, each column assigned only when the update touches it) for an update that only sets
+    and unsets top-level keys (the relay's lease and marks), so SQLite rewrites the JSON without
+    a round trip through Python — and a bookkeeping-only update leaves ``doc`` and its indexes
+    alone."""
     if update.inc or update.push or not (update.set or update.unset):
         return None
     keys = [*(update.set or {}), *update.unset]
     if len(set(keys)) != len(keys) or not all(_PLAIN_KEY.match(k) and k != "_id" for k in keys):
         return None
-    expression, values = "doc", []
-    if update.set:
-        paths = ", ".join(f"'$.\"{key}\"', json(?)" for key in update.set)
-        values = [orjson.dumps(value).decode() for value in update.set.values()]
-        expression = f"json_set(doc, {paths})"
-    if update.unset:
-        removed = ", ".join(f"'$.\"{key}\"'" for key in update.unset)
-        expression = f"json_remove({expression}, {removed})"
-    return expression, values
+    assignments, values = [], []
+    for column in ("doc", "meta"):
+        sets = {k: v for k, v in (update.set or {}).items() if (column == "meta") == bookkeeping(k)}
+        unsets = [k for k in update.unset if (column == "meta") == bookkeeping(k)]
+        if not (sets or unsets):
+            continue
+        expression = column
+        if sets:
+            paths = ", ".join(f"'$.\"{key}\"', json(?)" for key in sets)
+            values += [orjson.dumps(value).decode() for value in sets.values()]
+            expression = f"json_set({column}, {paths})"
+        if unsets:
+            removed = ", ".join(f"'$.\"{key}\"'" for key in unsets)
+            expression = f"json_remove({expression}, {removed})"
+        assignments.append(f"{column} = {expression}")
+    return ", ".join(assignments), values

@@ -42,7 +42,6 @@ from warmflow_registry.service_layer.import_elsewhere import (
     split_elsewhere,
 )
 from warmflow_registry.service_layer.import_orgs import row_organisation
-from warmflow_registry.service_layer.organisations import find_organisation
 from warmflow_registry.service_layer.scope import principal_paths, sees_state
 
 
@@ -136,17 +135,10 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
         existing = await _existing(ctx, id_number, org)
         cmd = _command(ctx, id_number, org, existing, fields)
         try:
-            return await _save(ctx, cmd, existing, came)
+            return await _save(ctx, cmd, org, existing, came)
         except AlreadyFiled:  # filed since the chunk was read: check it as an existing file
             ctx.prefetched.discard(ctx.hash_of(id_number))
     raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
-
-
-async def _organisation(ctx: RowContext, org_id: str) -> Organisation | None:
-    found = next(
-        (o for o in ctx.orgs.values() if isinstance(o, Organisation) and o.id == org_id), None
-    )
-    return found or await find_organisation(ctx.registry, org_id)
 
 
 async def write_new(ctx: RowContext) -> bool:
@@ -226,12 +218,16 @@ def _command(
 
 
 async def _save(
-    ctx: RowContext, cmd: RegisterMember, existing: Member | None, came: Elsewhere | None
+    ctx: RowContext,
+    cmd: RegisterMember,
+    org: Organisation,
+    existing: Member | None,
+    came: Elsewhere | None,
 ) -> Outcome:
     actor = Actor(ctx.principal.subject, ctx.principal.role)
     try:
         if existing is None:
-            return await _create(ctx, cmd, actor, came)
+            return await _create(ctx, cmd, org, actor, came)
         if existing.profile != cmd.profile:
             # an unchanged row needs no trip to the store: the chunk's reading holds its file
             # (offices send the whole roster again each month; on FerretDB the update's two
@@ -253,10 +249,10 @@ async def _save(
 
 
 async def _create(
-    ctx: RowContext, cmd: RegisterMember, actor: Actor, came: Elsewhere | None
+    ctx: RowContext, cmd: RegisterMember, home: Organisation, actor: Actor, came: Elsewhere | None
 ) -> Outcome:
-    home = await _organisation(ctx, cmd.home_org_id)
-    if came is None and home is not None:  # written with the chunk's other new files
+    """``home``: the organisation the row named, read once per chunk (``cmd.home_org_id``)."""
+    if came is None:  # written with the chunk's other new files
         member = members.new_member(ctx.registry, cmd, home, id_hash=ctx.hash_of(cmd.id_number))
         member.imported_by = ctx.job_id
         state = members.state_of(member, home, None)
