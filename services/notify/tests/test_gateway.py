@@ -200,6 +200,14 @@ async def test_bad_input_is_a_problem_naming_the_field(
         "/api/notify/preferences/me", headers=admin, json={"channels": {"transfer": ["pigeon"]}}
     )
     assert prefs.status_code == 422 and "channels" in prefs.json()["errors"][0]["field"]
+    to_group = await gw.client.put(
+        "/api/notify/preferences/me",
+        headers=admin,
+        json={"channels": {"support": ["in_app", "webhook"], "transfer": ["webhook"]}},
+    )
+    assert to_group.status_code == 422  # hardship cases never go to a group chat
+    [error] = to_group.json()["errors"]
+    assert error["field"] == "body.channels.support" and "不得发往工作群" in error["reason"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
 
