@@ -491,3 +491,18 @@ async def test_new_files_are_written_without_reading_the_stored_ones_until_one_i
         mask(row["身份证号"]): (2, 2) if row is changed else (1, 1) for row in rows
     }
     assert docs[mask(changed["身份证号"])]["state"]["profile"]["phone"] == "13800000001"
+
+
+async def test_a_dues_month_decades_ahead_is_reported_at_its_column(
+    platform: ImportPlatform,
+) -> None:
+    r = await roster(platform)
+    rows = [
+        person(r.code, 党费缴至="2099年12月"),
+        person(r.code, 姓名="李强", 党费缴至="2026年3月"),
+    ]
+    job = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows))
+    [entry] = job["report"]["items"]
+    [problem] = entry["problems"]
+    assert (entry["row"], problem["column"]) == (3, "党费缴至")
+    assert "最多预交 12 个月" in problem["reason"]
