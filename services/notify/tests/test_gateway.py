@@ -159,6 +159,20 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
     assert world.phone[:3] + "****" + world.phone[-4:] in {d["address"] for d in ops}
     staff = await deliveries(gw, overdue.event_id, gw.auth("county_admin", "yuhang"))
     assert len(staff) == len(ops) and all(d["body"] for d in staff)
+    # staff read who got it by name; the id stays for searching; ops see ids only
+    named = {d["recipient"]: d["recipient_name"] for d in staff}
+    assert named[f"member:{world.member_id}"] == "张晓梅"
+    assert named[f"staff:{world.staff_id}"] == "王书记"
+    assert named[f"bot:{world.outflow_org}"] == "岳西县某村党支部工作群机器人"
+    assert all(d["recipient_name"] is None for d in ops)
+    mine = await gw.client.get(
+        "/api/notify/deliveries",
+        params={"recipient": f"member:{world.member_id}", "event_id": overdue.event_id},
+        headers=gw.auth("county_admin", "yuhang"),
+    )
+    assert {(d["recipient"], d["recipient_name"]) for d in mine.json()} == {
+        (f"member:{world.member_id}", "张晓梅")
+    }
     assert await deliveries(gw, overdue.event_id, gw.auth("county_admin", "songyang")) == []
     one = f"/api/notify/deliveries/{ops[0]['notice_id']}"
     assert (
