@@ -69,6 +69,24 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
     else:  # other suites' members reach the shared broker's member topic meanwhile
         assert should - county_before[0] >= 8
     assert (await rate("branch", branch, world.auth("county_admin", "yuexi"))).status_code == 404
+
+    # every site of the county in one answer (the dashboard showed only the first twelve), and a
+    # site where nobody should study has no rate (it showed 0%)
+    empty = [await world.site() for _ in range(12)]
+    query = {"county": "yuhang", "from": "2031-03-03", "to": "2031-03-09"}
+    by_site = await world.client.get(
+        "/api/learning/participation/sites", params=query, headers=staff
+    )
+    assert by_site.status_code == 200, by_site.text
+    rates = {r["site_id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_site.json()}
+    assert rates[site] == (6, 3, 0.5) and rates[other_site] == (2, 1, 0.5)
+    assert all(rates[s] == (0, 0, None) for s in empty)
+    theirs = await world.client.get(
+        "/api/learning/participation/sites",
+        params=query,
+        headers=world.auth("county_admin", "yuexi"),
+    )
+    assert theirs.status_code == 404
     assert (await rate("site", "site-unknown")).status_code == 404
     backwards = await world.client.get(
         "/api/learning/participation",

@@ -57,6 +57,18 @@ async def participation_rate(
     return await insights.participation_rate(ctx, scope, scope_id, start, end, who)
 
 
+@router.get("/participation/sites", name="participation_by_site")
+async def participation_by_site(
+    ctx: Ctx,
+    who: Anyone,
+    county: Annotated[str, Query(min_length=1, max_length=64)],
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> list[insights.SiteRate]:
+    """参学率 of every 暖流之家 of the county; rate null where nobody should study (暂无数据)."""
+    return await insights.site_rates(ctx, county, start, end, who)
+
+
 @router.post("/planning/slots", name="rank_slots")
 async def rank_slots(cmd: c.RankSlots, ctx: Ctx, who: Staff) -> list[matching.SlotRank]:
     """Candidate weekly slots ranked by how many of the enrolled or targeted members are free."""
