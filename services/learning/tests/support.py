@@ -80,7 +80,11 @@ class World(CallersAndEvents):
         return agreement_id
 
     async def org(
-        self, county: str = "yuhang", org_id: str | None = None, name: str = "党支部"
+        self,
+        county: str = "yuhang",
+        org_id: str | None = None,
+        name: str = "党支部",
+        parent_id: str | None = None,
     ) -> str:
         org_id = org_id or new("org")
         await self.publish(
@@ -90,6 +94,7 @@ class World(CallersAndEvents):
                 code=org_id,
                 name=name,
                 type_code="632",
+                parent_id=parent_id,
                 county=county,
                 province="浙江省",
             ),
