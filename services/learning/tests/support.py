@@ -85,6 +85,7 @@ class World(CallersAndEvents):
         org_id: str | None = None,
         name: str = "党支部",
         parent_id: str | None = None,
+        type_code: str = "632",
     ) -> str:
         org_id = org_id or new("org")
         await self.publish(
@@ -93,7 +94,7 @@ class World(CallersAndEvents):
                 org_id=org_id,
                 code=org_id,
                 name=name,
-                type_code="632",
+                type_code=type_code,
                 parent_id=parent_id,
                 county=county,
                 province="浙江省",

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 async def test_participation_rates_per_branch_site_and_county(world) -> None:
     staff = world.auth("county_admin", "yuhang")
-    branch, site, other_site = await world.org(), await world.site(), await world.site()
+    branch, site = await world.org(type_code="branch"), await world.site()
+    other_site = await world.site()
     seeds = {  # name: (extra fields, [(session index, status)])
         "m1": ({"home_site_id": site}, [(0, "present")]),
         "m2": ({"home_site_id": site}, [(1, "late")]),
@@ -78,9 +79,15 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
         "/api/learning/participation/sites", params=query, headers=staff
     )
     assert by_site.status_code == 200, by_site.text
-    rates = {r["site_id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_site.json()}
+    rates = {r["id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_site.json()}
     assert rates[site] == (6, 3, 0.5) and rates[other_site] == (2, 1, 0.5)
     assert all(rates[s] == (0, 0, None) for s in empty)
+    quiet = await world.org(type_code="branch")  # nobody on file
+    by_branch = await world.client.get(
+        "/api/learning/participation/branches", params=query, headers=staff
+    )
+    branches = {r["id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_branch.json()}
+    assert branches[branch] == (8, 4, 0.5) and branches[quiet] == (0, 0, None)
     theirs = await world.client.get(
         "/api/learning/participation/sites",
         params=query,
