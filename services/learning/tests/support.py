@@ -80,7 +80,12 @@ class World(CallersAndEvents):
         return agreement_id
 
     async def org(
-        self, county: str = "yuhang", org_id: str | None = None, name: str = "党支部"
+        self,
+        county: str = "yuhang",
+        org_id: str | None = None,
+        name: str = "党支部",
+        parent_id: str | None = None,
+        type_code: str = "632",
     ) -> str:
         org_id = org_id or new("org")
         await self.publish(
@@ -89,7 +94,8 @@ class World(CallersAndEvents):
                 org_id=org_id,
                 code=org_id,
                 name=name,
-                type_code="632",
+                type_code=type_code,
+                parent_id=parent_id,
                 county=county,
                 province="浙江省",
             ),

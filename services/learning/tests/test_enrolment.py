@@ -69,6 +69,25 @@ async def test_scope_audience_and_batch_by_organisation(world) -> None:
     assert [k["id"] for k in yuexi_staff_sees.json()] == [klass]
 
 
+async def test_a_class_for_a_committee_is_open_to_the_members_of_its_branches(world) -> None:
+    staff = world.auth("county_admin", "yuhang")
+    committee = await world.org(name="人工智能小镇党委")
+    branch = await world.org(parent_id=committee)
+    in_branch = await world.member(inflow_org_id=branch)
+    at_committee = await world.member(inflow_org_id=committee)
+    _, for_committee = await world.course_class(staff, audience_org_ids=[committee])
+    joined = await world.post(
+        f"/classes/{for_committee}/enrolments", {}, world.member_auth(in_branch)
+    )
+    assert joined.status_code == 201, joined.text
+    # not downwards: a class for one branch is not open to the committee's other members
+    _, for_branch = await world.course_class(staff, audience_org_ids=[branch])
+    outside = await world.post(
+        f"/classes/{for_branch}/enrolments", {}, world.member_auth(at_committee)
+    )
+    assert outside.status_code == 409 and "不面向" in outside.json()["detail"]
+
+
 async def test_bad_input_is_422_naming_the_field(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     course, klass = await world.course_class(staff)

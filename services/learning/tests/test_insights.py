@@ -12,7 +12,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 async def test_participation_rates_per_branch_site_and_county(world) -> None:
     staff = world.auth("county_admin", "yuhang")
-    branch, site, other_site = await world.org(), await world.site(), await world.site()
+    branch, site = await world.org(type_code="branch"), await world.site()
+    other_site = await world.site()
     seeds = {  # name: (extra fields, [(session index, status)])
         "m1": ({"home_site_id": site}, [(0, "present")]),
         "m2": ({"home_site_id": site}, [(1, "late")]),
@@ -69,6 +70,30 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
     else:  # other suites' members reach the shared broker's member topic meanwhile
         assert should - county_before[0] >= 8
     assert (await rate("branch", branch, world.auth("county_admin", "yuexi"))).status_code == 404
+
+    # every site of the county in one answer (the dashboard showed only the first twelve), and a
+    # site where nobody should study has no rate (it showed 0%)
+    empty = [await world.site() for _ in range(12)]
+    query = {"county": "yuhang", "from": "2031-03-03", "to": "2031-03-09"}
+    by_site = await world.client.get(
+        "/api/learning/participation/sites", params=query, headers=staff
+    )
+    assert by_site.status_code == 200, by_site.text
+    rates = {r["id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_site.json()}
+    assert rates[site] == (6, 3, 0.5) and rates[other_site] == (2, 1, 0.5)
+    assert all(rates[s] == (0, 0, None) for s in empty)
+    quiet = await world.org(type_code="branch")  # nobody on file
+    by_branch = await world.client.get(
+        "/api/learning/participation/branches", params=query, headers=staff
+    )
+    branches = {r["id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_branch.json()}
+    assert branches[branch] == (8, 4, 0.5) and branches[quiet] == (0, 0, None)
+    theirs = await world.client.get(
+        "/api/learning/participation/sites",
+        params=query,
+        headers=world.auth("county_admin", "yuexi"),
+    )
+    assert theirs.status_code == 404
     assert (await rate("site", "site-unknown")).status_code == 404
     backwards = await world.client.get(
         "/api/learning/participation",

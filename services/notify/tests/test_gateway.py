@@ -159,6 +159,20 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
     assert world.phone[:3] + "****" + world.phone[-4:] in {d["address"] for d in ops}
     staff = await deliveries(gw, overdue.event_id, gw.auth("county_admin", "yuhang"))
     assert len(staff) == len(ops) and all(d["body"] for d in staff)
+    # staff read who got it by name; the id stays for searching; ops see ids only
+    named = {d["recipient"]: d["recipient_name"] for d in staff}
+    assert named[f"member:{world.member_id}"] == "张晓梅"
+    assert named[f"staff:{world.staff_id}"] == "王书记"
+    assert named[f"bot:{world.outflow_org}"] == "岳西县某村党支部工作群机器人"
+    assert all(d["recipient_name"] is None for d in ops)
+    mine = await gw.client.get(
+        "/api/notify/deliveries",
+        params={"recipient": f"member:{world.member_id}", "event_id": overdue.event_id},
+        headers=gw.auth("county_admin", "yuhang"),
+    )
+    assert {(d["recipient"], d["recipient_name"]) for d in mine.json()} == {
+        (f"member:{world.member_id}", "张晓梅")
+    }
     assert await deliveries(gw, overdue.event_id, gw.auth("county_admin", "songyang")) == []
     one = f"/api/notify/deliveries/{ops[0]['notice_id']}"
     assert (
@@ -200,6 +214,14 @@ async def test_bad_input_is_a_problem_naming_the_field(
         "/api/notify/preferences/me", headers=admin, json={"channels": {"transfer": ["pigeon"]}}
     )
     assert prefs.status_code == 422 and "channels" in prefs.json()["errors"][0]["field"]
+    to_group = await gw.client.put(
+        "/api/notify/preferences/me",
+        headers=admin,
+        json={"channels": {"support": ["in_app", "webhook"], "transfer": ["webhook"]}},
+    )
+    assert to_group.status_code == 422  # hardship cases never go to a group chat
+    [error] = to_group.json()["errors"]
+    assert error["field"] == "body.channels.support" and "不得发往工作群" in error["reason"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
 

@@ -12,7 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from warmflow_notify.bootstrap import Notify
-from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
+from warmflow_notify.domain.model import (
+    Recipient,
+    bot_recipient_id,
+    member_recipient_id,
+    staff_recipient_id,
+)
+from warmflow_notify.domain.preferences import Preferences
+from warmflow_notify.service_layer.notices import Draft
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.events.envelope import Envelope
@@ -22,6 +29,7 @@ from .servers import HttpRecorder
 from .support import NIGHT, Clock, World, envelope
 from .test_channels import given_world
 
+CASE_TEXT = {"county_name": "余杭区", "kind_label": "困难补助资金", "member_name": "张晓梅"}
 COMMITTEE = {"yuhang": "yuhang-county-committee", "yuexi": "yuexi-county-committee"}
 
 
@@ -232,3 +240,27 @@ async def test_a_case_opened_by_the_home_county_tells_the_inflow_side_by_agreeme
     await notify.planner.handle(settled)
     assert set(await in_app(notify, settled)) == {MEMBER(world.member_id), STAFF("li-yh")}
     assert "已于 2026年11月27日 落实。" in await member_body(notify, world, settled)
+
+
+async def test_a_case_notice_stored_for_a_group_bot_before_the_rule_is_never_posted(
+    notify: Notify, http: HttpRecorder
+) -> None:
+    """Defence in depth: whatever is stored (a notice written by an older version, preferences
+    saved before the rule), the sender refuses to post a hardship case to a group chat."""
+    world = SupportWorld()
+    await given_staff(notify, world)
+    opened = world.case(ev.SupportCaseOpened, status="opened", amount=Decimal("3000"))
+    draft = Draft(
+        event_id=opened.event_id, event_type=opened.type, category="support", urgency="urgent",
+        template=opened.type, variables=CASE_TEXT, scope={"counties": ["yuhang"]},
+    )  # fmt: skip
+    bot = Recipient(bot_recipient_id(world.outflow_org), "bot", webhook_url=http.url("/old-bot"))
+    assert await notify.planner.writer.create(draft, [(bot, "webhook", Preferences())]) == 1
+    await notify.sending.fire_due()
+    assert http.to("/old-bot") == []
+    [stored] = await notices(notify, opened)
+    assert stored["status"] == "failed" and "不得发往工作群" in stored["failed_reason"]
+    # stored preferences choosing a group chat, or urgent ones letting every channel through
+    stale = Preferences(channels={"support": ("in_app", "webhook")})
+    assert "webhook" not in stale.channels_for("support", "urgent")
+    assert "webhook" not in stale.channels_for("support", "normal")

@@ -12,6 +12,7 @@ from warmflow_notify.domain.notice import Attempt, Backoff, NoticeClosed, with_a
 from warmflow_notify.domain.preferences import Preferences, QuietHours
 from warmflow_notify.domain.rules import RULES
 from warmflow_notify.domain.templates import MissingField, render
+from warmflow_notify.domain.variables import template_variables
 from warmflow_shared.events.catalog import CATALOG
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
@@ -99,3 +100,12 @@ def test_resubmission_report_and_revocation_have_notices(
         rendered = render(TEMPLATES.current(template), channel, variables)
         assert words in rendered.subject + rendered.body
     assert {r.event for r in RULES} >= {template.rsplit(".", 1)[0]}
+
+
+def test_a_month_reads_as_on_the_letter() -> None:
+    """党费交至 is a month: the notice says 2026年10月 as the printed letter does, not 2026-10."""
+    variables = template_variables(
+        {"dues_paid_until": "2026-10", "serial_number": "2026-YX-07"}, {}
+    )
+    assert variables["dues_paid_until"] == "2026年10月"
+    assert variables["serial_number"] == "2026-YX-07"

@@ -56,6 +56,7 @@ class Platform:
             claims.pop("subject", f"test-{role}-{uuid.uuid4().hex[:6]}"),
             site_id=claims.pop("site_id", None),
             settings=self.settings,
+            name=claims.pop("name", None),
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -214,3 +214,33 @@ async def test_an_edit_started_before_the_member_changed_their_phone_does_not_un
     assert refused.status_code == 412, refused.text
     kept = (await platform.client.get(url, headers=w.yuexi_admin)).json()["profile"]
     assert (kept["phone"], kept["employer"]) == ("13811112222", "岳西县某合作社")
+
+
+async def test_dues_paid_until_is_at_most_a_year_ahead_wherever_it_is_set(
+    platform: Platform,
+) -> None:
+    """党费交至 "2099-12" is a slip, not a prepayment: it would satisfy the transfer rule that dues
+    be paid up to the current month. The e-file edit and a recorded payment refuse it."""
+    w = await world(platform)
+    member_id, _ = await register(platform, w, name="童晓丽")
+    url = f"/api/registry/members/{member_id}"
+    today = platform.clock.now.date()
+    ahead = f"{today.year + 1}-{today.month:02d}"  # twelve months: the limit, accepted
+    opened = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    edited = {"profile": {**opened["profile"], "dues_paid_until": "2099-12"}}
+    refused = await platform.client.put(url, json=edited, headers=w.yuexi_admin)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert (
+        error["field"] == "body.profile.dues_paid_until" and "最多预交 12 个月" in error["reason"]
+    )
+    edited = {"profile": {**opened["profile"], "dues_paid_until": ahead}}
+    assert (await platform.client.put(url, json=edited, headers=w.yuexi_admin)).status_code == 200
+    decades = {"kind": "dues", "on": today.isoformat(), "dues_paid_until": "2099-12"}
+    reach = await platform.client.post(f"{url}/reach", json=decades, headers=w.yuexi_admin)
+    assert reach.status_code == 422
+    [error] = reach.json()["errors"]
+    assert error["field"] == "body.dues_paid_until" and f"不能晚于 {ahead}" in error["reason"]
+    assert (await platform.client.get(url, headers=w.yuexi_admin)).json()["profile"][
+        "dues_paid_until"
+    ] == ahead

@@ -146,6 +146,10 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
     assert future.status_code == 422
     assert [e["field"] for e in future.json()["errors"]] == ["body.on"]
     assert "不能晚于今天" in future.json()["errors"][0]["reason"]
+    unknown = await p.client.post(
+        f"{API}/members/{member}/reach", json={"kind": "visit", "on": ahead}, headers=w.yuexi_admin
+    )
+    assert "可选值" in unknown.json()["errors"][0]["reason"]  # not a bare 格式不正确
     assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
     paid = await p.client.post(
         f"{API}/members/{member}/reach",

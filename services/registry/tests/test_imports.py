@@ -402,6 +402,8 @@ async def test_the_job_list_shows_the_callers_jobs_newest_first(platform: Import
     assert [item["filename"] for item in mine[:2]] == ["二月.csv", "一月.csv"]
     assert (mine[0]["status"], mine[0]["total"], mine[0]["created"]) == ("done", 1, 1)
     assert mine[0]["importer_role"] == "县（区）管理员"
+    # a token without a name: the role and the county, read by people; the subject stays
+    assert mine[0]["importer_name"] == "岳西县·县（区）管理员"
     second_page = await platform.client.get(
         "/api/registry/imports", params={"page": 2, "size": 1}, headers=r.admin
     )
@@ -414,6 +416,17 @@ async def test_the_job_list_shows_the_callers_jobs_newest_first(platform: Import
     assert (await platform.client.get("/api/registry/imports", headers=org_admin)).json()[
         "items"
     ] == []
+    # a token with a name (OIDC's name claim): that name
+    named = platform.headers(
+        "county_admin", "yuexi", orgs=["yuexi-county-committee"], subject=r.subject, name="汪书记"
+    )
+    data = csv_bytes([person(r.code, born=date(1985, 1, 9))], "utf-8")
+    jobs.append(await run_import(platform, named, "三月.csv", data))
+    again = await platform.client.get("/api/registry/imports", headers=named)
+    newest = again.json()["items"][0]
+    assert (newest["filename"], newest["importer"], newest["importer_name"]) == (
+        "三月.csv", r.subject, "汪书记",
+    )  # fmt: skip
 
 
 async def test_rows_from_branches_elsewhere_are_filed_at_the_inflow_side(
@@ -491,3 +504,18 @@ async def test_new_files_are_written_without_reading_the_stored_ones_until_one_i
         mask(row["身份证号"]): (2, 2) if row is changed else (1, 1) for row in rows
     }
     assert docs[mask(changed["身份证号"])]["state"]["profile"]["phone"] == "13800000001"
+
+
+async def test_a_dues_month_decades_ahead_is_reported_at_its_column(
+    platform: ImportPlatform,
+) -> None:
+    r = await roster(platform)
+    rows = [
+        person(r.code, 党费缴至="2099年12月"),
+        person(r.code, 姓名="李强", 党费缴至="2026年3月"),
+    ]
+    job = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows))
+    [entry] = job["report"]["items"]
+    [problem] = entry["problems"]
+    assert (entry["row"], problem["column"]) == (3, "党费缴至")
+    assert "最多预交 12 个月" in problem["reason"]

@@ -42,7 +42,8 @@ def test_months_clip_to_the_month_end() -> None:
 @pytest.mark.parametrize(
     ("status", "dues", "words"),
     [("lost_contact", "2026-03", "失联"), ("suspended", "2026-03", "停止党籍"),
-     ("checked_in", "2026-02", "2026-02"), ("checked_in", None, "没有党费")],
+     ("checked_in", "2026-02", "2026-02"), ("checked_in", None, "没有党费"),
+     ("checked_in", "2099-12", "最多预交 12 个月"), ("checked_in", "2027-04", "不能晚于 2027-03")],
 )  # fmt: skip
 def test_ineligible_members_are_refused(status: str, dues: str | None, words: str) -> None:
     member = MemberFacts("m", "张三", "yx-1", status, dues)
@@ -53,6 +54,8 @@ def test_ineligible_members_are_refused(status: str, dues: str | None, words: st
 def test_paid_ahead_is_eligible() -> None:
     member = MemberFacts("m", "张三", "yx-1", "checked_in", "2026-06")
     assert check_eligible(member, date(2026, 3, 31)) is member
+    a_year = MemberFacts("m", "张三", "yx-1", "checked_in", "2027-03")  # the limit itself
+    assert check_eligible(a_year, date(2026, 3, 10)) is a_year
 
 
 def _issued() -> object:

@@ -52,6 +52,9 @@ async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: Wo
     still_valid = await act(world, case, "reissue", {"reason": "expired"})
     assert still_valid.status_code == 422  # a valid letter voided as 过期作废: a false record
     assert still_valid.json()["errors"][0]["field"] == "body.reason"
+    prose = await act(world, case, "reissue", {"reason": "党员因病未能按期报到"})
+    [error] = prose.json()["errors"]  # the values allowed, not a bare 格式不正确
+    assert (error["field"], error["reason"]) == ("body.reason", "取值无效，可选值：lost、expired")
     case = (await act(world, case, "reissue", {"reason": "lost"})).json()
     assert case["status"] == "letter_issued" and case["letter"]["serial_number"] != old
     assert case["void_letters"] == [{**case["void_letters"][0], "serial_number": old}]

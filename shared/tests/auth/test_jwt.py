@@ -24,6 +24,19 @@ def test_valid_token_yields_the_principal(verifier: Verifier, make_token: TokenF
 
 
 @pytest.mark.parametrize(
+    ("claim", "name"),
+    [(" 汪书记 ", "汪书记"), ("", None), (42, None), (["a"], None), ("长" * 80, "长" * 50)],
+)
+def test_the_name_claim_is_read_and_an_odd_one_is_ignored(
+    verifier: Verifier, make_token: TokenFactory, claim: object, name: str | None
+) -> None:
+    """OIDC's ``name``: what records people read show; an odd value never refuses the token."""
+    principal = verifier.verify(make_token(name=claim))
+    assert principal.name == name
+    assert Principal.from_claims(principal.to_claims()) == principal
+
+
+@pytest.mark.parametrize(
     ("changes", "reason"),
     [
         ({"exp": datetime.now(UTC) - timedelta(minutes=5)}, "登录已过期，请重新登录"),

@@ -16,15 +16,19 @@ import httpx
 from starlette.types import ASGIApp
 from warmflow_shared.auth.demo import DEMO_USERS
 
-# who enters each demo user (an admin of their county), the entry's name and its organisation:
-# a county admin is the contact of the county's root, so every organisation of the county
-# without a contact of its own reaches them (outflow side and inflow side alike)
+# who enters each demo user (an admin of their county) and its organisation (the entry's name is
+# the user's own, as their token carries it): a county admin is the contact of the county's root,
+# so every organisation of the county without a contact of its own reaches them (outflow side
+# and inflow side alike)
+_ENTERED: dict[str, tuple[str, str]] = {
+    "yuhang-admin": ("yuhang-admin", "yuhang-county-committee"),
+    "yuexi-admin": ("yuexi-admin", "yuexi-county-committee"),
+    "songyang-admin": ("songyang-admin", "songyang-county-committee"),
+    "yuhang-org-admin": ("yuhang-admin", "yuhang-ai-town-committee"),
+    "yuhang-site-staff": ("yuhang-admin", "yuhang-ai-town-committee"),
+}
 ENTRIES: dict[str, tuple[str, str, str]] = {
-    "yuhang-admin": ("yuhang-admin", "余杭区管理员（演示）", "yuhang-county-committee"),
-    "yuexi-admin": ("yuexi-admin", "岳西县管理员（演示）", "yuexi-county-committee"),
-    "songyang-admin": ("songyang-admin", "松阳县管理员（演示）", "songyang-county-committee"),
-    "yuhang-org-admin": ("yuhang-admin", "人工智能小镇党委（演示）", "yuhang-ai-town-committee"),
-    "yuhang-site-staff": ("yuhang-admin", "暖流之家工作人员（演示）", "yuhang-ai-town-committee"),
+    user: (admin, DEMO_USERS[user].name or user, org) for user, (admin, org) in _ENTERED.items()
 }
 WAIT_SECONDS = 60.0
 

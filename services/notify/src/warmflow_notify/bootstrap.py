@@ -130,7 +130,7 @@ def wire(
     runtime.indexes["overdue_items"] = ITEM_INDEXES
     runtime.subscriptions.append(subscription(runtime.group("notices"), planner))
     runtime.on_stop.append(_closer(senders, [sending, digesting]))
-    inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock)
+    inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock, directory)
     admin = DirectoryAdmin(directory, projections)
     return Notify(planner, deliverer, digests, sending, digesting, inbox, log, admin)
 

@@ -39,6 +39,7 @@ def mint_token(
     *,
     site_id: str | None = None,
     settings: WarmflowSettings | None = None,
+    name: str | None = None,
 ) -> str:
     principal = Principal(
         subject=subject or f"cli-{role}",
@@ -47,6 +48,7 @@ def mint_token(
         organisations=tuple(orgs),
         member_id=member_id,
         site_id=site_id,
+        name=name,
     )
     return mint_for(principal, ttl=ttl, settings=settings)
 

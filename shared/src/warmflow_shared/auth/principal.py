@@ -42,6 +42,9 @@ class Principal(BaseModel):
     organisations: tuple[str, ...] = ()
     member_id: str | None = None
     site_id: str | None = None
+    # the person's name when the token carries one (OIDC's standard ``name`` claim): for records
+    # people read (who imported a roster), never for a decision
+    name: str | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _scope_fits_role(self) -> Self:
@@ -71,6 +74,7 @@ class Principal(BaseModel):
             organisations=tuple(claims.get("orgs") or ()),
             member_id=claims.get("member_id"),
             site_id=claims.get("site_id"),
+            name=_name_claim(claims.get("name")),
         )
 
     def to_claims(self) -> dict[str, Any]:
@@ -80,6 +84,14 @@ class Principal(BaseModel):
             "orgs": list(self.organisations) or None,
             "member_id": self.member_id,
             "site_id": self.site_id,
+            "name": self.name,
         }
         claims.update({k: v for k, v in optional.items() if v is not None})
         return claims
+
+
+def _name_claim(value: Any) -> str | None:
+    """A usable ``name`` claim or None: an IdP's odd value must not make the token invalid."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()[:50]

@@ -57,6 +57,27 @@ async def participation_rate(
     return await insights.participation_rate(ctx, scope, scope_id, start, end, who)
 
 
+County = Annotated[str, Query(min_length=1, max_length=64)]
+From = Annotated[date, Query(alias="from")]
+To = Annotated[date, Query(alias="to")]
+
+
+@router.get("/participation/sites", name="participation_by_site")
+async def participation_by_site(
+    ctx: Ctx, who: Anyone, county: County, start: From, end: To
+) -> list[insights.UnitRate]:
+    """参学率 of every 暖流之家 of the county; rate null where nobody should study (暂无数据)."""
+    return await insights.unit_rates(ctx, "site", county, start, end, who)
+
+
+@router.get("/participation/branches", name="participation_by_branch")
+async def participation_by_branch(
+    ctx: Ctx, who: Anyone, county: County, start: From, end: To
+) -> list[insights.UnitRate]:
+    """参学率 of every branch of the county; rate null where nobody should study (暂无数据)."""
+    return await insights.unit_rates(ctx, "branch", county, start, end, who)
+
+
 @router.post("/planning/slots", name="rank_slots")
 async def rank_slots(cmd: c.RankSlots, ctx: Ctx, who: Staff) -> list[matching.SlotRank]:
     """Candidate weekly slots ranked by how many of the enrolled or targeted members are free."""

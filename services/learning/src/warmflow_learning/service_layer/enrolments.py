@@ -17,7 +17,7 @@ from warmflow_learning.service_layer.catalog import new_id
 from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import (
     Member,
-    member_orgs,
+    audience_orgs,
     member_to_change,
     member_to_read,
     seer,
@@ -58,10 +58,11 @@ async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
     member_id = member["member_id"]
     sessions = await sessions_of(ctx, [class_id])
     booked = await _booked(ctx, member_id, class_id)
+    orgs = await audience_orgs(ctx, member)
     now = ctx.clock.now()
 
     def take_seat(klass: Klass) -> Events:
-        if klass.audience_org_ids and not member_orgs(member) & set(klass.audience_org_ids):
+        if klass.audience_org_ids and not orgs & set(klass.audience_org_ids):
             raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
         capacity = rules.class_capacity(klass, sessions)
         new = _intervals(sessions, {class_id: klass.title})

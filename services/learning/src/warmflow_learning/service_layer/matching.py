@@ -18,7 +18,12 @@ from warmflow_learning.domain.scheduling import Slot, distance_km, fits, local_s
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.enrolments import org_members, sessions_of
-from warmflow_learning.service_layer.scope import Member, member_orgs, member_to_read, seer
+from warmflow_learning.service_layer.scope import (
+    Member,
+    audience_orgs,
+    member_to_read,
+    seer,
+)
 
 
 class Recommendation(BaseModel):
@@ -48,11 +53,12 @@ def free_slots(member: Member) -> list[Slot]:
     return [Slot.model_validate(raw) for raw in member.get("free_time") or []]
 
 
-def _open_to(klass: Klass, member: Member, full: bool) -> bool:
+def _open_to(klass: Klass, member: Member, orgs: set[str], full: bool) -> bool:
+    """``orgs``: the member's organisations and those above them (``audience_orgs``)."""
     if klass.status != "open" or full or member["member_id"] in klass.members:
         return False
     if klass.audience_org_ids:
-        return bool(member_orgs(member) & set(klass.audience_org_ids))
+        return bool(orgs & set(klass.audience_org_ids))
     return klass.county in member_counties(member)
 
 
@@ -74,6 +80,7 @@ async def recommend(
     ctx: Learning, member_id: str, principal: Principal, limit: int
 ) -> list[Recommendation]:
     member = await member_to_read(ctx, principal, member_id)
+    orgs = await audience_orgs(ctx, member)
     now, free = ctx.clock.now(), free_slots(member)
     horizon = now + timedelta(days=ctx.settings.recommend_horizon_days)
     window = {"$gt": format_ts(now), "$lte": format_ts(horizon)}
@@ -87,7 +94,7 @@ async def recommend(
     classes: dict[str, Klass | None] = {}
     for session in fitting:
         klass = await _class(ctx, session.class_id, classes)
-        if klass is None or not _open_to(klass, member, await _full(ctx, klass)):
+        if klass is None or not _open_to(klass, member, orgs, await _full(ctx, klass)):
             continue
         distance = None if session.online else await _distance(ctx, member, session)
         if distance is not None and distance > ctx.settings.nearby_km:

@@ -56,3 +56,22 @@ def check_reads_county(principal: Principal, county: str | None) -> None:
 
 def member_orgs(member: Member) -> set[str]:
     return {o for o in (member.get("outflow_org_id"), member.get("inflow_org_id")) if o}
+
+
+MAX_LEVELS = 10  # county → town → branch is three; a loop in bad data must not spin
+
+
+async def audience_orgs(ctx: Learning, member: Member) -> set[str]:
+    """The member's organisations and every one above them: a class whose audience is a
+    committee is open to the members of its branches (audiences name the organisations staff
+    pick, often a town committee, while members belong to branches)."""
+    found: set[str] = set()
+    for org_id in member_orgs(member):
+        current: str | None = org_id
+        for _ in range(MAX_LEVELS):
+            if current is None or current in found:
+                break
+            found.add(current)
+            state = await ctx.organisations.get(current)
+            current = state.get("parent_id") if state else None
+    return found

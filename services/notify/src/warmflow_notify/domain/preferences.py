@@ -26,6 +26,27 @@ DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
     "digest": ("in_app", "email"),
 }
 
+# Channels whose messages a whole group reads (a work group's bot) and the categories that must
+# never reach one, whatever a recipient chose or stored: hardship and funding cases (关爱帮扶) are
+# high-sensitivity personal information (PIPL Art. 28).
+GROUP_CHANNELS: frozenset[Channel] = frozenset({"webhook"})
+NEVER_TO_GROUPS: frozenset[Category] = frozenset({"support"})
+NOT_TO_GROUPS = "关爱帮扶通知涉及个人敏感信息，不得发往工作群机器人"
+
+
+def allowed(category: str, channel: str) -> bool:
+    """Whether a notice of the category may ever go out through the channel."""
+    return not (category in NEVER_TO_GROUPS and channel in GROUP_CHANNELS)
+
+
+def refused_channels(
+    channels: Mapping[Category, Iterable[Channel]],
+) -> list[tuple[Category, Channel]]:
+    """The (category, channel) choices the category does not allow."""
+    return [
+        (cat, chan) for cat, chans in channels.items() for chan in chans if not allowed(cat, chan)
+    ]
+
 
 @dataclass(frozen=True)
 class QuietHours:
@@ -52,9 +73,11 @@ class Preferences:
 
     def channels_for(self, category: Category, urgency: Urgency) -> tuple[Channel, ...]:
         if urgency == "urgent" and self.urgent_override:
-            return CHANNELS
-        chosen = self.channels.get(category, DEFAULT_CHANNELS[category])
-        return tuple(dict.fromkeys(("in_app", *chosen)))
+            chosen: tuple[Channel, ...] = CHANNELS
+        else:
+            chosen = self.channels.get(category, DEFAULT_CHANNELS[category])
+        # whatever is stored (preferences saved before a rule existed included)
+        return tuple(c for c in dict.fromkeys(("in_app", *chosen)) if allowed(category, c))
 
     def send_at(self, channel: Channel, urgency: Urgency, now: datetime) -> datetime:
         """When a notice may go out: SMS waits for the end of quiet hours unless urgent."""

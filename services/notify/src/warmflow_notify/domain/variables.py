@@ -25,6 +25,7 @@ COUNTY_FIELDS = (
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T")
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])\Z")  # 党费交至: a month, read as on the letter
 
 
 def chinese_date(day: date) -> str:
@@ -37,6 +38,8 @@ def chinese_datetime(moment: datetime) -> str:
 
 
 def _formatted(value: Any) -> Any:
+    if isinstance(value, str) and (month := _MONTH.match(value)):
+        return f"{month.group(1)}年{int(month.group(2))}月"
     if isinstance(value, str) and _DATE.match(value):
         return chinese_date(date.fromisoformat(value))
     if isinstance(value, str) and _DATETIME.match(value):

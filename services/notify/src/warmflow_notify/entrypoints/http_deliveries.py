@@ -1,4 +1,5 @@
-"""The delivery log: staff see their county's notices with content; ops and auditors without."""
+"""The delivery log: staff see their county's notices with content and the recipients' names;
+ops and auditors see neither (the recipient ids only)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,14 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
             limit=limit,
         )
         content = principal.role not in CROSS_COUNTY_ROLES
-        return [Delivery.of(state, with_content=content) for state in states]
+        names = await log.recipient_names(states) if content else {}
+        return [Delivery.of(state, with_content=content, names=names) for state in states]
 
     @router.get("/{notice_id}", name="get_delivery")
     async def get_delivery(notice_id: str, principal: Reader) -> Delivery:
         state = await log.get(notice_id, _scope(principal))
-        return Delivery.of(state, with_content=principal.role not in CROSS_COUNTY_ROLES)
+        content = principal.role not in CROSS_COUNTY_ROLES
+        names = await log.recipient_names([state]) if content else {}
+        return Delivery.of(state, with_content=content, names=names)
 
     return router

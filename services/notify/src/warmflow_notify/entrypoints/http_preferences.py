@@ -6,8 +6,14 @@ from datetime import time
 
 from fastapi import APIRouter
 from warmflow_shared.auth.deps import CurrentPrincipal
+from warmflow_shared.errors import FieldError, InvalidInput
 
-from warmflow_notify.domain.preferences import Preferences, QuietHours
+from warmflow_notify.domain.preferences import (
+    NOT_TO_GROUPS,
+    Preferences,
+    QuietHours,
+    refused_channels,
+)
 from warmflow_notify.entrypoints.identity import recipient_of
 from warmflow_notify.entrypoints.schemas import PreferencesBody
 from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
@@ -26,6 +32,11 @@ def preferences_router(repo: PreferenceRepository) -> APIRouter:
 
     @router.put("/me", name="put_my_preferences")
     async def put_mine(body: PreferencesBody, principal: CurrentPrincipal) -> PreferencesBody:
+        refused = refused_channels(body.channels)
+        if refused:
+            raise InvalidInput(
+                errors=[FieldError(f"body.channels.{cat}", NOT_TO_GROUPS) for cat, _ in refused]
+            )
         quiet = body.quiet_hours
         prefs = Preferences(
             channels={category: tuple(chans) for category, chans in body.channels.items()},

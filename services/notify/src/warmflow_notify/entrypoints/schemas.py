@@ -43,7 +43,8 @@ class Delivery(BaseModel):
     notice_id: str
     event_id: str
     event_type: str
-    recipient: str
+    recipient: str  # the id: what the log is searched by (``?recipient=``)
+    recipient_name: str | None = None  # what people read; only with content, when known
     channel: str
     address: str | None
     status: str
@@ -59,8 +60,11 @@ class Delivery(BaseModel):
     body: str | None = None
 
     @classmethod
-    def of(cls, state: dict[str, Any], *, with_content: bool) -> Delivery:
+    def of(
+        cls, state: dict[str, Any], *, with_content: bool, names: dict[str, str] | None = None
+    ) -> Delivery:
         view = {**state, "address": mask(state["channel"], state.get("address"))}
+        view["recipient_name"] = (names or {}).get(state["recipient"])
         if not with_content:
             view.update(subject=None, body=None)
         return cls.model_validate(view)

@@ -14,6 +14,7 @@ from warmflow_shared.storage.port import VersionConflict
 from warmflow_notify.adapters import metrics
 from warmflow_notify.domain.model import Channel
 from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
+from warmflow_notify.domain.preferences import NOT_TO_GROUPS, allowed
 from warmflow_notify.service_layer.digests import Digests
 from warmflow_notify.service_layer.directory import Directory
 from warmflow_notify.service_layer.notices import Draft
@@ -78,6 +79,8 @@ class Deliverer:
 
     async def _send(self, state: Mapping[str, Any]) -> Attempt:
         sender = self.senders.get(state["channel"])
+        if not allowed(state["category"], state["channel"]):  # stored before the rule, or a bug
+            return Attempt("permanent", NOT_TO_GROUPS)
         if sender is None:
             return Attempt("permanent", f"渠道 {state['channel']} 未启用")
         message = Message(

@@ -27,6 +27,10 @@ class Directory:
     async def staff_member(self, staff_id: str) -> dict[str, Any] | None:
         return await self.staff.get(staff_id)
 
+    async def staff_many(self, staff_ids: list[str]) -> dict[str, dict[str, Any]]:
+        docs = await self.staff.get_many(staff_ids) if staff_ids else []
+        return {doc["_id"]: doc for doc in docs}
+
     async def staff_of_orgs(self, org_ids: list[str]) -> list[dict[str, Any]]:
         if not org_ids:
             return []

@@ -24,7 +24,7 @@ from warmflow_notify.domain.notice import (
     failed_at_creation,
     notice_id,
 )
-from warmflow_notify.domain.preferences import DEFAULT_CHANNELS, Preferences
+from warmflow_notify.domain.preferences import DEFAULT_CHANNELS, Preferences, allowed
 from warmflow_notify.domain.templates import MissingField, UnknownTemplate, render
 
 log = structlog.get_logger(__name__)
@@ -56,7 +56,9 @@ def channels_for(
 ) -> list[Channel]:
     if recipient.kind == "bot":
         wanted: tuple[Channel, ...] = ("webhook",)
-        if "webhook" not in DEFAULT_CHANNELS[draft.category]:
+        if "webhook" not in DEFAULT_CHANNELS[draft.category] or not allowed(
+            draft.category, "webhook"
+        ):
             return []
     else:
         wanted = tuple(

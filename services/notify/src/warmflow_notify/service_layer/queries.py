@@ -11,7 +11,9 @@ from warmflow_shared.errors import NotFound
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Filter
 
+from warmflow_notify.domain.model import CHANNEL_NAMES
 from warmflow_notify.domain.notice import read
+from warmflow_notify.service_layer.directory import Directory
 from warmflow_notify.service_layer.projections import Projections
 
 SCAN_LIMIT = 2000
@@ -60,11 +62,37 @@ class Inbox:
 
 class DeliveryLog:
     def __init__(
-        self, notices: AggregateStore, projections: Projections, clock: Callable[[], datetime]
+        self,
+        notices: AggregateStore,
+        projections: Projections,
+        clock: Callable[[], datetime],
+        directory: Directory | None = None,
     ) -> None:
         self.notices = notices
         self._projections = projections
         self._clock = clock
+        self._directory = directory
+
+    async def recipient_names(self, states: list[dict[str, Any]]) -> dict[str, str]:
+        """What people read for the log's recipient ids, in three reads whatever the page size:
+        members by their projected name, staff by the directory, a group bot by its
+        organisation. An id nobody knows (a staff member not on the directory) gets no name."""
+        ids: dict[str, set[str]] = {"member": set(), "staff": set(), "bot": set()}
+        for state in states:
+            kind, _, key = str(state.get("recipient", "")).partition(":")
+            if kind in ids and key:
+                ids[kind].add(key)
+        members = await self._projections.get_many("members", sorted(ids["member"]))
+        orgs = await self._projections.get_many("organisations", sorted(ids["bot"]))
+        staff = await self._directory.staff_many(sorted(ids["staff"])) if self._directory else {}
+        names = {f"member:{k}": v.get("name") for k, v in members.items()}
+        names |= {f"staff:{k}": v.get("name") for k, v in staff.items()}
+        names |= {
+            f"bot:{k}": f"{v['name']}{CHANNEL_NAMES['webhook']}"
+            for k, v in orgs.items()
+            if v.get("name")
+        }
+        return {rid: name for rid, name in names.items() if name}
 
     async def _visible(self, county: str) -> Callable[[dict[str, Any]], bool]:
         """Notices about the county's organisations; about another county's member only while

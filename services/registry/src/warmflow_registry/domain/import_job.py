@@ -21,6 +21,7 @@ class Importer(BaseModel):
     county: str | None = None
     organisations: tuple[str, ...] = ()
     site_id: str | None = None
+    name: str | None = None  # the token's name claim, when it has one
 
 
 class ImportJob(BaseModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from warmflow_shared.dues import dues_month_problem
+
 from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.idnumber import id_number_problem
 from warmflow_registry.domain.model import Profile
@@ -31,6 +33,8 @@ def _date_problems(profile: Profile, today: date) -> list[Problem]:
         problems.append(Problem("full_member_on", "转正日期不能早于入党日期"))
     if full is not None and profile.party_status == "probationary":
         problems.append(Problem("full_member_on", "预备党员尚未转正，不应填写转正日期"))
+    if profile.dues_paid_until and (reason := dues_month_problem(profile.dues_paid_until, today)):
+        problems.append(Problem("dues_paid_until", reason))
     return problems
 
 

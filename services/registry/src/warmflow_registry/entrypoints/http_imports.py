@@ -15,6 +15,7 @@ from warmflow_registry.domain.codes import MobileStatus
 from warmflow_registry.domain.import_job import JOB_STATUS_NAMES, ImportJob, JobStatus
 from warmflow_registry.service_layer import exports, queries
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.counties import county_names
 from warmflow_registry.service_layer.imports import Imports, find_job, list_jobs, start_import
 
 from .common import Admin, Page, PageNo, PageSize, Staff
@@ -60,8 +61,18 @@ class ImportStatus(BaseModel):
 
 
 class ImportSummary(ImportStatus):
-    importer: str
+    importer: str  # the token subject: what the audit trail and the logs know the person by
     importer_role: str
+    importer_name: str  # what people read: the token's name, else the role and the county
+
+
+def importer_name(job: ImportJob, counties: dict[str, str]) -> str:
+    who = job.importer
+    if who.name:
+        return who.name
+    role = ROLE_NAMES.get(who.role, who.role)  # type: ignore[call-overload]
+    county = counties.get(who.county or "", who.county)
+    return f"{county}·{role}" if county else str(role)
 
 
 class ImportReport(ImportStatus):
@@ -101,11 +112,13 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
     ) -> Page[ImportSummary]:
         """导入任务记录：本人发起的（县级管理员：本县的），最新的在前。"""
         total, jobs = await list_jobs(imports, principal, page, size)
+        counties = await county_names(registry)
         items = [
             ImportSummary(
                 **status_of(job).model_dump(),
                 importer=job.importer.subject,
                 importer_role=ROLE_NAMES.get(job.importer.role, job.importer.role),  # type: ignore[call-overload]
+                importer_name=importer_name(job, counties),
             )
             for job in jobs
         ]

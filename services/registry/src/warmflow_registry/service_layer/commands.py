@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN
@@ -149,7 +149,7 @@ class FlagLost(_Command):
 
 
 class RecordReach(_Command):
-    kind: str = Field(pattern=r"^(dues|contact)$", description="dues 交纳党费 | contact 取得联系")
+    kind: Literal["dues", "contact"] = Field(description="dues 交纳党费 | contact 取得联系")
     on: date
     dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 

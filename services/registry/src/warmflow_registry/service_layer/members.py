@@ -224,11 +224,15 @@ async def update_own_profile(
         try:
             check_profile(profile, None, today(registry.now()))
         except InvalidData as exc:  # the member's body has the fields at its top level
+            # only what the member sent: a field only staff edit (a 党费交至 stored before its
+            # bound, say) is not the member's to fix and must not block their own edit
             errors = [
-                FieldError(f"body.{p.field.removeprefix('profile.')}", p.reason)
+                FieldError(f"body.{field}", p.reason)
                 for p in exc.problems
+                if (field := p.field.removeprefix("profile.")).split(".")[0] in given
             ]
-            raise InvalidInput("请检查下列字段后重新提交", errors=errors) from exc
+            if errors:
+                raise InvalidInput("请检查下列字段后重新提交", errors=errors) from exc
         if profile == member.profile:
             return []
         member.profile = profile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warmflow_shared.dues import dues_month_problem
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.events.happened import Happened
 
@@ -124,6 +125,10 @@ async def record_reach(
     if cmd.on > today(registry.now()):
         latest = today(registry.now()).isoformat()
         raise InvalidInput(errors=[FieldError("body.on", f"日期不能晚于今天（{latest}）")])
+    if cmd.dues_paid_until and (
+        reason := dues_month_problem(cmd.dues_paid_until, today(registry.now()))
+    ):
+        raise InvalidInput(errors=[FieldError("body.dues_paid_until", reason)])
 
     def decide(m: Member) -> list[Happened]:
         if cmd.dues_paid_until:

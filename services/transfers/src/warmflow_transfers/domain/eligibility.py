@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from warmflow_shared.dues import dues_month_problem
+
 from warmflow_transfers.domain.calendar import month_key
 from warmflow_transfers.domain.codes import BLOCKING_STATUSES
 from warmflow_transfers.domain.errors import Refused
@@ -37,4 +39,6 @@ def check_dues(dues_paid_until: str | None, today: date) -> str:
     if not dues_paid_until or dues_paid_until < current:
         paid = f"党费仅交至{dues_paid_until}" if dues_paid_until else "没有党费缴纳记录"
         raise Refused(f"该党员{paid}，须交至本月（{current}）后方可办理组织关系转接")
+    if reason := dues_month_problem(dues_paid_until, today):  # a slip stored before the bound
+        raise Refused(f"该党员档案中的{reason}，请先在一人E档中核实更正后再办理组织关系转接")
     return dues_paid_until

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,7 +49,8 @@ class IssueBody(Body):
 
 
 class ReissueBody(IssueBody):
-    reason: str = Field(pattern=r"^(lost|expired)$", description="lost 遗失 | expired 过期")
+    # a Literal, not a pattern: a wrong value is answered with the values allowed
+    reason: Literal["lost", "expired"] = Field(description="lost 遗失 | expired 过期")
 
 
 class ExtendBody(Body):
