@@ -3,6 +3,7 @@ the branch once, builds the e-file, records 报到, and what the home side did a
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from .conftest import Platform, eventually
@@ -48,8 +49,11 @@ async def test_an_external_branch_is_recorded_once_found_and_never_edited(
 ) -> None:
     p = platform
     w = await world(p)
+    # a village of its own: on the shared servers other tests and earlier runs record branches
+    village = f"老竹畲族镇{uuid.uuid4().hex[:6]}村"
+    laozhu = {**LAOZHU, "name": f"丽水市莲都区{village}党支部"}
     first = await p.client.post(
-        "/api/registry/external-organisations", json=LAOZHU, headers=w.yuhang_admin
+        "/api/registry/external-organisations", json=laozhu, headers=w.yuhang_admin
     )
     assert first.status_code == 201
     body = first.json()
@@ -58,7 +62,7 @@ async def test_an_external_branch_is_recorded_once_found_and_never_edited(
         "external",
         "浙江省",
     )
-    spaced = {**LAOZHU, "name": " 丽水市莲都区老竹畲族镇某村党支部 "}
+    spaced = {**laozhu, "name": f" 丽水市莲都区{village}党支部 "}
     again = await p.client.post(
         "/api/registry/external-organisations", json=spaced, headers=w.yuexi_admin
     )
@@ -66,7 +70,7 @@ async def test_an_external_branch_is_recorded_once_found_and_never_edited(
 
     found = await p.client.get(
         "/api/registry/external-organisations",
-        params={"q": "老竹", "region_code": "3311"},
+        params={"q": village, "region_code": "3311"},
         headers=w.site_staff,
     )
     assert [o["id"] for o in found.json()["items"]] == [body["id"]]
@@ -185,7 +189,8 @@ async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
     listed = await eventually(
         lambda: p.client.get(
             "/api/registry/members",
-            params={"county": "yuhang", "name": file["name"]},
+            # by name within this test's own site: every test member shares the name
+            params={"county": "yuhang", "name": file["name"], "site_id": w.site},
             headers=w.yuhang_admin,
         ),
         lambda r: r.json()["total"] >= 1,
