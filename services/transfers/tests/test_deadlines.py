@@ -89,3 +89,5 @@ async def test_a_receipt_not_returned_within_a_month_is_overdue_once(world: Worl
     stats = await world.client.get("/stats", headers=world.admin("yuexi"))
     assert stats.json()["overdue_receipts"] == 1
     assert (await act(world, case, "receipt")).status_code == 200
+    back = await _state(world, case["id"])
+    assert back["receipt_overdue"] is False and len(back["escalations"]) == 1

@@ -59,7 +59,11 @@ def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime)
 
 def return_receipt(case: Case, actor: Actor, now: datetime) -> Outcome:
     require(case, {"accepted"}, "寄回回执")
-    done = case.moved("receipt_returned", now, actor.subject, receipt_returned_at=now)
+    # no longer overdue once it is back (the escalation stays in the case's history); the work
+    # lists marked a case escalated for good, completed ones included
+    done = case.moved(
+        "receipt_returned", now, actor.subject, receipt_returned_at=now, receipt_overdue=False
+    )
     return done, [Happened("receipt_returned", {"returned_at": now})]
 
 
