@@ -365,6 +365,7 @@ def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, s
     expect(phone.get_by_text("书法、摄影")).to_be_visible()
     # and where she checked in (the poster journey), by the site's name
     expect(by_test(phone, "my-mobility")).to_contain_text("人工智能小镇暖流之家")
+    expect(by_test(phone, "my-branch")).to_contain_text("党支部")  # her branch by its name
     shots(phone, "2-saved")
 
 

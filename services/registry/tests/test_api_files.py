@@ -145,7 +145,10 @@ async def test_members_keep_their_own_soft_fields_and_nothing_else(platform: Pla
     w = await world(platform)
     member_id, _ = await register(platform, w, name="王秀兰")
     me = platform.headers("member", "yuexi", member_id=member_id)
-    before = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    own = (await platform.client.get("/api/registry/me", headers=me)).json()
+    # the branch by its name: a member may not read the organisation directory
+    assert (own["home_org_name"], own["inflow_org_name"]) == ("岳西县某村党支部", None)
+    before = own["profile"]
     mine = {
         "phone": "13812345678",
         "free_time": [{"weekday": 5, "start": "09:00", "end": "11:00"}],

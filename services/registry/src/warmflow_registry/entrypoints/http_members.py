@@ -51,6 +51,19 @@ IfMatch = Annotated[
 ]
 
 
+class MyFile(MemberFile):
+    """A member's own file, with the names of their two organisations (members may not read the
+    organisation directory)."""
+
+    home_org_name: str | None = None
+    inflow_org_name: str | None = None
+
+
+async def _org_name(registry: Registry, org_id: str | None) -> str | None:
+    org = await organisations.find_organisation(registry, org_id) if org_id else None
+    return org.name if org else None
+
+
 async def _register_from_elsewhere(
     registry: Registry, cmd: RegisterMember, principal: Principal
 ) -> Member:
@@ -134,10 +147,15 @@ def member_router(registry: Registry) -> APIRouter:
     @router.get("/me", name="get_my_file")
     async def me(
         principal: MemberPrincipal, reveal: Reveal = None, purpose: Purpose = None
-    ) -> MemberFile:
+    ) -> MyFile:
         assert principal.member_id is not None
-        return await queries.read_file(
+        file = await queries.read_file(
             registry, principal, principal.member_id, reveal is not None, purpose
+        )
+        return MyFile(
+            **file.model_dump(),
+            home_org_name=await _org_name(registry, file.home_org_id),
+            inflow_org_name=await _org_name(registry, file.inflow_org_id),
         )
 
     @router.put("/me", name="update_my_file", responses=STALE)
