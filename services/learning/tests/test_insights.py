@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from warmflow_shared.events.catalog import registry as reg
@@ -208,6 +210,16 @@ async def test_candidate_slots_ranked_by_free_members(world) -> None:
     assert {e["field"] for e in bad.json()["errors"]} >= {"body.candidates.0.weekday"}
 
 
+def _status_is(world: Any, member: str, status: str) -> Callable[[], Awaitable[bool]]:
+    """A probe: learning's copy of ``member`` has reached ``status``."""
+
+    async def reached() -> bool:
+        state = await world.ctx.members.get(member)
+        return bool(state) and state.get("mobile_status") == status
+
+    return reached
+
+
 async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(world) -> None:
     """A checked-in member's transfer to a Yuhang branch: the registry's HomeOrganisationChanged
     says 'transferred'; the projection kept 'checked_in', so the member stayed in the new branch's
@@ -222,12 +234,7 @@ async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(wor
         previous_org_id=old_home, previous_county="yuexi", transfer_id="tr-1",
     )  # fmt: skip
     await world.publish(member, moved)
-
-    async def transferred() -> bool:
-        state = await world.ctx.members.get(member)
-        return bool(state) and state.get("mobile_status") == "transferred"
-
-    await world.until(transferred)
+    await world.until(_status_is(world, member, "transferred"))
     assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 0
 
 
@@ -241,9 +248,4 @@ async def test_contact_restored_by_attendance_ends_lost_contact_here_too(world) 
         restored_on=date(2031, 3, 3),
     )  # fmt: skip
     await world.publish(member, back)
-
-    async def restored() -> bool:
-        state = await world.ctx.members.get(member)
-        return bool(state) and state.get("mobile_status") == "awaiting_checkin"
-
-    await world.until(restored)
+    await world.until(_status_is(world, member, "awaiting_checkin"))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, status
 from pydantic import BaseModel
-from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
+from warmflow_shared.ops_routes import Ops
 
 from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket
@@ -35,9 +33,6 @@ class Recount(BaseModel):
     counters: int
     changed: dict[str, dict[str, tuple[int, int]]]
     """Per counter key, each metric that moved: [before, after]."""
-
-
-Ops = Annotated[Principal, require_roles("ops")]
 
 
 async def _site_for(registry: Registry, principal: Principal, site_id: str) -> Site:

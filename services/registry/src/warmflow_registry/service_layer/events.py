@@ -6,7 +6,7 @@ the wire shape: which contract a kind is, and the names every member event carri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warmflow_shared.events.catalog import registry as ev
@@ -39,12 +39,16 @@ AGREEMENT_CONTRACTS: dict[str, type[IntegrationEvent]] = {
 }
 
 
+def on_the_wire(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A member's standing (``domain.mobility.standing``) named as member events name it."""
+    return {WIRE_NAMES.get(k, k): v for k, v in fields.items()}
+
+
 def member_events(happened: Sequence[Happened]) -> list[IntegrationEvent]:
     """Each member event names both sides (dual management) and the standing after it."""
-    on_the_wire = [
-        Happened(h.kind, {WIRE_NAMES.get(k, k): v for k, v in h.fields.items()}) for h in happened
-    ]
-    return to_contracts(MEMBER_CONTRACTS, on_the_wire)
+    return to_contracts(
+        MEMBER_CONTRACTS, [Happened(h.kind, on_the_wire(h.fields)) for h in happened]
+    )
 
 
 def agreement_events(agreement: Agreement, happened: Sequence[Happened]) -> list[IntegrationEvent]:

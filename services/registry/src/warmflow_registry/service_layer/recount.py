@@ -17,33 +17,27 @@ have no per-ticket memory to rebuild from and are kept as they are. Run again if
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from warmflow_shared.storage.port import Collection
+from warmflow_shared.storage.port import Collection, Document
 
+from warmflow_registry.domain.mobility import standing
+from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.events import WIRE_NAMES
+from warmflow_registry.service_layer.events import on_the_wire
 from warmflow_registry.service_layer.stats import (
     DESK_METRICS,
     METRICS,
     OrgKeys,
     Pair,
-    keys_of,
-    member_metrics,
+    pairs_for,
     pairs_of,
+    stored_pairs,
 )
 
 PAGE = 1000
-STANDING = (
-    "home_org_id",
-    "home_county",
-    "inflow_org_id",
-    "inflow_county",
-    "status",
-    "site_id",
-    "check_in_overdue",
-)
 
 
 @dataclass
@@ -55,12 +49,12 @@ class Recounted:
     """Per counter key, each metric that moved: (before, after)."""
 
 
-def _standing(state: dict[str, Any]) -> dict[str, Any]:
-    """A file's standing, named as its events name it (what the statistics read)."""
-    return {WIRE_NAMES.get(name, name): state.get(name) for name in STANDING}
+def _check_written(conflicted: set[str]) -> None:
+    if conflicted:
+        raise RuntimeError(f"statistics moved during the recount: {sorted(conflicted)}")
 
 
-async def _pages(collection: Collection) -> Any:
+async def _pages(collection: Collection) -> AsyncIterator[list[Document]]:
     last = ""
     while True:
         where = {"_id": {"$gt": last}} if last else None
@@ -80,23 +74,21 @@ async def _rebuild_pairs(registry: Registry, report: Recounted) -> Counter[Pair]
         remembered = {doc["_id"]: doc for doc in await memory.get_many([d["_id"] for d in docs])}
         writes: list[tuple[dict[str, Any], int | None]] = []
         for doc in docs:
-            data = _standing(doc.get("state", {}))
-            keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"), known)
-            pairs = {(key, metric) for key in keys for metric in member_metrics(data)}
+            # the file's standing as its last event would name it
+            data = on_the_wire(standing(Member.model_validate(doc["state"])))
+            pairs = await pairs_for(registry, data, known)
             totals.update(pairs)
             report.members += 1
             old = remembered.get(doc["_id"])
             if old is not None and pairs_of(old) == pairs:
                 continue
-            stored = sorted(f"{key}|{metric}" for key, metric in pairs)
             applied = list(old.get("_applied", [])) if old else []
             version = int(old["version"]) if old else 0
-            new = {"_id": doc["_id"], "version": version + 1, "state": {"pairs": stored}}
-            writes.append(({**new, "_applied": applied}, version if old else None))
+            state = {"pairs": stored_pairs(pairs)}
+            new = {"_id": doc["_id"], "version": version + 1, "state": state, "_applied": applied}
+            writes.append((new, version if old else None))
         if writes:
-            conflicted = await memory.replace_many(writes)
-            if conflicted:
-                raise RuntimeError(f"statistics moved during the recount: {sorted(conflicted)}")
+            _check_written(await memory.replace_many(writes))
             report.members_repaired += len(writes)
     return totals
 
@@ -117,8 +109,8 @@ async def _forget_orphans(registry: Registry, report: Recounted) -> None:
             for doc in docs
             if doc["_id"] not in on_file and pairs_of(doc)
         ]
-        if writes and await memory.replace_many(writes):
-            raise RuntimeError("statistics moved during the recount")
+        if writes:
+            _check_written(await memory.replace_many(writes))
         report.members_repaired += len(writes)
 
 
@@ -144,8 +136,8 @@ async def _write_counters(registry: Registry, totals: Counter[Pair], report: Rec
         doc = {"_id": key, "version": version + 1, "state": after, "_applied": []}
         writes.append((doc, version if old else None))
     report.counters = len(writes)
-    if writes and await registry.stores.stats.replace_many(writes):
-        raise RuntimeError("statistics moved during the recount")
+    if writes:
+        _check_written(await registry.stores.stats.replace_many(writes))
 
 
 async def recount(registry: Registry) -> Recounted:

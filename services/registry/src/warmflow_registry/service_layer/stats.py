@@ -10,7 +10,7 @@ same difference, which the counters recognise.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warmflow_shared.events.catalog import registry as ev
@@ -43,7 +43,7 @@ CATEGORY_METRIC = {
 Pair = tuple[str, str]
 
 
-def member_metrics(data: dict[str, Any]) -> list[str]:
+def member_metrics(data: Mapping[str, Any]) -> list[str]:
     status = data.get("mobile_status") or "at_home"
     awaiting = status in AWAITING
     flags = {
@@ -74,7 +74,7 @@ async def _org_keys(registry: Registry, org_id: str | None, known: OrgKeys) -> s
 
 async def keys_of(
     registry: Registry,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     org_fields: tuple[str, ...],
     known: OrgKeys | None = None,
 ) -> set[str]:
@@ -117,14 +117,23 @@ def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     return {key: change for key, change in deltas.items() if any(change.values())}
 
 
-async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
-    data = ev.standing_after(envelope.type, envelope.data)
+async def pairs_for(registry: Registry, data: Mapping[str, Any], known: OrgKeys) -> set[Pair]:
+    """The (counter key, metric) pairs a member standing as ``data`` (wire names) counts in."""
     keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"), known)
     return {(key, metric) for key in keys for metric in member_metrics(data)}
 
 
+async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
+    return await pairs_for(registry, ev.standing_after(envelope.type, envelope.data), known)
+
+
+def stored_pairs(pairs: set[Pair]) -> list[str]:
+    """The pairs as the members' memory keeps them (no nested arrays on FerretDB)."""
+    return sorted(f"{key}|{metric}" for key, metric in pairs)
+
+
 def _remember_pairs(pairs: set[Pair]) -> Change:
-    stored = sorted(f"{key}|{metric}" for key, metric in pairs)  # no nested arrays on FerretDB
+    stored = stored_pairs(pairs)
 
     def change(state: dict[str, Any] | None, envelope: Envelope) -> dict[str, Any]:
         return {"pairs": stored}

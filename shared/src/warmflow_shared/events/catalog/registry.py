@@ -87,12 +87,13 @@ class MemberReturned(_MemberTopic):
     card_number: str | None = None
 
 
-def standing_after(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def standing_after(event_type: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
     """Where a member event leaves the member. Every member event names both sides as they
-    stand after it, except a return, which names the side left behind (above)."""
+    stand after it (``data`` itself, not copied: this runs for every member event), except a
+    return, which names the side left behind (above)."""
     if event_type == MemberReturned.wire_name:
         return {**data, "inflow_org_id": None, "inflow_county": None, "site_id": None}
-    return dict(data)
+    return data
 
 
 class LostContactFlagged(_MemberTopic):
