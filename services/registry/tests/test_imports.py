@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import xlwt
 from asgi_lifespan import LifespanManager
 from openpyxl import Workbook, load_workbook
 from warmflow_gateway.platform import create_platform_app
@@ -293,6 +294,42 @@ async def test_a_roster_as_offices_keep_it_imports(platform: ImportPlatform) -> 
     first, second = docs[mask(padded)]["state"]["profile"], docs[mask(wide)]["state"]["profile"]
     assert (first["name"], first["phone"]) == ("王明", "13905561234")
     assert (second["birth_date"], second["party_status"]) == (born.isoformat(), "probationary")
+
+
+async def test_a_legacy_xls_roster_imports_like_its_xlsx_copy(platform: ImportPlatform) -> None:
+    """Excel 97–2003 files are still many offices' template: dates as date cells, phones as
+    numbers; the same rows saved as .xlsx and imported again change nothing."""
+    r = await roster(platform)
+    born = date(1985, 9, 9)
+    rows = [person(r.code), person(r.code, born, 姓名="李强", 手机号码="13805561234")]
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    sheet.write(0, 0, "岳西县流动党员花名册")
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, header in enumerate(HEADERS):
+        sheet.write(1, c, header)
+    for n, row in enumerate(rows, start=2):
+        for c, header in enumerate(HEADERS):
+            if header == "出生日期":
+                sheet.write(n, c, date.fromisoformat(row[header]), dates)
+            elif header == "手机号码":
+                sheet.write(n, c, int(row[header].replace(" ", "")))
+            else:
+                sheet.write(n, c, row[header])
+    out = io.BytesIO()
+    book.save(out)
+
+    job = await run_import(platform, r.admin, "花名册.xls", out.getvalue())
+    assert counts(job) == (2, 0, 0, 0), job
+    docs = await member_docs(platform, [row["身份证号"] for row in rows])
+    second = docs[mask(rows[1]["身份证号"])]["state"]["profile"]
+    assert (second["name"], second["birth_date"], second["phone"]) == (
+        "李强",
+        born.isoformat(),
+        "13805561234",
+    )
+    again = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows))
+    assert counts(again) == (0, 0, 2, 0), again
 
 
 async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(

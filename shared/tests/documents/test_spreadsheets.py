@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import xlwt
 from openpyxl import Workbook, load_workbook
 from warmflow_shared.documents import spreadsheets
 from warmflow_shared.documents.spreadsheets import (
@@ -76,6 +77,50 @@ def test_csv_is_read_in_the_encodings_offices_save(encoded: bytes) -> None:
     assert table.rows[1] == (4, {"姓名": "李 强", "公民身份号码": "", "手机号码": "13805561234"})
 
 
+def _xls(rows: list[list[object]]) -> bytes:
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                sheet.write(r, c, value, dates)
+            elif value is not None:
+                sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_legacy_xls_roster_reads_as_its_xlsx_copy_does() -> None:
+    rows: list[list[object]] = [
+        ["某党支部党员花名册"],
+        ["填报单位：岳西县某村党支部    填报日期：2026-11-30"],
+        [" 姓名 ", "出生\n日期", "手机号码*", "公民身份号码（18位）"],
+        ["王晓梅", datetime(1990, 5, 17), 13905561234, "34182819900517001X"],
+        [None, None, None, None],
+        ["李强", date(1988, 1, 2), "13805561234", "340828198801020013"],
+        ["合计", "2人"],
+    ]
+    from_xls = read_table("花名册.xls", _xls(rows))
+    assert from_xls == read_table("花名册.xlsx", _xlsx(rows))
+    assert from_xls.rows[0] == (
+        4,
+        {
+            "姓名": "王晓梅",
+            "出生日期": "1990-05-17",
+            "手机号码": "13905561234",
+            "公民身份号码": "34182819900517001X",
+        },
+    )
+    assert [number for number, _ in from_xls.rows] == [4, 6]
+
+
+def test_tab_separated_text_saved_as_xls_is_read_as_such() -> None:
+    text = CSV_TEXT.replace(",", "\t").encode("gb18030")
+    assert read_table("导出.xls", text) == read_table("导出.csv", text)
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -100,7 +145,8 @@ def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(monkeypatch: pytest.Monk
 
 def test_hostile_or_wrong_files_are_refused_with_a_chinese_reason() -> None:
     cases = {
-        ("old.xls", b"\xd0\xcf\x11\xe0"): "xls",
+        ("old.xls", spreadsheets.OLE_MAGIC + b"\0" * 600): "无法读取该 Excel",
+        ("page.xls", b"\r\n<html><table><tr><td>\xe5\xa7\x93\xe5\x90\x8d</td></tr>"): "网页格式",
         ("fake.xlsx", b"name,phone\n"): "有效的 .xlsx",
         ("broken.xlsx", b"PK\x03\x04 not really a zip"): "有效的 .xlsx",
         ("notes.pdf", b"%PDF-1.7"): "仅支持",

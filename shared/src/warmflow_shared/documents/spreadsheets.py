@@ -1,11 +1,15 @@
-"""Spreadsheets in and out: ``.xlsx`` and ``.csv`` read into header → text rows, ``.xlsx`` written.
+"""Spreadsheets in and out: ``.xlsx``, legacy ``.xls`` and ``.csv`` read into header → text rows,
+``.xlsx`` written.
 
 Uploaded files are hostile until proven otherwise. Before openpyxl sees an ``.xlsx`` the zip is
 checked: entry count, total declared uncompressed size and compression ratio. Python's zipfile
 stops inflating at an entry's declared size, so the declared sizes bound what openpyxl can
 unpack. XML entity tricks are refused by defusedxml, which openpyxl uses when it is installed.
 CSV is decoded as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 — the encoding
-Chinese offices' Excel saves by default.
+Chinese offices' Excel saves by default. Legacy ``.xls`` (Excel 97–2003, still the template of
+many offices) is read by xlrd; such a file holds at most 65,536 rows, so reading it whole is
+bounded by the upload limit. Government systems often export an HTML page or tab-separated text
+under an ``.xls`` name: text is read as CSV, a web page is refused with what to do.
 
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+import xlrd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -35,6 +40,8 @@ Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, hea
 HeaderCheck = Callable[[list[str]], bool]
 """Whether a row's cleaned header texts are the file's header row (a title row is not)."""
 _NOTE = re.compile(r"[（(][^（()）]*[）)]")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (and encrypted Office files)
 
 
 class SpreadsheetError(Exception):
@@ -58,17 +65,24 @@ class Table:
 
 
 def spreadsheet_format(filename: str, data: bytes) -> str:
-    """``xlsx`` or ``csv``, from the name and the first bytes (a zip is never taken as CSV)."""
+    """``xlsx``, ``xls`` or ``csv``, from the first bytes and the name (a zip or an OLE file is
+    never taken as CSV)."""
     name = filename.lower()
-    if name.endswith(".xls"):
-        raise SpreadsheetError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv")
-    if name.endswith((".xlsx", ".xlsm")) or data.startswith(b"PK\x03\x04"):
-        if not data.startswith(b"PK\x03\x04"):
-            raise SpreadsheetError("文件不是有效的 .xlsx 文件")
+    if data.startswith(OLE_MAGIC):
+        return "xls"
+    if data.startswith(ZIP_MAGIC):
         return "xlsx"
+    if name.endswith((".xlsx", ".xlsm")):
+        raise SpreadsheetError("文件不是有效的 .xlsx 文件")
+    if name.endswith(".xls"):
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            raise SpreadsheetError(
+                "该 .xls 文件实为网页格式导出的表格，请用 Excel 打开后另存为 .xlsx 再导入"
+            )
+        return "csv"  # the tab-separated text some systems export as ".xls"
     if name.endswith((".csv", ".txt")):
         return "csv"
-    raise SpreadsheetError("仅支持 .xlsx 和 .csv 文件")
+    raise SpreadsheetError("仅支持 .xlsx、.xls 和 .csv 文件")
 
 
 @dataclass
@@ -94,9 +108,12 @@ def open_table(
         raise SpreadsheetError("文件为空")
     if len(data) > limits.max_bytes:
         raise SpreadsheetError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 上限")
-    if spreadsheet_format(filename, data) == "xlsx":
+    kind = spreadsheet_format(filename, data)
+    if kind == "xlsx":
         check_zip(data, limits)
         return _stream(_xlsx_rows(data), limits, is_header)
+    if kind == "xls":
+        return _stream(_xls_rows(data), limits, is_header)
     return _stream(_csv_rows(decode_text(data)), limits, is_header)
 
 
@@ -172,6 +189,42 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         yield from sheet.iter_rows(values_only=True)
     finally:
         book.close()
+
+
+def _xls_rows(data: bytes) -> Iterator[Sequence[Any]]:
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except xlrd.XLRDError as exc:
+        if "encrypted" in str(exc).lower():
+            raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
+        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+    except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
+        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+    try:
+        if book.nsheets == 0:
+            raise SpreadsheetError("文件中没有工作表")
+        try:
+            sheet = book.sheet_by_index(0)
+        except Exception as exc:
+            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+        for number in range(sheet.nrows):
+            yield [_xls_value(cell, book.datemode) for cell in sheet.row(number)]
+    finally:
+        book.release_resources()
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    """What openpyxl would give for the cell: dates as datetimes, errors and blanks as None."""
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return cell.value
+    if cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_EMPTY):
+        return None
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    return cell.value
 
 
 def _stream(raw_rows: Iterable[Sequence[Any]], limits: Limits, is_header: HeaderCheck) -> RowStream:

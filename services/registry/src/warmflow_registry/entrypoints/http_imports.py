@@ -23,7 +23,8 @@ from .http_members import Purpose, Reveal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Upload = Annotated[
-    UploadFile, File(description="党员名册 .xlsx 或 .csv（UTF-8 或 GB18030），首行为列名")
+    UploadFile,
+    File(description="党员名册 .xlsx、.xls 或 .csv（UTF-8 或 GB18030），列名行在前 10 行内"),
 ]
 
 
