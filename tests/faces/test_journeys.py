@@ -581,3 +581,44 @@ def test_staff_choose_how_each_kind_of_notice_reaches_them(
     expect(by_test(page, "prefs-overdue").get_by_label("短信")).not_to_be_checked()
     expect(by_test(page, "prefs-checkin").get_by_label("电子邮件")).to_be_checked()
     shots(page, "1-preferences")
+
+
+def test_the_delivery_log_loads_older_notices_from_the_last_row(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the log showed the newest 200 and nothing older; it now pages on from the last row read
+    # (the API's paging is tested against the stores in notify's suite; here the log is served
+    # 60 notices, more than one page, to see what the screen asks for and shows)
+    rows = [_delivery(n) for n in range(60)]
+    asked: list[str | None] = []
+
+    def serve(route: Any) -> None:
+        query = dict(httpx.URL(route.request.url).params)
+        asked.append(query.get("before"))
+        ids = [r["notice_id"] for r in rows]
+        start = ids.index(query["before"]) + 1 if "before" in query else 0
+        route.fulfill(json=rows[start : start + int(query["limit"])])
+
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/deliveries\?"), serve)
+    page.goto(f"{platform_url}/console/notices")
+    page.get_by_role("tab", name="发送记录").click()
+    table = by_test(page, "deliveries").locator("tbody tr")
+    expect(table).to_have_count(50)
+    by_test(page, "deliveries-more").click()
+    expect(table).to_have_count(60)
+    expect(table.last).to_contain_text("通知 59")
+    expect(by_test(page, "deliveries-more")).to_have_count(0)  # the log has ended
+    assert asked[-1] == "n-049" and set(asked[:-1]) == {None}  # then on from the last row
+    shots(page, "1-older-notices")
+
+
+def _delivery(n: int) -> dict[str, Any]:
+    at = (datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=n)).isoformat()
+    return {
+        "notice_id": f"n-{n:03d}", "event_id": f"e-{n}", "event_type": "registry.CheckInOverdue",
+        "recipient": f"member:m-{n}", "recipient_name": f"党员{n}", "channel": "in_app",
+        "address": None, "status": "delivered", "template": "overdue", "template_version": 1,
+        "created_at": at, "not_before": at, "delivered_at": at, "failed_reason": None,
+        "attempts": [], "subject": f"通知 {n}", "body": "报到逾期",
+    }  # fmt: skip

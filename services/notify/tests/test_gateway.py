@@ -183,6 +183,46 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
     assert denied.status_code == 403
 
 
+async def test_the_delivery_log_pages_back_past_any_window(
+    gateway: Gateway, http: HttpRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every notice is reached a page at a time, none twice, for ops and for a county (whose
+    notices are picked from the log a batch at a time); a page from a notice the county may
+    not see is refused at its field."""
+    from warmflow_notify.service_layer import queries
+
+    # the county's pages span several batches
+    monkeypatch.setattr(queries, "SCAN_BATCH", 3, raising=False)
+    gw, world = gateway, World()
+    await registered(gw, world, http)
+    overdue = world.overdue()
+    await gw.publish(overdue)
+
+    async def all_in() -> bool:
+        return len(await deliveries(gw, overdue.event_id, gw.auth("ops"))) >= 7
+
+    await until(all_in, within=60)
+    every = [d["notice_id"] for d in await deliveries(gw, overdue.event_id, gw.auth("ops"))]
+    for who in (gw.auth("ops"), gw.auth("county_admin", "yuhang")):
+        seen: list[str] = []
+        params: dict[str, Any] = {"event_id": overdue.event_id, "limit": 2}
+        for _ in range(len(every)):  # bounded: a log that does not move on fails below
+            got = await gw.client.get("/api/notify/deliveries", params=params, headers=who)
+            assert got.status_code == 200, got.text
+            if not got.json():
+                break
+            seen += [d["notice_id"] for d in got.json()]
+            params["before"] = seen[-1]
+        assert seen == every
+    foreign = await gw.client.get(
+        "/api/notify/deliveries",
+        params={"before": every[0]},
+        headers=gw.auth("county_admin", "songyang"),
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["errors"][0]["field"] == "before"
+
+
 async def test_bad_input_is_a_problem_naming_the_field(
     gateway: Gateway, http: HttpRecorder
 ) -> None:
