@@ -70,6 +70,8 @@ def test_staff_import_then_outflow_then_poster(platform_url: str, browser: Any, 
     shots(page, "2-outflow-form")
     by_test(page, "confirm-outflow").click()
     expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    # who registered it, by the name on their token (it showed the token's subject)
+    expect(page.locator(".el-timeline")).to_contain_text("登记流出，操作人 松阳县管理员（演示）")
     # the file names that site too, though it is not one of Songyang's own
     expect(by_test(page, "member-site")).to_have_text("人工智能小镇暖流之家")
     by_test(page, "print-card").click()
@@ -420,6 +422,13 @@ def test_an_auditor_pages_through_each_services_trail(
     table = by_test(page, "audit-table")
     read = table.locator("tbody tr", has_text="read_file").first
     expect(read).to_contain_text("demo-member-001")
+    # whose file and who read it, by name: the member's masked as auditors may read it, the
+    # operator's from the token (the column showed the bare ids)
+    expect(read.locator("[data-test=audit-member]")).to_have_text(
+        re.compile(r"储\*红\s+demo-member-001")
+    )
+    expect(read).to_contain_text("余杭区管理员（演示）")
+    expect(read).not_to_contain_text("储小红")
     expect(read).to_contain_text("查看党员档案")  # the action's name above its code
     expect(read).to_contain_text("报到地点")  # the fields read, by name
     expect(read).to_contain_text("日常管理")  # the purpose too

@@ -52,4 +52,4 @@ def found_page(found: Found, page: int, size: int) -> Page[MemberSummary]:
 
 
 def actor(principal: Principal) -> Actor:
-    return Actor(principal.subject, principal.role)
+    return Actor(principal.subject, principal.role, principal.name)
