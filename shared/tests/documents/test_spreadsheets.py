@@ -55,6 +55,42 @@ def test_xlsx_rows_come_back_as_text_under_their_headers_below_a_title_row() -> 
     ]
 
 
+def test_merged_cells_read_as_the_office_meant_them() -> None:
+    # a title across the sheet; 姓名 and 公民身份号码 merged over two header rows with 党籍信息
+    # over the two dates under it; a branch and an employer merged over the rows of its members
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [
+        ["某党委流动党员花名册", None, None, None, None, None],
+        ["姓名", "公民身份号码", "党籍信息", None, "所在党支部", "工作单位"],
+        [None, None, "入党日期", "转正日期", None, None],
+        ["王晓梅", "34182819900517001X", "2010-06-01", "2011-06-01", "后坑村党支部", "某科技公司"],
+        ["李强", "341828198801020019", "2012-07-01", "2013-07-01", None, None],
+        ["赵敏", "341828198903040027", "2014-07-01", "2015-07-01", None, "某茶叶合作社"],
+    ]:
+        sheet.append(row)
+    for cells in ("A1:F1", "A2:A3", "B2:B3", "C2:D2", "E2:E3", "F2:F3", "E4:E6", "F4:F5"):
+        sheet.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table("花名册.xlsx", out.getvalue())
+    assert table.headers == [
+        "姓名",
+        "公民身份号码",
+        "入党日期",
+        "转正日期",
+        "所在党支部",
+        "工作单位",
+    ]
+    rows = {row["姓名"]: (number, row["所在党支部"], row["工作单位"]) for number, row in table.rows}
+    assert rows == {
+        "王晓梅": (4, "后坑村党支部", "某科技公司"),
+        "李强": (5, "后坑村党支部", "某科技公司"),  # both were blank: the merge's cells
+        "赵敏": (6, "后坑村党支部", "某茶叶合作社"),
+    }
+
+
 @pytest.mark.parametrize(
     "encoded",
     [
