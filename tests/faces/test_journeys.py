@@ -164,6 +164,8 @@ def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, sho
     by_test(page, "case-approve").click()
     by_test(page, "confirm-approve").click()
     expect(by_test(page, "case-status")).to_have_text("已审批待开具介绍信")
+    # who approved, by the name on their token (it showed their token's subject)
+    expect(by_test(page, "step-by").last).to_have_text("操作人 松阳县管理员（演示）")
     by_test(page, "case-issue-letter").click()
     by_test(page, "confirm-issue-letter").click()
     expect(by_test(page, "case-status")).to_have_text("已开具介绍信")
