@@ -420,6 +420,8 @@ def test_an_auditor_pages_through_each_services_trail(
     staff.goto(f"{platform_url}/console/members/demo-member-001")  # an audited file read
     expect(by_test(staff, "member-status")).to_be_visible()
     page = sign_in(browser, platform_url, "console", "auditor")
+    refused: list[str] = []  # the page asked for directories auditors may not read (403 each)
+    page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
     page.goto(f"{platform_url}/console/audit")
     table = by_test(page, "audit-table")
     read = table.locator("tbody tr", has_text="read_file").first
@@ -431,6 +433,7 @@ def test_an_auditor_pages_through_each_services_trail(
     )
     expect(read).to_contain_text("余杭区管理员（演示）")
     expect(read).not_to_contain_text("储小红")
+    assert refused == []
     expect(read).to_contain_text("查看党员档案")  # the action's name above its code
     expect(read).to_contain_text("报到地点")  # the fields read, by name
     expect(read).to_contain_text("日常管理")  # the purpose too

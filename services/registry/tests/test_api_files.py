@@ -292,3 +292,13 @@ async def test_dues_paid_until_is_at_most_a_year_ahead_wherever_it_is_set(
     assert (await platform.client.get(url, headers=w.yuexi_admin)).json()["profile"][
         "dues_paid_until"
     ] == ahead
+
+
+async def test_every_role_reads_the_counties_names(platform: Platform) -> None:
+    # the console names counties on every page; auditors and ops were refused (403 on each)
+    for role in ("auditor", "ops"):
+        listed = await platform.client.get("/api/registry/counties", headers=platform.headers(role))
+        assert listed.status_code == 200, listed.text
+        assert {"yuhang": "余杭区"}.items() <= {
+            c["county"]: c["name"] for c in listed.json()
+        }.items()
