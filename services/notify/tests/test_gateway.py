@@ -6,6 +6,7 @@ One platform per backend for the module; every test has a world (ids, addresses)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ import pytest_asyncio
 
 from .gateway import Gateway, gateway_settings, open_gateway
 from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
-from .support import World, unique_name, until
+from .support import World, envelope, unique_name, until
+
+TODAY = date(2026, 12, 1)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -221,6 +224,34 @@ async def test_the_delivery_log_pages_back_past_any_window(
     )
     assert foreign.status_code == 422
     assert foreign.json()["errors"][0]["field"] == "before"
+
+
+async def test_the_member_copy_follows_where_the_member_stands(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    """Filed at home, then checked in at Yuhang, then home again: Yuhang's staff reach the
+    member's notify records while the member is theirs, and not before or after (the copy kept
+    the sides the member was registered with, and Yuhang's staff were refused for good)."""
+    from warmflow_shared.events.catalog import registry as reg
+
+    gw, world = gateway, World()
+    at_home = {**world.sides(), "inflow_org_id": None, "inflow_county": None}
+    filed = reg.MemberRegistered(**at_home, name="张晓梅", mobile_status="at_home")
+    await gw.publish(*world.organisations(), envelope(filed, world.member_id))
+    held = f"/api/notify/members/{world.member_id}/held-events"
+    yuhang = gw.auth("county_admin", "yuhang")
+
+    async def yuhang_sees(expected: int) -> bool:
+        return (await gw.client.get(held, headers=yuhang)).status_code == expected
+
+    await until(lambda: yuhang_sees(404), within=60)
+    await gw.publish(world.checked_in())
+    await until(lambda: yuhang_sees(200), within=60)
+    back = reg.MemberReturned(**world.sides(), mobile_status="returned", returned_on=TODAY)
+    await gw.publish(envelope(back, world.member_id))
+    await until(lambda: yuhang_sees(404), within=60)
+    home = await gw.client.get(held, headers=gw.auth("county_admin", "yuexi"))
+    assert home.status_code == 200
 
 
 async def test_bad_input_is_a_problem_naming_the_field(
