@@ -91,6 +91,32 @@ def test_merged_cells_read_as_the_office_meant_them() -> None:
     }
 
 
+def test_overlapping_merges_are_refused_before_they_cost_a_pass_over_each() -> None:
+    # Excel never writes merges that overlap; a crafted file with thousands of them over the
+    # same rows would make every row look at every merge
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "公民身份号码"])
+    for n in range(3):
+        sheet.append([f"王{n}", f"34182819900517{n:03d}X"])
+    out = io.BytesIO()
+    book.save(out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    merges = "".join(f'<mergeCell ref="A2:B{n}"/>' for n in range(3, 300))
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.replace(
+        "</sheetData>", f'</sheetData><mergeCells count="297">{merges}</mergeCells>'
+    ).encode()
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with pytest.raises(SpreadsheetError, match="重叠"):
+        read_table("花名册.xlsx", crafted.getvalue())
+
+
 @pytest.mark.parametrize(
     "encoded",
     [

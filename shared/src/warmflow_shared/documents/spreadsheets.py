@@ -46,6 +46,7 @@ _MERGE = re.compile(
     rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\""
 )
 _MERGE_READ = 1 << 20
+MAX_COLUMNS_MERGED = 100  # merges covering one row: at most one a column (Limits.max_columns)
 
 
 class SpreadsheetError(Exception):
@@ -212,6 +213,8 @@ def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
                 )
                 if box[2] > box[0] and box[3] >= box[1]:
                     merges[box] = Merge(*box)
+                if len(merges) > limits.max_rows:
+                    raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
             tail = text[-200:]
     return sorted(merges.values(), key=lambda m: m.top)
 
@@ -226,6 +229,8 @@ def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequ
             covering.append(upcoming)
             upcoming = next(waiting, None)
         covering = [m for m in covering if m.bottom >= number]
+        if len(covering) > MAX_COLUMNS_MERGED:  # merges on one row overlap: Excel makes none
+            raise SpreadsheetError("合并单元格相互重叠，文件结构异常，已拒绝")
         if not covering:
             yield row
             continue
