@@ -70,6 +70,8 @@ def test_staff_import_then_outflow_then_poster(platform_url: str, browser: Any, 
     shots(page, "2-outflow-form")
     by_test(page, "confirm-outflow").click()
     expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    # who registered it, by the name on their token (it showed the token's subject)
+    expect(page.locator(".el-timeline")).to_contain_text("登记流出，操作人 松阳县管理员（演示）")
     # the file names that site too, though it is not one of Songyang's own
     expect(by_test(page, "member-site")).to_have_text("人工智能小镇暖流之家")
     by_test(page, "print-card").click()
@@ -162,6 +164,8 @@ def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, sho
     by_test(page, "case-approve").click()
     by_test(page, "confirm-approve").click()
     expect(by_test(page, "case-status")).to_have_text("已审批待开具介绍信")
+    # who approved, by the name on their token (it showed their token's subject)
+    expect(by_test(page, "step-by").last).to_have_text("操作人 松阳县管理员（演示）")
     by_test(page, "case-issue-letter").click()
     by_test(page, "confirm-issue-letter").click()
     expect(by_test(page, "case-status")).to_have_text("已开具介绍信")
@@ -416,10 +420,20 @@ def test_an_auditor_pages_through_each_services_trail(
     staff.goto(f"{platform_url}/console/members/demo-member-001")  # an audited file read
     expect(by_test(staff, "member-status")).to_be_visible()
     page = sign_in(browser, platform_url, "console", "auditor")
+    refused: list[str] = []  # the page asked for directories auditors may not read (403 each)
+    page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
     page.goto(f"{platform_url}/console/audit")
     table = by_test(page, "audit-table")
     read = table.locator("tbody tr", has_text="read_file").first
     expect(read).to_contain_text("demo-member-001")
+    # whose file and who read it, by name: the member's masked as auditors may read it, the
+    # operator's from the token (the column showed the bare ids)
+    expect(read.locator("[data-test=audit-member]")).to_have_text(
+        re.compile(r"储\*红\s+demo-member-001")
+    )
+    expect(read).to_contain_text("余杭区管理员（演示）")
+    expect(read).not_to_contain_text("储小红")
+    assert refused == []
     expect(read).to_contain_text("查看党员档案")  # the action's name above its code
     expect(read).to_contain_text("报到地点")  # the fields read, by name
     expect(read).to_contain_text("日常管理")  # the purpose too
@@ -581,3 +595,44 @@ def test_staff_choose_how_each_kind_of_notice_reaches_them(
     expect(by_test(page, "prefs-overdue").get_by_label("短信")).not_to_be_checked()
     expect(by_test(page, "prefs-checkin").get_by_label("电子邮件")).to_be_checked()
     shots(page, "1-preferences")
+
+
+def test_the_delivery_log_loads_older_notices_from_the_last_row(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the log showed the newest 200 and nothing older; it now pages on from the last row read
+    # (the API's paging is tested against the stores in notify's suite; here the log is served
+    # 60 notices, more than one page, to see what the screen asks for and shows)
+    rows = [_delivery(n) for n in range(60)]
+    asked: list[str | None] = []
+
+    def serve(route: Any) -> None:
+        query = dict(httpx.URL(route.request.url).params)
+        asked.append(query.get("before"))
+        ids = [r["notice_id"] for r in rows]
+        start = ids.index(query["before"]) + 1 if "before" in query else 0
+        route.fulfill(json=rows[start : start + int(query["limit"])])
+
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/deliveries\?"), serve)
+    page.goto(f"{platform_url}/console/notices")
+    page.get_by_role("tab", name="发送记录").click()
+    table = by_test(page, "deliveries").locator("tbody tr")
+    expect(table).to_have_count(50)
+    by_test(page, "deliveries-more").click()
+    expect(table).to_have_count(60)
+    expect(table.last).to_contain_text("通知 59")
+    expect(by_test(page, "deliveries-more")).to_have_count(0)  # the log has ended
+    assert asked[-1] == "n-049" and set(asked[:-1]) == {None}  # then on from the last row
+    shots(page, "1-older-notices")
+
+
+def _delivery(n: int) -> dict[str, Any]:
+    at = (datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=n)).isoformat()
+    return {
+        "notice_id": f"n-{n:03d}", "event_id": f"e-{n}", "event_type": "registry.CheckInOverdue",
+        "recipient": f"member:m-{n}", "recipient_name": f"党员{n}", "channel": "in_app",
+        "address": None, "status": "delivered", "template": "overdue", "template_version": 1,
+        "created_at": at, "not_before": at, "delivered_at": at, "failed_reason": None,
+        "attempts": [], "subject": f"通知 {n}", "body": "报到逾期",
+    }  # fmt: skip

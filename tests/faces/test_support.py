@@ -152,6 +152,8 @@ def test_county_admin_opens_and_approves_a_case(
     by_test(page, "confirm-approve").click()
     expect(by_test(page, "support-case-status")).to_have_text("已批准")
     expect(by_test(page, "support-history")).to_contain_text("批准")
+    # who, by the name on their token, else their role (their token's subject showed before)
+    expect(by_test(page, "step-by").last).to_have_text("余杭区管理员（演示），余杭区")
     shots(page, "2-approved")
 
     phone = _phone(browser, platform_url)

@@ -6,6 +6,7 @@ One platform per backend for the module; every test has a world (ids, addresses)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ import pytest_asyncio
 
 from .gateway import Gateway, gateway_settings, open_gateway
 from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
-from .support import World, unique_name, until
+from .support import World, envelope, unique_name, until
+
+TODAY = date(2026, 12, 1)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -181,6 +184,74 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
     assert (await gw.client.get(one, headers=gw.auth("county_admin", "yuexi"))).status_code == 200
     denied = await gw.client.get("/api/notify/deliveries", headers=people["member"])
     assert denied.status_code == 403
+
+
+async def test_the_delivery_log_pages_back_past_any_window(
+    gateway: Gateway, http: HttpRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every notice is reached a page at a time, none twice, for ops and for a county (whose
+    notices are picked from the log a batch at a time); a page from a notice the county may
+    not see is refused at its field."""
+    from warmflow_notify.service_layer import queries
+
+    # the county's pages span several batches
+    monkeypatch.setattr(queries, "SCAN_BATCH", 3, raising=False)
+    gw, world = gateway, World()
+    await registered(gw, world, http)
+    overdue = world.overdue()
+    await gw.publish(overdue)
+
+    async def all_in() -> bool:
+        return len(await deliveries(gw, overdue.event_id, gw.auth("ops"))) >= 7
+
+    await until(all_in, within=60)
+    every = [d["notice_id"] for d in await deliveries(gw, overdue.event_id, gw.auth("ops"))]
+    for who in (gw.auth("ops"), gw.auth("county_admin", "yuhang")):
+        seen: list[str] = []
+        params: dict[str, Any] = {"event_id": overdue.event_id, "limit": 2}
+        for _ in range(len(every)):  # bounded: a log that does not move on fails below
+            got = await gw.client.get("/api/notify/deliveries", params=params, headers=who)
+            assert got.status_code == 200, got.text
+            if not got.json():
+                break
+            seen += [d["notice_id"] for d in got.json()]
+            params["before"] = seen[-1]
+        assert seen == every
+    foreign = await gw.client.get(
+        "/api/notify/deliveries",
+        params={"before": every[0]},
+        headers=gw.auth("county_admin", "songyang"),
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["errors"][0]["field"] == "before"
+
+
+async def test_the_member_copy_follows_where_the_member_stands(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    """Filed at home, then checked in at Yuhang, then home again: Yuhang's staff reach the
+    member's notify records while the member is theirs, and not before or after (the copy kept
+    the sides the member was registered with, and Yuhang's staff were refused for good)."""
+    from warmflow_shared.events.catalog import registry as reg
+
+    gw, world = gateway, World()
+    at_home = {**world.sides(), "inflow_org_id": None, "inflow_county": None}
+    filed = reg.MemberRegistered(**at_home, name="张晓梅", mobile_status="at_home")
+    await gw.publish(*world.organisations(), envelope(filed, world.member_id))
+    held = f"/api/notify/members/{world.member_id}/held-events"
+    yuhang = gw.auth("county_admin", "yuhang")
+
+    async def yuhang_sees(expected: int) -> bool:
+        return (await gw.client.get(held, headers=yuhang)).status_code == expected
+
+    await until(lambda: yuhang_sees(404), within=60)
+    await gw.publish(world.checked_in())
+    await until(lambda: yuhang_sees(200), within=60)
+    back = reg.MemberReturned(**world.sides(), mobile_status="returned", returned_on=TODAY)
+    await gw.publish(envelope(back, world.member_id))
+    await until(lambda: yuhang_sees(404), within=60)
+    home = await gw.client.get(held, headers=gw.auth("county_admin", "yuexi"))
+    assert home.status_code == 200
 
 
 async def test_bad_input_is_a_problem_naming_the_field(

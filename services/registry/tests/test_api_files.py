@@ -98,6 +98,51 @@ async def test_id_number_is_masked_revealed_with_purpose_and_every_read_audited(
     assert refused.status_code == 403
 
 
+async def test_the_trail_and_the_history_name_people_as_each_reader_may_read_them(
+    platform: Platform,
+) -> None:
+    w = await world(platform)
+    member_id, _ = await register(platform, w, name="欧阳晓锋")
+    # the secretary's IdP names them on the token; the token's subject is an opaque id
+    named = platform.headers(
+        "county_admin", "yuexi", orgs=["yuexi-county-committee"], name="王书记"
+    )
+    body = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 12}
+    body["site_id"] = w.site
+    url = f"/api/registry/members/{member_id}/outflow"
+    assert (await platform.client.post(url, json=body, headers=named)).status_code == 200
+    platform.clock.advance(seconds=1)
+    departed = await platform.client.post(
+        f"/api/registry/members/{member_id}/depart", headers=w.yuexi_admin
+    )
+    assert departed.status_code == 200, departed.text
+    file = await platform.client.get(f"/api/registry/members/{member_id}", headers=w.yuexi_admin)
+    history = file.json()["history"]
+    assert [(h["actor_name"], h["actor_role"]) for h in history[-2:]] == [
+        ("王书记", "county_admin"),
+        (None, "county_admin"),  # a token without a name: the role is what is known
+    ]
+    auditor = platform.headers("auditor")
+    trail = await platform.client.get(f"/api/registry/audit?member_id={member_id}", headers=auditor)
+    assert "王书记" in {e["subject_name"] for e in trail.json()["items"]}
+    names = await platform.client.get(
+        "/api/registry/audit/member-names",
+        params={"ids": f"{member_id},nobody-known"},
+        headers=auditor,
+    )
+    assert names.status_code == 200 and names.json() == {member_id: "欧**锋"}
+    for who in (w.yuexi_admin, platform.headers("ops")):  # staff read files; ops read no one
+        refused = await platform.client.get(
+            "/api/registry/audit/member-names", params={"ids": member_id}, headers=who
+        )
+        assert refused.status_code == 403
+    many = ",".join(f"m{n}" for n in range(201))
+    too_many = await platform.client.get(
+        "/api/registry/audit/member-names", params={"ids": many}, headers=auditor
+    )
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "ids"
+
+
 async def test_staff_of_another_county_get_404_on_read_and_403_on_write(
     platform: Platform,
 ) -> None:
@@ -247,3 +292,13 @@ async def test_dues_paid_until_is_at_most_a_year_ahead_wherever_it_is_set(
     assert (await platform.client.get(url, headers=w.yuexi_admin)).json()["profile"][
         "dues_paid_until"
     ] == ahead
+
+
+async def test_every_role_reads_the_counties_names(platform: Platform) -> None:
+    # the console names counties on every page; auditors and ops were refused (403 on each)
+    for role in ("auditor", "ops"):
+        listed = await platform.client.get("/api/registry/counties", headers=platform.headers(role))
+        assert listed.status_code == 200, listed.text
+        assert {"yuhang": "余杭区"}.items() <= {
+            c["county"]: c["name"] for c in listed.json()
+        }.items()

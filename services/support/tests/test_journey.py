@@ -174,7 +174,7 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
     paid = {"on": TODAY.isoformat(), "paid_amount": "3000", "reference": "YX-2030-017"}
     settled = await w.call("POST", f"{url}/settlement", yuexi, paid)
     assert settled.json()["status"] == "settled", settled.text
-    staff = w.auth("site_staff", "yuhang", site_id=site)
+    staff = w.auth("site_staff", "yuhang", site_id=site, name="李干事")
     visit = {"on": TODAY.isoformat(), "note": "上门回访，已康复返岗"}
     visited = await w.call("POST", f"{url}/visits", staff, visit)
     assert visited.status_code == 200, visited.text
@@ -183,6 +183,9 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
         ("open", "yuexi"), ("approved", "yuexi"), ("settle", "yuexi"), ("visit", "yuhang"),
     ]  # fmt: skip
     assert history[1]["reason"] == "材料齐全" and history[2]["reason"] == "发放 3000 元"
+    # who, as people read it: the token's name (the console showed the opaque subject)
+    assert [h["by_name"] for h in history] == [None, None, None, "李干事"]
+    assert visited.json()["visits"][0]["by_name"] == "李干事"
     mine = await w.call("GET", url, w.member_auth(chu))
     assert mine.status_code == 200 and mine.json()["visits"][0]["county"] == "yuhang"
     await w.seen("SupportCaseSettled", case_id=case["id"], paid_amount="3000")

@@ -81,12 +81,16 @@ class World:
         return f"{self.name}-{county}-{kind}"
 
     def token(
-        self, role: Role, county: County | None = None, member_id: str | None = None
+        self,
+        role: Role,
+        county: County | None = None,
+        member_id: str | None = None,
+        name: str | None = None,
     ) -> dict[str, str]:
         site = "site-1" if role == "site_staff" else None
         token = mint_token(
             role, county, (), member_id, f"{role}-{county}-{member_id}", site_id=site,
-            settings=self.settings,
+            settings=self.settings, name=name,
         )  # fmt: skip
         return {"Authorization": f"Bearer {token}"}
 

@@ -30,7 +30,8 @@ async def test_an_unused_letter_expires_once_and_is_escalated(world: World) -> N
     assert [e["kind"] for e in case["escalations"]] == ["letter_expired"]
     step = case["history"][-1]  # the console shows who did it: 系统, not "system"
     assert (step["status_name"], step["by_name"]) == ("介绍信已过期", "系统")
-    assert case["history"][0]["by_name"] is None  # a person: their account, as it is
+    # a person by their token's name; this one's token names none: their role (the member)
+    assert case["history"][0]["by_name"] == "党员"
     events = await world.events(case["id"], "transfers.LetterExpired")
     expired = next(e for e in events if e.type == "transfers.LetterExpired")
     assert expired.data["expired_on"] == "2026-03-20"

@@ -59,7 +59,8 @@ def test_paid_ahead_is_eligible() -> None:
 
 
 def _issued() -> object:
-    case = open_case(Application("tr-1", "m", "张三", YUEXI, YUHANG, "工作调动"), "m", NOW)
+    applicant = Actor(subject="m", side=None, role="member")
+    case = open_case(Application("tr-1", "m", "张三", YUEXI, YUHANG, "工作调动"), applicant, NOW)
     case, _ = approve(case, STAFF, NOW)
     terms = LetterTerms(serial_number(2026, "YX", 7), "2026-03", 10, date(2026, 3, 10))
     issued, happened = issue_letter(case, STAFF, terms, NOW)

@@ -118,3 +118,17 @@ async def test_cancelling_voids_the_letter_and_the_member_cannot_cancel_after_ap
     assert case["status"] == "cancelled" and case["letter"] is None
     assert case["void_letters"][0]["serial_number"] == serial
     await world.events(case["id"], "transfers.TransferCancelled")
+
+
+async def test_each_step_names_the_person_who_took_it(world: World) -> None:
+    # the console showed "操作人 county_admin-yuexi-None": the token's opaque subject
+    case = await new_case(world, f"{world.name}-named", "yuexi")
+    named = world.token("county_admin", "yuexi", name="王书记")
+    approved = await world.client.post(f"/cases/{case['id']}/approve", headers=named)
+    assert approved.status_code == 200, approved.text
+    steps = approved.json()["history"]
+    assert [(s["status"], s["by_name"]) for s in steps] == [
+        ("submitted", "党员"),  # the member's token names no one: their role
+        ("approved", "王书记"),
+    ]
+    assert steps[-1]["by"] == "county_admin-yuexi-None"  # the subject stays for the audit

@@ -56,6 +56,90 @@ def test_xlsx_rows_come_back_as_text_under_their_headers_below_a_title_row() -> 
     ]
 
 
+MERGED_ROWS: list[list[object]] = [
+    ["某党委流动党员花名册", None, None, None, None, None],
+    ["姓名", "公民身份号码", "党籍信息", None, "所在党支部", "工作单位"],
+    [None, None, "入党日期", "转正日期", None, None],
+    ["王晓梅", "34182819900517001X", "2010-06-01", "2011-06-01", "后坑村党支部", "某科技公司"],
+    ["李强", "341828198801020019", "2012-07-01", "2013-07-01", None, None],
+    ["赵敏", "341828198903040027", "2014-07-01", "2015-07-01", None, "某茶叶合作社"],
+]
+MERGES = ("A1:F1", "A2:A3", "B2:B3", "C2:D2", "E2:E3", "F2:F3", "E4:E6", "F4:F5")
+
+
+def _merged(kind: str) -> bytes:
+    if kind == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in MERGED_ROWS:
+            sheet.append(row)
+        for cells in MERGES:
+            sheet.merge_cells(cells)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    old = xlwt.Workbook(encoding="utf-8")
+    legacy = old.add_sheet("花名册")
+    for r, row in enumerate(MERGED_ROWS):
+        for c, value in enumerate(row):
+            if value is not None:
+                legacy.write(r, c, value)
+    for cells in MERGES:
+        (left, top), (right, bottom) = ((ref[0], int(ref[1:])) for ref in cells.split(":"))
+        legacy.merge(top - 1, bottom - 1, ord(left) - 65, ord(right) - 65)
+    out = io.BytesIO()
+    old.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_merged_cells_read_as_the_office_meant_them(kind: str) -> None:
+    # a title across the sheet; 姓名 and 公民身份号码 merged over two header rows with 党籍信息
+    # over the two dates under it; a branch and an employer merged over the rows of its members
+    table = read_table(f"花名册.{kind}", _merged(kind))
+    assert table.headers == [
+        "姓名",
+        "公民身份号码",
+        "入党日期",
+        "转正日期",
+        "所在党支部",
+        "工作单位",
+    ]
+    rows = {row["姓名"]: (number, row["所在党支部"], row["工作单位"]) for number, row in table.rows}
+    assert rows == {
+        "王晓梅": (4, "后坑村党支部", "某科技公司"),
+        "李强": (5, "后坑村党支部", "某科技公司"),  # both were blank: the merge's cells
+        "赵敏": (6, "后坑村党支部", "某茶叶合作社"),
+    }
+
+
+def test_overlapping_merges_are_refused_before_they_cost_a_pass_over_each() -> None:
+    # Excel never writes merges that overlap; a crafted file with thousands of them over the
+    # same rows would make every row look at every merge
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "公民身份号码"])
+    for n in range(3):
+        sheet.append([f"王{n}", f"34182819900517{n:03d}X"])
+    out = io.BytesIO()
+    book.save(out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    merges = "".join(f'<mergeCell ref="A2:B{n}"/>' for n in range(3, 300))
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.replace(
+        "</sheetData>", f'</sheetData><mergeCells count="297">{merges}</mergeCells>'
+    ).encode()
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with pytest.raises(SpreadsheetError, match="重叠"):
+        read_table("花名册.xlsx", crafted.getvalue())
+
+
 @pytest.mark.parametrize(
     "encoded",
     [

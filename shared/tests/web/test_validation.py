@@ -41,6 +41,10 @@ async def test_valid_body_passes(client: httpx.AsyncClient) -> None:
         ({"age": "三十"}, "body.age", "应为整数"),
         ({"age": 0}, "body.age", "必须大于 0"),
         ({"born": "1990/01/01"}, "body.born", "日期格式不正确，应为 YYYY-MM-DD"),
+        # well written, but no such day: saying the format is wrong sends people looking for
+        # the wrong mistake
+        ({"born": "1990-02-30"}, "body.born", "日期不存在（如 2 月没有 30 日），请核对月和日"),
+        ({"born": "1990-13-01"}, "body.born", "日期不存在（如 2 月没有 30 日），请核对月和日"),
         (
             {"county": "hangzhou"},
             "body.county",

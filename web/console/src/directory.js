@@ -4,18 +4,21 @@ import { api, me } from './face.js'
 
 let cache
 let cacheFor
+const STAFF = ['site_staff', 'org_admin', 'county_admin']
 
 export function useDirectory() {
   const orgs = ref([])
   const sites = ref([])
-  const { county, sub } = me()
+  const { county, sub, role } = me()
   if (cacheFor !== sub) cache = undefined
   cacheFor = sub
+  // ops and auditors read no organisation or site directory (the API refuses them): not asked
+  const staff = STAFF.includes(role)
   cache =
     cache ||
     Promise.all([
-      api.get('/api/registry/organisations').catch(() => []),
-      api.get('/api/registry/sites', { county }).catch(() => []),
+      staff ? api.get('/api/registry/organisations').catch(() => []) : [],
+      staff ? api.get('/api/registry/sites', { county }).catch(() => []) : [],
     ])
   const loaded = ref(false)
   cache.then(([o, s]) => {
@@ -35,7 +38,7 @@ export function useDirectory() {
   function nameIn(list, path, id) {
     if (!id) return '—'
     const found = byId(list, id)
-    if (!found && loaded.value) lookUp(list, path, id)
+    if (!found && loaded.value && staff) lookUp(list, path, id)
     return found?.name || id
   }
   return {

@@ -37,6 +37,7 @@ from warmflow_registry.config import RegistrySettings
 from warmflow_registry.entrypoints import metrics
 from warmflow_registry.entrypoints.consumers import subscriptions
 from warmflow_registry.entrypoints.http_agreements import agreement_router, purpose_scoped
+from warmflow_registry.entrypoints.http_audit_names import audit_names_router
 from warmflow_registry.entrypoints.http_desk import desk_router, stats_router
 from warmflow_registry.entrypoints.http_external import external_router
 from warmflow_registry.entrypoints.http_imports import import_router
@@ -99,6 +100,7 @@ def bootstrap(
             purpose_scoped(desk_router(registry)),
             agreement_router(registry),
             stats_router(registry),
+            audit_names_router(registry),
             purpose_scoped(held_router(runtime, partial(scope.member_readable, registry))),
         ],
         standalone=bus is None,

@@ -20,6 +20,7 @@ class AuditEntry(BaseModel):
     at: datetime
     service: str | None = None
     subject: str | None
+    subject_name: str | None = None  # the token's name claim, where it carried one
     role: str | None
     county: str | None
     action: str

@@ -48,6 +48,7 @@ class AuditTrail:
                 "at": format_ts(at or utcnow()),
                 "service": self.service,
                 "subject": principal.subject if principal else None,
+                "subject_name": principal.name if principal else None,
                 "role": principal.role if principal else None,
                 "county": principal.county if principal else None,
                 "action": action,

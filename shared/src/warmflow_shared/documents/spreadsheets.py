@@ -11,6 +11,12 @@ many offices) is read by xlrd; such a file holds at most 65,536 rows, so reading
 bounded by the upload limit. Government systems often export an HTML page or tab-separated text
 under an ``.xls`` name: text is read as CSV, a web page is refused with what to do.
 
+Offices merge cells: a 所在党支部 or 工作单位 over the rows of everyone in it, a column name over
+two header rows with a group name (党籍信息) above the names under it. Excel keeps the value in
+the merge's first cell only, so every cell a merge spanning several rows covers reads as that
+value, and a header row whose merges reach into the next row is read together with it (the
+lower name where there is one). A merge within one row (a title across the sheet) is left as is.
+
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -42,6 +49,11 @@ HeaderCheck = Callable[[list[str]], bool]
 _NOTE = re.compile(r"[（(][^（()）]*[）)]")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (and encrypted Office files)
+_MERGE = re.compile(
+    rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\""
+)
+_MERGE_READ = 1 << 20
+MAX_COLUMNS_MERGED = 100  # merges covering one row: at most one a column (Limits.max_columns)
 
 
 class SpreadsheetError(Exception):
@@ -111,9 +123,11 @@ def open_table(
     kind = spreadsheet_format(filename, data)
     if kind == "xlsx":
         check_zip(data, limits)
-        return _stream(_xlsx_rows(data), limits, is_header)
-    if kind == "xls":
-        return _stream(_xls_rows(data), limits, is_header)
+    merges: list[Merge] = []
+    if kind in ("xlsx", "xls"):
+        read = _xlsx_rows if kind == "xlsx" else _xls_rows
+        rows = read(data, merges, limits)
+        return _stream(rows, limits, is_header, lambda n: any(m.tall_from(n) for m in merges))
     return _stream(_csv_rows(decode_text(data)), limits, is_header)
 
 
@@ -177,7 +191,78 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
+@dataclass
+class Merge:
+    """A merged range spanning several rows (1-based, inclusive) and its first cell's value."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+    value: Any = None
+
+    def tall_from(self, row: int) -> bool:
+        return self.top == row < self.bottom
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
+    """The sheet's merges spanning several rows, read from its XML as it inflates (the list
+    sits after the rows; openpyxl's read-only mode does not give it)."""
+    merges: dict[tuple[int, int, int, int], Merge] = {}
+    tail = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path.lstrip("/")) as xml:
+        while chunk := xml.read(_MERGE_READ):
+            text = tail + chunk
+            for found in _MERGE.finditer(text):
+                left, top, right, bottom = found.groups()
+                box = (
+                    int(top),
+                    _column(left),
+                    int(bottom),
+                    min(_column(right), limits.max_columns),
+                )
+                if box[2] > box[0] and box[3] >= box[1]:
+                    merges[box] = Merge(*box)
+                if len(merges) > limits.max_rows:
+                    raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
+            tail = text[-200:]
+    return sorted(merges.values(), key=lambda m: m.top)
+
+
+def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequence[Any]]:
+    """Each row with the cells a tall merge covers holding the merge's value (``merges`` sorted
+    by top row; only those covering the row are looked at)."""
+    waiting, covering = iter(merges), list[Merge]()
+    upcoming = next(waiting, None)
+    for number, row in enumerate(rows, start=1):
+        while upcoming is not None and upcoming.top <= number:
+            covering.append(upcoming)
+            upcoming = next(waiting, None)
+        covering = [m for m in covering if m.bottom >= number]
+        if len(covering) > MAX_COLUMNS_MERGED:  # merges on one row overlap: Excel makes none
+            raise SpreadsheetError("合并单元格相互重叠，文件结构异常，已拒绝")
+        if not covering:
+            yield row
+            continue
+        cells = list(row) + [None] * max(0, max(m.right for m in covering) - len(row))
+        for merge in covering:
+            if number == merge.top:
+                merge.value = cells[merge.left - 1]
+            for column in range(merge.left, merge.right + 1):
+                cells[column - 1] = merge.value
+        yield cells
+
+
+def _xlsx_rows(
+    data: bytes, merges: list[Merge], limits: Limits = Limits()
+) -> Iterator[Sequence[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a malformed file
@@ -186,14 +271,18 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise SpreadsheetError("文件中没有工作表")
-        yield from sheet.iter_rows(values_only=True)
+        try:
+            merges += _tall_merges(data, sheet._worksheet_path, limits)
+        except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
+            raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
+        yield from _filled(sheet.iter_rows(values_only=True), merges)
     finally:
         book.close()
 
 
-def _xls_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _xls_rows(data: bytes, merges: list[Merge], limits: Limits) -> Iterator[Sequence[Any]]:
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
@@ -207,10 +296,23 @@ def _xls_rows(data: bytes) -> Iterator[Sequence[Any]]:
             sheet = book.sheet_by_index(0)
         except Exception as exc:
             raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
-        for number in range(sheet.nrows):
-            yield [_xls_value(cell, book.datemode) for cell in sheet.row(number)]
+        merges += _xls_tall_merges(sheet.merged_cells, limits)
+        rows = ([_xls_value(c, book.datemode) for c in sheet.row(n)] for n in range(sheet.nrows))
+        yield from _filled(rows, merges)
     finally:
         book.release_resources()
+
+
+def _xls_tall_merges(ranges: list[tuple[int, int, int, int]], limits: Limits) -> list[Merge]:
+    """xlrd's merged ranges (0-based, ends excluded) spanning several rows, as ``Merge``s."""
+    if len(ranges) > limits.max_rows:
+        raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
+    tall = {
+        (top + 1, left + 1, bottom, min(right, limits.max_columns))
+        for top, bottom, left, right in ranges
+        if bottom - top > 1 and right > left
+    }
+    return [Merge(*box) for box in sorted(tall)]
 
 
 def _xls_value(cell: Any, datemode: int) -> Any:
@@ -227,11 +329,21 @@ def _xls_value(cell: Any, datemode: int) -> Any:
     return cell.value
 
 
-def _stream(raw_rows: Iterable[Sequence[Any]], limits: Limits, is_header: HeaderCheck) -> RowStream:
+def _stream(
+    raw_rows: Iterable[Sequence[Any]],
+    limits: Limits,
+    is_header: HeaderCheck,
+    tall: Callable[[int], bool] = lambda _: False,
+) -> RowStream:
+    """``tall(n)``: row n's header continues on the next row (a merge reaches down into it)."""
     raw = enumerate(raw_rows, start=1)
     for number, row in raw:
         headers = [header_text(cell) for cell in _cells(row, limits)]
         if is_header(headers):
+            if tall(number) and (lower := next(raw, None)) is not None:
+                below = [header_text(cell) for cell in _cells(lower[1], limits)]
+                pairs = itertools.zip_longest(headers, below, fillvalue="")
+                headers = [low or high for high, low in pairs]
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break

@@ -80,9 +80,14 @@ def field_path(error: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
+_NO_SUCH_DAY = "日期不存在（如 2 月没有 30 日），请核对月和日"
+
+
 def reason(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx: Mapping[str, Any] = error.get("ctx") or {}
+    if kind.startswith("date") and "outside expected range" in str(ctx.get("error", "")):
+        return _NO_SUCH_DAY  # written as a date, but a day or month no calendar has
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         return str(ctx["error"])
     if kind in ("enum", "literal_error") and "expected" in ctx:

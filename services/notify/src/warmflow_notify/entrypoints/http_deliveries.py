@@ -31,8 +31,13 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
         event_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
         status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before: Annotated[
+            str | None,
+            Query(min_length=1, max_length=200, description="上一页最后一条的 notice_id"),
+        ] = None,
     ) -> list[Delivery]:
         states = await log.find(
+            before=before,
             recipient=recipient,
             event_id=event_id,
             status=status,

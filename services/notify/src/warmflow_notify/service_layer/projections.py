@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
+from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 from warmflow_shared.storage.port import DocumentStore, IndexSpec
@@ -24,10 +25,29 @@ PROJECTION_INDEXES = {
 }
 
 
+PROFILE_EVENTS = frozenset({"registry.MemberRegistered", "registry.MemberUpdated"})
+SIDES = ("outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
+# every member event names where the member stands after it: the copy follows each one (it
+# kept the inflow side the file had when registered, so a member who left, arrived or returned
+# later was routed to, and seen by, the wrong county's staff)
+MEMBER_EVENTS = frozenset(
+    event.wire_name
+    for event in registry.CONTRACTS
+    if getattr(event, "topic", None) == registry.MEMBER_TOPIC
+)
+
+
 def _member(state: State | None, envelope: Envelope) -> State:
-    data = envelope.data
-    fields = {key: data.get(key) for key in (*MEMBER_FIELDS, *MEMBER_FIELDS_OPTIONAL)}
-    return {**(state or {}), **fields, "member_id": data["member_id"]}
+    data = registry.standing_after(envelope.type, envelope.data)
+    if envelope.type in PROFILE_EVENTS:
+        fields = {key: data.get(key) for key in (*MEMBER_FIELDS, *MEMBER_FIELDS_OPTIONAL)}
+        return {**(state or {}), **fields, "member_id": data["member_id"]}
+    new = {**(state or {}), **{key: data.get(key) for key in SIDES}}
+    if envelope.type == registry.CheckedIn.wire_name:
+        new["home_site_id"] = data.get("site_id") or new.get("home_site_id")
+    elif envelope.type == registry.MemberReturned.wire_name:
+        new["home_site_id"] = None
+    return {**new, "member_id": data["member_id"]}
 
 
 def _organisation(state: State | None, envelope: Envelope) -> State:
@@ -54,8 +74,7 @@ def _enrolment(active: bool) -> Callable[[State | None, Envelope], State]:
 
 # event type -> (collection, key field, change)
 TABLE: dict[str, tuple[str, str, Callable[[State | None, Envelope], State]]] = {
-    "registry.MemberRegistered": ("members", "member_id", _member),
-    "registry.MemberUpdated": ("members", "member_id", _member),
+    **{event: ("members", "member_id", _member) for event in MEMBER_EVENTS},
     "registry.OrganisationCreated": ("organisations", "org_id", _organisation),
     "registry.OrganisationUpdated": ("organisations", "org_id", _organisation),
     "registry.SiteCreated": ("sites", "site_id", _site),

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
-from warmflow_shared.errors import NotFound
+from warmflow_shared.errors import BadValue, NotFound
 from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Filter
 
@@ -16,7 +16,7 @@ from warmflow_notify.domain.notice import read
 from warmflow_notify.service_layer.directory import Directory
 from warmflow_notify.service_layer.projections import Projections
 
-SCAN_LIMIT = 2000
+SCAN_BATCH = 500  # notices read at a time while a county's page fills
 
 
 class Inbox:
@@ -117,9 +117,13 @@ class DeliveryLog:
         status: str | None,
         county: str | None,
         limit: int,
+        before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first; ``county`` keeps only notices about that county's organisations."""
-        where = {
+        """Newest first, ``limit`` at a time; ``before`` (a notice id of the page read last, one
+        the caller may see) continues after it, so new notices never shift the next page.
+        ``county`` keeps only notices about that county's organisations: the store is read in
+        batches until the page is full or the log ends, however far back the county's are."""
+        base: dict[str, Any] = {
             key: value
             for key, value in (
                 ("state.recipient", recipient),
@@ -128,15 +132,26 @@ class DeliveryLog:
             )
             if value
         }
-        scan = limit if county is None else SCAN_LIMIT
-        docs = await self.notices.collection.find(
-            where, sort=[("state.created_at", -1), ("_id", 1)], limit=scan
-        )
-        states = [doc["state"] for doc in docs]
-        if county is not None:
-            visible = await self._visible(county)
-            states = [s for s in states if visible(s)]
+        after = str((await self._anchor(before, county))["created_at"]) if before else ""
+        visible = await self._visible(county) if county is not None else None
+        states: list[dict[str, Any]] = []
+        batch = limit if visible is None else SCAN_BATCH
+        while len(states) < limit:
+            where = base if before is None else _older(base, after, before)
+            docs = await self.notices.collection.find(
+                where, sort=[("state.created_at", -1), ("_id", 1)], limit=batch
+            )
+            states += [d["state"] for d in docs if visible is None or visible(d["state"])]
+            if len(docs) < batch:
+                break
+            before, after = docs[-1]["_id"], docs[-1]["state"]["created_at"]
         return states[:limit]
+
+    async def _anchor(self, notice_id: str, county: str | None) -> dict[str, Any]:
+        try:
+            return await self.get(notice_id, county)
+        except NotFound:
+            raise BadValue("before", "没有这条投递记录，请从第一页重新查看") from None
 
     async def get(self, notice_id: str, county: str | None) -> dict[str, Any]:
         loaded = await self.notices.load(notice_id)
@@ -145,3 +160,14 @@ class DeliveryLog:
         ):
             raise NotFound("没有这条投递记录")
         return loaded.state
+
+
+def _older(where: Filter, created_at: str, notice_id: str) -> Filter:
+    """``where``, after the notice (``created_at``, ``notice_id``) in the log's order."""
+    after = {
+        "$or": [
+            {"state.created_at": {"$lt": created_at}},
+            {"state.created_at": created_at, "_id": {"$gt": notice_id}},
+        ]
+    }
+    return {"$and": [dict(where), after]} if where else after

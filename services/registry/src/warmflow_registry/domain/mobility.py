@@ -48,6 +48,7 @@ ACTION_NAMES: dict[str, str] = {
 class Actor:
     subject: str
     role: str
+    name: str | None = None  # the person's name when their token carries one
 
 
 SYSTEM = Actor("system", "system")
@@ -71,6 +72,8 @@ def move(
     entry = HistoryEntry(
         at=now,
         actor=actor.subject,
+        actor_role=actor.role,
+        actor_name=actor.name,
         action=action,
         from_status=member.status,
         to_status=to,

@@ -72,7 +72,10 @@ class LostContact(_Model):
 
 class HistoryEntry(_Model):
     at: datetime
-    actor: str
+    actor: str  # the token subject: what the audit trail knows the person by
+    # what people read: the token's name; else the role (the subject is an IdP's opaque id)
+    actor_role: str | None = None
+    actor_name: str | None = None
     action: str
     from_status: MobileStatus
     to_status: MobileStatus
@@ -114,3 +117,10 @@ class Member(_Model):
         marks = [self.last_org_life_on, self.last_dues_on, self.last_contact_on]
         known = [mark for mark in marks if mark is not None]
         return max([*known, self.outflow_on or self.registered_on])
+
+
+def masked_name(name: str) -> str:
+    """A name as people outside the member's own staff read it: 储*红, 欧阳**锋, 王*."""
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 from warmflow_shared.auth.deps import require_roles
-from warmflow_shared.auth.principal import Principal
+from warmflow_shared.auth.principal import ROLES, Principal
 
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.service_layer.queries import Found
@@ -20,6 +20,8 @@ Admin = Annotated[Principal, require_roles("org_admin", "county_admin")]
 Reader = Annotated[Principal, require_roles("member", "site_staff", "org_admin", "county_admin")]
 MemberPrincipal = Annotated[Principal, require_roles("member")]
 Auditor = Annotated[Principal, require_roles("auditor")]
+# reference data every role reads (the counties' names): no member data in it
+SignedIn = Annotated[Principal, require_roles(*ROLES)]
 PageNo = Annotated[int, Query(ge=1, le=10_000, description="页码，从1开始")]
 PageSize = Annotated[int, Query(ge=1, le=200, description="每页条数")]
 After = Annotated[
@@ -52,4 +54,4 @@ def found_page(found: Found, page: int, size: int) -> Page[MemberSummary]:
 
 
 def actor(principal: Principal) -> Actor:
-    return Actor(principal.subject, principal.role)
+    return Actor(principal.subject, principal.role, principal.name)

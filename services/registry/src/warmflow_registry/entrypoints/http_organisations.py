@@ -21,7 +21,7 @@ from warmflow_registry.service_layer.commands import (
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site
 
-from .common import Admin, Reader, Staff
+from .common import Admin, Reader, SignedIn, Staff
 
 
 class CheckInCodeView(BaseModel):
@@ -56,7 +56,7 @@ def organisation_router(registry: Registry) -> APIRouter:
         return await organisations.list_organisations(registry, county, parent_id)
 
     @router.get("/counties", name="list_counties")
-    async def list_counties(_: Reader) -> list[CountyView]:
+    async def list_counties(_: SignedIn) -> list[CountyView]:
         """The counties on the platform (共管共育 partners), with the names people read."""
         return [CountyView.of(org) for org in await counties.county_records(registry)]
 

@@ -224,7 +224,7 @@ async def _save(
     existing: Member | None,
     came: Elsewhere | None,
 ) -> Outcome:
-    actor = Actor(ctx.principal.subject, ctx.principal.role)
+    actor = Actor(ctx.principal.subject, ctx.principal.role, ctx.principal.name)
     try:
         if existing is None:
             return await _create(ctx, cmd, org, actor, came)

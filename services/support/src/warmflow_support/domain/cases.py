@@ -43,6 +43,8 @@ STATUS_NAMES = {
 class Visit(BaseModel):
     on: date
     by: str
+    by_name: str | None = None  # the visitor's name, where their token carried it
+    role: str | None = None
     county: str | None
     note: str
 
@@ -119,7 +121,10 @@ def visit(
 ) -> None:
     _require(case, "approved", "settled")
     _check_day(case, on, now, zone, "回访日期")
-    case.visits.append(Visit(on=on, by=actor.subject, county=actor.county, note=note))
+    visit = Visit(
+        on=on, by=actor.subject, by_name=actor.name, role=actor.role, county=actor.county, note=note
+    )
+    case.visits.append(visit)
     case.history.append(step(actor, now, "visit", note))
 
 

@@ -11,11 +11,13 @@ class Actor(BaseModel):
     subject: str
     role: str
     county: str | None = None
+    name: str | None = None  # the person's name when their token carries one
 
 
 class Step(BaseModel):
     at: datetime
-    by: str
+    by: str  # the token subject: what the audit trail knows the person by
+    by_name: str | None = None  # what people read, where the token named the person
     role: str
     county: str | None
     action: str
@@ -24,5 +26,11 @@ class Step(BaseModel):
 
 def step(actor: Actor, at: datetime, action: str, reason: str = "") -> Step:
     return Step(
-        at=at, by=actor.subject, role=actor.role, county=actor.county, action=action, reason=reason
+        at=at,
+        by=actor.subject,
+        by_name=actor.name,
+        role=actor.role,
+        county=actor.county,
+        action=action,
+        reason=reason,
     )

@@ -19,7 +19,12 @@ Member = dict[str, Any]
 
 
 def actor(principal: Principal) -> Actor:
-    return Actor(subject=principal.subject, role=principal.role, county=principal.county)
+    return Actor(
+        subject=principal.subject,
+        role=principal.role,
+        county=principal.county,
+        name=principal.name,
+    )
 
 
 async def member_to_read(ctx: Support, principal: Principal, member_id: str) -> Member:

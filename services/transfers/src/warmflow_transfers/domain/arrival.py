@@ -34,7 +34,7 @@ def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
         raise IllegalMove("介绍信已超过有效期，请转出方党组织补开后再报到")
     if case.cross_province and case.paper_letter is None:
         raise Refused("跨省转接须凭纸质介绍信报到，请转出方党组织先登记纸质介绍信")
-    done = case.moved("reported", now, actor.subject, reported_at=now)
+    done = case.moved("reported", now, actor, reported_at=now)
     fields = {"serial_number": case.letter.serial_number, "reported_at": now}
     return done, [Happened("reported", fields)]
 
@@ -52,7 +52,7 @@ def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime)
     due = add_months_dt(now, RECEIPT_MONTHS)
     note = f"编入{placement.name or branch}"
     done = case.moved(
-        "accepted", now, actor.subject, note, accepted_at=now, branch_id=branch, receipt_due=due
+        "accepted", now, actor, note, accepted_at=now, branch_id=branch, receipt_due=due
     )
     return done, [Happened("accepted", {"branch_id": branch, "accepted_at": now})]
 
@@ -62,7 +62,7 @@ def return_receipt(case: Case, actor: Actor, now: datetime) -> Outcome:
     # no longer overdue once it is back (the escalation stays in the case's history); the work
     # lists marked a case escalated for good, completed ones included
     done = case.moved(
-        "receipt_returned", now, actor.subject, receipt_returned_at=now, receipt_overdue=False
+        "receipt_returned", now, actor, receipt_returned_at=now, receipt_overdue=False
     )
     return done, [Happened("receipt_returned", {"returned_at": now})]
 
@@ -82,7 +82,7 @@ def complete(case: Case, actor: Actor, now: datetime) -> Outcome:
     require(case, {"receipt_returned"}, "办结")
     if case.cross_province and case.paper_receipt is None:
         raise Refused("跨省转接须收到并登记纸质回执后方可办结")
-    done = case.moved("completed", now, actor.subject, completed_at=now)
+    done = case.moved("completed", now, actor, completed_at=now)
     return done, [Happened("completed", {"branch_id": case.branch_id, "completed_at": now})]
 
 

@@ -55,7 +55,7 @@ def _letter_fields(letter: Letter) -> dict[str, object]:
 def issue_letter(case: Case, actor: Actor, terms: LetterTerms, now: datetime) -> Outcome:
     require(case, {"approved"}, "开具介绍信")
     letter = _letter(terms)
-    done = case.moved("letter_issued", now, actor.subject, letter.serial_number, letter=letter)
+    done = case.moved("letter_issued", now, actor, letter.serial_number, letter=letter)
     return done, [Happened("letter_issued", _letter_fields(letter))]
 
 
@@ -67,7 +67,7 @@ def extend(case: Case, actor: Actor, days: int, max_months: int, now: datetime) 
     if days < 1 or until > limit:
         raise BadValue("days", f"延期累计不得超过 {max_months} 个月（最晚至 {limit.isoformat()}）")
     letter = case.letter.model_copy(update={"valid_until": until})
-    done = case.moved("letter_issued", now, actor.subject, f"延期至{until}", letter=letter)
+    done = case.moved("letter_issued", now, actor, f"延期至{until}", letter=letter)
     fields = {"serial_number": letter.serial_number, "valid_until": until}
     return done, [Happened("extended", fields)]
 
@@ -100,7 +100,7 @@ def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetim
     done = case.moved(
         "letter_issued",
         now,
-        actor.subject,
+        actor,
         f"原编号 {old.serial_number} 作废",
         letter=letter,
         void_letters=(*case.void_letters, old),

@@ -37,7 +37,7 @@ class Application:
     card: MemberCard = field(default_factory=MemberCard)
 
 
-def open_case(app: Application, by: str, now: datetime) -> Case:
+def open_case(app: Application, by: Actor, now: datetime) -> Case:
     out_code, in_code = check_parties(app.sending, app.receiving)
     case = Case(
         id=app.case_id,
@@ -52,7 +52,7 @@ def open_case(app: Application, by: str, now: datetime) -> Case:
         status="submitted",
         created_at=now,
         updated_at=now,
-        created_by=by,
+        created_by=by.subject,
         request_hash=app.request_hash,
     )
     return case.moved("submitted", now, by, case.reason)
@@ -60,14 +60,14 @@ def open_case(app: Application, by: str, now: datetime) -> Case:
 
 def approve(case: Case, actor: Actor, now: datetime) -> Outcome:
     require(case, {"submitted"}, "审批通过")
-    done = case.moved("approved", now, actor.subject, approved_by=actor.subject)
+    done = case.moved("approved", now, actor, approved_by=actor.subject)
     return done, [Happened("approved", {"approved_by": actor.subject})]
 
 
 def return_for_edits(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
     require(case, {"submitted"}, "退回修改")
     why = reason_text(reason)
-    done = case.moved("returned", now, actor.subject, why, return_reason=why)
+    done = case.moved("returned", now, actor, why, return_reason=why)
     return done, [Happened("returned", {"reason": why})]
 
 
@@ -89,7 +89,7 @@ def resubmit(
     said = reason_text(note) if note is not None else new_reason
     changes = {"receiving": target, "reason": new_reason, "sending_code": out_code}
     done = case.moved(
-        "submitted", now, actor.subject, said, receiving_code=in_code, return_reason=None, **changes
+        "submitted", now, actor, said, receiving_code=in_code, return_reason=None, **changes
     )
     return done, [Happened("resubmitted", {"reason": said})]
 
@@ -97,7 +97,7 @@ def resubmit(
 def reject(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
     require(case, {"submitted"}, "驳回")
     why = reason_text(reason)
-    done = case.moved("rejected", now, actor.subject, why, reject_reason=why)
+    done = case.moved("rejected", now, actor, why, reject_reason=why)
     return done, [Happened("rejected", {"reason": why})]
 
 
@@ -110,6 +110,6 @@ def cancel(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
     if case.letter is not None:
         voided = (*voided, case.letter.model_copy(update={"void_reason": "案件撤销作废"}))
     done = case.moved(
-        "cancelled", now, actor.subject, why, cancel_reason=why, letter=None, void_letters=voided
+        "cancelled", now, actor, why, cancel_reason=why, letter=None, void_letters=voided
     )
     return done, [Happened("cancelled", {"reason": why})]

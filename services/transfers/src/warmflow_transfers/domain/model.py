@@ -81,7 +81,10 @@ class Step(BaseModel):
 
     status: Status
     at: Stamp
-    by: str
+    by: str  # the token subject ("system" for the platform's own steps)
+    # what people read: the name on the person's token, else their role (a subject is opaque)
+    by_person: str | None = None
+    by_role: str | None = None
     note: str = ""
 
 
@@ -127,8 +130,15 @@ class Case(BaseModel):
         external = EXTERNAL in (self.sending.county, self.receiving.county)
         return external or self.sending.province != self.receiving.province
 
-    def moved(self, status: Status, now: datetime, by: str, note: str = "", **changes: Any) -> Case:
-        step = Step(status=status, at=now, by=by, note=note)
+    def moved(
+        self, status: Status, now: datetime, by: Actor | str, note: str = "", **changes: Any
+    ) -> Case:
+        who = (
+            {"by": by.subject, "by_person": by.name, "by_role": by.role}
+            if isinstance(by, Actor)
+            else {"by": by}
+        )
+        step = Step(status=status, at=now, note=note, **who)
         update = {"status": status, "updated_at": now, "history": (*self.history, step)}
         return self.model_copy(update={**update, **changes})
 
@@ -145,4 +155,6 @@ class Actor:
     """Who acts, and for which side of the case the service layer has already checked."""
 
     subject: str
-    side: Side
+    side: Side | None  # None: the applicant (member or staff), before the case has sides
+    role: str | None = None
+    name: str | None = None  # the person's name when their token carries one

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from warmflow_shared.auth.principal import ROLE_NAMES
 
 from warmflow_transfers.domain.codes import ACTOR_NAMES, SIDE_NAMES, STATUS_NAMES, STATUSES, Side
 from warmflow_transfers.domain.model import Case, Party, Step
@@ -68,12 +69,17 @@ class PaperBody(Body):
 
 class StepView(Step):
     status_name: str
-    by_name: str | None = Field(description="系统 for the platform's own steps; else null")
+    by_name: str | None = Field(
+        description="系统 for the platform's own steps; else the person's name from their token, "
+        "else their role; null on steps recorded before names were"
+    )
 
     @classmethod
     def of(cls, step: Step) -> StepView:
         name = STATUS_NAMES[step.status]
-        return cls(**step.model_dump(), status_name=name, by_name=ACTOR_NAMES.get(step.by))
+        role = ROLE_NAMES.get(step.by_role) if step.by_role else None  # type: ignore[call-overload]
+        by = ACTOR_NAMES.get(step.by) or step.by_person or role
+        return cls(**step.model_dump(), status_name=name, by_name=by)
 
 
 class CaseView(Case):

@@ -21,7 +21,7 @@ from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
 from warmflow_transfers.domain.errors import BadValue, Refused
 from warmflow_transfers.domain.lifecycle import Application, open_case
-from warmflow_transfers.domain.model import EXTERNAL, Case
+from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
 from warmflow_transfers.service_layer.scope import SIDE_ROLES
@@ -93,7 +93,8 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
         cmd.digest(),
         card=member.card,
     )
-    return open_case(app, principal.subject, ctx.now())
+    applicant = Actor(principal.subject, None, principal.role, principal.name)
+    return open_case(app, applicant, ctx.now())
 
 
 def _may_apply(

@@ -55,6 +55,6 @@ def actor_for(principal: Principal, case: Case, allowed: Collection[Side]) -> Ac
         raise Forbidden("无权办理该转接案件")
     for side in allowed:
         if side in mine and principal.role in SIDE_ROLES[side]:
-            return Actor(subject=principal.subject, side=side)
+            return Actor(principal.subject, side, principal.role, principal.name)
     names = "或".join(SIDE_NAMES[s] for s in allowed)
     raise Forbidden(f"此操作应由{names}办理")
