@@ -379,7 +379,7 @@ async def test_hostile_and_unfit_files_are_refused_before_any_job(platform: Impo
     missing = csv_bytes([person(r.code)], "utf-8").replace("手机号码".encode(), b"phone")
     cases = {
         ("bomb.xlsx", out.getvalue()): "压缩炸弹",
-        ("old.xls", b"\xd0\xcf\x11\xe0"): ".xls",
+        ("old.xls", b"\xd0\xcf\x11\xe0"): "无法读取该 Excel 文件",
         ("no-phone.csv", missing): "缺少必需的列：手机号码",
     }
     for (name, data), words in cases.items():
