@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from warmflow_gateway.platform import create_platform_app
 from warmflow_registry.domain.import_job import ImportJob
+from warmflow_registry.service_layer import import_rows
+from warmflow_registry.service_layer import imports as imports_module
+from warmflow_registry.service_layer.import_context import RowContext
 from warmflow_registry.service_layer.imports import Imports
 from warmflow_shared.settings import WarmflowSettings
 
@@ -45,6 +49,24 @@ async def start(p: Platform, filename: str, count: int, bad: int) -> tuple[Roste
     started = await p.client.post("/api/registry/imports", files=files, headers=r.admin)
     assert started.status_code == 202, started.text
     return r, rows, f"/api/registry/imports/{started.json()['id']}"
+
+
+async def run_to_the_end(
+    settings: WarmflowSettings, filename: str, r: Roster, url: str, rows: list[Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Start the platform again, wait for the job to finish; its final state and the files."""
+    finished = asyncio.Event()
+
+    async def note_finished(job: ImportJob) -> None:
+        if job.filename == filename and job.status == "done":
+            finished.set()
+
+    async with running(
+        settings, lambda imports: imports.after_chunk.append(note_finished)
+    ) as second:
+        await asyncio.wait_for(finished.wait(), timeout=120)
+        done = (await second.client.get(url, headers=r.admin)).json()
+        return done, await member_docs(second, [row["身份证号"] for row in rows])
 
 
 async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
@@ -94,12 +116,8 @@ async def test_a_chunk_stopped_after_its_files_were_written_counts_them_created_
     """Issue 17 #10: the files of the interrupted chunk exist when it runs again; they are still
     the job's own creations, not "unchanged"."""
     settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
-    held, finished = asyncio.Event(), asyncio.Event()
+    held = asyncio.Event()
     filename = f"名册-{uuid.uuid4().hex}.xlsx"
-
-    async def note_finished(job: ImportJob) -> None:
-        if job.filename == filename and job.status == "done":
-            finished.set()
 
     def first_run(imports: Imports) -> None:
         imports.registry.settings.import_chunk_size = 3
@@ -119,13 +137,56 @@ async def test_a_chunk_stopped_after_its_files_were_written_counts_them_created_
         await asyncio.wait_for(held.wait(), timeout=120)
         assert len(await member_docs(first, [row["身份证号"] for row in rows])) == 6
 
-    async with running(
-        settings, lambda imports: imports.after_chunk.append(note_finished)
-    ) as second:
-        await asyncio.wait_for(finished.wait(), timeout=120)
-        done = (await second.client.get(url, headers=r.admin)).json()
-        counted = (done["created"], done["updated"], done["unchanged"], done["rejected"])
-        assert (done["rows_done"], counted) == (8, (7, 0, 0, 1))
-        assert done["resumed_at_rows"] == [3]
-        docs = await member_docs(second, [row["身份证号"] for row in rows])
-        assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    counted = (done["created"], done["updated"], done["unchanged"], done["rejected"])
+    assert (done["rows_done"], counted) == (8, (7, 0, 0, 1))
+    assert done["resumed_at_rows"] == [3]
+    assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}
+
+
+async def test_a_chunk_cut_short_after_its_files_were_written_is_redone_without_reading_them_back(
+    backends: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: a chunk whose files were stored before a crash (its progress was not) finds its
+    own files by the chunk's key and writes only the others; neither it nor the job's later
+    chunks read the chunk's ID numbers back (``prefetch``: on FerretDB a decode of the whole
+    members collection per chunk — the redo took ~2 minutes after ``kill -9``)."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held = asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+
+    def first_run(imports: Imports) -> None:
+        imports.registry.settings.import_chunk_size = 3
+        write_new = import_rows.write_new
+
+        async def hold_second_chunk_after_writing_part(ctx: RowContext) -> bool:
+            if ctx.batch.endswith("/1"):  # two of its three files stored, then the crash
+                ctx.pending = ctx.pending[:2]
+                await write_new(ctx)
+                held.set()
+                await asyncio.Event().wait()
+            return await write_new(ctx)
+
+        monkeypatch.setattr(imports_module, "write_new", hold_second_chunk_after_writing_part)
+
+    async with running(settings, first_run) as first:
+        r, rows, url = await start(first, filename, 11, bad=10)
+        await asyncio.wait_for(held.wait(), timeout=120)
+        assert len(await member_docs(first, [row["身份证号"] for row in rows])) == 5
+    monkeypatch.undo()
+
+    read_back: list[int] = []
+    prefetch = imports_module.prefetch
+
+    async def counted_prefetch(ctx: RowContext, cells: Any) -> None:
+        read_back.append(len(cells))
+        await prefetch(ctx, cells)
+
+    monkeypatch.setattr(imports_module, "prefetch", counted_prefetch)
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    counted = (done["created"], done["updated"], done["unchanged"], done["rejected"])
+    assert (done["rows_done"], counted) == (11, (10, 0, 0, 1))
+    assert done["resumed_at_rows"] == [3]
+    assert read_back == []  # the redone chunk and the two after it were read as new files
+    assert len(docs) == 10
+    assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}

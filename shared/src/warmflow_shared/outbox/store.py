@@ -7,7 +7,8 @@ has already applied are kept in the same document, so a redelivered event change
 Document layout (keys starting with ``_`` belong to this module):
 ``_id, version, state, _outbox: [{seq, topic, envelope}], _outbox_seq, _sent_seq, _pending,
 _pending_since, _slot (the relay slot: see ``relay``), _lease_until (a parked aggregate's next
-try), _applied: [event ids, newest last]``.
+try), _applied: [event ids, newest last]``; ``_batch`` on aggregates written by
+``save_new_many`` with a batch key (an import chunk's: a run of it after a crash finds them).
 """
 
 from __future__ import annotations
@@ -138,22 +139,33 @@ class AggregateStore:
         return Loaded(aggregate_id, state, version, tuple(applied), outbox_seq, pending)
 
     async def save_new_many(
-        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[IntegrationEvent]]]
+        self,
+        aggregates: Sequence[tuple[str, dict[str, Any], Sequence[IntegrationEvent]]],
+        *,
+        batch: str = "",
     ) -> None:
         """Insert many new aggregates, each with its events, in one round trip (bulk imports).
 
         Each document is still one atomic write of its state and its events. Raises
         DuplicateKeyError if any clashes; the store may then have written some of them.
+        ``batch``, when given, is kept in each document (``_batch``): ``written_in`` finds them.
         """
         docs = []
+        tag = {"_batch": batch} if batch else {}
         for aggregate_id, state, events in aggregates:
             envelopes = [self._envelope(aggregate_id, event, None) for event in events]
-            docs.append(self._new_document(aggregate_id, state, envelopes, []))
+            docs.append({**self._new_document(aggregate_id, state, envelopes, []), **tag})
         if not docs:
             return
         await self.collection.insert_many(docs)
         if any(doc["_outbox"] for doc in docs):
             self._on_saved()
+
+    async def written_in(self, batch: str) -> list[Loaded]:
+        """The aggregates ``save_new_many`` wrote with ``batch``, in one query: an equality on a
+        top-level field, which FerretDB v1 hands PostgreSQL (a nested field's it matches in Go
+        after decoding every document of the collection)."""
+        return [loaded_from(doc) for doc in await self.collection.find({"_batch": batch})]
 
     async def save_new_absent(
         self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Deadline]]]

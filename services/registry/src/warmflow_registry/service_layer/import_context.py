@@ -52,6 +52,9 @@ class RowContext:
     pending: list[PendingFile] = field(default_factory=list)
     position: int = 0  # the row being imported: its index in the chunk's outcomes
     job_id: str = ""  # new files carry it: a resumed chunk counts its own files as created
+    # the chunk's key (job id / chunk), kept on the new files it writes: a run of the chunk after
+    # a crash finds those it wrote before, with a query the store can narrow (``write_new``)
+    batch: str = ""
     hashes: dict[str, str] = field(default_factory=dict)  # ID number → keyed hash, once a row
 
     def hash_of(self, id_number: str) -> str:

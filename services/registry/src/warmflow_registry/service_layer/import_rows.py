@@ -144,12 +144,37 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
 async def write_new(ctx: RowContext) -> bool:
     """``write_pending`` for a chunk read by ``assume_new_files``: False when a file with one of its
     ID numbers is on file already (none of the chunk's new files written, or on MongoDB those
-    before it: they carry the job's id, so the chunk's second reading counts them created)."""
+    before it: they carry the job's id, so the chunk's second reading counts them created) —
+    unless the files that clash are the chunk's own, written by a run of it that a crash cut
+    short before the job's progress was saved: then only the others are written."""
     pending, ctx.pending = ctx.pending, []
     try:
-        await ctx.registry.stores.members.save_new_many(
-            [(p.member.id, p.state, p.events) for p in pending]
-        )
+        await _save_new(ctx, pending)
+    except DuplicateKeyError:
+        return await _write_rest(ctx, pending)
+    return True
+
+
+async def _save_new(ctx: RowContext, pending: Sequence[PendingFile]) -> None:
+    aggregates = [(p.member.id, p.state, p.events) for p in pending]
+    await ctx.registry.stores.members.save_new_many(aggregates, batch=ctx.batch)
+
+
+async def _write_rest(ctx: RowContext, pending: list[PendingFile]) -> bool:
+    """After a clash: the chunk's files already stored, found by its key in one query (a run
+    cut short by a crash wrote them, with the same rows: they are the job's creations), and the
+    rest written. Without this, such a chunk — and every later chunk of the job — was read
+    again by ``prefetch``, which FerretDB answers by decoding the whole members collection: a
+    chunk redone after ``kill -9`` took minutes. False if the clash is with another file."""
+    if not ctx.batch:
+        return False
+    written = await ctx.registry.stores.members.written_in(ctx.batch)
+    own = {loaded.state.get("id_hash") for loaded in written}
+    rest = [p for p in pending if p.state["id_hash"] not in own]
+    if len(rest) == len(pending):
+        return False
+    try:
+        await _save_new(ctx, rest)
     except DuplicateKeyError:
         return False
     return True

@@ -6,7 +6,9 @@ and saves the job's progress with the next deadline in one write. After a restar
 deadline fires again and the job goes on from the saved row. A stop in the middle of a chunk
 gives the lease back, so the next start does not wait for it to lapse. The lease is short
 (``CHUNK_LEASE_SECONDS``) and renewed while a chunk runs, so after a crash (``kill -9``: nothing
-gives it back) the next start resumes the job within seconds.
+gives it back) the next start resumes the job within seconds. A chunk cut short after some of
+its new files were stored finds them by the chunk's key (``import_rows.write_new``) and writes
+the others: neither it nor the job's later chunks read the roster's files back.
 """
 
 from __future__ import annotations
@@ -200,7 +202,12 @@ async def _import_rows(
     and one of them is on file already: nothing of it is counted, and it is read again."""
     principal = Principal.model_validate(job.importer.model_dump())
     ctx = RowContext(
-        imports.registry, principal, ColumnMap(job.columns), repeated=job.repeated, job_id=job.id
+        imports.registry,
+        principal,
+        ColumnMap(job.columns),
+        repeated=job.repeated,
+        job_id=job.id,
+        batch=f"{job.id}/{job.next_chunk}",
     )
     if assume_new:
         assume_new_files(ctx, [cells for _, cells in rows])
