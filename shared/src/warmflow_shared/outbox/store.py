@@ -26,7 +26,14 @@ from warmflow_shared.applied import applied_ids, applied_window, entry
 from warmflow_shared.events.contracts import IntegrationEvent
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
-from warmflow_shared.storage.port import Collection, Document, IndexSpec, Update, VersionConflict
+from warmflow_shared.storage.port import (
+    Collection,
+    Document,
+    Filter,
+    IndexSpec,
+    Update,
+    VersionConflict,
+)
 from warmflow_shared.timefmt import format_ts, utcnow
 
 OUTBOX_INDEXES = (IndexSpec(("_pending", "_pending_since")), *DEADLINE_INDEXES)
@@ -161,11 +168,13 @@ class AggregateStore:
         if any(doc["_outbox"] for doc in docs):
             self._on_saved()
 
-    async def written_in(self, batch: str) -> list[Loaded]:
-        """The aggregates ``save_new_many`` wrote with ``batch``, in one query: an equality on a
-        top-level field, which FerretDB v1 hands PostgreSQL (a nested field's it matches in Go
-        after decoding every document of the collection)."""
-        return [loaded_from(doc) for doc in await self.collection.find({"_batch": batch})]
+    async def written_in(self, batch: str, among: Filter) -> list[Loaded]:
+        """The aggregates matching ``among`` that ``save_new_many`` wrote with ``batch``, in one
+        query. ``among`` should name an indexed field (MongoDB and SQLite answer from its index);
+        FerretDB v1 hands PostgreSQL only the top-level ``_batch`` equality and decodes just the
+        batch's documents (a nested field's filter it matches in Go on every document)."""
+        where = {"_batch": batch, **among}
+        return [loaded_from(doc) for doc in await self.collection.find(where)]
 
     async def save_new_absent(
         self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Deadline]]]

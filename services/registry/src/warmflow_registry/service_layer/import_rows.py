@@ -168,7 +168,9 @@ async def _write_rest(ctx: RowContext, pending: list[PendingFile]) -> bool:
     chunk redone after ``kill -9`` took minutes. False if the clash is with another file."""
     if not ctx.batch:
         return False
-    written = await ctx.registry.stores.members.written_in(ctx.batch)
+    hashes = [p.state["id_hash"] for p in pending]
+    among = {"state.id_hash": {"$in": hashes}}
+    written = await ctx.registry.stores.members.written_in(ctx.batch, among)
     own = {loaded.state.get("id_hash") for loaded in written}
     rest = [p for p in pending if p.state["id_hash"] not in own]
     if len(rest) == len(pending):
