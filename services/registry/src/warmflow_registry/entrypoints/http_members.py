@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.web.problems import Problem
@@ -122,13 +122,16 @@ def member_router(registry: Registry) -> APIRouter:
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 
-    @router.get("/members/{member_id}", name="get_member")
+    @router.get("/members/{member_id}", name="get_member", response_model=MemberFile)
     async def get_one(
         member_id: str, principal: Reader, reveal: Reveal = None, purpose: Purpose = None
-    ) -> MemberFile:
+    ) -> Response:
         if principal.role == "member" and principal.member_id != member_id:
             raise Forbidden("党员只能查看本人档案")
-        return await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
+        file = await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
+        # the view is built (and checked) by read_file: serialised once, not validated again
+        # against the response model as FastAPI would (the hottest read of the registry)
+        return Response(file.model_dump_json(), media_type="application/json")
 
     @router.put(
         "/members/{member_id}",
