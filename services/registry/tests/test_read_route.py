@@ -59,3 +59,6 @@ def test_the_registry_app_scopes_each_purpose_and_documents_the_file_view(tmp_pa
     assert ok["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/MemberFile"
     }
+    listed = service.app.openapi()["paths"]["/members"]["get"]["responses"]["200"]
+    page = listed["content"]["application/json"]["schema"]["$ref"]
+    assert page == "#/components/schemas/Page_MemberSummary_"
