@@ -12,6 +12,7 @@ from warmflow_registry.domain.idnumber import id_number_problem, mask
 from warmflow_registry.domain.mobility import ALLOWED, Actor
 from warmflow_registry.domain.model import Member, Profile
 from warmflow_registry.domain.validation import check_profile
+from warmflow_registry.service_layer.views import MemberSummary, summary
 from warmflow_shared.errors import RuleBroken
 
 from .ids import id_number, profile
@@ -144,3 +145,23 @@ def test_overdue_is_raised_once() -> None:
     outflow.register_outflow(member, PLAN, now=NOW, actor=STAFF, check_in_days=30)
     assert len(outflow.mark_overdue(member, now=NOW)) == 1
     assert outflow.mark_overdue(member, now=NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "steps"),
+    [("at_home", []), ("at_home", ["register_outflow", "depart"]), ("checked_in", ["flag_lost"])],
+)
+def test_a_summary_built_without_validation_is_the_validated_summary(
+    status: str, steps: list[str]
+) -> None:
+    """``views.summary`` constructs its model without validating: it must equal the summary
+    validated from the same values, field for field and type for type (a field whose type
+    changes in the file or in the view fails here)."""
+    member = _member(status)
+    for step in steps:
+        ACTIONS[step](member)
+    built = summary(member)
+    validated = MemberSummary.model_validate(built.model_dump())
+    assert built == validated
+    assert [type(v) for v in dict(built).values()] == [type(v) for v in dict(validated).values()]
+    assert built.model_dump_json() == validated.model_dump_json()

@@ -87,3 +87,17 @@ async def test_embedded_keys_verify_cli_tokens(
     assert response.status_code == 200
     assert response.json()["subject"] == "cli-user"
     assert (settings.keys_dir / "jwt-signing.pem").exists()
+
+
+def test_a_guarded_route_still_declares_the_bearer_scheme(
+    settings: WarmflowSettings, make_app: Callable[[WarmflowSettings, None], FastAPI]
+) -> None:
+    """The principal and the role check are one dependency that is itself the bearer scheme:
+    the OpenAPI document keeps naming it on every guarded route."""
+    schema = make_app(settings, None).openapi()
+
+    for path in ("/me", "/admin"):
+        assert schema["paths"][path]["get"]["security"] == [{"HTTPBearer": []}]
+    scheme = schema["components"]["securitySchemes"]["HTTPBearer"]
+    assert scheme == {"type": "http", "scheme": "bearer", "description": scheme["description"]}
+    assert "JWT" in scheme["description"]

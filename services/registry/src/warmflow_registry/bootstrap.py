@@ -36,7 +36,11 @@ from warmflow_registry.adapters.pii import IdNumberVault
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.entrypoints import metrics
 from warmflow_registry.entrypoints.consumers import subscriptions
-from warmflow_registry.entrypoints.http_agreements import agreement_router, purpose_scoped
+from warmflow_registry.entrypoints.http_agreements import (
+    PurposeScope,
+    agreement_router,
+    purpose_scoped,
+)
 from warmflow_registry.entrypoints.http_audit_names import audit_names_router
 from warmflow_registry.entrypoints.http_desk import desk_router, stats_router
 from warmflow_registry.entrypoints.http_external import external_router
@@ -105,6 +109,7 @@ def bootstrap(
         ],
         standalone=bus is None,
     )
+    app.add_middleware(PurposeScope)
     app.state.registry = registry
     app.state.audit_trail = audit  # Service audits writes into the same trail
     app.state.imports = imports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import BaseModel
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import ROLES, Principal
@@ -55,3 +55,10 @@ def found_page(found: Found, page: int, size: int) -> Page[MemberSummary]:
 
 def actor(principal: Principal) -> Actor:
     return Actor(principal.subject, principal.role, principal.name)
+
+
+def serialised(view: BaseModel) -> Response:
+    """``view`` as the JSON answer, serialised once: a view the service layer built (and
+    checked) is not validated again against the route's response model, as FastAPI would
+    (the route declares ``response_model`` for the OpenAPI document)."""
+    return Response(view.model_dump_json(), media_type="application/json")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, status
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 
@@ -104,14 +104,30 @@ def agreement_router(registry: Registry) -> APIRouter:
     return router
 
 
-async def stated_purpose(request: Request, x_purpose: PurposeHeader = None) -> AsyncIterator[None]:
-    """The read's agreement purpose: the header, else a ``purpose`` query that is a code."""
+async def stated_purpose(request: Request, x_purpose: PurposeHeader = None) -> None:
+    """The read's agreement purpose: the header, else a ``purpose`` query that is a code.
+
+    Set for the rest of the request; ``PurposeScope`` gives every request a clean value and
+    restores the caller's after it (a plain dependency, not a ``yield`` one: FastAPI's exit
+    stack for a ``yield`` dependency cost more than the rest of the route's dependencies)."""
     query = request.query_params.get("purpose")
     STATED_PURPOSE.set(x_purpose or (query if query in PURPOSE_NAMES else None))
-    try:
-        yield
-    finally:
-        STATED_PURPOSE.set(None)
+
+
+class PurposeScope:
+    """ASGI middleware: no purpose stated until a purpose-scoped route's dependency states
+    one, and none left behind once the request is answered (an in-process caller, such as a
+    test's ASGI client, runs the app in its own context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = STATED_PURPOSE.set(None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            STATED_PURPOSE.reset(token)
 
 
 def purpose_scoped(router: APIRouter) -> APIRouter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.web.problems import Problem
@@ -31,6 +31,7 @@ from .common import (
     Reader,
     actor,
     found_page,
+    serialised,
 )
 
 Reveal = Annotated[
@@ -101,7 +102,7 @@ def member_router(registry: Registry) -> APIRouter:
             raise Forbidden("只能为本人管理的组织建档")
         return summary(await members.register_member(registry, cmd, actor(principal)))
 
-    @router.get("/members", name="search_members")
+    @router.get("/members", name="search_members", response_model=Page[MemberSummary])
     async def search(
         principal: Reader,
         page: PageNo = 1,
@@ -115,20 +116,21 @@ def member_router(registry: Registry) -> APIRouter:
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         after: After = None,
-    ) -> Page[MemberSummary]:
+    ) -> Response:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")
         search = queries.MemberSearch(name, id_number, org_id, site_id, status, county)
         found = await queries.search_members(registry, principal, search, page, size, after=after)
-        return found_page(found, page, size)
+        return serialised(found_page(found, page, size))
 
-    @router.get("/members/{member_id}", name="get_member")
+    @router.get("/members/{member_id}", name="get_member", response_model=MemberFile)
     async def get_one(
         member_id: str, principal: Reader, reveal: Reveal = None, purpose: Purpose = None
-    ) -> MemberFile:
+    ) -> Response:
         if principal.role == "member" and principal.member_id != member_id:
             raise Forbidden("党员只能查看本人档案")
-        return await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
+        file = await queries.read_file(registry, principal, member_id, reveal is not None, purpose)
+        return serialised(file)
 
     @router.put(
         "/members/{member_id}",
