@@ -4,7 +4,12 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
+from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.validation import reason
+
+from .conftest import demo_router
 
 VALID: dict[str, Any] = {
     "name": "张三",
@@ -84,7 +89,10 @@ async def test_query_parameters_are_translated_too(client: httpx.AsyncClient) ->
     }
 
 
-@pytest.mark.parametrize("payload", [b"{not json", b'{"name": "x",}', b"[1, 2", b"\xff\xfe"])
+DEEP = b"[" * 1020 + b"]" * 1020  # a 500 before: deeper than the checks' stacks go
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b'{"name": "x",}', b"[1, 2", b"\xff\xfe", DEEP])
 async def test_malformed_json_is_400_not_500(client: httpx.AsyncClient, payload: bytes) -> None:
     response = await client.post(
         "/demo/registrations", content=payload, headers={"content-type": "application/json"}
@@ -94,6 +102,29 @@ async def test_malformed_json_is_400_not_500(client: httpx.AsyncClient, payload:
     body = response.json()
     assert body["title"] == "请求体不是合法的 JSON"
     assert body["errors"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize("depth", [40, 1100])
+async def test_json_nested_too_deep_is_400_in_chinese(
+    settings: WarmflowSettings, registry: CollectorRegistry, depth: int
+) -> None:
+    # 40: under every parser's limit, refused by ours; 1,100: past the parsers' own limits,
+    # where FastAPI answered 400 "There was an error parsing the body" in English
+    roomy = settings.model_copy(update={"http_max_body_bytes": 10_000})
+    app = create_service_app(
+        title="demo", service="demo", routers=[demo_router()], settings=roomy, registry=registry
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/demo/registrations",
+            content=b"[" * depth + b"]" * depth,
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["title"] == "请求体不是合法的 JSON"
+    assert body["errors"][0]["field"] == "body" and "嵌套层数过多" in body["errors"][0]["reason"]
 
 
 async def test_json_of_the_wrong_shape_is_422(client: httpx.AsyncClient) -> None:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from warmflow_shared.errors import DomainError
+from warmflow_shared.errors import DomainError, FieldError
 from warmflow_shared.web.problems import domain_problem, problem_response
 from warmflow_shared.web.validation import field_errors
 
@@ -30,13 +30,19 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     return domain_problem(exc, instance=request.url.path, correlation_id=correlation_id_of(request))
 
 
+# what FastAPI raises when the body's JSON cannot be parsed at all (nested too deep for Python's
+# parser): answered as malformed JSON, the reason in Chinese, not its English message
+UNPARSED_BODY = "There was an error parsing the body"
+MALFORMED = "请求体不是合法的 JSON"
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors(exc.errors())
     malformed = bool(errors) and all(e.type == "json_invalid" for e in errors)
     return problem_response(
         400 if malformed else 422,
-        title="请求体不是合法的 JSON" if malformed else "提交的信息有误",
+        title=MALFORMED if malformed else "提交的信息有误",
         detail="请检查下列字段后重新提交" if not malformed else None,
         code="malformed-json" if malformed else "invalid-input",
         instance=request.url.path,
@@ -58,6 +64,16 @@ def _custom_detail(exc: HTTPException) -> str | None:
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.detail == UNPARSED_BODY:
+        reason = "请求体无法解析：不是合法的 JSON，或嵌套层数过多"
+        return problem_response(
+            400,
+            title=MALFORMED,
+            code="malformed-json",
+            instance=request.url.path,
+            correlation_id=correlation_id_of(request),
+            errors=[FieldError(field="body", reason=reason, type="json_invalid")],
+        )
     return problem_response(
         exc.status_code,
         detail=_custom_detail(exc),

@@ -158,11 +158,13 @@ async def refuse(
     *,
     code: str | None = None,
     errors: list[FieldError] | None = None,
+    title: str | None = None,
 ) -> None:
     """Answer with a problem before the app sees the request."""
     code = code or ("body-too-large" if status == 413 else "unsupported-media-type")
     response = problem_response(
         status,
+        title=title,
         detail=detail,
         code=code,
         instance=scope["path"],

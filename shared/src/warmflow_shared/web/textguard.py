@@ -17,6 +17,10 @@ from warmflow_shared.text import hidden_in
 from warmflow_shared.web.limits import refuse
 
 MAX_REPORTED = 20
+# no body of ours nests a tenth as deep; a deeper one only costs the checks below their stacks
+# (a list nested ~1,000 deep made the walk below, and the route's parser, fail with a 500)
+MAX_DEPTH = 32
+_NO_JSON = object()
 
 
 def _is_json(headers: Headers) -> bool:
@@ -48,7 +52,16 @@ class HiddenTextMiddleware:
             await refuse(exc.status_code, exc.detail, scope, receive, send)
             return
         body = b"".join(chunks)
-        errors = _hidden_fields(body)
+        value = _parsed(body)
+        if value is not _NO_JSON and _deeper_than(value, MAX_DEPTH):
+            reason = f"请求体嵌套层数过多（最多 {MAX_DEPTH} 层）"
+            error = FieldError("body", reason, type="json_invalid")
+            await refuse(
+                400, reason, scope, receive, send,
+                code="malformed-json", errors=[error], title="请求体不是合法的 JSON",
+            )  # fmt: skip
+            return
+        errors = _hidden_fields(value) if value is not _NO_JSON else []
         if errors:
             detail = "输入中含有不可见或会改变文字显示方向的字符"
             await refuse(422, detail, scope, receive, send, code="hidden-characters", errors=errors)
@@ -57,11 +70,30 @@ class HiddenTextMiddleware:
         await self.app(scope, _replay([replayed], receive), send)
 
 
-def _hidden_fields(body: bytes) -> list[FieldError]:
+def _parsed(body: bytes) -> object:
     try:
-        value = orjson.loads(body) if body else None
+        return orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
-        return []  # the route's own validation answers malformed JSON
+        return _NO_JSON  # the route's own validation answers malformed JSON
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _hidden_fields(value: object) -> list[FieldError]:
     found = []
     for path, reason in hidden_in(value, "body"):
         found.append(FieldError(path, reason, type="hidden_characters"))
