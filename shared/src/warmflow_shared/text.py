@@ -31,6 +31,20 @@ def hidden_character(text: str) -> str | None:
     return None
 
 
+MAX_SHOWN = 1000  # above every message of ours (a reason listing the allowed values)
+_REPLACEMENT = "\ufffd"
+
+
+def shown(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` fit to be shown back to people (an error's detail echoing a path or a value):
+    every hidden character — line breaks included — as U+FFFD, at most ``limit`` characters."""
+    if not text.isprintable():
+        text = "".join(
+            _REPLACEMENT if unicodedata.category(c) in _HIDDEN_CATEGORIES else c for c in text
+        )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def hidden_character_reason(code: str) -> str:
     return f"含有不可见或会改变文字显示方向的字符（{code}），请删除后重新输入"
 

@@ -67,6 +67,8 @@ def demo_router() -> APIRouter:
         }
         if member_id in errors:
             raise errors[member_id]
+        if member_id.startswith("missing"):  # the path's text echoed, as services do
+            raise NotFound(f"没有编号为 {member_id} 的党员档案")
         if member_id == "teapot":
             raise HTTPException(status_code=418, detail="我是茶壶")
         return {"member_id": member_id}

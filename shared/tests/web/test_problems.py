@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from warmflow_shared.text import MAX_SHOWN, hidden_character
 
 PROBLEM = "application/problem+json"
 
@@ -36,6 +37,23 @@ async def test_not_found_keeps_its_chinese_detail(client: httpx.AsyncClient) -> 
     body = (await client.get("/demo/members/missing")).json()
 
     assert body["detail"] == "没有编号为 missing 的党员档案"
+
+
+async def test_text_echoed_from_the_request_is_shown_without_hidden_characters(
+    client: httpx.AsyncClient,
+) -> None:
+    # a newline, a right-to-left override and a bell from the path, and a very long id
+    hostile = "missing%0A%E2%80%AEgpj.exe%07" + "x" * 5000
+    response = await client.get(f"/demo/members/{hostile}")
+
+    assert response.status_code == 404
+    body = response.json()
+    for shown in (body["detail"], body["instance"]):
+        assert hidden_character(shown) is None, shown
+        assert "\ufffdgpj.exe\ufffd" in shown
+        assert len(shown) <= MAX_SHOWN
+    assert body["detail"].startswith("没有编号为 missing\ufffd")
+    assert body["detail"].endswith("…")
 
 
 async def test_unauthorized_challenges_with_bearer(client: httpx.AsyncClient) -> None:

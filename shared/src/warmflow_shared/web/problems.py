@@ -18,6 +18,7 @@ from warmflow_shared.errors import (
     ServiceUnavailable,
     Unauthorized,
 )
+from warmflow_shared.text import shown
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -104,11 +105,13 @@ def problem_response(
         type=problem_type(code),
         title=title or status_title(status),
         status=status,
-        detail=detail,
-        instance=instance,
+        detail=shown(detail) if detail else detail,  # may echo a path or a value as sent
+        instance=shown(instance) if instance else instance,
         code=code,
         correlation_id=correlation_id,
-        errors=[FieldProblem(field=e.field, reason=e.reason, type=e.type) for e in errors]
+        errors=[
+            FieldProblem(field=shown(e.field), reason=shown(e.reason), type=e.type) for e in errors
+        ]
         if errors is not None
         else None,
         **dict(extensions or {}),
