@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 
 from warmflow_shared.applied import applied_ids, applied_window, entry
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.contracts import Publishable
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
 from warmflow_shared.storage.port import Collection, Document, IndexSpec, Update, VersionConflict
@@ -114,7 +114,7 @@ class AggregateStore:
         state: dict[str, Any],
         *,
         expected: Loaded | None,
-        events: Sequence[IntegrationEvent] = (),
+        events: Sequence[Publishable] = (),
         caused_by: Envelope | None = None,
         deadlines: Sequence[Deadline] | None = None,
     ) -> Loaded:
@@ -138,7 +138,7 @@ class AggregateStore:
         return Loaded(aggregate_id, state, version, tuple(applied), outbox_seq, pending)
 
     async def save_new_many(
-        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[IntegrationEvent]]]
+        self, aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Publishable]]]
     ) -> None:
         """Insert many new aggregates, each with its events, in one round trip (bulk imports).
 
@@ -146,9 +146,11 @@ class AggregateStore:
         DuplicateKeyError if any clashes; the store may then have written some of them.
         """
         docs = []
+        since = format_ts(self._clock())  # written together: pending since the same moment
+        correlation = _correlation_id()
         for aggregate_id, state, events in aggregates:
-            envelopes = [self._envelope(aggregate_id, event, None) for event in events]
-            docs.append(self._new_document(aggregate_id, state, envelopes, []))
+            envelopes = [self._envelope(aggregate_id, e, None, correlation) for e in events]
+            docs.append(self._new_document(aggregate_id, state, envelopes, [], since))
         if not docs:
             return
         await self.collection.insert_many(docs)
@@ -171,13 +173,17 @@ class AggregateStore:
         return await self.collection.replace_many(docs) if docs else set()
 
     def _envelope(
-        self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
+        self,
+        aggregate_id: str,
+        event: Publishable,
+        caused_by: Envelope | None,
+        correlation_id: str | None = None,
     ) -> tuple[str, Envelope]:
         envelope = event.to_envelope(
             subject=aggregate_id,
             producer=self._producer,
             cause=caused_by,
-            correlation_id=_correlation_id(),
+            correlation_id=_correlation_id() if correlation_id is None else correlation_id,
         )
         return event.topic, envelope
 
@@ -187,6 +193,7 @@ class AggregateStore:
         state: dict[str, Any],
         envelopes: list[tuple[str, Envelope]],
         applied: list[str],
+        since: str | None = None,
     ) -> Document:
         return {
             "_id": aggregate_id,
@@ -196,7 +203,7 @@ class AggregateStore:
             "_outbox_seq": len(envelopes),
             "_sent_seq": 0,
             "_pending": bool(envelopes),
-            "_pending_since": format_ts(self._clock()) if envelopes else "",
+            "_pending_since": (since or format_ts(self._clock())) if envelopes else "",
             "_slot": outbox_slot(aggregate_id),
             "_lease_until": "",
             "_applied": applied,
