@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from warmflow_shared.applied import applied_ids, applied_window, entry
+from warmflow_shared.applied import applied_window, entry, read_applied
 from warmflow_shared.events.contracts import Publishable
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
@@ -50,11 +50,19 @@ class Loaded:
     pending: bool = False
 
     @cached_property
-    def _applied_ids(self) -> set[str]:
-        return applied_ids(self.applied)
+    def _read_applied(self) -> tuple[set[str], set[str]]:
+        return read_applied(self.applied)
 
     def has_applied(self, event_id: str) -> bool:
-        return event_id in self._applied_ids
+        return event_id in self._read_applied[0]
+
+    def applied_ids(self) -> set[str]:
+        """The ids of the events applied (a copy: the caller may add to it)."""
+        return set(self._read_applied[0])
+
+    def applied_sources(self) -> set[str]:
+        """The sources (``applied.entry``) the applied events were read from."""
+        return set(self._read_applied[1])
 
 
 def loaded_from(doc: Document) -> Loaded:

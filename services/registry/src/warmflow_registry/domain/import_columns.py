@@ -176,11 +176,6 @@ _READERS: dict[str, Callable[[str], Reading]] = {
 }
 
 
-def _value(field: str, text: str) -> Reading:
-    reader = _READERS.get(field)
-    return reader(text) if reader else (text, None)
-
-
 def row_fields(
     cells: dict[str, str], columns: ColumnMap
 ) -> tuple[dict[str, object], list[Problem]]:
@@ -195,7 +190,10 @@ def row_fields(
         if not text.isprintable() and (hidden := text_problem(text)):
             problems.append(Problem(field, hidden))
             continue
-        value, problem = _value(field, text)
+        if (reader := _READERS.get(field)) is None:
+            fields[field] = text
+            continue
+        value, problem = reader(text)
         if problem:
             problems.append(Problem(field, problem))
         else:
