@@ -58,7 +58,22 @@ def applied_ids(applied: Iterable[str]) -> set[str]:
 
 
 def source_count(applied: Iterable[str]) -> int:
-    return len({_split(stored)[0] for stored in applied})
+    return len(sources_of(applied))
+
+
+def sources_of(applied: Iterable[str]) -> set[str]:
+    return {_split(stored)[0] for stored in applied}
+
+
+def read_applied(applied: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(``applied_ids``, ``sources_of``) in one reading of the stored entries."""
+    ids: set[str] = set()
+    sources: set[str] = set()
+    for stored in applied:
+        source, event_id = _split(stored)
+        ids.add(event_id)
+        sources.add(source)
+    return ids, sources
 
 
 def applied_window(applied: Sequence[str], size: int) -> list[str]:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from warmflow_shared.applied import applied_ids, applied_window, entry, source_count
+from warmflow_shared.applied import applied_window, entry, sources_of
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from
 from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
@@ -98,7 +98,9 @@ class Projection:
         back to the window of each source once it would pass twice that (FerretDB v1 ignores
         ``$slice``)."""
         every = [*loaded.applied, *new_ids]
-        if len(every) > 2 * self._window * max(1, source_count(every)):
+        # the stored entries' sources were read with them (``_fold``): only the new ones here
+        sources = loaded.applied_sources() | sources_of(new_ids)
+        if len(every) > 2 * self._window * max(1, len(sources)):
             applied = applied_window(every, self._window)
             return Update(set={"state": state or {}, "_applied": applied})
         return Update(set={"state": state or {}}, push={"_applied": new_ids})
@@ -109,7 +111,7 @@ class Projection:
     ) -> tuple[State | None, list[str]]:
         """The state after the events not applied before, and what to store of those events."""
         state = dict(loaded.state) if loaded else None
-        seen = applied_ids(loaded.applied) if loaded else set()
+        seen = loaded.applied_ids() if loaded else set()
         new_ids: list[str] = []
         for envelope, change in steps:
             if envelope.event_id in seen:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from warmflow_shared.bus.inprocess import InProcessBus
 from warmflow_shared.bus.inprocess_consumer import Settings
-from warmflow_shared.bus.port import Subscription
+from warmflow_shared.bus.port import RawRecord, Subscription
 from warmflow_shared.bus.sqlitelog import SqliteLog, partition_for
 from warmflow_shared.events.envelope import Envelope
 
@@ -109,5 +109,29 @@ async def test_an_offset_is_committed_only_by_the_lease_holder(tmp_path: Path) -
         assert await log.committed("g", "t", 0) == 5
         assert await log.commit_owned("g", "t", 0, "b", 7)
         assert await log.committed("g", "t", 0) == 7
+    finally:
+        await log.close()
+
+
+async def test_a_large_append_numbers_each_partition_in_order(tmp_path: Path) -> None:
+    """More rows than one statement takes, over two topics and every partition, twice."""
+    log = SqliteLog(tmp_path / "bus.sqlite")
+    await log.open()
+    try:
+        sent: dict[tuple[str, int], list[bytes]] = {}
+        for round_ in range(2):
+            records = [
+                RawRecord(topic, -1, -1, f"k{n % 7}".encode(), f"{topic}-{round_}-{n}".encode())
+                for n in range(700)
+                for topic in ("a", "b")
+            ]
+            await log.append(records)
+            for record in records:
+                part = partition_for(record.key, await log.partitions(record.topic))
+                sent.setdefault((record.topic, part), []).append(record.value)
+        for (topic, part), values in sent.items():
+            read = await log.read(topic, part, 0, 10_000)
+            assert [r.offset for r in read] == list(range(len(values)))
+            assert [r.value for r in read] == values
     finally:
         await log.close()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import orjson
 import pytest
-from warmflow_shared.events.envelope import Envelope, EnvelopeError
+from warmflow_shared.events.envelope import Envelope, EnvelopeError, new_event_id
 
 
 def _envelope() -> Envelope:
@@ -123,3 +124,12 @@ def test_decoding_leaves_the_callers_dict_and_fills_the_ids_that_may_be_absent()
     assert Envelope.decode(orjson.dumps(raw)) == envelope
     assert Envelope.from_dict(WELL_FORMED) == Envelope.decode(orjson.dumps(WELL_FORMED))
     assert WELL_FORMED["occurred_at"] == "2026-01-01T00:00:00Z"
+
+
+def test_event_ids_are_random_uuid4_hex_digits() -> None:
+    ids = [new_event_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for event_id in ids:
+        parsed = uuid.UUID(hex=event_id)
+        assert parsed.hex == event_id and parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122

@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS leases (
 """
 
 
+ROWS_A_STATEMENT = 128  # six parameters a row: well under SQLite's 32,766
+_ROW = "(?, ?, ?, ?, ?, ?)"
+
+
 def partition_for(key: bytes | None, partitions: int) -> int:
     # Stable across processes and runs (unlike hash()), so a subject keeps its partition.
     return zlib.crc32(key or b"") % partitions
@@ -92,16 +96,29 @@ class SqliteLog:
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                # one statement for the batch (one hop to the connection's thread), each row
-                # still taking its partition's next offset in order
-                await self.db.executemany(
-                    "INSERT INTO messages SELECT ?, ?, COALESCE(MAX(offset) + 1, 0), ?, ?, ?"
-                    " FROM messages WHERE topic = ? AND partition = ?",
-                    [
-                        (r.topic, part, r.key, r.value, _pack(r.headers), r.topic, part)
-                        for r, part in placed
-                    ],
-                )
+                # each partition's next offset read once inside the transaction (it holds the
+                # write lock), the rows then written a few hundred a statement: one statement a
+                # row (``executemany``) gives the GIL up and takes it back from a busy event
+                # loop once a row, which stretched a relay's batch of 1,000 under load
+                offsets: dict[tuple[str, int], int] = {}
+                for topic, part in dict.fromkeys((r.topic, part) for r, part in placed):
+                    rows = await self.db.execute_fetchall(
+                        "SELECT COALESCE(MAX(offset) + 1, 0) FROM messages"
+                        " WHERE topic = ? AND partition = ?",
+                        (topic, part),
+                    )
+                    offsets[(topic, part)] = int(next(iter(rows))[0])
+                values = []
+                for r, part in placed:
+                    offset = offsets[(r.topic, part)]
+                    offsets[(r.topic, part)] = offset + 1
+                    values.append((r.topic, part, offset, r.key, r.value, _pack(r.headers)))
+                for first in range(0, len(values), ROWS_A_STATEMENT):
+                    rows_now = values[first : first + ROWS_A_STATEMENT]
+                    await self.db.execute(
+                        "INSERT INTO messages VALUES " + ", ".join([_ROW] * len(rows_now)),
+                        [value for row in rows_now for value in row],
+                    )
                 await self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:

@@ -22,8 +22,8 @@ from typing import Any
 
 import structlog
 
-from warmflow_shared.applied import applied_ids, applied_window, entry
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.applied import applied_window, entry, read_applied
+from warmflow_shared.events.contracts import Publishable
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
 from warmflow_shared.storage.port import (
@@ -58,11 +58,19 @@ class Loaded:
     pending: bool = False
 
     @cached_property
-    def _applied_ids(self) -> set[str]:
-        return applied_ids(self.applied)
+    def _read_applied(self) -> tuple[set[str], set[str]]:
+        return read_applied(self.applied)
 
     def has_applied(self, event_id: str) -> bool:
-        return event_id in self._applied_ids
+        return event_id in self._read_applied[0]
+
+    def applied_ids(self) -> set[str]:
+        """The ids of the events applied (a copy: the caller may add to it)."""
+        return set(self._read_applied[0])
+
+    def applied_sources(self) -> set[str]:
+        """The sources (``applied.entry``) the applied events were read from."""
+        return set(self._read_applied[1])
 
 
 def loaded_from(doc: Document) -> Loaded:
@@ -122,7 +130,7 @@ class AggregateStore:
         state: dict[str, Any],
         *,
         expected: Loaded | None,
-        events: Sequence[IntegrationEvent] = (),
+        events: Sequence[Publishable] = (),
         caused_by: Envelope | None = None,
         deadlines: Sequence[Deadline] | None = None,
     ) -> Loaded:
@@ -147,7 +155,7 @@ class AggregateStore:
 
     async def save_new_many(
         self,
-        aggregates: Sequence[tuple[str, dict[str, Any], Sequence[IntegrationEvent]]],
+        aggregates: Sequence[tuple[str, dict[str, Any], Sequence[Publishable]]],
         *,
         batch: str = "",
     ) -> None:
@@ -159,9 +167,11 @@ class AggregateStore:
         """
         docs = []
         tag = {"_batch": batch} if batch else {}
+        since = format_ts(self._clock())  # written together: pending since the same moment
+        correlation = _correlation_id()
         for aggregate_id, state, events in aggregates:
-            envelopes = [self._envelope(aggregate_id, event, None) for event in events]
-            docs.append({**self._new_document(aggregate_id, state, envelopes, []), **tag})
+            envelopes = [self._envelope(aggregate_id, e, None, correlation) for e in events]
+            docs.append({**self._new_document(aggregate_id, state, envelopes, [], since), **tag})
         if not docs:
             return
         await self.collection.insert_many(docs)
@@ -192,13 +202,17 @@ class AggregateStore:
         return await self.collection.replace_many(docs) if docs else set()
 
     def _envelope(
-        self, aggregate_id: str, event: IntegrationEvent, caused_by: Envelope | None
+        self,
+        aggregate_id: str,
+        event: Publishable,
+        caused_by: Envelope | None,
+        correlation_id: str | None = None,
     ) -> tuple[str, Envelope]:
         envelope = event.to_envelope(
             subject=aggregate_id,
             producer=self._producer,
             cause=caused_by,
-            correlation_id=_correlation_id(),
+            correlation_id=_correlation_id() if correlation_id is None else correlation_id,
         )
         return event.topic, envelope
 
@@ -208,6 +222,7 @@ class AggregateStore:
         state: dict[str, Any],
         envelopes: list[tuple[str, Envelope]],
         applied: list[str],
+        since: str | None = None,
     ) -> Document:
         return {
             "_id": aggregate_id,
@@ -217,7 +232,7 @@ class AggregateStore:
             "_outbox_seq": len(envelopes),
             "_sent_seq": 0,
             "_pending": bool(envelopes),
-            "_pending_since": format_ts(self._clock()) if envelopes else "",
+            "_pending_since": (since or format_ts(self._clock())) if envelopes else "",
             "_slot": outbox_slot(aggregate_id),
             "_lease_until": "",
             "_applied": applied,

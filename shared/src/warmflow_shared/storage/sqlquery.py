@@ -79,8 +79,6 @@ class Statements:
     versions: str
     insert: str
     write: str
-    write_doc: str
-    write_meta: str
     cas: str
     delete: str
 
@@ -98,8 +96,6 @@ class Statements:
             versions=f"SELECT id, json_extract(doc, '$.version') FROM {table} WHERE {listed}",
             insert=f"INSERT INTO {table} (id, doc, meta) VALUES (?, ?, ?)",
             write=write,
-            write_doc=f"UPDATE {table} SET doc = ? WHERE id = ?",
-            write_meta=f"UPDATE {table} SET meta = ? WHERE id = ?",
             cas=f"{write} AND json_extract(doc, '$.version') = ?",
             delete=f"DELETE FROM {table} WHERE id = ?",
         )

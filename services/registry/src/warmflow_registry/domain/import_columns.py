@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -136,27 +136,44 @@ def normal_month(text: str) -> str:
     return text
 
 
-def _value(field: str, text: str) -> tuple[object, str | None]:
-    if field in DATES:
-        return normal_date(text), None
-    if field == "dues_paid_until":
-        month = normal_month(text)
-        return month, None if _YEAR_MONTH.match(month) else "应填写年月，如 2026-03 或 2026年3月"
-    if field in LISTS:
-        return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
-    if field == "phone":
-        return normal_phone(text), None
-    if field == "name":
-        return normal_name(text), None
-    if field == "report_channel":
-        channel = CHANNELS.get(text)
-        return channel, None if channel else "应填写“来函”“电话”或“来人”"
-    if field == "gender":
-        return GENDER.get(text), None if text in GENDER else "应填写“男”或“女”"
-    if field == "party_status":
-        status = PARTY_STATUS.get(text)
-        return status, None if status else "应填写“正式党员”或“预备党员”"
-    return text, None
+Reading = tuple[object, str | None]
+"""A cell's value as a field, and why it cannot be read (None when it can)."""
+
+
+def _month(text: str) -> Reading:
+    month = normal_month(text)
+    return month, None if _YEAR_MONTH.match(month) else "应填写年月，如 2026-03 或 2026年3月"
+
+
+def _list(text: str) -> Reading:
+    return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
+
+
+def _channel(text: str) -> Reading:
+    channel = CHANNELS.get(text)
+    return channel, None if channel else "应填写“来函”“电话”或“来人”"
+
+
+def _gender(text: str) -> Reading:
+    return GENDER.get(text), None if text in GENDER else "应填写“男”或“女”"
+
+
+def _party_status(text: str) -> Reading:
+    status = PARTY_STATUS.get(text)
+    return status, None if status else "应填写“正式党员”或“预备党员”"
+
+
+# how a cell of each field is read (a field not named here: its text as it is)
+_READERS: dict[str, Callable[[str], Reading]] = {
+    **{field: lambda text: (normal_date(text), None) for field in DATES},
+    "dues_paid_until": _month,
+    **{field: _list for field in LISTS},
+    "phone": lambda text: (normal_phone(text), None),
+    "name": lambda text: (normal_name(text), None),
+    "report_channel": _channel,
+    "gender": _gender,
+    "party_status": _party_status,
+}
 
 
 def row_fields(
@@ -169,10 +186,14 @@ def row_fields(
         text = cells.get(header, "").strip()
         if not text:
             continue
-        if hidden := text_problem(text):
+        # (every hidden character is unprintable: the check only for the rare cell that has one)
+        if not text.isprintable() and (hidden := text_problem(text)):
             problems.append(Problem(field, hidden))
             continue
-        value, problem = _value(field, text)
+        if (reader := _READERS.get(field)) is None:
+            fields[field] = text
+            continue
+        value, problem = reader(text)
         if problem:
             problems.append(Problem(field, problem))
         else:

@@ -83,18 +83,34 @@ def move(
     member.status = to
 
 
+STANDING = (
+    "home_org_id",
+    "home_county",
+    "inflow_org_id",
+    "inflow_county",
+    "status",
+    "site_id",
+    "check_in_overdue",
+)
+"""The file's fields that say where a member stands (with ``member_id``: ``standing``)."""
+PROFILE_FACTS = (
+    "name",
+    "gender",
+    "phone",
+    "email",
+    "party_status",
+    "dues_paid_until",
+    "hobbies",
+    "skills",
+    "education",
+    "ethnicity",
+)
+"""The profile's fields other services keep as they are (``profile_changed``)."""
+
+
 def standing(member: Member) -> dict[str, Any]:
     """Both organisations (dual management) and where the member stands: on every member event."""
-    return {
-        "member_id": member.id,
-        "home_org_id": member.home_org_id,
-        "home_county": member.home_county,
-        "inflow_org_id": member.inflow_org_id,
-        "inflow_county": member.inflow_county,
-        "status": member.status,
-        "site_id": member.site_id,
-        "check_in_overdue": member.check_in_overdue,
-    }
+    return {"member_id": member.id, **{name: getattr(member, name) for name in STANDING}}
 
 
 def happened(member: Member, kind: str, **facts: Any) -> Happened:
@@ -119,19 +135,10 @@ def profile_changed(member: Member, *, new: bool) -> Happened:
     return happened(
         member,
         "registered" if new else "updated",
-        name=profile.name,
-        gender=profile.gender,
-        phone=profile.phone,
-        email=profile.email,
-        party_status=profile.party_status,
+        **{name: getattr(profile, name) for name in PROFILE_FACTS},
         home_site_id=member.site_id,
-        dues_paid_until=profile.dues_paid_until,
         last_org_life_on=member.last_org_life_on,
         free_time=[slot.model_dump() for slot in profile.free_time],
-        hobbies=profile.hobbies,
-        skills=profile.skills,
-        education=profile.education,
-        ethnicity=profile.ethnicity,
         birth_year=profile.birth_date.year if profile.birth_date else None,
         id_masked=member.id_masked,
     )

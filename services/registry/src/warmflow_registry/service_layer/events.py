@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warmflow_shared.events.catalog import registry as ev
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.contracts import Encoded, IntegrationEvent
 from warmflow_shared.events.happened import Happened, to_contracts
 
 from warmflow_registry.domain.agreements import Agreement
+from warmflow_registry.domain.mobility import PROFILE_FACTS, STANDING
 
 MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "registered": ev.MemberRegistered,
@@ -42,6 +43,27 @@ AGREEMENT_CONTRACTS: dict[str, type[IntegrationEvent]] = {
 def on_the_wire(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A member's standing (``domain.mobility.standing``) named as member events name it."""
     return {WIRE_NAMES.get(k, k): v for k, v in fields.items()}
+
+
+def registered_event(file: Mapping[str, Any]) -> Encoded:
+    """The ``MemberRegistered`` of a new file, from the file as stored (``members.new_file``):
+    the data ``member_events([profile_changed(member, new=True)])`` gives, without building
+    the file's model, the domain event and the contract (bulk imports; a test compares them)."""
+    profile = file["profile"]
+    facts = {
+        "member_id": file["id"],
+        **{WIRE_NAMES.get(name, name): file[name] for name in STANDING},
+        **{name: profile[name] for name in PROFILE_FACTS},
+        "home_site_id": file["site_id"],
+        "last_org_life_on": file["last_org_life_on"],
+        "free_time": profile["free_time"],
+        "birth_year": int(profile["birth_date"][:4]),
+        "id_masked": file["id_masked"],
+    }
+    return Encoded(ev.MemberRegistered, {name: facts[name] for name in _REGISTERED_FIELDS})
+
+
+_REGISTERED_FIELDS = tuple(ev.MemberRegistered.model_fields)
 
 
 def member_events(happened: Sequence[Happened]) -> list[IntegrationEvent]:

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.events.contracts import Publishable
 
 from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap
-from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.service_layer.context import Registry
 
@@ -18,9 +17,9 @@ from warmflow_registry.service_layer.context import Registry
 @dataclass(frozen=True)
 class PendingFile:
     position: int
-    member: Member
+    member_id: str
     state: dict[str, Any]
-    events: list[IntegrationEvent]
+    events: list[Publishable]
 
 
 class RowRejected(Exception):

@@ -20,14 +20,13 @@ from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.idnumber import birth_date_in, id_number_problem, normalise
 from warmflow_registry.domain.import_columns import ColumnMap, row_fields
 from warmflow_registry.domain.import_job import Outcome
-from warmflow_registry.domain.mobility import Actor, profile_changed, today
+from warmflow_registry.domain.mobility import Actor, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer import external, members
 from warmflow_registry.service_layer.commands import RegisterMember, UpdateMember
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.events import member_events
 from warmflow_registry.service_layer.import_context import (
     AlreadyFiled,
     PendingFile,
@@ -156,7 +155,7 @@ async def write_new(ctx: RowContext) -> bool:
 
 
 async def _save_new(ctx: RowContext, pending: Sequence[PendingFile]) -> None:
-    aggregates = [(p.member.id, p.state, p.events) for p in pending]
+    aggregates = [(p.member_id, p.state, p.events) for p in pending]
     await ctx.registry.stores.members.save_new_many(aggregates, batch=ctx.batch)
 
 
@@ -192,10 +191,10 @@ async def write_pending(ctx: RowContext) -> dict[int, str]:
     # a race with another import or registration: one by one
     refused: dict[int, str] = {}
     for item in pending:
-        if await store.load(item.member.id) is not None:
+        if await store.load(item.member_id) is not None:
             continue  # written by the batch before the clash
         try:
-            await store.save(item.member.id, item.state, expected=None, events=item.events)
+            await store.save(item.member_id, item.state, expected=None, events=item.events)
         except DuplicateKeyError:
             refused[item.position] = "该公民身份号码正被同时建档，请稍后重新导入该行"
     return refused
@@ -280,11 +279,11 @@ async def _create(
 ) -> Outcome:
     """``home``: the organisation the row named, read once per chunk (``cmd.home_org_id``)."""
     if came is None:  # written with the chunk's other new files
-        member = members.new_member(ctx.registry, cmd, home, id_hash=ctx.hash_of(cmd.id_number))
-        member.imported_by = ctx.job_id
-        state = members.state_of(member, home, None)
-        events = member_events([profile_changed(member, new=True)])
-        ctx.pending.append(PendingFile(ctx.position, member, state, events))
+        digest = ctx.hash_of(cmd.id_number)
+        member_id, file, event = members.new_file(
+            ctx.registry, cmd, home, id_hash=digest, imported_by=ctx.job_id
+        )
+        ctx.pending.append(PendingFile(ctx.position, member_id, file, [event]))
         return "created"
     try:
         member = await members.register_member(ctx.registry, cmd, actor, imported_by=ctx.job_id)

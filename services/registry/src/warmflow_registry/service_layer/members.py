@@ -7,11 +7,15 @@ domain), save state + events + deadlines in one write, retried on a version conf
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
+from functools import cache
+from typing import Any
 
+from pydantic_core import to_jsonable_python
 from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound, StaleEdit
+from warmflow_shared.events.contracts import Encoded
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.change import Change, change
@@ -34,7 +38,7 @@ from warmflow_registry.service_layer.commands import (
     UpdateOwnProfile,
 )
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.events import member_events
+from warmflow_registry.service_layer.events import member_events, registered_event
 from warmflow_registry.service_layer.organisations import find_organisation, organisation_field
 
 CHECK_IN_DUE = "check-in-due"
@@ -145,6 +149,61 @@ async def register_member(
     return member
 
 
+def new_member_id() -> str:
+    """``m`` and 20 random hex digits (the bytes straight from the system: one a new file)."""
+    return "m" + os.urandom(10).hex()
+
+
+@cache
+def _blank_file() -> dict[str, Any]:
+    """Every field of a stored file, in the model's order, with its default (None where a
+    registration gives it): taken from ``Member`` itself, so a field added there is here."""
+    blank = {
+        name: None
+        if field.is_required()
+        else to_jsonable_python(field.get_default(call_default_factory=True))
+        for name, field in Member.model_fields.items()
+    }
+    shared = [name for name, value in blank.items() if isinstance(value, list | dict)]
+    if shared != ["history"]:  # each file needs its own list: new_file gives it one
+        raise TypeError(f"new_file gives only history a list of its own, not {shared}")
+    return blank
+
+
+def new_file(
+    registry: Registry,
+    cmd: RegisterMember,
+    home: Organisation,
+    *,
+    id_hash: str,
+    imported_by: str | None = None,
+) -> tuple[str, dict[str, Any], Encoded]:
+    """A valid registration (``check_profile`` has passed) as its stored file and its
+    ``MemberRegistered``: what ``new_member``, ``state_of`` and ``member_events`` make of it,
+    built from the command's validated profile with one dump and no further model (bulk
+    imports: a roster row is validated once; a test compares both ways)."""
+    id_number = normalise(cmd.id_number)
+    registered_on = today(registry.now()).isoformat()
+    member_id = new_member_id()
+    file = _blank_file() | {
+        "id": member_id,
+        "profile": cmd.profile.model_dump(mode="json"),
+        "home_org_id": home.id,
+        "home_county": home.county,
+        "id_hash": id_hash,
+        "id_cipher": registry.vault.encrypt(id_number),
+        "id_masked": mask(id_number),
+        "registered_on": registered_on,
+        "history": [],
+        "imported_by": imported_by,
+        # state_of: a new file's paths, and lost contact counted from its registration
+        "outflow_path": home.path,
+        "inflow_path": "",
+        "reachable_since": registered_on,
+    }
+    return member_id, file, registered_event(file)
+
+
 def new_member(
     registry: Registry,
     cmd: RegisterMember,
@@ -158,7 +217,7 @@ def new_member(
     now = registry.now()
     id_number = normalise(cmd.id_number)
     return Member(
-        id=member_id or "m" + uuid.uuid4().hex[:20],
+        id=member_id or new_member_id(),
         profile=cmd.profile,
         home_org_id=home.id,
         home_county=home.county,
