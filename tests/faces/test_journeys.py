@@ -636,3 +636,40 @@ def _delivery(n: int) -> dict[str, Any]:
         "created_at": at, "not_before": at, "delivered_at": at, "failed_reason": None,
         "attempts": [], "subject": f"通知 {n}", "body": "报到逾期",
     }  # fmt: skip
+
+
+def test_a_county_where_no_class_was_held_reads_no_data_for_its_rate(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # no class was ever held in Songyang: nobody there was due at a lesson, so its 参学率 is no
+    # data (the dashboard showed 0.0%, the learning service counting every member as due)
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    page.goto(f"{platform_url}/console/dashboard")
+    expect(by_test(page, "figure-rate").locator(".value")).to_have_text("暂无数据")
+    shots(page, "1-dashboard")
+
+
+def test_the_inflow_county_opens_a_member_s_file_without_a_refusal(
+    platform_url: str, browser: Any
+) -> None:
+    # a Yuexi member checked in at a Yuhang site: every service answers Yuhang's staff about the
+    # member's held events (transfers answered 404, logged by the console on the file page)
+    admin = _token(platform_url, "yuhang-admin")
+    found = httpx.get(
+        f"{platform_url}/api/registry/members",
+        params={"county": "yuhang", "status": "checked_in", "size": 100},
+        headers=admin,
+    ).json()["items"]
+    member_id = next(m["id"] for m in found if m["home_county"] == "yuexi")
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    answers: dict[str, int] = {}
+    page.on(
+        "response",
+        lambda r: answers.update({r.url: r.status}) if r.url.endswith("/held-events") else None,
+    )
+    page.goto(f"{platform_url}/console/members/{member_id}")
+    expect(by_test(page, "member-status")).to_be_visible()
+    deadline = time.monotonic() + 30
+    while len(answers) < 5 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # the five services answer after the file: poll, bounded
+    assert sorted(answers.values()) == [200] * 5, answers

@@ -28,3 +28,8 @@ export function formatTime(value) {
 export function formatDate(value) {
   return value ? String(value).slice(0, 10) : '—'
 }
+
+// a 参学率 from the learning service: null when nobody was due to study (no class held for them)
+export function rateText(rate) {
+  return rate == null ? '暂无数据' : `${(rate * 100).toFixed(1)}%`
+}

@@ -50,6 +50,10 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
         f"/classes/{klass}/enrolments/batch", {"member_ids": list(ids.values())}, staff
     )
     assert all(r["enrolled"] for r in batch.json()), batch.text
+    # a site whose members no class was held for (none enrolled in one): nobody was due to
+    # study there, so it has no rate (it showed 0%), nor do they count for the county
+    unheld = await world.site()
+    await world.members(*({"home_site_id": unheld} for _ in range(3)))
     world.clock.set(world.local(10, "22:00"))  # every session is over: marks are history
     for name, (_, marks) in seeds.items():
         for index, status in marks:
@@ -83,7 +87,7 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
     assert by_site.status_code == 200, by_site.text
     rates = {r["id"]: (r["should_study"], r["studied"], r["rate"]) for r in by_site.json()}
     assert rates[site] == (6, 3, 0.5) and rates[other_site] == (2, 1, 0.5)
-    assert all(rates[s] == (0, 0, None) for s in empty)
+    assert all(rates[s] == (0, 0, None) for s in [*empty, unheld])
     quiet = await world.org(type_code="branch")  # nobody on file
     by_branch = await world.client.get(
         "/api/learning/participation/branches", params=query, headers=staff
@@ -227,6 +231,10 @@ async def test_a_member_transferred_in_is_no_longer_a_mobile_member_to_study(wor
     staff = world.auth("county_admin", "yuhang")
     old_home, new_home = await world.org("yuexi"), await world.org()
     member = await world.member(outflow_org_id=old_home, inflow_org_id=new_home)
+    course, klass = await world.course_class(staff)  # a lesson in the period: due to study
+    await world.session(staff, klass, course, world.local(1, "19:00"))
+    seat = await world.post(f"/classes/{klass}/enrolments/batch", {"member_ids": [member]}, staff)
+    assert all(r["enrolled"] for r in seat.json()), seat.text
     assert _numbers(await _rate(world, staff, "branch", new_home))[0] == 1
     moved = reg.HomeOrganisationChanged(
         member_id=member, outflow_org_id=new_home, outflow_county="yuhang",

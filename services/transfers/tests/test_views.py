@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+
+from warmflow_shared.events.catalog.registry import (
+    MEMBER_TOPIC,
+    CheckedIn,
+    MemberRegistered,
+    MemberReturned,
+)
 
 from .flow import act, new_case, walk
-from .support import World
+from .support import T0, World
 
 
 async def test_only_the_two_sides_and_the_member_see_a_case(world: World) -> None:
@@ -93,3 +100,35 @@ async def test_statistics_by_state_county_pair_month_and_time_to_complete(world:
     # counties are data: one not (yet) on the platform simply has no cases
     none = await world.client.get("/stats?sending_county=mars", headers=world.admin("yuhang"))
     assert none.status_code == 200 and none.json()["total"] == 0
+
+
+async def test_the_inflow_county_reads_a_member_while_they_stand_there(world: World) -> None:
+    """Filed at Yuexi, checked in at Yuhang, then home again: Yuhang's staff read the member's
+    held events (the console's member file) while the member is theirs, and not before or after;
+    Songyang's never. The copy kept no inflow side, so Yuhang's staff got 404 throughout."""
+    member_id = f"{world.name}-mobile"
+    home = {"member_id": member_id, "outflow_org_id": world.org("yuexi"), "outflow_county": "yuexi"}
+    there = {**home, "inflow_org_id": world.org("yuhang"), "inflow_county": "yuhang"}
+    url = f"/members/{member_id}/held-events"
+
+    async def status(county: str) -> int:
+        return (await world.client.get(url, headers=world.admin(county))).status_code
+
+    async def yuhang_gets(expected: int) -> bool:
+        return await status("yuhang") == expected
+
+    filed = MemberRegistered(**home, name="王五", mobile_status="outflow_registered")
+    await world.publish(MEMBER_TOPIC, filed, member_id)
+    await world.until(lambda: world.ctx.members.get(member_id))
+    assert await status("yuhang") == 404 and await status("yuexi") == 200
+    arrived = CheckedIn(**there, mobile_status="checked_in", checked_in_at=T0, recorded_by="member")
+    await world.publish(MEMBER_TOPIC, arrived, member_id)
+    await world.until(lambda: yuhang_gets(200))
+    assert await status("songyang") == 404 and await status("yuexi") == 200
+    stored = await world.ctx.members.get(member_id)
+    assert stored is not None and stored["name"] == "王五"  # the profile outlives a side event
+    assert stored["mobile_status"] == "checked_in"
+    left = MemberReturned(**there, mobile_status="returned", returned_on=date(2026, 3, 11))
+    await world.publish(MEMBER_TOPIC, left, member_id)
+    await world.until(lambda: yuhang_gets(404))
+    assert await status("yuexi") == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
@@ -11,7 +12,7 @@ from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.outbox.repo import find_models
 from warmflow_shared.timefmt import format_ts
 
-from warmflow_learning.domain.model import ATTENDED, Session
+from warmflow_learning.domain.model import ATTENDED, Klass, Session
 from warmflow_learning.domain.participation import participation
 from warmflow_learning.service_layer.commands import YEARS
 from warmflow_learning.service_layer.context import Learning
@@ -55,13 +56,27 @@ async def should_study(ctx: Learning, scope: Scope, scope_id: str) -> set[str]:
     return members
 
 
-async def studied_between(ctx: Learning, start: date, end: date) -> set[str]:
-    """Members present or late at any session starting within [start, end] (local dates)."""
+@dataclass(frozen=True)
+class Roll:
+    """A period's lessons: who was due at one (enrolled in the class of a session starting in
+    the period) and who attended one. A member with no lesson to attend was not due to study:
+    where no class was held, the rate is no data (暂无数据), not 0%."""
+
+    due: set[str]
+    studied: set[str]
+
+
+async def roll_between(ctx: Learning, start: date, end: date) -> Roll:
+    """Sessions starting within [start, end] (local dates) and their classes' seats."""
     begin = datetime.combine(start, time(), ctx.zone)
     finish = datetime.combine(end + timedelta(days=1), time(), ctx.zone)
     window = {"$gte": format_ts(begin), "$lt": format_ts(finish)}
     sessions = await find_models(ctx.sessions, Session, {"state.starts_at": window})
-    return {m for s in sessions for m, mark in s.attendance.items() if mark.status in ATTENDED}
+    class_ids = sorted({s.class_id for s in sessions})
+    classes = await find_models(ctx.classes, Klass, {"_id": {"$in": class_ids}})
+    studied = {m for s in sessions for m, mark in s.attendance.items() if mark.status in ATTENDED}
+    # attendance needs a seat; a member who attended and cancelled since still attended
+    return Roll(due={m for k in classes for m in k.members} | studied, studied=studied)
 
 
 def _check_period(start: date, end: date) -> None:
@@ -81,9 +96,8 @@ async def participation_rate(
 ) -> ParticipationRate:
     _check_period(start, end)
     check_reads_county(principal, await _county_of(ctx, scope, scope_id))
-    rate = participation(
-        await should_study(ctx, scope, scope_id), await studied_between(ctx, start, end)
-    )
+    roll = await roll_between(ctx, start, end)
+    rate = participation(await should_study(ctx, scope, scope_id) & roll.due, roll.studied)
     return ParticipationRate(
         scope=scope,
         scope_id=scope_id,
@@ -136,10 +150,10 @@ async def unit_rates(
     for side in SIDE_FIELDS[scope]:
         for doc in await ctx.members.collection.find({side: {"$in": ids}, **active}):
             members[doc["state"][side.removeprefix("state.")]].add(doc["_id"])
-    studied = await studied_between(ctx, start, end)
+    roll = await roll_between(ctx, start, end)
     rates = []
     for unit_id, name in units:
-        rate = participation(members[unit_id], studied)
+        rate = participation(members[unit_id] & roll.due, roll.studied)
         rates.append(
             UnitRate(
                 id=unit_id,

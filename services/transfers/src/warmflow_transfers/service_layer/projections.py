@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from warmflow_shared.events.catalog.registry import MEMBER_TOPIC, ORGANISATION_TOPIC
+from warmflow_shared.events.catalog.registry import (
+    MEMBER_TOPIC,
+    ORGANISATION_TOPIC,
+    standing_after,
+)
 from warmflow_shared.events.envelope import Envelope
 
 from warmflow_transfers.domain.arrival import Placement
@@ -25,16 +29,19 @@ PROFILE_FIELDS = (
     "party_status",
     "id_masked",
 )
+# both sides as every member event leaves them: the inflow side is whom the member's file is
+# shown to besides the home county (it kept none, so the inflow county's staff got 404)
+SIDES = ("outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
 MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
 
 
 def member_change(state: State | None, envelope: Envelope) -> State | None:
-    data = envelope.data
+    data = standing_after(envelope.type, envelope.data)
     new = dict(state or {"member_id": data["member_id"]})
     if envelope.type in PROFILE_EVENTS:
         new.update({key: data.get(key) for key in PROFILE_FIELDS})
-    if "outflow_org_id" in data:  # the home organisation: a HomeOrganisationChanged moves it
-        new.update(outflow_org_id=data["outflow_org_id"], outflow_county=data["outflow_county"])
+    if "outflow_org_id" in data:  # every member event: a HomeOrganisationChanged moves home
+        new.update({key: data.get(key) for key in SIDES})
     if data.get("mobile_status"):
         new["mobile_status"] = data["mobile_status"]
     return new

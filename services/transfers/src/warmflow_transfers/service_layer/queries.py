@@ -8,7 +8,7 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound
-from warmflow_shared.scope import STAFF
+from warmflow_shared.scope import STAFF, sees_member
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
 from warmflow_transfers.domain.model import Case
@@ -49,9 +49,9 @@ async def cases_in_scope(
 async def member_to_read(
     ctx: Transfers, principal: Principal, member_id: str
 ) -> Mapping[str, Any] | None:
-    """Staff of the member's home county, or of either side of one of the member's cases."""
+    """Staff of the member's home or inflow county, or of either side of one of their cases."""
     member = await ctx.members.get(member_id)
-    if principal.county is not None and principal.county == (member or {}).get("outflow_county"):
+    if member is not None and sees_member(principal, member, agreements=None):
         return member
     if not await cases_in_scope(ctx, principal, {"state.member_id": member_id}, limit=1):
         raise NotFound("未找到该党员")
