@@ -53,9 +53,8 @@ async def participation_rate(
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
 ) -> insights.ParticipationRate:
-    """参学率 = members who studied ÷ active mobile members in the branch, site or county who
-    were due at a lesson in the period (enrolled in the class of a session held in it); null,
-    shown as 暂无数据, where no class was held for any of them."""
+    """参学率 = members who studied ÷ active mobile members in the branch, site or county, once
+    a class was held in the period for any of them; null, shown as 暂无数据, where none was."""
     return await insights.participation_rate(ctx, scope, scope_id, start, end, who)
 
 

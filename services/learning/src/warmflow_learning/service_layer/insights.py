@@ -58,12 +58,17 @@ async def should_study(ctx: Learning, scope: Scope, scope_id: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Roll:
-    """A period's lessons: who was due at one (enrolled in the class of a session starting in
-    the period) and who attended one. A member with no lesson to attend was not due to study:
-    where no class was held, the rate is no data (暂无数据), not 0%."""
+    """A period's lessons: who had one (enrolled in the class of a session starting in the
+    period) and who attended one."""
 
     due: set[str]
     studied: set[str]
+
+    def should_study(self, members: set[str]) -> set[str]:
+        """A place's members who should have studied: all of them (不漏一人: a member no class
+        reached counts against the rate) once a class was held for any of them; none where no
+        class was held for anyone — the rate is then no data (暂无数据), not 0%."""
+        return members if members & self.due else set()
 
 
 async def roll_between(ctx: Learning, start: date, end: date) -> Roll:
@@ -97,7 +102,7 @@ async def participation_rate(
     _check_period(start, end)
     check_reads_county(principal, await _county_of(ctx, scope, scope_id))
     roll = await roll_between(ctx, start, end)
-    rate = participation(await should_study(ctx, scope, scope_id) & roll.due, roll.studied)
+    rate = participation(roll.should_study(await should_study(ctx, scope, scope_id)), roll.studied)
     return ParticipationRate(
         scope=scope,
         scope_id=scope_id,
@@ -153,7 +158,7 @@ async def unit_rates(
     roll = await roll_between(ctx, start, end)
     rates = []
     for unit_id, name in units:
-        rate = participation(members[unit_id] & roll.due, roll.studied)
+        rate = participation(roll.should_study(members[unit_id]), roll.studied)
         rates.append(
             UnitRate(
                 id=unit_id,
