@@ -280,22 +280,27 @@ def _xlsx_rows(
         book.close()
 
 
-def _xls_rows(data: bytes, merges: list[Merge], limits: Limits) -> Iterator[Sequence[Any]]:
+def _xls_sheet(data: bytes) -> tuple[Any, Any]:
+    """The workbook (to release) and its first sheet."""
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
-    except xlrd.XLRDError as exc:
+    except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
         if "encrypted" in str(exc).lower():
             raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
         raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
-    except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
-        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+    if book.nsheets == 0:
+        book.release_resources()
+        raise SpreadsheetError("文件中没有工作表")
     try:
-        if book.nsheets == 0:
-            raise SpreadsheetError("文件中没有工作表")
-        try:
-            sheet = book.sheet_by_index(0)
-        except Exception as exc:
-            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+        return book, book.sheet_by_index(0)
+    except Exception as exc:
+        book.release_resources()
+        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+
+
+def _xls_rows(data: bytes, merges: list[Merge], limits: Limits) -> Iterator[Sequence[Any]]:
+    book, sheet = _xls_sheet(data)
+    try:
         merges += _xls_tall_merges(sheet.merged_cells, limits)
         rows = ([_xls_value(c, book.datemode) for c in sheet.row(n)] for n in range(sheet.nrows))
         yield from _filled(rows, merges)

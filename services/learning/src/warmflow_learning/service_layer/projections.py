@@ -20,7 +20,7 @@ from warmflow_shared.idempotency import Projection
 from warmflow_learning.service_layer.context import Learning
 
 State = dict[str, Any]
-SIDES = ("member_id", "outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
+SIDES = ("member_id", *reg.MEMBER_SIDES)
 PROFILE = ("name", "mobile_status", "home_site_id", "free_time")
 STATUS_OF: dict[type, str] = {
     reg.OutflowRegistered: "outflow_registered",

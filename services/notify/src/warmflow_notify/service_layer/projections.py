@@ -26,7 +26,6 @@ PROJECTION_INDEXES = {
 
 
 PROFILE_EVENTS = frozenset({"registry.MemberRegistered", "registry.MemberUpdated"})
-SIDES = ("outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
 # every member event names where the member stands after it: the copy follows each one (it
 # kept the inflow side the file had when registered, so a member who left, arrived or returned
 # later was routed to, and seen by, the wrong county's staff)
@@ -42,7 +41,7 @@ def _member(state: State | None, envelope: Envelope) -> State:
     if envelope.type in PROFILE_EVENTS:
         fields = {key: data.get(key) for key in (*MEMBER_FIELDS, *MEMBER_FIELDS_OPTIONAL)}
         return {**(state or {}), **fields, "member_id": data["member_id"]}
-    new = {**(state or {}), **{key: data.get(key) for key in SIDES}}
+    new = {**(state or {}), **{key: data.get(key) for key in registry.MEMBER_SIDES}}
     if envelope.type == registry.CheckedIn.wire_name:
         new["home_site_id"] = data.get("site_id") or new.get("home_site_id")
     elif envelope.type == registry.MemberReturned.wire_name:

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from warmflow_shared.errors import BadValue
 
-from warmflow_registry.domain.model import masked_name
+from warmflow_registry.service_layer import queries
 from warmflow_registry.service_layer.context import Registry
 
 from .common import Auditor
@@ -34,9 +34,6 @@ def audit_names_router(registry: Registry) -> APIRouter:
             raise BadValue("ids", f"一次最多查询 {MOST} 名党员")
         if any(len(i) > 64 for i in wanted):
             raise BadValue("ids", "党员档案编号过长")
-        docs = await registry.stores.members.collection.find(
-            {"_id": {"$in": wanted}}, limit=len(wanted)
-        )
-        return {d["_id"]: masked_name(d["state"]["profile"]["name"]) for d in docs}
+        return await queries.masked_names(registry, wanted)
 
     return router

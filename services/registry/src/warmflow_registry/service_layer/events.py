@@ -57,7 +57,7 @@ def registered_event(file: Mapping[str, Any]) -> Encoded:
         "home_site_id": file["site_id"],
         "last_org_life_on": file["last_org_life_on"],
         "free_time": profile["free_time"],
-        "birth_year": int(profile["birth_date"][:4]),
+        "birth_year": int(born[:4]) if (born := profile["birth_date"]) else None,
         "id_masked": file["id_masked"],
     }
     return Encoded(ev.MemberRegistered, {name: facts[name] for name in _REGISTERED_FIELDS})

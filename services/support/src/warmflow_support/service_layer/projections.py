@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
-from warmflow_shared.events.catalog.registry import standing_after
+from warmflow_shared.events.catalog.registry import MEMBER_SIDES, standing_after
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
 
 from warmflow_support.service_layer.context import Support
 
-SIDES = ("member_id", "outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
+SIDES = ("member_id", *MEMBER_SIDES)
 PROFILE = ("name", "mobile_status", "home_site_id", "free_time", "skills", "education")
 PROFILE_EVENTS = ("registry.MemberRegistered", "registry.MemberUpdated")
 STATUS_OF = {

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from warmflow_shared.events.catalog.registry import (
+    MEMBER_SIDES,
     MEMBER_TOPIC,
     ORGANISATION_TOPIC,
     standing_after,
@@ -29,9 +30,6 @@ PROFILE_FIELDS = (
     "party_status",
     "id_masked",
 )
-# both sides as every member event leaves them: the inflow side is whom the member's file is
-# shown to besides the home county (it kept none, so the inflow county's staff got 404)
-SIDES = ("outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
 MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
 
 
@@ -40,8 +38,10 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
     new = dict(state or {"member_id": data["member_id"]})
     if envelope.type in PROFILE_EVENTS:
         new.update({key: data.get(key) for key in PROFILE_FIELDS})
-    if "outflow_org_id" in data:  # every member event: a HomeOrganisationChanged moves home
-        new.update({key: data.get(key) for key in SIDES})
+    # every member event names both sides as it leaves them: the inflow county's staff see the
+    # member too (the copy kept only home, so they got 404); a HomeOrganisationChanged moves home
+    if "outflow_org_id" in data:
+        new.update({key: data.get(key) for key in MEMBER_SIDES})
     if data.get("mobile_status"):
         new["mobile_status"] = data["mobile_status"]
     return new

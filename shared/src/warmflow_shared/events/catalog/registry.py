@@ -87,6 +87,11 @@ class MemberReturned(_MemberTopic):
     card_number: str | None = None
 
 
+MEMBER_SIDES = ("outflow_org_id", "outflow_county", "inflow_org_id", "inflow_county")
+"""Both organisations and their counties (dual management): what other services' member copies
+keep of ``standing_after`` to scope and route by."""
+
+
 def standing_after(event_type: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
     """Where a member event leaves the member. Every member event names both sides as they
     stand after it (``data`` itself, not copied: this runs for every member event), except a
