@@ -179,7 +179,7 @@ async def open_world(tmp: Path, name: str, options: dict[str, str]) -> AsyncIter
     service = bootstrap(settings, bus=bus)
     service.app.state.clock.set(T0)
     app = _app(service, bus)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw/api/transfers") as c:
             world = World(c, settings, service, bus, name, seen)

@@ -24,7 +24,7 @@ async def test_a_case_is_made_through_the_platform_gateway(tmp_path: Path) -> No
     app = create_platform_app(settings)
     service = next(s for s in app.state.services if s.name == "transfers")
     service.app.state.clock.set(T0)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         bus = service.runtime.bus
         for org_id, county, province in (
             ("gw-yx", "yuexi", "安徽省"),
