@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
@@ -212,6 +212,26 @@ async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
 def overdue_posts(http: HttpRecorder) -> list[str]:
     posts = [r["json"]["text"]["content"] for r in http.to("/b")]
     return [post for post in posts if "报到逾期" in post]  # the work group also hears check-ins
+
+
+async def test_a_digest_missed_while_the_platform_was_down_leaves_the_day_s_own_to_its_hour(
+    notify: Notify, clock: Clock
+) -> None:
+    """Items open, then nothing runs for 40 days; the platform comes back at 01:00 China time.
+    The digest due 40 days ago is not sent at 01:00 under that day's date (which took the day's
+    digest id, so the 08:00 digest never went out): the day's digest comes at 08:00, once."""
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.handle(world.overdue())
+    wang = staff_recipient_id("wang-yx")
+    clock.now = EIGHT_AM_CHINA + timedelta(days=40, hours=-7)  # 01:00 China, 40 days on
+    await notify.digesting.fire_due()
+    assert await digests_of(notify, wang) == []
+    clock.now = EIGHT_AM_CHINA + timedelta(days=40)
+    await notify.digesting.fire_due()
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert digest["subject"] == "每日待办汇总（2027年1月7日）：1 项逾期事项"
 
 
 async def grouped_of(notify: Notify, recipient: str) -> list[dict[str, object]]:

@@ -160,10 +160,16 @@ class Digests:
         items = await self.open_for(recipient_id)
         now = self._clock()
         made = 0
+        # a digest due on a day gone by (the platform was down, the clock moved on) is not sent
+        # now under today's date: it would take today's digest id, and today's digest at its
+        # hour, with what is open by then, would not go out
+        due = loaded.state.get("next_at")
+        stale = due is not None and digest_day(parse_ts(str(due))) != digest_day(now)
         if items:
             day = digest_day(now)
-            variables = digest_variables(items, day, None)
-            made = await send(recipient_id, variables, digest_event_id(recipient_id, day))
+            if not stale:
+                variables = digest_variables(items, day, None)
+                made = await send(recipient_id, variables, digest_event_id(recipient_id, day))
             at = format_ts(next_digest_at(now, self._at))
             state = {**loaded.state, "last_day": day.isoformat(), "next_at": at}
         else:
