@@ -206,6 +206,33 @@ def test_a_member_resubmits_a_returned_transfer_then_withdraws_it_on_the_phone(
     expect(by_test(phone, "cancel-case")).to_have_count(0)
 
 
+def test_reading_a_notice_on_the_phone_lowers_the_tab_s_count(
+    platform_url: str, browser: Any
+) -> None:
+    """The 消息 tab kept its count after the member read notices on the notices page: the count
+    was fetched again only when the member went to another page. (The transfer above gave the
+    member notices.)"""
+    member = _token(platform_url, "songyang-member")
+    count = f"{platform_url}/api/notify/inbox/unread-count"
+
+    def unread() -> int:
+        return int(httpx.get(count, headers=member).json()["unread"])
+
+    for _ in range(100):  # the transfer's notices reach the inbox by event
+        if unread() >= 2:
+            break
+        time.sleep(0.1)
+    before = unread()
+    assert before >= 2
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    badge = phone.locator(".van-tabbar-item", has_text="消息").locator(".van-badge")
+    expect(badge).to_have_text(str(before))
+    by_test(phone, "notices").locator(".van-cell").first.click()
+    expect(badge).to_have_text(str(before - 1))
+    assert unread() == before - 1
+
+
 def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, shots: Any) -> None:
     page = sign_in(browser, platform_url, "console", "songyang-admin")
     headers = _token(platform_url, "songyang-admin")
