@@ -152,6 +152,87 @@ def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
     return str(next(m["id"] for m in members if m["id"].startswith("demo-m")))
 
 
+def test_a_member_resubmits_a_returned_transfer_then_withdraws_it_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """The phone told a member whose application came back "需要您办理：按退回意见修改后重新提交"
+    but offered no way to do it, nor the return's reason, nor a way to withdraw the application
+    (the API lets the member do both). Runs before the console's transfers, and ends with the
+    case withdrawn, so the member is free for them."""
+    admin = _token(platform_url, "songyang-admin")
+    member = _token(platform_url, "songyang-member")
+    mine = httpx.get(f"{platform_url}/api/registry/me", headers=member).json()
+    member_id = mine["id"]
+    url = f"{platform_url}/api/registry/members/{member_id}"
+    opened = httpx.get(url, headers=admin).json()
+    month = (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y-%m")  # dues paid up to now
+    paid = {"profile": {**opened["profile"], "dues_paid_until": month}}
+    assert httpx.put(url, json=paid, headers=admin).status_code == 200
+    to = "yuhang-ai-town-committee"
+    body = {"member_id": member_id, "receiving_org_id": to, "reason": "在余杭长期工作"}
+
+    def applied() -> httpx.Response:  # the transfers service hears of the dues by event
+        for _ in range(100):
+            got = httpx.post(f"{platform_url}/api/transfers/cases", json=body, headers=member)
+            if got.status_code != 409:
+                return got
+            time.sleep(0.1)
+        return got
+
+    case = applied()
+    assert case.status_code == 201, case.text
+    case_id = case.json()["id"]
+    cases = f"{platform_url}/api/transfers/cases/{case_id}"
+    back = httpx.post(f"{cases}/return", json={"reason": "请补充在余杭的工作单位"}, headers=admin)
+    assert back.status_code == 200, back.text
+
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    form = by_test(phone, f"resubmit-{case_id}")
+    expect(form).to_contain_text("请补充在余杭的工作单位")
+    by_test(phone, "resubmit-note").locator("textarea").fill("已补充：在之江实验室工作")
+    by_test(phone, "resubmit").click()
+    expect(by_test(phone, f"case-{case_id}")).to_contain_text("已提交待审批")
+    expect(form).to_have_count(0)
+    shots(phone, "resubmitted")
+    steps = httpx.get(cases, headers=member).json()["history"]
+    assert [s["status"] for s in steps] == ["submitted", "returned", "submitted"]
+    assert steps[-1]["note"] == "已补充：在之江实验室工作"
+
+    by_test(phone, "cancel-case").click()
+    phone.locator(".van-dialog__confirm").click()
+    expect(by_test(phone, f"case-{case_id}")).to_contain_text("已撤销")
+    assert httpx.get(cases, headers=member).json()["status"] == "cancelled"
+    expect(by_test(phone, "cancel-case")).to_have_count(0)
+
+
+def test_reading_a_notice_on_the_phone_lowers_the_tab_s_count(
+    platform_url: str, browser: Any
+) -> None:
+    """The 消息 tab kept its count after the member read notices on the notices page: the count
+    was fetched again only when the member went to another page. (The transfer above gave the
+    member notices.)"""
+    member = _token(platform_url, "songyang-member")
+    count = f"{platform_url}/api/notify/inbox/unread-count"
+
+    def unread() -> int:
+        return int(httpx.get(count, headers=member).json()["unread"])
+
+    for _ in range(100):  # the transfer's notices reach the inbox by event
+        if unread() >= 2:
+            break
+        time.sleep(0.1)
+    before = unread()
+    assert before >= 2
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    badge = phone.locator(".van-tabbar-item", has_text="消息").locator(".van-badge")
+    expect(badge).to_have_text(str(before))
+    by_test(phone, "notices").locator(".van-cell").first.click()
+    expect(badge).to_have_text(str(before - 1))
+    assert unread() == before - 1
+
+
 def test_transfer_case_walked_to_its_letter(platform_url: str, browser: Any, shots: Any) -> None:
     page = sign_in(browser, platform_url, "console", "songyang-admin")
     headers = _token(platform_url, "songyang-admin")

@@ -106,7 +106,7 @@ async def test_a_redelivered_event_makes_one_notice_per_recipient_and_channel(
 ) -> None:
     world = World()
     await given_world(notify, world)
-    event = world.overdue()
+    event = world.outflow()
     await notify.planner.handle(event)
     first = await notify.log.find(
         recipient=None, event_id=event.event_id, status=None, county=None, limit=100
@@ -210,7 +210,7 @@ async def test_a_town_committee_hears_about_its_branches_and_manages_their_conta
     # the town's org admin registers the branch's own secretary: the branch now has its contact
     chen = {"name": "陈书记", "org_id": world.outflow_org, "email": "chen@yx.example.cn"}
     await admin.put_staff(town_admin, "chen-branch", chen)
-    later = world.overdue()
+    later = world.checked_in()
     await notify.planner.handle(later)
     log = await notify.log.find(
         recipient=None, event_id=later.event_id, status=None, county=None, limit=50

@@ -149,7 +149,7 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
 ) -> None:
     gw, world = gateway, World()
     people = await registered(gw, world, http)
-    overdue = world.overdue()
+    overdue = world.outflow()  # reaches the member, the secretary and the group bot at once
     await gw.publish(overdue)
 
     async def all_sent() -> bool:
@@ -198,7 +198,7 @@ async def test_the_delivery_log_pages_back_past_any_window(
     monkeypatch.setattr(queries, "SCAN_BATCH", 3, raising=False)
     gw, world = gateway, World()
     await registered(gw, world, http)
-    overdue = world.overdue()
+    overdue = world.outflow()  # reaches the member, the secretary and the group bot at once
     await gw.publish(overdue)
 
     async def all_in() -> bool:

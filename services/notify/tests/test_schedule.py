@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
@@ -42,6 +42,8 @@ async def test_quiet_hours_defer_sms_to_their_end_but_urgent_goes_at_once(
 
     urgent = world.overdue()
     await notify.planner.handle(urgent)
+    clock.advance(minutes=1)  # staff hear of overdue members grouped, when the batch ends
+    await notify.digesting.fire_due()
     await notify.sending.fire_due()
     assert sorted(phones(http)) == ["13800138000", "13900139000"]
     assert (await notice(notify, urgent.event_id, "sms", member))["status"] == "delivered"
@@ -144,6 +146,98 @@ async def test_the_daily_digest_gathers_open_overdue_items_until_resolved(
     assert len(await digests_of(notify, wang)) == 2
     loaded = await notify.digests.store.load(wang)
     assert loaded is not None and loaded.state["next_at"] is None
+
+
+async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
+    instances: Instances, http: HttpRecorder, smtp: tuple[SmtpRecorder, int], clock: Clock
+) -> None:
+    """Five members fall overdue in one sweep (at night): each member hears at once, but the
+    secretary gets one notice, one urgent SMS and the work group one message, listing the four
+    still overdue when the batch ends. A crash after the notice was written, before the batch
+    was closed, sends nothing twice; a later one comes in the next batch; the daily digest
+    still lists every open item."""
+    notify = await instances.open()
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.recipients._directory.put_bot(world.outflow_org, {"url": http.url("/b")})
+    others = [World() for _ in range(5)]
+    names = ["陈建国", "刘芳", "赵磊", "孙丽", "周强"]
+    for other, name in zip(others, names, strict=True):
+        other.outflow_org = world.outflow_org
+        await notify.planner.handle(other.member(name=name, phone="13700137000"))
+    sweep = [world.overdue(), *(other.overdue() for other in others[:4])]
+    for event in [*sweep, sweep[1]]:  # one redelivered
+        await notify.planner.handle(event)
+    await notify.sending.fire_due()
+    await notify.planner.handle(others[0].checked_in())  # resolved before the batch ends
+    wang = staff_recipient_id("wang-yx")
+    assert await grouped_of(notify, wang) == [] and "13900139000" not in phones(http)
+    assert phones(http).count("13700137000") == 4  # each member hears of their own at once
+
+    real_save = notify.digests._save
+
+    async def killed(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kill -9")  # after the notice was written, before the batch closed
+
+    notify.digests._save = killed  # type: ignore[method-assign]
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    notify.digests._save = real_save  # type: ignore[method-assign]
+    notify = await instances.restart()
+    clock.advance(minutes=2)  # the lease of the killed firing lapses
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    [notice] = await grouped_of(notify, wang)
+    assert notice["subject"] == "4 名党员报到逾期：张晓梅、刘芳、赵磊等"
+    assert "4. 报到逾期：孙丽" in notice["body"] and "陈建国" not in notice["body"]
+    assert phones(http).count("13900139000") == 1 and len(overdue_posts(http)) == 1
+    mails = [m["Subject"] for m in smtp[0].to("wang@yx.example.cn")]
+    assert [m for m in mails if "逾期" in m] == [notice["subject"]]
+
+    await notify.planner.handle(others[4].overdue())  # a later sweep: the next batch
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    newest, _ = await grouped_of(notify, wang)
+    assert newest["subject"] == "1 名党员报到逾期：周强"
+    assert phones(http).count("13900139000") == 2 and len(overdue_posts(http)) == 2
+
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert digest["subject"] == "每日待办汇总（2026年11月28日）：5 项逾期事项"
+
+
+def overdue_posts(http: HttpRecorder) -> list[str]:
+    posts = [r["json"]["text"]["content"] for r in http.to("/b")]
+    return [post for post in posts if "报到逾期" in post]  # the work group also hears check-ins
+
+
+async def test_a_digest_missed_while_the_platform_was_down_leaves_the_day_s_own_to_its_hour(
+    notify: Notify, clock: Clock
+) -> None:
+    """Items open, then nothing runs for 40 days; the platform comes back at 01:00 China time.
+    The digest due 40 days ago is not sent at 01:00 under that day's date (which took the day's
+    digest id, so the 08:00 digest never went out): the day's digest comes at 08:00, once."""
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.handle(world.overdue())
+    wang = staff_recipient_id("wang-yx")
+    clock.now = EIGHT_AM_CHINA + timedelta(days=40, hours=-7)  # 01:00 China, 40 days on
+    await notify.digesting.fire_due()
+    assert await digests_of(notify, wang) == []
+    clock.now = EIGHT_AM_CHINA + timedelta(days=40)
+    await notify.digesting.fire_due()
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert digest["subject"] == "每日待办汇总（2027年1月7日）：1 项逾期事项"
+
+
+async def grouped_of(notify: Notify, recipient: str) -> list[dict[str, object]]:
+    states = await notify.inbox.list(recipient, unread_only=False, limit=50, offset=0)
+    assert not [s for s in states if s["event_type"] == "registry.CheckInOverdue"]
+    return [s for s in states if s["event_type"] == "registry.CheckInOverdue.batch"]
 
 
 async def digests_of(notify: Notify, recipient: str) -> list[dict[str, object]]:

@@ -220,6 +220,30 @@ async def test_members_keep_their_own_soft_fields_and_nothing_else(platform: Pla
     assert unchanged == after
 
 
+async def test_a_member_s_blank_or_overlong_soft_fields_are_cleared_or_refused(
+    platform: Platform,
+) -> None:
+    """A member typed spaces as their residence and a 20,000-character hobby: the e-file kept
+    '   ' (the console showed a blank where 未填写 belongs) and the hobby whole (into every list,
+    export cell and matching). Blank text clears its field; each hobby or skill is 1–30 chars."""
+    w = await world(platform)
+    member_id, _ = await register(platform, w, name="李春燕")
+    me = platform.headers("member", "yuexi", member_id=member_id)
+    mine = {"phone": "13812345678", "residence": "   ", "employer": " 之江实验室 "}
+    assert (await platform.client.put("/api/registry/me", json=mine, headers=me)).status_code == 200
+    saved = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert (saved["residence"], saved["employer"]) == (None, "之江实验室")
+    for tags in (["书法", "  "], ["书法", "x" * 20_000]):
+        bad = await platform.client.put(
+            "/api/registry/me", json={**mine, "hobbies": tags}, headers=me
+        )
+        assert bad.status_code == 422, bad.text
+        [error] = bad.json()["errors"]
+        assert error["field"] == "body.hobbies.1" and "字符" in error["reason"]
+    after = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert after["hobbies"] == saved["hobbies"]
+
+
 async def test_an_edit_started_before_the_member_changed_their_phone_does_not_undo_it(
     platform: Platform,
 ) -> None:

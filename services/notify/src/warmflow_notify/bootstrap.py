@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from warmflow_shared.bus.port import EventBus
@@ -104,7 +104,8 @@ def wire(
     slow = of_store(store)  # one cache of the slow-changing reads, emptied on their writes
     projections, directory = Projections(store, slow), Directory(store, slow)
     preferences = PreferenceRepository(store, slow)
-    digests = Digests(store, digest_store, clock, settings.notify_digest_time)
+    batch = timedelta(seconds=settings.notify_overdue_batch_seconds)
+    digests = Digests(store, digest_store, clock, settings.notify_digest_time, batch)
     planner = Planner(
         projections,
         Recipients(projections, directory, preferences, clock),

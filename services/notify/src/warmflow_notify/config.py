@@ -41,6 +41,9 @@ class NotifySettings(WarmflowSettings):
     notify_retry_max_attempts: int = Field(default=5, ge=1)
     notify_deadline_poll_seconds: float = Field(default=1.0, gt=0)
     notify_digest_time: time = time(8, 0)  # China time
+    # staff and group bots get a sweep's overdue items (报到逾期, 失联…) grouped: one notice per
+    # kind of item for what arrived within this window, not one per member
+    notify_overdue_batch_seconds: float = Field(default=60.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_sms_secret_in_production(self) -> Self:

@@ -39,6 +39,9 @@ async def member_to_read(ctx: Learning, principal: Principal, member_id: str) ->
 
 
 async def member_to_change(ctx: Learning, principal: Principal, member_id: str) -> Member:
+    """Out of scope writes are refused (403), as the registry's are (issue 7's rule: reads 404,
+    writes 403). It tells nothing a caller could not know: member ids are 80 random bits, so
+    only someone who once saw the member (e.g. before a transfer) holds the id."""
     member = await ctx.members.get(member_id)
     if member is None:
         raise NotFound("未找到该党员")

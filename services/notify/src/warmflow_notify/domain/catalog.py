@@ -6,6 +6,7 @@ from warmflow_notify.domain.templates import TemplateBook
 from warmflow_notify.domain.texts_registry import REGISTRY_TEMPLATES
 from warmflow_notify.domain.texts_support import SUPPORT_TEMPLATES
 from warmflow_notify.domain.texts_transfers import (
+    BATCH_TEMPLATES,
     DIGEST_TEMPLATE,
     LEARNING_TEMPLATES,
     TRANSFER_TEMPLATES,
@@ -18,5 +19,6 @@ TEMPLATES = TemplateBook(
         *LEARNING_TEMPLATES,
         *SUPPORT_TEMPLATES,
         DIGEST_TEMPLATE,
+        *BATCH_TEMPLATES,
     ]
 )

@@ -16,6 +16,7 @@ from warmflow_notify.domain.model import CHINA
 from warmflow_notify.domain.variables import chinese_date
 
 DIGEST = "digest"
+BATCH = "batch"  # the end of a recipient's batch window: its new overdue items in one notice
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,20 @@ def digest_day(moment: datetime) -> date:
 def digest_event_id(recipient_id: str, day: date) -> str:
     """One digest per staff per day, however often its deadline fires."""
     return f"digest:{recipient_id}:{day.isoformat()}"
+
+
+def batch_event_id(recipient_id: str, batch_at: str) -> str:
+    """One grouped notice per recipient, batch and kind of item, however often it fires."""
+    return f"batch:{recipient_id}:{batch_at}"
+
+
+def batch_variables(items: Sequence[dict[str, object]], shown: int = 3) -> dict[str, object]:
+    """The grouped notice's count, the first few names in its subject, and every item's line."""
+    ordered = sorted(items, key=lambda item: (str(item["since"]), str(item["line"])))
+    names = [str(item["name"]) for item in ordered if item.get("name")]
+    named = "、".join(names[:shown]) + ("等" if len(names) > shown else "")
+    lines = "\n".join(f"{n}. {item['line']}" for n, item in enumerate(ordered, start=1))
+    return {"count": len(ordered), "names": named or "详见名单", "items": lines}
 
 
 def digest_variables(

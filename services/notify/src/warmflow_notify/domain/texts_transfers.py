@@ -139,3 +139,26 @@ DIGEST_TEMPLATE = T(
     "{recipient_name}：截至 {day}，您负责的以下 {count} 项事项已逾期，请跟进：\n{items}",
     "【暖流】您有{count}项逾期事项待跟进，详见站内信。",
 )  # fmt: skip
+
+# one grouped notice per staff (or group bot) and batch, instead of one per overdue member
+BATCH_TEMPLATES = [
+    T("registry.CheckInOverdue.batch.staff", 1,
+      "{count} 名党员报到逾期：{names}",
+      "以下 {count} 名党员已过报到期限，至今未报到，请及时联系并跟进（不漏一人）：\n{items}\n"
+      "名单也可在「待办清单 › 报到逾期」中查看。",
+      "【暖流】{count}名党员报到已逾期（{names}），名单详见站内消息。"),
+    T("registry.LostContactFlagged.batch.staff", 1,
+      "{count} 名党员失联预警：{names}",
+      "以下 {count} 名党员已失去联系，请组织查找；是否处置由支部研究决定：\n{items}\n"
+      "名单也可在「待办清单 › 失联党员」中查看。",
+      "【暖流】{count}名党员失联预警（{names}），名单详见站内消息。"),
+    T("transfers.LetterExpired.batch.staff", 1,
+      "{count} 份介绍信过期：{names}",
+      "以下 {count} 名党员的介绍信已过期，未完成转接，请调查了解情况；接收前由转出单位负责：\n"
+      "{items}",
+      "【暖流】{count}份介绍信已过期（{names}），详见站内消息。"),
+    T("transfers.ReceiptOverdue.batch.staff", 1,
+      "{count} 份转接回执逾期：{names}",
+      "以下 {count} 名党员的转接回执逾期未寄回，请督促办理：\n{items}",
+      "【暖流】{count}份转接回执逾期（{names}），详见站内消息。"),
+]  # fmt: skip

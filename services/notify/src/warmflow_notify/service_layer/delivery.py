@@ -12,9 +12,11 @@ from warmflow_shared.outbox import AggregateStore, Deadline
 from warmflow_shared.storage.port import VersionConflict
 
 from warmflow_notify.adapters import metrics
-from warmflow_notify.domain.model import Channel
+from warmflow_notify.domain.digest import BATCH, DIGEST, batch_variables
+from warmflow_notify.domain.model import Channel, Recipient
 from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
 from warmflow_notify.domain.preferences import NOT_TO_GROUPS, allowed
+from warmflow_notify.domain.rules import rule_for
 from warmflow_notify.service_layer.digests import Digests
 from warmflow_notify.service_layer.directory import Directory
 from warmflow_notify.service_layer.notices import Draft
@@ -118,7 +120,45 @@ class DigestSender:
         self.planner = planner
 
     async def on_due(self, recipient_id: str, due: list[Deadline]) -> None:
-        await self.digests.fire(recipient_id, self._send)
+        kinds = {deadline.kind for deadline in due}
+        if BATCH in kinds:
+            await self.digests.fire_batch(recipient_id, self._send_batch)
+        if DIGEST in kinds:
+            await self.digests.fire(recipient_id, self._send)
+
+    async def _send_batch(
+        self, recipient_id: str, event_id: str, event_type: str, items: list[dict[str, Any]]
+    ) -> int:
+        """One notice of the rule's category and urgency listing the batch's items of a kind."""
+        recipient = await self._recipient(recipient_id)
+        rule = rule_for(event_type)
+        if recipient is None or rule is None:
+            log.error("overdue_batch.unknown_recipient", recipient=recipient_id, type=event_type)
+            return 0
+        homes = {item.get("home_county") for item in items}
+        draft = Draft(
+            event_id=event_id,
+            event_type=f"{event_type}.batch",
+            category=rule.category,
+            urgency=rule.urgency,
+            template=f"{event_type}.batch",
+            variables=batch_variables(items),
+            scope={
+                "counties": sorted({c for item in items for c in item.get("counties") or []}),
+                "org_ids": sorted({o for item in items for o in item.get("org_ids") or []}),
+                "subject_id": None,
+                "home_county": homes.pop() if len(homes) == 1 else None,
+            },
+        )
+        return await self.planner.notify(draft, [recipient])
+
+    async def _recipient(self, recipient_id: str) -> Recipient | None:
+        kind, _, key = recipient_id.partition(":")
+        if kind == "bot":
+            bot = (await self.directory.bots_of_orgs([key])).get(key)
+            return Recipient(recipient_id, "bot", webhook_url=bot["url"]) if bot else None
+        doc = await self.directory.staff_member(key)
+        return staff_recipient(doc) if doc is not None else None
 
     async def _send(self, recipient_id: str, variables: dict[str, Any], event_id: str) -> int:
         doc = await self.directory.staff_member(recipient_id.removeprefix("staff:"))

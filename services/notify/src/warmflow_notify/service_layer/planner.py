@@ -76,9 +76,11 @@ class Planner:
             variables=template_variables(envelope.data, names),
             scope=scope_of(envelope.data, rule, member),
         )
-        made = await self.notify(draft, recipients, prefs)
-        if rule.digest:
+        if rule.digest:  # staff and group bots hear of overdue items grouped (see digests)
+            made = await self.notify(draft, [r for r in recipients if r.kind == "member"], prefs)
             await self.digests.open_items(envelope, rule, draft, recipients)
+        else:
+            made = await self.notify(draft, recipients, prefs)
         if rule.resolves:
             await self.digests.resolve(envelope, rule)
             subject = envelope.data.get(rule.subject_field) or envelope.subject

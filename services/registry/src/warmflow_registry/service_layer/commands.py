@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from warmflow_shared.auth.principal import COUNTY_PATTERN
 
 from warmflow_registry.domain.codes import (
@@ -101,9 +101,15 @@ class UpdateMember(_Command):
     id_number: str | None = Field(default=None, min_length=1, max_length=32)
 
 
+# one hobby or skill, as the member app's 、-separated field gives them (书法, 直播带货)
+Tag = Annotated[str, Field(min_length=1, max_length=30)]
+
+
 class UpdateOwnProfile(_Command):
     """What a member keeps up to date themselves; the rest of the e-file is the staff's. A field
-    left out keeps its value (null clears it)."""
+    left out keeps its value (null clears it). Text is trimmed; a blank text clears its field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str
     email: str | None = Field(default=None, max_length=100)
@@ -112,8 +118,13 @@ class UpdateOwnProfile(_Command):
     post: str | None = Field(default=None, max_length=50)
     contacts: list[Contact] = Field(default_factory=list, max_length=10)
     free_time: list[FreeTimeSlot] = Field(default_factory=list, max_length=21)
-    hobbies: list[str] = Field(default_factory=list, max_length=20)
-    skills: list[str] = Field(default_factory=list, max_length=20)
+    hobbies: list[Tag] = Field(default_factory=list, max_length=20)
+    skills: list[Tag] = Field(default_factory=list, max_length=20)
+
+    @field_validator("email", "residence", "employer", "post")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 class RegisterOutflow(_Command):
