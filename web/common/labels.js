@@ -33,3 +33,10 @@ export function formatDate(value) {
 export function rateText(rate) {
   return rate == null ? '暂无数据' : `${(rate * 100).toFixed(1)}%`
 }
+
+// a class's phase from the learning service: over once its last session ended (the server's
+// clock says so), else open for enrolment or closed to it
+export function classPhase(klass) {
+  if (klass.ended) return '已结束'
+  return klass.status === 'open' ? '进行中' : '报名已截止'
+}

@@ -284,3 +284,27 @@ async def test_session_starting_soon_fires_once_from_the_durable_deadline(world)
     assert scheduled["online"] is True and scheduled["capacity"] == 30
     assert len(world.published("SessionStartingSoon", session_id=session)) == 1
     assert not world.published("SessionStartingSoon", session_id=later)
+
+
+async def test_a_class_reads_ended_once_its_last_session_is_over_by_the_server_s_clock(
+    world,
+) -> None:
+    """The console showed 进行中 for a class whose last lesson was a month ago: it read only
+    whether enrolment was open. ``ended`` comes from the class's last session and the server's
+    clock (the browser's may be anything)."""
+    staff = world.auth("county_admin", "yuhang")
+    _, klass, _, _ = await _enrolled(world, staff, sessions=2)
+
+    async def ended() -> tuple[bool, bool] | None:
+        listed = (await world.get("/classes", staff)).json()
+        summary = next(c for c in listed if c["id"] == klass)
+        if summary["ends_at"] is None:  # the class hears of its sessions through the bus
+            return None
+        page = (await world.get(f"/classes/{klass}", staff)).json()
+        return summary["ended"], page["ended"]
+
+    assert await world.until(ended) == (False, False)
+    world.clock.set(world.local(1, "19:30"))  # the second and last session still running
+    assert await ended() == (False, False)
+    world.clock.set(world.local(31, "09:00"))
+    assert await ended() == (True, True)

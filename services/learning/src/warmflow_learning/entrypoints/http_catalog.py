@@ -9,7 +9,7 @@ from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
 from warmflow_learning.service_layer import catalog, enrolments
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.views import ClassSummary
+from warmflow_learning.service_layer.views import ClassSummary, ClassView
 
 router = APIRouter(tags=["catalogue"])
 CREATED = status.HTTP_201_CREATED
@@ -45,12 +45,13 @@ async def list_classes(ctx: Ctx, who: Staff) -> list[ClassSummary]:
     """The classes of the caller's county, by title; seats are counted, not listed."""
     where = {} if who.county is None else {"state.county": who.county}
     classes = await find_models(ctx.classes, Klass, where, sort=[("state.title", 1)])
-    return [ClassSummary.of(klass) for klass in classes]
+    now = ctx.clock.now()
+    return [ClassSummary.of(klass, now) for klass in classes]
 
 
 @router.get("/classes/{class_id}", name="get_class")
-async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> Klass:
-    return await enrolments.class_for(ctx, class_id, who)
+async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> ClassView:
+    return ClassView.of(await enrolments.class_for(ctx, class_id, who), ctx.clock.now())
 
 
 @router.get("/classes/{class_id}/sessions", name="list_class_sessions")

@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel
 
 from warmflow_learning.domain.model import Klass
+from warmflow_learning.domain.rules import has_ended
 
 
 class ClassSummary(BaseModel):
@@ -23,9 +24,10 @@ class ClassSummary(BaseModel):
     enrolled: int
     completed: int
     ends_at: datetime | None
+    ended: bool  # its last session is over (by the server's clock, not the browser's)
 
     @classmethod
-    def of(cls, klass: Klass) -> Self:
+    def of(cls, klass: Klass, now: datetime) -> Self:
         return cls(
             id=klass.id,
             title=klass.title,
@@ -37,4 +39,15 @@ class ClassSummary(BaseModel):
             enrolled=len(klass.members),
             completed=sum(1 for seat in klass.members.values() if seat.completed_at),
             ends_at=klass.ends_at,
+            ended=has_ended(klass, now),
         )
+
+
+class ClassView(Klass):
+    """A class as its page shows it: whether its last session is over, by the server's clock."""
+
+    ended: bool
+
+    @classmethod
+    def of(cls, klass: Klass, now: datetime) -> Self:
+        return cls(**dict(klass), ended=has_ended(klass, now))
