@@ -293,6 +293,11 @@ async def test_bad_input_is_a_problem_naming_the_field(
     assert to_group.status_code == 422  # hardship cases never go to a group chat
     [error] = to_group.json()["errors"]
     assert error["field"] == "body.channels.support" and "不得发往工作群" in error["reason"]
+    same = {"quiet_hours": {"start": "22:00", "end": "22:00"}}
+    empty_window = await gw.client.put("/api/notify/preferences/me", headers=admin, json=same)
+    assert empty_window.status_code == 422  # saved, it silently meant no quiet hours at all
+    [error] = empty_window.json()["errors"]
+    assert error["field"] == "body.quiet_hours" and "不能相同" in error["reason"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
 

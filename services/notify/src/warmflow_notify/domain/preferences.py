@@ -32,6 +32,8 @@ DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
 GROUP_CHANNELS: frozenset[Channel] = frozenset({"webhook"})
 NEVER_TO_GROUPS: frozenset[Category] = frozenset({"support"})
 NOT_TO_GROUPS = "关爱帮扶通知涉及个人敏感信息，不得发往工作群机器人"
+# start == end would be an empty window: the caller meant none (null) or mistyped one end
+SAME_QUIET_ENDS = "免打扰开始与结束时间不能相同；不需要免打扰请关闭此项"
 
 
 def allowed(category: str, channel: str) -> bool:

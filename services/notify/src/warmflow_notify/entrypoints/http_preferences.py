@@ -10,6 +10,7 @@ from warmflow_shared.errors import FieldError, InvalidInput
 
 from warmflow_notify.domain.preferences import (
     NOT_TO_GROUPS,
+    SAME_QUIET_ENDS,
     Preferences,
     QuietHours,
     refused_channels,
@@ -38,6 +39,8 @@ def preferences_router(repo: PreferenceRepository) -> APIRouter:
                 errors=[FieldError(f"body.channels.{cat}", NOT_TO_GROUPS) for cat, _ in refused]
             )
         quiet = body.quiet_hours
+        if quiet and quiet.start == quiet.end:
+            raise InvalidInput(errors=[FieldError("body.quiet_hours", SAME_QUIET_ENDS)])
         prefs = Preferences(
             channels={category: tuple(chans) for category, chans in body.channels.items()},
             quiet_hours=QuietHours(time.fromisoformat(quiet.start), time.fromisoformat(quiet.end))
