@@ -708,6 +708,35 @@ def test_the_delivery_log_loads_older_notices_from_the_last_row(
     shots(page, "1-older-notices")
 
 
+def test_a_grouped_overdue_notice_opens_to_its_whole_list(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # a sweep's grouped notice lists its members on many lines; the inbox showed one cut line
+    # (a tooltip at most): a row now opens to the whole text. The inbox is served one notice so
+    # that the screen is what is tried (the grouping itself: notify's test_schedule).
+    names = [f"党员{n}" for n in range(1, 13)]
+    items = "\n".join(f"{n}. {name}（报到期限 2026-11-{n:02d}）" for n, name in enumerate(names, 1))
+    grouped = {
+        "notice_id": "n-batch", "event_type": "registry.CheckInOverdue.batch",
+        "category": "overdue", "urgency": "normal",
+        "subject": f"{len(names)} 名党员报到逾期：党员1、党员2、党员3等",
+        "body": f"以下 {len(names)} 名党员已过报到期限，请及时联系并跟进：\n{items}",
+        "created_at": datetime(2026, 12, 1, tzinfo=UTC).isoformat(), "read_at": None,
+    }  # fmt: skip
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/inbox\?"), lambda route: route.fulfill(json=[grouped]))
+    page.goto(f"{platform_url}/console/notices")
+    row = by_test(page, "inbox").locator("tbody tr").first
+    expect(row).to_contain_text("12 名党员报到逾期")
+    expect(by_test(page, "inbox-body")).to_have_count(0)
+    row.locator("td").nth(2).click()
+    body = by_test(page, "inbox-body")
+    expect(body).to_be_visible()
+    expect(body).to_contain_text("12. 党员12（报到期限 2026-11-12）")
+    assert body.inner_text().count("\n") >= len(names)  # a line each, not one run of text
+    shots(page, "1-grouped-notice")
+
+
 def _delivery(n: int) -> dict[str, Any]:
     at = (datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=n)).isoformat()
     return {
