@@ -15,6 +15,10 @@ from typing import Any
 import orjson
 import pytest
 from warmflow_registry.service_layer import queries
+from warmflow_registry.service_layer.agreements import purpose_of
+from warmflow_registry.service_layer.filters import all_of
+from warmflow_registry.service_layer.scope import member_branches
+from warmflow_shared.auth.principal import Principal
 from warmflow_shared.storage.plans import QueryLog, sqlite_plan
 from warmflow_shared.storage.sqlite import SqliteCollection
 
@@ -157,6 +161,59 @@ async def test_a_broad_search_by_organisation_merges_both_sides_read_in_name_ord
         for query in read:
             plan = sqlite_plan(members._store.path, query)
             assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+async def test_each_side_read_with_its_narrowed_scope_finds_what_the_whole_filter_finds(
+    platform: Platform,
+) -> None:
+    p = platform
+    w = await world(p)
+    branch, site = await _yuhang_branch_with_a_site(p, w)
+    prefix = f"窄{uuid.uuid4().hex[:6]}"
+    for suffix in "甲乙丙":  # Yuexi members: at home, flowed into the AI town, into the branch
+        member, _ = await register(p, w, name=prefix + suffix)
+        if suffix != "甲":
+            move = {"reason_code": "work", "destination": "余杭区", "expected_months": 6}
+            body = {**move, "site_id": w.site if suffix == "乙" else site}
+            moved = await p.client.post(f"{API}/{member}/outflow", json=body, headers=w.yuexi_admin)
+            assert moved.status_code == 200, moved.text
+    born = random_birth()
+    body = {"id_number": id_number(born, "330110"), "home_org_id": branch}
+    body["profile"] = profile(born, name=prefix + "丁")  # a member of the Yuhang branch
+    made = await p.client.post(API, json=body, headers=w.yuhang_admin)
+    assert made.status_code == 201, made.text
+    worst = ["yuhang-ai-town-committee", "yuhang-mobile-committee", "yuhang-county-committee"]
+    principals = [
+        Principal(
+            subject="t", role="site_staff", county="yuhang", organisations=worst, site_id=site
+        ),
+        Principal(subject="t", role="site_staff", county="yuhang", site_id=w.site),
+        Principal(subject="t", role="org_admin", county="yuhang", organisations=(branch,)),
+        Principal(subject="t", role="county_admin", county="yuexi"),
+        Principal(subject="t", role="county_admin", county="yuhang"),
+    ]
+    orgs = [w.branch, branch, "yuhang-ai-town-committee", "yuexi-county-committee"]
+    orgs.append("yuhang-county-committee")
+    members = p.registry.stores.members.collection
+    found, narrowed = 0, 0
+    # the principals' scopes: every branch kind (own subtree, inflow subtree, site, county,
+    # partner counties); organisations: one (a side per index) and committees (paths as $in)
+    code = purpose_of(None)
+    for principal in principals:
+        for org_id in orgs:
+            for county in (None, "yuexi", "yuhang"):
+                search = queries.MemberSearch(name=prefix, org_id=org_id, county=county)
+                query = await queries.search_query(p.registry, principal, search, code)
+                org = await queries.get_organisation(p.registry, org_id)
+                paths = await queries.subtree_paths(p.registry, org)
+                scope = await member_branches(p.registry, principal, code)
+                whole = all_of(scope, *queries.search_filters(p.registry, search, org, paths))
+                expected = sorted(d["_id"] for d in await members.find(whole, fields=["version"]))
+                got = await members.find(query.where, fields=["version"])
+                assert sorted(d["_id"] for d in got) == expected, (principal, org_id, county)
+                found += len(expected)
+                narrowed += query.where != whole
+    assert found and narrowed  # the searches find files, and the sides' scopes were narrowed
 
 
 def test_pages_of_several_branches_merge_in_name_order_each_file_once() -> None:

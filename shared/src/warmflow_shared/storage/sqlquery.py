@@ -135,7 +135,7 @@ def _any_of(field: str, values: Sequence[Any], params: list[Any]) -> str:
             groups.setdefault(_bracket(item), []).append(item)
     for bracket, items in groups.items():
         params.extend(items)
-        parts.append(f"({kind} IN {bracket} AND {value} IN ({', '.join('?' * len(items))}))")
+        parts.append(f"({value} IN ({', '.join('?' * len(items))}) AND {kind} IN {bracket})")
     return "(" + (" OR ".join(parts) or "0") + ")"
 
 
@@ -150,9 +150,11 @@ def _condition(field: str, op: str, operand: Any, params: list[Any]) -> str:
         return _NULL_CASES.get(op, "0").format(v=value)
     bracket = _bracket(operand)
     params.append(operand)
+    # the value first: a row whose value does not compare true is done with one JSON lookup
+    # (AND is commutative in SQL's three-valued logic, so the order changes no result)
     if op == "$ne":
-        return f"({kind} IN {bracket} AND {value} = ?) IS NOT 1"
-    return f"({kind} IN {bracket} AND {value} {_RANGE.get(op, '=')} ?)"
+        return f"({value} = ? AND {kind} IN {bracket}) IS NOT 1"
+    return f"({value} {_RANGE.get(op, '=')} ? AND {kind} IN {bracket})"
 
 
 def compile_filter(where: Filter | None) -> tuple[str, list[Any]]:

@@ -70,6 +70,79 @@ def product(left: Sequence[Branch], right: Sequence[Branch]) -> list[Branch]:
     return [b for x in left for y in right if (b := intersect(x, y)) is not None]
 
 
+def given(branches: Sequence[Branch], known: Branch) -> list[Branch] | None:
+    """The OR-group ``branches`` as it reads where every condition of ``known`` holds: branches
+    that contradict ``known`` left out, conditions it implies removed, a branch that holds all
+    another holds (and more) left out, the shortest first (the cheapest to check); None when
+    ``known`` implies a whole branch (then the group always holds)."""
+    left: list[Branch] = []
+    for branch in branches:
+        try:
+            if intersect(branch, known) is None:
+                continue
+        except ValueError:  # conditions ``intersect`` does not combine: the branch stays
+            pass
+        rest = {f: c for f, c in branch.items() if not (f in known and implies(known[f], c))}
+        if not rest:
+            return None
+        if rest not in left:
+            left.append(rest)
+    kept = [b for b in left if not any(o is not b and o.items() <= b.items() for o in left)]
+    return sorted(kept, key=_checks)
+
+
+def _checks(branch: Branch) -> int:
+    """How many comparisons a branch makes (an ``$in`` one)."""
+    return sum(len(c) if isinstance(c, Mapping) else 1 for c in branch.values())
+
+
+def implies(known: Any, condition: Any) -> bool:
+    """Whether every value that meets ``known`` meets ``condition`` (one field's conditions): for
+    ``known`` an equality or an ``$in``, checked value by value within MongoDB's type brackets;
+    anything else is not known to (False)."""
+    if isinstance(known, Mapping):
+        if set(known) != {"$in"}:
+            return False
+        values = list(known["$in"])
+    else:
+        values = [known]
+    return all(_meets(value, condition) for value in values)
+
+
+def _bracket(value: Any) -> type | None:
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, int | float):
+        return float
+    return str if isinstance(value, str) else None  # null, documents, arrays: not compared here
+
+
+def _meets(value: Any, condition: Any) -> bool:
+    kind = _bracket(value)
+    if kind is None:
+        return False
+    if not isinstance(condition, Mapping):
+        return _bracket(condition) is kind and bool(value == condition)
+    for op, operand in condition.items():
+        if op == "$in":
+            if not any(_bracket(o) is kind and value == o for o in operand):
+                return False
+        elif op in _RANGE and _bracket(operand) is kind and kind is not bool:
+            if not _COMPARE[op](value, operand):
+                return False
+        else:
+            return False
+    return True
+
+
+_COMPARE = {
+    "$gte": lambda a, b: a >= b,
+    "$gt": lambda a, b: a > b,
+    "$lte": lambda a, b: a <= b,
+    "$lt": lambda a, b: a < b,
+}
+
+
 def any_of(branches: Sequence[Branch]) -> Branch:
     """One store filter matching a document when any branch does (nothing for no branch)."""
     if not branches:

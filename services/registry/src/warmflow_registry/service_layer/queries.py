@@ -29,7 +29,7 @@ from warmflow_registry.domain.model import Member, masked_name
 from warmflow_registry.domain.organisation import Organisation, subtree_range
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.filters import Branch, all_of, product
+from warmflow_registry.service_layer.filters import Branch, all_of, any_of, given, product
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.scope import (
     manages_org,
@@ -202,18 +202,35 @@ async def search_query(
     paths = await subtree_paths(registry, org) if org else []
     scope = await member_branches(registry, principal, purpose)
     driving, *others = search_filters(registry, search, org, paths)
-    indexes = [_ordered_index(branch) for branch in driving]
+    cap = SEARCH_TOTAL_CAP if search.name or search.id_number else TOTAL_CAP
+    if org is None:
+        return SearchQuery(all_of(scope, driving, *others), [], cap)
+    # each side of the organisation with the scope as it reads on that side: the same matches
+    # as ``all_of(scope, driving, *others)``, for fewer checks a match
+    sides = [all_of([side], *_scope_given(scope, side), *others) for side in driving]
     ordered: list[tuple[Filter, IndexSpec]] = [
-        (all_of(scope, [branch], *others), index)
-        for branch, index in zip(driving, indexes, strict=True)
-        if index is not None
+        (where, index)
+        for where, side in zip(sides, driving, strict=True)
+        if (index := _ordered_index(side)) is not None
     ]
-    people = bool(search.name or search.id_number)
     return SearchQuery(
-        where=all_of(scope, driving, *others),
-        ordered=ordered if len(ordered) == len(driving) else [],
-        cap=SEARCH_TOTAL_CAP if people else TOTAL_CAP,
+        where=any_of(sides), ordered=ordered if len(ordered) == len(driving) else [], cap=cap
     )
+
+
+def _scope_given(scope: list[Branch], side: Branch) -> list[list[Branch]]:
+    """The scope's OR-group as it reads on one side of an organisation (``filters.given``: the
+    scope branches that side contradicts left out, the conditions it implies removed), or no
+    group when the side implies the scope. On the AI-town committee's inflow side the worst
+    principal's seven branches become its four cheapest, and nothing on the outflow side: each
+    match of a search is checked against those, not all seven (docs/benchmarks.md, "Costs as
+    the data grows"). A scope left with one branch stays whole: as an OR-group of one its
+    conditions would be the filter's own, and SQLite's planner (no statistics) may then read
+    a county equality's (county, name) index instead of the side's."""
+    narrowed = given(scope, side)
+    if narrowed is None:
+        return []
+    return [narrowed if len(narrowed) != 1 or len(scope) <= 1 else scope]
 
 
 @dataclass(frozen=True)
