@@ -92,6 +92,35 @@ async def test_illegal_transitions_are_409_and_other_counties_403(platform: Plat
     assert suspend.status_code == 409
 
 
+async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
+    platform: Platform,
+) -> None:
+    """失去联系六个月以上、经多方查找仍无音信 → 停止党籍: flagged the day contact was lost, the
+    member stays lost (not suspended) until six months have passed."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    flagged = await p.client.post(
+        f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
+    )
+    assert flagged.status_code == 200, flagged.text
+    since = (await _file(p, member, w.yuexi_admin))["lost"]["since"]
+    decision = {"reason": "支部会议决定停止其党籍"}
+    early = await p.client.post(
+        f"{API}/members/{member}/suspend", json=decision, headers=w.yuexi_admin
+    )
+    assert early.status_code == 409, early.text
+    assert early.json()["detail"] == (
+        f"失去联系自 {since} 起未满六个月，不能停止党籍；请继续查找并记录联系情况"
+    )
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
+    p.clock.advance(days=185)
+    later = await p.client.post(
+        f"{API}/members/{member}/suspend", json=decision, headers=w.yuexi_admin
+    )
+    assert later.status_code == 200 and later.json()["status"] == "suspended", later.text
+
+
 async def test_a_missed_checkin_deadline_is_overdue_in_the_work_lists(platform: Platform) -> None:
     p, w = platform, await world(platform)
     member, _ = await register(p, w)
