@@ -8,7 +8,7 @@ from warmflow_shared.events.catalog import learning, support, transfers
 from warmflow_shared.outbox.store import Loaded
 
 from .conftest import Platform, eventually
-from .flows import register, world
+from .flows import outflow, register, world
 
 API = "/api/registry"
 
@@ -85,6 +85,31 @@ async def test_a_vanguard_contact_counts_as_contact_once(platform: Platform) -> 
     final = await eventually(load, lambda m: m.has_applied(sentinel.event_id))
     assert final.version == 3  # registered, the contact, the older contact (no change)
     assert final.state["last_contact_on"] == "2026-02-01"
+
+
+async def test_a_ticket_names_only_a_member_the_site_may_see(platform: Platform) -> None:
+    """A member coming to the site may be named on a ticket; a mistyped id, or a member the
+    site has no business with (at home in another county), is refused at the field."""
+    p, w = platform, await world(platform)
+    arriving, _ = await register(p, w)
+    await outflow(p, w, arriving)
+    stranger, _ = await register(p, w)  # at home in Yuexi: not this Yuhang site's
+    body = {"site_id": w.site, "category": "consultation", "channel": "on_site", "subject": "报到"}
+    named = await p.client.post(
+        f"{API}/desk/tickets", json={**body, "member_id": arriving}, headers=w.site_staff
+    )
+    assert named.status_code == 201 and named.json()["member_id"] == arriving, named.text
+    for member_id in (stranger, "no-such-member"):
+        refused = await p.client.post(
+            f"{API}/desk/tickets", json={**body, "member_id": member_id}, headers=w.site_staff
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.member_id" and "未找到该党员" in error["reason"], error
+    listed = await p.client.get(
+        f"{API}/desk/tickets", params={"site_id": w.site}, headers=w.site_staff
+    )
+    assert {t["member_id"] for t in listed.json()["items"]} <= {arriving, None}
 
 
 async def test_desk_tickets_move_open_to_resolved_and_are_counted(platform: Platform) -> None:
