@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN
 
 from warmflow_registry.domain.codes import (
@@ -28,8 +28,20 @@ Ref = Annotated[str, Field(min_length=1, max_length=64)]
 PHONE = r"^[0-9+\-()（） ]{5,20}$"  # a landline with area code, or a mobile
 
 
+def _typed(value: Any) -> Any:
+    """The profile as staff type it: a value of spaces alone is no value (a name of "   " is
+    refused). Only what comes in is stripped: a file stored before is read as it was."""
+    if not isinstance(value, dict):
+        return value
+    return {key: v.strip() if isinstance(v, str) else v for key, v in value.items()}
+
+
+TypedProfile = Annotated[Profile, BeforeValidator(_typed)]
+
+
 class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # a reason or a name of spaces alone is no value: its length bound then refuses it
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CreateOrganisation(_Command):
@@ -77,7 +89,7 @@ class RegisterMember(_Command):
 
     id_number: str = Field(min_length=1, max_length=32)
     home_org_id: Ref
-    profile: Profile
+    profile: TypedProfile
     # a member whose home organisation is external: the inflow side registers them, with what
     # the home organisation reported (when they left, and how it told us)
     inflow_org_id: Ref | None = Field(
@@ -100,7 +112,7 @@ class RegisterExternalOrganisation(_Command):
 class UpdateMember(_Command):
     """Replace the editable profile; ``id_number`` only when it is being corrected."""
 
-    profile: Profile
+    profile: TypedProfile
     id_number: str | None = Field(default=None, min_length=1, max_length=32)
 
 
