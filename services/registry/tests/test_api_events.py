@@ -63,6 +63,31 @@ async def test_transfer_and_attendance_apply_once_when_delivered_twice(platform:
     assert [h["action"] for h in yuhang.json()["history"]] == ["change_home"]
 
 
+async def test_a_transferred_member_s_activity_card_is_void(platform: Platform) -> None:
+    """Once the receiving branch is home, the old home's 流动党员活动证 is no longer the
+    member's: the e-file has no card to print, and its number checks no one in."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    before = await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)
+    number = before.json()["card"]["number"]
+    done = _completed(member, w.branch).to_envelope(subject="tr-1", producer="transfers")
+    await p.runtime.bus.publish(transfers.CASE_TOPIC, [done])
+
+    async def load() -> Loaded:
+        loaded = await p.registry.stores.members.load(member)
+        assert loaded is not None
+        return loaded
+
+    await eventually(load, lambda m: m.has_applied(done.event_id))
+    after = await p.client.get(f"{API}/members/{member}", headers=w.yuhang_admin)
+    assert (after.json()["status"], after.json()["card"]) == ("transferred", None), after.text
+    checked = await p.client.post(
+        f"{API}/sites/{w.site}/checkins", json={"card_number": number}, headers=w.site_staff
+    )
+    assert checked.status_code == 404, checked.text
+
+
 async def test_a_vanguard_contact_counts_as_contact_once(platform: Platform) -> None:
     p, w = platform, await world(platform)
     member, _ = await register(p, w)

@@ -113,6 +113,9 @@ def change_home(
     previous_org, previous_county = member.home_org_id, member.home_county
     member.home_org_id, member.home_county = org_id, county
     member.inflow_org_id = member.inflow_county = member.site_id = member.lost = None
+    # no longer a mobile member: the 流动党员活动证 of the old home is void (printing it again
+    # would show the new branch, "flowing" to where it is, under the old branch's stamp)
+    member.card = None
     member.check_in_overdue = False
     move(member, "transferred", now=now, actor=actor, action="change_home", reason=transfer_id)
     return [
