@@ -76,7 +76,7 @@ class SiteFields(_Command):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     opening_hours: str | None = Field(default=None, max_length=100)
     services: list[SiteService] = Field(default_factory=list)
-    staff_ids: list[Ref] = Field(default_factory=list, max_length=200)
+    staff_ids: list[str] = Field(default_factory=list, max_length=200)
 
 
 class CreateSite(SiteFields):
