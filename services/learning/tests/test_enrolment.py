@@ -123,6 +123,32 @@ async def test_bad_input_is_422_naming_the_field(world) -> None:
     assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403
 
 
+async def test_a_class_or_session_is_not_placed_in_another_county(world) -> None:
+    """余杭's admin cannot open a class in the name of a 松阳 organisation, nor hold its
+    session at a 松阳 暖流之家: 422 at the field; their own county's are fine."""
+    staff = world.auth("county_admin", "yuhang")
+    theirs, ours = await world.org("songyang"), await world.org("yuhang")
+    borrowed = await world.post("/classes", {"title": "冬训班", "org_id": theirs}, staff)
+    assert borrowed.status_code == 422, borrowed.text
+    assert [e["field"] for e in borrowed.json()["errors"]] == ["body.org_id"]
+    course, klass = await world.course_class(staff, org_id=ours)
+    body = {
+        "course_id": course,
+        "starts_at": world.local(1, "19:00").isoformat(),
+        "ends_at": world.local(1, "21:00").isoformat(),
+        "capacity": 30,
+    }
+    away = await world.post(
+        f"/classes/{klass}/sessions", {**body, "site_id": await world.site("songyang")}, staff
+    )
+    assert away.status_code == 422, away.text
+    assert [e["field"] for e in away.json()["errors"]] == ["body.site_id"]
+    here = await world.post(
+        f"/classes/{klass}/sessions", {**body, "site_id": await world.site()}, staff
+    )
+    assert here.status_code == 201, here.text
+
+
 async def test_class_list_is_the_callers_county_with_seats_counted(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     site = await world.site()

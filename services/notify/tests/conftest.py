@@ -58,6 +58,7 @@ def channel_settings(smtp_port: int, http: HttpRecorder, **extra: Any) -> dict[s
         "notify_sms_endpoint": http.url("/sms"),
         "notify_sms_secret": SecretStr(SMS_SECRET),
         "notify_webhook_secret": SecretStr(WEBHOOK_SECRET),
+        "notify_webhook_internal_hosts": True,  # the recorder listens on 127.0.0.1
         "notify_retry_first_seconds": 60.0,
         "notify_retry_max_attempts": 3,
         "notify_channel_timeout_seconds": 5.0,

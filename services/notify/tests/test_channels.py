@@ -12,7 +12,7 @@ from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
 from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
 from warmflow_shared.agreements import CHINA
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import Forbidden, NotFound
+from warmflow_shared.errors import Forbidden, InvalidInput, NotFound
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.servers import unique_name
@@ -223,3 +223,18 @@ async def test_a_town_committee_hears_about_its_branches_and_manages_their_conta
         await admin.put_staff(
             stranger, "x", {"name": "某人", "org_id": world.outflow_org, "email": "x@yx.example.cn"}
         )
+
+    # a group bot is posted every notice of the branch: never to this machine or the internal
+    # network (the cloud's metadata address, the platform's own ports), unless settings allow it
+    for internal in (
+        "http://127.0.0.1:8000/api/registry/ops/dead-letters/retry",
+        "https://169.254.169.254/latest/meta-data",
+        "http://10.0.0.8/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://localhost:9092/",
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await admin.put_bot(town_admin, world.outflow_org, internal)
+        assert "内网" in refused.value.errors[0].reason
+    bot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+    assert (await admin.put_bot(town_admin, world.outflow_org, bot))["url"] == bot

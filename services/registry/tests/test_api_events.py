@@ -8,7 +8,7 @@ from warmflow_shared.events.catalog import learning, support, transfers
 from warmflow_shared.outbox.store import Loaded
 
 from .conftest import Platform, eventually
-from .flows import register, world
+from .flows import outflow, register, world
 
 API = "/api/registry"
 
@@ -63,6 +63,31 @@ async def test_transfer_and_attendance_apply_once_when_delivered_twice(platform:
     assert [h["action"] for h in yuhang.json()["history"]] == ["change_home"]
 
 
+async def test_a_transferred_member_s_activity_card_is_void(platform: Platform) -> None:
+    """Once the receiving branch is home, the old home's 流动党员活动证 is no longer the
+    member's: the e-file has no card to print, and its number checks no one in."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    before = await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)
+    number = before.json()["card"]["number"]
+    done = _completed(member, w.branch).to_envelope(subject="tr-1", producer="transfers")
+    await p.runtime.bus.publish(transfers.CASE_TOPIC, [done])
+
+    async def load() -> Loaded:
+        loaded = await p.registry.stores.members.load(member)
+        assert loaded is not None
+        return loaded
+
+    await eventually(load, lambda m: m.has_applied(done.event_id))
+    after = await p.client.get(f"{API}/members/{member}", headers=w.yuhang_admin)
+    assert (after.json()["status"], after.json()["card"]) == ("transferred", None), after.text
+    checked = await p.client.post(
+        f"{API}/sites/{w.site}/checkins", json={"card_number": number}, headers=w.site_staff
+    )
+    assert checked.status_code == 404, checked.text
+
+
 async def test_a_vanguard_contact_counts_as_contact_once(platform: Platform) -> None:
     p, w = platform, await world(platform)
     member, _ = await register(p, w)
@@ -85,6 +110,31 @@ async def test_a_vanguard_contact_counts_as_contact_once(platform: Platform) -> 
     final = await eventually(load, lambda m: m.has_applied(sentinel.event_id))
     assert final.version == 3  # registered, the contact, the older contact (no change)
     assert final.state["last_contact_on"] == "2026-02-01"
+
+
+async def test_a_ticket_names_only_a_member_the_site_may_see(platform: Platform) -> None:
+    """A member coming to the site may be named on a ticket; a mistyped id, or a member the
+    site has no business with (at home in another county), is refused at the field."""
+    p, w = platform, await world(platform)
+    arriving, _ = await register(p, w)
+    await outflow(p, w, arriving)
+    stranger, _ = await register(p, w)  # at home in Yuexi: not this Yuhang site's
+    body = {"site_id": w.site, "category": "consultation", "channel": "on_site", "subject": "报到"}
+    named = await p.client.post(
+        f"{API}/desk/tickets", json={**body, "member_id": arriving}, headers=w.site_staff
+    )
+    assert named.status_code == 201 and named.json()["member_id"] == arriving, named.text
+    for member_id in (stranger, "no-such-member"):
+        refused = await p.client.post(
+            f"{API}/desk/tickets", json={**body, "member_id": member_id}, headers=w.site_staff
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.member_id" and "未找到该党员" in error["reason"], error
+    listed = await p.client.get(
+        f"{API}/desk/tickets", params={"site_id": w.site}, headers=w.site_staff
+    )
+    assert {t["member_id"] for t in listed.json()["items"]} <= {arriving, None}
 
 
 async def test_desk_tickets_move_open_to_resolved_and_are_counted(platform: Platform) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from .conftest import Platform
-from .flows import register, world
+from .flows import outflow, register, world
 from .ids import id_number, profile, random_birth
 
 
@@ -25,6 +25,43 @@ async def test_a_bad_file_is_422_naming_each_field_in_chinese(platform: Platform
     assert "校验位" in reasons["body.id_number"]
     assert "手机号码" in reasons["body.profile.phone"]
     assert "转正日期" in reasons["body.profile.full_member_on"]
+
+
+async def test_a_name_or_a_decision_of_spaces_alone_is_refused(platform: Platform) -> None:
+    """A file whose 姓名 is "   ", or a 停止党籍/恢复 decision whose basis is blank, is no
+    file and no decision: 422 at the field, whether typed with ASCII or full-width spaces."""
+    w = await world(platform)
+    born = random_birth()
+    body = {
+        "id_number": id_number(born),
+        "home_org_id": w.branch,
+        "profile": profile(born, name="\u3000 \u3000"),
+    }
+    blank = await platform.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert blank.status_code == 422, blank.text
+    assert [e["field"] for e in blank.json()["errors"]] == ["body.profile.name"]
+    member, _ = await register(platform, w)
+    url = f"/api/registry/members/{member}"
+    opened = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    edited = {"profile": {**opened["profile"], "name": "   "}}
+    revision = {"If-Match": opened["profile_revision"]}
+    cleared = await platform.client.put(url, json=edited, headers={**w.yuexi_admin, **revision})
+    assert cleared.status_code == 422, cleared.text
+    assert [e["field"] for e in cleared.json()["errors"]] == ["body.profile.name"]
+    await outflow(platform, w, member)
+    flagged = await platform.client.post(
+        f"{url}/lost-contact", json={"reason_code": "7"}, headers=w.yuexi_admin
+    )
+    assert flagged.status_code == 200, flagged.text
+    platform.clock.advance(days=200)
+    for action in ("suspend", "restore"):
+        refused = await platform.client.post(
+            f"{url}/{action}", json={"reason": " \u3000 "}, headers=w.yuexi_admin
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.reason"]
+    still = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    assert still["status"] == "lost_contact"
 
 
 async def test_a_second_file_for_one_id_number_is_refused(platform: Platform) -> None:

@@ -56,10 +56,13 @@ async def test_outflow_then_checkin_by_code_and_by_staff(platform: Platform) -> 
     refused = await p.client.post(f"{API}/checkin", json={"code": forged}, headers=other)
     assert refused.status_code == 409 and "报到码" in refused.json()["detail"]
     card_number = (await _file(p, second, w.yuexi_admin))["card"]["number"]
+    # staff type the number from the paper card: lower case, a full-width dash, a space
+    typed = f" {card_number.lower().replace('-', '－')} "
     by_staff = await p.client.post(
-        f"{API}/sites/{w.site}/checkins", json={"card_number": card_number}, headers=w.site_staff
+        f"{API}/sites/{w.site}/checkins", json={"card_number": typed}, headers=w.site_staff
     )
-    assert by_staff.status_code == 200 and by_staff.json()["site_id"] == w.site
+    assert by_staff.status_code == 200 and by_staff.json()["site_id"] == w.site, by_staff.text
+    assert by_staff.json()["id"] == second
     # dual management: the inflow county now sees both; the site's counts follow the events
     seen = await p.client.get(f"{API}/members", params={"site_id": w.site}, headers=w.yuhang_admin)
     assert seen.json()["total"] == 2
@@ -90,6 +93,51 @@ async def test_illegal_transitions_are_409_and_other_counties_403(platform: Plat
         f"{API}/members/{member}/suspend", json={"reason": "支部会议决定"}, headers=w.yuexi_admin
     )
     assert suspend.status_code == 409
+
+
+async def test_an_unknown_site_id_of_any_length_is_refused_at_its_field(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    body = {"reason_code": "work", "destination": "杭州", "expected_months": 6}
+    for site_id, reason in (("no-such-site", "站点 no-such-site 不存在"), ("x" * 5000, "64")):
+        refused = await p.client.post(
+            f"{API}/members/{member}/outflow",
+            json={**body, "site_id": site_id},
+            headers=w.yuexi_admin,
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.site_id" and reason in error["reason"], error
+        assert len(refused.content) < 1000  # the refusal does not echo what was sent
+
+
+async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
+    platform: Platform,
+) -> None:
+    """失去联系六个月以上、经多方查找仍无音信 → 停止党籍: flagged the day contact was lost, the
+    member stays lost (not suspended) until six months have passed."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    flagged = await p.client.post(
+        f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
+    )
+    assert flagged.status_code == 200, flagged.text
+    since = (await _file(p, member, w.yuexi_admin))["lost"]["since"]
+    decision = {"reason": "支部会议决定停止其党籍"}
+    early = await p.client.post(
+        f"{API}/members/{member}/suspend", json=decision, headers=w.yuexi_admin
+    )
+    assert early.status_code == 409, early.text
+    assert early.json()["detail"] == (
+        f"失去联系自 {since} 起未满六个月，不能停止党籍；请继续查找并记录联系情况"
+    )
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
+    p.clock.advance(days=185)
+    later = await p.client.post(
+        f"{API}/members/{member}/suspend", json=decision, headers=w.yuexi_admin
+    )
+    assert later.status_code == 200 and later.json()["status"] == "suspended", later.text
 
 
 async def test_a_missed_checkin_deadline_is_overdue_in_the_work_lists(platform: Platform) -> None:

@@ -165,6 +165,7 @@ async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
         headers=w.yuhang_admin,
     )
     assert unreported.status_code == 200  # lost contact is the inflow side's own observation
+    p.clock.advance(days=185)  # suspension only after six months without contact
     suspend = {"reason": "户籍地支部大会决定停止党籍"}
     refused = await p.client.post(
         f"/api/registry/members/{member['id']}/suspend", json=suspend, headers=w.yuhang_admin

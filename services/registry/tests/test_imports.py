@@ -296,6 +296,47 @@ async def test_a_roster_as_offices_keep_it_imports(platform: ImportPlatform) -> 
     assert (second["birth_date"], second["party_status"]) == (born.isoformat(), "probationary")
 
 
+async def test_cells_excel_changed_are_refused_with_what_to_do(platform: ImportPlatform) -> None:
+    """入党时间 kept to the month (typed 2015.7, Excel keeps the number 2015.7), a year alone, a
+    day that does not exist, and an ID number typed into a number cell (Excel keeps 15 digits):
+    each row is refused at its cell saying what to fill in, not "不能带时间" or "校验位不正确".
+    So is a masked ID number copied from an export."""
+    r = await roster(platform)
+    ok, typed_as_number = person(r.code), person(r.code, 姓名="李强")
+    rows: list[dict[str, Any]] = [
+        ok,  # row 3
+        {**person(r.code), "入党日期": 2015.7},  # 4: a number cell
+        person(r.code, 入党日期="2016年7月"),  # 5
+        person(r.code, 入党日期="2015"),  # 6
+        person(r.code, 入党日期="2015年2月30日"),  # 7
+        {**typed_as_number, "身份证号": float(typed_as_number["身份证号"][:17] + "0")},  # 8
+        person(r.code, 入党日期="七月一日"),  # 9
+        person(r.code, 身份证号=mask(new_id(date(1990, 5, 17)))),  # 10: copied from an export
+    ]
+    job = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows))
+    assert counts(job) == (1, 0, 0, 7), job
+    report = {e["row"]: e["problems"] for e in job["report"]["items"]}
+    for row in (4, 5, 6):
+        assert report[row] == [{"column": "入党日期", "reason": MONTH_ONLY}], report[row]
+    assert report[7] == [{"column": "入党日期", "reason": NO_SUCH_DAY}]
+    [wrong_id] = report[8]
+    assert wrong_id["column"] == "身份证号" and "科学计数法" in wrong_id["reason"], wrong_id
+    assert report[9] == [
+        {"column": "入党日期", "reason": "应填写日期，如 1990-05-17、1990.5.17 或 1990年5月17日"}
+    ]
+    assert report[10] == [
+        {
+            "column": "身份证号",
+            "reason": "公民身份号码已脱敏（含 *），导出的名册不能直接导入：请填写完整号码",
+        }
+    ]
+    assert sorted(await member_docs(platform, [ok["身份证号"]])) == [mask(ok["身份证号"])]
+
+
+MONTH_ONLY = "只填了年份或年月，应填写到日，如 2015-07-01（请向党员核实具体日期）"
+NO_SUCH_DAY = "不是有效的日期（如没有 2 月 30 日），请核对"
+
+
 async def test_a_legacy_xls_roster_imports_like_its_xlsx_copy(platform: ImportPlatform) -> None:
     """Excel 97–2003 files are still many offices' template: dates as date cells, phones as
     numbers; the same rows saved as .xlsx and imported again change nothing."""

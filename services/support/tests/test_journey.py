@@ -211,7 +211,7 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
     quiet = await w.member(last_org_life_on="2030-03-01")
     recent = await w.member(last_org_life_on="2030-05-30")
     elsewhere = await w.member()
-    liaison_member = f"vgm-{quiet[2:]}"
+    liaison_member = await w.member(last_org_life_on="2030-06-01")
     body = {
         "name": "陈联络", "kind": "party_member", "member_id": liaison_member,
         "roles": ["liaison"], "member_ids": [quiet, recent],
@@ -219,6 +219,17 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
     unknown = {**body, "member_ids": [quiet, "m-nobody"]}
     refused = await w.call("POST", "/vanguards", yuhang, unknown)
     assert refused.status_code == 422 and "member_ids.1" in refused.text, refused.text
+    # the vanguard member reads the work list in the app: never a mistyped or another
+    # county's member (a Songyang-only member is none of Yuhang's), nor another county's site
+    foreign = await w.member(inflow_county="songyang", outflow_county="songyang")
+    for wrong, field in (
+        ({"member_id": "m-nobody"}, "member_id"),
+        ({"member_id": foreign}, "member_id"),
+        ({"site_ids": [await w.site(30.0, 119.5, county="songyang")]}, "site_ids.0"),
+    ):
+        refused = await w.call("POST", "/vanguards", yuhang, {**body, **wrong})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field], refused.text
     made = await w.call("POST", "/vanguards", yuhang, {**body, "roles": ["liaison", "liaison"]})
     assert made.status_code == 201, made.text
     assert made.json()["roles"] == ["liaison"]

@@ -43,6 +43,19 @@ async def test_lost_contact_and_unpaid_dues_are_refused_until_the_registry_says_
     assert "失联" in await _refusal(world, member)
 
 
+async def test_who_may_not_apply_learns_nothing_of_the_member(world: World) -> None:
+    """Another county's admin, or another member, asking for a member's transfer is refused
+    before the member's dues or status are looked at: the refusal tells nothing of them."""
+    member = await world.seed_member(f"{world.name}-m", dues_paid_until="2025-11")
+    for headers in (
+        world.admin("songyang"),
+        world.token("member", "songyang", f"{world.name}-other"),
+    ):
+        response = await apply(world, member, headers=headers)
+        assert response.status_code == 403, response.text
+        assert "2025-11" not in response.text and "党费" not in response.text
+
+
 async def _dues_are(world: World, member: str, month: str) -> bool:
     state = await world.ctx.members.get(member)
     return bool(state) and state["dues_paid_until"] == month  # type: ignore[index]

@@ -132,7 +132,7 @@ def wire(
     runtime.subscriptions.append(subscription(runtime.group("notices"), planner))
     runtime.on_stop.append(_closer(senders, [sending, digesting]))
     inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock, directory)
-    admin = DirectoryAdmin(directory, projections)
+    admin = DirectoryAdmin(directory, projections, settings.notify_webhook_internal_hosts)
     return Notify(planner, deliverer, digests, sending, digesting, inbox, log, admin)
 
 

@@ -33,6 +33,8 @@ class NotifySettings(WarmflowSettings):
     notify_sms_secret: SecretStr = SecretStr(DEV_SMS_SECRET)
     # group-bot webhooks (URLs per organisation in the directory); signed when a secret is set
     notify_webhooks_enabled: bool = True
+    # group bots on loopback/private/link-local addresses: for tests and a relay inside the network
+    notify_webhook_internal_hosts: bool = False
     notify_webhook_secret: SecretStr | None = None
     notify_channel_timeout_seconds: float = Field(default=10.0, gt=0)
     # delivery retries: first delay, doubling up to the cap, then the notice fails

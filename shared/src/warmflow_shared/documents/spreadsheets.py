@@ -391,6 +391,9 @@ def header_text(value: str) -> str:
     return _NOTE.sub("", "".join(value.split()).replace("\u3000", "")).strip("*＊")
 
 
+EXACT_DIGITS = 1e15  # a float from a number cell is exact below this
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -398,6 +401,10 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == time(0) else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float) and abs(value) >= EXACT_DIGITS:
+        # a number cell keeps 15 significant digits (an ID number typed into one has lost its
+        # last ones): shown as Excel shows it, not with digits the float made up
+        return f"{value:.5E}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

@@ -39,6 +39,11 @@ async def add_course(ctx: Learning, cmd: c.AddCourse, principal: Principal) -> C
 
 
 async def open_class(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> Klass:
+    organiser = await ctx.organisations.get(cmd.org_id)
+    # (an organisation not copied here yet may be one just created: only a known one is checked)
+    if organiser is not None and organiser.get("county") != principal.county:
+        reason = "该党组织不属于本县（区），不能以其名义开班"
+        raise InvalidInput(errors=[FieldError("body.org_id", reason)])
     share = cmd.completion_share or ctx.settings.completion_share
     fields = cmd.model_dump(exclude={"completion_share"})
     klass = Klass(id=new_id("cls"), county=str(principal.county), completion_share=share, **fields)
@@ -54,8 +59,13 @@ async def schedule_session(
     course = await ctx.courses.load(cmd.course_id)
     if course is None:
         raise InvalidInput(errors=[FieldError("body.course_id", "未找到该课程")])
-    if cmd.site_id and await ctx.sites.get(cmd.site_id) is None:
-        raise InvalidInput(errors=[FieldError("body.site_id", "未找到该暖流之家站点")])
+    if cmd.site_id:
+        site = await ctx.sites.get(cmd.site_id)
+        if site is None:
+            raise InvalidInput(errors=[FieldError("body.site_id", "未找到该暖流之家站点")])
+        if site.get("county") != klass.county:
+            reason = "该暖流之家不属于本班次所在县（区）"
+            raise InvalidInput(errors=[FieldError("body.site_id", reason)])
     session = Session(
         id=new_id("ses"),
         class_id=class_id,

@@ -29,5 +29,5 @@ def open_senders(settings: NotifySettings) -> dict[Channel, ChannelSender]:
     if settings.notify_webhooks_enabled:
         hook = settings.notify_webhook_secret
         poster = SignedPoster(hook.get_secret_value().encode() if hook else None, timeout)
-        senders["webhook"] = WebhookSender(poster)
+        senders["webhook"] = WebhookSender(poster, settings.notify_webhook_internal_hosts)
     return senders

@@ -76,11 +76,12 @@ class SmsSender:
 class WebhookSender:
     """Group-bot format (text message), as 企业微信/钉钉 robots accept."""
 
-    def __init__(self, poster: SignedPoster) -> None:
+    def __init__(self, poster: SignedPoster, internal_ok: bool = False) -> None:
         self._poster = poster
+        self._internal_ok = internal_ok
 
     async def send(self, message: Message) -> Attempt:
-        if not valid_webhook_url(message.address):
+        if not valid_webhook_url(message.address, self._internal_ok):
             return Attempt("permanent", "群机器人地址无效")
         content = f"{message.subject}\n{message.body}"
         payload = {"msgtype": "text", "text": {"content": content}, "notice_id": message.notice_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -17,9 +18,32 @@ def valid_mobile(phone: str) -> bool:
     return bool(_MOBILE.match(phone))
 
 
-def valid_webhook_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+def valid_webhook_url(url: str, internal_ok: bool = False) -> bool:
+    """An http(s) address; one on this machine or the internal network (loopback, private,
+    link-local such as the cloud metadata 169.254.169.254) only where the settings allow it:
+    notices posted there would let a county admin reach services no one outside should."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced [ in the host
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return internal_ok or not internal_host(host)
+
+
+def internal_host(host: str) -> bool:
+    """A host written as an internal address (a name that resolves to one is not caught here)."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
 
 
 def mask(channel: str, address: str | None) -> str | None:

@@ -13,9 +13,12 @@ from warmflow_notify.service_layer.projections import Projections
 
 
 class DirectoryAdmin:
-    def __init__(self, directory: Directory, projections: Projections) -> None:
+    def __init__(
+        self, directory: Directory, projections: Projections, internal_hosts: bool = False
+    ) -> None:
         self.directory = directory
         self.projections = projections
+        self.internal_hosts = internal_hosts
 
     async def put_staff(
         self, principal: Principal, staff_id: str, fields: dict[str, Any]
@@ -33,8 +36,9 @@ class DirectoryAdmin:
         return await self.directory.put_staff(staff_id, {**fields, "county": principal.county})
 
     async def put_bot(self, principal: Principal, org_id: str, url: str) -> dict[str, Any]:
-        if not valid_webhook_url(url):
-            raise InvalidInput(errors=[FieldError("body.url", "群机器人地址须为 http(s) 网址")])
+        if not valid_webhook_url(url, self.internal_hosts):
+            reason = "群机器人地址须为 http(s) 网址，且不能指向本机或内网地址"
+            raise InvalidInput(errors=[FieldError("body.url", reason)])
         await self._check_org(principal, org_id, field="path.org_id")
         return await self.directory.put_bot(org_id, {"url": url, "county": principal.county})
 

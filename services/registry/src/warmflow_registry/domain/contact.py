@@ -12,6 +12,19 @@ from warmflow_registry.domain.mobility import Actor, happened, move, require, st
 from warmflow_registry.domain.model import LostContact, Member
 
 REMOVAL_AFTER_YEARS = 2
+# 失去联系六个月以上、经多方查找仍无音信 → the branch may suspend (停止党籍), not sooner
+SUSPENSION_AFTER_MONTHS = 6
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: day 28 exists in every month")
 
 
 def lost_reason_guess(member: Member) -> str:
@@ -55,6 +68,11 @@ def record_reach(
 
 def suspend(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "suspend")
+    since = member.lost.since if member.lost else member.reachable_since
+    if since > months_before(today(now), SUSPENSION_AFTER_MONTHS):
+        raise RuleBroken(
+            f"失去联系自 {since.isoformat()} 起未满六个月，不能停止党籍；请继续查找并记录联系情况"
+        )
     member.suspended_on = today(now)
     move(member, "suspended", now=now, actor=actor, action="suspend", reason=reason)
     return [status_changed(member, "lost_contact", reason, actor)]
@@ -95,6 +113,9 @@ def change_home(
     previous_org, previous_county = member.home_org_id, member.home_county
     member.home_org_id, member.home_county = org_id, county
     member.inflow_org_id = member.inflow_county = member.site_id = member.lost = None
+    # no longer a mobile member: the 流动党员活动证 of the old home is void (printing it again
+    # would show the new branch, "flowing" to where it is, under the old branch's stamp)
+    member.card = None
     member.check_in_overdue = False
     move(member, "transferred", now=now, actor=actor, action="change_home", reason=transfer_id)
     return [

@@ -47,6 +47,8 @@ def _shape_problem(value: str, birth_date: date | None) -> str | None:
             "公民身份号码被 Excel 存成了科学计数法（如 3.40828E+17），后几位已丢失："
             "请把该列设为“文本”格式，重新填写后再导入"
         )
+    if "*" in value:
+        return "公民身份号码已脱敏（含 *），导出的名册不能直接导入：请填写完整号码"
     if len(value) != 18:
         return "公民身份号码应为18位"
     if not value.isascii():

@@ -76,6 +76,8 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR = re.compile(r"^\d{4}$")
 _LIST_SPLIT = re.compile(r"[、，,;；/]+")
 _EXCEL_SERIAL = re.compile(r"^[1-6]\d{4}$")  # 1927-05-18 … 2173-10-14
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -145,6 +147,21 @@ def _month(text: str) -> Reading:
     return month, None if _YEAR_MONTH.match(month) else "应填写年月，如 2026-03 或 2026年3月"
 
 
+def _date(text: str) -> Reading:
+    """A day, as offices write it; a month or a year alone (入党时间 2015.7) is not one."""
+    day = normal_date(text)
+    if not _DAY.match(day):
+        brief = unicodedata.normalize("NFKC", text).strip()
+        if _MONTH.match(brief) or _YEAR.match(brief):
+            return day, "只填了年份或年月，应填写到日，如 2015-07-01（请向党员核实具体日期）"
+        return day, "应填写日期，如 1990-05-17、1990.5.17 或 1990年5月17日"
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return day, "不是有效的日期（如没有 2 月 30 日），请核对"
+    return day, None
+
+
 def _list(text: str) -> Reading:
     return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()], None
 
@@ -165,7 +182,7 @@ def _party_status(text: str) -> Reading:
 
 # how a cell of each field is read (a field not named here: its text as it is)
 _READERS: dict[str, Callable[[str], Reading]] = {
-    **{field: lambda text: (normal_date(text), None) for field in DATES},
+    **{field: _date for field in DATES},
     "dues_paid_until": _month,
     **{field: _list for field in LISTS},
     "phone": lambda text: (normal_phone(text), None),

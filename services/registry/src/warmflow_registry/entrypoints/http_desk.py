@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import Forbidden
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from warmflow_shared.ops_routes import Ops
 
 from warmflow_registry.domain.codes import TicketStatus
@@ -14,7 +14,7 @@ from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer import desk, organisations, queries, recount, sites, stats
 from warmflow_registry.service_layer.commands import OpenTicket, ResolveTicket
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.scope import manages_org, manages_site
+from warmflow_registry.service_layer.scope import manages_org, manages_site, member_in_scope
 from warmflow_registry.service_layer.views import MemberSummary
 
 from .common import After, Page, PageNo, PageSize, Staff, actor, found_page
@@ -42,12 +42,24 @@ async def _site_for(registry: Registry, principal: Principal, site_id: str) -> S
     return site
 
 
+async def _member_for(registry: Registry, principal: Principal, member_id: str) -> None:
+    """A member named on a ticket is one the staff may see: the same answer for one who does
+    not exist, so a ticket never links (or probes) another county's member."""
+    try:
+        await member_in_scope(registry, principal, member_id, write=False)
+    except NotFound:
+        reason = "未找到该党员，或其不在您的管理范围内；可不关联党员，只登记事项"
+        raise InvalidInput(errors=[FieldError("body.member_id", reason)]) from None
+
+
 def desk_router(registry: Registry) -> APIRouter:
     router = APIRouter(tags=["desk"])
 
     @router.post("/desk/tickets", name="open_ticket", status_code=status.HTTP_201_CREATED)
     async def open_ticket(cmd: OpenTicket, principal: Staff) -> Ticket:
         site = await _site_for(registry, principal, cmd.site_id)
+        if cmd.member_id is not None:
+            await _member_for(registry, principal, cmd.member_id)
         return await desk.open_ticket(registry, site, cmd, actor(principal))
 
     @router.get("/desk/tickets", name="list_tickets")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from warmflow_shared.auth.principal import COUNTY_PATTERN
 
 from warmflow_registry.domain.codes import (
@@ -20,13 +20,28 @@ from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteServic
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 County = Annotated[str, Field(pattern=COUNTY_PATTERN)]
+# the id of an organisation, site or member named in a command: bounded, so a refusal that
+# names it ("站点 … 不存在") never echoes a megabyte back
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 PHONE = r"^[0-9+\-()（） ]{5,20}$"  # a landline with area code, or a mobile
 
 
+def _typed(value: Any) -> Any:
+    """The profile as staff type it: a value of spaces alone is no value (a name of "   " is
+    refused). Only what comes in is stripped: a file stored before is read as it was."""
+    if not isinstance(value, dict):
+        return value
+    return {key: v.strip() if isinstance(v, str) else v for key, v in value.items()}
+
+
+TypedProfile = Annotated[Profile, BeforeValidator(_typed)]
+
+
 class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # a reason or a name of spaces alone is no value: its length bound then refuses it
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CreateOrganisation(_Command):
@@ -34,7 +49,7 @@ class CreateOrganisation(_Command):
     code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9]+$")
     name: str = Field(min_length=1, max_length=100)
     type_code: OrgType
-    parent_id: str | None = None
+    parent_id: Ref | None = None
     county: County
     province: str | None = None
     short_name: str | None = Field(default=None, min_length=2, max_length=20)
@@ -54,8 +69,8 @@ class UpdateOrganisation(_Command):
 class SiteFields(_Command):
     name: str = Field(min_length=1, max_length=100)
     level: SiteLevel
-    org_id: str | None = None
-    parent_site_id: str | None = None
+    org_id: Ref | None = None
+    parent_site_id: Ref | None = None
     address: str | None = Field(default=None, max_length=200)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
@@ -73,14 +88,14 @@ class RegisterMember(_Command):
     """A new e-file. ``id_number`` is validated, encrypted at rest and never published."""
 
     id_number: str = Field(min_length=1, max_length=32)
-    home_org_id: str
-    profile: Profile
+    home_org_id: Ref
+    profile: TypedProfile
     # a member whose home organisation is external: the inflow side registers them, with what
     # the home organisation reported (when they left, and how it told us)
-    inflow_org_id: str | None = Field(
+    inflow_org_id: Ref | None = Field(
         default=None, description="流入地党组织（户籍地不在本平台时必填）"
     )
-    site_id: str | None = Field(default=None, description="报到的暖流之家（户籍地不在本平台时）")
+    site_id: Ref | None = Field(default=None, description="报到的暖流之家（户籍地不在本平台时）")
     home_report: HomeReport | None = Field(default=None, description="户籍地党组织的报告")
 
 
@@ -97,7 +112,7 @@ class RegisterExternalOrganisation(_Command):
 class UpdateMember(_Command):
     """Replace the editable profile; ``id_number`` only when it is being corrected."""
 
-    profile: Profile
+    profile: TypedProfile
     id_number: str | None = Field(default=None, min_length=1, max_length=32)
 
 
@@ -131,13 +146,13 @@ class RegisterOutflow(_Command):
     reason_code: OutflowReason
     destination: str = Field(min_length=1, max_length=200)
     expected_months: int = Field(ge=1, le=120)
-    site_id: str | None = Field(
+    site_id: Ref | None = Field(
         default=None, description="expected 暖流之家 site at the destination"
     )
 
 
 class StaffCheckIn(_Command):
-    site_id: str
+    site_id: Ref
 
 
 class SelfCheckIn(_Command):
@@ -166,12 +181,12 @@ class RecordReach(_Command):
 
 
 class OpenTicket(_Command):
-    site_id: str
+    site_id: Ref
     category: TicketCategory
     channel: TicketChannel
     subject: str = Field(min_length=1, max_length=200)
     detail: str | None = Field(default=None, max_length=2000)
-    member_id: str | None = None
+    member_id: Ref | None = None
 
 
 class ResolveTicket(_Command):

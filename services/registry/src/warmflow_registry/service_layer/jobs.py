@@ -37,17 +37,6 @@ async def on_member_deadlines(registry: Registry, member_id: str, due: list[Dead
     await change_member(registry, member_id, decide, always_save=True)
 
 
-def months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 28 exists in every month")
-
-
 def _next_run(registry: Registry) -> Deadline:
     at = next_local_time(registry.now(), time(registry.settings.lost_contact_hour))
     return Deadline(LOST_CONTACT_JOB, at)
@@ -65,7 +54,7 @@ async def ensure_lost_contact_job(registry: Registry) -> None:
 
 async def sweep_lost_contact(registry: Registry) -> int:
     """Flag members unreachable for longer than the configured period; return how many."""
-    cutoff = months_before(today(registry.now()), registry.settings.lost_contact_months)
+    cutoff = contact.months_before(today(registry.now()), registry.settings.lost_contact_months)
     where = {
         "state.status": {"$in": sorted(AWAY)},
         "state.reachable_since": {"$lt": cutoff.isoformat()},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from warmflow_shared.dues import dues_month_problem
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.events.happened import Happened
@@ -87,8 +89,10 @@ async def check_in(
 
 
 async def member_by_card(registry: Registry, card_number: str) -> str:
+    """The card as staff type it from the paper: lower case, full-width or padded alike."""
+    typed = unicodedata.normalize("NFKC", card_number).strip()
     docs = await registry.stores.members.collection.find(
-        {"state.card.number": card_number}, limit=1
+        {"state.card.number": {"$in": sorted({typed, typed.upper()})}}, limit=1
     )
     if not docs:
         raise NotFound(f"未找到活动证号为 {card_number} 的流动党员")

@@ -33,23 +33,40 @@ async def _check_members(ctx: Support, who: Principal, member_ids: list[str]) ->
     """Each member the request names must be one of the caller's: a wrong id is bad input of
     that field (422), not a missing resource (the vanguard route exists)."""
     for index, member_id in enumerate(member_ids):
-        try:
-            await member_for_staff(ctx, who, member_id)
-        except NotFound:
-            reason = f"未找到党员“{member_id}”，或其不属于本县（区）管理"
-            raise BadValue(f"member_ids.{index}", reason) from None
+        await _check_member(ctx, who, member_id, f"member_ids.{index}")
+
+
+async def _check_member(ctx: Support, who: Principal, member_id: str, field: str) -> None:
+    try:
+        await member_for_staff(ctx, who, member_id)
+    except NotFound:
+        reason = f"未找到党员“{member_id}”，或其不属于本县（区）管理"
+        raise BadValue(field, reason) from None
+
+
+async def _check_sites(ctx: Support, county: str, site_ids: list[str]) -> None:
+    for index, site_id in enumerate(site_ids):
+        if ((await ctx.sites.get(site_id)) or {}).get("county") != county:
+            raise BadValue(f"site_ids.{index}", "未找到本县（区）的该暖流之家站点")
 
 
 async def add(ctx: Support, cmd: c.AddVanguard, who: Principal) -> Vanguard:
     check_staff_of(who, str(who.county))
+    # the vanguard member signs in to their work list (names of members gone quiet): they must
+    # be one of this county's, not whoever a mistyped id names
+    if cmd.member_id is not None:
+        await _check_member(ctx, who, cmd.member_id, "member_id")
     await _check_members(ctx, who, cmd.member_ids)
+    await _check_sites(ctx, str(who.county), cmd.site_ids)
     vanguard = Vanguard(id=new_id("vg"), county=str(who.county), **cmd.model_dump())
     return await ctx.vanguards.add(vanguard, [_assigned(vanguard)])
 
 
 async def assign(ctx: Support, vanguard_id: str, cmd: c.Assign, who: Principal) -> Vanguard:
-    check_staff_of(who, (await ctx.vanguards.get(vanguard_id)).county)
+    county = (await ctx.vanguards.get(vanguard_id)).county
+    check_staff_of(who, county)
     await _check_members(ctx, who, cmd.member_ids)
+    await _check_sites(ctx, county, cmd.site_ids)
 
     def rule(v: Vanguard) -> Events:
         v.site_ids, v.member_ids = cmd.site_ids, cmd.member_ids

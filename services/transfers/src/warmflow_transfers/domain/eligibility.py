@@ -25,9 +25,14 @@ class MemberFacts:
     card: MemberCard = field(default_factory=MemberCard)
 
 
-def check_eligible(member: MemberFacts | None, today: date) -> MemberFacts:
+def on_file(member: MemberFacts | None) -> MemberFacts:
     if member is None:
         raise Refused("未找到该党员的档案，无法办理组织关系转接")
+    return member
+
+
+def check_eligible(member: MemberFacts | None, today: date) -> MemberFacts:
+    member = on_file(member)
     if member.mobile_status in BLOCKING_STATUSES:
         raise Refused(BLOCKING_STATUSES[member.mobile_status])
     check_dues(member.dues_paid_until, today)

@@ -18,7 +18,7 @@ from warmflow_shared.events.happened import Happened
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_transfers.domain.codes import TERMINAL
-from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible
+from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible, on_file
 from warmflow_transfers.domain.errors import BadValue, Refused
 from warmflow_transfers.domain.lifecycle import Application, open_case
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
@@ -74,14 +74,16 @@ async def _replay(ctx: Transfers, case_id: str, cmd: NewCase) -> Case | None:
 
 
 async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_id: str) -> Case:
-    member = check_eligible(await member_facts(ctx, cmd.member_id), ctx.today())
-    sending = await party(ctx, member.home_org_id)
+    facts = on_file(await member_facts(ctx, cmd.member_id))
+    sending = await party(ctx, facts.home_org_id)
     if sending is None:
         raise Refused("转出党组织尚未在本系统登记，无法办理组织关系转接")
     receiving = await party(ctx, cmd.receiving_org_id)
     if receiving is None:
         raise BadValue("receiving_org_id", "接收党组织不存在")
-    _may_apply(principal, member, sending.county, receiving.county)
+    # who may apply, before anything of the member (dues, status) is said to the caller
+    _may_apply(principal, facts, sending.county, receiving.county)
+    member = check_eligible(facts, ctx.today())
     await _no_open_case(ctx, member.member_id)
     app = Application(
         case_id,
