@@ -33,14 +33,19 @@ web/node_modules/.package-lock.json: web/package-lock.json
 web/dist/.built: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	@command -v npm >/dev/null || exit 0; cd web && npm run --silent build -- --logLevel warn && touch dist/.built
 
-## The Chinese TrueType font PDFs embed (Debian's fonts-wqy-microhei), when this machine can install
-## it; otherwise PDFs fall back to a non-embedded font with a warning (README, Settings).
+## The Chinese TrueType fonts PDFs embed (Debian's fonts-wqy-microhei, and fonts-hanazono for the
+## rare characters of names outside it, CJK Extension A and beyond), when this machine can install
+## them; otherwise PDFs fall back to a non-embedded font / leave such characters out, with a warning
+## (README, Settings).
 FONT_FILE := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+RARE_FONT_FILES := /usr/share/fonts/truetype/hanazono/HanaMinA.ttf /usr/share/fonts/truetype/hanazono/HanaMinB.ttf
+FONT_PACKAGES := fonts-wqy-microhei fonts-hanazono
 fonts:
-	@test -f $(FONT_FILE) || [ -n "$$WARMFLOW_PDF_FONT" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && { apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
-	  && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1; }; } \
-	  || echo "note: no Chinese TrueType font for PDFs (install fonts-wqy-microhei or set WARMFLOW_PDF_FONT)"; }
+	@{ test -f $(FONT_FILE) || [ -n "$$WARMFLOW_PDF_FONT" ]; } && $(foreach f,$(RARE_FONT_FILES),test -f $(f) &&) true \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq $(FONT_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
+	  && apt-get install -y -qq $(FONT_PACKAGES) >/dev/null 2>&1; }; } \
+	  || echo "note: no Chinese TrueType fonts for PDFs (install $(FONT_PACKAGES) or set WARMFLOW_PDF_FONT)"; }
 
 ## Start every service in one process behind the gateway on http://127.0.0.1:8000 (SQLite under ./var).
 run: install

@@ -326,7 +326,9 @@ def test_dockerfile_builds_from_the_lock() -> None:
 def test_the_pdf_font_is_installed_only_when_asked() -> None:
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
     assert "ARG PDF_FONT=false" in text
-    assert re.search(r'if \[ "\$PDF_FONT" = true \]; then .*fonts-wqy-microhei', text)
+    # WenQuanYi Micro Hei, and HanaMin for the rare name characters it lacks
+    fonts = "fonts-wqy-microhei fonts-hanazono"
+    assert re.search(r'if \[ "\$PDF_FONT" = true \]; then .*' + fonts, text)
 
 
 def test_the_secrets_doc_names_every_secret_a_service_reads() -> None:

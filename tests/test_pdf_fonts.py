@@ -2,7 +2,7 @@
 
 Rendered with poppler under a fontconfig that knows no font at all, as on a bare machine
 (``warmflow_shared.testing.pdf_tools``). The letter of transfers is checked the same way in
-``services/transfers/tests/test_letters.py``.
+``services/transfers/tests/test_letters.py``; rare name characters in ``shared/tests/documents``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from warmflow_learning.domain.model import Certificate
 from warmflow_shared.testing.pdf_tools import BarePoppler
 
 
-def _certificate() -> bytes:
+def _certificate(name: str = "阿卜杜·热合曼", issuer: str | None = None) -> bytes:
     cert = Certificate(
         id="cert-0123456789abcdef01234567",
         member_id="m-1",
-        member_name="阿卜杜·热合曼",
+        member_name=name,
         class_id="cls-1",
         class_title="暖流成长营·电商直播班",
         hours=8.0,
@@ -26,7 +26,7 @@ def _certificate() -> bytes:
         code="cert-0123456789abcdef01234567.ABCDEFGHJKMNPQRS",
     )
     url = "https://warmflow.example.gov.cn/api/learning/certificates/verify/" + cert.code
-    return certificate_pdf(cert, url)
+    return certificate_pdf(cert, url, issuer=issuer)
 
 
 def test_the_certificate_embeds_its_fonts_and_reads_without_chinese_fonts() -> None:
@@ -44,3 +44,15 @@ def test_the_certificate_embeds_its_fonts_and_reads_without_chinese_fonts() -> N
         "\n", ""
     )
     assert poppler.png_size(pdf) > 2_000  # glyphs drawn, not a blank page
+
+
+def test_a_rare_name_prints_whole_on_the_certificate() -> None:
+    """䶮 (CJK Extension A) and 𬌗 (Extension E) are not in WenQuanYi Micro Hei: a fallback face."""
+    poppler = BarePoppler(rare_fonts=True)
+    pdf = poppler.save(_certificate("王䶮𬌗", issuer="䶮𬌗村党支部"), "certificate.pdf")
+
+    fonts = poppler.fonts(pdf)
+    assert all(embedded for _, embedded in fonts), fonts
+    assert any("HanaMin" in name for name, _ in fonts), fonts
+    text = poppler.text(pdf)
+    assert "王䶮𬌗 同志" in text and "䶮𬌗村党支部" in text, text

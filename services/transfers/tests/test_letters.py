@@ -96,6 +96,20 @@ async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
     assert serial in bare and "组织关系介绍信" in bare and "张三" in bare
 
 
+async def test_a_rare_name_prints_whole_on_the_letter(world: World) -> None:
+    """䶮 (CJK Extension A) and 𬌗 (Extension E), in no face of WenQuanYi Micro Hei."""
+    member_id = await world.seed_member(f"{world.name}-rare", name="王䶮𬌗")
+    case = await walk(world, (await apply(world, member_id)).json(), "letter_issued")
+    member = world.token("member", "yuexi", member_id)
+    response = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=member)
+    assert response.status_code == 200
+    poppler = BarePoppler(rare_fonts=True)
+    saved = poppler.save(response.content, "letter.pdf")
+    fonts = poppler.fonts(saved)
+    assert all(embedded for _, embedded in fonts) and any("HanaMin" in f for f, _ in fonts), fonts
+    assert poppler.text(saved).count("王䶮𬌗") >= 3  # stub, letter and receipt
+
+
 def _text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return "".join((page.extract_text() or "") for page in reader.pages).replace(" ", "")

@@ -2,18 +2,27 @@
 
 Text is set in a real TrueType Chinese font whose used glyphs are embedded as a subset, so the
 document shows the same on a machine without any Chinese font (and "·" and the like survive):
-WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``, in ``deploy/Dockerfile`` and ``.ci/run``),
-or the TrueType file ``WARMFLOW_PDF_FONT`` names. Without one, text falls back to Adobe's
-non-embedded ``STSong-Light`` and a warning is logged once: readers without the Asian font pack
-then show empty boxes. Codes are set in the collection's monospace face. Lines wrap by CJK
-rules. A document is a list of blocks; ``NewPage`` starts a new page and ``CutLine`` draws the
-dashed line along which a stub is torn off.
+WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``, installed by ``make fonts``,
+``deploy/Dockerfile`` and ``.ci/run``), or the TrueType file ``WARMFLOW_PDF_FONT`` names. Without
+one, text falls back to Adobe's non-embedded ``STSong-Light`` and a warning is logged once:
+readers without the Asian font pack then show empty boxes. Codes are set in the collection's
+monospace face.
+
+Characters the TrueType face lacks — rare characters of names (生僻字) in CJK Extension A and
+beyond, e.g. 䶮 U+4DAE or 𬌗 U+2C317 — are set, run by run, in HanaMin A or B (Debian's
+``fonts-hanazono``, TrueType covering the CJK extensions, installed alongside), also embedded
+as a subset and only in a document that uses them. Without those files such characters print
+blank, as before, and a warning names them (each once per process).
+
+Lines wrap by CJK rules. A document is a list of blocks; ``NewPage`` starts a new page and
+``CutLine`` draws the dashed line along which a stub is torn off.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,7 +35,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -50,7 +59,31 @@ FONT_FILES = (
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, 0),
 )
+# faces for what the main one lacks (rare name characters), tried in order: (font name, file)
+RARE_FONT_FILES = (
+    ("WarmflowRareA", "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"),
+    ("WarmflowRareB", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),
+)
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+_PAST_BMP = re.compile(r"^(<[0-9A-F]{2}>) <([0-9A-F]{5,6})>$", re.MULTILINE)
+
+
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """reportlab's ToUnicode CMap with a character past U+FFFF written as UTF-16 (a surrogate
+    pair), as PDF requires: reportlab writes its five hex digits, which readers cut to four
+    (𬌗 U+2C317 would be copied and searched as ⰱ U+2C31)."""
+
+    def utf16(match: re.Match[str]) -> str:
+        char = chr(int(match[2], 16))
+        return f"{match[1]} <{char.encode('utf-16-be').hex().upper()}>"
+
+    return _PAST_BMP.sub(utf16, _reportlab_to_unicode_cmap(fontname, subset))
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # read by TTFont.addObjects when a PDF is written
 
 
 @dataclass(frozen=True)
@@ -126,6 +159,11 @@ def font_file() -> tuple[Path, int, int] | None:
     return None
 
 
+def rare_fonts_installed() -> bool:
+    """Whether every face for rare name characters (``fonts-hanazono``) is on this machine."""
+    return all(Path(path).is_file() for _, path in RARE_FONT_FILES)
+
+
 @cache
 def _fonts() -> tuple[str, str]:
     """Register the text and code faces once: (sans, mono) font names."""
@@ -154,6 +192,81 @@ def mono_font() -> str:
     return _fonts()[1]
 
 
+def _cmap(font: str) -> dict[int, int] | None:
+    """Code point → glyph of a registered TrueType face (None: a CID font, coverage unknown)."""
+    face = getattr(pdfmetrics.getFont(font), "face", None)
+    return getattr(face, "charToGlyph", None)
+
+
+@cache
+def _rare_fonts() -> tuple[tuple[str, dict[int, int]], ...]:
+    """The rare-character faces found here, registered once (read only when a text needs one)."""
+    found = []
+    for name, path in RARE_FONT_FILES:
+        if not Path(path).is_file():
+            continue  # not installed: the characters it would show are named in a warning
+        try:
+            pdfmetrics.registerFont(TTFont(name, path))
+        except TTFError as exc:
+            log.warning("pdf.rare_font_unusable", path=path, error=str(exc))
+            continue
+        found.append((name, _cmap(name) or {}))
+    return tuple(found)
+
+
+_unshown: set[str] = set()  # characters no face has, each warned about once
+
+
+def _runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` as (font, run) pieces: each character in ``font`` or else the first rare face
+    that has it; one no face has stays in ``font`` (a blank) and is named in a warning once."""
+    cmap = _cmap(font)
+    runs: list[tuple[str, str]] = []
+    missing = []
+    for char in text:
+        chosen = font
+        if cmap is not None and ord(char) not in cmap and char.isprintable():
+            chosen = next((name for name, rare in _rare_fonts() if ord(char) in rare), font)
+            if chosen == font and char not in _unshown:
+                missing.append(char)
+        if runs and runs[-1][0] == chosen:
+            runs[-1] = (chosen, runs[-1][1] + char)
+        else:
+            runs.append((chosen, char))
+    if missing:
+        _unshown.update(missing)
+        log.warning(
+            "pdf.characters_not_shown",
+            characters="".join(missing),
+            code_points=" ".join(f"U+{ord(char):04X}" for char in missing),
+            hint="install fonts-hanazono (HanaMinA.ttf, HanaMinB.ttf)",
+        )
+    return runs
+
+
+def _markup(text: str, font: str) -> str:
+    """Paragraph markup of ``text`` in ``font``, escaped (member-supplied text must never be
+    read as reportlab markup), with runs the face lacks in a rare face."""
+    return "".join(
+        escape(run) if name == font else f'<font name="{name}">{escape(run)}</font>'
+        for name, run in _runs(text, font)
+    )
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return float(sum(pdfmetrics.stringWidth(run, name, size) for name, run in _runs(text, font)))
+
+
+def _draw_centred(canvas: Canvas, x: float, y: float, text: str, size: float) -> None:
+    """``canvas.drawCentredString`` in the text face, with rare characters in a rare face."""
+    font = _font()
+    left = x - _width(text, font, size) / 2
+    for name, run in _runs(text, font):
+        canvas.setFont(name, size)
+        canvas.drawString(left, y, run)
+        left += pdfmetrics.stringWidth(run, name, size)
+
+
 def _style(size: int, align: str = "left") -> ParagraphStyle:
     return ParagraphStyle(
         f"s{size}{align}",
@@ -166,8 +279,7 @@ def _style(size: int, align: str = "left") -> ParagraphStyle:
 
 
 def _paragraph(text: str, size: int, align: str = "left") -> Paragraph:
-    # Escaped: member-supplied text must never be read as reportlab markup.
-    return Paragraph(escape(text).replace("\n", "<br/>"), _style(size, align))
+    return Paragraph(_markup(text, _font()).replace("\n", "<br/>"), _style(size, align))
 
 
 def _flowables(block: Block) -> list[Flowable]:
@@ -197,7 +309,7 @@ def _flowables(block: Block) -> list[Flowable]:
                 alignment=TA_CENTER,
                 splitLongWords=0,
             )
-            return [Paragraph(escape(text), style)]
+            return [Paragraph(_markup(text, mono_font()), style)]
         case QrCode(data, size_mm, caption):
             flowables: list[Flowable] = [_Qr(data, size_mm)]
             return flowables + ([_paragraph(caption, 9, "center")] if caption else [])
@@ -254,15 +366,12 @@ class _SealArea(Flowable):  # type: ignore[misc]
         canvas.setDash(2, 2)
         canvas.circle(centre_x, centre_y, radius)
         canvas.restoreState()
-        canvas.setFont(_font(), 9)
-        canvas.drawCentredString(centre_x, centre_y - 1 * mm, "（盖章）")
+        _draw_centred(canvas, centre_x, centre_y - 1 * mm, "（盖章）", 9)
         size = 12.0  # a long organisation name shrinks to stay within the seal's column
-        while size > 7 and canvas.stringWidth(self.organisation, _font(), size) > 68 * mm:
+        while size > 7 and _width(self.organisation, _font(), size) > 68 * mm:
             size -= 0.5
-        canvas.setFont(_font(), size)
-        canvas.drawCentredString(centre_x, 4 * mm, self.organisation)
-        canvas.setFont(_font(), 12)
-        canvas.drawCentredString(centre_x, -2 * mm, self.date)
+        _draw_centred(canvas, centre_x, 4 * mm, self.organisation, size)
+        _draw_centred(canvas, centre_x, -2 * mm, self.date, 12)
 
 
 def _border(canvas: Canvas, document: object) -> None:

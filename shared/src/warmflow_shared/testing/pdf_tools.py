@@ -1,7 +1,8 @@
 """Look at a PDF as a bare machine would: poppler under a fontconfig that knows no font.
 
 A font that is not embedded comes out as empty boxes there. ``.ci/run`` installs poppler-utils
-and the embedded font; elsewhere the checks skip with the reason (under
+and the embedded fonts (``fonts-wqy-microhei``; ``fonts-hanazono`` for rare name characters, which
+``BarePoppler(rare_fonts=True)`` requires); elsewhere the checks skip with the reason (under
 ``WARMFLOW_REQUIRE_SERVERS=1`` they fail instead).
 """
 
@@ -14,16 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from warmflow_shared.documents.pdf import font_file
+from warmflow_shared.documents.pdf import font_file, rare_fonts_installed
 from warmflow_shared.testing.servers import servers_required
 
 TOOLS = ("pdffonts", "pdftotext", "pdftoppm")
 
 
-def require_poppler() -> None:
+def require_poppler(rare_fonts: bool = False) -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if font_file() is None:
         missing.append("a TrueType Chinese font (fonts-wqy-microhei)")
+    if rare_fonts and not rare_fonts_installed():
+        missing.append("the faces for rare name characters (fonts-hanazono)")
     if missing:
         message = "needs " + ", ".join(missing)
         if servers_required():
@@ -32,10 +35,12 @@ def require_poppler() -> None:
 
 
 class BarePoppler:
-    """poppler's tools with no fonts configured; files under a private temporary directory."""
+    """poppler's tools with no fonts configured; files under a private temporary directory.
 
-    def __init__(self) -> None:
-        require_poppler()
+    ``rare_fonts``: the document needs the faces for rare name characters too."""
+
+    def __init__(self, rare_fonts: bool = False) -> None:
+        require_poppler(rare_fonts)
         self.dir = Path(tempfile.mkdtemp(prefix="bare-poppler-"))
         config = self.dir / "fonts.conf"
         config.write_text(
