@@ -42,6 +42,10 @@ async def test_gateway_is_alive_and_ready_with_every_service(platform) -> None: 
         assert (await client.get(f"/api/{service}/healthz")).status_code == 200
         docs = await client.get(f"/api/{service}/openapi.json")
         assert docs.status_code == 200 and docs.json()["info"]["title"]
+        # no tuple in a model: schemathesis (tests/security) rewrites its `prefixItems` to an
+        # `items` list, which its own 2020-12 validator then refuses — the fuzz test fails on
+        # whichever operation first answers 200 with one (the recount's did)
+        assert "prefixItems" not in docs.text, service
 
 
 async def test_routes_are_guarded_by_role(platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,8 @@ class Recount(BaseModel):
     members_repaired: int
     """Members whose remembered counter pairs differed from their file."""
     counters: int
-    changed: dict[str, dict[str, tuple[int, int]]]
+    # a list, not a tuple: a tuple's schema (items as a list) is not valid OpenAPI 3.1
+    changed: dict[str, dict[str, list[int]]]
     """Per counter key, each metric that moved: [before, after]."""
 
 
