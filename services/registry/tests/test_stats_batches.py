@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from warmflow_registry.service_layer import stats
@@ -75,11 +76,11 @@ async def test_a_batch_stopped_between_counters_and_pairs_is_counted_once_on_rep
     apply_many = Projection.apply_many
 
     async def crash_on_pairs(
-        self: Projection, items: Sequence[tuple[str, Envelope, Change]]
+        self: Projection, items: Sequence[tuple[str, Envelope, Change]], **options: Any
     ) -> int:
         if self.collection is registry.stores.stats_members:
             raise RuntimeError("stopped before the members' pairs were written")
-        return await apply_many(self, items)
+        return await apply_many(self, items, **options)
 
     monkeypatch.setattr(Projection, "apply_many", crash_on_pairs)
     with pytest.raises(RuntimeError):

@@ -11,13 +11,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from warmflow_shared.applied import applied_window, entry, sources_of
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from
-from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
+from warmflow_shared.storage.port import (
+    Collection,
+    Document,
+    DuplicateKeyError,
+    Update,
+    VersionConflict,
+)
 
 State = dict[str, Any]
 Change = Callable[[State | None, Envelope], State | None]
@@ -64,14 +70,26 @@ class Projection:
         """
         return await self.apply_many([(key, envelope, change) for key, envelope in items])
 
-    async def apply_many(self, items: Sequence[tuple[str, Envelope, Change]]) -> int:
-        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event)."""
+    async def apply_many(
+        self,
+        items: Sequence[tuple[str, Envelope, Change]],
+        *,
+        read: Mapping[str, Document | None] | None = None,
+    ) -> int:
+        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event).
+
+        ``read``: documents the caller has just read (None: none stored), by key, so they are
+        not read again; the writes are conditional on the version read (or on no document), so
+        one that moved since is read again and folded like any conflict."""
         by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
         for key, envelope, change in items:
             by_key.setdefault(key, []).append((envelope, change))
         if not by_key:
             return 0
-        docs = {doc["_id"]: doc for doc in await self.collection.get_many(list(by_key))}
+        read = read or {}
+        docs = {key: doc for key in by_key if key in read and (doc := read[key]) is not None}
+        if unread := [key for key in by_key if key not in read]:
+            docs |= {doc["_id"]: doc for doc in await self.collection.get_many(unread)}
         inserts: list[tuple[dict[str, Any], int | None]] = []
         updates: list[tuple[str, int, Update]] = []
         effects: dict[str, int] = {}

@@ -152,8 +152,9 @@ async def on_member_event(registry: Registry, envelope: Envelope) -> None:
 
 
 async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) -> None:
-    """``on_member_event`` for a batch: one read of the members' pairs, one read and one write
-    of all the counters the batch moves, one write of the pairs (counters first, as above)."""
+    """``on_member_event`` for a batch: one read of the members' pairs (the write of the pairs
+    starts from it, not from a second read), one read and one write of all the counters the
+    batch moves, one write of the pairs (counters first, as above)."""
     if not envelopes:
         return
     memory = Projection(registry.stores.stats_members)
@@ -173,7 +174,7 @@ async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) ->
         pairs[envelope.subject] = new  # the next event of this member starts from here
         remembered.append((envelope.subject, envelope, _remember_pairs(new)))
     await Projection(registry.stores.stats).apply_many(counters)
-    await memory.apply_many(remembered)
+    await memory.apply_many(remembered, read={subject: docs.get(subject) for subject in subjects})
 
 
 async def on_desk_event(registry: Registry, envelope: Envelope) -> None:
