@@ -81,9 +81,7 @@ class Projection:
         ``read``: documents the caller has just read (None: none stored), by key, so they are
         not read again; the writes are conditional on the version read (or on no document), so
         one that moved since is read again and folded like any conflict."""
-        by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
-        for key, envelope, change in items:
-            by_key.setdefault(key, []).append((envelope, change))
+        by_key = _by_key(items)
         if not by_key:
             return 0
         read = read or {}
@@ -110,6 +108,17 @@ class Projection:
         for key in conflicted:
             done += await self._apply_steps(key, by_key[key])
         return done
+
+    async def insert_new(self, items: Sequence[tuple[str, Envelope, Change]]) -> set[str]:
+        """Write the documents of keys the caller believes new, folded from nothing, without
+        reading them first; return the keys found stored already — nothing is written to those
+        (the caller decides: a redelivery, or a document someone else wrote)."""
+        docs: list[tuple[Document, int | None]] = []
+        for key, steps in _by_key(items).items():
+            state, new_ids = self._fold(None, steps)
+            applied = applied_window(new_ids, self._window)
+            docs.append((self._document(key, None, state, applied), None))
+        return await self.collection.replace_many(docs) if docs else set()
 
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
         """Only what changed: the state and the new event ids, pushed. The stored list is cut
@@ -154,3 +163,13 @@ class Projection:
     ) -> dict[str, Any]:
         version = loaded.version + 1 if loaded else 1
         return {"_id": key, "version": version, "state": state or {}, "_applied": applied}
+
+
+def _by_key(
+    items: Sequence[tuple[str, Envelope, Change]],
+) -> OrderedDict[str, list[tuple[Envelope, Change]]]:
+    """The items' events and changes by key, in the given order."""
+    by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
+    for key, envelope, change in items:
+        by_key.setdefault(key, []).append((envelope, change))
+    return by_key
