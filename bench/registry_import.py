@@ -165,14 +165,14 @@ async def _settled(runtime: Any) -> None:
     open, and its lock then blocks the next round's ``dropDatabase`` for good."""
     async with asyncio.timeout(1800):
         while runtime.relay is not None and await runtime.relay.backlog():  # noqa: ASYNC110 - polls the store, bounded
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
 
 
 async def _counted(registry: Any, members: int) -> None:
     """Wait (bounded) until the statistics consumer has counted every imported member."""
     async with asyncio.timeout(1800):
         while (await stats.read(registry, f"county:{COUNTY}"))["on_file"] < members:  # noqa: ASYNC110 - polls the store, bounded
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
 
 
 def _settings(config: Config, backend: Backend, data_dir: Path) -> RegistrySettings:
@@ -245,14 +245,21 @@ async def _round(
             raise RuntimeError(f"{len(written)} member documents written for {created} rows")
         # the relay's backlog drained and the statistics counted first: the baseline gets the
         # store as quiet as the subject found it (on FerretDB a draining relay halved its rate)
+        after = time.perf_counter()
         await _settled(run.service.runtime)
+        published = seconds + time.perf_counter() - after
         await _counted(run.service.app.state.registry, created)
+        counted = seconds + time.perf_counter() - after
         base = await _baseline(run.service.runtime.store, written)
     notes: dict[str, Any] = {
         "subject_seconds": round(seconds, 2),
         # the process's CPU (every thread: event loop and SQLite's) per row while the clock ran:
         # the work the subject did, which a loaded machine only spreads over more seconds
         "subject_cpu_us_per_row": round(cpu / created * 1e6),
+        # seconds from the upload until the relay had published every event, and until the
+        # statistics consumer had counted every member (the job does not wait for either)
+        "published_after_s": round(published, 1),
+        "counted_after_s": round(counted, 1),
         "csv_mb": round(len(run.data) / 2**20, 1),
     }
     if profiler:

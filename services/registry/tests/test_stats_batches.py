@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from warmflow_registry.service_layer import stats
@@ -18,11 +19,18 @@ from warmflow_shared.idempotency import Change, Projection
 from .conftest import Platform
 
 
-def _event(member: str, status: str, county: str) -> Envelope:
+def _event(member: str, status: str, county: str, kind: str = "MemberUpdated") -> Envelope:
     data = {"mobile_status": status, "outflow_county": county}
     return Envelope(
-        type="registry.MemberUpdated", version=1, producer="registry", subject=member, data=data
+        type=f"registry.{kind}", version=1, producer="registry", subject=member, data=data
     )
+
+
+def _registered(county: str, members: int = 3) -> list[Envelope]:
+    """New members' registrations (their pairs are not read first), one changing in the batch."""
+    ids = ["m" + uuid.uuid4().hex[:12] for _ in range(members)]
+    events = [_event(member, "at_home", county, "MemberRegistered") for member in ids]
+    return [*events, _event(ids[0], "checked_in", county)]
 
 
 def _story(county: str, away: str) -> list[Envelope]:
@@ -75,11 +83,11 @@ async def test_a_batch_stopped_between_counters_and_pairs_is_counted_once_on_rep
     apply_many = Projection.apply_many
 
     async def crash_on_pairs(
-        self: Projection, items: Sequence[tuple[str, Envelope, Change]]
+        self: Projection, items: Sequence[tuple[str, Envelope, Change]], **options: Any
     ) -> int:
         if self.collection is registry.stores.stats_members:
             raise RuntimeError("stopped before the members' pairs were written")
-        return await apply_many(self, items)
+        return await apply_many(self, items, **options)
 
     monkeypatch.setattr(Projection, "apply_many", crash_on_pairs)
     with pytest.raises(RuntimeError):
@@ -112,3 +120,48 @@ async def test_partitions_batches_on_one_county_take_turns_without_conflicts(
     counts = (await _counts(platform, county))[0]
     assert counts["on_file"] == 90 and counts["checked_in"] == 90
     assert retries == []
+
+
+async def test_registrations_count_once_however_often_or_half_way_delivered(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = platform.registry
+    county = f"r{uuid.uuid4().hex[:8]}"
+    events = _registered(county)
+    apply_many = Projection.apply_many
+
+    async def crash_on_counters(
+        self: Projection, items: Sequence[tuple[str, Envelope, Change]], **options: Any
+    ) -> int:
+        done = await apply_many(self, items, **options)
+        if self.collection is registry.stores.stats:
+            raise RuntimeError("stopped after the counters, before the members' pairs")
+        return done
+
+    monkeypatch.setattr(Projection, "apply_many", crash_on_counters)
+    with pytest.raises(RuntimeError):
+        await stats.handle_batch(registry, events)
+    monkeypatch.setattr(Projection, "apply_many", apply_many)
+    await stats.handle_batch(registry, events)  # the batch again, after the crash
+    await stats.handle_batch(registry, events)  # and once more, complete this time
+    for event in events:
+        await stats.handle(registry, event)
+    counts = (await _counts(platform, county))[0]
+    assert counts["on_file"] == 3 and counts["checked_in"] == 1
+    assert counts["status_at_home"] == 2 and counts["status_checked_in"] == 1
+
+
+async def test_a_registration_counted_after_its_pairs_were_stored_moves_from_them(
+    platform: Platform,
+) -> None:
+    """A recount stores a member's pairs (and sets the counters to them) from the file, which
+    can be ahead of the statistics: its registration, counted later, must not add the member
+    a second time (its pairs are not read before the counters move; the clash tells)."""
+    registry = platform.registry
+    county = f"s{uuid.uuid4().hex[:8]}"
+    member = "m" + uuid.uuid4().hex[:12]
+    await stats.handle(registry, _event(member, "at_home", county))  # pairs stored first
+    await stats.handle_batch(registry, [_event(member, "checked_in", county, "MemberRegistered")])
+    counts = (await _counts(platform, county))[0]
+    assert counts["on_file"] == 1 and counts["checked_in"] == 1
+    assert counts["status_at_home"] == 0 and counts["status_checked_in"] == 1

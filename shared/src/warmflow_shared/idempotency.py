@@ -11,13 +11,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from warmflow_shared.applied import applied_window, entry, sources_of
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import DEDUPE_WINDOW, Loaded, loaded_from
-from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update, VersionConflict
+from warmflow_shared.storage.port import (
+    Collection,
+    Document,
+    DuplicateKeyError,
+    Update,
+    VersionConflict,
+)
 
 State = dict[str, Any]
 Change = Callable[[State | None, Envelope], State | None]
@@ -64,14 +70,24 @@ class Projection:
         """
         return await self.apply_many([(key, envelope, change) for key, envelope in items])
 
-    async def apply_many(self, items: Sequence[tuple[str, Envelope, Change]]) -> int:
-        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event)."""
-        by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
-        for key, envelope, change in items:
-            by_key.setdefault(key, []).append((envelope, change))
+    async def apply_many(
+        self,
+        items: Sequence[tuple[str, Envelope, Change]],
+        *,
+        read: Mapping[str, Document | None] | None = None,
+    ) -> int:
+        """``apply_batch`` with a change of its own per item (e.g. a delta per key and event).
+
+        ``read``: documents the caller has just read (None: none stored), by key, so they are
+        not read again; the writes are conditional on the version read (or on no document), so
+        one that moved since is read again and folded like any conflict."""
+        by_key = _by_key(items)
         if not by_key:
             return 0
-        docs = {doc["_id"]: doc for doc in await self.collection.get_many(list(by_key))}
+        read = read or {}
+        docs = {key: doc for key in by_key if key in read and (doc := read[key]) is not None}
+        if unread := [key for key in by_key if key not in read]:
+            docs |= {doc["_id"]: doc for doc in await self.collection.get_many(unread)}
         inserts: list[tuple[dict[str, Any], int | None]] = []
         updates: list[tuple[str, int, Update]] = []
         effects: dict[str, int] = {}
@@ -92,6 +108,17 @@ class Projection:
         for key in conflicted:
             done += await self._apply_steps(key, by_key[key])
         return done
+
+    async def insert_new(self, items: Sequence[tuple[str, Envelope, Change]]) -> set[str]:
+        """Write the documents of keys the caller believes new, folded from nothing, without
+        reading them first; return the keys found stored already — nothing is written to those
+        (the caller decides: a redelivery, or a document someone else wrote)."""
+        docs: list[tuple[Document, int | None]] = []
+        for key, steps in _by_key(items).items():
+            state, new_ids = self._fold(None, steps)
+            applied = applied_window(new_ids, self._window)
+            docs.append((self._document(key, None, state, applied), None))
+        return await self.collection.replace_many(docs) if docs else set()
 
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
         """Only what changed: the state and the new event ids, pushed. The stored list is cut
@@ -136,3 +163,13 @@ class Projection:
     ) -> dict[str, Any]:
         version = loaded.version + 1 if loaded else 1
         return {"_id": key, "version": version, "state": state or {}, "_applied": applied}
+
+
+def _by_key(
+    items: Sequence[tuple[str, Envelope, Change]],
+) -> OrderedDict[str, list[tuple[Envelope, Change]]]:
+    """The items' events and changes by key, in the given order."""
+    by_key: OrderedDict[str, list[tuple[Envelope, Change]]] = OrderedDict()
+    for key, envelope, change in items:
+        by_key.setdefault(key, []).append((envelope, change))
+    return by_key

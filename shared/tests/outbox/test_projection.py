@@ -52,6 +52,26 @@ async def test_batches_apply_in_order_and_skip_what_was_applied(
     assert await projection.get("m-2") == {"seen": [1, 2], "total": 2}
 
 
+async def test_a_batch_given_stale_reads_applies_each_event_once(
+    document_store: DocumentStore,
+) -> None:
+    """``read=``: documents the caller read before; one that moved since (or appeared) is read
+    again and folded, so nothing is lost or applied twice."""
+    collection = document_store.collection("effects")
+    projection = Projection(collection)
+    await projection.apply("m-1", _event("m-1", 1), add_n)
+    stale = {"m-1": await collection.get("m-1"), "m-2": None, "m-3": None}
+    await projection.apply("m-1", _event("m-1", 2), add_n)  # m-1 moved past the read
+    await projection.apply("m-2", _event("m-2", 1), add_n)  # m-2 stored since it was read
+    batch = [_event("m-1", 3), _event("m-2", 2), _event("m-3", 1)]
+    items = [(e.subject, e, add_n) for e in batch]
+    assert await projection.apply_many(items, read=stale) == 3
+    assert await projection.apply_many(items, read=stale) == 0  # redelivered: recognised
+    assert await projection.get("m-1") == {"seen": [1, 2, 3], "total": 3}
+    assert await projection.get("m-2") == {"seen": [1, 2], "total": 2}
+    assert await projection.get("m-3") == {"seen": [1], "total": 1}
+
+
 async def test_batches_keep_the_applied_ids_bounded_and_still_recognise_recent_ones(
     document_store: DocumentStore,
 ) -> None:

@@ -268,3 +268,48 @@ OLD_INDEXES = tuple(  # as create_index spelled them then
         ("ix_state_name", "json_extract(doc, '$.state.name')"),
     )
 )  # fmt: skip
+
+
+async def test_a_bookkeeping_update_many_reads_and_writes_the_meta_column_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay's mark (``_`` fields only) neither parses nor rewrites the aggregate's JSON,
+    and leaves each document as the general path (parse, apply, split) would."""
+    store = SqliteStore(tmp_path / "s.sqlite")
+    docs = [
+        {"_id": f"a{n}", "state": {"name": "张三", "n": n}, "_outbox": [{"seq": 1}], "_sent_seq": 0,
+         "_parked_reason": "x", "_tries": n, "_log": ["a"]}
+        for n in range(3)
+    ]  # fmt: skip
+    update = Update(
+        set={"_outbox": [], "_sent_seq": 1}, unset=("_parked_reason",), inc={"_tries": 2},
+        push={"_log": ["b"]},
+    )  # fmt: skip
+    where = {"_id": {"$in": ["a0", "a2"]}, "_sent_seq": {"$lt": 1}}
+    general, meta_only = store.collection("general"), store.collection("meta_only")
+    for collection in (general, meta_only):
+        await collection.insert_many([dict(doc) for doc in docs])
+    monkeypatch.setattr(sqlquery, "bookkeeping_only", lambda update: False)
+    assert await general.update_many(where, update) == 2
+    monkeypatch.undo()
+    parsed: list[Any] = []
+    joined = sqlquery.joined
+
+    def parsing(row: Any) -> dict[str, Any]:
+        parsed.append(row)
+        return joined(row)
+
+    monkeypatch.setattr(sqlquery, "joined", parsing)
+    before = _raw(tmp_path / "s.sqlite", "SELECT doc FROM meta_only ORDER BY id")
+
+    assert await meta_only.update_many(where, update) == 2
+
+    assert parsed == []  # no document was read whole
+    assert _raw(tmp_path / "s.sqlite", "SELECT doc FROM meta_only ORDER BY id") == before
+    monkeypatch.undo()
+    for doc_id in ("a0", "a1", "a2"):
+        assert await meta_only.get(doc_id) == await general.get(doc_id)
+    stored = await meta_only.get("a0")
+    assert stored is not None and (stored["_tries"], stored["_log"]) == (2, ["a", "b"])
+    assert "_parked_reason" not in stored and stored["_sent_seq"] == 1
+    await store.close()

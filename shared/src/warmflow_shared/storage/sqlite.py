@@ -347,10 +347,30 @@ class SqliteCollection(Collection):
             async with self._store._transaction(self.name) as conn:
                 cursor = await conn.execute(sql, (*values, *params))
                 return cursor.rowcount
+        if q.bookkeeping_only(update):
+            return await self._update_meta(clause, params, update)
         sql = f"SELECT doc, meta FROM {self._table} WHERE {clause}"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
             await self._rewrite(conn, rows, update)
+        return len(rows)
+
+    async def _update_meta(self, clause: str, params: Sequence[object], update: Update) -> int:
+        """``update_many`` of bookkeeping fields only (the relay's mark): read and rewrite the
+        ``meta`` column alone — the aggregate's ``doc`` (a member file, many times its outbox)
+        is neither read, parsed, nor serialised again."""
+        sql = f"SELECT id, meta FROM {self._table} WHERE {clause}"
+        async with self._store._transaction(self.name) as conn:
+            rows = list(await conn.execute_fetchall(sql, params))
+            changed: list[tuple[str, str]] = []
+            for doc_id, old in rows:
+                new = orjson.dumps(q.apply_update(orjson.loads(old), update)).decode()
+                if new != old:
+                    changed.append((new, doc_id))
+            for first in range(0, len(changed), SINGLE_STATEMENT_ROWS):
+                part = changed[first : first + SINGLE_STATEMENT_ROWS]
+                sql = _update_from_values(self._sql.table, ("meta",), len(part))
+                await conn.execute(sql, [value for row in part for value in row])
         return len(rows)
 
     async def find_one_and_update(

@@ -47,6 +47,12 @@ def bookkeeping(key: str) -> bool:
     return key[:1] == "_" and key != "_id"
 
 
+def bookkeeping_only(update: Update) -> bool:
+    """Whether ``update`` changes ``meta`` fields only (each path's top-level field)."""
+    paths = [*(update.set or {}), *update.unset, *(update.inc or {}), *(update.push or {})]
+    return bool(paths) and all(bookkeeping(path.split(".", 1)[0]) for path in paths)
+
+
 def split(doc: Document) -> tuple[str, str]:
     """The document's ``doc`` and ``meta`` column texts."""
     body: Document = {}
