@@ -24,6 +24,7 @@ from warmflow_gateway.platform import create_platform_app
 from warmflow_registry.adapters.import_files import ROWS_COLLECTION
 from warmflow_registry.domain.idnumber import check_character, mask
 from warmflow_registry.domain.import_job import ImportJob
+from warmflow_registry.service_layer import imports as import_jobs
 from warmflow_registry.service_layer.imports import Imports
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.testing.servers import backend_options
@@ -583,6 +584,40 @@ async def test_new_files_are_written_without_reading_the_stored_ones_until_one_i
         mask(row["身份证号"]): (2, 2) if row is changed else (1, 1) for row in rows
     }
     assert docs[mask(changed["身份证号"])]["state"]["profile"]["phone"] == "13800000001"
+
+
+async def test_a_chunk_gives_the_event_loop_a_turn_every_few_rows(
+    platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the embedded platform serves every user from one loop: a chunk of 1,000 rows validated
+    # without a turn held every other request for ~0.4 s, chunk after chunk
+    r = await roster(platform)
+    monkeypatch.setattr(platform.registry.settings, "import_chunk_size", 7)
+    monkeypatch.setattr(import_jobs, "ROWS_PER_TURN", 2)
+    since_turn, longest = 0, 0
+    import_row = import_jobs.import_row
+
+    async def counted(ctx: Any, cells: Any) -> Any:
+        nonlocal since_turn, longest
+        since_turn += 1
+        longest = max(longest, since_turn)
+        return await import_row(ctx, cells)
+
+    async def turns() -> None:
+        nonlocal since_turn
+        while True:
+            since_turn = 0
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(import_jobs, "import_row", counted)
+    ticker = asyncio.create_task(turns())
+    try:
+        rows = [person(r.code) for _ in range(7)]
+        job = await run_import(platform, r.admin, "turns.csv", csv_bytes(rows, "utf-8"))
+    finally:
+        ticker.cancel()
+    assert counts(job) == (7, 0, 0, 0), job["report"]
+    assert longest <= 2
 
 
 async def test_a_dues_month_decades_ahead_is_reported_at_its_column(

@@ -14,6 +14,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import XlsxWriter
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.turns import ITEMS_PER_TURN
 
 from warmflow_registry.domain.codes import STATUS_NAMES
 from warmflow_registry.domain.model import Member
@@ -32,9 +33,7 @@ HEADERS = (
 PARTY_STATUS_NAMES = {"full": "正式党员", "probationary": "预备党员"}
 Shares = dict[str, frozenset[str]]
 BATCH = 1000  # files read at a time
-# rows written between turns of the event loop: the embedded platform serves every user from
-# one loop, and a 20,000-row export must not hold it for seconds
-ROWS_PER_TURN = 100
+ROWS_PER_TURN = ITEMS_PER_TURN  # rows written between turns of the event loop
 EXPORTED_FIELDS = ["name", "phone", "residence", "party_status", "mobile_status", "employer"]
 
 

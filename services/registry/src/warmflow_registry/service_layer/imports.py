@@ -28,6 +28,7 @@ from warmflow_shared.outbox import AggregateStore, DeadlineScheduler
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import Update
+from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
 from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap, looks_like_header, match_columns
@@ -47,6 +48,7 @@ from warmflow_registry.service_layer.ports import RowReport, RowStore
 log = structlog.get_logger(__name__)
 
 CHUNK_DUE = "import-chunk"
+ROWS_PER_TURN = ITEMS_PER_TURN  # rows validated between turns of the event loop
 CHUNK_LEASE_SECONDS = 10.0
 """How long a chunk is leased; renewed every third of it while the chunk runs."""
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
@@ -215,7 +217,7 @@ async def _import_rows(
         await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
     problems_of: dict[int, list[dict[str, str]]] = {}
-    for _, cells in rows:
+    async for _, cells in taking_turns(rows, ROWS_PER_TURN):
         ctx.position = len(outcomes)
         outcome, problems = await import_row(ctx, cells)
         outcomes.append(outcome)
