@@ -27,6 +27,7 @@ from warmflow_registry.domain.import_job import ImportJob
 from warmflow_registry.service_layer import imports as import_jobs
 from warmflow_registry.service_layer.imports import Imports
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.loop_turns import WorkBetweenTurns
 from warmflow_shared.testing.servers import backend_options
 
 from .conftest import PAIRS, FakeClock, Platform
@@ -594,30 +595,13 @@ async def test_a_chunk_gives_the_event_loop_a_turn_every_few_rows(
     r = await roster(platform)
     monkeypatch.setattr(platform.registry.settings, "import_chunk_size", 7)
     monkeypatch.setattr(import_jobs, "ROWS_PER_TURN", 2)
-    since_turn, longest = 0, 0
-    import_row = import_jobs.import_row
-
-    async def counted(ctx: Any, cells: Any) -> Any:
-        nonlocal since_turn, longest
-        since_turn += 1
-        longest = max(longest, since_turn)
-        return await import_row(ctx, cells)
-
-    async def turns() -> None:
-        nonlocal since_turn
-        while True:
-            since_turn = 0
-            await asyncio.sleep(0)
-
-    monkeypatch.setattr(import_jobs, "import_row", counted)
-    ticker = asyncio.create_task(turns())
-    try:
+    work = WorkBetweenTurns()
+    monkeypatch.setattr(import_jobs, "import_row", work.counting(import_jobs.import_row))
+    async with work.watching():
         rows = [person(r.code) for _ in range(7)]
         job = await run_import(platform, r.admin, "turns.csv", csv_bytes(rows, "utf-8"))
-    finally:
-        ticker.cancel()
     assert counts(job) == (7, 0, 0, 0), job["report"]
-    assert longest <= 2
+    assert work.longest <= 2
 
 
 async def test_a_dues_month_decades_ahead_is_reported_at_its_column(

@@ -9,7 +9,6 @@ that a handful of files plays the broad scope.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
 from typing import Any
@@ -21,6 +20,7 @@ from warmflow_shared.documents.spreadsheets import XlsxWriter
 from warmflow_shared.errors import InvalidInput
 from warmflow_shared.storage.plans import QueryLog, sqlite_plan
 from warmflow_shared.storage.sqlite import SqliteCollection
+from warmflow_shared.testing.loop_turns import WorkBetweenTurns
 
 from .conftest import Platform
 from .flows import World, register, world
@@ -132,34 +132,17 @@ async def test_the_export_gives_the_event_loop_a_turn_every_few_rows(
     w, prefix, expected = await _named(p, 7)
     monkeypatch.setattr(exports, "BATCH", 5)
     monkeypatch.setattr(exports, "ROWS_PER_TURN", 2)
-    since_turn, longest = 0, 0
-    append = XlsxWriter.append
-
-    def counted(sheet: XlsxWriter, values: Any) -> None:
-        nonlocal since_turn, longest
-        since_turn += 1
-        longest = max(longest, since_turn)
-        append(sheet, values)
-
-    async def turns() -> None:
-        nonlocal since_turn
-        while True:
-            since_turn = 0
-            await asyncio.sleep(0)
-
-    monkeypatch.setattr(XlsxWriter, "append", counted)
-    ticker = asyncio.create_task(turns())
-    try:
+    work = WorkBetweenTurns()
+    monkeypatch.setattr(XlsxWriter, "append", work.counting(XlsxWriter.append))
+    async with work.watching():
         response = await p.client.get(
             f"{API}/export.xlsx", params={"name": prefix}, headers=w.yuexi_admin
         )
-    finally:
-        ticker.cancel()
 
     assert response.status_code == 200, response.text
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == expected
-    assert longest <= 2 + 1  # the header row is written with the first rows
+    assert work.longest <= 2 + 1  # the header row is written with the first rows
 
 
 @pytest.mark.parametrize(
