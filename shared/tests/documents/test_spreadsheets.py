@@ -16,6 +16,7 @@ from warmflow_shared.documents.spreadsheets import (
     Limits,
     SpreadsheetError,
     XlsxWriter,
+    is_footer,
     read_table,
     safe_cell,
     write_xlsx,
@@ -282,3 +283,25 @@ def test_an_xlsx_abandoned_half_way_leaves_no_temporary_file(
         finished.append(["李四"])
         data = finished.finish()
     assert load_workbook(io.BytesIO(data)).active["A2"].value == "李四"
+
+
+@pytest.mark.parametrize(
+    ("cells", "footer"),
+    [
+        (["合计：29人"], True),
+        (["合 计", "", "29"], True),
+        (["共 300 人"], True),
+        (["制表人：张三", "", "审核人：李四", "联系电话：0556-8888888"], True),
+        (["备注：流出人员含外出务工"], True),
+        (["注：身份证号须为18位"], True),
+        # a member's row is never a footer, whatever its first cell says
+        (["合计", "34182819900517001X", "13905561234"], False),
+        (["备注", "王", "男", "汉族", "本科"], False),
+        (["王晓梅", "", "13905561234"], False),
+        (["共产党员服务站"], False),
+    ],
+)
+def test_total_and_sign_off_lines_under_a_roster_are_footers(
+    cells: list[str], footer: bool
+) -> None:
+    assert is_footer(cells) is footer

@@ -367,7 +367,7 @@ def _rows(
     count = 0
     for number, row in raw:
         cells = _cells(row, limits)
-        if not any(cells) or _is_totals(cells):
+        if not any(cells) or is_footer(cells):
             continue
         if count >= limits.max_rows:
             raise SpreadsheetError(f"数据超过 {limits.max_rows} 行上限，请分批导入")
@@ -376,13 +376,26 @@ def _rows(
         yield number, {k: v for k, v in values.items() if k}
 
 
-TOTALS = frozenset({"合计", "总计", "小计", "共计"})
+# the lines offices add under a roster: totals ("合计：29人", "共300人") and sign-offs ("制表人：
+# 张三  审核人：李四", "备注：…"). Each starts with one of these words in its first cell.
+FOOTER_WORDS = (
+    "合计", "总计", "小计", "共计", "制表", "填表", "填报人", "审核", "审批", "负责人",
+    "备注", "说明", "注：", "注:",
+)  # fmt: skip
+_COUNT_LINE = re.compile(r"^共\d+(名|人)")
+_ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
+FOOTER_MAX_CELLS = 4  # a member's row fills more: name, ID number, branch, ...
 
 
-def _is_totals(cells: list[str]) -> bool:
-    """The line offices add under a roster ("合计", "共300人"): not a row of data."""
-    first = next(cell for cell in cells if cell)
-    return "".join(first.split()).rstrip(":：") in TOTALS
+def is_footer(cells: list[str]) -> bool:
+    """A total or sign-off line under the roster, not a row of data: its first cell starts with
+    a footer word, it fills a few cells at most and none holds an ID number (a member's row,
+    whatever its first cell says, is always read and reported)."""
+    filled = [cell for cell in cells if cell]
+    first = "".join(filled[0].split())
+    if len(filled) > FOOTER_MAX_CELLS or any(_ID_LIKE.search(cell) for cell in filled):
+        return False
+    return first.startswith(FOOTER_WORDS) or bool(_COUNT_LINE.match(first))
 
 
 def header_text(value: str) -> str:
