@@ -152,6 +152,37 @@ def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
     return str(next(m["id"] for m in members if m["id"].startswith("demo-m")))
 
 
+def test_a_returned_member_s_handed_back_card_is_not_printed(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the console offered 打印流动党员活动证 for a member back home: the file keeps the card it
+    # handed back (checked), and the printed card sent them off again
+    admin = _token(platform_url, "yuexi-admin")
+    members = httpx.get(
+        f"{platform_url}/api/registry/members",
+        params={"county": "yuexi", "status": "at_home", "size": 50},
+        headers=admin,
+    ).json()["items"]
+    member_id = [m["id"] for m in members if m["id"].startswith("demo-m")][-1]
+    api = f"{platform_url}/api/registry/members/{member_id}"
+    away = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 6}
+    assert httpx.post(f"{api}/outflow", json=away, headers=admin).status_code == 200
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members/{member_id}")
+    expect(by_test(page, "print-card")).to_be_visible()  # away: the card is in force
+
+    back = httpx.post(f"{api}/return", json={"card_checked": True}, headers=admin)
+    assert back.status_code == 200, back.text
+    assert httpx.get(api, headers=admin).json()["card"]["checked_on"]  # kept, as handed back
+    page.reload()
+    expect(by_test(page, "member-status")).to_have_text("已返回")
+    expect(by_test(page, "print-card")).to_have_count(0)
+    page.goto(f"{platform_url}/console/members/{member_id}/card")
+    expect(by_test(page, "no-card")).to_be_visible()
+    expect(by_test(page, "activity-card")).to_have_count(0)
+    shots(page, "1-no-card")
+
+
 def test_a_member_resubmits_a_returned_transfer_then_withdraws_it_on_the_phone(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

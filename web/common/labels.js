@@ -40,3 +40,9 @@ export function classPhase(klass) {
   if (klass.ended) return '已结束'
   return klass.status === 'open' ? '进行中' : '报名已截止'
 }
+
+// a member's 流动党员活动证 is in force while they are away: handed back on return (the file
+// keeps it, checked), void after a transfer (the file has none)
+export function cardInForce(file) {
+  return Boolean(file.card) && file.status !== 'returned'
+}
