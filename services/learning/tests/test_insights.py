@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
@@ -115,6 +115,44 @@ async def test_participation_rates_per_branch_site_and_county(world) -> None:
     )
     assert forever.status_code == 422, forever.text
     assert {e["field"] for e in forever.json()["errors"]} == {"query.from", "query.to"}
+
+
+async def test_without_a_period_the_rate_is_of_the_last_90_days_by_china_s_date(world) -> None:
+    """The dashboard asked for the last 90 days by the browser's UTC date: from 16:00 UTC that
+    is yesterday in China, and the lessons held since midnight there were left out. Without
+    ``from``/``to`` the service takes the 90 days ending on its own local date."""
+    staff = world.auth("county_admin", "yuhang")
+    site = await world.site()
+    member = await world.member(home_site_id=site)
+    course, klass = await world.course_class(staff)
+    world.clock.set(world.local(30, "00:30"))  # 16:30 UTC the day before
+    session = await world.session(
+        staff, klass, course, world.local(30, "00:40"), site_id=site, hours=1
+    )
+    await world.post(f"/classes/{klass}/enrolments", {"member_id": member}, staff)
+    world.clock.set(world.local(30, "01:10"))
+    url = f"/sessions/{session}/attendance/{member}"
+    marked = await world.put(url, {"status": "present"}, staff)
+    assert marked.status_code == 200, marked.text
+
+    query = {"scope": "site", "id": site}
+    answer = await world.client.get("/api/learning/participation", params=query, headers=staff)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    today = (world.local(30, "01:10") + timedelta(hours=8)).date()  # China's date
+    assert (body["period_to"], body["period_from"]) == (
+        today.isoformat(),
+        (today - timedelta(days=89)).isoformat(),
+    )
+    assert (body["should_study"], body["studied"]) == (1, 1)
+    utc_day = world.local(30, "01:10").astimezone(UTC).date().isoformat()
+    by_utc = {**query, "from": "2000-01-01", "to": utc_day}
+    missed = await world.client.get("/api/learning/participation", params=by_utc, headers=staff)
+    assert missed.json()["studied"] == 0  # what the dashboard asked for until now
+    sites = await world.client.get(
+        "/api/learning/participation/sites", params={"county": "yuhang"}, headers=staff
+    )
+    assert [r["studied"] for r in sites.json() if r["id"] == site] == [1]
 
 
 async def _rate(world, who, scope: str, scope_id: str):  # type: ignore[no-untyped-def]

@@ -50,22 +50,25 @@ async def participation_rate(
     who: Anyone,
     scope: Annotated[insights.Scope, Query()],
     scope_id: Annotated[str, Query(alias="id", min_length=1, max_length=64)],
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
 ) -> insights.ParticipationRate:
     """参学率 = members who studied ÷ active mobile members in the branch, site or county, once
-    a class was held in the period for any of them; null, shown as 暂无数据, where none was."""
+    a class was held in the period for any of them; null, shown as 暂无数据, where none was.
+    Without ``from``/``to``: the last 90 days, today included, by the service's local date."""
     return await insights.participation_rate(ctx, scope, scope_id, start, end, who)
 
 
 County = Annotated[str, Query(min_length=1, max_length=64)]
-From = Annotated[date, Query(alias="from")]
-To = Annotated[date, Query(alias="to")]
+# omitted: the last 90 days, today included, by the service's local date (the browser's date may
+# be another day: UTC's until 08:00 in China, or a clock of its own)
+From = Annotated[date | None, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to")]
 
 
 @router.get("/participation/sites", name="participation_by_site")
 async def participation_by_site(
-    ctx: Ctx, who: Anyone, county: County, start: From, end: To
+    ctx: Ctx, who: Anyone, county: County, start: From = None, end: To = None
 ) -> list[insights.UnitRate]:
     """参学率 of every 暖流之家 of the county; rate null where nobody should study (暂无数据)."""
     return await insights.unit_rates(ctx, "site", county, start, end, who)
@@ -73,7 +76,7 @@ async def participation_by_site(
 
 @router.get("/participation/branches", name="participation_by_branch")
 async def participation_by_branch(
-    ctx: Ctx, who: Anyone, county: County, start: From, end: To
+    ctx: Ctx, who: Anyone, county: County, start: From = None, end: To = None
 ) -> list[insights.UnitRate]:
     """参学率 of every branch of the county; rate null where nobody should study (暂无数据)."""
     return await insights.unit_rates(ctx, "branch", county, start, end, who)

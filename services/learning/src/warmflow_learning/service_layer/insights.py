@@ -84,6 +84,16 @@ async def roll_between(ctx: Learning, start: date, end: date) -> Roll:
     return Roll(due={m for k in classes for m in k.members} | studied, studied=studied)
 
 
+DEFAULT_PERIOD_DAYS = 90
+
+
+def period_of(ctx: Learning, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period asked for; a bound left out is today (the service's local date) and the 90
+    days ending there."""
+    end = end or ctx.clock.now().astimezone(ctx.zone).date()
+    return start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1), end
+
+
 def _check_period(start: date, end: date) -> None:
     wrong = [
         FieldError(field, f"年份应在 {YEARS.start} 至 {YEARS.stop - 1} 之间")
@@ -97,8 +107,14 @@ def _check_period(start: date, end: date) -> None:
 
 
 async def participation_rate(
-    ctx: Learning, scope: Scope, scope_id: str, start: date, end: date, principal: Principal
+    ctx: Learning,
+    scope: Scope,
+    scope_id: str,
+    start: date | None,
+    end: date | None,
+    principal: Principal,
 ) -> ParticipationRate:
+    start, end = period_of(ctx, start, end)
     _check_period(start, end)
     check_reads_county(principal, await _county_of(ctx, scope, scope_id))
     roll = await roll_between(ctx, start, end)
@@ -141,11 +157,17 @@ async def _units(ctx: Learning, scope: UnitScope, county: str) -> list[tuple[str
 
 
 async def unit_rates(
-    ctx: Learning, scope: UnitScope, county: str, start: date, end: date, principal: Principal
+    ctx: Learning,
+    scope: UnitScope,
+    county: str,
+    start: date | None,
+    end: date | None,
+    principal: Principal,
 ) -> list[UnitRate]:
     """Every site (or branch) of the county with its 参学率, in a few reads whatever their number
     (the console drew the first 12 sites, listed the first 60, and asked one by one, each
     request reading the period's sessions again)."""
+    start, end = period_of(ctx, start, end)
     _check_period(start, end)
     check_reads_county(principal, county)
     units = await _units(ctx, scope, county)
