@@ -1,5 +1,6 @@
 // What staff can do to a member's file from its page: shown by role and status (the API decides).
 import { api } from './face.js'
+import { today } from './support.js' // the date in China (toISOString alone is UTC)
 
 const ADMINS = ['org_admin', 'county_admin']
 const STAFF = ['site_staff', ...ADMINS]
@@ -79,7 +80,7 @@ const ACTIONS = [
     when: (s) => ACTIVE.includes(s),
     fields: () => [
       { key: 'kind', label: '类型', required: true, options: { contact: '取得联系', dues: '交纳党费' }, initial: 'contact' },
-      { key: 'on', label: '日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+      { key: 'on', label: '日期', type: 'date', required: true, initial: today() },
       { key: 'dues_paid_until', label: '党费交至（年-月）' },
     ],
     run: (id, body) => post(id, 'reach')(body),
@@ -117,7 +118,7 @@ function decision(name, title, when) {
 export const REPORT_FIELDS = (prefix) => [
   { key: `${prefix}.channel`, label: '报告方式', required: true, options: { letter: '来函', phone: '电话', visit: '来人' }, initial: 'letter' },
   { key: `${prefix}.reporter`, label: '报告人', required: true },
-  { key: `${prefix}.on`, label: '报告日期', type: 'date', required: true, initial: new Date().toISOString().slice(0, 10) },
+  { key: `${prefix}.on`, label: '报告日期', type: 'date', required: true, initial: today() },
   { key: `${prefix}.reference`, label: '函号或记录编号' },
 ]
 
