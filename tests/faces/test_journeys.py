@@ -143,13 +143,18 @@ def _apply_for_a_transfer(page: Page, base: str, member_id: str, user: str) -> N
     choose(page, "field-receiving_org_id", "仓前街道第1党支部（余杭区）")
 
 
-def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
+def _members_at_home(base: str, county: str, headers: dict[str, str]) -> list[str]:
+    """The county's demo members at home (first page of 50)."""
     members = httpx.get(
         f"{base}/api/registry/members",
         params={"county": county, "status": "at_home", "size": 50},
         headers=headers,
     ).json()["items"]
-    return str(next(m["id"] for m in members if m["id"].startswith("demo-m")))
+    return [str(m["id"]) for m in members if m["id"].startswith("demo-m")]
+
+
+def _member_at_home(base: str, county: str, headers: dict[str, str]) -> str:
+    return _members_at_home(base, county, headers)[0]
 
 
 def test_a_returned_member_s_handed_back_card_is_not_printed(
@@ -158,12 +163,7 @@ def test_a_returned_member_s_handed_back_card_is_not_printed(
     # the console offered 打印流动党员活动证 for a member back home: the file keeps the card it
     # handed back (checked), and the printed card sent them off again
     admin = _token(platform_url, "yuexi-admin")
-    members = httpx.get(
-        f"{platform_url}/api/registry/members",
-        params={"county": "yuexi", "status": "at_home", "size": 50},
-        headers=admin,
-    ).json()["items"]
-    member_id = [m["id"] for m in members if m["id"].startswith("demo-m")][-1]
+    member_id = _members_at_home(platform_url, "yuexi", admin)[-1]  # not one other tests take
     api = f"{platform_url}/api/registry/members/{member_id}"
     away = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 6}
     assert httpx.post(f"{api}/outflow", json=away, headers=admin).status_code == 200

@@ -14,7 +14,7 @@ from typing import Any
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import XlsxWriter
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
-from warmflow_shared.turns import ITEMS_PER_TURN
+from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
 from warmflow_registry.domain.codes import STATUS_NAMES
 from warmflow_registry.domain.model import Member
@@ -39,8 +39,9 @@ EXPORTED_FIELDS = ["name", "phone", "residence", "party_status", "mobile_status"
 
 async def _members(
     registry: Registry, principal: Principal, search: queries.MemberSearch, purpose: str
-) -> AsyncIterator[list[Member]]:
-    """The matching files in name order, a batch at a time (memory does not grow with them)."""
+) -> AsyncIterator[Member]:
+    """The matching files in name order, read a batch at a time (memory does not grow with
+    them), the event loop given a turn every few (``warmflow_shared.turns``)."""
     where = (await queries.search_query(registry, principal, search, purpose)).where
     cap = registry.settings.export_max_rows
     collection = registry.stores.members.collection
@@ -50,11 +51,8 @@ async def _members(
         raise InvalidInput(reason, errors=[FieldError("query", reason)])
     broad = counted > queries.TOTAL_CAP
     async for docs in queries.in_name_order(collection, where, BATCH, broad=broad):
-        for first in range(0, len(docs), ROWS_PER_TURN):
-            yield [
-                Member.model_validate(doc["state"]) for doc in docs[first : first + ROWS_PER_TURN]
-            ]
-            await asyncio.sleep(0)
+        async for doc in taking_turns(docs, ROWS_PER_TURN):
+            yield Member.model_validate(doc["state"])
 
 
 class _Orgs:
@@ -115,12 +113,11 @@ async def export_members(
     shares = await partner_fields(registry, str(principal.county), code)
     orgs, revealed, exported = _Orgs(registry), 0, []
     with XlsxWriter(HEADERS, title="党员名册") as sheet:  # dropped if the export fails
-        async for members in _members(registry, principal, search, code):
-            for member in members:
-                view = await _view(registry, principal, member, reveal, shares)
-                revealed += view.id_number_revealed
-                sheet.append(await _row(view, orgs))
-                exported.append(member.id)
+        async for member in _members(registry, principal, search, code):
+            view = await _view(registry, principal, member, reveal, shares)
+            revealed += view.id_number_revealed
+            sheet.append(await _row(view, orgs))
+            exported.append(member.id)
         await registry.audit.record(
             principal,
             action="export",
