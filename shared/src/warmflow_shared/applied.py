@@ -7,6 +7,12 @@ the same document meanwhile. One window shared by every partition is not: a coun
 fed by three partitions, forgot the uncommitted batch of the partition that came back last
 while the other two went on, and counted it twice after the process was killed.
 
+A window recognises a consumer's redelivery only. The relay publishes an event again when it
+was killed between publishing and marking it sent, and that copy can come any number of records
+later: a document many events change (a county's counter) has forgotten it by then. A consumer
+of such documents first checks one that few events change (the member's own, as the
+statistics do).
+
 Each entry is ``"<topic>:<partition>#<event id>"`` when the event came through a consumer (the
 bus sets the source while it hands a partition's records over, ``reading_from``), or the bare
 event id when it did not (a direct call, a test). The window keeps the newest ``window`` entries

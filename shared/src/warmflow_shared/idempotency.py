@@ -109,17 +109,6 @@ class Projection:
             done += await self._apply_steps(key, by_key[key])
         return done
 
-    async def insert_new(self, items: Sequence[tuple[str, Envelope, Change]]) -> set[str]:
-        """Write the documents of keys the caller believes new, folded from nothing, without
-        reading them first; return the keys found stored already — nothing is written to those
-        (the caller decides: a redelivery, or a document someone else wrote)."""
-        docs: list[tuple[Document, int | None]] = []
-        for key, steps in _by_key(items).items():
-            state, new_ids = self._fold(None, steps)
-            applied = applied_window(new_ids, self._window)
-            docs.append((self._document(key, None, state, applied), None))
-        return await self.collection.replace_many(docs) if docs else set()
-
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:
         """Only what changed: the state and the new event ids, pushed. The stored list is cut
         back to the window of each source once it would pass twice that (FerretDB v1 ignores

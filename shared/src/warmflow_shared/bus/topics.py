@@ -8,6 +8,7 @@ for events in flight). Apps in production only check: a missing topic fails read
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from warmflow_shared.bus.port import Subscription, dead_letter_topic
 from warmflow_shared.events.catalog import CATALOG
 
 MIN_ISR = "min.insync.replicas"
+VISIBLE_WITHIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ async def _ensure(admin: AIOKafkaAdminClient, wanted: list[str], shape: TopicSha
                 report.created.append(topic)
             elif for_code(code) is not TopicAlreadyExistsError:  # a concurrent run made it
                 raise for_code(code)(f"cannot create topic {topic}")
+        await _until_visible(admin, report.created)
     present = sorted(set(wanted) - set(report.created))
     for topic, found in (await _shapes(admin, present)).items():
         if why := shape.differences(found):
@@ -101,6 +104,34 @@ async def _ensure(admin: AIOKafkaAdminClient, wanted: list[str], shape: TopicSha
             report.unchanged.append(topic)
     report.created.sort()
     return report
+
+
+async def _until_visible(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """Wait until the broker's metadata shows every partition of the new topics with a leader.
+
+    Kafka accepts a creation before its brokers' metadata lists the topic: a readiness check or
+    a producer right after would find it missing. Bounded: past the limit the caller goes on,
+    and a later check reports what is still missing."""
+    if not topics:
+        return
+    deadline = asyncio.get_running_loop().time() + VISIBLE_WITHIN_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
+        if _led(await admin.describe_topics(topics), topics):
+            return
+        await asyncio.sleep(0.05)  # the broker's metadata moves on its own: nothing to wait on
+
+
+def _led(described: list[dict[str, Any]], topics: list[str]) -> bool:
+    by_name = {t["topic"]: t for t in described if not t.get("error_code")}
+    return all(
+        name in by_name
+        and by_name[name]["partitions"]
+        and all(
+            not p.get("error_code") and p.get("leader", -1) >= 0
+            for p in by_name[name]["partitions"]
+        )
+        for name in topics
+    )
 
 
 async def _shapes(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, TopicShape]:

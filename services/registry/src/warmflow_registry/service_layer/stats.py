@@ -41,7 +41,6 @@ CATEGORY_METRIC = {
     "problem": "problems",
 }
 Pair = tuple[str, str]
-REGISTERED = ev.MemberRegistered.wire_name
 
 
 def member_metrics(data: Mapping[str, Any]) -> list[str]:
@@ -153,23 +152,19 @@ async def on_member_event(registry: Registry, envelope: Envelope) -> None:
 
 
 async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) -> None:
-    """``on_member_event`` for a batch: one read of the members' pairs (none for members it
-    registers; the write of the pairs starts from it, not from a second read), one read and one
-    write of all the counters the batch moves, one write of the pairs (counters first, as
-    above)."""
+    """``on_member_event`` for a batch: one read of the members' pairs (the write of the pairs
+    starts from it, not from a second read), one read and one write of all the counters the
+    batch moves, one write of the pairs (counters first, as above).
+
+    Registrations are read too, though an import's members have no pairs yet: the relay
+    publishes an event again when it was killed between publishing and marking it sent, and
+    that duplicate can come after more events on the same counters than their window of
+    applied ids keeps. Only the member's own pairs recognise it then."""
     if not envelopes:
         return
     memory = Projection(registry.stores.stats_members)
-    # A member whose first event here is its registration has no pairs yet: not read (an
-    # import's members are all such; on FerretDB each read scans). See ``_stored_before``.
-    first: dict[str, str] = {}
-    for envelope in envelopes:
-        first.setdefault(envelope.subject, str(envelope.type))
-    registered = {subject for subject, kind in first.items() if kind == REGISTERED}
-    subjects = [subject for subject in first if subject not in registered]
-    docs = (
-        {doc["_id"]: doc for doc in await memory.collection.get_many(subjects)} if subjects else {}
-    )
+    subjects = list(dict.fromkeys(envelope.subject for envelope in envelopes))
+    docs = {doc["_id"]: doc for doc in await memory.collection.get_many(subjects)}
     pairs = {subject: pairs_of(doc) for subject, doc in docs.items()}
     known: OrgKeys = {}
     counters: list[tuple[str, Envelope, Change]] = []
@@ -184,29 +179,7 @@ async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) ->
         pairs[envelope.subject] = new  # the next event of this member starts from here
         remembered.append((envelope.subject, envelope, _remember_pairs(new)))
     await Projection(registry.stores.stats).apply_many(counters)
-    others = [item for item in remembered if item[0] not in registered]
-    await memory.apply_many(others, read={subject: docs.get(subject) for subject in subjects})
-    fresh = [item for item in remembered if item[0] in registered]
-    for subject in await memory.insert_new(fresh):
-        await _stored_before(registry, [item for item in fresh if item[0] == subject])
-
-
-async def _stored_before(registry: Registry, items: list[tuple[str, Envelope, Change]]) -> None:
-    """A registered member's pairs were stored already. With some of these events applied it is
-    a redelivery: the counters recognised them, and the pairs are brought up to date. With none
-    (a recount wrote the member's pairs, and set the counters to them, before its registration
-    was counted) the counters have just moved from no pairs: they are moved back from the stored
-    ones, once (an event id of its own), before the pairs are written."""
-    memory = Projection(registry.stores.stats_members)
-    subject, first, _ = items[0]
-    doc = await memory.collection.get(subject)
-    if doc is not None and not any(loaded_from(doc).has_applied(e.event_id) for _, e, _ in items):
-        fix = first.caused(event_id=f"{first.event_id}~stored")
-        deltas = _deltas(pairs_of(doc), set())
-        await Projection(registry.stores.stats).apply_many(
-            [(key, fix, _add(change)) for key, change in sorted(deltas.items())]
-        )
-    await memory.apply_many(items)
+    await memory.apply_many(remembered, read={subject: docs.get(subject) for subject in subjects})
 
 
 async def on_desk_event(registry: Registry, envelope: Envelope) -> None:
