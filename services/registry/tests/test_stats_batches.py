@@ -184,3 +184,25 @@ async def test_a_registration_published_again_far_later_counts_once(platform: Pl
     await stats.handle_batch(registry, first)  # the same event id, published again
     counts = (await _counts(platform, county))[0]
     assert counts["on_file"] == 2 * DEDUPE_WINDOW + 11
+
+
+async def test_a_ticket_event_published_again_far_later_counts_once(platform: Platform) -> None:
+    registry = platform.registry
+    county = f"k{uuid.uuid4().hex[:8]}"
+
+    def opened() -> Envelope:
+        data = {"category": "problem", "county": county, "org_id": None}
+        ticket = "t" + uuid.uuid4().hex[:20]
+        return Envelope(
+            type="registry.DeskTicketOpened", version=1, producer="registry", subject=ticket,
+            data=data,
+        )  # fmt: skip
+
+    first = opened()
+    await stats.handle_batch(registry, [first])
+    later = [opened() for _ in range(2 * DEDUPE_WINDOW + 10)]
+    for start in range(0, len(later), 100):
+        await stats.handle_batch(registry, later[start : start + 100])
+    await stats.handle_batch(registry, [first])  # the same event id, published again
+    counts = (await _counts(platform, county))[0]
+    assert counts["problems"] == counts["open_tickets"] == 2 * DEDUPE_WINDOW + 11

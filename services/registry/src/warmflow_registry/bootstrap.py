@@ -80,6 +80,7 @@ def bootstrap(
         jobs=runtime.aggregates("jobs"),
         stats=runtime.store.collection("stats"),
         stats_members=runtime.store.collection("stats_members"),
+        stats_tickets=runtime.store.collection("stats_tickets"),
         agreements=runtime.aggregates("agreements"),
     )
     vault = IdNumberVault(settings.pii_key.get_secret_value())

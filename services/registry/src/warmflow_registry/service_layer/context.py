@@ -29,6 +29,7 @@ class Stores:
     jobs: AggregateStore
     stats: Collection
     stats_members: Collection
+    stats_tickets: Collection
     agreements: AggregateStore
 
 
