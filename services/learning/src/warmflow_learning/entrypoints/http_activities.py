@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from warmflow_shared.days import Day
 from warmflow_shared.outbox.repo import get_model
 
 from warmflow_learning.domain.model import Activity
@@ -50,8 +50,8 @@ async def participation_rate(
     who: Anyone,
     scope: Annotated[insights.Scope, Query()],
     scope_id: Annotated[str, Query(alias="id", min_length=1, max_length=64)],
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> insights.ParticipationRate:
     """参学率 = members who studied ÷ active mobile members in the branch, site or county, once
     a class was held in the period for any of them; null, shown as 暂无数据, where none was.
@@ -62,8 +62,8 @@ async def participation_rate(
 County = Annotated[str, Query(min_length=1, max_length=64)]
 # omitted: the last 90 days, today included, by the service's local date (the browser's date may
 # be another day: UTC's until 08:00 in China, or a clock of its own)
-From = Annotated[date | None, Query(alias="from")]
-To = Annotated[date | None, Query(alias="to")]
+From = Annotated[Day | None, Query(alias="from")]
+To = Annotated[Day | None, Query(alias="to")]
 
 
 @router.get("/participation/sites", name="participation_by_site")

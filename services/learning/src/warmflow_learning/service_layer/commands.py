@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from warmflow_shared.days import Moment
 
 from warmflow_learning.domain.model import ActivityKind, Status
 from warmflow_learning.domain.scheduling import Slot
@@ -20,8 +21,8 @@ class _Command(BaseModel):
 
 
 class _Timed(_Command):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
 
     @field_validator("starts_at", "ends_at")
     @classmethod

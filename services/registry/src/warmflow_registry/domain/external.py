@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import date
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from warmflow_shared.days import Day
 
 from warmflow_registry.domain.errors import Problem
 
@@ -57,7 +57,7 @@ class HomeReport(BaseModel):
 
     channel: ReportChannel
     reporter: str = Field(min_length=1, max_length=50, description="报告人（姓名、职务）")
-    on: date = Field(description="报告日期")
+    on: Day = Field(description="报告日期")
     reference: str | None = Field(default=None, max_length=100, description="函号或记录编号")
 
 

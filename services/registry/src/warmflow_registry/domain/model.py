@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from warmflow_shared.days import Day
 
 from warmflow_registry.domain.codes import Gender, MobileStatus, PartyStatus
 from warmflow_registry.domain.external import HomeReport
@@ -32,12 +33,12 @@ class Profile(_Model):
     name: str = Field(min_length=1, max_length=50)
     gender: Gender | None = None
     ethnicity: str | None = Field(default=None, max_length=20)
-    birth_date: date
+    birth_date: Day
     phone: str
     email: str | None = Field(default=None, max_length=100)
     education: str | None = Field(default=None, max_length=20)
-    joined_on: date | None = None
-    full_member_on: date | None = None
+    joined_on: Day | None = None
+    full_member_on: Day | None = None
     party_status: PartyStatus = "full"
     employer: str | None = Field(default=None, max_length=100)
     post: str | None = Field(default=None, max_length=50)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN, Principal
+from warmflow_shared.days import Day
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.change import Change, change
@@ -51,8 +51,8 @@ class ProposeAgreement(BaseModel):
     fields: dict[Purpose, list[str]] = Field(
         default_factory=dict, description="每个用途可查看的档案字段；缺省为该用途的标准字段"
     )
-    valid_from: date
-    valid_until: date
+    valid_from: Day
+    valid_until: Day
 
 
 async def _pairs_of(registry: Registry, county: str) -> list[str]:

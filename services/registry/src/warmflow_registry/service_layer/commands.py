@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from warmflow_shared.auth.principal import COUNTY_PATTERN
+from warmflow_shared.days import Day
 
 from warmflow_registry.domain.codes import (
     LostReason,
@@ -176,7 +176,7 @@ class FlagLost(_Command):
 
 class RecordReach(_Command):
     kind: Literal["dues", "contact"] = Field(description="dues 交纳党费 | contact 取得联系")
-    on: date
+    on: Day
     dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

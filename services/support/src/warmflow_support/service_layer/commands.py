@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from warmflow_shared.days import Day
 
 from warmflow_support.domain.cases import Kind
 from warmflow_support.domain.matching import Slot
@@ -30,7 +30,7 @@ class DraftNeed(_Command):
     hours: list[Slot] = Field(default=[], max_length=21, description="weekly working slots")
     pay: PayBand | None = None
     contact: str = Field(min_length=1, max_length=100, description="the employer's contact")
-    closes_on: date
+    closes_on: Day
     openings: int = Field(default=1, ge=1, le=1000)
 
     @model_validator(mode="after")
@@ -72,14 +72,14 @@ class DecideCase(Reason):
 
 
 class SettleCase(_Command):
-    on: date
+    on: Day
     paid_amount: Money | None = Field(default=None, gt=0, le=1_000_000, decimal_places=2)
     reference: str | None = Field(default=None, max_length=100, description="payment voucher")
     outcome: str | None = Field(default=None, max_length=1000)
 
 
 class VisitCase(_Command):
-    on: date
+    on: Day
     note: str = Field(min_length=1, max_length=1000)
 
 
@@ -108,5 +108,5 @@ class Assign(_Roles):
 class RecordContact(_Command):
     member_id: str = Field(pattern=ID_PATTERN)
     channel: Channel
-    on: date
+    on: Day
     note: str = Field(default="", max_length=1000)

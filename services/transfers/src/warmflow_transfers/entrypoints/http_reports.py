@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from warmflow_shared.auth.principal import COUNTY_PATTERN
+from warmflow_shared.days import Day
 from warmflow_shared.errors import FieldError, InvalidInput
 from warmflow_shared.timefmt import format_ts
 
@@ -53,8 +54,8 @@ def _item(item: queries.WorkItem) -> WorkItemView:
 async def stats(
     ctx: Ctx,
     principal: Anyone,
-    since: Annotated[date | None, Query(alias="from", description="申请日期起（含）")] = None,
-    until: Annotated[date | None, Query(alias="to", description="申请日期止（含）")] = None,
+    since: Annotated[Day | None, Query(alias="from", description="申请日期起（含）")] = None,
+    until: Annotated[Day | None, Query(alias="to", description="申请日期止（含）")] = None,
     sending_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
     receiving_county: Annotated[str | None, Query(pattern=COUNTY)] = None,
 ) -> StatsView:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from warmflow_shared.auth.principal import ROLE_NAMES
+from warmflow_shared.days import Day
 
 from warmflow_transfers.domain.codes import ACTOR_NAMES, SIDE_NAMES, STATUS_NAMES, STATUSES, Side
 from warmflow_transfers.domain.model import Case, Party, Step
@@ -63,7 +64,7 @@ class AcceptBody(Body):
 
 
 class PaperBody(Body):
-    on: date = Field(description="纸质介绍信交给党员 / 纸质回执收到的日期")
+    on: Day = Field(description="纸质介绍信交给党员 / 纸质回执收到的日期")
     note: str = Field(default="", max_length=200)
 
 
