@@ -7,15 +7,11 @@ they were meant.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from pydantic import TypeAdapter, ValidationError
-from warmflow_gateway.platform import create_platform_app
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.days import Day, Moment
 from warmflow_shared.settings import WarmflowSettings
@@ -38,16 +34,6 @@ def test_text_and_python_values_are_read_as_before() -> None:
     assert TypeAdapter(Day).validate_python(date(2024, 7, 1)) == date(2024, 7, 1)
     moment = TypeAdapter(Moment).validate_python("2024-07-01T09:00:00+08:00")
     assert moment == datetime(2024, 7, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, WarmflowSettings]]:
-    settings = WarmflowSettings(service="gateway", data_dir=tmp_path)
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
-            yield http, settings
 
 
 def _reasons(response: httpx.Response) -> dict[str, str]:
@@ -76,9 +62,10 @@ async def test_every_service_refuses_a_number_for_a_date(
         "/api/transfers/stats": {"from": "0"},
     }
     for path, params in asked.items():
-        assert "YYYY-MM-DD" in _reasons(await http.get(path, params=params, headers=admin))[
-            "query.from"
-        ], path
+        assert (
+            "YYYY-MM-DD"
+            in _reasons(await http.get(path, params=params, headers=admin))["query.from"]
+        ), path
     session = {"starts_at": 1893456000, "ends_at": "2030-01-01T10:00:00+08:00"}
     answer = await http.post("/api/learning/classes/c-none/sessions", json=session, headers=admin)
     assert "ISO 8601" in _reasons(answer)["body.starts_at"]

@@ -8,14 +8,10 @@ every service and every imported row is checked, and the refusal names the field
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from warmflow_gateway.platform import create_platform_app
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.text import hidden_character
@@ -33,16 +29,6 @@ def test_each_hiding_character_is_found(char: str) -> None:
 )
 def test_ordinary_text_passes(text: str) -> None:
     assert hidden_character(text) is None
-
-
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, WarmflowSettings]]:
-    settings = WarmflowSettings(service="gateway", data_dir=tmp_path)
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
-            yield http, settings
 
 
 def _auth(settings: WarmflowSettings, role: str, county: str, orgs: list[str]) -> dict[str, str]:
