@@ -102,10 +102,11 @@ class World:
         """The agreement that lets the host county's staff see the member (Yuhang–Yuexi)."""
         return [agreement(self.home, self.host)]
 
-    def outflow(self) -> Envelope:
+    def outflow(self, *, by: str | None = None) -> Envelope:
         event = registry.OutflowRegistered(
             **self.sides(), card_number="LD2026001", reason_code="1", destination="杭州市余杭区",
             expected_months=12, registered_on=date(2026, 11, 1), check_in_due=date(2026, 12, 1),
+            registered_by=by,
         )  # fmt: skip
         return envelope(event, self.member_id)
 

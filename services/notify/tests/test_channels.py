@@ -101,6 +101,20 @@ async def test_an_event_reaches_every_channel_over_its_protocol(
     )
 
 
+async def test_the_staff_member_who_registered_an_outflow_is_not_told_of_it(
+    notify: Notify, smtp: tuple[SmtpRecorder, int], http: HttpRecorder
+) -> None:
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.handle(world.outflow(by="wang-yx"))
+    await notify.sending.fire_due()
+
+    mails, _ = smtp
+    assert mails.to("wang@yx.example.cn") == []
+    assert len(mails.to("zhang@example.cn")) == 1 and len(mails.to("li@yh.example.cn")) == 1
+    assert await notify.inbox.unread(staff_recipient_id("wang-yx")) == 0
+
+
 async def test_a_redelivered_event_makes_one_notice_per_recipient_and_channel(
     notify: Notify, smtp: tuple[SmtpRecorder, int], http: HttpRecorder
 ) -> None:

@@ -32,6 +32,7 @@ class Rule:
     digest: bool = False
     resolves: tuple[str, ...] = ()
     subject: str = ""  # the field naming what the notice is about, when not the member
+    actor: str = ""  # the field naming the staff member who acted: they are not told of it
 
     @property
     def subject_field(self) -> str:
@@ -48,8 +49,9 @@ def _r(
     digest: bool = False,
     resolves: tuple[str, ...] = (),
     subject: str = "",
+    actor: str = "",
 ) -> Rule:
-    return Rule(event, category, urgency, sides, digest, resolves, subject)
+    return Rule(event, category, urgency, sides, digest, resolves, subject, actor)
 
 
 CHECK_IN_OVERDUE = "registry.CheckInOverdue"
@@ -61,7 +63,15 @@ INTRODUCED = "support.MemberIntroduced"
 CASE_OPENED = "support.SupportCaseOpened"
 
 RULES: tuple[Rule, ...] = (
-    _r("registry.OutflowRegistered", "outflow", "normal", "member", "outflow", "inflow"),
+    _r(
+        "registry.OutflowRegistered",
+        "outflow",
+        "normal",
+        "member",
+        "outflow",
+        "inflow",
+        actor="registered_by",
+    ),
     _r(CHECK_IN_OVERDUE, "overdue", "urgent", "member", "outflow", "inflow", "site", digest=True),
     _r(
         "registry.CheckedIn", "checkin", "normal", "member", "outflow", resolves=(CHECK_IN_OVERDUE,)

@@ -89,11 +89,13 @@ class Recipients:
         """
         known = await self._fetch(rule, data)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
+        # the staff member who acted knows: the others of their organisation are told
+        acted = staff_recipient_id(actor) if (actor := data.get(rule.actor or "-")) else None
         found: dict[str, Recipient] = {}
         for side in sides:  # one after another: at most one side reads (a site's or class's)
             for recipient in await self._side(side, data, known):
                 found.setdefault(recipient.id, recipient)
-        recipients = list(found.values())
+        recipients = [recipient for recipient in found.values() if recipient.id != acted]
         prefs = await self._prefs(recipients, known)
         return recipients, _names(data, known), known.member, prefs
 

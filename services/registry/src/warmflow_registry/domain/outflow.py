@@ -68,6 +68,7 @@ def register_outflow(
             expected_months=outflow.expected_months,
             registered_on=on,
             check_in_due=member.check_in_due,
+            registered_by=actor.subject,
         )
     ]
 

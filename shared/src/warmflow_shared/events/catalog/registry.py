@@ -63,6 +63,8 @@ class OutflowRegistered(_MemberTopic):
     expected_months: int
     registered_on: date
     check_in_due: date
+    # the staff member who registered it (their token subject), left out of the staff told of it
+    registered_by: str | None = None
 
 
 class CheckedIn(_MemberTopic):
