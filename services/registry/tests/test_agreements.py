@@ -286,3 +286,19 @@ def test_terms_never_share_the_id_number_and_dates_must_be_in_order() -> None:
         dom.draft(bad, at)
     fields = {problem.field for problem in caught.value.problems}
     assert fields == {"fields.talent", "valid_until"}
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "last_day"),
+    [(date(2025, 3, 1), date(2035, 2, 28)), (date(2024, 2, 29), date(2034, 2, 28))],
+)
+def test_an_agreement_runs_ten_years_at_most(valid_from: date, last_day: date) -> None:
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    terms = {"valid_from": valid_from, "valid_until": last_day}
+    assert dom.draft(_seeded(at).model_copy(update=terms), at).valid_until == last_day
+    for too_late in (last_day + timedelta(days=1), date(9999, 12, 31)):
+        forever = _seeded(at).model_copy(update={**terms, "valid_until": too_late})
+        with pytest.raises(InvalidData) as caught:
+            dom.draft(forever, at)
+        [problem] = caught.value.problems
+        assert problem.field == "valid_until" and last_day.isoformat() in problem.reason

@@ -6,7 +6,7 @@ An agreement becomes active when the county admins of BOTH parties have approved
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +16,9 @@ from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.errors import InvalidData, Problem
 from warmflow_registry.domain.timezones import local_date
+
+# a data-sharing agreement is signed for a term and renewed (the seeded ones run six years)
+MAX_TERM_YEARS = 10
 
 County = str  # a county record's slug (counties are data: see service_layer/counties.py)
 Purpose = Literal["hardship_aid", "industry", "talent", "management"]
@@ -142,7 +145,20 @@ def _problems(agreement: Agreement, now: datetime) -> list[Problem]:
         problems.append(Problem("valid_until", "截止日期不能早于起始日期"))
     elif agreement.valid_until < local_date(now):
         problems.append(Problem("valid_until", "截止日期已过"))
+    elif agreement.valid_until > (last := _last_day_of_term(agreement.valid_from)):
+        reason = f"协议有效期最长 {MAX_TERM_YEARS} 年（至 {last.isoformat()}），到期后可续签"
+        problems.append(Problem("valid_until", reason))
     return problems
+
+
+def _last_day_of_term(valid_from: date) -> date:
+    """The day before the term's last anniversary (a term from 29 February runs to 28th)."""
+    year = valid_from.year + MAX_TERM_YEARS
+    if year > date.max.year:
+        return date.max
+    leap_day = (valid_from.month, valid_from.day) == (2, 29)
+    anniversary = date(year, 3, 1) if leap_day else valid_from.replace(year=year)
+    return anniversary - timedelta(days=1)
 
 
 def proposed(agreement: Agreement) -> list[Happened]:
