@@ -132,6 +132,18 @@ def test_removal_waits_two_years_after_suspension() -> None:
     assert member.status == "removed"
 
 
+def test_removal_after_a_suspension_on_29_february() -> None:
+    """Two years after 29 Feb 2028 is 28 Feb 2030 (2030 has no 29 February): the decision is a
+    rule's answer on either side of that day, never a crash (500) of the date arithmetic."""
+    member = _member("suspended")
+    member.suspended_on = date(2028, 2, 29)
+    early = datetime(2030, 2, 27, 8, tzinfo=UTC)
+    with pytest.raises(RuleBroken, match="两年"):
+        contact.remove(member, reason="支部决定", now=early, actor=STAFF)
+    contact.remove(member, reason="支部决定", now=datetime(2030, 2, 28, 8, tzinfo=UTC), actor=STAFF)
+    assert member.status == "removed"
+
+
 def test_contact_restored_returns_to_the_status_before_lost() -> None:
     member = _member("checked_in")
     contact.flag_lost(member, reason_code="6", now=NOW, actor=STAFF)
