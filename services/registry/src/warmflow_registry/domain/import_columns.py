@@ -127,6 +127,22 @@ def normal_name(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
+PARTY_PREFIX = r"(?:中国共产党|中共)"
+
+
+def org_name_variants(text: str, county: str, province: str) -> list[str]:
+    """Shorter spellings of a branch's name as rosters write it, the platform keeping the name
+    within its county: 中共/中国共产党 in front, and the county, with its province and city, before
+    it (中共浙江省丽水市松阳县西屏街道第1党支部 → 西屏街道第1党支部; 中共西屏街道… → 西屏街道…)."""
+    text = "".join(text.split())
+    places = rf"(?:{re.escape(province)})?(?:[\u4e00-\u9fff]{{2,3}}市)?{re.escape(county)}"
+    found = []
+    for shape in (rf"^{PARTY_PREFIX}?{places}(.+)$", rf"^{PARTY_PREFIX}(.+)$"):
+        if (match := re.match(shape, text)) and match.group(1) not in found:
+            found.append(match.group(1))
+    return found
+
+
 def normal_phone(text: str) -> str:
     digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
     return re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", digits)
