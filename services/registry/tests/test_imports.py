@@ -418,6 +418,12 @@ async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     assert (job["created"], job["rejected"]) == (2, 0), job["report"]
     stored = await member_docs(platform, [rows[0]["身份证号"]])
     assert stored[mask(rows[0]["身份证号"])]["state"]["profile"]["name"] == "张三丰"
+    member_id, site = stored[mask(rows[0]["身份证号"])]["_id"], "yuhang-ai-town-home"
+    going = {"reason_code": "work", "destination": "杭州市余杭区", "expected_months": 12}
+    url = f"/api/registry/members/{member_id}/outflow"
+    gone = await platform.client.post(url, json={**going, "site_id": site}, headers=r.admin)
+    assert gone.status_code == 200, gone.text
+    site_name = (await platform.client.get(f"/api/registry/sites/{site}", headers=r.admin)).json()
 
     export = f"/api/registry/members/export.xlsx?org_id={r.branch}"
     response = await platform.client.get(export, headers=r.admin)
@@ -429,6 +435,8 @@ async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     assert sorted(by_name) == ["'=1+2", "张三丰"]
     assert by_name["张三丰"][1] == mask(rows[0]["身份证号"])
     assert by_name["'=1+2"][table[0].index("工作单位")] == "'" + FORMULA
+    # the 暖流之家 by the name people read (its id was written)
+    assert by_name["张三丰"][table[0].index("暖流之家站点")] == site_name["name"]
     for row in sheet.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
 
