@@ -59,6 +59,19 @@ def test_phone_and_dates_name_their_fields() -> None:
     assert fields["profile.full_member_on"] == "转正日期不能早于入党日期"
 
 
+def test_phones_typed_full_width_or_spaced_are_kept_as_digits() -> None:
+    """The console's and the member app's forms (a Chinese IME in full-width mode types
+    １３９…) were refused with "应为11位" for 11 digits; the roster import already read them."""
+    typed = profile(
+        BORN,
+        phone="１３９ ０５５６-１２３４",
+        contacts=[{"name": "王建国", "relation": "父亲", "phone": "+86 138-0556-1234"}],
+    )
+    kept = Profile.model_validate(typed)
+    check_profile(kept, id_number(BORN), date(2026, 1, 1))
+    assert (kept.phone, kept.contacts[0].phone) == ("13905561234", "13805561234")
+
+
 def _member(status: str = "at_home") -> Member:
     return Member(
         id="m1",

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from warmflow_shared.text import text_problem
 
 from warmflow_registry.domain.errors import Problem
+from warmflow_registry.domain.model import normal_phone
 
 # field → accepted headers; the first is the one reports use when the file lacks the column
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -141,11 +142,6 @@ def org_name_variants(text: str, county: str, province: str) -> list[str]:
         if (match := re.match(shape, text)) and match.group(1) not in found:
             found.append(match.group(1))
     return found
-
-
-def normal_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
-    return re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", digits)
 
 
 def normal_month(text: str) -> str:
