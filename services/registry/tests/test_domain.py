@@ -59,6 +59,19 @@ def test_phone_and_dates_name_their_fields() -> None:
     assert fields["profile.full_member_on"] == "转正日期不能早于入党日期"
 
 
+def test_phones_typed_full_width_or_spaced_are_kept_as_digits() -> None:
+    """The console's and the member app's forms (a Chinese IME in full-width mode types
+    １３９…) were refused with "应为11位" for 11 digits; the roster import already read them."""
+    typed = profile(
+        BORN,
+        phone="１３９ ０５５６-１２３４",
+        contacts=[{"name": "王建国", "relation": "父亲", "phone": "+86 138-0556-1234"}],
+    )
+    kept = Profile.model_validate(typed)
+    check_profile(kept, id_number(BORN), date(2026, 1, 1))
+    assert (kept.phone, kept.contacts[0].phone) == ("13905561234", "13805561234")
+
+
 def _member(status: str = "at_home") -> Member:
     return Member(
         id="m1",
@@ -129,6 +142,18 @@ def test_removal_waits_two_years_after_suspension() -> None:
         contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)
     member.suspended_on = date(2024, 2, 1)
     contact.remove(member, reason="支部决定", now=NOW, actor=STAFF)
+    assert member.status == "removed"
+
+
+def test_removal_after_a_suspension_on_29_february() -> None:
+    """Two years after 29 Feb 2028 is 28 Feb 2030 (2030 has no 29 February): the decision is a
+    rule's answer on either side of that day, never a crash (500) of the date arithmetic."""
+    member = _member("suspended")
+    member.suspended_on = date(2028, 2, 29)
+    early = datetime(2030, 2, 27, 8, tzinfo=UTC)
+    with pytest.raises(RuleBroken, match="两年"):
+        contact.remove(member, reason="支部决定", now=early, actor=STAFF)
+    contact.remove(member, reason="支部决定", now=datetime(2030, 2, 28, 8, tzinfo=UTC), actor=STAFF)
     assert member.status == "removed"
 
 

@@ -301,6 +301,37 @@ async def test_a_roster_as_offices_keep_it_imports(platform: ImportPlatform) -> 
     assert (second["birth_date"], second["party_status"]) == (born.isoformat(), "probationary")
 
 
+async def test_a_branch_named_with_its_party_and_county_prefix_is_found(
+    platform: ImportPlatform,
+) -> None:
+    """Offices write a branch's full name: 中共 and the county (with its province and city) in
+    front of the name the platform keeps (every row was rejected: 党组织…不存在)."""
+    r = await roster(platform)
+    short = f"导入简称党支部{r.code}"
+    body = {
+        "id": f"{r.branch}-s", "code": f"{r.code}S", "name": short, "type_code": "branch",
+        "parent_id": "yuexi-county-committee", "county": "yuexi",
+    }  # fmt: skip
+    created = await platform.client.post("/api/registry/organisations", json=body, headers=r.admin)
+    assert created.status_code == 201, created.text
+    written = [
+        f"岳西县{short}",
+        f"中共岳西县{short}",
+        f"中共安徽省安庆市岳西县{short}",
+        f"中国共产党{short}",
+        f"中共{r.name}",  # the kept name holds the county already
+        f"松阳县{short}",  # another county's name: not this branch
+    ]
+    rows = [person(name) for name in written]
+    job = await run_import(platform, r.admin, "花名册.xlsx", xlsx(rows))
+    assert counts(job) == (5, 0, 0, 1), job
+    [refused] = job["report"]["items"]
+    assert refused["row"] == 8 and "不存在" in refused["problems"][0]["reason"]
+    docs = await member_docs(platform, [row["身份证号"] for row in rows])
+    homes = [docs[mask(row["身份证号"])]["state"]["home_org_id"] for row in rows[:5]]
+    assert homes == [body["id"]] * 4 + [r.branch]
+
+
 async def test_cells_excel_changed_are_refused_with_what_to_do(platform: ImportPlatform) -> None:
     """入党时间 kept to the month (typed 2015.7, Excel keeps the number 2015.7), a year alone, a
     day that does not exist, and an ID number typed into a number cell (Excel keeps 15 digits):
@@ -387,6 +418,12 @@ async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     assert (job["created"], job["rejected"]) == (2, 0), job["report"]
     stored = await member_docs(platform, [rows[0]["身份证号"]])
     assert stored[mask(rows[0]["身份证号"])]["state"]["profile"]["name"] == "张三丰"
+    member_id, site = stored[mask(rows[0]["身份证号"])]["_id"], "yuhang-ai-town-home"
+    going = {"reason_code": "work", "destination": "杭州市余杭区", "expected_months": 12}
+    url = f"/api/registry/members/{member_id}/outflow"
+    gone = await platform.client.post(url, json={**going, "site_id": site}, headers=r.admin)
+    assert gone.status_code == 200, gone.text
+    site_name = (await platform.client.get(f"/api/registry/sites/{site}", headers=r.admin)).json()
 
     export = f"/api/registry/members/export.xlsx?org_id={r.branch}"
     response = await platform.client.get(export, headers=r.admin)
@@ -398,6 +435,8 @@ async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     assert sorted(by_name) == ["'=1+2", "张三丰"]
     assert by_name["张三丰"][1] == mask(rows[0]["身份证号"])
     assert by_name["'=1+2"][table[0].index("工作单位")] == "'" + FORMULA
+    # the 暖流之家 by the name people read (its id was written)
+    assert by_name["张三丰"][table[0].index("暖流之家站点")] == site_name["name"]
     for row in sheet.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
 

@@ -161,6 +161,10 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
     assert (await w.call("GET", url, w.auth("county_admin", "songyang"))).status_code == 404
     listed = await w.call("GET", f"/cases?member_id={chu}", yuhang)
     assert [c["id"] for c in listed.json()] == [case["id"]]
+    # a hardship-aid record is high-sensitivity data: each read is in the trail
+    trail = (await w.call("GET", f"/audit?member_id={chu}", w.auth("auditor"))).json()["items"]
+    reads = {(e["action"], e["county"]) for e in trail}
+    assert {("case.read", "yuhang"), ("cases.list", "yuhang")} <= reads
 
     approve = {"approve": True, "reason": "材料齐全"}
     assert (await w.call("POST", f"{url}/decision", yuhang, approve)).status_code == 403

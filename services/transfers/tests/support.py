@@ -86,10 +86,14 @@ class World:
         county: County | None = None,
         member_id: str | None = None,
         name: str | None = None,
+        orgs: tuple[str, ...] | None = None,
     ) -> dict[str, str]:
         site = "site-1" if role == "site_staff" else None
+        if orgs is None:  # org admins and site staff work for their county's committee
+            bound = county is not None and role in ("org_admin", "site_staff")
+            orgs = (self.org(county, "committee"),) if county is not None and bound else ()
         token = mint_token(
-            role, county, (), member_id, f"{role}-{county}-{member_id}", site_id=site,
+            role, county, orgs, member_id, f"{role}-{county}-{member_id}", site_id=site,
             settings=self.settings, name=name,
         )  # fmt: skip
         return {"Authorization": f"Bearer {token}"}

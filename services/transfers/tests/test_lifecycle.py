@@ -83,9 +83,12 @@ async def test_returned_for_edits_then_resubmitted_then_rejected_with_a_reason(
     world: World,
 ) -> None:
     case = await new_case(world, f"{world.name}-m3")
-    no_reason = await act(world, case, "return", {"reason": " "})
-    assert no_reason.status_code == 422
-    assert no_reason.json()["errors"][0]["field"] == "body.reason"
+    for empty in (" ", "。", "无", "……"):  # no cause given: refused, the case does not move
+        no_reason = await act(world, case, "return", {"reason": empty})
+        assert no_reason.status_code == 422, empty
+        assert no_reason.json()["errors"][0]["field"] == "body.reason"
+        no_reason = await act(world, case, "reject", {"reason": empty})
+        assert no_reason.status_code == 422, empty
     case = (await act(world, case, "return")).json()
     assert case["status"] == "returned" and case["next_actor"] == "member"
     member = world.token("member", "yuexi", case["member_id"])

@@ -132,3 +132,24 @@ async def test_the_inflow_county_reads_a_member_while_they_stand_there(world: Wo
     await world.publish(MEMBER_TOPIC, left, member_id)
     await world.until(lambda: yuhang_gets(404))
     assert await status("yuexi") == 200
+
+
+async def test_reads_of_a_case_and_its_letter_are_audited_with_the_member(world: World) -> None:
+    """A case shows its member's party status (high-sensitivity data), ethnicity and birth year:
+    each read, list and letter print is in the trail with the member, before the answer."""
+    case = await walk(world, await new_case(world, f"{world.name}-a", "yuexi"), "letter_issued")
+    reader, url = world.admin("yuhang"), f"/cases/{case['id']}"
+    assert (await world.client.get(url, headers=reader)).status_code == 200
+    assert (await world.client.get(f"{url}/letter.pdf", headers=reader)).status_code == 200
+    assert (await world.client.get("/cases", headers=reader)).status_code == 200
+    auditor = world.token("auditor")
+    trail = await world.client.get(f"/audit?member_id={case['member_id']}", headers=auditor)
+    read = {(e["action"], e["subject"]) for e in trail.json()["items"]}
+    assert {
+        ("case.read", "county_admin-yuhang-None"),
+        ("letter.print", "county_admin-yuhang-None"),
+    } <= read
+    [entry] = (await world.client.get("/audit?action=cases.list&size=1", headers=auditor)).json()[
+        "items"
+    ]
+    assert case["member_id"] in entry["member_ids"] and "party_status" in entry["fields"]

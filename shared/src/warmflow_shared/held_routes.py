@@ -21,7 +21,7 @@ import orjson
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
-from warmflow_shared.audit.trail import AuditTrail
+from warmflow_shared.audit.reads import record_read
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.bus.deadletter import DEAD
@@ -189,8 +189,6 @@ def held_router(runtime: ServiceRuntime, check: MemberCheck) -> APIRouter:
 
 async def _audit(request: Request, principal: Principal, member_ids: list[str]) -> None:
     """A read of which members have stalled files is a read about those members: audited."""
-    trail = getattr(request.app.state, "audit_trail", None)
-    if isinstance(trail, AuditTrail) and member_ids:
-        await trail.record(
-            principal, action="held-events.read", fields=["held_events"], member_ids=member_ids
-        )
+    await record_read(
+        request, principal, action="held-events.read", fields=["held_events"], member_ids=member_ids
+    )

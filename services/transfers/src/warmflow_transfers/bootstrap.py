@@ -27,6 +27,8 @@ INDEXES: dict[str, list[IndexSpec]] = {
         IndexSpec(("state.member_id", "state.status")),
         IndexSpec(("state.status",)),
     ],
+    # the organisations under an org admin's or site staff's own (scope.organisations_of)
+    "organisations": [IndexSpec(("state.parent_id",))],
 }
 
 

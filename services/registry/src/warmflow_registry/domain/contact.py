@@ -17,6 +17,7 @@ SUSPENSION_AFTER_MONTHS = 6
 
 
 def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (negative: later), clipped to the month's end."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     for candidate in (day.day, 30, 29, 28):
@@ -91,7 +92,8 @@ def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[
     require(member, "remove")
     on = today(now)
     since = member.suspended_on or on
-    if on < since.replace(year=since.year + REMOVAL_AFTER_YEARS):
+    # two years after a suspension on 29 February end on 28 February (date.replace would fail)
+    if on < months_before(since, -12 * REMOVAL_AFTER_YEARS):
         raise RuleBroken("停止党籍未满两年，不能除名")
     move(member, "removed", now=now, actor=actor, action="remove", reason=reason)
     return [status_changed(member, "suspended", reason, actor)]

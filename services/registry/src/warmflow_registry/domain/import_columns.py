@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from warmflow_shared.text import text_problem
 
 from warmflow_registry.domain.errors import Problem
+from warmflow_registry.domain.model import normal_phone
 
 # field → accepted headers; the first is the one reports use when the file lacks the column
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -127,9 +128,20 @@ def normal_name(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
-def normal_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
-    return re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", digits)
+PARTY_PREFIX = r"(?:中国共产党|中共)"
+
+
+def org_name_variants(text: str, county: str, province: str) -> list[str]:
+    """Shorter spellings of a branch's name as rosters write it, the platform keeping the name
+    within its county: 中共/中国共产党 in front, and the county, with its province and city, before
+    it (中共浙江省丽水市松阳县西屏街道第1党支部 → 西屏街道第1党支部; 中共西屏街道… → 西屏街道…)."""
+    text = "".join(text.split())
+    places = rf"(?:{re.escape(province)})?(?:[\u4e00-\u9fff]{{2,3}}市)?{re.escape(county)}"
+    found = []
+    for shape in (rf"^{PARTY_PREFIX}?{places}(.+)$", rf"^{PARTY_PREFIX}(.+)$"):
+        if (match := re.match(shape, text)) and match.group(1) not in found:
+            found.append(match.group(1))
+    return found
 
 
 def normal_month(text: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from warmflow_shared.days import Day
 
 from warmflow_registry.domain.codes import Gender, MobileStatus, PartyStatus
@@ -13,6 +16,17 @@ from warmflow_registry.domain.external import HomeReport
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+def normal_phone(text: str) -> str:
+    """A phone as people type it: full-width digits (an IME in full-width mode), spaces, dashes
+    and brackets, a +86 / 0086 country code in front of a mobile — kept as the digits."""
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", digits)
+
+
+def _phone(value: Any) -> Any:
+    return normal_phone(value) if isinstance(value, str) else value
 
 
 class FreeTimeSlot(_Model):
@@ -25,6 +39,8 @@ class Contact(_Model):
     name: str = Field(min_length=1, max_length=50)
     relation: str = Field(min_length=1, max_length=20)
     phone: str
+
+    _normal_phone = field_validator("phone", mode="before")(_phone)
 
 
 class Profile(_Model):
@@ -49,6 +65,8 @@ class Profile(_Model):
     free_time: list[FreeTimeSlot] = Field(default_factory=list, max_length=21)
     hobbies: list[str] = Field(default_factory=list, max_length=20)
     skills: list[str] = Field(default_factory=list, max_length=20)
+
+    _normal_phone = field_validator("phone", mode="before")(_phone)
 
 
 class ActivityCard(_Model):

@@ -8,8 +8,9 @@ formula-safe by ``warmflow_shared.documents.spreadsheets``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import XlsxWriter
@@ -18,11 +19,12 @@ from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
 from warmflow_registry.domain.codes import STATUS_NAMES
 from warmflow_registry.domain.model import Member
-from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.domain.organisation import Organisation, Site
 from warmflow_registry.service_layer import queries
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import find_organisation
+from warmflow_registry.service_layer.sites import find_site
 from warmflow_registry.service_layer.views import MemberFile, limit_file, member_file
 
 HEADERS = (
@@ -34,6 +36,7 @@ PARTY_STATUS_NAMES = {"full": "正式党员", "probationary": "预备党员"}
 Shares = dict[str, frozenset[str]]
 BATCH = 1000  # files read at a time
 ROWS_PER_TURN = ITEMS_PER_TURN  # rows written between turns of the event loop
+T = TypeVar("T")
 EXPORTED_FIELDS = ["name", "phone", "residence", "party_status", "mobile_status", "employer"]
 
 
@@ -55,30 +58,40 @@ async def _members(
             yield Member.model_validate(doc["state"])
 
 
-class _Orgs:
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
-        self._cache: dict[str, Organisation | None] = {}
+class _Lookup(Generic[T]):
+    """Organisations and sites by id, each read once per export."""
 
-    async def get(self, org_id: str | None) -> Organisation | None:
-        if org_id is None:
+    def __init__(self, registry: Registry, find: Callable[[Registry, str], Awaitable[T]]) -> None:
+        self._registry, self._find = registry, find
+        self._cache: dict[str, T] = {}
+
+    async def get(self, key: str | None) -> T | None:
+        if key is None:
             return None
-        if org_id not in self._cache:
-            self._cache[org_id] = await find_organisation(self._registry, org_id)
-        return self._cache[org_id]
+        if key not in self._cache:
+            self._cache[key] = await self._find(self._registry, key)
+        return self._cache[key]
 
 
-async def _row(view: MemberFile, orgs: _Orgs) -> list[Any]:
-    """One line; a field an agreement does not share is None in ``view`` and stays empty."""
+@dataclass(frozen=True)
+class _Names:
+    orgs: _Lookup[Organisation | None]
+    sites: _Lookup[Site | None]
+
+
+async def _row(view: MemberFile, names: _Names) -> list[Any]:
+    """One line; a field an agreement does not share is None in ``view`` and stays empty.
+    Organisations and the 暖流之家 are written by the names people read, not their ids."""
     p = view.profile
-    home, inflow = await orgs.get(view.home_org_id), await orgs.get(view.inflow_org_id)
+    home, inflow = await names.orgs.get(view.home_org_id), await names.orgs.get(view.inflow_org_id)
+    site = await names.sites.get(view.site_id)
     return [
         p.name, view.id_number, p.gender, p.birth_date, p.ethnicity, p.education, p.phone,
         home.name if home else view.home_org_id, home.code if home else None,
         PARTY_STATUS_NAMES.get(str(p.party_status)), p.joined_on, p.full_member_on, p.employer,
         p.post, p.residence, p.household_registration, p.dues_paid_until,
-        STATUS_NAMES.get(str(view.status)), inflow.name if inflow else None, view.site_id,
-        view.check_in_due, _yes_no(view.check_in_overdue),
+        STATUS_NAMES.get(str(view.status)), inflow.name if inflow else None,
+        site.name if site else view.site_id, view.check_in_due, _yes_no(view.check_in_overdue),
     ]  # fmt: skip
 
 
@@ -111,12 +124,13 @@ async def export_members(
         raise Forbidden("您的角色无权查看完整公民身份号码")
     code = purpose_of(purpose)
     shares = await partner_fields(registry, str(principal.county), code)
-    orgs, revealed, exported = _Orgs(registry), 0, []
+    names = _Names(_Lookup(registry, find_organisation), _Lookup(registry, find_site))
+    revealed, exported = 0, []
     with XlsxWriter(HEADERS, title="党员名册") as sheet:  # dropped if the export fails
         async for member in _members(registry, principal, search, code):
             view = await _view(registry, principal, member, reveal, shares)
             revealed += view.id_number_revealed
-            sheet.append(await _row(view, orgs))
+            sheet.append(await _row(view, names))
             exported.append(member.id)
         await registry.audit.record(
             principal,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from warmflow_registry.domain.import_columns import org_name_variants
 from warmflow_registry.domain.organisation import Organisation
+from warmflow_registry.service_layer.counties import county_records, display_name
 from warmflow_registry.service_layer.import_context import RowContext, reject
 from warmflow_registry.service_layer.scope import manages_org
 
@@ -25,6 +27,10 @@ async def _resolve(ctx: RowContext, text: str) -> Organisation | str:
     docs = await collection.find({"_id": text}, limit=2)
     docs = docs or await collection.find({"state.code": text}, limit=20)
     docs = docs or await collection.find({"state.name": text}, limit=20)
+    for name in [] if docs else await _shorter_names(ctx, text):
+        docs = await collection.find({"state.name": name, "state.county": ctx.principal.county})
+        if docs:
+            break
     candidates = [Organisation.model_validate(doc["state"]) for doc in docs]
     if not candidates:
         return f"党组织“{text}”不存在，请核对名称或改填党组织编码"
@@ -34,3 +40,11 @@ async def _resolve(ctx: RowContext, text: str) -> Organisation | str:
     if len(managed) > 1:
         return "组织名称不唯一，请改填党组织编码"
     return managed[0]
+
+
+async def _shorter_names(ctx: RowContext, text: str) -> list[str]:
+    """The name without 中共 and the importer's county (and its province and city) in front."""
+    for county in await county_records(ctx.registry):
+        if county.county == ctx.principal.county:
+            return org_name_variants(text, display_name(county), county.province)
+    return []

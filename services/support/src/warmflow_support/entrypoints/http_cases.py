@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from warmflow_shared.audit.reads import record_read
 
 from warmflow_support.domain.cases import SupportCase
 from warmflow_support.entrypoints.deps import Anyone, Counting, Ctx, IdPath, Staff
@@ -15,6 +16,8 @@ from warmflow_support.service_layer.scope import case_to_read, case_visible
 
 router = APIRouter(tags=["support cases"])
 MemberQuery = Annotated[str | None, Query(pattern=ID_PATTERN)]
+# hardship-aid records are high-sensitivity data (handbook): each read is in the trail
+CASE_FIELDS = ("kind", "area", "amount", "evidence", "outcome", "visits")
 
 
 @router.post("/cases", status_code=201, name="open_case")
@@ -24,7 +27,9 @@ async def open_case(cmd: c.OpenCase, ctx: Ctx, who: Staff) -> SupportCase:
 
 
 @router.get("/cases", name="list_cases")
-async def list_cases(ctx: Ctx, who: Anyone, member_id: MemberQuery = None) -> list[SupportCase]:
+async def list_cases(
+    ctx: Ctx, who: Anyone, request: Request, member_id: MemberQuery = None
+) -> list[SupportCase]:
     """The caller's county's cases, and the other side's under an agreement for their area."""
     if who.role == "member":
         where: dict[str, object] = {"state.member_id": who.member_id}
@@ -35,12 +40,18 @@ async def list_cases(ctx: Ctx, who: Anyone, member_id: MemberQuery = None) -> li
     if member_id:
         where = {"$and": [where, {"state.member_id": member_id}]}
     found = await ctx.cases.find(where, sort=[("state.id", 1)])
-    return [case for case in found if await case_visible(ctx, who, case)]
+    shown = [case for case in found if await case_visible(ctx, who, case)]
+    ids = sorted({case.member_id for case in shown})
+    await record_read(request, who, action="cases.list", fields=CASE_FIELDS, member_ids=ids)
+    return shown
 
 
 @router.get("/cases/{case_id}", name="get_case")
-async def get_case(case_id: IdPath, ctx: Ctx, who: Anyone) -> SupportCase:
-    return await case_to_read(ctx, who, case_id)
+async def get_case(case_id: IdPath, ctx: Ctx, who: Anyone, request: Request) -> SupportCase:
+    case = await case_to_read(ctx, who, case_id)
+    ids = [case.member_id]
+    await record_read(request, who, action="case.read", fields=CASE_FIELDS, member_ids=ids)
+    return case
 
 
 @router.post("/cases/{case_id}/decision", name="decide_case")

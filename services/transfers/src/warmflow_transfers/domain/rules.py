@@ -15,9 +15,15 @@ def require(case: Case, allowed: Collection[str], action: str) -> None:
         raise IllegalMove(f"转接案件当前为“{name}”状态，不能{action}")
 
 
+MIN_REASON_CHARACTERS = 2  # 材料不全, 重复: a cause takes words; "。" or "无" says none
+
+
 def reason_text(text: str | None, field: str = "reason") -> str:
-    """Refusing without cause is not allowed (domain rule), nor returning or cancelling."""
+    """Refusing without cause is not allowed (domain rule), nor returning or cancelling: a
+    reason of punctuation or one character ("。", "无") is refused as no reason at all."""
     cleaned = (text or "").strip()
     if not cleaned:
         raise BadValue(field, "必须填写原因")
+    if sum(ch.isalnum() for ch in cleaned) < MIN_REASON_CHARACTERS:
+        raise BadValue(field, "请写明具体原因（至少两个字），不能只填标点或一个字")
     return cleaned

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from warmflow_shared.audit.reads import record_read
+from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound
 from warmflow_shared.web.downloads import content_disposition
 
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
+from warmflow_transfers.domain.model import Case
 from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx
 from warmflow_transfers.entrypoints.schemas import STATUS_PATTERN, CaseView, NewCaseBody
 from warmflow_transfers.service_layer import queries
@@ -16,6 +19,13 @@ from warmflow_transfers.service_layer.create import NewCase, create_case
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 KEY = r"^[\x21-\x7e]{1,128}$"
+# what a case shows of its member: party status is itself high-sensitivity data (handbook)
+CASE_FIELDS = ("name", "id_masked", "gender", "ethnicity", "birth_year", "party_status")
+
+
+async def _audited(request: Request, principal: Principal, action: str, cases: list[Case]) -> None:
+    ids = sorted({case.member_id for case in cases})
+    await record_read(request, principal, action=action, fields=CASE_FIELDS, member_ids=ids)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseView)
@@ -39,16 +49,21 @@ async def apply(
 async def list_cases(
     ctx: Ctx,
     principal: Anyone,
+    request: Request,
     state: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CaseView]:
     where = {"state.status": state} if state else None
-    return [CaseView.of(c) for c in await queries.cases_in_scope(ctx, principal, where, limit)]
+    cases = await queries.cases_in_scope(ctx, principal, where, limit)
+    await _audited(request, principal, "cases.list", cases)
+    return [CaseView.of(c) for c in cases]
 
 
 @router.get("/{case_id}", response_model=CaseView)
-async def get_case(case_id: CaseId, ctx: Ctx, principal: Anyone) -> CaseView:
-    return CaseView.of(await queries.get_case(ctx, principal, case_id))
+async def get_case(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request) -> CaseView:
+    case = await queries.get_case(ctx, principal, case_id)
+    await _audited(request, principal, "case.read", [case])
+    return CaseView.of(case)
 
 
 @router.get(
@@ -56,11 +71,12 @@ async def get_case(case_id: CaseId, ctx: Ctx, principal: Anyone) -> CaseView:
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone) -> Response:
+async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request) -> Response:
     """打印介绍信（存根、介绍信、回执三联，均带编号）。"""
     case = await queries.get_case(ctx, principal, case_id)
     if case.letter is None:
         raise NotFound("该转接案件尚未开具有效的介绍信")
+    await _audited(request, principal, "letter.print", [case])
     serial = case.letter.serial_number
     disposition = content_disposition(f"介绍信-{serial}.pdf", f"letter-{serial}.pdf", inline=True)
     return Response(

@@ -21,10 +21,10 @@ from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible, on_file
 from warmflow_transfers.domain.errors import BadValue, Refused
 from warmflow_transfers.domain.lifecycle import Application, open_case
-from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
+from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
-from warmflow_transfers.service_layer.scope import SIDE_ROLES
+from warmflow_transfers.service_layer.scope import SIDE_ROLES, Orgs, acts_for, organisations_of
 from warmflow_transfers.service_layer.steps import save
 
 
@@ -82,7 +82,7 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
     if receiving is None:
         raise BadValue("receiving_org_id", "接收党组织不存在")
     # who may apply, before anything of the member (dues, status) is said to the caller
-    _may_apply(principal, facts, sending.county, receiving.county)
+    _may_apply(principal, facts, sending, receiving, await organisations_of(ctx, principal))
     member = check_eligible(facts, ctx.today())
     await _no_open_case(ctx, member.member_id)
     app = Application(
@@ -100,14 +100,14 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
 
 
 def _may_apply(
-    principal: Principal, member: MemberFacts, sending_county: str, receiving_county: str
+    principal: Principal, member: MemberFacts, sending: Party, receiving: Party, orgs: Orgs
 ) -> None:
     """The member applies, or the home (sending) organisation applies on their behalf; for a
     home organisation not on the platform, the receiving side applies on its paper letter."""
     if principal.role == "member" and principal.member_id == member.member_id:
         return
-    acting_for = receiving_county if sending_county == EXTERNAL else sending_county
-    if principal.role in SIDE_ROLES["sending"] and principal.county == acting_for:
+    acting_for = receiving if sending.county == EXTERNAL else sending
+    if principal.role in SIDE_ROLES["sending"] and acts_for(principal, acting_for, orgs):
         return
     raise Forbidden("只有党员本人或其所在（转出）党组织可以申请组织关系转接")
 

@@ -26,7 +26,7 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.rules import require
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import issuing_committee
-from warmflow_transfers.service_layer.scope import actor_for
+from warmflow_transfers.service_layer.scope import actor_for, organisations_of
 from warmflow_transfers.service_layer.steps import BUSY, MISSING, decision
 
 COUNTER_ATTEMPTS = 50
@@ -72,9 +72,11 @@ async def reissue_letter(
 async def _with_letter(
     ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
 ) -> Case:
+    orgs = await organisations_of(ctx, principal)
+
     async def decide(loaded: Loaded) -> Change[Case]:
         case = Case.from_state(loaded.state)
-        actor = actor_for(principal, case, ["sending"])
+        actor = actor_for(principal, case, ["sending"], orgs)
         # checked before a number is taken, so refused steps burn no serial numbers
         allowed = {"approved"} if reason is None else {"letter_issued", "expired"}
         require(case, allowed, "开具介绍信" if reason is None else "补开介绍信")

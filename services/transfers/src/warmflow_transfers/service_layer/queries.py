@@ -15,7 +15,7 @@ from warmflow_transfers.domain.model import Case
 from warmflow_transfers.domain.stats import Stats, statistics
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.scope import sides_of, visible
+from warmflow_transfers.service_layer.scope import Orgs, organisations_of, sides_of, visible
 
 Where = dict[str, Any]
 SORT = [("state.updated_at", -1)]
@@ -23,23 +23,30 @@ SORT = [("state.updated_at", -1)]
 
 async def get_case(ctx: Transfers, principal: Principal, case_id: str) -> Case:
     loaded = await ctx.cases.load(case_id)
-    return visible(principal, Case.from_state(loaded.state) if loaded else None)
+    orgs = await organisations_of(ctx, principal)
+    return visible(principal, Case.from_state(loaded.state) if loaded else None, orgs)
 
 
-def _scopes(principal: Principal) -> list[Where]:
+def _scopes(principal: Principal, orgs: Orgs) -> list[Where]:
+    """The cases of ``sides_of``: a side of the caller's county (and organisations)."""
     if principal.role == "member":
         return [{"state.member_id": principal.member_id}]
-    if principal.role in STAFF:
-        county = principal.county
-        return [{"state.sending.county": county}, {"state.receiving.county": county}]
-    return []
+    if principal.role not in STAFF:
+        return []
+    scopes: list[Where] = []
+    for side in ("sending", "receiving"):
+        scope: Where = {f"state.{side}.county": principal.county}
+        if orgs is not None:
+            scope[f"state.{side}.org_id"] = {"$in": sorted(orgs)}
+        scopes.append(scope)
+    return scopes
 
 
 async def cases_in_scope(
     ctx: Transfers, principal: Principal, where: Where | None = None, limit: int = 0
 ) -> list[Case]:
     found: dict[str, Case] = {}
-    for scope in _scopes(principal):
+    for scope in _scopes(principal, await organisations_of(ctx, principal)):
         docs = await ctx.cases.collection.find({**scope, **(where or {})}, sort=SORT, limit=limit)
         found.update((doc["_id"], Case.from_state(doc["state"])) for doc in docs)
     ordered = sorted(found.values(), key=lambda c: c.updated_at, reverse=True)
@@ -68,17 +75,19 @@ class WorkItem:
     responsible_side: Side
 
 
-def work_item(principal: Principal, case: Case) -> WorkItem | None:
+def work_item(principal: Principal, case: Case, orgs: Orgs) -> WorkItem | None:
     step = next_step(case)
     if step is None:
         return None
-    mine = sorted(sides_of(principal, case))
+    mine = sorted(sides_of(principal, case, orgs))
     return WorkItem(case, mine, step[0], step[1], step[0] in mine, responsible_side(case))
 
 
 async def worklist(ctx: Transfers, principal: Principal, mine_only: bool) -> list[WorkItem]:
     open_cases = {"state.status": {"$nin": sorted(TERMINAL)}}
-    items = [work_item(principal, c) for c in await cases_in_scope(ctx, principal, open_cases)]
+    orgs = await organisations_of(ctx, principal)
+    cases = await cases_in_scope(ctx, principal, open_cases)
+    items = [work_item(principal, case, orgs) for case in cases]
     kept = [i for i in items if i is not None and (i.my_turn or not mine_only)]
     # whoever must act first; then the oldest waiting case
     return sorted(kept, key=lambda i: (not i.my_turn, i.case.updated_at))

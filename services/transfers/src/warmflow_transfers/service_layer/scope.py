@@ -1,4 +1,9 @@
-"""Who sees and who acts: staff of the sending or receiving county, the member on their own case."""
+"""Who sees and who acts: staff of the sending or receiving side, the member on their own case.
+
+County admins act for every organisation of their county; org admins and site staff only for
+their own organisations and those under them (as the registry scopes their members), so an org
+admin of one town cannot apply for, approve or read the transfer of another town's member.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.scope import STAFF
 
 from warmflow_transfers.domain.codes import SIDE_NAMES, Side
-from warmflow_transfers.domain.model import EXTERNAL, Actor, Case
+from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
+from warmflow_transfers.service_layer.context import Transfers
+from warmflow_transfers.service_layer.projections import MAX_DEPTH
 
 # the sending committee approves and issues; a 暖流之家 window may record arrivals only
 SIDE_ROLES: dict[Side, frozenset[str]] = {
@@ -19,15 +26,43 @@ SIDE_ROLES: dict[Side, frozenset[str]] = {
 }
 
 
-def sides_of(principal: Principal, case: Case) -> set[Side]:
+# staff bound to organisations: they act for those organisations' subtrees only
+SUBTREE_ROLES = frozenset({"org_admin", "site_staff"})
+Orgs = frozenset[str] | None  # the organisations a principal acts for; None: the whole county
+
+
+async def organisations_of(ctx: Transfers, principal: Principal) -> Orgs:
+    """An org admin's or site staff's own organisations of their county and all under them
+    (one read per level of the tree); None for everyone else."""
+    if principal.role not in SUBTREE_ROLES:
+        return None
+    docs = await ctx.organisations.collection.get_many(list(principal.organisations))
+    level = {d["_id"] for d in docs if d.get("state", {}).get("county") == principal.county}
+    found: set[str] = set()
+    for _ in range(MAX_DEPTH):
+        found |= level
+        if not level:
+            break
+        children = await ctx.organisations.collection.find(
+            {"state.parent_id": {"$in": sorted(level)}}
+        )
+        level = {d["_id"] for d in children} - found
+    return frozenset(found)
+
+
+def acts_for(principal: Principal, party: Party, orgs: Orgs) -> bool:
+    return principal.county == party.county and (orgs is None or party.org_id in orgs)
+
+
+def sides_of(principal: Principal, case: Case, orgs: Orgs) -> set[Side]:
     if principal.role == "member":
         return {"member"} if principal.member_id == case.member_id else set()
     if principal.role not in STAFF:
         return set()
     sides: set[Side] = set()
-    if principal.county == case.sending.county:
+    if acts_for(principal, case.sending, orgs):
         sides.add("sending")
-    if principal.county == case.receiving.county:
+    if acts_for(principal, case.receiving, orgs):
         sides.add("receiving")
     # a party not on the platform acts on paper: the other side records its steps as reported
     if case.sending.county == EXTERNAL and "receiving" in sides:
@@ -37,20 +72,16 @@ def sides_of(principal: Principal, case: Case) -> set[Side]:
     return sides
 
 
-def can_see(principal: Principal, case: Case) -> bool:
-    # auditors and ops see no member data: their powers are the audit trail and operations
-    return bool(sides_of(principal, case))
-
-
-def visible(principal: Principal, case: Case | None) -> Case:
-    """Out-of-scope reads look exactly like a missing case."""
-    if case is None or not can_see(principal, case):
+def visible(principal: Principal, case: Case | None, orgs: Orgs) -> Case:
+    """Out-of-scope reads look exactly like a missing case (auditors and ops see no member data:
+    their powers are the audit trail and operations)."""
+    if case is None or not sides_of(principal, case, orgs):
         raise NotFound("未找到该转接案件")
     return case
 
 
-def actor_for(principal: Principal, case: Case, allowed: Collection[Side]) -> Actor:
-    mine = sides_of(principal, case)
+def actor_for(principal: Principal, case: Case, allowed: Collection[Side], orgs: Orgs) -> Actor:
+    mine = sides_of(principal, case, orgs)
     if not mine:
         raise Forbidden("无权办理该转接案件")
     for side in allowed:

@@ -22,7 +22,7 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.timers import due_times
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.events import integration_events
-from warmflow_transfers.service_layer.scope import actor_for
+from warmflow_transfers.service_layer.scope import actor_for, organisations_of
 
 MISSING = "未找到该转接案件"
 BUSY = "该转接案件正在被他人同时办理，请刷新后重试"
@@ -64,9 +64,11 @@ async def load(ctx: Transfers, case_id: str) -> tuple[Loaded, Case]:
 async def act(
     ctx: Transfers, case_id: str, principal: Principal, sides: Collection[Side], step: Step
 ) -> Case:
+    orgs = await organisations_of(ctx, principal)
+
     def decide(loaded: Loaded) -> Change[Case]:
         case = Case.from_state(loaded.state)
-        new, happened = step(case, actor_for(principal, case, sides))
+        new, happened = step(case, actor_for(principal, case, sides, orgs))
         return decision(ctx, new, happened)
 
     return await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
