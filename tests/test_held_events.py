@@ -47,6 +47,9 @@ async def test_staff_see_their_members_held_events_until_ops_replay(
 
     yuhang = bearer("county_admin", county="yuhang", orgs=["yuhang-county-committee"])
     songyang = bearer("county_admin", county="songyang", orgs=["songyang-county-committee"])
+    # org admins of the member's town (AI Town) and of another organisation of the same county
+    ai_town = bearer("org_admin", county="yuhang", orgs=["yuhang-ai-town-committee"])
+    sibling = bearer("org_admin", county="yuhang", orgs=["yuhang-mobile-committee"])
     ops = bearer("ops")
     broken = True
     reach = contact.record_reach
@@ -100,15 +103,18 @@ async def test_staff_see_their_members_held_events_until_ops_replay(
             assert hidden.headers["content-type"].startswith("application/problem+json")
             assert (await client.get("/api/registry/held-events", headers=songyang)).json() == []
             assert (await client.get(url, headers=ops)).status_code == 403
-            # every consuming service answers for the member in its own scope
-            for service in SERVICES[1:]:
+            # every consuming service answers for the member in its own scope: an org admin
+            # only for the members of their organisations' subtrees, as the registry
+            for service in SERVICES:
                 other = f"/api/{service}/members/{member_id}/held-events"
                 seen = await eventually(
                     lambda other=other: client.get(other, headers=yuhang),  # type: ignore[misc]
                     lambda r: r.status_code == 200,  # once its projection knows the member
                 )
-                assert seen.json()["held"] is False, (service, seen.json())
+                assert seen.json()["held"] is (service == "registry"), (service, seen.json())
                 assert (await client.get(other, headers=songyang)).status_code == 404, service
+                assert (await client.get(other, headers=sibling)).status_code == 404, service
+                assert (await client.get(other, headers=ai_town)).status_code == 200, service
 
             audit = await client.get(
                 "/api/registry/audit",

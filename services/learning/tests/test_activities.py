@@ -8,8 +8,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_activities_points_and_honours(world) -> None:
-    staff = world.auth("site_staff", "yuhang", site_id="s")
     site = await world.site()
+    staff = world.auth("site_staff", "yuhang", site_id=site)  # the members' own 暖流之家
     first, second, third = [await world.member(home_site_id=site) for _ in range(3)]
     body = {
         "kind": "mediation",

@@ -177,3 +177,33 @@ async def test_the_inflow_side_sees_a_member_only_under_an_agreement(world) -> N
     assert seen.status_code == 200
     elsewhere = await world.member(outflow_county="external", outflow_org_id="ext-1")
     assert (await world.get(f"/members/{elsewhere}/record", yuhang)).status_code == 200
+
+
+async def test_org_admins_and_site_staff_see_only_their_own_organisations_members(world) -> None:
+    """The AI Town org admin reads the learning record of a member of AI Town's branches (home
+    or inflow side), not that of a 良渚 member of the same county; 暖流之家 staff also see the
+    members checked in at their site (as the registry scopes them)."""
+    town, other_town = await world.org(type_code="town"), await world.org(type_code="town")
+    branch, other_branch = await world.org(parent_id=town), await world.org(parent_id=other_town)
+    site = await world.site()
+    ours = await world.member(outflow_county="yuhang", outflow_org_id=branch)
+    arrived = await world.member(inflow_org_id=branch)  # an inflow member of the town's branch
+    theirs = await world.member(outflow_county="yuhang", outflow_org_id=other_branch)
+    at_site = await world.member(outflow_county="yuhang", outflow_org_id=other_branch,
+                                 home_site_id=site)  # fmt: skip
+    org_admin = world.auth("org_admin", "yuhang", orgs=(town,))
+    window = world.auth("site_staff", "yuhang", orgs=(town,), site_id=site)
+    for staff in (org_admin, window):
+        for member in (ours, arrived):
+            assert (await world.get(f"/members/{member}/record", staff)).status_code == 200
+        assert (await world.get(f"/members/{theirs}/record", staff)).status_code == 404
+        assert (await world.get(f"/members/{theirs}/classes", staff)).status_code == 404
+    assert (await world.get(f"/members/{at_site}/record", window)).status_code == 200
+    assert (await world.get(f"/members/{at_site}/record", org_admin)).status_code == 404
+    _, klass = await world.course_class(world.auth("county_admin", "yuhang"))
+    refused = await world.post(f"/classes/{klass}/enrolments", {"member_id": theirs}, org_admin)
+    assert refused.status_code == 403
+    enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": ours}, org_admin)
+    assert enrolled.status_code == 201, enrolled.text
+    county = world.auth("county_admin", "yuhang")
+    assert (await world.get(f"/members/{theirs}/record", county)).status_code == 200

@@ -72,6 +72,17 @@ class World(CallersAndEvents):
         await self.until(lambda: self.ctx.sites.get(site_id))
         return site_id
 
+    async def org(self, parent_id: str | None = None, county: str = "yuhang") -> str:
+        """An organisation of ``county`` (under ``parent_id``), as the registry publishes it."""
+        org_id = new("org")
+        event = reg.OrganisationCreated(
+            org_id=org_id, code=org_id, name="党组织", type_code="town" if parent_id is None
+            else "branch", parent_id=parent_id, county=county, province="浙江省",
+        )  # fmt: skip
+        await self.publish(org_id, event)
+        await self.until(lambda: self.ctx.organisations.get(org_id))
+        return org_id
+
     async def member(self, **fields: Any) -> str:
         """A Yuexi member living in Yuhang, registered as the registry would publish it."""
         member_id = new("m")

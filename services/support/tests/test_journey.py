@@ -139,8 +139,8 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
     w = world
     agreement = await w.agreement(["hardship_aid", "talent", "management"])
     yuexi, yuhang = w.auth("county_admin", "yuexi"), w.auth("county_admin", "yuhang")
-    site = await w.site(30.28, 120.02)
-    chu = await w.member(home_site_id=site)
+    site, home = await w.site(30.28, 120.02), await w.org(county="yuexi")
+    chu = await w.member(home_site_id=site, outflow_org_id=home)
     body = {"member_id": chu, "kind": "hardship_funding", "amount": "3000", "evidence": "因病致困"}
     no_amount = await w.call("POST", "/cases", yuexi, {**body, "amount": None})
     assert no_amount.status_code == 422 and "amount" in no_amount.text
@@ -168,7 +168,7 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
 
     approve = {"approve": True, "reason": "材料齐全"}
     assert (await w.call("POST", f"{url}/decision", yuhang, approve)).status_code == 403
-    org_admin = w.auth("org_admin", "yuexi")
+    org_admin = w.auth("org_admin", "yuexi", orgs=(home,))  # sees the case; the county decides
     assert (await w.call("POST", f"{url}/decision", org_admin, approve)).status_code == 403
     decided = await w.call("POST", f"{url}/decision", yuexi, approve)
     assert decided.json()["status"] == "approved", decided.text
@@ -261,3 +261,44 @@ async def test_a_liaisons_contact_clears_a_member_from_the_work_list(world: Worl
     assert [r["member_id"] for r in stricter.json()] == [recent]
     songyang = w.auth("county_admin", "songyang")
     assert (await w.call("GET", f"/vanguards/{vanguard}", songyang)).status_code == 404
+
+
+async def test_org_admins_and_site_staff_see_only_their_own_organisations_members(
+    world: World,
+) -> None:
+    """The AI Town org admin sees the hardship case, the work list entry and the talent record of
+    a member of AI Town's branches, not those of a 良渚 member of the same county; 暖流之家 staff
+    also see the members checked in at their site (as the registry scopes them)."""
+    w = world
+    await w.agreement(["hardship_aid", "talent", "management"])
+    town, other_town = await w.org(), await w.org()
+    branch, other_branch = await w.org(town), await w.org(other_town)
+    site = await w.site(30.28, 120.02)
+    quiet = {"last_org_life_on": "2030-01-02"}
+    ours = await w.member(inflow_org_id=branch, **quiet)
+    theirs = await w.member(inflow_org_id=other_branch, **quiet)
+    at_site = await w.member(inflow_org_id=other_branch, home_site_id=site, **quiet)
+    yuexi = w.auth("county_admin", "yuexi")
+    cases = {}
+    for member in (ours, theirs, at_site):
+        body = {"member_id": member, "kind": "hardship_funding", "amount": "100", "evidence": "病"}
+        opened = await w.call("POST", "/cases", yuexi, body)
+        assert opened.status_code == 201, opened.text
+        cases[member] = opened.json()["id"]
+    org_admin = w.auth("org_admin", "yuhang", orgs=(town,))
+    window = w.auth("site_staff", "yuhang", orgs=(town,), site_id=site)
+    county = w.auth("county_admin", "yuhang")
+    seen = {ours: {"org", "site", "county"}, theirs: {"county"}, at_site: {"site", "county"}}
+    for name, staff in (("org", org_admin), ("site", window), ("county", county)):
+        for member, seers in seen.items():
+            expected = 200 if name in seers else 404
+            for url in (f"/cases/{cases[member]}", f"/members/{member}/introductions"):
+                got = await w.call("GET", url, staff)
+                assert got.status_code == expected, (name, url, got.text)
+        listed = {c["member_id"] for c in (await w.call("GET", "/cases", staff)).json()}
+        work = {r["member_id"] for r in (await w.call("GET", "/work-list", staff)).json()}
+        visible = {member for member, seers in seen.items() if name in seers}
+        assert listed & set(seen) == visible and work & set(seen) == visible, name
+    body = {"name": "陈联络", "kind": "party_member", "roles": ["liaison"], "member_ids": [theirs]}
+    refused = await w.call("POST", "/vanguards", org_admin, body)
+    assert refused.status_code == 422 and "member_ids.0" in refused.text, refused.text

@@ -28,7 +28,8 @@ from warmflow_shared.bus.deadletter import DEAD
 from warmflow_shared.bus.port import DeadLetter
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.runtime import ServiceRuntime
-from warmflow_shared.scope import STAFF, sees_member
+from warmflow_shared.scope import STAFF, organisations_of, sees_member
+from warmflow_shared.storage.port import Collection
 
 MemberCheck = Callable[[Principal, str], Awaitable[object]]
 """Raises ``NotFound`` (or ``Forbidden``) when the caller may not read this member here; else
@@ -47,14 +48,18 @@ SERVICE_NAMES = {
 AREAS = {"registry": "档案", "transfers": "转接", "learning": "学习", "support": "帮扶"}
 
 
-def by_counties(get: Callable[[str], Awaitable[Mapping[str, Any] | None]]) -> MemberCheck:
-    """For a service whose member projection keeps the member's outflow and inflow counties:
-    the staff of either county (the rule of its member reads), 404 for everyone else."""
+def by_counties(
+    get: Callable[[str], Awaitable[Mapping[str, Any] | None]], organisations: Collection
+) -> MemberCheck:
+    """For a service whose member projection keeps the member's outflow and inflow sides: the
+    staff of either county, org admins and site staff only for their organisations' subtrees
+    (from the service's copy of the organisations; the rule of its member reads), else 404."""
 
     async def check(principal: Principal, member_id: str) -> Mapping[str, Any]:
         member = await get(member_id)
-        # the routes admit staff only, so this is: staff of either side's county
-        if member is None or not sees_member(principal, member, agreements=None):
+        orgs = await organisations_of(organisations, principal)
+        # the routes admit staff only, so this is: staff of either side's county (or subtree)
+        if member is None or not sees_member(principal, member, agreements=None, orgs=orgs):
             raise NotFound("未找到该党员")
         return member
 

@@ -7,6 +7,12 @@ inflow organisations and counties), is seen by the member themself and by staff 
 data-sharing agreement with the home county is in force (``agreements=[...]``: the registry's
 rule, which learning applies too; none is needed for a home branch that is not on the
 platform). Auditors and ops see no member data: their powers are the audit trail and operations.
+
+County admins see the members of their whole county. Org admins and 暖流之家 site staff see only
+those whose home or inflow organisation is one of theirs (token ``organisations``, of their
+county) or under one, and site staff also those checked in at their site, as the registry scopes
+them: ``organisations_of`` reads that set from a service's copy of the registry's organisations
+(indexed by ``state.parent_id``) once per request, so a list costs a constant number of reads.
 Each service keeps its own resources' rules (cases, classes) in its ``service_layer/scope.py``.
 """
 
@@ -14,20 +20,75 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warmflow_shared.agreements import shares
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
 from warmflow_shared.timefmt import utcnow
 
+if TYPE_CHECKING:
+    from warmflow_shared.storage.port import Collection
+
 STAFF = ("site_staff", "org_admin", "county_admin")
 EXTERNAL = "external"  # the home county of a member whose branch is not on the platform
 Member = Mapping[str, Any]
 
+# staff bound to organisations: they see and act for those organisations' subtrees only
+SUBTREE_ROLES = frozenset({"org_admin", "site_staff"})
+Orgs = frozenset[str] | None
+"""The organisations a principal works for with all under them; None: not bound to any (county
+admins, members, auditors). An organisation-bound role with None sees no member (fail closed)."""
+MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
+# the organisations projection index ``organisations_of`` reads by (each service declares it)
+PARENT_INDEX = ("state.parent_id",)
+
+
+async def organisations_of(organisations: Collection, principal: Principal) -> Orgs:
+    """An org admin's or site staff's own organisations of their county and all under them, from
+    a copy of the registry's organisations (one read per level of the tree); None for others."""
+    if principal.role not in SUBTREE_ROLES:
+        return None
+    docs = await organisations.get_many(list(principal.organisations))
+    level = {d["_id"] for d in docs if d.get("state", {}).get("county") == principal.county}
+    found: set[str] = set()
+    for _ in range(MAX_DEPTH):
+        found |= level
+        if not level:
+            break
+        children = await organisations.find({"state.parent_id": {"$in": sorted(level)}})
+        level = {d["_id"] for d in children} - found
+    return frozenset(found)
+
+
+def in_subtrees(principal: Principal, member: Member, orgs: Orgs) -> bool:
+    """Whether an organisation-bound principal works for the member: the home or inflow
+    organisation is under theirs, or (site staff) the member checked in at their site."""
+    if principal.role not in SUBTREE_ROLES:
+        return True
+    if principal.role == "site_staff" and member.get("home_site_id") == principal.site_id:
+        return True
+    sides = {member.get("outflow_org_id"), member.get("inflow_org_id")}
+    return orgs is not None and bool(sides & orgs)
+
 
 def member_counties(member: Member) -> set[str]:
     return {c for c in (member.get("outflow_county"), member.get("inflow_county")) if c}
+
+
+def subtree_where(principal: Principal, orgs: Orgs) -> dict[str, Any] | None:
+    """``in_subtrees`` as a filter on a service's member copy (fields under ``state.``), for
+    lists read in one query; None: the caller is not organisation-bound (no narrowing)."""
+    if principal.role not in SUBTREE_ROLES:
+        return None
+    ids = sorted(orgs or ())
+    branches: list[dict[str, Any]] = [
+        {"state.outflow_org_id": {"$in": ids}},
+        {"state.inflow_org_id": {"$in": ids}},
+    ]
+    if principal.role == "site_staff":
+        branches.append({"state.home_site_id": principal.site_id})
+    return {"$or": branches}
 
 
 def sees_member(
@@ -35,11 +96,13 @@ def sees_member(
     member: Member,
     *,
     agreements: Sequence[Mapping[str, Any]] | None,
+    orgs: Orgs,
     now: datetime | None = None,
 ) -> bool:
+    """``orgs``: ``organisations_of`` the principal (None unless they are organisation-bound)."""
     if principal.role == "member":
         return principal.member_id == member.get("member_id")
-    if principal.role not in STAFF:
+    if principal.role not in STAFF or not in_subtrees(principal, member, orgs):
         return False
     home, inflow = member.get("outflow_county"), member.get("inflow_county")
     if principal.county == home:

@@ -9,6 +9,7 @@ from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.scope import PARENT_INDEX
 from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
 
@@ -35,6 +36,8 @@ INDEXES: dict[str, list[IndexSpec]] = {
     ],
     "certificates": [IndexSpec(("state.member_id",))],
     "honours": [IndexSpec(("state.member_id",))],
+    # the organisations under an org admin's or site staff's own (shared scope.organisations_of)
+    "organisations": [IndexSpec(PARENT_INDEX)],
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from warmflow_shared.bus.port import EventBus
-from warmflow_shared.held_routes import by_counties, held_router
+from warmflow_shared.held_routes import MemberCheck, by_counties, held_router
 from warmflow_shared.outbox import DeadlineScheduler
 from warmflow_shared.runtime import ServiceRuntime
 from warmflow_shared.service import Service, open_runtime, runtime_app
@@ -54,6 +54,13 @@ class Notify:
     admin: DirectoryAdmin
 
 
+def _held_scope(notify: Notify) -> MemberCheck:
+    """The members whose held events a caller may read: the rule of notify's member reads."""
+    projections = notify.planner.projections
+    members = partial(projections.get, "members")
+    return by_counties(members, projections.by_name["organisations"].collection)
+
+
 def bootstrap(
     settings: NotifySettings | None = None,
     *,
@@ -85,7 +92,7 @@ def build(
             deliveries_router(notify.log),
             preferences_router(notify.planner.preferences),
             directory_router(notify.admin),
-            held_router(runtime, by_counties(partial(notify.planner.projections.get, "members"))),
+            held_router(runtime, _held_scope(notify)),
         ],
         standalone=standalone,
     )

@@ -18,6 +18,7 @@ from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.scope import PARENT_INDEX
 from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
 
@@ -40,6 +41,8 @@ INDEXES: dict[str, list[IndexSpec]] = {
         IndexSpec((f"state.{field}",))
         for field in ("outflow_county", "inflow_county", "home_site_id")
     ],
+    # the organisations under an org admin's or site staff's own (shared scope.organisations_of)
+    "organisations": [IndexSpec(PARENT_INDEX)],
 }
 
 
@@ -56,6 +59,7 @@ def _context(runtime: ServiceRuntime, settings: SupportSettings, clock: Clock) -
         contacts=Repo(store("contacts"), Contact, "联系记录"),
         members=Projection(runtime.store.collection("members")),
         sites=Projection(runtime.store.collection("sites")),
+        organisations=Projection(runtime.store.collection("organisations")),
         agreements=Projection(runtime.store.collection("agreements")),
     )
 

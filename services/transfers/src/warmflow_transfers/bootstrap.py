@@ -9,6 +9,7 @@ from warmflow_shared.clock import Clock
 from warmflow_shared.held_routes import held_router
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.runtime import ServiceRuntime
+from warmflow_shared.scope import PARENT_INDEX
 from warmflow_shared.service import Service, open_runtime, runtime_app
 from warmflow_shared.storage.port import IndexSpec
 
@@ -27,8 +28,8 @@ INDEXES: dict[str, list[IndexSpec]] = {
         IndexSpec(("state.member_id", "state.status")),
         IndexSpec(("state.status",)),
     ],
-    # the organisations under an org admin's or site staff's own (scope.organisations_of)
-    "organisations": [IndexSpec(("state.parent_id",))],
+    # the organisations under an org admin's or site staff's own (shared scope.organisations_of)
+    "organisations": [IndexSpec(PARENT_INDEX)],
 }
 
 

@@ -1,5 +1,6 @@
 """Who may see or act on which member (the shared rule, ``warmflow_shared.scope``, with the
-inflow side under a data-sharing agreement), and which county's staff act on classes."""
+inflow side under a data-sharing agreement; org admins and site staff only for their own
+organisations' subtrees), and which county's staff act on classes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
-from warmflow_shared.scope import STAFF, sees_member
+from warmflow_shared.scope import STAFF, organisations_of, sees_member
 
 from warmflow_learning.service_layer.context import Learning
 
@@ -19,10 +20,12 @@ Sees = Callable[[Member], bool]
 
 
 async def seer(ctx: Learning, principal: Principal) -> Sees:
-    """``sees`` for one caller with the agreements read once (for lists of members)."""
+    """``sees`` for one caller with the agreements and their organisations read once (for lists
+    of members)."""
     agreements = await agreements_of(ctx) if principal.role in STAFF else []
+    orgs = await organisations_of(ctx.organisations.collection, principal)
     now = ctx.clock.now()
-    return lambda member: sees_member(principal, member, agreements=agreements, now=now)
+    return lambda member: sees_member(principal, member, agreements=agreements, orgs=orgs, now=now)
 
 
 async def agreements_of(ctx: Learning) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from warmflow_shared.agreements import AGREEMENT_EVENTS, agreement_state
 from warmflow_shared.events.catalog import registry
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection, State
+from warmflow_shared.scope import PARENT_INDEX
 from warmflow_shared.storage.port import DocumentStore, IndexSpec
 
 from warmflow_notify.service_layer.slow_changing import CACHED, SlowChanging, of_store
@@ -22,6 +23,8 @@ MEMBER_FIELDS_OPTIONAL = ("inflow_org_id", "inflow_county", "home_site_id")
 
 PROJECTION_INDEXES = {
     "enrolments": [IndexSpec(("state.class_id", "state.active"))],
+    # the organisations under an org admin's or site staff's own (shared scope.organisations_of)
+    "organisations": [IndexSpec(PARENT_INDEX)],
 }
 
 

@@ -46,7 +46,7 @@ SUBTREE_ROLES = ("org_admin", "site_staff")
 
 def sees_state(principal: Principal, state: dict[str, Any], roots: list[str]) -> bool:
     if principal.role not in SUBTREE_ROLES:  # the member themself, county staff: shared rule
-        return sees_member(principal, _as_member(state), agreements=None)
+        return sees_member(principal, _as_member(state), agreements=None, orgs=None)
     if principal.role == "site_staff" and state.get("site_id") == principal.site_id:
         return True
     return _under(state.get("outflow_path"), roots) or _under(state.get("inflow_path"), roots)

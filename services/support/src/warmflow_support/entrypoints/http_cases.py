@@ -12,7 +12,7 @@ from warmflow_support.entrypoints.deps import Anyone, Counting, Ctx, IdPath, Sta
 from warmflow_support.service_layer import cases, stats
 from warmflow_support.service_layer import commands as c
 from warmflow_support.service_layer.commands import ID_PATTERN
-from warmflow_support.service_layer.scope import case_to_read, case_visible
+from warmflow_support.service_layer.scope import case_to_read, cases_visible
 
 router = APIRouter(tags=["support cases"])
 MemberQuery = Annotated[str | None, Query(pattern=ID_PATTERN)]
@@ -40,7 +40,7 @@ async def list_cases(
     if member_id:
         where = {"$and": [where, {"state.member_id": member_id}]}
     found = await ctx.cases.find(where, sort=[("state.id", 1)])
-    shown = [case for case in found if await case_visible(ctx, who, case)]
+    shown = await cases_visible(ctx, who, found)
     ids = sorted({case.member_id for case in shown})
     await record_read(request, who, action="cases.list", fields=CASE_FIELDS, member_ids=ids)
     return shown

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from warmflow_shared.agreements import shares
 from warmflow_shared.clock import Clock
 from warmflow_shared.idempotency import Projection
 from warmflow_shared.outbox.repo import Repo
@@ -28,6 +27,7 @@ class Support:
     contacts: Repo[Contact]
     members: Projection
     sites: Projection
+    organisations: Projection  # the tree org admins and site staff see members under
     agreements: Projection
 
     @property
@@ -39,8 +39,3 @@ class Support:
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
-
-    async def shares(self, viewer: str | None, owner: str | None, purpose: str) -> bool:
-        """May ``viewer``'s staff see what ``owner``'s county holds, for ``purpose``, today?"""
-        docs = await self.agreements.collection.find({})
-        return shares([d["state"] for d in docs], viewer, owner, self.now(), purpose)

@@ -11,7 +11,13 @@ from typing import Any
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden
-from warmflow_shared.scope import STAFF, check_staff_of, member_counties
+from warmflow_shared.scope import (
+    STAFF,
+    check_staff_of,
+    member_counties,
+    organisations_of,
+    subtree_where,
+)
 
 from warmflow_support.domain.matching import Fit, Place, Slot, distance_km, fit
 from warmflow_support.domain.talent import Need
@@ -82,6 +88,9 @@ async def rank_members(ctx: Support, need_id: str, who: Principal, limit: int) -
         "$or": [{"state.outflow_county": need.county}, {"state.inflow_county": need.county}],
         "state.mobile_status": {"$nin": NOT_MATCHED},
     }
+    # org admins and site staff: the members of their organisations' subtrees only
+    mine = subtree_where(who, await organisations_of(ctx.organisations.collection, who))
+    where = {"$and": [where, mine]} if mine else where
     members = [doc["state"] for doc in await ctx.members.collection.find(where)]
     willing = await consenting(ctx, [m["member_id"] for m in members])
     members = [m for m in members if m["member_id"] in willing]

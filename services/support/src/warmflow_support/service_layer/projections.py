@@ -1,5 +1,6 @@
 """Local copies of what the registry publishes: members (the matching fields only, never an ID
-number or phone), sites with their coordinates, and data-sharing agreements."""
+number or phone), sites with their coordinates, organisations (the tree that scopes org admins
+and site staff) and data-sharing agreements."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ STATUS_OF = {
     "registry.LostContactFlagged": "lost_contact",
 }
 SITE_FIELDS = ("site_id", "name", "county", "latitude", "longitude")
+ORGANISATION_FIELDS = ("org_id", "name", "type_code", "parent_id", "county")
 Change = Callable[[State | None, Envelope], State | None]
 
 
@@ -46,12 +48,18 @@ def site_change(state: State | None, envelope: Envelope) -> State:
     return {k: envelope.data.get(k) for k in SITE_FIELDS}
 
 
+def organisation_change(state: State | None, envelope: Envelope) -> State:
+    return {k: envelope.data.get(k) for k in ORGANISATION_FIELDS}
+
+
 def _route(ctx: Support, envelope: Envelope) -> tuple[Projection, str, Change] | None:
     data: dict[str, Any] = envelope.data
     if envelope.type in AGREEMENT_EVENTS:
         return ctx.agreements, data["agreement_id"], agreement_state
     if envelope.type.startswith("registry.Site") and "site_id" in data:
         return ctx.sites, data["site_id"], site_change
+    if envelope.type.startswith("registry.Organisation") and "org_id" in data:
+        return ctx.organisations, data["org_id"], organisation_change
     if "member_id" in data and "outflow_county" in data:  # a member event (dual management)
         return ctx.members, data["member_id"], member_change
     return None

@@ -8,7 +8,13 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue, Forbidden, NotFound
 from warmflow_shared.events.catalog import support as ev
 from warmflow_shared.outbox.repo import Events
-from warmflow_shared.scope import STAFF, check_staff_of, member_counties
+from warmflow_shared.scope import (
+    STAFF,
+    check_staff_of,
+    member_counties,
+    organisations_of,
+    subtree_where,
+)
 
 from warmflow_support.domain import vanguard as dom
 from warmflow_support.domain.vanguard import AtRisk, Contact, Vanguard
@@ -123,7 +129,12 @@ async def _last_contacts(ctx: Support, member_ids: list[str]) -> dict[str, date]
     return last
 
 
-async def _at_risk(ctx: Support, where: dict[str, object], days: int | None) -> list[AtRisk]:
+async def _at_risk(
+    ctx: Support, who: Principal, where: dict[str, object], days: int | None
+) -> list[AtRisk]:
+    """Org admins and site staff see only the members of their organisations' subtrees."""
+    mine = subtree_where(who, await organisations_of(ctx.organisations.collection, who))
+    where = {"$and": [where, mine]} if mine else where
     members = [doc["state"] for doc in await ctx.members.collection.find(where)]
     contacts = await _last_contacts(ctx, [m["member_id"] for m in members])
     return dom.at_risk(members, contacts, ctx.today(), days or ctx.settings.liaison_alert_days)
@@ -136,13 +147,14 @@ async def work_list(
     v = await vanguard_for(ctx, vanguard_id, who)
     mine = [{"state.member_id": {"$in": v.member_ids}}, {"state.home_site_id": {"$in": v.site_ids}}]
     sides = [{"state.outflow_county": v.county}, {"state.inflow_county": v.county}]
-    return await _at_risk(ctx, {"$and": [{"$or": mine}, {"$or": sides}]}, days)
+    return await _at_risk(ctx, who, {"$and": [{"$or": mine}, {"$or": sides}]}, days)
 
 
 async def county_work_list(ctx: Support, who: Principal, days: int | None) -> list[AtRisk]:
     if who.role not in STAFF:
         raise Forbidden("仅限工作人员查看")
     county = who.county
-    return await _at_risk(
-        ctx, {"$or": [{"state.outflow_county": county}, {"state.inflow_county": county}]}, days
-    )
+    sides: dict[str, object] = {
+        "$or": [{"state.outflow_county": county}, {"state.inflow_county": county}]
+    }
+    return await _at_risk(ctx, who, sides, days)

@@ -15,6 +15,7 @@ import orjson
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Conflict, Forbidden
 from warmflow_shared.events.happened import Happened
+from warmflow_shared.scope import Orgs
 from warmflow_shared.storage.port import DuplicateKeyError
 
 from warmflow_transfers.domain.codes import TERMINAL
@@ -24,7 +25,7 @@ from warmflow_transfers.domain.lifecycle import Application, open_case
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
-from warmflow_transfers.service_layer.scope import SIDE_ROLES, Orgs, acts_for, organisations_of
+from warmflow_transfers.service_layer.scope import SIDE_ROLES, acts_for, organisations_of
 from warmflow_transfers.service_layer.steps import save
 
 

@@ -29,6 +29,7 @@ PROFILE_FIELDS = (
     "birth_year",
     "party_status",
     "id_masked",
+    "home_site_id",  # the 暖流之家 the member checked in at: its staff see them (shared scope)
 )
 MAX_DEPTH = 8  # county → town → mobile committee → branch: deeper trees do not exist
 
@@ -44,6 +45,8 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
         new.update({key: data.get(key) for key in MEMBER_SIDES})
     if data.get("mobile_status"):
         new["mobile_status"] = data["mobile_status"]
+    if envelope.type == "registry.CheckedIn" and data.get("site_id"):
+        new["home_site_id"] = data["site_id"]
     return new
 
 

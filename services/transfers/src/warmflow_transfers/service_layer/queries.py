@@ -8,14 +8,14 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound
-from warmflow_shared.scope import STAFF, sees_member
+from warmflow_shared.scope import STAFF, Orgs, sees_member
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.domain.stats import Stats, statistics
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.scope import Orgs, organisations_of, sides_of, visible
+from warmflow_transfers.service_layer.scope import organisations_of, sides_of, visible
 
 Where = dict[str, Any]
 SORT = [("state.updated_at", -1)]
@@ -58,7 +58,8 @@ async def member_to_read(
 ) -> Mapping[str, Any] | None:
     """Staff of the member's home or inflow county, or of either side of one of their cases."""
     member = await ctx.members.get(member_id)
-    if member is not None and sees_member(principal, member, agreements=None):
+    orgs = await organisations_of(ctx, principal)
+    if member is not None and sees_member(principal, member, agreements=None, orgs=orgs):
         return member
     if not await cases_in_scope(ctx, principal, {"state.member_id": member_id}, limit=1):
         raise NotFound("未找到该党员")

@@ -11,12 +11,12 @@ from collections.abc import Collection
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, NotFound
-from warmflow_shared.scope import STAFF
+from warmflow_shared.scope import STAFF, Orgs
+from warmflow_shared.scope import organisations_of as shared_organisations_of
 
 from warmflow_transfers.domain.codes import SIDE_NAMES, Side
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.projections import MAX_DEPTH
 
 # the sending committee approves and issues; a 暖流之家 window may record arrivals only
 SIDE_ROLES: dict[Side, frozenset[str]] = {
@@ -26,28 +26,9 @@ SIDE_ROLES: dict[Side, frozenset[str]] = {
 }
 
 
-# staff bound to organisations: they act for those organisations' subtrees only
-SUBTREE_ROLES = frozenset({"org_admin", "site_staff"})
-Orgs = frozenset[str] | None  # the organisations a principal acts for; None: the whole county
-
-
 async def organisations_of(ctx: Transfers, principal: Principal) -> Orgs:
-    """An org admin's or site staff's own organisations of their county and all under them
-    (one read per level of the tree); None for everyone else."""
-    if principal.role not in SUBTREE_ROLES:
-        return None
-    docs = await ctx.organisations.collection.get_many(list(principal.organisations))
-    level = {d["_id"] for d in docs if d.get("state", {}).get("county") == principal.county}
-    found: set[str] = set()
-    for _ in range(MAX_DEPTH):
-        found |= level
-        if not level:
-            break
-        children = await ctx.organisations.collection.find(
-            {"state.parent_id": {"$in": sorted(level)}}
-        )
-        level = {d["_id"] for d in children} - found
-    return frozenset(found)
+    """The organisations an org admin or site staff acts for (``warmflow_shared.scope``)."""
+    return await shared_organisations_of(ctx.organisations.collection, principal)
 
 
 def acts_for(principal: Principal, party: Party, orgs: Orgs) -> bool:
