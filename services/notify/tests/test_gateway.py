@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from warmflow_shared.events.catalog import registry
 
 from .gateway import Gateway, gateway_settings, open_gateway
 from .servers import HttpRecorder, SmtpRecorder, http_server, smtp_server
@@ -184,6 +185,47 @@ async def test_the_delivery_log_is_scoped_and_ops_see_no_content(
     assert (await gw.client.get(one, headers=gw.auth("county_admin", "yuexi"))).status_code == 200
     denied = await gw.client.get("/api/notify/deliveries", headers=people["member"])
     assert denied.status_code == 403
+
+
+async def test_org_admins_and_site_staff_read_only_their_own_organisations_log(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    """An org admin of the member's inflow organisation reads the log about them; an org admin
+    of another Yuhang organisation (AI Town for a 良渚 member) reads none of it, as the registry
+    hides the member from them; the 暖流之家 where the member checked in reads its check-in."""
+    gw, world = gateway, World()
+    await registered(gw, world, http)
+    elsewhere = unique_name("orgyh")
+    other = registry.OrganisationCreated(
+        org_id=elsewhere, code="002", name="人工智能小镇党委", type_code="631", county="yuhang",
+        province="浙江省",
+    )  # fmt: skip
+    await gw.publish(envelope(other, elsewhere))
+    overdue, arrived = world.outflow(), world.checked_in()
+    await gw.publish(overdue, arrived)
+
+    county = gw.auth("county_admin", "yuhang")
+
+    async def all_sent() -> list[dict[str, Any]] | None:
+        log = await deliveries(gw, overdue.event_id, county)  # as in the scoped log's test
+        return log if len(log) >= 7 and all(d["status"] == "delivered" for d in log) else None
+
+    every = await until(all_sent, within=60)
+    checked_in = await until(lambda: deliveries(gw, arrived.event_id, county), within=60)
+    ours = gw.auth("org_admin", "yuhang", orgs=[world.inflow_org])
+    theirs = gw.auth("org_admin", "yuhang", orgs=[elsewhere])
+    window = gw.auth("site_staff", "yuhang", orgs=[elsewhere], site_id=world.site_id)
+    ids = {d["notice_id"] for d in every}
+    assert {d["notice_id"] for d in await deliveries(gw, overdue.event_id, ours)} == ids
+    assert await deliveries(gw, overdue.event_id, theirs) == []
+    assert await deliveries(gw, overdue.event_id, window) == []
+    at_site = {d["notice_id"] for d in await deliveries(gw, arrived.event_id, window)}
+    assert at_site and at_site <= {d["notice_id"] for d in checked_in} | {
+        d["notice_id"] for d in await deliveries(gw, arrived.event_id, county)
+    }
+    one = f"/api/notify/deliveries/{every[0]['notice_id']}"
+    assert (await gw.client.get(one, headers=theirs)).status_code == 404
+    assert (await gw.client.get(one, headers=ours)).status_code == 200
 
 
 async def test_the_delivery_log_pages_back_past_any_window(

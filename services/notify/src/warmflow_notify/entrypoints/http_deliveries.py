@@ -1,5 +1,6 @@
-"""The delivery log: staff see their county's notices with content and the recipients' names;
-ops and auditors see neither (the recipient ids only)."""
+"""The delivery log: staff see their county's notices with content and the recipients' names
+(org admins and site staff only those about their organisations' subtrees or site); ops and
+auditors see neither (the recipient ids only)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
             status=status,
             county=_scope(principal),
             limit=limit,
+            reader=principal,
         )
         content = principal.role not in CROSS_COUNTY_ROLES
         names = await log.recipient_names(states) if content else {}
@@ -50,7 +52,7 @@ def deliveries_router(log: DeliveryLog) -> APIRouter:
 
     @router.get("/{notice_id}", name="get_delivery")
     async def get_delivery(notice_id: str, principal: Reader) -> Delivery:
-        state = await log.get(notice_id, _scope(principal))
+        state = await log.get(notice_id, _scope(principal), principal)
         content = principal.role not in CROSS_COUNTY_ROLES
         names = await log.recipient_names([state]) if content else {}
         return Delivery.of(state, with_content=content, names=names)

@@ -36,6 +36,8 @@ def scope_of(
         "counties": sorted({s[k] for s in sides for k in COUNTY_KEYS if s.get(k)}),
         "org_ids": sorted({s[k] for s in sides for k in ORG_KEYS if s.get(k)}),
         "subject_id": data.get(rule.subject_field),
+        # the 暖流之家 of the event or member: its staff read the entry (shared scope)
+        "site_ids": sorted({s[k] for s in sides for k in ("site_id", "home_site_id") if s.get(k)}),
         # whose member the notice is about: other counties see it only under an agreement
         "home_county": home or (member or {}).get("outflow_county"),
     }

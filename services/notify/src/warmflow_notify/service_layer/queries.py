@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
+from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue, NotFound
 from warmflow_shared.outbox import AggregateStore
+from warmflow_shared.scope import SUBTREE_ROLES, organisations_of
 from warmflow_shared.storage.port import Filter
 
 from warmflow_notify.domain.model import CHANNEL_NAMES
@@ -94,13 +96,26 @@ class DeliveryLog:
         }
         return {rid: name for rid, name in names.items() if name}
 
-    async def _visible(self, county: str) -> Callable[[dict[str, Any]], bool]:
+    async def _visible(
+        self, county: str, reader: Principal | None
+    ) -> Callable[[dict[str, Any]], bool]:
         """Notices about the county's organisations; about another county's member only while
-        an agreement in force lets the county's staff see that member (as the registry does)."""
+        an agreement in force lets the county's staff see that member (as the registry does).
+        Org admins and site staff (``reader``): only notices about their organisations' subtrees
+        (or, site staff, their site), read once per call, as the registry scopes their members."""
         agreements, now = await self._projections.agreements(), self._clock()
+        bound = reader is not None and reader.role in SUBTREE_ROLES
+        organisations = self._projections.by_name["organisations"].collection
+        orgs = await organisations_of(organisations, reader) if reader and bound else None
+        site = reader.site_id if reader is not None and reader.role == "site_staff" else None
+
+        def mine(state: dict[str, Any]) -> bool:
+            if site is not None and site in state.get("site_ids", []):
+                return True
+            return bool(orgs and orgs.intersection(state.get("org_ids", [])))
 
         def visible(state: dict[str, Any]) -> bool:
-            if county not in state.get("counties", []):
+            if county not in state.get("counties", []) or (bound and not mine(state)):
                 return False
             if owner := state.get("owner_county"):  # a support case: by the case's own area
                 purpose = state.get("purpose") or MANAGEMENT
@@ -118,11 +133,13 @@ class DeliveryLog:
         county: str | None,
         limit: int,
         before: str | None = None,
+        reader: Principal | None = None,
     ) -> list[dict[str, Any]]:
         """Newest first, ``limit`` at a time; ``before`` (a notice id of the page read last, one
         the caller may see) continues after it, so new notices never shift the next page.
         ``county`` keeps only notices about that county's organisations: the store is read in
-        batches until the page is full or the log ends, however far back the county's are."""
+        batches until the page is full or the log ends, however far back the county's are;
+        ``reader``, an org admin or site staff, narrows it to their subtrees (``_visible``)."""
         base: dict[str, Any] = {
             key: value
             for key, value in (
@@ -132,8 +149,8 @@ class DeliveryLog:
             )
             if value
         }
-        after = str((await self._anchor(before, county))["created_at"]) if before else ""
-        visible = await self._visible(county) if county is not None else None
+        after = str((await self._anchor(before, county, reader))["created_at"]) if before else ""
+        visible = await self._visible(county, reader) if county is not None else None
         states: list[dict[str, Any]] = []
         batch = limit if visible is None else SCAN_BATCH
         while len(states) < limit:
@@ -147,16 +164,20 @@ class DeliveryLog:
             before, after = docs[-1]["_id"], docs[-1]["state"]["created_at"]
         return states[:limit]
 
-    async def _anchor(self, notice_id: str, county: str | None) -> dict[str, Any]:
+    async def _anchor(
+        self, notice_id: str, county: str | None, reader: Principal | None
+    ) -> dict[str, Any]:
         try:
-            return await self.get(notice_id, county)
+            return await self.get(notice_id, county, reader)
         except NotFound:
             raise BadValue("before", "没有这条投递记录，请从第一页重新查看") from None
 
-    async def get(self, notice_id: str, county: str | None) -> dict[str, Any]:
+    async def get(
+        self, notice_id: str, county: str | None, reader: Principal | None = None
+    ) -> dict[str, Any]:
         loaded = await self.notices.load(notice_id)
         if loaded is None or (
-            county is not None and not (await self._visible(county))(loaded.state)
+            county is not None and not (await self._visible(county, reader))(loaded.state)
         ):
             raise NotFound("没有这条投递记录")
         return loaded.state
