@@ -203,7 +203,10 @@ async def test_org_admins_and_site_staff_see_only_their_own_organisations_member
     _, klass = await world.course_class(world.auth("county_admin", "yuhang"))
     refused = await world.post(f"/classes/{klass}/enrolments", {"member_id": theirs}, org_admin)
     assert refused.status_code == 403
-    enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": ours}, org_admin)
-    assert enrolled.status_code == 201, enrolled.text
+    batch = await world.post(
+        f"/classes/{klass}/enrolments/batch", {"member_ids": [ours, theirs]}, org_admin
+    )
+    assert batch.status_code == 200, batch.text
+    assert {r["member_id"]: r["enrolled"] for r in batch.json()} == {ours: True, theirs: False}
     county = world.auth("county_admin", "yuhang")
     assert (await world.get(f"/members/{theirs}/record", county)).status_code == 200

@@ -17,6 +17,7 @@ from warmflow_learning.service_layer.catalog import new_id
 from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import (
     Member,
+    Sees,
     audience_orgs,
     member_to_change,
     member_to_read,
@@ -98,14 +99,15 @@ async def enrol_many(
     member_ids = list(dict.fromkeys(cmd.member_ids))
     if cmd.org_id:
         member_ids += [m for m in await org_members(ctx, cmd.org_id) if m not in member_ids]
-    return [await _try_enrol(ctx, class_id, m, principal) for m in member_ids]
+    see = await seer(ctx, principal)  # agreements and organisations read once for the batch
+    return [await _try_enrol(ctx, class_id, m, principal, see) for m in member_ids]
 
 
 async def _try_enrol(
-    ctx: Learning, class_id: str, member_id: str, principal: Principal
+    ctx: Learning, class_id: str, member_id: str, principal: Principal, see: Sees
 ) -> EnrolResult:
     try:
-        member = await member_to_change(ctx, principal, member_id)
+        member = await member_to_change(ctx, principal, member_id, see)
         await enrol(ctx, class_id, member, principal.subject)
     except RuleBroken as exc:
         return EnrolResult(member_id=member_id, enrolled=False, reason=str(exc))

@@ -41,14 +41,17 @@ async def member_to_read(ctx: Learning, principal: Principal, member_id: str) ->
     return member
 
 
-async def member_to_change(ctx: Learning, principal: Principal, member_id: str) -> Member:
+async def member_to_change(
+    ctx: Learning, principal: Principal, member_id: str, see: Sees | None = None
+) -> Member:
     """Out of scope writes are refused (403), as the registry's are (issue 7's rule: reads 404,
     writes 403). It tells nothing a caller could not know: member ids are 80 random bits, so
-    only someone who once saw the member (e.g. before a transfer) holds the id."""
+    only someone who once saw the member (e.g. before a transfer) holds the id. ``see``: the
+    caller's ``seer``, built once for a batch."""
     member = await ctx.members.get(member_id)
     if member is None:
         raise NotFound("未找到该党员")
-    if principal.role == "auditor" or not (await seer(ctx, principal))(member):
+    if principal.role == "auditor" or not (see or await seer(ctx, principal))(member):
         raise Forbidden("无权为该党员办理：仅限本人或其流出地、流入地所在县（区）的工作人员")
     return member
 
