@@ -177,3 +177,27 @@ async def test_the_inflow_side_sees_a_member_only_under_an_agreement(world) -> N
     assert seen.status_code == 200
     elsewhere = await world.member(outflow_county="external", outflow_org_id="ext-1")
     assert (await world.get(f"/members/{elsewhere}/record", yuhang)).status_code == 200
+
+
+async def test_a_member_cannot_sign_up_once_the_class_is_over(world) -> None:
+    """The phone took a member's enrolment in a class whose only lesson was 40 days ago (and
+    told them "开课前我们会提醒您"): a member signs up only before the last lesson ends; staff
+    may still record a seat afterwards (someone who attended without enrolling)."""
+    staff = world.auth("county_admin", "yuhang")
+    late, backfilled = await world.member(), await world.member()
+    course, klass = await world.course_class(staff, title="冬季班")
+    await world.session(staff, klass, course, world.local(0, "19:00"))
+
+    async def knows_its_end() -> bool:
+        return (await world.get(f"/classes/{klass}", staff)).json()["ends_at"] is not None
+
+    await world.until(knows_its_end)
+    world.clock.set(world.local(40, "09:00"))
+    refused = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(late))
+    assert refused.status_code == 409 and "已全部结束" in refused.json()["detail"]
+    by_staff = await world.post(f"/classes/{klass}/enrolments", {"member_id": backfilled}, staff)
+    assert by_staff.status_code == 201, by_staff.text
+    seats = (await world.get(f"/classes/{klass}", staff)).json()["members"]
+    assert sorted(seats) == [backfilled]
+    await world.seen("EnrolmentCreated", class_id=klass)
+    assert not world.published("EnrolmentCreated", member_id=late)

@@ -54,7 +54,10 @@ async def _booked(ctx: Learning, member_id: str, except_class: str) -> list[Inte
     return _intervals(await sessions_of(ctx, list(titles)), titles)
 
 
-async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
+async def enrol(
+    ctx: Learning, class_id: str, member: Member, by: str, *, own: bool = False
+) -> Klass:
+    """``own``: the member signs up themself (only before the class is over)."""
     member_id = member["member_id"]
     sessions = await sessions_of(ctx, [class_id])
     booked = await _booked(ctx, member_id, class_id)
@@ -64,6 +67,8 @@ async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
     def take_seat(klass: Klass) -> Events:
         if klass.audience_org_ids and not orgs & set(klass.audience_org_ids):
             raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
+        if own:
+            rules.check_not_over_for_member(klass, now)
         capacity = rules.class_capacity(klass, sessions)
         new = _intervals(sessions, {class_id: klass.title})
         rules.check_can_enrol(klass, member_id, capacity, new, booked)
@@ -87,7 +92,8 @@ async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Princ
     if member_id is None:
         raise Forbidden("工作人员代为报名时请指定党员（member_id）")
     member = await member_to_change(ctx, principal, member_id)
-    return await enrol(ctx, class_id, member, principal.subject)
+    own = principal.role == "member"
+    return await enrol(ctx, class_id, member, principal.subject, own=own)
 
 
 async def enrol_many(
