@@ -418,6 +418,62 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
 
 
+def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # The phone's 课堂签到 asked for a 课次编号 nobody showed and sent the code alone: every
+    # lesson at a 暖流之家 refused it (body.site_id: the code counts only with its site). The
+    # attendance sheet shows a QR code that opens the member app with the lesson and its site.
+    headers = _token(platform_url, "yuhang-admin")
+    api = f"{platform_url}/api/learning"
+    course = httpx.post(
+        f"{api}/courses",
+        json={"title": "法治讲堂", "category": "法治", "hours": 1},
+        headers=headers,
+    ).json()
+    klass = httpx.post(
+        f"{api}/classes",
+        json={"title": "暖流成长营·夜校", "org_id": "yuhang-ai-town-committee"},
+        headers=headers,
+    ).json()
+    starts = datetime.now(UTC) + timedelta(minutes=5)  # the code works from 15 minutes before
+    session = httpx.post(
+        f"{api}/classes/{klass['id']}/sessions",
+        json={
+            "course_id": course["id"],
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "site_id": "yuhang-ai-town-home",
+            "capacity": 30,
+        },
+        headers=headers,
+    ).json()
+    seat = httpx.post(
+        f"{api}/classes/{klass['id']}/enrolments",
+        json={"member_id": "demo-member-001"},
+        headers=headers,
+    )
+    assert seat.status_code == 201, seat.text
+
+    page = sign_in(browser, platform_url, "console", "yuhang-site-staff")
+    page.goto(f"{platform_url}/console/learning/sessions/{session['id']}")
+    by_test(page, "session-code").click()
+    qr = by_test(page, "session-qr")
+    expect(qr).to_be_visible()
+    shots(page, "1-session-qr")
+    url = qr.get_attribute("data-url")
+    assert url is not None and "site=yuhang-ai-town-home" in url
+
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(url)  # what the phone's camera opens
+    expect(by_test(phone, "check-in-lesson")).to_contain_text("法治讲堂")
+    by_test(phone, "check-in").click()
+    expect(phone.locator(".van-toast")).to_contain_text("签到成功")
+    shots(phone, "2-checked-in")
+    marks = httpx.get(f"{api}/sessions/{session['id']}", headers=headers).json()["attendance"]
+    assert marks["demo-member-001"]["status"] == "present"
+
+
 def test_the_member_list_shows_a_capped_total_and_pages_by_cursor(
     platform_url: str, browser: Any
 ) -> None:
