@@ -172,6 +172,7 @@ async def test_completion_certificate_and_verification(world) -> None:
     [completed] = await world.seen("ClassCompleted", member_id=done)
     assert completed["hours"] == 6.0 and completed["class_id"] == klass
     [issued] = await world.seen("CertificateIssued", member_id=done)
+    assert issued["class_title"] == "暖流成长营第一期"  # the member's notice names the class
     assert not world.published("ClassCompleted", member_id=short)  # 2 of 4 < 0.75
 
     record = (await world.get(f"/members/{done}/record", world.member_auth(done))).json()
@@ -205,7 +206,7 @@ async def test_completion_certificate_and_verification(world) -> None:
     world.clock.set(world.local(5, "10:00"))
     await _mark(world, staff, sessions[0], done, "absent")
     [revoked] = await world.seen("CertificateRevoked", member_id=done)
-    assert revoked["certificate_id"] == cert["id"]
+    assert revoked["certificate_id"] == cert["id"] and revoked["class_title"] == "暖流成长营第一期"
     gone = await _verified(world, cert["code"])
     assert (gone["valid"], gone["status"], gone["status_name"]) == (False, "revoked", "已撤销")
     assert gone["revoked_reason"] and gone["revoked_at"]

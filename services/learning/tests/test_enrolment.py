@@ -37,6 +37,7 @@ async def test_capacity_duplicates_and_double_booking(world) -> None:
     assert sorted(e["member_id"] for e in created) == sorted([a, b, c])
     [gone] = await world.seen("EnrolmentCancelled", class_id=first)
     assert gone["member_id"] == b and gone["county"] == "yuhang"
+    assert gone["class_title"] == "暖流成长营第一期"  # the member's notice names the class
 
 
 async def test_scope_audience_and_batch_by_organisation(world) -> None:

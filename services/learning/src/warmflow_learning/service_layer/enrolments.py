@@ -141,6 +141,7 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
                 class_id=klass.id,
                 member_id=member_id,
                 reason=f"由{'本人' if principal.role == 'member' else '工作人员'}取消",
+                class_title=klass.title,
                 org_id=klass.org_id,
                 county=klass.county,
             )
