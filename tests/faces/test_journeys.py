@@ -347,14 +347,18 @@ def test_cross_province_transfer_completed_in_the_console(
     expect(receiver).to_have_url(case_url)
 
 
+def _course(api: str, headers: dict[str, str], title: str) -> dict[str, Any]:
+    made = httpx.post(
+        f"{api}/courses", json={"title": title, "category": "党课", "hours": 2}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
 def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:
     headers = _token(platform_url, "yuhang-admin")
     api = f"{platform_url}/api/learning"
-    course = httpx.post(
-        f"{api}/courses",
-        json={"title": "党章党规", "category": "理论", "hours": 2},
-        headers=headers,
-    ).json()
+    course = _course(api, headers, "党章党规")
     page = sign_in(browser, platform_url, "console", "yuhang-admin")
     page.goto(f"{platform_url}/console/learning")
     by_test(page, "open-class").click()
@@ -426,11 +430,7 @@ def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
     # attendance sheet shows a QR code that opens the member app with the lesson and its site.
     headers = _token(platform_url, "yuhang-admin")
     api = f"{platform_url}/api/learning"
-    course = httpx.post(
-        f"{api}/courses",
-        json={"title": "法治讲堂", "category": "法治", "hours": 1},
-        headers=headers,
-    ).json()
+    course = _course(api, headers, "法治讲堂")
     klass = httpx.post(
         f"{api}/classes",
         json={"title": "暖流成长营·夜校", "org_id": "yuhang-ai-town-committee"},
