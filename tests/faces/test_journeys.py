@@ -457,6 +457,7 @@ def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
 
     page = sign_in(browser, platform_url, "console", "yuhang-site-staff")
     page.goto(f"{platform_url}/console/learning/sessions/{session['id']}")
+    expect(by_test(page, "attendance-table")).to_contain_text("储小红")  # a name, not a file id
     by_test(page, "session-code").click()
     qr = by_test(page, "session-qr")
     expect(qr).to_be_visible()

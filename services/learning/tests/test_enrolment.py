@@ -202,3 +202,26 @@ async def test_a_member_cannot_sign_up_once_the_class_is_over(world) -> None:
     assert sorted(seats) == [backfilled]
     await world.seen("EnrolmentCreated", class_id=klass)
     assert not world.published("EnrolmentCreated", member_id=late)
+
+
+async def test_the_class_page_names_the_seated_members_its_caller_manages(world) -> None:
+    """The class page and the attendance sheet listed file ids (demo-m00296…) to mark present:
+    the class now carries the names of the seated members the caller manages, no others."""
+    staff = world.auth("county_admin", "yuhang")
+    ours = await world.member(name="李春花")
+    elsewhere = await world.member(
+        name="叶小青", outflow_county="songyang", inflow_county="songyang"
+    )
+    _, klass = await world.course_class(staff)
+    assert (await world.post(f"/classes/{klass}/enrolments", {"member_id": ours}, staff)).is_success
+    signed = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(elsewhere))
+    assert signed.status_code == 201, signed.text
+
+    organiser = (await world.get(f"/classes/{klass}", staff)).json()
+    assert sorted(organiser["members"]) == sorted([ours, elsewhere])
+    assert organiser["names"] == {ours: "李春花"}  # Songyang's member is not Yuhang's to name
+    home = (await world.get(f"/classes/{klass}", world.auth("county_admin", "yuexi"))).json()
+    assert list(home["members"]) == [ours] and home["names"] == {ours: "李春花"}
+    songyang = world.auth("county_admin", "songyang")
+    theirs = (await world.get(f"/classes/{klass}", songyang)).json()
+    assert list(theirs["members"]) == [elsewhere] and theirs["names"] == {elsewhere: "叶小青"}

@@ -150,16 +150,21 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
     await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", release)
 
 
-async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:
-    """The organising county's staff see every seat; others only the members they manage."""
+async def class_for(
+    ctx: Learning, class_id: str, principal: Principal
+) -> tuple[Klass, dict[str, str]]:
+    """The organising county's staff see every seat; others only the members they manage.
+    With the class, the names of the seated members the caller manages (the attendance sheet
+    and the class page list people, not file ids)."""
     klass = await get_model(ctx.classes, Klass, class_id, "班次")
-    if principal.role in STAFF and principal.county == klass.county:
-        return klass
     docs = await ctx.members.collection.get_many(list(klass.members))
     see = await seer(ctx, principal)
-    visible = {doc["_id"] for doc in docs if see(doc["state"])}
-    seats = {m: seat for m, seat in klass.members.items() if m in visible}
-    return klass.model_copy(update={"members": seats})
+    managed = {doc["_id"]: doc["state"].get("name") for doc in docs if see(doc["state"])}
+    names = {member_id: name for member_id, name in managed.items() if name}
+    if principal.role in STAFF and principal.county == klass.county:
+        return klass, names
+    seats = {m: seat for m, seat in klass.members.items() if m in managed}
+    return klass.model_copy(update={"members": seats}), names
 
 
 async def member_classes(ctx: Learning, member_id: str, principal: Principal) -> list[Klass]:
