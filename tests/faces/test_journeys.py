@@ -237,6 +237,37 @@ def test_a_member_resubmits_a_returned_transfer_then_withdraws_it_on_the_phone(
     expect(by_test(phone, "cancel-case")).to_have_count(0)
 
 
+def test_a_member_applies_for_a_transfer_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A transfer starts with the member's application (the API takes it), but the phone only
+    said "您目前没有办理中的组织关系转接". With no open case the page offers the application to
+    the member's inflow organisation. Runs after the member's dues were paid and her earlier
+    case withdrawn (above), and withdraws this one too, so she is free for the console's cases."""
+    member = _token(platform_url, "songyang-member")
+    mine = httpx.get(f"{platform_url}/api/registry/me", headers=member).json()
+    assert mine["inflow_org_id"], mine  # she checked in at a Yuhang site from the poster
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    form = by_test(phone, "apply-form")
+    expect(form).to_contain_text(mine["inflow_org_name"])
+    by_test(phone, "apply").click()  # no reason given: the field says why, nothing is filed
+    expect(form).to_contain_text("不能少于")
+    cases = f"{platform_url}/api/transfers/cases"
+    assert all(c["status"] == "cancelled" for c in httpx.get(cases, headers=member).json())
+    by_test(phone, "apply-reason").locator("textarea").fill("在余杭长期工作、居住")
+    by_test(phone, "apply").click()
+    expect(form).to_have_count(0)
+    [case] = [c for c in httpx.get(cases, headers=member).json() if c["status"] != "cancelled"]
+    assert case["receiving"]["org_id"] == mine["inflow_org_id"]
+    expect(by_test(phone, f"case-{case['id']}")).to_contain_text("已提交待审批")
+    shots(phone, "applied")
+    by_test(phone, "cancel-case").click()
+    phone.locator(".van-dialog__confirm").click()
+    expect(by_test(phone, f"case-{case['id']}")).to_contain_text("已撤销")
+    expect(form).to_be_visible()  # nothing open: she may apply again
+
+
 def test_reading_a_notice_on_the_phone_lowers_the_tab_s_count(
     platform_url: str, browser: Any
 ) -> None:
