@@ -141,6 +141,15 @@ class UpdateOwnProfile(_Command):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
+    @field_validator("free_time", "hobbies", "skills")
+    @classmethod
+    def _once_each(cls, values: list[Any]) -> list[Any]:
+        """A hobby or a free slot typed twice is kept once (the phone showed 书法、书法)."""
+        seen: dict[str, Any] = {}
+        for value in values:
+            seen.setdefault(repr(value), value)
+        return list(seen.values())
+
     @field_validator("phone")
     @classmethod
     def _phone_kept(cls, value: str | None) -> str | None:
