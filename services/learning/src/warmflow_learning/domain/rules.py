@@ -48,6 +48,13 @@ def check_can_enrol(
         raise RuleBroken(f"时间冲突：本班次「{mine.label}」与已报名的「{other.label}」时间重叠")
 
 
+def check_not_over_for_member(klass: Klass, now: datetime) -> None:
+    """A member cannot sign up for a class whose last lesson is over (staff may record a seat
+    afterwards, e.g. for someone who attended without having enrolled)."""
+    if has_ended(klass, now):
+        raise RuleBroken(f"班次《{klass.title}》的课程已全部结束，不能再报名")
+
+
 def enrol(klass: Klass, member_id: str, enrolment_id: str, by: str, now: datetime) -> Seat:
     seat = Seat(enrolment_id=enrolment_id, enrolled_at=now, by=by)
     klass.members[member_id] = seat
