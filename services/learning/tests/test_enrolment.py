@@ -225,3 +225,28 @@ async def test_the_class_page_names_the_seated_members_its_caller_manages(world)
     songyang = world.auth("county_admin", "songyang")
     theirs = (await world.get(f"/classes/{klass}", songyang)).json()
     assert list(theirs["members"]) == [elsewhere] and theirs["names"] == {elsewhere: "叶小青"}
+
+
+async def test_a_member_cannot_cancel_a_seat_once_the_class_is_over(world) -> None:
+    """The seat is what the member's attendance and the 参学率 were counted against: after the
+    last lesson only staff correct the roster."""
+    staff = world.auth("county_admin", "yuhang")
+    member, other = await world.member(), await world.member()
+    course, klass = await world.course_class(staff, title="秋季班")
+    await world.session(staff, klass, course, world.local(1, "19:00"))
+    for who in (member, other):
+        seated = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(who))
+        assert seated.status_code == 201, seated.text
+
+    async def knows_its_end() -> bool:
+        return (await world.get(f"/classes/{klass}", staff)).json()["ends_at"] is not None
+
+    await world.until(knows_its_end)
+    world.clock.set(world.local(40, "09:00"))
+    seat = f"/api/learning/classes/{klass}/enrolments"
+    refused = await world.client.delete(f"{seat}/{member}", headers=world.member_auth(member))
+    assert refused.status_code == 409 and "已全部结束" in refused.json()["detail"]
+    by_staff = await world.client.delete(f"{seat}/{other}", headers=staff)
+    assert by_staff.status_code == 204, by_staff.text
+    seats = (await world.get(f"/classes/{klass}", staff)).json()["members"]
+    assert sorted(seats) == [member]

@@ -132,9 +132,10 @@ async def org_members(ctx: Learning, org_id: str) -> list[str]:
 
 async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Principal) -> None:
     await member_to_change(ctx, principal, member_id)
+    now = ctx.clock.now()
 
     def release(klass: Klass) -> Events:
-        seat = rules.cancel(klass, member_id)
+        seat = rules.cancel(klass, member_id, by_member=principal.role == "member", now=now)
         return [
             EnrolmentCancelled(
                 enrolment_id=seat.enrolment_id,
