@@ -88,9 +88,12 @@ async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_pat
                 ("demo-yuhang-site-staff", "yuhang-ai-town-committee"),
             }
             songyang = _bearer("songyang-admin", settings)
+            # registered by a colleague: who registers it is not told (notify's rule actor)
+            colleague = DEMO_USERS["songyang-admin"].model_copy(update={"subject": "colleague"})
+            by_colleague = {"Authorization": f"Bearer {mint_for(colleague, settings=settings)}"}
             outflow = {"reason_code": "work", "destination": "余杭区", "expected_months": 6}
             url = "/api/registry/members/demo-member-002/outflow"
-            registered = await client.post(url, json=outflow, headers=songyang)
+            registered = await client.post(url, json=outflow, headers=by_colleague)
             assert registered.status_code == 200, registered.text
             inbox = await eventually(
                 lambda: client.get("/api/notify/inbox", headers=songyang),

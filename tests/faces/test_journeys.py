@@ -237,6 +237,37 @@ def test_a_member_resubmits_a_returned_transfer_then_withdraws_it_on_the_phone(
     expect(by_test(phone, "cancel-case")).to_have_count(0)
 
 
+def test_a_member_applies_for_a_transfer_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A transfer starts with the member's application (the API takes it), but the phone only
+    said "您目前没有办理中的组织关系转接". With no open case the page offers the application to
+    the member's inflow organisation. Runs after the member's dues were paid and her earlier
+    case withdrawn (above), and withdraws this one too, so she is free for the console's cases."""
+    member = _token(platform_url, "songyang-member")
+    mine = httpx.get(f"{platform_url}/api/registry/me", headers=member).json()
+    assert mine["inflow_org_id"], mine  # she checked in at a Yuhang site from the poster
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    form = by_test(phone, "apply-form")
+    expect(form).to_contain_text(mine["inflow_org_name"])
+    by_test(phone, "apply").click()  # no reason given: the field says why, nothing is filed
+    expect(form).to_contain_text("不能少于")
+    cases = f"{platform_url}/api/transfers/cases"
+    assert all(c["status"] == "cancelled" for c in httpx.get(cases, headers=member).json())
+    by_test(phone, "apply-reason").locator("textarea").fill("在余杭长期工作、居住")
+    by_test(phone, "apply").click()
+    expect(form).to_have_count(0)
+    [case] = [c for c in httpx.get(cases, headers=member).json() if c["status"] != "cancelled"]
+    assert case["receiving"]["org_id"] == mine["inflow_org_id"]
+    expect(by_test(phone, f"case-{case['id']}")).to_contain_text("已提交待审批")
+    shots(phone, "applied")
+    by_test(phone, "cancel-case").click()
+    phone.locator(".van-dialog__confirm").click()
+    expect(by_test(phone, f"case-{case['id']}")).to_contain_text("已撤销")
+    expect(form).to_be_visible()  # nothing open: she may apply again
+
+
 def test_reading_a_notice_on_the_phone_lowers_the_tab_s_count(
     platform_url: str, browser: Any
 ) -> None:
@@ -347,14 +378,18 @@ def test_cross_province_transfer_completed_in_the_console(
     expect(receiver).to_have_url(case_url)
 
 
+def _course(api: str, headers: dict[str, str], title: str) -> dict[str, Any]:
+    made = httpx.post(
+        f"{api}/courses", json={"title": title, "category": "党课", "hours": 2}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
 def test_attendance_then_certificate_download(platform_url: str, browser: Any, shots: Any) -> None:
     headers = _token(platform_url, "yuhang-admin")
     api = f"{platform_url}/api/learning"
-    course = httpx.post(
-        f"{api}/courses",
-        json={"title": "党章党规", "category": "理论", "hours": 2},
-        headers=headers,
-    ).json()
+    course = _course(api, headers, "党章党规")
     page = sign_in(browser, platform_url, "console", "yuhang-admin")
     page.goto(f"{platform_url}/console/learning")
     by_test(page, "open-class").click()
@@ -416,6 +451,59 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     page.goto(f"{platform_url}/console/dashboard")
     shown = by_test(page, "figure-rate").locator(".value")
     expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
+
+
+def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # The phone's 课堂签到 asked for a 课次编号 nobody showed and sent the code alone: every
+    # lesson at a 暖流之家 refused it (body.site_id: the code counts only with its site). The
+    # attendance sheet shows a QR code that opens the member app with the lesson and its site.
+    headers = _token(platform_url, "yuhang-admin")
+    api = f"{platform_url}/api/learning"
+    course = _course(api, headers, "法治讲堂")
+    klass = httpx.post(
+        f"{api}/classes",
+        json={"title": "暖流成长营·夜校", "org_id": "yuhang-ai-town-committee"},
+        headers=headers,
+    ).json()
+    starts = datetime.now(UTC) + timedelta(minutes=5)  # the code works from 15 minutes before
+    session = httpx.post(
+        f"{api}/classes/{klass['id']}/sessions",
+        json={
+            "course_id": course["id"],
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "site_id": "yuhang-ai-town-home",
+            "capacity": 30,
+        },
+        headers=headers,
+    ).json()
+    seat = httpx.post(
+        f"{api}/classes/{klass['id']}/enrolments",
+        json={"member_id": "demo-member-001"},
+        headers=headers,
+    )
+    assert seat.status_code == 201, seat.text
+
+    page = sign_in(browser, platform_url, "console", "yuhang-site-staff")
+    page.goto(f"{platform_url}/console/learning/sessions/{session['id']}")
+    expect(by_test(page, "attendance-table")).to_contain_text("储小红")  # a name, not a file id
+    by_test(page, "session-code").click()
+    qr = by_test(page, "session-qr")
+    expect(qr).to_be_visible()
+    shots(page, "1-session-qr")
+    url = qr.get_attribute("data-url")
+    assert url is not None and "site=yuhang-ai-town-home" in url
+
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(url)  # what the phone's camera opens
+    expect(by_test(phone, "check-in-lesson")).to_contain_text("法治讲堂")
+    by_test(phone, "check-in").click()
+    expect(phone.locator(".van-toast")).to_contain_text("签到成功")
+    shots(phone, "2-checked-in")
+    marks = httpx.get(f"{api}/sessions/{session['id']}", headers=headers).json()["attendance"]
+    assert marks["demo-member-001"]["status"] == "present"
 
 
 def test_the_member_list_shows_a_capped_total_and_pages_by_cursor(

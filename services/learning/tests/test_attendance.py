@@ -166,13 +166,23 @@ async def test_completion_certificate_and_verification(world) -> None:
     await _judged(world, klass, 8)
     seat = (await world.ctx.classes.load(klass)).state["members"][done]
     assert seat["completed_at"] is None  # 3 of 4 already, but the class has not ended
+    [line] = (await world.get(f"/members/{short}/record", world.member_auth(short))).json()[
+        "classes"
+    ]
+    assert not line["ended"]  # the phone reads 学习中
 
     world.clock.set(world.local(3, "21:30"))
     await world.app.state.class_ends.fire_due()
     [completed] = await world.seen("ClassCompleted", member_id=done)
     assert completed["hours"] == 6.0 and completed["class_id"] == klass
     [issued] = await world.seen("CertificateIssued", member_id=done)
+    assert issued["class_title"] == "暖流成长营第一期"  # the member's notice names the class
     assert not world.published("ClassCompleted", member_id=short)  # 2 of 4 < 0.75
+    # the phone read 学习中 for a class over without completion: the record says it ended
+    [line] = (await world.get(f"/members/{short}/record", world.member_auth(short))).json()[
+        "classes"
+    ]
+    assert (line["ended"], line["completed_at"]) == (True, None)  # 未结业
 
     record = (await world.get(f"/members/{done}/record", world.member_auth(done))).json()
     assert record["hours"] == 6.0
@@ -205,7 +215,7 @@ async def test_completion_certificate_and_verification(world) -> None:
     world.clock.set(world.local(5, "10:00"))
     await _mark(world, staff, sessions[0], done, "absent")
     [revoked] = await world.seen("CertificateRevoked", member_id=done)
-    assert revoked["certificate_id"] == cert["id"]
+    assert revoked["certificate_id"] == cert["id"] and revoked["class_title"] == "暖流成长营第一期"
     gone = await _verified(world, cert["code"])
     assert (gone["valid"], gone["status"], gone["status_name"]) == (False, "revoked", "已撤销")
     assert gone["revoked_reason"] and gone["revoked_at"]

@@ -37,6 +37,7 @@ async def test_capacity_duplicates_and_double_booking(world) -> None:
     assert sorted(e["member_id"] for e in created) == sorted([a, b, c])
     [gone] = await world.seen("EnrolmentCancelled", class_id=first)
     assert gone["member_id"] == b and gone["county"] == "yuhang"
+    assert gone["class_title"] == "暖流成长营第一期"  # the member's notice names the class
 
 
 async def test_scope_audience_and_batch_by_organisation(world) -> None:
@@ -210,3 +211,75 @@ async def test_org_admins_and_site_staff_see_only_their_own_organisations_member
     assert {r["member_id"]: r["enrolled"] for r in batch.json()} == {ours: True, theirs: False}
     county = world.auth("county_admin", "yuhang")
     assert (await world.get(f"/members/{theirs}/record", county)).status_code == 200
+
+
+async def test_a_member_cannot_sign_up_once_the_class_is_over(world) -> None:
+    """The phone took a member's enrolment in a class whose only lesson was 40 days ago (and
+    told them "开课前我们会提醒您"): a member signs up only before the last lesson ends; staff
+    may still record a seat afterwards (someone who attended without enrolling)."""
+    staff = world.auth("county_admin", "yuhang")
+    late, backfilled = await world.member(), await world.member()
+    course, klass = await world.course_class(staff, title="冬季班")
+    await world.session(staff, klass, course, world.local(0, "19:00"))
+
+    async def knows_its_end() -> bool:
+        return (await world.get(f"/classes/{klass}", staff)).json()["ends_at"] is not None
+
+    await world.until(knows_its_end)
+    world.clock.set(world.local(40, "09:00"))
+    refused = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(late))
+    assert refused.status_code == 409 and "已全部结束" in refused.json()["detail"]
+    by_staff = await world.post(f"/classes/{klass}/enrolments", {"member_id": backfilled}, staff)
+    assert by_staff.status_code == 201, by_staff.text
+    seats = (await world.get(f"/classes/{klass}", staff)).json()["members"]
+    assert sorted(seats) == [backfilled]
+    await world.seen("EnrolmentCreated", class_id=klass)
+    assert not world.published("EnrolmentCreated", member_id=late)
+
+
+async def test_the_class_page_names_the_seated_members_its_caller_manages(world) -> None:
+    """The class page and the attendance sheet listed file ids (demo-m00296…) to mark present:
+    the class now carries the names of the seated members the caller manages, no others."""
+    staff = world.auth("county_admin", "yuhang")
+    ours = await world.member(name="李春花")
+    elsewhere = await world.member(
+        name="叶小青", outflow_county="songyang", inflow_county="songyang"
+    )
+    _, klass = await world.course_class(staff)
+    assert (await world.post(f"/classes/{klass}/enrolments", {"member_id": ours}, staff)).is_success
+    signed = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(elsewhere))
+    assert signed.status_code == 201, signed.text
+
+    organiser = (await world.get(f"/classes/{klass}", staff)).json()
+    assert sorted(organiser["members"]) == sorted([ours, elsewhere])
+    assert organiser["names"] == {ours: "李春花"}  # Songyang's member is not Yuhang's to name
+    home = (await world.get(f"/classes/{klass}", world.auth("county_admin", "yuexi"))).json()
+    assert list(home["members"]) == [ours] and home["names"] == {ours: "李春花"}
+    songyang = world.auth("county_admin", "songyang")
+    theirs = (await world.get(f"/classes/{klass}", songyang)).json()
+    assert list(theirs["members"]) == [elsewhere] and theirs["names"] == {elsewhere: "叶小青"}
+
+
+async def test_a_member_cannot_cancel_a_seat_once_the_class_is_over(world) -> None:
+    """The seat is what the member's attendance and the 参学率 were counted against: after the
+    last lesson only staff correct the roster."""
+    staff = world.auth("county_admin", "yuhang")
+    member, other = await world.member(), await world.member()
+    course, klass = await world.course_class(staff, title="秋季班")
+    await world.session(staff, klass, course, world.local(1, "19:00"))
+    for who in (member, other):
+        seated = await world.post(f"/classes/{klass}/enrolments", {}, world.member_auth(who))
+        assert seated.status_code == 201, seated.text
+
+    async def knows_its_end() -> bool:
+        return (await world.get(f"/classes/{klass}", staff)).json()["ends_at"] is not None
+
+    await world.until(knows_its_end)
+    world.clock.set(world.local(40, "09:00"))
+    seat = f"/api/learning/classes/{klass}/enrolments"
+    refused = await world.client.delete(f"{seat}/{member}", headers=world.member_auth(member))
+    assert refused.status_code == 409 and "已全部结束" in refused.json()["detail"]
+    by_staff = await world.client.delete(f"{seat}/{other}", headers=staff)
+    assert by_staff.status_code == 204, by_staff.text
+    seats = (await world.get(f"/classes/{klass}", staff)).json()["members"]
+    assert sorted(seats) == [member]

@@ -205,6 +205,21 @@ async def test_recommendations_fit_free_time_and_place(world) -> None:
     assert found.json()[0]["distance_note"] is None
 
 
+async def test_a_member_who_gave_no_free_time_is_offered_every_open_session(world) -> None:
+    """Imported files have no free time: the phone offered such a member nothing at all."""
+    staff = world.auth("county_admin", "yuhang")
+    here, branch = await world.site(lat=30.0, lon=120.0), await world.org()
+    member = await world.member(home_site_id=here, inflow_org_id=branch, free_time=[])
+    course, klass = await world.course_class(staff, audience_org_ids=[branch])
+    evening = await world.session(staff, klass, course, world.local(1, "19:00"), site_id=here)
+    morning = await world.session(staff, klass, course, world.local(2, "09:00"), site_id=here)
+    await world.session(staff, klass, course, world.local(-3, "19:00"), site_id=here)  # past
+
+    found = await world.get(f"/members/{member}/recommendations", world.member_auth(member))
+    assert found.status_code == 200, found.text
+    assert [r["session_id"] for r in found.json()] == [evening, morning]
+
+
 async def test_candidate_slots_ranked_by_free_members(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     branch = await world.org()

@@ -88,7 +88,12 @@ def test_production_refuses_the_default_sms_secret() -> None:
         ),
         (
             "learning.CertificateRevoked.member",
-            {"recipient_name": "张晓梅", "reason": "考勤更正", "certificate_id": "cert-1"},
+            {
+                "recipient_name": "张晓梅",
+                "reason": "考勤更正",
+                "certificate_id": "cert-1",
+                "class_label": "《法治讲堂》",
+            },
             "已撤销",
         ),
     ],
@@ -100,6 +105,29 @@ def test_resubmission_report_and_revocation_have_notices(
         rendered = render(TEMPLATES.current(template), channel, variables)
         assert words in rendered.subject + rendered.body
     assert {r.event for r in RULES} >= {template.rsplit(".", 1)[0]}
+
+
+@pytest.mark.parametrize(
+    ("event", "fields"),
+    [
+        ("learning.CertificateIssued", {"certificate_id": "cert-1", "verification_code": "V1"}),
+        ("learning.CertificateRevoked", {"certificate_id": "cert-1", "reason": "考勤更正"}),
+        ("learning.EnrolmentCancelled", {"reason": "由本人取消"}),
+    ],
+)
+def test_a_member_s_class_notices_name_the_class(event: str, fields: dict[str, str]) -> None:
+    """A member in two classes got two identical "结业证书已颁发" notices (and "一个班次的报名
+    已取消"): each now names its class; an event from before the title was carried still reads."""
+    template = TEMPLATES.current(f"{event}.member")
+    data = {"enrolment_id": "e1", "class_id": "c1", "member_id": "m1", **fields}
+    names = {"recipient_name": "张晓梅"}
+    for channel in ("email", "sms"):
+        titled = render(
+            template, channel, template_variables({**data, "class_title": "春训班"}, names)
+        )
+        assert "《春训班》" in titled.subject and "《春训班》" in titled.body
+        older = render(template, channel, template_variables(data, names))
+        assert "暖流成长营" in older.subject + older.body
 
 
 def test_a_month_reads_as_on_the_letter() -> None:

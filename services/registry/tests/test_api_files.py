@@ -253,8 +253,22 @@ async def test_members_keep_their_own_soft_fields_and_nothing_else(platform: Pla
     assert sneaky.status_code == 422  # the name is the staff's to change
     staff = await platform.client.put("/api/registry/me", json=mine, headers=w.yuexi_admin)
     assert staff.status_code == 403
+    cleared = await platform.client.put("/api/registry/me", json={"phone": None}, headers=me)
+    assert [e["field"] for e in cleared.json()["errors"]] == ["body.phone"]
     unchanged = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
     assert unchanged == after
+
+    # a field left out keeps its value, the phone too (it was required: 422 body.phone)
+    hobbies = await platform.client.put("/api/registry/me", json={"hobbies": ["太极"]}, headers=me)
+    assert hobbies.status_code == 200, hobbies.text
+    kept = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert (kept["hobbies"], kept["phone"]) == (["太极"], "13812345678")
+
+    slot = {"weekday": 6, "start": "19:00", "end": "21:00"}
+    twice = {"hobbies": ["书法", "太极", "书法"], "free_time": [slot, slot]}
+    assert (await platform.client.put("/api/registry/me", json=twice, headers=me)).is_success
+    once = (await platform.client.get("/api/registry/me", headers=me)).json()["profile"]
+    assert (once["hobbies"], once["free_time"]) == (["书法", "太极"], [slot])  # 书法、书法 before
 
 
 async def test_a_member_s_blank_or_overlong_soft_fields_are_cleared_or_refused(

@@ -72,6 +72,30 @@ def test_phones_typed_full_width_or_spaced_are_kept_as_digits() -> None:
     assert (kept.phone, kept.contacts[0].phone) == ("13905561234", "13805561234")
 
 
+@pytest.mark.parametrize("name", ["王明😀", "李四♥", "张三★", "赵\ue000钱", "刘🇨🇳"])
+def test_a_name_with_an_emoji_or_symbol_is_refused(name: str) -> None:
+    """It prints blank or wrong on the 活动证, the 介绍信 and certificates."""
+    bad = Profile.model_validate(
+        profile(
+            BORN, name=name, contacts=[{"name": name, "relation": "父亲", "phone": "13805561234"}]
+        )
+    )
+    with pytest.raises(InvalidData) as caught:
+        check_profile(bad, id_number(BORN), date(2026, 1, 1))
+    fields = {p.field: p.reason for p in caught.value.problems}
+    assert set(fields) == {"profile.name", "profile.contacts.0.name"}
+    assert "不能含表情或符号" in fields["profile.name"]
+
+
+@pytest.mark.parametrize(
+    "name", ["阿卜杜·热合曼", "王䶮", "李𬌗", "O'Brien", "Jean-Luc Zoë", "张伟2"]
+)
+def test_names_of_any_script_with_their_separators_pass(name: str) -> None:
+    check_profile(
+        Profile.model_validate(profile(BORN, name=name)), id_number(BORN), date(2026, 1, 1)
+    )
+
+
 def _member(status: str = "at_home") -> Member:
     return Member(
         id="m1",

@@ -1,8 +1,10 @@
 """The member read route: the purpose a read states (X-Purpose) holds for that request only;
-its pre-serialised answer is still documented as the file view."""
+its pre-serialised answer is still documented as the file view; concurrent reads share their
+audit writes and each answer still follows its own stored entry."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,9 @@ from warmflow_registry.bootstrap import bootstrap
 from warmflow_registry.config import RegistrySettings
 from warmflow_registry.entrypoints.http_agreements import PurposeScope, purpose_scoped
 from warmflow_registry.service_layer.agreements import STATED_PURPOSE
+
+from .conftest import Platform
+from .flows import register, world
 
 
 def _app() -> FastAPI:
@@ -62,3 +67,27 @@ def test_the_registry_app_scopes_each_purpose_and_documents_the_file_view(tmp_pa
     listed = service.app.openapi()["paths"]["/members"]["get"]["responses"]["200"]
     page = listed["content"]["application/json"]["schema"]["$ref"]
     assert page == "#/components/schemas/Page_MemberSummary_"
+
+
+async def test_concurrent_reads_each_answer_after_their_own_stored_entry(
+    platform: Platform,
+) -> None:
+    """File reads announce their audit entries, and a write waits for the entries announced
+    before it: every answer still comes after its entry is stored, and a refused read (which
+    records nothing) does not hold the others' writes back."""
+    w = await world(platform)
+    files = [(await register(platform, w))[0] for _ in range(4)]
+    trail = platform.registry.audit
+    trail._inserter.max_wait = 60  # a write left waiting on the refused read fails the bound
+
+    async def read(member_id: str, headers: dict[str, str], expected: int) -> None:
+        url = f"/api/registry/members/{member_id}"
+        answer = await platform.client.get(url, headers=headers)
+        assert answer.status_code == expected, answer.text
+        if answer.is_success:
+            stored = await trail.entries(member_id=member_id, action="read_file")
+            assert stored[0] == 1  # stored before the answer, not after
+
+    reads = [read(member_id, w.yuexi_admin, 200) for member_id in files]
+    refused = read(files[0], w.site_staff, 404)  # not the site's member: out of scope
+    await asyncio.wait_for(asyncio.gather(refused, *reads), 30)

@@ -7,7 +7,8 @@ in the platform updates or deletes them, and no route offers to. Auditors query 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,15 @@ class AuditTrail:
         self.collection = collection
         self.service = service
         self._inserter = GroupCommitInserter(collection)
+
+    @contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Announce an entry this task will record before the block ends (a file read, before
+        it reads the file): the audit write due meanwhile waits for it, briefly, so concurrent
+        reads share one durable write. Recording inside the block is optional (a refused read
+        records nothing) and still returns only once the entry is stored."""
+        with self._inserter.expecting():
+            yield
 
     async def record(
         self,

@@ -48,16 +48,27 @@ def check_can_enrol(
         raise RuleBroken(f"时间冲突：本班次「{mine.label}」与已报名的「{other.label}」时间重叠")
 
 
+def check_not_over_for_member(klass: Klass, now: datetime) -> None:
+    """A member cannot sign up for a class whose last lesson is over (staff may record a seat
+    afterwards, e.g. for someone who attended without having enrolled)."""
+    if has_ended(klass, now):
+        raise RuleBroken(f"班次《{klass.title}》的课程已全部结束，不能再报名")
+
+
 def enrol(klass: Klass, member_id: str, enrolment_id: str, by: str, now: datetime) -> Seat:
     seat = Seat(enrolment_id=enrolment_id, enrolled_at=now, by=by)
     klass.members[member_id] = seat
     return seat
 
 
-def cancel(klass: Klass, member_id: str) -> Seat:
+def cancel(klass: Klass, member_id: str, *, by_member: bool, now: datetime) -> Seat:
+    """Staff may still correct a roster after the last lesson; the member no longer (the seat
+    is what their attendance and the 参学率 were counted against)."""
     seat = klass.members.get(member_id)
     if seat is None:
         raise RuleBroken("该党员未报名此班次，无法取消")
+    if by_member and has_ended(klass, now):
+        raise RuleBroken(f"班次《{klass.title}》的课程已全部结束，不能再取消报名")
     if seat.completed_at is not None:
         raise RuleBroken("该党员已结业，不能取消报名")
     del klass.members[member_id]

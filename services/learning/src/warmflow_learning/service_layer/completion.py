@@ -156,6 +156,7 @@ async def on_class_completed(ctx: Learning, envelope: Envelope) -> None:
         member_id=event.member_id,
         certificate_id=cert_id,
         verification_code=cert.code,
+        class_title=cert.class_title,
         org_id=event.org_id,
         county=event.county,
     )
@@ -204,6 +205,7 @@ async def on_completion_withdrawn(ctx: Learning, envelope: Envelope) -> None:
                 member_id=event.member_id,
                 certificate_id=cert.id,
                 reason=event.reason,
+                class_title=cert.class_title,
                 org_id=event.org_id,
                 county=event.county,
             )

@@ -55,7 +55,10 @@ async def _booked(ctx: Learning, member_id: str, except_class: str) -> list[Inte
     return _intervals(await sessions_of(ctx, list(titles)), titles)
 
 
-async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
+async def enrol(
+    ctx: Learning, class_id: str, member: Member, by: str, *, own: bool = False
+) -> Klass:
+    """``own``: the member signs up themself (only before the class is over)."""
     member_id = member["member_id"]
     sessions = await sessions_of(ctx, [class_id])
     booked = await _booked(ctx, member_id, class_id)
@@ -65,6 +68,8 @@ async def enrol(ctx: Learning, class_id: str, member: Member, by: str) -> Klass:
     def take_seat(klass: Klass) -> Events:
         if klass.audience_org_ids and not orgs & set(klass.audience_org_ids):
             raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
+        if own:
+            rules.check_not_over_for_member(klass, now)
         capacity = rules.class_capacity(klass, sessions)
         new = _intervals(sessions, {class_id: klass.title})
         rules.check_can_enrol(klass, member_id, capacity, new, booked)
@@ -88,7 +93,8 @@ async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Princ
     if member_id is None:
         raise Forbidden("工作人员代为报名时请指定党员（member_id）")
     member = await member_to_change(ctx, principal, member_id)
-    return await enrol(ctx, class_id, member, principal.subject)
+    own = principal.role == "member"
+    return await enrol(ctx, class_id, member, principal.subject, own=own)
 
 
 async def enrol_many(
@@ -128,15 +134,17 @@ async def org_members(ctx: Learning, org_id: str) -> list[str]:
 
 async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Principal) -> None:
     await member_to_change(ctx, principal, member_id)
+    now = ctx.clock.now()
 
     def release(klass: Klass) -> Events:
-        seat = rules.cancel(klass, member_id)
+        seat = rules.cancel(klass, member_id, by_member=principal.role == "member", now=now)
         return [
             EnrolmentCancelled(
                 enrolment_id=seat.enrolment_id,
                 class_id=klass.id,
                 member_id=member_id,
                 reason=f"由{'本人' if principal.role == 'member' else '工作人员'}取消",
+                class_title=klass.title,
                 org_id=klass.org_id,
                 county=klass.county,
             )
@@ -145,16 +153,21 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
     await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", release)
 
 
-async def class_for(ctx: Learning, class_id: str, principal: Principal) -> Klass:
-    """The organising county's staff see every seat; others only the members they manage."""
+async def class_for(
+    ctx: Learning, class_id: str, principal: Principal
+) -> tuple[Klass, dict[str, str]]:
+    """The organising county's staff see every seat; others only the members they manage.
+    With the class, the names of the seated members the caller manages (the attendance sheet
+    and the class page list people, not file ids)."""
     klass = await get_model(ctx.classes, Klass, class_id, "班次")
-    if principal.role in STAFF and principal.county == klass.county:
-        return klass
     docs = await ctx.members.collection.get_many(list(klass.members))
     see = await seer(ctx, principal)
-    visible = {doc["_id"] for doc in docs if see(doc["state"])}
-    seats = {m: seat for m, seat in klass.members.items() if m in visible}
-    return klass.model_copy(update={"members": seats})
+    managed = {doc["_id"]: doc["state"].get("name") for doc in docs if see(doc["state"])}
+    names = {member_id: name for member_id, name in managed.items() if name}
+    if principal.role in STAFF and principal.county == klass.county:
+        return klass, names
+    seats = {m: seat for m, seat in klass.members.items() if m in managed}
+    return klass.model_copy(update={"members": seats}), names
 
 
 async def member_classes(ctx: Learning, member_id: str, principal: Principal) -> list[Klass]:

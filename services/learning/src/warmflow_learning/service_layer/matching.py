@@ -85,10 +85,13 @@ async def recommend(
     horizon = now + timedelta(days=ctx.settings.recommend_horizon_days)
     window = {"$gt": format_ts(now), "$lte": format_ts(horizon)}
     upcoming = await find_models(ctx.sessions, Session, {"state.starts_at": window})
+    # a member who has not said when they are free (a new file, an imported one) is offered
+    # every session open to them, not none
     fitting = [
         s
         for s in upcoming
-        if fits(free, local_slot(s.starts_at, s.ends_at, ctx.settings.local_utc_offset_hours))
+        if not free
+        or fits(free, local_slot(s.starts_at, s.ends_at, ctx.settings.local_utc_offset_hours))
     ]
     found: list[tuple[tuple[Any, ...], Recommendation]] = []
     classes: dict[str, Klass | None] = {}

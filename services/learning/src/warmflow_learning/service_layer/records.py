@@ -10,7 +10,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import NotFound, RuleBroken
 from warmflow_shared.outbox.repo import find_models, get_model
 
-from warmflow_learning.domain import codes
+from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
 from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.enrolments import classes_of
@@ -32,6 +32,7 @@ class ClassLine(BaseModel):
     enrolled_at: datetime
     completed_at: datetime | None
     hours: float
+    ended: bool  # its last lesson is over (by the server's clock): 未结业 unless completed
 
 
 class ActivityLine(BaseModel):
@@ -78,6 +79,7 @@ async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
     )
     acts = [_activity_line(a, member_id) for a in activities]
     mine = {"state.member_id": member_id}
+    now = ctx.clock.now()
     return Record(
         member_id=member_id,
         name=member.get("name"),
@@ -85,7 +87,12 @@ async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
         points=sum(a.points for a in acts if a.attended),
         sessions=lines,
         classes=[
-            ClassLine(class_id=k.id, title=k.title, **k.members[member_id].model_dump())
+            ClassLine(
+                class_id=k.id,
+                title=k.title,
+                ended=rules.has_ended(k, now),
+                **k.members[member_id].model_dump(),
+            )
             for k in await classes_of(ctx, member_id)
         ],
         certificates=await find_models(ctx.certificates, Certificate, mine),

@@ -44,10 +44,12 @@ class ClassSummary(BaseModel):
 
 
 class ClassView(Klass):
-    """A class as its page shows it: whether its last session is over, by the server's clock."""
+    """A class as its page shows it: whether its last session is over, by the server's clock,
+    and the names of the seated members the caller manages (others are shown by file id)."""
 
     ended: bool
+    names: dict[str, str] = {}
 
     @classmethod
-    def of(cls, klass: Klass, now: datetime) -> Self:
-        return cls(**dict(klass), ended=has_ended(klass, now))
+    def of(cls, klass: Klass, now: datetime, names: dict[str, str]) -> Self:
+        return cls(**dict(klass), ended=has_ended(klass, now), names=names)

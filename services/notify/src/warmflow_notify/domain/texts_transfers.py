@@ -131,6 +131,27 @@ LEARNING_TEMPLATES = [
       "{recipient_name}同志：因{reason}，您的结业证书（编号 {certificate_id}）已撤销。"
       "如有疑问请联系所在暖流之家。",
       "【暖流】{recipient_name}，您的结业证书已撤销：{reason}"),
+    # v2 promises no reminder: a seat staff record after the last lesson (someone who attended
+    # without enrolling) got "开课前我们会提醒您"; each lesson's own reminder still goes out
+    T("learning.EnrolmentCreated.member", 2,
+      "报名成功：{class_title}",
+      "{recipient_name}同志：您已报名暖流成长营《{class_title}》，课程安排请在“学习”页查看。",
+      "【暖流】您已报名《{class_title}》。"),
+    # v2 name the class: a member in several classes could not tell which one was meant
+    T("learning.EnrolmentCancelled.member", 2,
+      "报名已取消：{class_label}",
+      "{recipient_name}同志：您在{class_label}的报名已取消。",
+      "【暖流】{recipient_name}，您在{class_label}的报名已取消。"),
+    T("learning.CertificateIssued.member", 2,
+      "结业证书已颁发：{class_label}",
+      "{recipient_name}同志：祝贺您完成{class_label}的学习！结业证书编号 {certificate_id}，"
+      "验证码 {verification_code}。",
+      "【暖流】{class_label}结业证书已颁发，验证码{verification_code}。"),
+    T("learning.CertificateRevoked.member", 2,
+      "结业证书已撤销：{class_label}",
+      "{recipient_name}同志：因{reason}，您{class_label}的结业证书（编号 {certificate_id}）已撤销。"
+      "如有疑问请联系所在暖流之家。",
+      "【暖流】{recipient_name}，您{class_label}的结业证书已撤销：{reason}"),
 ]  # fmt: skip
 
 DIGEST_TEMPLATE = T(

@@ -72,6 +72,9 @@ def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None])
         code = str(data["reason_code"])
         variables["reason_label"] = LOST_REASON_NAMES.get(code, code)
     variables.update(_support_labels(data))
+    if "class_id" in data:  # 《title》, or words that still read well for an older event
+        title = data.get("class_title")
+        variables["class_label"] = f"《{title}》" if title else "暖流成长营班次"
     if "status" in data:
         variables["status_label"] = ATTENDANCE.get(str(data["status"]), data["status"])
     variables.update(names)

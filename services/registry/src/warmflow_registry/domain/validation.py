@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from warmflow_shared.dues import dues_month_problem
@@ -17,6 +18,25 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def phone_problem(phone: str) -> str | None:
     return None if _MOBILE.match(phone) else "手机号码应为11位，以1开头且第二位为3至9"
+
+
+# a person's name: an emoji or another symbol (and a private-use or unassigned code point) has
+# no glyph in the fonts cards, letters and certificates are printed with: it prints blank.
+# Letters of any script (生僻字 included), separators (阿卜杜·热合曼, O'Brien) and the digits
+# staff add to tell two namesakes apart pass.
+def name_problem(name: str) -> str | None:
+    for char in name:
+        kind = unicodedata.category(char)
+        if kind.startswith("S") or kind in ("Co", "Cn"):
+            shown = f"“{char}”" if kind.startswith("S") else f"U+{ord(char):04X}"
+            return f"姓名不能含表情或符号{shown}"
+    return None
+
+
+def _name_problems(profile: Profile) -> list[Problem]:
+    named = [("name", profile.name)]
+    named += [(f"contacts.{i}.name", contact.name) for i, contact in enumerate(profile.contacts)]
+    return [Problem(field, reason) for field, name in named if (reason := name_problem(name))]
 
 
 def _date_problems(profile: Profile, today: date) -> list[Problem]:
@@ -59,7 +79,12 @@ def _slot_problems(profile: Profile) -> list[Problem]:
 
 
 def profile_problems(profile: Profile, today: date) -> list[Problem]:
-    return [*_date_problems(profile, today), *_contact_problems(profile), *_slot_problems(profile)]
+    return [
+        *_name_problems(profile),
+        *_date_problems(profile, today),
+        *_contact_problems(profile),
+        *_slot_problems(profile),
+    ]
 
 
 def check_profile(profile: Profile, id_number: str | None, today: date) -> None:

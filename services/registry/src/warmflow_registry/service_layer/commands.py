@@ -126,7 +126,7 @@ class UpdateOwnProfile(_Command):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    phone: str
+    phone: str | None = None  # left out: kept, as any field; it cannot be cleared
     email: str | None = Field(default=None, max_length=100)
     residence: str | None = Field(default=None, max_length=200)
     employer: str | None = Field(default=None, max_length=100)
@@ -140,6 +140,22 @@ class UpdateOwnProfile(_Command):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("free_time", "hobbies", "skills")
+    @classmethod
+    def _once_each(cls, values: list[Any]) -> list[Any]:
+        """A hobby or a free slot typed twice is kept once (the phone showed 书法、书法)."""
+        seen: dict[str, Any] = {}
+        for value in values:
+            seen.setdefault(repr(value), value)
+        return list(seen.values())
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_kept(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("手机号码不能清空；不修改请不填此项")
+        return value
 
 
 class RegisterOutflow(_Command):

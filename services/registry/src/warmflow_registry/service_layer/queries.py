@@ -99,6 +99,14 @@ async def may_reveal(registry: Registry, principal: Principal, member: Member) -
 async def read_file(
     registry: Registry, principal: Principal, member_id: str, reveal: bool, purpose: str | None
 ) -> MemberFile:
+    # the audit entry is announced before the file is read: concurrent reads share its write
+    with registry.audit.expecting():
+        return await _read_file(registry, principal, member_id, reveal, purpose)
+
+
+async def _read_file(
+    registry: Registry, principal: Principal, member_id: str, reveal: bool, purpose: str | None
+) -> MemberFile:
     loaded = await member_in_scope(registry, principal, member_id, write=False)
     code = purpose_of(purpose)
     shared = await readable_fields(registry, principal, loaded.state, code)

@@ -61,6 +61,7 @@ class EnrolmentCreated(_Enrolment):
 class EnrolmentCancelled(_Enrolment):
     wire_name: ClassVar[str] = "learning.EnrolmentCancelled"
     reason: str | None = None
+    class_title: str | None = None  # the notice names the class (absent in older events)
 
 
 class ClassCompleted(_Enrolment):
@@ -72,6 +73,7 @@ class CertificateIssued(_Enrolment):
     wire_name: ClassVar[str] = "learning.CertificateIssued"
     certificate_id: str
     verification_code: str
+    class_title: str | None = None  # the notice names the class (absent in older events)
 
 
 class CompletionWithdrawn(_Enrolment):
@@ -85,6 +87,7 @@ class CertificateRevoked(_Enrolment):
     wire_name: ClassVar[str] = "learning.CertificateRevoked"
     certificate_id: str
     reason: str
+    class_title: str | None = None  # the notice names the class (absent in older events)
 
 
 class _Activity(LearningEvent):
