@@ -40,7 +40,7 @@ async def _sweep(p: Platform) -> None:
 async def test_flagged_once_cleared_by_records_then_dismissed(platform: Platform) -> None:
     p, w = platform, await world(platform)
     member, _ = await register(p, w, dues_paid_until=None)
-    today = p.clock.now.date().isoformat()
+    today = (await _file(p, member, w.yuexi_admin))["registered_on"]  # the day in China
     paid = await p.client.post(
         f"{API}/members/{member}/reach", json={"kind": "dues", "on": today}, headers=w.yuexi_admin
     )

@@ -128,3 +128,12 @@ def test_a_branch_dismissal_clears_it_and_counting_restarts() -> None:
     assert event.fields["reason"] == "因病住院，经支部会议认定不属自行脱党"
     assert withdrawal.flag(member, now=_at(date(2027, 3, 3))) == []
     assert withdrawal.flag(member, now=_at(date(2027, 3, 4)))  # six more months without either
+
+
+def test_a_roster_s_dues_paid_until_counts_as_it_reads() -> None:
+    """A file registered on 1 January 2024 whose 党费交至 reads 2023-05: no dues since 31 May
+    2023, flagged from 1 December 2023 on — from the first sweep after it is filed."""
+    member = _member(org_life=date(2024, 1, 1), dues=None, paid_until="2023-05")
+    assert withdrawal.grounds(member, _at(date(2024, 1, 2))) == {"dues": date(2023, 5, 31)}
+    assert withdrawal.next_due(member) == date(2023, 11, 30)
+    assert withdrawal.first_due(member.registered_on, member.profile) == date(2023, 11, 30)

@@ -21,7 +21,7 @@ from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.contact import months_before, record_reach
 from warmflow_registry.domain.mobility import Actor, happened, today
-from warmflow_registry.domain.model import Member, SelfWithdrawal
+from warmflow_registry.domain.model import Member, Profile, SelfWithdrawal
 
 MONTHS = 6
 GROUNDS = ("org_life", "dues")
@@ -40,18 +40,19 @@ def month_end(month: str) -> date:
 
 def marks(member: Member) -> dict[str, date]:
     """Since when each ground counts: the last organisational life; the last dues payment or
-    the end of the month dues are paid until, whichever is later. Unknown → the file's
-    registration; never before the branch's last dismissal."""
-    start = max(member.registered_on, member.withdrawal_reviewed_on or member.registered_on)
+    the end of the month dues are paid until, whichever is later (a roster's 党费交至 counts as
+    it reads). Nothing recorded → the file's registration. Never before the branch's last
+    dismissal: counting restarts there."""
     dues = [member.last_dues_on]
     if member.profile.dues_paid_until:
         dues.append(month_end(member.profile.dues_paid_until))
     known_dues = [d for d in dues if d is not None]
-    org_life = member.last_org_life_on
-    return {
-        "org_life": max(org_life, start) if org_life else start,
-        "dues": max([*known_dues, start]) if known_dues else start,
+    found = {
+        "org_life": member.last_org_life_on or member.registered_on,
+        "dues": max(known_dues) if known_dues else member.registered_on,
     }
+    reviewed = member.withdrawal_reviewed_on
+    return {g: max(mark, reviewed) if reviewed else mark for g, mark in found.items()}
 
 
 def due(mark: date) -> date:
@@ -63,6 +64,12 @@ def due(mark: date) -> date:
 def next_due(member: Member) -> date:
     """The first day a ground could hold (stored with the file: the sweep's query)."""
     return due(min(marks(member).values()))
+
+
+def first_due(registered_on: date, profile: Profile) -> date:
+    """``next_due`` of a new file: no organisational life or payment recorded yet."""
+    paid = month_end(profile.dues_paid_until) if profile.dues_paid_until else registered_on
+    return due(min(registered_on, paid))
 
 
 def grounds(member: Member, now: datetime) -> dict[str, date]:

@@ -202,8 +202,8 @@ def new_file(
         "outflow_path": home.path,
         "inflow_path": "",
         "reachable_since": registered_on,
-        # nothing recorded yet: both grounds count from the registration
-        "withdrawal_due": withdrawal.due(today(registry.now())).isoformat(),
+        # nothing recorded yet but the roster's 党费交至 (``withdrawal.marks``)
+        "withdrawal_due": withdrawal.first_due(today(registry.now()), cmd.profile).isoformat(),
     }
     return member_id, file, registered_event(file)
 
