@@ -114,6 +114,20 @@ class World:
         event = registry.CheckInOverdue(**self.sides(), due_on=date(2026, 12, 1))
         return envelope(event, self.member_id)
 
+    def withdrawal_flagged(self) -> Envelope:
+        event = registry.SelfWithdrawalFlagged(
+            **self.sides(), grounds=["dues", "org_life"], since=date(2026, 5, 10),
+            org_life_since=date(2026, 5, 10), dues_since=date(2026, 5, 20),
+        )  # fmt: skip
+        return envelope(event, self.member_id)
+
+    def withdrawal_dismissed(self) -> Envelope:
+        event = registry.SelfWithdrawalCleared(
+            **self.sides(), cleared_on=date(2026, 11, 28), how="dismissed",
+            reason="因病住院，支部认定不属自行脱党", decided_by="li-yx",
+        )  # fmt: skip
+        return envelope(event, self.member_id)
+
     def checked_in(self) -> Envelope:
         event = registry.CheckedIn(
             **self.sides(), site_id=self.site_id, checked_in_at=NOON, recorded_by="member"

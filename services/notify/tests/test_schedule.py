@@ -209,6 +209,41 @@ async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
     assert digest["subject"] == "每日待办汇总（2026年11月28日）：5 项逾期事项"
 
 
+async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolves_them(
+    notify: Notify, clock: Clock
+) -> None:
+    """自行脱党待认定 is an overdue item like 失联: the home side's staff get one grouped notice
+    for a night's sweep, and the daily digest keeps the items the branch has not dismissed."""
+    clock.now = NIGHT
+    world, other = World(), World()
+    other.outflow_org = world.outflow_org
+    await given_world(notify, world)
+    await notify.planner.handle(other.member(name="陈建国"))
+    for event in (world.withdrawal_flagged(), other.withdrawal_flagged()):
+        await notify.planner.handle(event)
+    wang = staff_recipient_id("wang-yx")
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    states = await notify.inbox.list(wang, unread_only=False, limit=50, offset=0)
+    kinds = [s["event_type"] for s in states]
+    assert "registry.SelfWithdrawalFlagged" not in kinds  # not one notice per member
+    [grouped] = [s for s in states if s["event_type"] == "registry.SelfWithdrawalFlagged.batch"]
+    assert grouped["subject"] == "2 名党员自行脱党待认定：张晓梅、陈建国"
+    assert "须由支部研究认定" in grouped["body"]
+    assert "自行脱党待认定：陈建国" in grouped["body"]
+
+    await notify.planner.handle(other.withdrawal_dismissed())
+    states = await notify.inbox.list(wang, unread_only=False, limit=50, offset=0)
+    [cleared] = [s for s in states if s["event_type"] == "registry.SelfWithdrawalCleared"]
+    assert cleared["subject"] == "自行脱党待认定已解除：陈建国"
+    assert "支部决定不予认定：因病住院，支部认定不属自行脱党" in cleared["body"]
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert "1 项逾期事项" in digest["subject"]
+    assert "自行脱党待认定：张晓梅" in digest["body"] and "陈建国" not in digest["body"]
+
+
 def overdue_posts(http: HttpRecorder) -> list[str]:
     posts = [r["json"]["text"]["content"] for r in http.to("/b")]
     return [post for post in posts if "报到逾期" in post]  # the work group also hears check-ins

@@ -6,6 +6,7 @@ import random
 from datetime import date
 
 from warmflow_registry.domain.idnumber import check_character
+from warmflow_registry.domain.model import Member, Profile
 
 
 def id_number(born: date, region: str = "341828") -> str:
@@ -40,3 +41,21 @@ def profile(born: date = date(1990, 5, 17), **changes: object) -> dict[str, obje
 
 def random_birth() -> date:
     return date.fromordinal(date(1970, 1, 1).toordinal() + random.randint(0, 365 * 20))
+
+
+def member_file(
+    status: str = "at_home", born: date = date(1990, 5, 17), **fields: object
+) -> Member:
+    """A member's file for the domain's rules (registered 1 January 2025 unless given)."""
+    values: dict[str, object] = {
+        "id": "m1",
+        "profile": Profile.model_validate(profile(born)),
+        "home_org_id": "yx-b",
+        "home_county": "yuexi",
+        "id_hash": "h",
+        "id_cipher": "c",
+        "id_masked": "m",
+        "registered_on": date(2025, 1, 1),
+        "status": status,
+    }
+    return Member.model_validate(values | fields)

@@ -15,7 +15,7 @@ from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer.views import MemberSummary, summary
 from warmflow_shared.errors import RuleBroken
 
-from .ids import id_number, profile
+from .ids import id_number, member_file, profile
 
 NOW = datetime(2026, 3, 1, 8, tzinfo=UTC)
 STAFF = Actor("staff-1", "county_admin")
@@ -97,17 +97,7 @@ def test_names_of_any_script_with_their_separators_pass(name: str) -> None:
 
 
 def _member(status: str = "at_home") -> Member:
-    return Member(
-        id="m1",
-        profile=Profile.model_validate(profile(BORN)),
-        home_org_id="yx-b",
-        home_county="yuexi",
-        id_hash="h",
-        id_cipher="c",
-        id_masked="m",
-        registered_on=date(2025, 1, 1),
-        status=status,  # type: ignore[arg-type]
-    )
+    return member_file(status, born=BORN)
 
 
 PLAN = outflow.Outflow("YX-2026-00001", "yx-b", "work", "杭州", 12, "s1", "yh-o", "yuhang")

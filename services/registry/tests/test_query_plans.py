@@ -1,5 +1,5 @@
-"""Every query behind the staff's lists, searches, exports, statistics and the nightly
-lost-contact sweep is answered from an index, never by reading the whole collection.
+"""Every query behind the staff's lists, searches, exports, statistics and the nightly sweeps
+(lost contact, self-withdrawal) is answered from an index, never by reading the whole collection.
 
 The queries are the ones the registry really makes (recorded while the requests run); the
 store is asked how it would answer each: SQLite's ``EXPLAIN QUERY PLAN`` of the statement the
@@ -61,6 +61,7 @@ async def test_lists_searches_exports_stats_and_the_sweep_read_through_indexes(
             response = await p.client.get(f"{API}/stats/{path}", headers=headers)
             assert response.status_code == 200, response.text
         await jobs.sweep_lost_contact(p.registry)
+        await jobs.sweep_self_withdrawal(p.registry)
         await stats.by_county(p.registry)  # the /metrics gauges per county
 
     recorded = {q.collection for q in log.queries.values()}

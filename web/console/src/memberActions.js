@@ -94,6 +94,11 @@ const ACTIONS = [
     fields: (f, V) => [{ key: 'reason_code', label: '失联原因', required: true, options: V.lost_reasons }],
     run: (id, body) => post(id, 'lost-contact')(body),
   },
+  // 自行脱党待认定: flagged by the nightly sweep; the branch may decide it does not stand
+  {
+    ...decision('self-withdrawal/dismiss', '不予认定自行脱党', (s, f) => Boolean(f.withdrawal)),
+    name: 'dismiss-withdrawal',
+  },
   decision('suspend', '停止党籍', (s) => s === 'lost_contact'),
   decision('restore', '恢复党籍', (s) => s === 'suspended'),
   decision('remove', '除名', (s) => s === 'suspended' || s === 'lost_contact'),
@@ -125,7 +130,7 @@ export const REPORT_FIELDS = (prefix) => [
 // ``sites``: every 暖流之家 by id → its name (an outflow names one of another county)
 export function memberActions(file, claims, V, sites = {}) {
   const status = file.status || 'at_home'
-  return ACTIONS.filter((a) => a.roles.includes(claims.role) && a.when(status)).map((a) => ({
+  return ACTIONS.filter((a) => a.roles.includes(claims.role) && a.when(status, file)).map((a) => ({
     ...a,
     fields: (f) => a.fields(f, V, sites),
     run: (id, body, f) => a.run(id, body, f, claims),

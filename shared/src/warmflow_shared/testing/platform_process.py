@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,15 +62,18 @@ class PlatformProcess:
     """``warmflow run`` on ``data_dir``: started, stopped (SIGTERM) or killed (SIGKILL), and
     started again on the same data (crash tests). Its output goes to ``data_dir/run.log``."""
 
-    def __init__(self, data_dir: Path, env: Mapping[str, str] = {}) -> None:
-        self.data_dir, self.env = data_dir, platform_env(data_dir, env)
+    def __init__(
+        self, data_dir: Path, env: Mapping[str, str] = {}, prefix: Sequence[str] = ()
+    ) -> None:
+        """``prefix``: what runs the command, e.g. ``faketime -f +200d`` (the clock moved on)."""
+        self.data_dir, self.env, self.prefix = data_dir, platform_env(data_dir, env), prefix
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
     def start(self, timeout: float = 90.0) -> str:
         port = free_port()
         with (self.data_dir / "run.log").open("ab") as log:
-            command = [*WARMFLOW, "run", "--port", str(port)]
+            command = [*self.prefix, *WARMFLOW, "run", "--port", str(port)]
             self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
         self.url = f"http://127.0.0.1:{port}"
         wait_ready(f"{self.url}/readyz", self.process, timeout)
@@ -92,11 +95,17 @@ class PlatformProcess:
 
 @contextmanager
 def running_platform(
-    data_dir: Path, *, members: int, env: Mapping[str, str] = {}, timeout: float = 90.0
+    data_dir: Path,
+    *,
+    members: int,
+    env: Mapping[str, str] = {},
+    timeout: float = 90.0,
+    prefix: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Seed ``members`` demo members, start the platform, yield its base URL, stop it (SIGTERM)."""
+    """Seed ``members`` demo members, start the platform, yield its base URL, stop it (SIGTERM);
+    ``prefix`` runs the platform (not the seed), e.g. under ``faketime``."""
     seed_platform(data_dir, members, env)
-    platform = PlatformProcess(data_dir, env)
+    platform = PlatformProcess(data_dir, env, prefix)
     try:
         yield platform.start(timeout)
     finally:

@@ -35,7 +35,7 @@ CATEGORY_NAMES: dict[Category, str] = {
     "outflow": "外出登记",
     "checkin": "报到",
     "overdue": "报到逾期",
-    "contact": "失联与恢复联系",
+    "contact": "失联、自行脱党待认定与恢复",
     "transfer": "组织关系转接",
     "learning": "学习教育",
     "talent": "人才对接",

@@ -56,6 +56,7 @@ def _r(
 
 CHECK_IN_OVERDUE = "registry.CheckInOverdue"
 LOST_CONTACT = "registry.LostContactFlagged"
+SELF_WITHDRAWAL = "registry.SelfWithdrawalFlagged"
 LETTER_EXPIRED = "transfers.LetterExpired"
 RECEIPT_OVERDUE = "transfers.ReceiptOverdue"
 TRANSFER_ITEMS = (LETTER_EXPIRED, RECEIPT_OVERDUE)
@@ -84,6 +85,18 @@ RULES: tuple[Rule, ...] = (
         "outflow",
         "inflow",
         resolves=(LOST_CONTACT,),
+    ),
+    # 自行脱党待认定, like 失联: an overdue item for both sides' staff until the missing
+    # organisational life or dues is recorded, or the branch dismisses it
+    _r(SELF_WITHDRAWAL, "contact", "urgent", "outflow", "inflow", digest=True),
+    _r(
+        "registry.SelfWithdrawalCleared",
+        "contact",
+        "normal",
+        "outflow",
+        "inflow",
+        resolves=(SELF_WITHDRAWAL,),
+        actor="decided_by",
     ),
     _r(
         "registry.MemberReturned",

@@ -43,6 +43,16 @@ REGISTRY_TEMPLATES = [
       "已恢复联系：{member_name}",
       "党员 {member_name} 已于 {restored_on} 恢复联系。",
       "【暖流】{member_name}已于{restored_on}恢复联系。"),
+    T("registry.SelfWithdrawalFlagged.staff", 1,
+      "自行脱党待认定：{member_name}",
+      "党员 {member_name} {grounds_label}（自 {since} 起）。按规定，连续六个月不参加党的组织生活，"
+      "或不交纳党费，视为自行脱党，须由支部研究认定：请了解情况、提醒补缴或参加组织生活；"
+      "平台不会自动处置。",
+      "【暖流】{member_name}{grounds_label}（自{since}起），请支部研究认定。"),
+    T("registry.SelfWithdrawalCleared.staff", 1,
+      "自行脱党待认定已解除：{member_name}",
+      "党员 {member_name} 的自行脱党待认定已于 {cleared_on} 解除（{cleared_label}）。",
+      "【暖流】{member_name}的自行脱党待认定已于{cleared_on}解除。"),
     T("registry.MemberReturned.member", 1,
       "返回登记已办理",
       "{recipient_name}同志：您已于 {returned_on} 办理返回登记，请交回《流动党员活动证》查验。",

@@ -62,6 +62,22 @@ def _support_labels(data: Mapping[str, Any]) -> dict[str, Any]:
     return labels
 
 
+WITHDRAWAL_GROUNDS = {"org_life": "未参加组织生活", "dues": "未交纳党费"}
+
+
+def _withdrawal_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    """自行脱党待认定: what is missing, and how a flag ended."""
+    labels: dict[str, str] = {}
+    if isinstance(data.get("grounds"), list):
+        missing = "、".join(WITHDRAWAL_GROUNDS.get(g, str(g)) for g in data["grounds"])
+        labels["grounds_label"] = f"六个月以上{missing}"
+    if data.get("how") == "recorded":
+        labels["cleared_label"] = "已记录组织生活或党费"
+    elif data.get("how") == "dismissed":
+        labels["cleared_label"] = f"支部决定不予认定：{data.get('reason') or ''}"
+    return labels
+
+
 def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
     """Event fields formatted for reading, derived labels, then names from projections."""
     variables = {key: _formatted(value) for key, value in data.items()}
@@ -71,6 +87,7 @@ def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None])
     if "reason_code" in data:
         code = str(data["reason_code"])
         variables["reason_label"] = LOST_REASON_NAMES.get(code, code)
+    variables.update(_withdrawal_labels(data))
     variables.update(_support_labels(data))
     if "class_id" in data:  # 《title》, or words that still read well for an older event
         title = data.get("class_title")

@@ -26,6 +26,7 @@ INDEXES: dict[str, Sequence[IndexSpec]] = {
         INFLOW_ORDER,
         IndexSpec(("state.site_id", "state.status")),
         IndexSpec(("state.status", "state.reachable_since")),
+        IndexSpec(("state.withdrawal_due",)),  # the nightly self-withdrawal sweep
         IndexSpec(("state.card.number",)),
     ],
     "organisations": [IndexSpec(("state.county", "state.path")), IndexSpec(("state.parent_id",))],

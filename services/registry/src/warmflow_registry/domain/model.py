@@ -89,6 +89,14 @@ class LostContact(_Model):
     previous_status: MobileStatus
 
 
+class SelfWithdrawal(_Model):
+    """自行脱党待认定: what is missing (org_life, dues) and since when; a branch decides."""
+
+    grounds: list[str]
+    since: date
+    flagged_on: date
+
+
 class HistoryEntry(_Model):
     at: datetime
     actor: str  # the token subject: what the audit trail knows the person by
@@ -126,6 +134,9 @@ class Member(_Model):
     last_contact_on: date | None = None
     lost: LostContact | None = None
     suspended_on: date | None = None
+    withdrawal: SelfWithdrawal | None = None
+    # the branch's last dismissal of a self-withdrawal flag: counting restarts there
+    withdrawal_reviewed_on: date | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     # the import job that filed it: when a job resumes a chunk, its own files count as created
     imported_by: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
@@ -128,16 +130,26 @@ def stats_router(registry: Registry) -> APIRouter:
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 
-    @router.get("/worklists/lost-contact", name="lost_contact_members")
-    async def lost(
+    # 失联党员; 自行脱党待认定 (six months without organisational life or dues: a branch decides)
+    _worklist(router, registry, "lost-contact", "lost_contact_members", status="lost_contact")
+    _worklist(router, registry, "self-withdrawal", "self_withdrawal_members", withdrawal=True)
+    return router
+
+
+def _worklist(router: APIRouter, registry: Registry, path: str, name: str, **criteria: Any) -> None:
+    """A staff work list: the members in scope that meet ``criteria``, by organisation."""
+
+    async def listed(
         principal: Staff,
         org_id: str | None = None,
         page: PageNo = 1,
         size: PageSize = 20,
         after: After = None,
     ) -> Page[MemberSummary]:
-        search = queries.MemberSearch(org_id=org_id, status="lost_contact")
+        search = queries.MemberSearch(org_id=org_id, **criteria)
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 
-    return router
+    router.add_api_route(
+        f"/worklists/{path}", listed, methods=["GET"], name=name, response_model=Page[MemberSummary]
+    )

@@ -115,11 +115,14 @@ def member_router(registry: Registry) -> APIRouter:
         site_id: str | None = None,
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
+        withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
         after: After = None,
     ) -> Response:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")
-        search = queries.MemberSearch(name, id_number, org_id, site_id, status, county)
+        search = queries.MemberSearch(
+            name, id_number, org_id, site_id, status, county, withdrawal=withdrawal
+        )
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return serialised(found_page(found, page, size))
 

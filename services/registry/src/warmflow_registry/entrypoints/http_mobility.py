@@ -95,6 +95,16 @@ def mobility_router(registry: Registry) -> APIRouter:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.record_reach(registry, member_id, cmd, actor(principal)))
 
+    @router.post(
+        "/members/{member_id}/self-withdrawal/dismiss",
+        name="dismiss_self_withdrawal",
+        summary="撤销自行脱党待认定（支部决定不认定，记录依据）",
+    )
+    async def dismiss(member_id: str, cmd: Decision, principal: Admin) -> MemberSummary:
+        await _home_side(registry, principal, member_id, cmd.reported)
+        changed = await mobility.dismiss_withdrawal(registry, member_id, cmd, actor(principal))
+        return summary(changed)
+
     for action, title in (("suspend", "停止党籍"), ("restore", "恢复党籍"), ("remove", "除名")):
         _decision_route(router, registry, action, title)
     return router

@@ -26,6 +26,8 @@ MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "returned": ev.MemberReturned,
     "lost_contact_flagged": ev.LostContactFlagged,
     "contact_restored": ev.ContactRestored,
+    "self_withdrawal_flagged": ev.SelfWithdrawalFlagged,
+    "self_withdrawal_cleared": ev.SelfWithdrawalCleared,
     "home_changed": ev.HomeOrganisationChanged,
 }
 # the member's standing, as the domain names it → as every member event names it

@@ -1,4 +1,5 @@
-"""Timed rules: the 报到 deadline of each outflow, and the nightly lost-contact sweep.
+"""Timed rules: the 报到 deadline of each outflow, and the nightly sweep: lost contact, then
+self-withdrawal (自行脱党待认定: six months without organisational life or dues).
 
 Both are durable deadlines (``warmflow_shared.outbox.deadlines``) on an aggregate, so each fires
 once, survives restarts and follows the injectable clock.
@@ -14,8 +15,8 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 from warmflow_shared.timefmt import format_ts
 
-from warmflow_registry.domain import contact, outflow
-from warmflow_registry.domain.codes import AWAITING, AWAY
+from warmflow_registry.domain import contact, outflow, withdrawal
+from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES
 from warmflow_registry.domain.mobility import SYSTEM, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.timezones import next_local_time
@@ -83,13 +84,47 @@ def _flag_if_unreachable(registry: Registry, cutoff: date) -> Decide:
     return decide
 
 
+async def sweep_self_withdrawal(registry: Registry) -> int:
+    """Flag, once, members six months without organisational life or dues; return how many.
+
+    ``state.withdrawal_due`` is stored with every file (``members.state_of``); a file stored
+    before it was (no such path) is read once and saved with it."""
+    on = today(registry.now())
+    statuses = sorted(set(STATUS_NAMES) - withdrawal.EXEMPT)
+    where: dict[str, object] = {
+        "state.status": {"$in": statuses},
+        "state.withdrawal": None,
+        "$or": [
+            {"state.withdrawal_due": {"$lt": on.isoformat()}},
+            {"state.withdrawal_due": {"$exists": False}},
+        ],
+    }
+    members = registry.stores.members.collection
+    flagged, last = 0, ""
+
+    def decide(member: Member) -> list[Happened]:
+        return withdrawal.flag(member, now=registry.now())
+
+    while batch := await members.find(
+        {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
+    ):
+        for doc in batch:
+            older = "withdrawal_due" not in doc.get("state", {})
+            member = await change_member(registry, doc["_id"], decide, always_save=older)
+            flagged += member.withdrawal is not None and member.withdrawal.flagged_on == on
+        last = batch[-1]["_id"]
+    return flagged
+
+
 async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline]) -> None:
     flagged = await sweep_lost_contact(registry)
+    withdrawals = await sweep_self_withdrawal(registry)
     loaded = await registry.stores.jobs.load(job_id)
     assert loaded is not None
     state = {
         "runs": int(loaded.state.get("runs", 0)) + 1,
         "last_run": format_ts(registry.now()),
         "flagged": flagged,
+        "withdrawals_flagged": withdrawals,
     }
     await registry.stores.jobs.save(job_id, state, expected=loaded, deadlines=[_next_run(registry)])

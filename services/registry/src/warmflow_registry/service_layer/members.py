@@ -23,6 +23,7 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError
 
+from warmflow_registry.domain import withdrawal
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
@@ -72,6 +73,7 @@ def state_of(
         "outflow_path": home.path if home else "",
         "inflow_path": inflow.path if inflow else "",
         "reachable_since": member.reachable_since.isoformat(),
+        "withdrawal_due": withdrawal.next_due(member).isoformat(),
     }
 
 
@@ -200,6 +202,8 @@ def new_file(
         "outflow_path": home.path,
         "inflow_path": "",
         "reachable_since": registered_on,
+        # nothing recorded yet but the roster's 党费交至 (``withdrawal.marks``)
+        "withdrawal_due": withdrawal.first_due(today(registry.now()), cmd.profile).isoformat(),
     }
     return member_id, file, registered_event(file)
 
@@ -260,7 +264,9 @@ async def update_member(
             member.id_hash, member.id_masked = digest, mask(id_number)
             member.id_cipher = registry.vault.encrypt(id_number)
         member.profile = cmd.profile
-        return [profile_changed(member, new=False)]
+        # dues paid until a later month may answer a self-withdrawal flag
+        cleared = withdrawal.review(member, now=registry.now(), actor=actor)
+        return [profile_changed(member, new=False), *cleared]
 
     if id_number is None:
         await _require_id_matches_birth(registry, member_id, cmd)

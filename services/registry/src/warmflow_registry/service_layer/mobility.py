@@ -9,7 +9,7 @@ from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.adapters import metrics
-from warmflow_registry.domain import contact, outflow
+from warmflow_registry.domain import contact, outflow, withdrawal
 from warmflow_registry.domain.mobility import Actor, profile_changed, require, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Site
@@ -137,8 +137,19 @@ async def record_reach(
     def decide(m: Member) -> list[Happened]:
         if cmd.dues_paid_until:
             m.profile.dues_paid_until = max(m.profile.dues_paid_until or "", cmd.dues_paid_until)
-        events = contact.record_reach(m, cmd.kind, cmd.on, now=registry.now(), actor=actor)
+        events = withdrawal.record(m, cmd.kind, cmd.on, now=registry.now(), actor=actor)
         return events or [profile_changed(m, new=False)]
+
+    return await change_member(registry, member_id, decide)
+
+
+async def dismiss_withdrawal(
+    registry: Registry, member_id: str, cmd: Decision, actor: Actor
+) -> Member:
+    """The branch decides a 自行脱党待认定 flag does not stand (the reason is kept)."""
+
+    def decide(member: Member) -> list[Happened]:
+        return withdrawal.dismiss(member, reason=cmd.reason, now=registry.now(), actor=actor)
 
     return await change_member(registry, member_id, decide)
 

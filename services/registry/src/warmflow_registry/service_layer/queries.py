@@ -77,6 +77,7 @@ class MemberSearch:
     status: str | None = None
     county: str | None = None
     overdue: bool | None = None
+    withdrawal: bool | None = None  # flagged 自行脱党待认定 (or not)
 
 
 async def may_reveal(registry: Registry, principal: Principal, member: Member) -> bool:
@@ -161,6 +162,8 @@ def search_filters(
         base["state.check_in_overdue"] = search.overdue
         if search.overdue and not search.status:
             base["state.status"] = {"$in": sorted(AWAITING)}
+    if search.withdrawal is not None:
+        base["state.withdrawal.since"] = {"$exists": search.withdrawal}
     branches = [base]
     counties: list[Branch] = []
     if search.county:

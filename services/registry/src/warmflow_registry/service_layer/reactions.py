@@ -11,7 +11,7 @@ from warmflow_shared.events.catalog import CATALOG, learning, support, transfers
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.events.happened import Happened
 
-from warmflow_registry.domain import contact
+from warmflow_registry.domain import contact, withdrawal
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer.context import Registry
@@ -48,9 +48,7 @@ async def on_attendance(registry: Registry, envelope: Envelope) -> None:
 
     def decide(member: Member) -> list[Happened]:
         now = registry.now()
-        return contact.record_reach(
-            member, "attendance", event.attended_on, now=now, actor=LEARNING
-        )
+        return withdrawal.record(member, "attendance", event.attended_on, now=now, actor=LEARNING)
 
     await _apply(registry, event.member_id, decide, envelope)
 

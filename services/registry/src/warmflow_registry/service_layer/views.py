@@ -7,9 +7,11 @@ purpose; the others are null. Ids, organisations and counties always show (who m
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
+from warmflow_registry.domain import withdrawal
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
 from warmflow_registry.domain.codes import (
     LOST_REASON_NAMES,
@@ -25,6 +27,7 @@ from warmflow_registry.domain.model import (
     HistoryEntry,
     LostContact,
     Member,
+    SelfWithdrawal,
 )
 from warmflow_registry.domain.revisions import profile_revision
 
@@ -46,6 +49,10 @@ class MemberSummary(BaseModel):
     lost_reason_code: str | None = None
     lost_reason_name: str | None = None
     lost_since: date | None = None
+    # 自行脱党待认定: what is missing (org_life, dues), in Chinese, and since when; a branch decides
+    withdrawal_grounds: list[str] | None = None
+    withdrawal_name: str | None = None
+    withdrawal_since: date | None = None
 
 
 class ProfileView(BaseModel):
@@ -86,6 +93,7 @@ class MemberFile(MemberSummary):
     last_dues_on: date | None
     last_contact_on: date | None
     lost: LostContact | None
+    withdrawal: SelfWithdrawal | None = None
     suspended_on: date | None
     registered_on: date | None
     history: list[HistoryEntry] | None
@@ -110,7 +118,20 @@ def summary(member: Member) -> MemberSummary:
         lost_reason_code=member.lost.reason_code if member.lost else None,
         lost_reason_name=LOST_REASON_NAMES.get(member.lost.reason_code) if member.lost else None,
         lost_since=member.lost.since if member.lost else None,
+        **withdrawal_view(member),
     )
+
+
+def withdrawal_view(member: Member) -> dict[str, Any]:
+    flag = member.withdrawal
+    if flag is None:
+        return {}
+    missing = "、".join(withdrawal.GROUND_NAMES[g] for g in flag.grounds)
+    return {
+        "withdrawal_grounds": flag.grounds,
+        "withdrawal_name": f"{withdrawal.LABEL}（{missing}）",
+        "withdrawal_since": flag.since,
+    }
 
 
 def member_file(member: Member, id_number: str | None = None) -> MemberFile:
@@ -132,6 +153,7 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
                 "last_dues_on",
                 "last_contact_on",
                 "lost",
+                "withdrawal",
                 "suspended_on",
                 "registered_on",
                 "history",
@@ -149,6 +171,9 @@ DERIVED = {
     "lost_reason_code": "lost",
     "lost_reason_name": "lost",
     "lost_since": "lost",
+    "withdrawal_grounds": "withdrawal",
+    "withdrawal_name": "withdrawal",
+    "withdrawal_since": "withdrawal",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from warmflow_shared.events.catalog.common import FreeTimeSlot, MemberEvent
 from warmflow_shared.events.contracts import IntegrationEvent
@@ -112,6 +112,28 @@ class LostContactFlagged(_MemberTopic):
 class ContactRestored(_MemberTopic):
     wire_name: ClassVar[str] = "registry.ContactRestored"
     restored_on: date
+
+
+class SelfWithdrawalFlagged(_MemberTopic):
+    """自行脱党待认定: six months without organisational life (``org_life``) or dues (``dues``);
+    a branch decides — the member's status does not change."""
+
+    wire_name: ClassVar[str] = "registry.SelfWithdrawalFlagged"
+    grounds: list[Literal["org_life", "dues"]]
+    since: date
+    org_life_since: date | None = None
+    dues_since: date | None = None
+
+
+class SelfWithdrawalCleared(_MemberTopic):
+    """The flag ends: the missing organisational life or dues was ``recorded``, or the branch
+    ``dismissed`` it (with the ``reason``)."""
+
+    wire_name: ClassVar[str] = "registry.SelfWithdrawalCleared"
+    cleared_on: date
+    how: Literal["recorded", "dismissed"]
+    reason: str | None = None
+    decided_by: str
 
 
 class MemberStatusChanged(_MemberTopic):
@@ -245,6 +267,8 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     MemberReturned,
     LostContactFlagged,
     ContactRestored,
+    SelfWithdrawalFlagged,
+    SelfWithdrawalCleared,
     MemberStatusChanged,
     HomeOrganisationChanged,
     OrganisationCreated,
