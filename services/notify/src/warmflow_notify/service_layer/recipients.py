@@ -90,7 +90,8 @@ class Recipients:
         known = await self._fetch(rule, data)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
         # the staff member who acted knows: the others of their organisation are told
-        acted = staff_recipient_id(actor) if (actor := data.get(rule.actor or "-")) else None
+        actor = data.get(rule.actor) if rule.actor else None
+        acted = staff_recipient_id(actor) if actor else None
         found: dict[str, Recipient] = {}
         for side in sides:  # one after another: at most one side reads (a site's or class's)
             for recipient in await self._side(side, data, known):
