@@ -23,7 +23,11 @@ async def record_read(
     fields: Sequence[str],
     member_ids: Sequence[str],
 ) -> None:
-    """One entry naming the members read (none read: nothing to record)."""
+    """One entry naming the members read (none read: nothing to record). A service without a
+    trail answers no such read: it fails rather than answer unaudited (every ``Service`` has
+    one)."""
     trail = getattr(request.app.state, "audit_trail", None)
-    if isinstance(trail, AuditTrail) and member_ids:
+    if not isinstance(trail, AuditTrail):
+        raise RuntimeError("no audit trail on this app: a read of sensitive fields needs one")
+    if member_ids:
         await trail.record(principal, action=action, fields=fields, member_ids=member_ids)
