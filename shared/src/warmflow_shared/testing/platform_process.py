@@ -3,6 +3,7 @@ the faces benchmark load pages from (SQLite and the in-process bus under ``data_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -74,23 +75,37 @@ class PlatformProcess:
         port = free_port()
         with (self.data_dir / "run.log").open("ab") as log:
             command = [*self.prefix, *WARMFLOW, "run", "--port", str(port)]
-            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+            # a group of its own: a prefix such as faketime forks the platform and waits for it,
+            # so a signal to the prefix alone would leave the platform running
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
         self.url = f"http://127.0.0.1:{port}"
         wait_ready(f"{self.url}/readyz", self.process, timeout)
         return self.url
 
     def kill(self) -> None:
         """``kill -9``: no shutdown hook runs, nothing is flushed or committed."""
-        if self.process is not None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-            self.process = None
+        self._end(signal.SIGKILL, timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-            self.process = None
+        self._end(signal.SIGTERM, timeout=60)
+
+    def _end(self, sig: signal.Signals, *, timeout: float) -> None:
+        """Signal the platform's whole group and wait (bounded) until none of it is left."""
+        if self.process is None:
+            return
+        group, deadline = self.process.pid, time.monotonic() + timeout
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, sig)
+        self.process.wait(timeout=timeout)
+        self.process = None
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)  # the group's last process is exiting: nothing to wait on
 
 
 @contextmanager
