@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.days import Day, Moment
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.problems import field_reasons
 
 NUMBERS = [0, 1704067200, 1704067200.0, "1704067200", " -86400 ", "20240101", True]
 
@@ -36,11 +37,6 @@ def test_text_and_python_values_are_read_as_before() -> None:
     assert moment == datetime(2024, 7, 1, 1, tzinfo=UTC)
 
 
-def _reasons(response: httpx.Response) -> dict[str, str]:
-    assert response.status_code == 422, response.text
-    return {e["field"]: e["reason"] for e in response.json()["errors"]}
-
-
 async def test_every_service_refuses_a_number_for_a_date(
     client: tuple[httpx.AsyncClient, WarmflowSettings],
 ) -> None:
@@ -53,7 +49,7 @@ async def test_every_service_refuses_a_number_for_a_date(
         "profile": {"name": "王晓梅", "phone": "13905561234", "birth_date": 0},
     }
     refused = await http.post("/api/registry/members", json=member, headers=admin)
-    assert "YYYY-MM-DD" in _reasons(refused)["body.profile.birth_date"]
+    assert "YYYY-MM-DD" in field_reasons(refused)["body.profile.birth_date"]
     listed = await http.get("/api/registry/members", params={"q": "王晓梅"}, headers=admin)
     assert listed.status_code == 200 and listed.json()["total"] == 0
 
@@ -64,8 +60,8 @@ async def test_every_service_refuses_a_number_for_a_date(
     for path, params in asked.items():
         assert (
             "YYYY-MM-DD"
-            in _reasons(await http.get(path, params=params, headers=admin))["query.from"]
+            in field_reasons(await http.get(path, params=params, headers=admin))["query.from"]
         ), path
     session = {"starts_at": 1893456000, "ends_at": "2030-01-01T10:00:00+08:00"}
     answer = await http.post("/api/learning/classes/c-none/sessions", json=session, headers=admin)
-    assert "ISO 8601" in _reasons(answer)["body.starts_at"]
+    assert "ISO 8601" in field_reasons(answer)["body.starts_at"]

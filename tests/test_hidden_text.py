@@ -14,6 +14,7 @@ import httpx
 import pytest
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.problems import field_reasons
 from warmflow_shared.text import hidden_character
 
 HIDDEN = ["\u202e", "\u2067", "\u200f", "\u200b", "\ufeff", "\u2060", "\x07"]
@@ -36,11 +37,6 @@ def _auth(settings: WarmflowSettings, role: str, county: str, orgs: list[str]) -
     return {"Authorization": f"Bearer {token}"}
 
 
-def _problem(response: httpx.Response) -> dict[str, str]:
-    assert response.status_code == 422, response.text
-    return {e["field"]: e["reason"] for e in response.json()["errors"]}
-
-
 async def test_members_organisations_and_courses_refuse_hidden_characters(
     client: tuple[httpx.AsyncClient, WarmflowSettings],
 ) -> None:
@@ -56,7 +52,7 @@ async def test_members_organisations_and_courses_refuse_hidden_characters(
         "county": "yuexi",
     }
     refused = await http.post("/api/registry/organisations", json=branch, headers=admin)
-    assert "U+202E" in _problem(refused)["body.name"]
+    assert "U+202E" in field_reasons(refused)["body.name"]
     assert (
         await http.get(f"/api/registry/organisations/{branch['id']}", headers=admin)
     ).status_code == 404
@@ -71,7 +67,7 @@ async def test_members_organisations_and_courses_refuse_hidden_characters(
         "home_org_id": branch["id"],
         "profile": {"name": "王\u200b晓梅", "employer": "杭州\u2067某\u2069公司"},
     }
-    reasons = _problem(await http.post("/api/registry/members", json=member, headers=admin))
+    reasons = field_reasons(await http.post("/api/registry/members", json=member, headers=admin))
     assert "U+200B" in reasons["body.profile.name"]
     assert "U+2067" in reasons["body.profile.employer"]
 
@@ -79,7 +75,7 @@ async def test_members_organisations_and_courses_refuse_hidden_characters(
     course = {"title": "电商\u200f直播", "category": "技能", "hours": 2}
     assert (
         "U+200F"
-        in _problem(await http.post("/api/learning/courses", json=course, headers=staff))[
+        in field_reasons(await http.post("/api/learning/courses", json=course, headers=staff))[
             "body.title"
         ]
     )
