@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -304,11 +304,14 @@ async def test_a_class_reads_ended_once_its_last_session_is_over_by_the_server_s
     clock (the browser's may be anything)."""
     staff = world.auth("county_admin", "yuhang")
     _, klass, _, _ = await _enrolled(world, staff, sessions=2)
+    last_end = world.local(1, "21:00")
 
     async def ended() -> tuple[bool, bool] | None:
         listed = (await world.get("/classes", staff)).json()
         summary = next(c for c in listed if c["id"] == klass)
-        if summary["ends_at"] is None:  # the class hears of its sessions through the bus
+        # the class hears of its sessions through the bus, one event each: wait for the last
+        ends_at = summary["ends_at"]
+        if ends_at is None or datetime.fromisoformat(ends_at) != last_end:
             return None
         page = (await world.get(f"/classes/{klass}", staff)).json()
         return summary["ended"], page["ended"]

@@ -85,9 +85,29 @@ async def test_missing_is_404_and_endless_races_are_409(document_store) -> None:
         return Change(0, {"n": -1})
 
     with pytest.raises(Conflict, match="稍后重试"):
-        await change(store, "c-1", always_overtaken, missing="无", attempts=3)
+        await change(store, "c-1", always_overtaken, missing="无", attempts=3, patience=0)
     doc = await store.collection.get("c-1")
     assert doc is not None and doc["state"] == {"n": 3}
+
+
+async def test_a_writer_overtaken_more_often_than_its_attempts_keeps_trying_within_patience(
+    document_store,
+) -> None:
+    """A room of 40 on a loaded server: the last writers lost more than ten rounds and were told
+    该记录正被他人同时修改 (CI, FerretDB at load 10). Patience, not a count, bounds the retries."""
+    store = await _counter(document_store)
+    overtaken = 0
+
+    async def overtaken_eleven_times(loaded: Loaded) -> Change[int]:
+        nonlocal overtaken
+        if overtaken < 11:
+            overtaken += 1
+            await store.save("c-1", {"n": loaded.state["n"] + 1}, expected=loaded)
+        return Change(loaded.state["n"] + 1, {"n": loaded.state["n"] + 1})
+
+    assert await change(store, "c-1", overtaken_eleven_times, missing="无", attempts=10) == 12
+    doc = await store.collection.get("c-1")
+    assert doc is not None and doc["state"] == {"n": 12}
 
 
 async def test_retry_on_conflict_runs_the_attempt_again() -> None:

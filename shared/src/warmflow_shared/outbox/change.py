@@ -4,8 +4,8 @@ An aggregate is loaded, a decision is made on the loaded state, and the new stat
 its deadlines and the causing event's id are saved in ONE conditional write (``AggregateStore``).
 If someone saved in between, the write is refused (``VersionConflict``) and the whole loop runs
 again on the fresh state — including the "already applied" check, so an event redelivered while
-another copy of it was being applied is still applied once. After ``attempts`` lost races the
-caller gets a 409 in Chinese.
+another copy of it was being applied is still applied once. After ``attempts`` lost races, and
+once ``patience`` seconds have passed, the caller gets a 409 in Chinese.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 ATTEMPTS = 10
+# A crowd on one aggregate (a room of 40 scanning one lesson's code) wins one writer a round; on
+# a loaded server ten rounds of pauses (~1 s in all) were too few for the last of them.
+PATIENCE = 5.0
 BUSY = "该记录正被他人同时修改，请稍后重试"
 
 
@@ -57,13 +60,17 @@ async def change(
     already: Callable[[Loaded], R] | None = None,
     busy: str = BUSY,
     attempts: int = ATTEMPTS,
+    patience: float = PATIENCE,
 ) -> R:
     """Run ``decide`` on the latest state and save what it decided; retry when overtaken.
 
     ``missing`` is the 404's text. With ``caused_by`` (an event handler), an aggregate that has
     applied that event already is not decided again: ``already(loaded)`` is returned instead.
+    Overtaken, it tries again at least ``attempts`` times and for at least ``patience`` seconds.
     """
-    for attempt in range(attempts):
+    started = asyncio.get_running_loop().time()
+    attempt = 0
+    while attempt < attempts or asyncio.get_running_loop().time() - started < patience:
         loaded = await store.load(aggregate_id)
         if loaded is None:
             raise NotFound(missing)
@@ -88,7 +95,8 @@ async def change(
             # overtaken: decide again on the new state, after a random pause that doubles with
             # each loss, so writers racing for one aggregate (a room checking in, other
             # instances) spread out instead of meeting again
-            await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
+            await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2 ** min(attempt, 7))))
+            attempt += 1
             continue
         return decision.result
     raise Conflict(busy)
