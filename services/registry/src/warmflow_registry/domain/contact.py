@@ -46,6 +46,9 @@ def flag_lost(member: Member, *, reason_code: str, now: datetime, actor: Actor) 
     member.lost = LostContact(
         since=since, reason_code=reason_code, flagged_on=today(now), previous_status=member.status
     )
+    # the search and its suspension decide now, not a 自行脱党 finding (``withdrawal``): the flag
+    # goes (its notice is resolved by this event); the sweep looks again once contact is restored
+    member.withdrawal = None
     move(member, "lost_contact", now=now, actor=actor, action="flag_lost", reason=reason_code)
     facts = {"reason_code": reason_code, "unreachable_since": since}
     return [happened(member, "lost_contact_flagged", **facts)]

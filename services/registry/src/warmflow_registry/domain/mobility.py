@@ -27,6 +27,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "restore": frozenset({"suspended"}),
     "remove": frozenset({"suspended"}),
     "change_home": frozenset({"at_home", "returned", "transferred", "lost_contact"}) | AWAY,
+    # 自行脱党: a lost-contact member is searched for and suspended by that procedure instead
+    "confirm_withdrawal": frozenset({"at_home", "returned", "transferred"}) | AWAY,
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -41,6 +43,7 @@ ACTION_NAMES: dict[str, str] = {
     "restore": "恢复党籍",
     "remove": "除名",
     "change_home": "变更组织关系",
+    "confirm_withdrawal": "认定自行脱党并除名",
 }
 
 
@@ -109,8 +112,13 @@ PROFILE_FACTS = (
 
 
 def standing(member: Member) -> dict[str, Any]:
-    """Both organisations (dual management) and where the member stands: on every member event."""
-    return {"member_id": member.id, **{name: getattr(member, name) for name in STANDING}}
+    """Both organisations (dual management) and where the member stands: on every member event,
+    with whether a 自行脱党待认定 flag stands (the statistics count it)."""
+    return {
+        "member_id": member.id,
+        **{name: getattr(member, name) for name in STANDING},
+        "self_withdrawal": member.withdrawal is not None,
+    }
 
 
 def happened(member: Member, kind: str, **facts: Any) -> Happened:

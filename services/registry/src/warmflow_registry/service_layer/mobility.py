@@ -154,6 +154,19 @@ async def dismiss_withdrawal(
     return await change_member(registry, member_id, decide)
 
 
+async def confirm_withdrawal(
+    registry: Registry, member_id: str, cmd: Decision, actor: Actor
+) -> Member:
+    """The branch decides a 自行脱党待认定 flag stands: the member is removed (the reason kept)."""
+
+    def decide(member: Member) -> list[Happened]:
+        events = withdrawal.confirm(member, reason=cmd.reason, now=registry.now(), actor=actor)
+        member.history[-1].reported = cmd.reported
+        return events
+
+    return await change_member(registry, member_id, decide)
+
+
 DECISIONS = {"suspend": contact.suspend, "restore": contact.restore, "remove": contact.remove}
 
 
