@@ -207,3 +207,35 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
     assert paid.json()["status"] == "checked_in"
     history = [h["action"] for h in (await _file(p, member, w.yuexi_admin))["history"]]
     assert history == ["register_outflow", "check_in", "flag_lost", "restore_contact"]
+
+
+async def test_a_card_handed_back_after_the_return_is_checked_then(platform: Platform) -> None:
+    """On return the card is handed back and checked (查验): when the member brings it later
+    than the return was registered, staff record the check then — once, and only after the
+    return (until then the card is in use at the inflow side)."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    card = (await _file(p, member, w.yuexi_admin))["card"]
+    url = f"{API}/members/{member}/card/check"
+    away = await p.client.post(url, headers=w.yuexi_admin)
+    assert away.status_code == 409 and "已登记流出" in away.json()["detail"], away.text
+    back = await p.client.post(
+        f"{API}/members/{member}/return", json={"card_checked": False}, headers=w.yuexi_admin
+    )
+    assert back.status_code == 200, back.text
+    assert (await _file(p, member, w.yuexi_admin))["card"]["checked_on"] is None
+    songyang = p.headers("county_admin", "songyang", orgs=["songyang-county-committee"])
+    assert (await p.client.post(url, headers=songyang)).status_code in (403, 404)
+
+    checked = await p.client.post(url, headers=w.yuexi_admin)
+    assert checked.status_code == 200 and checked.json()["status"] == "returned", checked.text
+    file = await _file(p, member, w.yuexi_admin)
+    assert file["card"]["number"] == card["number"]
+    assert file["card"]["checked_on"] is not None
+    assert (file["history"][-1]["action"], file["history"][-1]["reason"]) == (
+        "check_card",
+        card["number"],
+    )
+    again = await p.client.post(url, headers=w.yuexi_admin)
+    assert again.status_code == 409 and "已于" in again.json()["detail"], again.text

@@ -74,6 +74,15 @@ const ACTIONS = [
     run: (id, body) => post(id, 'return')({ card_checked: false, ...body }),
   },
   {
+    // handed back after the return was registered: the card's check (查验) is recorded then
+    name: 'check-card',
+    title: '查验收回活动证',
+    roles: STAFF,
+    when: (s, f) => s === 'returned' && Boolean(f.card) && !f.card.checked_on,
+    fields: () => [],
+    run: (id) => post(id, 'card/check')({}),
+  },
+  {
     name: 'reach',
     title: '记录联系',
     roles: STAFF,

@@ -88,6 +88,15 @@ def mobility_router(registry: Registry) -> APIRouter:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.return_home(registry, member_id, cmd, actor(principal)))
 
+    @router.post(
+        "/members/{member_id}/card/check",
+        name="check_activity_card",
+        summary="查验收回《流动党员活动证》（返回登记时未交回的，交回后登记）",
+    )
+    async def check_card(member_id: str, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.check_card(registry, member_id, actor(principal)))
+
     @router.post("/members/{member_id}/lost-contact", name="flag_lost_contact")
     async def lost(member_id: str, cmd: FlagLost, principal: Admin) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)

@@ -113,6 +113,14 @@ async def return_home(registry: Registry, member_id: str, cmd: ReturnHome, actor
     return await change_member(registry, member_id, decide)
 
 
+async def check_card(registry: Registry, member_id: str, actor: Actor) -> Member:
+    def decide(m: Member) -> list[Happened]:
+        outflow.check_card(m, now=registry.now(), actor=actor)
+        return []  # the card's check is the file's own record: no other service keeps it
+
+    return await change_member(registry, member_id, decide, always_save=True)
+
+
 async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
     def decide(m: Member) -> list[Happened]:
         return contact.flag_lost(m, reason_code=cmd.reason_code, now=registry.now(), actor=actor)
