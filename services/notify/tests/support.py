@@ -128,6 +128,20 @@ class World:
         )  # fmt: skip
         return envelope(event, self.member_id)
 
+    def withdrawal_confirmed(self) -> Envelope:
+        event = registry.SelfWithdrawalConfirmed(
+            **self.sides(), from_status="at_home", grounds=["dues", "org_life"],
+            since=date(2026, 5, 10), confirmed_on=date(2026, 11, 28),
+            reason="支部大会决议除名，县委组织部批复同意", decided_by="li-yx",
+        )  # fmt: skip
+        return envelope(event, self.member_id)
+
+    def lost_contact(self) -> Envelope:
+        event = registry.LostContactFlagged(
+            **self.sides(), reason_code="3", unreachable_since=date(2026, 5, 1)
+        )
+        return envelope(event, self.member_id)
+
     def checked_in(self) -> Envelope:
         event = registry.CheckedIn(
             **self.sides(), site_id=self.site_id, checked_in_at=NOON, recorded_by="member"

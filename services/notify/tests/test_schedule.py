@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
@@ -209,11 +210,8 @@ async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
     assert digest["subject"] == "每日待办汇总（2026年11月28日）：5 项逾期事项"
 
 
-async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolves_them(
-    notify: Notify, clock: Clock
-) -> None:
-    """自行脱党待认定 is an overdue item like 失联: the home side's staff get one grouped notice
-    for a night's sweep, and the daily digest keeps the items the branch has not dismissed."""
+async def two_flagged(notify: Notify, clock: Clock) -> tuple[World, World]:
+    """Two members of one branch (张晓梅, 陈建国) flagged 自行脱党待认定 by a night's sweep."""
     clock.now = NIGHT
     world, other = World(), World()
     other.outflow_org = world.outflow_org
@@ -221,6 +219,15 @@ async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolve
     await notify.planner.handle(other.member(name="陈建国"))
     for event in (world.withdrawal_flagged(), other.withdrawal_flagged()):
         await notify.planner.handle(event)
+    return world, other
+
+
+async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolves_them(
+    notify: Notify, clock: Clock
+) -> None:
+    """自行脱党待认定 is an overdue item like 失联: the home side's staff get one grouped notice
+    for a night's sweep, and the daily digest keeps the items the branch has not dismissed."""
+    _, other = await two_flagged(notify, clock)
     wang = staff_recipient_id("wang-yx")
     clock.advance(minutes=1)
     await notify.digesting.fire_due()
@@ -233,15 +240,44 @@ async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolve
     assert "自行脱党待认定：陈建国" in grouped["body"]
 
     await notify.planner.handle(other.withdrawal_dismissed())
-    states = await notify.inbox.list(wang, unread_only=False, limit=50, offset=0)
-    [cleared] = [s for s in states if s["event_type"] == "registry.SelfWithdrawalCleared"]
+    cleared = await notice_of(notify, wang, "registry.SelfWithdrawalCleared")
     assert cleared["subject"] == "自行脱党待认定已解除：陈建国"
     assert "支部决定不予认定：因病住院，支部认定不属自行脱党" in cleared["body"]
-    clock.now = EIGHT_AM_CHINA
-    await notify.digesting.fire_due()
-    [digest] = await digests_of(notify, wang)
+    digest = await morning_digest(notify, clock, wang)
     assert "1 项逾期事项" in digest["subject"]
     assert "自行脱党待认定：张晓梅" in digest["body"] and "陈建国" not in digest["body"]
+
+
+async def test_a_confirmed_self_withdrawal_or_a_lost_contact_ends_its_overdue_item(
+    notify: Notify, clock: Clock
+) -> None:
+    """The branch's removal (认定自行脱党并除名) is told to both sides and ends the item; a flag
+    the lost-contact procedure takes over leaves the digest too (失联 stands in its place)."""
+    world, other = await two_flagged(notify, clock)
+    wang = staff_recipient_id("wang-yx")
+
+    await notify.planner.handle(other.withdrawal_confirmed())
+    await notify.planner.handle(world.lost_contact())
+    confirmed = await notice_of(notify, wang, "registry.SelfWithdrawalConfirmed")
+    assert confirmed["subject"] == "已认定自行脱党：陈建国"
+    assert "已于 2026年11月28日 除名" in confirmed["body"]
+    assert "支部大会决议除名，县委组织部批复同意" in confirmed["body"]
+    digest = await morning_digest(notify, clock, wang)
+    assert "1 项逾期事项" in digest["subject"]
+    assert "失联" in digest["body"] and "自行脱党" not in digest["body"]
+
+
+async def notice_of(notify: Notify, recipient: str, event_type: str) -> dict[str, Any]:
+    states = await notify.inbox.list(recipient, unread_only=False, limit=50, offset=0)
+    [found] = [s for s in states if s["event_type"] == event_type]
+    return dict(found)
+
+
+async def morning_digest(notify: Notify, clock: Clock, recipient: str) -> dict[str, Any]:
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, recipient)
+    return dict(digest)
 
 
 def overdue_posts(http: HttpRecorder) -> list[str]:

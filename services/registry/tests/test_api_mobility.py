@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from warmflow_registry.domain import contact
 from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform, eventually
@@ -207,3 +208,84 @@ async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: 
     assert paid.json()["status"] == "checked_in"
     history = [h["action"] for h in (await _file(p, member, w.yuexi_admin))["history"]]
     assert history == ["register_outflow", "check_in", "flag_lost", "restore_contact"]
+
+
+async def test_a_card_handed_back_after_the_return_is_checked_then(platform: Platform) -> None:
+    """On return the card is handed back and checked (查验): when the member brings it later
+    than the return was registered, staff record the check then — once, and only after the
+    return (until then the card is in use at the inflow side)."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    card = (await _file(p, member, w.yuexi_admin))["card"]
+    url = f"{API}/members/{member}/card/check"
+    away = await p.client.post(url, headers=w.yuexi_admin)
+    assert away.status_code == 409 and "已登记流出" in away.json()["detail"], away.text
+    back = await p.client.post(
+        f"{API}/members/{member}/return", json={"card_checked": False}, headers=w.yuexi_admin
+    )
+    assert back.status_code == 200, back.text
+    assert (await _file(p, member, w.yuexi_admin))["card"]["checked_on"] is None
+    songyang = p.headers("county_admin", "songyang", orgs=["songyang-county-committee"])
+    assert (await p.client.post(url, headers=songyang)).status_code in (403, 404)
+
+    checked = await p.client.post(url, headers=w.yuexi_admin)
+    assert checked.status_code == 200 and checked.json()["status"] == "returned", checked.text
+    file = await _file(p, member, w.yuexi_admin)
+    assert file["card"]["number"] == card["number"]
+    assert file["card"]["checked_on"] is not None
+    assert (file["history"][-1]["action"], file["history"][-1]["reason"]) == (
+        "check_card",
+        card["number"],
+    )
+    again = await p.client.post(url, headers=w.yuexi_admin)
+    assert again.status_code == 409 and "已于" in again.json()["detail"], again.text
+
+
+async def test_members_suspended_two_years_are_listed_for_the_removal_decision(
+    platform: Platform,
+) -> None:
+    """Still unreachable two years after the suspension (停止党籍) → removal, a branch decision:
+    the work list shows whose two years have run, so nobody is forgotten there (不漏一人)."""
+    p, w = platform, await world(platform)
+    # the story starts three years ago and ends before today: a clock moved years ahead would
+    # leave the nightly job's lease (taken by the running scheduler) in the future for the
+    # tests after this one on the same database
+    started = p.clock.now
+    p.clock.now = started - timedelta(days=1000)
+    member, _ = await register(p, w, dues_paid_until=None)  # not paid years ahead of then
+    await outflow(p, w, member)
+    p.clock.advance(days=200)
+    base = f"{API}/members/{member}"
+    lost = await p.client.post(
+        f"{base}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
+    )
+    assert lost.status_code == 200, lost.text
+    decision = {"reason": "失联六个月以上，经多方查找无果，支部大会决定停止党籍"}
+    suspended = await p.client.post(f"{base}/suspend", json=decision, headers=w.yuexi_admin)
+    assert suspended.status_code == 200, suspended.text
+    on = date.fromisoformat(suspended.json()["suspended_on"])
+    two_years = (contact.removal_from(on) - on).days  # 730 or 731 days (29 February)
+
+    async def due() -> list[str]:
+        listed = await p.client.get(
+            f"{API}/worklists/removal-due", params={"org_id": w.branch}, headers=w.yuexi_admin
+        )
+        assert listed.status_code == 200, listed.text
+        return [row["id"] for row in listed.json()["items"]]
+
+    assert await due() == []
+    p.clock.advance(days=two_years - 1)
+    assert await due() == []
+    early = await p.client.post(f"{base}/remove", json=decision, headers=w.yuexi_admin)
+    assert early.status_code == 409, early.text
+    p.clock.advance(days=1)
+    assert await due() == [member]
+    removed = await p.client.post(
+        f"{base}/remove",
+        json={"reason": "停止党籍满两年仍无音信，支部大会决定除名"},
+        headers=w.yuexi_admin,
+    )
+    assert removed.status_code == 200 and removed.json()["status"] == "removed", removed.text
+    assert await due() == []
+    assert p.clock.now <= started

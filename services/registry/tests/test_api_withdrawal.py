@@ -11,7 +11,7 @@ from warmflow_shared.events.catalog import learning
 from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform, eventually
-from .flows import register, world
+from .flows import outflow, register, world
 
 API = "/api/registry"
 
@@ -113,3 +113,107 @@ async def test_site_staff_cannot_dismiss(platform: Platform) -> None:
     url = f"{API}/members/{member}/self-withdrawal/dismiss"
     refused = await p.client.post(url, json={"reason": "支部认定"}, headers=w.site_staff)
     assert refused.status_code == 403, refused.text
+
+
+async def _counts(p: Platform, org_id: str, headers: dict[str, str]) -> dict[str, int]:
+    answer = await p.client.get(f"{API}/stats/organisations/{org_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["counts"])
+
+
+async def _flagged(p: Platform, member: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The sweep's self-withdrawal half, at the test's own time (the nightly job, shared by the
+    tests on one database, may be due much later and would find lost contacts first)."""
+    await jobs.sweep_self_withdrawal(p.registry)
+    flagged = await eventually(
+        lambda: _file(p, member, headers), lambda f: f["withdrawal"] is not None
+    )
+    return flagged
+
+
+async def test_the_branch_confirms_a_flag_and_the_member_is_removed(platform: Platform) -> None:
+    """党章第九条: the branch meeting removes a member who withdrew, with the higher committee's
+    approval; the statistics count the flag until that decision."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w, dues_paid_until=None)
+    unflagged = f"{API}/members/{member}/self-withdrawal/confirm"
+    early = await p.client.post(unflagged, json={"reason": "支部大会决议"}, headers=w.yuexi_admin)
+    assert early.status_code == 409 and "没有待认定" in early.json()["detail"]
+    p.clock.advance(days=200)
+    await _flagged(p, member, w.yuexi_admin)
+    counted = await eventually(
+        lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["self_withdrawal"] == 1
+    )
+    assert counted["on_file"] == 1 and counted["status_at_home"] == 1
+
+    url = f"{API}/members/{member}/self-withdrawal/confirm"
+    reason = "2027年6月支部大会决议除名，县委组织部批复同意"
+    staff = await p.client.post(url, json={"reason": reason}, headers=w.site_staff)
+    assert staff.status_code == 403, staff.text
+    bare = await p.client.post(url, json={"reason": " "}, headers=w.yuexi_admin)
+    assert bare.status_code == 422 and "reason" in bare.text
+    confirmed = await p.client.post(url, json={"reason": reason}, headers=w.yuexi_admin)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "removed" and confirmed.json()["withdrawal_name"] is None
+    removed = await _file(p, member, w.yuexi_admin)
+    last = removed["history"][-1]
+    assert (last["action"], last["from_status"], last["reason"]) == (
+        "confirm_withdrawal",
+        "at_home",
+        reason,
+    )
+    after = await eventually(
+        lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["status_removed"] == 1
+    )
+    assert after["self_withdrawal"] == 0 and after["on_file"] == 0
+    again = await p.client.post(url, json={"reason": reason}, headers=w.yuexi_admin)
+    assert again.status_code == 409, again.text
+    listed = await p.client.get(
+        f"{API}/worklists/self-withdrawal", params={"org_id": w.branch}, headers=w.yuexi_admin
+    )
+    assert listed.json()["total"] == 0
+
+
+async def test_lost_contact_takes_a_flag_over_until_contact_is_restored(
+    platform: Platform,
+) -> None:
+    """A member who loses contact is searched for and, after six months, suspended: that
+    procedure decides, not a 自行脱党 finding. The flag goes (worklist, statistics, the removal
+    it would allow) and comes back at the next sweep once contact is restored."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w, dues_paid_until=None)
+    p.clock.advance(days=100)
+    await outflow(p, w, member)  # left home on day 100: reachable since then
+    p.clock.advance(days=100)
+    flagged = await _flagged(p, member, w.yuexi_admin)
+    assert flagged["status"] == "outflow_registered"
+    await eventually(
+        lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["self_withdrawal"] == 1
+    )
+
+    lost = await p.client.post(
+        f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
+    )
+    assert lost.status_code == 200, lost.text
+    assert lost.json()["status"] == "lost_contact" and lost.json()["withdrawal_name"] is None
+    listed = await p.client.get(
+        f"{API}/worklists/self-withdrawal", params={"org_id": w.branch}, headers=w.yuexi_admin
+    )
+    assert listed.json()["total"] == 0
+    counts = await eventually(
+        lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["lost_contact"] == 1
+    )
+    assert counts["self_withdrawal"] == 0
+    url = f"{API}/members/{member}/self-withdrawal/confirm"
+    refused = await p.client.post(url, json={"reason": "支部大会决议"}, headers=w.yuexi_admin)
+    assert refused.status_code == 409, refused.text
+
+    # reached by phone: no longer lost, but still no organisational life or dues — flagged again
+    today = p.clock.now.date().isoformat()
+    reached = await p.client.post(
+        f"{API}/members/{member}/reach",
+        json={"kind": "contact", "on": today},
+        headers=w.yuexi_admin,
+    )
+    assert reached.status_code == 200 and reached.json()["status"] == "outflow_registered"
+    await _flagged(p, member, w.yuexi_admin)

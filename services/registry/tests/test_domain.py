@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from warmflow_registry.domain import contact, outflow
@@ -204,3 +204,19 @@ def test_a_summary_built_without_validation_is_the_validated_summary(
     assert built == validated
     assert [type(v) for v in dict(built).values()] == [type(v) for v in dict(validated).values()]
     assert built.model_dump_json() == validated.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("on", "latest"),
+    [
+        (date(2026, 6, 15), date(2024, 6, 15)),
+        # suspended on 29 February 2024: removal from 28 February 2026 (no 29th), listed then
+        (date(2026, 2, 28), date(2024, 2, 29)),
+        (date(2026, 3, 1), date(2024, 3, 1)),
+    ],
+)
+def test_the_removal_list_holds_every_suspension_whose_two_years_have_run(
+    on: date, latest: date
+) -> None:
+    assert contact.suspended_by_for_removal(on) == latest
+    assert contact.removal_from(latest) <= on < contact.removal_from(latest + timedelta(days=1))

@@ -49,6 +49,10 @@ async def test_lists_searches_exports_stats_and_the_sweep_read_through_indexes(
             for headers in (worst, w.yuexi_admin):
                 response = await p.client.get(f"{API}/members", params=params, headers=headers)
                 assert response.status_code == 200, response.text
+        for worklist in ("lost-contact", "self-withdrawal", "removal-due"):
+            for headers in (worst, w.yuexi_admin):
+                response = await p.client.get(f"{API}/worklists/{worklist}", headers=headers)
+                assert response.status_code == 200, response.text
         exported = await p.client.get(
             f"{API}/members/export.xlsx", params={"county": "yuhang"}, headers=w.yuexi_admin
         )

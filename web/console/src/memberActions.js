@@ -74,6 +74,15 @@ const ACTIONS = [
     run: (id, body) => post(id, 'return')({ card_checked: false, ...body }),
   },
   {
+    // handed back after the return was registered: the card's check (查验) is recorded then
+    name: 'check-card',
+    title: '查验收回活动证',
+    roles: STAFF,
+    when: (s, f) => s === 'returned' && Boolean(f.card) && !f.card.checked_on,
+    fields: () => [],
+    run: (id) => post(id, 'card/check')({}),
+  },
+  {
     name: 'reach',
     title: '记录联系',
     roles: STAFF,
@@ -94,26 +103,38 @@ const ACTIONS = [
     fields: (f, V) => [{ key: 'reason_code', label: '失联原因', required: true, options: V.lost_reasons }],
     run: (id, body) => post(id, 'lost-contact')(body),
   },
-  // 自行脱党待认定: flagged by the nightly sweep; the branch may decide it does not stand
+  // 自行脱党待认定: flagged by the nightly sweep; the branch decides whether it stands
   {
     ...decision('self-withdrawal/dismiss', '不予认定自行脱党', (s, f) => Boolean(f.withdrawal)),
     name: 'dismiss-withdrawal',
   },
+  {
+    // 党章第九条: the branch meeting removes the member, with the higher committee's approval
+    ...decision(
+      'self-withdrawal/confirm',
+      '认定自行脱党并除名',
+      (s, f) => Boolean(f.withdrawal) && s !== 'lost_contact',
+      '决定依据（支部大会决议及上级党组织批复）',
+    ),
+    name: 'confirm-withdrawal',
+    type: 'danger',
+  },
   decision('suspend', '停止党籍', (s) => s === 'lost_contact'),
   decision('restore', '恢复党籍', (s) => s === 'suspended'),
-  decision('remove', '除名', (s) => s === 'suspended' || s === 'lost_contact'),
+  // removal of a lost-contact member comes two years after the suspension (the API refuses it sooner)
+  decision('remove', '除名', (s) => s === 'suspended'),
 ]
 
 // A decision of the home side; for a home organisation not on the platform, the inflow side
 // records it with that organisation's report (how, who, when, reference).
-function decision(name, title, when) {
+function decision(name, title, when, reasonLabel = '决定依据') {
   return {
     name,
     title,
     roles: ADMINS,
     when,
     fields: (f) => [
-      { key: 'reason', label: '决定依据', required: true, multiline: true },
+      { key: 'reason', label: reasonLabel, required: true, multiline: true },
       ...(f.home_county === 'external' ? REPORT_FIELDS('reported') : []),
     ],
     run: (id, body) => post(id, name)(nest(body)),

@@ -77,7 +77,16 @@ RULES: tuple[Rule, ...] = (
     _r(
         "registry.CheckedIn", "checkin", "normal", "member", "outflow", resolves=(CHECK_IN_OVERDUE,)
     ),
-    _r(LOST_CONTACT, "contact", "urgent", "outflow", "inflow", digest=True),
+    # lost contact takes a 自行脱党待认定 over: the search and suspension decide now
+    _r(
+        LOST_CONTACT,
+        "contact",
+        "urgent",
+        "outflow",
+        "inflow",
+        digest=True,
+        resolves=(SELF_WITHDRAWAL,),
+    ),
     _r(
         "registry.ContactRestored",
         "contact",
@@ -96,6 +105,16 @@ RULES: tuple[Rule, ...] = (
         "outflow",
         "inflow",
         resolves=(SELF_WITHDRAWAL,),
+        actor="decided_by",
+    ),
+    # the branch found it stands: the member is removed, nothing of theirs is overdue any more
+    _r(
+        "registry.SelfWithdrawalConfirmed",
+        "contact",
+        "normal",
+        "outflow",
+        "inflow",
+        resolves=(SELF_WITHDRAWAL, CHECK_IN_OVERDUE),
         actor="decided_by",
     ),
     _r(

@@ -53,6 +53,11 @@ REGISTRY_TEMPLATES = [
       "自行脱党待认定已解除：{member_name}",
       "党员 {member_name} 的自行脱党待认定已于 {cleared_on} 解除（{cleared_label}）。",
       "【暖流】{member_name}的自行脱党待认定已于{cleared_on}解除。"),
+    T("registry.SelfWithdrawalConfirmed.staff", 1,
+      "已认定自行脱党：{member_name}",
+      "党员 {member_name} {grounds_label}（自 {since} 起），经支部研究认定为自行脱党，"
+      "已于 {confirmed_on} 除名（依据：{reason}）。",
+      "【暖流】{member_name}经支部认定为自行脱党，已于{confirmed_on}除名。"),
     T("registry.MemberReturned.member", 1,
       "返回登记已办理",
       "{recipient_name}同志：您已于 {returned_on} 办理返回登记，请交回《流动党员活动证》查验。",

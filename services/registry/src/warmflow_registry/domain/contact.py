@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.happened import Happened
@@ -46,6 +46,9 @@ def flag_lost(member: Member, *, reason_code: str, now: datetime, actor: Actor) 
     member.lost = LostContact(
         since=since, reason_code=reason_code, flagged_on=today(now), previous_status=member.status
     )
+    # the search and its suspension decide now, not a 自行脱党 finding (``withdrawal``): the flag
+    # goes (its notice is resolved by this event); the sweep looks again once contact is restored
+    member.withdrawal = None
     move(member, "lost_contact", now=now, actor=actor, action="flag_lost", reason=reason_code)
     facts = {"reason_code": reason_code, "unreachable_since": since}
     return [happened(member, "lost_contact_flagged", **facts)]
@@ -88,12 +91,27 @@ def restore(member: Member, *, reason: str, now: datetime, actor: Actor) -> list
     return [status_changed(member, "suspended", reason, actor)]
 
 
+def removal_from(suspended_on: date) -> date:
+    """The first day a suspended member may be removed: two years on (a suspension on 29
+    February: 28 February; date.replace would fail)."""
+    return months_before(suspended_on, -12 * REMOVAL_AFTER_YEARS)
+
+
+def suspended_by_for_removal(on: date) -> date:
+    """The latest suspension day whose two years have run by ``on``: the removal work list's
+    bound (``removal_from`` clips month ends, so a day or two after ``on`` less two years may
+    count too)."""
+    latest = months_before(on, 12 * REMOVAL_AFTER_YEARS)
+    while removal_from(latest + timedelta(days=1)) <= on:
+        latest += timedelta(days=1)
+    return latest
+
+
 def remove(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "remove")
     on = today(now)
     since = member.suspended_on or on
-    # two years after a suspension on 29 February end on 28 February (date.replace would fail)
-    if on < months_before(since, -12 * REMOVAL_AFTER_YEARS):
+    if on < removal_from(since):
         raise RuleBroken("停止党籍未满两年，不能除名")
     move(member, "removed", now=now, actor=actor, action="remove", reason=reason)
     return [status_changed(member, "suspended", reason, actor)]

@@ -21,12 +21,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "check_in": AWAITING,
     "mark_overdue": AWAITING,
     "return_home": AWAY,
+    "check_card": frozenset({"returned"}),
     "flag_lost": AWAY,
     "restore_contact": frozenset({"lost_contact"}),
     "suspend": frozenset({"lost_contact"}),
     "restore": frozenset({"suspended"}),
     "remove": frozenset({"suspended"}),
     "change_home": frozenset({"at_home", "returned", "transferred", "lost_contact"}) | AWAY,
+    # 自行脱党: a lost-contact member is searched for and suspended by that procedure instead
+    "confirm_withdrawal": frozenset({"at_home", "returned", "transferred"}) | AWAY,
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -35,12 +38,14 @@ ACTION_NAMES: dict[str, str] = {
     "check_in": "报到",
     "mark_overdue": "标记报到逾期",
     "return_home": "登记返回",
+    "check_card": "查验收回活动证",
     "flag_lost": "标记失联",
     "restore_contact": "恢复联系",
     "suspend": "停止党籍",
     "restore": "恢复党籍",
     "remove": "除名",
     "change_home": "变更组织关系",
+    "confirm_withdrawal": "认定自行脱党并除名",
 }
 
 
@@ -109,8 +114,13 @@ PROFILE_FACTS = (
 
 
 def standing(member: Member) -> dict[str, Any]:
-    """Both organisations (dual management) and where the member stands: on every member event."""
-    return {"member_id": member.id, **{name: getattr(member, name) for name in STANDING}}
+    """Both organisations (dual management) and where the member stands: on every member event,
+    with whether a 自行脱党待认定 flag stands (the statistics count it)."""
+    return {
+        "member_id": member.id,
+        **{name: getattr(member, name) for name in STANDING},
+        "self_withdrawal": member.withdrawal is not None,
+    }
 
 
 def happened(member: Member, kind: str, **facts: Any) -> Happened:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.mobility import (
@@ -112,3 +113,16 @@ def return_home(
     card = member.card.number if member.card else None
     # the side the member left is named on the event: it closes its record with it
     return [happened(member, "returned", **left, returned_on=on, card_number=card)]
+
+
+def check_card(member: Member, *, now: datetime, actor: Actor) -> None:
+    """The card handed back after the return was registered (查验): recorded once, in the
+    history too. Only after the return: until then the card is in use at the inflow side."""
+    require(member, "check_card")
+    card = member.card
+    if card is None:
+        raise RuleBroken("该党员没有《流动党员活动证》")
+    if card.checked_on is not None:
+        raise RuleBroken(f"活动证 {card.number} 已于 {card.checked_on.isoformat()} 查验收回")
+    card.checked_on, card.checked_by = today(now), actor.subject
+    move(member, "returned", now=now, actor=actor, action="check_card", reason=card.number)

@@ -4,8 +4,13 @@ The handbook: "6 months without organisational life, or without dues, counts as 
 and needs a branch decision — the software flags and escalates; people decide." The nightly
 sweep flags a member once (``flag``), with which of the two is missing and since when; the flag
 clears by itself when the missing organisational life or dues is recorded (``review``), and the
-branch may dismiss it with a reason (``dismiss``). Nothing here changes the member's status: a
-suspension stays a staff decision (``contact.suspend``).
+branch decides: it does not stand (``dismiss``, with a reason), or it does (``confirm``: 党章
+第九条 — the branch meeting removes (除名) such a member, with the higher committee's approval;
+the reason records both). Only that decision changes the member's status.
+
+A member who loses contact (失联) leaves the question: the lost-contact procedure (search, then
+suspension by the branch) takes over, so ``contact.flag_lost`` drops a standing flag; the sweep
+looks again once contact is restored.
 
 Counting restarts at a dismissal: the branch has judged the member's record up to that day, so
 the next flag comes only after six more months without organisational life or dues.
@@ -20,7 +25,7 @@ from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.contact import months_before, record_reach
-from warmflow_registry.domain.mobility import Actor, happened, today
+from warmflow_registry.domain.mobility import Actor, happened, move, require, today
 from warmflow_registry.domain.model import Member, Profile, SelfWithdrawal
 
 MONTHS = 6
@@ -125,6 +130,20 @@ def dismiss(member: Member, *, reason: str, now: datetime, actor: Actor) -> list
     member.withdrawal = None
     member.withdrawal_reviewed_on = today(now)
     return [_cleared(member, now, actor, how="dismissed", reason=reason)]
+
+
+def confirm(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
+    """The branch decides the member has withdrawn: removed (除名) on the flagged grounds."""
+    flagged = member.withdrawal
+    if flagged is None:
+        raise RuleBroken("该党员没有待认定的自行脱党情形，不能认定自行脱党")
+    require(member, "confirm_withdrawal")
+    facts = {"from_status": member.status, "grounds": flagged.grounds, "since": flagged.since}
+    member.withdrawal = None
+    member.withdrawal_reviewed_on = today(now)
+    move(member, "removed", now=now, actor=actor, action="confirm_withdrawal", reason=reason)
+    decided = {"confirmed_on": today(now), "reason": reason, "decided_by": actor.subject}
+    return [happened(member, "self_withdrawal_confirmed", **facts, **decided)]
 
 
 def _cleared(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -10,8 +11,10 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from warmflow_shared.ops_routes import Ops
 
+from warmflow_registry.domain import contact
 from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket
+from warmflow_registry.domain.mobility import today
 from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer import desk, organisations, queries, recount, sites, stats
 from warmflow_registry.service_layer.commands import OpenTicket, ResolveTicket
@@ -130,14 +133,31 @@ def stats_router(registry: Registry) -> APIRouter:
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 
-    # 失联党员; 自行脱党待认定 (six months without organisational life or dues: a branch decides)
-    _worklist(router, registry, "lost-contact", "lost_contact_members", status="lost_contact")
-    _worklist(router, registry, "self-withdrawal", "self_withdrawal_members", withdrawal=True)
+    # 失联党员; 自行脱党待认定 (six months without organisational life or dues: a branch decides);
+    # 停止党籍满两年 (still unreachable two years after the suspension: the branch decides removal)
+    _worklist(router, registry, "lost-contact", "lost_contact_members", lambda: LOST)
+    _worklist(router, registry, "self-withdrawal", "self_withdrawal_members", lambda: FLAGGED)
+
+    def removal_due() -> dict[str, Any]:
+        return {"suspended_by": contact.suspended_by_for_removal(today(registry.now()))}
+
+    _worklist(router, registry, "removal-due", "removal_due_members", removal_due)
     return router
 
 
-def _worklist(router: APIRouter, registry: Registry, path: str, name: str, **criteria: Any) -> None:
-    """A staff work list: the members in scope that meet ``criteria``, by organisation."""
+LOST: dict[str, Any] = {"status": "lost_contact"}
+FLAGGED: dict[str, Any] = {"withdrawal": True}
+
+
+def _worklist(
+    router: APIRouter,
+    registry: Registry,
+    path: str,
+    name: str,
+    criteria: Callable[[], dict[str, Any]],
+) -> None:
+    """A staff work list: the members in scope that meet ``criteria`` (as of the request), by
+    organisation."""
 
     async def listed(
         principal: Staff,
@@ -146,7 +166,7 @@ def _worklist(router: APIRouter, registry: Registry, path: str, name: str, **cri
         size: PageSize = 20,
         after: After = None,
     ) -> Page[MemberSummary]:
-        search = queries.MemberSearch(org_id=org_id, **criteria)
+        search = queries.MemberSearch(org_id=org_id, **criteria())
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 

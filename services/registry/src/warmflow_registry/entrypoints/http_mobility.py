@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 
 from warmflow_registry.domain.external import HomeReport
+from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer import mobility, organisations, sites
 from warmflow_registry.service_layer.commands import (
@@ -85,6 +88,15 @@ def mobility_router(registry: Registry) -> APIRouter:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.return_home(registry, member_id, cmd, actor(principal)))
 
+    @router.post(
+        "/members/{member_id}/card/check",
+        name="check_activity_card",
+        summary="查验收回《流动党员活动证》（返回登记时未交回的，交回后登记）",
+    )
+    async def check_card(member_id: str, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.check_card(registry, member_id, actor(principal)))
+
     @router.post("/members/{member_id}/lost-contact", name="flag_lost_contact")
     async def lost(member_id: str, cmd: FlagLost, principal: Admin) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)
@@ -95,32 +107,56 @@ def mobility_router(registry: Registry) -> APIRouter:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.record_reach(registry, member_id, cmd, actor(principal)))
 
-    @router.post(
-        "/members/{member_id}/self-withdrawal/dismiss",
-        name="dismiss_self_withdrawal",
-        summary="撤销自行脱党待认定（支部决定不认定，记录依据）",
+    # 自行脱党待认定: the branch decides it does not stand, or that it does (removal)
+    withdrawal = "撤销自行脱党待认定（支部决定不认定，记录依据）"
+    _decision_route(
+        router,
+        registry,
+        "self-withdrawal/dismiss",
+        withdrawal,
+        "dismiss_self_withdrawal",
+        mobility.dismiss_withdrawal,
     )
-    async def dismiss(member_id: str, cmd: Decision, principal: Admin) -> MemberSummary:
-        await _home_side(registry, principal, member_id, cmd.reported)
-        changed = await mobility.dismiss_withdrawal(registry, member_id, cmd, actor(principal))
-        return summary(changed)
-
+    confirmed = "认定自行脱党并除名（支部大会决定、上级党组织批准，记录依据）"
+    _decision_route(
+        router,
+        registry,
+        "self-withdrawal/confirm",
+        confirmed,
+        "confirm_self_withdrawal",
+        mobility.confirm_withdrawal,
+    )
     for action, title in (("suspend", "停止党籍"), ("restore", "恢复党籍"), ("remove", "除名")):
-        _decision_route(router, registry, action, title)
+        status = f"{title}（支部决定，记录依据）"
+        _decision_route(router, registry, action, status, f"{action}_member", _status(action))
     return router
 
 
-def _decision_route(router: APIRouter, registry: Registry, action: str, title: str) -> None:
+Decide = Callable[[Registry, str, Decision, Actor], Awaitable[Member]]
+
+
+def _status(action: str) -> Decide:
+    async def decide(registry: Registry, member_id: str, cmd: Decision, who: Actor) -> Member:
+        return await mobility.decide_status(registry, member_id, action, cmd, who)
+
+    return decide
+
+
+def _decision_route(
+    router: APIRouter, registry: Registry, path: str, title: str, name: str, handler: Decide
+) -> None:
+    """A decision of the home side, recorded with its reason (and, for a home organisation not
+    on the platform, that organisation's report)."""
+
     async def decide(member_id: str, cmd: Decision, principal: Admin) -> MemberSummary:
         await _home_side(registry, principal, member_id, cmd.reported)
-        changed = await mobility.decide_status(registry, member_id, action, cmd, actor(principal))
-        return summary(changed)
+        return summary(await handler(registry, member_id, cmd, actor(principal)))
 
     router.add_api_route(
-        f"/members/{{member_id}}/{action}",
+        f"/members/{{member_id}}/{path}",
         decide,
         methods=["POST"],
-        name=f"{action}_member",
-        summary=f"{title}（支部决定，记录依据）",
+        name=name,
+        summary=title,
         response_model=MemberSummary,
     )

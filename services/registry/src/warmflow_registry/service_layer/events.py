@@ -28,6 +28,7 @@ MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "contact_restored": ev.ContactRestored,
     "self_withdrawal_flagged": ev.SelfWithdrawalFlagged,
     "self_withdrawal_cleared": ev.SelfWithdrawalCleared,
+    "self_withdrawal_confirmed": ev.SelfWithdrawalConfirmed,
     "home_changed": ev.HomeOrganisationChanged,
 }
 # the member's standing, as the domain names it → as every member event names it
@@ -55,6 +56,7 @@ def registered_event(file: Mapping[str, Any]) -> Encoded:
     facts = {
         "member_id": file["id"],
         **{WIRE_NAMES.get(name, name): file[name] for name in STANDING},
+        "self_withdrawal": file.get("withdrawal") is not None,
         **{name: profile[name] for name in PROFILE_FACTS},
         "home_site_id": file["site_id"],
         "last_org_life_on": file["last_org_life_on"],

@@ -113,6 +113,14 @@ async def return_home(registry: Registry, member_id: str, cmd: ReturnHome, actor
     return await change_member(registry, member_id, decide)
 
 
+async def check_card(registry: Registry, member_id: str, actor: Actor) -> Member:
+    def decide(m: Member) -> list[Happened]:
+        outflow.check_card(m, now=registry.now(), actor=actor)
+        return []  # the card's check is the file's own record: no other service keeps it
+
+    return await change_member(registry, member_id, decide, always_save=True)
+
+
 async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
     def decide(m: Member) -> list[Happened]:
         return contact.flag_lost(m, reason_code=cmd.reason_code, now=registry.now(), actor=actor)
@@ -150,6 +158,19 @@ async def dismiss_withdrawal(
 
     def decide(member: Member) -> list[Happened]:
         return withdrawal.dismiss(member, reason=cmd.reason, now=registry.now(), actor=actor)
+
+    return await change_member(registry, member_id, decide)
+
+
+async def confirm_withdrawal(
+    registry: Registry, member_id: str, cmd: Decision, actor: Actor
+) -> Member:
+    """The branch decides a 自行脱党待认定 flag stands: the member is removed (the reason kept)."""
+
+    def decide(member: Member) -> list[Happened]:
+        events = withdrawal.confirm(member, reason=cmd.reason, now=registry.now(), actor=actor)
+        member.history[-1].reported = cmd.reported
+        return events
 
     return await change_member(registry, member_id, decide)
 

@@ -16,6 +16,7 @@ import binascii
 import heapq
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import orjson
 from warmflow_shared.auth.principal import Principal
@@ -78,6 +79,7 @@ class MemberSearch:
     county: str | None = None
     overdue: bool | None = None
     withdrawal: bool | None = None  # flagged 自行脱党待认定 (or not)
+    suspended_by: date | None = None  # suspended (停止党籍) on or before this day
 
 
 async def may_reveal(registry: Registry, principal: Principal, member: Member) -> bool:
@@ -164,6 +166,9 @@ def search_filters(
             base["state.status"] = {"$in": sorted(AWAITING)}
     if search.withdrawal is not None:
         base["state.withdrawal.since"] = {"$exists": search.withdrawal}
+    if search.suspended_by is not None:
+        base["state.status"] = "suspended"
+        base["state.suspended_on"] = {"$lte": search.suspended_by.isoformat()}
     branches = [base]
     counties: list[Branch] = []
     if search.county:

@@ -30,6 +30,7 @@ MEMBER_METRICS = (
     "overdue",
     "lost_contact",
     "suspended",
+    "self_withdrawal",
 )
 # one counter per mobile status: the dashboard's chart, exact whatever the county's size
 STATUS_METRICS = tuple(f"status_{status}" for status in MOBILE_STATUSES)
@@ -53,6 +54,8 @@ def member_metrics(data: Mapping[str, Any]) -> list[str]:
         "overdue": awaiting and bool(data.get("check_in_overdue")),
         "lost_contact": status == "lost_contact",
         "suspended": status == "suspended",
+        # 自行脱党待认定: flagged, the branch has not decided yet
+        "self_withdrawal": status != "removed" and bool(data.get("self_withdrawal")),
         f"status_{status}": True,
     }
     return [metric for metric, on in flags.items() if on]

@@ -53,6 +53,7 @@ class MemberSummary(BaseModel):
     withdrawal_grounds: list[str] | None = None
     withdrawal_name: str | None = None
     withdrawal_since: date | None = None
+    suspended_on: date | None = None  # 停止党籍: removal may follow two years on
 
 
 class ProfileView(BaseModel):
@@ -94,7 +95,6 @@ class MemberFile(MemberSummary):
     last_contact_on: date | None
     lost: LostContact | None
     withdrawal: SelfWithdrawal | None = None
-    suspended_on: date | None
     registered_on: date | None
     history: list[HistoryEntry] | None
 
@@ -119,6 +119,7 @@ def summary(member: Member) -> MemberSummary:
         lost_reason_name=LOST_REASON_NAMES.get(member.lost.reason_code) if member.lost else None,
         lost_since=member.lost.since if member.lost else None,
         **withdrawal_view(member),
+        suspended_on=member.suspended_on,
     )
 
 
@@ -154,7 +155,6 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
                 "last_contact_on",
                 "lost",
                 "withdrawal",
-                "suspended_on",
                 "registered_on",
                 "history",
             }

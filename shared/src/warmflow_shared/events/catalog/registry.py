@@ -23,6 +23,8 @@ class _MemberTopic(MemberEvent):
     mobile_status: str | None = None
     site_id: str | None = None
     check_in_overdue: bool = False
+    # 自行脱党待认定 stands after the change (a branch has still to decide)
+    self_withdrawal: bool = False
 
 
 class MemberProfile(_MemberTopic):
@@ -133,6 +135,19 @@ class SelfWithdrawalCleared(_MemberTopic):
     cleared_on: date
     how: Literal["recorded", "dismissed"]
     reason: str | None = None
+    decided_by: str
+
+
+class SelfWithdrawalConfirmed(_MemberTopic):
+    """The branch found the flag stands (党章第九条): the member is removed (除名); ``reason``
+    records the branch meeting's decision and the higher committee's approval."""
+
+    wire_name: ClassVar[str] = "registry.SelfWithdrawalConfirmed"
+    from_status: str
+    grounds: list[Literal["org_life", "dues"]]
+    since: date
+    confirmed_on: date
+    reason: str
     decided_by: str
 
 
@@ -269,6 +284,7 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     ContactRestored,
     SelfWithdrawalFlagged,
     SelfWithdrawalCleared,
+    SelfWithdrawalConfirmed,
     MemberStatusChanged,
     HomeOrganisationChanged,
     OrganisationCreated,
