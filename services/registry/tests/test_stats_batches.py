@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from warmflow_registry.service_layer import stats
 from warmflow_shared.events.envelope import Envelope
-from warmflow_shared.idempotency import Change, Projection
+from warmflow_shared.idempotency import Change, Projection, State
 from warmflow_shared.outbox.store import DEDUPE_WINDOW
 
 from .conftest import Platform
@@ -111,7 +111,9 @@ async def test_partitions_batches_on_one_county_take_turns_without_conflicts(
     retries: list[str] = []
     apply_steps = Projection._apply_steps
 
-    async def counted(self: Projection, key: str, steps: list[tuple[Envelope, Change]]) -> int:
+    async def counted(
+        self: Projection, key: str, steps: list[tuple[Envelope, Change]]
+    ) -> tuple[int, State | None]:
         if key == f"county:{county}":  # not the platform's own consumers' keys
             retries.append(key)
         return await apply_steps(self, key, steps)

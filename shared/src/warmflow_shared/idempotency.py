@@ -41,21 +41,30 @@ class Projection:
 
     async def apply(self, key: str, envelope: Envelope, change: Change) -> bool:
         """Apply ``change`` once for this event; return False if it was applied before."""
-        return await self._apply_steps(key, [(envelope, change)]) > 0
+        return (await self._apply_steps(key, [(envelope, change)]))[0] > 0
 
-    async def _apply_steps(self, key: str, steps: list[tuple[Envelope, Change]]) -> int:
+    async def apply_state(self, key: str, envelope: Envelope, change: Change) -> State | None:
+        """``apply``, answering the key's state as stored after it (what ``get`` would read
+        next: the new state, or the stored one when the event was applied before; None when
+        there is no document), so a caller that needs it reads nothing more."""
+        return (await self._apply_steps(key, [(envelope, change)]))[1]
+
+    async def _apply_steps(
+        self, key: str, steps: list[tuple[Envelope, Change]]
+    ) -> tuple[int, State | None]:
         """Fold the events not applied yet into the key's document and write it, re-reading and
-        folding again when a concurrent writer won (a hot counter shared by partitions)."""
+        folding again when a concurrent writer won (a hot counter shared by partitions); how
+        many took effect and the state stored after."""
         for attempt in range(MAX_ATTEMPTS):
             doc = await self.collection.get(key)
             loaded = loaded_from(doc) if doc else None
             state, new_ids = self._fold(loaded, steps)
             if not new_ids:
-                return 0
+                return 0, (doc["state"] if doc else None)
             applied = applied_window([*(loaded.applied if loaded else ()), *new_ids], self._window)
             try:
                 await self._write(key, loaded, state, applied)
-                return len(new_ids)
+                return len(new_ids), state or {}
             except (VersionConflict, DuplicateKeyError):
                 # a concurrent writer won; re-read and decide again, after a short random pause
                 # so that writers contending for one key do not keep meeting
@@ -106,7 +115,7 @@ class Projection:
         conflicted |= await self.collection.update_each(updates) if updates else set()
         done = sum(n for key, n in effects.items() if key not in conflicted)
         for key in conflicted:
-            done += await self._apply_steps(key, by_key[key])
+            done += (await self._apply_steps(key, by_key[key]))[0]
         return done
 
     def _change(self, loaded: Loaded, state: State | None, new_ids: list[str]) -> Update:

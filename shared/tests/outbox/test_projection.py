@@ -22,6 +22,21 @@ async def test_a_redelivered_event_changes_nothing(document_store: DocumentStore
     assert await projection.get("m-1") == {"seen": [7], "total": 1}
 
 
+async def test_apply_state_answers_what_a_read_would_find_next(
+    document_store: DocumentStore,
+) -> None:
+    """The state after the event as stored; for a redelivered event the stored state, unchanged
+    (a caller uses it instead of reading the document again)."""
+    projection = Projection(document_store.collection("effects"))
+    first, second = _event("m-1", 7), _event("m-1", 8)
+    assert await projection.apply_state("m-1", first, add_n) == {"seen": [7], "total": 1}
+    after = await projection.apply_state("m-1", second, add_n)
+    assert after == await projection.get("m-1") == {"seen": [7, 8], "total": 2}
+    stored = await document_store.collection("effects").get("m-1")
+    assert await projection.apply_state("m-1", first, add_n) == after  # redelivered
+    assert await document_store.collection("effects").get("m-1") == stored
+
+
 async def test_concurrent_deliveries_of_one_event_have_one_effect(
     document_store: DocumentStore,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -15,8 +16,8 @@ from warmflow_notify.domain.variables import template_variables
 from warmflow_notify.service_layer.digests import Digests
 from warmflow_notify.service_layer.notices import Draft, NoticeWriter, channels_for
 from warmflow_notify.service_layer.preferences_repo import PreferenceRepository
-from warmflow_notify.service_layer.projections import Projections
-from warmflow_notify.service_layer.recipients import Recipients
+from warmflow_notify.service_layer.projections import Projections, projects_member
+from warmflow_notify.service_layer.recipients import FirstRead, Recipients
 
 log = structlog.get_logger(__name__)
 
@@ -64,11 +65,21 @@ class Planner:
         self.available = available
 
     async def handle(self, envelope: Envelope) -> None:
-        await self.projections.apply(envelope)
         rule = rule_for(envelope.type)
         if rule is None:
+            await self.projections.apply(envelope)
             return
-        recipients, names, member, prefs = await self.recipients.resolve(rule, envelope.data)
+        first: FirstRead | None = None
+        if projects_member(envelope.type):
+            # the member's projection written and answered while its preferences and the
+            # cache's check are read: the recipients read nothing more of the member
+            first = await asyncio.gather(
+                self.projections.apply_member(envelope), self.recipients.check(envelope.data)
+            )
+        else:  # projected first: a cached collection's writer counts before its own check
+            await self.projections.apply(envelope)
+        resolved = await self.recipients.resolve(rule, envelope.data, first)
+        recipients, names, member, prefs = resolved
         draft = Draft(
             event_id=envelope.event_id,
             event_type=envelope.type,

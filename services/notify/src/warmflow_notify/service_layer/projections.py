@@ -88,6 +88,10 @@ TABLE: dict[str, tuple[str, str, Callable[[State | None, Envelope], State]]] = {
 }
 
 
+def projects_member(event_type: str) -> bool:
+    return event_type in MEMBER_EVENTS
+
+
 class Projections:
     def __init__(self, store: DocumentStore, slow: SlowChanging | None = None) -> None:
         self._store = store
@@ -104,6 +108,12 @@ class Projections:
         if collection in CACHED:  # also on a redelivery: the first delivery may have died here
             await self.slow.changed()
         return applied
+
+    async def apply_member(self, envelope: Envelope) -> State | None:
+        """Project a member event (``projects_member``) and answer the member's projection as
+        stored after it — what ``get("members", …)`` would read next, without reading it."""
+        _, key_field, change = TABLE[envelope.type]
+        return await self.by_name["members"].apply_state(envelope.data[key_field], envelope, change)
 
     async def get(self, collection: str, key: str | None) -> dict[str, Any] | None:
         return await self.by_name[collection].get(key) if key else None

@@ -26,6 +26,8 @@ from warmflow_notify.service_layer.projections import Projections
 
 Data = Mapping[str, Any]
 Names = dict[str, str | None]
+Checked = tuple[Preferences | None, int]  # the member's preferences, the cache's epoch
+FirstRead = tuple[Mapping[str, Any] | None, Checked]  # the member's projection, ``check``
 
 
 def _first(data: Data, keys: tuple[str, ...]) -> str | None:
@@ -78,16 +80,27 @@ class Recipients:
         self._preferences = preferences
         self._clock = clock
 
+    async def check(self, data: Data) -> Checked:
+        """The event's member's preferences and, in the same read, the slow-changing cache's
+        check (``PreferenceRepository.get_checking``)."""
+        member_id = data.get("member_id")
+        return await self._preferences.get_checking(
+            member_recipient_id(member_id) if member_id else None
+        )
+
     async def resolve(
-        self, rule: Rule, data: Data
+        self, rule: Rule, data: Data, first: FirstRead | None = None
     ) -> tuple[list[Recipient], Names, Mapping[str, Any] | None, dict[str, Preferences]]:
         """The rule's recipients, the names templates may use, the member's projection (if
         the event names a member) and the recipients' preferences, in a few round trips.
 
+        ``first``: the member's projection (as just written by the event) and ``check``'s
+        answer, when the caller has them; else they are read here, together.
+
         Staff of another county than the member's home county are left out unless a
         data-sharing agreement in force lets them see the member (as the registry decides).
         """
-        known = await self._fetch(rule, data)
+        known = await self._fetch(rule, data, first)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
         # the staff member who acted knows: the others of their organisation are told
         actor = data.get(rule.actor) if rule.actor else None
@@ -134,18 +147,18 @@ class Recipients:
     async def member(self, member_id: str) -> Recipient:
         return _member(member_id, await self._projections.get("members", member_id))
 
-    async def _fetch(self, rule: Rule, data: Data) -> Known:
-        """One round of reads: the member and, with its preferences, the slow-changing cache's
-        generation. Then from the cache (reading only what it misses, i.e. after a change):
-        every organisation the event names, the staff and bots of the served ones, the site,
-        the agreements when a side may need them, the served organisations' ancestors and
-        their staff and bots — awaited one after another, as they rarely read at all (a gather
-        costs a task each, on every event)."""
+    async def _fetch(self, rule: Rule, data: Data, first: FirstRead | None) -> Known:
+        """One round of reads (unless ``first`` brings them): the member and, with its
+        preferences, the slow-changing cache's generation. Then from the cache (reading only
+        what it misses, i.e. after a change): every organisation the event names, the staff
+        and bots of the served ones, the site, the agreements when a side may need them, the
+        served organisations' ancestors and their staff and bots — awaited one after another,
+        as they rarely read at all (a gather costs a task each, on every event)."""
         projections, member_id = self._projections, data.get("member_id")
         recipient_id = member_recipient_id(member_id) if member_id else None
-        member, (member_prefs, epoch) = await asyncio.gather(
-            projections.get("members", member_id), self._preferences.get_checking(recipient_id)
-        )
+        if first is None:
+            first = await asyncio.gather(projections.get("members", member_id), self.check(data))
+        member, (member_prefs, epoch) = first
         slow = SlowReads(projections, self._directory, epoch)
         # support events name no organisation: the member's projection does
         by_member = MEMBER_ORG_SIDES.intersection(rule.sides)
