@@ -30,7 +30,7 @@ def bus_lag(data_dir: Path) -> int:
         ends = dict(
             ((topic, partition), end)
             for topic, partition, end in db.execute(
-                "SELECT topic, partition, MAX(offset) + 1 FROM messages GROUP BY topic, partition"
+                "SELECT topic, partition, MAX(offset) + 1 FROM records GROUP BY topic, partition"
             )
         )
         done = {(g, t, p): n for g, t, p, n in db.execute("SELECT * FROM offsets")}
@@ -51,7 +51,7 @@ def published(data_dir: Path, topic: str, subjects: set[str]) -> tuple[int, dict
     """Records of ``subjects`` on ``topic`` (a relay retry may publish one twice), and each
     distinct event by id → its type."""
     with sqlite3.connect(f"file:{data_dir / 'bus.sqlite'}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT key, value FROM messages WHERE topic = ?", (topic,)).fetchall()
+        rows = db.execute("SELECT key, value FROM records WHERE topic = ?", (topic,)).fetchall()
     envelopes = [orjson.loads(value) for key, value in rows if key.decode() in subjects]
     return len(envelopes), {e["event_id"]: e["type"] for e in envelopes}
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import sys
 import textwrap
 from pathlib import Path
@@ -135,3 +137,60 @@ async def test_a_large_append_numbers_each_partition_in_order(tmp_path: Path) ->
             assert [r.value for r in read] == values
     finally:
         await log.close()
+
+
+OLD_LAYOUT = """
+CREATE TABLE topics (topic TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
+CREATE TABLE messages (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    key BLOB, value BLOB NOT NULL, headers BLOB NOT NULL,
+    PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+CREATE TABLE offsets (
+    grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL, PRIMARY KEY (grp, topic, partition));
+INSERT INTO topics VALUES ('t', 3);
+INSERT INTO messages VALUES ('t', 1, 0, x'6b', x'6f6c6430', x'5b5d'),
+    ('t', 1, 1, x'6b', x'6f6c6431', x'5b5d');
+INSERT INTO offsets VALUES ('g', 't', 1, 1);
+"""
+
+
+def _tables(path: Path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    return dict(rows)
+
+
+async def test_records_are_kept_in_a_rowid_table(tmp_path: Path) -> None:
+    """A WITHOUT ROWID table keeps whole rows in its key's B-tree: with envelopes of ~1 KB an
+    append cost ~3x the CPU (docs/benchmarks.md, "registry_import")."""
+    log = SqliteLog(tmp_path / "bus.sqlite")
+    await log.open()
+    try:
+        await log.append([RawRecord("t", -1, -1, b"k", b"v")])
+    finally:
+        await log.close()
+    tables = _tables(tmp_path / "bus.sqlite")
+    assert "records" in tables and "messages" not in tables
+    assert "WITHOUT ROWID" not in tables["records"].upper()
+
+
+async def test_a_log_written_before_keeps_its_records_offsets_and_commits(tmp_path: Path) -> None:
+    path = tmp_path / "bus.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(OLD_LAYOUT)
+    for opening in range(2):  # opened again: nothing moves twice
+        log = SqliteLog(path)
+        await log.open()
+        try:
+            assert [(r.offset, r.value) for r in await log.read("t", 1, 0, 10)][:2] == [
+                (0, b"old0"),
+                (1, b"old1"),
+            ]
+            assert await log.committed("g", "t", 1) == 1
+            if opening == 0:
+                await log.append([RawRecord("t", 1, -1, b"k", b"new")])
+            assert await log.end_offset("t", 1) == 3
+        finally:
+            await log.close()
+    assert "messages" not in _tables(path)

@@ -4,6 +4,13 @@ Durability: WAL with ``synchronous=FULL``, so a record is on disk once ``append`
 neither a process crash nor a power cut loses it. One connection per log; every statement goes
 through one lock because aiosqlite shares the connection (and its open transaction) between
 coroutines.
+
+Records live in an ordinary rowid table (``records``) with its key ``(topic, partition, offset)``
+as a separate index: a record (an envelope, ~1 KB) is appended at the table's end and only the
+small key goes into the index. Until 2026-12-07 they lived in ``messages``, a ``WITHOUT ROWID``
+table, which stores whole rows in its key's B-tree — meant for rows of a few dozen bytes; with
+~1 KB rows each append cost ~3x the CPU (38 against 12 µs a row, docs/benchmarks.md,
+"registry_import"). A log written before is moved over when first opened, in one transaction.
 """
 
 from __future__ import annotations
@@ -22,10 +29,10 @@ from warmflow_shared.storage.sqlite_connect import DURABILITY, connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (topic TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS messages (
+CREATE TABLE IF NOT EXISTS records (
     topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
     key BLOB, value BLOB NOT NULL, headers BLOB NOT NULL,
-    PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+    PRIMARY KEY (topic, partition, offset));
 CREATE TABLE IF NOT EXISTS offsets (
     grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
     next_offset INTEGER NOT NULL, PRIMARY KEY (grp, topic, partition));
@@ -57,6 +64,25 @@ class SqliteLog:
         for pragma in DURABILITY:
             await self._db.execute(pragma)
         await self._db.executescript(_SCHEMA)
+        await self._move_old_records()
+
+    async def _move_old_records(self) -> None:
+        """Records of a log written before ``records`` existed (``messages``, WITHOUT ROWID) move
+        over with their offsets, in one transaction: a crash leaves the old table whole, and of
+        several processes opening the file at once only the first finds it."""
+        old = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+        if not await self.db.execute_fetchall(old):
+            return
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if await self.db.execute_fetchall(old):
+                await self.db.execute("INSERT INTO records SELECT * FROM messages")
+                await self.db.execute("DROP TABLE messages")
+            await self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                await self.db.execute("ROLLBACK")
+            raise
 
     async def close(self) -> None:
         if self._db is not None:
@@ -103,7 +129,7 @@ class SqliteLog:
                 offsets: dict[tuple[str, int], int] = {}
                 for topic, part in dict.fromkeys((r.topic, part) for r, part in placed):
                     rows = await self.db.execute_fetchall(
-                        "SELECT COALESCE(MAX(offset) + 1, 0) FROM messages"
+                        "SELECT COALESCE(MAX(offset) + 1, 0) FROM records"
                         " WHERE topic = ? AND partition = ?",
                         (topic, part),
                     )
@@ -116,7 +142,7 @@ class SqliteLog:
                 for first in range(0, len(values), ROWS_A_STATEMENT):
                     rows_now = values[first : first + ROWS_A_STATEMENT]
                     await self.db.execute(
-                        "INSERT INTO messages VALUES " + ", ".join([_ROW] * len(rows_now)),
+                        "INSERT INTO records VALUES " + ", ".join([_ROW] * len(rows_now)),
                         [value for row in rows_now for value in row],
                     )
                 await self.db.execute("COMMIT")
@@ -128,7 +154,7 @@ class SqliteLog:
     async def read(self, topic: str, partition: int, start: int, limit: int) -> list[RawRecord]:
         async with self._lock:
             rows = await self.db.execute_fetchall(
-                "SELECT offset, key, value, headers FROM messages WHERE topic = ?"
+                "SELECT offset, key, value, headers FROM records WHERE topic = ?"
                 " AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
                 (topic, partition, start, limit),
             )
@@ -137,7 +163,7 @@ class SqliteLog:
     async def end_offset(self, topic: str, partition: int) -> int:
         async with self._lock:
             rows = await self.db.execute_fetchall(
-                "SELECT COALESCE(MAX(offset) + 1, 0) FROM messages"
+                "SELECT COALESCE(MAX(offset) + 1, 0) FROM records"
                 " WHERE topic = ? AND partition = ?",
                 (topic, partition),
             )
