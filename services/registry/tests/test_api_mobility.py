@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from warmflow_registry.domain import contact
+from warmflow_registry.service_layer import jobs
 from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform, eventually
@@ -289,3 +290,22 @@ async def test_members_suspended_two_years_are_listed_for_the_removal_decision(
     assert removed.status_code == 200 and removed.json()["status"] == "removed", removed.text
     assert await due() == []
     assert p.clock.now <= started
+
+
+async def test_a_nightly_run_planned_by_a_clock_ahead_comes_back_at_the_next_start(
+    platform: Platform,
+) -> None:
+    """The platform run once under faketime (+400 days) on this data planned the nightly sweep
+    for then; back on the real clock, no member would be flagged 失联 for 400 days."""
+    p = platform
+    today_now = p.clock.now
+    p.clock.now = today_now + timedelta(days=400)
+    await jobs.on_job_deadlines(p.registry, jobs.LOST_CONTACT_JOB, [])
+    ahead = await p.registry.stores.jobs.collection.get(jobs.LOST_CONTACT_JOB)
+    assert ahead is not None and parse_ts(ahead["_next_due"]) > today_now + timedelta(days=399)
+    p.clock.now = today_now
+    await jobs.ensure_lost_contact_job(p.registry)  # what the registry does at start
+    job = await p.registry.stores.jobs.collection.get(jobs.LOST_CONTACT_JOB)
+    assert job is not None and job["state"] == ahead["state"]
+    due = parse_ts(job["_next_due"])
+    assert today_now < due <= today_now + timedelta(days=1)

@@ -12,8 +12,9 @@ from datetime import date, time
 
 from warmflow_shared.events.happened import Happened
 from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.store import loaded_from
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
-from warmflow_shared.timefmt import format_ts
+from warmflow_shared.timefmt import format_ts, parse_ts
 
 from warmflow_registry.domain import contact, outflow, withdrawal
 from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES
@@ -44,13 +45,21 @@ def _next_run(registry: Registry) -> Deadline:
 
 
 async def ensure_lost_contact_job(registry: Registry) -> None:
-    if await registry.stores.jobs.load(LOST_CONTACT_JOB) is None:
-        state = {"runs": 0, "last_run": "", "flagged": 0}
-        # instances starting together on a fresh database: one creates it, the others find it
-        with contextlib.suppress(DuplicateKeyError, VersionConflict):
-            await registry.stores.jobs.save(
-                LOST_CONTACT_JOB, state, expected=None, deadlines=[_next_run(registry)]
-            )
+    """At start: the nightly job exists, and runs next at the latest at its next hour.
+
+    A run planned later than that was planned by a clock ahead of this one (the platform run
+    under faketime on this data, a server clock set wrong and corrected): left alone, the
+    sweeps would wait until that day comes round."""
+    store, following = registry.stores.jobs, _next_run(registry)
+    doc = await store.collection.get(LOST_CONTACT_JOB)
+    # instances starting together: one creates or moves it, the others find it done
+    with contextlib.suppress(DuplicateKeyError, VersionConflict):
+        if doc is None:
+            state = {"runs": 0, "last_run": "", "flagged": 0}
+            await store.save(LOST_CONTACT_JOB, state, expected=None, deadlines=[following])
+        elif doc.get("_next_due") and parse_ts(doc["_next_due"]) > following.at:
+            loaded = loaded_from(doc)
+            await store.save(LOST_CONTACT_JOB, loaded.state, expected=loaded, deadlines=[following])
 
 
 async def sweep_lost_contact(registry: Registry) -> int:
