@@ -26,6 +26,20 @@ def _phone(browser: Any, base: str) -> Page:
     return phone
 
 
+def _hold_first_matching_read(phone: Page) -> list[Any]:
+    """The page's first read of the member's choice, held until the test answers it."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        if route.request.method == "GET" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    phone.route(re.compile(r"/api/support/members/[^/]+/matching$"), hold)
+    return held
+
+
 def _date(page: Page, label: str, value: str) -> None:
     field = page.locator(".el-dialog .el-form-item", has_text=label).locator("input")
     field.fill(value)
@@ -40,11 +54,20 @@ def _field_error(page: Page, label: str) -> Any:
 def test_member_opts_in_to_matching_on_the_phone(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
-    phone = _phone(browser, platform_url)
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    held = _hold_first_matching_read(phone)
+    phone.goto(f"{platform_url}/m/support")
     switch = by_test(phone, "matching-switch")
     expect(switch).not_to_have_class(re.compile("van-switch--on"))
+    # on a loaded server she switched it on before the page's own read came back, and that
+    # read (answered before her choice) switched it off again (CI)
     switch.click()
     expect(switch).to_have_class(re.compile("van-switch--on"))
+    assert len(held) == 1
+    held[0].fulfill(json={"member_id": MEMBER, "open": False})
+    expect(by_test(phone, "matching-switch")).not_to_have_class(re.compile("van-switch--loading"))
+    expect(switch).to_have_class(re.compile("van-switch--on"))
+    phone.unroute(re.compile(r"/api/support/members/[^/]+/matching$"))
     phone.reload()  # the choice is the service's, not the page's
     expect(by_test(phone, "matching-switch")).to_have_class(re.compile("van-switch--on"))
     shots(phone, "1-opted-in")
