@@ -112,6 +112,41 @@ async def test_a_crash_in_the_handler_fires_again_after_the_lease(
     assert case.fired == Counter({"letter_expiry": 1})
 
 
+async def test_a_lease_taken_under_a_clock_ahead_does_not_hold_the_deadline(
+    document_store: DocumentStore,
+) -> None:
+    """A process run with its clock days ahead (faketime on this data) died holding a lease
+    that, by the real clock, ends days from now: the deadline fires at once, not that day."""
+    ahead, clock = Clock(), Clock()
+    ahead.now = T0 + timedelta(days=30)
+    store = await _case(document_store, Deadline("letter_expiry", T0 + timedelta(days=1)))
+    case = LetterCase(store, fail_first=1)
+    crashed = DeadlineScheduler(store.collection, case.handle, clock=ahead, lease_seconds=60)
+    assert await crashed.fire_due() == 0  # leased until day 30 and a minute, then died
+    clock.now = T0 + timedelta(days=2)
+    restarted = DeadlineScheduler(store.collection, case.handle, clock=clock, lease_seconds=60)
+    assert await restarted.fire_due() == 1
+    assert case.fired == Counter({"letter_expiry": 1})
+
+
+async def test_a_lease_of_an_instance_a_little_ahead_is_respected(
+    document_store: DocumentStore,
+) -> None:
+    """Clocks of instances differ by seconds: a live lease taken by one a little ahead is not
+    taken over."""
+    ahead, clock = Clock(), Clock()
+    ahead.now = T0 + timedelta(days=2, seconds=50)
+    store = await _case(document_store, Deadline("letter_expiry", T0 + timedelta(days=1)))
+    case = LetterCase(store, fail_first=1)
+    crashed = DeadlineScheduler(store.collection, case.handle, clock=ahead, lease_seconds=60)
+    assert await crashed.fire_due() == 0
+    clock.now = T0 + timedelta(days=2)
+    other = DeadlineScheduler(store.collection, case.handle, clock=clock, lease_seconds=60)
+    assert await other.fire_due() == 0
+    clock.now += timedelta(seconds=111)
+    assert await other.fire_due() == 1
+
+
 async def test_lag_is_how_long_the_earliest_due_deadline_has_waited(
     document_store: DocumentStore,
 ) -> None:

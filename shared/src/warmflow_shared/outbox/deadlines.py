@@ -139,8 +139,16 @@ class DeadlineScheduler:
     async def _claim(self) -> tuple[str, list[Deadline], str] | None:
         now = self._clock()
         stamp, lease = format_ts(now), format_ts(now + self._lease)
+        # A lease ends at most one lease from its owner's clock. One ending further out than
+        # two leases from ours was taken under a clock ahead (a run under faketime on this
+        # data, a server clock set wrong) by a process that died holding it: left alone it
+        # would hold the deadline until that day. Another instance's small skew stays inside.
+        taken_ahead = format_ts(now + 2 * self._lease)
+        free = {
+            "$or": [{"_deadline_lease": {"$lt": stamp}}, {"_deadline_lease": {"$gt": taken_ahead}}]
+        }
         doc = await self.collection.find_one_and_update(
-            {**_due_by(stamp), "_deadline_lease": {"$lt": stamp}},
+            {**_due_by(stamp), **free},
             Update(set={"_deadline_lease": lease}),
             sort=[("_next_due", 1)],
         )
