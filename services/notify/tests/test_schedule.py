@@ -383,3 +383,53 @@ async def test_a_notice_being_sent_when_its_resolution_arrives_is_logged_as_deli
         "delivered"
     ]
     assert phones(http).count("13800138000") == 1
+
+
+async def test_schedules_planned_under_a_clock_ahead_come_back_when_notify_starts(
+    instances: Instances, clock: Clock
+) -> None:
+    """The platform was run 30 days ahead (faketime) on this data: the secretary's batch and
+    digest were planned for that day. Started again on the real clock, they come back: the
+    grouped notice goes out when the batch window ends, the digest at the next 08:00."""
+    real = NIGHT
+    clock.now = real + timedelta(days=30)
+    notify = await instances.open()
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.handle(world.overdue())
+    wang = staff_recipient_id("wang-yx")
+    assert await grouped_of(notify, wang) == []
+
+    clock.now = real
+    notify = await instances.restart()
+    assert instances.current is not None
+    for hook in instances.current.on_start:  # what the service runs when it starts
+        await hook()
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    [grouped] = await grouped_of(notify, wang)
+    assert grouped["subject"] == "1 名党员报到逾期：张晓梅"
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert digest["subject"] == "每日待办汇总（2026年11月28日）：1 项逾期事项"
+
+
+async def test_a_new_item_under_a_clock_corrected_while_running_is_batched_from_now(
+    notify: Notify, clock: Clock
+) -> None:
+    """The server's clock was ahead and is corrected while notify runs (no restart): the next
+    overdue item brings the recipient's batch back to the window from now."""
+    clock.now = NIGHT + timedelta(days=30)
+    world, other = World(), World()
+    other.outflow_org = world.outflow_org
+    await given_world(notify, world)
+    await notify.planner.handle(other.member(name="陈建国"))
+    await notify.planner.handle(world.overdue())
+    clock.now = NIGHT
+    await notify.planner.handle(other.overdue())
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    wang = staff_recipient_id("wang-yx")
+    [grouped] = await grouped_of(notify, wang)
+    assert grouped["subject"].startswith("2 名党员报到逾期")

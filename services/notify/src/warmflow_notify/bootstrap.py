@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import structlog
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.held_routes import MemberCheck, by_counties, held_router
 from warmflow_shared.outbox import DeadlineScheduler
@@ -36,6 +37,8 @@ from warmflow_notify.service_layer.projections import PROJECTION_INDEXES, Projec
 from warmflow_notify.service_layer.queries import DeliveryLog, Inbox
 from warmflow_notify.service_layer.recipients import Recipients
 from warmflow_notify.service_layer.slow_changing import of_store
+
+log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -137,10 +140,16 @@ def wire(
     runtime.indexes["notices"] = NOTICE_INDEXES
     runtime.indexes["overdue_items"] = ITEM_INDEXES
     runtime.subscriptions.append(subscription(runtime.group("notices"), planner))
+    runtime.on_start.append(partial(_bring_back, digests))
     runtime.on_stop.append(_closer(senders, [sending, digesting]))
     inbox, log = Inbox(notices, clock), DeliveryLog(notices, projections, clock, directory)
     admin = DirectoryAdmin(directory, projections, settings.notify_webhook_internal_hosts)
     return Notify(planner, deliverer, digests, sending, digesting, inbox, log, admin)
+
+
+async def _bring_back(digests: Digests) -> None:
+    if moved := await digests.bring_back():
+        log.warning("notify.schedules_brought_back", recipients=moved)
 
 
 def _closer(

@@ -114,17 +114,66 @@ class Digests:
 
         async def attempt() -> None:
             loaded = await self.store.load(recipient_id)
-            state = dict(loaded.state) if loaded else {"recipient": recipient_id}
+            stored = dict(loaded.state) if loaded else {"recipient": recipient_id}
+            state = self._brought_back(stored)
+            if loaded is not None and state != loaded.state:  # the server's clock went back
+                await self._items_back({"state.recipient": recipient_id})
             now = self._clock()
             wanted = {
                 "batch_at": state.get("batch_at") or format_ts(now + self._batch),
                 "next_at": state.get("next_at")
                 or (format_ts(next_digest_at(now, self._at)) if daily else None),
             }
-            if any(state.get(k) != v for k, v in wanted.items()):
+            if loaded is None or any(loaded.state.get(k) != v for k, v in wanted.items()):
                 await self._save(recipient_id, loaded, {**state, **wanted})
 
         await retry_on_conflict(attempt)
+
+    async def bring_back(self) -> int:
+        """At start: schedules planned by a clock ahead of this one (the platform run under
+        faketime on this data, a server clock set wrong and corrected) come back to the next
+        batch and the next digest hour; left alone, staff would hear of nothing overdue until
+        that day. Returns how many recipients' schedules moved."""
+        now = self._clock()
+        await self._items_back({})
+        latest = max(now + self._batch, next_digest_at(now, self._at))
+        ahead = await self.store.collection.find({"_next_due": {"$gt": format_ts(latest)}})
+        moved = 0
+        for doc in ahead:
+
+            async def attempt(recipient_id: str = doc["_id"]) -> bool:
+                loaded = await self.store.load(recipient_id)
+                if loaded is None:
+                    return False
+                state = self._brought_back(dict(loaded.state))
+                if state == loaded.state:
+                    return False
+                await self._save(recipient_id, loaded, state)
+                return True
+
+            moved += await retry_on_conflict(attempt)
+        return moved
+
+    async def _items_back(self, where: dict[str, Any]) -> None:
+        """Items waiting for a batch, opened by a clock ahead of this one, count as opened now:
+        a batch takes the items opened up to its time."""
+        stamp = format_ts(self._clock())
+        await self.items.collection.update_many(
+            {**where, "state.pending": True, "state.opened_at": {"$gt": stamp}},
+            Update(set={"state.opened_at": stamp}),
+        )
+
+    def _brought_back(self, state: State) -> State:
+        """The schedule with a batch or digest time later than this clock could have planned
+        brought back to the latest it could (the batch window from now, the next digest hour)."""
+        now = self._clock()
+        for field, latest in (
+            ("batch_at", now + self._batch),
+            ("next_at", next_digest_at(now, self._at)),
+        ):
+            if state.get(field) and parse_ts(str(state[field])) > latest:
+                state[field] = format_ts(latest)
+        return state
 
     async def fire_batch(self, recipient_id: str, send: SendBatch) -> int:
         """Send the recipient's pending items opened up to the batch's time, one notice a kind."""
