@@ -744,6 +744,22 @@ def test_staff_see_a_held_event_on_the_e_file(
     expect(by_test(page, "held-events")).to_have_count(0)
 
 
+def test_the_inflow_county_is_not_offered_an_edit_of_a_file_it_sees_in_part(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """Yuhang reads 储小红's Yuexi file as the agreement shares it (出生日期 and others blank):
+    编辑档案 was offered, and saving that view would have cleared them (the API now refuses)."""
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(page, "member-status")).to_be_visible()
+    expect(page.locator(".el-descriptions")).to_contain_text("储小红")
+    expect(by_test(page, "do-edit")).to_have_count(0)
+    shots(page, "1-partner-view-without-edit")
+    home = sign_in(browser, platform_url, "console", "yuexi-admin")
+    home.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(home, "do-edit")).to_be_visible()  # the home county keeps the file
+
+
 def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

@@ -4,7 +4,8 @@ Run on the embedded default and on the real servers (the seed is idempotent by i
 is the demo token's 储小红 (``demo-member-001``): home in Yuexi, checked in at the
 人工智能小镇暖流之家 in Yuhang — so Yuexi is the outflow (home) side, Yuhang the inflow side under
 the seeded Yuhang–Yuexi agreement, and Songyang has nothing to do with her. Expected outcomes
-follow the rules: either side's staff read and act; another county reads 404 and writes 403;
+follow the rules: either side's staff read and act, but only the home side edits the e-file (the
+inflow side reads it as the agreement shares it: 403); another county reads 404 and writes 403;
 the member sees their own file, record and inbox; ops and auditors get their narrow powers
 (dead letters; the audit trail) and no member data.
 """
@@ -42,9 +43,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
 EXPECTED: dict[str, list[int]] = {
     #                    read edit reach  me  audit dlq  learn inbox agree work stats
     "yuexi-admin":       [200, 200, 200, 403, 403, 403, 200, 200, 200, 200, 200],  # home side
-    "yuhang-admin":      [200, 200, 200, 403, 403, 403, 200, 200, 200, 200, 200],  # inflow side
+    "yuhang-admin":      [200, 403, 200, 403, 403, 403, 200, 200, 200, 200, 200],  # inflow side
     "songyang-admin":    [404, 403, 403, 403, 403, 403, 404, 200, 200, 200, 200],  # no part in her
-    "yuhang-org-admin":  [200, 200, 200, 403, 403, 403, 200, 200, 403, 200, 200],  # inflow org
+    "yuhang-org-admin":  [200, 403, 200, 403, 403, 403, 200, 200, 403, 200, 200],  # inflow org
     "yuhang-site-staff": [200, 403, 200, 403, 403, 403, 200, 200, 403, 200, 200],  # her site
     "yuexi-member":      [200, 403, 403, 200, 403, 403, 200, 200, 403, 403, 403],  # herself
     "ops":               [403, 403, 403, 403, 403, 200, 403, 200, 403, 403, 200],

@@ -166,6 +166,34 @@ async def test_cross_county_reads_need_an_agreement_and_see_its_fields_only(
     assert "residence" in seen["hardship_aid"]
 
 
+async def test_the_inflow_county_cannot_edit_a_file_it_sees_as_an_agreement_shares_it(
+    platform: Platform,
+) -> None:
+    """Yuhang read a Yuexi member's file with the fields the agreement does not share as null,
+    and could save that view back (PUT with the birth date, which it may know from the person):
+    the home side's ethnicity, education, 入党日期, residence, … were cleared, unnoticed (a
+    partner view carries no profile_revision, so no If-Match). The home county edits the file."""
+    p = platform
+    yuhang, yuexi = county(p, "yuhang"), county(p, "yuexi")
+    member, _ = await mobile_member(p, yuexi, yuhang)
+    home = (await read(p, member, yuexi.admin)).json()
+    shared = (await read(p, member, yuhang.admin)).json()
+    assert shared["profile_revision"] is None and shared["profile"]["residence"] is None
+    view = {**shared["profile"], "birth_date": home["profile"]["birth_date"], "name": "改名"}
+    edit = {"profile": {k: v for k, v in view.items() if v is not None}}
+    url = f"{API}/members/{member}"
+    refused = await p.client.put(url, json=edit, headers=yuhang.admin)
+    assert refused.status_code == 403, refused.text
+    assert "户籍地" in refused.json()["detail"]
+    after = (await read(p, member, yuexi.admin)).json()
+    assert after["profile"] == home["profile"]
+    assert after["profile_revision"] == home["profile_revision"]
+    own = {"profile": {**home["profile"], "post": "支部委员"}}
+    revision = {"If-Match": home["profile_revision"]}
+    saved = await p.client.put(url, json=own, headers={**yuexi.admin, **revision})
+    assert saved.status_code == 200, saved.text
+
+
 async def _terms(p: Platform, purpose: str, days: int = 365) -> dict[str, Any]:
     today = local_date(p.clock.now)
     until = today.fromordinal(today.toordinal() + days)

@@ -23,7 +23,9 @@ const ACTIONS = [
     name: 'edit',
     title: '编辑档案',
     roles: ADMINS,
-    when: (s) => s !== 'removed',
+    // a partner county's view (the fields its agreement does not share read null) carries no
+    // revision and offers no edit: the home side keeps the file (the API refuses it, 403)
+    when: (s, f) => s !== 'removed' && Boolean(f.profile_revision),
     fields: (f) => [
       { key: 'profile.name', label: '姓名', required: true, initial: f.profile.name },
       { key: 'profile.phone', label: '手机号码', required: true, initial: f.profile.phone },

@@ -131,13 +131,29 @@ def normal_name(text: str) -> str:
 PARTY_PREFIX = r"(?:中国共产党|中共)"
 
 
-def org_name_variants(text: str, county: str, province: str) -> list[str]:
-    """Shorter spellings of a branch's name as rosters write it, the platform keeping the name
-    within its county: 中共/中国共产党 in front, and the county, with its province and city, before
-    it (中共浙江省丽水市松阳县西屏街道第1党支部 → 西屏街道第1党支部; 中共西屏街道… → 西屏街道…)."""
-    text = "".join(text.split())
+# full-width digits and Latin letters (an IME in full-width mode: 第１党支部) as ASCII; the rest of
+# the text as it is (NFKC would also turn the （） of a name like 某某党支部（临时） into ASCII)
+_FULL_WIDTH_ALNUM = {
+    code: code - 0xFEE0
+    for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for code in range(start, end + 1)
+}
+
+
+def plain_org_name(text: str) -> str:
+    """A branch's name as typed into a roster, without its spaces (第 1 党支部, ideographic spaces
+    too) and with full-width digits and letters as ASCII (第１党支部): the platform's spelling."""
+    return "".join(text.split()).translate(_FULL_WIDTH_ALNUM)
+
+
+def org_name_variants(original: str, county: str, province: str) -> list[str]:
+    """Other spellings of a branch's name as rosters write it, the platform keeping the name
+    within its county: the plain spelling (``plain_org_name``), then without 中共/中国共产党
+    in front and the county, with its province and city, before it
+    (中共浙江省丽水市松阳县西屏街道第1党支部 → 西屏街道第1党支部; 中共西屏街道… → 西屏街道…)."""
+    text = plain_org_name(original)
     places = rf"(?:{re.escape(province)})?(?:[\u4e00-\u9fff]{{2,3}}市)?{re.escape(county)}"
-    found = []
+    found = [] if text == original else [text]
     for shape in (rf"^{PARTY_PREFIX}?{places}(.+)$", rf"^{PARTY_PREFIX}(.+)$"):
         if (match := re.match(shape, text)) and match.group(1) not in found:
             found.append(match.group(1))
@@ -145,6 +161,7 @@ def org_name_variants(text: str, county: str, province: str) -> list[str]:
 
 
 def normal_month(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)  # ２０２６年３月 typed full-width, as dates are
     if match := _MONTH.match(text):
         return f"{match.group(1)}-{int(match.group(2)):02d}"
     return text

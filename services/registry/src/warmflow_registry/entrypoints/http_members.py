@@ -18,7 +18,7 @@ from warmflow_registry.service_layer.commands import (
     UpdateOwnProfile,
 )
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.scope import manages_org, member_in_scope
+from warmflow_registry.service_layer.scope import file_to_edit, manages_org
 from warmflow_registry.service_layer.views import MemberFile, MemberSummary, summary
 
 from .common import (
@@ -143,7 +143,7 @@ def member_router(registry: Registry) -> APIRouter:
     async def update(
         member_id: str, cmd: UpdateMember, principal: Admin, if_match: IfMatch = None
     ) -> MemberSummary:
-        await member_in_scope(registry, principal, member_id, write=True)
+        await file_to_edit(registry, principal, member_id)
         changed = await members.update_member(
             registry, member_id, cmd, actor(principal), if_match=if_match
         )

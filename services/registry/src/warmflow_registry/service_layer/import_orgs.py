@@ -43,7 +43,8 @@ async def _resolve(ctx: RowContext, text: str) -> Organisation | str:
 
 
 async def _shorter_names(ctx: RowContext, text: str) -> list[str]:
-    """The name without 中共 and the importer's county (and its province and city) in front."""
+    """The name as the platform spells it (no spaces, ASCII digits), and without 中共 and the
+    importer's county (and its province and city) in front."""
     for county in await county_records(ctx.registry):
         if county.county == ctx.principal.county:
             return org_name_variants(text, display_name(county), county.province)

@@ -5,6 +5,8 @@ and site staff only those in their organisations' subtrees (site staff also thei
 Out of scope reads are 404 (the file's existence is itself sensitive), writes 403. Staff of
 another county than the member's home county read only under a data-sharing agreement in force
 for the stated purpose, and only its fields; the home side is never restricted by agreements.
+Editing the e-file takes the whole file: a partner county's staff, who see only what an
+agreement shares, cannot edit it (403).
 """
 
 from __future__ import annotations
@@ -77,15 +79,33 @@ async def member_in_scope(
     return loaded
 
 
+def sees_whole_file(principal: Principal, state: dict[str, Any]) -> bool:
+    """The member, their home county's staff, and the inflow side of a member whose home
+    organisation is not on here; anyone else reads a file only as an agreement shares it."""
+    home = str(state.get("home_county"))
+    if principal.role not in STAFF or principal.county == home:
+        return True
+    # the home organisation is not on here: the inflow side manages the whole file
+    return home == EXTERNAL and principal.county == state.get("inflow_county")
+
+
+async def file_to_edit(registry: Registry, principal: Principal, member_id: str) -> Loaded:
+    """An e-file a caller may edit: in scope, and seen whole. The inflow county reads a home
+    county's file as an agreement shares it (the rest is null to them): an edit from that view
+    replaced the profile with it, clearing what the agreement does not share."""
+    loaded = await member_in_scope(registry, principal, member_id, write=True)
+    if not sees_whole_file(principal, loaded.state):
+        raise Forbidden("该党员的一人E档由户籍地（流出地）党组织维护，流入地只能查看协议共享的信息")
+    return loaded
+
+
 async def readable_fields(
     registry: Registry, principal: Principal, state: dict[str, Any], purpose: str
 ) -> frozenset[str] | None:
     """None: the whole file; else the fields an agreement in force shares (404 outside one)."""
-    home = str(state.get("home_county"))
-    if principal.role not in STAFF or principal.county == home:
+    if sees_whole_file(principal, state):
         return None
-    if home == EXTERNAL and principal.county == state.get("inflow_county"):
-        return None  # the home organisation is not on here: the inflow side manages the whole file
+    home = str(state.get("home_county"))
     fields = await shared_fields(registry, str(principal.county), home, purpose)
     if not fields:
         raise NotFound(f"党员档案 {state.get('id')} 不存在")
