@@ -197,15 +197,16 @@ class _Hand:
         table, conn, published = ident("cases"), self._conn, 0
         while rows := list(
             await conn.execute_fetchall(
-                f"SELECT id, meta FROM {table} WHERE json_extract(meta, '$._pending') = 1"
+                f"SELECT id, meta, outbox FROM {table} WHERE json_extract(meta, '$._pending') = 1"
                 f" ORDER BY json_extract(meta, '$._pending_since') LIMIT {BATCH}"
             )
-        ):  # the store keeps the outbox fields in the row's ``meta`` column (docs/storage.md)
-            docs = [{**orjson.loads(row[1]), "_id": row[0]} for row in rows]
+        ):  # the store keeps the outbox's bookkeeping in the row's ``meta`` column and its
+            # entries in ``outbox`` (docs/storage.md)
+            docs = [{**orjson.loads(row[1]), **orjson.loads(row[2]), "_id": row[0]} for row in rows]
             published += await _publish_docs(docs, self._send)
             await conn.execute(
                 f"UPDATE {table} SET meta = json_set(meta, '$._pending', json('false'),"
-                " '$._outbox', json('[]'), '$._sent_seq', 1)"
+                " '$._sent_seq', 1), outbox = '{\"_outbox\":[]}'"
                 " WHERE id IN (SELECT value FROM json_each(?))",
                 (orjson.dumps([doc["_id"] for doc in docs]).decode(),),
             )

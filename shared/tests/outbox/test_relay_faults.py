@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox import AggregateStore, OutboxRelay
 from warmflow_shared.outbox.relay import LOCKS
@@ -118,3 +119,59 @@ async def test_relays_share_a_collection_slot_by_slot(document_store: DocumentSt
     assert await b.drain() == len(mine)
     assert sorted(e.data["n"] for e in [*bus_a.published, *bus_b.published]) == list(range(48))
     assert await a.backlog() == 0
+
+
+async def test_a_deep_backlog_is_claimed_slot_by_slot_where_reads_narrow_by_equalities_only(
+    document_store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a store that narrows a read by top-level equalities only (FerretDB v1; said so here
+    for SQLite too), once a claim fills a batch the relay reads and marks one slot at a time,
+    each read and mark naming its ``_slot``, until less than a batch is pending; then it reads
+    all slots at once again. Every event goes out once."""
+    collection = document_store.collection(unique_name("things"))
+    store = AggregateStore(collection, producer="test")
+    await store.ensure_indexes()
+    event = counted_on_fresh_topic()
+    for i in range(65):  # not a multiple of the batch: the last slot-by-slot round is short
+        await store.save(f"a-{i}", {}, expected=None, events=[event(n=i)])
+
+    async def equalities_only() -> bool:
+        return True
+
+    claims: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
+    find, update_many = collection.find, collection.update_many
+
+    async def finding(where: Any = None, **options: Any) -> Any:
+        claims.append(dict(where or {}))
+        return await find(where, **options)
+
+    async def marking(where: Any, update: Any) -> int:
+        marks.append(dict(where))
+        return await update_many(where, update)
+
+    monkeypatch.setattr(collection, "narrows_by_equality_only", equalities_only)
+    monkeypatch.setattr(collection, "find", finding)
+    monkeypatch.setattr(collection, "update_many", marking)
+    bus = PickyBus()
+    relay = OutboxRelay([collection], bus, batch_size=10)  # type: ignore[arg-type]
+
+    assert await relay.drain() == 65
+    assert sorted(e.data["n"] for e in bus.published) == list(range(65))
+    assert await relay.backlog() == 0
+    assert "_slot" not in str(claims[0])  # all slots at once: it filled a batch
+    by_slot = claims[1:-1]  # the last: all slots at once again, nothing left
+    assert by_slot and all(_one_slot(where) is not None for where in by_slot)
+    assert {_one_slot(where) for where in by_slot} == set(range(OUTBOX_SLOTS))
+    assert "_slot" not in str(claims[-1])
+    assert "_slot" not in marks[0] and all("_slot" in where for where in marks[1:])
+
+    claims.clear()
+    await store.save("a-late", {}, expected=None, events=[event(n=65)])
+    assert await relay.drain() == 1
+    assert claims and "_slot" not in str(claims[0])  # little pending: one read of every slot
+
+
+def _one_slot(where: dict[str, Any]) -> int | None:
+    """The slot a claim's filter names alone, as an equality."""
+    return where["_slot"] if isinstance(where.get("_slot"), int) else None

@@ -204,17 +204,91 @@ async def test_marking_events_sent_leaves_the_aggregates_own_column_untouched(
     aggregates = AggregateStore(store.collection("members"), producer="test")
     await aggregates.ensure_indexes([IndexSpec(("state.name",))])
     await aggregates.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
-    before = _raw(tmp_path / "s.sqlite", "SELECT doc, meta FROM members")
+    before = _raw(tmp_path / "s.sqlite", "SELECT doc, meta, outbox FROM members")
     bus = _Published()
 
     assert await OutboxRelay([aggregates.collection], bus).drain() == 1  # type: ignore[arg-type]
 
-    after = _raw(tmp_path / "s.sqlite", "SELECT doc, meta FROM members")
+    after = _raw(tmp_path / "s.sqlite", "SELECT doc, meta, outbox FROM members")
     assert bus.data == [1]
     assert after[0][0] == before[0][0]  # the state's JSON (and its indexes) was not rewritten
     assert after[0][1] != before[0][1]
-    assert '"_pending":false' in str(after[0][1]) and '"_outbox":[]' in str(after[0][1])
+    assert '"_pending":false' in str(after[0][1]) and after[0][2] == '{"_outbox":[]}'
     await store.close()
+
+
+async def test_the_envelopes_have_a_column_of_their_own_beside_the_bookkeeping(
+    tmp_path: Path,
+) -> None:
+    """``_outbox`` (the envelopes, ~1 KB an event) is kept in the row's ``outbox`` column, so
+    the relay's filters and the indexes on ``meta`` parse small bookkeeping; through the port a
+    document is the same, and every way of writing ``_outbox`` keeps it there."""
+    store = SqliteStore(tmp_path / "s.sqlite")
+    collection = store.collection("members")
+    aggregates = AggregateStore(collection, producer="test")
+    await aggregates.ensure_indexes()
+    saved = await aggregates.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
+    doc, meta, outbox = _raw(tmp_path / "s.sqlite", "SELECT doc, meta, outbox FROM members")[0]
+    assert "envelope" not in doc + meta and '"_pending":true' in meta
+    assert [e["envelope"]["data"] for e in orjson.loads(outbox)["_outbox"]] == [{"n": 1}]
+    await aggregates.save("m-1", {"name": "张三"}, expected=saved, events=[Counted(n=2)])  # $push
+    stored = await collection.get("m-1")
+    assert stored is not None and [e["seq"] for e in stored["_outbox"]] == [1, 2]
+    assert await collection.find({"_pending": True}, fields=["_outbox"]) == [
+        {"_id": "m-1", "_outbox": stored["_outbox"]}
+    ]
+    await collection.update_many({"_id": "m-1"}, Update(unset=("_outbox",)))
+    assert _raw(tmp_path / "s.sqlite", "SELECT outbox FROM members") == [("{}",)]
+    await collection.update("m-1", Update(set={"_outbox": [{"seq": 3}]}))
+    assert (await collection.get("m-1") or {})["_outbox"] == [{"seq": 3}]
+    assert '"_outbox"' not in _raw(tmp_path / "s.sqlite", "SELECT meta FROM members")[0][0]
+    await store.close()
+
+
+async def test_a_file_of_the_two_column_layout_opens_and_relays_its_pending_events_once(
+    tmp_path: Path,
+) -> None:
+    """A data directory written while the outbox lived in ``meta`` (two columns, its indexes on
+    ``meta``) opens with the envelopes moved to ``outbox`` and publishes what was pending, once;
+    opened again, nothing changes."""
+    saved = await _two_saved_members()
+    path = tmp_path / "old.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # as the earlier code wrote it
+        conn.execute(
+            "CREATE TABLE members (id TEXT PRIMARY KEY, doc TEXT NOT NULL, "
+            "meta TEXT NOT NULL DEFAULT '{}')"
+        )
+        for statement in TWO_COLUMN_INDEXES:
+            conn.execute(statement)
+        rows = []
+        for doc in saved:
+            body = {k: v for k, v in doc.items() if not sqlquery.bookkeeping(k)}
+            meta = {k: v for k, v in doc.items() if sqlquery.bookkeeping(k)}
+            rows.append((doc["_id"], orjson.dumps(body).decode(), orjson.dumps(meta).decode()))
+        conn.executemany("INSERT INTO members (id, doc, meta) VALUES (?, ?, ?)", rows)
+        conn.commit()
+
+    store = SqliteStore(path)
+    aggregates = AggregateStore(store.collection("members"), producer="test")
+    await aggregates.ensure_indexes([IndexSpec(("state.name",))])
+    assert [await store.collection("members").get(i) for i in ("m-1", "m-2")] == saved
+    moved = _raw(path, "SELECT id, meta, outbox FROM members ORDER BY id")
+    assert all('"_outbox"' not in meta for _, meta, _ in moved)
+    assert [orjson.loads(outbox)["_outbox"] for _, _, outbox in moved] == [
+        doc["_outbox"] for doc in saved
+    ]
+    indexes = dict(_raw(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    assert "(meta, '$._pending')" in str(indexes["members__ix__pending___pending_since"])
+    bus = _Published()
+    relay = OutboxRelay([aggregates.collection], bus)  # type: ignore[arg-type]
+    assert await relay.backlog() == 1
+    assert await relay.drain() == 1
+    assert bus.data == [1] and await relay.backlog() == 0
+    assert await relay.drain() == 0
+    await store.close()
+
+    await _opened_again(path, bus)
+    assert bus.data == [1]
 
 
 async def test_a_file_of_the_one_column_layout_opens_and_relays_its_pending_events(
@@ -222,12 +296,7 @@ async def test_a_file_of_the_one_column_layout_opens_and_relays_its_pending_even
 ) -> None:
     """A data directory written before bookkeeping had its own column (one ``doc`` column, the
     outbox indexes on it) opens as the two-column layout and publishes what was pending."""
-    fresh = SqliteStore(":memory:")
-    writer = AggregateStore(fresh.collection("members"), producer="test")
-    await writer.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
-    await writer.save("m-2", {"name": "李四"}, expected=None)
-    saved = [await fresh.collection("members").get(i) for i in ("m-1", "m-2")]
-    await fresh.close()
+    saved = await _two_saved_members()
     path = tmp_path / "old.sqlite"
     with contextlib.closing(sqlite3.connect(path)) as conn:  # as the earlier code wrote it
         conn.execute("CREATE TABLE members (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
@@ -235,7 +304,7 @@ async def test_a_file_of_the_one_column_layout_opens_and_relays_its_pending_even
             conn.execute(statement)
         conn.executemany(
             "INSERT INTO members (id, doc) VALUES (?, ?)",
-            [(doc["_id"], orjson.dumps(doc).decode()) for doc in saved if doc],
+            [(doc["_id"], orjson.dumps(doc).decode()) for doc in saved],
         )
         conn.commit()
 
@@ -253,21 +322,44 @@ async def test_a_file_of_the_one_column_layout_opens_and_relays_its_pending_even
     assert bus.data == [1] and await relay.backlog() == 0
     await store.close()
 
-    again = SqliteStore(path)  # opened once more: already migrated, nothing changes
+    await _opened_again(path, bus)
+
+
+def _indexes_of_layout(bookkeeping: str) -> tuple[str, ...]:
+    """The indexes as create_index spelled them while bookkeeping lived in ``bookkeeping``."""
+    return tuple(
+        f'CREATE INDEX IF NOT EXISTS "members__{name}" ON "members" ({columns})'
+        for name, columns in (
+            ("ix__pending___pending_since",
+             f"json_extract({bookkeeping}, '$._pending'),"
+             f" json_extract({bookkeeping}, '$._pending_since')"),
+            ("ix__next_due", f"json_extract({bookkeeping}, '$._next_due')"),
+            ("ix_state_name", "json_extract(doc, '$.state.name')"),
+        )
+    )  # fmt: skip
+
+
+async def _two_saved_members() -> list[dict[str, Any]]:
+    """Two member files as saved now, one with a pending event (n=1), one without."""
+    fresh = SqliteStore(":memory:")
+    writer = AggregateStore(fresh.collection("members"), producer="test")
+    await writer.save("m-1", {"name": "张三"}, expected=None, events=[Counted(n=1)])
+    await writer.save("m-2", {"name": "李四"}, expected=None)
+    saved = [await fresh.collection("members").get(i) for i in ("m-1", "m-2")]
+    await fresh.close()
+    return [doc for doc in saved if doc]
+
+
+OLD_INDEXES = _indexes_of_layout("doc")  # one column
+TWO_COLUMN_INDEXES = _indexes_of_layout("meta")
+
+
+async def _opened_again(path: Path, bus: _Published) -> None:
+    """Open a migrated file once more: nothing changes, nothing more is published."""
+    again = SqliteStore(path)
     assert (await again.collection("members").get("m-2") or {})["state"] == {"name": "李四"}
     assert await OutboxRelay([again.collection("members")], bus).drain() == 0  # type: ignore[arg-type]
     await again.close()
-
-
-OLD_INDEXES = tuple(  # as create_index spelled them then
-    f'CREATE INDEX IF NOT EXISTS "members__{name}" ON "members" ({columns})'
-    for name, columns in (
-        ("ix__pending___pending_since",
-         "json_extract(doc, '$._pending'), json_extract(doc, '$._pending_since')"),
-        ("ix__next_due", "json_extract(doc, '$._next_due')"),
-        ("ix_state_name", "json_extract(doc, '$.state.name')"),
-    )
-)  # fmt: skip
 
 
 async def test_a_bookkeeping_update_many_reads_and_writes_the_meta_column_alone(

@@ -15,6 +15,15 @@ republish, which consumers recognise by event id. A relay alone takes every free
 has seen another relay at work it takes half of the free slots per round, so instances share a
 collection slot by slot; a relay that finds locks held looks again soon.
 
+On a store that narrows a read by top-level equalities only (FerretDB v1: the sort, the limit
+and every other condition are applied to each document those equalities leave), a claim of all
+slots decodes and sorts the collection's whole backlog each round, however deep it is. There,
+once a round's claim filled a batch (the backlog is deep), rounds read slot by slot (``_slot:
+n`` narrows each read to one slot's pending documents), from the slot after the one the last
+round ended on, until a batch is full, and mark per slot; when the free slots together hold less
+than a batch, the next round reads all slots at once again (one read, not sixteen, while little
+is pending; documents saved before slots existed, which have no ``_slot``, are read there).
+
 Faults stay local: when a batch fails to publish, its aggregates are published one by one and
 only those that still fail are parked — ``_lease_until`` on the document pushed into the future
 by an exponential backoff (the claim query skips it until then), with the reason on the document
@@ -41,7 +50,7 @@ import structlog
 from warmflow_shared.bus.port import EventBus
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import OUTBOX_SLOTS
-from warmflow_shared.storage.port import Collection, Document, Update
+from warmflow_shared.storage.port import Collection, Document, Filter, Update
 from warmflow_shared.timefmt import format_ts, parse_ts, utcnow
 
 log = structlog.get_logger(__name__)
@@ -86,6 +95,11 @@ class OutboxRelay:
         self._contended = False  # a round found slot locks held by another relay
         self._random = random.Random()
         self._share_until = 0.0  # monotonic time until which rounds take half of the free slots
+        # collections whose backlog is deep on a store that reads by equalities only: read slot
+        # by slot, each round from the slot after the one the last stopped at (module docstring)
+        self._deep: set[str] = set()
+        self._next_slot: dict[str, int] = {}
+        self._narrowed: dict[str, bool] = {}  # whether the collection's last claim was by slot
 
     def wake(self) -> None:
         """Called after a local save, so events leave at once instead of at the next poll."""
@@ -250,14 +264,40 @@ class OutboxRelay:
         else:
             choices = [free]
         pending = {"_pending": True, "_lease_until": {"$lt": format_ts(now)}}  # not parked
+        narrowed = collection.name in self._deep
+        self._narrowed[collection.name] = narrowed
         for slots in choices:
-            where = pending if len(slots) == OUTBOX_SLOTS else {**_in_slots(slots), **pending}
-            docs = await collection.find(
-                where, sort=[("_pending_since", 1)], limit=self._batch, fields=CLAIMED_FIELDS
-            )
+            if narrowed:
+                docs = await self._slot_by_slot(collection, slots, pending)
+            else:
+                where = pending if len(slots) == OUTBOX_SLOTS else {**_in_slots(slots), **pending}
+                docs = await self._pending(collection, where, self._batch)
+                if len(docs) >= self._batch and await collection.narrows_by_equality_only():
+                    self._deep.add(collection.name)
             if docs:
                 return sorted({doc.get("_slot", 0) for doc in docs}), docs
         return None
+
+    async def _pending(self, collection: Collection, where: Filter, limit: int) -> list[Document]:
+        return await collection.find(
+            where, sort=[("_pending_since", 1)], limit=limit, fields=CLAIMED_FIELDS
+        )
+
+    async def _slot_by_slot(
+        self, collection: Collection, slots: list[int], pending: Filter
+    ) -> list[Document]:
+        """The oldest pending documents of ``slots``, read one slot at a time from the slot
+        where the last such round stopped, until a batch is full (module docstring)."""
+        start = self._next_slot.get(collection.name, 0)
+        docs: list[Document] = []
+        for slot in sorted(slots, key=lambda s: (s - start) % OUTBOX_SLOTS):
+            where = {**_in_slot(slot), **pending}
+            docs += await self._pending(collection, where, self._batch - len(docs))
+            if len(docs) >= self._batch:
+                self._next_slot[collection.name] = (slot + 1) % OUTBOX_SLOTS
+                return docs
+        self._deep.discard(collection.name)  # less than a batch pending: all slots at once
+        return docs
 
     async def _lock(
         self,
@@ -314,15 +354,20 @@ class OutboxRelay:
     async def _mark(self, collection: Collection, token: str, claimed: list[Document]) -> None:
         """Advance ``_sent_seq`` to what was published: one ``update_many`` per distinct
         ``_outbox_seq`` read (one in the common case); never backwards."""
-        by_upto: dict[int, list[str]] = defaultdict(list)
+        by_upto: dict[tuple[int | None, int], list[str]] = defaultdict(list)
+        narrowed = self._narrowed.get(collection.name, False)
         for doc in claimed:
-            by_upto[doc["_outbox_seq"]].append(doc["_id"])
-        for upto, ids in by_upto.items():
+            slot = doc.get("_slot") if narrowed else None
+            by_upto[(slot, doc["_outbox_seq"])].append(doc["_id"])
+        for (slot, upto), ids in by_upto.items():
             # ``_pending`` changes nothing matched (a document behind ``upto`` has unsent events,
             # so it is pending) but is a top-level equality, which FerretDB v1 hands PostgreSQL:
             # it then decodes the pending documents only, not the whole collection, to match
-            # the ids (a mark of 1,000 among 20,000 member files: 7.4 s -> 0.6 s)
+            # the ids (a mark of 1,000 among 20,000 member files: 7.4 s -> 0.6 s); ``_slot``
+            # (read slot by slot) narrows that to the slot's
             behind = {"_id": {"$in": ids}, "_sent_seq": {"$lt": upto}, "_pending": True}
+            if slot is not None:
+                behind["_slot"] = slot
             caught_up = Update(
                 set={"_sent_seq": upto, "_outbox": [], "_pending": False, "_lease_until": ""},
                 unset=PARKED_FIELDS,
@@ -345,6 +390,14 @@ def _in_slots(slots: list[int]) -> dict[str, Any]:
     """The filter of documents in ``slots``; documents saved before slots existed count as 0."""
     chosen = {"_slot": {"$in": slots}}
     return {"$or": [chosen, {"_slot": {"$exists": False}}]} if 0 in slots else chosen
+
+
+def _in_slot(slot: int) -> dict[str, Any]:
+    """One slot's documents as a plain equality, which FerretDB v1 hands PostgreSQL (``$in``
+    and ``$or`` it matches in Go, on every pending document). Documents saved before slots
+    existed (no ``_slot``) are left to the claim of all slots, which rounds come back to once
+    less than a batch is pending."""
+    return {"_slot": slot}
 
 
 def _unsent(doc: Document) -> list[dict[str, Any]]:

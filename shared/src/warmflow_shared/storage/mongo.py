@@ -387,3 +387,6 @@ class MongoCollection(Collection):
     async def delete(self, doc_id: str) -> bool:
         result = await self._coll.delete_one({"_id": doc_id})
         return result.deleted_count > 0
+
+    async def narrows_by_equality_only(self) -> bool:
+        return await self._gate.ferretdb()  # MongoDB reads through its indexes

@@ -159,6 +159,13 @@ class Collection(ABC):
     @abstractmethod
     async def delete(self, doc_id: str) -> bool: ...
 
+    async def narrows_by_equality_only(self) -> bool:
+        """Whether the store narrows a read by its filter's top-level equalities only (FerretDB
+        v1: every other condition, the sort and the limit are applied in Go to each document
+        those equalities leave), so a caller that can split a read into reads by one more
+        equality (e.g. the outbox relay, slot by slot) reads less."""
+        return False
+
 
 class DocumentStore(ABC):
     """One service's database."""

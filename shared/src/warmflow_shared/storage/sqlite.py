@@ -158,19 +158,23 @@ async def _begin(conn: aiosqlite.Connection) -> None:
 
 
 async def _open_table(conn: aiosqlite.Connection, name: str) -> None:
-    """Create the table, or bring one written before bookkeeping had its own column (one ``doc``
-    column) to the two-column layout: in one transaction, so a crash leaves the old layout
-    whole. Indexes on bookkeeping fields are dropped (they read ``doc``); ``ensure_indexes``
-    builds them again on ``meta``."""
+    """Create the table, or bring one of an earlier layout to the three columns ``doc, meta,
+    outbox`` (``sqlquery``): in one transaction, so a crash leaves the old layout whole.
+
+    One ``doc`` column (before 2026-12-06): every row is split. ``doc, meta`` (before
+    2026-12-07): the outbox entries move from ``meta`` to ``outbox``. Indexes that read a
+    moved field are dropped; ``ensure_indexes`` builds them again on the new column."""
     sql = q.Statements.of(name)
     await conn.execute(sql.create)
-    info = f"PRAGMA table_info({sql.table})"
-    if any(row[1] == "meta" for row in await conn.execute_fetchall(info)):
+    if "outbox" in await _columns(conn, sql):
         return
     await _begin(conn)
     try:
-        if not any(row[1] == "meta" for row in await conn.execute_fetchall(info)):
+        columns = await _columns(conn, sql)  # another process may have done it meanwhile
+        if "meta" not in columns:
             await _split_columns(conn, name, sql)
+        elif "outbox" not in columns:
+            await _move_outbox(conn, name, sql)
     except BaseException:
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
@@ -178,14 +182,24 @@ async def _open_table(conn: aiosqlite.Connection, name: str) -> None:
     await conn.execute("COMMIT")
 
 
-async def _split_columns(conn: aiosqlite.Connection, name: str, sql: q.Statements) -> None:
-    await conn.execute(f"ALTER TABLE {sql.table} ADD COLUMN meta TEXT NOT NULL DEFAULT '{{}}'")
+async def _columns(conn: aiosqlite.Connection, sql: q.Statements) -> set[str]:
+    return {row[1] for row in await conn.execute_fetchall(f"PRAGMA table_info({sql.table})")}
+
+
+async def _drop_indexes_reading(conn: aiosqlite.Connection, name: str, reading: str) -> None:
     indexes = await conn.execute_fetchall(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (name,)
     )
     for index, text in indexes:
-        if text and "(doc, '$._" in text:
+        if text and reading in text:
             await conn.execute(f"DROP INDEX {q.ident(index)}")
+
+
+async def _split_columns(conn: aiosqlite.Connection, name: str, sql: q.Statements) -> None:
+    for column in ("meta", "outbox"):
+        default = "TEXT NOT NULL DEFAULT '{}'"
+        await conn.execute(f"ALTER TABLE {sql.table} ADD COLUMN {column} {default}")
+    await _drop_indexes_reading(conn, name, "(doc, '$._")
     last = -1
     while rows := list(
         await conn.execute_fetchall(
@@ -197,6 +211,23 @@ async def _split_columns(conn: aiosqlite.Connection, name: str, sql: q.Statement
         await conn.executemany(
             sql.write, [(*q.split(orjson.loads(doc)), doc_id) for _, doc_id, doc in rows]
         )
+
+
+async def _move_outbox(conn: aiosqlite.Connection, name: str, sql: q.Statements) -> None:
+    await conn.execute(f"ALTER TABLE {sql.table} ADD COLUMN outbox TEXT NOT NULL DEFAULT '{{}}'")
+    await _drop_indexes_reading(conn, name, "(meta, '$._outbox")
+    await conn.execute(
+        f"UPDATE {sql.table} SET outbox = json_object('_outbox', json(meta -> '$._outbox')),"
+        " meta = json_remove(meta, '$._outbox') WHERE json_type(meta, '$._outbox') IS NOT NULL"
+    )
+
+
+def _bookkeeping(row: Sequence[str]) -> Document:
+    """The fields of a row's ``meta`` and ``outbox`` (``row[1:]``), ``doc`` not parsed."""
+    fields: Document = orjson.loads(row[1])
+    if row[2] != "{}":
+        fields.update(orjson.loads(row[2]))
+    return fields
 
 
 class SqliteCollection(Collection):
@@ -252,10 +283,10 @@ class SqliteCollection(Collection):
                     await self._insert_rows(conn, rows)
 
     async def _insert_rows(
-        self, conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, str]]
+        self, conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, str, str]]
     ) -> None:
         """One INSERT statement of ``rows`` (at most ``SINGLE_STATEMENT_ROWS``)."""
-        sql = self._sql.insert + ", (?, ?, ?)" * (len(rows) - 1)
+        sql = self._sql.insert + ", (?, ?, ?, ?)" * (len(rows) - 1)
         await conn.execute(sql, [value for row in rows for value in row])
 
     async def replace(self, doc: Document, *, expected_version: int) -> int:
@@ -277,8 +308,8 @@ class SqliteCollection(Collection):
                 return await self._insert_absent([_with_version(doc) for doc, _ in docs])
         ids = orjson.dumps([doc["_id"] for doc, _ in docs]).decode()
         conflicts: set[str] = set()
-        inserts: list[tuple[str, str, str]] = []
-        writes: list[tuple[str, str, str]] = []
+        inserts: list[tuple[str, str, str, str]] = []
+        writes: list[tuple[str, str, str, str]] = []
         async with self._store._transaction(self.name) as conn:
             current = {
                 row[0]: row[1] for row in await conn.execute_fetchall(self._sql.versions, (ids,))
@@ -303,7 +334,7 @@ class SqliteCollection(Collection):
         """Insert the documents whose ids are free with ONE statement (atomic, its own commit:
         one trip to the connection's thread instead of five); return the ids already taken."""
         rows = [value for doc in docs for value in (doc["_id"], *q.split(doc))]
-        sql = self._sql.insert + ", (?, ?, ?)" * (len(docs) - 1)
+        sql = self._sql.insert + ", (?, ?, ?, ?)" * (len(docs) - 1)
         sql += " ON CONFLICT (id) DO NOTHING RETURNING id"
         async with self._store._session(self.name) as conn:
             with _duplicates():  # another unique index still refuses
@@ -331,7 +362,7 @@ class SqliteCollection(Collection):
 
     async def update(self, doc_id: str, update: Update, *, where: Filter | None = None) -> bool:
         clause, params = q.compile_filter(where)
-        sql = f"SELECT doc, meta FROM {self._table} WHERE id = ? AND {clause}"
+        sql = f"SELECT doc, meta, outbox FROM {self._table} WHERE id = ? AND {clause}"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, (doc_id, *params)))
             if rows:
@@ -349,35 +380,30 @@ class SqliteCollection(Collection):
                 return cursor.rowcount
         if q.bookkeeping_only(update):
             return await self._update_meta(clause, params, update)
-        sql = f"SELECT doc, meta FROM {self._table} WHERE {clause}"
+        sql = f"SELECT doc, meta, outbox FROM {self._table} WHERE {clause}"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
             await self._rewrite(conn, rows, update)
         return len(rows)
 
     async def _update_meta(self, clause: str, params: Sequence[object], update: Update) -> int:
-        """``update_many`` of bookkeeping fields only (the relay's mark): read and rewrite the
-        ``meta`` column alone — the aggregate's ``doc`` (a member file, many times its outbox)
-        is neither read, parsed, nor serialised again."""
-        sql = f"SELECT id, meta FROM {self._table} WHERE {clause}"
+        """``update_many`` of bookkeeping fields only: read and rewrite the ``meta`` and
+        ``outbox`` columns alone — the aggregate's ``doc`` (a member file, many times its
+        outbox) is neither read, parsed, nor serialised again."""
+        sql = f"SELECT id, meta, outbox FROM {self._table} WHERE {clause}"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
-            changed: list[tuple[str, str]] = []
-            for doc_id, old in rows:
-                new = orjson.dumps(q.apply_update(orjson.loads(old), update)).decode()
-                if new != old:
-                    changed.append((new, doc_id))
-            for first in range(0, len(changed), SINGLE_STATEMENT_ROWS):
-                part = changed[first : first + SINGLE_STATEMENT_ROWS]
-                sql = _update_from_values(self._sql.table, ("meta",), len(part))
-                await conn.execute(sql, [value for row in part for value in row])
+            await self._write_changed(
+                conn, [("{}", meta, outbox, doc_id) for doc_id, meta, outbox in rows], update
+            )
         return len(rows)
 
     async def find_one_and_update(
         self, where: Filter, update: Update, *, sort: Sort = ()
     ) -> Document | None:
         clause, params = q.compile_filter(where)
-        sql = f"SELECT doc, meta FROM {self._table} WHERE {clause}{q.compile_sort(sort)} LIMIT 1"
+        sql = f"SELECT doc, meta, outbox FROM {self._table} WHERE {clause}{q.compile_sort(sort)}"
+        sql += " LIMIT 1"
         async with self._store._transaction(self.name) as conn:
             rows = list(await conn.execute_fetchall(sql, params))
             if not rows:
@@ -410,27 +436,37 @@ class SqliteCollection(Collection):
     async def _rewrite(
         self, conn: aiosqlite.Connection, rows: Sequence[sqlite3.Row], update: Update
     ) -> list[Document]:
-        """Apply ``update`` to each ``(doc, meta)`` row read in this transaction and write back
-        only the columns that changed: a bookkeeping-only change leaves ``doc`` (and the indexes
-        on it) untouched."""
-        changed: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        """Apply ``update`` to each ``(doc, meta, outbox)`` row read in this transaction and
+        write back only the columns that changed: a bookkeeping-only change leaves ``doc`` (and
+        the indexes on it) untouched."""
+        return await self._write_changed(conn, [(*row, None) for row in rows], update)
+
+    async def _write_changed(
+        self,
+        conn: aiosqlite.Connection,
+        rows: Sequence[tuple[str, str, str, str | None]],
+        update: Update,
+    ) -> list[Document]:
+        """Apply ``update`` to each row of ``(doc, meta, outbox, id)`` (``doc`` ``"{}"`` when not
+        read, the id ``None`` when ``doc`` holds it); write the columns that changed."""
+        changed: dict[tuple[str, ...], list[str]] = {}
         docs = []
-        for old in rows:
-            doc = q.apply_update(q.joined(old), update)
+        for *old, doc_id in rows:
+            doc = q.apply_update(q.joined(old) if doc_id is None else _bookkeeping(old), update)
             docs.append(doc)
             new = q.split(doc)
-            if new[0] != old[0] and new[1] != old[1]:
-                changed.setdefault(("doc", "meta"), []).append((*new, doc["_id"]))
-            elif new[0] != old[0]:
-                changed.setdefault(("doc",), []).append((new[0], doc["_id"]))
-            elif new[1] != old[1]:
-                changed.setdefault(("meta",), []).append((new[1], doc["_id"]))
+            columns = tuple(c for c, n, o in zip(q.COLUMNS, new, old, strict=True) if n != o)
+            if columns:
+                values = [n for n, o in zip(new, old, strict=True) if n != o]
+                changed.setdefault(columns, []).extend([*values, doc_id or doc["_id"]])
         for columns, params in changed.items():
             # a few hundred rows a statement, not one (``executemany``): see ``insert_many``
-            for first in range(0, len(params), SINGLE_STATEMENT_ROWS):
-                part = params[first : first + SINGLE_STATEMENT_ROWS]
-                sql = _update_from_values(self._sql.table, columns, len(part))
-                await conn.execute(sql, [value for row in part for value in row])
+            width = len(columns) + 1
+            step = SINGLE_STATEMENT_ROWS * width
+            for first in range(0, len(params), step):
+                part = params[first : first + step]
+                sql = _update_from_values(self._sql.table, columns, len(part) // width)
+                await conn.execute(sql, part)
         return docs
 
     async def delete(self, doc_id: str) -> bool:

@@ -1,12 +1,16 @@
-"""The port's filters and sorts as SQLite SQL over two JSON columns; updates applied in Python.
+"""The port's filters and sorts as SQLite SQL over three JSON columns; updates applied in Python.
 
-A document is stored split in two columns of one row: ``doc`` holds ``_id``, ``version`` and
-every other field, ``meta`` the top-level fields whose names start with ``_`` (the outbox's and
-the deadlines' bookkeeping, ``bookkeeping``). A write that changes only bookkeeping — the outbox
-relay marking events sent, a deadline lease — rewrites ``meta`` alone, and SQLite then
-re-evaluates only the expression indexes on ``meta``, not those on the aggregate's own fields
-(an update re-evaluates an expression index only when a column it reads is assigned). One row:
-state and outbox are still written atomically, by one statement.
+A document is stored split in three columns of one row: ``doc`` holds ``_id``, ``version`` and
+every other field, ``outbox`` the outbox's entries (``_outbox``, the events' envelopes) and
+``meta`` the other top-level fields whose names start with ``_`` (the outbox's and the
+deadlines' bookkeeping, ``bookkeeping``). A write that changes only bookkeeping — the outbox
+relay marking events sent, a deadline lease — rewrites ``meta`` (and ``outbox``) alone, and
+SQLite then re-evaluates only the expression indexes on ``meta``, not those on the aggregate's
+own fields (an update re-evaluates an expression index only when a column it reads is
+assigned). The envelopes have a column of their own because SQLite (3.40) parses a JSON text
+whole at every ``json_extract``: the relay's filters and ``meta``'s indexes read small
+bookkeeping, not ~1 KB of envelopes each time. One row: state and outbox are still written
+atomically, by one statement.
 
 Every comparison is guarded by ``json_type`` so that, as in MongoDB, values only compare within
 their type bracket (``1`` never equals ``true`` or ``"1"``), and a missing field behaves like
@@ -42,9 +46,21 @@ _NULL_CASES = {"$eq": "{v} IS NULL", "$ne": "{v} IS NOT NULL", "$gte": "{v} IS N
 _NULL_CASES["$lte"] = _NULL_CASES["$gte"]
 
 
+# The row's JSON columns, in the order ``split`` gives them and reads select them.
+COLUMNS = ("doc", "meta", "outbox")
+OUTBOX = "_outbox"  # the one field of the ``outbox`` column
+
+
 def bookkeeping(key: str) -> bool:
-    """Whether a top-level field lives in the ``meta`` column."""
+    """Whether a top-level field lives outside the ``doc`` column (``meta`` or ``outbox``)."""
     return key[:1] == "_" and key != "_id"
+
+
+def column_of(key: str) -> str:
+    """The column that holds the top-level field ``key``."""
+    if key == OUTBOX:
+        return "outbox"
+    return "meta" if bookkeeping(key) else "doc"
 
 
 def bookkeeping_only(update: Update) -> bool:
@@ -53,20 +69,28 @@ def bookkeeping_only(update: Update) -> bool:
     return bool(paths) and all(bookkeeping(path.split(".", 1)[0]) for path in paths)
 
 
-def split(doc: Document) -> tuple[str, str]:
-    """The document's ``doc`` and ``meta`` column texts."""
+def split(doc: Document) -> tuple[str, str, str]:
+    """The document's ``doc``, ``meta`` and ``outbox`` column texts."""
     body: Document = {}
     meta: Document = {}
+    outbox = "{}"
     for key, value in doc.items():
-        (meta if key[:1] == "_" and key != "_id" else body)[key] = value
-    return orjson.dumps(body).decode(), orjson.dumps(meta).decode()
+        if key[:1] != "_" or key == "_id":
+            body[key] = value
+        elif key == OUTBOX:
+            outbox = orjson.dumps({OUTBOX: value}).decode()
+        else:
+            meta[key] = value
+    return orjson.dumps(body).decode(), orjson.dumps(meta).decode(), outbox
 
 
 def joined(row: Sequence[Any]) -> Document:
-    """The document of a ``(doc, meta)`` row."""
+    """The document of a ``(doc, meta, outbox)`` row."""
     doc: Document = orjson.loads(row[0])
     if row[1] != "{}":
         doc.update(orjson.loads(row[1]))
+    if row[2] != "{}":
+        doc.update(orjson.loads(row[2]))
     return doc
 
 
@@ -92,15 +116,15 @@ class Statements:
     def of(cls, name: str) -> Statements:
         table = ident(name)
         listed = "id IN (SELECT value FROM json_each(?))"
-        write = f"UPDATE {table} SET doc = ?, meta = ? WHERE id = ?"
+        write = f"UPDATE {table} SET doc = ?, meta = ?, outbox = ? WHERE id = ?"
         return cls(
             table=table,
             create=f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL, "
-            "meta TEXT NOT NULL DEFAULT '{}')",
-            get=f"SELECT doc, meta FROM {table} WHERE id = ?",
-            get_many=f"SELECT doc, meta FROM {table} WHERE {listed}",
+            "meta TEXT NOT NULL DEFAULT '{}', outbox TEXT NOT NULL DEFAULT '{}')",
+            get=f"SELECT doc, meta, outbox FROM {table} WHERE id = ?",
+            get_many=f"SELECT doc, meta, outbox FROM {table} WHERE {listed}",
             versions=f"SELECT id, json_extract(doc, '$.version') FROM {table} WHERE {listed}",
-            insert=f"INSERT INTO {table} (id, doc, meta) VALUES (?, ?, ?)",
+            insert=f"INSERT INTO {table} (id, doc, meta, outbox) VALUES (?, ?, ?, ?)",
             write=write,
             cas=f"{write} AND json_extract(doc, '$.version') = ?",
             delete=f"DELETE FROM {table} WHERE id = ?",
@@ -118,7 +142,7 @@ def operands(field: str) -> tuple[str, str]:
             raise UnsupportedQuery(f"field name {field!r} is not supported")
         parts.append(part if _PLAIN.match(part) else f'"{part}"')
     path = "'$." + ".".join(parts).replace("'", "''") + "'"
-    column = "meta" if bookkeeping(field.split(".", 1)[0]) else "doc"
+    column = column_of(field.split(".", 1)[0])
     return f"json_extract({column}, {path})", f"json_type({column}, {path})"
 
 
@@ -209,7 +233,7 @@ def select_sql(
     table = ident(collection)
     if hint is not None:  # SQLite walks that index (an error if it cannot serve the query)
         table += f" INDEXED BY {index_name(collection, hint)}"
-    column = projection(fields) if fields else "doc, meta"
+    column = projection(fields) if fields else "doc, meta, outbox"
     return (
         f"SELECT {column} FROM {table} WHERE {clause}{compile_sort(sort)} LIMIT ? OFFSET ?",
         params,
@@ -220,10 +244,7 @@ def projection(fields: Sequence[str]) -> str:
     """Only ``_id`` and the given top-level fields, built by SQLite (the rest is never parsed
     in Python); a missing field comes out null (``find`` leaves nulls out)."""
     validate_fields(fields)
-    pairs = "".join(
-        f", '{field}', {'meta' if bookkeeping(field) else 'doc'} -> '$.\"{field}\"'"
-        for field in fields
-    )
+    pairs = "".join(f", '{field}', {column_of(field)} -> '$.\"{field}\"'" for field in fields)
     return f"json_object('_id', id{pairs})"
 
 
@@ -294,19 +315,23 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def compile_set_only(update: Update) -> tuple[str, list[str]] | None:
     """``doc = json_remove(json_set(doc, '$."k"', json(?), …), '$."u"', …)`` (and the same for
-    ``meta``, each column assigned only when the update touches it) for an update that only sets
-    and unsets top-level keys (the relay's lease and marks), so SQLite rewrites the JSON without
-    a round trip through Python — and a bookkeeping-only update leaves ``doc`` and its indexes
-    alone."""
+    ``meta``, each column assigned only when the update touches it; ``outbox``, which holds
+    ``_outbox`` alone, is assigned its new text whole) for an update that only sets and unsets
+    top-level keys (the relay's lease and marks), so SQLite rewrites the JSON without a round
+    trip through Python — and a bookkeeping-only update leaves ``doc`` and its indexes alone."""
     if update.inc or update.push or not (update.set or update.unset):
         return None
     keys = [*(update.set or {}), *update.unset]
     if len(set(keys)) != len(keys) or not all(_PLAIN_KEY.match(k) and k != "_id" for k in keys):
         return None
     assignments, values = [], []
-    for column in ("doc", "meta"):
-        sets = {k: v for k, v in (update.set or {}).items() if (column == "meta") == bookkeeping(k)}
-        unsets = [k for k in update.unset if (column == "meta") == bookkeeping(k)]
+    for column in COLUMNS:
+        sets = {k: v for k, v in (update.set or {}).items() if column_of(k) == column}
+        unsets = [k for k in update.unset if column_of(k) == column]
+        if column == "outbox" and (sets or unsets):
+            assignments.append("outbox = ?")
+            values.append(orjson.dumps(sets).decode())  # {} when unset: the column's default
+            continue
         if not (sets or unsets):
             continue
         expression = column
