@@ -573,6 +573,33 @@ def test_member_keeps_their_e_file_up_to_date(platform_url: str, browser: Any, s
     shots(phone, "2-saved")
 
 
+def test_a_member_away_makes_the_yearly_report_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """年度汇报: 储小红, checked in at the Yuhang site, reports to her home organisation from the
+    phone; blank text is refused at its field; the home side's e-file shows it in the history."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/me")
+    expect(by_test(phone, "my-report-due")).to_be_visible()
+    by_test(phone, "make-report").click()
+    fill(phone, "report-text", "   ")
+    by_test(phone, "report-send").click()
+    expect(phone.locator(".van-field__error-message")).to_be_visible()
+    shots(phone, "1-report-refused")
+    fill(phone, "report-text", "年度思想和工作情况汇报：在余杭务工，按时参加组织生活。")
+    by_test(phone, "report-send").click()
+    expect(phone).to_have_url(re.compile("/m/me$"))
+    expect(by_test(phone, "my-report")).not_to_contain_text("外出后尚未汇报")
+    shots(phone, "2-reported")
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(page, "member-report")).to_contain_text("上次")
+    history = page.locator(".el-timeline")
+    expect(history).to_contain_text("年度汇报")
+    expect(history).to_contain_text("在余杭务工，按时参加组织生活")
+    shots(page, "3-report-in-history")
+
+
 def test_inflow_side_registers_a_member_from_a_branch_elsewhere(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from warmflow_registry.service_layer import jobs
+from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform
 from .ids import id_number, profile, random_birth
@@ -69,3 +73,20 @@ async def outflow(p: Platform, w: World, member_id: str) -> dict[str, Any]:
     response = await p.client.post(url, json=body, headers=w.yuexi_admin)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def nightly_sweep(p: Platform) -> None:
+    """The nightly job, fired by its deadline (one per database: another run may have moved it)."""
+    job = await p.registry.stores.jobs.collection.get(jobs.LOST_CONTACT_JOB)
+    assert job is not None
+    due = parse_ts(job["_next_due"])
+    if due > p.clock.now:
+        p.clock.now = due + timedelta(minutes=1)
+    await p.fire_deadlines()
+
+
+async def outbox_count(p: Platform, member_id: str) -> int:
+    """How many events the file has ever put in its outbox."""
+    doc = await p.registry.stores.members.collection.get(member_id)
+    assert doc is not None
+    return int(doc["_outbox_seq"])

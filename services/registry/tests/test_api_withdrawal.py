@@ -3,14 +3,14 @@ organisational life or dues once, the records that answer it clear it, a branch 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.events.catalog import learning
-from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform, eventually
+from .flows import nightly_sweep as _sweep
+from .flows import outbox_count as _events
 from .flows import outflow, register, world
 
 API = "/api/registry"
@@ -18,23 +18,6 @@ API = "/api/registry"
 
 async def _file(p: Platform, member_id: str, headers: dict[str, str]) -> dict[str, Any]:
     return dict((await p.client.get(f"{API}/members/{member_id}", headers=headers)).json())
-
-
-async def _events(p: Platform, member_id: str) -> int:
-    """How many events the file has ever put in its outbox."""
-    doc = await p.registry.stores.members.collection.get(member_id)
-    assert doc is not None
-    return int(doc["_outbox_seq"])
-
-
-async def _sweep(p: Platform) -> None:
-    """The nightly job, fired by its deadline (one per database: another run may have moved it)."""
-    job = await p.registry.stores.jobs.collection.get(jobs.LOST_CONTACT_JOB)
-    assert job is not None
-    due = parse_ts(job["_next_due"])
-    if due > p.clock.now:
-        p.clock.now = due + timedelta(minutes=1)
-    await p.fire_deadlines()
 
 
 async def test_flagged_once_cleared_by_records_then_dismissed(platform: Platform) -> None:

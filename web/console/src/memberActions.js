@@ -4,6 +4,7 @@ import { today } from './support.js' // the date in China (toISOString alone is 
 
 const ADMINS = ['org_admin', 'county_admin']
 const STAFF = ['site_staff', ...ADMINS]
+const AWAY = ['outflow_registered', 'awaiting_checkin', 'checked_in']
 const ACTIVE = ['at_home', 'outflow_registered', 'awaiting_checkin', 'checked_in', 'returned', 'lost_contact']
 const post = (id, verb) => (body) => api.post(`/api/registry/members/${id}/${verb}`, body)
 
@@ -51,6 +52,8 @@ const ACTIONS = [
     fields: (f, V, sites) => [
       { key: 'reason_code', label: '外出原因', required: true, options: V.outflow_reasons },
       { key: 'destination', label: '流向地', required: true },
+      // the day the member leaves (or left), as they reported it before leaving
+      { key: 'departs_on', label: '外出日期', type: 'date', required: true, initial: today() },
       { key: 'expected_months', label: '预计外出月数', type: 'number', required: true, initial: 12, min: 1, max: 120 },
       // where the member will check in: any county's 暖流之家, chosen by name
       { key: 'site_id', label: '报到暖流之家', options: sites, placeholder: '可不选，由党员到站后报到' },
@@ -95,6 +98,20 @@ const ACTIONS = [
       { key: 'dues_paid_until', label: '党费交至（年-月）' },
     ],
     run: (id, body) => post(id, 'reach')(body),
+  },
+  {
+    // 年度汇报: a report the home side received by letter, phone or in person, with its day
+    // (the member's own reports come from the app)
+    name: 'yearly-report',
+    title: '登记年度汇报',
+    roles: ADMINS,
+    when: (s) => AWAY.includes(s),
+    fields: () => [
+      { key: 'channel', label: '汇报方式', required: true, options: { letter: '书面', phone: '电话', visit: '当面' }, initial: 'letter' },
+      { key: 'on', label: '汇报日期', type: 'date', required: true, initial: today() },
+      { key: 'text', label: '汇报内容摘要', required: true, multiline: true, placeholder: '年度思想和工作情况汇报' },
+    ],
+    run: (id, body) => post(id, 'yearly-report')(body),
   },
   {
     name: 'lost',

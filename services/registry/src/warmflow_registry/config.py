@@ -21,6 +21,10 @@ class RegistrySettings(WarmflowSettings):
     check_in_days: int = Field(default=30, ge=1, le=365)
     # unreachable this long (no organisational life, dues or contact) → flagged as lost contact
     lost_contact_months: int = Field(default=6, ge=1, le=60)
+    # the yearly report to the home organisation: due this many months after the last one (or
+    # the outflow); the member is reminded this many days before, the home branch told after
+    yearly_report_months: int = Field(default=12, ge=1, le=24)
+    yearly_report_remind_days: int = Field(default=30, ge=0, le=180)
     lost_contact_hour: int = Field(default=2, ge=0, le=23, description="local time, Asia/Shanghai")
     checkin_key: SecretStr = SecretStr(DEV_CHECKIN_KEY)
     checkin_code_hours: int = Field(default=24, ge=1, le=24 * 31)

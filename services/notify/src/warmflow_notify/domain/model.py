@@ -16,6 +16,7 @@ Category = Literal[
     "learning",
     "talent",
     "support",
+    "report",
     "digest",
 ]
 Urgency = Literal["normal", "urgent"]
@@ -40,6 +41,7 @@ CATEGORY_NAMES: dict[Category, str] = {
     "learning": "学习教育",
     "talent": "人才对接",
     "support": "关爱帮扶",
+    "report": "年度汇报与变动报告",
     "digest": "每日汇总",
 }
 

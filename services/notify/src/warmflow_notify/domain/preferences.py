@@ -23,6 +23,8 @@ DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
     "talent": ("in_app", "email", "sms", "webhook"),
     # hardship and funding cases are sensitive: never posted to a group chat
     "support": ("in_app", "email", "sms"),
+    # a member's reports to the home organisation: the work group's bot only when chosen
+    "report": ("in_app", "email", "sms"),
     "digest": ("in_app", "email"),
 }
 

@@ -60,6 +60,8 @@ SELF_WITHDRAWAL = "registry.SelfWithdrawalFlagged"
 LETTER_EXPIRED = "transfers.LetterExpired"
 RECEIPT_OVERDUE = "transfers.ReceiptOverdue"
 TRANSFER_ITEMS = (LETTER_EXPIRED, RECEIPT_OVERDUE)
+REPORT_OVERDUE = "registry.YearlyReportOverdue"
+REPORT_DUE = "registry.YearlyReportDue"
 INTRODUCED = "support.MemberIntroduced"
 CASE_OPENED = "support.SupportCaseOpened"
 
@@ -124,8 +126,22 @@ RULES: tuple[Rule, ...] = (
         "member",
         "outflow",
         "inflow",
-        resolves=(CHECK_IN_OVERDUE, LOST_CONTACT),
+        resolves=(CHECK_IN_OVERDUE, LOST_CONTACT, REPORT_OVERDUE),
     ),
+    # the yearly report to the home organisation: the member is reminded before the year is up;
+    # once it has passed, an overdue item for the home side's staff until a report comes
+    _r(REPORT_DUE, "report", "normal", "member"),
+    _r(REPORT_OVERDUE, "report", "urgent", "member", "outflow", digest=True),
+    _r(
+        "registry.YearlyReportRecorded",
+        "report",
+        "normal",
+        "outflow",
+        resolves=(REPORT_OVERDUE, REPORT_DUE),
+        actor="recorded_by",
+    ),
+    # a change of place, employer, residence or phone the member reported: both sides' staff
+    _r("registry.ChangesReported", "report", "normal", "outflow", "inflow"),
     _r("transfers.TransferRequested", "transfer", "normal", "member", "outflow"),
     _r("transfers.TransferResubmitted", "transfer", "normal", "member", "outflow"),
     _r("transfers.MemberReported", "transfer", "normal", "outflow", "inflow"),

@@ -66,4 +66,29 @@ REGISTRY_TEMPLATES = [
       "党员返回：{member_name}",
       "党员 {member_name} 已于 {returned_on} 返回，请查验收回《流动党员活动证》。",
       "【暖流】{member_name}已于{returned_on}返回，请收回活动证。"),
+    T("registry.YearlyReportDue.member", 1,
+      "请向党组织报告年度思想和工作情况",
+      "{recipient_name}同志：外出期间每年至少向党组织报告一次思想和工作情况。"
+      "距您上次汇报（或外出）已近一年，请于 {due_on} 前在“我的”页面提交年度汇报。",
+      "【暖流】{recipient_name}，请于{due_on}前向党组织提交年度思想和工作情况汇报。"),
+    T("registry.YearlyReportOverdue.member", 1,
+      "年度汇报已逾期",
+      "{recipient_name}同志：您自 {since} 起未向党组织报告思想和工作情况，已超过一年"
+      "（应于 {due_on} 前）。请尽快在“我的”页面提交年度汇报。",
+      "【暖流】{recipient_name}，您的年度汇报已逾期（应于{due_on}前），请尽快提交。"),
+    T("registry.YearlyReportOverdue.staff", 1,
+      "年度汇报逾期：{member_name}",
+      "流动党员 {member_name} 自 {since} 起未向党组织报告思想和工作情况，已超过一年"
+      "（应于 {due_on} 前）。请联系督促；收到书面或电话汇报的，请在一人E档中登记。",
+      "【暖流】{member_name}年度汇报已逾期（应于{due_on}前），请督促。"),
+    T("registry.YearlyReportRecorded.staff", 1,
+      "年度汇报：{member_name}",
+      "流动党员 {member_name} 已于 {reported_on} 报告年度思想和工作情况（{channel_label}），"
+      "下次应于 {next_due} 前汇报。汇报内容请在一人E档中查看。",
+      "【暖流】{member_name}已于{reported_on}提交年度汇报。"),
+    T("registry.ChangesReported.staff", 1,
+      "信息变动报告：{member_name}",
+      "流动党员 {member_name} 于 {reported_on} 报告了以下信息变动：{changed_label}。"
+      "变动后的内容请在一人E档中查看。",
+      "【暖流】{member_name}报告了信息变动：{changed_label}。"),
 ]  # fmt: skip

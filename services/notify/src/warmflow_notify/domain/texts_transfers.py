@@ -178,6 +178,11 @@ BATCH_TEMPLATES = [
       "以下 {count} 名党员六个月以上未参加组织生活或未交纳党费，须由支部研究认定"
       "（平台不会自动处置）：\n{items}\n名单也可在「待办清单 › 自行脱党待认定」中查看。",
       "【暖流】{count}名党员自行脱党待认定（{names}），名单详见站内消息。"),
+    T("registry.YearlyReportOverdue.batch.staff", 1,
+      "{count} 名党员年度汇报逾期：{names}",
+      "以下 {count} 名流动党员超过一年未向党组织报告思想和工作情况，请联系督促：\n{items}\n"
+      "名单也可在「待办清单 › 年度汇报逾期」中查看。",
+      "【暖流】{count}名党员年度汇报逾期（{names}），名单详见站内消息。"),
     T("transfers.LetterExpired.batch.staff", 1,
       "{count} 份介绍信过期：{names}",
       "以下 {count} 名党员的介绍信已过期，未完成转接，请调查了解情况；接收前由转出单位负责：\n"

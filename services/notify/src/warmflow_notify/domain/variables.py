@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from warmflow_shared.events.catalog.vocabulary import LOST_REASON_NAMES, SUPPORT_KIND_NAMES
+from warmflow_shared.events.catalog.vocabulary import (
+    LOST_REASON_NAMES,
+    REPORT_CHANNEL_NAMES,
+    REPORTED_CHANGE_NAMES,
+    SUPPORT_KIND_NAMES,
+)
 
 from warmflow_notify.domain.model import CHINA
 
@@ -62,6 +67,17 @@ def _support_labels(data: Mapping[str, Any]) -> dict[str, Any]:
     return labels
 
 
+def _report_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    if "channel" in data:
+        channel = str(data["channel"])
+        labels["channel_label"] = REPORT_CHANNEL_NAMES.get(channel, channel)
+    if isinstance(data.get("changed"), list):
+        names = (REPORTED_CHANGE_NAMES.get(str(f), str(f)) for f in data["changed"])
+        labels["changed_label"] = "、".join(names)
+    return labels
+
+
 WITHDRAWAL_GROUNDS = {"org_life": "未参加组织生活", "dues": "未交纳党费"}
 
 
@@ -88,6 +104,7 @@ def template_variables(data: Mapping[str, Any], names: Mapping[str, str | None])
         code = str(data["reason_code"])
         variables["reason_label"] = LOST_REASON_NAMES.get(code, code)
     variables.update(_withdrawal_labels(data))
+    variables.update(_report_labels(data))
     variables.update(_support_labels(data))
     if "class_id" in data:  # 《title》, or words that still read well for an older event
         title = data.get("class_title")

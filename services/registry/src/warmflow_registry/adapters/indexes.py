@@ -27,6 +27,7 @@ INDEXES: dict[str, Sequence[IndexSpec]] = {
         IndexSpec(("state.site_id", "state.status")),
         IndexSpec(("state.status", "state.reachable_since")),
         IndexSpec(("state.withdrawal_due",)),  # the nightly self-withdrawal sweep
+        IndexSpec(("state.report_since",)),  # the yearly report's sweep and work list
         IndexSpec(("state.card.number",)),
     ],
     "organisations": [IndexSpec(("state.county", "state.path")), IndexSpec(("state.parent_id",))],

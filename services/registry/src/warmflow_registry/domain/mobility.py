@@ -46,6 +46,8 @@ ACTION_NAMES: dict[str, str] = {
     "remove": "除名",
     "change_home": "变更组织关系",
     "confirm_withdrawal": "认定自行脱党并除名",
+    "yearly_report": "年度汇报",
+    "report_changes": "报告信息变动",
 }
 
 
@@ -96,6 +98,7 @@ STANDING = (
     "status",
     "site_id",
     "check_in_overdue",
+    "report_overdue",
 )
 """The file's fields that say where a member stands (with ``member_id``: ``standing``)."""
 PROFILE_FACTS = (

@@ -78,6 +78,7 @@ class ActivityCard(_Model):
     reason_code: str
     destination: str
     expected_months: int
+    departs_on: date | None = None  # the day the member leaves, as reported; older cards: none
     checked_on: date | None = None
     checked_by: str | None = None
 
@@ -137,6 +138,11 @@ class Member(_Model):
     withdrawal: SelfWithdrawal | None = None
     # the branch's last dismissal of a self-withdrawal flag: counting restarts there
     withdrawal_reviewed_on: date | None = None
+    # the yearly report to the home organisation (``domain.reports``): the last one's day, the
+    # ``since`` of the year a reminder went out for, and whether the year has passed unreported
+    last_report_on: date | None = None
+    report_reminded_for: date | None = None
+    report_overdue: bool = False
     history: list[HistoryEntry] = Field(default_factory=list)
     # the import job that filed it: when a job resumes a chunk, its own files count as created
     imported_by: str | None = None

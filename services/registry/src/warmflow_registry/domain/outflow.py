@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from warmflow_shared.errors import RuleBroken
+from warmflow_shared.errors import FieldError, InvalidInput, RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain.mobility import (
@@ -30,6 +30,20 @@ class Outflow:
     site_id: str | None = None
     inflow_org_id: str | None = None
     inflow_county: str | None = None
+    # the day the member leaves (or left), as reported before leaving; None: the registration day
+    departs_on: date | None = None
+
+
+# a departure reported more than this before or after the registration is a typing mistake
+DEPARTURE_WITHIN_DAYS = 366
+
+
+def check_departure(departs_on: date | None, on: date) -> None:
+    if departs_on is None:
+        return
+    if abs((departs_on - on).days) > DEPARTURE_WITHIN_DAYS:
+        reason = f"外出日期须在登记日（{on.isoformat()}）前后一年之内"
+        raise InvalidInput(errors=[FieldError("body.departs_on", reason)])
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ def register_outflow(
 ) -> list[Happened]:
     require(member, "register_outflow")
     on = today(now)
+    check_departure(outflow.departs_on, on)
+    leaves = outflow.departs_on or on
     member.card = ActivityCard(
         number=outflow.card_number,
         issuing_org_id=outflow.issuing_org_id,
@@ -52,9 +68,12 @@ def register_outflow(
         reason_code=outflow.reason_code,
         destination=outflow.destination,
         expected_months=outflow.expected_months,
+        departs_on=leaves,
     )
-    member.outflow_on, member.destination = on, outflow.destination
-    member.check_in_due = on + timedelta(days=check_in_days)
+    member.outflow_on, member.destination = leaves, outflow.destination
+    # 报到 is due that many days after the member leaves (not before the registration's own)
+    member.check_in_due = max(leaves, on) + timedelta(days=check_in_days)
+    member.report_overdue = False  # the year of reports counts from this outflow
     member.check_in_overdue, member.checked_in_at = False, None
     member.site_id = outflow.site_id
     member.inflow_org_id, member.inflow_county = outflow.inflow_org_id, outflow.inflow_county
@@ -68,6 +87,7 @@ def register_outflow(
             destination=outflow.destination,
             expected_months=outflow.expected_months,
             registered_on=on,
+            departs_on=leaves,
             check_in_due=member.check_in_due,
             registered_by=actor.subject,
         )

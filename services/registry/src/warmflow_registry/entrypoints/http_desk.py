@@ -16,7 +16,15 @@ from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket
 from warmflow_registry.domain.mobility import today
 from warmflow_registry.domain.organisation import Site
-from warmflow_registry.service_layer import desk, organisations, queries, recount, sites, stats
+from warmflow_registry.service_layer import (
+    desk,
+    organisations,
+    queries,
+    recount,
+    reports,
+    sites,
+    stats,
+)
 from warmflow_registry.service_layer.commands import OpenTicket, ResolveTicket
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site, member_in_scope
@@ -142,6 +150,12 @@ def stats_router(registry: Registry) -> APIRouter:
         return {"suspended_by": contact.suspended_by_for_removal(today(registry.now()))}
 
     _worklist(router, registry, "removal-due", "removal_due_members", removal_due)
+
+    # 年度汇报逾期: away, no report to the home organisation for more than the configured months
+    def report_overdue() -> dict[str, Any]:
+        return {"report_since_before": reports.overdue_bound(registry)}
+
+    _worklist(router, registry, "yearly-report", "yearly_report_overdue_members", report_overdue)
     return router
 
 

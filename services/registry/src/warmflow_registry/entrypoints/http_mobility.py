@@ -12,14 +12,16 @@ from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
-from warmflow_registry.service_layer import mobility, organisations, sites
+from warmflow_registry.service_layer import mobility, organisations, reports, sites
 from warmflow_registry.service_layer.commands import (
     Decision,
     FlagLost,
+    ReceivedReport,
     RecordReach,
     RegisterOutflow,
     ReturnHome,
     SelfCheckIn,
+    YearlyReport,
 )
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.scope import manages_org, manages_site, member_in_scope
@@ -33,10 +35,17 @@ class CardCheckIn(BaseModel):
 
 
 async def _home_side(
-    registry: Registry, principal: Principal, member_id: str, reported: HomeReport | None = None
+    registry: Registry,
+    principal: Principal,
+    member_id: str,
+    reported: HomeReport | None = None,
+    *,
+    needs_report: bool = True,
 ) -> Member:
     """Outflow registration and status decisions belong to the home (outflow) organisation; for
-    a home organisation not on the platform the inflow side records them as it reported them."""
+    a home organisation not on the platform the inflow side records them as it reported them
+    (``needs_report``: with that report; a yearly report received carries its own channel and
+    day instead)."""
     loaded = await member_in_scope(registry, principal, member_id, write=True)
     member = Member.model_validate(loaded.state)
     home = await organisations.get_organisation(registry, member.home_org_id)
@@ -44,7 +53,7 @@ async def _home_side(
         inflow = await organisations.find_organisation(registry, member.inflow_org_id or "")
         if inflow is None or not await manages_org(registry, principal, inflow):
             raise Forbidden("户籍地党组织不在本平台：此操作由流入地党组织据其报告办理")
-        if reported is None:
+        if reported is None and needs_report:
             reason = "户籍地党组织不在本平台：须记录其报告（方式、报告人、日期）"
             raise InvalidInput(errors=[FieldError("body.reported", reason)])
         return member
@@ -96,6 +105,27 @@ def mobility_router(registry: Registry) -> APIRouter:
     async def check_card(member_id: str, principal: Staff) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.check_card(registry, member_id, actor(principal)))
+
+    @router.post(
+        "/me/yearly-report",
+        name="make_yearly_report",
+        summary="向党组织报告年度思想和工作情况（外出期间每年至少一次）",
+    )
+    async def my_report(body: YearlyReport, principal: MemberPrincipal) -> MemberSummary:
+        assert principal.member_id is not None
+        who = actor(principal)
+        return summary(await reports.report_in_app(registry, principal.member_id, body, who))
+
+    @router.post(
+        "/members/{member_id}/yearly-report",
+        name="record_yearly_report",
+        summary="登记党员以书面、电话或当面方式所作的年度汇报（户籍地党组织）",
+    )
+    async def received_report(
+        member_id: str, cmd: ReceivedReport, principal: Admin
+    ) -> MemberSummary:
+        await _home_side(registry, principal, member_id, needs_report=False)
+        return summary(await reports.record_received(registry, member_id, cmd, actor(principal)))
 
     @router.post("/members/{member_id}/lost-contact", name="flag_lost_contact")
     async def lost(member_id: str, cmd: FlagLost, principal: Admin) -> MemberSummary:

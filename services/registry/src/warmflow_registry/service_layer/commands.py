@@ -135,6 +135,8 @@ class UpdateOwnProfile(_Command):
     free_time: list[FreeTimeSlot] = Field(default_factory=list, max_length=21)
     hobbies: list[Tag] = Field(default_factory=list, max_length=20)
     skills: list[Tag] = Field(default_factory=list, max_length=20)
+    # where the member away is now (现所在地): their report of a change of place
+    destination: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("email", "residence", "employer", "post")
     @classmethod
@@ -161,7 +163,10 @@ class UpdateOwnProfile(_Command):
 class RegisterOutflow(_Command):
     reason_code: OutflowReason
     destination: str = Field(min_length=1, max_length=200)
-    expected_months: int = Field(ge=1, le=120)
+    expected_months: int = Field(ge=1, le=120, description="预计外出时长（月，1–120）")
+    departs_on: Day | None = Field(
+        default=None, description="外出（离开）日期，登记日前后一年之内；不填为登记当日"
+    )
     site_id: Ref | None = Field(
         default=None, description="expected 暖流之家 site at the destination"
     )
@@ -184,6 +189,18 @@ class Decision(_Command):
     reported: HomeReport | None = Field(
         default=None, description="户籍地党组织不在本平台时：其作出决定的报告"
     )
+
+
+class YearlyReport(_Command):
+    """年度思想和工作情况汇报: made in the app (the member), or received another way and recorded
+    by home-side staff (``channel`` and ``on``)."""
+
+    text: str = Field(min_length=2, max_length=2000, description="汇报内容")
+
+
+class ReceivedReport(YearlyReport):
+    channel: Literal["letter", "phone", "visit"] = Field(description="书面 | 电话 | 当面")
+    on: Day = Field(description="汇报日期")
 
 
 class FlagLost(_Command):

@@ -30,6 +30,10 @@ MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "self_withdrawal_cleared": ev.SelfWithdrawalCleared,
     "self_withdrawal_confirmed": ev.SelfWithdrawalConfirmed,
     "home_changed": ev.HomeOrganisationChanged,
+    "yearly_report_recorded": ev.YearlyReportRecorded,
+    "yearly_report_due": ev.YearlyReportDue,
+    "yearly_report_overdue": ev.YearlyReportOverdue,
+    "changes_reported": ev.ChangesReported,
 }
 # the member's standing, as the domain names it → as every member event names it
 WIRE_NAMES = {"home_org_id": "outflow_org_id", "home_county": "outflow_county"}

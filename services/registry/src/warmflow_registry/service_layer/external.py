@@ -119,6 +119,8 @@ def arrive_as_reported(
     for entry in member.history[-2:]:
         entry.reported = report
     member.outflow_on = report.on
+    if member.card is not None:  # the day the member left, as the home organisation reported it
+        member.card.departs_on = report.on
     return events
 
 

@@ -1,5 +1,6 @@
 """Timed rules: the 报到 deadline of each outflow, and the nightly sweep: lost contact, then
-self-withdrawal (自行脱党待认定: six months without organisational life or dues).
+self-withdrawal (自行脱党待认定: six months without organisational life or dues), then the
+yearly report to the home organisation (a reminder before the year is up, a flag after).
 
 Both are durable deadlines (``warmflow_shared.outbox.deadlines``) on an aggregate, so each fires
 once, survives restarts and follows the injectable clock.
@@ -16,11 +17,12 @@ from warmflow_shared.outbox.store import loaded_from
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 from warmflow_shared.timefmt import format_ts, parse_ts
 
-from warmflow_registry.domain import contact, outflow, withdrawal
+from warmflow_registry.domain import contact, outflow, reports, withdrawal
 from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES
 from warmflow_registry.domain.mobility import SYSTEM, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.timezones import next_local_time
+from warmflow_registry.service_layer import reports as report_rules
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.members import Decide, change_member
 
@@ -125,9 +127,47 @@ async def sweep_self_withdrawal(registry: Registry) -> int:
     return flagged
 
 
+async def sweep_yearly_reports(registry: Registry) -> int:
+    """The yearly report to the home organisation: remind, once, members away whose year ends
+    within the days ahead; flag, once, those whose year has passed unreported (the home branch
+    is told). Returns how many were flagged.
+
+    ``state.report_since`` is stored with every file (``members.state_of``); a file stored
+    before it was (no such path) is read once and saved with it."""
+    bound = report_rules.remind_bound(registry).isoformat()
+    settings = registry.settings
+    where: dict[str, object] = {
+        "state.status": {"$in": sorted(AWAY)},
+        "state.report_overdue": {"$ne": True},
+        "$or": [
+            {"state.report_since": {"$lt": bound}},
+            {"state.report_since": {"$exists": False}},
+        ],
+    }
+    members = registry.stores.members.collection
+    flagged, last = 0, ""
+
+    def decide(member: Member) -> list[Happened]:
+        now, months = registry.now(), settings.yearly_report_months
+        overdue = reports.mark_overdue(member, now=now, months=months)
+        days = settings.yearly_report_remind_days
+        return overdue or reports.remind(member, now=now, months=months, days_before=days)
+
+    while batch := await members.find(
+        {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
+    ):
+        for doc in batch:
+            older = "report_since" not in doc.get("state", {})
+            member = await change_member(registry, doc["_id"], decide, always_save=older)
+            flagged += member.report_overdue
+        last = batch[-1]["_id"]
+    return flagged
+
+
 async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline]) -> None:
     flagged = await sweep_lost_contact(registry)
     withdrawals = await sweep_self_withdrawal(registry)
+    reports_overdue = await sweep_yearly_reports(registry)
     loaded = await registry.stores.jobs.load(job_id)
     assert loaded is not None
     state = {
@@ -135,5 +175,6 @@ async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline])
         "last_run": format_ts(registry.now()),
         "flagged": flagged,
         "withdrawals_flagged": withdrawals,
+        "reports_overdue": reports_overdue,
     }
     await registry.stores.jobs.save(job_id, state, expected=loaded, deadlines=[_next_run(registry)])

@@ -23,7 +23,7 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import DuplicateKeyError
 
-from warmflow_registry.domain import withdrawal
+from warmflow_registry.domain import reports, withdrawal
 from warmflow_registry.domain.codes import AWAITING
 from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import mask, normalise
@@ -74,6 +74,8 @@ def state_of(
         "inflow_path": inflow.path if inflow else "",
         "reachable_since": member.reachable_since.isoformat(),
         "withdrawal_due": withdrawal.next_due(member).isoformat(),
+        # the yearly report's year counts from here (the work list and the nightly sweep)
+        "report_since": reports.since(member).isoformat(),
     }
 
 
@@ -204,6 +206,7 @@ def new_file(
         "reachable_since": registered_on,
         # nothing recorded yet but the roster's 党费交至 (``withdrawal.marks``)
         "withdrawal_due": withdrawal.first_due(today(registry.now()), cmd.profile).isoformat(),
+        "report_since": registered_on,
     }
     return member_id, file, registered_event(file)
 
@@ -285,6 +288,7 @@ async def update_own_profile(
         require_revision(member, if_match)
         # a field left out keeps its value; null clears it
         given = cmd.model_dump(exclude_unset=True)
+        moved = reports.change_destination(member, given.pop("destination", None))
         profile = Profile.model_validate({**member.profile.model_dump(), **given})
         try:
             check_profile(profile, None, today(registry.now()))
@@ -298,10 +302,20 @@ async def update_own_profile(
             ]
             if errors:
                 raise InvalidInput("请检查下列字段后重新提交", errors=errors) from exc
-        if profile == member.profile:
+        if profile == member.profile and not moved:
             return []
+        # a change of place, employer, residence or phone is reported to both sides (the
+        # handbook's duty while away): which fields, in the history and on the bus
+        changed = [
+            field
+            for field in reports.REPORTED_FIELDS
+            if field != "destination" and getattr(profile, field) != getattr(member.profile, field)
+        ]
         member.profile = profile
-        return [profile_changed(member, new=False)]
+        reported = reports.report_changes(
+            member, (["destination"] if moved else []) + changed, now=registry.now(), actor=actor
+        )
+        return [profile_changed(member, new=False), *reported]
 
     return await change_member(registry, member_id, decide)
 

@@ -39,6 +39,7 @@ async def register_outflow(
     registry: Registry, member: Member, cmd: RegisterOutflow, actor: Actor
 ) -> Member:
     require(member, "register_outflow")  # before a card number is taken
+    outflow.check_departure(cmd.departs_on, today(registry.now()))  # before one too
     site = await site_field(registry, cmd.site_id, "site_id") if cmd.site_id else None
     number = await _issuing_committee_code(registry, member)
     plan = outflow.Outflow(
@@ -50,6 +51,7 @@ async def register_outflow(
         site_id=site.id if site else None,
         inflow_org_id=site.org_id if site else None,
         inflow_county=site.county if site else None,
+        departs_on=cmd.departs_on,
     )
     days = registry.settings.check_in_days
 

@@ -23,7 +23,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.storage.port import Collection, Document, Filter, IndexSpec
 
-from warmflow_registry.domain.codes import AWAITING
+from warmflow_registry.domain.codes import AWAITING, AWAY
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.idnumber import normalise
 from warmflow_registry.domain.model import Member, masked_name
@@ -45,6 +45,7 @@ from warmflow_registry.service_layer.views import (
     limit_summary,
     member_file,
     summary,
+    with_report_due,
 )
 
 # high-sensitivity fields every file read shows (PIPL Art. 28): logged on each read
@@ -80,6 +81,8 @@ class MemberSearch:
     overdue: bool | None = None
     withdrawal: bool | None = None  # flagged 自行脱党待认定 (or not)
     suspended_by: date | None = None  # suspended (停止党籍) on or before this day
+    # away, with the yearly report's year counting from before this day (it has passed)
+    report_since_before: date | None = None
 
 
 async def may_reveal(registry: Registry, principal: Principal, member: Member) -> bool:
@@ -132,7 +135,8 @@ async def _read_file(
         purpose=purpose or code,
         at=registry.now(),
     )
-    return limit_file(member_file(member, id_number), shared)
+    view = with_report_due(member_file(member, id_number), registry.settings.yearly_report_months)
+    return limit_file(view, shared)
 
 
 async def subtree_paths(registry: Registry, org: Organisation) -> list[str]:
@@ -169,6 +173,9 @@ def search_filters(
     if search.suspended_by is not None:
         base["state.status"] = "suspended"
         base["state.suspended_on"] = {"$lte": search.suspended_by.isoformat()}
+    if search.report_since_before is not None:
+        base["state.status"] = {"$in": sorted(AWAY)}
+        base["state.report_since"] = {"$lt": search.report_since_before.isoformat()}
     branches = [base]
     counties: list[Branch] = []
     if search.county:

@@ -19,7 +19,7 @@ from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Change, Projection
 from warmflow_shared.outbox.store import loaded_from
 
-from warmflow_registry.domain.codes import AWAITING
+from warmflow_registry.domain.codes import AWAITING, AWAY
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import find_organisation
 
@@ -31,6 +31,7 @@ MEMBER_METRICS = (
     "lost_contact",
     "suspended",
     "self_withdrawal",
+    "report_overdue",
 )
 # one counter per mobile status: the dashboard's chart, exact whatever the county's size
 STATUS_METRICS = tuple(f"status_{status}" for status in MOBILE_STATUSES)
@@ -56,6 +57,8 @@ def member_metrics(data: Mapping[str, Any]) -> list[str]:
         "suspended": status == "suspended",
         # 自行脱党待认定: flagged, the branch has not decided yet
         "self_withdrawal": status != "removed" and bool(data.get("self_withdrawal")),
+        # away, and the yearly report to the home organisation is overdue
+        "report_overdue": status in AWAY and bool(data.get("report_overdue")),
         f"status_{status}": True,
     }
     return [metric for metric, on in flags.items() if on]

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from warmflow_registry.domain import withdrawal
+from warmflow_registry.domain import reports, withdrawal
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
 from warmflow_registry.domain.codes import (
+    AWAY,
     LOST_REASON_NAMES,
     STATUS_NAMES,
     Gender,
@@ -54,6 +55,11 @@ class MemberSummary(BaseModel):
     withdrawal_name: str | None = None
     withdrawal_since: date | None = None
     suspended_on: date | None = None  # 停止党籍: removal may follow two years on
+    # the yearly report to the home organisation, while away: the day its year counts from (the
+    # last report, else the outflow), the last report's day, and whether the year has passed
+    report_since: date | None = None
+    last_report_on: date | None = None
+    report_overdue: bool | None = None
 
 
 class ProfileView(BaseModel):
@@ -97,6 +103,8 @@ class MemberFile(MemberSummary):
     withdrawal: SelfWithdrawal | None = None
     registered_on: date | None
     history: list[HistoryEntry] | None
+    # the last day of the yearly report's year (``report_since`` + the configured months)
+    report_due: date | None = None
 
 
 def summary(member: Member) -> MemberSummary:
@@ -120,7 +128,18 @@ def summary(member: Member) -> MemberSummary:
         lost_since=member.lost.since if member.lost else None,
         **withdrawal_view(member),
         suspended_on=member.suspended_on,
+        **report_view(member),
     )
+
+
+def report_view(member: Member) -> dict[str, Any]:
+    if member.status not in AWAY:
+        return {"last_report_on": member.last_report_on}
+    return {
+        "report_since": reports.since(member),
+        "last_report_on": member.last_report_on,
+        "report_overdue": member.report_overdue,
+    }
 
 
 def withdrawal_view(member: Member) -> dict[str, Any]:
@@ -133,6 +152,13 @@ def withdrawal_view(member: Member) -> dict[str, Any]:
         "withdrawal_name": f"{withdrawal.LABEL}（{missing}）",
         "withdrawal_since": flag.since,
     }
+
+
+def with_report_due(view: MemberFile, months: int) -> MemberFile:
+    """The file with the yearly report's last day, while the member is away."""
+    if view.report_since is None:
+        return view
+    return view.model_copy(update={"report_due": reports.due_of(view.report_since, months)})
 
 
 def member_file(member: Member, id_number: str | None = None) -> MemberFile:
@@ -174,6 +200,11 @@ DERIVED = {
     "withdrawal_grounds": "withdrawal",
     "withdrawal_name": "withdrawal",
     "withdrawal_since": "withdrawal",
+    # the yearly report's standing follows the outflow it counts from
+    "report_since": "outflow_on",
+    "last_report_on": "outflow_on",
+    "report_overdue": "outflow_on",
+    "report_due": "outflow_on",
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 from warmflow_shared.events.catalog.common import FreeTimeSlot, MemberEvent
+from warmflow_shared.events.catalog.vocabulary import ReportChannel, ReportedChange
 from warmflow_shared.events.contracts import IntegrationEvent
 
 MEMBER_TOPIC = "warmflow.registry.member"
@@ -25,6 +26,8 @@ class _MemberTopic(MemberEvent):
     check_in_overdue: bool = False
     # 自行脱党待认定 stands after the change (a branch has still to decide)
     self_withdrawal: bool = False
+    # the yearly report to the home organisation is overdue after the change
+    report_overdue: bool = False
 
 
 class MemberProfile(_MemberTopic):
@@ -65,6 +68,9 @@ class OutflowRegistered(_MemberTopic):
     expected_months: int
     registered_on: date
     check_in_due: date
+    # the day the member leaves (or left), as reported before leaving; older events: the
+    # registration day
+    departs_on: date | None = None
     # the staff member who registered it (their token subject), left out of the staff told of it
     registered_by: str | None = None
 
@@ -166,6 +172,43 @@ class HomeOrganisationChanged(_MemberTopic):
     previous_org_id: str
     previous_county: str
     transfer_id: str | None = None
+
+
+class YearlyReportRecorded(_MemberTopic):
+    """The member's report to the home organisation (at least once a year while away): made in
+    the app (``channel`` ``app``) or received another way and recorded by home-side staff. The
+    report's text stays in the registry's e-file."""
+
+    wire_name: ClassVar[str] = "registry.YearlyReportRecorded"
+    reported_on: date
+    channel: ReportChannel
+    next_due: date
+    recorded_by: str
+
+
+class YearlyReportDue(_MemberTopic):
+    """A reminder: the year since the last report (or the outflow) ends on ``due_on``."""
+
+    wire_name: ClassVar[str] = "registry.YearlyReportDue"
+    due_on: date
+    since: date
+
+
+class YearlyReportOverdue(_MemberTopic):
+    """No report to the home organisation for more than the configured months since ``since``."""
+
+    wire_name: ClassVar[str] = "registry.YearlyReportOverdue"
+    due_on: date
+    since: date
+
+
+class ChangesReported(_MemberTopic):
+    """The member reported a change of place, employer, residence or phone in the app. Names
+    what changed (``changed``: destination, employer, post, residence, phone), not the values."""
+
+    wire_name: ClassVar[str] = "registry.ChangesReported"
+    changed: list[ReportedChange]
+    reported_on: date
 
 
 class OrganisationChanged(IntegrationEvent):
@@ -287,6 +330,10 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     SelfWithdrawalConfirmed,
     MemberStatusChanged,
     HomeOrganisationChanged,
+    YearlyReportRecorded,
+    YearlyReportDue,
+    YearlyReportOverdue,
+    ChangesReported,
     OrganisationCreated,
     OrganisationUpdated,
     SiteCreated,

@@ -58,3 +58,25 @@ LOST_REASON_NAMES: dict[str, str] = {
     "6": "居住地变更",
     "7": "其他",
 }
+
+
+# how a member's yearly report to the home organisation came (``channel`` of
+# ``registry.YearlyReportRecorded``): in the app, or received another way
+ReportChannel = Literal["app", "letter", "phone", "visit"]
+REPORT_CHANNEL_NAMES: dict[str, str] = {
+    "app": "手机端",
+    "letter": "书面",
+    "phone": "电话",
+    "visit": "当面",
+}
+
+# what a member reports as changed in the app (``changed`` of ``registry.ChangesReported``):
+# the handbook's place, employer, residence and phone
+ReportedChange = Literal["destination", "employer", "post", "residence", "phone"]
+REPORTED_CHANGE_NAMES: dict[str, str] = {
+    "destination": "现所在地（流向地）",
+    "employer": "工作单位",
+    "post": "职务",
+    "residence": "现居住地",
+    "phone": "手机号码",
+}
