@@ -23,6 +23,17 @@ def test_headers_are_matched_by_synonym_and_missing_required_ones_named() -> Non
     assert missing == ["公民身份号码", "手机号码", "所在党支部"]
 
 
+def test_a_roster_headed_电话_and_支部_is_read() -> None:
+    """Offices head the phone column 电话 or 电话号码 and the branch 支部 or 所属党支部."""
+    for phone, org in (("电话", "支部"), ("电话号码", "所属党支部"), ("移动电话", "所属党组织")):
+        columns, missing = match_columns(["姓名", "身份证号", phone, org])
+        assert missing == []
+        assert columns.headers["phone"] == phone and columns.headers["org"] == org
+    # a landline column before the mobile one: the mobile one is read
+    columns, _ = match_columns(["姓名", "身份证号", "电话", "手机号码", "支部"])
+    assert columns.headers["phone"] == "手机号码"
+
+
 def test_cells_are_normalised_and_unreadable_ones_named() -> None:
     assert [normal_date(t) for t in ("2012.6.3", "2012年6月30日", "20120630", "2012-06")] == [
         "2012-06-03",

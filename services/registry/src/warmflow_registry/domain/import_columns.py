@@ -25,8 +25,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "birth_date": ("出生日期", "出生年月日"),
     "ethnicity": ("民族",),
     "education": ("学历", "文化程度", "最高学历"),
-    "phone": ("手机号码", "手机号", "手机", "联系电话"),
-    "org": ("所在党支部", "所在支部", "党支部", "所在党组织", "党组织"),
+    "phone": ("手机号码", "手机号", "手机", "联系电话", "移动电话", "电话号码", "电话"),
+    "org": (
+        "所在党支部",
+        "所在支部",
+        "党支部",
+        "所在党组织",
+        "党组织",
+        "支部",
+        "所属党支部",
+        "所属支部",
+        "所属党组织",
+        "支部名称",
+    ),
     "org_code": ("党组织编码", "组织编码", "支部编码"),
     "party_status": ("党员状态", "人员类别", "党籍状态", "党员类别"),
     "joined_on": ("入党日期", "入党时间"),
@@ -96,11 +107,11 @@ class ColumnMap:
 def match_columns(headers: Sequence[str]) -> tuple[ColumnMap, list[str]]:
     """The file's columns per field, and the Chinese names of required columns it lacks."""
     found: dict[str, str] = {}
+    present = set(headers)
     for field, names in COLUMNS.items():
-        for header in headers:
-            if header in names:
-                found[field] = header
-                break
+        # the most specific name the file has (手机 over a landline's 电话), whatever its place
+        if header := next((name for name in names if name in present), None):
+            found[field] = header
     missing = [COLUMNS[f][0] for f in REQUIRED if f not in found]
     if not any(f in found for f in ORG_FIELDS):
         missing.append(COLUMNS["org"][0])
