@@ -330,6 +330,30 @@ def _do(page: Page, action: str, status: str, **fields: str) -> None:
     expect(by_test(page, "case-status")).to_have_text(status)
 
 
+def test_the_open_transfers_figure_opens_the_list_it_counts(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # 转接办理中 counted every case not closed but opened 待我办理: a case waiting for the
+    # receiving side (letter issued) was counted and not listed
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    headers = _token(platform_url, "songyang-admin")
+    member_id = _members_at_home(platform_url, "songyang", headers)[-1]  # not one others take
+    _apply_for_a_transfer(page, platform_url, member_id, "songyang-admin")
+    fill(page, "field-reason", "工作调动，在余杭长期居住")
+    by_test(page, "confirm-apply").click()
+    expect(by_test(page, "case-status")).to_have_text("已提交待审批")
+    _do(page, "approve", "已审批待开具介绍信")
+    _do(page, "issue-letter", "已开具介绍信")
+    page.goto(f"{platform_url}/console/dashboard")
+    count = figure(page, "transfers")
+    assert count >= 1
+    by_test(page, "figure-transfers").click()
+    expect(page).to_have_url(re.compile(r"/console/transfers\?state=open$"))
+    expect(by_test(page, "case-table").locator("tbody tr")).to_have_count(count)
+    expect(by_test(page, "case-table")).to_contain_text("已开具介绍信")
+    shots(page, "1-open-cases")
+
+
 def test_cross_province_transfer_completed_in_the_console(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

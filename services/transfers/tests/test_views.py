@@ -10,6 +10,7 @@ from warmflow_shared.events.catalog.registry import (
     MemberRegistered,
     MemberReturned,
 )
+from warmflow_transfers.domain.codes import TERMINAL
 
 from .flow import act, new_case, walk
 from .support import T0, World
@@ -97,6 +98,10 @@ async def test_statistics_by_state_county_pair_month_and_time_to_complete(world:
         refused = await world.client.get(f"/stats?{period}", headers=world.admin("yuhang"))
         assert refused.status_code == 422, refused.text  # was a 500; a reversed period, 0 cases
         assert {e["field"] for e in refused.json()["errors"]} == fields
+    # the dashboard's 转接办理中 counts the cases not closed: the list it opens has the same
+    opened = await world.client.get("/cases?state=open", headers=world.admin("yuhang"))
+    assert [c["status"] for c in opened.json()] == ["submitted"]
+    assert sum(n for s, n in stats["by_state"].items() if s not in TERMINAL) == 1
     # counties are data: one not (yet) on the platform simply has no cases
     none = await world.client.get("/stats?sending_county=mars", headers=world.admin("yuhang"))
     assert none.status_code == 200 and none.json()["total"] == 0

@@ -13,7 +13,7 @@ from warmflow_shared.web.downloads import content_disposition
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx
-from warmflow_transfers.entrypoints.schemas import STATUS_PATTERN, CaseView, NewCaseBody
+from warmflow_transfers.entrypoints.schemas import LIST_STATE_PATTERN, CaseView, NewCaseBody
 from warmflow_transfers.service_layer import queries
 from warmflow_transfers.service_layer.create import NewCase, create_case
 
@@ -50,11 +50,10 @@ async def list_cases(
     ctx: Ctx,
     principal: Anyone,
     request: Request,
-    state: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
+    state: Annotated[str | None, Query(pattern=LIST_STATE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CaseView]:
-    where = {"state.status": state} if state else None
-    cases = await queries.cases_in_scope(ctx, principal, where, limit)
+    cases = await queries.cases_in_scope(ctx, principal, queries.by_status(state), limit)
     await _audited(request, principal, "cases.list", cases)
     return [CaseView.of(c) for c in cases]
 

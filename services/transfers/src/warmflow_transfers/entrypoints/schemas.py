@@ -139,4 +139,4 @@ class StatsView(BaseModel):
     median_days_to_complete: float | None
 
 
-STATUS_PATTERN = "^(" + "|".join(STATUSES) + ")$"
+LIST_STATE_PATTERN = "^(" + "|".join(["open", *STATUSES]) + ")$"  # queries.by_status

@@ -19,6 +19,15 @@ from warmflow_transfers.service_layer.scope import organisations_of, sides_of, v
 
 Where = dict[str, Any]
 SORT = [("state.updated_at", -1)]
+OPEN = "open"  # a list's filter for every case not closed yet (the dashboard's 转接办理中)
+OPEN_CASES: Where = {"state.status": {"$nin": sorted(TERMINAL)}}
+
+
+def by_status(state: str | None) -> Where | None:
+    """A case list's filter: one status, ``OPEN``, or none (every case)."""
+    if state == OPEN:
+        return OPEN_CASES
+    return {"state.status": state} if state else None
 
 
 async def get_case(ctx: Transfers, principal: Principal, case_id: str) -> Case:
@@ -85,9 +94,8 @@ def work_item(principal: Principal, case: Case, orgs: Orgs) -> WorkItem | None:
 
 
 async def worklist(ctx: Transfers, principal: Principal, mine_only: bool) -> list[WorkItem]:
-    open_cases = {"state.status": {"$nin": sorted(TERMINAL)}}
     orgs = await organisations_of(ctx, principal)
-    cases = await cases_in_scope(ctx, principal, open_cases)
+    cases = await cases_in_scope(ctx, principal, OPEN_CASES)
     items = [work_item(principal, case, orgs) for case in cases]
     kept = [i for i in items if i is not None and (i.my_turn or not mine_only)]
     # whoever must act first; then the oldest waiting case
