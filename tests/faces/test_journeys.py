@@ -622,6 +622,13 @@ def test_a_member_away_makes_the_yearly_report_on_the_phone(
     expect(history).to_contain_text("年度汇报")
     expect(history).to_contain_text("在余杭务工，按时参加组织生活")
     shots(page, "3-report-in-history")
+    # a report the branch received by phone is recorded from the e-file
+    by_test(page, "do-yearly-report").click()
+    choose(page, "field-channel", "电话")
+    fill(page, "field-text", "电话汇报：春节后继续在余杭务工，党费已按月交纳。")
+    by_test(page, "confirm-yearly-report").click()
+    expect(history).to_contain_text("春节后继续在余杭务工", timeout=30_000)
+    shots(page, "4-report-recorded-by-the-branch")
 
 
 def test_inflow_side_registers_a_member_from_a_branch_elsewhere(
