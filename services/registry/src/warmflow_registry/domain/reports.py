@@ -31,12 +31,8 @@ from warmflow_registry.domain.contact import months_before
 from warmflow_registry.domain.mobility import Actor, happened, move, today
 from warmflow_registry.domain.model import Member
 
-Channel = ReportChannel
-CHANNEL_NAMES = REPORT_CHANNEL_NAMES
 # a report received another way is recorded within this many days of its day
 RECORDED_WITHIN_DAYS = 366
-# what a member's own edit reports as a change (the handbook's place, employer, residence, phone)
-REPORTED_FIELDS = REPORTED_CHANGE_NAMES
 
 
 def since(member: Member) -> date:
@@ -83,7 +79,7 @@ def record(
     *,
     text: str,
     on: date,
-    channel: Channel,
+    channel: ReportChannel,
     months: int,
     now: datetime,
     actor: Actor,
@@ -101,7 +97,7 @@ def record(
     if on < (member.outflow_on or member.registered_on):
         start = (member.outflow_on or member.registered_on).isoformat()
         raise InvalidInput(errors=[FieldError("body.on", f"汇报日期不能早于外出日期（{start}）")])
-    reason = f"{CHANNEL_NAMES[channel]}·{on.isoformat()}：{text}"
+    reason = f"{REPORT_CHANNEL_NAMES[channel]}·{on.isoformat()}：{text}"
     move(member, member.status, now=now, actor=actor, action="yearly_report", reason=reason)
     if member.last_report_on is not None and on <= member.last_report_on:
         return []
@@ -147,7 +143,7 @@ def report_changes(
     """The member's own edit changed what they must report: which fields, in the history."""
     if not changed:
         return []
-    names = "、".join(REPORTED_FIELDS[field] for field in changed)
+    names = "、".join(REPORTED_CHANGE_NAMES[field] for field in changed)
     move(member, member.status, now=now, actor=actor, action="report_changes", reason=names)
     return [happened(member, "changes_reported", changed=changed, reported_on=today(now))]
 

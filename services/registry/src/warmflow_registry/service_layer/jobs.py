@@ -9,6 +9,7 @@ once, survives restarts and follows the injectable clock.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import date, time
 
 from warmflow_shared.events.happened import Happened
@@ -71,18 +72,33 @@ async def sweep_lost_contact(registry: Registry) -> int:
         "state.status": {"$in": sorted(AWAY)},
         "state.reachable_since": {"$lt": cutoff.isoformat()},
     }
-    members = registry.stores.members.collection
-    flagged, last = 0, ""
     decide = _flag_if_unreachable(registry, cutoff)
-    # paged by id, so members the rule spares (a race with a new contact) are not met again
+    return await _sweep(registry, where, decide, lambda m: m.status == "lost_contact")
+
+
+async def _sweep(
+    registry: Registry,
+    where: dict[str, object],
+    decide: Decide,
+    counted: Callable[[Member], bool],
+    stored_field: str | None = None,
+) -> int:
+    """``decide`` on each member file ``where`` matches; how many are ``counted`` after.
+
+    Paged by id, so members the rule spares (a race with a new contact) are not met again. A
+    file stored before ``state.<stored_field>`` existed (the sweep's own query field) is saved
+    once with it, even when the rule changes nothing."""
+    members = registry.stores.members.collection
+    found, last = 0, ""
     while batch := await members.find(
         {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
     ):
         for doc in batch:
-            member = await change_member(registry, doc["_id"], decide)
-            flagged += member.status == "lost_contact"
+            older = stored_field is not None and stored_field not in doc.get("state", {})
+            member = await change_member(registry, doc["_id"], decide, always_save=older)
+            found += counted(member)
         last = batch[-1]["_id"]
-    return flagged
+    return found
 
 
 def _flag_if_unreachable(registry: Registry, cutoff: date) -> Decide:
@@ -110,21 +126,14 @@ async def sweep_self_withdrawal(registry: Registry) -> int:
             {"state.withdrawal_due": {"$exists": False}},
         ],
     }
-    members = registry.stores.members.collection
-    flagged, last = 0, ""
 
     def decide(member: Member) -> list[Happened]:
         return withdrawal.flag(member, now=registry.now())
 
-    while batch := await members.find(
-        {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
-    ):
-        for doc in batch:
-            older = "withdrawal_due" not in doc.get("state", {})
-            member = await change_member(registry, doc["_id"], decide, always_save=older)
-            flagged += member.withdrawal is not None and member.withdrawal.flagged_on == on
-        last = batch[-1]["_id"]
-    return flagged
+    def flagged_today(member: Member) -> bool:
+        return member.withdrawal is not None and member.withdrawal.flagged_on == on
+
+    return await _sweep(registry, where, decide, flagged_today, "withdrawal_due")
 
 
 async def sweep_yearly_reports(registry: Registry) -> int:
@@ -144,8 +153,6 @@ async def sweep_yearly_reports(registry: Registry) -> int:
             {"state.report_since": {"$exists": False}},
         ],
     }
-    members = registry.stores.members.collection
-    flagged, last = 0, ""
 
     def decide(member: Member) -> list[Happened]:
         now, months = registry.now(), settings.yearly_report_months
@@ -153,15 +160,7 @@ async def sweep_yearly_reports(registry: Registry) -> int:
         days = settings.yearly_report_remind_days
         return overdue or reports.remind(member, now=now, months=months, days_before=days)
 
-    while batch := await members.find(
-        {**where, "_id": {"$gt": last}}, sort=[("_id", 1)], limit=SWEEP_BATCH
-    ):
-        for doc in batch:
-            older = "report_since" not in doc.get("state", {})
-            member = await change_member(registry, doc["_id"], decide, always_save=older)
-            flagged += member.report_overdue
-        last = batch[-1]["_id"]
-    return flagged
+    return await _sweep(registry, where, decide, lambda m: m.report_overdue, "report_since")
 
 
 async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from warmflow_shared.errors import Conflict, FieldError, InvalidInput, NotFound, StaleEdit
+from warmflow_shared.events.catalog.vocabulary import REPORTED_CHANGE_NAMES
 from warmflow_shared.events.contracts import Encoded
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.events.happened import Happened
@@ -308,7 +309,7 @@ async def update_own_profile(
         # handbook's duty while away): which fields, in the history and on the bus
         changed = [
             field
-            for field in reports.REPORTED_FIELDS
+            for field in REPORTED_CHANGE_NAMES
             if field != "destination" and getattr(profile, field) != getattr(member.profile, field)
         ]
         member.profile = profile

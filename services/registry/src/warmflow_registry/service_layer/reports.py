@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from warmflow_shared.events.catalog.vocabulary import ReportChannel
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain import reports
@@ -35,7 +36,7 @@ async def _record(
     member_id: str,
     text: str,
     on: date,
-    channel: reports.Channel,
+    channel: ReportChannel,
     actor: Actor,
     away_field: str = "path.member_id",
 ) -> Member:
