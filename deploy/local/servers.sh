@@ -21,6 +21,11 @@ print_env() {
   printf 'export MONGODB_URL=%q\n' "mongodb://127.0.0.1:${FERRETDB_PORT:-27018}/"
   printf 'export WARMFLOW_KAFKA_CONTROL=%q\n' "$KAFKA_SH"
   printf 'export WARMFLOW_FERRETDB_CONTROL=%q\n' "$FERRETDB_SH"
+  # the control scripts read these: a test that restarts a server brings it back on its port
+  printf 'export KAFKA_PORT=%q\n' "${KAFKA_PORT:-19092}"
+  printf 'export KAFKA_CONTROLLER_PORT=%q\n' "${KAFKA_CONTROLLER_PORT:-19093}"
+  printf 'export FERRETDB_PORT=%q\n' "${FERRETDB_PORT:-27018}"
+  printf 'export POSTGRES_PORT=%q\n' "${POSTGRES_PORT:-55432}"
 }
 
 up() {
