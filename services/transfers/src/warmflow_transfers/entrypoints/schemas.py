@@ -95,7 +95,7 @@ class CaseView(Case):
     def of(cls, case: Case) -> CaseView:
         step = next_step(case)
         return cls(
-            **case.model_dump(exclude={"request_hash", "cross_province", "history"}),
+            **case.model_dump(exclude={"request_hash", "request_key", "cross_province", "history"}),
             history=tuple(StepView.of(step) for step in case.history),
             status_name=STATUS_NAMES[case.status],
             next_actor=step[0] if step else None,
