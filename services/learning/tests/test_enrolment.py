@@ -122,6 +122,11 @@ async def test_bad_input_is_422_naming_the_field(world) -> None:
     assert (await world.post(f"/classes/{klass}/sessions", sane, staff)).status_code == 201
     member = world.member_auth("m-someone")
     assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403
+    # an audience of anything (100,000 characters) was stored: a class open to nobody
+    odd = {"title": "x", "org_id": "org-here", "audience_org_ids": ["org-here", "x" * 100_000]}
+    refused = await world.post("/classes", odd, staff)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.audience_org_ids.1"
 
 
 async def test_a_class_or_session_is_not_placed_in_another_county(world) -> None:
