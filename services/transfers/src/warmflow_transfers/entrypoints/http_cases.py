@@ -11,6 +11,7 @@ from warmflow_shared.errors import NotFound
 from warmflow_shared.web.downloads import content_disposition
 
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
+from warmflow_transfers.domain.letters import check_printable
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx
 from warmflow_transfers.entrypoints.schemas import LIST_STATE_PATTERN, CaseView, NewCaseBody
@@ -84,6 +85,7 @@ async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request)
     case = await queries.get_case(ctx, principal, case_id)
     if case.letter is None:
         raise NotFound("该转接案件尚未开具有效的介绍信")
+    check_printable(case)
     await _audited(request, principal, "letter.print", [case])
     serial = case.letter.serial_number
     disposition = content_disposition(f"介绍信-{serial}.pdf", f"letter-{serial}.pdf", inline=True)
