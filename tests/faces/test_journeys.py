@@ -381,6 +381,13 @@ def test_cross_province_transfer_completed_in_the_console(
     case_url = sender.url
     receiver = sign_in(browser, platform_url, "console", "yuhang-admin")
     receiver.goto(case_url)
+    # each side is offered its own steps: the receiver was offered 延长有效期, 重开介绍信 and 撤销,
+    # the sender 登记已报到, and each could only be refused (403)
+    expect(by_test(receiver, "case-report")).to_be_visible()
+    for step in ("extend", "reissue", "cancel"):
+        expect(by_test(receiver, f"case-{step}")).to_have_count(0)
+    expect(by_test(sender, "case-extend")).to_be_visible()
+    expect(by_test(sender, "case-report")).to_have_count(0)
     _do(receiver, "report", "已到接收党组织报到")
     _do(receiver, "accept", "已接收待回执", branch_id="yuhang-town-1-b1")
     expect(by_test(receiver, "receipt-due")).not_to_contain_text("T")  # a time, not ISO text

@@ -237,6 +237,23 @@ async def test_completion_certificate_and_verification(world) -> None:
     assert record["hours"] == record["certificates"][0]["hours"] == 8.0
 
 
+async def test_a_class_under_way_shows_the_hours_attended_so_far(world) -> None:
+    """The phone's 我的班次 read 已修 0 学时 for every class not completed yet (under way, or over
+    without completion): the line took the seat's hours, set only when the member completes."""
+    staff = world.auth("county_admin", "yuhang")
+    member_id, klass, sessions, _ = await _enrolled(world, staff, sessions=3)
+    world.clock.set(world.local(1, "20:00"))  # the second of three lessons under way
+    await _mark(world, staff, sessions[0], member_id, "present")
+    await _mark(world, staff, sessions[1], member_id, "late")
+    mine = world.member_auth(member_id)
+    record = (await world.get(f"/members/{member_id}/record", mine)).json()
+    [line] = record["classes"]
+    assert (line["hours"], line["completed_at"], line["ended"]) == (4.0, None, False)
+    assert record["hours"] == 4.0
+    page = (await world.get(f"/classes/{klass}", staff)).json()  # the console's 学时 column
+    assert page["members"][member_id]["hours"] == 4.0
+
+
 async def test_completion_share_is_set_per_class(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     member_id = await world.member(name="周小燕")

@@ -89,6 +89,25 @@ async def test_a_class_for_a_committee_is_open_to_the_members_of_its_branches(wo
     assert outside.status_code == 409 and "不面向" in outside.json()["detail"]
 
 
+async def test_a_batch_by_a_committee_enrols_the_members_of_its_branches(world) -> None:
+    """按支部批量报名 lists every organisation: picking 仓前街道党委 enrolled only the members
+    filed at the committee itself and left those of its branches out, without a word."""
+    staff = world.auth("county_admin", "yuhang")
+    committee = await world.org(name="仓前街道党委", type_code="town")
+    branches = [await world.org(parent_id=committee) for _ in range(2)]
+    ours = [
+        await world.member(inflow_org_id=committee),
+        *[await world.member(inflow_org_id=branch) for branch in branches],
+        await world.member(outflow_org_id=branches[0], outflow_county="yuhang"),
+    ]
+    elsewhere = await world.member(inflow_org_id=await world.org())
+    _, klass = await world.course_class(staff)
+    batch = await world.post(f"/classes/{klass}/enrolments/batch", {"org_id": committee}, staff)
+    assert batch.status_code == 200, batch.text
+    assert sorted(r["member_id"] for r in batch.json() if r["enrolled"]) == sorted(ours)
+    assert elsewhere not in {r["member_id"] for r in batch.json()}
+
+
 async def test_bad_input_is_422_naming_the_field(world) -> None:
     staff = world.auth("county_admin", "yuhang")
     course, klass = await world.course_class(staff)
@@ -122,6 +141,11 @@ async def test_bad_input_is_422_naming_the_field(world) -> None:
     assert (await world.post(f"/classes/{klass}/sessions", sane, staff)).status_code == 201
     member = world.member_auth("m-someone")
     assert (await world.post("/classes", {"title": "x", "org_id": "o"}, member)).status_code == 403
+    # an audience of anything (100,000 characters) was stored: a class open to nobody
+    odd = {"title": "x", "org_id": "org-here", "audience_org_ids": ["org-here", "x" * 100_000]}
+    refused = await world.post("/classes", odd, staff)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.audience_org_ids.1"
 
 
 async def test_a_class_or_session_is_not_placed_in_another_county(world) -> None:

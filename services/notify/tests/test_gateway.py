@@ -5,6 +5,7 @@ One platform per backend for the module; every test has a world (ids, addresses)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
@@ -135,6 +136,28 @@ async def test_events_on_the_bus_become_notices_on_every_channel(
     ids = {d["notice_id"] for d in log}
     assert len(texts()) == 2  # no resend, and check-ins send no SMS by default
     assert len([r for r in http.to(bot_path(world)) if r["json"]["notice_id"] in ids]) == 1
+
+
+async def test_a_notice_tapped_twice_is_read_once_without_an_error(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    """A double tap on the phone (or 标为已读 clicked twice) sent two reads at once: both loaded
+    the unread notice, the second save lost the race and the member got a 500."""
+    gw, world = gateway, World()
+    people = await registered(gw, world, http)
+    await gw.publish(world.outflow())
+
+    async def unread_notice() -> list[dict[str, Any]]:
+        got = await gw.client.get("/api/notify/inbox", headers=people["member"])
+        return [n for n in got.json() if n["read_at"] is None]
+
+    [notice] = await until(unread_notice, within=60)
+    url = f"/api/notify/inbox/{notice['notice_id']}/read"
+    reads = await asyncio.gather(*(gw.client.post(url, headers=people["member"]) for _ in range(4)))
+    assert [r.status_code for r in reads] == [200] * 4, [r.text for r in reads]
+    assert len({r.json()["read_at"] for r in reads}) == 1
+    count = await gw.client.get("/api/notify/inbox/unread-count", headers=people["member"])
+    assert count.json()["unread"] == 0
 
 
 async def deliveries(gw: Gateway, event_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:

@@ -3,8 +3,11 @@ the branch once, builds the e-file, records 报到, and what the home side did a
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date
+
+from openpyxl import load_workbook
 
 from .conftest import Platform, eventually
 from .flows import world
@@ -258,3 +261,38 @@ async def test_every_service_applies_the_events_of_a_member_from_elsewhere(
                 f"/api/{service}/ops/dead-letters", params={"group": group}, headers=ops
             )
             assert dead.json()["total"] == 0, (service, group, dead.json())
+
+
+async def test_the_inflow_side_exports_the_whole_line_of_a_member_from_elsewhere(
+    platform: Platform,
+) -> None:
+    """The inflow side keeps the whole file of a member whose home branch is not on the
+    platform, and reads it whole on screen; its member-list export wrote the line as a partner
+    county's share of nothing: no name, phone, employer… and a full ID number never revealed."""
+    p = platform
+    w = await world(p)
+    home = await _external(p, w.yuhang_admin)
+    body = _reported(home, w.site)
+    made = await p.client.post("/api/registry/members", json=body, headers=w.yuhang_admin)
+    assert made.status_code == 201, made.text
+    export = f"/api/registry/members/export.xlsx?site_id={w.site}"
+    plain = await p.client.get(export, headers=w.yuhang_admin)
+    revealed = await p.client.get(
+        export + "&reveal=id_number&purpose=核对名册", headers=w.yuhang_admin
+    )
+    for response in (plain, revealed):
+        assert response.status_code == 200, response.text
+    sheets = [load_workbook(io.BytesIO(r.content)).worksheets[0] for r in (plain, revealed)]
+    tables = [[[cell.value for cell in row] for row in sheet.iter_rows()] for sheet in sheets]
+    header = tables[0][0]
+    [line], [full] = tables[0][1:], tables[1][1:]
+    shown = dict(zip(header, line, strict=True))
+    stated = body["profile"]
+    assert isinstance(stated, dict)
+    assert (shown["姓名"], shown["手机号码"], shown["工作单位"]) == (
+        stated["name"],
+        stated["phone"],
+        stated["employer"],
+    )
+    assert shown["公民身份号码"] != body["id_number"]  # masked unless revealed
+    assert full[header.index("公民身份号码")] == body["id_number"]

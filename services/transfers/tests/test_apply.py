@@ -103,3 +103,29 @@ async def test_concurrent_retries_with_one_key_create_one_case(world: World) -> 
     assert len({r.json()["id"] for r in responses}) == 1
     events = await world.events(responses[0].json()["id"], "transfers.TransferRequested")
     assert [e.type for e in events] == ["transfers.TransferRequested"]
+
+
+async def test_applications_at_the_same_moment_open_one_case(world: World) -> None:
+    """The member applies on the phone while the home branch applies for them on the console
+    (or a tap is sent twice, each with a key of its own): every request passed the "no open
+    case" check before any of the cases was stored, and the member had several open cases —
+    each could be approved and given a letter."""
+    member = await world.seed_member(f"{world.name}-m")
+    home = world.admin("yuexi")
+    responses = await asyncio.gather(
+        *(apply(world, member, key=f"tap-{n}") for n in range(3)),
+        *(apply(world, member, headers=home) for _ in range(3)),
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [
+        r.text for r in responses
+    ]
+    assert all("正在办理" in r.json()["detail"] for r in responses if r.status_code == 409)
+    listed = await world.client.get("/cases", headers=home)
+    mine = [c for c in listed.json() if c["member_id"] == member]
+    assert len(mine) == 1
+    # a key's retry still finds its own answer: the case if it won, else no case of its own
+    [won] = [r for r in responses if r.status_code == 201]
+    for n in range(3):
+        again = await apply(world, member, key=f"tap-{n}")
+        expected = 200 if again.json().get("id") == won.json()["id"] else 409
+        assert again.status_code == expected, again.text

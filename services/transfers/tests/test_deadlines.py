@@ -38,9 +38,15 @@ async def test_an_unused_letter_expires_once_and_is_escalated(world: World) -> N
     assert expired.data["serial_number"] == case["letter"]["serial_number"]
     late = await act(world, case, "report")
     assert late.status_code == 409
+    # nor is the expired letter printed again (to be handed over): it was, as if still valid
+    letter = f"/cases/{case['id']}/letter.pdf"
+    expired_pdf = await world.client.get(letter, headers=world.admin("yuexi"))
+    assert expired_pdf.status_code == 409 and "补开" in expired_pdf.json()["detail"]
     case = (await act(world, case, "reissue", {"reason": "expired"})).json()
     assert case["void_letters"][0]["void_reason"] == "过期作废"
     assert case["letter"]["valid_until"] == "2026-03-31"
+    reissued = await world.client.get(letter, headers=world.admin("yuexi"))
+    assert reissued.status_code == 200 and reissued.content.startswith(b"%PDF")
 
 
 async def test_two_instances_fire_a_deadline_once(world: World) -> None:

@@ -19,9 +19,15 @@ from .support import T0, World
 async def test_only_the_two_sides_and_the_member_see_a_case(world: World) -> None:
     case = await new_case(world, f"{world.name}-m", "yuexi")
     url = f"/cases/{case['id']}"
-    for headers in (world.admin("yuexi"), world.admin("yuhang"),
-                    world.token("member", "yuexi", case["member_id"])):  # fmt: skip
-        assert (await world.client.get(url, headers=headers)).status_code == 200
+    readers = {"sending": world.admin("yuexi"), "receiving": world.admin("yuhang"),
+               "member": world.token("member", "yuexi", case["member_id"])}  # fmt: skip
+    for side, headers in readers.items():
+        read = await world.client.get(url, headers=headers)
+        assert read.status_code == 200
+        assert read.json()["my_sides"] == [side]  # the console offers only this side's steps
+    # a 暖流之家 window of the sending county reads the case and approves nothing
+    window = await world.client.get(url, headers=world.token("site_staff", "yuexi"))
+    assert (window.status_code, window.json()["my_sides"]) == (200, [])
     outsiders = (
         world.admin("songyang"),
         world.token("member", "yuexi", "someone-else"),

@@ -18,7 +18,7 @@ Each service keeps its own resources' rules (cases, classes) in its ``service_la
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +50,13 @@ async def organisations_of(organisations: Collection, principal: Principal) -> O
     if principal.role not in SUBTREE_ROLES:
         return None
     docs = await organisations.get_many(list(principal.organisations))
-    level = {d["_id"] for d in docs if d.get("state", {}).get("county") == principal.county}
-    found: set[str] = set()
+    own = {d["_id"] for d in docs if d.get("state", {}).get("county") == principal.county}
+    return await subtree(organisations, own)
+
+
+async def subtree(organisations: Collection, roots: Iterable[str]) -> frozenset[str]:
+    """``roots`` and every organisation under them (one read per level of the tree)."""
+    level, found = set(roots), set[str]()
     for _ in range(MAX_DEPTH):
         found |= level
         if not level:

@@ -1,6 +1,8 @@
-// The actions a transfer case's state allows, as the transfers domain decides them (the API also
-// checks which side the caller is on). Cross-province cases add the paper letter before the report
-// and the paper receipt before completion; offered in another state they could only be refused.
+// The actions a transfer case's state allows, as the transfers domain decides them, of the sides
+// the caller may act for (the case's my_sides, from the API, which checks both again): the
+// receiving county's staff were offered 审批通过 and 驳回 and could only be refused. Cross-province
+// cases add the paper letter before the report and the paper receipt before completion; offered
+// in another state they could only be refused.
 import { api } from './face.js'
 import { today } from './support.js' // the date in China (toISOString alone is UTC)
 
@@ -54,9 +56,13 @@ const BY_STATE = {
   receipt_returned: ['paper-receipt', 'complete'],
 }
 const PAPER = ['paper-letter', 'paper-receipt']
+// the side that takes each step (a member's own steps are taken in the member app)
+const RECEIVING = ['report', 'accept', 'receipt']
+const sideOf = (name) => (RECEIVING.includes(name) ? 'receiving' : 'sending')
 
 export function caseActions(c) {
   return (BY_STATE[c.status] || [])
+    .filter((name) => (c.my_sides || []).includes(sideOf(name)))
     .filter((name) => c.cross_province || !PAPER.includes(name))
     .map((name) => ({ name, ...ACTIONS[name], run: act(name) }))
 }

@@ -27,6 +27,7 @@ INDEXES: dict[str, list[IndexSpec]] = {
         IndexSpec(("state.receiving.county", "state.updated_at")),
         IndexSpec(("state.member_id", "state.status")),
         IndexSpec(("state.status",)),
+        IndexSpec(("state.request_key",)),  # an Idempotency-Key's retry finds its case
     ],
     # the organisations under an org admin's or site staff's own (shared scope.organisations_of)
     "organisations": [IndexSpec(PARENT_INDEX)],

@@ -52,7 +52,8 @@ async def list_classes(ctx: Ctx, who: Staff) -> list[ClassSummary]:
 @router.get("/classes/{class_id}", name="get_class")
 async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> ClassView:
     klass, names = await enrolments.class_for(ctx, class_id, who)
-    return ClassView.of(klass, ctx.clock.now(), names)
+    sessions = await enrolments.sessions_of(ctx, [class_id])
+    return ClassView.of(klass, ctx.clock.now(), names, sessions)
 
 
 @router.get("/classes/{class_id}/sessions", name="list_class_sessions")

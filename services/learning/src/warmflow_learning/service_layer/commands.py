@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from warmflow_shared.days import Moment
@@ -14,6 +15,7 @@ Id = str
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 YEARS = range(2000, 2101)  # a typing error beyond them would also overflow the deadline arithmetic
 LONGEST_SESSION = timedelta(hours=24)  # one lesson: its check-in code is valid until it ends
+OrgId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class _Command(BaseModel):
@@ -56,7 +58,7 @@ class OpenClass(_Command):
     title: str = Field(min_length=1, max_length=100)
     term: str | None = Field(default=None, max_length=50)
     org_id: str = Field(pattern=ID_PATTERN, description="organising organisation")
-    audience_org_ids: list[str] = Field(default=[], max_length=500)
+    audience_org_ids: list[OrgId] = Field(default=[], max_length=500)
     completion_share: float | None = Field(default=None, gt=0, le=1)
     capacity: int | None = Field(default=None, ge=1, le=10_000)
 

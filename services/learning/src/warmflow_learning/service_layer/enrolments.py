@@ -7,7 +7,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
 from warmflow_shared.outbox.repo import find_models, get_model
-from warmflow_shared.scope import STAFF
+from warmflow_shared.scope import STAFF, subtree
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Klass, Session
@@ -123,11 +123,13 @@ async def _try_enrol(
 
 
 async def org_members(ctx: Learning, org_id: str) -> list[str]:
-    """Active mobile members on either side of ``org_id``."""
+    """Active mobile members on either side of ``org_id`` or of an organisation under it: a
+    committee's batch takes its branches' members, as a class for the committee admits them."""
     active = {"state.mobile_status": {"$in": ctx.settings.active_mobile_statuses}}
+    orgs = {"$in": sorted(await subtree(ctx.organisations.collection, [org_id]))}
     found: dict[str, None] = {}
     for side in ("state.outflow_org_id", "state.inflow_org_id"):
-        docs = await ctx.members.collection.find({side: org_id, **active}, sort=[("_id", 1)])
+        docs = await ctx.members.collection.find({side: orgs, **active}, sort=[("_id", 1)])
         found.update((doc["_id"], None) for doc in docs)
     return list(found)
 

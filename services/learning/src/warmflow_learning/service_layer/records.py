@@ -11,7 +11,14 @@ from warmflow_shared.errors import NotFound, RuleBroken
 from warmflow_shared.outbox.repo import find_models, get_model
 
 from warmflow_learning.domain import codes, rules
-from warmflow_learning.domain.model import ATTENDED, Activity, Certificate, Honour, Session
+from warmflow_learning.domain.model import (
+    ATTENDED,
+    Activity,
+    Certificate,
+    Honour,
+    Klass,
+    Session,
+)
 from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.enrolments import classes_of
 from warmflow_learning.service_layer.scope import member_to_read, seer
@@ -31,7 +38,7 @@ class ClassLine(BaseModel):
     title: str
     enrolled_at: datetime
     completed_at: datetime | None
-    hours: float
+    hours: float  # attended (present or late) in the class's lessons so far
     ended: bool  # its last lesson is over (by the server's clock): 未结业 unless completed
 
 
@@ -86,18 +93,23 @@ async def record(ctx: Learning, member_id: str, principal: Principal) -> Record:
         hours=round(sum(line.hours for line in lines), 2),
         points=sum(a.points for a in acts if a.attended),
         sessions=lines,
-        classes=[
-            ClassLine(
-                class_id=k.id,
-                title=k.title,
-                ended=rules.has_ended(k, now),
-                **k.members[member_id].model_dump(),
-            )
-            for k in await classes_of(ctx, member_id)
-        ],
+        classes=[_class_line(k, member_id, lines, now) for k in await classes_of(ctx, member_id)],
         certificates=await find_models(ctx.certificates, Certificate, mine),
         activities=acts,
         honours=await find_models(ctx.honours, Honour, mine, sort=[("state.awarded_on", 1)]),
+    )
+
+
+def _class_line(klass: Klass, member_id: str, lines: list[SessionLine], now: datetime) -> ClassLine:
+    """The hours attended in the class so far (the seat's own are set only on completion)."""
+    seat = klass.members[member_id]
+    return ClassLine(
+        class_id=klass.id,
+        title=klass.title,
+        enrolled_at=seat.enrolled_at,
+        completed_at=seat.completed_at,
+        hours=round(sum(line.hours for line in lines if line.class_id == klass.id), 2),
+        ended=rules.has_ended(klass, now),
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, Self
 
 from pydantic import BaseModel
 
-from warmflow_learning.domain.model import Klass
-from warmflow_learning.domain.rules import has_ended
+from warmflow_learning.domain.model import Klass, Session
+from warmflow_learning.domain.rules import attended_hours, has_ended
 
 
 class ClassSummary(BaseModel):
@@ -45,11 +46,19 @@ class ClassSummary(BaseModel):
 
 class ClassView(Klass):
     """A class as its page shows it: whether its last session is over, by the server's clock,
-    and the names of the seated members the caller manages (others are shown by file id)."""
+    the names of the seated members the caller manages (others are shown by file id), and each
+    seat's hours attended so far (a seat's own are set only on completion)."""
 
     ended: bool
     names: dict[str, str] = {}
 
     @classmethod
-    def of(cls, klass: Klass, now: datetime, names: dict[str, str]) -> Self:
-        return cls(**dict(klass), ended=has_ended(klass, now), names=names)
+    def of(
+        cls, klass: Klass, now: datetime, names: dict[str, str], sessions: Sequence[Session]
+    ) -> Self:
+        seats = {
+            member_id: seat.model_copy(update={"hours": attended_hours(sessions, member_id)[1]})
+            for member_id, seat in klass.members.items()
+        }
+        fields = {**dict(klass), "members": seats}
+        return cls(**fields, ended=has_ended(klass, now), names=names)

@@ -10,6 +10,7 @@ from warmflow_shared.agreements import MANAGEMENT, shares
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue, NotFound
 from warmflow_shared.outbox import AggregateStore
+from warmflow_shared.outbox.change import retry_on_conflict
 from warmflow_shared.scope import SUBTREE_ROLES, organisations_of
 from warmflow_shared.storage.port import Filter
 
@@ -51,15 +52,21 @@ class Inbox:
         return await self.notices.collection.count(self._where(recipient, True))
 
     async def mark_read(self, recipient: str, notice_id: str) -> dict[str, Any]:
-        loaded = await self.notices.load(notice_id)
-        state = loaded.state if loaded else {}
-        if loaded is None or state.get("recipient") != recipient or state["channel"] != "in_app":
-            raise NotFound("收件箱中没有这条通知")
-        if state.get("read_at"):
-            return state
-        new = read(state, self._clock())
-        await self.notices.save(notice_id, new, expected=loaded)
-        return new
+        """Idempotent: a read sent twice at once (a double tap) finds the notice read."""
+
+        async def attempt() -> dict[str, Any]:
+            loaded = await self.notices.load(notice_id)
+            state = loaded.state if loaded else {}
+            mine = loaded is not None and state.get("recipient") == recipient
+            if not mine or state["channel"] != "in_app":
+                raise NotFound("收件箱中没有这条通知")
+            if state.get("read_at"):
+                return state
+            new = read(state, self._clock())
+            await self.notices.save(notice_id, new, expected=loaded)
+            return new
+
+        return await retry_on_conflict(attempt)
 
 
 class DeliveryLog:

@@ -18,6 +18,7 @@ from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
 from warmflow_registry.domain.codes import STATUS_NAMES
+from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation, Site
 from warmflow_registry.service_layer import queries
@@ -102,8 +103,10 @@ def _yes_no(value: object) -> str | None:
 async def _view(
     registry: Registry, principal: Principal, member: Member, reveal: bool, shares: Shares
 ) -> MemberFile:
-    """The home side sees the whole line; another county what its agreement shares."""
-    if member.home_county != principal.county:
+    """The home side sees the whole line, and so does the inflow side of a member whose home
+    branch is not on the platform (it keeps that file); another county what its agreement
+    shares."""
+    if member.home_county not in (principal.county, EXTERNAL):
         return limit_file(member_file(member), shares.get(member.home_county, frozenset()))
     if reveal and await queries.may_reveal(registry, principal, member):
         return member_file(member, registry.vault.decrypt(member.id_cipher))

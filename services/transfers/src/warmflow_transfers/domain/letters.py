@@ -86,6 +86,16 @@ def expire(case: Case, now: datetime, zone: tzinfo) -> Outcome | None:
     return done, [Happened("letter_expired", fields)]
 
 
+def check_printable(case: Case) -> None:
+    """An expired letter is not printed again: handed over, it would send the member to a
+    receiver bound to refuse it (the sending side investigates, then re-issues a new number)."""
+    if case.status == "expired" and case.letter is not None:
+        raise IllegalMove(
+            f"介绍信 {case.letter.serial_number} 已于 {case.letter.valid_until} 过期，不能再打印；"
+            "请核查后补开新的介绍信"
+        )
+
+
 def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetime) -> Outcome:
     require(case, {"letter_issued", "expired"}, "补开介绍信")
     if why not in VOID_REASONS:

@@ -35,6 +35,7 @@ class Application:
     reason: str
     request_hash: str = ""
     card: MemberCard = field(default_factory=MemberCard)
+    request_key: str = ""
 
 
 def open_case(app: Application, by: Actor, now: datetime) -> Case:
@@ -54,6 +55,7 @@ def open_case(app: Application, by: Actor, now: datetime) -> Case:
         updated_at=now,
         created_by=by.subject,
         request_hash=app.request_hash,
+        request_key=app.request_key,
     )
     return case.moved("submitted", now, by, case.reason)
 

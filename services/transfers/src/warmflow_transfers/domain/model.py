@@ -105,6 +105,7 @@ class Case(BaseModel):
     updated_at: Stamp
     created_by: str
     request_hash: str = ""
+    request_key: str = ""  # the applicant's Idempotency-Key, hashed with who sent it
     history: tuple[Step, ...] = ()
     return_reason: str | None = None
     reject_reason: str | None = None

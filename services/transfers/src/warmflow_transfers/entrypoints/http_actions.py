@@ -9,6 +9,7 @@ from warmflow_transfers.domain.codes import Side
 from warmflow_transfers.domain.errors import BadValue
 from warmflow_transfers.domain.model import Paper
 from warmflow_transfers.entrypoints.deps import Applicant, CaseId, Ctx
+from warmflow_transfers.entrypoints.http_cases import view
 from warmflow_transfers.entrypoints.schemas import (
     AcceptBody,
     CaseView,
@@ -32,7 +33,7 @@ APPLICANT: tuple[Side, ...] = ("member", "sending")
 @router.post("/approve", response_model=CaseView)
 async def approve(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     step = await act(ctx, case_id, who, SENDING, lambda c, a: lifecycle.approve(c, a, ctx.now()))
-    return CaseView.of(step)
+    return await view(ctx, who, step)
 
 
 @router.post("/return", response_model=CaseView)
@@ -41,7 +42,7 @@ async def return_for_edits(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: App
         ctx, case_id, who, SENDING,
         lambda c, a: lifecycle.return_for_edits(c, a, body.reason, ctx.now()),
     )  # fmt: skip
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/resubmit", response_model=CaseView)
@@ -53,7 +54,7 @@ async def resubmit(case_id: CaseId, body: ResubmitBody, ctx: Ctx, who: Applicant
         ctx, case_id, who, APPLICANT,
         lambda c, a: lifecycle.resubmit(c, a, ctx.now(), body.reason, target, note=body.note),
     )  # fmt: skip
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/reject", response_model=CaseView)
@@ -61,7 +62,7 @@ async def reject(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) ->
     case = await act(
         ctx, case_id, who, SENDING, lambda c, a: lifecycle.reject(c, a, body.reason, ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/cancel", response_model=CaseView)
@@ -69,18 +70,18 @@ async def cancel(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) ->
     case = await act(
         ctx, case_id, who, APPLICANT, lambda c, a: lifecycle.cancel(c, a, body.reason, ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/issue-letter", response_model=CaseView)
 async def issue_letter(case_id: CaseId, body: IssueBody, ctx: Ctx, who: Applicant) -> CaseView:
-    return CaseView.of(await letter_service.issue(ctx, case_id, who, body.valid_days))
+    return await view(ctx, who, await letter_service.issue(ctx, case_id, who, body.valid_days))
 
 
 @router.post("/reissue", response_model=CaseView)
 async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) -> CaseView:
     case = await letter_service.reissue_letter(ctx, case_id, who, body.reason, body.valid_days)
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/extend", response_model=CaseView)
@@ -89,7 +90,7 @@ async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) ->
     case = await act(
         ctx, case_id, who, SENDING, lambda c, a: letters.extend(c, a, body.days, months, ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/paper-letter", response_model=CaseView)
@@ -101,7 +102,7 @@ async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applican
             c, _paper(body, a.subject), ctx.today(), ctx.now()
         ),
     )  # fmt: skip
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/report", response_model=CaseView)
@@ -109,7 +110,7 @@ async def report(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     case = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.report(c, a, ctx.today(), ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/accept", response_model=CaseView)
@@ -119,7 +120,7 @@ async def accept(case_id: CaseId, body: AcceptBody, ctx: Ctx, who: Applicant) ->
     case = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.accept(c, a, branch, ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/receipt", response_model=CaseView)
@@ -128,7 +129,7 @@ async def receipt(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     case = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.return_receipt(c, a, ctx.now())
     )
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/paper-receipt", response_model=CaseView)
@@ -140,14 +141,14 @@ async def paper_receipt(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applica
             c, _paper(body, a.subject), ctx.today(), ctx.now(), ctx.zone
         ),
     )  # fmt: skip
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 @router.post("/complete", response_model=CaseView)
 async def complete(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     """转出方确认收到回执，办结。"""
     case = await act(ctx, case_id, who, SENDING, lambda c, a: arrival.complete(c, a, ctx.now()))
-    return CaseView.of(case)
+    return await view(ctx, who, case)
 
 
 def _paper(body: PaperBody, by: str) -> Paper:

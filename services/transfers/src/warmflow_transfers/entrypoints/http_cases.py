@@ -11,13 +11,23 @@ from warmflow_shared.errors import NotFound
 from warmflow_shared.web.downloads import content_disposition
 
 from warmflow_transfers.adapters.letter_pdf import letter_pdf
+from warmflow_transfers.domain.letters import check_printable
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.entrypoints.deps import Anyone, Applicant, CaseId, Ctx
 from warmflow_transfers.entrypoints.schemas import LIST_STATE_PATTERN, CaseView, NewCaseBody
 from warmflow_transfers.service_layer import queries
+from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.create import NewCase, create_case
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+async def view(ctx: Transfers, principal: Principal, case: Case) -> CaseView:
+    """The case as the caller reads it, with the sides they may act for."""
+    [(case, sides)] = await queries.with_sides(ctx, principal, [case])
+    return CaseView.of(case, sides)
+
+
 KEY = r"^[\x21-\x7e]{1,128}$"
 # what a case shows of its member: party status is itself high-sensitivity data (handbook)
 CASE_FIELDS = ("name", "id_masked", "gender", "ethnicity", "birth_year", "party_status")
@@ -42,7 +52,7 @@ async def apply(
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"cases/{case.id}"
-    return CaseView.of(case)
+    return await view(ctx, principal, case)
 
 
 @router.get("", response_model=list[CaseView])
@@ -55,14 +65,14 @@ async def list_cases(
 ) -> list[CaseView]:
     cases = await queries.cases_in_scope(ctx, principal, queries.by_status(state), limit)
     await _audited(request, principal, "cases.list", cases)
-    return [CaseView.of(c) for c in cases]
+    return [CaseView.of(c, sides) for c, sides in await queries.with_sides(ctx, principal, cases)]
 
 
 @router.get("/{case_id}", response_model=CaseView)
 async def get_case(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request) -> CaseView:
     case = await queries.get_case(ctx, principal, case_id)
     await _audited(request, principal, "case.read", [case])
-    return CaseView.of(case)
+    return await view(ctx, principal, case)
 
 
 @router.get(
@@ -75,6 +85,7 @@ async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request)
     case = await queries.get_case(ctx, principal, case_id)
     if case.letter is None:
         raise NotFound("该转接案件尚未开具有效的介绍信")
+    check_printable(case)
     await _audited(request, principal, "letter.print", [case])
     serial = case.letter.serial_number
     disposition = content_disposition(f"介绍信-{serial}.pdf", f"letter-{serial}.pdf", inline=True)

@@ -90,12 +90,16 @@ class CaseView(Case):
     next_actor_name: str | None
     next_action: str | None
     responsible_side: Side
+    my_sides: list[Side] = Field(
+        description="the sides the caller may act for (role included): their steps only"
+    )
 
     @classmethod
-    def of(cls, case: Case) -> CaseView:
+    def of(cls, case: Case, my_sides: list[Side]) -> CaseView:
         step = next_step(case)
         return cls(
-            **case.model_dump(exclude={"request_hash", "cross_province", "history"}),
+            **case.model_dump(exclude={"request_hash", "request_key", "cross_province", "history"}),
+            my_sides=my_sides,
             history=tuple(StepView.of(step) for step in case.history),
             status_name=STATUS_NAMES[case.status],
             next_actor=step[0] if step else None,

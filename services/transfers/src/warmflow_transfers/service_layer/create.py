@@ -1,14 +1,16 @@
-"""Apply for a transfer; with an ``Idempotency-Key`` a retried request finds the same case.
+"""Apply for a transfer: one open case per member; with an ``Idempotency-Key`` a retried request
+finds the same case.
 
-The case id is derived from the caller and the key, so "create once" is the store's unique
-``_id``: no second document, no transaction. The request's hash is kept on the case, so the same
-key with a different body is refused instead of silently returning the first case.
+The case id is derived from the member and how many cases they had, so "one open case" is the
+store's unique ``_id``: applications at the same moment (the member on the phone, the home branch
+on the console) count alike and only one is stored — no transaction, no second open case. The
+caller and key are kept on the case (``request_key``) with the request's hash, so a retry finds
+its case, and the same key with a different body is refused instead of silently returning it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 import orjson
@@ -39,9 +41,13 @@ class NewCase:
         return hashlib.sha256(orjson.dumps(self.__dict__, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def case_id_for(principal: Principal, key: str | None) -> str:
+OPEN_CASE = "该党员已有正在办理的组织关系转接，请先办结或撤销"
+
+
+def request_key_for(principal: Principal, key: str | None) -> str:
+    """The caller's key as the case keeps it (before ``request_key``, the case's own id)."""
     if key is None:
-        return "tr-" + uuid.uuid4().hex
+        return ""
     return "tr-" + hashlib.sha256(f"{principal.subject}\x00{key}".encode()).hexdigest()[:32]
 
 
@@ -49,32 +55,37 @@ async def create_case(
     ctx: Transfers, principal: Principal, cmd: NewCase, key: str | None
 ) -> tuple[Case, bool]:
     """The case, and whether this call created it (False: a replay of the same request)."""
-    case_id = case_id_for(principal, key)
-    if key is not None and (earlier := await _replay(ctx, case_id, cmd)) is not None:
+    request_key = request_key_for(principal, key)
+    if request_key and (earlier := await _replay(ctx, request_key, cmd)) is not None:
         return earlier, False
     try:
-        case = await _application(ctx, principal, cmd, case_id)
+        case = await _application(ctx, principal, cmd, request_key)
         await save(ctx, None, case, [Happened("requested", {"reason": case.reason})])
-    except (DuplicateKeyError, Refused):
+    except (DuplicateKeyError, Refused) as refused:
         # a concurrent retry with the same key may have won (and now is "the open case")
-        earlier = await _replay(ctx, case_id, cmd) if key is not None else None
-        if earlier is None:
-            raise
-        return earlier, False
+        earlier = await _replay(ctx, request_key, cmd) if request_key else None
+        if earlier is not None:
+            return earlier, False
+        if isinstance(refused, DuplicateKeyError):  # another application was stored first
+            raise Refused(OPEN_CASE) from None
+        raise
     return case, True
 
 
-async def _replay(ctx: Transfers, case_id: str, cmd: NewCase) -> Case | None:
-    loaded = await ctx.cases.load(case_id)
-    if loaded is None:
+async def _replay(ctx: Transfers, request_key: str, cmd: NewCase) -> Case | None:
+    where = {"$or": [{"state.request_key": request_key}, {"_id": request_key}]}
+    found = await ctx.cases.collection.find(where, limit=1)
+    if not found:
         return None
-    case = Case.from_state(loaded.state)
+    case = Case.from_state(found[0]["state"])
     if case.request_hash != cmd.digest():
         raise Conflict("该幂等键（Idempotency-Key）已用于内容不同的另一份申请，请更换幂等键")
     return case
 
 
-async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_id: str) -> Case:
+async def _application(
+    ctx: Transfers, principal: Principal, cmd: NewCase, request_key: str
+) -> Case:
     facts = on_file(await member_facts(ctx, cmd.member_id))
     sending = await party(ctx, facts.home_org_id)
     if sending is None:
@@ -85,6 +96,7 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
     # who may apply, before anything of the member (dues, status) is said to the caller
     _may_apply(principal, facts, sending, receiving, await organisations_of(ctx, principal))
     member = check_eligible(facts, ctx.today())
+    case_id = await _next_case_id(ctx, member.member_id)  # counted before the open case check
     await _no_open_case(ctx, member.member_id)
     app = Application(
         case_id,
@@ -95,6 +107,7 @@ async def _application(ctx: Transfers, principal: Principal, cmd: NewCase, case_
         cmd.reason,
         cmd.digest(),
         card=member.card,
+        request_key=request_key,
     )
     applicant = Actor(principal.subject, None, principal.role, principal.name)
     return open_case(app, applicant, ctx.now())
@@ -113,7 +126,16 @@ def _may_apply(
     raise Forbidden("只有党员本人或其所在（转出）党组织可以申请组织关系转接")
 
 
+async def _next_case_id(ctx: Transfers, member_id: str) -> str:
+    """The id of the member's next case: the member and how many cases they had. Applications at
+    the same moment count alike and take the same id, so the store lets one in. Counted before
+    the check for an open case: an application that counts another's stored case also finds it
+    open (the count only grows; a case closing does not change it)."""
+    had = await ctx.cases.collection.count({"state.member_id": member_id})
+    return "tr-" + hashlib.sha256(f"{member_id}\x00{had}".encode()).hexdigest()[:32]
+
+
 async def _no_open_case(ctx: Transfers, member_id: str) -> None:
     where = {"state.member_id": member_id, "state.status": {"$nin": sorted(TERMINAL)}}
     if await ctx.cases.collection.count(where):
-        raise Refused("该党员已有正在办理的组织关系转接，请先办结或撤销")
+        raise Refused(OPEN_CASE)

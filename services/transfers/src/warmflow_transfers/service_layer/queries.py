@@ -15,7 +15,12 @@ from warmflow_transfers.domain.model import Case
 from warmflow_transfers.domain.stats import Stats, statistics
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 from warmflow_transfers.service_layer.context import Transfers
-from warmflow_transfers.service_layer.scope import organisations_of, sides_of, visible
+from warmflow_transfers.service_layer.scope import (
+    acting_sides,
+    organisations_of,
+    sides_of,
+    visible,
+)
 
 Where = dict[str, Any]
 SORT = [("state.updated_at", -1)]
@@ -34,6 +39,14 @@ async def get_case(ctx: Transfers, principal: Principal, case_id: str) -> Case:
     loaded = await ctx.cases.load(case_id)
     orgs = await organisations_of(ctx, principal)
     return visible(principal, Case.from_state(loaded.state) if loaded else None, orgs)
+
+
+async def with_sides(
+    ctx: Transfers, principal: Principal, cases: list[Case]
+) -> list[tuple[Case, list[Side]]]:
+    """Each case with the sides the caller may act for (their organisations read once)."""
+    orgs = await organisations_of(ctx, principal)
+    return [(case, acting_sides(principal, case, orgs)) for case in cases]
 
 
 def _scopes(principal: Principal, orgs: Orgs) -> list[Where]:

@@ -53,6 +53,12 @@ def sides_of(principal: Principal, case: Case, orgs: Orgs) -> set[Side]:
     return sides
 
 
+def acting_sides(principal: Principal, case: Case, orgs: Orgs) -> list[Side]:
+    """The sides the caller may act for on the case (their role included): the console offers
+    only those sides' steps."""
+    return sorted(s for s in sides_of(principal, case, orgs) if principal.role in SIDE_ROLES[s])
+
+
 def visible(principal: Principal, case: Case | None, orgs: Orgs) -> Case:
     """Out-of-scope reads look exactly like a missing case (auditors and ops see no member data:
     their powers are the audit trail and operations)."""
