@@ -79,7 +79,9 @@ class CheckedIn(_MemberTopic):
     wire_name: ClassVar[str] = "registry.CheckedIn"
     site_id: str | None = None
     checked_in_at: datetime
-    recorded_by: str  # "member" | "staff"
+    # "member" | "staff" | "reported": at a party organisation not on the platform, recorded by
+    # the home side as reported (then no site, and the inflow county is "external")
+    recorded_by: str
 
 
 class CheckInOverdue(_MemberTopic):
