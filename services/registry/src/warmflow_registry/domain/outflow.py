@@ -75,6 +75,7 @@ def register_outflow(
     # 报到 is due that many days after the member leaves (not before the registration's own)
     member.check_in_due = max(leaves, on) + timedelta(days=check_in_days)
     member.report_overdue = False  # the year of reports counts from this outflow
+    member.transfer_advised_on = None  # six months away count from this outflow
     member.check_in_overdue, member.checked_in_at = False, None
     member.site_id = outflow.site_id
     member.inflow_org_id, member.inflow_county = outflow.inflow_org_id, outflow.inflow_county
