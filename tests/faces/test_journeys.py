@@ -663,6 +663,80 @@ def test_inflow_side_registers_a_member_from_a_branch_elsewhere(
     shots(page, "1-file")
 
 
+def test_the_home_branch_records_a_check_in_reported_from_where_no_site_is(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """不漏一人: a Yuexi member went to Shenzhen, where no 暖流之家 is, and reported by phone that
+    she checked in at a branch there; the home side records it from the e-file, and she is no
+    longer awaited."""
+    admin = _token(platform_url, "yuexi-admin")
+    profile = {"name": "汪春燕", "birth_date": "1995-07-12", "phone": "13955661234"}
+    body = {"id_number": _id_number("34082819950712462"), "home_org_id": "yuexi-demo-branch"}
+    made = httpx.post(
+        f"{platform_url}/api/registry/members", json={**body, "profile": profile}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    member = made.json()["id"]
+    away = {"reason_code": "work", "destination": "广东省深圳市南山区", "expected_months": 12}
+    url = f"{platform_url}/api/registry/members/{member}/outflow"
+    assert httpx.post(url, json=away, headers=admin).status_code == 200
+
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members/{member}")
+    expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    by_test(page, "do-checkin-elsewhere").click()
+    fill(page, "field-inflow_org.name", "深圳市南山区粤海街道某科技公司党支部")
+    fill(page, "field-inflow_org.region_code", "44030")  # a digit short: refused at its field
+    choose(page, "field-reported.channel", "电话")
+    fill(page, "field-reported.reporter", "汪春燕本人")
+    by_test(page, "confirm-checkin-elsewhere").click()
+    expect(page.locator(".el-form-item__error")).to_contain_text("6 位数字")
+    fill(page, "field-inflow_org.region_code", "440305")
+    by_test(page, "confirm-checkin-elsewhere").click()
+    expect(by_test(page, "member-status")).to_have_text("已报到")
+    expect(by_test(page, "member-inflow")).to_contain_text("某科技公司党支部（不在本平台）")
+    expect(by_test(page, "reported").first).to_contain_text("据电话报告：汪春燕本人")
+    expect(by_test(page, "do-checkin-elsewhere")).to_have_count(0)
+    shots(page, "1-checked-in-elsewhere")
+
+
+def test_a_member_settled_six_months_away_is_on_the_transfer_work_list(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """应转移组织关系: a Yuexi member who left seven months ago and checked in at the AI Town
+    site is on the home county's 应转接组织关系 list, with the day she left."""
+    admin = _token(platform_url, "yuexi-admin")
+    profile = {"name": "程雨萱", "birth_date": "1993-02-21", "phone": "13955667788"}
+    body = {"id_number": _id_number("34082819930221462"), "home_org_id": "yuexi-demo-branch"}
+    api = f"{platform_url}/api/registry"
+    made = httpx.post(f"{api}/members", json={**body, "profile": profile}, headers=admin)
+    assert made.status_code == 201, made.text
+    member = made.json()["id"]
+    left = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=214)
+    away = {
+        "reason_code": "work",
+        "destination": "浙江省杭州市余杭区",
+        "expected_months": 24,
+        "departs_on": left.isoformat(),
+        "site_id": "yuhang-ai-town-home",
+    }
+    registered = httpx.post(f"{api}/members/{member}/outflow", json=away, headers=admin)
+    assert registered.status_code == 200, registered.text
+    card = {
+        "card_number": httpx.get(f"{api}/members/{member}", headers=admin).json()["card"]["number"]
+    }
+    staff = _token(platform_url, "yuhang-site-staff")
+    checked = httpx.post(f"{api}/sites/yuhang-ai-town-home/checkins", json=card, headers=staff)
+    assert checked.status_code == 200, checked.text
+
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/worklists?tab=transfer")
+    row = by_test(page, "worklist-transfer").locator("tr", has_text="程雨萱")
+    expect(row).to_contain_text(left.isoformat())
+    expect(row).to_contain_text("人工智能小镇")
+    shots(page, "1-transfer-due")
+
+
 def test_ops_sees_each_consumer_group_and_its_dead_letters(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

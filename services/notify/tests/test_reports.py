@@ -112,3 +112,24 @@ async def test_changes_reported_reach_both_sides_naming_the_fields_not_the_value
         assert "现所在地（流向地）、手机号码" in told["body"]
     member = member_recipient_id(world.member_id)
     assert "registry.ChangesReported" not in await _kinds(notify, member)
+
+
+async def test_six_months_away_at_one_place_the_member_and_home_branch_are_told_to_transfer(
+    notify: Notify, clock: Clock
+) -> None:
+    """应转移组织关系: the member (with where to apply) and the home branch's staff, not the
+    inflow side's."""
+    world = World()
+    await given_world(notify, world)
+    event = registry.TransferAdvised(
+        **world.sides(), away_since=date(2026, 5, 20), advised_on=date(2026, 11, 20)
+    )
+    await notify.planner.handle(envelope(event, world.member_id))
+    member = member_recipient_id(world.member_id)
+    told = await notice_of(notify, member, "registry.TransferAdvised")
+    assert told["subject"] == "请办理组织关系转接"
+    assert "自 2026年5月20日 外出" in told["body"] and "“关系转接”页面" in told["body"]
+    staff = await notice_of(notify, staff_recipient_id("wang-yx"), "registry.TransferAdvised")
+    assert staff["subject"] == "应转接组织关系：张晓梅"
+    assert "应转接组织关系" in staff["body"]
+    assert "registry.TransferAdvised" not in await _kinds(notify, staff_recipient_id("li-yh"))

@@ -49,7 +49,7 @@ async def test_lists_searches_exports_stats_and_the_sweep_read_through_indexes(
             for headers in (worst, w.yuexi_admin):
                 response = await p.client.get(f"{API}/members", params=params, headers=headers)
                 assert response.status_code == 200, response.text
-        for worklist in ("lost-contact", "self-withdrawal", "removal-due"):
+        for worklist in ("lost-contact", "self-withdrawal", "removal-due", "transfer-due"):
             for headers in (worst, w.yuexi_admin):
                 response = await p.client.get(f"{API}/worklists/{worklist}", headers=headers)
                 assert response.status_code == 200, response.text
@@ -66,6 +66,7 @@ async def test_lists_searches_exports_stats_and_the_sweep_read_through_indexes(
             assert response.status_code == 200, response.text
         await jobs.sweep_lost_contact(p.registry)
         await jobs.sweep_self_withdrawal(p.registry)
+        await jobs.sweep_transfer_due(p.registry)
         await stats.by_county(p.registry)  # the /metrics gauges per county
 
     recorded = {q.collection for q in log.queries.values()}

@@ -4,7 +4,8 @@ import { today } from './support.js' // the date in China (toISOString alone is 
 
 const ADMINS = ['org_admin', 'county_admin']
 const STAFF = ['site_staff', ...ADMINS]
-const AWAY = ['outflow_registered', 'awaiting_checkin', 'checked_in']
+const AWAITING = ['outflow_registered', 'awaiting_checkin']
+const AWAY = [...AWAITING, 'checked_in']
 const ACTIVE = ['at_home', 'outflow_registered', 'awaiting_checkin', 'checked_in', 'returned', 'lost_contact']
 const post = (id, verb) => (body) => api.post(`/api/registry/members/${id}/${verb}`, body)
 
@@ -69,6 +70,20 @@ const ACTIONS = [
     when: (s) => s === 'outflow_registered' || s === 'awaiting_checkin',
     fields: (f) => [{ key: 'card_number', label: '活动证编号', required: true, initial: f.card?.number }],
     run: (id, body, f, claims) => api.post(`/api/registry/sites/${claims.site_id}/checkins`, body),
+  },
+  {
+    // 报到 at a party organisation not on the platform (another city or province): the home side
+    // records it as the member or that organisation reported it (不漏一人)
+    name: 'checkin-elsewhere',
+    title: '登记外地报到',
+    roles: ADMINS,
+    when: (s, f) => AWAITING.includes(s) && f.home_county !== 'external',
+    fields: () => [
+      { key: 'inflow_org.name', label: '报到党组织全称', required: true, placeholder: '如：深圳市南山区某某公司党支部' },
+      { key: 'inflow_org.region_code', label: '所在地区划代码', required: true, placeholder: '6 位，如 440305' },
+      ...REPORT_FIELDS('reported'),
+    ],
+    run: (id, body) => post(id, 'checkin-elsewhere')(nest(body)),
   },
   {
     name: 'return',

@@ -142,6 +142,8 @@ RULES: tuple[Rule, ...] = (
     ),
     # a change of place, employer, residence or phone the member reported: both sides' staff
     _r("registry.ChangesReported", "report", "normal", "outflow", "inflow"),
+    # 应转移组织关系: away six months or more at one place: the member and the home branch, once
+    _r("registry.TransferAdvised", "transfer", "normal", "member", "outflow"),
     _r("transfers.TransferRequested", "transfer", "normal", "member", "outflow"),
     _r("transfers.TransferResubmitted", "transfer", "normal", "member", "outflow"),
     _r("transfers.MemberReported", "transfer", "normal", "outflow", "inflow"),

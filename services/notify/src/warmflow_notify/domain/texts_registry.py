@@ -91,4 +91,15 @@ REGISTRY_TEMPLATES = [
       "流动党员 {member_name} 于 {reported_on} 报告了以下信息变动：{changed_label}。"
       "变动后的内容请在一人E档中查看。",
       "【暖流】{member_name}报告了信息变动：{changed_label}。"),
+    T("registry.TransferAdvised.member", 1,
+      "请办理组织关系转接",
+      "{recipient_name}同志：您自 {away_since} 外出，已满六个月，并已在流入地党组织报到。"
+      "按规定，外出地点相对固定、时间在六个月以上的党员，应当将组织关系转移到所在地党组织。"
+      "请在“关系转接”页面提出申请，或联系党组织办理。",
+      "【暖流】{recipient_name}，您外出已满六个月，请申请将组织关系转到所在地党组织。"),
+    T("registry.TransferAdvised.staff", 1,
+      "应转接组织关系：{member_name}",
+      "流动党员 {member_name} 自 {away_since} 外出已满六个月，已在流入地报到、地点相对固定，"
+      "按规定应转移正式组织关系。请联系本人办理组织关系转接（待办清单“应转接组织关系”）。",
+      "【暖流】{member_name}外出已满六个月，应办理组织关系转接。"),
 ]  # fmt: skip

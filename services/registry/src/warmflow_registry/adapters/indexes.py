@@ -28,6 +28,8 @@ INDEXES: dict[str, Sequence[IndexSpec]] = {
         IndexSpec(("state.status", "state.reachable_since")),
         IndexSpec(("state.withdrawal_due",)),  # the nightly self-withdrawal sweep
         IndexSpec(("state.report_since",)),  # the yearly report's sweep and work list
+        # 应转移组织关系: the nightly sweep (checked in, not told yet, left six months ago or more)
+        IndexSpec(("state.status", "state.transfer_advised_on", "state.outflow_on")),
         IndexSpec(("state.card.number",)),
     ],
     "organisations": [IndexSpec(("state.county", "state.path")), IndexSpec(("state.parent_id",))],

@@ -137,6 +137,7 @@ def change_home(
     # would show the new branch, "flowing" to where it is, under the old branch's stamp)
     member.card = None
     member.check_in_overdue = False
+    member.transfer_advised_on = member.transfer_case_id = None  # transferred: nothing to advise
     move(member, "transferred", now=now, actor=actor, action="change_home", reason=transfer_id)
     return [
         happened(

@@ -143,6 +143,10 @@ class Member(_Model):
     last_report_on: date | None = None
     report_reminded_for: date | None = None
     report_overdue: bool = False
+    # 应转移组织关系 (``domain.settled``): the day the member and the home branch were told, for
+    # this outflow; the transfer case applied for and not yet closed
+    transfer_advised_on: date | None = None
+    transfer_case_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     # the import job that filed it: when a job resumes a chunk, its own files count as created
     imported_by: str | None = None

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from warmflow_shared.errors import FieldError, InvalidInput, RuleBroken
 from warmflow_shared.events.happened import Happened
 
+from warmflow_registry.domain.external import EXTERNAL, HomeReport
 from warmflow_registry.domain.mobility import (
     Actor,
     happened,
@@ -51,7 +52,7 @@ class Arrival:
     site_id: str | None
     inflow_org_id: str
     inflow_county: str
-    recorded_by: str  # member | staff
+    recorded_by: str  # member | staff | reported (at an organisation not on the platform)
 
 
 def register_outflow(
@@ -74,6 +75,7 @@ def register_outflow(
     # 报到 is due that many days after the member leaves (not before the registration's own)
     member.check_in_due = max(leaves, on) + timedelta(days=check_in_days)
     member.report_overdue = False  # the year of reports counts from this outflow
+    member.transfer_advised_on = None  # six months away count from this outflow
     member.check_in_overdue, member.checked_in_at = False, None
     member.site_id = outflow.site_id
     member.inflow_org_id, member.inflow_county = outflow.inflow_org_id, outflow.inflow_county
@@ -108,6 +110,33 @@ def check_in(member: Member, arrival: Arrival, *, now: datetime, actor: Actor) -
     member.last_contact_on = today(now)
     move(member, "checked_in", now=now, actor=actor, action="check_in")
     return [happened(member, "checked_in", checked_in_at=now, recorded_by=arrival.recorded_by)]
+
+
+def check_report_day(member: Member, report: HomeReport, on: date) -> None:
+    """A reported 报到 lies between the day the member left and today."""
+    left = member.outflow_on or member.registered_on
+    if report.on > on:
+        reason = f"报告日期不能晚于今天（{on.isoformat()}）"
+        raise InvalidInput(errors=[FieldError("body.reported.on", reason)])
+    if report.on < left:
+        reason = f"报告日期不能早于外出日期（{left.isoformat()}）"
+        raise InvalidInput(errors=[FieldError("body.reported.on", reason)])
+
+
+def check_in_elsewhere(
+    member: Member, inflow_org_id: str, report: HomeReport, *, now: datetime, actor: Actor
+) -> list[Happened]:
+    """报到 at a party organisation not on the platform (another city or province), recorded by
+    the home side as the member or that organisation reported it (how, who, when): an outflow
+    to where no 暖流之家 is ends in a 报到 too (不漏一人), and nobody awaits it any more."""
+    require(member, "check_in")
+    check_report_day(member, report, today(now))
+    reached = max(report.on, member.last_contact_on or report.on)
+    arrival = Arrival(None, inflow_org_id, EXTERNAL, "reported")
+    events = check_in(member, arrival, now=now, actor=actor)
+    member.history[-1].reported = report
+    member.last_contact_on = reached  # the day of the report, not the day it was typed in
+    return events
 
 
 def mark_overdue(member: Member, *, now: datetime) -> list[Happened]:

@@ -11,7 +11,7 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from warmflow_shared.ops_routes import Ops
 
-from warmflow_registry.domain import contact
+from warmflow_registry.domain import contact, settled
 from warmflow_registry.domain.codes import TicketStatus
 from warmflow_registry.domain.desk import Ticket
 from warmflow_registry.domain.mobility import today
@@ -156,6 +156,12 @@ def stats_router(registry: Registry) -> APIRouter:
         return {"report_since_before": reports.overdue_bound(registry)}
 
     _worklist(router, registry, "yearly-report", "yearly_report_overdue_members", report_overdue)
+
+    # 应转移组织关系: checked in and away six months or more, no transfer applied for
+    def transfer_due() -> dict[str, Any]:
+        return {"left_by": settled.left_by(today(registry.now()))}
+
+    _worklist(router, registry, "transfer-due", "transfer_due_members", transfer_due)
     return router
 
 

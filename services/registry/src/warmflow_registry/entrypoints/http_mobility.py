@@ -14,6 +14,7 @@ from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer import mobility, organisations, reports, sites
 from warmflow_registry.service_layer.commands import (
+    CheckInElsewhere,
     Decision,
     FlagLost,
     ReceivedReport,
@@ -91,6 +92,16 @@ def mobility_router(registry: Registry) -> APIRouter:
         return summary(
             await mobility.check_in_by_code(registry, principal.member_id, body.code, who)
         )
+
+    @router.post(
+        "/members/{member_id}/checkin-elsewhere",
+        name="record_check_in_elsewhere",
+        summary="登记在本平台以外的党组织报到（据党员本人或该党组织的报告，户籍地党组织办理）",
+    )
+    async def elsewhere(member_id: str, cmd: CheckInElsewhere, principal: Admin) -> MemberSummary:
+        member = await _home_side(registry, principal, member_id, needs_report=False)
+        who, county = actor(principal), str(principal.county)
+        return summary(await mobility.check_in_elsewhere(registry, member, cmd, who, county))
 
     @router.post("/members/{member_id}/return", name="register_return")
     async def return_home(member_id: str, cmd: ReturnHome, principal: Staff) -> MemberSummary:

@@ -109,6 +109,14 @@ class RegisterExternalOrganisation(_Command):
     contact_phone: str | None = Field(default=None, pattern=PHONE)
 
 
+class CheckInElsewhere(_Command):
+    """报到 at a party organisation not on the platform (another city or province), as the
+    member or that organisation reported it to the home side."""
+
+    inflow_org: RegisterExternalOrganisation = Field(description="报到的党组织（不在本平台）")
+    reported: HomeReport = Field(description="报到情况的报告（方式、报告人、日期、函号）")
+
+
 class UpdateMember(_Command):
     """Replace the editable profile; ``id_number`` only when it is being corrected."""
 

@@ -34,6 +34,7 @@ MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "yearly_report_due": ev.YearlyReportDue,
     "yearly_report_overdue": ev.YearlyReportOverdue,
     "changes_reported": ev.ChangesReported,
+    "transfer_advised": ev.TransferAdvised,
 }
 # the member's standing, as the domain names it → as every member event names it
 WIRE_NAMES = {"home_org_id": "outflow_org_id", "home_county": "outflow_county"}

@@ -1,6 +1,7 @@
 """Timed rules: the 报到 deadline of each outflow, and the nightly sweep: lost contact, then
 self-withdrawal (自行脱党待认定: six months without organisational life or dues), then the
-yearly report to the home organisation (a reminder before the year is up, a flag after).
+yearly report to the home organisation (a reminder before the year is up, a flag after), then
+应转移组织关系 (checked in and away six months or more: told once to transfer).
 
 Both are durable deadlines (``warmflow_shared.outbox.deadlines``) on an aggregate, so each fires
 once, survives restarts and follows the injectable clock.
@@ -18,7 +19,7 @@ from warmflow_shared.outbox.store import loaded_from
 from warmflow_shared.storage.port import DuplicateKeyError, VersionConflict
 from warmflow_shared.timefmt import format_ts, parse_ts
 
-from warmflow_registry.domain import contact, outflow, reports, withdrawal
+from warmflow_registry.domain import contact, outflow, reports, settled, withdrawal
 from warmflow_registry.domain.codes import AWAITING, AWAY, STATUS_NAMES
 from warmflow_registry.domain.mobility import SYSTEM, today
 from warmflow_registry.domain.model import Member
@@ -163,10 +164,29 @@ async def sweep_yearly_reports(registry: Registry) -> int:
     return await _sweep(registry, where, decide, lambda m: m.report_overdue, "report_since")
 
 
+async def sweep_transfer_due(registry: Registry) -> int:
+    """应转移组织关系: tell, once for each outflow, members checked in and away six months or more
+    (and their home branch) that the formal relationship should be transferred; return how many
+    were told tonight."""
+    on = today(registry.now())
+    where: dict[str, object] = {
+        "state.status": "checked_in",
+        "state.outflow_on": {"$lte": settled.left_by(on).isoformat()},
+        "state.transfer_advised_on": None,
+        "state.transfer_case_id": None,
+    }
+
+    def decide(member: Member) -> list[Happened]:
+        return settled.advise(member, now=registry.now())
+
+    return await _sweep(registry, where, decide, lambda m: m.transfer_advised_on == on)
+
+
 async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline]) -> None:
     flagged = await sweep_lost_contact(registry)
     withdrawals = await sweep_self_withdrawal(registry)
     reports_overdue = await sweep_yearly_reports(registry)
+    transfers_advised = await sweep_transfer_due(registry)
     loaded = await registry.stores.jobs.load(job_id)
     assert loaded is not None
     state = {
@@ -175,5 +195,6 @@ async def on_job_deadlines(registry: Registry, job_id: str, due: list[Deadline])
         "flagged": flagged,
         "withdrawals_flagged": withdrawals,
         "reports_overdue": reports_overdue,
+        "transfers_advised": transfers_advised,
     }
     await registry.stores.jobs.save(job_id, state, expected=loaded, deadlines=[_next_run(registry)])

@@ -5,16 +5,18 @@ from __future__ import annotations
 import unicodedata
 
 from warmflow_shared.dues import dues_month_problem
-from warmflow_shared.errors import FieldError, InvalidInput, NotFound
+from warmflow_shared.errors import FieldError, InvalidInput, NotFound, RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.adapters import metrics
 from warmflow_registry.domain import contact, outflow, withdrawal
+from warmflow_registry.domain.external import EXTERNAL, region_problems
 from warmflow_registry.domain.mobility import Actor, profile_changed, require, today
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer.cards import next_card_number
 from warmflow_registry.service_layer.commands import (
+    CheckInElsewhere,
     Decision,
     FlagLost,
     RecordReach,
@@ -22,6 +24,7 @@ from warmflow_registry.service_layer.commands import (
     ReturnHome,
 )
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.external import register_external
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.sites import site_field, site_of_code
@@ -88,6 +91,27 @@ async def check_in(
     )
     metrics.checked_in(site.county)
     return member
+
+
+async def check_in_elsewhere(
+    registry: Registry, member: Member, cmd: CheckInElsewhere, actor: Actor, county: str
+) -> Member:
+    """报到 at a party organisation not on the platform, as reported to the home side: that
+    organisation is recorded once (as an external one, reused by region and name), and only
+    after everything else was checked (a refusal records nothing)."""
+    if member.home_county == EXTERNAL:
+        raise RuleBroken("户籍地党组织不在本平台的党员，请在本平台的暖流之家报到")
+    require(member, "check_in")
+    outflow.check_report_day(member, cmd.reported, today(registry.now()))
+    if problems := region_problems(cmd.inflow_org.region_code):
+        field = f"body.inflow_org.{problems[0].field}"
+        raise InvalidInput(errors=[FieldError(field, problems[0].reason)])
+    org, _ = await register_external(registry, cmd.inflow_org, county)
+
+    def decide(m: Member) -> list[Happened]:
+        return outflow.check_in_elsewhere(m, org.id, cmd.reported, now=registry.now(), actor=actor)
+
+    return await change_member(registry, member.id, decide)
 
 
 async def member_by_card(registry: Registry, card_number: str) -> str:

@@ -83,6 +83,8 @@ class MemberSearch:
     suspended_by: date | None = None  # suspended (停止党籍) on or before this day
     # away, with the yearly report's year counting from before this day (it has passed)
     report_since_before: date | None = None
+    # 应转移组织关系: checked in, left on or before this day, no transfer case open
+    left_by: date | None = None
 
 
 async def may_reveal(registry: Registry, principal: Principal, member: Member) -> bool:
@@ -176,6 +178,10 @@ def search_filters(
     if search.report_since_before is not None:
         base["state.status"] = {"$in": sorted(AWAY)}
         base["state.report_since"] = {"$lt": search.report_since_before.isoformat()}
+    if search.left_by is not None:
+        base["state.status"] = "checked_in"
+        base["state.outflow_on"] = {"$lte": search.left_by.isoformat()}
+        base["state.transfer_case_id"] = None
     branches = [base]
     counties: list[Branch] = []
     if search.county:

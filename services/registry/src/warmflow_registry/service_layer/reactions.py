@@ -11,7 +11,7 @@ from warmflow_shared.events.catalog import CATALOG, learning, support, transfers
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.events.happened import Happened
 
-from warmflow_registry.domain import contact, withdrawal
+from warmflow_registry.domain import contact, settled, withdrawal
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
 from warmflow_registry.service_layer.context import Registry
@@ -36,6 +36,26 @@ async def on_transfer_placed(registry: Registry, envelope: Envelope) -> None:
             now=registry.now(),
             actor=TRANSFERS,
         )
+
+    await _apply(registry, event.member_id, decide, envelope)
+
+
+async def on_transfer_applied(registry: Registry, envelope: Envelope) -> None:
+    """A transfer applied for, or its case rejected or cancelled: whether the member is on the
+    应转移组织关系 work list (``domain.settled``)."""
+    event = CATALOG.parse(envelope)
+    assert isinstance(
+        event,
+        transfers.TransferRequested | transfers.TransferRejected | transfers.TransferCancelled,
+    )
+    opened = isinstance(event, transfers.TransferRequested)
+
+    def decide(member: Member) -> list[Happened]:
+        if opened:
+            settled.applied(member, event.transfer_id)
+        else:
+            settled.closed(member, event.transfer_id)
+        return []
 
     await _apply(registry, event.member_id, decide, envelope)
 
@@ -75,6 +95,9 @@ async def _apply(registry: Registry, member_id: str, decide: Decide, envelope: E
 HANDLERS = {
     transfers.TransferAccepted.wire_name: on_transfer_placed,
     transfers.TransferCompleted.wire_name: on_transfer_placed,
+    transfers.TransferRequested.wire_name: on_transfer_applied,
+    transfers.TransferRejected.wire_name: on_transfer_applied,
+    transfers.TransferCancelled.wire_name: on_transfer_applied,
     learning.AttendanceRecorded.wire_name: on_attendance,
     support.MemberContacted.wire_name: on_vanguard_contact,
 }

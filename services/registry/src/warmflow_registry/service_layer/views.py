@@ -60,6 +60,11 @@ class MemberSummary(BaseModel):
     report_since: date | None = None
     last_report_on: date | None = None
     report_overdue: bool | None = None
+    outflow_on: date | None = None
+    # 应转移组织关系: the day the member and the home branch were told (this outflow), and the
+    # transfer case applied for and still open
+    transfer_advised_on: date | None = None
+    transfer_case_id: str | None = None
 
 
 class ProfileView(BaseModel):
@@ -93,7 +98,6 @@ class MemberFile(MemberSummary):
     """Send it back as ``If-Match`` with an edit: the edit is refused (412) if the profile has
     changed since. Only in a full view (a partner county's view has no edit)."""
     card: ActivityCard | None
-    outflow_on: date | None
     destination: str | None
     checked_in_at: datetime | None
     last_org_life_on: date | None
@@ -129,6 +133,9 @@ def summary(member: Member) -> MemberSummary:
         **withdrawal_view(member),
         suspended_on=member.suspended_on,
         **report_view(member),
+        outflow_on=member.outflow_on,
+        transfer_advised_on=member.transfer_advised_on,
+        transfer_case_id=member.transfer_case_id,
     )
 
 
@@ -173,7 +180,6 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
             include={
                 "profile",
                 "card",
-                "outflow_on",
                 "destination",
                 "checked_in_at",
                 "last_org_life_on",
@@ -205,6 +211,8 @@ DERIVED = {
     "last_report_on": "outflow_on",
     "report_overdue": "outflow_on",
     "report_due": "outflow_on",
+    "transfer_advised_on": "outflow_on",
+    "transfer_case_id": "outflow_on",
 }
 
 

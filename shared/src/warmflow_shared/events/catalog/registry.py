@@ -79,7 +79,9 @@ class CheckedIn(_MemberTopic):
     wire_name: ClassVar[str] = "registry.CheckedIn"
     site_id: str | None = None
     checked_in_at: datetime
-    recorded_by: str  # "member" | "staff"
+    # "member" | "staff" | "reported": at a party organisation not on the platform, recorded by
+    # the home side as reported (then no site, and the inflow county is "external")
+    recorded_by: str
 
 
 class CheckInOverdue(_MemberTopic):
@@ -211,6 +213,15 @@ class ChangesReported(_MemberTopic):
     reported_on: date
 
 
+class TransferAdvised(_MemberTopic):
+    """应转移组织关系: away since ``away_since`` (six months or more) and checked in at one place,
+    the member should transfer the formal relationship there; told once for each outflow."""
+
+    wire_name: ClassVar[str] = "registry.TransferAdvised"
+    away_since: date
+    advised_on: date
+
+
 class OrganisationChanged(IntegrationEvent):
     topic: ClassVar[str] = ORGANISATION_TOPIC
     wire_version: ClassVar[int] = 1
@@ -334,6 +345,7 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     YearlyReportDue,
     YearlyReportOverdue,
     ChangesReported,
+    TransferAdvised,
     OrganisationCreated,
     OrganisationUpdated,
     SiteCreated,
