@@ -199,20 +199,27 @@ async def test_each_side_read_with_its_narrowed_scope_finds_what_the_whole_filte
     # the principals' scopes: every branch kind (own subtree, inflow subtree, site, county,
     # partner counties); organisations: one (a side per index) and committees (paths as $in)
     code = purpose_of(None)
-    for principal in principals:
-        for org_id in orgs:
-            for county in (None, "yuexi", "yuhang"):
-                search = queries.MemberSearch(name=prefix, org_id=org_id, county=county)
-                query = await queries.search_query(p.registry, principal, search, code)
-                org = await queries.get_organisation(p.registry, org_id)
-                paths = await queries.subtree_paths(p.registry, org)
-                scope = await member_branches(p.registry, principal, code)
-                whole = all_of(scope, *queries.search_filters(p.registry, search, org, paths))
-                expected = sorted(d["_id"] for d in await members.find(whole, fields=["version"]))
-                got = await members.find(query.where, fields=["version"])
-                assert sorted(d["_id"] for d in got) == expected, (principal, org_id, county)
-                found += len(expected)
-                narrowed += query.where != whole
+    pairs = [(principal, org_id) for principal in principals for org_id in orgs]
+    counties: list[str | None] = [None, "yuexi", "yuhang"]
+    if isinstance(members, SqliteCollection):
+        combos = [(pr, org_id, county) for pr, org_id in pairs for county in counties]
+    else:
+        # on the server (FerretDB: each whole filter is read by a scan, ~1-3 s) every principal
+        # with every organisation, the county filter taken in turn; the store's full product
+        # is the embedded run's (CI time: this test alone took 200 s on the server)
+        combos = [(pr, org_id, counties[n % 3]) for n, (pr, org_id) in enumerate(pairs)]
+    for principal, org_id, county in combos:
+        search = queries.MemberSearch(name=prefix, org_id=org_id, county=county)
+        query = await queries.search_query(p.registry, principal, search, code)
+        org = await queries.get_organisation(p.registry, org_id)
+        paths = await queries.subtree_paths(p.registry, org)
+        scope = await member_branches(p.registry, principal, code)
+        whole = all_of(scope, *queries.search_filters(p.registry, search, org, paths))
+        expected = sorted(d["_id"] for d in await members.find(whole, fields=["version"]))
+        got = await members.find(query.where, fields=["version"])
+        assert sorted(d["_id"] for d in got) == expected, (principal, org_id, county)
+        found += len(expected)
+        narrowed += query.where != whole
     assert found and narrowed  # the searches find files, and the sides' scopes were narrowed
 
 
