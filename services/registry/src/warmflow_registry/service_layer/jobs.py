@@ -27,6 +27,7 @@ from warmflow_registry.domain.timezones import next_local_time
 from warmflow_registry.service_layer import reports as report_rules
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.members import Decide, change_member
+from warmflow_registry.service_layer.queries import transfer_due_where
 
 LOST_CONTACT_JOB = "lost-contact"
 SWEEP_BATCH = 200
@@ -169,12 +170,7 @@ async def sweep_transfer_due(registry: Registry) -> int:
     (and their home branch) that the formal relationship should be transferred; return how many
     were told tonight."""
     on = today(registry.now())
-    where: dict[str, object] = {
-        "state.status": "checked_in",
-        "state.outflow_on": {"$lte": settled.left_by(on).isoformat()},
-        "state.transfer_advised_on": None,
-        "state.transfer_case_id": None,
-    }
+    where = {**transfer_due_where(settled.left_by(on)), "state.transfer_advised_on": None}
 
     def decide(member: Member) -> list[Happened]:
         return settled.advise(member, now=registry.now())

@@ -87,6 +87,17 @@ class MemberSearch:
     left_by: date | None = None
 
 
+def transfer_due_where(left_by: date) -> dict[str, object]:
+    """应转移组织关系 as the store reads it (``domain.settled.is_due``): checked in, left on or
+    before ``left_by`` (``settled.left_by``), no transfer case open — the work list's filter and
+    the nightly sweep's."""
+    return {
+        "state.status": "checked_in",
+        "state.outflow_on": {"$lte": left_by.isoformat()},
+        "state.transfer_case_id": None,
+    }
+
+
 async def may_reveal(registry: Registry, principal: Principal, member: Member) -> bool:
     """The home side keeps the membership, so its admins (and the member) may see the number."""
     if principal.role == "member":
@@ -179,9 +190,7 @@ def search_filters(
         base["state.status"] = {"$in": sorted(AWAY)}
         base["state.report_since"] = {"$lt": search.report_since_before.isoformat()}
     if search.left_by is not None:
-        base["state.status"] = "checked_in"
-        base["state.outflow_on"] = {"$lte": search.left_by.isoformat()}
-        base["state.transfer_case_id"] = None
+        base.update(transfer_due_where(search.left_by))
     branches = [base]
     counties: list[Branch] = []
     if search.county:
