@@ -982,6 +982,45 @@ def test_the_delivery_log_loads_older_notices_from_the_last_row(
     shots(page, "1-older-notices")
 
 
+def test_the_inbox_loads_more_from_the_last_notice_shown(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # 加载更多 asked for offset = rows shown: a notice arriving meanwhile pushed the last one
+    # shown onto the next page, and it showed twice. Served 60 notices, then one more arrives
+    # before 加载更多: the next page starts after the last row shown (API: notify's suite).
+    rows = [_notice(n) for n in range(60)]
+    asked: list[dict[str, str]] = []
+
+    def serve(route: Any) -> None:
+        query = dict(httpx.URL(route.request.url).params)
+        asked.append(query)
+        ids = [r["notice_id"] for r in rows]
+        start = ids.index(query["before"]) + 1 if "before" in query else int(query.get("offset", 0))
+        route.fulfill(json=rows[start : start + int(query["limit"])])
+
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/inbox\?"), serve)
+    page.goto(f"{platform_url}/console/notices")
+    table = by_test(page, "inbox").locator("tbody tr")
+    expect(table).to_have_count(50)
+    rows.insert(0, {**_notice(-1), "subject": "新到的通知"})  # arrives while the page is read
+    by_test(page, "inbox-more").click()
+    expect(table.last).to_contain_text("通知 59")
+    expect(table).to_have_count(60)  # 通知 49 once, 通知 50–59 after it
+    assert asked[-1].get("before") == "n-049"
+    expect(by_test(page, "inbox-more")).to_have_count(0)
+    shots(page, "1-inbox-more")
+
+
+def _notice(n: int) -> dict[str, Any]:
+    return {
+        "notice_id": f"n-{n:03d}", "event_type": "registry.CheckInOverdue", "category": "overdue",
+        "urgency": "normal", "subject": f"通知 {n}", "body": "报到逾期",
+        "created_at": (datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=n)).isoformat(),
+        "read_at": None,
+    }  # fmt: skip
+
+
 def test_a_grouped_overdue_notice_opens_to_its_whole_list(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
