@@ -484,6 +484,38 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
 
 
+def test_a_revoked_certificate_offers_no_download_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the app offered 下载证书 PDF on a revoked certificate too, and a tap only brought the 409's
+    # toast: it now says 已撤销 with the day and reason, and offers the download only while valid
+    # (revocation and the PDF's refusal: learning's suite). The record is served to the screen.
+    def cert(cid: str, revoked: bool) -> dict[str, Any]:
+        at = datetime(2026, 11, 20, tzinfo=UTC).isoformat()
+        return {
+            "id": cid, "member_id": "demo-member-001", "member_name": "储小红", "class_id": cid,
+            "class_title": f"班次{cid}", "hours": 4.0, "issued_at": at, "code": f"code-{cid}",
+            "revised_at": None, "revoked_at": at if revoked else None,
+            "revoked_reason": "出勤记录有误" if revoked else None,
+        }  # fmt: skip
+
+    record = {
+        "member_id": "demo-member-001", "name": "储小红", "hours": 8.0, "points": 0,
+        "sessions": [], "classes": [], "activities": [], "honours": [],
+        "certificates": [cert("crt-valid", False), cert("crt-gone", True)],
+    }  # fmt: skip
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.route(re.compile(r"/api/learning/members/[^/]+/record"), lambda r: r.fulfill(json=record))
+    phone.goto(f"{platform_url}/m/learning")
+    phone.locator(".van-tab", has_text="结业证书").click()
+    expect(by_test(phone, "download-crt-valid")).to_be_visible()
+    revoked = by_test(phone, "cert-crt-gone")
+    expect(revoked).to_contain_text("已撤销")
+    expect(by_test(phone, "revoked-crt-gone")).to_contain_text("出勤记录有误")
+    expect(by_test(phone, "download-crt-gone")).to_have_count(0)
+    shots(phone, "1-revoked-certificate")
+
+
 def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
