@@ -1053,6 +1053,37 @@ def _notice(n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def test_an_import_resumed_after_a_crash_says_from_which_row(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # after a kill -9 mid-import and a restart the job page said nothing of it (the API's
+    # resumed_at_rows: the rows done at each restart, repeated by a second crash before the next
+    # chunk). It now reads 已从第N行继续, N the next row in the count 共 … 行 uses. The job is
+    # served (the resume itself: tests/crash and the registry's test_imports_restart).
+    at = datetime(2026, 12, 1, tzinfo=UTC).isoformat()
+    job = {
+        "id": "imp-crashed", "filename": "花名册.csv", "status": "done", "status_name": "已完成",
+        "total": 3000, "rows_done": 3000, "accepted": 3000, "created": 3000, "updated": 0,
+        "unchanged": 0, "rejected": 0, "resumed_at_rows": [2000, 1000, 2000], "created_at": at,
+        "finished_at": at,
+    }  # fmt: skip
+    listed = {**job, "importer": "crash-admin", "importer_role": "county_admin",
+              "importer_name": "岳西县·县级管理员"}  # fmt: skip
+    report = {"total": 0, "page": 1, "size": 50, "items": [], "total_capped": False, "next": None}
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    history = {"items": [listed], "total": 1, "page": 1, "size": 20}
+    page.route(re.compile(r"/api/registry/imports\?"), lambda r: r.fulfill(json=history))
+    page.route(
+        re.compile(r"/api/registry/imports/imp-crashed"),
+        lambda r: r.fulfill(json={**job, "report": report}),
+    )
+    page.goto(f"{platform_url}/console/imports")
+    by_test(page, "import-history").locator("tbody tr").first.click()
+    expect(by_test(page, "job-status")).to_have_text("已完成")
+    expect(by_test(page, "job-resumed")).to_contain_text("已从第 1001、2001 行继续")
+    shots(page, "1-resumed-import")
+
+
 def test_a_grouped_overdue_notice_opens_to_its_whole_list(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
