@@ -1084,6 +1084,39 @@ def test_an_import_resumed_after_a_crash_says_from_which_row(
     shots(page, "1-resumed-import")
 
 
+def test_a_partner_county_reads_its_members_marks_on_another_county_s_sheet(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # Yuexi's staff opened a Yuhang lesson's sheet: their members listed, no marks (the API's
+    # rule: learning's test_attendance), and buttons to mark that only brought a refusal. The
+    # sheet now shows the marks, read-only, with no code to show. Session and class are served.
+    at = datetime(2026, 12, 1, 11, tzinfo=UTC).isoformat()
+    session = {
+        "id": "ses-partner", "class_id": "cls-partner", "course_id": "crs-1",
+        "course_title": "学习二十大精神", "starts_at": at, "ends_at": at, "site_id": None,
+        "online": True, "capacity": 30, "county": "yuhang", "reminded_at": None,
+        "attendance": {"m-ours": {"status": "late", "at": at, "by": "yuhang-staff"}},
+    }  # fmt: skip
+    seat = {"enrolment_id": "enr-1", "enrolled_at": at, "by": "yuhang-staff", "hours": 0.0}
+    klass = {
+        "id": "cls-partner", "title": "暖流成长营", "county": "yuhang", "org_id": "org-here",
+        "completion_share": 0.75, "status": "open", "members": {"m-ours": seat},
+        "ended": False, "names": {"m-ours": "储小红"},
+    }  # fmt: skip
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.route(
+        re.compile(r"/api/learning/sessions/ses-partner$"), lambda r: r.fulfill(json=session)
+    )
+    page.route(re.compile(r"/api/learning/classes/cls-partner$"), lambda r: r.fulfill(json=klass))
+    page.goto(f"{platform_url}/console/learning/sessions/ses-partner")
+    expect(by_test(page, "sheet-read-only")).to_be_visible()
+    mark = by_test(page, "mark-m-ours")
+    expect(mark.locator(".is-active")).to_have_text("迟到")
+    expect(mark.locator("input").first).to_be_disabled()
+    expect(by_test(page, "session-code")).to_have_count(0)
+    shots(page, "1-partner-sheet")
+
+
 def test_a_grouped_overdue_notice_opens_to_its_whole_list(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
