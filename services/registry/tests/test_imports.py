@@ -653,51 +653,6 @@ async def test_new_files_are_written_without_reading_the_stored_ones_until_one_i
     assert docs[mask(changed["身份证号"])]["state"]["profile"]["phone"] == "13800000001"
 
 
-async def test_a_chunk_writes_its_new_files_while_it_reads_its_next_rows(
-    platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A chunk's new files are written a part at a time while the chunk's later rows are read
-    (the store's writer and the event loop at once). A part that meets a stored file sends the
-    chunk to be read again: the parts written before count as the job's, nothing twice."""
-    r = await roster(platform)
-    monkeypatch.setattr(platform.registry.settings, "import_chunk_size", 6)
-    monkeypatch.setattr(import_jobs, "WRITE_BEHIND_ROWS", 2)
-    monkeypatch.setattr(import_jobs, "ROWS_PER_TURN", 1)
-    steps: list[str] = []
-    read_row, store = import_jobs.import_row, platform.registry.stores.members
-    save_new_many = store.save_new_many
-
-    async def reading(ctx: Any, cells: dict[str, str]) -> Any:
-        steps.append("row")
-        return await read_row(ctx, cells)
-
-    async def writing(aggregates: Any, **options: Any) -> None:
-        steps.append(f"write {len(aggregates)}")
-        await save_new_many(aggregates, **options)
-
-    monkeypatch.setattr(import_jobs, "import_row", reading)
-    monkeypatch.setattr(store, "save_new_many", writing)
-    stored = person(r.code)
-    await run_import(platform, r.admin, "a.csv", csv_bytes([stored], "utf-8"))
-    steps.clear()
-
-    rows = [person(r.code) for _ in range(4)] + [
-        dict(stored, 手机号码="13800000001"),
-        person(r.code),
-    ]
-    job = await run_import(platform, r.admin, "b.csv", csv_bytes(rows, "utf-8"))
-    assert counts(job) == (5, 1, 0, 0), job["report"]
-    # the first part is written before the third row is read; the third part meets the stored
-    # file, and the chunk read again writes only the row no part had written
-    assert steps[:4] == ["row", "row", "write 2", "row"]
-    assert steps[-7:] == ["row"] * 6 + ["write 1"]
-    docs = await member_docs(platform, [row["身份证号"] for row in rows])
-    assert versions(docs) == {
-        mask(row["身份证号"]): (2, 2) if row["身份证号"] == stored["身份证号"] else (1, 1)
-        for row in rows
-    }
-
-
 async def test_a_chunk_gives_the_event_loop_a_turn_every_few_rows(
     platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:

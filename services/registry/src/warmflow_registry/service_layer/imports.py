@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -50,8 +49,6 @@ log = structlog.get_logger(__name__)
 
 CHUNK_DUE = "import-chunk"
 ROWS_PER_TURN = ITEMS_PER_TURN  # rows validated between turns of the event loop
-WRITE_BEHIND_ROWS = 250
-"""A chunk's new files are written this many at a time while its next rows are read."""
 CHUNK_LEASE_SECONDS = 10.0
 """How long a chunk is leased; renewed every third of it while the chunk runs."""
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
@@ -220,59 +217,18 @@ async def _import_rows(
         await prefetch(ctx, [cells for _, cells in rows])
     outcomes: list[Outcome] = []
     problems_of: dict[int, list[dict[str, str]]] = {}
-    behind = WritingBehind(ctx) if assume_new else None
-    try:
-        async for _, cells in taking_turns(rows, ROWS_PER_TURN):
-            ctx.position = len(outcomes)
-            outcome, problems = await import_row(ctx, cells)
-            outcomes.append(outcome)
-            if problems:
-                problems_of[ctx.position] = problems
-            if behind and len(ctx.pending) >= WRITE_BEHIND_ROWS and not await behind.send():
-                return None
-        if behind is not None:
-            return (outcomes, problems_of) if await behind.finish() else None
-    finally:
-        if behind is not None:
-            await behind.close()
+    async for _, cells in taking_turns(rows, ROWS_PER_TURN):
+        ctx.position = len(outcomes)
+        outcome, problems = await import_row(ctx, cells)
+        outcomes.append(outcome)
+        if problems:
+            problems_of[ctx.position] = problems
+    if assume_new:
+        return (outcomes, problems_of) if await write_new(ctx) else None
     for position, reason in (await write_pending(ctx)).items():
         outcomes[position] = "rejected"
         problems_of[position] = ctx.report([Problem("id_number", reason)])
     return outcomes, problems_of
-
-
-class WritingBehind:
-    """A chunk read as new files writes them a part at a time while its next rows are read, so
-    the store's writer thread and the event loop work at once rather than in turn. One part is
-    in flight at a time; each is written by ``write_new`` with the chunk's key, so a part that
-    meets a stored file (the chunk is read again) or a run cut short leaves files the chunk's
-    next reading finds and counts as its own."""
-
-    def __init__(self, ctx: RowContext) -> None:
-        self._ctx = ctx
-        self._writing: asyncio.Task[bool] | None = None
-
-    async def send(self) -> bool:
-        """Start writing the files read so far; False when the part before met a stored file."""
-        if not await self._settled():
-            return False
-        part = dataclasses.replace(self._ctx, pending=self._ctx.pending)
-        self._ctx.pending = []
-        self._writing = asyncio.create_task(write_new(part))
-        return True
-
-    async def finish(self) -> bool:
-        return await self.send() and await self._settled()
-
-    async def close(self) -> None:
-        """Wait for a part still being written (the chunk failed or is stopping): its files
-        are kept or not as a whole, and the chunk's next run finds those that were kept."""
-        with contextlib.suppress(Exception):
-            await self._settled()
-
-    async def _settled(self) -> bool:
-        writing, self._writing = self._writing, None
-        return True if writing is None else await writing
 
 
 def _visible_jobs(principal: Principal) -> dict[str, str | None]:
