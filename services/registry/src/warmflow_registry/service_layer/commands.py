@@ -15,7 +15,13 @@ from warmflow_registry.domain.codes import (
     TicketChannel,
 )
 from warmflow_registry.domain.external import ExternalLevel, HomeReport
-from warmflow_registry.domain.model import Contact, FreeTimeSlot, Profile
+from warmflow_registry.domain.model import (
+    Contact,
+    FreeTimeSlot,
+    Profile,
+    SearchChannel,
+    SearchOutcome,
+)
 from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -219,6 +225,18 @@ class RecordReach(_Command):
     kind: Literal["dues", "contact"] = Field(description="dues 交纳党费 | contact 取得联系")
     on: Day
     dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class RecordSearch(_Command):
+    """One attempt to find a member who cannot be reached (经多方查找)."""
+
+    on: Day = Field(description="查找日期")
+    channel: SearchChannel = Field(description="查找方式")
+    outcome: SearchOutcome = Field(description="no_trace 无音信 | clue 有线索 | reached 已取得联系")
+    searcher: str | None = Field(
+        default=None, max_length=50, description="查找人（姓名、职务）；不填为登记人"
+    )
+    note: str | None = Field(default=None, max_length=500, description="查找情况")
 
 
 class OpenTicket(_Command):
