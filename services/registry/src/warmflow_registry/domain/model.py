@@ -173,6 +173,13 @@ class Member(_Model):
     imported_by: str | None = None
 
     @property
+    def transfer_due(self) -> bool:
+        """应转移组织关系 as the statistics count it: told (``domain.settled``), checked in, no
+        transfer case open."""
+        told = self.transfer_advised_on is not None
+        return told and self.status == "checked_in" and self.transfer_case_id is None
+
+    @property
     def reachable_since(self) -> date:
         """Lost contact counts from the last organisational life, dues payment or contact."""
         marks = [self.last_org_life_on, self.last_dues_on, self.last_contact_on]
