@@ -137,7 +137,8 @@ async def test_an_organisation_on_the_platform_is_not_recorded_as_one_elsewhere(
     platform: Platform,
 ) -> None:
     """A platform organisation typed as if it were elsewhere (its full name, spaces or 中共
-    aside) is refused at the name, naming the organisation to choose instead; nothing changes."""
+    aside, or a region code of a county on the platform) is refused at that field, naming the
+    organisation or county to choose from instead; nothing changes."""
     p, w = platform, await world(platform)
     member = await _to_shenzhen(p, w)
     today = local_date(p.clock.now)
@@ -163,3 +164,21 @@ async def test_an_organisation_on_the_platform_is_not_recorded_as_one_elsewhere(
         f"{API}/external-organisations", params={"q": "岳西县委员会"}, headers=w.yuhang_admin
     )
     assert listed.json()["total"] == 0
+
+    # a name the platform does not know, in a county the platform manages: its region says so
+    company = {"name": f"杭州市余杭区{uuid.uuid4().hex[:6]}公司党支部", "region_code": "330110"}
+    refused = await p.client.post(
+        f"{API}/members/{member}/checkin-elsewhere",
+        json=_body(today, company),
+        headers=w.yuexi_admin,
+    )
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "body.inflow_org.region_code" and "余杭区" in error["reason"], error
+    village = {"name": f"岳西县{uuid.uuid4().hex[:6]}村党支部", "region_code": "340828"}
+    home = await p.client.post(
+        f"{API}/external-organisations", json=village, headers=w.yuhang_admin
+    )
+    assert home.status_code == 422, home.text
+    assert [e["field"] for e in home.json()["errors"]] == ["body.region_code"]
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "outflow_registered"

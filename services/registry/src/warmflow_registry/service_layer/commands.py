@@ -59,6 +59,9 @@ class CreateOrganisation(_Command):
     county: County
     province: str | None = None
     short_name: str | None = Field(default=None, min_length=2, max_length=20)
+    region_code: str | None = Field(
+        default=None, pattern=r"^\d{6}$", description="县（区）委：所在地行政区划代码（GB/T 2260）"
+    )
     contact_name: str | None = Field(default=None, max_length=50, description="联系人")
     contact_phone: str | None = Field(default=None, pattern=PHONE, description="联系电话")
     address: str | None = Field(default=None, max_length=200, description="通讯地址")

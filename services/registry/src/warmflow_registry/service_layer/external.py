@@ -24,7 +24,7 @@ from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation, Site
 from warmflow_registry.service_layer.commands import RegisterExternalOrganisation
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.counties import county_names
+from warmflow_registry.service_layer.counties import county_names, display_name
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import find_organisation
 
@@ -49,6 +49,22 @@ async def refuse_platform_name(
     county = (await county_names(registry)).get(org.county, org.county)
     reason = f"「{org.name}」是本平台管理的党组织（{county}，编号 {org.id}）：{hint}"
     raise InvalidInput("该党组织在本平台", errors=[FieldError(f"body.{field}", reason)])
+
+
+async def refuse_platform_region(
+    registry: Registry, region_code: str, field: str, hint: str = CHOOSE_IT
+) -> None:
+    """A county on the platform manages its organisations here: one in its region is chosen
+    from the platform's organisations, not recorded as external (the county's record carries
+    its GB/T 2260 code)."""
+    where = {"state.type_code": "county", "state.region_code": region_code}
+    docs = await registry.stores.organisations.collection.find(where, limit=1)
+    if not docs:
+        return
+    root = Organisation.model_validate(docs[0]["state"])
+    name = display_name(root)
+    reason = f"行政区划代码 {region_code} 是{name}，其党组织由本平台管理（{root.name}）：{hint}"
+    raise InvalidInput("该地区的党组织在本平台", errors=[FieldError(f"body.{field}", reason)])
 
 
 async def register_external(

@@ -29,7 +29,11 @@ from warmflow_registry.service_layer.commands import (
     ReturnHome,
 )
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.external import refuse_platform_name, register_external
+from warmflow_registry.service_layer.external import (
+    refuse_platform_name,
+    refuse_platform_region,
+    register_external,
+)
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.sites import site_field, site_of_code
@@ -113,6 +117,9 @@ async def check_in_elsewhere(
         raise InvalidInput(errors=[FieldError(field, problems[0].reason)])
     here = "请在该组织的暖流之家报到，或由其工作人员登记报到"
     await refuse_platform_name(registry, cmd.inflow_org.name, "inflow_org.name", here)
+    await refuse_platform_region(
+        registry, cmd.inflow_org.region_code, "inflow_org.region_code", here
+    )
     org, _ = await register_external(registry, cmd.inflow_org, county)
 
     def decide(m: Member) -> list[Happened]:
