@@ -10,7 +10,7 @@ import asyncio
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -732,6 +732,26 @@ def test_the_home_branch_records_a_check_in_reported_from_where_no_site_is(
     shots(page, "1-checked-in-elsewhere")
 
 
+def _away_seven_months(
+    base: str, admin: dict[str, str], profile: dict[str, str], id17: str, **away: str
+) -> tuple[str, date]:
+    """A Yuexi member filed now whose outflow was registered with a departure 214 days ago."""
+    body = {"id_number": _id_number(id17), "home_org_id": "yuexi-demo-branch"}
+    api = f"{base}/api/registry"
+    made = httpx.post(f"{api}/members", json={**body, "profile": profile}, headers=admin)
+    assert made.status_code == 201, made.text
+    member = made.json()["id"]
+    left = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=214)
+    plan = {"reason_code": "work", "destination": "浙江省杭州市余杭区", "expected_months": 24}
+    registered = httpx.post(
+        f"{api}/members/{member}/outflow",
+        json={**plan, "departs_on": left.isoformat(), **away},
+        headers=admin,
+    )
+    assert registered.status_code == 200, registered.text
+    return member, left
+
+
 def test_a_member_settled_six_months_away_is_on_the_transfer_work_list(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
@@ -739,21 +759,10 @@ def test_a_member_settled_six_months_away_is_on_the_transfer_work_list(
     site is on the home county's 应转接组织关系 list, with the day she left."""
     admin = _token(platform_url, "yuexi-admin")
     profile = {"name": "程雨萱", "birth_date": "1993-02-21", "phone": "13955667788"}
-    body = {"id_number": _id_number("34082819930221462"), "home_org_id": "yuexi-demo-branch"}
+    member, left = _away_seven_months(
+        platform_url, admin, profile, "34082819930221462", site_id="yuhang-ai-town-home"
+    )
     api = f"{platform_url}/api/registry"
-    made = httpx.post(f"{api}/members", json={**body, "profile": profile}, headers=admin)
-    assert made.status_code == 201, made.text
-    member = made.json()["id"]
-    left = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=214)
-    away = {
-        "reason_code": "work",
-        "destination": "浙江省杭州市余杭区",
-        "expected_months": 24,
-        "departs_on": left.isoformat(),
-        "site_id": "yuhang-ai-town-home",
-    }
-    registered = httpx.post(f"{api}/members/{member}/outflow", json=away, headers=admin)
-    assert registered.status_code == 200, registered.text
     card = {
         "card_number": httpx.get(f"{api}/members/{member}", headers=admin).json()["card"]["number"]
     }
@@ -767,6 +776,53 @@ def test_a_member_settled_six_months_away_is_on_the_transfer_work_list(
     expect(row).to_contain_text(left.isoformat())
     expect(row).to_contain_text("人工智能小镇")
     shots(page, "1-transfer-due")
+
+
+def test_a_lost_member_is_searched_for_before_the_branch_suspends(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """经多方查找: a Yuexi member who left seven months ago and cannot be reached; the e-file
+    keeps each search, and 停止党籍 is refused until the search is enough."""
+    admin = _token(platform_url, "yuexi-admin")
+    profile = {"name": "韦晓峰", "birth_date": "1991-04-03", "phone": "13955669900"}
+    member, left = _away_seven_months(platform_url, admin, profile, "34082819910403461")
+    api = f"{platform_url}/api/registry"
+    lost = httpx.post(
+        f"{api}/members/{member}/lost-contact", json={"reason_code": "1"}, headers=admin
+    )
+    assert lost.status_code == 200, lost.text
+
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/members/{member}")
+    expect(by_test(page, "search-shortfall")).to_contain_text("现有 0 次")
+    by_test(page, "do-search").click()
+    choose(page, "field-channel", "联系亲友")
+    fill(page, "field-note", "其母亲称已半年未联系")
+    by_test(page, "confirm-search").click()
+    expect(by_test(page, "searches")).to_contain_text("其母亲称已半年未联系")
+    expect(by_test(page, "search-outcome").first).to_have_text("无音信")
+    expect(by_test(page, "search-shortfall")).to_contain_text("现有 1 次")
+    by_test(page, "do-suspend").click()
+    fill(page, "field-reason", "失联六个月以上，支部大会决定停止党籍")
+    by_test(page, "confirm-suspend").click()
+    expect(page.locator(".el-dialog .el-alert")).to_contain_text("停止党籍须经多方查找")
+    shots(page, "1-suspension-refused")
+    page.keyboard.press("Escape")
+    for days, channel in ((2, "phone"), (40, "employer")):
+        attempt = {
+            "on": str(left + timedelta(days=days)),
+            "channel": channel,
+            "outcome": "no_trace",
+        }
+        done = httpx.post(f"{api}/members/{member}/searches", json=attempt, headers=admin)
+        assert done.status_code == 200, done.text
+    page.reload()
+    expect(by_test(page, "search-shortfall")).to_have_count(0)
+    by_test(page, "do-suspend").click()
+    fill(page, "field-reason", "失联六个月以上，经多方查找仍无音信，支部大会决定停止党籍")
+    by_test(page, "confirm-suspend").click()
+    expect(by_test(page, "member-status")).to_have_text("停止党籍")
+    shots(page, "2-suspended")
 
 
 def test_ops_sees_each_consumer_group_and_its_dead_letters(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from warmflow_registry.service_layer import jobs
@@ -90,3 +90,16 @@ async def outbox_count(p: Platform, member_id: str) -> int:
     doc = await p.registry.stores.members.collection.get(member_id)
     assert doc is not None
     return int(doc["_outbox_seq"])
+
+
+async def searched_for(p: Platform, headers: dict[str, str], member_id: str) -> None:
+    """经多方查找, as the default rule asks before a suspension: three unsuccessful attempts
+    since contact was lost, by two channels, 30 days or more between the first and the last."""
+    doc = await p.registry.stores.members.collection.get(member_id)
+    assert doc is not None and doc["state"]["lost"] is not None
+    since = date.fromisoformat(doc["state"]["lost"]["since"])
+    for days, channel in ((1, "phone"), (15, "relatives"), (31, "phone")):
+        body = {"on": str(since + timedelta(days=days)), "channel": channel, "outcome": "no_trace"}
+        url = f"/api/registry/members/{member_id}/searches"
+        done = await p.client.post(url, json=body, headers=headers)
+        assert done.status_code == 200, done.text

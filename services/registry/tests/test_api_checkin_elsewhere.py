@@ -131,3 +131,54 @@ async def test_a_bad_report_of_a_check_in_elsewhere_changes_nothing(platform: Pl
         headers=w.yuexi_admin,
     )
     assert at_home.status_code == 409 and "在家" in at_home.json()["detail"], at_home.text
+
+
+async def test_an_organisation_on_the_platform_is_not_recorded_as_one_elsewhere(
+    platform: Platform,
+) -> None:
+    """A platform organisation typed as if it were elsewhere (its full name, spaces or 中共
+    aside, or a region code of a county on the platform) is refused at that field, naming the
+    organisation or county to choose from instead; nothing changes."""
+    p, w = platform, await world(platform)
+    member = await _to_shenzhen(p, w)
+    today = local_date(p.clock.now)
+    town = {"name": " 余杭区 人工智能小镇党委", "region_code": "330110"}
+    refused = await p.client.post(
+        f"{API}/members/{member}/checkin-elsewhere", json=_body(today, town), headers=w.yuexi_admin
+    )
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "body.inflow_org.name", error
+    assert "yuhang-ai-town-committee" in error["reason"] and "余杭区" in error["reason"]
+    assert "暖流之家报到" in error["reason"]
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "outflow_registered"
+    for typed in ("岳西县委员会", "中共 岳西县委员会"):  # the root, with and without 中共
+        home = {"name": typed, "region_code": "340828", "level": "committee"}
+        again = await p.client.post(
+            f"{API}/external-organisations", json=home, headers=w.yuhang_admin
+        )
+        assert again.status_code == 422, again.text
+        [error] = again.json()["errors"]
+        assert error["field"] == "body.name" and "yuexi-county-committee" in error["reason"]
+    listed = await p.client.get(
+        f"{API}/external-organisations", params={"q": "岳西县委员会"}, headers=w.yuhang_admin
+    )
+    assert listed.json()["total"] == 0
+
+    # a name the platform does not know, in a county the platform manages: its region says so
+    company = {"name": f"杭州市余杭区{uuid.uuid4().hex[:6]}公司党支部", "region_code": "330110"}
+    refused = await p.client.post(
+        f"{API}/members/{member}/checkin-elsewhere",
+        json=_body(today, company),
+        headers=w.yuexi_admin,
+    )
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "body.inflow_org.region_code" and "余杭区" in error["reason"], error
+    village = {"name": f"岳西县{uuid.uuid4().hex[:6]}村党支部", "region_code": "340828"}
+    home = await p.client.post(
+        f"{API}/external-organisations", json=village, headers=w.yuhang_admin
+    )
+    assert home.status_code == 422, home.text
+    assert [e["field"] for e in home.json()["errors"]] == ["body.region_code"]
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "outflow_registered"

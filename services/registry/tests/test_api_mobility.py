@@ -11,7 +11,7 @@ from warmflow_registry.service_layer import jobs
 from warmflow_shared.timefmt import parse_ts
 
 from .conftest import Platform, eventually
-from .flows import outflow, register, world
+from .flows import outflow, register, searched_for, world
 
 API = "/api/registry"
 
@@ -136,6 +136,7 @@ async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
     )
     assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
     p.clock.advance(days=185)
+    await searched_for(p, w.yuexi_admin, member)
     later = await p.client.post(
         f"{API}/members/{member}/suspend", json=decision, headers=w.yuexi_admin
     )
@@ -263,6 +264,7 @@ async def test_members_suspended_two_years_are_listed_for_the_removal_decision(
     )
     assert lost.status_code == 200, lost.text
     decision = {"reason": "失联六个月以上，经多方查找无果，支部大会决定停止党籍"}
+    await searched_for(p, w.yuexi_admin, member)
     suspended = await p.client.post(f"{base}/suspend", json=decision, headers=w.yuexi_admin)
     assert suspended.status_code == 200, suspended.text
     on = date.fromisoformat(suspended.json()["suspended_on"])

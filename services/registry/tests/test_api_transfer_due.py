@@ -44,6 +44,18 @@ async def _listed(p: Platform, w: World) -> list[str]:
     return [row["id"] for row in response.json()["items"]]
 
 
+async def _counted(p: Platform, w: World, due: int) -> None:
+    """The branch's 应转移组织关系 figure (the dashboard's, from the statistics read model)."""
+
+    async def figure() -> int:
+        url = f"{API}/stats/organisations/{w.branch}"
+        response = await p.client.get(url, headers=w.yuexi_admin)
+        assert response.status_code == 200, response.text
+        return int(response.json()["counts"]["transfer_due"])
+
+    assert await eventually(figure, lambda n: n == due) == due
+
+
 async def _checked_in(p: Platform, w: World, **changes: Any) -> str:
     member, _ = await register(p, w, **changes)
     await outflow(p, w, member)
@@ -81,6 +93,7 @@ async def test_six_months_away_at_one_place_the_member_is_told_to_transfer(
     assert told["transfer_advised_on"] is not None and told["status"] == "checked_in"
     assert await _outbox(p, member) == before + 1  # registry.TransferAdvised
     assert await _listed(p, w) == [member]
+    await _counted(p, w, 1)
     assert (await _file(p, waiting, w.yuexi_admin))["transfer_advised_on"] is None
     await jobs.sweep_transfer_due(p.registry)
     assert await _outbox(p, member) == before + 1  # told once
@@ -101,6 +114,7 @@ async def test_six_months_away_at_one_place_the_member_is_told_to_transfer(
     case = await eventually(opened, lambda r: r.status_code != 409)  # until transfers knows her
     assert case.status_code == 201, case.text
     await eventually(lambda: _listed(p, w), lambda ids: ids == [])
+    await _counted(p, w, 0)
     applied = await _file(p, member, w.yuexi_admin)
     assert applied["transfer_case_id"] == case.json()["id"]
     # withdrawn before approval: on the work list again, without a second notice
@@ -108,6 +122,7 @@ async def test_six_months_away_at_one_place_the_member_is_told_to_transfer(
     withdrawn = await p.client.post(url, json={"reason": "党员本人撤回申请"}, headers=me)
     assert withdrawn.status_code == 200, withdrawn.text
     await eventually(lambda: _listed(p, w), lambda ids: ids == [member])
+    await _counted(p, w, 1)
     await jobs.sweep_transfer_due(p.registry)
     assert (await _file(p, member, w.yuexi_admin))["transfer_advised_on"] == told[
         "transfer_advised_on"
@@ -124,12 +139,14 @@ async def test_a_member_who_returns_and_leaves_again_counts_six_months_anew(
     await _reached(p, w, member)
     await jobs.sweep_transfer_due(p.registry)
     assert (await _file(p, member, w.yuexi_admin))["transfer_advised_on"] is not None
+    await _counted(p, w, 1)
 
     back = await p.client.post(
         f"{API}/members/{member}/return", json={"card_checked": True}, headers=w.yuexi_admin
     )
     assert back.status_code == 200, back.text
     assert await _listed(p, w) == []
+    await _counted(p, w, 0)  # returned: no longer counted
     await outflow(p, w, member)
     assert (await _file(p, member, w.yuexi_admin))["transfer_advised_on"] is None
     code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()

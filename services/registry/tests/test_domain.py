@@ -10,7 +10,8 @@ from warmflow_registry.domain import contact, outflow
 from warmflow_registry.domain.errors import InvalidData
 from warmflow_registry.domain.idnumber import id_number_problem, mask
 from warmflow_registry.domain.mobility import ALLOWED, Actor
-from warmflow_registry.domain.model import Member, Profile
+from warmflow_registry.domain.model import Member, Profile, SearchAttempt
+from warmflow_registry.domain.search import SearchRule, shortfall
 from warmflow_registry.domain.validation import check_profile
 from warmflow_registry.service_layer.views import MemberSummary, summary
 from warmflow_shared.errors import RuleBroken
@@ -110,7 +111,9 @@ ACTIONS: dict[str, Callable[[Member], object]] = {
     "check_in": lambda m: outflow.check_in(m, ARRIVAL, now=NOW, actor=STAFF),
     "return_home": lambda m: outflow.return_home(m, now=NOW, actor=STAFF, card_checked=True),
     "flag_lost": lambda m: contact.flag_lost(m, reason_code="1", now=NOW, actor=STAFF),
-    "suspend": lambda m: contact.suspend(m, reason="支部决定", now=NOW, actor=STAFF),
+    "suspend": lambda m: contact.suspend(
+        m, reason="支部决定", now=NOW, actor=STAFF, searched=SearchRule(0, 0, 0)
+    ),
     "restore": lambda m: contact.restore(m, reason="已联系上", now=NOW, actor=STAFF),
 }
 EXPECTED = {
@@ -220,3 +223,29 @@ def test_the_removal_list_holds_every_suspension_whose_two_years_have_run(
 ) -> None:
     assert contact.suspended_by_for_removal(on) == latest
     assert contact.removal_from(latest) <= on < contact.removal_from(latest + timedelta(days=1))
+
+
+def test_the_search_counts_failed_attempts_since_contact_was_lost() -> None:
+    """经多方查找: attempts, channels and span, counted from the loss; a contact does not count."""
+    rule = SearchRule(attempts=3, channels=2, span_days=30)
+    member, since = _member("lost_contact"), date(2025, 6, 1)
+
+    def attempt(days: int, channel: str, outcome: str = "no_trace") -> SearchAttempt:
+        on = since + timedelta(days=days)
+        return SearchAttempt.model_validate(
+            {"on": on, "channel": channel, "outcome": outcome, "searcher": "王书记"}
+            | {"recorded_by": "staff-1", "recorded_at": NOW}
+        )
+
+    member.searches = [
+        attempt(-5, "employer"),
+        attempt(0, "phone"),
+        attempt(10, "inflow_org", "reached"),
+    ]
+    assert "现有 1 次" in (shortfall(member, since, rule) or "")
+    member.searches += [attempt(20, "phone"), attempt(29, "phone")]
+    assert "1 种方式" in (shortfall(member, since, rule) or "")
+    member.searches[-1] = attempt(29, "relatives")
+    assert "相隔 29 天" in (shortfall(member, since, rule) or "")
+    member.searches[-1] = attempt(30, "relatives")
+    assert shortfall(member, since, rule) is None

@@ -10,7 +10,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from .conftest import Platform, eventually
-from .flows import world
+from .flows import searched_for, world
 from .ids import id_number, profile, random_birth
 
 LAOZHU = {
@@ -169,6 +169,7 @@ async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
     )
     assert unreported.status_code == 200  # lost contact is the inflow side's own observation
     p.clock.advance(days=185)  # suspension only after six months without contact
+    await searched_for(p, w.yuhang_admin, member["id"])  # and after searching (经多方查找)
     suspend = {"reason": "户籍地支部大会决定停止党籍"}
     refused = await p.client.post(
         f"/api/registry/members/{member['id']}/suspend", json=suspend, headers=w.yuhang_admin

@@ -129,6 +129,21 @@ const ACTIONS = [
     run: (id, body) => post(id, 'yearly-report')(body),
   },
   {
+    // 经多方查找: each attempt to find a member who cannot be reached; suspension waits for them
+    name: 'search',
+    title: '登记查找',
+    roles: STAFF,
+    when: (s) => [...AWAY, 'lost_contact', 'suspended'].includes(s),
+    fields: (f, V) => [
+      { key: 'on', label: '查找日期', type: 'date', required: true, initial: today() },
+      { key: 'channel', label: '查找方式', required: true, options: V.search_channels, initial: 'phone' },
+      { key: 'outcome', label: '查找结果', required: true, options: V.search_outcomes, initial: 'no_trace' },
+      { key: 'searcher', label: '查找人', placeholder: '不填为登记人' },
+      { key: 'note', label: '查找情况', multiline: true, placeholder: '如：拨打本人及紧急联系人电话均未接通' },
+    ],
+    run: (id, body) => post(id, 'searches')(body),
+  },
+  {
     name: 'lost',
     title: '标记失联',
     type: 'warning',

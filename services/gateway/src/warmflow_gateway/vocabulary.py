@@ -18,6 +18,8 @@ from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAM
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
 from warmflow_registry.domain.mobility import ACTION_NAMES
 from warmflow_registry.domain.organisation import ORG_TYPE_NAMES, SITE_LEVEL_NAMES
+from warmflow_registry.domain.search import CHANNEL_NAMES as SEARCH_CHANNEL_NAMES
+from warmflow_registry.domain.search import OUTCOME_NAMES as SEARCH_OUTCOME_NAMES
 from warmflow_shared.audit.names import ACTION_NAMES as AUDIT_ACTION_NAMES
 from warmflow_shared.audit.names import FIELD_NAMES as AUDIT_FIELD_NAMES
 from warmflow_shared.audit.names import METHOD_NAMES as AUDIT_METHOD_NAMES
@@ -38,6 +40,8 @@ def vocabulary() -> dict[str, Any]:
         "member_actions": ACTION_NAMES,
         "outflow_reasons": OUTFLOW_REASON_NAMES,
         "lost_reasons": LOST_REASON_NAMES,
+        "search_channels": SEARCH_CHANNEL_NAMES,
+        "search_outcomes": SEARCH_OUTCOME_NAMES,
         "org_types": ORG_TYPE_NAMES,
         "site_levels": SITE_LEVEL_NAMES,
         "case_status": CASE_STATUS_NAMES,

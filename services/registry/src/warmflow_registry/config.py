@@ -21,6 +21,11 @@ class RegistrySettings(WarmflowSettings):
     check_in_days: int = Field(default=30, ge=1, le=365)
     # unreachable this long (no organisational life, dues or contact) → flagged as lost contact
     lost_contact_months: int = Field(default=6, ge=1, le=60)
+    # 经多方查找 before a suspension (停止党籍): unsuccessful search attempts since contact was
+    # lost, through different channels, the first and last this many days apart (local practice)
+    lost_search_attempts: int = Field(default=3, ge=1, le=20)
+    lost_search_channels: int = Field(default=2, ge=1, le=8)
+    lost_search_span_days: int = Field(default=30, ge=0, le=180)
     # the yearly report to the home organisation: due this many months after the last one (or
     # the outflow); the member is reminded this many days before, the home branch told after
     yearly_report_months: int = Field(default=12, ge=1, le=24)

@@ -22,5 +22,6 @@ FIELD_NAMES: dict[str, str] = {
     "mobile_status": "流动状态",
     "checkin_location": "报到地点",
     "lost_contact_status": "失联情况",
+    "lost_contact_searches": "失联查找记录",
     "held_events": "暂缓处理的事件",
 }

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.happened import Happened
 
+from warmflow_registry.domain import search
 from warmflow_registry.domain.codes import LOST_REASON_OF_OUTFLOW
 from warmflow_registry.domain.mobility import Actor, happened, move, require, status_changed, today
 from warmflow_registry.domain.model import LostContact, Member
@@ -70,13 +71,17 @@ def record_reach(
     return [happened(member, "contact_restored", restored_on=on)]
 
 
-def suspend(member: Member, *, reason: str, now: datetime, actor: Actor) -> list[Happened]:
+def suspend(
+    member: Member, *, reason: str, now: datetime, actor: Actor, searched: search.SearchRule
+) -> list[Happened]:
     require(member, "suspend")
     since = member.lost.since if member.lost else member.reachable_since
     if since > months_before(today(now), SUSPENSION_AFTER_MONTHS):
         raise RuleBroken(
             f"失去联系自 {since.isoformat()} 起未满六个月，不能停止党籍；请继续查找并记录联系情况"
         )
+    if missing := search.shortfall(member, since, searched):
+        raise RuleBroken(missing)
     member.suspended_on = today(now)
     move(member, "suspended", now=now, actor=actor, action="suspend", reason=reason)
     return [status_changed(member, "lost_contact", reason, actor)]

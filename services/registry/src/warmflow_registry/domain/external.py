@@ -65,6 +65,14 @@ def normal_name(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
+def name_variants(name: str) -> list[str]:
+    """The ways one organisation's full name is written: as typed, without spaces, with or
+    without the 中共 in front (a platform organisation typed as if it were an external one)."""
+    normal = normal_name(name)
+    bare = normal.removeprefix("中共")
+    return sorted({name.strip(), normal, bare, f"中共{bare}"})
+
+
 def external_id(region_code: str, name: str) -> str:
     """The same branch named the same way in the same region is one record, whoever enters it."""
     digest = hashlib.sha256(f"{region_code}|{normal_name(name)}".encode()).hexdigest()

@@ -118,11 +118,12 @@ PROFILE_FACTS = (
 
 def standing(member: Member) -> dict[str, Any]:
     """Both organisations (dual management) and where the member stands: on every member event,
-    with whether a 自行脱党待认定 flag stands (the statistics count it)."""
+    with whether a 自行脱党待认定 flag and 应转移组织关系 stand (the statistics count them)."""
     return {
         "member_id": member.id,
         **{name: getattr(member, name) for name in STANDING},
         "self_withdrawal": member.withdrawal is not None,
+        "transfer_due": member.transfer_due,
     }
 
 

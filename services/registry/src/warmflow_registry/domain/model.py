@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from warmflow_shared.days import Day
@@ -90,6 +90,24 @@ class LostContact(_Model):
     previous_status: MobileStatus
 
 
+SearchChannel = Literal[
+    "phone", "message", "home_visit", "employer", "inflow_org", "relatives", "community", "other"
+]
+SearchOutcome = Literal["no_trace", "clue", "reached"]
+
+
+class SearchAttempt(_Model):
+    """One attempt to find a member who cannot be reached (经多方查找), as staff recorded it."""
+
+    on: date
+    channel: SearchChannel
+    outcome: SearchOutcome
+    searcher: str  # who searched (name and post), as recorded
+    note: str | None = None
+    recorded_by: str  # the token subject of who recorded it
+    recorded_at: datetime
+
+
 class SelfWithdrawal(_Model):
     """自行脱党待认定: what is missing (org_life, dues) and since when; a branch decides."""
 
@@ -148,8 +166,18 @@ class Member(_Model):
     transfer_advised_on: date | None = None
     transfer_case_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # 经多方查找: the attempts to find the member while unreachable (``domain.search``); none
+    # yet: None (a new file shares no list with another, ``members.new_file``)
+    searches: list[SearchAttempt] | None = None
     # the import job that filed it: when a job resumes a chunk, its own files count as created
     imported_by: str | None = None
+
+    @property
+    def transfer_due(self) -> bool:
+        """应转移组织关系 as the statistics count it: told (``domain.settled``), checked in, no
+        transfer case open."""
+        told = self.transfer_advised_on is not None
+        return told and self.status == "checked_in" and self.transfer_case_id is None
 
     @property
     def reachable_since(self) -> date:

@@ -51,6 +51,7 @@ class Organisation(BaseModel):
     province: str
     path: str = Field(description="/root/…/self/: subtree X is a prefix range on this")
     short_name: str | None = None  # a county's root: the county's name as people read it
+    region_code: str | None = None  # a county's root: its GB/T 2260 code (places it manages)
     contact_name: str | None = None
     contact_phone: str | None = None
     address: str | None = None

@@ -16,6 +16,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "parent_id": None,
         "county": "yuhang",
         "short_name": "余杭区",
+        "region_code": "330110",
         "province": "浙江省",
     },
     {
@@ -26,6 +27,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "parent_id": None,
         "county": "yuexi",
         "short_name": "岳西县",
+        "region_code": "340828",
         "province": "安徽省",
     },
     {
@@ -36,6 +38,7 @@ ROOT_ORGANISATIONS: list[dict[str, str | None]] = [
         "parent_id": None,
         "county": "songyang",
         "short_name": "松阳县",
+        "region_code": "331124",
         "province": "浙江省",
     },
     {

@@ -53,12 +53,23 @@ def advise(member: Member, *, now: datetime) -> list[Happened]:
     return [happened(member, "transfer_advised", away_since=member.outflow_on, advised_on=on)]
 
 
-def applied(member: Member, case_id: str) -> None:
+def applied(member: Member, case_id: str) -> list[Happened]:
     """A transfer applied for: the member leaves the work list while the case is open."""
+    was = member.transfer_due
     member.transfer_case_id = case_id
+    return _due_changed(member, was, case_id)
 
 
-def closed(member: Member, case_id: str) -> None:
+def closed(member: Member, case_id: str) -> list[Happened]:
     """The case rejected or cancelled: the member is on the work list again if still due."""
+    was = member.transfer_due
     if member.transfer_case_id == case_id:
         member.transfer_case_id = None
+    return _due_changed(member, was, case_id)
+
+
+def _due_changed(member: Member, was: bool, case_id: str) -> list[Happened]:
+    """Told to transfer and the case opened or closed: the statistics follow (an event)."""
+    if member.transfer_due == was:
+        return []
+    return [happened(member, "transfer_due_changed", transfer_id=case_id)]

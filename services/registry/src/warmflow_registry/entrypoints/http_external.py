@@ -26,6 +26,8 @@ def external_router(registry: Registry) -> APIRouter:
     async def register(
         cmd: RegisterExternalOrganisation, principal: Admin, response: Response
     ) -> Organisation:
+        await external.refuse_platform_name(registry, cmd.name, "name")
+        await external.refuse_platform_region(registry, cmd.region_code, "region_code")
         org, created = await external.register_external(registry, cmd, str(principal.county))
         if not created:
             response.status_code = status.HTTP_200_OK

@@ -19,6 +19,7 @@ from warmflow_registry.service_layer.commands import (
     FlagLost,
     ReceivedReport,
     RecordReach,
+    RecordSearch,
     RegisterOutflow,
     ReturnHome,
     SelfCheckIn,
@@ -147,6 +148,15 @@ def mobility_router(registry: Registry) -> APIRouter:
     async def reach(member_id: str, cmd: RecordReach, principal: Staff) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)
         return summary(await mobility.record_reach(registry, member_id, cmd, actor(principal)))
+
+    @router.post(
+        "/members/{member_id}/searches",
+        name="record_search",
+        summary="登记查找失联党员（经多方查找：方式、日期、查找人、结果）",
+    )
+    async def searched(member_id: str, cmd: RecordSearch, principal: Staff) -> MemberSummary:
+        await member_in_scope(registry, principal, member_id, write=True)
+        return summary(await mobility.record_search(registry, member_id, cmd, actor(principal)))
 
     # 自行脱党待认定: the branch decides it does not stand, or that it does (removal)
     withdrawal = "撤销自行脱党待认定（支部决定不认定，记录依据）"

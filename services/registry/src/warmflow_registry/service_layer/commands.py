@@ -15,7 +15,13 @@ from warmflow_registry.domain.codes import (
     TicketChannel,
 )
 from warmflow_registry.domain.external import ExternalLevel, HomeReport
-from warmflow_registry.domain.model import Contact, FreeTimeSlot, Profile
+from warmflow_registry.domain.model import (
+    Contact,
+    FreeTimeSlot,
+    Profile,
+    SearchChannel,
+    SearchOutcome,
+)
 from warmflow_registry.domain.organisation import OrgType, SiteLevel, SiteService
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -53,6 +59,9 @@ class CreateOrganisation(_Command):
     county: County
     province: str | None = None
     short_name: str | None = Field(default=None, min_length=2, max_length=20)
+    region_code: str | None = Field(
+        default=None, pattern=r"^\d{6}$", description="县（区）委：所在地行政区划代码（GB/T 2260）"
+    )
     contact_name: str | None = Field(default=None, max_length=50, description="联系人")
     contact_phone: str | None = Field(default=None, pattern=PHONE, description="联系电话")
     address: str | None = Field(default=None, max_length=200, description="通讯地址")
@@ -219,6 +228,18 @@ class RecordReach(_Command):
     kind: Literal["dues", "contact"] = Field(description="dues 交纳党费 | contact 取得联系")
     on: Day
     dues_paid_until: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class RecordSearch(_Command):
+    """One attempt to find a member who cannot be reached (经多方查找)."""
+
+    on: Day = Field(description="查找日期")
+    channel: SearchChannel = Field(description="查找方式")
+    outcome: SearchOutcome = Field(description="no_trace 无音信 | clue 有线索 | reached 已取得联系")
+    searcher: str | None = Field(
+        default=None, max_length=50, description="查找人（姓名、职务）；不填为登记人"
+    )
+    note: str | None = Field(default=None, max_length=500, description="查找情况")
 
 
 class OpenTicket(_Command):

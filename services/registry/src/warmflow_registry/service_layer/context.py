@@ -13,6 +13,7 @@ from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Collection
 
 from warmflow_registry.config import RegistrySettings
+from warmflow_registry.domain.search import SearchRule
 from warmflow_registry.service_layer.ports import Vault
 
 T = TypeVar("T")
@@ -47,3 +48,8 @@ class Registry:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def search_rule(self) -> SearchRule:
+        """经多方查找 before a suspension, as configured (``domain.search``)."""
+        s = self.settings
+        return SearchRule(s.lost_search_attempts, s.lost_search_channels, s.lost_search_span_days)

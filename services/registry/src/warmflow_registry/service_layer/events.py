@@ -35,6 +35,7 @@ MEMBER_CONTRACTS: dict[str, type[IntegrationEvent]] = {
     "yearly_report_overdue": ev.YearlyReportOverdue,
     "changes_reported": ev.ChangesReported,
     "transfer_advised": ev.TransferAdvised,
+    "transfer_due_changed": ev.TransferDueChanged,
 }
 # the member's standing, as the domain names it → as every member event names it
 WIRE_NAMES = {"home_org_id": "outflow_org_id", "home_county": "outflow_county"}
@@ -62,6 +63,7 @@ def registered_event(file: Mapping[str, Any]) -> Encoded:
         "member_id": file["id"],
         **{WIRE_NAMES.get(name, name): file[name] for name in STANDING},
         "self_withdrawal": file.get("withdrawal") is not None,
+        "transfer_due": False,  # a new file has not been told to transfer
         **{name: profile[name] for name in PROFILE_FACTS},
         "home_site_id": file["site_id"],
         "last_org_life_on": file["last_org_life_on"],

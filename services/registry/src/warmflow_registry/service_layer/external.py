@@ -14,6 +14,7 @@ from warmflow_registry.domain.external import (
     ExternalDetails,
     HomeReport,
     external_id,
+    name_variants,
     normal_name,
     province_of,
     region_problems,
@@ -23,12 +24,47 @@ from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation, Site
 from warmflow_registry.service_layer.commands import RegisterExternalOrganisation
 from warmflow_registry.service_layer.context import Registry
+from warmflow_registry.service_layer.counties import county_names, display_name
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import find_organisation
 
 
 def _invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput("请检查下列字段后重新提交", errors=[FieldError(f"body.{field}", reason)])
+
+
+CHOOSE_IT = "请直接选择该组织，不要登记为本平台以外的党组织"
+
+
+async def refuse_platform_name(
+    registry: Registry, name: str, field: str, hint: str = CHOOSE_IT
+) -> None:
+    """An organisation the platform manages is not recorded again as an external one (its
+    members would be filed twice, and its staff would not see them): the refusal names it."""
+    where = {"state.name": {"$in": name_variants(name)}, "state.county": {"$ne": EXTERNAL}}
+    docs = await registry.stores.organisations.collection.find(where, sort=[("_id", 1)], limit=1)
+    if not docs:
+        return
+    org = Organisation.model_validate(docs[0]["state"])
+    county = (await county_names(registry)).get(org.county, org.county)
+    reason = f"「{org.name}」是本平台管理的党组织（{county}，编号 {org.id}）：{hint}"
+    raise InvalidInput("该党组织在本平台", errors=[FieldError(f"body.{field}", reason)])
+
+
+async def refuse_platform_region(
+    registry: Registry, region_code: str, field: str, hint: str = CHOOSE_IT
+) -> None:
+    """A county on the platform manages its organisations here: one in its region is chosen
+    from the platform's organisations, not recorded as external (the county's record carries
+    its GB/T 2260 code)."""
+    where = {"state.type_code": "county", "state.region_code": region_code}
+    docs = await registry.stores.organisations.collection.find(where, limit=1)
+    if not docs:
+        return
+    root = Organisation.model_validate(docs[0]["state"])
+    name = display_name(root)
+    reason = f"行政区划代码 {region_code} 是{name}，其党组织由本平台管理（{root.name}）：{hint}"
+    raise InvalidInput("该地区的党组织在本平台", errors=[FieldError(f"body.{field}", reason)])
 
 
 async def register_external(

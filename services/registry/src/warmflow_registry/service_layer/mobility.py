@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from datetime import date
+from functools import partial
 
+from warmflow_shared.auth.principal import ROLE_NAMES
 from warmflow_shared.dues import dues_month_problem
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound, RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.adapters import metrics
-from warmflow_registry.domain import contact, outflow, withdrawal
+from warmflow_registry.domain import contact, outflow, search, withdrawal
 from warmflow_registry.domain.external import EXTERNAL, region_problems
 from warmflow_registry.domain.mobility import Actor, profile_changed, require, today
-from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.model import Member, SearchAttempt
 from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer.cards import next_card_number
 from warmflow_registry.service_layer.commands import (
@@ -20,11 +24,16 @@ from warmflow_registry.service_layer.commands import (
     Decision,
     FlagLost,
     RecordReach,
+    RecordSearch,
     RegisterOutflow,
     ReturnHome,
 )
 from warmflow_registry.service_layer.context import Registry
-from warmflow_registry.service_layer.external import register_external
+from warmflow_registry.service_layer.external import (
+    refuse_platform_name,
+    refuse_platform_region,
+    register_external,
+)
 from warmflow_registry.service_layer.members import change_member
 from warmflow_registry.service_layer.organisations import get_organisation
 from warmflow_registry.service_layer.sites import site_field, site_of_code
@@ -106,6 +115,11 @@ async def check_in_elsewhere(
     if problems := region_problems(cmd.inflow_org.region_code):
         field = f"body.inflow_org.{problems[0].field}"
         raise InvalidInput(errors=[FieldError(field, problems[0].reason)])
+    here = "请在该组织的暖流之家报到，或由其工作人员登记报到"
+    await refuse_platform_name(registry, cmd.inflow_org.name, "inflow_org.name", here)
+    await refuse_platform_region(
+        registry, cmd.inflow_org.region_code, "inflow_org.region_code", here
+    )
     org, _ = await register_external(registry, cmd.inflow_org, county)
 
     def decide(m: Member) -> list[Happened]:
@@ -154,15 +168,19 @@ async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Ac
     return await change_member(registry, member_id, decide)
 
 
-async def record_reach(
-    registry: Registry, member_id: str, cmd: RecordReach, actor: Actor
-) -> Member:
+def _not_later_than_today(registry: Registry, on: date) -> None:
     # staff record what has happened: a later date would keep the member "reachable" until then,
     # and the lost-contact sweep would not look at them (events from other services are dated
     # by those services and not refused here)
-    if cmd.on > today(registry.now()):
+    if on > today(registry.now()):
         latest = today(registry.now()).isoformat()
         raise InvalidInput(errors=[FieldError("body.on", f"日期不能晚于今天（{latest}）")])
+
+
+async def record_reach(
+    registry: Registry, member_id: str, cmd: RecordReach, actor: Actor
+) -> Member:
+    _not_later_than_today(registry, cmd.on)
     if cmd.dues_paid_until and (
         reason := dues_month_problem(cmd.dues_paid_until, today(registry.now()))
     ):
@@ -175,6 +193,34 @@ async def record_reach(
         return events or [profile_changed(m, new=False)]
 
     return await change_member(registry, member_id, decide)
+
+
+def _role_name(role: str) -> str:
+    return next((name for code, name in ROLE_NAMES.items() if code == role), "登记人")
+
+
+async def record_search(
+    registry: Registry, member_id: str, cmd: RecordSearch, actor: Actor
+) -> Member:
+    """经多方查找: the attempt goes on the file; one that reached the member is a contact too."""
+    _not_later_than_today(registry, cmd.on)
+    attempt = SearchAttempt(
+        on=cmd.on,
+        channel=cmd.channel,
+        outcome=cmd.outcome,
+        searcher=cmd.searcher or actor.name or _role_name(actor.role),
+        note=cmd.note or None,
+        recorded_by=actor.subject,
+        recorded_at=registry.now(),
+    )
+
+    def decide(m: Member) -> list[Happened]:
+        search.record_search(m, attempt)
+        if cmd.outcome != "reached":
+            return []  # the file's own record: no other service keeps it
+        return withdrawal.record(m, "contact", cmd.on, now=registry.now(), actor=actor)
+
+    return await change_member(registry, member_id, decide, always_save=True)
 
 
 async def dismiss_withdrawal(
@@ -201,13 +247,15 @@ async def confirm_withdrawal(
     return await change_member(registry, member_id, decide)
 
 
-DECISIONS = {"suspend": contact.suspend, "restore": contact.restore, "remove": contact.remove}
+def _decisions(registry: Registry) -> dict[str, Callable[..., list[Happened]]]:
+    suspend = partial(contact.suspend, searched=registry.search_rule())
+    return {"suspend": suspend, "restore": contact.restore, "remove": contact.remove}
 
 
 async def decide_status(
     registry: Registry, member_id: str, action: str, cmd: Decision, actor: Actor
 ) -> Member:
-    rule = DECISIONS[action]
+    rule = _decisions(registry)[action]
 
     def decide(member: Member) -> list[Happened]:
         events = rule(member, reason=cmd.reason, now=registry.now(), actor=actor)

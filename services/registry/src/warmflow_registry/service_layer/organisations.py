@@ -67,13 +67,27 @@ async def update_organisation(
 
 
 async def ensure_root_organisations(registry: Registry) -> None:
-    """Idempotent: creates what is missing, in order, so parents exist before children."""
+    """Idempotent: creates what is missing, in order, so parents exist before children; a
+    county's root recorded before roots carried their region code gets it."""
     for preset in ROOT_ORGANISATIONS:
-        if await find_organisation(registry, str(preset["id"])) is None:
+        found = await find_organisation(registry, str(preset["id"]))
+        if found is None:
             try:
                 await create_organisation(registry, CreateOrganisation.model_validate(preset))
             except Conflict:
                 continue  # another instance created it at the same moment
+        elif found.region_code is None and (code := preset.get("region_code")):
+            await _add_region(registry, found.id, code)
+
+
+async def _add_region(registry: Registry, org_id: str, code: str) -> None:
+    def add(org: Organisation) -> list[ev.OrganisationChanged]:
+        if org.region_code is not None:
+            return []
+        org.region_code = code
+        return [_event(org, ev.OrganisationUpdated)]
+
+    await _organisations(registry).update(org_id, add)
 
 
 async def list_organisations(

@@ -46,6 +46,7 @@ from warmflow_registry.service_layer.views import (
     member_file,
     summary,
     with_report_due,
+    with_search_shortfall,
 )
 
 # high-sensitivity fields every file read shows (PIPL Art. 28): logged on each read
@@ -140,6 +141,8 @@ async def _read_file(
             raise Forbidden("您的角色无权查看完整公民身份号码")
         id_number = registry.vault.decrypt(member.id_cipher)
         fields.append("id_number")
+    if member.searches and (shared is None or "lost" in shared):
+        fields.append("lost_contact_searches")  # whom and where staff asked: personal data
     await registry.audit.record(
         principal,
         action="read_file",
@@ -149,6 +152,7 @@ async def _read_file(
         at=registry.now(),
     )
     view = with_report_due(member_file(member, id_number), registry.settings.yearly_report_months)
+    view = with_search_shortfall(view, member, registry.search_rule())
     return limit_file(view, shared)
 
 

@@ -52,10 +52,8 @@ async def on_transfer_applied(registry: Registry, envelope: Envelope) -> None:
 
     def decide(member: Member) -> list[Happened]:
         if opened:
-            settled.applied(member, event.transfer_id)
-        else:
-            settled.closed(member, event.transfer_id)
-        return []
+            return settled.applied(member, event.transfer_id)
+        return settled.closed(member, event.transfer_id)
 
     await _apply(registry, event.member_id, decide, envelope)
 

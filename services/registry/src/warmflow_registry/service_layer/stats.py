@@ -32,6 +32,7 @@ MEMBER_METRICS = (
     "suspended",
     "self_withdrawal",
     "report_overdue",
+    "transfer_due",
 )
 # one counter per mobile status: the dashboard's chart, exact whatever the county's size
 STATUS_METRICS = tuple(f"status_{status}" for status in MOBILE_STATUSES)
@@ -59,6 +60,8 @@ def member_metrics(data: Mapping[str, Any]) -> list[str]:
         "self_withdrawal": status != "removed" and bool(data.get("self_withdrawal")),
         # away, and the yearly report to the home organisation is overdue
         "report_overdue": status in AWAY and bool(data.get("report_overdue")),
+        # 应转移组织关系: told to transfer, checked in, no transfer case open
+        "transfer_due": status == "checked_in" and bool(data.get("transfer_due")),
         f"status_{status}": True,
     }
     return [metric for metric, on in flags.items() if on]

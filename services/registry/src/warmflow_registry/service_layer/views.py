@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from warmflow_registry.domain import reports, withdrawal
+from warmflow_registry.domain import reports, search, withdrawal
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
 from warmflow_registry.domain.codes import (
     AWAY,
@@ -28,6 +28,7 @@ from warmflow_registry.domain.model import (
     HistoryEntry,
     LostContact,
     Member,
+    SearchAttempt,
     SelfWithdrawal,
 )
 from warmflow_registry.domain.revisions import profile_revision
@@ -109,6 +110,10 @@ class MemberFile(MemberSummary):
     history: list[HistoryEntry] | None
     # the last day of the yearly report's year (``report_since`` + the configured months)
     report_due: date | None = None
+    # 经多方查找: the search log, and while lost, what the search still lacks before a
+    # suspension (null: it is enough)
+    searches: list[SearchAttempt] | None = None
+    search_shortfall: str | None = None
 
 
 def summary(member: Member) -> MemberSummary:
@@ -168,6 +173,15 @@ def with_report_due(view: MemberFile, months: int) -> MemberFile:
     return view.model_copy(update={"report_due": reports.due_of(view.report_since, months)})
 
 
+def with_search_shortfall(view: MemberFile, member: Member, rule: search.SearchRule) -> MemberFile:
+    """The file with what the search still lacks, while the member is lost."""
+    if member.lost is None:
+        return view
+    return view.model_copy(
+        update={"search_shortfall": search.shortfall(member, member.lost.since, rule)}
+    )
+
+
 def member_file(member: Member, id_number: str | None = None) -> MemberFile:
     data = summary(member).model_dump()
     if id_number is not None:
@@ -189,6 +203,7 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
                 "withdrawal",
                 "registered_on",
                 "history",
+                "searches",
             }
         ),
     )
@@ -203,6 +218,8 @@ DERIVED = {
     "lost_reason_code": "lost",
     "lost_reason_name": "lost",
     "lost_since": "lost",
+    "searches": "lost",
+    "search_shortfall": "lost",
     "withdrawal_grounds": "withdrawal",
     "withdrawal_name": "withdrawal",
     "withdrawal_since": "withdrawal",

@@ -9,7 +9,6 @@ from warmflow_transfers.domain.codes import Side
 from warmflow_transfers.domain.errors import BadValue
 from warmflow_transfers.domain.model import Paper
 from warmflow_transfers.entrypoints.deps import Applicant, CaseId, Ctx
-from warmflow_transfers.entrypoints.http_cases import view
 from warmflow_transfers.entrypoints.schemas import (
     AcceptBody,
     CaseView,
@@ -32,17 +31,17 @@ APPLICANT: tuple[Side, ...] = ("member", "sending")
 
 @router.post("/approve", response_model=CaseView)
 async def approve(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
-    step = await act(ctx, case_id, who, SENDING, lambda c, a: lifecycle.approve(c, a, ctx.now()))
-    return await view(ctx, who, step)
+    acted = await act(ctx, case_id, who, SENDING, lambda c, a: lifecycle.approve(c, a, ctx.now()))
+    return CaseView.of(*acted)
 
 
 @router.post("/return", response_model=CaseView)
 async def return_for_edits(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) -> CaseView:
-    case = await act(
+    acted = await act(
         ctx, case_id, who, SENDING,
         lambda c, a: lifecycle.return_for_edits(c, a, body.reason, ctx.now()),
     )  # fmt: skip
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/resubmit", response_model=CaseView)
@@ -50,105 +49,105 @@ async def resubmit(case_id: CaseId, body: ResubmitBody, ctx: Ctx, who: Applicant
     target = await party(ctx, body.receiving_org_id) if body.receiving_org_id else None
     if body.receiving_org_id and target is None:
         raise BadValue("receiving_org_id", "接收党组织不存在")
-    case = await act(
+    acted = await act(
         ctx, case_id, who, APPLICANT,
         lambda c, a: lifecycle.resubmit(c, a, ctx.now(), body.reason, target, note=body.note),
     )  # fmt: skip
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/reject", response_model=CaseView)
 async def reject(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) -> CaseView:
-    case = await act(
+    acted = await act(
         ctx, case_id, who, SENDING, lambda c, a: lifecycle.reject(c, a, body.reason, ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/cancel", response_model=CaseView)
 async def cancel(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) -> CaseView:
-    case = await act(
+    acted = await act(
         ctx, case_id, who, APPLICANT, lambda c, a: lifecycle.cancel(c, a, body.reason, ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/issue-letter", response_model=CaseView)
 async def issue_letter(case_id: CaseId, body: IssueBody, ctx: Ctx, who: Applicant) -> CaseView:
-    return await view(ctx, who, await letter_service.issue(ctx, case_id, who, body.valid_days))
+    return CaseView.of(*await letter_service.issue(ctx, case_id, who, body.valid_days))
 
 
 @router.post("/reissue", response_model=CaseView)
 async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) -> CaseView:
-    case = await letter_service.reissue_letter(ctx, case_id, who, body.reason, body.valid_days)
-    return await view(ctx, who, case)
+    acted = await letter_service.reissue_letter(ctx, case_id, who, body.reason, body.valid_days)
+    return CaseView.of(*acted)
 
 
 @router.post("/extend", response_model=CaseView)
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
-    case = await act(
+    acted = await act(
         ctx, case_id, who, SENDING, lambda c, a: letters.extend(c, a, body.days, months, ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/paper-letter", response_model=CaseView)
 async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applicant) -> CaseView:
     """跨省转接：登记交给党员的纸质介绍信（省内转接全程网上办理）。"""
-    case = await act(
+    acted = await act(
         ctx, case_id, who, SENDING,
         lambda c, a: letters.record_paper_letter(
             c, _paper(body, a.subject), ctx.today(), ctx.now()
         ),
     )  # fmt: skip
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/report", response_model=CaseView)
 async def report(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
-    case = await act(
+    acted = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.report(c, a, ctx.today(), ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/accept", response_model=CaseView)
 async def accept(case_id: CaseId, body: AcceptBody, ctx: Ctx, who: Applicant) -> CaseView:
     """接收并编入党支部：须是接收党组织（或其下级）已在组织库登记的党支部。"""
     branch = await placement(ctx, body.branch_id)
-    case = await act(
+    acted = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.accept(c, a, branch, ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/receipt", response_model=CaseView)
 async def receipt(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     """接收方寄回（网上回传）回执。"""
-    case = await act(
+    acted = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.return_receipt(c, a, ctx.now())
     )
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/paper-receipt", response_model=CaseView)
 async def paper_receipt(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applicant) -> CaseView:
     """跨省转接：转出方登记收到的纸质回执。"""
-    case = await act(
+    acted = await act(
         ctx, case_id, who, SENDING,
         lambda c, a: arrival.record_paper_receipt(
             c, _paper(body, a.subject), ctx.today(), ctx.now(), ctx.zone
         ),
     )  # fmt: skip
-    return await view(ctx, who, case)
+    return CaseView.of(*acted)
 
 
 @router.post("/complete", response_model=CaseView)
 async def complete(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     """转出方确认收到回执，办结。"""
-    case = await act(ctx, case_id, who, SENDING, lambda c, a: arrival.complete(c, a, ctx.now()))
-    return await view(ctx, who, case)
+    acted = await act(ctx, case_id, who, SENDING, lambda c, a: arrival.complete(c, a, ctx.now()))
+    return CaseView.of(*acted)
 
 
 def _paper(body: PaperBody, by: str) -> Paper:

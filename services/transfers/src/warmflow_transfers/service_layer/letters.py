@@ -26,8 +26,8 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.rules import require
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import issuing_committee
-from warmflow_transfers.service_layer.scope import actor_for, organisations_of
-from warmflow_transfers.service_layer.steps import BUSY, MISSING, decision
+from warmflow_transfers.service_layer.scope import acting_sides, actor_for, organisations_of
+from warmflow_transfers.service_layer.steps import BUSY, MISSING, Acted, decision
 
 COUNTER_ATTEMPTS = 50
 
@@ -57,13 +57,15 @@ async def _terms(ctx: Transfers, case: Case, valid_days: int | None) -> LetterTe
     )
 
 
-async def issue(ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None) -> Case:
+async def issue(
+    ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None
+) -> Acted:
     return await _with_letter(ctx, case_id, principal, valid_days, reason=None)
 
 
 async def reissue_letter(
     ctx: Transfers, case_id: str, principal: Principal, reason: str, valid_days: int | None
-) -> Case:
+) -> Acted:
     if reason not in VOID_REASONS:
         raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
     return await _with_letter(ctx, case_id, principal, valid_days, reason=reason)
@@ -71,7 +73,7 @@ async def reissue_letter(
 
 async def _with_letter(
     ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
-) -> Case:
+) -> Acted:
     orgs = await organisations_of(ctx, principal)
 
     async def decide(loaded: Loaded) -> Change[Case]:
@@ -84,7 +86,8 @@ async def _with_letter(
         new, happened = _apply(case, actor, terms, reason, ctx)
         return decision(ctx, new, happened)
 
-    return await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
+    case = await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
+    return case, acting_sides(principal, case, orgs)
 
 
 def _apply(

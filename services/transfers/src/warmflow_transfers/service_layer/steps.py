@@ -22,11 +22,14 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.timers import due_times
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.events import integration_events
-from warmflow_transfers.service_layer.scope import actor_for, organisations_of
+from warmflow_transfers.service_layer.scope import acting_sides, actor_for, organisations_of
 
 MISSING = "未找到该转接案件"
 BUSY = "该转接案件正在被他人同时办理，请刷新后重试"
 Step = Callable[[Case, Actor], Outcome]
+Acted = tuple[Case, list[Side]]
+"""A case after a step, with the sides the caller may act for on it (``scope.acting_sides``),
+from the one read of the caller's organisations the step made."""
 
 
 async def save(
@@ -63,7 +66,7 @@ async def load(ctx: Transfers, case_id: str) -> tuple[Loaded, Case]:
 
 async def act(
     ctx: Transfers, case_id: str, principal: Principal, sides: Collection[Side], step: Step
-) -> Case:
+) -> Acted:
     orgs = await organisations_of(ctx, principal)
 
     def decide(loaded: Loaded) -> Change[Case]:
@@ -71,4 +74,5 @@ async def act(
         new, happened = step(case, actor_for(principal, case, sides, orgs))
         return decision(ctx, new, happened)
 
-    return await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
+    case = await change(ctx.cases, case_id, decide, missing=MISSING, busy=BUSY)
+    return case, acting_sides(principal, case, orgs)

@@ -28,6 +28,8 @@ class _MemberTopic(MemberEvent):
     self_withdrawal: bool = False
     # the yearly report to the home organisation is overdue after the change
     report_overdue: bool = False
+    # 应转移组织关系 stands after the change: told to transfer, checked in, no transfer case open
+    transfer_due: bool = False
 
 
 class MemberProfile(_MemberTopic):
@@ -222,6 +224,15 @@ class TransferAdvised(_MemberTopic):
     advised_on: date
 
 
+class TransferDueChanged(_MemberTopic):
+    """A transfer case applied for (the member no longer counts as 应转移组织关系), or closed
+    without a transfer (rejected, withdrawn: the member counts again); ``transfer_due`` says
+    which."""
+
+    wire_name: ClassVar[str] = "registry.TransferDueChanged"
+    transfer_id: str
+
+
 class OrganisationChanged(IntegrationEvent):
     topic: ClassVar[str] = ORGANISATION_TOPIC
     wire_version: ClassVar[int] = 1
@@ -346,6 +357,7 @@ CONTRACTS: list[type[IntegrationEvent]] = [
     YearlyReportOverdue,
     ChangesReported,
     TransferAdvised,
+    TransferDueChanged,
     OrganisationCreated,
     OrganisationUpdated,
     SiteCreated,
