@@ -484,6 +484,38 @@ def test_attendance_then_certificate_download(platform_url: str, browser: Any, s
     expect(shown).to_have_text(f"{rate['rate'] * 100:.1f}%")
 
 
+def test_a_revoked_certificate_offers_no_download_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the app offered 下载证书 PDF on a revoked certificate too, and a tap only brought the 409's
+    # toast: it now says 已撤销 with the day and reason, and offers the download only while valid
+    # (revocation and the PDF's refusal: learning's suite). The record is served to the screen.
+    def cert(cid: str, revoked: bool) -> dict[str, Any]:
+        at = datetime(2026, 11, 20, tzinfo=UTC).isoformat()
+        return {
+            "id": cid, "member_id": "demo-member-001", "member_name": "储小红", "class_id": cid,
+            "class_title": f"班次{cid}", "hours": 4.0, "issued_at": at, "code": f"code-{cid}",
+            "revised_at": None, "revoked_at": at if revoked else None,
+            "revoked_reason": "出勤记录有误" if revoked else None,
+        }  # fmt: skip
+
+    record = {
+        "member_id": "demo-member-001", "name": "储小红", "hours": 8.0, "points": 0,
+        "sessions": [], "classes": [], "activities": [], "honours": [],
+        "certificates": [cert("crt-valid", False), cert("crt-gone", True)],
+    }  # fmt: skip
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.route(re.compile(r"/api/learning/members/[^/]+/record"), lambda r: r.fulfill(json=record))
+    phone.goto(f"{platform_url}/m/learning")
+    phone.locator(".van-tab", has_text="结业证书").click()
+    expect(by_test(phone, "download-crt-valid")).to_be_visible()
+    revoked = by_test(phone, "cert-crt-gone")
+    expect(revoked).to_contain_text("已撤销")
+    expect(by_test(phone, "revoked-crt-gone")).to_contain_text("出勤记录有误")
+    expect(by_test(phone, "download-crt-gone")).to_have_count(0)
+    shots(phone, "1-revoked-certificate")
+
+
 def test_the_member_checks_in_to_a_lesson_at_a_site_with_the_sheet_s_qr_code(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
@@ -980,6 +1012,109 @@ def test_the_delivery_log_loads_older_notices_from_the_last_row(
     expect(by_test(page, "deliveries-more")).to_have_count(0)  # the log has ended
     assert asked[-1] == "n-049" and set(asked[:-1]) == {None}  # then on from the last row
     shots(page, "1-older-notices")
+
+
+def test_the_inbox_loads_more_from_the_last_notice_shown(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # 加载更多 asked for offset = rows shown: a notice arriving meanwhile pushed the last one
+    # shown onto the next page, and it showed twice. Served 60 notices, then one more arrives
+    # before 加载更多: the next page starts after the last row shown (API: notify's suite).
+    rows = [_notice(n) for n in range(60)]
+    asked: list[dict[str, str]] = []
+
+    def serve(route: Any) -> None:
+        query = dict(httpx.URL(route.request.url).params)
+        asked.append(query)
+        ids = [r["notice_id"] for r in rows]
+        start = ids.index(query["before"]) + 1 if "before" in query else int(query.get("offset", 0))
+        route.fulfill(json=rows[start : start + int(query["limit"])])
+
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/inbox\?"), serve)
+    page.goto(f"{platform_url}/console/notices")
+    table = by_test(page, "inbox").locator("tbody tr")
+    expect(table).to_have_count(50)
+    rows.insert(0, {**_notice(-1), "subject": "新到的通知"})  # arrives while the page is read
+    by_test(page, "inbox-more").click()
+    expect(table.last).to_contain_text("通知 59")
+    expect(table).to_have_count(60)  # 通知 49 once, 通知 50–59 after it
+    assert asked[-1].get("before") == "n-049"
+    expect(by_test(page, "inbox-more")).to_have_count(0)
+    shots(page, "1-inbox-more")
+
+
+def _notice(n: int) -> dict[str, Any]:
+    return {
+        "notice_id": f"n-{n:03d}", "event_type": "registry.CheckInOverdue", "category": "overdue",
+        "urgency": "normal", "subject": f"通知 {n}", "body": "报到逾期",
+        "created_at": (datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=n)).isoformat(),
+        "read_at": None,
+    }  # fmt: skip
+
+
+def test_an_import_resumed_after_a_crash_says_from_which_row(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # after a kill -9 mid-import and a restart the job page said nothing of it (the API's
+    # resumed_at_rows: the rows done at each restart, repeated by a second crash before the next
+    # chunk). It now reads 已从第N行继续, N the next row in the count 共 … 行 uses. The job is
+    # served (the resume itself: tests/crash and the registry's test_imports_restart).
+    at = datetime(2026, 12, 1, tzinfo=UTC).isoformat()
+    job = {
+        "id": "imp-crashed", "filename": "花名册.csv", "status": "done", "status_name": "已完成",
+        "total": 3000, "rows_done": 3000, "accepted": 3000, "created": 3000, "updated": 0,
+        "unchanged": 0, "rejected": 0, "resumed_at_rows": [2000, 1000, 2000], "created_at": at,
+        "finished_at": at,
+    }  # fmt: skip
+    listed = {**job, "importer": "crash-admin", "importer_role": "county_admin",
+              "importer_name": "岳西县·县级管理员"}  # fmt: skip
+    report = {"total": 0, "page": 1, "size": 50, "items": [], "total_capped": False, "next": None}
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    history = {"items": [listed], "total": 1, "page": 1, "size": 20}
+    page.route(re.compile(r"/api/registry/imports\?"), lambda r: r.fulfill(json=history))
+    page.route(
+        re.compile(r"/api/registry/imports/imp-crashed"),
+        lambda r: r.fulfill(json={**job, "report": report}),
+    )
+    page.goto(f"{platform_url}/console/imports")
+    by_test(page, "import-history").locator("tbody tr").first.click()
+    expect(by_test(page, "job-status")).to_have_text("已完成")
+    expect(by_test(page, "job-resumed")).to_contain_text("已从第 1001、2001 行继续")
+    shots(page, "1-resumed-import")
+
+
+def test_a_partner_county_reads_its_members_marks_on_another_county_s_sheet(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # Yuexi's staff opened a Yuhang lesson's sheet: their members listed, no marks (the API's
+    # rule: learning's test_attendance), and buttons to mark that only brought a refusal. The
+    # sheet now shows the marks, read-only, with no code to show. Session and class are served.
+    at = datetime(2026, 12, 1, 11, tzinfo=UTC).isoformat()
+    session = {
+        "id": "ses-partner", "class_id": "cls-partner", "course_id": "crs-1",
+        "course_title": "学习二十大精神", "starts_at": at, "ends_at": at, "site_id": None,
+        "online": True, "capacity": 30, "county": "yuhang", "reminded_at": None,
+        "attendance": {"m-ours": {"status": "late", "at": at, "by": "yuhang-staff"}},
+    }  # fmt: skip
+    seat = {"enrolment_id": "enr-1", "enrolled_at": at, "by": "yuhang-staff", "hours": 0.0}
+    klass = {
+        "id": "cls-partner", "title": "暖流成长营", "county": "yuhang", "org_id": "org-here",
+        "completion_share": 0.75, "status": "open", "members": {"m-ours": seat},
+        "ended": False, "names": {"m-ours": "储小红"},
+    }  # fmt: skip
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.route(
+        re.compile(r"/api/learning/sessions/ses-partner$"), lambda r: r.fulfill(json=session)
+    )
+    page.route(re.compile(r"/api/learning/classes/cls-partner$"), lambda r: r.fulfill(json=klass))
+    page.goto(f"{platform_url}/console/learning/sessions/ses-partner")
+    expect(by_test(page, "sheet-read-only")).to_be_visible()
+    mark = by_test(page, "mark-m-ours")
+    expect(mark.locator(".is-active")).to_have_text("迟到")
+    expect(mark.locator("input").first).to_be_disabled()
+    expect(by_test(page, "session-code")).to_have_count(0)
+    shots(page, "1-partner-sheet")
 
 
 def test_a_grouped_overdue_notice_opens_to_its_whole_list(

@@ -115,6 +115,38 @@ async def test_late_check_in_and_staff_marks(world) -> None:
     assert statuses == ["late", "excused"]
 
 
+async def test_a_partner_county_reads_the_marks_of_its_own_members_on_the_sheet(world) -> None:
+    """Yuexi's staff opening a Yuhang class's sheet saw their own members (the class page lists
+    them) with no marks: the session showed another county's staff no attendance at all. They
+    now read the marks of the members they manage (outflow or inflow side), and no one else's."""
+    staff = world.auth("county_admin", "yuhang")
+    yuexi_member, klass, [session], site = await _enrolled(world, staff)
+    songyang_member = await world.member(
+        home_site_id=site, outflow_county="songyang", outflow_org_id="org-songyang"
+    )
+    enrolled = await world.post(
+        f"/classes/{klass}/enrolments", {"member_id": songyang_member}, staff
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    world.clock.set(world.local(0, "20:00"))
+    await _mark(world, staff, session, yuexi_member, "present")
+    await _mark(world, staff, session, songyang_member, "late")
+
+    def sheet(county: str) -> dict[str, str]:
+        return {m: mark["status"] for m, mark in marks[county].items()}
+
+    marks = {
+        county: (await world.get(f"/sessions/{session}", world.auth("county_admin", county)))
+        .json()["attendance"]
+        for county in ("yuhang", "yuexi", "songyang")
+    }  # fmt: skip
+    assert sheet("yuhang") == {yuexi_member: "present", songyang_member: "late"}
+    assert sheet("yuexi") == {yuexi_member: "present"}
+    assert sheet("songyang") == {songyang_member: "late"}
+    seats = (await world.get(f"/classes/{klass}", world.auth("county_admin", "yuexi"))).json()
+    assert set(seats["members"]) == set(sheet("yuexi"))  # the sheet's rows, each with its mark
+
+
 async def _mark(world, staff, session: str, member_id: str, status: str):  # type: ignore[no-untyped-def]
     put = await world.put(f"/sessions/{session}/attendance/{member_id}", {"status": status}, staff)
     assert put.status_code == 200, put.text

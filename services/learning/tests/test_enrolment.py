@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -38,6 +40,37 @@ async def test_capacity_duplicates_and_double_booking(world) -> None:
     [gone] = await world.seen("EnrolmentCancelled", class_id=first)
     assert gone["member_id"] == b and gone["county"] == "yuhang"
     assert gone["class_title"] == "暖流成长营第一期"  # the member's notice names the class
+
+
+async def test_two_clashing_enrolments_at_once_seat_the_member_once(world) -> None:
+    """Both requests read the member's classes before either was saved: the clash check must
+    still hold (one seat, the other 409 naming the class it clashes with)."""
+    staff = world.auth("county_admin", "yuhang")
+    member = await world.member()
+    course, first = await world.course_class(staff, title="党史讲堂")
+    await world.session(staff, first, course, world.local(1, "19:00"))
+    _, second = await world.course_class(staff, title="法治讲堂")
+    await world.session(staff, second, course, world.local(1, "20:00"))  # overlaps 20:00–21:00
+    mine = world.member_auth(member)
+
+    both = await asyncio.gather(
+        world.post(f"/classes/{first}/enrolments", {}, mine),
+        world.post(f"/classes/{second}/enrolments", {}, mine),
+    )
+    assert sorted(r.status_code for r in both) == [201, 409], [r.text for r in both]
+    won, lost = sorted(both, key=lambda r: r.status_code)
+    taken, other = (first, "法治讲堂") if won is both[0] else (second, "党史讲堂")
+    assert "时间冲突" in lost.json()["detail"] and other in lost.json()["detail"]
+    seated = (await world.get(f"/members/{member}/classes", mine)).json()
+    assert [k["id"] for k in seated] == [taken]
+
+    # once the seat is given up, the other class is free to take at once
+    gone = await world.client.delete(
+        f"/api/learning/classes/{taken}/enrolments/{member}", headers=mine
+    )
+    assert gone.status_code == 204
+    free = second if taken == first else first
+    assert (await world.post(f"/classes/{free}/enrolments", {}, mine)).status_code == 201
 
 
 async def test_scope_audience_and_batch_by_organisation(world) -> None:

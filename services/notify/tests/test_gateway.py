@@ -160,6 +160,43 @@ async def test_a_notice_tapped_twice_is_read_once_without_an_error(
     assert count.json()["unread"] == 0
 
 
+async def test_the_inbox_pages_on_from_the_last_notice_shown(
+    gateway: Gateway, http: HttpRecorder
+) -> None:
+    """加载更多 asked for ``offset`` = the rows shown: a notice arriving in between pushed the
+    last one shown onto the next page (shown twice; with reads, one skipped). The next page now
+    starts after the last notice shown; someone else's notice is refused at ``before``."""
+    gw, world = gateway, World()
+    people = await registered(gw, world, http)
+    inbox = "/api/notify/inbox"
+    await gw.publish(world.outflow())
+
+    async def notices() -> list[dict[str, Any]]:
+        return list((await gw.client.get(inbox, headers=people["member"])).json())
+
+    await until(notices, within=60)
+    [shown] = (await gw.client.get(inbox, params={"limit": 1}, headers=people["member"])).json()
+    await gw.publish(world.checked_in())  # a notice arrives while the first page is on screen
+
+    async def two() -> bool:
+        return len(await notices()) >= 2
+
+    await until(two, within=60)
+    params = {"limit": 50, "before": shown["notice_id"]}
+    rest = (await gw.client.get(inbox, params=params, headers=people["member"])).json()
+    every = [n["notice_id"] for n in await notices()]
+    assert [n["notice_id"] for n in rest] == every[every.index(shown["notice_id"]) + 1 :]
+    [theirs] = await until(lambda: _inbox_of(gw, people["wang"]), within=60)
+    foreign = await gw.client.get(
+        inbox, params={"before": theirs["notice_id"]}, headers=people["member"]
+    )
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "before"
+
+
+async def _inbox_of(gw: Gateway, headers: dict[str, str]) -> list[dict[str, Any]]:
+    return list((await gw.client.get("/api/notify/inbox", headers=headers)).json())[:1]
+
+
 async def deliveries(gw: Gateway, event_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     got = await gw.client.get(
         "/api/notify/deliveries", params={"event_id": event_id}, headers=headers

@@ -334,7 +334,7 @@ async def test_session_starting_soon_reaches_members_still_enrolled(notify: Noti
     )
     assert {s["recipient"] for s in log} == {member_recipient_id(stays.member_id)}
     [inbox] = [s for s in log if s["channel"] == "in_app"]
-    assert inbox["subject"] == "课程即将开始：党的二十大精神宣讲"
+    assert inbox["subject"] == "课程即将开始：《党的二十大精神宣讲》"
     assert "2026年11月28日 12:00" in inbox["body"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -113,6 +114,7 @@ def test_resubmission_report_and_revocation_have_notices(
         ("learning.CertificateIssued", {"certificate_id": "cert-1", "verification_code": "V1"}),
         ("learning.CertificateRevoked", {"certificate_id": "cert-1", "reason": "考勤更正"}),
         ("learning.EnrolmentCancelled", {"reason": "由本人取消"}),
+        ("learning.EnrolmentCreated", {}),
     ],
 )
 def test_a_member_s_class_notices_name_the_class(event: str, fields: dict[str, str]) -> None:
@@ -128,6 +130,20 @@ def test_a_member_s_class_notices_name_the_class(event: str, fields: dict[str, s
         assert "《春训班》" in titled.subject and "《春训班》" in titled.body
         older = render(template, channel, template_variables(data, names))
         assert "暖流成长营" in older.subject + older.body
+
+
+def test_notice_subjects_follow_one_pattern() -> None:
+    """事由, or 事由：对象 (a full-width colon), a course's or class's title in 《》 as in
+    the bodies: 报名成功：春训班 and 课程即将开始：党课 read unlike 结业证书已颁发：《春训班》."""
+    every = TEMPLATES.keys()
+    for key in every:
+        subject = TEMPLATES.current(key).subject
+        assert ":" not in subject and subject.count("：") <= 1, (key, subject)
+        for title in re.finditer(r"\{(class|course)_title\}", subject):
+            assert subject[title.start() - 1 : title.end() + 1] == f"《{title.group()}》", key
+    soon = TEMPLATES.current("learning.SessionStartingSoon.member")
+    variables = {"recipient_name": "张晓梅", "course_title": "党课", "starts_at": "12:00"}
+    assert render(soon, "email", variables).subject == "课程即将开始：《党课》"
 
 
 def test_a_month_reads_as_on_the_letter() -> None:

@@ -53,6 +53,7 @@ def _context(runtime: ServiceRuntime, settings: LearningSettings, clock: Clock) 
         activities=store("activities"),
         honours=store("honours"),
         certificates=store("certificates"),
+        timetables=store("timetables"),
         members=Projection(runtime.store.collection("members")),
         sites=Projection(runtime.store.collection("sites")),
         organisations=Projection(runtime.store.collection("organisations")),

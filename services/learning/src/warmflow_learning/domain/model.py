@@ -67,6 +67,21 @@ class Klass(BaseModel):
     ends_at: Ts | None = None
 
 
+class Hold(BaseModel):
+    """A class whose seat a member's enrolment is taking (``Timetable``)."""
+
+    title: str
+    at: Ts
+
+
+class Timetable(BaseModel):
+    """One per member: the classes being enrolled in right now. Every enrolment writes it (one
+    conditional write) before taking the seat, so two at once cannot both miss each other."""
+
+    member_id: str
+    holds: dict[str, Hold] = {}
+
+
 class Mark(BaseModel):
     status: Status
     at: Ts

@@ -11,12 +11,14 @@ from warmflow_shared.errors import BadValue, RuleBroken
 from warmflow_learning.domain.model import (
     ATTENDED,
     Activity,
+    Hold,
     Klass,
     Mark,
     Participant,
     Seat,
     Session,
     Status,
+    Timetable,
 )
 from warmflow_learning.domain.scheduling import Interval, first_overlap
 
@@ -29,23 +31,32 @@ def class_capacity(klass: Klass, sessions: Iterable[Session]) -> int | None:
     return min(limits) if limits else None
 
 
-def check_can_enrol(
-    klass: Klass,
-    member_id: str,
-    capacity: int | None,
-    new: list[Interval],
-    booked: list[Interval],
-) -> None:
+# How long a hold counts without its seat: far longer than an enrolment takes (a seat's write
+# gives up after seconds), short enough that one left by a crash soon stops blocking the member.
+HOLD_MINUTES = 5
+
+
+def check_can_enrol(klass: Klass, member_id: str, capacity: int | None) -> None:
     if klass.status != "open":
         raise RuleBroken(f"班次《{klass.title}》已结束报名")
     if member_id in klass.members:
         raise RuleBroken(f"该党员已报名班次《{klass.title}》，请勿重复报名")
     if capacity is not None and len(klass.members) >= capacity:
         raise RuleBroken(f"班次《{klass.title}》名额已满（{capacity} 人）")
+
+
+def check_no_clash(new: list[Interval], booked: list[Interval]) -> None:
     clash = first_overlap(new, booked)
     if clash is not None:
         mine, other = clash
         raise RuleBroken(f"时间冲突：本班次「{mine.label}」与已报名的「{other.label}」时间重叠")
+
+
+def holds_in_flight(table: Timetable, now: datetime) -> dict[str, Hold]:
+    """The holds of enrolments that may still be taking their seat (older ones have their seat,
+    or were left by a process that died: either way the seats alone tell)."""
+    fresh = timedelta(minutes=HOLD_MINUTES)
+    return {class_id: h for class_id, h in table.holds.items() if now - h.at < fresh}
 
 
 def check_not_over_for_member(klass: Klass, now: datetime) -> None:

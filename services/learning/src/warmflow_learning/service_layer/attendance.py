@@ -9,14 +9,14 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import AttendanceRecorded
 from warmflow_shared.outbox.repo import get_model
-from warmflow_shared.scope import check_staff_of
+from warmflow_shared.scope import STAFF, check_staff_of
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import ATTENDED, Klass, Session, Status
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Events, Learning
-from warmflow_learning.service_layer.scope import member_to_change
+from warmflow_learning.service_layer.scope import member_to_change, seer
 
 
 class SessionCode(BaseModel):
@@ -31,6 +31,23 @@ def code_of(ctx: Learning, session: Session) -> str:
     return codes.session_code(
         ctx.settings.key("session"), session.id, session.site_id, starts, ends
     )
+
+
+async def session_for(ctx: Learning, session_id: str, principal: Principal) -> Session:
+    """The organising county's staff read every mark; a member their own; another county's
+    staff (a partner whose members sit in the class) the marks of the members they manage,
+    outflow or inflow side: the sheet's rows are those members (``enrolments.class_for``)."""
+    session = await get_model(ctx.sessions, Session, session_id, "课程")
+    if principal.role != "member" and principal.county == session.county:
+        return session
+    if principal.role in STAFF:
+        docs = await ctx.members.collection.get_many(list(session.attendance))
+        see = await seer(ctx, principal)
+        shown = {doc["_id"] for doc in docs if see(doc["state"])}
+    else:
+        shown = {principal.member_id} if principal.role == "member" else set()
+    mine = {m: mark for m, mark in session.attendance.items() if m in shown}
+    return session.model_copy(update={"attendance": mine})
 
 
 async def session_code(ctx: Learning, session_id: str, principal: Principal) -> SessionCode:

@@ -59,6 +59,7 @@ class Learning:
     activities: AggregateStore
     honours: AggregateStore
     certificates: AggregateStore
+    timetables: AggregateStore  # per member: the classes being enrolled in (timetable.py)
     members: Projection
     sites: Projection
     organisations: Projection

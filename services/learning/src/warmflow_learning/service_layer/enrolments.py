@@ -6,13 +6,13 @@ from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
-from warmflow_shared.outbox.repo import find_models, get_model
+from warmflow_shared.outbox.repo import get_model
 from warmflow_shared.scope import STAFF, subtree
 
 from warmflow_learning.domain import rules
-from warmflow_learning.domain.model import Klass, Session
-from warmflow_learning.domain.scheduling import Interval
+from warmflow_learning.domain.model import Klass
 from warmflow_learning.service_layer import commands as c
+from warmflow_learning.service_layer import timetable
 from warmflow_learning.service_layer.catalog import new_id
 from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import (
@@ -23,6 +23,9 @@ from warmflow_learning.service_layer.scope import (
     member_to_read,
     seer,
 )
+from warmflow_learning.service_layer.timetable import classes_of, sessions_of
+
+__all__ = ["classes_of", "sessions_of"]  # read by the record, matching and completion
 
 
 class EnrolResult(BaseModel):
@@ -31,37 +34,13 @@ class EnrolResult(BaseModel):
     reason: str | None = None
 
 
-async def sessions_of(ctx: Learning, class_ids: list[str]) -> list[Session]:
-    if not class_ids:
-        return []
-    where = {"state.class_id": {"$in": class_ids}}
-    return await find_models(ctx.sessions, Session, where, sort=[("state.starts_at", 1)])
-
-
-async def classes_of(ctx: Learning, member_id: str) -> list[Klass]:
-    return await find_models(ctx.classes, Klass, {f"state.members.{member_id}": {"$exists": True}})
-
-
-def _intervals(sessions: list[Session], titles: dict[str, str]) -> list[Interval]:
-    return [
-        Interval(s.starts_at, s.ends_at, f"{titles.get(s.class_id, '')}·{s.course_title}")
-        for s in sessions
-    ]
-
-
-async def _booked(ctx: Learning, member_id: str, except_class: str) -> list[Interval]:
-    others = [k for k in await classes_of(ctx, member_id) if k.id != except_class]
-    titles = {k.id: k.title for k in others}
-    return _intervals(await sessions_of(ctx, list(titles)), titles)
-
-
 async def enrol(
     ctx: Learning, class_id: str, member: Member, by: str, *, own: bool = False
 ) -> Klass:
-    """``own``: the member signs up themself (only before the class is over)."""
+    """``own``: the member signs up themself (only before the class is over). The class is held
+    in the member's timetable first (the time-clash check), then the seat taken."""
     member_id = member["member_id"]
     sessions = await sessions_of(ctx, [class_id])
-    booked = await _booked(ctx, member_id, class_id)
     orgs = await audience_orgs(ctx, member)
     now = ctx.clock.now()
 
@@ -70,9 +49,7 @@ async def enrol(
             raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
         if own:
             rules.check_not_over_for_member(klass, now)
-        capacity = rules.class_capacity(klass, sessions)
-        new = _intervals(sessions, {class_id: klass.title})
-        rules.check_can_enrol(klass, member_id, capacity, new, booked)
+        rules.check_can_enrol(klass, member_id, rules.class_capacity(klass, sessions))
         seat = rules.enrol(klass, member_id, new_id("enr"), by, now)
         return [
             EnrolmentCreated(
@@ -85,7 +62,13 @@ async def enrol(
             )
         ]
 
-    return await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", take_seat)
+    klass = await get_model(ctx.classes, Klass, class_id, "班次")
+    await timetable.hold(ctx, member_id, klass, sessions)
+    try:
+        return await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", take_seat)
+    except Exception:
+        await timetable.release(ctx, member_id, class_id)
+        raise
 
 
 async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
@@ -153,6 +136,7 @@ async def cancel(ctx: Learning, class_id: str, member_id: str, principal: Princi
         ]
 
     await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", release)
+    await timetable.release(ctx, member_id, class_id)
 
 
 async def class_for(

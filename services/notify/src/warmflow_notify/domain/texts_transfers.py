@@ -152,6 +152,16 @@ LEARNING_TEMPLATES = [
       "{recipient_name}同志：因{reason}，您{class_label}的结业证书（编号 {certificate_id}）已撤销。"
       "如有疑问请联系所在暖流之家。",
       "【暖流】{recipient_name}，您{class_label}的结业证书已撤销：{reason}"),
+    # one pattern for every subject, 事由：对象, a course's or class's title in 《》
+    # (报名成功：春训班 read unlike 结业证书已颁发：《春训班》)
+    T("learning.SessionStartingSoon.member", 2,
+      "课程即将开始：《{course_title}》",
+      "{recipient_name}同志：暖流成长营课程《{course_title}》将于 {starts_at} 开始，请准时参加。",
+      "【暖流】《{course_title}》将于{starts_at}开始，请准时参加。"),
+    T("learning.EnrolmentCreated.member", 3,
+      "报名成功：{class_label}",
+      "{recipient_name}同志：您已报名{class_label}，课程安排请在“学习”页查看。",
+      "【暖流】您已报名{class_label}。"),
 ]  # fmt: skip
 
 DIGEST_TEMPLATE = T(

@@ -38,15 +38,30 @@ class Inbox:
         return where
 
     async def list(
-        self, recipient: str, *, unread_only: bool, limit: int, offset: int
+        self,
+        recipient: str,
+        *,
+        unread_only: bool,
+        limit: int,
+        offset: int = 0,
+        before: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Newest first. ``before`` (the notice_id of the last one shown) continues after it, so
+        a notice arriving meanwhile neither shows twice nor pushes one out of sight, as paging
+        by ``offset`` did (still accepted, for a first page or an old client)."""
+        where = self._where(recipient, unread_only)
+        if before is not None:
+            where = _older(where, await self._anchor(recipient, before), before)
         docs = await self.notices.collection.find(
-            self._where(recipient, unread_only),
-            sort=[("state.created_at", -1), ("_id", 1)],
-            skip=offset,
-            limit=limit,
+            where, sort=[("state.created_at", -1), ("_id", 1)], skip=offset, limit=limit
         )
         return [doc["state"] for doc in docs]
+
+    async def _anchor(self, recipient: str, notice_id: str) -> str:
+        loaded = await self.notices.load(notice_id)
+        if loaded is None or loaded.state.get("recipient") != recipient:
+            raise BadValue("before", "收件箱中没有这条通知，请从第一页重新查看")
+        return str(loaded.state["created_at"])
 
     async def unread(self, recipient: str) -> int:
         return await self.notices.collection.count(self._where(recipient, True))
