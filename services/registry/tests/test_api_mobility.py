@@ -113,6 +113,41 @@ async def test_an_unknown_site_id_of_any_length_is_refused_at_its_field(platform
         assert len(refused.content) < 1000  # the refusal does not echo what was sent
 
 
+async def test_a_site_s_staff_ids_are_bounded_like_any_id(platform: Platform) -> None:
+    """A staff id of 200,000 characters was stored (201) and then sent with every site list."""
+    p, w = platform, await world(platform)
+    site = (await p.client.get(f"{API}/sites/{w.site}", headers=w.yuhang_admin)).json()
+    fields = {k: v for k, v in site.items() if k not in ("id", "county")}
+    for staff_id in ("s" * 200_000, ""):
+        for send in (
+            p.client.put(
+                f"{API}/sites/{w.site}",
+                json={**fields, "staff_ids": [staff_id]},
+                headers=w.yuhang_admin,
+            ),
+            p.client.post(
+                f"{API}/sites",
+                json={**fields, "id": f"{w.site}-x", "county": "yuhang", "staff_ids": [staff_id]},
+                headers=w.yuhang_admin,
+            ),
+        ):
+            refused = await send
+            assert refused.status_code == 422, refused.text[:300]
+            [error] = refused.json()["errors"]
+            assert error["field"] == "body.staff_ids.0", error
+            assert len(refused.content) < 1000
+    unchanged = await p.client.get(f"{API}/sites/{w.site}", headers=w.yuhang_admin)
+    assert unchanged.json() == site
+    missing = await p.client.get(f"{API}/sites/{w.site}-x", headers=w.yuhang_admin)
+    assert missing.status_code == 404
+    kept = await p.client.put(
+        f"{API}/sites/{w.site}",
+        json={**fields, "staff_ids": ["demo-yuhang-site-staff"]},
+        headers=w.yuhang_admin,
+    )
+    assert kept.status_code == 200 and kept.json()["staff_ids"] == ["demo-yuhang-site-staff"]
+
+
 async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
     platform: Platform,
 ) -> None:
