@@ -278,6 +278,36 @@ async def test_a_card_handed_back_after_the_return_is_checked_then(platform: Pla
     assert again.status_code == 409 and "已于" in again.json()["detail"], again.text
 
 
+async def test_only_the_home_side_records_the_card_handed_back_at_the_return(
+    platform: Platform,
+) -> None:
+    """The inflow site's staff registering the return of a Yuexi member ticked 活动证已交回查验:
+    Yuexi's card register showed it checked by Yuhang, and Yuexi's own 查验 was refused as done.
+    The inflow side registers the return without the card (422 at the field, nothing changed)."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=member)
+    checked_in = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert checked_in.status_code == 200, checked_in.text
+    url = f"{API}/members/{member}/return"
+    for inflow_side in (w.site_staff, w.yuhang_admin):
+        refused = await p.client.post(url, json={"card_checked": True}, headers=inflow_side)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.card_checked"]
+        assert "户籍地" in refused.json()["errors"][0]["reason"]
+    file = await _file(p, member, w.yuexi_admin)
+    assert (file["status"], file["card"]["checked_on"]) == ("checked_in", None)
+
+    back = await p.client.post(url, json={"card_checked": False}, headers=w.site_staff)
+    assert back.status_code == 200 and back.json()["status"] == "returned", back.text
+    checked = await p.client.post(f"{API}/members/{member}/card/check", headers=w.yuexi_admin)
+    assert checked.status_code == 200, checked.text
+    file = await _file(p, member, w.yuexi_admin)
+    assert file["card"]["checked_on"] is not None
+
+
 async def test_members_suspended_two_years_are_listed_for_the_removal_decision(
     platform: Platform,
 ) -> None:
