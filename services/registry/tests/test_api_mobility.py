@@ -148,6 +148,48 @@ async def test_a_site_s_staff_ids_are_bounded_like_any_id(platform: Platform) ->
     assert kept.status_code == 200 and kept.json()["staff_ids"] == ["demo-yuhang-site-staff"]
 
 
+async def test_an_organisation_code_is_one_organisation_s(platform: Platform) -> None:
+    """A second committee of an existing code was created (201): both numbered their cards
+    <code>-<year>-00001 …, and 现场报到 by card number found either member. Refused at the field,
+    on create and on a change of code, in any case of letters; an organisation keeps its own."""
+    p, w = platform, await world(platform)
+    uid = w.branch.removeprefix("yx-branch-")
+    first = {
+        "id": f"yx-town-{uid}",
+        "code": f"YXT{uid}".upper(),
+        "name": "岳西县某镇党委",
+        "type_code": "town",
+        "parent_id": "yuexi-county-committee",
+        "county": "yuexi",
+    }
+    orgs = f"{API}/organisations"
+    made = await p.client.post(orgs, json=first, headers=w.yuexi_admin)
+    assert made.status_code == 201, made.text
+    twin = {**first, "id": f"yx-town2-{uid}", "name": "岳西县另一镇党委"}
+    for code in (first["code"], first["code"].lower()):
+        refused = await p.client.post(orgs, json={**twin, "code": code}, headers=w.yuexi_admin)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.code" and "岳西县某镇党委" in error["reason"], error
+    missing = await p.client.get(f"{orgs}/{twin['id']}", headers=w.yuexi_admin)
+    assert missing.status_code == 404
+    other = await p.client.post(orgs, json={**twin, "code": f"Z{uid}"}, headers=w.yuexi_admin)
+    assert other.status_code == 201, other.text
+    renamed = await p.client.patch(
+        f"{orgs}/{twin['id']}", json={"code": first["code"]}, headers=w.yuexi_admin
+    )
+    assert renamed.status_code == 422 and renamed.json()["errors"][0]["field"] == "body.code"
+    assert (await p.client.get(f"{orgs}/{twin['id']}", headers=w.yuexi_admin)).json()["code"] == (
+        f"Z{uid}"
+    )
+    kept = await p.client.patch(
+        f"{orgs}/{first['id']}",
+        json={"code": first["code"], "name": "岳西县某镇党委员会"},
+        headers=w.yuexi_admin,
+    )
+    assert kept.status_code == 200, kept.text
+
+
 async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
     platform: Platform,
 ) -> None:
