@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
+from openpyxl import load_workbook
 from warmflow_registry.domain import contact
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.timefmt import parse_ts
@@ -188,6 +190,35 @@ async def test_an_organisation_code_is_one_organisation_s(platform: Platform) ->
         headers=w.yuexi_admin,
     )
     assert kept.status_code == 200, kept.text
+
+
+async def test_the_export_shows_a_check_in_deadline_only_while_it_is_awaited(
+    platform: Platform,
+) -> None:
+    """The .xlsx wrote 报到期限 for members checked in long ago (the screen shows it only while
+    the 报到 is awaited): a county's staff read a deadline that no longer meant anything."""
+    p, w = platform, await world(platform)
+    waiting, checked = (await register(p, w))[0], (await register(p, w))[0]
+    for member in (waiting, checked):
+        await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=checked)
+    done = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert done.status_code == 200, done.text
+    export = await p.client.get(
+        f"{API}/members/export.xlsx", params={"site_id": w.site}, headers=w.yuexi_admin
+    )
+    assert export.status_code == 200, export.text
+    rows = [
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(export.content)).active.iter_rows()
+    ]
+    header, lines = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    by_state = {line["流动状态"]: line for line in lines}
+    assert set(by_state) == {"已登记流出", "已报到"}, by_state
+    due = (await _file(p, waiting, w.yuexi_admin))["check_in_due"]
+    assert by_state["已登记流出"]["报到期限"] == due and "报到期限" in header
+    assert by_state["已报到"]["报到期限"] is None
 
 
 async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
