@@ -45,7 +45,7 @@ async def test_members_organisations_and_courses_refuse_hidden_characters(
     uid = uuid.uuid4().hex[:8]
     branch: dict[str, Any] = {
         "id": f"yx-b-{uid}",
-        "code": f"B{uid[:5]}",
+        "code": f"B{uid}",
         "name": "岳西县\u202e部支党村某",
         "type_code": "branch",
         "parent_id": "yuexi-county-committee",

@@ -183,9 +183,9 @@ async def world(platform: Platform) -> World:
     uid = uuid.uuid4().hex[:8]
     w = World(platform, f"yx-br-{uid}", f"yh-ld-{uid}", f"yh-br-{uid}")
     for org_id, code, kind, parent, county, headers in (
-        (w.home, f"YXB{uid[:5]}", "branch", "yuexi-county-committee", "yuexi", w.yuexi),
-        (w.receiver, f"YHL{uid[:5]}", "mobile", "yuhang-county-committee", "yuhang", w.yuhang),
-        (w.branch, f"YHB{uid[:5]}", "branch", w.receiver, "yuhang", w.yuhang),
+        (w.home, f"YXB{uid}", "branch", "yuexi-county-committee", "yuexi", w.yuexi),
+        (w.receiver, f"YHL{uid}", "mobile", "yuhang-county-committee", "yuhang", w.yuhang),
+        (w.branch, f"YHB{uid}", "branch", w.receiver, "yuhang", w.yuhang),
     ):
         body = {
             "id": org_id,

@@ -987,6 +987,38 @@ def test_the_inflow_county_is_not_offered_an_edit_of_a_file_it_sees_in_part(
     expect(by_test(home, "do-edit")).to_be_visible()  # the home county keeps the file
 
 
+def test_the_inflow_side_registers_a_return_without_the_card_s_check(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """The AI Town site's staff were offered 活动证已交回查验 on 储小红's (Yuexi's) return; the
+    card goes back to the Yuexi committee that issued it (the API refuses the tick, 422)."""
+    page = sign_in(browser, platform_url, "console", "yuhang-site-staff")
+    page.goto(f"{platform_url}/console/members/demo-member-001")
+    by_test(page, "do-return").click()
+    expect(by_test(page, "confirm-return")).to_be_visible()
+    expect(page.locator(".el-dialog")).not_to_contain_text("活动证已交回查验")
+    shots(page, "1-inflow-return-without-card")
+    home = sign_in(browser, platform_url, "console", "yuexi-admin")
+    home.goto(f"{platform_url}/console/members/demo-member-001")
+    by_test(home, "do-return").click()
+    expect(by_test(home, "action-return")).to_contain_text("活动证已交回查验")
+
+
+def test_a_partner_county_is_not_offered_a_reveal_only_the_home_side_may_make(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """Yuhang's admin on 储小红's (Yuexi's) file was offered 查看完整号码; stating a purpose
+    brought only 您的角色无权查看完整公民身份号码 (403): the full number is the home side's."""
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(page, "member-status")).to_be_visible()
+    expect(by_test(page, "reveal")).to_have_count(0)
+    shots(page, "1-partner-view-without-reveal")
+    home = sign_in(browser, platform_url, "console", "yuexi-admin")
+    home.goto(f"{platform_url}/console/members/demo-member-001")
+    expect(by_test(home, "reveal")).to_be_visible()
+
+
 def test_an_admin_edit_opened_before_the_member_s_own_change_does_not_undo_it(
     platform_url: str, browser: Any, shots: Any
 ) -> None:

@@ -29,7 +29,7 @@ async def world(p: Platform) -> World:
     yuhang = p.headers("county_admin", "yuhang", orgs=["yuhang-mobile-committee"])
     branch = {
         "id": f"yx-branch-{uid}",
-        "code": f"YXB{uid[:4]}",
+        "code": f"YXB{uid}",
         "name": "岳西县某村党支部",
         "type_code": "branch",
         "parent_id": "yuexi-county-committee",

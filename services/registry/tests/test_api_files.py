@@ -377,3 +377,37 @@ async def test_every_role_reads_the_counties_names(platform: Platform) -> None:
         assert {"yuhang": "余杭区"}.items() <= {
             c["county"]: c["name"] for c in listed.json()
         }.items()
+
+
+async def test_a_staff_edit_or_registration_bounds_each_hobby_and_skill(platform: Platform) -> None:
+    """The member's own edit took a hobby of at most 30 characters; the staff's took one of
+    300,000 (200), shown then on the e-file and the talent lists. Refused at the item, unchanged."""
+    w = await world(platform)
+    member_id, _ = await register(platform, w)
+    url = f"/api/registry/members/{member_id}"
+    opened = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    for field, tags, reason in (
+        ("hobbies", ["书法", "h" * 300_000], "30"),
+        ("skills", ["  "], "不能为空"),
+    ):
+        edited = {"profile": {**opened["profile"], field: tags}}
+        refused = await platform.client.put(url, json=edited, headers=w.yuexi_admin)
+        assert refused.status_code == 422, refused.text[:300]
+        errors = {e["field"]: e["reason"] for e in refused.json()["errors"]}
+        assert reason in errors[f"body.profile.{field}.{len(tags) - 1}"], errors
+        assert len(refused.content) < 1000
+    after = (await platform.client.get(url, headers=w.yuexi_admin)).json()
+    assert after["profile"] == opened["profile"]
+
+    born = random_birth()
+    body = {
+        "id_number": id_number(born),
+        "home_org_id": w.branch,
+        "profile": profile(born, skills=["s" * 31]),
+    }
+    new = await platform.client.post("/api/registry/members", json=body, headers=w.yuexi_admin)
+    assert new.status_code == 422, new.text[:300]
+    assert [e["field"] for e in new.json()["errors"]] == ["body.profile.skills.0"]
+    fine = {**body, "profile": profile(born, skills=["直播带货"], hobbies=["书法"])}
+    made = await platform.client.post("/api/registry/members", json=fine, headers=w.yuexi_admin)
+    assert made.status_code == 201, made.text

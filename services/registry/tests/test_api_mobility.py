@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
+from openpyxl import load_workbook
 from warmflow_registry.domain import contact
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.timefmt import parse_ts
@@ -111,6 +113,112 @@ async def test_an_unknown_site_id_of_any_length_is_refused_at_its_field(platform
         [error] = refused.json()["errors"]
         assert error["field"] == "body.site_id" and reason in error["reason"], error
         assert len(refused.content) < 1000  # the refusal does not echo what was sent
+
+
+async def test_a_site_s_staff_ids_are_bounded_like_any_id(platform: Platform) -> None:
+    """A staff id of 200,000 characters was stored (201) and then sent with every site list."""
+    p, w = platform, await world(platform)
+    site = (await p.client.get(f"{API}/sites/{w.site}", headers=w.yuhang_admin)).json()
+    fields = {k: v for k, v in site.items() if k not in ("id", "county")}
+    for staff_id in ("s" * 200_000, ""):
+        for send in (
+            p.client.put(
+                f"{API}/sites/{w.site}",
+                json={**fields, "staff_ids": [staff_id]},
+                headers=w.yuhang_admin,
+            ),
+            p.client.post(
+                f"{API}/sites",
+                json={**fields, "id": f"{w.site}-x", "county": "yuhang", "staff_ids": [staff_id]},
+                headers=w.yuhang_admin,
+            ),
+        ):
+            refused = await send
+            assert refused.status_code == 422, refused.text[:300]
+            [error] = refused.json()["errors"]
+            assert error["field"] == "body.staff_ids.0", error
+            assert len(refused.content) < 1000
+    unchanged = await p.client.get(f"{API}/sites/{w.site}", headers=w.yuhang_admin)
+    assert unchanged.json() == site
+    missing = await p.client.get(f"{API}/sites/{w.site}-x", headers=w.yuhang_admin)
+    assert missing.status_code == 404
+    kept = await p.client.put(
+        f"{API}/sites/{w.site}",
+        json={**fields, "staff_ids": ["demo-yuhang-site-staff"]},
+        headers=w.yuhang_admin,
+    )
+    assert kept.status_code == 200 and kept.json()["staff_ids"] == ["demo-yuhang-site-staff"]
+
+
+async def test_an_organisation_code_is_one_organisation_s(platform: Platform) -> None:
+    """A second committee of an existing code was created (201): both numbered their cards
+    <code>-<year>-00001 …, and 现场报到 by card number found either member. Refused at the field,
+    on create and on a change of code, in any case of letters; an organisation keeps its own."""
+    p, w = platform, await world(platform)
+    uid = w.branch.removeprefix("yx-branch-")
+    first = {
+        "id": f"yx-town-{uid}",
+        "code": f"YXT{uid}".upper(),
+        "name": "岳西县某镇党委",
+        "type_code": "town",
+        "parent_id": "yuexi-county-committee",
+        "county": "yuexi",
+    }
+    orgs = f"{API}/organisations"
+    made = await p.client.post(orgs, json=first, headers=w.yuexi_admin)
+    assert made.status_code == 201, made.text
+    twin = {**first, "id": f"yx-town2-{uid}", "name": "岳西县另一镇党委"}
+    for code in (first["code"], first["code"].lower()):
+        refused = await p.client.post(orgs, json={**twin, "code": code}, headers=w.yuexi_admin)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.code" and "岳西县某镇党委" in error["reason"], error
+    missing = await p.client.get(f"{orgs}/{twin['id']}", headers=w.yuexi_admin)
+    assert missing.status_code == 404
+    other = await p.client.post(orgs, json={**twin, "code": f"Z{uid}"}, headers=w.yuexi_admin)
+    assert other.status_code == 201, other.text
+    renamed = await p.client.patch(
+        f"{orgs}/{twin['id']}", json={"code": first["code"]}, headers=w.yuexi_admin
+    )
+    assert renamed.status_code == 422 and renamed.json()["errors"][0]["field"] == "body.code"
+    assert (await p.client.get(f"{orgs}/{twin['id']}", headers=w.yuexi_admin)).json()["code"] == (
+        f"Z{uid}"
+    )
+    kept = await p.client.patch(
+        f"{orgs}/{first['id']}",
+        json={"code": first["code"], "name": "岳西县某镇党委员会"},
+        headers=w.yuexi_admin,
+    )
+    assert kept.status_code == 200, kept.text
+
+
+async def test_the_export_shows_a_check_in_deadline_only_while_it_is_awaited(
+    platform: Platform,
+) -> None:
+    """The .xlsx wrote 报到期限 for members checked in long ago (the screen shows it only while
+    the 报到 is awaited): a county's staff read a deadline that no longer meant anything."""
+    p, w = platform, await world(platform)
+    waiting, checked = (await register(p, w))[0], (await register(p, w))[0]
+    for member in (waiting, checked):
+        await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=checked)
+    done = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert done.status_code == 200, done.text
+    export = await p.client.get(
+        f"{API}/members/export.xlsx", params={"site_id": w.site}, headers=w.yuexi_admin
+    )
+    assert export.status_code == 200, export.text
+    rows = [
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(export.content)).active.iter_rows()
+    ]
+    header, lines = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    by_state = {line["流动状态"]: line for line in lines}
+    assert set(by_state) == {"已登记流出", "已报到"}, by_state
+    due = (await _file(p, waiting, w.yuexi_admin))["check_in_due"]
+    assert by_state["已登记流出"]["报到期限"] == due and "报到期限" in header
+    assert by_state["已报到"]["报到期限"] is None
 
 
 async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
@@ -242,6 +350,36 @@ async def test_a_card_handed_back_after_the_return_is_checked_then(platform: Pla
     )
     again = await p.client.post(url, headers=w.yuexi_admin)
     assert again.status_code == 409 and "已于" in again.json()["detail"], again.text
+
+
+async def test_only_the_home_side_records_the_card_handed_back_at_the_return(
+    platform: Platform,
+) -> None:
+    """The inflow site's staff registering the return of a Yuexi member ticked 活动证已交回查验:
+    Yuexi's card register showed it checked by Yuhang, and Yuexi's own 查验 was refused as done.
+    The inflow side registers the return without the card (422 at the field, nothing changed)."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    me = p.headers("member", "yuexi", member_id=member)
+    checked_in = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert checked_in.status_code == 200, checked_in.text
+    url = f"{API}/members/{member}/return"
+    for inflow_side in (w.site_staff, w.yuhang_admin):
+        refused = await p.client.post(url, json={"card_checked": True}, headers=inflow_side)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.card_checked"]
+        assert "户籍地" in refused.json()["errors"][0]["reason"]
+    file = await _file(p, member, w.yuexi_admin)
+    assert (file["status"], file["card"]["checked_on"]) == ("checked_in", None)
+
+    back = await p.client.post(url, json={"card_checked": False}, headers=w.site_staff)
+    assert back.status_code == 200 and back.json()["status"] == "returned", back.text
+    checked = await p.client.post(f"{API}/members/{member}/card/check", headers=w.yuexi_admin)
+    assert checked.status_code == 200, checked.text
+    file = await _file(p, member, w.yuexi_admin)
+    assert file["card"]["checked_on"] is not None
 
 
 async def test_members_suspended_two_years_are_listed_for_the_removal_decision(

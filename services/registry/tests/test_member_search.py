@@ -101,7 +101,7 @@ async def _yuhang_branch_with_a_site(p: Platform, w: World) -> tuple[str, str]:
     uid = uuid.uuid4().hex[:8]
     branch = {
         "id": f"yh-branch-{uid}",
-        "code": f"YHB{uid[:4]}",
+        "code": f"YHB{uid}",
         "name": "余杭区某社区党支部",
         "type_code": "branch",
         "parent_id": "yuhang-ai-town-committee",

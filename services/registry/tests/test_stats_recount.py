@@ -70,7 +70,7 @@ async def test_a_member_who_returns_home_leaves_the_inflow_side_s_counts(
     p, w = platform, await world(platform)
     uid = uuid.uuid4().hex[:8]
     town = {
-        "id": f"yh-branch-{uid}", "code": f"YHB{uid[:4]}", "name": "余杭区某企业党支部",
+        "id": f"yh-branch-{uid}", "code": f"YHB{uid}", "name": "余杭区某企业党支部",
         "type_code": "branch", "parent_id": "yuhang-ai-town-committee", "county": "yuhang",
     }  # fmt: skip
     made = await p.client.post(f"{API}/organisations", json=town, headers=w.yuhang_admin)

@@ -7,6 +7,9 @@ const STAFF = ['site_staff', ...ADMINS]
 const AWAITING = ['outflow_registered', 'awaiting_checkin']
 const AWAY = [...AWAITING, 'checked_in']
 const ACTIVE = ['at_home', 'outflow_registered', 'awaiting_checkin', 'checked_in', 'returned', 'lost_contact']
+// the home county's staff, or the inflow side of a member whose home organisation is not on here
+const issuingSide = (f, claims) =>
+  claims.county === f.home_county || (f.home_county === 'external' && claims.county === f.inflow_county)
 const post = (id, verb) => (body) => api.post(`/api/registry/members/${id}/${verb}`, body)
 
 export function nest(values) {
@@ -90,7 +93,10 @@ const ACTIONS = [
     title: '登记返回',
     roles: STAFF,
     when: (s) => ['checked_in', 'awaiting_checkin', 'lost_contact'].includes(s),
-    fields: () => [{ key: 'card_checked', label: '活动证已交回查验', type: 'bool', initial: false }],
+    // the card goes back to the home committee that issued it: only that side records it handed
+    // back (the API refuses the inflow side's tick, 422); the inflow side registers the return
+    fields: (f, V, sites, claims) =>
+      issuingSide(f, claims) ? [{ key: 'card_checked', label: '活动证已交回查验', type: 'bool', initial: false }] : [],
     run: (id, body) => post(id, 'return')({ card_checked: false, ...body }),
   },
   {
@@ -202,7 +208,7 @@ export function memberActions(file, claims, V, sites = {}) {
   const status = file.status || 'at_home'
   return ACTIONS.filter((a) => a.roles.includes(claims.role) && a.when(status, file)).map((a) => ({
     ...a,
-    fields: (f) => a.fields(f, V, sites),
+    fields: (f) => a.fields(f, V, sites, claims),
     run: (id, body, f) => a.run(id, body, f, claims),
   }))
 }

@@ -78,12 +78,30 @@ def _slot_problems(profile: Profile) -> list[Problem]:
     ]
 
 
+# a hobby or a skill is a word or two (书法, 直播带货), as the member app's own edit takes it: the
+# staff's edit and a roster's row were taking one of 300,000 characters, then shown on the e-file,
+# the talent lists and every partner's copy
+TAG_LENGTH = 30
+
+
+def _tag_problems(profile: Profile) -> list[Problem]:
+    problems: list[Problem] = []
+    for field, tags in (("hobbies", profile.hobbies), ("skills", profile.skills)):
+        for index, tag in enumerate(tags):
+            if not tag.strip():
+                problems.append(Problem(f"{field}.{index}", "不能为空"))
+            elif len(tag) > TAG_LENGTH:
+                problems.append(Problem(f"{field}.{index}", f"长度不能超过 {TAG_LENGTH} 个字符"))
+    return problems
+
+
 def profile_problems(profile: Profile, today: date) -> list[Problem]:
     return [
         *_name_problems(profile),
         *_date_problems(profile, today),
         *_contact_problems(profile),
         *_slot_problems(profile),
+        *_tag_problems(profile),
     ]
 
 

@@ -64,6 +64,17 @@ async def _home_side(
     return member
 
 
+async def _card_issuer_side(registry: Registry, principal: Principal, member_id: str) -> None:
+    """《流动党员活动证》 is issued by the home committee and handed back to it (查验): the inflow
+    side may register that the member left, not that the card came back — its tick closed the
+    home side's card register, whose own 查验 was then refused as done."""
+    try:
+        await _home_side(registry, principal, member_id, needs_report=False)
+    except Forbidden:
+        reason = "活动证由发证的户籍地（流出地）党组织查验收回：请不勾选此项，交回后由其登记查验"
+        raise InvalidInput(errors=[FieldError("body.card_checked", reason)]) from None
+
+
 def mobility_router(registry: Registry) -> APIRouter:
     router = APIRouter(tags=["mobility"])
 
@@ -107,6 +118,8 @@ def mobility_router(registry: Registry) -> APIRouter:
     @router.post("/members/{member_id}/return", name="register_return")
     async def return_home(member_id: str, cmd: ReturnHome, principal: Staff) -> MemberSummary:
         await member_in_scope(registry, principal, member_id, write=True)
+        if cmd.card_checked:
+            await _card_issuer_side(registry, principal, member_id)
         return summary(await mobility.return_home(registry, member_id, cmd, actor(principal)))
 
     @router.post(

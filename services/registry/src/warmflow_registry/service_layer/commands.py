@@ -29,6 +29,9 @@ County = Annotated[str, Field(pattern=COUNTY_PATTERN)]
 # the id of an organisation, site or member named in a command: bounded, so a refusal that
 # names it ("站点 … 不存在") never echoes a megabyte back
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
+# a staff member's token subject, as a site lists its staff: bounded like any id, so a site (which
+# every screen's directory reads) never carries a megabyte of "staff"
+StaffRef = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 PHONE = r"^[0-9+\-()（） ]{5,20}$"  # a landline with area code, or a mobile
@@ -85,7 +88,7 @@ class SiteFields(_Command):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     opening_hours: str | None = Field(default=None, max_length=100)
     services: list[SiteService] = Field(default_factory=list)
-    staff_ids: list[str] = Field(default_factory=list, max_length=200)
+    staff_ids: list[StaffRef] = Field(default_factory=list, max_length=200)
 
 
 class CreateSite(SiteFields):

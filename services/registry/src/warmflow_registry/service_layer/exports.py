@@ -17,7 +17,7 @@ from warmflow_shared.documents.spreadsheets import XlsxWriter
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
-from warmflow_registry.domain.codes import STATUS_NAMES
+from warmflow_registry.domain.codes import AWAITING, STATUS_NAMES
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.model import Member
 from warmflow_registry.domain.organisation import Organisation, Site
@@ -82,8 +82,10 @@ class _Names:
 
 async def _row(view: MemberFile, names: _Names) -> list[Any]:
     """One line; a field an agreement does not share is None in ``view`` and stays empty.
-    Organisations and the 暖流之家 are written by the names people read, not their ids."""
+    Organisations and the 暖流之家 are written by the names people read, not their ids. The
+    报到期限 means something only until the member has checked in (or returned), as on screen."""
     p = view.profile
+    due = view.check_in_due if view.status in AWAITING else None
     home, inflow = await names.orgs.get(view.home_org_id), await names.orgs.get(view.inflow_org_id)
     site = await names.sites.get(view.site_id)
     return [
@@ -92,7 +94,7 @@ async def _row(view: MemberFile, names: _Names) -> list[Any]:
         PARTY_STATUS_NAMES.get(str(p.party_status)), p.joined_on, p.full_member_on, p.employer,
         p.post, p.residence, p.household_registration, p.dues_paid_until,
         STATUS_NAMES.get(str(view.status)), inflow.name if inflow else None,
-        site.name if site else view.site_id, view.check_in_due, _yes_no(view.check_in_overdue),
+        site.name if site else view.site_id, due, _yes_no(view.check_in_overdue),
     ]  # fmt: skip
 
 

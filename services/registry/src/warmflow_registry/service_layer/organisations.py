@@ -9,6 +9,7 @@ from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.outbox.repo import Repo
 from warmflow_shared.storage.port import DuplicateKeyError
 
+from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
 from warmflow_registry.domain.presets import ROOT_ORGANISATIONS
 from warmflow_registry.service_layer.commands import CreateOrganisation, UpdateOrganisation
@@ -36,11 +37,25 @@ def _event(org: Organisation, kind: type[ev.OrganisationChanged]) -> ev.Organisa
     return kind(org_id=org.id, **org.model_dump(exclude={"id", "path", "external"}))
 
 
+async def _code_free(registry: Registry, code: str, org_id: str) -> None:
+    """党组织编码 names one organisation on the platform: card numbers begin with the issuing
+    committee's (two committees of one code numbered the same cards, and 现场报到 by card number
+    then found either member), and a roster row names its branch by it. Organisations not on
+    the platform keep their region code (many share one) and are not counted."""
+    variants = sorted({code, code.upper(), code.lower()})  # card numbers are typed in any case
+    where = {"state.code": {"$in": variants}, "state.type_code": {"$ne": EXTERNAL}}
+    for other in await _organisations(registry).find(where, limit=2):
+        if other.id != org_id:
+            reason = f"党组织编码 {code} 已被“{other.name}”使用，编码须唯一"
+            raise InvalidInput(errors=[FieldError("body.code", reason)])
+
+
 async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Organisation:
     parent = (
         await organisation_field(registry, cmd.parent_id, "parent_id") if cmd.parent_id else None
     )
     check_parent(cmd.type_code, cmd.county, parent)
+    await _code_free(registry, cmd.code, cmd.id)
     province = parent.province if parent else cmd.province
     if not province:
         raise InvalidInput(errors=[FieldError("body.province", "县（区）委须填写所在省份")])
@@ -57,6 +72,8 @@ async def update_organisation(
     registry: Registry, org_id: str, cmd: UpdateOrganisation
 ) -> Organisation:
     changes: dict[str, Any] = cmd.model_dump(exclude_unset=True, exclude_none=True)
+    if "code" in changes:
+        await _code_free(registry, changes["code"], org_id)
 
     def rename(org: Organisation) -> list[ev.OrganisationChanged]:
         for name, value in changes.items():
