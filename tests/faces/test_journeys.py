@@ -354,6 +354,17 @@ def test_the_open_transfers_figure_opens_the_list_it_counts(
     shots(page, "1-open-cases")
 
 
+def test_the_open_transfers_figure_says_nothing_until_the_cases_are_read(
+    platform_url: str, browser: Any
+) -> None:
+    # it showed 0 while the cases were still being read, and for good when they could not be
+    page = sign_in(browser, platform_url, "console", "songyang-admin")
+    page.route("**/api/transfers/stats*", lambda route: route.abort())
+    page.goto(f"{platform_url}/console/dashboard")
+    expect(by_test(page, "figure-on_file").locator(".value")).not_to_have_text("—")
+    expect(by_test(page, "figure-transfers").locator(".value")).to_have_text("—")
+
+
 def test_cross_province_transfer_completed_in_the_console(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
