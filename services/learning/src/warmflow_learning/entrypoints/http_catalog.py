@@ -7,7 +7,7 @@ from warmflow_shared.outbox.repo import find_models, get_model
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
-from warmflow_learning.service_layer import attendance, catalog, enrolments
+from warmflow_learning.service_layer import attendance, catalog, enrolments, timetable
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.views import ClassSummary, ClassView
 
@@ -52,14 +52,14 @@ async def list_classes(ctx: Ctx, who: Staff) -> list[ClassSummary]:
 @router.get("/classes/{class_id}", name="get_class")
 async def get_class(class_id: IdPath, ctx: Ctx, who: Staff) -> ClassView:
     klass, names = await enrolments.class_for(ctx, class_id, who)
-    sessions = await enrolments.sessions_of(ctx, [class_id])
+    sessions = await timetable.sessions_of(ctx, [class_id])
     return ClassView.of(klass, ctx.clock.now(), names, sessions)
 
 
 @router.get("/classes/{class_id}/sessions", name="list_class_sessions")
 async def list_class_sessions(class_id: IdPath, ctx: Ctx, who: Anyone) -> list[Session]:
     await get_model(ctx.classes, Klass, class_id, "班次")
-    sessions = await enrolments.sessions_of(ctx, [class_id])
+    sessions = await timetable.sessions_of(ctx, [class_id])
     return [s.model_copy(update={"attendance": {}}) for s in sessions]
 
 

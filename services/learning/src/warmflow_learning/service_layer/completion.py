@@ -32,7 +32,7 @@ from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_learning.domain import codes, rules
 from warmflow_learning.domain.model import Certificate, Klass, Session
 from warmflow_learning.service_layer.context import Events, Learning
-from warmflow_learning.service_layer.enrolments import sessions_of
+from warmflow_learning.service_layer.timetable import sessions_of
 
 CLASS_ENDED = "class-ended"
 WITHDRAWN = "结业后考勤更正，出勤未达到结业要求"

@@ -25,8 +25,6 @@ from warmflow_learning.service_layer.scope import (
 )
 from warmflow_learning.service_layer.timetable import classes_of, sessions_of
 
-__all__ = ["classes_of", "sessions_of"]  # read by the record, matching and completion
-
 
 class EnrolResult(BaseModel):
     member_id: str

@@ -17,13 +17,14 @@ from warmflow_learning.domain.model import Klass, Session
 from warmflow_learning.domain.scheduling import Slot, distance_km, fits, local_slot, rank_slots
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Learning
-from warmflow_learning.service_layer.enrolments import org_members, sessions_of
+from warmflow_learning.service_layer.enrolments import org_members
 from warmflow_learning.service_layer.scope import (
     Member,
     audience_orgs,
     member_to_read,
     seer,
 )
+from warmflow_learning.service_layer.timetable import sessions_of
 
 
 class Recommendation(BaseModel):

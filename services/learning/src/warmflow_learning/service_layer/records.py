@@ -20,8 +20,8 @@ from warmflow_learning.domain.model import (
     Session,
 )
 from warmflow_learning.service_layer.context import Learning
-from warmflow_learning.service_layer.enrolments import classes_of
 from warmflow_learning.service_layer.scope import member_to_read, seer
+from warmflow_learning.service_layer.timetable import classes_of
 
 
 class SessionLine(BaseModel):
