@@ -618,6 +618,38 @@ async def test_rows_from_branches_elsewhere_are_filed_at_the_inflow_side(
     assert counts(again) == (0, 0, 2, 0)
 
 
+async def test_rows_naming_the_platforms_own_organisations_as_elsewhere_are_refused(
+    platform: ImportPlatform,
+) -> None:
+    """A row may not record a county on the platform, or one of the platform's organisations,
+    as a branch off the platform (its members would be filed twice, out of their county's
+    sight): the row is refused at the column, naming what to choose; nothing is recorded."""
+    uid = uuid.uuid4().hex[:8]
+    yuhang = platform.headers("county_admin", "yuhang", orgs=["yuhang-ai-town-committee"])
+    headers = [*HEADERS, "户籍地行政区划代码", "报告方式"]
+    far = {"户籍地行政区划代码": "331102", "报告方式": "电话"}
+    in_yuexi = {**far, "户籍地行政区划代码": "340828"}
+    rows = [
+        person(f"岳西县某村{uid}党支部", **in_yuexi, 姓名="岳西区划"),
+        person("中共 岳西县委员会", **far, 姓名="平台组织"),
+        person(f"丽水市莲都区测试村{uid}党支部", **far, 姓名="真外地"),
+    ]
+    job = await run_import(platform, yuhang, "外地党员名册.xlsx", xlsx(rows, headers))
+    assert counts(job) == (1, 0, 0, 2), job["report"]
+    problems = {
+        (e["row"], p["column"]): p["reason"] for e in job["report"]["items"] for p in e["problems"]
+    }
+    assert set(problems) == {(3, "户籍地行政区划代码"), (4, "所在党支部")}, problems
+    assert "岳西县" in problems[(3, "户籍地行政区划代码")]
+    assert "中共岳西县委员会" in problems[(4, "所在党支部")]
+    docs = await member_docs(platform, [rows[0]["身份证号"], rows[1]["身份证号"]])
+    assert docs == {}
+    listed = await platform.client.get(
+        "/api/registry/external-organisations", params={"region_code": "340828"}, headers=yuhang
+    )
+    assert listed.json()["items"] == []
+
+
 async def test_new_files_are_written_without_reading_the_stored_ones_until_one_is_met(
     platform: ImportPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,8 @@ class RowContext:
     principal: Principal
     columns: ColumnMap
     orgs: dict[str, Organisation | str] = field(default_factory=dict)
+    # external home branches by region and name: the record, or the column and reason refused
+    homes: dict[str, Organisation | tuple[str, str]] = field(default_factory=dict)
     paths: list[str] | None = None  # the importer's organisation paths, read once per chunk
     # id hash → stored file, for the hashes read together in ``prefetch`` (one query per chunk)
     known: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -37,29 +37,49 @@ def split_elsewhere(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: fields.pop(key) for key in ELSEWHERE if key in fields}
 
 
+# what a row naming the platform's own organisation, or a region a county on the platform
+# governs, is asked to do instead (the roster's columns, not the console's choice list)
+ON_THE_PLATFORM = "请在党组织列填写该组织（名称或编码），并清空户籍地行政区划代码等外地组织各列"
+
+
 async def external_home(ctx: RowContext, name: str, cells: dict[str, Any]) -> Organisation:
-    key = f"external|{cells['home_region_code']}|{name}"
-    if key not in ctx.orgs:
-        ctx.orgs[key] = await _record(ctx, name, cells)
-    found = ctx.orgs[key]
-    if isinstance(found, str):
-        raise reject("home_region_code", found)
+    key = f"{cells['home_region_code']}|{name}"
+    if key not in ctx.homes:
+        ctx.homes[key] = await _record(ctx, name, cells)
+    found = ctx.homes[key]
+    if isinstance(found, tuple):
+        raise reject(*found)
     return found
 
 
-async def _record(ctx: RowContext, name: str, cells: dict[str, Any]) -> Organisation | str:
+async def _record(
+    ctx: RowContext, name: str, cells: dict[str, Any]
+) -> Organisation | tuple[str, str]:
+    """The external branch the row names, or the column and reason it is refused for."""
+    org_column = "org_code" if "org_code" in ctx.columns.headers else "org"
+    region = str(cells["home_region_code"])
+    try:
+        await external.refuse_platform_name(ctx.registry, name, org_column, ON_THE_PLATFORM)
+    except InvalidInput as exc:
+        return org_column, "；".join(e.reason for e in exc.errors)
+    try:
+        await external.refuse_platform_region(
+            ctx.registry, region, "home_region_code", ON_THE_PLATFORM
+        )
+    except InvalidInput as exc:
+        return "home_region_code", "；".join(e.reason for e in exc.errors)
     try:
         cmd = RegisterExternalOrganisation(
             name=name,
-            region_code=str(cells["home_region_code"]),
+            region_code=region,
             contact_name=cells.get("home_contact"),
             contact_phone=cells.get("home_contact_phone"),
         )
         org, _ = await external.register_external(ctx.registry, cmd, str(ctx.principal.county))
     except ValidationError as exc:
-        return "；".join(str(e["msg"]) for e in exc.errors())
+        return "home_region_code", "；".join(str(e["msg"]) for e in exc.errors())
     except InvalidInput as exc:
-        return "；".join(e.reason for e in exc.errors) or exc.title
+        return "home_region_code", "；".join(e.reason for e in exc.errors) or exc.title
     return org
 
 
