@@ -110,6 +110,37 @@ async def test_a_job_stopped_after_two_chunks_resumes_from_its_saved_row(
         assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}
 
 
+async def test_a_job_taken_over_between_chunks_is_not_noted_resumed(
+    backends: dict[str, Any], tmp_path: Path
+) -> None:
+    """Instances take a job's chunks over from one another (each chunk is a deadline any of
+    them may claim): one that goes on from a saved chunk resumes nothing. It was noted as a
+    resume (已从第N行继续) whenever a process met the job for the first time; now only a chunk
+    begun and cut short is."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    saved = asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+
+    def first_run(imports: Imports) -> None:
+        imports.registry.settings.import_chunk_size = 2
+
+        async def hold_after_second_chunk(job: ImportJob) -> None:
+            if job.filename == filename and job.next_chunk == 2:  # its progress is saved
+                saved.set()
+                await asyncio.Event().wait()
+
+        imports.after_chunk.append(hold_after_second_chunk)
+
+    async with running(settings, first_run) as first:
+        r, rows, url = await start(first, filename, 7, bad=5)
+        await asyncio.wait_for(saved.wait(), timeout=120)
+
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    assert (done["rows_done"], done["created"], done["rejected"]) == (7, 6, 1)
+    assert done["resumed_at_rows"] == []
+    assert len(docs) == 6
+
+
 async def test_a_chunk_stopped_after_its_files_were_written_counts_them_created_on_resume(
     backends: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -8,7 +8,8 @@ gives the lease back, so the next start does not wait for it to lapse. The lease
 (``CHUNK_LEASE_SECONDS``) and renewed while a chunk runs, so after a crash (``kill -9``: nothing
 gives it back) the next start resumes the job within seconds. A chunk cut short after some of
 its new files were stored finds them by the chunk's key (``import_rows.write_new``) and writes
-the others: neither it nor the job's later chunks read the roster's files back.
+the others: neither it nor the job's later chunks read the roster's files back. The job notes
+the row it resumed at (``resumed_at_rows``) when a chunk begun before is begun again.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ CHUNK_DUE = "import-chunk"
 ROWS_PER_TURN = ITEMS_PER_TURN  # rows validated between turns of the event loop
 CHUNK_LEASE_SECONDS = 10.0
 """How long a chunk is leased; renewed every third of it while the chunk runs."""
+STARTED = "_started_chunk"
+"""Beside the job's state: the chunk last begun (``_note_start``)."""
 ChunkHook = Callable[[ImportJob], Awaitable[None]]
 Imported = tuple[list[Outcome], dict[int, list[dict[str, str]]]]
 """A chunk's outcome per row, and the problems of the rows that have them, by position."""
@@ -65,7 +68,6 @@ class Imports:
     scheduler: DeadlineScheduler | None = None
     before_chunk: list[ChunkHook] = field(default_factory=list)  # test seams
     after_chunk: list[ChunkHook] = field(default_factory=list)
-    _seen: set[str] = field(default_factory=set)
     # jobs with a chunk that met a stored file: their next chunks read the stored files first
     _meets_files: set[str] = field(default_factory=set)
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
@@ -166,6 +168,7 @@ async def _next_chunk(imports: Imports, job_id: str) -> None:
         return
     job = ImportJob.model_validate(loaded.state)
     if job.status != "done":
+        await _note_start(imports, job)
         for hook in imports.before_chunk:
             await hook(job)
         await _process_chunk(imports, job)
@@ -177,10 +180,20 @@ async def _next_chunk(imports: Imports, job_id: str) -> None:
         await hook(job)
 
 
-async def _process_chunk(imports: Imports, job: ImportJob) -> None:
-    if job.id not in imports._seen:
-        imports._seen.add(job.id)
+async def _note_start(imports: Imports, job: ImportJob) -> None:
+    """Mark the chunk begun, beside the job's state (no version of its own). A chunk found
+    begun already was cut short — a stop or a crash of whichever instance ran it — and the job
+    notes that it resumed there. An instance taking the next chunk over from another, as
+    instances do, is not a resume (remembered per process, it was one)."""
+    chunk = job.next_chunk
+    collection = imports.jobs.collection
+    if not await collection.update(
+        job.id, Update(set={STARTED: chunk}), where={STARTED: {"$ne": chunk}}
+    ):
         job.note_resume()
+
+
+async def _process_chunk(imports: Imports, job: ImportJob) -> None:
     rows = await imports.rows.get(job.id, job.next_chunk) or []
     imported: Imported | None = None
     if job.id not in imports._meets_files:  # no chunk of this job has met a stored file yet
