@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
+from warmflow_gateway.demo_activity import CASE_REASON, CLASS_TITLE
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
 from warmflow_registry.entrypoints import demo_data
@@ -62,14 +64,47 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
             found = await client.get(url, headers=_bearer("yuexi-admin", settings))
             assert found.status_code == 200, found.text
             statuses = Counter(item["status"] for item in found.json()["items"])
+            learning, cases = await _activity(client, settings)
 
     # plans come from the seeded generator alone, not from the date
     planned = [
         m for m in demo_data.members(MEMBERS, date.today()) if m.home_org_id.startswith("yuexi")
     ]
-    assert found.json()["total"] == len(planned) + 1  # + the demo token's member
-    assert statuses["checked_in"] == 1 + sum(m.plan == "checked_in" for m in planned)
+    moved = [case["member_id"] for case in cases if case["status"] == "completed"]
+    assert len(moved) == 1
+    # + the demo token's member, - the member whose transfer to Yuhang was completed
+    assert found.json()["total"] == len(planned) + 1 - 1
+    assert statuses["checked_in"] == 1 + sum(m.plan == "checked_in" for m in planned) - 1
     assert statuses["lost_contact"] == sum(m.plan == "lost" for m in planned)
+    assert learning == {"lessons": 3, "held": 2, "enrolled": True, "rate": True}
+
+
+async def _activity(
+    client: httpx.AsyncClient, settings: WarmflowSettings
+) -> tuple[dict[str, object], list[dict[str, Any]]]:
+    """The demo class (seeded once) and the demo transfer cases, one at each stage."""
+    yuhang = _bearer("yuhang-admin", settings)
+    classes = (await client.get("/api/learning/classes", headers=yuhang)).json()
+    [klass] = [c for c in classes if c["title"] == CLASS_TITLE]
+    url = f"/api/learning/classes/{klass['id']}/sessions"
+    lessons = (await client.get(url, headers=yuhang)).json()
+    member = DEMO_USERS["yuexi-member"]
+    mine = await client.get(
+        f"/api/learning/members/{member.member_id}/classes",
+        headers=_bearer("yuexi-member", settings),
+    )
+    where = {"scope": "county", "id": "yuhang"}
+    rate = await client.get("/api/learning/participation", params=where, headers=yuhang)
+    cases = await client.get("/api/transfers/cases", headers=_bearer("yuexi-admin", settings))
+    demo_cases = [c for c in cases.json() if c["reason"] == CASE_REASON]
+    assert sorted(c["status"] for c in demo_cases) == ["completed", "letter_issued", "submitted"]
+    learning = {
+        "lessons": len(lessons),
+        "held": sum(lesson["ends_at"] < datetime.now(UTC).isoformat() for lesson in lessons),
+        "enrolled": any(c["id"] == klass["id"] for c in mine.json()),
+        "rate": (rate.json().get("rate") or 0) > 0,
+    }
+    return learning, demo_cases
 
 
 async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ async def gateway(
         rate_limit_per_second=0,
         **options,
     )
-    await seed(settings, 20)
+    await seed(settings, 20, activity=False)
     app = create_platform_app(settings)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
         transport = httpx.ASGITransport(app=manager.app)

@@ -63,6 +63,11 @@ def _main(args: list[str]) -> int:
     run_parser.add_argument("--port", type=int, default=8000)
     seed_parser = commands.add_parser("seed", help="seed demo data into the embedded default")
     seed_parser.add_argument("--members", type=int, default=2000)
+    seed_parser.add_argument(
+        "--no-activity",
+        action="store_true",
+        help="organisations, sites and members only: no demo class, no demo transfer cases",
+    )
     commands.add_parser("token", help="mint a token (see `warmflow token --help`)")
     commands.add_parser(
         "dead-letters", help="list, replay or discard dead letters (`warmflow dead-letters -h`)"
@@ -99,7 +104,7 @@ def _main(args: list[str]) -> int:
     if parsed.command == "seed":
         from warmflow_gateway.seed import run_seed
 
-        return run_seed(parsed.members)
+        return run_seed(parsed.members, activity=not parsed.no_activity)
     return run(parsed.host, parsed.port)
 
 

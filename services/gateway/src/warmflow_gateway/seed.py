@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from warmflow_registry.entrypoints.demo_data import demo_members
 from warmflow_registry.entrypoints.demo_seed import seed_members, seed_structure
 from warmflow_registry.service_layer.context import Registry
@@ -20,6 +21,7 @@ from warmflow_registry.service_layer.organisations import ensure_root_organisati
 from warmflow_registry.service_layer.partners import load_partner
 from warmflow_shared.settings import WarmflowSettings
 
+from warmflow_gateway.demo_activity import Seeded, seed_activity
 from warmflow_gateway.demo_staff import enter_demo_staff
 from warmflow_gateway.platform import create_platform_app
 
@@ -59,16 +61,33 @@ def run_reference() -> int:
     return 0
 
 
-async def seed(settings: WarmflowSettings, members: int) -> int:
+async def seed(settings: WarmflowSettings, members: int, *, activity: bool = True) -> int:
     app = create_platform_app(settings)
     async with app.router.lifespan_context(app):
         registry = _registry(app.state.services)
         await seed_structure(registry)
         added = await seed_members(registry, members, _progress)
         await enter_demo_staff(app)
+        done = await _activity(app) if activity else Seeded()
     total = members + len(demo_members(date.today()))
     print(f"\n新增 {added} 名党员档案（共 {total} 名演示党员）", file=sys.stderr)
+    if done.classes:
+        lessons = f"学员 {done.class_members} 名，已上课 {done.lessons} 次"
+        print(f"新增暖流成长营演示班次 {done.classes} 个（{lessons}）", file=sys.stderr)
+    if done.cases:
+        print(f"新增组织关系转接演示案件 {done.cases} 件", file=sys.stderr)
     return added
+
+
+async def _activity(app: Any) -> Seeded:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://seed") as client:
+        tokens = {}
+        for user in ("yuhang-admin", "yuexi-admin"):
+            grant = await client.post("/auth/demo-token", json={"user": user})
+            grant.raise_for_status()
+            tokens[user] = grant.json()["access_token"]
+        return await seed_activity(client, tokens)
 
 
 def _registry(services: list[object]) -> Registry:
@@ -79,7 +98,7 @@ def _registry(services: list[object]) -> Registry:
     raise RuntimeError("the registry service is not mounted")
 
 
-def run_seed(members: int) -> int:
+def run_seed(members: int, *, activity: bool = True) -> int:
     settings = WarmflowSettings(service="gateway")
-    asyncio.run(seed(settings, members))
+    asyncio.run(seed(settings, members, activity=activity))
     return 0

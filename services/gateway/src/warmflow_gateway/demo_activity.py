@@ -1,0 +1,195 @@
+"""Demo learning and transfers for ``warmflow seed``: what staff would have done by now.
+
+Everything goes through the platform's own HTTP API as the demo staff (the services learn the
+members from the registry's events first, so each step waits for that). Seeding again adds
+nothing: the demo class and the demo cases are found by their titles and members first.
+
+- 暖流成长营: three courses, a class at Yuhang's AI Town for the members checked in at
+  Yuhang's sites, two lessons held (attendance marked) and one to come — so 参学率 has data.
+- 组织关系转接: three Yuexi members checked in at Yuhang apply to move to the AI Town's
+  branch; one waits for approval, one holds its 介绍信, one is completed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from warmflow_registry.entrypoints.demo_data import AI_TOWN_BRANCH
+from warmflow_shared.auth.demo import DEMO_USERS
+
+WAIT_SECONDS = 120.0
+NOT_YET = (404, 409, 422)  # what a service answers before it has learnt what a step needs
+CLASS_TITLE = "暖流成长营·人工智能小镇班（演示）"
+SEASONS = ("冬季",) * 2 + ("春季",) * 3 + ("夏季",) * 3 + ("秋季",) * 3 + ("冬季",)  # by month
+COURSES = (
+    {"title": "党章党规学习", "category": "理论学习", "hours": 2},
+    {"title": "流动党员组织生活与党费缴纳", "category": "党务知识", "hours": 1.5},
+    {"title": "数字经济与人工智能产业", "category": "技能提升", "hours": 2},
+)
+CLASS_ORG = "yuhang-ai-town-committee"
+LESSON_SITE = "yuhang-ai-town-home"
+RECEIVING_ORG = "yuhang-ai-town-committee"
+RECEIVING_BRANCH = AI_TOWN_BRANCH
+CASE_REASON = "在余杭区长期工作，申请将组织关系转入工作所在地"
+LETTER_SENT = ("approve", "issue-letter", "paper-letter")  # across provinces: the paper too
+CASE_STAGES = (
+    (),
+    LETTER_SENT,
+    (*LETTER_SENT, "report", "accept", "receipt", "paper-receipt", "complete"),
+)
+DEMO_MEMBER = DEMO_USERS["yuexi-member"].member_id
+MAX_CLASS_MEMBERS = 40
+ABSENT_EVERY = 5  # one member in five misses a lesson
+
+
+@dataclass
+class Seeded:
+    classes: int = 0
+    class_members: int = 0
+    lessons: int = 0
+    cases: int = 0
+
+
+Check = Callable[[httpx.Response], bool]
+
+
+async def eventually(call: Callable[[], Awaitable[httpx.Response]], ok: Check) -> httpx.Response:
+    """The answer once ``ok``: a service answers 404/409/422 until it has applied the
+    registry's events it needs (the member, the organisation, the site, the dues)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        answer = await call()
+        if ok(answer):
+            return answer
+        if answer.status_code not in NOT_YET or time.monotonic() > deadline:
+            raise RuntimeError(f"{answer.request.url}: {answer.status_code} {answer.text}")
+        await asyncio.sleep(0.5)
+
+
+def _created(answer: httpx.Response) -> bool:
+    return answer.status_code in (200, 201)
+
+
+class DemoActivity:
+    def __init__(self, client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+        self._client = client
+        self._tokens = tokens
+        self.seeded = Seeded()
+
+    def _as(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._tokens[user]}"}
+
+    async def _get(self, user: str, url: str, **params: Any) -> Any:
+        answer = await self._client.get(url, params=params, headers=self._as(user))
+        answer.raise_for_status()
+        return answer.json()
+
+    async def _post(self, user: str, url: str, body: dict[str, Any]) -> httpx.Response:
+        return await eventually(
+            lambda: self._client.post(url, json=body, headers=self._as(user)), _created
+        )
+
+    async def checked_in_at_yuhang(self) -> list[dict[str, Any]]:
+        """The members checked in at Yuhang's sites, by id (the same on every seed)."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"status": "checked_in", "size": 100}
+        while True:
+            page = await self._get("yuhang-admin", "/api/registry/members", **params)
+            found += [m for m in page["items"] if m.get("inflow_county") == "yuhang"]
+            if not page.get("next"):
+                return sorted(found, key=lambda m: m["id"])
+            params["after"] = page["next"]
+
+    async def learning(self, members: list[dict[str, Any]]) -> None:
+        classes = await self._get("yuhang-admin", "/api/learning/classes")
+        if any(item["title"] == CLASS_TITLE for item in classes):
+            return
+        admin = "yuhang-admin"
+        courses = [(await self._post(admin, "/api/learning/courses", c)).json() for c in COURSES]
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        term = f"{now.year}年{SEASONS[now.month - 1]}"
+        body = {"title": CLASS_TITLE, "term": term, "org_id": CLASS_ORG}
+        klass = (await self._post(admin, "/api/learning/classes", body)).json()
+        lessons = []
+        for course, days in zip(courses, (-14, -7, 7), strict=True):
+            starts = (now + timedelta(days=days)).replace(hour=11)  # 19:00 in China
+            lesson = {
+                "course_id": course["id"],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                "site_id": LESSON_SITE,
+                "capacity": 60,
+            }
+            url = f"/api/learning/classes/{klass['id']}/sessions"
+            lessons.append(((await self._post(admin, url, lesson)).json(), days < 0))
+        # the member app's demo member among them: her phone shows the class and its lessons
+        ids = [m["id"] for m in members]
+        chosen = sorted(ids, key=lambda member_id: member_id != DEMO_MEMBER)[:MAX_CLASS_MEMBERS]
+        url = f"/api/learning/classes/{klass['id']}/enrolments"
+        for member_id in chosen:
+            await self._post(admin, url, {"member_id": member_id})
+        for turn, (lesson, held) in enumerate(lessons):
+            if not held:
+                continue
+            for n, member_id in enumerate(chosen):
+                status = "absent" if (n + turn) % ABSENT_EVERY == 0 else "present"
+                mark = f"/api/learning/sessions/{lesson['id']}/attendance/{member_id}"
+                answer = await self._client.put(
+                    mark, json={"status": status}, headers=self._as(admin)
+                )
+                answer.raise_for_status()
+            self.seeded.lessons += 1
+        self.seeded.classes, self.seeded.class_members = 1, len(chosen)
+
+    async def transfers(self, members: list[dict[str, Any]]) -> None:
+        cases = await self._get("yuexi-admin", "/api/transfers/cases")
+        if any(case["reason"] == CASE_REASON for case in cases):
+            return
+        # not the member app's demo member: her phone shows her own journey
+        movers = [m for m in members if m["home_county"] == "yuexi" and m["id"] != DEMO_MEMBER]
+        for member, steps in zip(movers, CASE_STAGES, strict=False):
+            await self._pay_dues(member["id"])
+            body = {
+                "member_id": member["id"],
+                "receiving_org_id": RECEIVING_ORG,
+                "reason": CASE_REASON,
+            }
+            case = (await self._post("yuexi-admin", "/api/transfers/cases", body)).json()
+            for step in steps:
+                await self._step(case, step)
+            self.seeded.cases += 1
+
+    async def _pay_dues(self, member_id: str) -> None:
+        """The dues paid up to this month (the home side's e-file edit): a transfer needs it."""
+        url = f"/api/registry/members/{member_id}"
+        file = await self._get("yuexi-admin", url)
+        month = datetime.now(UTC).strftime("%Y-%m")
+        if (file["profile"].get("dues_paid_until") or "") >= month:
+            return
+        headers = {**self._as("yuexi-admin"), "If-Match": str(file["profile_revision"])}
+        body = {"profile": {**file["profile"], "dues_paid_until": month}}  # the whole profile
+        answer = await self._client.put(url, json=body, headers=headers)
+        answer.raise_for_status()
+
+    async def _step(self, case: dict[str, Any], step: str) -> None:
+        side = "yuhang-admin" if step in ("report", "accept", "receipt") else "yuexi-admin"
+        body: dict[str, Any] = {}
+        if step in ("paper-letter", "paper-receipt"):
+            body = {"on": datetime.now(UTC).date().isoformat()}
+        if step == "accept":
+            body = {"branch_id": RECEIVING_BRANCH}
+        await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)
+
+
+async def seed_activity(client: httpx.AsyncClient, tokens: dict[str, str]) -> Seeded:
+    demo = DemoActivity(client, tokens)
+    members = await demo.checked_in_at_yuhang()
+    await demo.learning(members)
+    await demo.transfers(members)
+    return demo.seeded
