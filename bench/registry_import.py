@@ -145,18 +145,21 @@ def _record(members: Collection) -> list[dict[str, Any]]:
     return written
 
 
-async def _baseline(store: Any, docs: list[dict[str, Any]]) -> float:
+async def _baseline(store: Any, docs: list[dict[str, Any]]) -> tuple[float, float]:
+    """Rows/s, and the process's CPU seconds a row (every thread) while the clock ran."""
     target = store.collection(unique("benchmembers"))
     await target.ensure_indexes(INDEXES["members"])
     prefix = unique("b")
     fresh = [{**doc, "_id": f"{prefix}{n:07d}"} for n, doc in enumerate(docs)]
+    cpu = time.process_time()
     started = time.perf_counter()
     for first in range(0, len(fresh), INSERT_CHUNK):
         await target.insert_many(fresh[first : first + INSERT_CHUNK])
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     if await target.count() != len(docs):
         raise RuntimeError("baseline stored a different number of documents")
-    return len(docs) / seconds
+    return len(docs) / seconds, cpu / len(docs)
 
 
 async def _settled(runtime: Any) -> None:
@@ -250,12 +253,18 @@ async def _round(
         published = seconds + time.perf_counter() - after
         await _counted(run.service.app.state.registry, created)
         counted = seconds + time.perf_counter() - after
-        base = await _baseline(run.service.runtime.store, written)
+        base, base_cpu = await _baseline(run.service.runtime.store, written)
+    cpu_row = cpu / created
     notes: dict[str, Any] = {
         "subject_seconds": round(seconds, 2),
         # the process's CPU (every thread: event loop and SQLite's) per row while the clock ran:
         # the work the subject did, which a loaded machine only spreads over more seconds
-        "subject_cpu_us_per_row": round(cpu / created * 1e6),
+        "subject_cpu_us_per_row": round(cpu_row * 1e6),
+        "baseline_cpu_us_per_row": round(base_cpu * 1e6),
+        # the best ratio the subject's CPU allows on this machine's cores with every thread
+        # running at once (no waits, no GIL): cores x baseline's wall a row / subject's CPU a row
+        # (embedded only: on FerretDB the server's CPU is another process's, not counted here)
+        "cpu_ceiling": round((os.cpu_count() or 1) / base / cpu_row, 3),
         # seconds from the upload until the relay had published every event, and until the
         # statistics consumer had counted every member (the job does not wait for either)
         "published_after_s": round(published, 1),
