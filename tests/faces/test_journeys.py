@@ -386,9 +386,14 @@ def test_cross_province_transfer_completed_in_the_console(
         headers=_token(platform_url, "yuexi-admin"),
     ).json()["letter"]
     assert letter["valid_days"] == 10  # the configured validity, not a console default of 30
+    # the paper letter's record is shown, and the button then corrects it: the page showed
+    # neither, and offered 登记纸质介绍信 as if nothing had been recorded
+    expect(by_test(sender, "paper-letter")).to_have_text("未登记（登记后方可登记报到）")
     by_test(sender, "case-paper-letter").click()
     by_test(sender, "confirm-paper-letter").click()  # dated today by default
     expect(by_test(sender, "action-paper-letter")).to_be_hidden()
+    expect(by_test(sender, "paper-letter")).to_contain_text("已登记：")
+    expect(by_test(sender, "case-paper-letter")).to_have_text("更正纸质介绍信")
     case_url = sender.url
     receiver = sign_in(browser, platform_url, "console", "yuhang-admin")
     receiver.goto(case_url)
@@ -406,9 +411,12 @@ def test_cross_province_transfer_completed_in_the_console(
     _do(receiver, "receipt", "回执已寄回")
     sender.reload()
     expect(by_test(sender, "case-status")).to_have_text("回执已寄回")
+    expect(by_test(sender, "paper-receipt")).to_have_text("未登记（登记后方可办结）")
     by_test(sender, "case-paper-receipt").click()
     by_test(sender, "confirm-paper-receipt").click()
     expect(by_test(sender, "action-paper-receipt")).to_be_hidden()
+    expect(by_test(sender, "paper-receipt")).to_contain_text("已登记：")
+    expect(by_test(sender, "paper-letter")).to_contain_text("已登记：")
     _do(sender, "complete", "已办结")
     shots(sender, "completed")
     # the receiver's e-file of the member links the case that moved it, not its raw id

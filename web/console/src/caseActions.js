@@ -60,9 +60,20 @@ const PAPER = ['paper-letter', 'paper-receipt']
 const RECEIVING = ['report', 'accept', 'receipt']
 const sideOf = (name) => (RECEIVING.includes(name) ? 'receiving' : 'sending')
 
+// a paper record already on the case: recording it again corrects it
+const CORRECTS = { 'paper-letter': ['paper_letter', '更正纸质介绍信'], 'paper-receipt': ['paper_receipt', '更正纸质回执'] }
+
+function titled(c, name) {
+  const [field, correction] = CORRECTS[name] || []
+  const recorded = field && c[field]
+  if (!recorded) return ACTIONS[name]
+  const fields = ACTIONS[name].fields.map((f) => ({ ...f, initial: recorded[f.key] ?? f.initial }))
+  return { ...ACTIONS[name], title: correction, fields }
+}
+
 export function caseActions(c) {
   return (BY_STATE[c.status] || [])
     .filter((name) => (c.my_sides || []).includes(sideOf(name)))
     .filter((name) => c.cross_province || !PAPER.includes(name))
-    .map((name) => ({ name, ...ACTIONS[name], run: act(name) }))
+    .map((name) => ({ name, ...titled(c, name), run: act(name) }))
 }
