@@ -10,8 +10,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 from warmflow_registry.domain import checkin_code, contact
-from warmflow_registry.service_layer import jobs
-from warmflow_shared.timefmt import parse_ts
+from warmflow_registry.service_layer import jobs, organisations
+from warmflow_shared.timefmt import format_ts, parse_ts
 
 from .conftest import Platform, eventually
 from .flows import World, outflow, register, searched_for, tried_to_reach, world
@@ -308,6 +308,25 @@ async def test_two_creates_of_one_code_at_once_give_it_to_one(platform: Platform
     assert moved.status_code == 200, moved.text
     again = await p.client.post(orgs, json={**town(5), "code": code}, headers=w.yuexi_admin)
     assert again.status_code == 201, again.text
+
+
+async def test_a_code_claim_left_by_a_create_that_died_is_taken_over(platform: Platform) -> None:
+    """A create that died between claiming its code and inserting the organisation leaves a
+    claim with no organisation: refused while young (the create may still be under way), taken
+    over once older than a minute — by one taker."""
+    p, w = platform, await world(platform)
+    _, town = _yuexi_town(w, "orphan", "YXO", "岳西县某镇党委（重建）")
+    claims = p.registry.stores.organisations.collection.sibling(organisations.CODE_CLAIMS)
+    ghost = {"_id": town["code"], "org_id": f"{town['id']}-died", "claimed_at": ""}
+    await claims.insert({**ghost, "claimed_at": format_ts(p.registry.now())})
+    orgs = f"{API}/organisations"
+    young = await p.client.post(orgs, json=town, headers=w.yuexi_admin)
+    assert young.status_code == 422 and young.json()["errors"][0]["field"] == "body.code"
+    p.clock.advance(minutes=2)
+    taken = await p.client.post(orgs, json=town, headers=w.yuexi_admin)
+    assert taken.status_code == 201, taken.text
+    held = await claims.get(town["code"])
+    assert held is not None and held["org_id"] == town["id"]
 
 
 async def test_a_new_organisation_s_province_is_its_county_s(platform: Platform) -> None:

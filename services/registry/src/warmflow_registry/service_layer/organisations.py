@@ -90,7 +90,8 @@ async def _claim_code(registry: Registry, code: str, org_id: str) -> bool:
         holder = await find_organisation(registry, held["org_id"])
         if holder is not None and holder.code.upper() == key and not holder.is_external:
             raise _code_taken(code, holder.name)
-        if holder is None and now - parse_ts(held["claimed_at"]) < _CLAIM_GRACE:
+        # (either way round: a claim made under a clock moved forward is as young)
+        if holder is None and abs(now - parse_ts(held["claimed_at"])) < _CLAIM_GRACE:
             raise _code_taken(code, "另一个正在创建的组织")
         taken = Update(set={"org_id": org_id, "claimed_at": claim["claimed_at"]})
         if await claims.update(key, taken, where={"org_id": held["org_id"]}):
