@@ -13,7 +13,7 @@ from warmflow_shared.events.catalog import learning
 from .conftest import Platform, eventually
 from .flows import nightly_sweep as _sweep
 from .flows import outbox_count as _events
-from .flows import outflow, register, world
+from .flows import outflow, register, tried_to_reach, world
 
 API = "/api/registry"
 
@@ -197,6 +197,7 @@ async def test_lost_contact_takes_a_flag_over_until_contact_is_restored(
         lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["self_withdrawal"] == 1
     )
 
+    await tried_to_reach(p, w.yuexi_admin, member)  # a hand flag follows an attempt
     lost = await p.client.post(
         f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
     )
