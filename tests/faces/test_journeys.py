@@ -101,6 +101,16 @@ def test_member_checks_in_from_the_poster(platform_url: str, browser: Any, shots
     expect(phone).to_have_url(re.compile("/m/signin"))
     by_test(phone, "demo-songyang-member").click()
     expect(by_test(phone, "confirm-checkin")).to_be_enabled()
+    # a crafted link named its own place over a real code: the page shows the code's site, and
+    # refuses a forged code with the reason instead of a name
+    phone.goto(poster_url.replace("/checkin/yuhang-ai-town-home?", "/checkin/伪造站点?"))
+    expect(by_test(phone, "checkin-site")).to_contain_text("人工智能小镇")
+    expect(by_test(phone, "checkin-site")).not_to_contain_text("伪造站点")
+    phone.goto(poster_url[:-3] + "abc")
+    expect(by_test(phone, "checkin-site-error")).to_contain_text("报到码")
+    expect(by_test(phone, "confirm-checkin")).to_be_disabled()
+    phone.goto(poster_url)
+    expect(by_test(phone, "confirm-checkin")).to_be_enabled()
     shots(phone, "1-confirm")
     by_test(phone, "confirm-checkin").click()
     expect(by_test(phone, "checkin-done")).to_contain_text("报到成功")

@@ -340,3 +340,40 @@ async def test_a_member_cannot_cancel_a_seat_once_the_class_is_over(world) -> No
     assert by_staff.status_code == 204, by_staff.text
     seats = (await world.get(f"/classes/{klass}", staff)).json()["members"]
     assert sorted(seats) == [member]
+
+
+async def test_an_org_admin_opens_classes_for_their_own_subtree_only(world) -> None:
+    """An org admin opened a class in the name of the county committee (or any organisation of
+    the county) and with no audience: a class for the whole county, beyond their subtree.
+    Theirs are their own organisations' classes; with no audience, the organiser's subtree."""
+    county_root = await world.org(type_code="county")
+    town, other_town = await world.org(type_code="town"), await world.org(type_code="town")
+    branch, other_branch = await world.org(parent_id=town), await world.org(parent_id=other_town)
+    org_admin = world.auth("org_admin", "yuhang", orgs=(town,))
+    county = world.auth("county_admin", "yuhang")
+    body = {"title": "本镇党课", "org_id": town}
+    for org_id in (county_root, other_town, "org-not-on-file"):
+        refused = await world.post("/classes", {**body, "org_id": org_id}, org_admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "body.org_id"
+    wide = await world.post("/classes", {**body, "audience_org_ids": [other_branch]}, org_admin)
+    assert wide.status_code == 422, wide.text
+    assert wide.json()["errors"][0]["field"] == "body.audience_org_ids"
+    assert other_branch in wide.json()["errors"][0]["reason"]
+    opened = await world.post("/classes", body, org_admin)
+    assert opened.status_code == 201 and opened.json()["audience_org_ids"] == [town], opened.text
+    for_branch = await world.post("/classes", {**body, "audience_org_ids": [branch]}, org_admin)
+    assert for_branch.status_code == 201 and for_branch.json()["audience_org_ids"] == [branch]
+    # a county class stays the county's: the org admin does not schedule its lessons
+    course, county_class = await world.course_class(county)
+    lesson = {
+        "course_id": course,
+        "starts_at": "2030-01-05T01:00:00Z",
+        "ends_at": "2030-01-05T03:00:00Z",
+        "online": True,
+        "capacity": 30,
+    }
+    scheduled = await world.post(f"/classes/{county_class}/sessions", lesson, org_admin)
+    assert scheduled.status_code == 403, scheduled.text
+    own = await world.post(f"/classes/{opened.json()['id']}/sessions", lesson, org_admin)
+    assert own.status_code == 201, own.text

@@ -203,6 +203,9 @@ async def test_recommendations_fit_free_time_and_place(world) -> None:
     # a site without coordinates is shown with the reason, not silently left out
     assert found.json()[3]["distance_km"] is None and "坐标" in found.json()[3]["distance_note"]
     assert found.json()[0]["distance_note"] is None
+    # the place by the name members read (the phone showed the site's id when the distance was
+    # known); an online lesson has none
+    assert [r["site_name"] for r in found.json()] == ["暖流之家", "暖流之家", None, "暖流之家"]
 
 
 async def test_a_member_who_gave_no_free_time_is_offered_every_open_session(world) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from warmflow_registry.domain.mobility import today
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.timefmt import parse_ts
 
@@ -90,6 +91,14 @@ async def outbox_count(p: Platform, member_id: str) -> int:
     doc = await p.registry.stores.members.collection.get(member_id)
     assert doc is not None
     return int(doc["_outbox_seq"])
+
+
+async def tried_to_reach(p: Platform, headers: dict[str, str], member_id: str) -> None:
+    """One unsuccessful attempt today: what a hand flag of 失联 needs on the file first."""
+    body = {"on": str(today(p.registry.now())), "channel": "phone", "outcome": "no_trace"}
+    url = f"/api/registry/members/{member_id}/searches"
+    done = await p.client.post(url, json=body, headers=headers)
+    assert done.status_code == 200, done.text
 
 
 async def searched_for(p: Platform, headers: dict[str, str], member_id: str) -> None:

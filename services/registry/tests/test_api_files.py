@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from .conftest import Platform
-from .flows import outflow, register, world
+from .flows import outflow, register, tried_to_reach, world
 from .ids import id_number, profile, random_birth
 
 
@@ -49,6 +49,7 @@ async def test_a_name_or_a_decision_of_spaces_alone_is_refused(platform: Platfor
     assert cleared.status_code == 422, cleared.text
     assert [e["field"] for e in cleared.json()["errors"]] == ["body.profile.name"]
     await outflow(platform, w, member)
+    await tried_to_reach(platform, w.yuexi_admin, member)
     flagged = await platform.client.post(
         f"{url}/lost-contact", json={"reason_code": "7"}, headers=w.yuexi_admin
     )

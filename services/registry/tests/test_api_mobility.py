@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
-from warmflow_registry.domain import contact
-from warmflow_registry.service_layer import jobs
-from warmflow_shared.timefmt import parse_ts
+from warmflow_registry.domain import checkin_code, contact
+from warmflow_registry.service_layer import jobs, organisations
+from warmflow_shared.timefmt import format_ts, parse_ts
 
 from .conftest import Platform, eventually
-from .flows import outflow, register, searched_for, world
+from .flows import World, outflow, register, searched_for, tried_to_reach, world
 
 API = "/api/registry"
 
@@ -33,6 +34,14 @@ async def _past_next_sweep(p: Platform) -> None:
     due = parse_ts(job["_next_due"])
     if due > p.clock.now:
         p.clock.now = due + timedelta(minutes=1)
+
+
+async def _away_with_a_code(p: Platform, w: World) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """A member whose outflow is registered, the site's 报到 code, and the member's headers."""
+    member, _ = await register(p, w)
+    await outflow(p, w, member)
+    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
+    return member, code, p.headers("member", "yuexi", member_id=member)
 
 
 async def test_outflow_then_checkin_by_code_and_by_staff(platform: Platform) -> None:
@@ -150,20 +159,26 @@ async def test_a_site_s_staff_ids_are_bounded_like_any_id(platform: Platform) ->
     assert kept.status_code == 200 and kept.json()["staff_ids"] == ["demo-yuhang-site-staff"]
 
 
+def _yuexi_town(w: World, kind: str, code: str, name: str) -> tuple[str, dict[str, Any]]:
+    """A town committee under Yuexi's county committee, its id and code unique to the test."""
+    uid = w.branch.removeprefix("yx-branch-")
+    town = {
+        "id": f"yx-{kind}-{uid}",
+        "code": f"{code}{uid}".upper(),
+        "name": name,
+        "type_code": "town",
+        "parent_id": "yuexi-county-committee",
+        "county": "yuexi",
+    }
+    return uid, town
+
+
 async def test_an_organisation_code_is_one_organisation_s(platform: Platform) -> None:
     """A second committee of an existing code was created (201): both numbered their cards
     <code>-<year>-00001 …, and 现场报到 by card number found either member. Refused at the field,
     on create and on a change of code, in any case of letters; an organisation keeps its own."""
     p, w = platform, await world(platform)
-    uid = w.branch.removeprefix("yx-branch-")
-    first = {
-        "id": f"yx-town-{uid}",
-        "code": f"YXT{uid}".upper(),
-        "name": "岳西县某镇党委",
-        "type_code": "town",
-        "parent_id": "yuexi-county-committee",
-        "county": "yuexi",
-    }
+    uid, first = _yuexi_town(w, "town", "YXT", "岳西县某镇党委")
     orgs = f"{API}/organisations"
     made = await p.client.post(orgs, json=first, headers=w.yuexi_admin)
     assert made.status_code == 201, made.text
@@ -190,6 +205,143 @@ async def test_an_organisation_code_is_one_organisation_s(platform: Platform) ->
         headers=w.yuexi_admin,
     )
     assert kept.status_code == 200, kept.text
+
+
+async def test_the_check_in_page_learns_its_site_from_the_code(platform: Platform) -> None:
+    """The member app's 报到 page named the place from the link's own site part, so a crafted
+    link showed any name over a real code. The place is the one the signed code names, as the
+    server knows it; a forged or unknown one is refused at the code."""
+    p, w = platform, await world(platform)
+    _, code, me = await _away_with_a_code(p, w)
+    site = await p.client.post(f"{API}/checkin/site", json={"code": code["code"]}, headers=me)
+    assert site.status_code == 200, site.text
+    shown = (await p.client.get(f"{API}/sites/{w.site}", headers=w.site_staff)).json()
+    assert site.json() == shown
+    forged = await p.client.post(
+        f"{API}/checkin/site", json={"code": code["code"][:-3] + "abc"}, headers=me
+    )
+    assert forged.status_code == 409 and "报到码" in forged.json()["detail"]
+    # a code that names a site the registry does not have (signed, e.g. before a site was
+    # removed from a restored database): refused at the field, not named from the code
+    key = p.registry.settings.checkin_key.get_secret_value().encode()
+    now = p.registry.now()
+    ghost = checkin_code.issue(key, f"{w.site}-gone", now, now + timedelta(hours=1)).code
+    unknown = await p.client.post(f"{API}/checkin/site", json={"code": ghost}, headers=me)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.code"
+    staff = await p.client.post(
+        f"{API}/checkin/site", json={"code": code["code"]}, headers=w.site_staff
+    )
+    assert staff.status_code == 403
+
+
+async def test_a_site_staff_token_of_another_county_is_refused(platform: Platform) -> None:
+    """A token minted for Yuexi's county with a Yuhang site was honoured: its holder took the
+    site's 报到 codes, checked members in there and listed the members checked in at it. The
+    site's county must be the token's; one naming no known site is refused too."""
+    p, w = platform, await world(platform)
+    member, code, me = await _away_with_a_code(p, w)
+    checked = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
+    assert checked.status_code == 200, checked.text
+    crossed = p.headers("site_staff", "yuexi", orgs=[], site_id=w.site)
+    unknown = p.headers("site_staff", "yuhang", orgs=[], site_id=f"{w.site}-nowhere")
+    for path in (
+        f"{API}/sites/{w.site}/checkin-code",
+        f"{API}/members?site_id={w.site}",
+        f"{API}/members/{member}",
+        f"{API}/stats/sites/{w.site}",
+    ):
+        refused = await p.client.get(path, headers=crossed)
+        assert refused.status_code == 403, (path, refused.text)
+        assert "站点" in refused.json()["detail"] and "余杭区" in refused.json()["detail"]
+        assert "岳西县" in refused.json()["detail"]
+        assert (await p.client.get(path, headers=unknown)).status_code == 403
+        assert (await p.client.get(path, headers=w.site_staff)).status_code == 200, path
+    by_card = await p.client.post(
+        f"{API}/sites/{w.site}/checkins", json={"card_number": "YX-2026-00001"}, headers=crossed
+    )
+    assert by_card.status_code == 403
+
+
+async def test_two_creates_of_one_code_at_once_give_it_to_one(platform: Platform) -> None:
+    """The check read, then the write followed: creates of one code sent at the same moment
+    all passed the check and all got 201 (two committees numbering the same cards)."""
+    p, w = platform, await world(platform)
+    uid = w.branch.removeprefix("yx-branch-")
+    code = f"YXC{uid}".upper()
+    orgs = f"{API}/organisations"
+
+    def town(n: int) -> dict[str, Any]:
+        return {
+            "id": f"yx-race{n}-{uid}",
+            "code": code if n % 2 else code.lower(),
+            "name": f"岳西县并发镇党委{n}",
+            "type_code": "town",
+            "parent_id": "yuexi-county-committee",
+            "county": "yuexi",
+        }
+
+    answers = await asyncio.gather(
+        *(p.client.post(orgs, json=town(n), headers=w.yuexi_admin) for n in range(4))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 422, 422, 422], [a.text for a in answers]
+    for refused in (a for a in answers if a.status_code == 422):
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.code" and "编码须唯一" in error["reason"], error
+    listed = await p.client.get(
+        orgs, params={"parent_id": "yuexi-county-committee"}, headers=w.yuexi_admin
+    )
+    assert [o["id"] for o in listed.json() if o["code"].upper() == code] == [
+        next(town(n)["id"] for n, a in enumerate(answers) if a.status_code == 201)
+    ]
+    # a create that failed (its id taken) leaves the code free for the retry at once
+    winner = next(town(n) for n, a in enumerate(answers) if a.status_code == 201)
+    other = {**town(9), "code": f"R{uid}", "id": winner["id"]}
+    assert (await p.client.post(orgs, json=other, headers=w.yuexi_admin)).status_code == 409
+    retried = await p.client.post(
+        orgs, json={**other, "id": f"yx-retry-{uid}"}, headers=w.yuexi_admin
+    )
+    assert retried.status_code == 201, retried.text
+    # a code given up by a change is free for the next organisation
+    moved = await p.client.patch(
+        f"{orgs}/{winner['id']}", json={"code": f"M{uid}"}, headers=w.yuexi_admin
+    )
+    assert moved.status_code == 200, moved.text
+    again = await p.client.post(orgs, json={**town(5), "code": code}, headers=w.yuexi_admin)
+    assert again.status_code == 201, again.text
+
+
+async def test_a_code_claim_left_by_a_create_that_died_is_taken_over(platform: Platform) -> None:
+    """A create that died between claiming its code and inserting the organisation leaves a
+    claim with no organisation: refused while young (the create may still be under way), taken
+    over once older than a minute — by one taker."""
+    p, w = platform, await world(platform)
+    _, town = _yuexi_town(w, "orphan", "YXO", "岳西县某镇党委（重建）")
+    claims = p.registry.stores.organisations.collection.sibling(organisations.CODE_CLAIMS)
+    ghost = {"_id": town["code"], "org_id": f"{town['id']}-died", "claimed_at": ""}
+    await claims.insert({**ghost, "claimed_at": format_ts(p.registry.now())})
+    orgs = f"{API}/organisations"
+    young = await p.client.post(orgs, json=town, headers=w.yuexi_admin)
+    assert young.status_code == 422 and young.json()["errors"][0]["field"] == "body.code"
+    p.clock.advance(minutes=2)
+    taken = await p.client.post(orgs, json=town, headers=w.yuexi_admin)
+    assert taken.status_code == 201, taken.text
+    held = await claims.get(town["code"])
+    assert held is not None and held["org_id"] == town["id"]
+
+
+async def test_a_new_organisation_s_province_is_its_county_s(platform: Platform) -> None:
+    """A province that differed from the parent's was dropped without a word (201, the parent's
+    stored): the organisation is in its county's province; another is refused at the field."""
+    p, w = platform, await world(platform)
+    _, town = _yuexi_town(w, "prov", "YXP", "岳西县某乡党委")
+    orgs = f"{API}/organisations"
+    wrong = await p.client.post(orgs, json={**town, "province": "浙江省"}, headers=w.yuexi_admin)
+    assert wrong.status_code == 422, wrong.text
+    [error] = wrong.json()["errors"]
+    assert error["field"] == "body.province" and "安徽省" in error["reason"], error
+    assert (await p.client.get(f"{orgs}/{town['id']}", headers=w.yuexi_admin)).status_code == 404
+    made = await p.client.post(orgs, json={**town, "province": "安徽省"}, headers=w.yuexi_admin)
+    assert made.status_code == 201 and made.json()["province"] == "安徽省", made.text
 
 
 async def test_the_export_shows_a_check_in_deadline_only_while_it_is_awaited(
@@ -229,6 +381,7 @@ async def test_a_member_lost_for_less_than_six_months_cannot_be_suspended(
     p, w = platform, await world(platform)
     member, _ = await register(p, w)
     await outflow(p, w, member)
+    await tried_to_reach(p, w.yuexi_admin, member)
     flagged = await p.client.post(
         f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
     )
@@ -278,10 +431,7 @@ async def test_a_missed_checkin_deadline_is_overdue_in_the_work_lists(platform: 
 
 async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: Platform) -> None:
     p, w = platform, await world(platform)
-    member, _ = await register(p, w)
-    await outflow(p, w, member)
-    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
-    me = p.headers("member", "yuexi", member_id=member)
+    member, code, me = await _away_with_a_code(p, w)
     await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
     p.clock.advance(days=200)
     await _past_next_sweep(p)
@@ -359,10 +509,7 @@ async def test_only_the_home_side_records_the_card_handed_back_at_the_return(
     Yuexi's card register showed it checked by Yuhang, and Yuexi's own 查验 was refused as done.
     The inflow side registers the return without the card (422 at the field, nothing changed)."""
     p, w = platform, await world(platform)
-    member, _ = await register(p, w)
-    await outflow(p, w, member)
-    code = (await p.client.get(f"{API}/sites/{w.site}/checkin-code", headers=w.site_staff)).json()
-    me = p.headers("member", "yuexi", member_id=member)
+    member, code, me = await _away_with_a_code(p, w)
     checked_in = await p.client.post(f"{API}/checkin", json={"code": code["code"]}, headers=me)
     assert checked_in.status_code == 200, checked_in.text
     url = f"{API}/members/{member}/return"

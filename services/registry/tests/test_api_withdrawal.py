@@ -3,15 +3,17 @@ organisational life or dues once, the records that answer it clear it, a branch 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from openpyxl import load_workbook
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.events.catalog import learning
 
 from .conftest import Platform, eventually
 from .flows import nightly_sweep as _sweep
 from .flows import outbox_count as _events
-from .flows import outflow, register, world
+from .flows import outflow, register, tried_to_reach, world
 
 API = "/api/registry"
 
@@ -48,6 +50,27 @@ async def test_flagged_once_cleared_by_records_then_dismissed(platform: Platform
         f"{API}/members", params={"org_id": w.branch, "withdrawal": "true"}, headers=w.yuexi_admin
     )
     assert [row["id"] for row in filtered.json()["items"]] == [member]
+    # the export is the list's: the same filter, and the flag as the file shows it (it ignored
+    # the filter, writing every member of the branch, and had no column for the flag)
+    other, _ = await register(p, w)
+    export = f"{API}/members/export.xlsx"
+    query = {"org_id": w.branch, "withdrawal": "true"}
+    sheet = load_workbook(
+        io.BytesIO((await p.client.get(export, params=query, headers=w.yuexi_admin)).content)
+    ).active
+    assert sheet is not None
+    head, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    line = dict(zip(head, rows[0], strict=True))
+    assert len(rows) == 1 and line["姓名"] == flagged["profile"]["name"], rows
+    assert line["自行脱党待认定"] == flagged["withdrawal_name"]
+    assert str(line["自行脱党情形起始"])[:10] == flagged["withdrawal_since"]
+    query["withdrawal"] = "false"
+    unflagged = load_workbook(
+        io.BytesIO((await p.client.get(export, params=query, headers=w.yuexi_admin)).content)
+    ).active
+    assert unflagged is not None
+    names = [row[0] for row in unflagged.iter_rows(min_row=2, values_only=True)]
+    assert names == [(await _file(p, other, w.yuexi_admin))["profile"]["name"]]
 
     # dues recorded: that ground is answered, org life is still missing
     now = p.clock.now.date()
@@ -174,6 +197,7 @@ async def test_lost_contact_takes_a_flag_over_until_contact_is_restored(
         lambda: _counts(p, w.branch, w.yuexi_admin), lambda c: c["self_withdrawal"] == 1
     )
 
+    await tried_to_reach(p, w.yuexi_admin, member)  # a hand flag follows an attempt
     lost = await p.client.post(
         f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
     )

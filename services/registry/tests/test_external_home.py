@@ -10,7 +10,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from .conftest import Platform, eventually
-from .flows import searched_for, world
+from .flows import searched_for, tried_to_reach, world
 from .ids import id_number, profile, random_birth
 
 LAOZHU = {
@@ -162,6 +162,7 @@ async def test_the_inflow_side_builds_the_file_and_records_what_home_reported(
     assert checked.status_code == 200 and checked.json()["status"] == "checked_in"
 
     # decisions of the home side: recorded by the inflow side with the home organisation's report
+    await tried_to_reach(p, w.yuhang_admin, member["id"])
     unreported = await p.client.post(
         f"/api/registry/members/{member['id']}/lost-contact",
         json={"reason_code": "1"},

@@ -71,10 +71,20 @@ def in_subtrees(principal: Principal, member: Member, orgs: Orgs) -> bool:
     organisation is under theirs, or (site staff) the member checked in at their site."""
     if principal.role not in SUBTREE_ROLES:
         return True
-    if principal.role == "site_staff" and member.get("home_site_id") == principal.site_id:
+    if principal.role == "site_staff" and _at_own_site(principal, member):
         return True
     sides = {member.get("outflow_org_id"), member.get("inflow_org_id")}
     return orgs is not None and bool(sides & orgs)
+
+
+def _at_own_site(principal: Principal, member: Member) -> bool:
+    """Checked in at the staff's site, which is in the staff's county: a member checked in at a
+    site is in that site's county (inflow), so a token whose site is another county's (a
+    misconfigured identity provider, a hand-minted token) sees no one through the site."""
+    return (
+        member.get("home_site_id") == principal.site_id
+        and member.get("inflow_county") == principal.county
+    )
 
 
 def member_counties(member: Member) -> set[str]:
@@ -92,7 +102,8 @@ def subtree_where(principal: Principal, orgs: Orgs) -> dict[str, Any] | None:
         {"state.inflow_org_id": {"$in": ids}},
     ]
     if principal.role == "site_staff":
-        branches.append({"state.home_site_id": principal.site_id})
+        site = {"state.home_site_id": principal.site_id, "state.inflow_county": principal.county}
+        branches.append(site)
     return {"$or": branches}
 
 

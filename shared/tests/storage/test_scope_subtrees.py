@@ -46,17 +46,21 @@ async def test_org_admins_and_site_staff_see_their_subtrees_and_site(store: Docu
     members = store.collection("members")
     await members.insert_many([
         _member("ours", "ai-b1"), _member("arrived", "yx-b1", "ai-b1"),
-        _member("theirs", "lz-b1"), _member("at-site", "lz-b1", site="ai-home"),
+        _member("theirs", "lz-b1"), _member("at-site", "lz-b1", "lz-b1", site="ai-home"),
     ])  # fmt: skip
     org_admin = _staff("org_admin", "ai-town", "yx-b1")  # another county's id gives nothing
     window = _staff("site_staff", "ai-town", site="ai-home")
     county = Principal(subject="c", role="county_admin", county="yuhang")
+    # a token whose site is another county's (Yuhang's ai-home named on a Yuexi token) saw the
+    # members checked in there
+    crossed = Principal(subject="x", role="site_staff", county="yuexi", site_id="ai-home")
     assert await organisations_of(organisations, org_admin) == {"ai-town", "ai-b1"}
     assert await organisations_of(organisations, county) is None
     expected = {
         org_admin: {"ours", "arrived"},
         window: {"ours", "arrived", "at-site"},
         county: {"ours", "arrived", "theirs", "at-site"},
+        crossed: set[str](),
     }
     for principal, seen in expected.items():
         orgs = await organisations_of(organisations, principal)

@@ -6,12 +6,12 @@ import uuid
 from datetime import timedelta
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import FieldError, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
 from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.repo import add_model, get_model
-from warmflow_shared.scope import check_staff_of
+from warmflow_shared.scope import check_staff_of, organisations_of
 
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
@@ -44,11 +44,42 @@ async def open_class(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> K
     if organiser is not None and organiser.get("county") != principal.county:
         reason = "该党组织不属于本县（区），不能以其名义开班"
         raise InvalidInput(errors=[FieldError("body.org_id", reason)])
+    audience = await _own_audience(ctx, cmd, principal)
     share = cmd.completion_share or ctx.settings.completion_share
-    fields = cmd.model_dump(exclude={"completion_share"})
-    klass = Klass(id=new_id("cls"), county=str(principal.county), completion_share=share, **fields)
+    fields = cmd.model_dump(exclude={"completion_share", "audience_org_ids"})
+    klass = Klass(
+        id=new_id("cls"),
+        county=str(principal.county),
+        completion_share=share,
+        audience_org_ids=audience,
+        **fields,
+    )
     await add_model(ctx.classes, klass)
     return klass
+
+
+async def _own_audience(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> list[str]:
+    """The audience of a new class. An org admin (or a site's staff) opened classes in the name
+    of any organisation of the county, and with no audience — a class for the whole county:
+    theirs are for their own organisations' subtrees, organiser and audience, and a class they
+    open with no audience is for the organiser's subtree."""
+    orgs = await organisations_of(ctx.organisations.collection, principal)
+    if orgs is None:  # county staff: the county's classes
+        return list(cmd.audience_org_ids)
+    if cmd.org_id not in orgs:
+        reason = "只能以本人所在组织或其下级组织的名义开班"
+        raise InvalidInput(errors=[FieldError("body.org_id", reason)])
+    if outside := [org for org in cmd.audience_org_ids if org not in orgs]:
+        reason = f"面向的组织须是本人所在组织或其下级组织：{'、'.join(outside[:5])} 不是"
+        raise InvalidInput(errors=[FieldError("body.audience_org_ids", reason)])
+    return list(cmd.audience_org_ids) or [cmd.org_id]
+
+
+async def _check_organiser(ctx: Learning, principal: Principal, klass: Klass) -> None:
+    """An org admin or a site's staff acts on the classes of their own subtrees only."""
+    orgs = await organisations_of(ctx.organisations.collection, principal)
+    if orgs is not None and klass.org_id not in orgs:
+        raise Forbidden("只能为本人所在组织或其下级组织的班次安排课程")
 
 
 async def schedule_session(
@@ -56,6 +87,7 @@ async def schedule_session(
 ) -> Session:
     klass = await get_model(ctx.classes, Klass, class_id, "班次")
     check_staff_of(principal, klass.county)
+    await _check_organiser(ctx, principal, klass)
     course = await ctx.courses.load(cmd.course_id)
     if course is None:
         raise InvalidInput(errors=[FieldError("body.course_id", "未找到该课程")])

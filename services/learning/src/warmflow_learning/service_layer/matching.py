@@ -35,6 +35,9 @@ class Recommendation(BaseModel):
     starts_at: datetime
     ends_at: datetime
     site_id: str | None
+    # the 暖流之家 by the name members read (the page showed the site's id, e.g.
+    # yuhang-ai-town-home, whenever the distance was known)
+    site_name: str | None = None
     online: bool
     distance_km: float | None
     # why the distance is unknown (a site without coordinates): shown, never silently dropped
@@ -110,7 +113,9 @@ async def recommend(
             distance or 0.0,
             session.starts_at,
         )
-        found.append((rank, _recommendation(session, klass, distance)))
+        site = await ctx.sites.get(session.site_id) if session.site_id else None
+        name = str(site["name"]) if site and site.get("name") else None
+        found.append((rank, _recommendation(session, klass, distance, name)))
     return [item for _, item in sorted(found, key=lambda pair: pair[0])][:limit]
 
 
@@ -126,7 +131,9 @@ async def _full(ctx: Learning, klass: Klass) -> bool:
     return capacity is not None and len(klass.members) >= capacity
 
 
-def _recommendation(session: Session, klass: Klass, distance: float | None) -> Recommendation:
+def _recommendation(
+    session: Session, klass: Klass, distance: float | None, site_name: str | None
+) -> Recommendation:
     return Recommendation(
         session_id=session.id,
         class_id=klass.id,
@@ -135,6 +142,7 @@ def _recommendation(session: Session, klass: Klass, distance: float | None) -> R
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         site_id=session.site_id,
+        site_name=site_name,
         online=session.online,
         distance_km=distance,
         distance_note=None if session.online or distance is not None else UNKNOWN_DISTANCE,

@@ -41,6 +41,24 @@ def is_unreachable(member: Member, cutoff: date) -> bool:
     )
 
 
+def flag_lost_by_hand(
+    member: Member, *, reason_code: str, now: datetime, actor: Actor, cutoff: date
+) -> list[Happened]:
+    """失联 is a finding that the member cannot be reached: staff flag it after trying. Before
+    the period the nightly sweep flags by (``cutoff``: no organisational life, dues or contact
+    since), a flag needs an unsuccessful search recorded since the last contact — a member was
+    flagged with nothing on the file to show anyone had tried (the suspension that follows
+    asks for a whole search, ``search.shortfall``, counted from the same day)."""
+    require(member, "flag_lost")
+    since = member.reachable_since
+    if not is_unreachable(member, cutoff) and not search.counted(member, since):
+        raise RuleBroken(
+            f"标记失联须先登记查找：自 {since.isoformat()} 最后一次联系以来，尚无未能联系上的"
+            "查找记录；请先登记查找（日期、方式、结果），长期未联系的由系统按期标记"
+        )
+    return flag_lost(member, reason_code=reason_code, now=now, actor=actor)
+
+
 def flag_lost(member: Member, *, reason_code: str, now: datetime, actor: Actor) -> list[Happened]:
     require(member, "flag_lost")
     since = member.reachable_since

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from warmflow_shared.auth.deps import require_roles
-from warmflow_shared.auth.principal import ROLES, Principal
+from warmflow_shared.auth.principal import ROLES, Principal, Role
 
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.service_layer.queries import Found
+from warmflow_registry.service_layer.scope import check_staff_site
 from warmflow_registry.service_layer.views import MemberSummary
 
 T = TypeVar("T")
 
-Staff = Annotated[Principal, require_roles("site_staff", "org_admin", "county_admin")]
+
+def _with_site_staff(*roles: Role) -> Any:
+    """``require_roles``, and a site staff's token must name a site of its own county: one
+    minted for a Yuexi county with a Yuhang site was honoured, showing that site's members and
+    issuing its 报到 codes to staff of another county."""
+    caller = require_roles(*roles)
+
+    async def checked(request: Request, principal: Principal = caller) -> Principal:
+        if principal.role == "site_staff":
+            await check_staff_site(request.app.state.registry, principal)
+        return principal
+
+    return Depends(checked)
+
+
+Staff = Annotated[Principal, _with_site_staff("site_staff", "org_admin", "county_admin")]
 Admin = Annotated[Principal, require_roles("org_admin", "county_admin")]
-Reader = Annotated[Principal, require_roles("member", "site_staff", "org_admin", "county_admin")]
+Reader = Annotated[Principal, _with_site_staff("member", "site_staff", "org_admin", "county_admin")]
 MemberPrincipal = Annotated[Principal, require_roles("member")]
 Auditor = Annotated[Principal, require_roles("auditor")]
 # reference data every role reads (the counties' names): no member data in it

@@ -17,6 +17,7 @@ from warmflow_registry.service_layer.commands import (
     CreateOrganisation,
     CreateSite,
     FlagLost,
+    RecordSearch,
     RegisterMember,
     RegisterOutflow,
     ReturnHome,
@@ -27,6 +28,7 @@ from warmflow_registry.service_layer.mobility import (
     check_in,
     depart,
     flag_lost,
+    record_search,
     register_outflow,
     return_home,
 )
@@ -91,7 +93,9 @@ async def _play(registry: Registry, person: demo_data.DemoMember) -> None:
         await check_in(registry, person.id, site, SEEDER, "staff")
     if person.plan == "returned":
         await return_home(registry, person.id, ReturnHome(card_checked=True), SEEDER)
-    if person.plan == "lost":
+    if person.plan == "lost":  # staff flag 失联 after an attempt that did not reach them
+        tried = RecordSearch(on=today(registry.now()), channel="phone", outcome="no_trace")
+        await record_search(registry, person.id, tried, SEEDER)
         await flag_lost(registry, person.id, FlagLost(reason_code="1"), SEEDER)
 
 

@@ -149,10 +149,13 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         site_id: str | None = None,
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
+        withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
         reveal: Reveal = None,
         purpose: Purpose = None,
     ) -> Response:
-        search = queries.MemberSearch(name, id_number, org_id, site_id, status, county)
+        search = queries.MemberSearch(
+            name, id_number, org_id, site_id, status, county, withdrawal=withdrawal
+        )
         body = await exports.export_members(
             registry, principal, search, reveal is not None, purpose
         )

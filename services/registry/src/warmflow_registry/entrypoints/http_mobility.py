@@ -12,6 +12,7 @@ from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.mobility import Actor
 from warmflow_registry.domain.model import Member
+from warmflow_registry.domain.organisation import Site
 from warmflow_registry.service_layer import mobility, organisations, reports, sites
 from warmflow_registry.service_layer.commands import (
     CheckInElsewhere,
@@ -96,6 +97,14 @@ def mobility_router(registry: Registry) -> APIRouter:
         member_id = await mobility.member_by_card(registry, body.card_number)
         member = await mobility.check_in(registry, member_id, site, actor(principal), "staff")
         return summary(member)
+
+    @router.post(
+        "/checkin/site",
+        name="site_of_checkin_code",
+        summary="报到码所属的站点（报到页据此显示报到地点，而非链接里的站点名）",
+    )
+    async def site_of_code(body: SelfCheckIn, _: MemberPrincipal) -> Site:
+        return await sites.site_field(registry, sites.site_of_code(registry, body.code), "code")
 
     @router.post("/checkin", name="check_in_with_code")
     async def self_check_in(body: SelfCheckIn, principal: MemberPrincipal) -> MemberSummary:

@@ -45,6 +45,8 @@ class Registry:
     # county and organisation counters, and a version conflict on those costs more than the
     # wait (the store has one writer anyway). Versions still guard against other processes.
     stats_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # a site's county, by site id (it never changes): a site staff's token is checked against it
+    site_counties: dict[str, str] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

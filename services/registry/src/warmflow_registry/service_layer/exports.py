@@ -32,6 +32,7 @@ HEADERS = (
     "姓名", "公民身份号码", "性别", "出生日期", "民族", "学历", "手机号码", "所在党支部",
     "党组织编码", "党员状态", "入党日期", "转正日期", "工作单位", "职务", "现居住地",
     "户籍所在地", "党费缴至", "流动状态", "流入地党组织", "暖流之家站点", "报到期限", "报到逾期",
+    "自行脱党待认定", "自行脱党情形起始",
 )  # fmt: skip
 PARTY_STATUS_NAMES = {"full": "正式党员", "probationary": "预备党员"}
 Shares = dict[str, frozenset[str]]
@@ -83,7 +84,8 @@ class _Names:
 async def _row(view: MemberFile, names: _Names) -> list[Any]:
     """One line; a field an agreement does not share is None in ``view`` and stays empty.
     Organisations and the 暖流之家 are written by the names people read, not their ids. The
-    报到期限 means something only until the member has checked in (or returned), as on screen."""
+    报到期限 means something only until the member has checked in (or returned), as on screen.
+    自行脱党待认定 is written as the file and the list show it: what is missing, since when."""
     p = view.profile
     due = view.check_in_due if view.status in AWAITING else None
     home, inflow = await names.orgs.get(view.home_org_id), await names.orgs.get(view.inflow_org_id)
@@ -95,6 +97,7 @@ async def _row(view: MemberFile, names: _Names) -> list[Any]:
         p.post, p.residence, p.household_registration, p.dues_paid_until,
         STATUS_NAMES.get(str(view.status)), inflow.name if inflow else None,
         site.name if site else view.site_id, due, _yes_no(view.check_in_overdue),
+        view.withdrawal_name, view.withdrawal_since,
     ]  # fmt: skip
 
 

@@ -162,8 +162,13 @@ async def check_card(registry: Registry, member_id: str, actor: Actor) -> Member
 
 
 async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
+    now = registry.now()
+    cutoff = contact.months_before(today(now), registry.settings.lost_contact_months)
+
     def decide(m: Member) -> list[Happened]:
-        return contact.flag_lost(m, reason_code=cmd.reason_code, now=registry.now(), actor=actor)
+        return contact.flag_lost_by_hand(
+            m, reason_code=cmd.reason_code, now=now, actor=actor, cutoff=cutoff
+        )
 
     return await change_member(registry, member_id, decide)
 

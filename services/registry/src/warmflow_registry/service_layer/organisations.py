@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from warmflow_shared.errors import Conflict, FieldError, InvalidInput
 from warmflow_shared.events.catalog import registry as ev
 from warmflow_shared.outbox.repo import Repo
-from warmflow_shared.storage.port import DuplicateKeyError
+from warmflow_shared.storage.port import Collection, DuplicateKeyError, Update
+from warmflow_shared.timefmt import format_ts, parse_ts
 
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.organisation import Organisation, check_parent, path_of
@@ -50,22 +52,85 @@ async def _code_free(registry: Registry, code: str, org_id: str) -> None:
             raise InvalidInput(errors=[FieldError("body.code", reason)])
 
 
+CODE_CLAIMS = "organisation_codes"
+# A claim whose organisation has not appeared after this long was left by a create that died
+# between the claim and the insert; younger ones belong to a create still under way.
+_CLAIM_GRACE = timedelta(minutes=1)
+
+
+def _claims(registry: Registry) -> Collection:
+    return registry.stores.organisations.collection.sibling(CODE_CLAIMS)
+
+
+def _code_taken(code: str, holder: str) -> InvalidInput:
+    return InvalidInput(
+        errors=[FieldError("body.code", f"党组织编码 {code} 已被“{holder}”使用，编码须唯一")]
+    )
+
+
+async def _claim_code(registry: Registry, code: str, org_id: str) -> bool:
+    """The check of ``_code_free`` reads, then the write follows: two creates of one code at
+    the same moment both passed it. A code is claimed by inserting a document whose ``_id`` is
+    the code in capitals, so the store lets one of them through. A claim outlives a change of
+    code or a failed create; one whose organisation no longer carries the code (or never
+    appeared) is taken over by a conditional write, so again only one taker wins. True when
+    this call made the claim (False: the organisation held it already)."""
+    key, claims, now = code.upper(), _claims(registry), registry.now()
+    claim = {"_id": key, "org_id": org_id, "claimed_at": format_ts(now)}
+    for _ in range(3):
+        try:
+            await claims.insert(claim)
+            return True
+        except DuplicateKeyError:
+            held = await claims.get(key)
+        if held is None:
+            continue  # released by a failed create since: try again
+        if held["org_id"] == org_id:
+            return False
+        holder = await find_organisation(registry, held["org_id"])
+        if holder is not None and holder.code.upper() == key and not holder.is_external:
+            raise _code_taken(code, holder.name)
+        # (either way round: a claim made under a clock moved forward is as young)
+        if holder is None and abs(now - parse_ts(held["claimed_at"])) < _CLAIM_GRACE:
+            raise _code_taken(code, "另一个正在创建的组织")
+        taken = Update(set={"org_id": org_id, "claimed_at": claim["claimed_at"]})
+        if await claims.update(key, taken, where={"org_id": held["org_id"]}):
+            return True
+    raise _code_taken(code, "另一个组织")
+
+
 async def create_organisation(registry: Registry, cmd: CreateOrganisation) -> Organisation:
     parent = (
         await organisation_field(registry, cmd.parent_id, "parent_id") if cmd.parent_id else None
     )
     check_parent(cmd.type_code, cmd.county, parent)
+    province = _province(cmd, parent)
     await _code_free(registry, cmd.code, cmd.id)
-    province = parent.province if parent else cmd.province
-    if not province:
-        raise InvalidInput(errors=[FieldError("body.province", "县（区）委须填写所在省份")])
     org = Organisation(**cmd.model_dump(exclude={"province"}), province=province, path="")
     org.path = path_of(org.id, parent)
+    claimed = await _claim_code(registry, cmd.code, cmd.id)
     try:
         await _organisations(registry).add(org, [_event(org, ev.OrganisationCreated)])
-    except DuplicateKeyError as exc:
-        raise Conflict(f"组织编号 {org.id} 已被使用") from exc
+    except Exception as exc:
+        if claimed:  # not left to the grace period: a retry under a new id may follow at once
+            await _claims(registry).delete(cmd.code.upper())
+        if isinstance(exc, DuplicateKeyError):
+            raise Conflict(f"组织编号 {org.id} 已被使用") from exc
+        raise
     return org
+
+
+def _province(cmd: CreateOrganisation, parent: Organisation | None) -> str:
+    """A county's province is the county's: a county's root states it, every organisation
+    under it has its parent's. One given that differs was dropped without a word before."""
+    if parent is None:
+        if not cmd.province:
+            raise InvalidInput(errors=[FieldError("body.province", "县（区）委须填写所在省份")])
+        return cmd.province
+    if cmd.province and cmd.province != parent.province:
+        reason = f"所在省份随上级组织“{parent.name}”，为{parent.province}，不能填写{cmd.province}"
+        raise InvalidInput(errors=[FieldError("body.province", reason)])
+    return parent.province
 
 
 async def update_organisation(
@@ -74,6 +139,9 @@ async def update_organisation(
     changes: dict[str, Any] = cmd.model_dump(exclude_unset=True, exclude_none=True)
     if "code" in changes:
         await _code_free(registry, changes["code"], org_id)
+        current = await get_organisation(registry, org_id)
+        if current.code.upper() != changes["code"].upper():  # keeping its own needs no claim
+            await _claim_code(registry, changes["code"], org_id)
 
     def rename(org: Organisation) -> list[ev.OrganisationChanged]:
         for name, value in changes.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from warmflow_shared.auth.principal import Principal
+from warmflow_shared.auth.principal import COUNTY_NAMES, Principal
 from warmflow_shared.errors import Forbidden, NotFound
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.scope import STAFF, sees_member
@@ -138,6 +138,23 @@ async def member_branches(
         others.append({"state.site_id": principal.site_id})
     own: list[Branch] = [{"state.outflow_path": subtree_range(root)} for root in roots]
     return own + product(others, homes)
+
+
+async def check_staff_site(registry: Registry, principal: Principal) -> None:
+    """A site staff's token names its site and its county; the two must agree (a site's county
+    never changes, so the answer is kept). 403 naming both when they do not, or no such site."""
+    site_id = str(principal.site_id)
+    county = registry.site_counties.get(site_id)
+    if county is None:
+        loaded = await registry.stores.sites.load(site_id)
+        if loaded is None:
+            raise Forbidden(f"登录凭证有误：站点 {site_id} 不存在，请重新登录")
+        county = registry.site_counties[site_id] = str(loaded.state["county"])
+    if county != principal.county:
+        raise Forbidden(
+            f"登录凭证有误：站点 {site_id} 属于{COUNTY_NAMES.get(county, county)}，"
+            f"与凭证所属的{COUNTY_NAMES.get(str(principal.county))}不符，请重新登录"
+        )
 
 
 async def manages_org(registry: Registry, principal: Principal, org: Organisation) -> bool:
