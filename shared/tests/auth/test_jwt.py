@@ -39,9 +39,10 @@ def test_the_name_claim_is_read_and_an_odd_one_is_ignored(
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"exp": datetime.now(UTC) - timedelta(minutes=5)}, "登录已过期，请重新登录"),
-        ({"nbf": datetime.now(UTC) + timedelta(minutes=5)}, "令牌尚未生效"),
-        ({"iat": datetime.now(UTC) + timedelta(minutes=5)}, "令牌尚未生效"),
+        # times relative to the test's run, not to collection (a parallel run starts it later)
+        ({"exp": timedelta(minutes=-5)}, "登录已过期，请重新登录"),
+        ({"nbf": timedelta(minutes=5)}, "令牌尚未生效"),
+        ({"iat": timedelta(minutes=5)}, "令牌尚未生效"),
         ({"iss": "someone-else"}, "令牌不是为本系统签发的"),
         ({"aud": "another-app"}, "令牌不是为本系统签发的"),
         ({"exp": None}, "令牌无效"),
@@ -54,8 +55,10 @@ def test_the_name_claim_is_read_and_an_odd_one_is_ignored(
 def test_bad_claims_are_refused(
     verifier: Verifier, make_token: TokenFactory, changes: dict[str, object], reason: str
 ) -> None:
+    now = datetime.now(UTC)
+    claims = {k: now + v if isinstance(v, timedelta) else v for k, v in changes.items()}
     with pytest.raises(TokenError, match=reason):
-        verifier.verify(make_token(**changes))
+        verifier.verify(make_token(**claims))
 
 
 def test_small_clock_skew_is_tolerated(verifier: Verifier, make_token: TokenFactory) -> None:
