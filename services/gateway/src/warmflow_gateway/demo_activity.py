@@ -59,7 +59,7 @@ class Seeded:
 Check = Callable[[httpx.Response], bool]
 
 
-async def eventually(call: Callable[[], Awaitable[httpx.Response]], ok: Check) -> httpx.Response:
+async def until_learnt(call: Callable[[], Awaitable[httpx.Response]], ok: Check) -> httpx.Response:
     """The answer once ``ok``: a service answers 404/409/422 until it has applied the
     registry's events it needs (the member, the organisation, the site, the dues)."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -91,7 +91,7 @@ class DemoActivity:
         return answer.json()
 
     async def _post(self, user: str, url: str, body: dict[str, Any]) -> httpx.Response:
-        return await eventually(
+        return await until_learnt(
             lambda: self._client.post(url, json=body, headers=self._as(user)), _created
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -37,14 +38,20 @@ async def enter_demo_staff(app: ASGIApp) -> int:
     """Put every demo staff user on the directory; returns how many entries were written."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://seed") as client:
-        tokens: dict[str, str] = {}
-        for admin in {admin for admin, _, _ in ENTRIES.values()}:
-            grant = await client.post("/auth/demo-token", json={"user": admin})
-            grant.raise_for_status()
-            tokens[admin] = grant.json()["access_token"]
+        tokens = await demo_tokens(client, {admin for admin, _, _ in ENTRIES.values()})
         for user, (admin, name, org) in ENTRIES.items():
             await _put(client, tokens[admin], user, name, org)
     return len(ENTRIES)
+
+
+async def demo_tokens(client: httpx.AsyncClient, users: Iterable[str]) -> dict[str, str]:
+    """A bearer token for each demo user, from the embedded sign-in (``/auth/demo-token``)."""
+    tokens: dict[str, str] = {}
+    for user in users:
+        grant = await client.post("/auth/demo-token", json={"user": user})
+        grant.raise_for_status()
+        tokens[user] = grant.json()["access_token"]
+    return tokens
 
 
 async def _put(client: httpx.AsyncClient, token: str, user: str, name: str, org: str) -> None:

@@ -22,7 +22,7 @@ from warmflow_registry.service_layer.partners import load_partner
 from warmflow_shared.settings import WarmflowSettings
 
 from warmflow_gateway.demo_activity import Seeded, seed_activity
-from warmflow_gateway.demo_staff import enter_demo_staff
+from warmflow_gateway.demo_staff import demo_tokens, enter_demo_staff
 from warmflow_gateway.platform import create_platform_app
 
 
@@ -82,11 +82,7 @@ async def seed(settings: WarmflowSettings, members: int, *, activity: bool = Tru
 async def _activity(app: Any) -> Seeded:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://seed") as client:
-        tokens = {}
-        for user in ("yuhang-admin", "yuexi-admin"):
-            grant = await client.post("/auth/demo-token", json={"user": user})
-            grant.raise_for_status()
-            tokens[user] = grant.json()["access_token"]
+        tokens = await demo_tokens(client, ("yuhang-admin", "yuexi-admin"))
         return await seed_activity(client, tokens)
 
 

@@ -103,6 +103,11 @@ class ColumnMap:
     def header(self, field: str) -> str:
         return self.headers.get(field) or COLUMNS.get(field, (field,))[0]
 
+    @property
+    def org_field(self) -> str:
+        """The field the file names a row's organisation by: its code if it has that column."""
+        return "org_code" if "org_code" in self.headers else "org"
+
 
 def match_columns(headers: Sequence[str]) -> tuple[ColumnMap, list[str]]:
     """The file's columns per field, and the Chinese names of required columns it lacks."""

@@ -56,18 +56,17 @@ async def _record(
     ctx: RowContext, name: str, cells: dict[str, Any]
 ) -> Organisation | tuple[str, str]:
     """The external branch the row names, or the column and reason it is refused for."""
-    org_column = "org_code" if "org_code" in ctx.columns.headers else "org"
     region = str(cells["home_region_code"])
     try:
-        await external.refuse_platform_name(ctx.registry, name, org_column, ON_THE_PLATFORM)
-    except InvalidInput as exc:
-        return org_column, "；".join(e.reason for e in exc.errors)
-    try:
+        await external.refuse_platform_name(
+            ctx.registry, name, ctx.columns.org_field, ON_THE_PLATFORM
+        )
         await external.refuse_platform_region(
             ctx.registry, region, "home_region_code", ON_THE_PLATFORM
         )
-    except InvalidInput as exc:
-        return "home_region_code", "；".join(e.reason for e in exc.errors)
+    except InvalidInput as exc:  # one error, at body.<the field named above>
+        refused = exc.errors[0]
+        return refused.field.removeprefix("body."), refused.reason
     try:
         cmd = RegisterExternalOrganisation(
             name=name,

@@ -10,7 +10,7 @@ from warmflow_registry.service_layer.scope import manages_org
 
 
 async def row_organisation(ctx: RowContext, text: str, *, field: str | None = None) -> Organisation:
-    org_field = field or ("org_code" if "org_code" in ctx.columns.headers else "org")
+    org_field = field or ctx.columns.org_field
     if not text:
         raise reject(org_field, "必填项，不能为空")
     if text not in ctx.orgs:

@@ -211,7 +211,7 @@ async def _existing(ctx: RowContext, id_number: str, org: Organisation) -> Membe
     existing = Member.model_validate(state)
     if existing.home_org_id != org.id:
         reason = "该党员档案属于其他党支部，变更组织关系请办理转接"
-        raise reject("org_code" if "org_code" in ctx.columns.headers else "org", reason)
+        raise reject(ctx.columns.org_field, reason)
     return existing
 
 
