@@ -61,8 +61,14 @@ token: install
 
 ## Lint, type-check and run every suite. Real-server suites skip unless KAFKA_BOOTSTRAP_SERVERS and
 ## MONGODB_URL are set (fail instead with WARMFLOW_REQUIRE_SERVERS=1, as .ci/run does).
+## Two passes: TEST_WORKERS pytest-xdist workers (tests grouped as warmflow_shared.testing.parallel
+## says), then the tests marked `alone` (they stop the shared servers) by themselves, from the
+## files that mark them (collecting only those); either pass failing fails the target.
+TEST_WORKERS ?= 2
+ALONE_FILES = $(shell grep -rl --include='test_*.py' 'mark\.alone' shared services tests)
 test: install lint
-	$(BIN)/pytest
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone"; parallel=$$?; \
+	  $(BIN)/pytest -m alone $(ALONE_FILES) && exit $$parallel
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,1 +1,1 @@
-pytest_plugins = ["warmflow_shared.testing.servers"]
+pytest_plugins = ["warmflow_shared.testing.servers", "warmflow_shared.testing.parallel"]

@@ -26,7 +26,14 @@ from .ledger import (
     verdict,
 )
 
-pytestmark = [pytest.mark.crash, pytest.mark.kafka, pytest.mark.mongo, pytest.mark.timeout(1800)]
+# they stop the shared servers: nothing else may run then (make test runs them after the rest)
+pytestmark = [
+    pytest.mark.crash,
+    pytest.mark.kafka,
+    pytest.mark.mongo,
+    pytest.mark.alone,
+    pytest.mark.timeout(1800),
+]
 
 EVENTS = int(os.environ.get("WARMFLOW_FAULTS_RESTART_EVENTS", "600"))
 OUTAGE_SECONDS = 30.0

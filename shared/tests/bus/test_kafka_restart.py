@@ -14,7 +14,8 @@ from warmflow_shared.testing.servers import unique_name
 from .conftest import KAFKA_TEST_SETTINGS
 from .support import Effects, events
 
-pytestmark = pytest.mark.kafka
+# it restarts the shared broker: nothing else may run then (make test runs it after the rest)
+pytestmark = [pytest.mark.kafka, pytest.mark.alone]
 
 
 async def test_broker_restart_mid_stream_loses_nothing(
