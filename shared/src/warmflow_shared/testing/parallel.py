@@ -1,8 +1,9 @@
 """pytest plugin: which tests may run at the same time under pytest-xdist (``make test``).
 
 ``make test`` runs the suite in two passes: ``pytest -n 2 --dist loadgroup -m "not alone"``, then
-the tests marked ``alone`` by themselves (they stop or restart the shared Kafka or FerretDB, so no
-other test may run then). In the parallel pass every test belongs to one group, and a group's
+the tests marked ``alone`` by themselves: those that stop or restart the shared Kafka or FerretDB
+(no other test may run then), and the schemathesis suite (under xdist it reports one result per
+service, not one per operation). In the parallel pass every test belongs to one group, and a group's
 tests run one after another in one worker:
 
 - ``shared-servers``: the suites that put the platform's services on the real servers share their
