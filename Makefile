@@ -64,9 +64,8 @@ token: install
 ## Two passes: TEST_WORKERS pytest-xdist workers (tests grouped as warmflow_shared.testing.parallel
 ## says), then the tests marked `alone` (server restarts, schemathesis) by themselves, from the
 ## files that mark them (collecting only those); either pass failing fails the target.
-## TEST_WORKERS=0 (the default until two full runs with 2 pass in a row under CI conditions) runs
-## the first pass in this process, one test after another.
-TEST_WORKERS ?= 0
+## TEST_WORKERS=0 runs the first pass in this process, one test after another.
+TEST_WORKERS ?= 2
 ALONE_FILES = $(shell grep -rl --include='test_*.py' 'mark\.alone' shared services tests)
 test: install lint
 	@$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone"; parallel=$$?; \
