@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import jwt
@@ -31,6 +32,11 @@ async def get_verifier(request: Request) -> Verifier:
     return verifier
 
 
+PrincipalCheck = Callable[[Request, Principal], Awaitable[None]]
+"""A service's own check of an admitted principal (raises to refuse), run inside the one
+dependency rather than as a second one around it."""
+
+
 class _Caller(HTTPBearer):
     """Who is calling, and may they: the whole check as ONE dependency of the route.
 
@@ -39,10 +45,13 @@ class _Caller(HTTPBearer):
     about twice the token check itself. A subclass of ``HTTPBearer``, it is still the route's
     security scheme in the OpenAPI document (same name, ``HTTPBearer``)."""
 
-    def __init__(self, roles: tuple[Role, ...] | None = None) -> None:
+    def __init__(
+        self, roles: tuple[Role, ...] | None = None, check: PrincipalCheck | None = None
+    ) -> None:
         super().__init__(auto_error=False, scheme_name="HTTPBearer", description=BEARER_DOC)
         self.roles = frozenset(roles) if roles is not None else None
         self.names = "、".join(ROLE_NAMES[r] for r in roles or ())
+        self.check = check
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         credentials = await super().__call__(request)
@@ -50,6 +59,8 @@ class _Caller(HTTPBearer):
         request.state.principal = principal  # for the audit trail of state-changing requests
         if self.roles is not None and principal.role not in self.roles:
             raise Forbidden(f"此操作仅限{self.names}")
+        if self.check is not None:
+            await self.check(request, principal)
         return principal
 
 
@@ -73,10 +84,11 @@ async def _verified(
 CurrentPrincipal = Annotated[Principal, Depends(_Caller())]
 
 
-def require_roles(*roles: Role) -> Any:
-    """``Depends`` that lets only ``roles`` through (403 otherwise) and yields the principal.
+def require_roles(*roles: Role, check: PrincipalCheck | None = None) -> Any:
+    """``Depends`` that lets only ``roles`` through (403 otherwise), then ``check`` if given,
+    and yields the principal.
 
     Use as ``dependencies=[require_roles("county_admin")]`` or
     ``principal: Annotated[Principal, require_roles("org_admin", "county_admin")]``.
     """
-    return Depends(_Caller(roles))
+    return Depends(_Caller(roles, check))

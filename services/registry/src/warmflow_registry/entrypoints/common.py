@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import ROLES, Principal, Role
@@ -17,18 +17,17 @@ from warmflow_registry.service_layer.views import MemberSummary
 T = TypeVar("T")
 
 
+async def _site_of_own_county(request: Request, principal: Principal) -> None:
+    """A site staff's token must name a site of its own county: one minted for a Yuexi county
+    with a Yuhang site was honoured, showing that site's members and issuing its 报到 codes to
+    staff of another county."""
+    if principal.role == "site_staff":
+        await check_staff_site(request.app.state.registry, principal)
+
+
 def _with_site_staff(*roles: Role) -> Any:
-    """``require_roles``, and a site staff's token must name a site of its own county: one
-    minted for a Yuexi county with a Yuhang site was honoured, showing that site's members and
-    issuing its 报到 codes to staff of another county."""
-    caller = require_roles(*roles)
-
-    async def checked(request: Request, principal: Principal = caller) -> Principal:
-        if principal.role == "site_staff":
-            await check_staff_site(request.app.state.registry, principal)
-        return principal
-
-    return Depends(checked)
+    """``require_roles``, and a site staff's site of the token's county (one dependency)."""
+    return require_roles(*roles, check=_site_of_own_county)
 
 
 Staff = Annotated[Principal, _with_site_staff("site_staff", "org_admin", "county_admin")]
