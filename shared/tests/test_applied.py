@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from warmflow_shared.applied import applied_ids, applied_window, entry, reading_from
+from collections.abc import Sequence
+
+import pytest
+from warmflow_shared import applied
+from warmflow_shared.applied import (
+    applied_ids,
+    applied_window,
+    entry,
+    read_applied,
+    read_applied_of,
+    reading_from,
+)
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.store import Loaded, remember
 
@@ -29,3 +40,34 @@ def test_an_aggregate_recognises_an_event_whatever_partition_brought_it() -> Non
     loaded = Loaded("s", {}, 1, tuple(applied))
     assert loaded.has_applied(event.event_id) and loaded.has_applied("x9")
     assert not loaded.has_applied("x6") and not loaded.has_applied(f"t:0#{event.event_id}")
+
+
+def _window(source: int, first: int, count: int) -> tuple[str, ...]:
+    return tuple(f"t:{source}#e{n}" for n in range(first, first + count))
+
+
+def test_a_long_list_read_again_with_more_entries_reads_only_those(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read_lengths: list[int] = []
+
+    def counting(stored: Sequence[str]) -> tuple[set[str], set[str]]:
+        read_lengths.append(len(stored))
+        return read_applied(stored)
+
+    monkeypatch.setattr(applied, "read_applied", counting)
+    first = _window(0, 0, 300)
+    later = (*first, *_window(1, 0, 5))
+    cut = later[100:]  # the window cut back: it no longer begins with what was read
+    for stored in (first, later, later, cut):
+        ids, sources = read_applied_of("county:yuexi", stored)
+        assert (set(ids), set(sources)) == read_applied(stored)
+    assert read_lengths == [300, 5, 0, 205]
+
+
+def test_another_list_under_the_same_id_is_read_whole() -> None:
+    read_applied_of("shared-id", _window(0, 0, 200))
+    other = _window(2, 500, 200)  # another collection's document of the same id
+    ids, sources = read_applied_of("shared-id", other)
+    assert (set(ids), set(sources)) == ({f"e{n}" for n in range(500, 700)}, {"t:2"})
+    assert not Loaded("shared-id", {}, 3, other).has_applied("e0")

@@ -21,10 +21,11 @@ of every source.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from typing import NamedTuple
 
 _SOURCE: ContextVar[str] = ContextVar("warmflow_event_source", default="")
 
@@ -80,6 +81,44 @@ def read_applied(applied: Iterable[str]) -> tuple[set[str], set[str]]:
         ids.add(event_id)
         sources.add(source)
     return ids, sources
+
+
+class _Read(NamedTuple):
+    applied: tuple[str, ...]
+    ids: frozenset[str]
+    sources: frozenset[str]
+
+
+# The last reading of the longest lists, by document id. A document many events change (a
+# county's counter) holds a full window per source — over a thousand entries, a millisecond to
+# read — and is read again for every batch of events, with a few entries more at the end each
+# time: only those are read then. Keyed by id only as a hint: the stored list must begin with
+# the entries read before, compared by value, or it is read whole (as after its window is cut).
+_READINGS: OrderedDict[str, _Read] = OrderedDict()
+READINGS_KEPT = 64
+READ_WHOLE_UNDER = 128  # shorter lists are read faster than compared
+
+
+def read_applied_of(doc_id: str, applied: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """``read_applied`` of a document's stored list, reading only what was added since the
+    list this process read last for that document, when the list still begins with it."""
+    if len(applied) < READ_WHOLE_UNDER:
+        ids, sources = read_applied(applied)
+        return frozenset(ids), frozenset(sources)
+    last = _READINGS.get(doc_id)
+    seen = len(last.applied) if last is not None else 0
+    if last is not None and len(applied) >= seen and applied[:seen] == last.applied:
+        added_ids, added_sources = read_applied(applied[seen:])
+        read = _Read(applied, last.ids | added_ids, last.sources | added_sources)
+    else:
+        ids, sources = read_applied(applied)
+        read = _Read(applied, frozenset(ids), frozenset(sources))
+    _READINGS[doc_id] = read
+    with suppress(KeyError):  # another thread's event loop may have dropped it meanwhile
+        _READINGS.move_to_end(doc_id)
+        while len(_READINGS) > READINGS_KEPT:
+            _READINGS.popitem(last=False)
+    return read.ids, read.sources
 
 
 def applied_window(applied: Sequence[str], size: int) -> list[str]:

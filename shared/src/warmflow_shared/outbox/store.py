@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from warmflow_shared.applied import applied_window, entry, read_applied
+from warmflow_shared.applied import applied_window, entry, read_applied_of
 from warmflow_shared.events.contracts import Publishable
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.outbox.deadlines import DEADLINE_INDEXES, Deadline, deadline_fields
@@ -58,8 +58,8 @@ class Loaded:
     pending: bool = False
 
     @cached_property
-    def _read_applied(self) -> tuple[set[str], set[str]]:
-        return read_applied(self.applied)
+    def _read_applied(self) -> tuple[frozenset[str], frozenset[str]]:
+        return read_applied_of(self.id, self.applied)
 
     def has_applied(self, event_id: str) -> bool:
         return event_id in self._read_applied[0]
