@@ -18,6 +18,7 @@ from warmflow_shared.idempotency import Change, Projection, State
 from warmflow_shared.outbox.store import DEDUPE_WINDOW
 
 from .conftest import Platform
+from .flows import world
 
 
 def _event(member: str, status: str, county: str, kind: str = "MemberUpdated") -> Envelope:
@@ -208,3 +209,42 @@ async def test_a_ticket_event_published_again_far_later_counts_once(platform: Pl
     await stats.handle_batch(registry, [first])  # the same event id, published again
     counts = (await _counts(platform, county))[0]
     assert counts["problems"] == counts["open_tickets"] == 2 * DEDUPE_WINDOW + 11
+
+
+async def test_an_organisation_s_counters_are_found_once_and_one_stored_late_still_counts(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The organisation tree is read once per organisation, not once per batch (a place in
+    the tree never changes); an organisation not found yet is looked up again next time."""
+    w = await world(platform)
+    county = f"c{uuid.uuid4().hex[:8]}"
+    reads: list[str | None] = []
+    find = stats.find_organisation
+
+    async def counting(registry: Any, org_id: str | None) -> Any:
+        reads.append(org_id)
+        return await find(registry, org_id)
+
+    monkeypatch.setattr(stats, "find_organisation", counting)
+
+    def at(org_id: str) -> Envelope:
+        event = _event("m" + uuid.uuid4().hex[:12], "at_home", county, "MemberRegistered")
+        event.data["outflow_org_id"] = org_id
+        return event
+
+    for _ in range(3):
+        await stats.handle_batch(platform.registry, [at(w.branch), at(w.branch)])
+    late = f"yx-late-{uuid.uuid4().hex[:8]}"
+    await stats.handle_batch(platform.registry, [at(late)])
+    created = await platform.client.post(
+        "/api/registry/organisations",
+        json={"id": late, "code": f"YXL{late[-8:]}", "name": "岳西县某新建党支部",
+              "type_code": "branch", "parent_id": "yuexi-county-committee", "county": "yuexi"},
+        headers=w.yuexi_admin,
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    await stats.handle_batch(platform.registry, [at(late)])
+    assert reads == [w.branch, late, late]
+    assert (await stats.read(platform.registry, f"org:{w.branch}"))["on_file"] == 6
+    assert (await stats.read(platform.registry, f"org:{late}"))["on_file"] == 1
+    assert (await stats.read(platform.registry, "org:yuexi-county-committee"))["on_file"] >= 7

@@ -47,6 +47,9 @@ class Registry:
     stats_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
     # a site's county, by site id (it never changes): a site staff's token is checked against it
     site_counties: dict[str, str] = field(default_factory=dict)
+    # the statistics' counter keys of an organisation and its ancestors, by organisation id (an
+    # organisation's place in the tree never changes: ``UpdateOrganisation`` has no parent)
+    org_counter_keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

@@ -30,7 +30,6 @@ from warmflow_registry.service_layer.events import on_the_wire
 from warmflow_registry.service_layer.stats import (
     DESK_METRICS,
     METRICS,
-    OrgKeys,
     Pair,
     pairs_for,
     pairs_of,
@@ -69,14 +68,13 @@ async def _rebuild_pairs(registry: Registry, report: Recounted) -> Counter[Pair]
     """Every member's pairs from the file; the remembered ones rewritten where they differ."""
     totals: Counter[Pair] = Counter()
     memory = registry.stores.stats_members
-    known: OrgKeys = {}
     async for docs in _pages(registry.stores.members.collection):
         remembered = {doc["_id"]: doc for doc in await memory.get_many([d["_id"] for d in docs])}
         writes: list[tuple[dict[str, Any], int | None]] = []
         for doc in docs:
             # the file's standing as its last event would name it
             data = on_the_wire(standing(Member.model_validate(doc["state"])))
-            pairs = await pairs_for(registry, data, known)
+            pairs = await pairs_for(registry, data)
             totals.update(pairs)
             report.members += 1
             old = remembered.get(doc["_id"])

@@ -67,30 +67,24 @@ def member_metrics(data: Mapping[str, Any]) -> list[str]:
     return [metric for metric, on in flags.items() if on]
 
 
-OrgKeys = dict[str, set[str]]
-"""The counter keys of an organisation and its ancestors, by organisation id (a batch's cache)."""
-
-
-async def _org_keys(registry: Registry, org_id: str | None, known: OrgKeys) -> set[str]:
+async def _org_keys(registry: Registry, org_id: str | None) -> frozenset[str]:
     if not org_id:
-        return set()
-    if org_id not in known:
+        return frozenset()
+    if (keys := registry.org_counter_keys.get(org_id)) is None:
         org = await find_organisation(registry, org_id)
-        parts = org.path.strip("/").split("/") if org else []
-        known[org_id] = {f"org:{part}" for part in parts}
-    return known[org_id]
+        if org is None:  # not kept: it may be stored later (the event came first)
+            return frozenset()
+        keys = frozenset(f"org:{part}" for part in org.path.strip("/").split("/"))
+        registry.org_counter_keys[org_id] = keys
+    return keys
 
 
 async def keys_of(
-    registry: Registry,
-    data: Mapping[str, Any],
-    org_fields: tuple[str, ...],
-    known: OrgKeys | None = None,
+    registry: Registry, data: Mapping[str, Any], org_fields: tuple[str, ...]
 ) -> set[str]:
-    known = {} if known is None else known
     keys = {f"site:{data['site_id']}"} if data.get("site_id") else set()
     for field in org_fields:
-        keys |= await _org_keys(registry, data.get(field), known)
+        keys |= await _org_keys(registry, data.get(field))
     counties = (data.get("outflow_county"), data.get("inflow_county"), data.get("county"))
     return keys | {f"county:{county}" for county in counties if county}
 
@@ -126,14 +120,14 @@ def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     return {key: change for key, change in deltas.items() if any(change.values())}
 
 
-async def pairs_for(registry: Registry, data: Mapping[str, Any], known: OrgKeys) -> set[Pair]:
+async def pairs_for(registry: Registry, data: Mapping[str, Any]) -> set[Pair]:
     """The (counter key, metric) pairs a member standing as ``data`` (wire names) counts in."""
-    keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"), known)
+    keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"))
     return {(key, metric) for key in keys for metric in member_metrics(data)}
 
 
-async def _new_pairs(registry: Registry, envelope: Envelope, known: OrgKeys) -> set[Pair]:
-    return await pairs_for(registry, ev.standing_after(envelope.type, envelope.data), known)
+async def _new_pairs(registry: Registry, envelope: Envelope) -> set[Pair]:
+    return await pairs_for(registry, ev.standing_after(envelope.type, envelope.data))
 
 
 def stored_pairs(pairs: set[Pair]) -> list[str]:
@@ -155,7 +149,7 @@ async def on_member_event(registry: Registry, envelope: Envelope) -> None:
     doc = await memory.collection.get(envelope.subject)
     if doc and loaded_from(doc).has_applied(envelope.event_id):
         return
-    new = await _new_pairs(registry, envelope, {})
+    new = await _new_pairs(registry, envelope)
     await _move(registry, envelope, _deltas(pairs_of(doc), new))
     await memory.apply(envelope.subject, envelope, _remember_pairs(new))
 
@@ -175,14 +169,13 @@ async def on_member_events(registry: Registry, envelopes: Sequence[Envelope]) ->
     subjects = list(dict.fromkeys(envelope.subject for envelope in envelopes))
     docs = {doc["_id"]: doc for doc in await memory.collection.get_many(subjects)}
     pairs = {subject: pairs_of(doc) for subject, doc in docs.items()}
-    known: OrgKeys = {}
     counters: list[tuple[str, Envelope, Change]] = []
     remembered: list[tuple[str, Envelope, Change]] = []
     for envelope in envelopes:
         doc = docs.get(envelope.subject)
         if doc and loaded_from(doc).has_applied(envelope.event_id):
             continue
-        new = await _new_pairs(registry, envelope, known)
+        new = await _new_pairs(registry, envelope)
         deltas = _deltas(pairs.get(envelope.subject, set()), new)
         counters += [(key, envelope, _add(change)) for key, change in sorted(deltas.items())]
         pairs[envelope.subject] = new  # the next event of this member starts from here
