@@ -136,10 +136,10 @@ class Projection:
     ) -> tuple[State | None, list[str]]:
         """The state after the events not applied before, and what to store of those events."""
         state = dict(loaded.state) if loaded else None
-        seen = loaded.applied_ids() if loaded else set()
+        seen: set[str] = set()  # in these steps (the stored ones are not copied: a long list)
         new_ids: list[str] = []
         for envelope, change in steps:
-            if envelope.event_id in seen:
+            if envelope.event_id in seen or (loaded and loaded.has_applied(envelope.event_id)):
                 continue
             state = change(state, envelope)
             seen.add(envelope.event_id)
