@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from warmflow_gateway.demo_activity import CASE_REASON, CLASS_TITLE
+from warmflow_gateway.demo_activity import CASE_REASON, CLASS_TITLE, DemoActivity
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
 from warmflow_registry.entrypoints import demo_data
@@ -135,3 +136,23 @@ async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_pat
                 lambda r: any("叶丽娟" in n["body"] for n in r.json()),
             )
             assert inbox.status_code == 200
+
+
+async def test_the_seed_dates_paper_records_by_china_s_day_after_16_utc() -> None:
+    """At 17:00 UTC it is already tomorrow in China, where the letter was dated: a paper letter
+    dated by the UTC day would predate its own letter (422) and stop the seed."""
+    posted: list[tuple[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        posted.append((request.url.path, json.loads(request.content)))
+        return httpx.Response(201, json={})
+
+    evening = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+    tokens = {"yuexi-admin": "t", "yuhang-admin": "t"}
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(answer), base_url="http://seed"
+    ) as client:
+        demo = DemoActivity(client, tokens, clock=lambda: evening)
+        await demo.record_step({"id": "tr-1"}, "paper-letter")
+        await demo.record_step({"id": "tr-1"}, "paper-receipt")
+    assert [body["on"] for _, body in posted] == ["2026-12-08", "2026-12-08"]

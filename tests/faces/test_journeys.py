@@ -415,7 +415,15 @@ def test_cross_province_transfer_completed_in_the_console(
     expect(by_test(sender, "case-extend")).to_be_visible()
     expect(by_test(sender, "case-report")).to_have_count(0)
     _do(receiver, "report", "已到接收党组织报到")
-    _do(receiver, "accept", "已接收待回执", branch_id="yuhang-town-1-b1")
+    # the branch is picked by name among the receiver's branches: the field asked for a
+    # 党支部编号 typed by hand, an id no staff member knows
+    by_test(receiver, "case-accept").click()
+    by_test(receiver, "field-branch_id").click()
+    offered = receiver.locator(".el-select-dropdown__item:visible")
+    expect(offered).to_have_text(["仓前街道第1党支部（余杭区）"])  # not another's branch
+    offered.first.click()
+    by_test(receiver, "confirm-accept").click()
+    expect(by_test(receiver, "case-status")).to_have_text("已接收待回执")
     expect(by_test(receiver, "receipt-due")).not_to_contain_text("T")  # a time, not ISO text
     expect(receiver.locator(".el-timeline")).to_contain_text("编入仓前街道第1党支部")
     _do(receiver, "receipt", "回执已寄回")

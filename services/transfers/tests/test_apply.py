@@ -77,6 +77,20 @@ async def test_bad_organisations_are_422_naming_the_field(world: World) -> None:
     assert missing.status_code == 422
 
 
+async def test_a_bad_form_is_422_at_its_field_before_the_member_s_dues_are_judged(
+    world: World,
+) -> None:
+    """A member behind with dues who writes no reason ("。") or names their own branch is told
+    what is wrong with the form at its field, not first sent to pay dues and then told."""
+    member = await world.seed_member(f"{world.name}-m", dues_paid_until="2025-11")
+    no_reason = await apply(world, member, body={"reason": "。"})
+    same = await apply(world, member, receiving="yuexi")
+    for response, field in ((no_reason, "body.reason"), (same, "body.receiving_org_id")):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == field
+    assert "2025-11" in await _refusal(world, member)  # a good form: then the dues
+
+
 async def test_one_open_case_per_member(world: World) -> None:
     member = await world.seed_member(f"{world.name}-m")
     assert (await apply(world, member)).status_code == 201

@@ -39,7 +39,9 @@ const ACTIONS = {
   },
   extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, max: 90, initial: 15 }] },
   report: { title: '登记已报到', fields: [] },
-  accept: { title: '接收', type: 'primary', fields: [{ key: 'branch_id', label: '接收党支部编号', required: true }] },
+  // the branch is picked by name among the receiving organisation's branches (staff do not know
+  // organisation ids: the field asked for a 党支部编号 typed by hand)
+  accept: { title: '接收', type: 'primary', fields: [{ key: 'branch_id', label: '编入党支部', type: 'org', required: true, placeholder: '输入名称查找接收党组织下的党支部' }] },
   receipt: { title: '回执已寄回', type: 'primary', fields: [] },
   'paper-receipt': { title: '登记纸质回执', fields: paper },
   complete: { title: '办结', type: 'success', fields: [] },
@@ -64,6 +66,10 @@ const sideOf = (name) => (RECEIVING.includes(name) ? 'receiving' : 'sending')
 const CORRECTS = { 'paper-letter': ['paper_letter', '更正纸质介绍信'], 'paper-receipt': ['paper_receipt', '更正纸质回执'] }
 
 function titled(c, name) {
+  if (name === 'accept') {
+    const [branch] = ACTIONS.accept.fields
+    return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id }] }
+  }
   const [field, correction] = CORRECTS[name] || []
   const recorded = field && c[field]
   if (!recorded) return ACTIONS[name]

@@ -16,12 +16,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 from warmflow_registry.entrypoints.demo_data import AI_TOWN_BRANCH
 from warmflow_shared.auth.demo import DEMO_USERS
+from warmflow_transfers.config import TransfersSettings
 
 WAIT_SECONDS = 120.0
 NOT_YET = (404, 409, 422)  # what a service answers before it has learnt what a step needs
@@ -77,10 +78,21 @@ def _created(answer: httpx.Response) -> bool:
 
 
 class DemoActivity:
-    def __init__(self, client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        tokens: dict[str, str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._client = client
         self._tokens = tokens
+        self._clock = clock
         self.seeded = Seeded()
+
+    def today(self) -> date:
+        """The day in China, as the transfers service dates its letters (from 16:00 UTC on,
+        the UTC date is a day behind: a paper letter dated by it predates its own letter)."""
+        return self._clock().astimezone(TransfersSettings().zone).date()
 
     def _as(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._tokens[user]}"}
@@ -163,14 +175,14 @@ class DemoActivity:
             }
             case = (await self._post("yuexi-admin", "/api/transfers/cases", body)).json()
             for step in steps:
-                await self._step(case, step)
+                await self.record_step(case, step)
             self.seeded.cases += 1
 
     async def _pay_dues(self, member_id: str) -> None:
         """The dues paid up to this month (the home side's e-file edit): a transfer needs it."""
         url = f"/api/registry/members/{member_id}"
         file = await self._get("yuexi-admin", url)
-        month = datetime.now(UTC).strftime("%Y-%m")
+        month = self.today().strftime("%Y-%m")
         if (file["profile"].get("dues_paid_until") or "") >= month:
             return
         headers = {**self._as("yuexi-admin"), "If-Match": str(file["profile_revision"])}
@@ -178,11 +190,11 @@ class DemoActivity:
         answer = await self._client.put(url, json=body, headers=headers)
         answer.raise_for_status()
 
-    async def _step(self, case: dict[str, Any], step: str) -> None:
+    async def record_step(self, case: dict[str, Any], step: str) -> None:
         side = "yuhang-admin" if step in ("report", "accept", "receipt") else "yuexi-admin"
         body: dict[str, Any] = {}
         if step in ("paper-letter", "paper-receipt"):
-            body = {"on": datetime.now(UTC).date().isoformat()}
+            body = {"on": self.today().isoformat()}
         if step == "accept":
             body = {"branch_id": RECEIVING_BRANCH}
         await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)

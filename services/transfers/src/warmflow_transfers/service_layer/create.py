@@ -23,8 +23,9 @@ from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_transfers.domain.codes import TERMINAL
 from warmflow_transfers.domain.eligibility import MemberFacts, check_eligible, on_file
 from warmflow_transfers.domain.errors import BadValue, Refused
-from warmflow_transfers.domain.lifecycle import Application, open_case
+from warmflow_transfers.domain.lifecycle import Application, check_parties, open_case
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
+from warmflow_transfers.domain.rules import reason_text
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import member_facts, party
 from warmflow_transfers.service_layer.scope import SIDE_ROLES, acts_for, organisations_of
@@ -95,6 +96,10 @@ async def _application(
         raise BadValue("receiving_org_id", "接收党组织不存在")
     # who may apply, before anything of the member (dues, status) is said to the caller
     _may_apply(principal, facts, sending, receiving, await organisations_of(ctx, principal))
+    # then what is wrong with the form, at its field, before the member's dues or status: a
+    # member told first to pay dues would pay, come back and only then learn the form was wrong
+    check_parties(sending, receiving)
+    reason_text(cmd.reason)
     member = check_eligible(facts, ctx.today())
     case_id = await _next_case_id(ctx, member.member_id)  # counted before the open case check
     await _no_open_case(ctx, member.member_id)
