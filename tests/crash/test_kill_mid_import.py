@@ -8,13 +8,14 @@ import csv
 import io
 import itertools
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
 from warmflow_notify.service_layer.projections import TABLE as NOTIFY_TABLE
 from warmflow_registry.domain.idnumber import check_character
 from warmflow_registry.domain.model import Member
+from warmflow_shared.agreements import CHINA
 from warmflow_shared.events.catalog.registry import MEMBER_TOPIC
 
 from .conftest import Crashable
@@ -44,7 +45,8 @@ HEADERS = ["姓名", "身份证号", "性别", "出生日期", "手机号码", "
 
 def roster_csv(branch_code: str, rows: int) -> bytes:
     region, serial = f"34{random.randint(1000, 9999)}", itertools.count()
-    paid = f"{date.today().year}年{date.today().month}月"  # transfers need dues paid to date
+    today = datetime.now(CHINA)  # the transfer service's day: it needs dues paid up to it
+    paid = f"{today.year}年{today.month}月"
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS)

@@ -9,6 +9,7 @@ from typing import Any
 
 from warmflow_registry.domain import settled
 from warmflow_registry.service_layer import jobs
+from warmflow_shared.agreements import CHINA
 
 from .conftest import Platform, eventually
 from .flows import World, outflow, register, world
@@ -70,7 +71,7 @@ async def test_six_months_away_at_one_place_the_member_is_told_to_transfer(
     platform: Platform,
 ) -> None:
     p, w = platform, await world(platform)
-    paid = date.today().strftime("%Y-%m")  # the transfer service's own day: dues paid up to it
+    paid = datetime.now(CHINA).strftime("%Y-%m")  # the transfer service's day: dues paid to it
     member = await _checked_in(p, w, dues_paid_until=paid)
     waiting, _ = await register(p, w)  # registered to leave, not checked in: no fixed place
     await outflow(p, w, waiting)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import load_workbook
+from warmflow_shared.agreements import CHINA
 
 from .conftest import Platform, eventually
 from .flows import searched_for, tried_to_reach, world
@@ -212,7 +213,7 @@ async def test_a_transfer_from_an_external_branch_takes_the_paper_path(platform:
     body = {
         "id_number": id_number(born),
         "home_org_id": home,
-        "profile": profile(born, dues_paid_until=date.today().strftime("%Y-%m")),
+        "profile": profile(born, dues_paid_until=datetime.now(CHINA).strftime("%Y-%m")),
         "inflow_org_id": "yuhang-ai-town-committee",
         "home_report": REPORT,
     }
