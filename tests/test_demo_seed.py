@@ -156,3 +156,24 @@ async def test_the_seed_dates_paper_records_by_china_s_day_after_16_utc() -> Non
         await demo.record_step({"id": "tr-1"}, "paper-letter")
         await demo.record_step({"id": "tr-1"}, "paper-receipt")
     assert [body["on"] for _, body in posted] == ["2026-12-08", "2026-12-08"]
+
+
+async def test_the_seed_names_the_class_term_by_china_s_day() -> None:
+    """On 31 December after 16:00 UTC it is already the new year in China."""
+    classes: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=[])
+        body = json.loads(request.content)
+        if request.url.path == "/api/learning/classes":
+            classes.append(body)
+        return httpx.Response(201, json={"id": "x", "hours": 1})
+
+    new_year_in_china = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(answer), base_url="http://seed"
+    ) as client:
+        demo = DemoActivity(client, {"yuhang-admin": "t"}, clock=lambda: new_year_in_china)
+        await demo.learning([])
+    assert [c["term"] for c in classes] == ["2027年冬季"]

@@ -124,8 +124,9 @@ class DemoActivity:
             return
         admin = "yuhang-admin"
         courses = [(await self._post(admin, "/api/learning/courses", c)).json() for c in COURSES]
-        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        term = f"{now.year}年{SEASONS[now.month - 1]}"
+        now = self._clock().replace(minute=0, second=0, microsecond=0)
+        today = self.today()  # the term by China's day, as its staff name it
+        term = f"{today.year}年{SEASONS[today.month - 1]}"
         body = {"title": CLASS_TITLE, "term": term, "org_id": CLASS_ORG}
         klass = (await self._post(admin, "/api/learning/classes", body)).json()
         lessons = []
