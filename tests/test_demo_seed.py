@@ -77,6 +77,12 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
     assert statuses["checked_in"] == 1 + sum(m.plan == "checked_in" for m in planned) - 1
     assert statuses["lost_contact"] == sum(m.plan == "lost" for m in planned)
     assert learning == {"lessons": 3, "held": 2, "enrolled": True, "rate": True}
+    # the letter names whom to call at each side (未登记 before the demo had contacts)
+    [issued] = [case for case in cases if case["status"] == "letter_issued"]
+    for side in ("sending", "receiving"):
+        party = issued[side]
+        contact = demo_data.contact_of(party["org_id"], party["county"])
+        assert (party["contact_name"], party["contact_phone"]) == contact, side
 
 
 async def _activity(
