@@ -143,24 +143,34 @@ async def test_a_hand_flag_of_lost_contact_needs_an_attempt_on_the_file(
     the last contact; past the period the sweep flags by, no attempt is asked for."""
     p, w = platform, await world(platform)
     member, _ = await register(p, w)
+
+    async def refusal() -> str | None:
+        file = await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)
+        return file.json()["lost_flag_refusal"]  # the console says it before the click
+
+    assert await refusal() is None  # at home: no flag is offered
     await outflow(p, w, member)
     url = f"{API}/members/{member}/lost-contact"
     bare = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
     assert bare.status_code == 409 and "标记失联须先登记查找" in bare.json()["detail"], bare.text
+    assert await refusal() == bare.json()["detail"]
     file = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
     assert file["status"] == "outflow_registered" and file["lost"] is None
     today_ = today(p.registry.now())
     reached = await _search(p, w, member, today_, "phone", outcome="reached")
     assert reached.status_code == 200  # a contact, not a failed attempt
     again = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
-    assert again.status_code == 409
+    assert again.status_code == 409 and await refusal() == again.json()["detail"]
     assert (await _search(p, w, member, today_, "relatives")).status_code == 200
+    assert await refusal() is None
     flagged = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
     assert flagged.status_code == 200 and flagged.json()["status"] == "lost_contact"
     # long out of touch (the sweep's period): the flag needs no attempt first
     other, _ = await register(p, w, dues_paid_until=None)
     await outflow(p, w, other)
     p.clock.advance(days=200)
+    file = (await p.client.get(f"{API}/members/{other}", headers=w.yuexi_admin)).json()
+    assert file["lost_flag_refusal"] is None
     late = await p.client.post(
         f"{API}/members/{other}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
     )
