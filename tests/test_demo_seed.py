@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +19,9 @@ from warmflow_registry.entrypoints.demo_data import demo_members
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.platform_process import WARMFLOW, platform_env
 from warmflow_shared.testing.polling import eventually
+from warmflow_shared.testing.servers import unavailable
 
 MEMBERS = 60
 
@@ -141,3 +145,17 @@ async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_pat
                 lambda r: any("叶丽娟" in n["body"] for n in r.json()),
             )
             assert inbox.status_code == 200
+
+
+def test_the_seed_runs_after_midnight_in_china(tmp_path: Path) -> None:
+    """From 16:00 UTC it is the next day in China, where the services date what they do: the
+    demo's paper letter was dated the UTC day, refused as earlier than the letter's issue, and
+    `make seed` failed for eight hours of every day (CI included)."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        unavailable("faketime", "not installed (Debian's package faketime)")
+    env = {**platform_env(tmp_path), "TZ": "UTC"}
+    seed = [faketime, "-f", "@2026-12-07 17:30:00", *WARMFLOW, "seed", "--members", "40"]
+    done = subprocess.run(seed, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "新增组织关系转接演示案件 3 件" in done.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from warmflow_registry.entrypoints.demo_data import AI_TOWN_BRANCH
+from warmflow_shared.agreements import CHINA
 from warmflow_shared.auth.demo import DEMO_USERS
 
 WAIT_SECONDS = 120.0
@@ -170,7 +171,7 @@ class DemoActivity:
         """The dues paid up to this month (the home side's e-file edit): a transfer needs it."""
         url = f"/api/registry/members/{member_id}"
         file = await self._get("yuexi-admin", url)
-        month = datetime.now(UTC).strftime("%Y-%m")
+        month = datetime.now(CHINA).strftime("%Y-%m")  # the month in China, as the services
         if (file["profile"].get("dues_paid_until") or "") >= month:
             return
         headers = {**self._as("yuexi-admin"), "If-Match": str(file["profile_revision"])}
@@ -182,7 +183,9 @@ class DemoActivity:
         side = "yuhang-admin" if step in ("report", "accept", "receipt") else "yuexi-admin"
         body: dict[str, Any] = {}
         if step in ("paper-letter", "paper-receipt"):
-            body = {"on": datetime.now(UTC).date().isoformat()}
+            # the day in China, as the services date the letter: from 16:00 UTC it is the next
+            # day there, and a paper letter dated the UTC day was refused (before its issue)
+            body = {"on": datetime.now(CHINA).date().isoformat()}
         if step == "accept":
             body = {"branch_id": RECEIVING_BRANCH}
         await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)
