@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
+from warmflow_gateway import demo_activity
 from warmflow_gateway.demo_activity import CASE_REASON, CLASS_TITLE
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
@@ -159,3 +161,31 @@ def test_the_seed_runs_after_midnight_in_china(tmp_path: Path) -> None:
     done = subprocess.run(seed, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "新增组织关系转接演示案件 3 件" in done.stderr
+
+
+async def test_a_seed_killed_among_the_demo_transfers_is_taken_up_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the first case and the second's approval (what the first run leaves), the
+    next seed goes on from there: the second case gets its letter, a third is made and
+    completed. It used to see a demo case and stop, for good."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
+    full = demo_activity.CASE_STAGES
+    monkeypatch.setattr(demo_activity, "CASE_STAGES", ((), ("approve",)))
+    await seed(settings, MEMBERS)
+    monkeypatch.setattr(demo_activity, "CASE_STAGES", full)
+    await seed(settings, MEMBERS)
+
+    app = create_platform_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            listed = await client.get(
+                "/api/transfers/cases", headers=_bearer("yuexi-admin", settings)
+            )
+    cases = sorted(
+        (c for c in listed.json() if c["reason"] == CASE_REASON), key=lambda c: c["created_at"]
+    )
+    assert [c["status"] for c in cases] == ["submitted", "letter_issued", "completed"]
+    assert cases[1]["paper_letter"] is not None  # across provinces: the paper too
+    assert len({c["member_id"] for c in cases}) == 3
