@@ -85,6 +85,8 @@ async def test_bad_search_input_is_refused_at_its_field_and_changes_nothing(
         ({"on": str(since), "channel": "pigeon", "outcome": "no_trace"}, "body.channel"),
         ({"on": str(since), "channel": "phone", "outcome": "maybe"}, "body.outcome"),
         ({"on": str(tomorrow), "channel": "phone", "outcome": "no_trace"}, "body.on"),
+        # before the member left: 1900-01-01 was kept on the file
+        ({"on": "1900-01-01", "channel": "phone", "outcome": "no_trace"}, "body.on"),
         (
             {"on": str(since), "channel": "phone", "outcome": "no_trace", "note": "x" * 501},
             "body.note",
@@ -95,6 +97,13 @@ async def test_bad_search_input_is_refused_at_its_field_and_changes_nothing(
         )
         assert refused.status_code == 422, refused.text
         assert [e["field"] for e in refused.json()["errors"]] == [field], refused.text
+    left = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
+    early = {"on": "1900-01-01", "channel": "phone", "outcome": "no_trace"}
+    refused = await p.client.post(
+        f"{API}/members/{member}/searches", json=early, headers=w.yuexi_admin
+    )
+    [error] = refused.json()["errors"]
+    assert error["reason"] == f"查找日期不能早于外出日期（{left['outflow_on']}）"
     file = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
     assert len(file["searches"]) == 1  # the attempt before the flag only
     # another county has no business with the file; a member at home is not searched for
