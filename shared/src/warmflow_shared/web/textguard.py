@@ -145,7 +145,7 @@ def _body_schema(scope: Scope) -> tuple[dict[str, Any], dict[str, Any]] | None:
     openapi = getattr(scope.get("app"), "openapi", None)
     if openapi is None:
         return None
-    spec: dict[str, Any] = openapi()  # built once per app, then cached by the app
+    spec: dict[str, Any] = openapi()  # read only for a body refused already: no hot path
     path, method = get_route_path(scope), str(scope.get("method", "")).lower()
     for template, operations in spec.get("paths", {}).items():
         if method in operations and _template(template).fullmatch(path):
