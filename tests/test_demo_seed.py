@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
+from warmflow_gateway import demo_activity
 from warmflow_gateway.demo_activity import CASE_REASON, CLASS_TITLE, DemoActivity
 from warmflow_gateway.platform import create_platform_app
 from warmflow_gateway.seed import seed
@@ -18,7 +22,9 @@ from warmflow_registry.entrypoints.demo_data import demo_members
 from warmflow_shared.auth.cli import mint_for
 from warmflow_shared.auth.demo import DEMO_USERS
 from warmflow_shared.settings import WarmflowSettings
+from warmflow_shared.testing.platform_process import WARMFLOW, platform_env
 from warmflow_shared.testing.polling import eventually
+from warmflow_shared.testing.servers import unavailable
 
 MEMBERS = 60
 
@@ -78,6 +84,12 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
     assert statuses["checked_in"] == 1 + sum(m.plan == "checked_in" for m in planned) - 1
     assert statuses["lost_contact"] == sum(m.plan == "lost" for m in planned)
     assert learning == {"lessons": 3, "held": 2, "enrolled": True, "rate": True}
+    # the letter names whom to call at each side (未登记 before the demo had contacts)
+    [issued] = [case for case in cases if case["status"] == "letter_issued"]
+    for side in ("sending", "receiving"):
+        party = issued[side]
+        contact = demo_data.contact_of(party["org_id"], party["county"])
+        assert (party["contact_name"], party["contact_phone"]) == contact, side
 
 
 async def _activity(
@@ -177,3 +189,45 @@ async def test_the_seed_names_the_class_term_by_china_s_day() -> None:
         demo = DemoActivity(client, {"yuhang-admin": "t"}, clock=lambda: new_year_in_china)
         await demo.learning([])
     assert [c["term"] for c in classes] == ["2027年冬季"]
+
+
+def test_the_seed_runs_after_midnight_in_china(tmp_path: Path) -> None:
+    """From 16:00 UTC it is the next day in China, where the services date what they do: the
+    demo's paper letter was dated the UTC day, refused as earlier than the letter's issue, and
+    `make seed` failed for eight hours of every day (CI included)."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        unavailable("faketime", "not installed (Debian's package faketime)")
+    env = {**platform_env(tmp_path), "TZ": "UTC"}
+    seed = [faketime, "-f", "@2026-12-07 17:30:00", *WARMFLOW, "seed", "--members", "40"]
+    done = subprocess.run(seed, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "新增组织关系转接演示案件 3 件" in done.stderr
+
+
+async def test_a_seed_killed_among_the_demo_transfers_is_taken_up_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the first case and the second's approval (what the first run leaves), the
+    next seed goes on from there: the second case gets its letter, a third is made and
+    completed. It used to see a demo case and stop, for good."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
+    full = demo_activity.CASE_STAGES
+    monkeypatch.setattr(demo_activity, "CASE_STAGES", ((), ("approve",)))
+    await seed(settings, MEMBERS)
+    monkeypatch.setattr(demo_activity, "CASE_STAGES", full)
+    await seed(settings, MEMBERS)
+
+    app = create_platform_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            listed = await client.get(
+                "/api/transfers/cases", headers=_bearer("yuexi-admin", settings)
+            )
+    cases = sorted(
+        (c for c in listed.json() if c["reason"] == CASE_REASON), key=lambda c: c["created_at"]
+    )
+    assert [c["status"] for c in cases] == ["submitted", "letter_issued", "completed"]
+    assert cases[1]["paper_letter"] is not None  # across provinces: the paper too
+    assert len({c["member_id"] for c in cases}) == 3

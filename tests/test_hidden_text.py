@@ -107,3 +107,43 @@ async def test_an_imported_row_with_hidden_characters_is_rejected_by_column(
 async def _tick(http: httpx.AsyncClient) -> None:
     # the job runs on the platform's own loop: yield to it between polls
     await http.get("/healthz")
+
+
+NOT_TAKEN = "不允许的字段"
+
+
+async def test_the_refusal_names_the_field_that_carried_the_character_as_the_route_takes_it(
+    client: tuple[httpx.AsyncClient, WarmflowSettings],
+) -> None:
+    """A character in a field the request does not take (the yearly report has no ``summary``)
+    is named at that field as not taken — deleting the character would not cure it — and one in
+    a field it takes at that field, in every service's bodies, nested ones too."""
+    http, settings = client
+    token = mint_token("member", "yuexi", [], "m-hidden-1", settings=settings)
+    member = {"Authorization": f"Bearer {token}"}
+    url = "/api/registry/me/yearly-report"
+
+    extra = await http.post(url, json={"text": "年度汇报", "summary": "摘\u200b要"}, headers=member)
+    assert field_reasons(extra) == {"body.summary": NOT_TAKEN}
+    both = {"text": "年度\u202e汇报", "summary": "摘\u200b要", "note": {"a": "\u2067"}}
+    reasons = field_reasons(await http.post(url, json=both, headers=member))
+    assert reasons.keys() == {"body.text", "body.summary", "body.note"}
+    assert "U+202E" in reasons["body.text"]
+    assert reasons["body.summary"] == reasons["body.note"] == NOT_TAKEN
+
+    admin = _auth(settings, "county_admin", "yuexi", ["yuexi-county-committee"])
+    place = {"name": "深圳市某公司\u2067党支部", "region_code": "440305", "memo": "\u200b"}
+    body = {"inflow_org": place, "reported": {"channel": "letter", "reporter": "本人"}}
+    url = "/api/registry/members/m-hidden-1/checkin-elsewhere"
+    reasons = field_reasons(await http.post(url, json=body, headers=admin))
+    assert reasons.keys() == {"body.inflow_org.name", "body.inflow_org.memo"}
+    assert "U+2067" in reasons["body.inflow_org.name"]
+    assert reasons["body.inflow_org.memo"] == NOT_TAKEN
+
+    staff = _auth(settings, "county_admin", "yuhang", ["yuhang-county-committee"])
+    course = {"title": "电商直播", "category": "技能", "hours": 2, "summary": "\u202e"}
+    refused = await http.post("/api/learning/courses", json=course, headers=staff)
+    assert field_reasons(refused) == {"body.summary": NOT_TAKEN}
+    prefs = {"channels": {}, "summary": "\u200b"}
+    refused = await http.put("/api/notify/preferences/me", json=prefs, headers=member)
+    assert field_reasons(refused) == {"body.summary": NOT_TAKEN}

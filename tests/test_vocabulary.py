@@ -111,6 +111,10 @@ def test_every_code_the_notices_pages_show_has_a_name() -> None:
     assert set(names["notice_channels"]) == set(CHANNELS)
     assert set(names["notice_categories"]) == set(CATEGORIES)
     assert set(names["notice_default_channels"]) == set(CATEGORIES)
+    # a member hears of their own outflow, check-in, transfer, lessons, reports…, never of the
+    # staff's daily digest
+    member = names["notice_member_categories"]
+    assert set(member) < set(CATEGORIES) and "digest" not in member and "transfer" in member
     source = "".join(p.read_text() for p in Path(warmflow_notify.__file__).parent.rglob("*.py"))
     written = set(re.findall(r'"status": "(\w+)"', source)) | {"sending"}
     assert written <= set(names["notice_status"]), written - set(names["notice_status"])

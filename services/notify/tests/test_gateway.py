@@ -400,6 +400,9 @@ async def test_bad_input_is_a_problem_naming_the_field(
     assert empty_window.status_code == 422  # saved, it silently meant no quiet hours at all
     [error] = empty_window.json()["errors"]
     assert error["field"] == "body.quiet_hours" and "不能相同" in error["reason"]
+    twice = {"channels": {"transfer": ["sms", "email", "sms", "sms"]}}
+    kept = await gw.client.put("/api/notify/preferences/me", headers=admin, json=twice)
+    assert kept.status_code == 200 and kept.json()["channels"]["transfer"] == ["sms", "email"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
 

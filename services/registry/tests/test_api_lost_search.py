@@ -85,6 +85,8 @@ async def test_bad_search_input_is_refused_at_its_field_and_changes_nothing(
         ({"on": str(since), "channel": "pigeon", "outcome": "no_trace"}, "body.channel"),
         ({"on": str(since), "channel": "phone", "outcome": "maybe"}, "body.outcome"),
         ({"on": str(tomorrow), "channel": "phone", "outcome": "no_trace"}, "body.on"),
+        # before the member left: 1900-01-01 was kept on the file
+        ({"on": "1900-01-01", "channel": "phone", "outcome": "no_trace"}, "body.on"),
         (
             {"on": str(since), "channel": "phone", "outcome": "no_trace", "note": "x" * 501},
             "body.note",
@@ -95,6 +97,13 @@ async def test_bad_search_input_is_refused_at_its_field_and_changes_nothing(
         )
         assert refused.status_code == 422, refused.text
         assert [e["field"] for e in refused.json()["errors"]] == [field], refused.text
+    left = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
+    early = {"on": "1900-01-01", "channel": "phone", "outcome": "no_trace"}
+    refused = await p.client.post(
+        f"{API}/members/{member}/searches", json=early, headers=w.yuexi_admin
+    )
+    [error] = refused.json()["errors"]
+    assert error["reason"] == f"查找日期不能早于外出日期（{left['outflow_on']}）"
     file = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
     assert len(file["searches"]) == 1  # the attempt before the flag only
     # another county has no business with the file; a member at home is not searched for
@@ -143,24 +152,34 @@ async def test_a_hand_flag_of_lost_contact_needs_an_attempt_on_the_file(
     the last contact; past the period the sweep flags by, no attempt is asked for."""
     p, w = platform, await world(platform)
     member, _ = await register(p, w)
+
+    async def refusal() -> str | None:
+        file = await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)
+        return file.json()["lost_flag_refusal"]  # the console says it before the click
+
+    assert await refusal() is None  # at home: no flag is offered
     await outflow(p, w, member)
     url = f"{API}/members/{member}/lost-contact"
     bare = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
     assert bare.status_code == 409 and "标记失联须先登记查找" in bare.json()["detail"], bare.text
+    assert await refusal() == bare.json()["detail"]
     file = (await p.client.get(f"{API}/members/{member}", headers=w.yuexi_admin)).json()
     assert file["status"] == "outflow_registered" and file["lost"] is None
     today_ = today(p.registry.now())
     reached = await _search(p, w, member, today_, "phone", outcome="reached")
     assert reached.status_code == 200  # a contact, not a failed attempt
     again = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
-    assert again.status_code == 409
+    assert again.status_code == 409 and await refusal() == again.json()["detail"]
     assert (await _search(p, w, member, today_, "relatives")).status_code == 200
+    assert await refusal() is None
     flagged = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
     assert flagged.status_code == 200 and flagged.json()["status"] == "lost_contact"
     # long out of touch (the sweep's period): the flag needs no attempt first
     other, _ = await register(p, w, dues_paid_until=None)
     await outflow(p, w, other)
     p.clock.advance(days=200)
+    file = (await p.client.get(f"{API}/members/{other}", headers=w.yuexi_admin)).json()
+    assert file["lost_flag_refusal"] is None
     late = await p.client.post(
         f"{API}/members/{other}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
     )

@@ -150,11 +150,16 @@ const ACTIONS = [
     run: (id, body) => post(id, 'searches')(body),
   },
   {
+    // only a member away can be flagged (the API refused one at home or returned, 409); before
+    // the period the nightly sweep flags by, a search must be on the file first: the file says
+    // so (lost_flag_refusal) and the dialog leads to 登记查找
     name: 'lost',
     title: '标记失联',
     type: 'warning',
     roles: ADMINS,
-    when: (s) => ACTIVE.includes(s) && s !== 'lost_contact',
+    when: (s) => AWAY.includes(s),
+    notice: (f) => f.lost_flag_refusal || '',
+    guide: { action: 'search', label: '去登记查找' },
     fields: (f, V) => [{ key: 'reason_code', label: '失联原因', required: true, options: V.lost_reasons }],
     run: (id, body) => post(id, 'lost-contact')(body),
   },

@@ -11,6 +11,7 @@ const routes = [
   { path: '/me', component: page('Me') },
   { path: '/me/edit', component: page('EditMe'), meta: { bare: true } },
   { path: '/me/report', component: page('YearlyReport'), meta: { bare: true } },
+  { path: '/me/notifications', component: page('NoticeSettings'), meta: { bare: true } },
   { path: '/learning', component: page('Learning') },
   { path: '/notices', component: page('Notices') },
   { path: '/transfer', component: page('Transfer') },

@@ -162,22 +162,34 @@ class DemoActivity:
         self.seeded.classes, self.seeded.class_members = 1, len(chosen)
 
     async def transfers(self, members: list[dict[str, Any]]) -> None:
-        cases = await self._get("yuexi-admin", "/api/transfers/cases")
-        if any(case["reason"] == CASE_REASON for case in cases):
-            return
+        """One case at each stage, made in order; a seed killed half-way leaves some made and
+        the last one short of its stage: the next seed takes them up where they stopped (it
+        used to see a demo case and stop, leaving the demo without its letter or completion)."""
+        listed = await self._get("yuexi-admin", "/api/transfers/cases")
+        made = sorted((c for c in listed if c["reason"] == CASE_REASON), key=_created_at)
+        taken = {case["member_id"] for case in made}
         # not the member app's demo member: her phone shows her own journey
-        movers = [m for m in members if m["home_county"] == "yuexi" and m["id"] != DEMO_MEMBER]
-        for member, steps in zip(movers, CASE_STAGES, strict=False):
-            await self._pay_dues(member["id"])
-            body = {
-                "member_id": member["id"],
-                "receiving_org_id": RECEIVING_ORG,
-                "reason": CASE_REASON,
-            }
-            case = (await self._post("yuexi-admin", "/api/transfers/cases", body)).json()
+        movers = [
+            m
+            for m in members
+            if m["home_county"] == "yuexi" and m["id"] != DEMO_MEMBER and m["id"] not in taken
+        ]
+        for stage, steps in enumerate(CASE_STAGES):
+            if stage < len(made):
+                case = made[stage]
+            elif movers:
+                case = await self._new_case(movers.pop(0))
+                self.seeded.cases += 1
+            else:
+                return
             for step in steps:
-                await self.record_step(case, step)
-            self.seeded.cases += 1
+                if not _step_done(case, step):
+                    case = await self.record_step(case, step)
+
+    async def _new_case(self, member: dict[str, Any]) -> dict[str, Any]:
+        await self._pay_dues(member["id"])
+        body = {"member_id": member["id"], "receiving_org_id": RECEIVING_ORG, "reason": CASE_REASON}
+        return dict((await self._post("yuexi-admin", "/api/transfers/cases", body)).json())
 
     async def _pay_dues(self, member_id: str) -> None:
         """The dues paid up to this month (the home side's e-file edit): a transfer needs it."""
@@ -191,14 +203,37 @@ class DemoActivity:
         answer = await self._client.put(url, json=body, headers=headers)
         answer.raise_for_status()
 
-    async def record_step(self, case: dict[str, Any], step: str) -> None:
+    async def record_step(self, case: dict[str, Any], step: str) -> dict[str, Any]:
         side = "yuhang-admin" if step in ("report", "accept", "receipt") else "yuexi-admin"
         body: dict[str, Any] = {}
         if step in ("paper-letter", "paper-receipt"):
             body = {"on": self.today().isoformat()}
         if step == "accept":
             body = {"branch_id": RECEIVING_BRANCH}
-        await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)
+        answer = await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)
+        return dict(answer.json())
+
+
+# what each step leaves on the case: a status it went through, or the paper it recorded
+STEP_STATUS = {
+    "approve": "approved",
+    "issue-letter": "letter_issued",
+    "report": "reported",
+    "accept": "accepted",
+    "receipt": "receipt_returned",
+    "complete": "completed",
+}
+STEP_PAPER = {"paper-letter": "paper_letter", "paper-receipt": "paper_receipt"}
+
+
+def _step_done(case: dict[str, Any], step: str) -> bool:
+    if step in STEP_PAPER:
+        return case.get(STEP_PAPER[step]) is not None
+    return any(entry["status"] == STEP_STATUS[step] for entry in case.get("history") or ())
+
+
+def _created_at(case: dict[str, Any]) -> str:
+    return str(case["created_at"])
 
 
 async def seed_activity(client: httpx.AsyncClient, tokens: dict[str, str]) -> Seeded:

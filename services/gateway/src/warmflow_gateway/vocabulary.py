@@ -13,6 +13,7 @@ from warmflow_learning.domain.model import STATUS_NAMES as ATTENDANCE_NAMES
 from warmflow_notify.domain.model import CATEGORY_NAMES, CHANNEL_NAMES
 from warmflow_notify.domain.notice import STATUS_NAMES as NOTICE_STATUS_NAMES
 from warmflow_notify.domain.preferences import DEFAULT_CHANNELS
+from warmflow_notify.domain.rules import MEMBER_CATEGORIES
 from warmflow_registry.domain.agreements import AGREEMENT_STATUS_NAMES, PURPOSE_NAMES
 from warmflow_registry.domain.codes import LOST_REASON_NAMES, OUTFLOW_REASON_NAMES, STATUS_NAMES
 from warmflow_registry.domain.desk import STATUS_NAMES as TICKET_STATUS_NAMES
@@ -59,6 +60,8 @@ def vocabulary() -> dict[str, Any]:
         "notice_categories": CATEGORY_NAMES,
         # per category, the channels a recipient may choose (the inbox is always one of them)
         "notice_default_channels": {k: list(v) for k, v in DEFAULT_CHANNELS.items()},
+        # the kinds a member receives: the member app's settings offer these alone
+        "notice_member_categories": list(MEMBER_CATEGORIES),
         "notice_status": NOTICE_STATUS_NAMES,
         "audit_actions": AUDIT_ACTION_NAMES,
         "audit_methods": AUDIT_METHOD_NAMES,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from warmflow_notify.domain.model import Category, Urgency
+from warmflow_notify.domain.model import CATEGORIES, Category, Urgency
 
 Side = Literal["member", "outflow", "inflow", "site", "class", "county", "county_admin", "other"]
 
@@ -206,6 +206,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 _BY_EVENT = {rule.event: rule for rule in RULES}
+# the kinds of notice a member receives (their app's 消息接收设置 offers these alone)
+MEMBER_CATEGORIES: tuple[Category, ...] = tuple(
+    c for c in CATEGORIES if any(r.category == c and "member" in r.sides for r in RULES)
+)
 
 
 def rule_for(event_type: str) -> Rule | None:

@@ -42,7 +42,8 @@ def preferences_router(repo: PreferenceRepository) -> APIRouter:
         if quiet and quiet.start == quiet.end:
             raise InvalidInput(errors=[FieldError("body.quiet_hours", SAME_QUIET_ENDS)])
         prefs = Preferences(
-            channels={category: tuple(chans) for category, chans in body.channels.items()},
+            # each channel once, in the order given (a repeated one was stored as sent)
+            channels={c: tuple(dict.fromkeys(chans)) for c, chans in body.channels.items()},
             quiet_hours=QuietHours(time.fromisoformat(quiet.start), time.fromisoformat(quiet.end))
             if quiet
             else None,

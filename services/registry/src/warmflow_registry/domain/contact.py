@@ -8,7 +8,7 @@ from warmflow_shared.errors import RuleBroken
 from warmflow_shared.events.happened import Happened
 
 from warmflow_registry.domain import search
-from warmflow_registry.domain.codes import LOST_REASON_OF_OUTFLOW
+from warmflow_registry.domain.codes import AWAY, LOST_REASON_OF_OUTFLOW
 from warmflow_registry.domain.mobility import Actor, happened, move, require, status_changed, today
 from warmflow_registry.domain.model import LostContact, Member
 
@@ -50,13 +50,23 @@ def flag_lost_by_hand(
     flagged with nothing on the file to show anyone had tried (the suspension that follows
     asks for a whole search, ``search.shortfall``, counted from the same day)."""
     require(member, "flag_lost")
-    since = member.reachable_since
-    if not is_unreachable(member, cutoff) and not search.counted(member, since):
-        raise RuleBroken(
-            f"标记失联须先登记查找：自 {since.isoformat()} 最后一次联系以来，尚无未能联系上的"
-            "查找记录；请先登记查找（日期、方式、结果），长期未联系的由系统按期标记"
-        )
+    if refusal := hand_flag_refusal(member, cutoff):
+        raise RuleBroken(refusal)
     return flag_lost(member, reason_code=reason_code, now=now, actor=actor)
+
+
+def hand_flag_refusal(member: Member, cutoff: date) -> str | None:
+    """Why a hand flag of 失联 would be refused now (Chinese; the file shows it before staff
+    try), or None: it would be taken, or the member is not away (no flag is offered)."""
+    if member.status not in AWAY:
+        return None
+    since = member.reachable_since
+    if is_unreachable(member, cutoff) or search.counted(member, since):
+        return None
+    return (
+        f"标记失联须先登记查找：自 {since.isoformat()} 最后一次联系以来，尚无未能联系上的"
+        "查找记录；请先登记查找（日期、方式、结果），长期未联系的由系统按期标记"
+    )
 
 
 def flag_lost(member: Member, *, reason_code: str, now: datetime, actor: Actor) -> list[Happened]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from warmflow_shared.errors import RuleBroken
+from warmflow_shared.errors import FieldError, InvalidInput, RuleBroken
 
 from warmflow_registry.domain.codes import AWAY
 from warmflow_registry.domain.model import Member, SearchAttempt
@@ -61,4 +61,9 @@ def record_search(member: Member, attempt: SearchAttempt) -> None:
     """Keeps the attempt (one that reached the member is also a contact: ``withdrawal.record``)."""
     if member.status not in SEARCHABLE:
         raise RuleBroken("党员不在外出、失联或停止党籍状态，无须登记查找")
+    # a search is for a member away: one dated before they left (1900-01-01 was kept) is a typo
+    start = member.outflow_on or member.registered_on
+    if attempt.on < start:
+        reason = f"查找日期不能早于外出日期（{start.isoformat()}）"
+        raise InvalidInput(errors=[FieldError("body.on", reason)])
     member.searches = [*(member.searches or []), attempt]

@@ -42,6 +42,9 @@ class DemoOrg:
     type_code: str
     parent_id: str
     county: str
+    # whom another organisation calls (a transfer letter's 党组织联系人及电话)
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,32 @@ class DemoMember:
 AI_TOWN_BRANCH = "yuhang-ai-town-b1"
 
 
+# each county's long-distance dialling code: an organisation's contact is its office landline
+DIALLING_CODES = {"yuhang": "0571", "yuexi": "0556", "songyang": "0578"}
+# the reference data's organisations (``domain.presets``) the demo gives a contact too
+PRESET_ORGANISATIONS = {
+    "yuhang-county-committee": "yuhang",
+    "yuexi-county-committee": "yuexi",
+    "songyang-county-committee": "songyang",
+    "yuhang-mobile-committee": "yuhang",
+    "yuhang-ai-town-committee": "yuhang",
+}
+
+
+def contact_of(org_id: str, county: str) -> tuple[str, str]:
+    """A made-up contact (name, office landline) for a demo organisation, the same every seed:
+    drawn from a generator seeded with the organisation's id, not from the members' one."""
+    draw = random.Random(f"contact:{org_id}")
+    given = "".join(draw.choice(GIVEN) for _ in range(draw.choice((1, 2))))
+    digits = 8 if county == "yuhang" else 7  # Hangzhou's numbers have eight digits
+    number = str(draw.randrange(2 * 10 ** (digits - 1), 9 * 10 ** (digits - 1)))
+    return draw.choice(SURNAMES) + given, f"{DIALLING_CODES[county]}-{number}"
+
+
+def _org(org_id: str, code: str, name: str, type_code: str, parent: str, county: str) -> DemoOrg:
+    return DemoOrg(org_id, code, name, type_code, parent, county, *contact_of(org_id, county))
+
+
 def organisations() -> list[DemoOrg]:
     orgs: list[DemoOrg] = []
     for county, towns in TOWNS.items():
@@ -75,14 +104,12 @@ def organisations() -> list[DemoOrg]:
         for t, town in enumerate(towns, start=1):
             town_id = f"{county}-town-{t}"
             code = f"{CODES[county]}T{t}"
-            orgs.append(DemoOrg(town_id, code, f"{town}党委", "town", root, county))
+            orgs.append(_org(town_id, code, f"{town}党委", "town", root, county))
             for b in range(1, 4):
                 name = f"{town}第{b}党支部"
-                orgs.append(
-                    DemoOrg(f"{town_id}-b{b}", f"{code}B{b}", name, "branch", town_id, county)
-                )
+                orgs.append(_org(f"{town_id}-b{b}", f"{code}B{b}", name, "branch", town_id, county))
     orgs.append(
-        DemoOrg(
+        _org(
             "yuexi-demo-branch",
             "YXDEMO",
             "岳西县驻杭流动党员党支部",
@@ -93,7 +120,7 @@ def organisations() -> list[DemoOrg]:
     )
     # a branch under the AI town's committee, so a member can be transferred to it
     orgs.append(
-        DemoOrg(
+        _org(
             AI_TOWN_BRANCH,
             "YHAIB1",
             "人工智能小镇第一党支部",

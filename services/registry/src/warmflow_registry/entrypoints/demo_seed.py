@@ -1,7 +1,8 @@
 """Seed the demo data through the same handlers the API uses, so every event flows as in life.
 
 Idempotent: organisations, sites and members that already exist are left alone, so a second
-seed (or one interrupted half-way and run again) only adds what is missing.
+seed (or one interrupted half-way and run again) only adds what is missing — and gives an
+organisation seeded before the demo had contacts its contact, unless staff entered one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ from warmflow_registry.service_layer.mobility import (
     register_outflow,
     return_home,
 )
-from warmflow_registry.service_layer.organisations import create_organisation
+from warmflow_registry.service_layer.organisations import (
+    create_organisation,
+    fill_contact,
+    find_organisation,
+)
 from warmflow_registry.service_layer.sites import create_site, get_site
 
 SEEDER = Actor("demo-seed", "county_admin")
@@ -44,10 +49,23 @@ async def seed_structure(registry: Registry) -> None:
         if await registry.stores.organisations.load(org.id) is None:
             fields = {**org.__dict__, "province": None}
             await create_organisation(registry, CreateOrganisation.model_validate(fields))
+        else:
+            await _fill_contact(registry, org.id, org.county)
+    for org_id, county in demo_data.PRESET_ORGANISATIONS.items():
+        await _fill_contact(registry, org_id, county)
     for site in demo_data.sites():
         if await registry.stores.sites.load(site.id) is None:
             fields = {**site.__dict__, "services": ["报到", "关系转接", "帮扶"]}
             await create_site(registry, CreateSite.model_validate(fields))
+
+
+async def _fill_contact(registry: Registry, org_id: str, county: str) -> None:
+    """A transfer letter names its organisation's contact (else it reads 未登记): one seeded
+    without a contact gets the demo's; one whose staff entered either half keeps what it has."""
+    found = await find_organisation(registry, org_id)
+    if found is None or found.contact_name or found.contact_phone:
+        return
+    await fill_contact(registry, org_id, *demo_data.contact_of(org_id, county))
 
 
 async def seed_members(registry: Registry, count: int, progress: Progress | None = None) -> int:

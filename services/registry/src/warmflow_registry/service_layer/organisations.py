@@ -175,6 +175,19 @@ async def _add_region(registry: Registry, org_id: str, code: str) -> None:
     await _organisations(registry).update(org_id, add)
 
 
+async def fill_contact(registry: Registry, org_id: str, name: str, phone: str) -> None:
+    """Gives an organisation without a contact this one, in the update itself: a contact staff
+    entered (either half) meanwhile is kept (the demo seed fills what older seeds left out)."""
+
+    def fill(org: Organisation) -> list[ev.OrganisationChanged]:
+        if org.contact_name or org.contact_phone:
+            return []
+        org.contact_name, org.contact_phone = name, phone
+        return [_event(org, ev.OrganisationUpdated)]
+
+    await _organisations(registry).update(org_id, fill)
+
+
 async def list_organisations(
     registry: Registry, county: str | None, parent_id: str | None
 ) -> list[Organisation]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from warmflow_registry.domain import reports, search, withdrawal
+from warmflow_registry.domain import contact, reports, search, withdrawal
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
 from warmflow_registry.domain.codes import (
     AWAY,
@@ -114,6 +114,9 @@ class MemberFile(MemberSummary):
     # suspension (null: it is enough)
     searches: list[SearchAttempt] | None = None
     search_shortfall: str | None = None
+    # while away: why 标记失联 by hand would be refused now (no search recorded since the last
+    # contact, the sweep's period not over), null when it would be taken
+    lost_flag_refusal: str | None = None
 
 
 def summary(member: Member) -> MemberSummary:
@@ -182,6 +185,12 @@ def with_search_shortfall(view: MemberFile, member: Member, rule: search.SearchR
     )
 
 
+def with_lost_flag_refusal(view: MemberFile, member: Member, cutoff: date) -> MemberFile:
+    """The file with why a hand flag of 失联 would be refused now, if it would."""
+    refusal = contact.hand_flag_refusal(member, cutoff)
+    return view.model_copy(update={"lost_flag_refusal": refusal}) if refusal else view
+
+
 def member_file(member: Member, id_number: str | None = None) -> MemberFile:
     data = summary(member).model_dump()
     if id_number is not None:
@@ -220,6 +229,7 @@ DERIVED = {
     "lost_since": "lost",
     "searches": "lost",
     "search_shortfall": "lost",
+    "lost_flag_refusal": "lost",
     "withdrawal_grounds": "withdrawal",
     "withdrawal_name": "withdrawal",
     "withdrawal_since": "withdrawal",
