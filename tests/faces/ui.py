@@ -30,8 +30,25 @@ def fill(page: Page, name: str, value: str) -> None:
 
 
 def choose(page: Page, name: str, option: str) -> None:
-    by_test(page, name).click()
-    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+    """Pick ``option`` in a select and see the select show it. Under a loaded machine a click
+    on an option can land while the dropdown is still opening or re-rendering (the directory
+    adds organisations it looks up) and choose nothing — a person sees the field still empty
+    and picks again: so does this, once."""
+    select = by_test(page, name)
+    for attempt in range(2):
+        select.click()
+        page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+        if attempt or _shows(select, option):
+            break
+    expect(select).to_contain_text(option)
+
+
+def _shows(select: Any, option: str) -> bool:
+    try:
+        expect(select).to_contain_text(option, timeout=2000)
+    except AssertionError:
+        return False
+    return True
 
 
 def figure(page: Page, key: str) -> int:
