@@ -1,0 +1,84 @@
+"""The member app's forms under careless input — in a real Chromium against a real seeded
+`warmflow run`: nothing typed is lost without a word, and what is missing or refused is said in
+Chinese at its own field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+from warmflow_shared.testing.chromium import PHONE
+
+from .ui import by_test, sign_in
+
+
+def _contacts(base: str, user: str) -> list[dict[str, str]]:
+    grant = httpx.post(f"{base}/auth/demo-token", json={"user": user}).json()
+    headers = {"Authorization": f"Bearer {grant['access_token']}"}
+    file = httpx.get(f"{base}/api/registry/me", headers=headers).json()
+    return list(file["profile"]["contacts"])
+
+
+def test_a_contact_typed_but_not_added_is_saved_or_said_incomplete(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """更新我的信息: an emergency contact typed into its fields, then 保存 without 添加联系人, was
+    dropped while the page said 已保存. Now a complete one is saved with the form, an incomplete
+    one stops the save with the missing field named at it, and a refused phone is shown at the
+    contact's phone."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    before = _contacts(platform_url, "songyang-member")
+    phone.goto(f"{platform_url}/m/me/edit")
+    phone.get_by_label("姓名").fill("周建国")
+    phone.get_by_label("关系").fill("配偶")
+    phone.get_by_label("电话").fill("13857001234")
+    by_test(phone, "edit-save").click()  # 添加联系人 not pressed
+    expect(phone).to_have_url(re.compile("/m/me$"))
+    contact = {"name": "周建国", "relation": "配偶", "phone": "13857001234"}
+    saved = [*before, contact]
+    assert _contacts(platform_url, "songyang-member") == saved
+    shots(phone, "1-saved-with-the-form")
+
+    phone.goto(f"{platform_url}/m/me/edit")
+    phone.get_by_label("姓名").fill("周小林")
+    by_test(phone, "edit-save").click()
+    expect(by_test(phone, "contact-relation")).to_contain_text("请填写与本人的关系")
+    expect(by_test(phone, "contact-phone")).to_contain_text("请填写联系人电话")
+    expect(by_test(phone, "edit-error")).to_contain_text("紧急联系人未填写完整")
+    assert _contacts(platform_url, "songyang-member") == saved
+
+    phone.get_by_label("关系").fill("子女")
+    phone.get_by_label("电话").fill("12345")
+    by_test(phone, "edit-save").click()
+    expect(by_test(phone, "contact-phone")).to_contain_text("手机号码应为11位")
+    shots(phone, "2-refused-at-the-field")
+    assert _contacts(platform_url, "songyang-member") == saved
+
+
+def test_a_lesson_check_in_says_what_is_missing_at_its_field_in_chinese(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """课堂签到 typed by hand: a blank form answered 请求的资源不存在 and a short code
+    "code：长度不能少于 4 个字符" (the API's field name) in a passing toast. Now each is said at
+    its field, in Chinese."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/learning")
+    phone.get_by_role("tab", name="我的班次").click()
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "class-check-in")).to_contain_text("请填写课次编号")
+    expect(by_test(phone, "session-id")).to_contain_text("请填写课次编号")
+    expect(by_test(phone, "session-code")).to_contain_text("请填写签到码")
+
+    phone.get_by_label("课次编号").fill("ses-0000000000000000")
+    by_test(phone, "session-code").locator("input").fill("12")
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "session-code")).to_contain_text("长度不能少于 4 个字符")
+    expect(by_test(phone, "session-id")).not_to_contain_text("请填写")
+    expect(by_test(phone, "class-check-in")).not_to_contain_text("code")
+
+    by_test(phone, "session-code").locator("input").fill("123456")
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "session-id")).to_contain_text("不存在")
+    shots(phone, "refused-at-the-fields")
