@@ -82,3 +82,22 @@ def test_a_lesson_check_in_says_what_is_missing_at_its_field_in_chinese(
     by_test(phone, "check-in").click()
     expect(by_test(phone, "session-id")).to_contain_text("不存在")
     shots(phone, "refused-at-the-fields")
+
+
+def test_a_transfer_application_says_what_is_wrong_at_its_reason(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """申请组织关系转接 with no reason, or a reason with a hidden character: said at the reason
+    in Chinese (the toast named the API's field, "reason：…"), and nothing is applied for."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    by_test(phone, "apply").click()
+    expect(by_test(phone, "apply-form")).to_contain_text("请填写转接原因")
+
+    by_test(phone, "apply-reason").locator("textarea").fill("在流入地长期工作\u202e")
+    by_test(phone, "apply").click()
+    expect(by_test(phone, "apply-form")).to_contain_text("不可见或会改变文字显示方向的字符")
+    expect(phone.locator(".van-toast")).to_contain_text("请按提示修改后重新提交")
+    expect(phone.locator(".van-toast")).not_to_contain_text("reason")
+    shots(phone, "refused-at-the-reason")
+    expect(by_test(phone, "apply-form")).to_be_visible()  # no case was opened
