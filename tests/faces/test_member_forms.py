@@ -101,3 +101,25 @@ def test_a_transfer_application_says_what_is_wrong_at_its_reason(
     expect(phone.locator(".van-toast")).not_to_contain_text("reason")
     shots(phone, "refused-at-the-reason")
     expect(by_test(phone, "apply-form")).to_be_visible()  # no case was opened
+
+
+def test_my_file_that_cannot_be_read_says_so_and_is_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """我的一人E档 and 更新我的信息 opened while the platform is unreachable (restarting, no
+    network) were blank pages with no word and no way on; now they say so and 重试 reads the
+    file once it answers again."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    for path, prefix, shown in (("me", "me", "my-branch"), ("me/edit", "edit", "edit-save")):
+        phone.route("**/api/registry/me", unreachable)
+        phone.goto(f"{platform_url}/m/{path}")
+        expect(by_test(phone, f"{prefix}-load-error")).to_contain_text("网络连接失败")
+        shots(phone, f"{prefix}-unreachable")
+        phone.unroute("**/api/registry/me", unreachable)
+        by_test(phone, f"{prefix}-retry").click()
+        expect(by_test(phone, shown)).to_be_visible()
+        expect(by_test(phone, f"{prefix}-load-error")).to_have_count(0)
