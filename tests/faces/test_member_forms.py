@@ -123,3 +123,29 @@ def test_my_file_that_cannot_be_read_says_so_and_is_read_again(
         by_test(phone, f"{prefix}-retry").click()
         expect(by_test(phone, shown)).to_be_visible()
         expect(by_test(phone, f"{prefix}-load-error")).to_have_count(0)
+
+
+def test_notice_settings_warn_when_e_mail_is_chosen_without_an_address(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息接收设置 with 电子邮件 chosen and no e-mail on the file: said on the page, with the way
+    to fill it in; once every e-mail box is cleared, the warning goes."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    grant = httpx.post(f"{platform_url}/auth/demo-token", json={"user": "songyang-member"}).json()
+    headers = {"Authorization": f"Bearer {grant['access_token']}"}
+    file = httpx.get(f"{platform_url}/api/registry/me", headers=headers).json()
+    assert not file["profile"]["email"]
+    phone.goto(f"{platform_url}/m/me/notifications")
+    email = by_test(phone, "prefs-transfer-email")
+    if "van-checkbox__icon--checked" not in (
+        email.locator(".van-checkbox__icon").get_attribute("class") or ""
+    ):
+        email.click()
+    expect(by_test(phone, "prefs-no-email")).to_contain_text("还没有电子邮箱")
+    shots(phone, "warned")
+    for box in phone.locator('.van-checkbox[data-test$="-email"]').all():
+        if "van-checkbox__icon--checked" in (
+            box.locator(".van-checkbox__icon").get_attribute("class") or ""
+        ):
+            box.click()
+    expect(by_test(phone, "prefs-no-email")).to_have_count(0)
