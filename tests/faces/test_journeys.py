@@ -262,7 +262,7 @@ def test_a_member_applies_for_a_transfer_on_the_phone(
     form = by_test(phone, "apply-form")
     expect(form).to_contain_text(mine["inflow_org_name"])
     by_test(phone, "apply").click()  # no reason given: the field says why, nothing is filed
-    expect(form).to_contain_text("不能少于")
+    expect(form).to_contain_text("请填写转接原因")
     cases = f"{platform_url}/api/transfers/cases"
     assert all(c["status"] == "cancelled" for c in httpx.get(cases, headers=member).json())
     by_test(phone, "apply-reason").locator("textarea").fill("在余杭长期工作、居住")

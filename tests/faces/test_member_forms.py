@@ -1,0 +1,151 @@
+"""The member app's forms under careless input — in a real Chromium against a real seeded
+`warmflow run`: nothing typed is lost without a word, and what is missing or refused is said in
+Chinese at its own field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+from warmflow_shared.testing.chromium import PHONE
+
+from .ui import by_test, sign_in
+
+
+def _contacts(base: str, user: str) -> list[dict[str, str]]:
+    grant = httpx.post(f"{base}/auth/demo-token", json={"user": user}).json()
+    headers = {"Authorization": f"Bearer {grant['access_token']}"}
+    file = httpx.get(f"{base}/api/registry/me", headers=headers).json()
+    return list(file["profile"]["contacts"])
+
+
+def test_a_contact_typed_but_not_added_is_saved_or_said_incomplete(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """更新我的信息: an emergency contact typed into its fields, then 保存 without 添加联系人, was
+    dropped while the page said 已保存. Now a complete one is saved with the form, an incomplete
+    one stops the save with the missing field named at it, and a refused phone is shown at the
+    contact's phone."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    before = _contacts(platform_url, "songyang-member")
+    phone.goto(f"{platform_url}/m/me/edit")
+    phone.get_by_label("姓名").fill("周建国")
+    phone.get_by_label("关系").fill("配偶")
+    phone.get_by_label("电话").fill("13857001234")
+    by_test(phone, "edit-save").click()  # 添加联系人 not pressed
+    expect(phone).to_have_url(re.compile("/m/me$"))
+    contact = {"name": "周建国", "relation": "配偶", "phone": "13857001234"}
+    saved = [*before, contact]
+    assert _contacts(platform_url, "songyang-member") == saved
+    shots(phone, "1-saved-with-the-form")
+
+    phone.goto(f"{platform_url}/m/me/edit")
+    phone.get_by_label("姓名").fill("周小林")
+    by_test(phone, "edit-save").click()
+    expect(by_test(phone, "contact-relation")).to_contain_text("请填写与本人的关系")
+    expect(by_test(phone, "contact-phone")).to_contain_text("请填写联系人电话")
+    expect(by_test(phone, "edit-error")).to_contain_text("紧急联系人未填写完整")
+    assert _contacts(platform_url, "songyang-member") == saved
+
+    phone.get_by_label("关系").fill("子女")
+    phone.get_by_label("电话").fill("12345")
+    by_test(phone, "edit-save").click()
+    expect(by_test(phone, "contact-phone")).to_contain_text("手机号码应为11位")
+    shots(phone, "2-refused-at-the-field")
+    assert _contacts(platform_url, "songyang-member") == saved
+
+
+def test_a_lesson_check_in_says_what_is_missing_at_its_field_in_chinese(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """课堂签到 typed by hand: a blank form answered 请求的资源不存在 and a short code
+    "code：长度不能少于 4 个字符" (the API's field name) in a passing toast. Now each is said at
+    its field, in Chinese."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/learning")
+    phone.get_by_role("tab", name="我的班次").click()
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "class-check-in")).to_contain_text("请填写课次编号")
+    expect(by_test(phone, "session-id")).to_contain_text("请填写课次编号")
+    expect(by_test(phone, "session-code")).to_contain_text("请填写签到码")
+
+    phone.get_by_label("课次编号").fill("ses-0000000000000000")
+    by_test(phone, "session-code").locator("input").fill("12")
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "session-code")).to_contain_text("长度不能少于 4 个字符")
+    expect(by_test(phone, "session-id")).not_to_contain_text("请填写")
+    expect(by_test(phone, "class-check-in")).not_to_contain_text("code")
+
+    by_test(phone, "session-code").locator("input").fill("123456")
+    by_test(phone, "check-in").click()
+    expect(by_test(phone, "session-id")).to_contain_text("不存在")
+    shots(phone, "refused-at-the-fields")
+
+
+def test_a_transfer_application_says_what_is_wrong_at_its_reason(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """申请组织关系转接 with no reason, or a reason with a hidden character: said at the reason
+    in Chinese (the toast named the API's field, "reason：…"), and nothing is applied for."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    by_test(phone, "apply").click()
+    expect(by_test(phone, "apply-form")).to_contain_text("请填写转接原因")
+
+    by_test(phone, "apply-reason").locator("textarea").fill("在流入地长期工作\u202e")
+    by_test(phone, "apply").click()
+    expect(by_test(phone, "apply-form")).to_contain_text("不可见或会改变文字显示方向的字符")
+    expect(phone.locator(".van-toast")).to_contain_text("请按提示修改后重新提交")
+    expect(phone.locator(".van-toast")).not_to_contain_text("reason")
+    shots(phone, "refused-at-the-reason")
+    expect(by_test(phone, "apply-form")).to_be_visible()  # no case was opened
+
+
+def test_my_file_that_cannot_be_read_says_so_and_is_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """我的一人E档 and 更新我的信息 opened while the platform is unreachable (restarting, no
+    network) were blank pages with no word and no way on; now they say so and 重试 reads the
+    file once it answers again."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    for path, prefix, shown in (("me", "me", "my-branch"), ("me/edit", "edit", "edit-save")):
+        phone.route("**/api/registry/me", unreachable)
+        phone.goto(f"{platform_url}/m/{path}")
+        expect(by_test(phone, f"{prefix}-load-error")).to_contain_text("网络连接失败")
+        shots(phone, f"{prefix}-unreachable")
+        phone.unroute("**/api/registry/me", unreachable)
+        by_test(phone, f"{prefix}-retry").click()
+        expect(by_test(phone, shown)).to_be_visible()
+        expect(by_test(phone, f"{prefix}-load-error")).to_have_count(0)
+
+
+def test_notice_settings_warn_when_e_mail_is_chosen_without_an_address(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息接收设置 with 电子邮件 chosen and no e-mail on the file: said on the page, with the way
+    to fill it in; once every e-mail box is cleared, the warning goes."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    grant = httpx.post(f"{platform_url}/auth/demo-token", json={"user": "songyang-member"}).json()
+    headers = {"Authorization": f"Bearer {grant['access_token']}"}
+    file = httpx.get(f"{platform_url}/api/registry/me", headers=headers).json()
+    assert not file["profile"]["email"]
+    phone.goto(f"{platform_url}/m/me/notifications")
+    email = by_test(phone, "prefs-transfer-email")
+    if "van-checkbox__icon--checked" not in (
+        email.locator(".van-checkbox__icon").get_attribute("class") or ""
+    ):
+        email.click()
+    expect(by_test(phone, "prefs-no-email")).to_contain_text("还没有电子邮箱")
+    shots(phone, "warned")
+    for box in phone.locator('.van-checkbox[data-test$="-email"]').all():
+        if "van-checkbox__icon--checked" in (
+            box.locator(".van-checkbox__icon").get_attribute("class") or ""
+        ):
+            box.click()
+    expect(by_test(phone, "prefs-no-email")).to_have_count(0)
