@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from warmflow_shared.audit import AuditTrail
@@ -13,6 +13,8 @@ from warmflow_shared.outbox import AggregateStore
 from warmflow_shared.storage.port import Collection
 
 from warmflow_registry.config import RegistrySettings
+from warmflow_registry.domain.contact import months_before
+from warmflow_registry.domain.mobility import today
 from warmflow_registry.domain.search import SearchRule
 from warmflow_registry.service_layer.ports import Vault
 
@@ -53,6 +55,11 @@ class Registry:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def lost_contact_cutoff(self, now: datetime | None = None) -> date:
+        """Members without contact since before this day are 失联 (the sweep's period)."""
+        months = self.settings.lost_contact_months
+        return months_before(today(now or self.now()), months)
 
     def search_rule(self) -> SearchRule:
         """经多方查找 before a suspension, as configured (``domain.search``)."""

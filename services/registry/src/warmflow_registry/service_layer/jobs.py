@@ -69,7 +69,7 @@ async def ensure_lost_contact_job(registry: Registry) -> None:
 
 async def sweep_lost_contact(registry: Registry) -> int:
     """Flag members unreachable for longer than the configured period; return how many."""
-    cutoff = contact.months_before(today(registry.now()), registry.settings.lost_contact_months)
+    cutoff = registry.lost_contact_cutoff()
     where = {
         "state.status": {"$in": sorted(AWAY)},
         "state.reachable_since": {"$lt": cutoff.isoformat()},

@@ -163,7 +163,7 @@ async def check_card(registry: Registry, member_id: str, actor: Actor) -> Member
 
 async def flag_lost(registry: Registry, member_id: str, cmd: FlagLost, actor: Actor) -> Member:
     now = registry.now()
-    cutoff = contact.months_before(today(now), registry.settings.lost_contact_months)
+    cutoff = registry.lost_contact_cutoff(now)
 
     def decide(m: Member) -> list[Happened]:
         return contact.flag_lost_by_hand(

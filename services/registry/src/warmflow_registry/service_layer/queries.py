@@ -23,11 +23,9 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
 from warmflow_shared.storage.port import Collection, Document, Filter, IndexSpec
 
-from warmflow_registry.domain import contact
 from warmflow_registry.domain.codes import AWAITING, AWAY
 from warmflow_registry.domain.external import EXTERNAL
 from warmflow_registry.domain.idnumber import normalise
-from warmflow_registry.domain.mobility import today
 from warmflow_registry.domain.model import Member, masked_name
 from warmflow_registry.domain.organisation import Organisation, subtree_range
 from warmflow_registry.service_layer.agreements import partner_fields, purpose_of
@@ -156,8 +154,7 @@ async def _read_file(
     )
     view = with_report_due(member_file(member, id_number), registry.settings.yearly_report_months)
     view = with_search_shortfall(view, member, registry.search_rule())
-    cutoff = contact.months_before(today(registry.now()), registry.settings.lost_contact_months)
-    view = with_lost_flag_refusal(view, member, cutoff)
+    view = with_lost_flag_refusal(view, member, registry.lost_contact_cutoff())
     return limit_file(view, shared)
 
 
