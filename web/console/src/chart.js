@@ -13,7 +13,8 @@ export function barChart(element, { labels, keys, values, onPick, color = '#c039
   const chart = init(element)
   const show = (v) => (v == null ? '暂无数据' : percent ? `${v}%` : v)
   const category = { type: 'category', data: labels, axisLabel: { interval: 0, rotate: !horizontal && labels.length > 5 ? 30 : 0 } }
-  const value = { type: 'value', max: percent ? 100 : undefined }
+  // counts are whole: no 0.4 of a transfer between the ticks
+  const value = { type: 'value', max: percent ? 100 : undefined, minInterval: percent ? undefined : 1 }
   chart.setOption({
     tooltip: { trigger: 'axis', valueFormatter: show },
     grid: horizontal ? { left: 16, right: 48, top: 8, bottom: 24, containLabel: true } : { left: 40, right: 16, top: 16, bottom: 60 },

@@ -112,12 +112,19 @@ async def change_model(
     caused_by: Envelope | None = None,
     deadlines: Callable[[M], Sequence[Deadline] | None] = lambda _: None,
 ) -> M:
-    """``change`` for an aggregate kept as a pydantic model: ``rule`` mutates it, returns events."""
+    """``change`` for an aggregate kept as a pydantic model: ``rule`` mutates it, returns events.
+
+    A rule that changes nothing and returns no events saves nothing (unless it applies
+    ``caused_by``, whose id is still recorded, or sets ``deadlines``)."""
 
     def decide(loaded: Loaded) -> Change[M]:
         item = model.model_validate(loaded.state)
         events = rule(item)
-        return Change(item, item.model_dump(mode="json"), events, deadlines(item))
+        state, timers = item.model_dump(mode="json"), deadlines(item)
+        if not events and timers is None and caused_by is None and state == loaded.state:
+            # nothing decided: no save, so the version (what a concurrent editor holds) stays
+            return Change(item, None)
+        return Change(item, state, events, timers)
 
     return await change(
         store,

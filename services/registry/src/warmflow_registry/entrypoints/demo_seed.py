@@ -62,10 +62,8 @@ async def seed_structure(registry: Registry) -> None:
 async def _fill_contact(registry: Registry, org_id: str, county: str) -> None:
     """A transfer letter names its organisation's contact (else it reads 未登记): one seeded
     without a contact gets the demo's; one whose staff entered either half keeps what it has."""
-    found = await find_organisation(registry, org_id)
-    if found is None or found.contact_name or found.contact_phone:
-        return
-    await fill_contact(registry, org_id, *demo_data.contact_of(org_id, county))
+    if await find_organisation(registry, org_id) is not None:  # fills only where none is kept
+        await fill_contact(registry, org_id, *demo_data.contact_of(org_id, county))
 
 
 async def seed_members(registry: Registry, count: int, progress: Progress | None = None) -> int:
