@@ -176,11 +176,12 @@ async def test_the_seed_names_the_class_term_by_china_s_day() -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
-            return httpx.Response(200, json=[])
+            made = request.url.path in ("/api/learning/classes/x", "/api/learning/sessions/x")
+            return httpx.Response(200, json={"members": {}, "attendance": {}} if made else [])
         body = json.loads(request.content)
         if request.url.path == "/api/learning/classes":
             classes.append(body)
-        return httpx.Response(201, json={"id": "x", "hours": 1})
+        return httpx.Response(201, json={"hours": 1, "attendance": {}, **body, "id": "x"})
 
     new_year_in_china = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
     async with httpx.AsyncClient(
@@ -231,3 +232,53 @@ async def test_a_seed_killed_among_the_demo_transfers_is_taken_up_by_the_next(
     assert [c["status"] for c in cases] == ["submitted", "letter_issued", "completed"]
     assert cases[1]["paper_letter"] is not None  # across provinces: the paper too
     assert len({c["member_id"] for c in cases}) == 3
+
+
+@pytest.mark.parametrize(("step", "nth"), [("/sessions", 2), ("/enrolments", 5)])
+async def test_a_seed_killed_while_making_the_demo_class_is_taken_up_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, nth: int
+) -> None:
+    """Killed at its second lesson (or fifth member), the next seed makes the other lessons,
+    enrols the members and marks the held lessons — once each. It used to see the class by its
+    title and stop: a class of one lesson and no members (or four, unmarked), for good."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
+    post = DemoActivity._post
+    posted = Counter[str]()
+
+    async def killed_at_the_nth(
+        self: DemoActivity, user: str, url: str, body: dict[str, Any]
+    ) -> httpx.Response:
+        if url.endswith(step):
+            posted[step] += 1
+            if posted[step] == nth:
+                raise RuntimeError("killed")
+        return await post(self, user, url, body)
+
+    monkeypatch.setattr(DemoActivity, "_post", killed_at_the_nth)
+    with pytest.raises(RuntimeError, match="killed"):
+        await seed(settings, MEMBERS)
+    monkeypatch.setattr(DemoActivity, "_post", post)
+    await seed(settings, MEMBERS)
+
+    app = create_platform_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            staff = _bearer("yuhang-admin", settings)
+            courses = (await client.get("/api/learning/courses", headers=staff)).json()
+            classes = (await client.get("/api/learning/classes", headers=staff)).json()
+            (made,) = [c for c in classes if c["title"] == CLASS_TITLE]
+            klass = (await client.get(f"/api/learning/classes/{made['id']}", headers=staff)).json()
+            url = f"/api/learning/classes/{made['id']}/sessions"
+            lessons = [
+                (await client.get(f"/api/learning/sessions/{s['id']}", headers=staff)).json()
+                for s in (await client.get(url, headers=staff)).json()
+            ]
+    titles = Counter(c["title"] for c in courses)
+    assert [titles[c["title"]] for c in demo_activity.COURSES] == [1, 1, 1]
+    assert len(lessons) == 3 and len({s["course_id"] for s in lessons}) == 3
+    members = set(klass["members"])
+    assert DEMO_USERS["yuexi-member"].member_id in members
+    held = [s for s in lessons if datetime.fromisoformat(s["starts_at"]) < datetime.now(UTC)]
+    assert len(held) == 2
+    assert all(set(s["attendance"]) == members for s in held)

@@ -2,7 +2,8 @@
 
 Everything goes through the platform's own HTTP API as the demo staff (the services learn the
 members from the registry's events first, so each step waits for that). Seeding again adds
-nothing: the demo class and the demo cases are found by their titles and members first.
+nothing: the demo class and the demo cases are found by their titles and members first, and
+what a killed seed left short of them is made then.
 
 - 暖流成长营: three courses, a class at Yuhang's AI Town for the members checked in at
   Yuhang's sites, two lessons held (attendance marked) and one to come — so 参学率 has data.
@@ -119,38 +120,35 @@ class DemoActivity:
             params["after"] = page["next"]
 
     async def learning(self, members: list[dict[str, Any]]) -> None:
-        classes = await self._get("yuhang-admin", "/api/learning/classes")
-        if any(item["title"] == CLASS_TITLE for item in classes):
-            return
+        """The demo class, made whole: a seed killed while making it left a part (the courses,
+        the class, some lessons, some members, some marks), and the next takes it up there."""
         admin = "yuhang-admin"
-        courses = [(await self._post(admin, "/api/learning/courses", c)).json() for c in COURSES]
-        now = self._clock().replace(minute=0, second=0, microsecond=0)
-        today = self.today()  # the term by China's day, as its staff name it
-        term = f"{today.year}年{SEASONS[today.month - 1]}"
-        body = {"title": CLASS_TITLE, "term": term, "org_id": CLASS_ORG}
-        klass = (await self._post(admin, "/api/learning/classes", body)).json()
-        lessons = []
-        for course, days in zip(courses, (-14, -7, 7), strict=True):
-            starts = (now + timedelta(days=days)).replace(hour=11)  # 19:00 in China
-            lesson = {
-                "course_id": course["id"],
-                "starts_at": starts.isoformat(),
-                "ends_at": (starts + timedelta(hours=course["hours"])).isoformat(),
-                "site_id": LESSON_SITE,
-                "capacity": 60,
-            }
-            url = f"/api/learning/classes/{klass['id']}/sessions"
-            lessons.append(((await self._post(admin, url, lesson)).json(), days < 0))
+        classes = await self._get(admin, "/api/learning/classes")
+        klass = next((item for item in classes if item["title"] == CLASS_TITLE), None)
+        if klass is not None and not await self._unfinished(klass):
+            return
+        courses = await self._courses()
+        if klass is None:
+            today = self.today()  # the term by China's day, as its staff name it
+            term = f"{today.year}年{SEASONS[today.month - 1]}"
+            body = {"title": CLASS_TITLE, "term": term, "org_id": CLASS_ORG}
+            klass = (await self._post(admin, "/api/learning/classes", body)).json()
+        lessons = await self._lessons(klass["id"], courses)
         # the member app's demo member among them: her phone shows the class and its lessons
-        ids = [m["id"] for m in members]
-        chosen = sorted(ids, key=lambda member_id: member_id != DEMO_MEMBER)[:MAX_CLASS_MEMBERS]
+        enrolled = list((await self._get(admin, f"/api/learning/classes/{klass['id']}"))["members"])
+        ids = [m["id"] for m in members if m["id"] not in enrolled]
+        more = sorted(ids, key=lambda member_id: member_id != DEMO_MEMBER)
+        chosen = enrolled + more[: max(0, MAX_CLASS_MEMBERS - len(enrolled))]
         url = f"/api/learning/classes/{klass['id']}/enrolments"
-        for member_id in chosen:
+        for member_id in chosen[len(enrolled) :]:
             await self._post(admin, url, {"member_id": member_id})
-        for turn, (lesson, held) in enumerate(lessons):
-            if not held:
-                continue
+        for turn, lesson in enumerate(lessons):
+            if datetime.fromisoformat(lesson["starts_at"]) > self._clock():
+                continue  # the one to come
+            marked = await self._marked(lesson["id"])
             for n, member_id in enumerate(chosen):
+                if member_id in marked:
+                    continue
                 missed = member_id != DEMO_MEMBER and (n + turn) % ABSENT_EVERY == 0
                 status = "absent" if missed else "present"  # her phone shows hours studied
                 mark = f"/api/learning/sessions/{lesson['id']}/attendance/{member_id}"
@@ -160,6 +158,54 @@ class DemoActivity:
                 answer.raise_for_status()
             self.seeded.lessons += 1
         self.seeded.classes, self.seeded.class_members = 1, len(chosen)
+
+    async def _unfinished(self, klass: dict[str, Any]) -> bool:
+        """Whether the demo class lacks a lesson, or a held lesson a member's mark."""
+        url = f"/api/learning/classes/{klass['id']}/sessions"
+        lessons = await self._get("yuhang-admin", url)
+        if len(lessons) < len(COURSES):
+            return True
+        full = await self._get("yuhang-admin", f"/api/learning/classes/{klass['id']}")
+        held = [s for s in lessons if datetime.fromisoformat(s["starts_at"]) <= self._clock()]
+        for lesson in held:
+            if set(full["members"]) - await self._marked(lesson["id"]):
+                return True
+        return False
+
+    async def _marked(self, session_id: str) -> set[str]:
+        """The members a lesson's attendance has a mark for (a list of lessons leaves them out)."""
+        lesson = await self._get("yuhang-admin", f"/api/learning/sessions/{session_id}")
+        return set(lesson["attendance"])
+
+    async def _courses(self) -> list[dict[str, Any]]:
+        """The demo's three courses: the ones made before (by title), the others now."""
+        have = {c["title"]: c for c in await self._get("yuhang-admin", "/api/learning/courses")}
+        return [
+            have.get(course["title"])
+            or (await self._post("yuhang-admin", "/api/learning/courses", course)).json()
+            for course in COURSES
+        ]
+
+    async def _lessons(self, class_id: str, courses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A lesson of each course, two held and one to come: those scheduled before kept."""
+        url = f"/api/learning/classes/{class_id}/sessions"
+        have = {s["course_id"]: s for s in await self._get("yuhang-admin", url)}
+        now = self._clock().replace(minute=0, second=0, microsecond=0)
+        lessons = []
+        for course, days in zip(courses, (-14, -7, 7), strict=True):
+            if course["id"] in have:
+                lessons.append(have[course["id"]])
+                continue
+            starts = (now + timedelta(days=days)).replace(hour=11)  # 19:00 in China
+            lesson = {
+                "course_id": course["id"],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=course["hours"])).isoformat(),
+                "site_id": LESSON_SITE,
+                "capacity": 60,
+            }
+            lessons.append((await self._post("yuhang-admin", url, lesson)).json())
+        return lessons
 
     async def transfers(self, members: list[dict[str, Any]]) -> None:
         """One case at each stage, made in order; a seed killed half-way leaves some made and
