@@ -6,6 +6,8 @@ import json
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,16 @@ from warmflow_shared.testing.servers import unavailable
 MEMBERS = 60
 
 
+@asynccontextmanager
+async def _gateway(settings: WarmflowSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the platform started on the seeded data."""
+    app = create_platform_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yield client
+
+
 def _bearer(user: str, settings: WarmflowSettings) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_for(DEMO_USERS[user], settings=settings)}"}
 
@@ -38,40 +50,35 @@ async def test_seed_is_visible_to_the_demo_users_and_idempotent(tmp_path: Path) 
     assert await seed(settings, MEMBERS) == MEMBERS + len(demo_members(date.today()))
     assert await seed(settings, MEMBERS) == 0
 
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            me = await client.get("/api/registry/me", headers=_bearer("yuexi-member", settings))
-            assert me.status_code == 200, me.text
-            assert me.json()["status"] == "checked_in"
-            assert me.json()["site_id"] == "yuhang-ai-town-home"
-            ye = await client.get("/api/registry/me", headers=_bearer("songyang-member", settings))
-            assert ye.status_code == 200 and ye.json()["status"] == "at_home"
+    async with _gateway(settings) as client:
+        me = await client.get("/api/registry/me", headers=_bearer("yuexi-member", settings))
+        assert me.status_code == 200, me.text
+        assert me.json()["status"] == "checked_in"
+        assert me.json()["site_id"] == "yuhang-ai-town-home"
+        ye = await client.get("/api/registry/me", headers=_bearer("songyang-member", settings))
+        assert ye.status_code == 200 and ye.json()["status"] == "at_home"
 
-            listed = await client.get(
-                "/api/registry/sites", headers=_bearer("yuhang-admin", settings)
-            )
-            assert listed.status_code == 200, listed.text
-            unmapped = [s["id"] for s in listed.json() if s["latitude"] is None]
-            assert len(listed.json()) >= 17 and unmapped == []
+        listed = await client.get("/api/registry/sites", headers=_bearer("yuhang-admin", settings))
+        assert listed.status_code == 200, listed.text
+        unmapped = [s["id"] for s in listed.json() if s["latitude"] is None]
+        assert len(listed.json()) >= 17 and unmapped == []
 
-            # a transfer into the AI town needs a branch there to place the member in
-            branch = await client.get(
-                "/api/registry/organisations/yuhang-ai-town-b1",
-                headers=_bearer("yuhang-admin", settings),
-            )
-            assert branch.status_code == 200, branch.text
-            assert (branch.json()["parent_id"], branch.json()["type_code"]) == (
-                "yuhang-ai-town-committee",
-                "branch",
-            )
+        # a transfer into the AI town needs a branch there to place the member in
+        branch = await client.get(
+            "/api/registry/organisations/yuhang-ai-town-b1",
+            headers=_bearer("yuhang-admin", settings),
+        )
+        assert branch.status_code == 200, branch.text
+        assert (branch.json()["parent_id"], branch.json()["type_code"]) == (
+            "yuhang-ai-town-committee",
+            "branch",
+        )
 
-            url = "/api/registry/members?county=yuexi&size=100"
-            found = await client.get(url, headers=_bearer("yuexi-admin", settings))
-            assert found.status_code == 200, found.text
-            statuses = Counter(item["status"] for item in found.json()["items"])
-            learning, cases = await _activity(client, settings)
+        url = "/api/registry/members?county=yuexi&size=100"
+        found = await client.get(url, headers=_bearer("yuexi-admin", settings))
+        assert found.status_code == 200, found.text
+        statuses = Counter(item["status"] for item in found.json()["items"])
+        learning, cases = await _activity(client, settings)
 
     # plans come from the seeded generator alone, not from the date
     planned = [
@@ -125,29 +132,26 @@ async def test_the_demo_staff_hear_their_county_s_members_in_their_inbox(tmp_pat
     the county's root), so an outflow registered afterwards reaches the outflow side's inbox."""
     settings = WarmflowSettings(service="gateway", data_dir=tmp_path, outbox_poll_seconds=0.1)
     await seed(settings, 0)
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            yuhang = _bearer("yuhang-admin", settings)
-            staff = (await client.get("/api/notify/staff", headers=yuhang)).json()
-            assert {(s["staff_id"], s["org_id"]) for s in staff} >= {
-                ("demo-yuhang-admin", "yuhang-county-committee"),
-                ("demo-yuhang-site-staff", "yuhang-ai-town-committee"),
-            }
-            songyang = _bearer("songyang-admin", settings)
-            # registered by a colleague: who registers it is not told (notify's rule actor)
-            colleague = DEMO_USERS["songyang-admin"].model_copy(update={"subject": "colleague"})
-            by_colleague = {"Authorization": f"Bearer {mint_for(colleague, settings=settings)}"}
-            outflow = {"reason_code": "work", "destination": "余杭区", "expected_months": 6}
-            url = "/api/registry/members/demo-member-002/outflow"
-            registered = await client.post(url, json=outflow, headers=by_colleague)
-            assert registered.status_code == 200, registered.text
-            inbox = await eventually(
-                lambda: client.get("/api/notify/inbox", headers=songyang),
-                lambda r: any("叶丽娟" in n["body"] for n in r.json()),
-            )
-            assert inbox.status_code == 200
+    async with _gateway(settings) as client:
+        yuhang = _bearer("yuhang-admin", settings)
+        staff = (await client.get("/api/notify/staff", headers=yuhang)).json()
+        assert {(s["staff_id"], s["org_id"]) for s in staff} >= {
+            ("demo-yuhang-admin", "yuhang-county-committee"),
+            ("demo-yuhang-site-staff", "yuhang-ai-town-committee"),
+        }
+        songyang = _bearer("songyang-admin", settings)
+        # registered by a colleague: who registers it is not told (notify's rule actor)
+        colleague = DEMO_USERS["songyang-admin"].model_copy(update={"subject": "colleague"})
+        by_colleague = {"Authorization": f"Bearer {mint_for(colleague, settings=settings)}"}
+        outflow = {"reason_code": "work", "destination": "余杭区", "expected_months": 6}
+        url = "/api/registry/members/demo-member-002/outflow"
+        registered = await client.post(url, json=outflow, headers=by_colleague)
+        assert registered.status_code == 200, registered.text
+        inbox = await eventually(
+            lambda: client.get("/api/notify/inbox", headers=songyang),
+            lambda r: any("叶丽娟" in n["body"] for n in r.json()),
+        )
+        assert inbox.status_code == 200
 
 
 async def test_the_seed_dates_paper_records_by_china_s_day_after_16_utc() -> None:
@@ -219,13 +223,8 @@ async def test_a_seed_killed_among_the_demo_transfers_is_taken_up_by_the_next(
     monkeypatch.setattr(demo_activity, "CASE_STAGES", full)
     await seed(settings, MEMBERS)
 
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            listed = await client.get(
-                "/api/transfers/cases", headers=_bearer("yuexi-admin", settings)
-            )
+    async with _gateway(settings) as client:
+        listed = await client.get("/api/transfers/cases", headers=_bearer("yuexi-admin", settings))
     cases = sorted(
         (c for c in listed.json() if c["reason"] == CASE_REASON), key=lambda c: c["created_at"]
     )
@@ -260,20 +259,17 @@ async def test_a_seed_killed_while_making_the_demo_class_is_taken_up_by_the_next
     monkeypatch.setattr(DemoActivity, "_post", post)
     await seed(settings, MEMBERS)
 
-    app = create_platform_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=180) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            staff = _bearer("yuhang-admin", settings)
-            courses = (await client.get("/api/learning/courses", headers=staff)).json()
-            classes = (await client.get("/api/learning/classes", headers=staff)).json()
-            (made,) = [c for c in classes if c["title"] == CLASS_TITLE]
-            klass = (await client.get(f"/api/learning/classes/{made['id']}", headers=staff)).json()
-            url = f"/api/learning/classes/{made['id']}/sessions"
-            lessons = [
-                (await client.get(f"/api/learning/sessions/{s['id']}", headers=staff)).json()
-                for s in (await client.get(url, headers=staff)).json()
-            ]
+    async with _gateway(settings) as client:
+        staff = _bearer("yuhang-admin", settings)
+        courses = (await client.get("/api/learning/courses", headers=staff)).json()
+        classes = (await client.get("/api/learning/classes", headers=staff)).json()
+        (made,) = [c for c in classes if c["title"] == CLASS_TITLE]
+        klass = (await client.get(f"/api/learning/classes/{made['id']}", headers=staff)).json()
+        url = f"/api/learning/classes/{made['id']}/sessions"
+        lessons = [
+            (await client.get(f"/api/learning/sessions/{s['id']}", headers=staff)).json()
+            for s in (await client.get(url, headers=staff)).json()
+        ]
     titles = Counter(c["title"] for c in courses)
     assert [titles[c["title"]] for c in demo_activity.COURSES] == [1, 1, 1]
     assert len(lessons) == 3 and len({s["course_id"] for s in lessons}) == 3
