@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import expect
 from warmflow_shared.testing.chromium import PHONE
 
-from .ui import by_test, choose, sign_in
+from .ui import by_test, choose, fill, sign_in
 
 CHECKED = re.compile("van-checkbox__icon--checked")
 
@@ -126,6 +126,14 @@ def test_the_lost_contact_flag_says_a_search_comes_first_and_leads_to_it(
     by_test(page, "confirm-lost").click()
     expect(by_test(page, "member-status")).to_have_text("失联")
     shots(page, "3-flagged-after-the-search")
+
+    # a yearly report received from the member (by letter) is contact: offered while lost too,
+    # and recorded, the member is back in the status before
+    by_test(page, "do-yearly-report").click()
+    fill(page, "field-text", "书面汇报：年度思想和工作情况")
+    by_test(page, "confirm-yearly-report").click()
+    expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    shots(page, "4-a-report-restores-contact")
 
 
 def test_a_member_in_lost_contact_makes_the_yearly_report_and_is_in_contact_again(
