@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -118,3 +119,48 @@ def test_every_code_the_notices_pages_show_has_a_name() -> None:
     source = "".join(p.read_text() for p in Path(warmflow_notify.__file__).parent.rglob("*.py"))
     written = set(re.findall(r'"status": "(\w+)"', source)) | {"sending"}
     assert written <= set(names["notice_status"]), written - set(names["notice_status"])
+
+
+def _request_fields(
+    schema: dict[str, Any], parts: dict[str, Any], seen: frozenset[str]
+) -> set[str]:
+    """The property names a request schema takes, nested ones too (``$ref`` followed once)."""
+    if "$ref" in schema:
+        ref = schema["$ref"].rsplit("/", 1)[-1]
+        return set() if ref in seen else _request_fields(parts[ref], parts, seen | {ref})
+    found: set[str] = set()
+    subs = [*schema.get("anyOf", []), *schema.get("oneOf", []), *schema.get("allOf", [])]
+    subs += [s for s in (schema.get("items"), schema.get("additionalProperties")) if s]
+    for name, sub in (schema.get("properties") or {}).items():
+        found.add(name)
+        subs.append(sub)
+    for sub in subs:
+        if isinstance(sub, dict):
+            found |= _request_fields(sub, parts, seen)
+    return found
+
+
+def test_every_field_the_apis_take_has_a_name_people_read(tmp_path: Path) -> None:
+    """A refusal names its field (``body.starts_at``); the faces show it in Chinese from the
+    vocabulary's ``fields`` (``web/common/api.js``), so every field any service's API takes in
+    its body, query or path needs a name there (staff read "starts_at：…" otherwise)."""
+    from warmflow_gateway.platform import create_platform_app
+    from warmflow_gateway.vocabulary import vocabulary
+    from warmflow_shared.settings import WarmflowSettings
+
+    app = create_platform_app(WarmflowSettings(service="gateway", data_dir=tmp_path))
+    taken: dict[str, set[str]] = {}
+    for service in app.state.services:
+        spec = service.app.openapi()
+        parts = spec.get("components", {}).get("schemas", {})
+        for route, operations in spec["paths"].items():
+            for operation in operations.values():
+                names = {p["name"] for p in operation.get("parameters", []) if p["in"] != "header"}
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    names |= _request_fields(content.get("schema", {}), parts, frozenset())
+                for name in names:
+                    taken.setdefault(name, set()).add(f"{service.name} {route}")
+    named = vocabulary()["fields"]
+    missing = {name: sorted(routes)[0] for name, routes in taken.items() if name not in named}
+    assert not missing, f"fields without a Chinese name (warmflow_gateway.field_names): {missing}"
+    assert all(name and not name.isascii() for name in named.values())

@@ -149,3 +149,17 @@ def test_notice_settings_warn_when_e_mail_is_chosen_without_an_address(
         ):
             box.click()
     expect(by_test(phone, "prefs-no-email")).to_have_count(0)
+
+
+def test_a_refused_check_in_code_names_its_field_in_chinese(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """暖流之家报到 from a damaged QR link: the refusal read "code：长度不能少于 10 个字符" (the
+    API's field name, from ``ApiError.summary``); every page's summary now names the field in
+    Chinese from the vocabulary (``fields``)."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/checkin/site-x?code=x")
+    refused = by_test(phone, "checkin-site-error")
+    expect(refused).to_contain_text("编码：长度不能少于 10 个字符")
+    expect(refused).not_to_contain_text("code")
+    shots(phone, "refused-in-chinese")

@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import expect
 from warmflow_shared.testing.chromium import PHONE
 
-from .ui import by_test, choose, sign_in
+from .ui import by_test, choose, fill, sign_in
 
 CHECKED = re.compile("van-checkbox__icon--checked")
 
@@ -126,3 +126,45 @@ def test_the_lost_contact_flag_says_a_search_comes_first_and_leads_to_it(
     by_test(page, "confirm-lost").click()
     expect(by_test(page, "member-status")).to_have_text("失联")
     shots(page, "3-flagged-after-the-search")
+
+    # a yearly report received from the member (by letter) is contact: offered while lost too,
+    # and recorded, the member is back in the status before
+    by_test(page, "do-yearly-report").click()
+    fill(page, "field-text", "书面汇报：年度思想和工作情况")
+    by_test(page, "confirm-yearly-report").click()
+    expect(by_test(page, "member-status")).to_have_text("已登记流出")
+    shots(page, "4-a-report-restores-contact")
+
+
+def test_a_member_in_lost_contact_makes_the_yearly_report_and_is_in_contact_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A member flagged 失联 opened 我的 and found no 年度汇报 (the API refused it, "不在外出期
+    间"). The lead's decision: a report from the member is contact. The app offers it, and once
+    sent the member is back in the status they had before contact was lost."""
+    admin = _token(platform_url, "yuexi-admin")
+    member = _token(platform_url, "yuexi-member")
+    api = f"{platform_url}/api/registry"
+    me = httpx.get(f"{api}/me", headers=member).json()
+    before = me["status"]
+    today = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
+    tried = {"on": today, "channel": "phone", "outcome": "no_trace"}
+    searched = httpx.post(f"{api}/members/{me['id']}/searches", json=tried, headers=admin)
+    assert searched.status_code == 200, searched.text
+    flag = httpx.post(
+        f"{api}/members/{me['id']}/lost-contact", json={"reason_code": "3"}, headers=admin
+    )
+    assert flag.status_code == 200 and flag.json()["status"] == "lost_contact", flag.text
+
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/me")
+    by_test(phone, "make-report").click()
+    by_test(phone, "report-text").locator("textarea").fill(
+        "年度汇报：换了手机号码，一直在杭州务工。"
+    )
+    by_test(phone, "report-send").click()
+    expect(phone).to_have_url(re.compile("/m/me$"))
+    expect(by_test(phone, "my-report")).to_contain_text(today)
+    shots(phone, "reported-and-in-contact")
+    after = httpx.get(f"{api}/me", headers=member).json()
+    assert after["status"] == before and after["last_report_on"] == today, after

@@ -1,5 +1,32 @@
 // Calls to the services through the gateway. Problem bodies (RFC 9457) become ApiError with the
 // reason of each field it names; a 401 ends the session and brings the user back to sign-in.
+import vocabulary from './vocabulary.json'
+
+// The Chinese name of a field a refusal names ("contacts.0.phone" → 紧急联系人第1项·电话): each
+// part by its dotted path (profile.name → 姓名) or by itself, a list position as 第N项, a notice
+// kind (channels.transfer) by its name; empty for the body as a whole.
+const POSITION = /^\d+$/
+export function fieldName(key) {
+  const path = []
+  const named = []
+  for (const part of String(key || '').split('.').filter(Boolean)) {
+    if (POSITION.test(part)) {
+      if (named.length) named[named.length - 1] += `第${Number(part) + 1}项`
+      continue
+    }
+    path.push(part)
+    const names = vocabulary.fields
+    named.push(names[path.join('.')] || names[part] || vocabulary.notice_categories[part] || part)
+  }
+  return path.length === 1 && path[0] === 'body' ? '' : named.join('·')
+}
+
+// "字段：原因" in Chinese, or the reason alone for the body as a whole
+export function fieldReason(key, reason) {
+  const name = fieldName(key)
+  return name ? `${name}：${reason}` : reason
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem.detail || problem.title || `请求失败（${status}）`)
@@ -13,7 +40,7 @@ export class ApiError extends Error {
   }
 
   get summary() {
-    const fields = Object.entries(this.fields).map(([f, r]) => `${f}：${r}`)
+    const fields = Object.entries(this.fields).map(([f, r]) => fieldReason(f, r))
     return [this.problem.title, this.problem.detail, ...fields].filter(Boolean).join('；')
   }
 }

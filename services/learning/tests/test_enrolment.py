@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -40,6 +41,38 @@ async def test_capacity_duplicates_and_double_booking(world) -> None:
     [gone] = await world.seen("EnrolmentCancelled", class_id=first)
     assert gone["member_id"] == b and gone["county"] == "yuhang"
     assert gone["class_title"] == "暖流成长营第一期"  # the member's notice names the class
+
+
+async def test_a_lesson_in_a_room_smaller_than_the_cohort_is_refused(world) -> None:
+    """A cohort cannot be larger than its smallest room: a lesson added in a room of 2 to a
+    class of 3 was taken, and the class (名额不限) then refused everyone with "名额已满（2 人）".
+    Now it is refused at its capacity and changes nothing; online, or a room large enough, is
+    taken."""
+    staff = world.auth("county_admin", "yuhang")
+    site = await world.site()
+    course, klass = await world.course_class(staff)
+    for _ in range(3):
+        member = await world.member(home_site_id=site)
+        enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": member}, staff)
+        assert enrolled.status_code == 201, enrolled.text
+    starts = world.local(2, "19:00")
+    body = {
+        "course_id": course,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "site_id": site,
+        "capacity": 2,
+    }
+    small = await world.post(f"/classes/{klass}/sessions", body, staff)
+    assert small.status_code == 422, small.text
+    [error] = small.json()["errors"]
+    assert error["field"] == "body.capacity" and "3" in error["reason"], error
+    assert (await world.get(f"/classes/{klass}/sessions", staff)).json() == []
+    online = {**body, "site_id": None, "online": True}
+    assert (await world.post(f"/classes/{klass}/sessions", online, staff)).status_code == 201
+    fits = {**body, "capacity": 3, "starts_at": world.local(3, "19:00").isoformat()}
+    fits["ends_at"] = (world.local(3, "19:00") + timedelta(hours=2)).isoformat()
+    assert (await world.post(f"/classes/{klass}/sessions", fits, staff)).status_code == 201
 
 
 async def test_two_clashing_enrolments_at_once_seat_the_member_once(world) -> None:

@@ -9,11 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from warmflow_registry.domain.contact import months_before
+from warmflow_registry.domain.mobility import today
 from warmflow_registry.service_layer import jobs
 from warmflow_shared.storage.port import Update
 
 from .conftest import Platform, eventually
-from .flows import World, outflow, register, world
+from .flows import World, outflow, register, tried_to_reach, world
 from .flows import nightly_sweep as _sweep
 from .flows import outbox_count as _outbox
 
@@ -94,6 +95,54 @@ async def test_a_member_away_reports_in_the_app_and_it_lands_in_the_history(
     assert entry["from_status"] == entry["to_status"] == after["status"]
     mine = await p.client.get(f"{API}/me", headers=me)
     assert mine.json()["report_due"] == after["report_due"]
+
+
+async def _lost(p: Platform, w: World) -> str:
+    """A member away, flagged 失联 by hand after an attempt that did not reach them."""
+    member = await _away(p, w)
+    await tried_to_reach(p, w.yuexi_admin, member)
+    url = f"{API}/members/{member}/lost-contact"
+    flagged = await p.client.post(url, json={"reason_code": "3"}, headers=w.yuexi_admin)
+    assert flagged.status_code == 200 and flagged.json()["status"] == "lost_contact", flagged.text
+    return member
+
+
+async def test_a_lost_member_reporting_in_the_app_is_contact_again(platform: Platform) -> None:
+    """The report is itself contact (the lead's decision): taken, and contact is restored as a
+    search that reached the member restores it — back to the status before, with its event."""
+    p, w = platform, await world(platform)
+    member = await _lost(p, w)
+    me = _member(p, member)
+    mine = (await p.client.get(f"{API}/me", headers=me)).json()
+    assert mine["report_since"] == mine["outflow_on"] and mine["report_due"], mine  # offered
+    events = await _outbox(p, member)
+
+    text = "年度思想和工作情况汇报：换了手机号，一直在杭州务工。"
+    made = await p.client.post(f"{API}/me/yearly-report", json={"text": text}, headers=me)
+    assert made.status_code == 200, made.text
+    after = await _file(p, member, w.yuexi_admin)
+    assert after["status"] == "outflow_registered" and after["lost"] is None
+    assert after["last_report_on"] == today(p.registry.now()).isoformat()
+    actions = [h["action"] for h in after["history"]]
+    assert actions[-2:] == ["restore_contact", "yearly_report"], actions
+    assert await _outbox(p, member) == events + 2  # ContactRestored, YearlyReportRecorded
+
+
+async def test_a_report_received_from_a_lost_member_restores_contact(platform: Platform) -> None:
+    p, w = platform, await world(platform)
+    member = await _lost(p, w)
+    on = today(p.registry.now()).isoformat()
+    body = {"channel": "letter", "on": on, "text": "书面汇报：年度思想和工作情况"}
+    url = f"{API}/members/{member}/yearly-report"
+    # bad input changes nothing: still lost
+    bad = await p.client.post(url, json={**body, "on": "2999-01-01"}, headers=w.yuexi_admin)
+    assert bad.status_code == 422, bad.text
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"
+    recorded = await p.client.post(url, json=body, headers=w.yuexi_admin)
+    assert recorded.status_code == 200, recorded.text
+    after = await _file(p, member, w.yuexi_admin)
+    assert after["status"] == "outflow_registered" and after["lost"] is None
+    assert after["last_report_on"] == on
 
 
 async def test_staff_record_a_report_received_another_way_and_bad_input_changes_nothing(

@@ -122,11 +122,12 @@ const ACTIONS = [
   },
   {
     // 年度汇报: a report the home side received by letter, phone or in person, with its day
-    // (the member's own reports come from the app)
+    // (the member's own reports come from the app); one from a member in 失联 restores contact,
+    // so it is offered whenever the file has a report year running (report_since)
     name: 'yearly-report',
     title: '登记年度汇报',
     roles: ADMINS,
-    when: (s) => AWAY.includes(s),
+    when: (s, f) => AWAY.includes(s) || Boolean(f.report_since),
     fields: () => [
       { key: 'channel', label: '汇报方式', required: true, options: { letter: '书面', phone: '电话', visit: '当面' }, initial: 'letter' },
       { key: 'on', label: '汇报日期', type: 'date', required: true, initial: today() },

@@ -32,6 +32,8 @@ from warmflow_support.domain.vanguard import CHANNEL_NAMES as CONTACT_CHANNEL_NA
 from warmflow_support.domain.vanguard import ROLE_NAMES as VANGUARD_ROLE_NAMES
 from warmflow_transfers.domain.codes import STATUS_NAMES as CASE_STATUS_NAMES
 
+from warmflow_gateway.field_names import FIELD_NAMES
+
 
 def vocabulary() -> dict[str, Any]:
     return {
@@ -66,6 +68,8 @@ def vocabulary() -> dict[str, Any]:
         "audit_actions": AUDIT_ACTION_NAMES,
         "audit_methods": AUDIT_METHOD_NAMES,
         "audit_fields": AUDIT_FIELD_NAMES,
+        # the fields the APIs take: a refusal names its field in Chinese (web/common/api.js)
+        "fields": FIELD_NAMES,
     }
 
 

@@ -31,6 +31,15 @@ def class_capacity(klass: Klass, sessions: Iterable[Session]) -> int | None:
     return min(limits) if limits else None
 
 
+def check_room_fits(klass: Klass, capacity: int, online: bool) -> None:
+    """A lesson in a room smaller than the cohort already seated would leave the class over its
+    capacity (``class_capacity``): refused at the room's capacity."""
+    seated = len(klass.members)
+    if not online and capacity < seated:
+        reason = f"本班次已有 {seated} 人报名，线下课次的容纳人数不能少于报名人数"
+        raise BadValue("body.capacity", reason)
+
+
 # How long a hold counts without its seat: far longer than an enrolment takes (a seat's write
 # gives up after seconds), short enough that one left by a crash soon stops blocking the member.
 HOLD_MINUTES = 5

@@ -13,6 +13,7 @@ from warmflow_shared.outbox.deadlines import Deadline
 from warmflow_shared.outbox.repo import add_model, get_model
 from warmflow_shared.scope import check_staff_of, organisations_of
 
+from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Events, Learning
@@ -98,6 +99,7 @@ async def schedule_session(
         if site.get("county") != klass.county:
             reason = "该暖流之家不属于本班次所在县（区）"
             raise InvalidInput(errors=[FieldError("body.site_id", reason)])
+    rules.check_room_fits(klass, cmd.capacity, cmd.online)
     session = Session(
         id=new_id("ses"),
         class_id=class_id,

@@ -26,6 +26,7 @@ from warmflow_shared.events.catalog.vocabulary import (
 )
 from warmflow_shared.events.happened import Happened
 
+from warmflow_registry.domain import withdrawal
 from warmflow_registry.domain.codes import AWAY, STATUS_NAMES
 from warmflow_registry.domain.contact import months_before
 from warmflow_registry.domain.mobility import Actor, happened, move, today
@@ -51,6 +52,13 @@ def due_of(start: date, months: int) -> date:
     return months_before(start, -months)
 
 
+def may_report(member: Member) -> bool:
+    """Away, or lost while away: a report from a lost member is itself contact (``record``)."""
+    if member.status == "lost_contact":
+        return member.lost is not None and member.lost.previous_status in AWAY
+    return member.status in AWAY
+
+
 def is_overdue(member: Member, on: date, months: int) -> bool:
     return member.status in AWAY and due(member, months) < on
 
@@ -67,7 +75,7 @@ def overdue_since_before(on: date, months: int) -> date:
 
 
 def require_away(member: Member, field: str) -> None:
-    if member.status not in AWAY:
+    if not may_report(member):
         name = STATUS_NAMES[member.status]
         raise InvalidInput(
             errors=[FieldError(field, f"党员当前状态为「{name}」，不在外出期间，无需年度汇报")]
@@ -86,7 +94,9 @@ def record(
     away_field: str = "path.member_id",
 ) -> list[Happened]:
     """A report made (``app``) or received another way on ``on``: in the history, and the year
-    counts again from it. A report older than the last one is kept in the history only."""
+    counts again from it. A report older than the last one is kept in the history only. A report
+    comes from the member: it is contact, and restores it when lost (as a search that reached
+    the member does)."""
     require_away(member, away_field)
     latest = today(now)
     if on > latest:
@@ -97,13 +107,15 @@ def record(
     if on < (member.outflow_on or member.registered_on):
         start = (member.outflow_on or member.registered_on).isoformat()
         raise InvalidInput(errors=[FieldError("body.on", f"汇报日期不能早于外出日期（{start}）")])
+    contacted = withdrawal.record(member, "contact", on, now=now, actor=actor)
     reason = f"{REPORT_CHANNEL_NAMES[channel]}·{on.isoformat()}：{text}"
     move(member, member.status, now=now, actor=actor, action="yearly_report", reason=reason)
     if member.last_report_on is not None and on <= member.last_report_on:
-        return []
+        return contacted
     member.last_report_on = on
     member.report_overdue = False
     return [
+        *contacted,
         happened(
             member,
             "yearly_report_recorded",
@@ -111,7 +123,7 @@ def record(
             channel=channel,
             next_due=due(member, months),
             recorded_by=actor.subject,
-        )
+        ),
     ]
 
 

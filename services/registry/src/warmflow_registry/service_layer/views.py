@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from warmflow_registry.domain import contact, reports, search, withdrawal
 from warmflow_registry.domain.agreements import PROFILE_FIELDS
 from warmflow_registry.domain.codes import (
-    AWAY,
     LOST_REASON_NAMES,
     STATUS_NAMES,
     Gender,
@@ -148,7 +147,7 @@ def summary(member: Member) -> MemberSummary:
 
 
 def report_view(member: Member) -> dict[str, Any]:
-    if member.status not in AWAY:
+    if not reports.may_report(member):
         return {"last_report_on": member.last_report_on}
     return {
         "report_since": reports.since(member),
