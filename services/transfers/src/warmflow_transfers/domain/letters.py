@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -94,6 +95,24 @@ def check_printable(case: Case) -> None:
             f"介绍信 {case.letter.serial_number} 已于 {case.letter.valid_until} 过期，不能再打印；"
             "请核查后补开新的介绍信"
         )
+
+
+def check_shown_letter(case: Case, shown: str) -> None:
+    """The letter a member hands over at the receiving side is the case's letter: a number
+    re-issued since (遗失作废, 过期作废) is void — a lost letter found again must not be honoured —
+    and any other number is not this case's."""
+    assert case.letter is not None
+    typed = "".join(unicodedata.normalize("NFKC", shown).split()).upper()
+    current = case.letter.serial_number
+    if typed == current.upper():
+        return
+    if void := next((v for v in case.void_letters if v.serial_number.upper() == typed), None):
+        raise BadValue(
+            "serial_number",
+            f"介绍信 {void.serial_number} 已{void.void_reason}，不能凭此报到；"
+            f"本案有效的介绍信编号为 {current}",
+        )
+    raise BadValue("serial_number", f"编号与本案介绍信编号 {current} 不符，请核对党员所持介绍信")
 
 
 def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetime) -> Outcome:
