@@ -88,8 +88,9 @@ async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) 
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
     acted = await act(
-        ctx, case_id, who, SENDING, lambda c, a: letters.extend(c, a, body.days, months, ctx.now())
-    )
+        ctx, case_id, who, SENDING,
+        lambda c, a: letters.extend(c, a, body.days, months, ctx.now(), ctx.zone),
+    )  # fmt: skip
     return CaseView.of(*acted)
 
 
