@@ -396,6 +396,11 @@ def test_cross_province_transfer_completed_in_the_console(
         headers=_token(platform_url, "yuexi-admin"),
     ).json()["letter"]
     assert letter["valid_days"] == 10  # the configured validity, not a console default of 30
+    # lost before it was handed over: re-issued, the old number void and shown as such
+    by_test(sender, "case-reissue").click()
+    by_test(sender, "confirm-reissue").click()  # 遗失 by default
+    expect(by_test(sender, "action-reissue")).to_be_hidden()
+    expect(by_test(sender, "void-letters")).to_have_text(f"{letter['serial_number']}（遗失作废）")
     # the paper letter's record is shown, and the button then corrects it: the page showed
     # neither, and offered 登记纸质介绍信 as if nothing had been recorded
     expect(by_test(sender, "paper-letter")).to_have_text("未登记（登记后方可登记报到）")
@@ -414,7 +419,19 @@ def test_cross_province_transfer_completed_in_the_console(
         expect(by_test(receiver, f"case-{step}")).to_have_count(0)
     expect(by_test(sender, "case-extend")).to_be_visible()
     expect(by_test(sender, "case-report")).to_have_count(0)
-    _do(receiver, "report", "已到接收党组织报到")
+    # the member hands over the lost letter, found again: its number is void, refused at the
+    # field (its 报到 was recorded all the same); the valid letter's number is reported
+    by_test(receiver, "case-report").click()
+    fill(receiver, "field-serial_number", letter["serial_number"])
+    by_test(receiver, "confirm-report").click()
+    expect(by_test(receiver, "action-report")).to_contain_text("已遗失作废，不能凭此报到")
+    valid = httpx.get(
+        f"{platform_url}/api/transfers/cases/{case_id}",
+        headers=_token(platform_url, "yuhang-admin"),
+    ).json()["letter"]["serial_number"]
+    fill(receiver, "field-serial_number", valid)
+    by_test(receiver, "confirm-report").click()
+    expect(by_test(receiver, "case-status")).to_have_text("已到接收党组织报到")
     # the branch is picked by name among the receiver's branches: the field asked for a
     # 党支部编号 typed by hand, an id no staff member knows
     by_test(receiver, "case-accept").click()

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from warmflow_registry.domain import contact, outflow
 from warmflow_registry.domain.errors import InvalidData
-from warmflow_registry.domain.idnumber import id_number_problem, mask
+from warmflow_registry.domain.idnumber import id_number_problem, mask, normalise
 from warmflow_registry.domain.mobility import ALLOWED, Actor
 from warmflow_registry.domain.model import Member, Profile, SearchAttempt
 from warmflow_registry.domain.search import SearchRule, shortfall
@@ -42,6 +42,29 @@ def test_a_valid_id_number_passes_and_is_masked() -> None:
 def test_a_bad_id_number_says_why_in_chinese(change: Callable[[str], str], reason: str) -> None:
     problem = id_number_problem(change(id_number(BORN)), BORN)
     assert problem is not None and reason in problem
+
+
+def test_a_number_as_rosters_write_it_is_the_number_the_platform_keeps() -> None:
+    """Digits grouped by spaces (an ideographic one too), a lowercase x, and a first-generation
+    15-digit number (19 before its two-digit year, the check character after): a county's roster
+    lost a tenth of its rows as 应为18位, and the 15-digit rows of members already on the platform
+    could only have been filed again under a number nobody holds."""
+    number = id_number(date(1968, 3, 9))
+    old = number[:6] + number[8:17]
+    lower = number[:17] + "x" if number.endswith("X") else number
+    for typed in (
+        f"{number[:6]} {number[6:14]} {number[14:]}",
+        f"{number[:6]}\u3000{number[6:]}",
+        lower,
+        old,
+        f" {old[:6]} {old[6:]} ",
+    ):
+        assert normalise(typed) == number, typed
+        assert id_number_problem(typed, date(1968, 3, 9)) is None, typed
+    no_day = old[:8] + "32" + old[10:]  # a 15-digit number without a date is no old number
+    assert normalise(no_day) == no_day
+    assert "18位" in (id_number_problem(no_day, None) or "")
+    assert "全角" not in (id_number_problem(number[:6] + " " + number[6:16], None) or "全角")
 
 
 def test_the_birth_date_must_match_the_id_number() -> None:

@@ -715,3 +715,33 @@ async def test_a_dues_month_decades_ahead_is_reported_at_its_column(
     [problem] = entry["problems"]
     assert (entry["row"], problem["column"]) == (3, "党费缴至")
     assert "最多预交 12 个月" in problem["reason"]
+
+
+async def test_numbers_spaced_or_of_the_first_generation_are_the_members_own(
+    platform: ImportPlatform,
+) -> None:
+    """A county's roster keeps some members' first-generation 15-digit numbers and groups other
+    numbers' digits with spaces: those rows were refused (应为18位), and a member already on the
+    platform could not be updated from it. The 15-digit row is that member's file, the spaced
+    row a new file under the number without its spaces, and a search by either finds them."""
+    r = await roster(platform)
+    born = date(1968, 3, 9)
+    on_file, spaced = person(r.code, born), person(r.code, born, 姓名="李强")
+    first = await run_import(platform, r.admin, "花名册.xlsx", xlsx([on_file]))
+    assert counts(first) == (1, 0, 0, 0), first["report"]
+    number, other = on_file["身份证号"], spaced["身份证号"]
+    old = dict(on_file, 身份证号=number[:6] + number[8:17], 手机号码="13800000001")
+    spaced["身份证号"] = f"{other[:6]}\u3000{other[6:14]} {other[14:].lower()}"
+    job = await run_import(platform, r.admin, "花名册.xlsx", xlsx([old, spaced]))
+    assert counts(job) == (1, 1, 0, 0), job["report"]
+    docs = await member_docs(platform, [number, other])
+    assert sorted(docs) == sorted([mask(number), mask(other)])
+    assert docs[mask(number)]["state"]["profile"]["phone"] == "13800000001"
+    for typed, member in (
+        (old["身份证号"], docs[mask(number)]),
+        (spaced["身份证号"], docs[mask(other)]),
+    ):
+        found = await platform.client.get(
+            "/api/registry/members", params={"id_number": typed}, headers=r.admin
+        )
+        assert [m["id"] for m in found.json()["items"]] == [member["state"]["id"]], found.text

@@ -49,6 +49,28 @@ async def test_an_unused_letter_expires_once_and_is_escalated(world: World) -> N
     assert reissued.status_code == 200 and reissued.content.startswith(b"%PDF")
 
 
+async def test_a_letter_past_its_validity_is_expired_before_its_timer_fires(
+    world: World,
+) -> None:
+    """The validity timer fires late (right after a restart, or behind under load): a letter
+    whose last day had ended was extended all the same — the timer then found it valid, and an
+    expired letter was revived without the investigation the rules ask for — and re-issuing it
+    as expired was refused as 尚在有效期内. Both now read the letter's day, not the timer's."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    world.clock.set(EXPIRES + timedelta(hours=2))  # its timer has not fired
+    late = await act(world, case, "extend", {"days": 5})
+    assert late.status_code == 409, late.text
+    assert "已于 2026-03-20 过期，不能再延期" in late.json()["detail"]
+    assert (await _state(world, case["id"]))["letter"]["valid_until"] == "2026-03-20"
+    reissued = await act(world, case, "reissue", {"reason": "expired"})
+    assert reissued.status_code == 200, reissued.text
+    [void] = reissued.json()["void_letters"]
+    assert void["void_reason"] == "过期作废"  # not 遗失作废: nobody said it was lost
+    lost = await walk(world, await new_case(world, f"{world.name}-n", "yuexi"), "letter_issued")
+    as_lost = await act(world, lost, "reissue", {"reason": "lost"})
+    assert as_lost.json()["void_letters"][0]["void_reason"] == "遗失作废"  # within validity
+
+
 async def test_two_instances_fire_a_deadline_once(world: World) -> None:
     cases = [
         await walk(world, await new_case(world, f"{world.name}-m{i}", "songyang"), "letter_issued")

@@ -74,7 +74,9 @@ def test_the_validity_timer_follows_the_letter() -> None:
     assert due_times(case, CHINA) == [  # type: ignore[arg-type]
         ("letter_expiry", datetime(2026, 3, 20, 16, tzinfo=UTC))
     ]
-    longer, _ = extend(case, STAFF, 30, 3, NOW)  # type: ignore[arg-type]
+    longer, _ = extend(case, STAFF, 30, 3, NOW, CHINA)  # type: ignore[arg-type]
     assert due_times(longer, CHINA)[0][1] == datetime(2026, 4, 19, 16, tzinfo=UTC)
     with pytest.raises(BadValue):
-        extend(longer, STAFF, 63, 3, NOW)  # 20 Mar + 3 months = 20 Jun; 19 Apr + 63 d = 21 Jun
+        extend(
+            longer, STAFF, 63, 3, NOW, CHINA
+        )  # 20 Mar + 3 months = 20 Jun; 19 Apr + 63 d = 21 Jun

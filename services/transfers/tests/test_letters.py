@@ -70,6 +70,30 @@ async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: Wo
     assert text.count(old) == 2 and f"原第{old}号介绍信作废" in text
 
 
+async def test_the_receiver_checks_the_number_of_the_letter_handed_over(world: World) -> None:
+    """A letter reported lost and re-issued, then found: the member hands the old paper letter
+    over at the receiving side, and its 报到 was recorded all the same (nothing compared the
+    number); now the number shown is checked — a void one or another case's is refused at its
+    field and changes nothing — and the valid one, as typed, is reported."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    old = case["letter"]["serial_number"]
+    case = (await act(world, case, "reissue", {"reason": "lost"})).json()
+    case = (await act(world, case, "paper-letter")).json()
+    new = case["letter"]["serial_number"]
+    for shown, words in ((old, f"介绍信 {old} 已遗失作废"), ("2026-YX-9999", "不符")):
+        refused = await act(world, case, "report", {"serial_number": shown})
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.serial_number" and words in error["reason"], error
+        assert new in error["reason"]
+    unchanged = await world.client.get(f"/cases/{case['id']}", headers=world.admin("yuhang"))
+    assert unchanged.json()["status"] == "letter_issued"
+    typed = f" {new.lower()[:5]} {new.lower()[5:]}".replace("-", "－", 1)  # full-width, spaced
+    reported = await act(world, case, "report", {"serial_number": typed})
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["status"] == "reported"
+
+
 async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
     world: World,
 ) -> None:

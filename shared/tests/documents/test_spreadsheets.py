@@ -115,6 +115,49 @@ def test_merged_cells_read_as_the_office_meant_them(kind: str) -> None:
     }
 
 
+def _template(kind: str, sheets: list[tuple[str, list[list[object]], bool]]) -> bytes:
+    """A workbook of (name, rows, hidden) sheets, as offices' templates have them."""
+    out = io.BytesIO()
+    if kind == "xlsx":
+        book = Workbook()
+        book.remove(book.worksheets[0])
+        for name, rows, hidden in sheets:
+            sheet = book.create_sheet(name)
+            for row in rows:
+                sheet.append(row)
+            sheet.sheet_state = "hidden" if hidden else "visible"
+        book.save(out)
+        return out.getvalue()
+    old = xlwt.Workbook(encoding="utf-8")
+    for name, rows, hidden in sheets:
+        legacy = old.add_sheet(name)
+        legacy.visibility = int(hidden)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                legacy.write(r, c, value)
+    old.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_the_roster_is_the_first_visible_sheet_holding_the_header(kind: str) -> None:
+    """A county's template: a hidden list of dropdown values, a 填表说明 sheet, then the roster
+    (the file was refused: 前 10 行中未找到列名行, about the instructions sheet)."""
+    roster = [["岳西县流动党员花名册"], ["姓名", "公民身份号码"], ["王晓梅", "34182819900517001X"]]
+    sheets = [
+        ("字典", [["姓名", "公民身份号码"], ["正式党员", "预备党员"]], True),
+        ("填表说明", [["填表说明：身份证号请设为文本格式"], ["1. 每人一行"]], False),
+        ("花名册", roster, False),
+        ("花名册（旧）", [["姓名", "公民身份号码"], ["李强", "341828198801020011"]], False),
+    ]
+    table = read_table(f"花名册.{kind}", _template(kind, sheets))
+    assert table.headers == ["姓名", "公民身份号码"]
+    assert table.rows == [(3, {"姓名": "王晓梅", "公民身份号码": "34182819900517001X"})]
+    notes = [(name, rows, False) for name, rows, _ in sheets[1:2]] + [("封面", [["封面"]], False)]
+    with pytest.raises(SpreadsheetError, match="工作表“填表说明”、“封面”的前 10 行中未找到列名行"):
+        read_table(f"说明.{kind}", _template(kind, notes))
+
+
 def test_overlapping_merges_are_refused_before_they_cost_a_pass_over_each() -> None:
     # Excel never writes merges that overlap; a crafted file with thousands of them over the
     # same rows would make every row look at every merge

@@ -38,7 +38,12 @@ const ACTIONS = {
     ],
   },
   extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, max: 90, initial: 15 }] },
-  report: { title: '登记已报到', fields: [] },
+  // the number on the letter the member hands over, checked by the API: a lost letter found
+  // again after its re-issue is void (遗失作废), and was reported all the same
+  report: {
+    title: '登记已报到',
+    fields: [{ key: 'serial_number', label: '所持介绍信编号', placeholder: '核对党员交来的介绍信上的编号' }],
+  },
   // the branch is picked by name among the receiving organisation's branches (staff do not know
   // organisation ids: the field asked for a 党支部编号 typed by hand)
   accept: { title: '接收', type: 'primary', fields: [{ key: 'branch_id', label: '编入党支部', type: 'org', required: true, placeholder: '输入名称查找接收党组织下的党支部' }] },

@@ -17,6 +17,10 @@ the merge's first cell only, so every cell a merge spanning several rows covers 
 value, and a header row whose merges reach into the next row is read together with it (the
 lower name where there is one). A merge within one row (a title across the sheet) is left as is.
 
+Offices' templates put a 填表说明 (how to fill it in) or a cover sheet before the roster, and hidden
+sheets of dropdown lists anywhere: the roster is the first visible sheet whose top rows hold the
+header.
+
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
 """
@@ -31,7 +35,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -44,6 +48,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SEARCH_ROWS = 10
 Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, header → text)
+SheetRows = Generator[Sequence[Any], None, None]
 HeaderCheck = Callable[[list[str]], bool]
 """Whether a row's cleaned header texts are the file's header row (a title row is not)."""
 _NOTE = re.compile(r"[（(][^（()）]*[）)]")
@@ -58,6 +63,13 @@ MAX_COLUMNS_MERGED = 100  # merges covering one row: at most one a column (Limit
 
 class SpreadsheetError(Exception):
     """A file that cannot be read; the message is Chinese, for the person who uploaded it."""
+
+
+class NoHeader(SpreadsheetError):
+    """No header row in the top rows of a sheet."""
+
+
+NO_HEADER = f"前 {HEADER_SEARCH_ROWS} 行中未找到列名行（如“姓名”“公民身份号码”），请检查表头"
 
 
 @dataclass(frozen=True)
@@ -123,12 +135,45 @@ def open_table(
     kind = spreadsheet_format(filename, data)
     if kind == "xlsx":
         check_zip(data, limits)
-    merges: list[Merge] = []
     if kind in ("xlsx", "xls"):
-        read = _xlsx_rows if kind == "xlsx" else _xls_rows
-        rows = read(data, merges, limits)
-        return _stream(rows, limits, is_header, lambda n: any(m.tall_from(n) for m in merges))
+        return _roster_sheet(kind, data, limits, is_header)
     return _stream(_csv_rows(decode_text(data)), limits, is_header)
+
+
+@dataclass
+class Sheet:
+    """The ``index``-th visible sheet of a workbook, as reading it finds it (``name`` stays None
+    when the workbook has no such sheet)."""
+
+    index: int
+    name: str | None = None
+    merges: list[Merge] = field(default_factory=list)
+
+    def tall_from(self, row: int) -> bool:
+        return any(merge.tall_from(row) for merge in self.merges)
+
+
+def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck) -> RowStream:
+    """The first visible sheet whose top rows hold the header (a later one is opened only when
+    the first has none)."""
+    read = _xlsx_rows if kind == "xlsx" else _xls_rows
+    looked: list[str] = []
+    while True:
+        sheet = Sheet(len(looked))
+        rows = read(data, sheet, limits)
+        try:
+            return _stream(rows, limits, is_header, sheet.tall_from)
+        except NoHeader:
+            rows.close()
+            if sheet.name is None:
+                break
+            looked.append(sheet.name)
+    if not looked:
+        raise SpreadsheetError("文件中没有工作表")
+    if len(looked) == 1:
+        raise NoHeader(NO_HEADER)
+    names = "、".join(f"“{name}”" for name in looked)
+    raise NoHeader(f"工作表{names}的{NO_HEADER}")
 
 
 def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
@@ -260,50 +305,53 @@ def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequ
         yield cells
 
 
-def _xlsx_rows(
-    data: bytes, merges: list[Merge], limits: Limits = Limits()
-) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(data: bytes, sheet: Sheet, limits: Limits = Limits()) -> SheetRows:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a malformed file
         raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            raise SpreadsheetError("文件中没有工作表")
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if sheet.index >= len(visible):
+            return
+        found = visible[sheet.index]
+        sheet.name = found.title
         try:
-            merges += _tall_merges(data, sheet._worksheet_path, limits)
+            sheet.merges += _tall_merges(data, found._worksheet_path, limits)
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
-        yield from _filled(sheet.iter_rows(values_only=True), merges)
+        yield from _filled(found.iter_rows(values_only=True), sheet.merges)
     finally:
         book.close()
 
 
-def _xls_sheet(data: bytes) -> tuple[Any, Any]:
-    """The workbook (to release) and its first sheet."""
+def _xls_sheet(data: bytes, index: int) -> tuple[Any, Any]:
+    """The workbook (to release) and its ``index``-th visible sheet (None: it has fewer)."""
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
     except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
         if "encrypted" in str(exc).lower():
             raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
         raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
-    if book.nsheets == 0:
-        book.release_resources()
-        raise SpreadsheetError("文件中没有工作表")
+    visible = [n for n, hidden in enumerate(book._sheet_visibility) if not hidden]
+    if index >= len(visible):
+        return book, None
     try:
-        return book, book.sheet_by_index(0)
+        return book, book.sheet_by_index(visible[index])
     except Exception as exc:
         book.release_resources()
         raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
 
 
-def _xls_rows(data: bytes, merges: list[Merge], limits: Limits) -> Iterator[Sequence[Any]]:
-    book, sheet = _xls_sheet(data)
+def _xls_rows(data: bytes, sheet: Sheet, limits: Limits) -> SheetRows:
+    book, found = _xls_sheet(data, sheet.index)
     try:
-        merges += _xls_tall_merges(sheet.merged_cells, limits)
-        rows = ([_xls_value(c, book.datemode) for c in sheet.row(n)] for n in range(sheet.nrows))
-        yield from _filled(rows, merges)
+        if found is None:
+            return
+        sheet.name = found.name
+        sheet.merges += _xls_tall_merges(found.merged_cells, limits)
+        rows = ([_xls_value(c, book.datemode) for c in found.row(n)] for n in range(found.nrows))
+        yield from _filled(rows, sheet.merges)
     finally:
         book.release_resources()
 
@@ -352,9 +400,7 @@ def _stream(
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise SpreadsheetError(
-        f"前 {HEADER_SEARCH_ROWS} 行中未找到列名行（如“姓名”“公民身份号码”），请检查表头"
-    )
+    raise NoHeader(NO_HEADER)
 
 
 def _cells(row: Sequence[Any], limits: Limits) -> list[str]:

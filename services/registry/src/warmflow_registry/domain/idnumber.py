@@ -1,4 +1,8 @@
-"""公民身份号码 (GB 11643-1999): 18 characters, the last a mod-11 check character."""
+"""公民身份号码 (GB 11643-1999): 18 characters, the last a mod-11 check character.
+
+Rosters still carry first-generation numbers (15 digits: a two-digit birth year, no check
+character); each was replaced by the 18-character number made from it (``upgraded``), which is
+the number the platform keeps and finds the person by."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+_FIRST_GENERATION = re.compile(r"^[0-9]{15}$")
+_FULL_WIDTH = re.compile(r"[\uff01-\uff5e]")
 
 
 def check_character(first17: str) -> str:
@@ -28,15 +34,28 @@ def birth_date_in(id_number: str) -> date | None:
 
 
 def normalise(id_number: str) -> str:
-    """One spelling per number: full-width digits and letters (１２…Ｘ) become ASCII (NFKC)."""
-    return unicodedata.normalize("NFKC", id_number).strip().upper()
+    """One spelling per number: full-width digits and letters (１２…Ｘ) become ASCII (NFKC), the
+    spaces that group its digits (340828 19900517 123X, an ideographic one too) go, and a
+    first-generation number becomes its 18-character successor (``upgraded``)."""
+    value = "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
+    return upgraded(value) if _FIRST_GENERATION.match(value) else value
+
+
+def upgraded(old: str) -> str:
+    """The 18-character number replacing a 15-digit one (GB 11643-1999): 19 before its two-digit
+    birth year, the check character after. A number whose birth date is no date is left as it
+    is (then refused: 应为18位)."""
+    first17 = old[:6] + "19" + old[6:]
+    if birth_date_in(first17 + "0") is None:
+        return old
+    return first17 + check_character(first17)
 
 
 def id_number_problem(id_number: str, birth_date: date | None) -> str | None:
     """Why ``id_number`` is not acceptable (Chinese, for the person who typed it), or None."""
     value = normalise(id_number)
     reason = _shape_problem(value, birth_date)
-    if reason and value != id_number.strip().upper():
+    if reason and _FULL_WIDTH.search(id_number):
         return reason + "（全角字符已按半角核对）"
     return reason
 

@@ -9,7 +9,7 @@ from warmflow_shared.events.happened import Happened
 
 from warmflow_transfers.domain.calendar import add_months_dt, local_date
 from warmflow_transfers.domain.errors import BadValue, IllegalMove, Refused
-from warmflow_transfers.domain.letters import check_paper_date
+from warmflow_transfers.domain.letters import check_paper_date, check_shown_letter
 from warmflow_transfers.domain.lifecycle import Outcome
 from warmflow_transfers.domain.model import Actor, Case, Escalation, Paper
 from warmflow_transfers.domain.rules import require
@@ -27,9 +27,14 @@ class Placement:
     name: str = ""  # as the registry names it, for the case's history
 
 
-def report(case: Case, actor: Actor, today: date, now: datetime) -> Outcome:
+def report(
+    case: Case, actor: Actor, today: date, now: datetime, shown: str | None = None
+) -> Outcome:
+    """``shown``: the number on the letter the member hands over, when the receiver gives it."""
     require(case, {"letter_issued"}, "登记报到")
     assert case.letter is not None
+    if shown is not None:
+        check_shown_letter(case, shown)
     if today > case.letter.valid_until:
         raise IllegalMove("介绍信已超过有效期，请转出方党组织补开后再报到")
     if case.cross_province and case.paper_letter is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -59,9 +60,22 @@ def issue_letter(case: Case, actor: Actor, terms: LetterTerms, now: datetime) ->
     return done, [Happened("letter_issued", _letter_fields(letter))]
 
 
-def extend(case: Case, actor: Actor, days: int, max_months: int, now: datetime) -> Outcome:
+def lapsed(letter: Letter, now: datetime, zone: tzinfo) -> bool:
+    """The letter's validity is over (its last day has ended, local time), whether or not the
+    validity timer has fired yet (it fires after a restart, or late under load)."""
+    return now >= end_of_local_day(letter.valid_until, zone)
+
+
+def extend(
+    case: Case, actor: Actor, days: int, max_months: int, now: datetime, zone: tzinfo
+) -> Outcome:
     require(case, {"letter_issued"}, "延长介绍信有效期")
     assert case.letter is not None
+    if lapsed(case.letter, now, zone):
+        raise IllegalMove(
+            f"介绍信 {case.letter.serial_number} 已于 {case.letter.valid_until} 过期，不能再延期；"
+            "请核查后补开新的介绍信"
+        )
     until = case.letter.valid_until + timedelta(days=days)
     limit = add_months(case.letter.original_valid_until, max_months)
     if days < 1 or until > limit:
@@ -77,7 +91,7 @@ def expire(case: Case, now: datetime, zone: tzinfo) -> Outcome | None:
     letter = case.letter
     if case.status != "letter_issued" or letter is None:
         return None
-    if now < end_of_local_day(letter.valid_until, zone):
+    if not lapsed(letter, now, zone):
         return None
     note = f"介绍信 {letter.serial_number} 已于 {letter.valid_until} 过期，党员未按期报到，请核查"
     escalation = Escalation(kind="letter_expired", at=now, note=note)
@@ -96,15 +110,36 @@ def check_printable(case: Case) -> None:
         )
 
 
-def reissue(case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetime) -> Outcome:
+def check_shown_letter(case: Case, shown: str) -> None:
+    """The letter a member hands over at the receiving side is the case's letter: a number
+    re-issued since (遗失作废, 过期作废) is void — a lost letter found again must not be honoured —
+    and any other number is not this case's."""
+    assert case.letter is not None
+    typed = "".join(unicodedata.normalize("NFKC", shown).split()).upper()
+    current = case.letter.serial_number
+    if typed == current.upper():
+        return
+    if void := next((v for v in case.void_letters if v.serial_number.upper() == typed), None):
+        raise BadValue(
+            "serial_number",
+            f"介绍信 {void.serial_number} 已{void.void_reason}，不能凭此报到；"
+            f"本案有效的介绍信编号为 {current}",
+        )
+    raise BadValue("serial_number", f"编号与本案介绍信编号 {current} 不符，请核对党员所持介绍信")
+
+
+def reissue(
+    case: Case, actor: Actor, why: str, terms: LetterTerms, now: datetime, zone: tzinfo
+) -> Outcome:
     require(case, {"letter_issued", "expired"}, "补开介绍信")
     if why not in VOID_REASONS:
         raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
-    if why == "lost" and case.status == "expired":
-        why = "expired"
-    if why == "expired" and case.status != "expired":
-        raise BadValue("reason", "介绍信尚在有效期内，不能按过期补开；遗失请选择 lost（遗失）")
     assert case.letter is not None
+    expired = case.status == "expired" or lapsed(case.letter, now, zone)
+    if why == "lost" and expired:
+        why = "expired"
+    if why == "expired" and not expired:
+        raise BadValue("reason", "介绍信尚在有效期内，不能按过期补开；遗失请选择 lost（遗失）")
     old = case.letter.model_copy(update={"void_reason": VOID_REASONS[why]})
     letter = _letter(terms)
     done = case.moved(

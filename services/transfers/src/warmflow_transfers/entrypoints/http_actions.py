@@ -17,6 +17,7 @@ from warmflow_transfers.entrypoints.schemas import (
     PaperBody,
     ReasonBody,
     ReissueBody,
+    ReportBody,
     ResubmitBody,
 )
 from warmflow_transfers.service_layer import letters as letter_service
@@ -87,8 +88,9 @@ async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) 
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
     acted = await act(
-        ctx, case_id, who, SENDING, lambda c, a: letters.extend(c, a, body.days, months, ctx.now())
-    )
+        ctx, case_id, who, SENDING,
+        lambda c, a: letters.extend(c, a, body.days, months, ctx.now(), ctx.zone),
+    )  # fmt: skip
     return CaseView.of(*acted)
 
 
@@ -105,10 +107,15 @@ async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applican
 
 
 @router.post("/report", response_model=CaseView)
-async def report(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
+async def report(
+    case_id: CaseId, ctx: Ctx, who: Applicant, body: ReportBody | None = None
+) -> CaseView:
+    """接收方登记党员已报到；给出党员所持介绍信的编号时先核对（遗失补开后原编号作废）。"""
+    shown = body.serial_number if body else None
     acted = await act(
-        ctx, case_id, who, RECEIVING, lambda c, a: arrival.report(c, a, ctx.today(), ctx.now())
-    )
+        ctx, case_id, who, RECEIVING,
+        lambda c, a: arrival.report(c, a, ctx.today(), ctx.now(), shown),
+    )  # fmt: skip
     return CaseView.of(*acted)
 
 

@@ -55,6 +55,15 @@ class ReissueBody(IssueBody):
     reason: Literal["lost", "expired"] = Field(description="lost 遗失 | expired 过期")
 
 
+class ReportBody(Body):
+    serial_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="党员所持介绍信上的编号（核对：作废的或别案的编号不能报到）",
+    )
+
+
 class ExtendBody(Body):
     days: int = Field(ge=1, le=92)
 

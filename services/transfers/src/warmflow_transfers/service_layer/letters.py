@@ -95,4 +95,4 @@ def _apply(
 ) -> Outcome:
     if reason is None:
         return issue_letter(case, actor, terms, ctx.now())
-    return reissue(case, actor, reason, terms, ctx.now())
+    return reissue(case, actor, reason, terms, ctx.now(), ctx.zone)
