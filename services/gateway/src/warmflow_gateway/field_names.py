@@ -46,6 +46,7 @@ FIELD_NAMES: dict[str, str] = {
     "job_id": "导入任务",
     "agreement_id": "数据共享协议",
     "letter_id": "介绍信",
+    "serial_number": "介绍信编号",
     "notice_id": "通知",
     "need_id": "需求",
     "intro_id": "推荐",
