@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,10 @@ from playwright.sync_api import expect
 from warmflow_shared.testing.chromium import PHONE
 from warmflow_shared.testing.platform_process import running_platform
 from warmflow_shared.testing.servers import unavailable
+from warmflow_transfers.domain.calendar import add_months
 
 from .conftest import DIST
-from .ui import by_test, sign_in
+from .ui import by_test, fill, sign_in
 
 MONTHS = 4
 
@@ -86,3 +87,33 @@ def test_the_member_sees_which_letter_number_is_valid_and_which_are_void(
     expect(void).to_contain_text(f"{reissued['void']}（遗失作废）")
     expect(void).to_contain_text("不能凭其报到")
     shots(phone, "letter-numbers")
+
+
+def test_a_letter_is_extended_as_far_as_the_api_s_rule_allows_in_the_console(
+    platform_url: str, browser: Any, shots: Any, reissued: dict[str, Any]
+) -> None:
+    """延长有效期 capped the days at 90 on screen (the API at 92) while the rule allows up to the
+    configured months past the original validity: a valid extension was blocked. Now the days
+    the rule allows are taken, and one more is refused at the field with the latest date."""
+    letter = reissued["letter"]
+    limit = add_months(date.fromisoformat(letter["original_valid_until"]), MONTHS)
+    days = (limit - date.fromisoformat(letter["valid_until"])).days
+    assert days > 92  # four months: beyond any fixed cap of three
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/transfers/{reissued['id']}")
+    by_test(page, "case-extend").click()
+    fill(page, "field-days", str(days))
+    by_test(page, "confirm-extend").click()
+    expect(by_test(page, "action-extend")).to_be_hidden()
+    case = httpx.get(
+        f"{platform_url}/api/transfers/cases/{reissued['id']}",
+        headers=_token(platform_url, "yuexi-admin"),
+    ).json()
+    assert case["letter"]["valid_until"] == limit.isoformat()
+
+    by_test(page, "case-extend").click()
+    fill(page, "field-days", "1")
+    by_test(page, "confirm-extend").click()
+    form = by_test(page, "action-extend")
+    expect(form).to_contain_text(f"延期累计不得超过 {MONTHS} 个月（最晚至 {limit.isoformat()}）")
+    shots(page, "extension-refused-at-the-field")
