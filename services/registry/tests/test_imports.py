@@ -432,6 +432,29 @@ async def test_a_legacy_xls_roster_imports_like_its_xlsx_copy(platform: ImportPl
     assert counts(again) == (0, 0, 2, 0), again
 
 
+async def test_other_sheets_holding_a_roster_are_named_in_the_job_not_left_silently(
+    platform: ImportPlatform,
+) -> None:
+    """A workbook with a roster per batch on several sheets imported the first only, and the job
+    said nothing of the others: it now notes them by name (one sheet is one import)."""
+    r = await roster(platform)
+    first, second = person(r.code), person(r.code, 姓名="李强")
+    book = load_workbook(io.BytesIO(xlsx([first])))
+    book.active.title = "第一批"  # type: ignore[union-attr]
+    later = book.create_sheet("第二批")
+    later.append(list(HEADERS))
+    later.append([second.get(header, "") for header in HEADERS])
+    out = io.BytesIO()
+    book.save(out)
+
+    job = await run_import(platform, r.admin, "花名册.xlsx", out.getvalue())
+    assert counts(job) == (1, 0, 0, 0), job
+    assert job["notes"] == ["工作簿中另有工作表「第二批」也有花名册列名，未导入；请分别导入"]
+    assert not await member_docs(platform, [second["身份证号"]])
+    alone = await run_import(platform, r.admin, "花名册.xlsx", xlsx([second]))
+    assert (counts(alone), alone["notes"]) == ((1, 0, 0, 0), []), alone
+
+
 async def test_a_gb18030_csv_imports_and_exports_masked_and_formula_safe(
     platform: ImportPlatform,
 ) -> None:

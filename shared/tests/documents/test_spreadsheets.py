@@ -17,6 +17,7 @@ from warmflow_shared.documents.spreadsheets import (
     SpreadsheetError,
     XlsxWriter,
     is_footer,
+    open_table,
     read_table,
     safe_cell,
     write_xlsx,
@@ -137,6 +138,26 @@ def _template(kind: str, sheets: list[tuple[str, list[list[object]], bool]]) -> 
                 legacy.write(r, c, value)
     old.save(out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_later_visible_sheets_holding_the_header_are_named_not_read(kind: str) -> None:
+    """A workbook of a roster per batch was read to its first roster only, and nothing said the
+    others were left: they are named (a hidden one, or one without the header, is not)."""
+    header = ["姓名", "公民身份号码"]
+    sheets = [
+        ("填表说明", [["1. 每人一行"]], False),
+        ("第一批", [header, ["王晓梅", "34182819900517001X"]], False),
+        ("字典", [header, ["正式党员"]], True),
+        ("汇总", [["共 2 人"]], False),
+        ("第二批", [["第二批"], header, ["李强", "341828198801020011"]], False),
+    ]
+    table = open_table(f"花名册.{kind}", _template(kind, sheets))
+    assert table.also_headed == ["第二批"]
+    assert [row for _, row in table.rows] == [
+        {"姓名": "王晓梅", "公民身份号码": "34182819900517001X"}
+    ]
+    assert open_table(f"花名册.{kind}", _template(kind, sheets[:4])).also_headed == []
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "xls"])

@@ -37,7 +37,9 @@ const ACTIONS = {
       { key: 'reason', label: '原因', required: true, options: { lost: '遗失', expired: '过期' }, initial: 'lost' },
     ],
   },
-  extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, max: 90, initial: 15 }] },
+  // no upper bound here: the API's rule (in total up to the configured months past the original
+  // validity, 92 days or more) refuses too many days at this field; a cap of 90 blocked valid ones
+  extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, initial: 15 }] },
   // the number on the letter the member hands over, checked by the API: a lost letter found
   // again after its re-issue is void (遗失作废), and was reported all the same
   report: {

@@ -19,7 +19,8 @@ lower name where there is one). A merge within one row (a title across the sheet
 
 Offices' templates put a 填表说明 (how to fill it in) or a cover sheet before the roster, and hidden
 sheets of dropdown lists anywhere: the roster is the first visible sheet whose top rows hold the
-header.
+header. Later visible sheets holding it too are not read, but named (``RowStream.also_headed``) so
+the caller can say so.
 
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
@@ -117,6 +118,9 @@ class RowStream:
 
     headers: list[str]
     rows: Iterator[Row]
+    # later visible sheets of the workbook whose top rows hold the header too: not read (one
+    # sheet is one roster), so the import says so rather than leave them out silently
+    also_headed: list[str] = field(default_factory=list)
 
 
 def two_cells(headers: list[str]) -> bool:
@@ -162,7 +166,9 @@ def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck
         sheet = Sheet(len(looked))
         rows = read(data, sheet, limits)
         try:
-            return _stream(rows, limits, is_header, sheet.tall_from)
+            stream = _stream(rows, limits, is_header, sheet.tall_from)
+            stream.also_headed = _headed_after(read, data, sheet.index, limits, is_header)
+            return stream
         except NoHeader:
             rows.close()
             if sheet.name is None:
@@ -174,6 +180,31 @@ def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck
         raise NoHeader(NO_HEADER)
     names = "、".join(f"“{name}”" for name in looked)
     raise NoHeader(f"工作表{names}的{NO_HEADER}")
+
+
+def _headed_after(
+    read: Callable[[bytes, Sheet, Limits], SheetRows],
+    data: bytes,
+    index: int,
+    limits: Limits,
+    is_header: HeaderCheck,
+) -> list[str]:
+    """The names of the visible sheets after the ``index``-th whose top rows hold the header
+    (only those rows are read; a sheet that cannot be read is not counted, the roster read)."""
+    names: list[str] = []
+    while True:
+        index += 1
+        sheet = Sheet(index)
+        rows = read(data, sheet, limits)
+        try:
+            _stream(rows, limits, is_header, sheet.tall_from)
+        except SpreadsheetError:
+            if sheet.name is None:  # no such sheet: all are looked at
+                return names
+        else:
+            names.append(str(sheet.name))
+        finally:
+            rows.close()
 
 
 def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:

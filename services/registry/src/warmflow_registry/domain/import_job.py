@@ -42,6 +42,8 @@ class ImportJob(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     resumed_at_rows: list[int] = Field(default_factory=list)
+    # what the importer must know of the file as a whole (Chinese), e.g. sheets left unread
+    notes: list[str] = Field(default_factory=list)
     # keyed hash of an ID number → the rows that carry it, when more than one does: none of
     # them is applied over another (which one is right is for the importer to say)
     repeated: dict[str, list[int]] = Field(default_factory=dict)

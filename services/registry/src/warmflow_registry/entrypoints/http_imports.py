@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from warmflow_shared.auth.principal import COUNTY_PATTERN, ROLE_NAMES
 from warmflow_shared.errors import DomainError
 from warmflow_shared.web.downloads import content_disposition
@@ -57,6 +57,7 @@ class ImportStatus(BaseModel):
     unchanged: int
     rejected: int
     resumed_at_rows: list[int]
+    notes: list[str] = Field(description="关于整个文件的提示（如未导入的工作表）")
     created_at: datetime
     finished_at: datetime | None
 

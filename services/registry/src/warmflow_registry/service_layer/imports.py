@@ -138,10 +138,19 @@ async def start_import(
         chunk_size=size,
         created_at=imports.registry.now(),
         repeated=repeated.by_hash(imports.registry),
+        notes=_sheet_notes(table.also_headed),
     )
     await _save(imports, job, None)
     imports.kick()
     return job
+
+
+def _sheet_notes(also_headed: list[str]) -> list[str]:
+    """One sheet is one roster: later sheets with its columns were not imported, said so."""
+    if not also_headed:
+        return []
+    names = "、".join(f"「{name}」" for name in also_headed)
+    return [f"工作簿中另有工作表{names}也有花名册列名，未导入；请分别导入"]
 
 
 def _take(rows: Iterator[Row], size: int) -> list[Row]:

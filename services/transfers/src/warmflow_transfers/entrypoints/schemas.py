@@ -65,7 +65,10 @@ class ReportBody(Body):
 
 
 class ExtendBody(Body):
-    days: int = Field(ge=1, le=92)
+    # only a sanity bound (12 months, the most letter_max_extension_months allows): the rule is
+    # the domain's, counted from the original validity with the configured months (92 days or
+    # more), refused at this field in Chinese with the latest date allowed
+    days: int = Field(ge=1, le=366)
 
 
 class AcceptBody(Body):
