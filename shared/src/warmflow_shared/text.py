@@ -68,3 +68,9 @@ def hidden_in(value: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from hidden_in(item, f"{path}.{index}")
+
+
+def typed_code(text: str) -> str:
+    """A number or code as people type it, in one spelling: full-width characters as ASCII
+    (NFKC), the spaces that group it (an ideographic one too) dropped, letters upper-case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()

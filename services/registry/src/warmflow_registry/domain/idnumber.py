@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import operator
 import re
-import unicodedata
 from datetime import date
+
+from warmflow_shared.text import typed_code
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -37,7 +38,7 @@ def normalise(id_number: str) -> str:
     """One spelling per number: full-width digits and letters (１２…Ｘ) become ASCII (NFKC), the
     spaces that group its digits (340828 19900517 123X, an ideographic one too) go, and a
     first-generation number becomes its 18-character successor (``upgraded``)."""
-    value = "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
+    value = typed_code(id_number)
     return upgraded(value) if _FIRST_GENERATION.match(value) else value
 
 

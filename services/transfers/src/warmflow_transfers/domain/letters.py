@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from warmflow_shared.events.happened import Happened
+from warmflow_shared.text import typed_code
 
 from warmflow_transfers.domain.calendar import add_months, end_of_local_day
 from warmflow_transfers.domain.eligibility import check_dues
@@ -115,7 +115,7 @@ def check_shown_letter(case: Case, shown: str) -> None:
     re-issued since (遗失作废, 过期作废) is void — a lost letter found again must not be honoured —
     and any other number is not this case's."""
     assert case.letter is not None
-    typed = "".join(unicodedata.normalize("NFKC", shown).split()).upper()
+    typed = typed_code(shown)
     current = case.letter.serial_number
     if typed == current.upper():
         return
