@@ -405,6 +405,9 @@ async def test_bad_input_is_a_problem_naming_the_field(
     assert kept.status_code == 200 and kept.json()["channels"]["transfer"] == ["sms", "email"]
     limit = await gw.client.get("/api/notify/inbox?limit=0", headers=admin)
     assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
+    # an offset past what the store can count was a 500 (SQLite: int too large); it is bounded
+    far = await gw.client.get(f"/api/notify/inbox?offset={10**20}", headers=admin)
+    assert far.status_code == 422 and far.json()["errors"][0]["field"] == "query.offset"
 
 
 async def test_both_counties_see_learning_notices_about_their_member(

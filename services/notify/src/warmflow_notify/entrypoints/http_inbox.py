@@ -20,7 +20,7 @@ def inbox_router(inbox: Inbox) -> APIRouter:
         principal: CurrentPrincipal,
         unread_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0, description="已弃用：请用 before 续页")] = 0,
+        offset: Annotated[int, Query(ge=0, le=100_000, description="已弃用：请用 before 续页")] = 0,
         before: Annotated[
             str | None,
             Query(min_length=1, max_length=200, description="上一页最后一条的 notice_id"),
