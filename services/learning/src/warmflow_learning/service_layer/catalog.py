@@ -99,9 +99,16 @@ async def schedule_session(
         if site.get("county") != klass.county:
             reason = "该暖流之家不属于本班次所在县（区）"
             raise InvalidInput(errors=[FieldError("body.site_id", reason)])
-    rules.check_room_fits(klass, cmd.capacity, cmd.online)
+    session_id = new_id("ses")
+
+    def book(klass: Klass) -> Events:
+        rules.book_room(klass, session_id, cmd.capacity, cmd.online)
+        return []
+
+    if not cmd.online:  # decided with the seats: an enrolment at once is refused, or refuses it
+        klass = await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", book)
     session = Session(
-        id=new_id("ses"),
+        id=session_id,
         class_id=class_id,
         course_title=course.state["title"],
         county=klass.county,
