@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import Forbidden
+from warmflow_shared.errors import BadValue
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
 from warmflow_shared.outbox.repo import add_model, get_model
 from warmflow_shared.scope import check_staff_of
@@ -25,7 +25,7 @@ async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Acti
 async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Principal) -> Activity:
     member_id = principal.member_id if principal.role == "member" else cmd.member_id
     if member_id is None:
-        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+        raise BadValue("body.member_id", "工作人员代为报名时请指定党员")
     await member_to_change(ctx, principal, member_id)
     now = ctx.clock.now()
 

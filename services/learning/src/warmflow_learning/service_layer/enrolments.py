@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
+from warmflow_shared.errors import BadValue, DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
 from warmflow_shared.outbox.repo import get_model
 from warmflow_shared.scope import STAFF, subtree
@@ -72,7 +72,7 @@ async def enrol(
 async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
     member_id = principal.member_id if principal.role == "member" else cmd.member_id
     if member_id is None:
-        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+        raise BadValue("body.member_id", "工作人员代为报名时请指定党员")
     member = await member_to_change(ctx, principal, member_id)
     own = principal.role == "member"
     return await enrol(ctx, class_id, member, principal.subject, own=own)
