@@ -27,6 +27,7 @@ async def test_one_of_several_fields_is_asked_for_at_a_field_in_chinese(world) -
         (f"/classes/{klass}/sessions", lesson, "body.site_id"),
         (f"/classes/{klass}/sessions", {**lesson, "site_id": site, "online": True}, "body.site_id"),
         (f"/classes/{klass}/enrolments/batch", {}, "body.org_id"),
+        (f"/classes/{klass}/enrolments/batch", {"org_id": "org-nobody-knows"}, "body.org_id"),
         ("/planning/slots", {"candidates": [SLOT]}, "body.org_ids"),
         (f"/classes/{klass}/enrolments", {}, "body.member_id"),
         ("/activities/act-none/sign-ups", {}, "body.member_id"),

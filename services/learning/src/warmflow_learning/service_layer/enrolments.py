@@ -85,7 +85,12 @@ async def enrol_many(
         raise Forbidden("批量报名仅限工作人员办理")
     member_ids = list(dict.fromkeys(cmd.member_ids))
     if cmd.org_id:
-        member_ids += [m for m in await org_members(ctx, cmd.org_id) if m not in member_ids]
+        of_org = await org_members(ctx, cmd.org_id)
+        if not of_org and await ctx.organisations.get(cmd.org_id) is None:
+            # an id nobody knows enrolled nobody and answered 200 [] (a mistyped id looked
+            # like a branch without members)
+            raise BadValue("body.org_id", "未找到该党组织")
+        member_ids += [m for m in of_org if m not in member_ids]
     see = await seer(ctx, principal)  # agreements and organisations read once for the batch
     return [await _try_enrol(ctx, class_id, m, principal, see) for m in member_ids]
 
