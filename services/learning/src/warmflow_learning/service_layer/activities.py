@@ -6,17 +6,31 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import BadValue
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
 from warmflow_shared.outbox.repo import add_model, get_model
-from warmflow_shared.scope import check_staff_of
+from warmflow_shared.scope import check_staff_of, organisations_of
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Activity, Honour
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.catalog import new_id
+from warmflow_learning.service_layer.catalog import (
+    check_org_of_county,
+    check_site_of_county,
+    new_id,
+)
 from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import member_to_change
 
 
 async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Activity:
+    """Placed as a class's lesson is: at a 暖流之家 of the county, in the name of an organisation
+    of the county (an org admin's or site staff's: of their own subtrees). Any site or
+    organisation id was taken, another county's too."""
+    if cmd.site_id:
+        await check_site_of_county(ctx, cmd.site_id, str(principal.county), "活动")
+    if cmd.org_id:
+        await check_org_of_county(ctx, cmd.org_id, principal.county, "组织活动")
+        orgs = await organisations_of(ctx.organisations.collection, principal)
+        if orgs is not None and cmd.org_id not in orgs:
+            raise BadValue("body.org_id", "只能以本人所在组织或其下级组织的名义组织活动")
     activity = Activity(id=new_id("act"), county=str(principal.county), **cmd.model_dump())
     await add_model(ctx.activities, activity)
     return activity
