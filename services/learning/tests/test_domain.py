@@ -118,3 +118,19 @@ def test_participation_counts_only_those_who_should_have_studied() -> None:
     rate = participation({"a", "b", "c", "d"}, {"a", "c", "x"})  # x studied but is not counted
     assert (rate.should, rate.studied, rate.rate) == (4, 2, 0.5)
     assert participation(set(), {"a"}).rate is None
+
+
+def test_a_check_in_code_typed_on_a_chinese_keyboard_is_the_same_code() -> None:
+    """A Chinese IME types full-width letters (ＱＦ６Ｆ…), and people copy the code from the
+    sheet in groups: both were 签到码不正确 at the lesson."""
+    code = codes.session_code(b"k" * 32, "ses-1", "site-1", "a", "b")
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in code)
+    for typed in (
+        code,
+        code.lower(),
+        full_width,
+        f" {code[:4]} {code[4:]} ",
+        code[:4] + "\u3000" + code[4:],
+    ):
+        assert codes.same_code(typed, code), typed
+    assert not codes.same_code(code[:-1] + ("A" if code[-1] != "A" else "B"), code)
