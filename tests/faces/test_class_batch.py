@@ -45,3 +45,16 @@ def test_a_batch_enrolment_names_the_seats_it_could_not_take(
     expect(outcome).to_contain_text("名额已满（1 人）（2 人）")
     expect(outcome).to_contain_text("时间冲突")
     shots(page, "1-batch-outcome")
+
+
+def test_ranking_slots_without_a_branch_says_what_to_choose(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """排序 with no branch chosen was refused by the service and the page said nothing (the
+    refusal stayed in the browser's console)."""
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.goto(f"{platform_url}/console/learning")
+    page.locator(".el-tabs__item", has_text="排课时段").click()
+    by_test(page, "rank-slots").click()
+    expect(page.locator(".el-message--error")).to_contain_text("请选择班次、党组织，或列出党员")
+    shots(page, "1-slots-refused")
