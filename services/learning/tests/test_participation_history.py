@@ -1,5 +1,5 @@
-"""参学率 of a past period is of the roster of that period: members who joined or left the
-branch since do not change it."""
+"""参学率 of a past period is of the roster of that period: members who checked in to the branch
+or left it since do not change it."""
 
 from __future__ import annotations
 
@@ -64,18 +64,21 @@ async def test_a_past_period_keeps_its_roster_when_members_come_and_go(world) ->
         previous_org_id="org-home", previous_county="yuexi", transfer_id="tr-h1",
     )  # fmt: skip
     await _publish_now(world, leaves, moved)
-    newcomers = [f"m-new-{n}-{branch}" for n in range(2)]
+    # two members on file since before the period (elsewhere, not yet checked in) check in here
+    newcomers = await world.members(*({"inflow_org_id": "org-elsewhere"} for _ in range(2)))
     for member_id in newcomers:
-        joined = reg.MemberRegistered(
-            member_id=member_id, name="李新", outflow_org_id="org-home", outflow_county="yuexi",
+        here = reg.CheckedIn(
+            member_id=member_id, outflow_org_id="org-home", outflow_county="yuexi",
             inflow_org_id=branch, inflow_county="yuhang", mobile_status="checked_in",
+            checked_in_at=world.clock.now(), recorded_by="staff",
         )  # fmt: skip
-        await _publish_now(world, member_id, joined)
+        await _publish_now(world, member_id, here)
 
     async def arrived() -> bool:
         left = await world.ctx.members.get(leaves)
         found = await world.ctx.members.collection.get_many(newcomers)
-        return left["mobile_status"] == "transferred" and len(found) == 2
+        moved_in = [doc for doc in found if doc["state"]["inflow_org_id"] == branch]
+        return left["mobile_status"] == "transferred" and len(moved_in) == 2
 
     await world.until(arrived)
     assert await _past_rates(world, staff, branch) == [(2, 1), (2, 1)]

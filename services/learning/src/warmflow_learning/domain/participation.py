@@ -67,11 +67,14 @@ def _keyable(value: str) -> bool:
     return bool(value) and "." not in value and not value.startswith("$")
 
 
-def standing_at(state: Mapping[str, Any], moment: str) -> Mapping[str, Any] | None:
-    """Where the member stood just before ``moment`` (fixed-width UTC text): None if not yet
-    known then. A copy made before histories were kept stands as it stands now."""
-    history = state.get("history")
+def standing_at(state: Mapping[str, Any], moment: str) -> Mapping[str, Any]:
+    """Where the member stood just before ``moment`` (fixed-width UTC text). Before its first
+    known standing a member stands as first known: a roster imported today was on file long
+    before (its lessons' attendance is recorded afterwards), and an event says when a member
+    changed, not since when they were where they were first seen. A copy made before histories
+    were kept stands as it stands now."""
+    history: list[dict[str, Any]] = state.get("history") or []
     if not history:
         return state
     before = [entry for entry in history if entry["since"] < moment]
-    return before[-1] if before else None
+    return before[-1] if before else history[0]

@@ -67,7 +67,7 @@ async def roster_at(
     active = ctx.settings.active_mobile_statuses
     for doc in await ctx.members.collection.find({"$or": [*now_in, *once_in]}):
         standing = standing_at(doc["state"], at) if at else doc["state"]
-        if standing is None or standing.get("mobile_status") not in active:
+        if standing.get("mobile_status") not in active:
             continue
         for unit in {standing.get(side) for side in sides} & roster.keys():
             roster[str(unit)].add(doc["_id"])
