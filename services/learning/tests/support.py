@@ -168,6 +168,17 @@ class World(CallersAndEvents):
         assert opened.status_code == 201, opened.text
         return course.json()["id"], opened.json()["id"]
 
+    @staticmethod
+    def lesson(course_id: str, starts: datetime, hours: float = 2, **fields: Any) -> dict[str, Any]:
+        """The body of a lesson of ``hours`` from ``starts`` (a session to schedule)."""
+        ends = starts + timedelta(hours=hours)
+        return {
+            "course_id": course_id,
+            "starts_at": starts.isoformat(),
+            "ends_at": ends.isoformat(),
+            **fields,
+        }
+
     async def session(
         self,
         staff: dict[str, str],
@@ -177,13 +188,7 @@ class World(CallersAndEvents):
         hours: float = 2,
         **place: Any,
     ) -> str:
-        body = {
-            "course_id": course_id,
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=hours)).isoformat(),
-            "capacity": 30,
-            **place,
-        }
+        body = self.lesson(course_id, starts, hours, capacity=30, **place)
         if "site_id" not in body:
             body["online"] = True
         made = await self.post(f"/classes/{class_id}/sessions", body, staff)

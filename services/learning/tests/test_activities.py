@@ -70,3 +70,36 @@ async def test_activities_points_and_honours(world) -> None:
     assert peer.status_code == 404
     bad = await world.post("/activities", {**body, "kind": "party"}, staff)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.kind"
+
+
+async def test_an_activity_is_placed_at_a_site_and_in_the_name_of_an_org_of_its_own(world) -> None:
+    """Any site or organisation id was taken for an activity — one nobody knows, another
+    county's, or (for an org admin) an organisation outside their own: a lesson's rules now."""
+    ours, theirs = await world.site(), await world.site("songyang")
+    town, other_town = await world.org(), await world.org()
+    songyang_org = await world.org("songyang")
+    county = world.auth("county_admin", "yuhang")
+    org_admin = world.auth("org_admin", "yuhang", orgs=(town,))
+    body = {
+        "kind": "charity",
+        "title": "义务理发",
+        "capacity": 5,
+        "points": 2,
+        "starts_at": world.local(2, "09:00").isoformat(),
+        "ends_at": world.local(2, "11:00").isoformat(),
+    }
+    for who, place, field in (
+        (county, {"site_id": "site-nobody-knows"}, "body.site_id"),
+        (county, {"site_id": theirs}, "body.site_id"),
+        (county, {"org_id": songyang_org}, "body.org_id"),
+        (org_admin, {"org_id": other_town}, "body.org_id"),
+    ):
+        refused = await world.post("/activities", {**body, **place}, who)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    for who, place in (
+        (county, {"site_id": ours, "org_id": other_town}),
+        (org_admin, {"org_id": town}),
+    ):
+        planned = await world.post("/activities", {**body, **place}, who)
+        assert planned.status_code == 201, planned.text

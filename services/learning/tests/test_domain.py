@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from warmflow_learning.domain import codes
 from warmflow_learning.domain.model import Session
-from warmflow_learning.domain.participation import in_scope, participation
+from warmflow_learning.domain.participation import (
+    in_scope,
+    participation,
+    record_standing,
+    standing_at,
+)
 from warmflow_learning.domain.rules import check_in_place, meets_completion
 from warmflow_learning.domain.scheduling import (
     Interval,
@@ -118,3 +123,36 @@ def test_participation_counts_only_those_who_should_have_studied() -> None:
     rate = participation({"a", "b", "c", "d"}, {"a", "c", "x"})  # x studied but is not counted
     assert (rate.should, rate.studied, rate.rate) == (4, 2, 0.5)
     assert participation(set(), {"a"}).rate is None
+
+
+def test_a_check_in_code_typed_on_a_chinese_keyboard_is_the_same_code() -> None:
+    """A Chinese IME types full-width letters (ＱＦ６Ｆ…), and people copy the code from the
+    sheet in groups: both were 签到码不正确 at the lesson."""
+    code = codes.session_code(b"k" * 32, "ses-1", "site-1", "a", "b")
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in code)
+    for typed in (
+        code,
+        code.lower(),
+        full_width,
+        f" {code[:4]} {code[4:]} ",
+        code[:4] + "\u3000" + code[4:],
+    ):
+        assert codes.same_code(typed, code), typed
+    assert not codes.same_code(code[:-1] + ("A" if code[-1] != "A" else "B"), code)
+
+
+def test_a_member_stands_as_first_known_before_it_and_as_changed_after() -> None:
+    """A roster imported on 12-07 with lessons of November recorded afterwards: in November the
+    members stand where they were first seen (not nowhere: the demo's November rate read 暂无数据);
+    a later change dates from its event."""
+    member: dict[str, object] = {"inflow_org_id": "org-a", "mobile_status": "checked_in"}
+    record_standing(member, "2026-12-07T00:00:00.000000Z")
+    member["inflow_org_id"] = "org-b"
+    record_standing(member, "2026-12-20T00:00:00.000000Z")
+    record_standing(member, "2026-12-21T00:00:00.000000Z")  # no change: no entry
+    assert len(member["history"]) == 2  # type: ignore[arg-type]
+    assert set(member["ever"]) == {"org-a", "org-b"}  # type: ignore[arg-type]
+    at = {"2026-11-30T16:00:00.000000Z": "org-a", "2026-12-19T00:00:00.000000Z": "org-a"}
+    at["2026-12-31T00:00:00.000000Z"] = "org-b"
+    for moment, org in at.items():
+        assert standing_at(member, moment)["inflow_org_id"] == org, moment

@@ -56,13 +56,7 @@ async def test_a_lesson_in_a_room_smaller_than_the_cohort_is_refused(world) -> N
         enrolled = await world.post(f"/classes/{klass}/enrolments", {"member_id": member}, staff)
         assert enrolled.status_code == 201, enrolled.text
     starts = world.local(2, "19:00")
-    body = {
-        "course_id": course,
-        "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(hours=2)).isoformat(),
-        "site_id": site,
-        "capacity": 2,
-    }
+    body = world.lesson(course, starts, site_id=site, capacity=2)
     small = await world.post(f"/classes/{klass}/sessions", body, staff)
     assert small.status_code == 422, small.text
     [error] = small.json()["errors"]

@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 
+from warmflow_shared.text import typed_code
+
 
 def _mac(key: bytes, *parts: str) -> bytes:
     return hmac.new(key, "|".join(parts).encode(), hashlib.sha256).digest()
@@ -36,7 +38,9 @@ def session_code(key: bytes, session_id: str, site_id: str | None, starts: str, 
 
 
 def same_code(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.strip().upper().encode(), expected.encode())
+    """A check-in code as a member types it on a phone: a Chinese keyboard's full-width letters,
+    lower case, or spaces grouping it (as the sheet prints it) are the same code."""
+    return hmac.compare_digest(typed_code(given).encode(), expected.encode())
 
 
 def exactly(given: str, expected: str) -> bool:

@@ -63,6 +63,9 @@ class Klass(BaseModel):
     capacity: int | None = None
     status: Literal["open", "closed"] = "open"
     members: dict[str, Seat] = {}
+    # the capacity of each on-site lesson's room, by session id: booked here, in the same
+    # conditional write as the seats, so a lesson and an enrolment at once cannot overfill it
+    rooms: dict[str, int] = {}
     # the end of its last session (from SessionScheduled): completion is judged only after it
     ends_at: Ts | None = None
 

@@ -30,3 +30,51 @@ def in_scope(member: Mapping[str, Any], kind: ScopeKind, scope_id: str) -> bool:
 
 def participation(should: Set[str], studied: Set[str]) -> Rate:
     return Rate(should=len(should), studied=len(should & studied))
+
+
+# Where a member stands, as far as a period's roster is concerned: both sides, the site, the
+# status. The learning copy of a member keeps when each of these changed (``history``), so a past
+# period's roster is who stood in the scope at its end, not who stands there today.
+STANDING = (
+    "outflow_org_id",
+    "outflow_county",
+    "inflow_org_id",
+    "inflow_county",
+    "home_site_id",
+    "mobile_status",
+)
+HISTORY_LIMIT = 100  # changes kept per member (a member moves a few times a year)
+
+
+def record_standing(state: dict[str, Any], since: str) -> None:
+    """Append the member's standing (``state`` after an event at ``since``, fixed-width UTC text)
+    to its history when it changed, and note every scope it ever stood in (``ever``, for the
+    roster queries). Events of one member arrive in order; one stamped at or before the last
+    change replaces it."""
+    entry: dict[str, Any] = {k: state.get(k) for k in STANDING}
+    history: list[dict[str, Any]] = list(state.get("history") or [])
+    if history and {k: history[-1].get(k) for k in STANDING} == entry:
+        return
+    if history and since <= history[-1]["since"]:
+        since = history.pop()["since"]  # the same instant: the later event's standing wins
+    history.append({"since": since, **entry})
+    state["history"] = history[-HISTORY_LIMIT:]
+    scopes = (v for k, v in entry.items() if k != "mobile_status" and isinstance(v, str))
+    state["ever"] = {**(state.get("ever") or {}), **{v: True for v in scopes if _keyable(v)}}
+
+
+def _keyable(value: str) -> bool:
+    return bool(value) and "." not in value and not value.startswith("$")
+
+
+def standing_at(state: Mapping[str, Any], moment: str) -> Mapping[str, Any]:
+    """Where the member stood just before ``moment`` (fixed-width UTC text). Before its first
+    known standing a member stands as first known: a roster imported today was on file long
+    before (its lessons' attendance is recorded afterwards), and an event says when a member
+    changed, not since when they were where they were first seen. A copy made before histories
+    were kept stands as it stands now."""
+    history: list[dict[str, Any]] = state.get("history") or []
+    if not history:
+        return state
+    before = [entry for entry in history if entry["since"] < moment]
+    return before[-1] if before else history[0]

@@ -25,7 +25,7 @@ from warmflow_learning.domain.scheduling import Interval, first_overlap
 
 def class_capacity(klass: Klass, sessions: Iterable[Session]) -> int | None:
     """A cohort cannot be larger than its smallest room."""
-    limits = [s.capacity for s in sessions if not s.online]
+    limits = [s.capacity for s in sessions if not s.online] + list(klass.rooms.values())
     if klass.capacity is not None:
         limits.append(klass.capacity)
     return min(limits) if limits else None
@@ -38,6 +38,13 @@ def check_room_fits(klass: Klass, capacity: int, online: bool) -> None:
     if not online and capacity < seated:
         reason = f"本班次已有 {seated} 人报名，线下课次的容纳人数不能少于报名人数"
         raise BadValue("body.capacity", reason)
+
+
+def book_room(klass: Klass, session_id: str, capacity: int, online: bool) -> None:
+    """The lesson's room, on the class (``Klass.rooms``), once it fits the seated cohort."""
+    check_room_fits(klass, capacity, online)
+    if not online:
+        klass.rooms[session_id] = capacity
 
 
 # How long a hold counts without its seat: far longer than an enrolment takes (a seat's write

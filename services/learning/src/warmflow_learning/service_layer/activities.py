@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import Forbidden
+from warmflow_shared.errors import BadValue
 from warmflow_shared.events.catalog.learning import ActivityAttended, HonourAwarded
 from warmflow_shared.outbox.repo import add_model, get_model
-from warmflow_shared.scope import check_staff_of
+from warmflow_shared.scope import check_staff_of, organisations_of
 
 from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Activity, Honour
 from warmflow_learning.service_layer import commands as c
-from warmflow_learning.service_layer.catalog import new_id
+from warmflow_learning.service_layer.catalog import (
+    check_org_of_county,
+    check_site_of_county,
+    new_id,
+)
 from warmflow_learning.service_layer.context import Events, Learning
 from warmflow_learning.service_layer.scope import member_to_change
 
 
 async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Activity:
+    """Placed as a class's lesson is: at a 暖流之家 of the county, in the name of an organisation
+    of the county (an org admin's or site staff's: of their own subtrees). Any site or
+    organisation id was taken, another county's too."""
+    if cmd.site_id:
+        await check_site_of_county(ctx, cmd.site_id, str(principal.county), "活动")
+    if cmd.org_id:
+        await check_org_of_county(ctx, cmd.org_id, principal.county, "组织活动")
+        orgs = await organisations_of(ctx.organisations.collection, principal)
+        if orgs is not None and cmd.org_id not in orgs:
+            raise BadValue("body.org_id", "只能以本人所在组织或其下级组织的名义组织活动")
     activity = Activity(id=new_id("act"), county=str(principal.county), **cmd.model_dump())
     await add_model(ctx.activities, activity)
     return activity
@@ -25,7 +39,7 @@ async def plan(ctx: Learning, cmd: c.PlanActivity, principal: Principal) -> Acti
 async def sign_up(ctx: Learning, activity_id: str, cmd: c.Enrol, principal: Principal) -> Activity:
     member_id = principal.member_id if principal.role == "member" else cmd.member_id
     if member_id is None:
-        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+        raise BadValue("body.member_id", "工作人员代为报名时请指定党员")
     await member_to_change(ctx, principal, member_id)
     now = ctx.clock.now()
 

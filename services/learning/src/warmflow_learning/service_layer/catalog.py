@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import BadValue, FieldError, Forbidden, InvalidInput
 from warmflow_shared.events.catalog.learning import SessionScheduled, SessionStartingSoon
 from warmflow_shared.outbox.change import change_model
 from warmflow_shared.outbox.deadlines import Deadline
@@ -39,12 +39,24 @@ async def add_course(ctx: Learning, cmd: c.AddCourse, principal: Principal) -> C
     return course
 
 
+async def check_org_of_county(ctx: Learning, org_id: str, county: str | None, what: str) -> None:
+    """An organisation of another county is refused at ``body.org_id`` (an organisation not
+    copied here yet may be one just created: only a known one is checked)."""
+    organiser = await ctx.organisations.get(org_id)
+    if organiser is not None and organiser.get("county") != county:
+        raise BadValue("body.org_id", f"该党组织不属于本县（区），不能以其名义{what}")
+
+
+async def check_site_of_county(ctx: Learning, site_id: str, county: str, what: str) -> None:
+    site = await ctx.sites.get(site_id)
+    if site is None:
+        raise BadValue("body.site_id", "未找到该暖流之家站点")
+    if site.get("county") != county:
+        raise BadValue("body.site_id", f"该暖流之家不属于本{what}所在县（区）")
+
+
 async def open_class(ctx: Learning, cmd: c.OpenClass, principal: Principal) -> Klass:
-    organiser = await ctx.organisations.get(cmd.org_id)
-    # (an organisation not copied here yet may be one just created: only a known one is checked)
-    if organiser is not None and organiser.get("county") != principal.county:
-        reason = "该党组织不属于本县（区），不能以其名义开班"
-        raise InvalidInput(errors=[FieldError("body.org_id", reason)])
+    await check_org_of_county(ctx, cmd.org_id, principal.county, "开班")
     audience = await _own_audience(ctx, cmd, principal)
     share = cmd.completion_share or ctx.settings.completion_share
     fields = cmd.model_dump(exclude={"completion_share", "audience_org_ids"})
@@ -93,15 +105,17 @@ async def schedule_session(
     if course is None:
         raise InvalidInput(errors=[FieldError("body.course_id", "未找到该课程")])
     if cmd.site_id:
-        site = await ctx.sites.get(cmd.site_id)
-        if site is None:
-            raise InvalidInput(errors=[FieldError("body.site_id", "未找到该暖流之家站点")])
-        if site.get("county") != klass.county:
-            reason = "该暖流之家不属于本班次所在县（区）"
-            raise InvalidInput(errors=[FieldError("body.site_id", reason)])
-    rules.check_room_fits(klass, cmd.capacity, cmd.online)
+        await check_site_of_county(ctx, cmd.site_id, klass.county, "班次")
+    session_id = new_id("ses")
+
+    def book(klass: Klass) -> Events:
+        rules.book_room(klass, session_id, cmd.capacity, cmd.online)
+        return []
+
+    if not cmd.online:  # decided with the seats: an enrolment at once is refused, or refuses it
+        klass = await ctx.change_in_turn(ctx.classes, Klass, class_id, "班次", book)
     session = Session(
-        id=new_id("ses"),
+        id=session_id,
         class_id=class_id,
         course_title=course.state["title"],
         county=klass.county,

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from warmflow_shared.days import Moment
 
@@ -78,8 +77,9 @@ class OpenClass(_Command):
 class ScheduleSession(_Timed):
     course_id: str = Field(pattern=ID_PATTERN)
     teacher_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    site_id: str | None = Field(default=None, pattern=ID_PATTERN)
     online: bool = False
+    # validated after ``online`` (and even when left out): one of the two, named at the site
+    site_id: str | None = Field(default=None, pattern=ID_PATTERN, validate_default=True)
     capacity: int = Field(ge=1, le=10_000)
 
     @field_validator("ends_at")
@@ -90,11 +90,14 @@ class ScheduleSession(_Timed):
             raise ValueError("一次课不能超过 24 小时，请分成多次课安排")
         return value
 
-    @model_validator(mode="after")
-    def _placed(self) -> ScheduleSession:
-        if self.online == (self.site_id is not None):
-            raise ValueError("请指定暖流之家站点（site_id）或设为线上（online），二者选一")
-        return self
+    @field_validator("site_id")
+    @classmethod
+    def _placed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        online = info.data.get("online")
+        if online is not None and online == (value is not None):
+            both = "线上课程不设暖流之家站点，二者选一"
+            raise ValueError(both if online else "请选择暖流之家站点，或设为线上课程")
+        return value
 
 
 class Enrol(_Command):
@@ -102,14 +105,16 @@ class Enrol(_Command):
 
 
 class EnrolMany(_Command):
-    org_id: str | None = Field(default=None, pattern=ID_PATTERN)
     member_ids: list[str] = Field(default=[], max_length=1000)
+    # validated after ``member_ids`` (and even when left out): one of the two, named here
+    org_id: str | None = Field(default=None, pattern=ID_PATTERN, validate_default=True)
 
-    @model_validator(mode="after")
-    def _some(self) -> EnrolMany:
-        if not self.org_id and not self.member_ids:
-            raise ValueError("请指定组织（org_id）或党员名单（member_ids）")
-        return self
+    @field_validator("org_id")
+    @classmethod
+    def _some(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and info.data.get("member_ids") == []:
+            raise ValueError("请选择党组织，或列出要报名的党员")
+        return value
 
 
 class MarkAttendance(_Command):
@@ -139,15 +144,18 @@ class AwardHonour(_Command):
 
 class RankSlots(_Command):
     class_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    org_ids: list[str] = Field(default=[], max_length=100)
     member_ids: list[str] = Field(default=[], max_length=5000)
+    # validated after the other two (and even when left out): one of the three, named here
+    org_ids: list[str] = Field(default=[], max_length=100, validate_default=True)
     candidates: list[Slot] = Field(min_length=1, max_length=100)
 
-    @model_validator(mode="after")
-    def _targeted(self) -> RankSlots:
-        if not (self.class_id or self.org_ids or self.member_ids):
-            raise ValueError("请指定班次（class_id）、组织（org_ids）或党员名单（member_ids）")
-        return self
+    @field_validator("org_ids")
+    @classmethod
+    def _targeted(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        others = ("class_id", "member_ids")
+        if not value and all(k in info.data and not info.data[k] for k in others):
+            raise ValueError("请选择班次、党组织，或列出党员")
+        return value
 
 
 __all__ = ["Id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import DomainError, Forbidden, RuleBroken
+from warmflow_shared.errors import BadValue, DomainError, Forbidden, RuleBroken
 from warmflow_shared.events.catalog.learning import EnrolmentCancelled, EnrolmentCreated
 from warmflow_shared.outbox.repo import get_model
 from warmflow_shared.scope import STAFF, subtree
@@ -72,7 +72,7 @@ async def enrol(
 async def enrol_one(ctx: Learning, class_id: str, cmd: c.Enrol, principal: Principal) -> Klass:
     member_id = principal.member_id if principal.role == "member" else cmd.member_id
     if member_id is None:
-        raise Forbidden("工作人员代为报名时请指定党员（member_id）")
+        raise BadValue("body.member_id", "工作人员代为报名时请指定党员")
     member = await member_to_change(ctx, principal, member_id)
     own = principal.role == "member"
     return await enrol(ctx, class_id, member, principal.subject, own=own)
@@ -85,7 +85,12 @@ async def enrol_many(
         raise Forbidden("批量报名仅限工作人员办理")
     member_ids = list(dict.fromkeys(cmd.member_ids))
     if cmd.org_id:
-        member_ids += [m for m in await org_members(ctx, cmd.org_id) if m not in member_ids]
+        of_org = await org_members(ctx, cmd.org_id)
+        if not of_org and await ctx.organisations.get(cmd.org_id) is None:
+            # an id nobody knows enrolled nobody and answered 200 [] (a mistyped id looked
+            # like a branch without members)
+            raise BadValue("body.org_id", "未找到该党组织")
+        member_ids += [m for m in of_org if m not in member_ids]
     see = await seer(ctx, principal)  # agreements and organisations read once for the batch
     return [await _try_enrol(ctx, class_id, m, principal, see) for m in member_ids]
 

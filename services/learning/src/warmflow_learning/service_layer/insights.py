@@ -13,7 +13,7 @@ from warmflow_shared.outbox.repo import find_models
 from warmflow_shared.timefmt import format_ts
 
 from warmflow_learning.domain.model import ATTENDED, Klass, Session
-from warmflow_learning.domain.participation import participation
+from warmflow_learning.domain.participation import participation, standing_at
 from warmflow_learning.service_layer.commands import YEARS
 from warmflow_learning.service_layer.context import Learning
 from warmflow_learning.service_layer.scope import check_reads_county
@@ -47,13 +47,41 @@ async def _county_of(ctx: Learning, scope: Scope, scope_id: str) -> str | None:
     return str(county) if county else None
 
 
-async def should_study(ctx: Learning, scope: Scope, scope_id: str) -> set[str]:
-    active = {"state.mobile_status": {"$in": ctx.settings.active_mobile_statuses}}
-    members: set[str] = set()
-    for side in SIDE_FIELDS[scope]:
-        docs = await ctx.members.collection.find({side: scope_id, **active})
-        members.update(doc["_id"] for doc in docs)
-    return members
+def _sides(scope: Scope) -> tuple[str, ...]:
+    return tuple(side.removeprefix("state.") for side in SIDE_FIELDS[scope])
+
+
+async def roster_at(
+    ctx: Learning, scope: Scope, unit_ids: list[str], moment: datetime | None
+) -> dict[str, set[str]]:
+    """The members who should study in each unit as they stood at ``moment`` (None: now):
+    active mobile members on one of its sides then (a member who left since still counts for a
+    past period, one who came since does not), from the history the learning copy keeps of each
+    member."""
+    if not unit_ids:
+        return {}
+    sides, at = _sides(scope), format_ts(moment) if moment else None
+    now_in = [{side: {"$in": unit_ids}} for side in SIDE_FIELDS[scope]]
+    once_in = [{f"state.ever.{unit}": {"$exists": True}} for unit in unit_ids if at]
+    roster: dict[str, set[str]] = {unit: set() for unit in unit_ids}
+    active = ctx.settings.active_mobile_statuses
+    for doc in await ctx.members.collection.find({"$or": [*now_in, *once_in]}):
+        standing = standing_at(doc["state"], at) if at else doc["state"]
+        if standing.get("mobile_status") not in active:
+            continue
+        for unit in {standing.get(side) for side in sides} & roster.keys():
+            roster[str(unit)].add(doc["_id"])
+    return roster
+
+
+def period_end(ctx: Learning, end: date) -> datetime | None:
+    """The moment a period ended (the next local midnight); None while it has not."""
+    moment = datetime.combine(end + timedelta(days=1), time(), ctx.zone)
+    return moment if moment <= ctx.clock.now() else None
+
+
+async def should_study(ctx: Learning, scope: Scope, scope_id: str, end: date) -> set[str]:
+    return (await roster_at(ctx, scope, [scope_id], period_end(ctx, end)))[scope_id]
 
 
 @dataclass(frozen=True)
@@ -118,7 +146,8 @@ async def participation_rate(
     _check_period(start, end)
     check_reads_county(principal, await _county_of(ctx, scope, scope_id))
     roll = await roll_between(ctx, start, end)
-    rate = participation(roll.should_study(await should_study(ctx, scope, scope_id)), roll.studied)
+    members = await should_study(ctx, scope, scope_id, end)
+    rate = participation(roll.should_study(members), roll.studied)
     return ParticipationRate(
         scope=scope,
         scope_id=scope_id,
@@ -172,11 +201,7 @@ async def unit_rates(
     check_reads_county(principal, county)
     units = await _units(ctx, scope, county)
     ids = [unit_id for unit_id, _ in units]
-    active = {"state.mobile_status": {"$in": ctx.settings.active_mobile_statuses}}
-    members: dict[str, set[str]] = {unit_id: set() for unit_id in ids}
-    for side in SIDE_FIELDS[scope]:
-        for doc in await ctx.members.collection.find({side: {"$in": ids}, **active}):
-            members[doc["state"][side.removeprefix("state.")]].add(doc["_id"])
+    members = await roster_at(ctx, scope, ids, period_end(ctx, end))
     roll = await roll_between(ctx, start, end)
     rates = []
     for unit_id, name in units:

@@ -16,7 +16,9 @@ from warmflow_shared.events.catalog.common import MemberEvent
 from warmflow_shared.events.contracts import IntegrationEvent, UnknownContract
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Projection
+from warmflow_shared.timefmt import format_ts
 
+from warmflow_learning.domain.participation import record_standing
 from warmflow_learning.service_layer.context import Learning
 
 State = dict[str, Any]
@@ -53,6 +55,7 @@ def member_change(state: State | None, envelope: Envelope) -> State | None:
         new["mobile_status"] = STATUS_OF[type(event)]
     if isinstance(event, reg.CheckedIn) and event.site_id:
         new["home_site_id"] = event.site_id
+    record_standing(new, format_ts(envelope.occurred_at))
     return new
 
 
