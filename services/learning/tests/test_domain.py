@@ -151,7 +151,9 @@ def test_a_member_stands_as_first_known_before_it_and_as_changed_after() -> None
     record_standing(member, "2026-12-20T00:00:00.000000Z")
     record_standing(member, "2026-12-21T00:00:00.000000Z")  # no change: no entry
     assert len(member["history"]) == 2  # type: ignore[arg-type]
-    assert set(member["ever"]) == {"org-a", "org-b"}  # type: ignore[arg-type]
+    assert (
+        member["moved_at"] == "2026-12-20T00:00:00.000000Z"
+    )  # the last change, not the last event
     at = {"2026-11-30T16:00:00.000000Z": "org-a", "2026-12-19T00:00:00.000000Z": "org-a"}
     at["2026-12-31T00:00:00.000000Z"] = "org-b"
     for moment, org in at.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from warmflow_learning.bootstrap import INDEXES
 from warmflow_shared.events.catalog import registry as reg
 from warmflow_shared.events.contracts import IntegrationEvent
 
@@ -81,7 +82,24 @@ async def test_a_past_period_keeps_its_roster_when_members_come_and_go(world) ->
         return left["mobile_status"] == "transferred" and len(moved_in) == 2
 
     await world.until(arrived)
-    assert await _past_rates(world, staff, branch) == [(2, 1), (2, 1)]
+    members = world.ctx.members.collection
+    reads: list[dict[str, Any]] = []
+    find = members.find
+
+    async def recording(where: dict[str, Any] | None = None, *args: Any, **kw: Any) -> Any:
+        reads.append(where or {})
+        return await find(where, *args, **kw)
+
+    members.find = recording
+    try:
+        assert await _past_rates(world, staff, branch) == [(2, 1), (2, 1)]
+    finally:
+        del members.find
+    # the past roster reads indexed fields only, a few reads a request: members who left are
+    # found as moved since the period's end, not by scanning every member copied here
+    indexed = {spec.fields[0] for spec in INDEXES["members"]}
+    assert reads and all(set(where) <= indexed for where in reads), reads
+    assert len(reads) <= 6, reads
     # a period ending today is of today's roster: the newcomers, not the member who left
     until_today = {"scope": "branch", "id": branch, "from": PAST["from"]}
     now = await world.client.get("/api/learning/participation", params=until_today, headers=staff)

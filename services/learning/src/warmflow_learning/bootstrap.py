@@ -32,7 +32,13 @@ INDEXES: dict[str, list[IndexSpec]] = {
     "sessions": [IndexSpec(("state.class_id",)), IndexSpec(("state.starts_at",))],
     "members": [
         IndexSpec((f"state.{field}",))
-        for field in ("outflow_org_id", "inflow_org_id", "home_site_id", "mobile_status")
+        for field in (
+            "outflow_org_id",
+            "inflow_org_id",
+            "home_site_id",
+            "mobile_status",
+            "moved_at",
+        )
     ],
     "certificates": [IndexSpec(("state.member_id",))],
     "honours": [IndexSpec(("state.member_id",))],

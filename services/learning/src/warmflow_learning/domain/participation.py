@@ -48,9 +48,10 @@ HISTORY_LIMIT = 100  # changes kept per member (a member moves a few times a yea
 
 def record_standing(state: dict[str, Any], since: str) -> None:
     """Append the member's standing (``state`` after an event at ``since``, fixed-width UTC text)
-    to its history when it changed, and note every scope it ever stood in (``ever``, for the
-    roster queries). Events of one member arrive in order; one stamped at or before the last
-    change replaces it."""
+    to its history when it changed, and note when it last changed (``moved_at``: a past period's
+    roster reads, besides who stands in the scope now, only the members who moved since its end —
+    an indexed range, not every member ever copied here). Events of one member arrive in order;
+    one stamped at or before the last change replaces it."""
     entry: dict[str, Any] = {k: state.get(k) for k in STANDING}
     history: list[dict[str, Any]] = list(state.get("history") or [])
     if history and {k: history[-1].get(k) for k in STANDING} == entry:
@@ -59,12 +60,7 @@ def record_standing(state: dict[str, Any], since: str) -> None:
         since = history.pop()["since"]  # the same instant: the later event's standing wins
     history.append({"since": since, **entry})
     state["history"] = history[-HISTORY_LIMIT:]
-    scopes = (v for k, v in entry.items() if k != "mobile_status" and isinstance(v, str))
-    state["ever"] = {**(state.get("ever") or {}), **{v: True for v in scopes if _keyable(v)}}
-
-
-def _keyable(value: str) -> bool:
-    return bool(value) and "." not in value and not value.startswith("$")
+    state["moved_at"] = since
 
 
 def standing_at(state: Mapping[str, Any], moment: str) -> Mapping[str, Any]:

@@ -61,16 +61,23 @@ async def roster_at(
     if not unit_ids:
         return {}
     sides, at = _sides(scope), format_ts(moment) if moment else None
-    now_in = [{side: {"$in": unit_ids}} for side in SIDE_FIELDS[scope]]
-    once_in = [{f"state.ever.{unit}": {"$exists": True}} for unit in unit_ids if at]
-    roster: dict[str, set[str]] = {unit: set() for unit in unit_ids}
+    # now on one of the unit's sides, or (a past period) moved since its end: anyone who stood
+    # in the unit then is one or the other. A constant number of indexed reads whatever the
+    # number of members ever copied here.
     active = ctx.settings.active_mobile_statuses
-    for doc in await ctx.members.collection.find({"$or": [*now_in, *once_in]}):
+    # today's roster reads the active only; a past one also those inactive now (not then)
+    now_active = {} if at else {"state.mobile_status": {"$in": active}}
+    reads = [{side: {"$in": unit_ids}, **now_active} for side in SIDE_FIELDS[scope]]
+    if at is not None:
+        reads.append({"state.moved_at": {"$gt": at}})
+    docs = {doc["_id"]: doc for where in reads for doc in await ctx.members.collection.find(where)}
+    roster: dict[str, set[str]] = {unit: set() for unit in unit_ids}
+    for member_id, doc in docs.items():
         standing = standing_at(doc["state"], at) if at else doc["state"]
         if standing.get("mobile_status") not in active:
             continue
         for unit in {standing.get(side) for side in sides} & roster.keys():
-            roster[str(unit)].add(doc["_id"])
+            roster[str(unit)].add(member_id)
     return roster
 
 
