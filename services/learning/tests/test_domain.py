@@ -158,3 +158,19 @@ def test_a_member_stands_as_first_known_before_it_and_as_changed_after() -> None
     at["2026-12-31T00:00:00.000000Z"] = "org-b"
     for moment, org in at.items():
         assert standing_at(member, moment)["inflow_org_id"] == org, moment
+
+
+def test_before_its_first_day_a_member_stands_as_filed_that_day() -> None:
+    """The demo's seed and a roster import file a member at home, then record the outflow and
+    the arrival minutes later: November's lessons, entered afterwards, count them as checked in
+    (the demo's November rate read 暂无数据: they stood at home, as first recorded)."""
+    member: dict[str, object] = {"outflow_org_id": "org-home", "mobile_status": "at_home"}
+    record_standing(member, "2026-12-07T03:00:00.000000Z")
+    member.update(inflow_org_id="org-a", mobile_status="checked_in")
+    record_standing(member, "2026-12-07T03:05:00.000000Z")
+    member.update(inflow_org_id=None, mobile_status="returned")
+    record_standing(member, "2026-12-09T00:00:00.000000Z")  # a later day: a change of its own
+    november = standing_at(member, "2026-11-30T16:00:00.000000Z")
+    assert (november["inflow_org_id"], november["mobile_status"]) == ("org-a", "checked_in")
+    assert standing_at(member, "2026-12-08T00:00:00.000000Z")["mobile_status"] == "checked_in"
+    assert standing_at(member, "2026-12-10T00:00:00.000000Z")["mobile_status"] == "returned"

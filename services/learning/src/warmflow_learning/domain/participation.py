@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from warmflow_shared.timefmt import format_ts, parse_ts
 
 ScopeKind = str  # "branch" | "site" | "county"
 
@@ -44,6 +47,7 @@ STANDING = (
     "mobile_status",
 )
 HISTORY_LIMIT = 100  # changes kept per member (a member moves a few times a year)
+FIRST_DAY = timedelta(days=1)  # a file's first changes, made as it is filed (``standing_at``)
 
 
 def record_standing(state: dict[str, Any], since: str) -> None:
@@ -65,12 +69,16 @@ def record_standing(state: dict[str, Any], since: str) -> None:
 
 def standing_at(state: Mapping[str, Any], moment: str) -> Mapping[str, Any]:
     """Where the member stood just before ``moment`` (fixed-width UTC text). Before its first
-    known standing a member stands as first known: a roster imported today was on file long
-    before (its lessons' attendance is recorded afterwards), and an event says when a member
+    known day a member stands as at the end of that day: a roster imported today (or the demo's
+    seed) files each member and records their outflow and arrival within minutes, and was on file
+    long before — its lessons' attendance is entered afterwards; an event says when a member
     changed, not since when they were where they were first seen. A copy made before histories
     were kept stands as it stands now."""
     history: list[dict[str, Any]] = state.get("history") or []
     if not history:
         return state
     before = [entry for entry in history if entry["since"] < moment]
-    return before[-1] if before else history[0]
+    if before:
+        return before[-1]
+    first_day_ends = format_ts(parse_ts(history[0]["since"]) + FIRST_DAY)
+    return [entry for entry in history if entry["since"] < first_day_ends][-1]
