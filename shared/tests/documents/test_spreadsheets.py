@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlwt
@@ -369,3 +370,30 @@ def test_total_and_sign_off_lines_under_a_roster_are_footers(
     cells: list[str], footer: bool
 ) -> None:
     assert is_footer(cells) is footer
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_many_sheet_workbook_is_opened_once(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader opened the workbook again for each sheet it looked at (and read its shared
+    strings again each time): a template of a sheet per branch took as many opens as sheets."""
+    opened: list[int] = []
+    real_xlsx, real_xls = spreadsheets.load_workbook, spreadsheets.xlrd.open_workbook
+
+    def counted(real: Any) -> Any:
+        def opener(*args: Any, **kwargs: Any) -> Any:
+            opened.append(1)
+            return real(*args, **kwargs)
+
+        return opener
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", counted(real_xlsx))
+    monkeypatch.setattr(spreadsheets.xlrd, "open_workbook", counted(real_xls))
+    header = ["姓名", "公民身份号码"]
+    branches = [
+        (f"支部{n}", [header, [f"王{n}", f"3418281990051700{n:02d}"]], False) for n in range(12)
+    ]
+    sheets = [("填表说明", [["1. 每人一行"]], False), ("字典", [header], True), *branches]
+    table = open_table(f"花名册.{kind}", _template(kind, sheets))
+    assert table.also_headed == [f"支部{n}" for n in range(1, 12)]
+    assert [row for _, row in table.rows] == [{"姓名": "王0", "公民身份号码": "341828199005170000"}]
+    assert len(opened) == 1

@@ -20,7 +20,8 @@ lower name where there is one). A merge within one row (a title across the sheet
 Offices' templates put a 填表说明 (how to fill it in) or a cover sheet before the roster, and hidden
 sheets of dropdown lists anywhere: the roster is the first visible sheet whose top rows hold the
 header. Later visible sheets holding it too are not read, but named (``RowStream.also_headed``) so
-the caller can say so.
+the caller can say so. The workbook is opened once for all the sheets looked at (its shared
+strings are read once).
 
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
@@ -39,7 +40,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 import xlrd
 from openpyxl import Workbook, load_workbook
@@ -158,22 +159,31 @@ class Sheet:
 
 
 def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck) -> RowStream:
-    """The first visible sheet whose top rows hold the header (a later one is opened only when
-    the first has none)."""
-    read = _xlsx_rows if kind == "xlsx" else _xls_rows
+    """The first visible sheet whose top rows hold the header (a later one is looked at only
+    when the first has none). The workbook is opened once (its shared strings read once), and
+    closed when the roster's rows are all taken."""
+    book: Book = XlsxBook(data) if kind == "xlsx" else XlsBook(data)
     looked: list[str] = []
-    while True:
-        sheet = Sheet(len(looked))
-        rows = read(data, sheet, limits)
-        try:
-            stream = _stream(rows, limits, is_header, sheet.tall_from)
-            stream.also_headed = _headed_after(read, data, sheet.index, limits, is_header)
+    try:
+        while True:
+            sheet = Sheet(len(looked))
+            rows = book.rows(sheet, limits)
+            try:
+                stream = _stream(rows, limits, is_header, sheet.tall_from)
+            except NoHeader:
+                rows.close()
+                book.unload(sheet)
+                if sheet.name is None:
+                    break
+                looked.append(sheet.name)
+                continue
+            stream.also_headed = _headed_after(book, sheet.index, limits, is_header)
+            stream.rows = _then_close(stream.rows, book)
             return stream
-        except NoHeader:
-            rows.close()
-            if sheet.name is None:
-                break
-            looked.append(sheet.name)
+    except BaseException:
+        book.close()
+        raise
+    book.close()
     if not looked:
         raise SpreadsheetError("文件中没有工作表")
     if len(looked) == 1:
@@ -182,20 +192,21 @@ def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck
     raise NoHeader(f"工作表{names}的{NO_HEADER}")
 
 
-def _headed_after(
-    read: Callable[[bytes, Sheet, Limits], SheetRows],
-    data: bytes,
-    index: int,
-    limits: Limits,
-    is_header: HeaderCheck,
-) -> list[str]:
+def _then_close(rows: Iterator[Row], book: Book) -> Iterator[Row]:
+    try:
+        yield from rows
+    finally:
+        book.close()
+
+
+def _headed_after(book: Book, index: int, limits: Limits, is_header: HeaderCheck) -> list[str]:
     """The names of the visible sheets after the ``index``-th whose top rows hold the header
     (only those rows are read; a sheet that cannot be read is not counted, the roster read)."""
     names: list[str] = []
     while True:
         index += 1
         sheet = Sheet(index)
-        rows = read(data, sheet, limits)
+        rows = book.rows(sheet, limits)
         try:
             _stream(rows, limits, is_header, sheet.tall_from)
         except SpreadsheetError:
@@ -205,6 +216,7 @@ def _headed_after(
             names.append(str(sheet.name))
         finally:
             rows.close()
+            book.unload(sheet)
 
 
 def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
@@ -336,55 +348,80 @@ def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequ
         yield cells
 
 
-def _xlsx_rows(data: bytes, sheet: Sheet, limits: Limits = Limits()) -> SheetRows:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a malformed file
-        raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
-    try:
-        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
-        if sheet.index >= len(visible):
+class Book(Protocol):
+    """A workbook opened once; its visible sheets read one at a time, each as a row stream."""
+
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        """The ``sheet.index``-th visible sheet's rows (none, ``sheet.name`` left None, past the
+        last); ``sheet`` gets its name and tall merges as the stream starts."""
+        ...
+
+    def unload(self, sheet: Sheet) -> None:
+        """Let go of what reading ``sheet`` loaded (a sheet not read on)."""
+
+    def close(self) -> None: ...
+
+
+class XlsxBook:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        try:
+            self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            self._visible = [ws for ws in self._book.worksheets if ws.sheet_state == "visible"]
+        except Exception as exc:  # openpyxl raises many kinds on a malformed file
+            raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
+
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        if sheet.index >= len(self._visible):
             return
-        found = visible[sheet.index]
+        found = self._visible[sheet.index]
         sheet.name = found.title
         try:
-            sheet.merges += _tall_merges(data, found._worksheet_path, limits)
+            sheet.merges += _tall_merges(self._data, found._worksheet_path, limits)
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
         yield from _filled(found.iter_rows(values_only=True), sheet.merges)
-    finally:
-        book.close()
+
+    def unload(self, sheet: Sheet) -> None:
+        """Nothing: a read-only sheet's rows are parsed as they are taken, never kept."""
+
+    def close(self) -> None:
+        self._book.close()
 
 
-def _xls_sheet(data: bytes, index: int) -> tuple[Any, Any]:
-    """The workbook (to release) and its ``index``-th visible sheet (None: it has fewer)."""
-    try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
-    except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
-        if "encrypted" in str(exc).lower():
-            raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
-        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
-    visible = [n for n, hidden in enumerate(book._sheet_visibility) if not hidden]
-    if index >= len(visible):
-        return book, None
-    try:
-        return book, book.sheet_by_index(visible[index])
-    except Exception as exc:
-        book.release_resources()
-        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+class XlsBook:
+    """A legacy workbook; xlrd loads a sheet whole when it is first read (``on_demand``)."""
 
+    def __init__(self, data: bytes) -> None:
+        try:
+            self._book = xlrd.open_workbook(
+                file_contents=data, on_demand=True, formatting_info=True
+            )
+        except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
+            if "encrypted" in str(exc).lower():
+                raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
+            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+        self._visible = [n for n, hidden in enumerate(self._book._sheet_visibility) if not hidden]
 
-def _xls_rows(data: bytes, sheet: Sheet, limits: Limits) -> SheetRows:
-    book, found = _xls_sheet(data, sheet.index)
-    try:
-        if found is None:
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        if sheet.index >= len(self._visible):
             return
+        try:
+            found = self._book.sheet_by_index(self._visible[sheet.index])
+        except Exception as exc:
+            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
         sheet.name = found.name
         sheet.merges += _xls_tall_merges(found.merged_cells, limits)
-        rows = ([_xls_value(c, book.datemode) for c in found.row(n)] for n in range(found.nrows))
+        mode = self._book.datemode
+        rows = ([_xls_value(c, mode) for c in found.row(n)] for n in range(found.nrows))
         yield from _filled(rows, sheet.merges)
-    finally:
-        book.release_resources()
+
+    def unload(self, sheet: Sheet) -> None:
+        if sheet.index < len(self._visible):
+            self._book.unload_sheet(self._visible[sheet.index])
+
+    def close(self) -> None:
+        self._book.release_resources()
 
 
 def _xls_tall_merges(ranges: list[tuple[int, int, int, int]], limits: Limits) -> list[Merge]:
