@@ -233,3 +233,16 @@ def test_pages_of_several_branches_merge_in_name_order_each_file_once() -> None:
     merged = queries.merge_in_name_order([outflow_side, inflow_side])
 
     assert [d["_id"] for d in merged] == ["m4", "m1", "m2", "m3", "m5"]
+
+
+async def test_a_name_pasted_with_its_spaces_finds_the_member(platform: Platform) -> None:
+    """A name copied from a roster cell (赵敏 and a space, a full-width one too) found no one."""
+    p = platform
+    w = await world(p)
+    name = f"搜{uuid.uuid4().hex[:6]}"
+    await register(p, w, name=name)
+    for typed in (f" {name} ", f"{name}\u3000", f"\t{name[:2]}"):
+        assert await _names(p, {"name": typed}, w.yuexi_admin) == [name]
+    blank = await p.client.get(API, params={"name": "\u3000 "}, headers=w.yuexi_admin)
+    unfiltered = await p.client.get(API, headers=w.yuexi_admin)
+    assert blank.json()["total"] == unfiltered.json()["total"] >= 1

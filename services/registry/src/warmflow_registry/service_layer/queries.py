@@ -88,6 +88,12 @@ class MemberSearch:
     # 应转移组织关系: checked in, left on or before this day, no transfer case open
     left_by: date | None = None
 
+    def __post_init__(self) -> None:
+        # a name pasted from a roster cell comes with its spaces (赵敏␣, full-width ones too),
+        # and names are stored without them: a prefix of spaces alone is no filter
+        if self.name is not None:
+            object.__setattr__(self, "name", self.name.strip() or None)
+
 
 def transfer_due_where(left_by: date) -> dict[str, object]:
     """应转移组织关系 as the store reads it (``domain.settled.is_due``): checked in, left on or
