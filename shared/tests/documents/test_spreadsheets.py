@@ -70,25 +70,27 @@ MERGED_ROWS: list[list[object]] = [
 MERGES = ("A1:F1", "A2:A3", "B2:B3", "C2:D2", "E2:E3", "F2:F3", "E4:E6", "F4:F5")
 
 
-def _merged(kind: str) -> bytes:
+def _merged(
+    kind: str, rows: list[list[object]] = MERGED_ROWS, merges: tuple[str, ...] = MERGES
+) -> bytes:
     if kind == "xlsx":
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        for row in MERGED_ROWS:
+        for row in rows:
             sheet.append(row)
-        for cells in MERGES:
+        for cells in merges:
             sheet.merge_cells(cells)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     old = xlwt.Workbook(encoding="utf-8")
     legacy = old.add_sheet("花名册")
-    for r, row in enumerate(MERGED_ROWS):
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is not None:
                 legacy.write(r, c, value)
-    for cells in MERGES:
+    for cells in merges:
         (left, top), (right, bottom) = ((ref[0], int(ref[1:])) for ref in cells.split(":"))
         legacy.merge(top - 1, bottom - 1, ord(left) - 65, ord(right) - 65)
     out = io.BytesIO()
@@ -397,3 +399,23 @@ def test_a_many_sheet_workbook_is_opened_once(kind: str, monkeypatch: pytest.Mon
     assert table.also_headed == [f"支部{n}" for n in range(1, 12)]
     assert [row for _, row in table.rows] == [{"姓名": "王0", "公民身份号码": "341828199005170000"}]
     assert len(opened) == 1
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_names_under_a_group_name_merged_across_columns_are_the_header(kind: str) -> None:
+    """联系方式 merged over the two columns under it, the other names written once above, not
+    merged down: the roster was refused (缺少必需的列：手机号码) and the names' row read as data."""
+    rows: list[list[object]] = [
+        ["姓名", "公民身份号码", "联系方式", None, "所在党支部"],
+        [None, None, "手机号码", "固定电话", None],
+        ["王晓梅", "34182819900517001X", "13905561234", "0556-1234567", "后坑村党支部"],
+    ]
+    table = read_table(f"花名册.{kind}", _merged(kind, rows, ("C1:D1",)))
+    assert table.headers == ["姓名", "公民身份号码", "手机号码", "固定电话", "所在党支部"]
+    assert [number for number, _ in table.rows] == [3]
+    # a merged name over two columns of data (工作单位及职务), no names under it: the first row
+    # under the header is data, as it was
+    rows = [rows[0], rows[2]]
+    table = read_table(f"花名册.{kind}", _merged(kind, rows, ("C1:D1",)))
+    assert table.headers == ["姓名", "公民身份号码", "联系方式", "", "所在党支部"]
+    assert [number for number, _ in table.rows] == [2]

@@ -15,7 +15,9 @@ Offices merge cells: a 所在党支部 or 工作单位 over the rows of everyone
 two header rows with a group name (党籍信息) above the names under it. Excel keeps the value in
 the merge's first cell only, so every cell a merge spanning several rows covers reads as that
 value, and a header row whose merges reach into the next row is read together with it (the
-lower name where there is one). A merge within one row (a title across the sheet) is left as is.
+lower name where there is one). A merge within one row (a title across the sheet) is left as is;
+in the header row it is a group name (联系方式 over 手机号码 and 固定电话), and a next row filling
+only cells under such names holds the names under them: it is read with the header too.
 
 Offices' templates put a 填表说明 (how to fill it in) or a cover sheet before the roster, and hidden
 sheets of dropdown lists anywhere: the roster is the first visible sheet whose top rows hold the
@@ -152,10 +154,24 @@ class Sheet:
 
     index: int
     name: str | None = None
-    merges: list[Merge] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)  # spanning several rows
+    groups: list[Merge] = field(default_factory=list)  # across columns of one of the top rows
 
-    def tall_from(self, row: int) -> bool:
-        return any(merge.tall_from(row) for merge in self.merges)
+    def add(self, merges: tuple[list[Merge], list[Merge]]) -> None:
+        self.merges += merges[0]
+        self.groups += merges[1]
+
+    def continues(self, row: int, below: list[str]) -> bool:
+        """Whether row ``row``'s header goes on in the next row, whose texts are ``below``: a
+        merge reaches down into it, or it fills only cells under group names merged across
+        columns (联系方式 over 手机号码 and 固定电话, the other names written once, above)."""
+        if any(merge.tall_from(row) for merge in self.merges):
+            return True
+        spans = [(merge.left, merge.right) for merge in self.groups if merge.top == row]
+        filled = [column for column, text in enumerate(below, start=1) if text]
+        return bool(spans and filled) and all(
+            any(left <= column <= right for left, right in spans) for column in filled
+        )
 
 
 def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck) -> RowStream:
@@ -169,7 +185,7 @@ def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck
             sheet = Sheet(len(looked))
             rows = book.rows(sheet, limits)
             try:
-                stream = _stream(rows, limits, is_header, sheet.tall_from)
+                stream = _stream(rows, limits, is_header, sheet.continues)
             except NoHeader:
                 rows.close()
                 book.unload(sheet)
@@ -208,7 +224,7 @@ def _headed_after(book: Book, index: int, limits: Limits, is_header: HeaderCheck
         sheet = Sheet(index)
         rows = book.rows(sheet, limits)
         try:
-            _stream(rows, limits, is_header, sheet.tall_from)
+            _stream(rows, limits, is_header, sheet.continues)
         except SpreadsheetError:
             if sheet.name is None:  # no such sheet: all are looked at
                 return names
@@ -300,9 +316,10 @@ def _column(letters: bytes) -> int:
     return number
 
 
-def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
-    """The sheet's merges spanning several rows, read from its XML as it inflates (the list
-    sits after the rows; openpyxl's read-only mode does not give it)."""
+def _merges(data: bytes, sheet_path: str, limits: Limits) -> tuple[list[Merge], list[Merge]]:
+    """The sheet's merges spanning several rows, and those across columns of one of its top
+    rows, read from its XML as it inflates (the list sits after the rows; openpyxl's read-only
+    mode does not give it)."""
     merges: dict[tuple[int, int, int, int], Merge] = {}
     tail = b""
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path.lstrip("/")) as xml:
@@ -316,12 +333,23 @@ def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
                     int(bottom),
                     min(_column(right), limits.max_columns),
                 )
-                if box[2] > box[0] and box[3] >= box[1]:
+                if box[3] >= box[1] and (box[2] > box[0] or _group(*box)):
                     merges[box] = Merge(*box)
                 if len(merges) > limits.max_rows:
                     raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
             tail = text[-200:]
-    return sorted(merges.values(), key=lambda m: m.top)
+    return _split(merges.values())
+
+
+def _group(top: int, left: int, bottom: int, right: int) -> bool:
+    """A merge across columns of one row where a header may be (a group name over columns)."""
+    return top == bottom <= HEADER_SEARCH_ROWS and right > left
+
+
+def _split(merges: Iterable[Merge]) -> tuple[list[Merge], list[Merge]]:
+    """The merges spanning several rows (by top row), and the group names across columns."""
+    ordered = sorted(merges, key=lambda m: m.top)
+    return [m for m in ordered if m.bottom > m.top], [m for m in ordered if m.bottom == m.top]
 
 
 def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequence[Any]]:
@@ -377,7 +405,7 @@ class XlsxBook:
         found = self._visible[sheet.index]
         sheet.name = found.title
         try:
-            sheet.merges += _tall_merges(self._data, found._worksheet_path, limits)
+            sheet.add(_merges(self._data, found._worksheet_path, limits))
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
         yield from _filled(found.iter_rows(values_only=True), sheet.merges)
@@ -411,7 +439,7 @@ class XlsBook:
         except Exception as exc:
             raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
         sheet.name = found.name
-        sheet.merges += _xls_tall_merges(found.merged_cells, limits)
+        sheet.add(_xls_merges(found.merged_cells, limits))
         mode = self._book.datemode
         rows = ([_xls_value(c, mode) for c in found.row(n)] for n in range(found.nrows))
         yield from _filled(rows, sheet.merges)
@@ -424,16 +452,18 @@ class XlsBook:
         self._book.release_resources()
 
 
-def _xls_tall_merges(ranges: list[tuple[int, int, int, int]], limits: Limits) -> list[Merge]:
-    """xlrd's merged ranges (0-based, ends excluded) spanning several rows, as ``Merge``s."""
+def _xls_merges(
+    ranges: list[tuple[int, int, int, int]], limits: Limits
+) -> tuple[list[Merge], list[Merge]]:
+    """xlrd's merged ranges (0-based, ends excluded) as ``_merges`` gives them."""
     if len(ranges) > limits.max_rows:
         raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
-    tall = {
+    boxes = {
         (top + 1, left + 1, bottom, min(right, limits.max_columns))
         for top, bottom, left, right in ranges
-        if bottom - top > 1 and right > left
+        if right > left and (bottom - top > 1 or _group(top + 1, left + 1, bottom, right))
     }
-    return [Merge(*box) for box in sorted(tall)]
+    return _split(Merge(*box) for box in sorted(boxes))
 
 
 def _xls_value(cell: Any, datemode: int) -> Any:
@@ -454,17 +484,21 @@ def _stream(
     raw_rows: Iterable[Sequence[Any]],
     limits: Limits,
     is_header: HeaderCheck,
-    tall: Callable[[int], bool] = lambda _: False,
+    continues: Callable[[int, list[str]], bool] = lambda _, __: False,
 ) -> RowStream:
-    """``tall(n)``: row n's header continues on the next row (a merge reaches down into it)."""
-    raw = enumerate(raw_rows, start=1)
+    """``continues(n, below)``: row n's header goes on in the next row, whose texts are
+    ``below`` (``Sheet.continues``); the lower name is read where there is one."""
+    raw: Iterator[tuple[int, Sequence[Any]]] = enumerate(raw_rows, start=1)
     for number, row in raw:
         headers = [header_text(cell) for cell in _cells(row, limits)]
         if is_header(headers):
-            if tall(number) and (lower := next(raw, None)) is not None:
+            if (lower := next(raw, None)) is not None:
                 below = [header_text(cell) for cell in _cells(lower[1], limits)]
-                pairs = itertools.zip_longest(headers, below, fillvalue="")
-                headers = [low or high for high, low in pairs]
+                if continues(number, below):
+                    pairs = itertools.zip_longest(headers, below, fillvalue="")
+                    headers = [low or high for high, low in pairs]
+                else:
+                    raw = itertools.chain([lower], raw)
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break
