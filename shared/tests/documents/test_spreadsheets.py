@@ -419,3 +419,24 @@ def test_names_under_a_group_name_merged_across_columns_are_the_header(kind: str
     table = read_table(f"花名册.{kind}", _merged(kind, rows, ("C1:D1",)))
     assert table.headers == ["姓名", "公民身份号码", "联系方式", "", "所在党支部"]
     assert [number for number, _ in table.rows] == [2]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_name_heading_two_columns_reads_the_first(kind: str) -> None:
+    """姓名 and 电话 under 紧急联系人, after the member's own 姓名: the row's 姓名 was the contact's
+    (the last column of the name), and the import renamed the member to their contact."""
+    rows: list[list[object]] = [
+        ["姓名", "公民身份号码", "手机号码", "紧急联系人", None, "备注"],
+        [None, None, None, "姓名", "电话", None],
+        ["王晓梅", "34182819900517001X", "13905561234", "王父", "13900000000", None],
+    ]
+    if kind == "xlsx":
+        merges = ("A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:F2")
+        data = _merged(kind, rows, merges)
+    else:  # the names in one row, as a system's export writes them
+        flat = [[*rows[0][:3], "姓名", "电话", "备注"], rows[2]]
+        data = "\n".join(",".join(str(c or "") for c in row) for row in flat).encode()
+    table = read_table(f"花名册.{kind}", data)
+    assert table.headers == ["姓名", "公民身份号码", "手机号码", "姓名（第4列）", "电话", "备注"]
+    assert table.rows[0][1]["姓名"] == "王晓梅"
+    assert table.rows[0][1]["姓名（第4列）"] == "王父"

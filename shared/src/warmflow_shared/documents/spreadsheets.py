@@ -499,10 +499,25 @@ def _stream(
                     headers = [low or high for high, low in pairs]
                 else:
                     raw = itertools.chain([lower], raw)
+            headers = _distinct(headers)
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break
     raise NoHeader(NO_HEADER)
+
+
+def _distinct(headers: list[str]) -> list[str]:
+    """A name heading several columns (姓名 of the member, and 姓名 under 紧急联系人) is the first
+    one's; a later one is named with its place, 姓名（第5列）, so its cells never stand for the
+    first's (a row's member was renamed to their contact)."""
+    seen: set[str] = set()
+    named = []
+    for column, header in enumerate(headers, start=1):
+        if header and header in seen:
+            header = f"{header}（第{column}列）"
+        seen.add(header)
+        named.append(header)
+    return named
 
 
 def _cells(row: Sequence[Any], limits: Limits) -> list[str]:
