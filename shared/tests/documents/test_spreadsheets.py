@@ -440,3 +440,16 @@ def test_a_name_heading_two_columns_reads_the_first(kind: str) -> None:
     assert table.headers == ["姓名", "公民身份号码", "手机号码", "姓名（第4列）", "电话", "备注"]
     assert table.rows[0][1]["姓名"] == "王晓梅"
     assert table.rows[0][1]["姓名（第4列）"] == "王父"
+
+
+def test_numbers_exported_as_text_are_read_as_their_digits() -> None:
+    """Systems export an ID number as ="3418…" or '3418… so that Excel keeps its digits; the
+    import refused both (公民身份号码应为18位)."""
+    text = (
+        "姓名,公民身份号码,手机号码\n王晓梅,=\"34182819900517001X\",'13905561234\n李强,'说明,=1+1\n"
+    )
+    rows = [row for _, row in read_table("花名册.csv", text.encode()).rows]
+    assert rows == [
+        {"姓名": "王晓梅", "公民身份号码": "34182819900517001X", "手机号码": "13905561234"},
+        {"姓名": "李强", "公民身份号码": "'说明", "手机号码": "=1+1"},  # other text as it is
+    ]

@@ -568,6 +568,7 @@ def header_text(value: str) -> str:
 
 
 EXACT_DIGITS = 1e15  # a float from a number cell is exact below this
+_TEXT_FORMULA = re.compile(r'^="([^"]*)"$')
 
 
 def cell_text(value: Any) -> str:
@@ -583,7 +584,12 @@ def cell_text(value: Any) -> str:
         return f"{value:.5E}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # the ways systems export a long number as text, so that Excel keeps its digits: ="3408…"
+    # (a formula of the text) and a leading apostrophe ('3408…, Excel's mark for text)
+    if match := _TEXT_FORMULA.match(text):
+        return match.group(1).strip()
+    return text[1:] if text[:1] == "'" and text[1:2].isdigit() else text
 
 
 def safe_cell(value: Any) -> Any:
