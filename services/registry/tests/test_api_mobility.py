@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -427,6 +428,36 @@ async def test_a_missed_checkin_deadline_is_overdue_in_the_work_lists(platform: 
         lambda: _site_stats(p, w.site, w.site_staff), lambda c: c["overdue"] == 1
     )
     assert counts["awaiting_checkin"] == 1
+
+
+async def test_overdue_members_are_searched_and_exported_with_the_other_filters(
+    platform: Platform,
+) -> None:
+    """The console's 报到逾期 choice read the overdue work list, which takes no name: a name typed
+    with it was ignored (every overdue member listed) and the list could not be exported."""
+    p, w = platform, await world(platform)
+    prefix = f"逾{uuid.uuid4().hex[:6]}"
+    late, _ = await register(p, w, name=prefix + "甲")
+    other, _ = await register(p, w, name=f"逾{uuid.uuid4().hex[:6]}乙")
+    waiting, _ = await register(p, w, name=prefix + "丙")
+    for member in (late, other):
+        await outflow(p, w, member)
+    p.clock.advance(days=32)
+    await outflow(p, w, waiting)  # registered later: not overdue yet
+    await p.fire_deadlines()
+    await eventually(lambda: _file(p, late, w.yuexi_admin), lambda f: f["check_in_overdue"])
+    await eventually(lambda: _file(p, other, w.yuexi_admin), lambda f: f["check_in_overdue"])
+    params = {"overdue": "true", "name": prefix}
+    listed = await p.client.get(f"{API}/members", params=params, headers=w.yuexi_admin)
+    assert [m["id"] for m in listed.json()["items"]] == [late], listed.text
+    on_time = {**params, "overdue": "false", "status": "outflow_registered"}
+    listed = await p.client.get(f"{API}/members", params=on_time, headers=w.yuexi_admin)
+    assert [m["id"] for m in listed.json()["items"]] == [waiting], listed.text
+    export = await p.client.get(f"{API}/members/export.xlsx", params=params, headers=w.yuexi_admin)
+    assert export.status_code == 200, export.text
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet is not None
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [prefix + "甲"]
 
 
 async def test_nightly_job_flags_lost_contact_and_a_payment_clears_it(platform: Platform) -> None:

@@ -77,3 +77,14 @@ def test_names_phones_and_number_dates_as_offices_type_them() -> None:
     ]
     assert normal_date("32175") == "1988-02-02"  # Excel's day number for that date
     assert normal_date("２０１２.６.３") == "2012-06-03"
+
+
+def test_a_dues_month_excel_made_a_date_of_is_read_as_its_month() -> None:
+    """党费缴至 typed 2026年3月 or 2026/3: Excel stores the date 2026-03-01 (a date cell, or its day
+    number in a number cell), and the roster's row was refused: 应填写年月."""
+    columns, _ = match_columns(["姓名", "党费缴至"])
+    for cell in ("2026-03-01", "46082", "2026.3.1", "2026年3月", "2026-3"):
+        fields, problems = row_fields({"姓名": "王晓梅", "党费缴至": cell}, columns)
+        assert (fields["dues_paid_until"], problems) == ("2026-03", [])
+    _, problems = row_fields({"姓名": "王晓梅", "党费缴至": "2026-02-30"}, columns)
+    assert [p.field for p in problems] == ["dues_paid_until"]

@@ -233,3 +233,43 @@ def test_pages_of_several_branches_merge_in_name_order_each_file_once() -> None:
     merged = queries.merge_in_name_order([outflow_side, inflow_side])
 
     assert [d["_id"] for d in merged] == ["m4", "m1", "m2", "m3", "m5"]
+
+
+async def test_a_name_pasted_with_its_spaces_finds_the_member(platform: Platform) -> None:
+    """A name copied from a roster cell (赵敏 and a space, a full-width one too) found no one."""
+    p = platform
+    w = await world(p)
+    name = f"搜{uuid.uuid4().hex[:6]}"
+    await register(p, w, name=name)
+    for typed in (f" {name} ", f"{name}\u3000", f"\t{name[:2]}"):
+        assert await _names(p, {"name": typed}, w.yuexi_admin) == [name]
+    blank = await p.client.get(API, params={"name": "\u3000 "}, headers=w.yuexi_admin)
+    unfiltered = await p.client.get(API, headers=w.yuexi_admin)
+    assert blank.json()["total"] == unfiltered.json()["total"] >= 1
+
+
+async def test_a_name_with_a_rare_character_is_found_by_its_surname(platform: Platform) -> None:
+    """A name whose next character is outside the Basic Multilingual Plane (生僻字 such as 𠮷,
+    CJK Extension B) was not found by the characters before it: 檀 found 檀明, not 檀𠮷."""
+    p = platform
+    w = await world(p)
+    surname = f"檀{uuid.uuid4().hex[:4]}"
+    for given in ("𠮷", "明", "\U0003134a"):
+        await register(p, w, name=surname + given)
+    found = await _names(p, {"name": surname}, w.yuexi_admin)
+    assert found == sorted([surname + "𠮷", surname + "明", surname + "\U0003134a"])
+    assert await _names(p, {"name": surname + "𠮷"}, w.yuexi_admin) == [surname + "𠮷"]
+    # a prefix ending with the last character before the surrogates, or the last one of all
+    for odd in ("\ud7ff", "\U0010ffff"):
+        response = await p.client.get(API, params={"name": surname + odd}, headers=w.yuexi_admin)
+        assert response.status_code == 200 and response.json()["total"] == 0, response.text
+
+
+def test_a_prefix_range_holds_exactly_the_texts_starting_with_it() -> None:
+    texts = ["檀", "檀明", "檀𠮷", "檀\U0010ffff", "檀\U0010ffff明", "檁", "檀\ud7ff", "檀\ue000"]
+    for prefix in ("檀", "檀\ud7ff", "檀\U0010ffff", "\U0010ffff"):
+        bounds = queries.prefix_range(prefix)
+        inside = [
+            t for t in texts if bounds["$gte"] <= t and ("$lt" not in bounds or t < bounds["$lt"])
+        ]
+        assert inside == [t for t in texts if t.startswith(prefix)], prefix

@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlwt
@@ -69,25 +70,27 @@ MERGED_ROWS: list[list[object]] = [
 MERGES = ("A1:F1", "A2:A3", "B2:B3", "C2:D2", "E2:E3", "F2:F3", "E4:E6", "F4:F5")
 
 
-def _merged(kind: str) -> bytes:
+def _merged(
+    kind: str, rows: list[list[object]] = MERGED_ROWS, merges: tuple[str, ...] = MERGES
+) -> bytes:
     if kind == "xlsx":
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        for row in MERGED_ROWS:
+        for row in rows:
             sheet.append(row)
-        for cells in MERGES:
+        for cells in merges:
             sheet.merge_cells(cells)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     old = xlwt.Workbook(encoding="utf-8")
     legacy = old.add_sheet("花名册")
-    for r, row in enumerate(MERGED_ROWS):
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is not None:
                 legacy.write(r, c, value)
-    for cells in MERGES:
+    for cells in merges:
         (left, top), (right, bottom) = ((ref[0], int(ref[1:])) for ref in cells.split(":"))
         legacy.merge(top - 1, bottom - 1, ord(left) - 65, ord(right) - 65)
     out = io.BytesIO()
@@ -369,3 +372,84 @@ def test_total_and_sign_off_lines_under_a_roster_are_footers(
     cells: list[str], footer: bool
 ) -> None:
     assert is_footer(cells) is footer
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_many_sheet_workbook_is_opened_once(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader opened the workbook again for each sheet it looked at (and read its shared
+    strings again each time): a template of a sheet per branch took as many opens as sheets."""
+    opened: list[int] = []
+    real_xlsx, real_xls = spreadsheets.load_workbook, spreadsheets.xlrd.open_workbook
+
+    def counted(real: Any) -> Any:
+        def opener(*args: Any, **kwargs: Any) -> Any:
+            opened.append(1)
+            return real(*args, **kwargs)
+
+        return opener
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", counted(real_xlsx))
+    monkeypatch.setattr(spreadsheets.xlrd, "open_workbook", counted(real_xls))
+    header = ["姓名", "公民身份号码"]
+    branches = [
+        (f"支部{n}", [header, [f"王{n}", f"3418281990051700{n:02d}"]], False) for n in range(12)
+    ]
+    sheets = [("填表说明", [["1. 每人一行"]], False), ("字典", [header], True), *branches]
+    table = open_table(f"花名册.{kind}", _template(kind, sheets))
+    assert table.also_headed == [f"支部{n}" for n in range(1, 12)]
+    assert [row for _, row in table.rows] == [{"姓名": "王0", "公民身份号码": "341828199005170000"}]
+    assert len(opened) == 1
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_names_under_a_group_name_merged_across_columns_are_the_header(kind: str) -> None:
+    """联系方式 merged over the two columns under it, the other names written once above, not
+    merged down: the roster was refused (缺少必需的列：手机号码) and the names' row read as data."""
+    rows: list[list[object]] = [
+        ["姓名", "公民身份号码", "联系方式", None, "所在党支部"],
+        [None, None, "手机号码", "固定电话", None],
+        ["王晓梅", "34182819900517001X", "13905561234", "0556-1234567", "后坑村党支部"],
+    ]
+    table = read_table(f"花名册.{kind}", _merged(kind, rows, ("C1:D1",)))
+    assert table.headers == ["姓名", "公民身份号码", "手机号码", "固定电话", "所在党支部"]
+    assert [number for number, _ in table.rows] == [3]
+    # a merged name over two columns of data (工作单位及职务), no names under it: the first row
+    # under the header is data, as it was
+    rows = [rows[0], rows[2]]
+    table = read_table(f"花名册.{kind}", _merged(kind, rows, ("C1:D1",)))
+    assert table.headers == ["姓名", "公民身份号码", "联系方式", "", "所在党支部"]
+    assert [number for number, _ in table.rows] == [2]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_name_heading_two_columns_reads_the_first(kind: str) -> None:
+    """姓名 and 电话 under 紧急联系人, after the member's own 姓名: the row's 姓名 was the contact's
+    (the last column of the name), and the import renamed the member to their contact."""
+    rows: list[list[object]] = [
+        ["姓名", "公民身份号码", "手机号码", "紧急联系人", None, "备注"],
+        [None, None, None, "姓名", "电话", None],
+        ["王晓梅", "34182819900517001X", "13905561234", "王父", "13900000000", None],
+    ]
+    if kind == "xlsx":
+        merges = ("A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:F2")
+        data = _merged(kind, rows, merges)
+    else:  # the names in one row, as a system's export writes them
+        flat = [[*rows[0][:3], "姓名", "电话", "备注"], rows[2]]
+        data = "\n".join(",".join(str(c or "") for c in row) for row in flat).encode()
+    table = read_table(f"花名册.{kind}", data)
+    assert table.headers == ["姓名", "公民身份号码", "手机号码", "姓名（第4列）", "电话", "备注"]
+    assert table.rows[0][1]["姓名"] == "王晓梅"
+    assert table.rows[0][1]["姓名（第4列）"] == "王父"
+
+
+def test_numbers_exported_as_text_are_read_as_their_digits() -> None:
+    """Systems export an ID number as ="3418…" or '3418… so that Excel keeps its digits; the
+    import refused both (公民身份号码应为18位)."""
+    text = (
+        "姓名,公民身份号码,手机号码\n王晓梅,=\"34182819900517001X\",'13905561234\n李强,'说明,=1+1\n"
+    )
+    rows = [row for _, row in read_table("花名册.csv", text.encode()).rows]
+    assert rows == [
+        {"姓名": "王晓梅", "公民身份号码": "34182819900517001X", "手机号码": "13905561234"},
+        {"姓名": "李强", "公民身份号码": "'说明", "手机号码": "=1+1"},  # other text as it is
+    ]

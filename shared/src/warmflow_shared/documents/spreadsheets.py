@@ -15,12 +15,15 @@ Offices merge cells: a 所在党支部 or 工作单位 over the rows of everyone
 two header rows with a group name (党籍信息) above the names under it. Excel keeps the value in
 the merge's first cell only, so every cell a merge spanning several rows covers reads as that
 value, and a header row whose merges reach into the next row is read together with it (the
-lower name where there is one). A merge within one row (a title across the sheet) is left as is.
+lower name where there is one). A merge within one row (a title across the sheet) is left as is;
+in the header row it is a group name (联系方式 over 手机号码 and 固定电话), and a next row filling
+only cells under such names holds the names under them: it is read with the header too.
 
 Offices' templates put a 填表说明 (how to fill it in) or a cover sheet before the roster, and hidden
 sheets of dropdown lists anywhere: the roster is the first visible sheet whose top rows hold the
 header. Later visible sheets holding it too are not read, but named (``RowStream.also_headed``) so
-the caller can say so.
+the caller can say so. The workbook is opened once for all the sheets looked at (its shared
+strings are read once).
 
 Written cells never hold formulas: text starting with ``= + - @`` or a tab / carriage return
 is written as text with a leading single quote (CSV/formula injection, OWASP).
@@ -39,7 +42,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 import xlrd
 from openpyxl import Workbook, load_workbook
@@ -151,29 +154,52 @@ class Sheet:
 
     index: int
     name: str | None = None
-    merges: list[Merge] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)  # spanning several rows
+    groups: list[Merge] = field(default_factory=list)  # across columns of one of the top rows
 
-    def tall_from(self, row: int) -> bool:
-        return any(merge.tall_from(row) for merge in self.merges)
+    def add(self, merges: tuple[list[Merge], list[Merge]]) -> None:
+        self.merges += merges[0]
+        self.groups += merges[1]
+
+    def continues(self, row: int, below: list[str]) -> bool:
+        """Whether row ``row``'s header goes on in the next row, whose texts are ``below``: a
+        merge reaches down into it, or it fills only cells under group names merged across
+        columns (联系方式 over 手机号码 and 固定电话, the other names written once, above)."""
+        if any(merge.tall_from(row) for merge in self.merges):
+            return True
+        spans = [(merge.left, merge.right) for merge in self.groups if merge.top == row]
+        filled = [column for column, text in enumerate(below, start=1) if text]
+        return bool(spans and filled) and all(
+            any(left <= column <= right for left, right in spans) for column in filled
+        )
 
 
 def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck) -> RowStream:
-    """The first visible sheet whose top rows hold the header (a later one is opened only when
-    the first has none)."""
-    read = _xlsx_rows if kind == "xlsx" else _xls_rows
+    """The first visible sheet whose top rows hold the header (a later one is looked at only
+    when the first has none). The workbook is opened once (its shared strings read once), and
+    closed when the roster's rows are all taken."""
+    book: Book = XlsxBook(data) if kind == "xlsx" else XlsBook(data)
     looked: list[str] = []
-    while True:
-        sheet = Sheet(len(looked))
-        rows = read(data, sheet, limits)
-        try:
-            stream = _stream(rows, limits, is_header, sheet.tall_from)
-            stream.also_headed = _headed_after(read, data, sheet.index, limits, is_header)
+    try:
+        while True:
+            sheet = Sheet(len(looked))
+            rows = book.rows(sheet, limits)
+            try:
+                stream = _stream(rows, limits, is_header, sheet.continues)
+            except NoHeader:
+                rows.close()
+                book.unload(sheet)
+                if sheet.name is None:
+                    break
+                looked.append(sheet.name)
+                continue
+            stream.also_headed = _headed_after(book, sheet.index, limits, is_header)
+            stream.rows = _then_close(stream.rows, book)
             return stream
-        except NoHeader:
-            rows.close()
-            if sheet.name is None:
-                break
-            looked.append(sheet.name)
+    except BaseException:
+        book.close()
+        raise
+    book.close()
     if not looked:
         raise SpreadsheetError("文件中没有工作表")
     if len(looked) == 1:
@@ -182,22 +208,23 @@ def _roster_sheet(kind: str, data: bytes, limits: Limits, is_header: HeaderCheck
     raise NoHeader(f"工作表{names}的{NO_HEADER}")
 
 
-def _headed_after(
-    read: Callable[[bytes, Sheet, Limits], SheetRows],
-    data: bytes,
-    index: int,
-    limits: Limits,
-    is_header: HeaderCheck,
-) -> list[str]:
+def _then_close(rows: Iterator[Row], book: Book) -> Iterator[Row]:
+    try:
+        yield from rows
+    finally:
+        book.close()
+
+
+def _headed_after(book: Book, index: int, limits: Limits, is_header: HeaderCheck) -> list[str]:
     """The names of the visible sheets after the ``index``-th whose top rows hold the header
     (only those rows are read; a sheet that cannot be read is not counted, the roster read)."""
     names: list[str] = []
     while True:
         index += 1
         sheet = Sheet(index)
-        rows = read(data, sheet, limits)
+        rows = book.rows(sheet, limits)
         try:
-            _stream(rows, limits, is_header, sheet.tall_from)
+            _stream(rows, limits, is_header, sheet.continues)
         except SpreadsheetError:
             if sheet.name is None:  # no such sheet: all are looked at
                 return names
@@ -205,6 +232,7 @@ def _headed_after(
             names.append(str(sheet.name))
         finally:
             rows.close()
+            book.unload(sheet)
 
 
 def read_table(filename: str, data: bytes, limits: Limits = Limits()) -> Table:
@@ -288,9 +316,10 @@ def _column(letters: bytes) -> int:
     return number
 
 
-def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
-    """The sheet's merges spanning several rows, read from its XML as it inflates (the list
-    sits after the rows; openpyxl's read-only mode does not give it)."""
+def _merges(data: bytes, sheet_path: str, limits: Limits) -> tuple[list[Merge], list[Merge]]:
+    """The sheet's merges spanning several rows, and those across columns of one of its top
+    rows, read from its XML as it inflates (the list sits after the rows; openpyxl's read-only
+    mode does not give it)."""
     merges: dict[tuple[int, int, int, int], Merge] = {}
     tail = b""
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path.lstrip("/")) as xml:
@@ -304,12 +333,23 @@ def _tall_merges(data: bytes, sheet_path: str, limits: Limits) -> list[Merge]:
                     int(bottom),
                     min(_column(right), limits.max_columns),
                 )
-                if box[2] > box[0] and box[3] >= box[1]:
+                if box[3] >= box[1] and (box[2] > box[0] or _group(*box)):
                     merges[box] = Merge(*box)
                 if len(merges) > limits.max_rows:
                     raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
             tail = text[-200:]
-    return sorted(merges.values(), key=lambda m: m.top)
+    return _split(merges.values())
+
+
+def _group(top: int, left: int, bottom: int, right: int) -> bool:
+    """A merge across columns of one row where a header may be (a group name over columns)."""
+    return top == bottom <= HEADER_SEARCH_ROWS and right > left
+
+
+def _split(merges: Iterable[Merge]) -> tuple[list[Merge], list[Merge]]:
+    """The merges spanning several rows (by top row), and the group names across columns."""
+    ordered = sorted(merges, key=lambda m: m.top)
+    return [m for m in ordered if m.bottom > m.top], [m for m in ordered if m.bottom == m.top]
 
 
 def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequence[Any]]:
@@ -336,67 +376,94 @@ def _filled(rows: Iterable[Sequence[Any]], merges: list[Merge]) -> Iterator[Sequ
         yield cells
 
 
-def _xlsx_rows(data: bytes, sheet: Sheet, limits: Limits = Limits()) -> SheetRows:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a malformed file
-        raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
-    try:
-        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
-        if sheet.index >= len(visible):
+class Book(Protocol):
+    """A workbook opened once; its visible sheets read one at a time, each as a row stream."""
+
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        """The ``sheet.index``-th visible sheet's rows (none, ``sheet.name`` left None, past the
+        last); ``sheet`` gets its name and tall merges as the stream starts."""
+        ...
+
+    def unload(self, sheet: Sheet) -> None:
+        """Let go of what reading ``sheet`` loaded (a sheet not read on)."""
+
+    def close(self) -> None: ...
+
+
+class XlsxBook:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        try:
+            self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            self._visible = [ws for ws in self._book.worksheets if ws.sheet_state == "visible"]
+        except Exception as exc:  # openpyxl raises many kinds on a malformed file
+            raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
+
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        if sheet.index >= len(self._visible):
             return
-        found = visible[sheet.index]
+        found = self._visible[sheet.index]
         sheet.name = found.title
         try:
-            sheet.merges += _tall_merges(data, found._worksheet_path, limits)
+            sheet.add(_merges(self._data, found._worksheet_path, limits))
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
         yield from _filled(found.iter_rows(values_only=True), sheet.merges)
-    finally:
-        book.close()
+
+    def unload(self, sheet: Sheet) -> None:
+        """Nothing: a read-only sheet's rows are parsed as they are taken, never kept."""
+
+    def close(self) -> None:
+        self._book.close()
 
 
-def _xls_sheet(data: bytes, index: int) -> tuple[Any, Any]:
-    """The workbook (to release) and its ``index``-th visible sheet (None: it has fewer)."""
-    try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
-    except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
-        if "encrypted" in str(exc).lower():
-            raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
-        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
-    visible = [n for n, hidden in enumerate(book._sheet_visibility) if not hidden]
-    if index >= len(visible):
-        return book, None
-    try:
-        return book, book.sheet_by_index(visible[index])
-    except Exception as exc:
-        book.release_resources()
-        raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+class XlsBook:
+    """A legacy workbook; xlrd loads a sheet whole when it is first read (``on_demand``)."""
 
+    def __init__(self, data: bytes) -> None:
+        try:
+            self._book = xlrd.open_workbook(
+                file_contents=data, on_demand=True, formatting_info=True
+            )
+        except Exception as exc:  # xlrd raises many kinds (struct, index, assertion) on a bad file
+            if "encrypted" in str(exc).lower():
+                raise SpreadsheetError("文件设有密码，请取消密码后再导入") from exc
+            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
+        self._visible = [n for n, hidden in enumerate(self._book._sheet_visibility) if not hidden]
 
-def _xls_rows(data: bytes, sheet: Sheet, limits: Limits) -> SheetRows:
-    book, found = _xls_sheet(data, sheet.index)
-    try:
-        if found is None:
+    def rows(self, sheet: Sheet, limits: Limits) -> SheetRows:
+        if sheet.index >= len(self._visible):
             return
+        try:
+            found = self._book.sheet_by_index(self._visible[sheet.index])
+        except Exception as exc:
+            raise SpreadsheetError("无法读取该 Excel 文件，文件可能已损坏或设有密码") from exc
         sheet.name = found.name
-        sheet.merges += _xls_tall_merges(found.merged_cells, limits)
-        rows = ([_xls_value(c, book.datemode) for c in found.row(n)] for n in range(found.nrows))
+        sheet.add(_xls_merges(found.merged_cells, limits))
+        mode = self._book.datemode
+        rows = ([_xls_value(c, mode) for c in found.row(n)] for n in range(found.nrows))
         yield from _filled(rows, sheet.merges)
-    finally:
-        book.release_resources()
+
+    def unload(self, sheet: Sheet) -> None:
+        if sheet.index < len(self._visible):
+            self._book.unload_sheet(self._visible[sheet.index])
+
+    def close(self) -> None:
+        self._book.release_resources()
 
 
-def _xls_tall_merges(ranges: list[tuple[int, int, int, int]], limits: Limits) -> list[Merge]:
-    """xlrd's merged ranges (0-based, ends excluded) spanning several rows, as ``Merge``s."""
+def _xls_merges(
+    ranges: list[tuple[int, int, int, int]], limits: Limits
+) -> tuple[list[Merge], list[Merge]]:
+    """xlrd's merged ranges (0-based, ends excluded) as ``_merges`` gives them."""
     if len(ranges) > limits.max_rows:
         raise SpreadsheetError("合并单元格过多，文件结构异常，已拒绝")
-    tall = {
+    boxes = {
         (top + 1, left + 1, bottom, min(right, limits.max_columns))
         for top, bottom, left, right in ranges
-        if bottom - top > 1 and right > left
+        if right > left and (bottom - top > 1 or _group(top + 1, left + 1, bottom, right))
     }
-    return [Merge(*box) for box in sorted(tall)]
+    return _split(Merge(*box) for box in sorted(boxes))
 
 
 def _xls_value(cell: Any, datemode: int) -> Any:
@@ -417,21 +484,40 @@ def _stream(
     raw_rows: Iterable[Sequence[Any]],
     limits: Limits,
     is_header: HeaderCheck,
-    tall: Callable[[int], bool] = lambda _: False,
+    continues: Callable[[int, list[str]], bool] = lambda _, __: False,
 ) -> RowStream:
-    """``tall(n)``: row n's header continues on the next row (a merge reaches down into it)."""
-    raw = enumerate(raw_rows, start=1)
+    """``continues(n, below)``: row n's header goes on in the next row, whose texts are
+    ``below`` (``Sheet.continues``); the lower name is read where there is one."""
+    raw: Iterator[tuple[int, Sequence[Any]]] = enumerate(raw_rows, start=1)
     for number, row in raw:
         headers = [header_text(cell) for cell in _cells(row, limits)]
         if is_header(headers):
-            if tall(number) and (lower := next(raw, None)) is not None:
+            if (lower := next(raw, None)) is not None:
                 below = [header_text(cell) for cell in _cells(lower[1], limits)]
-                pairs = itertools.zip_longest(headers, below, fillvalue="")
-                headers = [low or high for high, low in pairs]
+                if continues(number, below):
+                    pairs = itertools.zip_longest(headers, below, fillvalue="")
+                    headers = [low or high for high, low in pairs]
+                else:
+                    raw = itertools.chain([lower], raw)
+            headers = _distinct(headers)
             return RowStream(headers=headers, rows=_rows(raw, headers, limits))
         if number >= HEADER_SEARCH_ROWS:
             break
     raise NoHeader(NO_HEADER)
+
+
+def _distinct(headers: list[str]) -> list[str]:
+    """A name heading several columns (姓名 of the member, and 姓名 under 紧急联系人) is the first
+    one's; a later one is named with its place, 姓名（第5列）, so its cells never stand for the
+    first's (a row's member was renamed to their contact)."""
+    seen: set[str] = set()
+    named = []
+    for column, header in enumerate(headers, start=1):
+        if header and header in seen:
+            header = f"{header}（第{column}列）"
+        seen.add(header)
+        named.append(header)
+    return named
 
 
 def _cells(row: Sequence[Any], limits: Limits) -> list[str]:
@@ -482,6 +568,7 @@ def header_text(value: str) -> str:
 
 
 EXACT_DIGITS = 1e15  # a float from a number cell is exact below this
+_TEXT_FORMULA = re.compile(r'^="([^"]*)"$')
 
 
 def cell_text(value: Any) -> str:
@@ -497,7 +584,12 @@ def cell_text(value: Any) -> str:
         return f"{value:.5E}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # the ways systems export a long number as text, so that Excel keeps its digits: ="3408…"
+    # (a formula of the text) and a leading apostrophe ('3408…, Excel's mark for text)
+    if match := _TEXT_FORMULA.match(text):
+        return match.group(1).strip()
+    return text[1:] if text[:1] == "'" and text[1:2].isdigit() else text
 
 
 def safe_cell(value: Any) -> Any:

@@ -177,9 +177,13 @@ def org_name_variants(original: str, county: str, province: str) -> list[str]:
 
 
 def normal_month(text: str) -> str:
+    """A month as offices write it; a whole day gives its month: Excel turns 2026年3月 or 2026/3
+    typed into a cell into the date 2026-03-01 (or its day number, 46082, in a number cell)."""
     text = unicodedata.normalize("NFKC", text)  # ２０２６年３月 typed full-width, as dates are
     if match := _MONTH.match(text):
         return f"{match.group(1)}-{int(match.group(2)):02d}"
+    if _date(text)[1] is None:
+        return normal_date(text)[:7]
     return text
 
 

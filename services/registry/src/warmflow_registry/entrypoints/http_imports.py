@@ -19,7 +19,7 @@ from warmflow_registry.service_layer.counties import county_names
 from warmflow_registry.service_layer.imports import Imports, find_job, list_jobs, start_import
 
 from .common import Admin, Page, PageNo, PageSize, Staff
-from .http_members import Purpose, Reveal
+from .http_members import Overdue, Purpose, Reveal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Upload = Annotated[
@@ -151,11 +151,12 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
+        overdue: Overdue = None,
         reveal: Reveal = None,
         purpose: Purpose = None,
     ) -> Response:
         search = queries.MemberSearch(
-            name, id_number, org_id, site_id, status, county, withdrawal=withdrawal
+            name, id_number, org_id, site_id, status, county, overdue, withdrawal
         )
         body = await exports.export_members(
             registry, principal, search, reveal is not None, purpose

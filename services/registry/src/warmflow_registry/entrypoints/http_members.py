@@ -39,6 +39,8 @@ Reveal = Annotated[
     Query(description="id_number：显示完整公民身份号码（仅户籍地管理员或本人，须说明用途）"),
 ]
 Purpose = Annotated[str | None, Query(max_length=200, description="查看敏感信息的用途，记入审计")]
+# 报到逾期 is a flag over the statuses awaiting 报到, not a status: combined with the other filters
+Overdue = Annotated[bool | None, Query(description="报到逾期（待报到且已过报到期限）")]
 STALE: dict[int | str, dict[str, Any]] = {
     412: {"model": Problem, "description": "档案已被他人修改（If-Match 不符）"}
 }
@@ -116,12 +118,13 @@ def member_router(registry: Registry) -> APIRouter:
         status: MobileStatus | None = None,
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
+        overdue: Overdue = None,
         after: After = None,
     ) -> Response:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")
         search = queries.MemberSearch(
-            name, id_number, org_id, site_id, status, county, withdrawal=withdrawal
+            name, id_number, org_id, site_id, status, county, overdue, withdrawal
         )
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return serialised(found_page(found, page, size))

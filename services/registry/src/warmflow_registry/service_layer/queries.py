@@ -88,6 +88,12 @@ class MemberSearch:
     # 应转移组织关系: checked in, left on or before this day, no transfer case open
     left_by: date | None = None
 
+    def __post_init__(self) -> None:
+        # a name pasted from a roster cell comes with its spaces (赵敏␣, full-width ones too),
+        # and names are stored without them: a prefix of spaces alone is no filter
+        if self.name is not None:
+            object.__setattr__(self, "name", self.name.strip() or None)
+
 
 def transfer_due_where(left_by: date) -> dict[str, object]:
     """应转移组织关系 as the store reads it (``domain.settled.is_due``): checked in, left on or
@@ -169,6 +175,18 @@ async def subtree_paths(registry: Registry, org: Organisation) -> list[str]:
     return sorted({org.path} | {doc["state"]["path"] for doc in found})
 
 
+def prefix_range(prefix: str) -> dict[str, str]:
+    """The texts starting with ``prefix``: up to the prefix with its last character the next
+    one. (``prefix + "\\uffff"`` ended before a rare character of a name outside the Basic
+    Multilingual Plane: 王𠮷 was not found by 王.)"""
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following < 0xE000:  # surrogates are no characters of a stored text
+        following = 0xE000
+    if following <= 0x10FFFF:
+        return {"$gte": prefix, "$lt": prefix[:-1] + chr(following)}
+    return {"$gte": prefix, **({"$lt": prefix_range(prefix[:-1])["$lt"]} if prefix[:-1] else {})}
+
+
 def search_filters(
     registry: Registry, search: MemberSearch, org: Organisation | None, paths: Sequence[str] = ()
 ) -> list[list[Branch]]:
@@ -176,7 +194,7 @@ def search_filters(
     organisation filter's subtree (``subtree_paths``)."""
     base: Branch = {}
     if search.name:
-        base["state.profile.name"] = {"$gte": search.name, "$lt": search.name + "\uffff"}
+        base["state.profile.name"] = prefix_range(search.name)
     if search.id_number:
         base["state.id_hash"] = registry.vault.search_hash(normalise(search.id_number))
     if search.site_id:
