@@ -221,3 +221,57 @@ async def test_a_chunk_cut_short_after_its_files_were_written_is_redone_without_
     assert read_back == []  # the redone chunk and the two after it were read as new files
     assert len(docs) == 10
     assert {(doc["version"], doc["_outbox_seq"]) for doc in docs.values()} == {(1, 1)}
+
+
+async def test_a_first_chunk_cut_short_after_some_updates_counts_them_updated_on_resume(
+    backends: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roster sent again with every phone changed, the process killed while its first chunk
+    was updating: the resumed job said 更新 for the rows after the crash and 无变化 for those
+    updated before it (their files already held the new phone), and noted no resume at all (a
+    cut short first chunk was not a resume). Each file now notes the import that last changed
+    it; a cut short first chunk is a resume from row 1."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held = asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+    done_first = asyncio.Event()
+
+    async def note_first(job: ImportJob) -> None:
+        if job.status == "done":
+            done_first.set()
+
+    def first_run(imports: Imports) -> None:
+        imports.after_chunk.append(note_first)
+
+    async with running(settings, first_run) as first:
+        r, rows, _ = await start(first, f"初次-{filename}", 4, bad=3)
+        await asyncio.wait_for(done_first.wait(), timeout=120)
+        for number, row in enumerate(rows):
+            row["手机号码"] = f"1390000000{number}"
+        update_member = import_rows.members.update_member
+        updated: list[str] = []
+
+        async def cut_short_after_two(*args: Any, **kwargs: Any) -> Any:
+            if len(updated) == 2:
+                held.set()
+                await asyncio.Event().wait()
+            member = await update_member(*args, **kwargs)
+            updated.append(member.id)
+            return member
+
+        monkeypatch.setattr(import_rows.members, "update_member", cut_short_after_two)
+        files = {"file": (filename, xlsx(rows), "application/octet-stream")}
+        started = await first.client.post("/api/registry/imports", files=files, headers=r.admin)
+        assert started.status_code == 202, started.text
+        url = f"/api/registry/imports/{started.json()['id']}"
+        await asyncio.wait_for(held.wait(), timeout=120)
+    monkeypatch.undo()
+
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    counted = (done["created"], done["updated"], done["unchanged"], done["rejected"])
+    # three on file (the first import refused row 3's phone), row 3 filed now
+    assert (done["rows_done"], counted) == (4, (1, 3, 0, 0)), done
+    assert done["resumed_at_rows"] == [0]
+    assert sorted(doc["state"]["profile"]["phone"] for doc in docs.values()) == [
+        f"1390000000{number}" for number in range(4)
+    ]

@@ -64,5 +64,4 @@ class ImportJob(BaseModel):
             self.status, self.finished_at = "done", now
 
     def note_resume(self) -> None:
-        if self.next_chunk > 0:
-            self.resumed_at_rows.append(self.rows_done)
+        self.resumed_at_rows.append(self.rows_done)

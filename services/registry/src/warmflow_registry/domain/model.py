@@ -171,6 +171,9 @@ class Member(_Model):
     searches: list[SearchAttempt] | None = None
     # the import job that filed it: when a job resumes a chunk, its own files count as created
     imported_by: str | None = None
+    # the import job that last changed its profile: a chunk resumed after a crash counts its own
+    # updates as updated, not as rows that changed nothing
+    updated_by_import: str | None = None
 
     @property
     def transfer_due(self) -> bool:

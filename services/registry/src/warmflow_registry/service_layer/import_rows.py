@@ -259,7 +259,9 @@ async def _save(
             # (offices send the whole roster again each month; on FerretDB the update's two
             # reads made an unchanged row cost as much as ~20 new ones)
             update = UpdateMember(profile=cmd.profile)
-            await members.update_member(ctx.registry, existing.id, update, actor)
+            await members.update_member(
+                ctx.registry, existing.id, update, actor, import_job=ctx.job_id
+            )
         if came is not None and existing.status == "at_home":  # a crash came between the two
             await external.record_arrival(
                 ctx.registry, existing.id, came.report, came.inflow, None, actor
@@ -271,7 +273,9 @@ async def _save(
         raise reject("id_number", exc.detail or exc.title) from exc
     if existing.imported_by == ctx.job_id:  # filed by this job before a crash or stop
         return "created"
-    return "unchanged" if existing.profile == cmd.profile else "updated"
+    if existing.profile != cmd.profile or existing.updated_by_import == ctx.job_id:
+        return "updated"  # now, or by this job before a crash or stop
+    return "unchanged"
 
 
 async def _create(

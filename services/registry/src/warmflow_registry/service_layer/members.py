@@ -253,9 +253,11 @@ async def update_member(
     actor: Actor,
     *,
     if_match: str | None = None,
+    import_job: str | None = None,
 ) -> Member:
     """``if_match``: the ``profile_revision`` the editor read; None for a blind replace
-    (imports, which compare the whole file)."""
+    (imports, which compare the whole file). ``import_job``: the import making the change,
+    noted on the file (``updated_by_import``)."""
     check_profile(cmd.profile, cmd.id_number, today(registry.now()))
     id_number = normalise(cmd.id_number) if cmd.id_number else None
 
@@ -268,6 +270,7 @@ async def update_member(
             member.id_hash, member.id_masked = digest, mask(id_number)
             member.id_cipher = registry.vault.encrypt(id_number)
         member.profile = cmd.profile
+        member.updated_by_import = import_job
         # dues paid until a later month may answer a self-withdrawal flag
         cleared = withdrawal.review(member, now=registry.now(), actor=actor)
         return [profile_changed(member, new=False), *cleared]
