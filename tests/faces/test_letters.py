@@ -94,14 +94,20 @@ def test_a_letter_is_extended_as_far_as_the_api_s_rule_allows_in_the_console(
 ) -> None:
     """延长有效期 capped the days at 90 on screen (the API at 92) while the rule allows up to the
     configured months past the original validity: a valid extension was blocked. Now the days
-    the rule allows are taken, and one more is refused at the field with the latest date."""
+    the rule allows are taken, and one more is refused at the field with the latest date. The
+    latest date and the days left are shown before the click (they were only in a refusal)."""
     letter = reissued["letter"]
     limit = add_months(date.fromisoformat(letter["original_valid_until"]), MONTHS)
     days = (limit - date.fromisoformat(letter["valid_until"])).days
     assert days > 92  # four months: beyond any fixed cap of three
     page = sign_in(browser, platform_url, "console", "yuexi-admin")
     page.goto(f"{platform_url}/console/transfers/{reissued['id']}")
+    expect(by_test(page, "letter-extendable")).to_contain_text(f"最晚可延至 {limit.isoformat()}")
     by_test(page, "case-extend").click()
+    expect(by_test(page, "hint-days")).to_contain_text(
+        f"最晚可延至 {limit.isoformat()}（最多再延长 {days} 天）"
+    )
+    shots(page, "extension-bound-shown-before")
     fill(page, "field-days", str(days))
     by_test(page, "confirm-extend").click()
     expect(by_test(page, "action-extend")).to_be_hidden()
@@ -112,6 +118,7 @@ def test_a_letter_is_extended_as_far_as_the_api_s_rule_allows_in_the_console(
     assert case["letter"]["valid_until"] == limit.isoformat()
 
     by_test(page, "case-extend").click()
+    expect(by_test(page, "hint-days")).to_contain_text(f"已延至最晚日期 {limit.isoformat()}")
     fill(page, "field-days", "1")
     by_test(page, "confirm-extend").click()
     form = by_test(page, "action-extend")
