@@ -72,3 +72,26 @@ def test_the_member_holding_an_expired_letter_is_told_what_to_do(
     expect(notice).to_contain_text(sending["contact_phone"])
     expect(card).not_to_contain_text("需要您办理")  # nothing the member can do on the phone
     shots(phone, "expired-letter")
+
+
+def test_the_sending_side_reissues_an_expired_letter_as_expired(
+    expired: tuple[str, dict[str, Any]], browser: Any, shots: Any
+) -> None:
+    """重开介绍信 offered 遗失 first for an expired letter, and 过期 for a valid one (only ever
+    refused); the reason now follows the case's state: an expired letter is re-issued as 过期,
+    its number void as 过期作废 (after the member's page above was read)."""
+    url, case = expired
+    old = case["letter"]["serial_number"]
+    page = sign_in(browser, url, "console", "yuexi-admin")
+    page.goto(f"{url}/console/transfers/{case['id']}")
+    by_test(page, "case-reissue").click()
+    expect(by_test(page, "field-reason")).to_contain_text("过期")
+    shots(page, "reissue-expired")
+    by_test(page, "confirm-reissue").click()
+    expect(by_test(page, "void-letters")).to_have_text(f"{old}（过期作废）")
+    expect(by_test(page, "case-status")).to_have_text("已开具介绍信")
+    by_test(page, "case-reissue").click()  # the new letter is valid: only lost
+    reason = by_test(page, "field-reason")
+    expect(reason).to_contain_text("遗失")
+    reason.click()
+    expect(page.locator(".el-select-dropdown__item:visible")).to_have_text(["遗失"])

@@ -88,8 +88,19 @@ function extendable(c) {
   return { ...ACTIONS.extend, fields: [{ ...days, ...bounded, hint }] }
 }
 
+// a re-issue's reason as the case's state decides it: an expired letter is voided as 过期 (the API
+// takes 遗失 for it as 过期 all the same), a valid one only as lost — 过期 could only be refused
+const REISSUE_REASONS = { letter_issued: { lost: '遗失' }, expired: { expired: '过期' } }
+function reissuable(c) {
+  const options = REISSUE_REASONS[c.status]
+  const [initial] = Object.keys(options)
+  const fields = ACTIONS.reissue.fields.map((f) => (f.key === 'reason' ? { ...f, options, initial } : f))
+  return { ...ACTIONS.reissue, fields }
+}
+
 function titled(c, name) {
   if (name === 'extend') return extendable(c)
+  if (name === 'reissue') return reissuable(c)
   if (name === 'accept') {
     const [branch] = ACTIONS.accept.fields
     return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id }] }
