@@ -18,6 +18,16 @@ def token(base: str, user: str) -> dict[str, str]:
 def issued_letter(base: str, letter: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(the case's URL, the case with its letter issued with ``letter``, the issue body)."""
     admin = token(base, "yuexi-admin")
+    case = opened_case(base)
+    assert httpx.post(f"{case}/approve", headers=admin).status_code == 200
+    issued = httpx.post(f"{case}/issue-letter", json=letter, headers=admin)
+    assert issued.status_code == 200, issued.text
+    return case, issued.json()
+
+
+def opened_case(base: str) -> str:
+    """The URL of the case applied for (submitted, by the home county's staff)."""
+    admin = token(base, "yuexi-admin")
     member_id = httpx.get(f"{base}/api/registry/me", headers=token(base, "yuexi-member")).json()[
         "id"
     ]
@@ -38,8 +48,4 @@ def issued_letter(base: str, letter: dict[str, Any]) -> tuple[str, dict[str, Any
             break
         time.sleep(0.1)
     assert got.status_code == 201, got.text
-    case = f"{cases}/{got.json()['id']}"
-    assert httpx.post(f"{case}/approve", headers=admin).status_code == 200
-    issued = httpx.post(f"{case}/issue-letter", json=letter, headers=admin)
-    assert issued.status_code == 200, issued.text
-    return case, issued.json()
+    return f"{cases}/{got.json()['id']}"
