@@ -115,6 +115,10 @@ async def test_cancelling_voids_the_letter_and_the_member_cannot_cancel_after_ap
     url = f"/cases/{case['id']}/cancel"
     refused = await world.client.post(url, json={"reason": "不去了"}, headers=member)
     assert refused.status_code == 409
+    # it said 介绍信审批后 while no letter existed (an application is approved, not a letter)
+    assert refused.json()["detail"] == (
+        f"转接申请已审批通过，只能由转出党组织撤销；如需撤销请联系{case['sending']['org_name']}"
+    )
     case = await walk(world, case, "letter_issued")
     serial = case["letter"]["serial_number"]
     case = (await act(world, case, "cancel")).json()
