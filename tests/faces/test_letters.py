@@ -98,4 +98,5 @@ def test_a_letter_is_extended_as_far_as_the_api_s_rule_allows_in_the_console(
     by_test(page, "confirm-extend").click()
     form = by_test(page, "action-extend")
     expect(form).to_contain_text(f"延期累计不得超过 {MONTHS} 个月（最晚至 {limit.isoformat()}）")
+    expect(by_test(page, "hint-days")).to_have_count(0)  # the refusal in its place, not over it
     shots(page, "extension-refused-at-the-field")
