@@ -25,7 +25,7 @@ def issued_letter(base: str, letter: dict[str, Any]) -> tuple[str, dict[str, Any
     return case, issued.json()
 
 
-def opened_case(base: str) -> str:
+def opened_case(base: str, receiving: str = "yuhang-ai-town-committee") -> str:
     """The URL of the case applied for (submitted, by the home county's staff)."""
     admin = token(base, "yuexi-admin")
     member_id = httpx.get(f"{base}/api/registry/me", headers=token(base, "yuexi-member")).json()[
@@ -38,7 +38,7 @@ def opened_case(base: str) -> str:
     assert httpx.put(url, json=paid, headers=admin).status_code == 200
     body = {
         "member_id": member_id,
-        "receiving_org_id": "yuhang-ai-town-committee",
+        "receiving_org_id": receiving,
         "reason": "在余杭长期工作",
     }
     cases = f"{base}/api/transfers/cases"

@@ -103,7 +103,8 @@ function titled(c, name) {
   if (name === 'reissue') return reissuable(c)
   if (name === 'accept') {
     const [branch] = ACTIONS.accept.fields
-    return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id }] }
+    // never the branch the member leaves (a move to its own committee: the API refuses it)
+    return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id, except: c.sending.org_id }] }
   }
   const [field, correction] = CORRECTS[name] || []
   const recorded = field && c[field]
