@@ -64,6 +64,17 @@ async def test_a_case_states_how_far_its_letter_may_be_extended(world: World) ->
     assert case["letter_extendable_until"] is None  # reported: nothing to extend
 
 
+async def test_an_extended_letter_prints_the_days_it_is_valid_now(world: World) -> None:
+    """Printed after an extension, the letter said 有效期10天 beside a date 40 days after its
+    issue; now the days match the date."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "letter_issued")
+    case = (await act(world, case, "extend", {"days": 30})).json()
+    assert case["letter"]["valid_until"] == "2026-04-19"
+    pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=world.admin("songyang"))
+    text = _text(pdf.content)
+    assert "（有效期40天，至2026年4月19日）" in text and "有效期10天" not in text
+
+
 async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: World) -> None:
     case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
     old = case["letter"]["serial_number"]
