@@ -7,6 +7,7 @@ Without Chromium or a built ``web/dist`` they skip, and fail under ``WARMFLOW_RE
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,16 @@ from warmflow_shared.testing.servers import unavailable
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 SHOTS = ROOT / "var" / "screenshots"
+
+
+def faces_and_faketime() -> str:
+    """For a platform run with the clock moved on: the built faces and ``faketime``'s path."""
+    if not (DIST / "console" / "index.html").is_file():
+        unavailable("the faces", "not built (make install runs npm ci and the Vite build)")
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        unavailable("faketime", "not installed (Debian's package faketime)")
+    return faketime
 
 
 @pytest.fixture(scope="module")

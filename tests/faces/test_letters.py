@@ -4,9 +4,8 @@ platform takes), so the console's bound is seen to be the API's rule, not a numb
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from warmflow_shared.testing.servers import unavailable
 from warmflow_transfers.domain.calendar import add_months
 
 from .conftest import DIST
+from .letter_case import issued_letter, token
 from .ui import by_test, fill, sign_in
 
 MONTHS = 4
@@ -33,42 +33,17 @@ def platform_url(platform_dir: Path) -> Iterator[str]:
         yield url
 
 
-def _token(base: str, user: str) -> dict[str, str]:
-    grant = httpx.post(f"{base}/auth/demo-token", json={"user": user}).json()
-    return {"Authorization": f"Bearer {grant['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def reissued(platform_url: str) -> dict[str, Any]:
     """yuexi-member's transfer to Yuhang, its letter lost and re-issued: the first number void."""
-    admin = _token(platform_url, "yuexi-admin")
-    member_id = httpx.get(
-        f"{platform_url}/api/registry/me", headers=_token(platform_url, "yuexi-member")
-    ).json()["id"]
-    url = f"{platform_url}/api/registry/members/{member_id}"
-    opened = httpx.get(url, headers=admin).json()
-    month = (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y-%m")  # dues paid up to now
-    paid = {"profile": {**opened["profile"], "dues_paid_until": month}}
-    assert httpx.put(url, json=paid, headers=admin).status_code == 200
-    body = {
-        "member_id": member_id,
-        "receiving_org_id": "yuhang-ai-town-committee",
-        "reason": "在余杭长期工作",
-    }
-    cases = f"{platform_url}/api/transfers/cases"
-    for _ in range(100):  # the transfers service hears of the dues by event
-        got = httpx.post(cases, json=body, headers=admin)
-        if got.status_code != 409:
-            break
-        time.sleep(0.1)
-    assert got.status_code == 201, got.text
-    case = f"{cases}/{got.json()['id']}"
-    assert httpx.post(f"{case}/approve", headers=admin).status_code == 200
-    first = httpx.post(f"{case}/issue-letter", json={}, headers=admin)
-    assert first.status_code == 200, first.text
-    again = httpx.post(f"{case}/reissue", json={"reason": "lost"}, headers=admin)
+    case, first = issued_letter(platform_url, {})
+    again = httpx.post(f"{case}/reissue", json={"reason": "lost"}, headers=_admin(platform_url))
     assert again.status_code == 200, again.text
-    return {"void": first.json()["letter"]["serial_number"], **again.json()}
+    return {"void": first["letter"]["serial_number"], **again.json()}
+
+
+def _admin(base: str) -> dict[str, str]:
+    return token(base, "yuexi-admin")
 
 
 def test_the_member_sees_which_letter_number_is_valid_and_which_are_void(
@@ -94,26 +69,34 @@ def test_a_letter_is_extended_as_far_as_the_api_s_rule_allows_in_the_console(
 ) -> None:
     """延长有效期 capped the days at 90 on screen (the API at 92) while the rule allows up to the
     configured months past the original validity: a valid extension was blocked. Now the days
-    the rule allows are taken, and one more is refused at the field with the latest date."""
+    the rule allows are taken, and one more is refused at the field with the latest date. The
+    latest date and the days left are shown before the click (they were only in a refusal)."""
     letter = reissued["letter"]
     limit = add_months(date.fromisoformat(letter["original_valid_until"]), MONTHS)
     days = (limit - date.fromisoformat(letter["valid_until"])).days
     assert days > 92  # four months: beyond any fixed cap of three
     page = sign_in(browser, platform_url, "console", "yuexi-admin")
     page.goto(f"{platform_url}/console/transfers/{reissued['id']}")
+    expect(by_test(page, "letter-extendable")).to_contain_text(f"最晚可延至 {limit.isoformat()}")
     by_test(page, "case-extend").click()
+    expect(by_test(page, "hint-days")).to_contain_text(
+        f"最晚可延至 {limit.isoformat()}（最多再延长 {days} 天）"
+    )
+    shots(page, "extension-bound-shown-before")
     fill(page, "field-days", str(days))
     by_test(page, "confirm-extend").click()
     expect(by_test(page, "action-extend")).to_be_hidden()
     case = httpx.get(
         f"{platform_url}/api/transfers/cases/{reissued['id']}",
-        headers=_token(platform_url, "yuexi-admin"),
+        headers=_admin(platform_url),
     ).json()
     assert case["letter"]["valid_until"] == limit.isoformat()
 
     by_test(page, "case-extend").click()
+    expect(by_test(page, "hint-days")).to_contain_text(f"已延至最晚日期 {limit.isoformat()}")
     fill(page, "field-days", "1")
     by_test(page, "confirm-extend").click()
     form = by_test(page, "action-extend")
     expect(form).to_contain_text(f"延期累计不得超过 {MONTHS} 个月（最晚至 {limit.isoformat()}）")
+    expect(by_test(page, "hint-days")).to_have_count(0)  # the refusal in its place, not over it
     shots(page, "extension-refused-at-the-field")

@@ -11,6 +11,7 @@ import httpx
 from playwright.sync_api import expect
 from warmflow_shared.testing.chromium import PHONE
 
+from .letter_case import opened_case, token
 from .ui import by_test, sign_in
 
 
@@ -163,3 +164,47 @@ def test_a_refused_check_in_code_names_its_field_in_chinese(
     expect(refused).to_contain_text("编码：长度不能少于 10 个字符")
     expect(refused).not_to_contain_text("code")
     shots(phone, "refused-in-chinese")
+
+
+def test_a_member_reads_why_their_transfer_was_rejected(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A rejected application showed the member only 已驳回: the reason the sending side must
+    give was nowhere on the phone. Now the case says it (a case over, the member may apply
+    again: the application form is offered)."""
+    case = opened_case(platform_url)
+    why = "党员尚有党费未按规定补交，暂不符合转接条件"
+    rejected = httpx.post(
+        f"{case}/reject", json={"reason": why}, headers=token(platform_url, "yuexi-admin")
+    )
+    assert rejected.status_code == 200, rejected.text
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/transfer")
+    card = by_test(phone, f"case-{rejected.json()['id']}")
+    expect(card).to_contain_text("已驳回")
+    expect(card.locator('[data-test="reject-reason"]')).to_contain_text(why)
+    expect(by_test(phone, "apply-form")).to_be_visible()
+    shots(phone, "rejected-with-reason")
+
+
+def test_the_receiver_is_not_offered_the_branch_the_member_leaves(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A move from the member's branch to its own county committee: 接收 offered that very
+    branch among the committee's, and placing the member back moved nothing (the API now
+    refuses it). The branch is not offered; the committee's other branches are. (After the
+    rejected case above: the member has no open case.)"""
+    admin = token(platform_url, "yuexi-admin")
+    case = opened_case(platform_url, "yuexi-county-committee")
+    for step in ("approve", "issue-letter", "report"):
+        done = httpx.post(f"{case}/{step}", json={}, headers=admin)
+        assert done.status_code == 200, done.text
+    sending = done.json()["sending"]["org_name"]
+    page = sign_in(browser, platform_url, "console", "yuexi-admin")
+    page.goto(f"{platform_url}/console/transfers/{done.json()['id']}")
+    by_test(page, "case-accept").click()
+    by_test(page, "field-branch_id").click()
+    offered = page.locator(".el-select-dropdown__item:visible")
+    expect(offered.filter(has_text="天堂镇第1党支部")).to_have_count(1)  # a sibling branch
+    expect(offered.filter(has_text=sending)).to_have_count(0)
+    shots(page, "accept-without-the-leaving-branch")

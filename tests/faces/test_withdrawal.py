@@ -5,7 +5,6 @@ dashboard counts the others and the branch confirms one (removal)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,23 +12,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from warmflow_shared.testing.platform_process import running_platform
-from warmflow_shared.testing.servers import unavailable
 
-from .conftest import DIST
+from .conftest import DIST, faces_and_faketime
 from .ui import by_test, figure, fill, sign_in
 
 
 @pytest.fixture(scope="module")
 def later_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (DIST / "console" / "index.html").is_file():
-        unavailable("the faces", "not built (make install runs npm ci and the Vite build)")
-    faketime = shutil.which("faketime")
-    if faketime is None:
-        unavailable("faketime", "not installed (Debian's package faketime)")
+    faketime = faces_and_faketime()
     data: Path = tmp_path_factory.mktemp("withdrawal-platform")
     env = {"WARMFLOW_WEB_DIST_DIR": str(DIST)}
     with running_platform(
-        data, members=60, env=env, timeout=240, prefix=(str(faketime), "-f", "+200d")
+        data, members=60, env=env, timeout=240, prefix=(faketime, "-f", "+200d")
     ) as url:
         yield url
 

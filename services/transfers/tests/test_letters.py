@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import date
 
 from pypdf import PdfReader
 from warmflow_shared.testing.pdf_tools import BarePoppler
@@ -43,6 +44,35 @@ async def test_a_letter_extends_up_to_three_months_in_total(world: World) -> Non
     case = (await act(world, case, "extend", {"days": 12})).json()
     assert case["letter"]["valid_until"] == "2026-06-20"
     await world.events(case["id"], "transfers.LetterExtended")
+
+
+async def test_a_case_states_how_far_its_letter_may_be_extended(world: World) -> None:
+    """The console's 延长有效期 showed the latest date allowed only in a refusal: staff chose
+    the days blind. The case now states it while the letter may be extended, and the one
+    day past it is refused."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "approved")
+    assert case["letter_extendable_until"] is None  # no letter yet
+    case = (await act(world, case, "issue-letter")).json()
+    assert case["letter_extendable_until"] == "2026-06-20"  # 2026-03-20 + three months
+    case = (await act(world, case, "extend", {"days": 30})).json()
+    assert case["letter_extendable_until"] == "2026-06-20"  # counted from the original validity
+    read = await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))
+    assert read.json()["letter_extendable_until"] == "2026-06-20"
+    days = (date(2026, 6, 20) - date.fromisoformat(case["letter"]["valid_until"])).days
+    assert (await act(world, case, "extend", {"days": days + 1})).status_code == 422
+    case = (await act(world, case, "report")).json()
+    assert case["letter_extendable_until"] is None  # reported: nothing to extend
+
+
+async def test_an_extended_letter_prints_the_days_it_is_valid_now(world: World) -> None:
+    """Printed after an extension, the letter said 有效期10天 beside a date 40 days after its
+    issue; now the days match the date."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "letter_issued")
+    case = (await act(world, case, "extend", {"days": 30})).json()
+    assert case["letter"]["valid_until"] == "2026-04-19"
+    pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=world.admin("songyang"))
+    text = _text(pdf.content)
+    assert "（有效期40天，至2026年4月19日）" in text and "有效期10天" not in text
 
 
 async def test_a_lost_letter_is_reissued_and_the_old_number_stays_void(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .flow import act, new_case, walk
+from .flow import act, apply, new_case, walk
 from .support import World
 
 BOTH_SIDES = ("sending_org_id", "sending_county", "receiving_org_id", "receiving_county")
@@ -115,6 +115,10 @@ async def test_cancelling_voids_the_letter_and_the_member_cannot_cancel_after_ap
     url = f"/cases/{case['id']}/cancel"
     refused = await world.client.post(url, json={"reason": "不去了"}, headers=member)
     assert refused.status_code == 409
+    # it said 介绍信审批后 while no letter existed (an application is approved, not a letter)
+    assert refused.json()["detail"] == (
+        f"转接申请已审批通过，只能由转出党组织撤销；如需撤销请联系{case['sending']['org_name']}"
+    )
     case = await walk(world, case, "letter_issued")
     serial = case["letter"]["serial_number"]
     case = (await act(world, case, "cancel")).json()
@@ -135,3 +139,23 @@ async def test_each_step_names_the_person_who_took_it(world: World) -> None:
         ("approved", "王书记"),
     ]
     assert steps[-1]["by"] == "county_admin-yuexi-None"  # the subject stays for the audit
+
+
+async def test_the_receiver_cannot_place_the_member_back_in_the_branch_they_leave(
+    world: World,
+) -> None:
+    """A member moving from their branch to its own committee (to be placed in another branch
+    of it) was accepted back into the very branch they were leaving: the case completed and
+    nothing moved. That branch is refused at branch_id and the case stays 已报到."""
+    member = await world.seed_member(f"{world.name}-m", "songyang")
+    applied = await apply(
+        world, member, "songyang", body={"receiving_org_id": world.org("songyang", "committee")}
+    )
+    assert applied.status_code == 201, applied.text
+    case = await walk(world, applied.json(), "reported")
+    back = await act(world, case, "accept", {"branch_id": world.org("songyang")})
+    assert back.status_code == 422
+    [error] = back.json()["errors"]
+    assert error["field"] == "body.branch_id" and "正从" in error["reason"]
+    read = await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))
+    assert read.json()["status"] == "reported"

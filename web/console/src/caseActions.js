@@ -37,8 +37,9 @@ const ACTIONS = {
       { key: 'reason', label: '原因', required: true, options: { lost: '遗失', expired: '过期' }, initial: 'lost' },
     ],
   },
-  // no upper bound here: the API's rule (in total up to the configured months past the original
-  // validity, 92 days or more) refuses too many days at this field; a cap of 90 blocked valid ones
+  // bounded by the case itself (letter_extendable_until: in total up to the configured months past
+  // the original validity, see `extendable`), not a number of the console's: a cap of 90 blocked
+  // valid ones; the API refuses too many days at this field all the same
   extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, initial: 15 }] },
   // the number on the letter the member hands over, checked by the API: a lost letter found
   // again after its re-issue is void (遗失作废), and was reported all the same
@@ -72,10 +73,38 @@ const sideOf = (name) => (RECEIVING.includes(name) ? 'receiving' : 'sending')
 // a paper record already on the case: recording it again corrects it
 const CORRECTS = { 'paper-letter': ['paper_letter', '更正纸质介绍信'], 'paper-receipt': ['paper_receipt', '更正纸质回执'] }
 
+const DAY = 86400000
+// the days an extension may still add, and the latest date, shown before staff choose: the
+// dialog said so only in a refusal
+function extendable(c) {
+  const [days] = ACTIONS.extend.fields
+  const latest = c.letter_extendable_until
+  if (!latest || !c.letter) return ACTIONS.extend
+  const left = Math.round((Date.parse(latest) - Date.parse(c.letter.valid_until)) / DAY)
+  const hint = left > 0
+    ? `现有效期至 ${c.letter.valid_until}，最晚可延至 ${latest}（最多再延长 ${left} 天）`
+    : `已延至最晚日期 ${latest}，不能再延期；党员未能按期报到的，请在过期后补开介绍信`
+  const bounded = left > 0 ? { max: left, initial: Math.min(days.initial, left) } : {}
+  return { ...ACTIONS.extend, fields: [{ ...days, ...bounded, hint }] }
+}
+
+// a re-issue's reason as the case's state decides it: an expired letter is voided as 过期 (the API
+// takes 遗失 for it as 过期 all the same), a valid one only as lost — 过期 could only be refused
+const REISSUE_REASONS = { letter_issued: { lost: '遗失' }, expired: { expired: '过期' } }
+function reissuable(c) {
+  const options = REISSUE_REASONS[c.status]
+  const [initial] = Object.keys(options)
+  const fields = ACTIONS.reissue.fields.map((f) => (f.key === 'reason' ? { ...f, options, initial } : f))
+  return { ...ACTIONS.reissue, fields }
+}
+
 function titled(c, name) {
+  if (name === 'extend') return extendable(c)
+  if (name === 'reissue') return reissuable(c)
   if (name === 'accept') {
     const [branch] = ACTIONS.accept.fields
-    return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id }] }
+    // never the branch the member leaves (a move to its own committee: the API refuses it)
+    return { ...ACTIONS.accept, fields: [{ ...branch, branchOf: c.receiving.org_id, except: c.sending.org_id }] }
   }
   const [field, correction] = CORRECTS[name] || []
   const recorded = field && c[field]

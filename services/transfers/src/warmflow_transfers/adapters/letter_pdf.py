@@ -15,6 +15,10 @@ def _day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _days_valid(letter: Letter) -> int:
+    return (letter.valid_until - letter.issued_on).days
+
+
 def _month(key: str) -> str:
     year, month = key.split("-")
     return f"{year}年{int(month)}月"
@@ -84,7 +88,9 @@ def body(case: Case, letter: Letter) -> list[Block]:
             f"因{case.reason}，其党员组织关系由{case.sending.org_name}转到"
             f"{case.receiving.org_name}，请接洽。该同志党费已交到{_month(letter.dues_paid_until)}。"
         ),
-        Text(f"    （有效期{letter.valid_days}天，至{_day(letter.valid_until)}）"),
+        # the days it is valid as printed now: an extended letter said 有效期10天 beside a date 40
+        # days after its issue (valid_days is the validity it was issued with)
+        Text(f"    （有效期{_days_valid(letter)}天，至{_day(letter.valid_until)}）"),
         *([Text(f"    {replaces}")] if (replaces := _replaces(case, letter)) else []),
         Gap(8),
         Text(f"{case.sending.org_name}（盖章）", align="right"),

@@ -54,6 +54,8 @@ def accept(case: Case, actor: Actor, placement: Placement | None, now: datetime)
     if case.receiving.org_id not in placement.lineage:
         raise BadValue("branch_id", f"该党支部不属于接收党组织「{case.receiving.org_name}」")
     branch = placement.branch_id
+    if branch == case.sending.org_id:  # a move to its own committee, placed back: nothing moved
+        raise BadValue("branch_id", f"党员正从「{case.sending.org_name}」转出，不能再编入该党支部")
     due = add_months_dt(now, RECEIPT_MONTHS)
     note = f"编入{placement.name or branch}"
     done = case.moved(

@@ -66,6 +66,12 @@ def lapsed(letter: Letter, now: datetime, zone: tzinfo) -> bool:
     return now >= end_of_local_day(letter.valid_until, zone)
 
 
+def extension_limit(letter: Letter, max_months: int) -> date:
+    """The latest day a letter may be extended to: in total up to ``max_months`` past its
+    original validity (a re-issued letter counts from its own)."""
+    return add_months(letter.original_valid_until, max_months)
+
+
 def extend(
     case: Case, actor: Actor, days: int, max_months: int, now: datetime, zone: tzinfo
 ) -> Outcome:
@@ -77,7 +83,7 @@ def extend(
             "请核查后补开新的介绍信"
         )
     until = case.letter.valid_until + timedelta(days=days)
-    limit = add_months(case.letter.original_valid_until, max_months)
+    limit = extension_limit(case.letter, max_months)
     if days < 1 or until > limit:
         raise BadValue("days", f"延期累计不得超过 {max_months} 个月（最晚至 {limit.isoformat()}）")
     letter = case.letter.model_copy(update={"valid_until": until})

@@ -106,7 +106,9 @@ def reject(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
 def cancel(case: Case, actor: Actor, reason: str, now: datetime) -> Outcome:
     require(case, CANCELLABLE, "撤销")
     if actor.side == "member" and case.status not in MEMBER_CANCELLABLE:
-        raise IllegalMove("介绍信审批后只能由转出方党组织撤销")
+        raise IllegalMove(
+            f"转接申请已审批通过，只能由转出党组织撤销；如需撤销请联系{case.sending.org_name}"
+        )
     why = reason_text(reason)
     voided = case.void_letters
     if case.letter is not None:

@@ -21,8 +21,9 @@ from warmflow_transfers.entrypoints.schemas import (
     ResubmitBody,
 )
 from warmflow_transfers.service_layer import letters as letter_service
+from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import party, placement
-from warmflow_transfers.service_layer.steps import act
+from warmflow_transfers.service_layer.steps import Acted, act
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["steps"])
 SENDING: tuple[Side, ...] = ("sending",)
@@ -33,7 +34,7 @@ APPLICANT: tuple[Side, ...] = ("member", "sending")
 @router.post("/approve", response_model=CaseView)
 async def approve(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     acted = await act(ctx, case_id, who, SENDING, lambda c, a: lifecycle.approve(c, a, ctx.now()))
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/return", response_model=CaseView)
@@ -42,7 +43,7 @@ async def return_for_edits(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: App
         ctx, case_id, who, SENDING,
         lambda c, a: lifecycle.return_for_edits(c, a, body.reason, ctx.now()),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/resubmit", response_model=CaseView)
@@ -54,7 +55,7 @@ async def resubmit(case_id: CaseId, body: ResubmitBody, ctx: Ctx, who: Applicant
         ctx, case_id, who, APPLICANT,
         lambda c, a: lifecycle.resubmit(c, a, ctx.now(), body.reason, target, note=body.note),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/reject", response_model=CaseView)
@@ -62,7 +63,7 @@ async def reject(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) ->
     acted = await act(
         ctx, case_id, who, SENDING, lambda c, a: lifecycle.reject(c, a, body.reason, ctx.now())
     )
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/cancel", response_model=CaseView)
@@ -70,18 +71,18 @@ async def cancel(case_id: CaseId, body: ReasonBody, ctx: Ctx, who: Applicant) ->
     acted = await act(
         ctx, case_id, who, APPLICANT, lambda c, a: lifecycle.cancel(c, a, body.reason, ctx.now())
     )
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/issue-letter", response_model=CaseView)
 async def issue_letter(case_id: CaseId, body: IssueBody, ctx: Ctx, who: Applicant) -> CaseView:
-    return CaseView.of(*await letter_service.issue(ctx, case_id, who, body.valid_days))
+    return _view(ctx, await letter_service.issue(ctx, case_id, who, body.valid_days))
 
 
 @router.post("/reissue", response_model=CaseView)
 async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) -> CaseView:
     acted = await letter_service.reissue_letter(ctx, case_id, who, body.reason, body.valid_days)
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/extend", response_model=CaseView)
@@ -91,7 +92,7 @@ async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) ->
         ctx, case_id, who, SENDING,
         lambda c, a: letters.extend(c, a, body.days, months, ctx.now(), ctx.zone),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/paper-letter", response_model=CaseView)
@@ -103,7 +104,7 @@ async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applican
             c, _paper(body, a.subject), ctx.today(), ctx.now()
         ),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/report", response_model=CaseView)
@@ -116,7 +117,7 @@ async def report(
         ctx, case_id, who, RECEIVING,
         lambda c, a: arrival.report(c, a, ctx.today(), ctx.now(), shown),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/accept", response_model=CaseView)
@@ -126,7 +127,7 @@ async def accept(case_id: CaseId, body: AcceptBody, ctx: Ctx, who: Applicant) ->
     acted = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.accept(c, a, branch, ctx.now())
     )
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/receipt", response_model=CaseView)
@@ -135,7 +136,7 @@ async def receipt(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     acted = await act(
         ctx, case_id, who, RECEIVING, lambda c, a: arrival.return_receipt(c, a, ctx.now())
     )
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/paper-receipt", response_model=CaseView)
@@ -147,15 +148,20 @@ async def paper_receipt(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applica
             c, _paper(body, a.subject), ctx.today(), ctx.now(), ctx.zone
         ),
     )  # fmt: skip
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 @router.post("/complete", response_model=CaseView)
 async def complete(case_id: CaseId, ctx: Ctx, who: Applicant) -> CaseView:
     """转出方确认收到回执，办结。"""
     acted = await act(ctx, case_id, who, SENDING, lambda c, a: arrival.complete(c, a, ctx.now()))
-    return CaseView.of(*acted)
+    return _view(ctx, acted)
 
 
 def _paper(body: PaperBody, by: str) -> Paper:
     return Paper(on=body.on, note=body.note, recorded_by=by)
+
+
+def _view(ctx: Transfers, acted: Acted) -> CaseView:
+    case, sides = acted
+    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months)

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 async def view(ctx: Transfers, principal: Principal, case: Case) -> CaseView:
     """The case as the caller reads it, with the sides they may act for."""
     [(case, sides)] = await queries.with_sides(ctx, principal, [case])
-    return CaseView.of(case, sides)
+    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months)
 
 
 KEY = r"^[\x21-\x7e]{1,128}$"
@@ -65,7 +65,9 @@ async def list_cases(
 ) -> list[CaseView]:
     cases = await queries.cases_in_scope(ctx, principal, queries.by_status(state), limit)
     await _audited(request, principal, "cases.list", cases)
-    return [CaseView.of(c, sides) for c, sides in await queries.with_sides(ctx, principal, cases)]
+    months = ctx.settings.letter_max_extension_months
+    sided = await queries.with_sides(ctx, principal, cases)
+    return [CaseView.of(c, sides, months) for c, sides in sided]
 
 
 @router.get("/{case_id}", response_model=CaseView)

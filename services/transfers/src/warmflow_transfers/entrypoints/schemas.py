@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +10,7 @@ from warmflow_shared.auth.principal import ROLE_NAMES
 from warmflow_shared.days import Day
 
 from warmflow_transfers.domain.codes import ACTOR_NAMES, SIDE_NAMES, STATUS_NAMES, STATUSES, Side
+from warmflow_transfers.domain.letters import extension_limit
 from warmflow_transfers.domain.model import Case, Party, Step
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 
@@ -105,13 +106,22 @@ class CaseView(Case):
     my_sides: list[Side] = Field(
         description="the sides the caller may act for (role included): their steps only"
     )
+    letter_extendable_until: date | None = Field(
+        default=None,
+        description="while the letter may be extended (已开具介绍信): the latest validity an "
+        "extension may give it (the configured months past its original validity), shown "
+        "before staff choose the days",
+    )
 
     @classmethod
-    def of(cls, case: Case, my_sides: list[Side]) -> CaseView:
+    def of(cls, case: Case, my_sides: list[Side], extension_months: int) -> CaseView:
         step = next_step(case)
+        letter = case.letter if case.status == "letter_issued" else None
+        extendable = extension_limit(letter, extension_months) if letter else None
         return cls(
             **case.model_dump(exclude={"request_hash", "request_key", "cross_province", "history"}),
             my_sides=my_sides,
+            letter_extendable_until=extendable,
             history=tuple(StepView.of(step) for step in case.history),
             status_name=STATUS_NAMES[case.status],
             next_actor=step[0] if step else None,
