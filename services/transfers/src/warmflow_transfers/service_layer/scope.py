@@ -69,8 +69,8 @@ def visible(principal: Principal, case: Case | None, orgs: Orgs) -> Case:
 
 def actor_for(principal: Principal, case: Case, allowed: Collection[Side], orgs: Orgs) -> Actor:
     mine = sides_of(principal, case, orgs)
-    if not mine:
-        raise Forbidden("无权办理该转接案件")
+    if not mine:  # as ``visible``: a step on a case out of scope says nothing of its existence
+        raise NotFound("未找到该转接案件")
     for side in allowed:
         if side in mine and principal.role in SIDE_ROLES[side]:
             return Actor(principal.subject, side, principal.role, principal.name)
