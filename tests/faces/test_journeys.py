@@ -1334,3 +1334,25 @@ def test_the_inflow_county_opens_a_member_s_file_without_a_refusal(
     while len(answers) < 5 and time.monotonic() < deadline:
         page.wait_for_timeout(200)  # the five services answer after the file: poll, bounded
     assert sorted(answers.values()) == [200] * 5, answers
+
+
+def test_the_delivery_log_says_when_an_sms_held_by_quiet_hours_goes_out(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # an SMS written at 23:00 China time waits till 07:00: its row read 待发送 with an empty
+    # 下次尝试, as if nothing were planned; it now shows the end of the quiet hours
+    written = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    held = {
+        **_delivery(0), "channel": "sms", "address": "138****8000", "status": "pending",
+        "delivered_at": None, "created_at": written.isoformat(),
+        "not_before": (written + timedelta(hours=8)).isoformat(), "next_attempt_at": None,
+    }  # fmt: skip
+    page = sign_in(browser, platform_url, "console", "yuhang-admin")
+    page.route(re.compile(r"/api/notify/deliveries\?"), lambda route: route.fulfill(json=[held]))
+    page.goto(f"{platform_url}/console/notices")
+    page.get_by_role("tab", name="发送记录").click()
+    row = by_test(page, "deliveries").locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("07:00")
+    expect(by_test(page, "delivery-held")).to_have_text("免打扰时段结束后发送")
+    shots(page, "1-held-sms")

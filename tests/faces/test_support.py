@@ -211,3 +211,35 @@ def test_a_liaison_is_assigned_a_site_and_records_a_contact(
     page.locator(".el-tabs__item", has_text="全县失联风险").click()
     expect(by_test(page, "county-work-list")).to_be_visible()
     shots(page, "1-vanguard")
+
+
+def test_an_introduction_to_a_job_closed_since_offers_only_a_decline(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    # the phone offered 接受推荐 for a job staff had closed since (岗位取消); the API now refuses
+    # it (support's test_journey), and the card says the job stopped hiring and offers 婉拒 alone.
+    # The introduction is served; the closed need answers 404 to a member, as the API does.
+    intro = {
+        "id": "intro-closed", "need_id": "need-closed", "need_title": "社区服务",
+        "county": "yuhang", "member_id": MEMBER, "member_name": "储小红", "home_county": "yuexi",
+        "inflow_county": "yuhang", "site_id": None, "score": 80.0, "reasons": ["技能匹配"],
+        "status": "introduced", "history": [{"at": "2026-12-01T01:00:00Z", "by": "s",
+        "by_name": None, "role": "county_admin", "county": "yuhang", "action": "introduced",
+        "reason": ""}],
+    }  # fmt: skip
+    gone = {"type": "urn:warmflow:problem:not-found", "title": "未找到相关记录", "status": 404}
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.route(
+        re.compile(r"/api/support/members/[^/]+/introductions"),
+        lambda route: route.fulfill(json=[intro]),
+    )
+    phone.route(
+        re.compile(r"/api/support/needs/need-closed$"),
+        lambda route: route.fulfill(status=404, json=gone),
+    )
+    phone.goto(f"{platform_url}/m/support")
+    card = by_test(phone, "intro-need-closed")
+    expect(by_test(phone, "stopped-need-closed")).to_contain_text("已停止招聘")
+    expect(card.locator("[data-test^=decline-]")).to_be_visible()
+    expect(card.locator("[data-test^=accept-]")).to_have_count(0)
+    shots(phone, "1-closed-need")

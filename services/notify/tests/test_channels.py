@@ -13,7 +13,7 @@ from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
 from warmflow_shared.agreements import CHINA
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Forbidden, InvalidInput, NotFound
-from warmflow_shared.events.catalog import registry
+from warmflow_shared.events.catalog import registry, transfers
 from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.testing.servers import unique_name
 
@@ -252,3 +252,32 @@ async def test_a_town_committee_hears_about_its_branches_and_manages_their_conta
         assert "内网" in refused.value.errors[0].reason
     bot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
     assert (await admin.put_bot(town_admin, world.outflow_org, bot))["url"] == bot
+
+
+async def test_the_receiving_side_of_a_transfer_is_told_without_an_agreement(
+    notify: Notify,
+) -> None:
+    """A Songyang member living in Yuhang transfers there after the counties' agreement lapsed:
+    the receiving organisation is a party to the case (the transfers service shows it to both
+    sides), so its staff hear of the letter they must accept, agreement or not."""
+    world = LapsedWorld(notify.planner.recipients._clock().astimezone(CHINA).date())
+    await given_world(notify, world)
+    sides = {**world.transfer_sides(), "sending_county": world.home}
+    letter = envelope(
+        transfers.LetterIssued(
+            **sides, serial_number="2026-SY-0003", dues_paid_until="2026-10",
+            valid_until=date(2026, 12, 10),
+        ),
+        world.transfer_id,
+    )  # fmt: skip
+    await notify.planner.handle(letter)
+
+    log = await notify.log.find(
+        recipient=None, event_id=letter.event_id, status=None, county=None, limit=50
+    )
+    assert staff_recipient_id("li-yh") in {s["recipient"] for s in log}
+    # and the receiving county's delivery log shows what its staff were sent about the case
+    seen = await notify.log.find(
+        recipient=None, event_id=letter.event_id, status=None, county="yuhang", limit=50
+    )
+    assert staff_recipient_id("li-yh") in {s["recipient"] for s in seen}

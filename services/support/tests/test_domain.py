@@ -83,7 +83,7 @@ def test_an_outcome_needs_the_members_acceptance_first() -> None:
     )  # fmt: skip
     with pytest.raises(RuleBroken):
         talent.conclude(intro, True, STAFF, NOW, "")
-    talent.answer(intro, True, Actor(subject="m1", role="member"), NOW, "")
+    talent.answer(intro, "open", True, Actor(subject="m1", role="member"), NOW, "")
     talent.conclude(intro, True, STAFF, NOW, "试用通过")
     assert [s.action for s in intro.history] == ["accepted", "hired"]
 

@@ -133,6 +133,36 @@ async def test_two_staff_answering_hired_and_not_hired_at_once_agree_with_the_ne
         assert (member in hired) == (won == "hired"), (won, hired)
 
 
+async def test_an_introduction_to_a_need_closed_since_can_only_be_declined(world: World) -> None:
+    """The member accepted a job staff had closed meanwhile (岗位取消), and staff were told to
+    contact an employer who no longer hires: now the acceptance is refused, a decline is not."""
+    w, yuhang = world, world.auth("county_admin", "yuhang")
+    site = await w.site(30.28, 120.02)
+    body = {
+        "title": "社区服务", "employer": "某社区", "place": "余杭区", "site_id": site,
+        "skills": ["服务"], "contact": "李主任", "closes_on": "2030-07-01",
+    }  # fmt: skip
+    need = (await w.call("POST", "/needs", yuhang, body)).json()["id"]
+    await w.call("POST", f"/needs/{need}/open", yuhang)
+    intros = []
+    for _ in range(2):
+        member = await w.member(home_site_id=site, skills=["服务"])
+        await w.call("PUT", f"/members/{member}/matching", w.member_auth(member), {"open": True})
+        made = await w.call("POST", f"/needs/{need}/introductions", yuhang, {"member_id": member})
+        assert made.status_code == 201, made.text
+        intros.append((made.json()["id"], w.member_auth(member)))
+    closed = await w.call("POST", f"/needs/{need}/close", yuhang, {"reason": "岗位取消"})
+    assert closed.json()["status"] == "closed", closed.text
+
+    (first, first_auth), (second, second_auth) = intros
+    yes = await w.call("POST", f"/introductions/{first}/answer", first_auth, {"accept": True})
+    assert yes.status_code == 409 and "已关闭" in yes.json()["detail"], yes.text
+    no = await w.call("POST", f"/introductions/{second}/answer", second_auth, {"accept": False})
+    assert no.json()["status"] == "declined", no.text
+    mine = await w.call("GET", f"/needs/{need}/introductions", yuhang)
+    assert sorted(i["status"] for i in mine.json()) == ["declined", "introduced"], mine.text
+
+
 async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang(
     world: World,
 ) -> None:

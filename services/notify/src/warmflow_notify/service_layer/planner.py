@@ -42,6 +42,8 @@ def scope_of(
         # whose member the notice is about: other counties see it only under an agreement
         "home_county": home or (member or {}).get("outflow_county"),
     }
+    if data.get("receiving_county"):  # a transfer: both its counties are parties to the case
+        scope["parties"] = sorted({data["sending_county"], data["receiving_county"]})
     if data.get("area"):  # a support case: its county's own, others under an agreement for it
         scope.update(owner_county=data.get("county"), purpose=data["area"])
     return scope

@@ -122,7 +122,8 @@ class DeliveryLog:
         self, county: str, reader: Principal | None
     ) -> Callable[[dict[str, Any]], bool]:
         """Notices about the county's organisations; about another county's member only while
-        an agreement in force lets the county's staff see that member (as the registry does).
+        an agreement in force lets the county's staff see that member (as the registry does), or
+        while the county is a party to the transfer the notice is about (as transfers does).
         Org admins and site staff (``reader``): only notices about their organisations' subtrees
         (or, site staff, their site), read once per call, as the registry scopes their members."""
         agreements, now = await self._projections.agreements(), self._clock()
@@ -139,6 +140,8 @@ class DeliveryLog:
         def visible(state: dict[str, Any]) -> bool:
             if county not in state.get("counties", []) or (bound and not mine(state)):
                 return False
+            if county in state.get("parties", []):  # a transfer's sending or receiving county
+                return True
             if owner := state.get("owner_county"):  # a support case: by the case's own area
                 purpose = state.get("purpose") or MANAGEMENT
                 return owner == county or shares(agreements, county, owner, now, purpose)

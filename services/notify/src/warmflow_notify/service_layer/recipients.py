@@ -98,7 +98,8 @@ class Recipients:
         answer, when the caller has them; else they are read here, together.
 
         Staff of another county than the member's home county are left out unless a
-        data-sharing agreement in force lets them see the member (as the registry decides).
+        data-sharing agreement in force lets them see the member (as the registry decides);
+        a transfer's receiving organisation is a party to the case and is always told.
         """
         known = await self._fetch(rule, data, first)
         sides = [side for side in rule.sides if await self._may_see(side, data, known)]
@@ -138,6 +139,8 @@ class Recipients:
             return shares(agreements, other, data.get("county"), self._clock(), purpose)
         if side not in OTHER_COUNTY_SIDES or not data.get("member_id"):
             return True
+        if side == "inflow" and data.get("receiving_org_id"):
+            return True  # a transfer's receiving side is a party to the case, agreement or not
         home = _first(data, HOME_KEYS) or member.get("outflow_county")
         county = _first(data, OTHER_COUNTY_SIDES[side]) or member.get("inflow_county")
         if home is None or county is None or county in (home, data.get("county")):

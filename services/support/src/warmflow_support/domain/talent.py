@@ -111,9 +111,15 @@ def count_hire(need: Need, member_id: str, actor: Actor, now: datetime) -> bool:
     return False
 
 
-def answer(intro: Introduction, accepted: bool, actor: Actor, now: datetime, reason: str) -> None:
+def answer(
+    intro: Introduction, need: NeedStatus, accepted: bool, actor: Actor, now: datetime, reason: str
+) -> None:
+    """The member's answer; a need closed or filled since the introduction can only be declined
+    (accepting would send the staff to an employer who no longer hires)."""
     if intro.status != "introduced":
         raise RuleBroken("该推荐已答复")
+    if accepted and need in ("closed", "filled"):
+        raise RuleBroken(f"该岗位{NEED_STATUS_NAMES[need]}，不能再接受推荐")
     intro.status = "accepted" if accepted else "declined"
     intro.history.append(step(actor, now, intro.status, reason))
 

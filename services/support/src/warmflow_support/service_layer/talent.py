@@ -138,9 +138,10 @@ async def answer(ctx: Support, intro_id: str, cmd: c.Answer, who: Principal) -> 
     intro = await ctx.introductions.get(intro_id)
     if who.role != "member" or who.member_id != intro.member_id:
         raise Forbidden("仅限被推荐的党员本人答复")
+    need = await ctx.needs.get(intro.need_id)
 
     def rule(latest: Introduction) -> Events:
-        talent.answer(latest, cmd.accept, actor(who), ctx.now(), cmd.reason)
+        talent.answer(latest, need.status, cmd.accept, actor(who), ctx.now(), cmd.reason)
         return [ev.IntroductionAnswered(**_intro_event(latest), accepted=cmd.accept)]
 
     return await ctx.introductions.update(intro_id, rule)
