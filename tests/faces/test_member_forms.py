@@ -208,3 +208,26 @@ def test_the_receiver_is_not_offered_the_branch_the_member_leaves(
     expect(offered.filter(has_text="天堂镇第1党支部")).to_have_count(1)  # a sibling branch
     expect(offered.filter(has_text=sending)).to_have_count(0)
     shots(page, "accept-without-the-leaving-branch")
+
+
+def test_a_page_opened_by_a_link_goes_back_into_the_app(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A page opened by a link (a notice's, a bookmark) and reached through sign-in has no page
+    of the app behind it: its back arrow left the app (about:blank) — now it leads to the page
+    it belongs under. Opened from within the app, the arrow still returns where the member was."""
+    for path, home in (("me/report", "me"), ("me/edit", "me"), ("transfer", ""), ("support", "")):
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(f"{platform_url}/m/{path}")
+        phone.locator("[data-test=demo-songyang-member]").click()
+        expect(phone).to_have_url(f"{platform_url}/m/{path}")
+        phone.locator(".van-nav-bar__left").click()
+        expect(phone).to_have_url(f"{platform_url}/m/{home}")
+        phone.context.close()
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    by_test(phone, "notice-settings").locator(".van-nav-bar__right").click()
+    expect(phone).to_have_url(f"{platform_url}/m/me/notifications")
+    phone.locator(".van-nav-bar__left").click()
+    expect(phone).to_have_url(f"{platform_url}/m/notices")
+    shots(phone, "back-where-the-member-was")
