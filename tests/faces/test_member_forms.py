@@ -231,3 +231,42 @@ def test_a_page_opened_by_a_link_goes_back_into_the_app(
     phone.locator(".van-nav-bar__left").click()
     expect(phone).to_have_url(f"{platform_url}/m/notices")
     shots(phone, "back-where-the-member-was")
+
+
+def test_a_double_tap_on_enrol_sends_one_enrolment(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """报名该班次 tapped twice (a double tap, an impatient second tap on a slow network) sent two
+    enrolments: the member read 报名成功 and then 请勿重复报名. Now the button waits for the
+    first answer and a second tap sends nothing."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    offered = {
+        "session_id": "ses-tap",
+        "class_id": "cls-tap",
+        "class_title": "暖流成长营·松阳班",
+        "course_title": "党章学习",
+        "starts_at": "2099-01-05T01:00:00Z",
+        "ends_at": "2099-01-05T03:00:00Z",
+        "site_id": None,
+        "site_name": None,
+        "online": True,
+        "distance_km": None,
+        "distance_note": None,
+    }
+    phone.route(re.compile(r"/recommendations\b"), lambda r: r.fulfill(json=[offered]))
+    held: list[Any] = []  # the enrolments sent, answered only once the taps are done
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    phone.route(re.compile(r"/api/learning/classes/cls-tap/enrolments$"), hold)
+    phone.goto(f"{platform_url}/m/learning")
+    button = by_test(phone, "enrol-cls-tap")
+    button.dblclick()
+    button.click()
+    expect(button).to_have_class(re.compile("van-button--loading"))
+    assert len(held) == 1
+    held[0].fulfill(status=201, json={"class_id": "cls-tap"})
+    expect(phone.locator(".van-toast")).to_contain_text("报名成功")
+    assert len(held) == 1
+    shots(phone, "enrolled-once")
