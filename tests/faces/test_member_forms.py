@@ -270,3 +270,24 @@ def test_a_double_tap_on_enrol_sends_one_enrolment(
     expect(phone.locator(".van-toast")).to_contain_text("报名成功")
     assert len(held) == 1
     shots(phone, "enrolled-once")
+
+
+def test_a_notice_shows_its_time_on_a_line_above_its_text(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息通知 ran each notice's time into its text on one line ("2026/12/8 07:04 储小红同志：…"):
+    the line break between them was lost. Now the time has a line of its own."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    label = by_test(phone, "notices").locator(".van-cell__label").first
+    expect(label).to_contain_text("同志")
+    time = by_test(phone, "notices").locator("[data-test=notice-time]").first
+    body = by_test(phone, "notices").locator("[data-test=notice-body]").first
+    time_box, body_box = time.bounding_box(), body.bounding_box()
+    assert time_box and body_box
+    assert body_box["y"] >= time_box["y"] + time_box["height"]
+    shots(phone, "time-above-text")
+    dots = by_test(phone, "notices").locator(".van-badge--dot")
+    unread = dots.count()
+    body.click()  # a tap on the text reads the notice as a tap on its title does
+    expect(dots).to_have_count(unread - 1)
