@@ -291,3 +291,27 @@ def test_a_notice_shows_its_time_on_a_line_above_its_text(
     unread = dots.count()
     body.click()  # a tap on the text reads the notice as a tap on its title does
     expect(dots).to_have_count(unread - 1)
+
+
+def test_a_notice_that_cannot_be_marked_read_says_so(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A notice tapped while the platform could not be reached stayed unread without a word (the
+    failure was dropped); now the member is told, and a tap once it answers reads it."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
+    phone.goto(f"{platform_url}/m/notices")
+    dots = by_test(phone, "notices").locator(".van-badge--dot")
+    expect(dots.first).to_be_visible()
+    unread = dots.count()
+    dots.first.click()
+    expect(phone.locator(".van-toast")).to_contain_text("网络连接失败")
+    shots(phone, "not-marked-read")
+    expect(dots).to_have_count(unread)
+    phone.unroute(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
+    dots.first.click()
+    expect(dots).to_have_count(unread - 1)
