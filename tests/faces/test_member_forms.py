@@ -315,3 +315,25 @@ def test_a_notice_that_cannot_be_marked_read_says_so(
     phone.unroute(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
     dots.first.click()
     expect(dots).to_have_count(unread - 1)
+
+
+def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """推荐课程 read while the platform could not be reached said 近期暂无适合您空闲时间的课程 —
+    as if none were open to the member — with no way to try again; now it says the read failed
+    and 重试 reads them once the platform answers."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/recommendations\b"), unreachable)
+    phone.goto(f"{platform_url}/m/learning")
+    expect(by_test(phone, "recs-load-error")).to_contain_text("网络连接失败")
+    expect(by_test(phone, "recs-none")).to_have_count(0)
+    shots(phone, "recs-unreachable")
+    phone.unroute(re.compile(r"/recommendations\b"), unreachable)
+    by_test(phone, "recs-retry").click()
+    expect(by_test(phone, "recs-load-error")).to_have_count(0)
+    expect(by_test(phone, "recs-none")).to_be_visible()
