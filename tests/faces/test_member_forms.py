@@ -208,3 +208,132 @@ def test_the_receiver_is_not_offered_the_branch_the_member_leaves(
     expect(offered.filter(has_text="天堂镇第1党支部")).to_have_count(1)  # a sibling branch
     expect(offered.filter(has_text=sending)).to_have_count(0)
     shots(page, "accept-without-the-leaving-branch")
+
+
+def test_a_page_opened_by_a_link_goes_back_into_the_app(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A page opened by a link (a notice's, a bookmark) and reached through sign-in has no page
+    of the app behind it: its back arrow left the app (about:blank) — now it leads to the page
+    it belongs under. Opened from within the app, the arrow still returns where the member was."""
+    for path, home in (("me/report", "me"), ("me/edit", "me"), ("transfer", ""), ("support", "")):
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(f"{platform_url}/m/{path}")
+        phone.locator("[data-test=demo-songyang-member]").click()
+        expect(phone).to_have_url(f"{platform_url}/m/{path}")
+        phone.locator(".van-nav-bar__left").click()
+        expect(phone).to_have_url(f"{platform_url}/m/{home}")
+        phone.context.close()
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    by_test(phone, "notice-settings").locator(".van-nav-bar__right").click()
+    expect(phone).to_have_url(f"{platform_url}/m/me/notifications")
+    phone.locator(".van-nav-bar__left").click()
+    expect(phone).to_have_url(f"{platform_url}/m/notices")
+    shots(phone, "back-where-the-member-was")
+
+
+def test_a_double_tap_on_enrol_sends_one_enrolment(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """报名该班次 tapped twice (a double tap, an impatient second tap on a slow network) sent two
+    enrolments: the member read 报名成功 and then 请勿重复报名. Now the button waits for the
+    first answer and a second tap sends nothing."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    offered = {
+        "session_id": "ses-tap",
+        "class_id": "cls-tap",
+        "class_title": "暖流成长营·松阳班",
+        "course_title": "党章学习",
+        "starts_at": "2099-01-05T01:00:00Z",
+        "ends_at": "2099-01-05T03:00:00Z",
+        "site_id": None,
+        "site_name": None,
+        "online": True,
+        "distance_km": None,
+        "distance_note": None,
+    }
+    phone.route(re.compile(r"/recommendations\b"), lambda r: r.fulfill(json=[offered]))
+    held: list[Any] = []  # the enrolments sent, answered only once the taps are done
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    phone.route(re.compile(r"/api/learning/classes/cls-tap/enrolments$"), hold)
+    phone.goto(f"{platform_url}/m/learning")
+    button = by_test(phone, "enrol-cls-tap")
+    button.dblclick()
+    button.click()
+    expect(button).to_have_class(re.compile("van-button--loading"))
+    assert len(held) == 1
+    held[0].fulfill(status=201, json={"class_id": "cls-tap"})
+    expect(phone.locator(".van-toast")).to_contain_text("报名成功")
+    assert len(held) == 1
+    shots(phone, "enrolled-once")
+
+
+def test_a_notice_shows_its_time_on_a_line_above_its_text(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息通知 ran each notice's time into its text on one line ("2026/12/8 07:04 储小红同志：…"):
+    the line break between them was lost. Now the time has a line of its own."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    phone.goto(f"{platform_url}/m/notices")
+    label = by_test(phone, "notices").locator(".van-cell__label").first
+    expect(label).to_contain_text("同志")
+    time = by_test(phone, "notices").locator("[data-test=notice-time]").first
+    body = by_test(phone, "notices").locator("[data-test=notice-body]").first
+    time_box, body_box = time.bounding_box(), body.bounding_box()
+    assert time_box and body_box
+    assert body_box["y"] >= time_box["y"] + time_box["height"]
+    shots(phone, "time-above-text")
+    dots = by_test(phone, "notices").locator(".van-badge--dot")
+    unread = dots.count()
+    body.click()  # a tap on the text reads the notice as a tap on its title does
+    expect(dots).to_have_count(unread - 1)
+
+
+def test_a_notice_that_cannot_be_marked_read_says_so(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """A notice tapped while the platform could not be reached stayed unread without a word (the
+    failure was dropped); now the member is told, and a tap once it answers reads it."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
+    phone.goto(f"{platform_url}/m/notices")
+    dots = by_test(phone, "notices").locator(".van-badge--dot")
+    expect(dots.first).to_be_visible()
+    unread = dots.count()
+    dots.first.click()
+    expect(phone.locator(".van-toast")).to_contain_text("网络连接失败")
+    shots(phone, "not-marked-read")
+    expect(dots).to_have_count(unread)
+    phone.unroute(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
+    dots.first.click()
+    expect(dots).to_have_count(unread - 1)
+
+
+def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """推荐课程 read while the platform could not be reached said 近期暂无适合您空闲时间的课程 —
+    as if none were open to the member — with no way to try again; now it says the read failed
+    and 重试 reads them once the platform answers."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/recommendations\b"), unreachable)
+    phone.goto(f"{platform_url}/m/learning")
+    expect(by_test(phone, "recs-load-error")).to_contain_text("网络连接失败")
+    expect(by_test(phone, "recs-none")).to_have_count(0)
+    shots(phone, "recs-unreachable")
+    phone.unroute(re.compile(r"/recommendations\b"), unreachable)
+    by_test(phone, "recs-retry").click()
+    expect(by_test(phone, "recs-load-error")).to_have_count(0)
+    expect(by_test(phone, "recs-none")).to_be_visible()
