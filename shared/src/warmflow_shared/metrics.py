@@ -91,6 +91,20 @@ def _build(p: str, registry: CollectorRegistry) -> ServiceMetrics:
     )
 
 
+def scrape_refresh_ok(service: str, registry: CollectorRegistry = REGISTRY) -> Gauge:
+    """Only services with gauges read at scrape have it (not the gateway, not the shared bus)."""
+    return _refresh_ok(metric_prefix(service), registry)
+
+
+@cache
+def _refresh_ok(p: str, registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        f"{p}_scrape_refresh_ok",
+        "1 if this scrape read the store's gauges; 0 if the read failed (they are stale)",
+        registry=registry,
+    )
+
+
 def outbox_backlog(service: str, registry: CollectorRegistry = REGISTRY) -> Gauge:
     return service_metrics(service, registry).outbox_backlog
 

@@ -2,7 +2,9 @@
 
 What a panel shows is what the stores held at that scrape, and an idle service does no reads
 between scrapes. Each running service adds one hook on start and removes it on stop; a hook
-that fails or is slow leaves its gauges at their last value and the scrape still answers.
+that fails or is slow leaves its gauges at their last value and the scrape still answers, with
+the service's ``scrape_refresh_ok`` at 0 (1 after a hook that succeeded), so a store that cannot
+be read shows as such instead of as frozen figures (alert ``WarmflowStoreUnreadable``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from functools import cache
 import structlog
 from prometheus_client import CollectorRegistry
 
-from warmflow_shared.metrics import REGISTRY
+from warmflow_shared.metrics import REGISTRY, scrape_refresh_ok
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +25,10 @@ HOOK_TIMEOUT_SECONDS = 5.0
 
 
 class ScrapeHooks:
-    def __init__(self, timeout: float = HOOK_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, registry: CollectorRegistry = REGISTRY, timeout: float = HOOK_TIMEOUT_SECONDS
+    ) -> None:
+        self._registry = registry
         self._timeout = timeout
         self._hooks: dict[int, tuple[str, ScrapeHook]] = {}
 
@@ -37,11 +42,15 @@ class ScrapeHooks:
         await asyncio.gather(*(self._run(name, hook) for name, hook in list(self._hooks.values())))
 
     async def _run(self, name: str, hook: ScrapeHook) -> None:
+        refreshed = scrape_refresh_ok(name, self._registry)
         try:
             async with asyncio.timeout(self._timeout):
                 await hook()
         except Exception:  # a metric must not fail the scrape, but it must not go silent
             log.warning("metrics.scrape_hook_failed", hook=name, exc_info=True)
+            refreshed.set(0)
+        else:
+            refreshed.set(1)
 
 
 def scrape_hooks(registry: CollectorRegistry = REGISTRY) -> ScrapeHooks:
@@ -51,4 +60,4 @@ def scrape_hooks(registry: CollectorRegistry = REGISTRY) -> ScrapeHooks:
 
 @cache
 def _hooks(registry: CollectorRegistry) -> ScrapeHooks:
-    return ScrapeHooks()
+    return ScrapeHooks(registry)
