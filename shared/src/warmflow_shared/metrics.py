@@ -35,6 +35,7 @@ class ServiceMetrics:
     outbox_oldest_pending_age: Gauge
     deadline_lag: Gauge
     consumer_lag: Gauge
+    dead_letters_waiting: Gauge
 
 
 def metric_prefix(service: str) -> str:
@@ -86,6 +87,12 @@ def _build(p: str, registry: CollectorRegistry) -> ServiceMetrics:
             f"{p}_consumer_lag_messages",
             "Records behind the end of the partition",
             ("group", "topic", "partition"),
+            registry=registry,
+        ),
+        dead_letters_waiting=Gauge(
+            f"{p}_dead_letters_waiting",
+            "Unresolved letters (dead and parked) of the group, as the ops list shows them",
+            ("group",),
             registry=registry,
         ),
     )

@@ -30,27 +30,29 @@ class ScrapeHooks:
     ) -> None:
         self._registry = registry
         self._timeout = timeout
-        self._hooks: dict[int, tuple[str, ScrapeHook]] = {}
+        self._hooks: dict[int, tuple[str, ScrapeHook, bool]] = {}
 
-    def add(self, owner: object, name: str, hook: ScrapeHook) -> None:
-        self._hooks[id(owner)] = (name, hook)
+    def add(self, owner: object, name: str, hook: ScrapeHook, *, reads_store: bool = True) -> None:
+        """``reads_store``: the hook's success or failure is the service's ``scrape_refresh_ok``."""
+        self._hooks[id(owner)] = (name, hook, reads_store)
 
     def remove(self, owner: object) -> None:
         self._hooks.pop(id(owner), None)
 
     async def run(self) -> None:
-        await asyncio.gather(*(self._run(name, hook) for name, hook in list(self._hooks.values())))
+        await asyncio.gather(*(self._run(*entry) for entry in list(self._hooks.values())))
 
-    async def _run(self, name: str, hook: ScrapeHook) -> None:
-        refreshed = scrape_refresh_ok(name, self._registry)
+    async def _run(self, name: str, hook: ScrapeHook, reads_store: bool) -> None:
         try:
             async with asyncio.timeout(self._timeout):
                 await hook()
         except Exception:  # a metric must not fail the scrape, but it must not go silent
             log.warning("metrics.scrape_hook_failed", hook=name, exc_info=True)
-            refreshed.set(0)
+            ok = 0
         else:
-            refreshed.set(1)
+            ok = 1
+        if reads_store:
+            scrape_refresh_ok(name, self._registry).set(ok)
 
 
 def scrape_hooks(registry: CollectorRegistry = REGISTRY) -> ScrapeHooks:
