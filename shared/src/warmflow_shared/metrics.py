@@ -35,6 +35,7 @@ class ServiceMetrics:
     outbox_oldest_pending_age: Gauge
     deadline_lag: Gauge
     consumer_lag: Gauge
+    dead_letters_waiting: Gauge
 
 
 def metric_prefix(service: str) -> str:
@@ -88,6 +89,26 @@ def _build(p: str, registry: CollectorRegistry) -> ServiceMetrics:
             ("group", "topic", "partition"),
             registry=registry,
         ),
+        dead_letters_waiting=Gauge(
+            f"{p}_dead_letters_waiting",
+            "Unresolved letters (dead and parked) of the group, as the ops list shows them",
+            ("group",),
+            registry=registry,
+        ),
+    )
+
+
+def scrape_refresh_ok(service: str, registry: CollectorRegistry = REGISTRY) -> Gauge:
+    """Only services with gauges read at scrape have it (not the gateway, not the shared bus)."""
+    return _refresh_ok(metric_prefix(service), registry)
+
+
+@cache
+def _refresh_ok(p: str, registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        f"{p}_scrape_refresh_ok",
+        "1 if this scrape read the store's gauges; 0 if the read failed (they are stale)",
+        registry=registry,
     )
 
 

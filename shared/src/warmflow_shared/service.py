@@ -54,7 +54,7 @@ class Service:
 
     async def stop(self) -> None:
         """Quiesce; with a shared bus the gateway calls ``close()`` after stopping the bus."""
-        scrape_hooks().remove(self.runtime)
+        unwatch(self.runtime)
         await self.runtime.stop()
 
     async def close(self) -> None:
@@ -111,7 +111,19 @@ def watch(runtime: ServiceRuntime) -> None:
         for hook in runtime.on_scrape:
             await hook()
 
+    async def letters() -> None:
+        """From the letter log on the bus (read incrementally), not the store: its own hook."""
+        for group in sorted({subscription.group for subscription in runtime.subscriptions}):
+            waiting = await runtime.desk.page(group, 1, 1)
+            metrics.dead_letters_waiting.labels(group=group).set(waiting.total)
+
     scrape_hooks().add(runtime, runtime.service, refresh)
+    scrape_hooks().add(runtime.desk, runtime.service, letters, reads_store=False)
+
+
+def unwatch(runtime: ServiceRuntime) -> None:
+    scrape_hooks().remove(runtime)
+    scrape_hooks().remove(runtime.desk)
 
 
 def standalone_lifespan(runtime: ServiceRuntime) -> Callable[[FastAPI], Any]:
@@ -124,7 +136,7 @@ def standalone_lifespan(runtime: ServiceRuntime) -> Callable[[FastAPI], Any]:
         try:
             yield
         finally:
-            scrape_hooks().remove(runtime)
+            unwatch(runtime)
             await runtime.stop()
 
     return lifespan

@@ -113,3 +113,8 @@ async def test_a_write_whose_audit_entry_cannot_be_stored_is_not_reported_as_don
     assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
     assert "审计" in refused.json()["detail"] and "poked" not in refused.text
     assert (await client.get("/members/m-1", headers=admin)).status_code == 200  # reads go on
+    assert "操作已处理" in refused.json()["detail"]
+    member = _auth(settings, "member", "m-9")
+    forbidden = await client.post("/members/m-1/poke", headers=member)  # refused: nothing done
+    assert forbidden.status_code == 503
+    assert forbidden.json()["detail"].startswith("操作未执行")

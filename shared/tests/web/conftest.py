@@ -13,6 +13,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pymongo.errors import ServerSelectionTimeoutError
 from warmflow_shared.errors import (
     Conflict,
     FieldError,
@@ -76,6 +77,10 @@ def demo_router() -> APIRouter:
     @router.get("/boom", name="boom")
     async def boom() -> None:
         raise RuntimeError("secret-db-password leaked in /srv/app.py")
+
+    @router.get("/store-down", name="store_down")
+    async def store_down() -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
 
     @router.post("/upload", name="upload")
     async def upload(body: dict[str, str]) -> dict[str, int]:

@@ -115,3 +115,34 @@ async def test_scrape_hooks_set_gauges_and_a_failing_one_does_not_fail_the_scrap
     gauge.set(0)
     await client.get("/metrics")
     assert sample(registry, "warmflow_demo_outbox_oldest_pending_age_seconds") == 0
+
+
+async def test_a_store_that_cannot_be_read_at_a_scrape_shows_as_not_refreshed(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    """The gauges keep their last value when the store fails; the flag says they are stale."""
+    backlog = service_metrics("demo", registry).outbox_backlog
+    store_up = True
+
+    async def refresh() -> None:
+        if not store_up:
+            raise ConnectionError("store unreachable")
+        backlog.set(3)
+
+    owner = object()
+    scrape_hooks(registry).add(owner, "demo", refresh)
+    try:
+        await client.get("/metrics")
+        assert sample(registry, "warmflow_demo_scrape_refresh_ok") == 1
+        store_up = False
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert sample(registry, "warmflow_demo_outbox_backlog_events") == 3
+        assert sample(registry, "warmflow_demo_scrape_refresh_ok") == 0
+        store_up = True
+        await client.get("/metrics")
+        assert sample(registry, "warmflow_demo_scrape_refresh_ok") == 1
+    finally:
+        scrape_hooks(registry).remove(owner)
+    service_metrics("quiet", registry)  # a service without store gauges has no flag to raise
+    assert sample(registry, "warmflow_quiet_scrape_refresh_ok") is None

@@ -16,7 +16,9 @@ from prometheus_client import CollectorRegistry
 from warmflow_shared.auth.cli import mint_token
 from warmflow_shared.bus.port import RetryPolicy, Subscription
 from warmflow_shared.events.envelope import Envelope
+from warmflow_shared.metrics import REGISTRY
 from warmflow_shared.ops_routes import ops_router
+from warmflow_shared.scrape import scrape_hooks
 from warmflow_shared.service import Service, open_runtime, standalone_lifespan
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
@@ -127,8 +129,15 @@ async def test_listed_newest_first_with_paging(setup: Setup) -> None:
     assert all(v == {"dead", "parked"} for v in kinds.values())
 
 
+async def _waiting_at_scrape() -> float | None:
+    """What Prometheus reads: the unresolved letters of the group, refreshed at the scrape."""
+    await scrape_hooks().run()
+    return REGISTRY.get_sample_value("warmflow_opsy_dead_letters_waiting", {"group": GROUP})
+
+
 async def test_replay_one_after_a_fix_then_discard_all(setup: Setup) -> None:
     items = await _poison(setup, ["a", "b"])
+    assert await _waiting_at_scrape() == 4
     dead_a = next(x for x in items if x["key"] == "a" and x["kind"] == "dead")
     setup.fixed.add("a")
     url = f"{LETTERS}/{dead_a['letter_id']}/replay"
@@ -146,6 +155,7 @@ async def test_replay_one_after_a_fix_then_discard_all(setup: Setup) -> None:
     assert bulk.status_code == 202 and len(bulk.json()["letter_ids"]) == 1
     await _until(setup, lambda page: page["total"] == 0)
     assert setup.applied[-1] == ("b", 1) and ("b", 0) not in setup.applied
+    assert await _waiting_at_scrape() == 0
 
     audit = await setup.client.get(
         "/audit", params={"action": "dead-letters.replay"}, headers=setup.auditor

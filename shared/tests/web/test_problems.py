@@ -70,18 +70,31 @@ async def test_invalid_input_lists_field_errors(client: httpx.AsyncClient) -> No
     ]
 
 
-async def test_unexpected_error_is_a_generic_500_without_internals(
-    client: httpx.AsyncClient,
+@pytest.mark.parametrize(
+    ("path", "status", "leaks"),
+    [
+        ("/demo/boom", 500, ("secret-db-password", "RuntimeError", "Traceback", "app.py")),
+        # a store that does not answer: nothing wrong with the request, send it again shortly
+        ("/demo/store-down", 503, ("27017", "ServerSelection", "refused")),
+    ],
+)
+async def test_unexpected_errors_say_nothing_of_internals(
+    client: httpx.AsyncClient, path: str, status: int, leaks: tuple[str, ...]
 ) -> None:
-    response = await client.get("/demo/boom")
+    response = await client.get(path)
 
-    assert response.status_code == 500
+    assert response.status_code == status
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
-    assert body["title"] == "系统内部错误，请稍后再试或联系管理员"
     assert body["correlation_id"] == response.headers["x-correlation-id"]
-    for leak in ("secret-db-password", "RuntimeError", "Traceback", "app.py"):
+    for leak in leaks:
         assert leak not in response.text
+    if status == 500:
+        assert body["title"] == "系统内部错误，请稍后再试或联系管理员"
+    else:
+        assert response.headers["retry-after"] == "5"
+        assert body["code"] == "unavailable"
+        assert body["detail"] == "数据存储或消息服务暂时无法连接，请稍后重试"
 
 
 async def test_http_exception_keeps_status_and_detail(client: httpx.AsyncClient) -> None:

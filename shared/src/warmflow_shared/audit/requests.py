@@ -5,7 +5,8 @@ answered and before the answer leaves: who (the principal the auth dependency re
 the route and method, the member the path names, the purpose header, and the result (the status
 code). Refused requests (401, 403, 4xx) are recorded too: attempts matter to auditors as much as
 successes. The response is held until its entry is stored; when the entry cannot be written the
-caller gets 503 (saying the audit failed) instead of a success nobody can account for.
+caller gets 503 (saying the audit failed, and whether the request was carried out: a refused or
+failed one was not) instead of a success nobody can account for.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PRINCIPAL_STATE_KEY = "principal"
 PURPOSE_HEADER = b"x-purpose"
 MEMBER_PARAMS = ("member_id",)
+DONE_UNAUDITED = "操作已处理，但审计记录未能写入，请稍后核对并联系运维人员"
+# a refused or failed request changed nothing: it must not read as done
+NOT_DONE_UNAUDITED = "操作未执行，且审计记录未能写入，请稍后重试；如仍失败请联系运维人员"
 
 
 class AuditRequestsMiddleware:
@@ -54,7 +58,7 @@ class AuditRequestsMiddleware:
             return
         response = problem_response(
             503,
-            detail="操作已处理，但审计记录未能写入，请稍后核对并联系运维人员",
+            detail=DONE_UNAUDITED if status < 400 else NOT_DONE_UNAUDITED,
             code="audit-unavailable",
             instance=scope["path"],
             headers={"Retry-After": "5"},

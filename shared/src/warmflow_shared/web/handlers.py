@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from warmflow_shared.bus.failures import FailureClass, classify
 from warmflow_shared.errors import DomainError, FieldError
 from warmflow_shared.web.problems import domain_problem, problem_response
 from warmflow_shared.web.validation import field_errors
@@ -18,6 +19,7 @@ from warmflow_shared.web.validation import field_errors
 log = structlog.get_logger("warmflow.web")
 
 CORRELATION_STATE_KEY = "correlation_id"
+RETRY_AFTER_SECONDS = 5
 
 
 def correlation_id_of(request: Request) -> str | None:
@@ -83,8 +85,22 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     )
 
 
-def unexpected_error_response(correlation_id: str | None, instance: str | None) -> Response:
-    """The last resort: a generic 500 naming the correlation id, never the exception."""
+def unexpected_error_response(
+    correlation_id: str | None, instance: str | None, exc: BaseException | None = None
+) -> Response:
+    """The last resort: a generic 500 naming the correlation id, never the exception. A store or
+    broker that does not answer (a transient failure, as the bus classifies it) is a 503 with
+    ``Retry-After``: nothing is wrong with the request, it can be sent again shortly."""
+    if exc is not None and classify(exc) is FailureClass.TRANSIENT:
+        return problem_response(
+            503,
+            code="unavailable",
+            title="服务暂时不可用，请稍后再试",
+            detail="数据存储或消息服务暂时无法连接，请稍后重试",
+            instance=instance,
+            correlation_id=correlation_id,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return problem_response(
         500,
         code="internal",
@@ -97,7 +113,7 @@ def unexpected_error_response(correlation_id: str | None, instance: str | None) 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     correlation_id = correlation_id_of(request)
     log.error("http.unhandled_error", correlation_id=correlation_id, exc_info=exc)
-    return unexpected_error_response(correlation_id, request.url.path)
+    return unexpected_error_response(correlation_id, request.url.path, exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -88,7 +88,7 @@ class RequestContextMiddleware:
             log.error("http.unhandled_error", exc_info=exc)
             if started:
                 raise
-            await unexpected_error_response(cid, scope["path"])(scope, receive, send_with_id)
+            await unexpected_error_response(cid, scope["path"], exc)(scope, receive, send_with_id)
         finally:
             self._observe(scope, status, perf_counter() - began)
 
