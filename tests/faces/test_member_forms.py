@@ -337,3 +337,20 @@ def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     by_test(phone, "recs-retry").click()
     expect(by_test(phone, "recs-load-error")).to_have_count(0)
     expect(by_test(phone, "recs-none")).to_be_visible()
+
+
+def test_a_member_at_home_is_told_before_writing_a_yearly_report(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """年度汇报 is the report of a member away: a member at home could open the page, write a
+    whole report and only then read that none was needed (422 at the text). The page now says so
+    first, from the e-file's yearly_report_refusal; a member away still gets the form."""
+    phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
+    phone.goto(f"{platform_url}/m/me/report")
+    expect(by_test(phone, "report-refusal")).to_contain_text("不在外出期间，无需年度汇报")
+    expect(by_test(phone, "report-form")).to_have_count(0)
+    shots(phone, "yearly-report-at-home")
+    away = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    away.goto(f"{platform_url}/m/me/report")
+    expect(by_test(away, "report-text")).to_be_visible()
+    expect(by_test(away, "report-refusal")).to_have_count(0)

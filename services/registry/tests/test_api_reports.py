@@ -65,6 +65,20 @@ async def _listed(p: Platform, w: World) -> list[str]:
     return [row["id"] for row in response.json()["items"]]
 
 
+async def test_a_member_at_home_reads_why_no_yearly_report_is_taken_before_writing_one(
+    platform: Platform,
+) -> None:
+    """The member's own file says why a report would be refused (the app shows it instead of a
+    form it would refuse), in the words the refusal uses."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    me = _member(p, member)
+    refusal = (await p.client.get(f"{API}/me", headers=me)).json()["yearly_report_refusal"]
+    assert "不在外出期间，无需年度汇报" in refusal
+    refused = await p.client.post(f"{API}/me/yearly-report", json={"text": "汇报"}, headers=me)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["reason"] == refusal
+
+
 async def test_a_member_away_reports_in_the_app_and_it_lands_in_the_history(
     platform: Platform,
 ) -> None:
@@ -95,6 +109,7 @@ async def test_a_member_away_reports_in_the_app_and_it_lands_in_the_history(
     assert entry["from_status"] == entry["to_status"] == after["status"]
     mine = await p.client.get(f"{API}/me", headers=me)
     assert mine.json()["report_due"] == after["report_due"]
+    assert mine.json()["yearly_report_refusal"] is None  # away: the app offers the form
 
 
 async def _lost(p: Platform, w: World) -> str:

@@ -74,12 +74,17 @@ def overdue_since_before(on: date, months: int) -> date:
     return day
 
 
+def away_refusal(member: Member) -> str | None:
+    """Why a yearly report would be refused now (not away), or None: the e-file states it, so
+    the member app says it before the member writes one."""
+    if may_report(member):
+        return None
+    return f"党员当前状态为「{STATUS_NAMES[member.status]}」，不在外出期间，无需年度汇报"
+
+
 def require_away(member: Member, field: str) -> None:
-    if not may_report(member):
-        name = STATUS_NAMES[member.status]
-        raise InvalidInput(
-            errors=[FieldError(field, f"党员当前状态为「{name}」，不在外出期间，无需年度汇报")]
-        )
+    if refusal := away_refusal(member):
+        raise InvalidInput(errors=[FieldError(field, refusal)])
 
 
 def record(

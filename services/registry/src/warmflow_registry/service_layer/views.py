@@ -116,6 +116,8 @@ class MemberFile(MemberSummary):
     # while away: why 标记失联 by hand would be refused now (no search recorded since the last
     # contact, the sweep's period not over), null when it would be taken
     lost_flag_refusal: str | None = None
+    # why a yearly report (年度汇报) would be refused now — not away —, null when it is taken
+    yearly_report_refusal: str | None = None
 
 
 def summary(member: Member) -> MemberSummary:
@@ -197,6 +199,7 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
     return MemberFile(
         **data,
         id_number_revealed=id_number is not None,
+        yearly_report_refusal=reports.away_refusal(member),
         profile_revision=profile_revision(member.profile),
         **member.model_dump(
             include={
@@ -237,6 +240,7 @@ DERIVED = {
     "last_report_on": "outflow_on",
     "report_overdue": "outflow_on",
     "report_due": "outflow_on",
+    "yearly_report_refusal": "outflow_on",
     "transfer_advised_on": "outflow_on",
     "transfer_case_id": "outflow_on",
 }
