@@ -48,6 +48,7 @@ from warmflow_registry.service_layer.views import (
     with_lost_flag_refusal,
     with_report_due,
     with_search_shortfall,
+    with_yearly_report_refusal,
 )
 
 # high-sensitivity fields every file read shows (PIPL Art. 28): logged on each read
@@ -161,6 +162,7 @@ async def _read_file(
     view = with_report_due(member_file(member, id_number), registry.settings.yearly_report_months)
     view = with_search_shortfall(view, member, registry.search_rule())
     view = with_lost_flag_refusal(view, member, registry.lost_contact_cutoff())
+    view = with_yearly_report_refusal(view, member)
     return limit_file(view, shared)
 
 

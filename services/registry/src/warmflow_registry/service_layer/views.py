@@ -186,6 +186,13 @@ def with_search_shortfall(view: MemberFile, member: Member, rule: search.SearchR
     )
 
 
+def with_yearly_report_refusal(view: MemberFile, member: Member) -> MemberFile:
+    """The file with why a yearly report would be refused now, if it would (a read of the
+    file, not an export's line)."""
+    refusal = reports.away_refusal(member)
+    return view.model_copy(update={"yearly_report_refusal": refusal}) if refusal else view
+
+
 def with_lost_flag_refusal(view: MemberFile, member: Member, cutoff: date) -> MemberFile:
     """The file with why a hand flag of 失联 would be refused now, if it would."""
     refusal = contact.hand_flag_refusal(member, cutoff)
@@ -199,7 +206,6 @@ def member_file(member: Member, id_number: str | None = None) -> MemberFile:
     return MemberFile(
         **data,
         id_number_revealed=id_number is not None,
-        yearly_report_refusal=reports.away_refusal(member),
         profile_revision=profile_revision(member.profile),
         **member.model_dump(
             include={

@@ -26,8 +26,13 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.rules import require
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.projections import issuing_committee
-from warmflow_transfers.service_layer.scope import acting_sides, actor_for, organisations_of
-from warmflow_transfers.service_layer.steps import BUSY, MISSING, Acted, decision
+from warmflow_transfers.service_layer.scope import (
+    MISSING,
+    acting_sides,
+    actor_for,
+    organisations_of,
+)
+from warmflow_transfers.service_layer.steps import BUSY, Acted, decision
 
 COUNTER_ATTEMPTS = 50
 

@@ -18,6 +18,8 @@ from warmflow_transfers.domain.codes import SIDE_NAMES, Side
 from warmflow_transfers.domain.model import EXTERNAL, Actor, Case, Party
 from warmflow_transfers.service_layer.context import Transfers
 
+MISSING = "未找到该转接案件"  # a case out of the caller's scope reads as none at all
+
 # the sending committee approves and issues; a 暖流之家 window may record arrivals only
 SIDE_ROLES: dict[Side, frozenset[str]] = {
     "sending": frozenset({"org_admin", "county_admin"}),
@@ -63,14 +65,14 @@ def visible(principal: Principal, case: Case | None, orgs: Orgs) -> Case:
     """Out-of-scope reads look exactly like a missing case (auditors and ops see no member data:
     their powers are the audit trail and operations)."""
     if case is None or not sides_of(principal, case, orgs):
-        raise NotFound("未找到该转接案件")
+        raise NotFound(MISSING)
     return case
 
 
 def actor_for(principal: Principal, case: Case, allowed: Collection[Side], orgs: Orgs) -> Actor:
     mine = sides_of(principal, case, orgs)
     if not mine:  # as ``visible``: a step on a case out of scope says nothing of its existence
-        raise NotFound("未找到该转接案件")
+        raise NotFound(MISSING)
     for side in allowed:
         if side in mine and principal.role in SIDE_ROLES[side]:
             return Actor(principal.subject, side, principal.role, principal.name)

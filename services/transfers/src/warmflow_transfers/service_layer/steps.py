@@ -22,9 +22,13 @@ from warmflow_transfers.domain.model import Actor, Case
 from warmflow_transfers.domain.timers import due_times
 from warmflow_transfers.service_layer.context import Transfers
 from warmflow_transfers.service_layer.events import integration_events
-from warmflow_transfers.service_layer.scope import acting_sides, actor_for, organisations_of
+from warmflow_transfers.service_layer.scope import (
+    MISSING,
+    acting_sides,
+    actor_for,
+    organisations_of,
+)
 
-MISSING = "未找到该转接案件"
 BUSY = "该转接案件正在被他人同时办理，请刷新后重试"
 Step = Callable[[Case, Actor], Outcome]
 Acted = tuple[Case, list[Side]]
