@@ -244,7 +244,10 @@ async def test_an_organisation_s_counters_are_found_once_and_one_stored_late_sti
     )  # fmt: skip
     assert created.status_code == 201, created.text
     await stats.handle_batch(platform.registry, [at(late)])
-    assert reads == [w.branch, late, late]
+    # The platform's own statistics consumer runs the patched function too, for other tests'
+    # events (and may be the one that finds the branch first): only our two are counted.
+    assert reads.count(w.branch) <= 1
+    assert [org for org in reads if org == late] == [late, late]
     assert (await stats.read(platform.registry, f"org:{w.branch}"))["on_file"] == 6
     assert (await stats.read(platform.registry, f"org:{late}"))["on_file"] == 1
     assert (await stats.read(platform.registry, "org:yuexi-county-committee"))["on_file"] >= 7
