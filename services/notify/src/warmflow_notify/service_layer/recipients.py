@@ -203,12 +203,23 @@ class Recipients:
             return [_member(member_id, known.member)] if member_id else []
         if side == "class":
             return await self._class(data)
+        if side == "opener":
+            return await self._opener(data)
         if side == "site":
             site_id = data.get("site_id")
             docs = await self._directory.staff_of_site(site_id) if site_id else []
             return [staff_recipient(d) for d in docs]
         org_id = known.targets.get(side)
         return _organisation(org_id, known) if org_id else []
+
+    async def _opener(self, data: Data) -> list[Recipient]:
+        """The staff member who opened the case (their token subject): in the directory, with
+        its contacts; else their in-app inbox alone (keyed by the subject)."""
+        subject = data.get("opened_by")
+        if not isinstance(subject, str) or not subject:
+            return []
+        doc = await self._directory.staff_member(subject)
+        return [staff_recipient(doc) if doc else Recipient(staff_recipient_id(subject), "staff")]
 
     async def _class(self, data: Data) -> list[Recipient]:
         if data.get("member_id"):
