@@ -210,6 +210,38 @@ async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
     assert digest["subject"] == "每日待办汇总（2026年11月28日）：5 项逾期事项"
 
 
+async def test_same_named_members_are_told_apart_in_staff_lists_without_their_numbers(
+    notify: Notify, http: HttpRecorder, clock: Clock
+) -> None:
+    """Two 王芳 of one branch fall overdue: the secretary's grouped notice and digest tell them
+    apart by the last four digits of their phones (as the console's members are found), never
+    the number; the work group's message names the branch only."""
+    world, other = World(), World()
+    other.outflow_org = world.outflow_org
+    await given_world(notify, world, name="王芳", phone="13800131234")
+    await notify.planner.recipients._directory.put_bot(world.outflow_org, {"url": http.url("/b")})
+    await notify.planner.handle(other.member(name="王芳", phone="13900135678"))
+    for event in (world.overdue(), other.overdue()):
+        await notify.planner.handle(event)
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    wang = staff_recipient_id("wang-yx")
+    [grouped] = await grouped_of(notify, wang)
+    branch = "岳西县某村党支部"
+    for tail in ("1234", "5678"):
+        assert f"报到逾期：王芳（{branch}，手机尾号{tail}）" in grouped["body"]
+    assert "13800131234" not in grouped["body"] and "13900135678" not in grouped["body"]
+    [post] = overdue_posts(http)
+    assert post.count(f"报到逾期：王芳（{branch}）") == 2 and "尾号" not in post
+
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert f"王芳（{branch}，手机尾号1234）" in digest["body"]
+    assert f"王芳（{branch}，手机尾号5678）" in digest["body"]
+
+
 async def two_flagged(notify: Notify, clock: Clock) -> tuple[World, World]:
     """Two members of one branch (张晓梅, 陈建国) flagged 自行脱党待认定 by a night's sweep."""
     clock.now = NIGHT

@@ -11,6 +11,7 @@ from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
 
+from warmflow_notify.domain.digest import phone_tail
 from warmflow_notify.domain.model import (
     Recipient,
     bot_recipient_id,
@@ -324,6 +325,8 @@ def _names(data: Data, known: Known) -> Names:
     inflow = known.organisations.get(_first(data, INFLOW_KEYS) or "")
     names: dict[str, str | None] = {
         "member_name": known.member.get("name") if known.member else None,
+        # tells same-named members apart in staff's lists (digests); the number stays out
+        "member_phone_tail": phone_tail(known.member.get("phone")) if known.member else None,
         "outflow_org_name": outflow.get("name") if outflow else None,
         "inflow_org_name": inflow.get("name") if inflow else None,
         "site_name": known.site.get("name") if known.site else None,
