@@ -9,7 +9,8 @@ from typing import Any
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
 from warmflow_notify.domain.notice import Attempt
-from warmflow_notify.domain.preferences import Preferences
+from warmflow_notify.domain.preferences import Preferences, not_to_groups, refused_channels
+from warmflow_notify.entrypoints.schemas import PreferencesBody
 from warmflow_notify.service_layer.notices import CANCELLED
 from warmflow_notify.service_layer.ports import ChannelSender, Message
 
@@ -278,6 +279,35 @@ async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolve
     digest = await morning_digest(notify, clock, wang)
     assert "1 项逾期事项" in digest["subject"]
     assert "自行脱党待认定：张晓梅" in digest["body"] and "陈建国" not in digest["body"]
+
+
+async def test_lost_contact_and_self_withdrawal_never_reach_a_work_group_chat(
+    notify: Notify, http: HttpRecorder, clock: Clock
+) -> None:
+    """失联 and 自行脱党待认定 are high-sensitivity status (as hardship cases are): the secretary
+    hears of them, the branch's work group bot does not — grouped, cleared or chosen."""
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.recipients._directory.put_bot(world.outflow_org, {"url": http.url("/b")})
+    for event in (world.withdrawal_flagged(), world.withdrawal_dismissed(), world.lost_contact()):
+        await notify.planner.handle(event)
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    wang = staff_recipient_id("wang-yx")
+    kinds = {
+        s["event_type"]
+        for s in await notify.inbox.list(wang, unread_only=False, limit=50, offset=0)
+    }
+    assert {"registry.SelfWithdrawalCleared", "registry.LostContactFlagged.batch"} <= kinds
+    assert http.to("/b") == []
+    bot = await notify.digests.store.load(f"bot:{world.outflow_org}")
+    assert bot is None  # no item opened for it, no batch scheduled
+    chosen = {"channels": {"contact": ["in_app", "webhook"]}}  # what the API refuses
+    refused = refused_channels(PreferencesBody.model_validate(chosen).channels)
+    assert refused == [("contact", "webhook")]
+    assert "失联" in not_to_groups("contact") and "不得发往工作群" in not_to_groups("contact")
 
 
 async def test_a_confirmed_self_withdrawal_or_a_lost_contact_ends_its_overdue_item(

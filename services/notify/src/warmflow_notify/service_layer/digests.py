@@ -40,6 +40,7 @@ from warmflow_notify.domain.digest import (
     next_digest_at,
 )
 from warmflow_notify.domain.model import Recipient
+from warmflow_notify.domain.preferences import allowed
 from warmflow_notify.domain.rules import Rule, resolving
 from warmflow_notify.domain.templates import MissingField
 
@@ -84,7 +85,11 @@ class Digests:
             "org_ids": list(draft.scope.get("org_ids") or []),
             "home_county": draft.scope.get("home_county"),
         }
-        for recipient in (r for r in recipients if r.kind != "member"):
+        # a group's bot only for what may be posted to a group (never lost contact's status)
+        to_groups = allowed(draft.category, "webhook")
+        for recipient in recipients:
+            if recipient.kind == "member" or (recipient.kind == "bot" and not to_groups):
+                continue
             tag = member_tag(branch, tail, with_phone=recipient.kind == "staff")
             item = OverdueItem(envelope.type, subject_id, line + tag, since)
             key = item_key(envelope.type, subject_id, recipient.id)
