@@ -369,6 +369,22 @@ async def test_bad_input_is_a_problem_naming_the_field(
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.phone"
     assert "手机号码" in bad.json()["errors"][0]["reason"]
+    blank = {"name": "   ", "org_id": world.outflow_org, "email": " wang@yx.example.cn "}
+    unnamed = await gw.client.put("/api/notify/staff/x3", headers=admin, json=blank)
+    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "body.name"
+    trimmed = await gw.client.put(
+        "/api/notify/staff/x3", headers=admin, json={**blank, "name": " 赵干事 "}
+    )
+    assert trimmed.status_code == 200, trimmed.text
+    assert (trimmed.json()["name"], trimmed.json()["email"]) == ("赵干事", "wang@yx.example.cn")
+    # a staff id is a token subject: a NUL (a 500 on FerretDB), a space or a page of text is none
+    for hostile in ("x%00y", "a%20b", "a" * 256):
+        put = await gw.client.put(
+            f"/api/notify/staff/{hostile}",
+            headers=admin,
+            json={"name": "赵", "org_id": world.outflow_org},
+        )
+        assert put.status_code == 422 and put.json()["errors"][0]["field"] == "path.staff_id"
     foreign = await gw.client.put(
         "/api/notify/staff/x2",
         headers=gw.auth("county_admin", "yuhang"),

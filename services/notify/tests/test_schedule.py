@@ -9,7 +9,8 @@ from typing import Any
 from warmflow_notify.bootstrap import Notify
 from warmflow_notify.domain.model import member_recipient_id, staff_recipient_id
 from warmflow_notify.domain.notice import Attempt
-from warmflow_notify.domain.preferences import Preferences
+from warmflow_notify.domain.preferences import Preferences, not_to_groups, refused_channels
+from warmflow_notify.entrypoints.schemas import PreferencesBody
 from warmflow_notify.service_layer.notices import CANCELLED
 from warmflow_notify.service_layer.ports import ChannelSender, Message
 
@@ -210,6 +211,38 @@ async def test_an_overdue_sweep_reaches_staff_as_one_grouped_notice_once(
     assert digest["subject"] == "每日待办汇总（2026年11月28日）：5 项逾期事项"
 
 
+async def test_same_named_members_are_told_apart_in_staff_lists_without_their_numbers(
+    notify: Notify, http: HttpRecorder, clock: Clock
+) -> None:
+    """Two 王芳 of one branch fall overdue: the secretary's grouped notice and digest tell them
+    apart by the last four digits of their phones (as the console's members are found), never
+    the number; the work group's message names the branch only."""
+    world, other = World(), World()
+    other.outflow_org = world.outflow_org
+    await given_world(notify, world, name="王芳", phone="13800131234")
+    await notify.planner.recipients._directory.put_bot(world.outflow_org, {"url": http.url("/b")})
+    await notify.planner.handle(other.member(name="王芳", phone="13900135678"))
+    for event in (world.overdue(), other.overdue()):
+        await notify.planner.handle(event)
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    wang = staff_recipient_id("wang-yx")
+    [grouped] = await grouped_of(notify, wang)
+    branch = "岳西县某村党支部"
+    for tail in ("1234", "5678"):
+        assert f"报到逾期：王芳（{branch}，手机尾号{tail}）" in grouped["body"]
+    assert "13800131234" not in grouped["body"] and "13900135678" not in grouped["body"]
+    [post] = overdue_posts(http)
+    assert post.count(f"报到逾期：王芳（{branch}）") == 2 and "尾号" not in post
+
+    clock.now = EIGHT_AM_CHINA
+    await notify.digesting.fire_due()
+    [digest] = await digests_of(notify, wang)
+    assert f"王芳（{branch}，手机尾号1234）" in digest["body"]
+    assert f"王芳（{branch}，手机尾号5678）" in digest["body"]
+
+
 async def two_flagged(notify: Notify, clock: Clock) -> tuple[World, World]:
     """Two members of one branch (张晓梅, 陈建国) flagged 自行脱党待认定 by a night's sweep."""
     clock.now = NIGHT
@@ -246,6 +279,35 @@ async def test_self_withdrawal_flags_reach_staff_grouped_and_a_dismissal_resolve
     digest = await morning_digest(notify, clock, wang)
     assert "1 项逾期事项" in digest["subject"]
     assert "自行脱党待认定：张晓梅" in digest["body"] and "陈建国" not in digest["body"]
+
+
+async def test_lost_contact_and_self_withdrawal_never_reach_a_work_group_chat(
+    notify: Notify, http: HttpRecorder, clock: Clock
+) -> None:
+    """失联 and 自行脱党待认定 are high-sensitivity status (as hardship cases are): the secretary
+    hears of them, the branch's work group bot does not — grouped, cleared or chosen."""
+    clock.now = NIGHT
+    world = World()
+    await given_world(notify, world)
+    await notify.planner.recipients._directory.put_bot(world.outflow_org, {"url": http.url("/b")})
+    for event in (world.withdrawal_flagged(), world.withdrawal_dismissed(), world.lost_contact()):
+        await notify.planner.handle(event)
+    clock.advance(minutes=1)
+    await notify.digesting.fire_due()
+    await notify.sending.fire_due()
+    wang = staff_recipient_id("wang-yx")
+    kinds = {
+        s["event_type"]
+        for s in await notify.inbox.list(wang, unread_only=False, limit=50, offset=0)
+    }
+    assert {"registry.SelfWithdrawalCleared", "registry.LostContactFlagged.batch"} <= kinds
+    assert http.to("/b") == []
+    bot = await notify.digests.store.load(f"bot:{world.outflow_org}")
+    assert bot is None  # no item opened for it, no batch scheduled
+    chosen = {"channels": {"contact": ["in_app", "webhook"]}}  # what the API refuses
+    refused = refused_channels(PreferencesBody.model_validate(chosen).channels)
+    assert refused == [("contact", "webhook")]
+    assert "失联" in not_to_groups("contact") and "不得发往工作群" in not_to_groups("contact")
 
 
 async def test_a_confirmed_self_withdrawal_or_a_lost_contact_ends_its_overdue_item(

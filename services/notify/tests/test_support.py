@@ -2,7 +2,8 @@
 
 The member is from Yuexi and works in Yuhang (``World``); Yuhang's staff act unless a test says
 otherwise. Cases are sensitive: the member's other county hears of one only under an agreement
-whose purposes include the case's area, and no case ever reaches a group bot.
+whose purposes include the case's area, and no case ever reaches a group bot; whoever opened a
+case hears its decision.
 """
 
 from __future__ import annotations
@@ -197,6 +198,43 @@ async def test_the_decision_reaches_the_member_and_the_other_county_only_by_agre
     assert seen and all(s["body"] for s in seen)
     await notify.sending.fire_due()
     assert http.to("/bot") == []  # a hardship case never goes to a group chat
+
+
+async def test_whoever_opened_a_case_hears_its_decision_unless_they_decided_it(
+    notify: Notify,
+) -> None:
+    """The site's staff member gathered the evidence and opened the case: the decision is theirs
+    to pass on and follow up; an admin who opened and decided it needs no notice of their own."""
+    world = SupportWorld()
+    await given_staff(notify, world)
+    decided = world.case(
+        ev.SupportCaseDecided, status="rejected", approved=False, decided_by="admin-yuhang",
+        opened_by="zhao-site",
+    )  # fmt: skip
+    await notify.planner.handle(decided)
+    told = await in_app(notify, decided)
+    assert told == {
+        MEMBER(world.member_id): "帮扶申请审批结果",
+        STAFF("zhao-site"): "帮扶案件审批结果：张晓梅",
+    }
+    [notice] = await notify.inbox.list(STAFF("zhao-site"), unread_only=False, limit=5, offset=0)
+    assert "余杭区对党员 张晓梅 的困难补助资金案件未获批准" in notice["body"]
+
+    world.case_id = unique_name("case")  # opened by someone not (yet) in the directory
+    decided = world.case(
+        ev.SupportCaseDecided, status="approved", approved=True, decided_by="admin-yuhang",
+        opened_by="new-clerk",
+    )  # fmt: skip
+    await notify.planner.handle(decided)
+    assert set(await in_app(notify, decided)) == {MEMBER(world.member_id), STAFF("new-clerk")}
+
+    world.case_id = unique_name("case")
+    decided = world.case(
+        ev.SupportCaseDecided, status="approved", approved=True, decided_by="admin-yuhang",
+        opened_by="admin-yuhang",
+    )  # fmt: skip
+    await notify.planner.handle(decided)
+    assert set(await in_app(notify, decided)) == {MEMBER(world.member_id)}
 
 
 async def test_payment_tells_the_member_the_amount_and_the_case_is_cancelled_once_decided(

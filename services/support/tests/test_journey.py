@@ -174,7 +174,8 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
     body = {"member_id": chu, "kind": "hardship_funding", "amount": "3000", "evidence": "因病致困"}
     no_amount = await w.call("POST", "/cases", yuexi, {**body, "amount": None})
     assert no_amount.status_code == 422 and "amount" in no_amount.text
-    opened = await w.call("POST", "/cases", yuexi, body)
+    secretary = w.auth("org_admin", "yuexi", orgs=(home,), subject="yx-secretary")
+    opened = await w.call("POST", "/cases", secretary, body)  # the home branch's secretary
     assert opened.status_code == 201, opened.text
     case = opened.json()
     assert (case["area"], case["county"], case["inflow_county"]) == (
@@ -202,6 +203,8 @@ async def test_a_yuexi_hardship_case_is_approved_paid_visited_and_seen_by_yuhang
     assert (await w.call("POST", f"{url}/decision", org_admin, approve)).status_code == 403
     decided = await w.call("POST", f"{url}/decision", yuexi, approve)
     assert decided.json()["status"] == "approved", decided.text
+    # whoever opened the case is named: notify tells them of the decision
+    await w.seen("SupportCaseDecided", case_id=case["id"], opened_by="yx-secretary")
     too_much = {"on": TODAY.isoformat(), "paid_amount": "5000"}
     over = await w.call("POST", f"{url}/settlement", yuexi, too_much)
     assert over.status_code == 422 and "paid_amount" in over.text and "不能超过" in over.text

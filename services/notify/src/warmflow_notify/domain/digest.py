@@ -23,8 +23,23 @@ BATCH = "batch"  # the end of a recipient's batch window: its new overdue items 
 class OverdueItem:
     event_type: str
     subject_id: str
-    line: str  # the notice's subject line, e.g. "报到逾期：张三"
+    line: str  # the subject line and the member's tag: "报到逾期：王芳（某村党支部，手机尾号1234）"
     since: str
+
+
+def member_tag(branch: str | None, tail: str | None, *, with_phone: bool = True) -> str:
+    """What tells same-named members apart in a list (real rosters have many 王芳): their home
+    branch and, for a staff member's own list, the last four digits of their phone — the mask
+    the console's members are found by (手机尾号), not the number. A group chat's list names the
+    branch alone: a chat is read by more than the staff who manage the member."""
+    phone = f"手机尾号{tail}" if with_phone and tail else None
+    parts = [part for part in (branch, phone) if part]
+    return f"（{'，'.join(parts)}）" if parts else ""
+
+
+def phone_tail(phone: str | None) -> str | None:
+    """The last four digits of a phone number, never more (a short or absent one: None)."""
+    return phone[-4:] if phone and len(phone) >= 7 else None
 
 
 def item_key(event_type: str, subject_id: str, recipient_id: str) -> str:

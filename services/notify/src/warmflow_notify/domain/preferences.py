@@ -11,13 +11,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from warmflow_notify.domain.model import CHANNELS, CHINA, Category, Channel, Urgency
+from warmflow_notify.domain.model import (
+    CATEGORY_NAMES,
+    CHANNELS,
+    CHINA,
+    Category,
+    Channel,
+    Urgency,
+)
 
 DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
     "outflow": ("in_app", "email", "sms", "webhook"),
     "checkin": ("in_app", "email", "webhook"),
     "overdue": ("in_app", "email", "sms", "webhook"),
-    "contact": ("in_app", "email", "sms", "webhook"),
+    # lost contact and self-withdrawal are sensitive: never posted to a group chat
+    "contact": ("in_app", "email", "sms"),
     "transfer": ("in_app", "email", "sms", "webhook"),
     "learning": ("in_app", "email"),
     "talent": ("in_app", "email", "sms", "webhook"),
@@ -29,11 +37,19 @@ DEFAULT_CHANNELS: Mapping[Category, tuple[Channel, ...]] = {
 }
 
 # Channels whose messages a whole group reads (a work group's bot) and the categories that must
-# never reach one, whatever a recipient chose or stored: hardship and funding cases (关爱帮扶) are
-# high-sensitivity personal information (PIPL Art. 28).
+# never reach one, whatever a recipient chose or stored: hardship and funding cases (关爱帮扶) and
+# lost-contact or self-withdrawal status (失联、自行脱党待认定) are high-sensitivity personal
+# information (PIPL Art. 28; the domain's sensitivity list), read by those who manage the member.
 GROUP_CHANNELS: frozenset[Channel] = frozenset({"webhook"})
-NEVER_TO_GROUPS: frozenset[Category] = frozenset({"support"})
-NOT_TO_GROUPS = "关爱帮扶通知涉及个人敏感信息，不得发往工作群机器人"
+NEVER_TO_GROUPS: frozenset[Category] = frozenset({"support", "contact"})
+
+
+def not_to_groups(category: str) -> str:
+    """Why the category's notices never go to a work group's bot (what staff read)."""
+    name = next((n for c, n in CATEGORY_NAMES.items() if c == category), category)
+    return f"{name}通知涉及个人敏感信息，不得发往工作群机器人"
+
+
 # start == end would be an empty window: the caller meant none (null) or mistyped one end
 SAME_QUIET_ENDS = "免打扰开始与结束时间不能相同；不需要免打扰请关闭此项"
 

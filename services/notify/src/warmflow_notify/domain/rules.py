@@ -4,7 +4,8 @@ Sides name where recipients come from: the member; the staff (and group bot) of 
 sending organisation, of the inflow or receiving organisation, of the site; the members enrolled
 in a class. Support events name the county that acted (``county``) rather than organisations:
 ``county`` is that county's side of the member (the member's organisation there, else the county
-committee), ``county_admin`` that county's committee, ``other`` the member's other county's side.
+committee), ``county_admin`` that county's committee, ``other`` the member's other county's
+side, ``opener`` the staff member who opened the case (``opened_by``).
 ``digest`` marks overdue items gathered into staff's daily digest until an event in ``resolves``
 of a later rule closes them (the thing they warn about is resolved); ``resolves`` also cancels
 the resolved events' notices about the same subject still held back (e.g. till morning).
@@ -17,7 +18,9 @@ from typing import Literal
 
 from warmflow_notify.domain.model import CATEGORIES, Category, Urgency
 
-Side = Literal["member", "outflow", "inflow", "site", "class", "county", "county_admin", "other"]
+Side = Literal[
+    "member", "outflow", "inflow", "site", "class", "county", "county_admin", "other", "opener"
+]
 
 OUTFLOW_KEYS = ("outflow_org_id", "sending_org_id")
 INFLOW_KEYS = ("inflow_org_id", "receiving_org_id")
@@ -190,17 +193,20 @@ RULES: tuple[Rule, ...] = (
         resolves=(INTRODUCED,),
         subject="introduction_id",
     ),
-    # 硬扶持/困难帮扶: the opening county's admins decide; the member and, under an agreement
-    # covering the case's area, the member's other county hear the decision and the payment
+    # 硬扶持/困难帮扶: the opening county's admins decide; the member, the staff member who
+    # opened the case (unless they decided it) and, under an agreement covering the case's area,
+    # the member's other county hear the decision; the member and that county the payment
     _r(CASE_OPENED, "support", "normal", "county_admin", subject="case_id"),
     _r(
         "support.SupportCaseDecided",
         "support",
         "normal",
         "member",
+        "opener",
         "other",
         resolves=(CASE_OPENED,),
         subject="case_id",
+        actor="decided_by",
     ),
     _r("support.SupportCaseSettled", "support", "normal", "member", "other", subject="case_id"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from warmflow_shared.auth.deps import require_roles
 from warmflow_shared.auth.principal import Principal
 
@@ -13,6 +13,10 @@ from warmflow_notify.service_layer.directory_admin import DirectoryAdmin
 
 Admin = Annotated[Principal, require_roles("org_admin", "county_admin")]
 StaffReader = Annotated[Principal, require_roles("site_staff", "org_admin", "county_admin")]
+# a token subject, as identity providers issue them (OpenID Connect: at most 255 ASCII
+# characters): a NUL, a space or a 100,000-character "id" is no staff member (FerretDB refused
+# the NUL with a 500, SQLite stored it)
+StaffId = Annotated[str, Path(pattern=r"^[\x21-\x7e]{1,255}$")]
 
 
 def _entry(doc: dict[str, object]) -> StaffEntry:
@@ -23,7 +27,7 @@ def directory_router(admin: DirectoryAdmin) -> APIRouter:
     router = APIRouter(tags=["directory"])
 
     @router.put("/staff/{staff_id}", name="put_staff")
-    async def put_staff(staff_id: str, body: StaffBody, principal: Admin) -> StaffEntry:
+    async def put_staff(staff_id: StaffId, body: StaffBody, principal: Admin) -> StaffEntry:
         return _entry(await admin.put_staff(principal, staff_id, body.model_dump()))
 
     @router.get("/staff", name="list_staff")

@@ -9,10 +9,10 @@ from warmflow_shared.auth.deps import CurrentPrincipal
 from warmflow_shared.errors import FieldError, InvalidInput
 
 from warmflow_notify.domain.preferences import (
-    NOT_TO_GROUPS,
     SAME_QUIET_ENDS,
     Preferences,
     QuietHours,
+    not_to_groups,
     refused_channels,
 )
 from warmflow_notify.entrypoints.identity import recipient_of
@@ -35,9 +35,8 @@ def preferences_router(repo: PreferenceRepository) -> APIRouter:
     async def put_mine(body: PreferencesBody, principal: CurrentPrincipal) -> PreferencesBody:
         refused = refused_channels(body.channels)
         if refused:
-            raise InvalidInput(
-                errors=[FieldError(f"body.channels.{cat}", NOT_TO_GROUPS) for cat, _ in refused]
-            )
+            errors = [FieldError(f"body.channels.{c}", not_to_groups(c)) for c, _ in refused]
+            raise InvalidInput(errors=errors)
         quiet = body.quiet_hours
         if quiet and quiet.start == quiet.end:
             raise InvalidInput(errors=[FieldError("body.quiet_hours", SAME_QUIET_ENDS)])

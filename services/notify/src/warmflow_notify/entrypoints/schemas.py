@@ -84,7 +84,9 @@ class PreferencesBody(BaseModel):
 
 
 class StaffBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # trimmed as every service's commands are: a blank name was saved and greeted the staff
+    # member's digest as "   ：截至 …"
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=50)
     org_id: str | None = Field(default=None, min_length=1)

@@ -15,7 +15,7 @@ from warmflow_notify.adapters import metrics
 from warmflow_notify.domain.digest import BATCH, DIGEST, batch_variables
 from warmflow_notify.domain.model import Channel, Recipient
 from warmflow_notify.domain.notice import OPEN, SEND, Attempt, Backoff, with_attempt
-from warmflow_notify.domain.preferences import NOT_TO_GROUPS, allowed
+from warmflow_notify.domain.preferences import allowed, not_to_groups
 from warmflow_notify.domain.rules import rule_for
 from warmflow_notify.service_layer.digests import Digests
 from warmflow_notify.service_layer.directory import Directory
@@ -82,7 +82,7 @@ class Deliverer:
     async def _send(self, state: Mapping[str, Any]) -> Attempt:
         sender = self.senders.get(state["channel"])
         if not allowed(state["category"], state["channel"]):  # stored before the rule, or a bug
-            return Attempt("permanent", NOT_TO_GROUPS)
+            return Attempt("permanent", not_to_groups(state["category"]))
         if sender is None:
             return Attempt("permanent", f"渠道 {state['channel']} 未启用")
         message = Message(

@@ -36,9 +36,11 @@ from warmflow_notify.domain.digest import (
     digest_event_id,
     digest_variables,
     item_key,
+    member_tag,
     next_digest_at,
 )
 from warmflow_notify.domain.model import Recipient
+from warmflow_notify.domain.preferences import allowed
 from warmflow_notify.domain.rules import Rule, resolving
 from warmflow_notify.domain.templates import MissingField
 
@@ -74,7 +76,8 @@ class Digests:
     ) -> None:
         """Open the item for each staff or bot recipient; it waits for the recipient's batch."""
         subject_id = envelope.data.get(rule.subject_field) or envelope.subject
-        line = _line(draft)
+        line, variables = _line(draft), draft.variables
+        branch, tail = variables.get("outflow_org_name"), variables.get("member_phone_tail")
         since = format_ts(envelope.occurred_at)
         extra = {
             "name": draft.variables.get("member_name"),
@@ -82,8 +85,13 @@ class Digests:
             "org_ids": list(draft.scope.get("org_ids") or []),
             "home_county": draft.scope.get("home_county"),
         }
-        for recipient in (r for r in recipients if r.kind != "member"):
-            item = OverdueItem(envelope.type, subject_id, line, since)
+        # a group's bot only for what may be posted to a group (never lost contact's status)
+        to_groups = allowed(draft.category, "webhook")
+        for recipient in recipients:
+            if recipient.kind == "member" or (recipient.kind == "bot" and not to_groups):
+                continue
+            tag = member_tag(branch, tail, with_phone=recipient.kind == "staff")
+            item = OverdueItem(envelope.type, subject_id, line + tag, since)
             key = item_key(envelope.type, subject_id, recipient.id)
             opened = _opened(recipient.id, item, {**extra, "opened_at": format_ts(self._clock())})
             await self.items.apply(key, envelope, opened)

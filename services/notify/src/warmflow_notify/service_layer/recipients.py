@@ -11,6 +11,7 @@ from typing import Any
 
 from warmflow_shared.agreements import MANAGEMENT, shares
 
+from warmflow_notify.domain.digest import phone_tail
 from warmflow_notify.domain.model import (
     Recipient,
     bot_recipient_id,
@@ -203,12 +204,23 @@ class Recipients:
             return [_member(member_id, known.member)] if member_id else []
         if side == "class":
             return await self._class(data)
+        if side == "opener":
+            return await self._opener(data)
         if side == "site":
             site_id = data.get("site_id")
             docs = await self._directory.staff_of_site(site_id) if site_id else []
             return [staff_recipient(d) for d in docs]
         org_id = known.targets.get(side)
         return _organisation(org_id, known) if org_id else []
+
+    async def _opener(self, data: Data) -> list[Recipient]:
+        """The staff member who opened the case (their token subject): in the directory, with
+        its contacts; else their in-app inbox alone (keyed by the subject)."""
+        subject = data.get("opened_by")
+        if not isinstance(subject, str) or not subject:
+            return []
+        doc = await self._directory.staff_member(subject)
+        return [staff_recipient(doc) if doc else Recipient(staff_recipient_id(subject), "staff")]
 
     async def _class(self, data: Data) -> list[Recipient]:
         if data.get("member_id"):
@@ -313,6 +325,8 @@ def _names(data: Data, known: Known) -> Names:
     inflow = known.organisations.get(_first(data, INFLOW_KEYS) or "")
     names: dict[str, str | None] = {
         "member_name": known.member.get("name") if known.member else None,
+        # tells same-named members apart in staff's lists (digests); the number stays out
+        "member_phone_tail": phone_tail(known.member.get("phone")) if known.member else None,
         "outflow_org_name": outflow.get("name") if outflow else None,
         "inflow_org_name": inflow.get("name") if inflow else None,
         "site_name": known.site.get("name") if known.site else None,

@@ -37,6 +37,11 @@ def _fields(case: SupportCase) -> dict[str, Any]:
     }
 
 
+def opener(case: SupportCase) -> str | None:
+    """Who opened the case (the token subject of its first step)."""
+    return next((s.by for s in case.history if s.action == "open"), None)
+
+
 async def open_case(ctx: Support, cmd: c.OpenCase, who: Principal) -> SupportCase:
     """Either of the member's counties opens it; it decides on it."""
     member = await member_for_staff(ctx, who, cmd.member_id)
@@ -73,7 +78,9 @@ async def _step(
 async def decide(ctx: Support, case_id: str, cmd: c.DecideCase, who: Principal) -> SupportCase:
     def rule(case: SupportCase) -> IntegrationEvent:
         dom.decide(case, cmd.approve, actor(who), ctx.now(), cmd.reason)
-        return ev.SupportCaseDecided(**_fields(case), approved=cmd.approve, decided_by=who.subject)
+        return ev.SupportCaseDecided(
+            **_fields(case), approved=cmd.approve, decided_by=who.subject, opened_by=opener(case)
+        )
 
     return await _step(ctx, case_id, who, rule, APPROVERS)
 

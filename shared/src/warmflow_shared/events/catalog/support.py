@@ -85,11 +85,14 @@ class SupportCaseOpened(_Case):
 
 
 class SupportCaseDecided(_Case):
-    """Approved or rejected by the opening county's admin; a notice goes to the member."""
+    """Approved or rejected by the opening county's admin; a notice goes to the member and to
+    whoever opened the case."""
 
     wire_name: ClassVar[str] = "support.SupportCaseDecided"
     approved: bool
     decided_by: str
+    # the staff member who opened the case (token subject): they hear of the decision too
+    opened_by: str | None = None
 
 
 class SupportCaseSettled(_Case):
