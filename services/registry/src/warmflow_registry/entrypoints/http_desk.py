@@ -180,16 +180,17 @@ def _worklist(
     criteria: Callable[[], dict[str, Any]],
 ) -> None:
     """A staff work list: the members in scope that meet ``criteria`` (as of the request), by
-    organisation."""
+    organisation or site (a site's dashboard figure clicks through to its site's list)."""
 
     async def listed(
         principal: Staff,
         org_id: str | None = None,
+        site_id: str | None = None,
         page: PageNo = 1,
         size: PageSize = 20,
         after: After = None,
     ) -> Page[MemberSummary]:
-        search = queries.MemberSearch(org_id=org_id, **criteria())
+        search = queries.MemberSearch(org_id=org_id, site_id=site_id, **criteria())
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 
