@@ -174,7 +174,7 @@ async def _settled(runtime: Any) -> None:
 async def _counted(registry: Any, members: int) -> None:
     """Wait (bounded) until the statistics consumer has counted every imported member."""
     async with asyncio.timeout(1800):
-        while (await stats.read(registry, f"county:{COUNTY}"))["on_file"] < members:  # noqa: ASYNC110 - polls the store, bounded
+        while (await stats.read(registry, f"county:{COUNTY}", COUNTY))["on_file"] < members:  # noqa: ASYNC110 - polls the store, bounded
             await asyncio.sleep(0.5)
 
 

@@ -47,7 +47,7 @@ def _story(county: str, away: str) -> list[Envelope]:
 
 
 async def _counts(platform: Platform, *counties: str) -> list[dict[str, int]]:
-    return [await stats.read(platform.registry, f"county:{county}") for county in counties]
+    return [await stats.read(platform.registry, f"county:{county}", county) for county in counties]
 
 
 async def _counted_one_by_one(platform: Platform) -> tuple[list[dict[str, int]], list[Envelope]]:
@@ -252,6 +252,8 @@ async def test_an_organisation_s_counters_are_found_once_and_one_stored_late_sti
     # events (and may be the one that finds the branch first): only our two are counted.
     assert reads.count(w.branch) <= 1
     assert [org for org in reads if org == late] == [late, late]
-    assert (await stats.read(platform.registry, f"org:{w.branch}"))["on_file"] == 6
-    assert (await stats.read(platform.registry, f"org:{late}"))["on_file"] == 1
-    assert (await stats.read(platform.registry, "org:yuexi-county-committee"))["on_file"] >= 7
+    assert (await stats.read(platform.registry, f"org:{w.branch}", "yuexi"))["on_file"] == 6
+    assert (await stats.read(platform.registry, f"org:{late}", "yuexi"))["on_file"] == 1
+    assert (await stats.read(platform.registry, "org:yuexi-county-committee", "yuexi"))[
+        "on_file"
+    ] >= 7

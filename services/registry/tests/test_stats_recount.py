@@ -16,7 +16,7 @@ API = "/api/registry"
 
 
 async def _org(p: Platform, w: World) -> dict[str, int]:
-    return await stats.read(p.registry, f"org:{w.branch}")
+    return await stats.read(p.registry, f"org:{w.branch}", "yuexi")
 
 
 async def _settled(p: Platform, w: World, on_file: int) -> dict[str, int]:
@@ -85,7 +85,9 @@ async def test_a_member_who_returns_home_leaves_the_inflow_side_s_counts(
     checked = await p.client.post(f"{API}/sites/{w.site}/checkins", json=checkin, headers=staff)
     assert checked.status_code == 200, checked.text
     inflow = f"org:{town['id']}"
-    await eventually(lambda: stats.read(p.registry, inflow), lambda c: c["checked_in"] == 1)
+    await eventually(
+        lambda: stats.read(p.registry, inflow, "yuhang"), lambda c: c["checked_in"] == 1
+    )
 
     back = await p.client.post(
         f"{API}/members/{member}/return", json={"card_checked": True}, headers=w.yuexi_admin
@@ -93,7 +95,7 @@ async def test_a_member_who_returns_home_leaves_the_inflow_side_s_counts(
     assert back.status_code == 200, back.text
     home = await eventually(lambda: _org(p, w), lambda c: c["status_returned"] == 1)
     assert home["on_file"] == 1
-    after = await stats.read(p.registry, inflow)
+    after = await stats.read(p.registry, inflow, "yuhang")
     assert (after["on_file"], after["checked_in"], after["status_returned"]) == (0, 0, 0)
     listed = await p.client.get(
         f"{API}/members", params={"org_id": town["id"]}, headers=w.yuhang_admin

@@ -114,6 +114,7 @@ FIELD_NAMES: dict[str, str] = {
     "status": "状态",
     "withdrawal": "自行脱党待认定",
     "overdue": "报到逾期",
+    "awaiting": "待报到",
     "valid_days": "有效天数",
     "valid_from": "生效日期",
     "valid_until": "有效期至",

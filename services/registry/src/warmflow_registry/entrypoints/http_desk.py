@@ -106,21 +106,24 @@ def stats_router(registry: Registry) -> APIRouter:
 
     @router.get("/stats/sites/{site_id}", name="site_stats")
     async def site_stats(site_id: str, principal: Staff) -> Stats:
-        await _site_for(registry, principal, site_id)
-        return Stats(key=site_id, counts=await stats.read(registry, f"site:{site_id}"))
+        site = await _site_for(registry, principal, site_id)
+        counts = await stats.read(registry, f"site:{site_id}", site.county)
+        return Stats(key=site_id, counts=counts)
 
     @router.get("/stats/organisations/{org_id}", name="organisation_stats")
     async def org_stats(org_id: str, principal: Staff) -> Stats:
         org = await organisations.get_organisation(registry, org_id)
         if not await manages_org(registry, principal, org):
             raise Forbidden("只能查看本人管理组织的统计")
-        return Stats(key=org_id, counts=await stats.read(registry, f"org:{org_id}"))
+        counts = await stats.read(registry, f"org:{org_id}", org.county)
+        return Stats(key=org_id, counts=counts)
 
     @router.get("/stats/counties/{county}", name="county_stats")
     async def county_stats(county: str, principal: Staff) -> Stats:
         if principal.role != "county_admin" or principal.county != county:
             raise Forbidden("只能查看本县（区）的统计")
-        return Stats(key=county, counts=await stats.read(registry, f"county:{county}"))
+        counts = await stats.read(registry, f"county:{county}", county)
+        return Stats(key=county, counts=counts)
 
     @router.post("/stats/recount", name="recount_stats")
     async def recount_stats(principal: Ops) -> Recount:
@@ -177,16 +180,17 @@ def _worklist(
     criteria: Callable[[], dict[str, Any]],
 ) -> None:
     """A staff work list: the members in scope that meet ``criteria`` (as of the request), by
-    organisation."""
+    organisation or site (a site's dashboard figure clicks through to its site's list)."""
 
     async def listed(
         principal: Staff,
         org_id: str | None = None,
+        site_id: str | None = None,
         page: PageNo = 1,
         size: PageSize = 20,
         after: After = None,
     ) -> Page[MemberSummary]:
-        search = queries.MemberSearch(org_id=org_id, **criteria())
+        search = queries.MemberSearch(org_id=org_id, site_id=site_id, **criteria())
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return found_page(found, page, size)
 

@@ -19,7 +19,7 @@ from warmflow_registry.service_layer.counties import county_names
 from warmflow_registry.service_layer.imports import Imports, find_job, list_jobs, start_import
 
 from .common import Admin, Page, PageNo, PageSize, Staff
-from .http_members import Overdue, Purpose, Reveal
+from .http_members import Awaiting, Overdue, Purpose, Reveal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Upload = Annotated[
@@ -152,11 +152,12 @@ def import_router(registry: Registry, imports: Imports) -> APIRouter:
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
         overdue: Overdue = None,
+        awaiting: Awaiting = None,
         reveal: Reveal = None,
         purpose: Purpose = None,
     ) -> Response:
         search = queries.MemberSearch(
-            name, id_number, org_id, site_id, status, county, overdue, withdrawal
+            name, id_number, org_id, site_id, status, county, overdue, withdrawal, awaiting=awaiting
         )
         body = await exports.export_members(
             registry, principal, search, reveal is not None, purpose

@@ -41,6 +41,8 @@ Reveal = Annotated[
 Purpose = Annotated[str | None, Query(max_length=200, description="查看敏感信息的用途，记入审计")]
 # 报到逾期 is a flag over the statuses awaiting 报到, not a status: combined with the other filters
 Overdue = Annotated[bool | None, Query(description="报到逾期（待报到且已过报到期限）")]
+# 待报到 as the dashboard counts it: registered to go out or gone, not checked in yet
+Awaiting = Annotated[bool | None, Query(description="待报到（已登记流出或待报到）")]
 STALE: dict[int | str, dict[str, Any]] = {
     412: {"model": Problem, "description": "档案已被他人修改（If-Match 不符）"}
 }
@@ -119,12 +121,13 @@ def member_router(registry: Registry) -> APIRouter:
         county: Annotated[str | None, Query(pattern=COUNTY_PATTERN)] = None,
         withdrawal: Annotated[bool | None, Query(description="自行脱党待认定")] = None,
         overdue: Overdue = None,
+        awaiting: Awaiting = None,
         after: After = None,
     ) -> Response:
         if principal.role == "member":
             raise Forbidden("党员请通过“我的档案”查看本人信息")
         search = queries.MemberSearch(
-            name, id_number, org_id, site_id, status, county, overdue, withdrawal
+            name, id_number, org_id, site_id, status, county, overdue, withdrawal, awaiting=awaiting
         )
         found = await queries.search_members(registry, principal, search, page, size, after=after)
         return serialised(found_page(found, page, size))

@@ -21,6 +21,7 @@ from datetime import date
 import orjson
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.events.catalog.vocabulary import MOBILE_STATUSES
 from warmflow_shared.storage.port import Collection, Document, Filter, IndexSpec
 
 from warmflow_registry.domain.codes import AWAITING, AWAY
@@ -88,6 +89,8 @@ class MemberSearch:
     report_since_before: date | None = None
     # 应转移组织关系: checked in, left on or before this day, no transfer case open
     left_by: date | None = None
+    # 待报到 (the dashboard's figure): a status awaiting 报到 (or not)
+    awaiting: bool | None = None
 
     def __post_init__(self) -> None:
         # a name pasted from a roster cell comes with its spaces (赵敏␣, full-width ones too),
@@ -207,6 +210,10 @@ def search_filters(
         base["state.check_in_overdue"] = search.overdue
         if search.overdue and not search.status:
             base["state.status"] = {"$in": sorted(AWAITING)}
+    if search.awaiting is not None:
+        statuses = {search.status} if search.status else set(MOBILE_STATUSES)
+        chosen = statuses & AWAITING if search.awaiting else statuses - AWAITING
+        base["state.status"] = {"$in": sorted(chosen)}
     if search.withdrawal is not None:
         base["state.withdrawal.since"] = {"$exists": search.withdrawal}
     if search.suspended_by is not None:

@@ -112,6 +112,15 @@ async def readable_fields(
     return fields
 
 
+async def seen_homes(registry: Registry, county: str, purpose: str) -> list[str]:
+    """The home counties of the members ``county``'s staff see on the inflow side (organisations
+    and sites of their county) for ``purpose``: their own county first, then members whose home
+    organisation is not on the platform (the inflow side's whole files), then the partners under
+    an agreement in force. The statistics count the inflow side by these too (``stats.read``)."""
+    partners = sorted(await partner_fields(registry, county, purpose))
+    return [county, EXTERNAL, *partners]
+
+
 async def member_branches(
     registry: Registry, principal: Principal, purpose: str = DEFAULT_PURPOSE
 ) -> list[Branch]:
@@ -122,12 +131,12 @@ async def member_branches(
     """
     if principal.role == "member":
         return [{"_id": principal.member_id}]
-    partners = sorted(await partner_fields(registry, str(principal.county), purpose))
-    # members whose home organisation is not on the platform are the inflow side's whole files
-    homes: list[Branch] = [{"state.home_county": {"$in": [principal.county, EXTERNAL, *partners]}}]
+    county = str(principal.county)
+    seen = await seen_homes(registry, county, purpose)
+    homes: list[Branch] = [{"state.home_county": {"$in": seen}}]
     if principal.role == "county_admin":
         own_county: list[Branch] = [{"state.home_county": principal.county}]
-        inflow_homes = [EXTERNAL, *partners]
+        inflow_homes = seen[1:]
         return [
             *own_county,
             {"state.inflow_county": principal.county, "state.home_county": {"$in": inflow_homes}},

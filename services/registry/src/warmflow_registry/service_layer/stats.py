@@ -1,6 +1,14 @@
 """Read models per site, organisation (with its subtree) and county, fed by the registry's own
 events — never by scanning the files.
 
+A member counts on the home (outflow) side's keys as they are: the home side's staff always see
+their members. On the inflow side (the site, the inflow organisation's path, the inflow county)
+the key carries the member's home county (``org:x@songyang``): another county's member is seen
+there only under an agreement in force, so a read sums the key's counters of the home counties
+its county's staff see now (``scope.seen_homes``) — an agreement signed, revoked or expired
+changes the figures at once, as it changes the work lists. A member on both sides of one key (a
+move within an organisation's subtree) counts once, on the home side's.
+
 For each member the projection remembers which (key, metric) pairs it currently counts; an
 event yields the new pairs, and only the difference moves the counters. Counters are applied
 first, each idempotent by event id, and the member's pairs last: a crash in between replays the
@@ -19,9 +27,12 @@ from warmflow_shared.events.envelope import Envelope
 from warmflow_shared.idempotency import Change, Projection
 from warmflow_shared.outbox.store import loaded_from
 
+from warmflow_registry.domain.agreements import DEFAULT_PURPOSE
 from warmflow_registry.domain.codes import AWAITING, AWAY
+from warmflow_registry.service_layer.agreements import purpose_of
 from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.organisations import find_organisation
+from warmflow_registry.service_layer.scope import seen_homes
 
 MEMBER_METRICS = (
     "on_file",
@@ -44,6 +55,7 @@ CATEGORY_METRIC = {
     "problem": "problems",
 }
 Pair = tuple[str, str]
+FROM = "@"  # an inflow-side key's home county: ``site:s@yuexi``
 
 
 def member_metrics(data: Mapping[str, Any]) -> list[str]:
@@ -120,9 +132,19 @@ def _deltas(old: set[Pair], new: set[Pair]) -> dict[str, Counter[str]]:
     return {key: change for key, change in deltas.items() if any(change.values())}
 
 
+async def member_keys(registry: Registry, data: Mapping[str, Any]) -> set[str]:
+    """The counter keys of a member standing as ``data``: the home side's as they are, the
+    inflow side's with the home county (see the module's docstring)."""
+    home = data.get("outflow_county")
+    own = set(await _org_keys(registry, data.get("outflow_org_id")))
+    own |= {f"county:{home}"} if home else set()
+    inflow = await keys_of(registry, {**data, "outflow_county": None}, ("inflow_org_id",))
+    return own | {f"{key}{FROM}{home}" if home else key for key in inflow - own}
+
+
 async def pairs_for(registry: Registry, data: Mapping[str, Any]) -> set[Pair]:
     """The (counter key, metric) pairs a member standing as ``data`` (wire names) counts in."""
-    keys = await keys_of(registry, data, ("outflow_org_id", "inflow_org_id"))
+    keys = await member_keys(registry, data)
     return {(key, metric) for key in keys for metric in member_metrics(data)}
 
 
@@ -236,18 +258,29 @@ async def handle_batch(registry: Registry, envelopes: Sequence[Envelope]) -> Non
         await on_member_events(registry, members)
 
 
-async def read(registry: Registry, key: str) -> dict[str, int]:
-    state = await Projection(registry.stores.stats).get(key) or {}
-    return {metric: int(state.get(metric, 0)) for metric in METRICS}
+def _summed(docs: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    return {
+        metric: sum(int(doc.get("state", {}).get(metric, 0)) for doc in docs) for metric in METRICS
+    }
+
+
+async def read(registry: Registry, key: str, county: str) -> dict[str, int]:
+    """The counters of ``key`` (a site, organisation or county of ``county``) as ``county``'s
+    staff see its members now: the home side's and the inflow side's of the home counties they
+    see (one read by id of at most a key per county)."""
+    homes = await seen_homes(registry, county, purpose_of(None))
+    ids = [key, *(f"{key}{FROM}{home}" for home in homes)]
+    return _summed(await registry.stores.stats.get_many(ids))
 
 
 async def by_county(registry: Registry) -> dict[str, dict[str, int]]:
-    """Every county's counters, keyed by county code."""
+    """Every county's counters as its staff see them (``read``), keyed by county code."""
     where = {"_id": {"$gte": "county:", "$lt": "county;"}}
-    docs = await registry.stores.stats.find(where)
-    return {
-        str(doc["_id"]).removeprefix("county:"): {
-            metric: int(doc.get("state", {}).get(metric, 0)) for metric in METRICS
-        }
-        for doc in docs
-    }
+    docs = {str(doc["_id"]): doc for doc in await registry.stores.stats.find(where)}
+    counties = sorted({key.removeprefix("county:").split(FROM)[0] for key in docs})
+    counted: dict[str, dict[str, int]] = {}
+    for county in counties:
+        homes = await seen_homes(registry, county, DEFAULT_PURPOSE)
+        ids = [f"county:{county}", *(f"county:{county}{FROM}{home}" for home in homes)]
+        counted[county] = _summed([docs[key] for key in ids if key in docs])
+    return counted
