@@ -18,6 +18,7 @@ from warmflow_registry.service_layer import import_rows
 from warmflow_registry.service_layer import imports as imports_module
 from warmflow_registry.service_layer.import_context import RowContext
 from warmflow_registry.service_layer.imports import Imports
+from warmflow_shared.outbox.store import Changed
 from warmflow_shared.settings import WarmflowSettings
 
 from .conftest import FakeClock, Platform
@@ -248,18 +249,17 @@ async def test_a_first_chunk_cut_short_after_some_updates_counts_them_updated_on
         await asyncio.wait_for(done_first.wait(), timeout=120)
         for number, row in enumerate(rows):
             row["手机号码"] = f"1390000000{number}"
-        update_member = import_rows.members.update_member
-        updated: list[str] = []
+        store = first.registry.stores.members
+        save_many = store.save_many
 
-        async def cut_short_after_two(*args: Any, **kwargs: Any) -> Any:
-            if len(updated) == 2:
-                held.set()
-                await asyncio.Event().wait()
-            member = await update_member(*args, **kwargs)
-            updated.append(member.id)
-            return member
+        async def cut_short_after_two(changes: list[Changed]) -> set[str]:
+            # the chunk's changes written in part (MongoDB's bulk write is not all or nothing)
+            await save_many(changes[:2])
+            held.set()
+            await asyncio.Event().wait()
+            return set()
 
-        monkeypatch.setattr(import_rows.members, "update_member", cut_short_after_two)
+        monkeypatch.setattr(store, "save_many", cut_short_after_two)
         files = {"file": (filename, xlsx(rows), "application/octet-stream")}
         started = await first.client.post("/api/registry/imports", files=files, headers=r.admin)
         assert started.status_code == 202, started.text

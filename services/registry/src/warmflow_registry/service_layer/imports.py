@@ -43,6 +43,7 @@ from warmflow_registry.service_layer.import_rows import (
     prefetch,
     write_new,
     write_pending,
+    write_updates,
 )
 from warmflow_registry.service_layer.ports import RowReport, RowStore
 
@@ -246,10 +247,15 @@ async def _import_rows(
         if problems:
             problems_of[ctx.position] = problems
     if assume_new:
-        return (outcomes, problems_of) if await write_new(ctx) else None
-    for position, reason in (await write_pending(ctx)).items():
+        if not await write_new(ctx):
+            return None
+    else:
+        for position, reason in (await write_pending(ctx)).items():
+            outcomes[position] = "rejected"
+            problems_of[position] = ctx.report([Problem("id_number", reason)])
+    for position, refused in (await write_updates(ctx)).items():
         outcomes[position] = "rejected"
-        problems_of[position] = ctx.report([Problem("id_number", reason)])
+        problems_of[position] = ctx.report(refused)
     return outcomes, problems_of
 
 
