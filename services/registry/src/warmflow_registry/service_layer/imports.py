@@ -118,6 +118,8 @@ async def start_import(
     chunks = total = 0
     try:
         while rows := await asyncio.to_thread(_take, table.rows, size):
+            if cell := table.uncomputed_in(columns.headers.values()):
+                raise SpreadsheetError(cell.refusal())  # read as empty, it was 必填项 or lost
             repeated.add(rows)
             await imports.rows.put(job_id, chunks, rows)
             chunks, total = chunks + 1, total + len(rows)
