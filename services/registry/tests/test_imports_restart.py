@@ -275,3 +275,33 @@ async def test_a_first_chunk_cut_short_after_some_updates_counts_them_updated_on
     assert sorted(doc["state"]["profile"]["phone"] for doc in docs.values()) == [
         f"1390000000{number}" for number in range(4)
     ]
+
+
+async def test_a_job_begun_under_a_clock_ahead_goes_on_when_the_clock_is_right_again(
+    backends: dict[str, Any], tmp_path: Path
+) -> None:
+    """The platform run under ``faketime -f '+40d'`` (README: trying the rules at a later date)
+    and stopped during an import, then started on the same data without it: the job's next
+    chunk was due at the time it was saved, 40 days ahead, and it sat at 导入中 with its rows
+    half done until that day. Chunks due later than now are due now at start."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held = asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+
+    async def hold_second_chunk(job: ImportJob) -> None:
+        if job.filename == filename and job.next_chunk >= 1:
+            held.set()
+            await asyncio.Event().wait()  # the service stops while this chunk waits
+
+    def ahead(imports: Imports) -> None:
+        imports.registry.clock.advance(days=40)  # type: ignore[attr-defined]
+        imports.registry.settings.import_chunk_size = 2
+        imports.before_chunk.append(hold_second_chunk)
+
+    async with running(settings, ahead) as first:
+        r, rows, url = await start(first, filename, 4, bad=3)
+        await asyncio.wait_for(held.wait(), timeout=120)
+
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    assert (done["rows_done"], done["created"], done["rejected"]) == (4, 3, 1)
+    assert len(docs) == 3
