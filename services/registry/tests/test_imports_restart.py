@@ -52,6 +52,21 @@ async def start(p: Platform, filename: str, count: int, bad: int) -> tuple[Roste
     return r, rows, f"/api/registry/imports/{started.json()['id']}"
 
 
+async def stopped_when(
+    reached: asyncio.Event,
+    settings: WarmflowSettings,
+    prepare: Callable[[Imports], None],
+    filename: str,
+    count: int,
+    bad: int,
+) -> tuple[Roster, list[Any], str]:
+    """``start`` on the platform ``prepare`` sets up, stopped once ``reached`` is set."""
+    async with running(settings, prepare) as first:
+        started = await start(first, filename, count, bad)
+        await asyncio.wait_for(reached.wait(), timeout=120)
+    return started
+
+
 async def run_to_the_end(
     settings: WarmflowSettings, filename: str, r: Roster, url: str, rows: list[Any]
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -132,10 +147,7 @@ async def test_a_job_taken_over_between_chunks_is_not_noted_resumed(
 
         imports.after_chunk.append(hold_after_second_chunk)
 
-    async with running(settings, first_run) as first:
-        r, rows, url = await start(first, filename, 7, bad=5)
-        await asyncio.wait_for(saved.wait(), timeout=120)
-
+    r, rows, url = await stopped_when(saved, settings, first_run, filename, 7, bad=5)
     done, docs = await run_to_the_end(settings, filename, r, url, rows)
     assert (done["rows_done"], done["created"], done["rejected"]) == (7, 6, 1)
     assert done["resumed_at_rows"] == []
@@ -298,10 +310,7 @@ async def test_a_job_begun_under_a_clock_ahead_goes_on_when_the_clock_is_right_a
         imports.registry.settings.import_chunk_size = 2
         imports.before_chunk.append(hold_second_chunk)
 
-    async with running(settings, ahead) as first:
-        r, rows, url = await start(first, filename, 4, bad=3)
-        await asyncio.wait_for(held.wait(), timeout=120)
-
+    r, rows, url = await stopped_when(held, settings, ahead, filename, 4, bad=3)
     done, docs = await run_to_the_end(settings, filename, r, url, rows)
     assert (done["rows_done"], done["created"], done["rejected"]) == (4, 3, 1)
     assert len(docs) == 3
