@@ -18,6 +18,7 @@ from warmflow_registry.service_layer import import_rows
 from warmflow_registry.service_layer import imports as imports_module
 from warmflow_registry.service_layer.import_context import RowContext
 from warmflow_registry.service_layer.imports import Imports
+from warmflow_shared.outbox.store import Changed
 from warmflow_shared.settings import WarmflowSettings
 
 from .conftest import FakeClock, Platform
@@ -49,6 +50,21 @@ async def start(p: Platform, filename: str, count: int, bad: int) -> tuple[Roste
     started = await p.client.post("/api/registry/imports", files=files, headers=r.admin)
     assert started.status_code == 202, started.text
     return r, rows, f"/api/registry/imports/{started.json()['id']}"
+
+
+async def stopped_when(
+    reached: asyncio.Event,
+    settings: WarmflowSettings,
+    prepare: Callable[[Imports], None],
+    filename: str,
+    count: int,
+    bad: int,
+) -> tuple[Roster, list[Any], str]:
+    """``start`` on the platform ``prepare`` sets up, stopped once ``reached`` is set."""
+    async with running(settings, prepare) as first:
+        started = await start(first, filename, count, bad)
+        await asyncio.wait_for(reached.wait(), timeout=120)
+    return started
 
 
 async def run_to_the_end(
@@ -131,10 +147,7 @@ async def test_a_job_taken_over_between_chunks_is_not_noted_resumed(
 
         imports.after_chunk.append(hold_after_second_chunk)
 
-    async with running(settings, first_run) as first:
-        r, rows, url = await start(first, filename, 7, bad=5)
-        await asyncio.wait_for(saved.wait(), timeout=120)
-
+    r, rows, url = await stopped_when(saved, settings, first_run, filename, 7, bad=5)
     done, docs = await run_to_the_end(settings, filename, r, url, rows)
     assert (done["rows_done"], done["created"], done["rejected"]) == (7, 6, 1)
     assert done["resumed_at_rows"] == []
@@ -248,18 +261,17 @@ async def test_a_first_chunk_cut_short_after_some_updates_counts_them_updated_on
         await asyncio.wait_for(done_first.wait(), timeout=120)
         for number, row in enumerate(rows):
             row["手机号码"] = f"1390000000{number}"
-        update_member = import_rows.members.update_member
-        updated: list[str] = []
+        store = first.registry.stores.members
+        save_many = store.save_many
 
-        async def cut_short_after_two(*args: Any, **kwargs: Any) -> Any:
-            if len(updated) == 2:
-                held.set()
-                await asyncio.Event().wait()
-            member = await update_member(*args, **kwargs)
-            updated.append(member.id)
-            return member
+        async def cut_short_after_two(changes: list[Changed]) -> set[str]:
+            # the chunk's changes written in part (MongoDB's bulk write is not all or nothing)
+            await save_many(changes[:2])
+            held.set()
+            await asyncio.Event().wait()
+            return set()
 
-        monkeypatch.setattr(import_rows.members, "update_member", cut_short_after_two)
+        monkeypatch.setattr(store, "save_many", cut_short_after_two)
         files = {"file": (filename, xlsx(rows), "application/octet-stream")}
         started = await first.client.post("/api/registry/imports", files=files, headers=r.admin)
         assert started.status_code == 202, started.text
@@ -275,3 +287,30 @@ async def test_a_first_chunk_cut_short_after_some_updates_counts_them_updated_on
     assert sorted(doc["state"]["profile"]["phone"] for doc in docs.values()) == [
         f"1390000000{number}" for number in range(4)
     ]
+
+
+async def test_a_job_begun_under_a_clock_ahead_goes_on_when_the_clock_is_right_again(
+    backends: dict[str, Any], tmp_path: Path
+) -> None:
+    """The platform run under ``faketime -f '+40d'`` (README: trying the rules at a later date)
+    and stopped during an import, then started on the same data without it: the job's next
+    chunk was due at the time it was saved, 40 days ahead, and it sat at 导入中 with its rows
+    half done until that day. Chunks due later than now are due now at start."""
+    settings = WarmflowSettings(service="gateway", data_dir=tmp_path, **backends)
+    held = asyncio.Event()
+    filename = f"名册-{uuid.uuid4().hex}.xlsx"
+
+    async def hold_second_chunk(job: ImportJob) -> None:
+        if job.filename == filename and job.next_chunk >= 1:
+            held.set()
+            await asyncio.Event().wait()  # the service stops while this chunk waits
+
+    def ahead(imports: Imports) -> None:
+        imports.registry.clock.advance(days=40)  # type: ignore[attr-defined]
+        imports.registry.settings.import_chunk_size = 2
+        imports.before_chunk.append(hold_second_chunk)
+
+    r, rows, url = await stopped_when(held, settings, ahead, filename, 4, bad=3)
+    done, docs = await run_to_the_end(settings, filename, r, url, rows)
+    assert (done["rows_done"], done["created"], done["rejected"]) == (4, 3, 1)
+    assert len(docs) == 3

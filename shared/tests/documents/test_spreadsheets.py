@@ -453,3 +453,51 @@ def test_numbers_exported_as_text_are_read_as_their_digits() -> None:
         {"姓名": "王晓梅", "公民身份号码": "34182819900517001X", "手机号码": "13905561234"},
         {"姓名": "李强", "公民身份号码": "'说明", "手机号码": "=1+1"},  # other text as it is
     ]
+
+
+def test_formulas_a_program_wrote_without_results_read_as_literals_or_are_named() -> None:
+    """openpyxl writes a formula with no result (Excel never calculated it): read for results,
+    the cell was empty. Text or numbers written as a formula are read as such; any other formula
+    is noted by its column, row and cell, and only in a column with a name."""
+    data = _xlsx(
+        [
+            ["姓名", "身份证号", "出生日期", "年龄", None],
+            ["王明", '="34182819900517001X"', "1990-05-17", "=2026-YEAR(C2)", "=1+1"],
+            ['="李"&"四"', "=34182819900517", None, '=DATEDIF(C3,TODAY(),"y")', None],
+        ]
+    )
+    stream = open_table("花名册.xlsx", data)
+    rows = list(stream.rows)
+
+    assert [cells for _, cells in rows] == [
+        {"姓名": "王明", "身份证号": "34182819900517001X", "出生日期": "1990-05-17", "年龄": ""},
+        {"姓名": "李四", "身份证号": "34182819900517", "出生日期": "", "年龄": ""},
+    ]
+    assert stream.uncomputed_in(["姓名", "身份证号"]) is None
+    cell = stream.uncomputed_in(["身份证号", "年龄"])
+    assert cell is not None
+    assert (cell.row, cell.column, cell.formula, cell.count) == (2, 4, "=2026-YEAR(C2)", 2)
+    assert cell.refusal().startswith("第2行「年龄」列（单元格 D2）是公式 =2026-YEAR(C2)，")
+    assert "请用 Excel 或 WPS 打开该文件并保存后重新导入" in cell.refusal()
+
+
+def test_a_formula_excel_calculated_reads_as_its_result_even_when_empty() -> None:
+    """A result Excel stored is the cell's value: an empty text result (``t="str"``, ``<v/>``)
+    stays empty and is no uncomputed formula."""
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="str"><v>姓名</v></c><c r="B1" t="str"><v>备注</v></c></row>'
+        '<row r="2"><c r="A2" t="str"><f>"王"&amp;"明"</f><v>王明</v></c>'
+        '<c r="B2" t="str"><f>IF(1,"","x")</f><v></v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    data = _xlsx([["x"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            target.writestr(item, sheet if item.filename == "xl/worksheets/sheet1.xml" else body)
+    stream = open_table("a.xlsx", out.getvalue())
+
+    assert [cells for _, cells in stream.rows] == [{"姓名": "王明", "备注": ""}]
+    assert stream.uncomputed == {}

@@ -40,7 +40,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Protocol
 
@@ -48,6 +48,8 @@ import xlrd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from warmflow_shared.documents.formulas import Uncomputed, UncomputedCell, sheet_values
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SEARCH_ROWS = 10
@@ -124,6 +126,15 @@ class RowStream:
     # later visible sheets of the workbook whose top rows hold the header too: not read (one
     # sheet is one roster), so the import says so rather than leave them out silently
     also_headed: list[str] = field(default_factory=list)
+    # by header: the column's formula cells without a result, among the rows taken so far
+    uncomputed: dict[str, UncomputedCell] = field(default_factory=dict)
+
+    def uncomputed_in(self, headers: Iterable[str]) -> UncomputedCell | None:
+        """The first formula cell without a result (``formulas``) of the rows taken so far
+        in a column of ``headers`` (those read; a formula in a column nobody reads is no
+        matter), or None."""
+        found = [self.uncomputed[h] for h in headers if h in self.uncomputed]
+        return min(found, key=lambda cell: (cell.row, cell.column), default=None)
 
 
 def two_cells(headers: list[str]) -> bool:
@@ -408,7 +419,7 @@ class XlsxBook:
             sheet.add(_merges(self._data, found._worksheet_path, limits))
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
-        yield from _filled(found.iter_rows(values_only=True), sheet.merges)
+        yield from _filled(sheet_values(found), sheet.merges)
 
     def unload(self, sheet: Sheet) -> None:
         """Nothing: a read-only sheet's rows are parsed as they are taken, never kept."""
@@ -500,7 +511,9 @@ def _stream(
                 else:
                     raw = itertools.chain([lower], raw)
             headers = _distinct(headers)
-            return RowStream(headers=headers, rows=_rows(raw, headers, limits))
+            stream = RowStream(headers=headers, rows=iter(()))
+            stream.rows = _rows(raw, headers, limits, stream.uncomputed)
+            return stream
         if number >= HEADER_SEARCH_ROWS:
             break
     raise NoHeader(NO_HEADER)
@@ -525,11 +538,15 @@ def _cells(row: Sequence[Any], limits: Limits) -> list[str]:
 
 
 def _rows(
-    raw: Iterator[tuple[int, Sequence[Any]]], headers: list[str], limits: Limits
+    raw: Iterator[tuple[int, Sequence[Any]]],
+    headers: list[str],
+    limits: Limits,
+    uncomputed: dict[str, UncomputedCell],
 ) -> Iterator[Row]:
     count = 0
     for number, row in raw:
         cells = _cells(row, limits)
+        _note_uncomputed(number, row, headers, uncomputed)
         if not any(cells) or is_footer(cells):
             continue
         if count >= limits.max_rows:
@@ -537,6 +554,18 @@ def _rows(
         count += 1
         values = dict(zip(headers, cells, strict=False))
         yield number, {k: v for k, v in values.items() if k}
+
+
+def _note_uncomputed(
+    number: int, row: Sequence[Any], headers: list[str], noted: dict[str, UncomputedCell]
+) -> None:
+    """Note the row's formula cells without a result under a header (``RowStream.uncomputed``)."""
+    for column, (header, value) in enumerate(zip(headers, row, strict=False), start=1):
+        if header and isinstance(value, Uncomputed):
+            if first := noted.get(header):
+                noted[header] = replace(first, count=first.count + 1)
+            else:
+                noted[header] = UncomputedCell(number, column, header, value.formula)
 
 
 # the lines offices add under a roster: totals ("合计：29人", "共300人") and sign-offs ("制表人：
@@ -572,7 +601,7 @@ _TEXT_FORMULA = re.compile(r'^="([^"]*)"$')
 
 
 def cell_text(value: Any) -> str:
-    if value is None:
+    if value is None or isinstance(value, Uncomputed):  # refused by the caller, by its column
         return ""
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat()

@@ -7,6 +7,8 @@ from typing import Any
 
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.events.contracts import Publishable
+from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.store import Loaded
 
 from warmflow_registry.domain.errors import Problem
 from warmflow_registry.domain.import_columns import ColumnMap
@@ -20,6 +22,17 @@ class PendingFile:
     member_id: str
     state: dict[str, Any]
     events: list[Publishable]
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    """A stored file's change a row decided, written with the chunk's others at its end."""
+
+    position: int
+    loaded: Loaded  # the file as the chunk read it: written only if still at its version
+    state: dict[str, Any]
+    events: list[Publishable]
+    deadlines: list[Deadline] | None
 
 
 class RowRejected(Exception):
@@ -46,11 +59,13 @@ class RowContext:
     homes: dict[str, Organisation | tuple[str, str]] = field(default_factory=dict)
     paths: list[str] | None = None  # the importer's organisation paths, read once per chunk
     # id hash → stored file, for the hashes read together in ``prefetch`` (one query per chunk)
-    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    known: dict[str, Loaded] = field(default_factory=dict)
     prefetched: set[str] = field(default_factory=set)
     repeated: dict[str, list[int]] = field(default_factory=dict)  # see ImportJob.repeated
     # new files of the chunk, written together at its end (one round trip), by row position
     pending: list[PendingFile] = field(default_factory=list)
+    # changes to stored files, written together at the chunk's end (``write_updates``)
+    updates: list[PendingUpdate] = field(default_factory=list)
     position: int = 0  # the row being imported: its index in the chunk's outcomes
     job_id: str = ""  # new files carry it: a resumed chunk counts its own files as created
     # the chunk's key (job id / chunk), kept on the new files it writes: a run of the chunk after

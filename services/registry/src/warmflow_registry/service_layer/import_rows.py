@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from warmflow_shared.documents.spreadsheets import Row
 from warmflow_shared.errors import Conflict, DomainError, InvalidInput
+from warmflow_shared.outbox.store import Loaded, loaded_from
 from warmflow_shared.storage.port import DuplicateKeyError
 from warmflow_shared.web.validation import reason as pydantic_reason
 
@@ -30,6 +31,7 @@ from warmflow_registry.service_layer.context import Registry
 from warmflow_registry.service_layer.import_context import (
     AlreadyFiled,
     PendingFile,
+    PendingUpdate,
     RowContext,
     RowRejected,
     reject,
@@ -55,7 +57,7 @@ async def prefetch(ctx: RowContext, rows: Sequence[dict[str, str]]) -> None:
     hashes = _hashes(ctx, rows)
     collection = ctx.registry.stores.members.collection
     docs = await collection.find({"state.id_hash": {"$in": hashes}}) if hashes else []
-    ctx.known = {doc["state"]["id_hash"]: doc["state"] for doc in docs}
+    ctx.known = {doc["state"]["id_hash"]: loaded_from(doc) for doc in docs}
     ctx.prefetched = set(hashes)
 
 
@@ -90,11 +92,11 @@ class RepeatedIds:
         return {registry.vault.search_hash(n): rows for n, rows in self._rows.items()}
 
 
-async def _stored(ctx: RowContext, digest: str) -> dict[str, Any] | None:
+async def _stored(ctx: RowContext, digest: str) -> Loaded | None:
     if digest in ctx.prefetched:
         return ctx.known.get(digest)
     docs = await ctx.registry.stores.members.collection.find({"state.id_hash": digest}, limit=1)
-    return docs[0]["state"] if docs else None
+    return loaded_from(docs[0]) if docs else None
 
 
 async def import_row(
@@ -131,10 +133,11 @@ async def _import(ctx: RowContext, cells: dict[str, str]) -> Outcome:
     else:
         org = await row_organisation(ctx, str(org_text or ""))
     for _ in range(2):
-        existing = await _existing(ctx, id_number, org)
+        loaded = await _stored(ctx, ctx.hash_of(id_number))
+        existing = await _existing(ctx, loaded, org)
         cmd = _command(ctx, id_number, org, existing, fields)
         try:
-            return await _save(ctx, cmd, org, existing, came)
+            return await _save(ctx, cmd, org, (existing, loaded), came)
         except AlreadyFiled:  # filed since the chunk was read: check it as an existing file
             ctx.prefetched.discard(ctx.hash_of(id_number))
     raise reject("id_number", "该公民身份号码正被同时建档，请稍后重新导入该行")
@@ -200,10 +203,10 @@ async def write_pending(ctx: RowContext) -> dict[int, str]:
     return refused
 
 
-async def _existing(ctx: RowContext, id_number: str, org: Organisation) -> Member | None:
-    state = await _stored(ctx, ctx.hash_of(id_number))
-    if state is None:
+async def _existing(ctx: RowContext, loaded: Loaded | None, org: Organisation) -> Member | None:
+    if loaded is None:
         return None
+    state = loaded.state
     if ctx.paths is None:
         ctx.paths = await principal_paths(ctx.registry, ctx.principal)
     if not sees_state(ctx.principal, state, ctx.paths):
@@ -247,17 +250,20 @@ async def _save(
     ctx: RowContext,
     cmd: RegisterMember,
     org: Organisation,
-    existing: Member | None,
+    stored: tuple[Member | None, Loaded | None],
     came: Elsewhere | None,
 ) -> Outcome:
     actor = Actor(ctx.principal.subject, ctx.principal.role, ctx.principal.name)
+    existing, loaded = stored
     try:
-        if existing is None:
+        if existing is None or loaded is None:
             return await _create(ctx, cmd, org, actor, came)
-        if existing.profile != cmd.profile:
-            # an unchanged row needs no trip to the store: the chunk's reading holds its file
-            # (offices send the whole roster again each month; on FerretDB the update's two
-            # reads made an unchanged row cost as much as ~20 new ones)
+        if existing.profile != cmd.profile and came is None:
+            # decided on the chunk's reading, written with the chunk's other changes
+            # (``write_updates``): an unchanged row needs no trip to the store at all (offices
+            # send the whole roster again each month), a changed one no trip of its own
+            await _decide_update(ctx, loaded, cmd, actor)
+        elif existing.profile != cmd.profile:
             update = UpdateMember(profile=cmd.profile)
             await members.update_member(
                 ctx.registry, existing.id, update, actor, import_job=ctx.job_id
@@ -276,6 +282,45 @@ async def _save(
     if existing.profile != cmd.profile or existing.updated_by_import == ctx.job_id:
         return "updated"  # now, or by this job before a crash or stop
     return "unchanged"
+
+
+async def _decide_update(
+    ctx: RowContext, loaded: Loaded, cmd: RegisterMember, actor: Actor
+) -> None:
+    """What ``members.update_member`` would decide on the file as the chunk read it (the row's
+    ID number is the file's: ``_command`` checked the profile against it)."""
+    update = UpdateMember(profile=cmd.profile)
+    decide = members.profile_update(ctx.registry, update, actor, import_job=ctx.job_id)
+    change = await members.decide_change(ctx.registry, loaded, decide)
+    if change.state is not None:
+        deadlines = None if change.deadlines is None else list(change.deadlines)
+        item = PendingUpdate(ctx.position, loaded, change.state, list(change.events), deadlines)
+        ctx.updates.append(item)
+
+
+async def write_updates(ctx: RowContext) -> dict[int, list[Problem]]:
+    """Write the chunk's changes to stored files (``AggregateStore.save_many``: each file its
+    state and events in one conditional write). A file that moved on since the chunk read it
+    is updated on its own, as ``members.update_member`` does, on its latest state; the rows it
+    then refuses, by position, with their problems."""
+    updates, ctx.updates = ctx.updates, []
+    store = ctx.registry.stores.members
+    changes = [(u.loaded, u.state, u.events, u.deadlines) for u in updates]
+    unsure = await store.save_many(changes)
+    actor = Actor(ctx.principal.subject, ctx.principal.role, ctx.principal.name)
+    refused: dict[int, list[Problem]] = {}
+    for item in (u for u in updates if u.loaded.id in unsure):
+        update = UpdateMember(profile=Member.model_validate(item.state).profile)
+        try:
+            await members.update_member(
+                ctx.registry, item.loaded.id, update, actor, import_job=ctx.job_id
+            )
+        except InvalidInput as exc:
+            problems = [Problem(e.field, e.reason) for e in exc.errors]
+            refused[item.position] = problems or [Problem("id_number", exc.detail or exc.title)]
+        except DomainError as exc:
+            refused[item.position] = [Problem("id_number", exc.detail or exc.title)]
+    return refused
 
 
 async def _create(

@@ -26,9 +26,10 @@ from warmflow_shared.auth.principal import Principal
 from warmflow_shared.documents.spreadsheets import Limits, Row, SpreadsheetError, open_table
 from warmflow_shared.errors import FieldError, InvalidInput, NotFound
 from warmflow_shared.outbox import AggregateStore, DeadlineScheduler
-from warmflow_shared.outbox.deadlines import Deadline
+from warmflow_shared.outbox.deadlines import Deadline, deadline_fields
 from warmflow_shared.outbox.store import Loaded
 from warmflow_shared.storage.port import Update
+from warmflow_shared.timefmt import format_ts
 from warmflow_shared.turns import ITEMS_PER_TURN, taking_turns
 
 from warmflow_registry.domain.errors import Problem
@@ -43,6 +44,7 @@ from warmflow_registry.service_layer.import_rows import (
     prefetch,
     write_new,
     write_pending,
+    write_updates,
 )
 from warmflow_registry.service_layer.ports import RowReport, RowStore
 
@@ -80,6 +82,7 @@ class Imports:
             task.add_done_callback(self._tasks.discard)
 
     async def start(self) -> None:
+        await _chunks_due_now(self)
         self.kick()
 
     async def stop(self) -> None:
@@ -92,6 +95,19 @@ class Imports:
     def limits(self) -> Limits:
         settings = self.registry.settings
         return Limits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+
+
+async def _chunks_due_now(imports: Imports) -> None:
+    """A running job's next chunk is due when its last was saved (``_save``: "now"), so one due
+    later than now was saved under a clock ahead of this one (the platform run under faketime
+    on this data, a server clock set wrong and corrected): left alone, the job sat at 导入中
+    until that day came round. Such chunks are due now (the scheduler takes over a lease held
+    that far ahead)."""
+    now = imports.registry.now()
+    ahead = {"state.status": "running", "_next_due": {"$gt": format_ts(now)}}
+    await imports.jobs.collection.update_many(
+        ahead, Update(set=deadline_fields([Deadline(CHUNK_DUE, now)]))
+    )
 
 
 def _file_error(reason: str) -> InvalidInput:
@@ -117,6 +133,8 @@ async def start_import(
     chunks = total = 0
     try:
         while rows := await asyncio.to_thread(_take, table.rows, size):
+            if cell := table.uncomputed_in(columns.headers.values()):
+                raise SpreadsheetError(cell.refusal())  # read as empty, it was 必填项 or lost
             repeated.add(rows)
             await imports.rows.put(job_id, chunks, rows)
             chunks, total = chunks + 1, total + len(rows)
@@ -246,10 +264,15 @@ async def _import_rows(
         if problems:
             problems_of[ctx.position] = problems
     if assume_new:
-        return (outcomes, problems_of) if await write_new(ctx) else None
-    for position, reason in (await write_pending(ctx)).items():
+        if not await write_new(ctx):
+            return None
+    else:
+        for position, reason in (await write_pending(ctx)).items():
+            outcomes[position] = "rejected"
+            problems_of[position] = ctx.report([Problem("id_number", reason)])
+    for position, refused in (await write_updates(ctx)).items():
         outcomes[position] = "rejected"
-        problems_of[position] = ctx.report([Problem("id_number", reason)])
+        problems_of[position] = ctx.report(refused)
     return outcomes, problems_of
 
 

@@ -110,12 +110,7 @@ async def change_member(
     always_save: bool = False,
 ) -> Member:
     async def decided(loaded: Loaded) -> Change[Member]:
-        member = Member.model_validate(loaded.state)
-        happened = list(decide(member))
-        if not (happened or caused_by is not None or always_save):
-            return Change(member, None)
-        state = await member_state(registry, member)
-        return Change(member, state, member_events(happened), member_deadlines(member))
+        return await decide_change(registry, loaded, decide, caused_by is not None or always_save)
 
     try:
         return await change(
@@ -128,6 +123,19 @@ async def change_member(
         )
     except DuplicateKeyError as exc:
         raise Conflict(DUPLICATE_ID) from exc
+
+
+async def decide_change(
+    registry: Registry, loaded: Loaded, decide: Decide, save: bool = False
+) -> Change[Member]:
+    """``decide`` on the loaded file: its new state, events and deadlines (``state`` None when
+    nothing happened, unless ``save``)."""
+    member = Member.model_validate(loaded.state)
+    happened = list(decide(member))
+    if not (happened or save):
+        return Change(member, None)
+    state = await member_state(registry, member)
+    return Change(member, state, member_events(happened), member_deadlines(member))
 
 
 async def find_by_id_number(registry: Registry, id_number: str) -> Member | None:
@@ -259,6 +267,21 @@ async def update_member(
     (imports, which compare the whole file). ``import_job``: the import making the change,
     noted on the file (``updated_by_import``)."""
     check_profile(cmd.profile, cmd.id_number, today(registry.now()))
+    decide = profile_update(registry, cmd, actor, if_match=if_match, import_job=import_job)
+    if not cmd.id_number:
+        await _require_id_matches_birth(registry, member_id, cmd)
+    return await change_member(registry, member_id, decide)
+
+
+def profile_update(
+    registry: Registry,
+    cmd: UpdateMember,
+    actor: Actor,
+    *,
+    if_match: str | None = None,
+    import_job: str | None = None,
+) -> Decide:
+    """``update_member``'s decision on a file (``cmd`` already checked)."""
     id_number = normalise(cmd.id_number) if cmd.id_number else None
 
     def decide(member: Member) -> list[Happened]:
@@ -275,9 +298,7 @@ async def update_member(
         cleared = withdrawal.review(member, now=registry.now(), actor=actor)
         return [profile_changed(member, new=False), *cleared]
 
-    if id_number is None:
-        await _require_id_matches_birth(registry, member_id, cmd)
-    return await change_member(registry, member_id, decide)
+    return decide
 
 
 async def update_own_profile(
