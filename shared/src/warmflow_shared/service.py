@@ -7,6 +7,8 @@ Starlette does not run the lifespans of mounted sub-applications.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -97,6 +99,10 @@ def open_runtime(
     )
 
 
+# the dead letters waiting gauge is at most this old (the alert on it waits a day)
+LETTERS_EVERY_SECONDS = 60.0
+
+
 def watch(runtime: ServiceRuntime) -> None:
     """At every scrape: the delivery gauges (outbox, deadlines), then the service's own."""
     metrics = service_metrics(runtime.service)
@@ -111,11 +117,20 @@ def watch(runtime: ServiceRuntime) -> None:
         for hook in runtime.on_scrape:
             await hook()
 
+    read_at = -math.inf
+
     async def letters() -> None:
-        """From the letter log on the bus (read incrementally), not the store: its own hook."""
+        """From the letter log on the bus (read incrementally), not the store: its own hook.
+        Reading it costs a consumer's start on Kafka (0.25-0.7 s), so it is read at most every
+        LETTERS_EVERY_SECONDS, and at every scrape for as long after a replay or a discard."""
+        nonlocal read_at
+        now, every = time.monotonic(), LETTERS_EVERY_SECONDS
+        if now - read_at < every and now - runtime.desk.ordered_at >= every:
+            return
         for group in sorted({subscription.group for subscription in runtime.subscriptions}):
             waiting = await runtime.desk.page(group, 1, 1)
             metrics.dead_letters_waiting.labels(group=group).set(waiting.total)
+        read_at = now
 
     scrape_hooks().add(runtime, runtime.service, refresh)
     scrape_hooks().add(runtime.desk, runtime.service, letters, reads_store=False)

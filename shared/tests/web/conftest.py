@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -81,6 +82,18 @@ def demo_router() -> APIRouter:
     @router.get("/store-down", name="store_down")
     async def store_down() -> None:
         raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+
+    @router.get("/partner-timeout", name="partner_timeout")
+    async def partner_timeout() -> None:
+        raise TimeoutError("the SMS gateway did not answer")
+
+    @router.get("/partner-refused", name="partner_refused")
+    async def partner_refused() -> None:
+        raise ConnectionRefusedError("smtp.example.org:25 refused")
+
+    @router.get("/store-locked", name="store_locked")
+    async def store_locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
 
     @router.post("/upload", name="upload")
     async def upload(body: dict[str, str]) -> dict[str, int]:

@@ -169,6 +169,33 @@ async def test_replay_one_after_a_fix_then_discard_all(setup: Setup) -> None:
     assert discards.json()["items"][0]["member_ids"] == ["b"]
 
 
+async def test_the_waiting_gauge_reads_the_letter_log_once_a_minute_and_after_an_order(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At every scrape each group's letter log was read (0.25-0.7 s on Kafka)."""
+    items = await _poison(setup, ["a", "b"])
+    assert await _waiting_at_scrape() == 4
+    bus = setup.runtime.runtime.bus
+    reads: list[str] = []
+    read_log = bus.dead_letter_log
+
+    async def counted(group: str, *args: Any) -> Any:
+        reads.append(group)
+        return await read_log(group, *args)
+
+    monkeypatch.setattr(bus, "dead_letter_log", counted)
+    assert await _waiting_at_scrape() == 4
+    assert reads == []  # read a moment ago, nothing ordered since
+    setup.fixed.add("a")
+    dead_a = next(x for x in items if x["key"] == "a" and x["kind"] == "dead")
+    url = f"{LETTERS}/{dead_a['letter_id']}/replay"
+    assert (await setup.client.post(url, params={"group": GROUP}, headers=setup.ops)).is_success
+    await _until(setup, lambda page: page["total"] == 2)
+    reads.clear()
+    assert await _waiting_at_scrape() == 2  # after an order, read again at once
+    assert reads == [GROUP]
+
+
 async def test_refusals_are_chinese_problems(setup: Setup) -> None:
     items = await _poison(setup, ["a"])
     parked = next(x for x in items if x["kind"] == "parked")

@@ -76,6 +76,11 @@ async def test_invalid_input_lists_field_errors(client: httpx.AsyncClient) -> No
         ("/demo/boom", 500, ("secret-db-password", "RuntimeError", "Traceback", "app.py")),
         # a store that does not answer: nothing wrong with the request, send it again shortly
         ("/demo/store-down", 503, ("27017", "ServerSelection", "refused")),
+        ("/demo/store-locked", 503, ("database", "OperationalError")),
+        # a partner's timeout or refusal is no outage of the store or the bus: it read as
+        # 数据存储或消息服务暂时无法连接
+        ("/demo/partner-timeout", 500, ("SMS", "TimeoutError", "数据存储")),
+        ("/demo/partner-refused", 500, ("smtp", "ConnectionRefused", "数据存储")),
     ],
 )
 async def test_unexpected_errors_say_nothing_of_internals(

@@ -4,12 +4,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from warmflow_shared.settings import WarmflowSettings
 from warmflow_shared.web.app import create_service_app
 from warmflow_shared.web.validation import reason
 
-from .conftest import demo_router
+from .conftest import Registration, demo_router
 
 VALID: dict[str, Any] = {
     "name": "张三",
@@ -63,6 +64,51 @@ async def test_reasons_are_chinese_and_name_the_field(
     client: httpx.AsyncClient, changes: dict[str, Any], field: str, reason: str
 ) -> None:
     assert (await reasons(client, **changes))[field] == reason
+
+
+@pytest.mark.parametrize("age", [True, "34", 34.0])
+async def test_a_json_number_must_be_a_number(client: httpx.AsyncClient, age: Any) -> None:
+    """Pydantic's lax mode took true as 1, "34" as 34 and 34.0 as 34: a JSON body is strict."""
+    assert (await reasons(client, age=age)) == {"body.age": "应为整数"}
+
+
+async def test_a_wrong_json_type_is_named_with_the_other_mistakes(
+    client: httpx.AsyncClient,
+) -> None:
+    found = await reasons(client, age=True, name="张", id_number=None)
+
+    assert set(found) == {"body.age", "body.name", "body.id_number"}
+
+
+async def test_a_json_text_must_be_a_text_and_a_date_may_be_one(
+    client: httpx.AsyncClient,
+) -> None:
+    found = await reasons(client, phone=13800000000, born="1990-01-01")
+
+    assert found == {"body.phone": "应为文本"}
+
+
+async def test_query_parameters_stay_texts_on_the_wire(client: httpx.AsyncClient) -> None:
+    response = await client.get("/demo/members/m1", params={"limit": "5"})
+
+    assert response.status_code == 200
+
+
+async def test_a_router_added_after_the_app_is_built_is_strict_too(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The ops, audit and sign-in routes are added to an app already built."""
+    later = APIRouter()
+
+    @later.post("/later", name="later")
+    async def later_route(body: Registration) -> dict[str, int]:
+        return {"age": body.age}
+
+    app.include_router(later)
+    response = await client.post("/later", json={**VALID, "age": True})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.age"
 
 
 async def test_several_errors_are_reported_at_once(client: httpx.AsyncClient) -> None:

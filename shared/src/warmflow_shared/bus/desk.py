@@ -9,6 +9,8 @@ events, so an order is accepted here and done shortly after (see ``processing``)
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from dataclasses import dataclass
 
 from warmflow_shared.bus.deadletter import DEAD, DISCARD, REPLAY, control_record
@@ -39,6 +41,9 @@ class DeadLetterDesk:
         self._bus = bus
         self._books: dict[str, LetterBook] = {}
         self._lock = asyncio.Lock()
+        # when the last replay or discard was ordered (monotonic seconds): a consumer carries it
+        # out shortly after, so a count read before then is soon out of date
+        self.ordered_at = -math.inf
 
     async def book(self, group: str) -> LetterBook:
         async with self._lock:
@@ -58,12 +63,12 @@ class DeadLetterDesk:
         letter = _unresolved(book, letter_id)
         if letter.kind != DEAD:
             raise LetterWaiting(letter, book.queue(letter.record.key)[0])
-        await self._bus.publish_raw(control_record(letter, REPLAY))
+        await self._order(letter, REPLAY)
         return letter
 
     async def discard(self, group: str, letter_id: str) -> DeadLetter:
         letter = _unresolved(await self.book(group), letter_id)
-        await self._bus.publish_raw(control_record(letter, DISCARD))
+        await self._order(letter, DISCARD)
         return letter
 
     async def replay_all(self, group: str) -> list[DeadLetter]:
@@ -76,8 +81,12 @@ class DeadLetterDesk:
     async def _order_heads(self, group: str, action: str) -> list[DeadLetter]:
         heads = (await self.book(group)).heads()
         for letter in heads:
-            await self._bus.publish_raw(control_record(letter, action))
+            await self._order(letter, action)
         return heads
+
+    async def _order(self, letter: DeadLetter, action: str) -> None:
+        await self._bus.publish_raw(control_record(letter, action))
+        self.ordered_at = time.monotonic()
 
 
 def _unresolved(book: LetterBook, letter_id: str) -> DeadLetter:

@@ -39,25 +39,39 @@ TRANSIENT_NAMES = frozenset(
         "warmflow_shared.errors.ServiceUnavailable",
     }
 )
-TRANSIENT_TYPES: tuple[type[BaseException], ...] = (TransientError, TimeoutError, ConnectionError)
+# any code's timeout or lost connection: transient for a handler of the bus (retried), but not
+# by itself a sign that the store or the bus is down
+GENERIC_TYPES: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
 SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 MAX_CHAIN = 8
 
 
 def classify(error: BaseException) -> FailureClass:
     """TRANSIENT when the error, or an error it was raised from, is a passing unavailability."""
+    return FailureClass.TRANSIENT if _in_chain(error, generic=True) else FailureClass.PERMANENT
+
+
+def backend_unavailable(error: BaseException) -> bool:
+    """The store or the bus does not answer, said by their own errors (a driver's, SQLite's
+    "database is locked", ``TransientError``, ``ServiceUnavailable``): what an HTTP request is
+    answered 503 for. A bare ``TimeoutError`` or ``ConnectionError`` is not enough: a partner's
+    (an SMS gateway's, a mail server's) is no outage of the platform's store or bus."""
+    return _in_chain(error, generic=False)
+
+
+def _in_chain(error: BaseException, *, generic: bool) -> bool:
     seen: BaseException | None = error
     for _ in range(MAX_CHAIN):
         if seen is None or isinstance(seen, PermanentError):
             break
-        if _is_transient(seen):
-            return FailureClass.TRANSIENT
+        if _is_transient(seen, generic=generic):
+            return True
         seen = seen.__cause__ or seen.__context__
-    return FailureClass.PERMANENT
+    return False
 
 
-def _is_transient(error: BaseException) -> bool:
-    if isinstance(error, TRANSIENT_TYPES):
+def _is_transient(error: BaseException, *, generic: bool) -> bool:
+    if isinstance(error, TransientError) or (generic and isinstance(error, GENERIC_TYPES)):
         return True
     if isinstance(error, sqlite3.OperationalError):
         return any(text in str(error).lower() for text in SQLITE_BUSY)

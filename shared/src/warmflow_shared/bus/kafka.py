@@ -10,6 +10,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from warmflow_shared.bus.failures import TransientError
 from warmflow_shared.bus.kafka_consumer import KafkaSettings, SubscriptionConsumer, _raw
 from warmflow_shared.bus.observer import BusObserver, NullObserver
 from warmflow_shared.bus.port import (
@@ -197,6 +198,9 @@ class KafkaBus(EventBus):
         return self._producer
 
 
+READ_TO_END_SECONDS = 30.0
+
+
 async def _read_to_end(
     reader: AIOKafkaConsumer, tps: list[TopicPartition], after: Mapping[int, int]
 ) -> list[RawRecord]:
@@ -204,10 +208,13 @@ async def _read_to_end(
     starts = await reader.beginning_offsets(tps)
     ends = await reader.end_offsets(tps)
     stored: list[RawRecord] = []
-    async with asyncio.timeout(30):
-        for tp in tps:
-            reader.seek(tp, max(starts[tp], after.get(tp.partition, 0)))
-            while await reader.position(tp) < ends[tp]:
-                batch = await reader.getmany(tp, timeout_ms=500)
-                stored += [_raw(m) for m in batch.get(tp, []) if m.offset < ends[tp]]
+    try:
+        async with asyncio.timeout(READ_TO_END_SECONDS):
+            for tp in tps:
+                reader.seek(tp, max(starts[tp], after.get(tp.partition, 0)))
+                while await reader.position(tp) < ends[tp]:
+                    batch = await reader.getmany(tp, timeout_ms=500)
+                    stored += [_raw(m) for m in batch.get(tp, []) if m.offset < ends[tp]]
+    except TimeoutError as exc:  # the broker's slowness, said as the bus's own error
+        raise TransientError(f"the broker did not deliver {tps} in time") from exc
     return stored

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from warmflow_shared.metrics import REGISTRY
@@ -20,6 +20,7 @@ from warmflow_shared.web.openapi import (
     install_problem_openapi,
     operation_id,
 )
+from warmflow_shared.web.strictbody import strict_json_body
 from warmflow_shared.web.textguard import HiddenTextMiddleware
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def create_service_app(
         description=description,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # every JSON body is read strictly (a number is a number, never "5" nor true)
+        dependencies=[Depends(strict_json_body)],
     )
     app.state.service = service
     app.state.settings = settings

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from warmflow_shared.bus.failures import FailureClass, classify
+from warmflow_shared.bus.failures import backend_unavailable
 from warmflow_shared.errors import DomainError, FieldError
 from warmflow_shared.web.problems import domain_problem, problem_response
 from warmflow_shared.web.validation import field_errors
@@ -89,9 +89,10 @@ def unexpected_error_response(
     correlation_id: str | None, instance: str | None, exc: BaseException | None = None
 ) -> Response:
     """The last resort: a generic 500 naming the correlation id, never the exception. A store or
-    broker that does not answer (a transient failure, as the bus classifies it) is a 503 with
-    ``Retry-After``: nothing is wrong with the request, it can be sent again shortly."""
-    if exc is not None and classify(exc) is FailureClass.TRANSIENT:
+    broker that does not answer is a 503 with
+    ``Retry-After``: nothing is wrong with the request, it can be sent again shortly. Known by
+    the store's and the bus's own errors: a partner's timeout is no outage of theirs."""
+    if exc is not None and backend_unavailable(exc):
         return problem_response(
             503,
             code="unavailable",
