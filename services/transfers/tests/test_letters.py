@@ -124,6 +124,28 @@ async def test_the_receiver_checks_the_number_of_the_letter_handed_over(world: W
     assert reported.json()["status"] == "reported"
 
 
+async def test_a_report_without_the_letter_number_is_refused(world: World) -> None:
+    """Left out, the number was not checked at all: the void letter of a lost-and-found case
+    (or any paper) was reported as the valid one. The number is required: without a body, with
+    none, or blank, the 报到 is refused at its field in Chinese and changes nothing."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    case = (await act(world, case, "reissue", {"reason": "lost"})).json()
+    case = (await act(world, case, "paper-letter")).json()
+    url = f"/cases/{case['id']}/report"
+    headers = world.admin("yuhang")
+    for sent in ({}, {"json": {}}, {"json": {"serial_number": " \u3000"}}):
+        refused = await world.client.post(url, headers=headers, **sent)
+        assert refused.status_code == 422, (sent, refused.text)
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.serial_number", error
+        assert error["reason"].isascii() is False, error
+    unchanged = await world.client.get(f"/cases/{case['id']}", headers=headers)
+    assert unchanged.json()["status"] == "letter_issued"
+    assert unchanged.json()["history"] == case["history"]
+    reported = await act(world, case, "report")  # the valid number: reported
+    assert reported.status_code == 200, reported.text
+
+
 async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
     world: World,
 ) -> None:
