@@ -88,9 +88,10 @@ async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) 
 @router.post("/extend", response_model=CaseView)
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
+    same_letter = letter_service.SameLetter()  # overtaken by another's extension: refused
     acted = await act(
         ctx, case_id, who, SENDING,
-        lambda c, a: letters.extend(c, a, body.days, months, ctx.now(), ctx.zone),
+        lambda c, a: letters.extend(same_letter(c), a, body.days, months, ctx.now(), ctx.zone),
     )  # fmt: skip
     return _view(ctx, acted)
 
