@@ -59,6 +59,8 @@ class Burst:
                 raise httpx.ConnectError("killed")
             action = NEXT[case["status"]]
             step = {"branch_id": self.receiving} if action == "accept" else {}
+            if action == "report":  # the number on the letter the member hands over
+                step = {"serial_number": case["letter"]["serial_number"]}
             url = f"/api/transfers/cases/{case['id']}/{action}"
             case = self.check(await client.post(url, json=step, headers=self.admin))
 

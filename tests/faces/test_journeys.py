@@ -422,6 +422,9 @@ def test_cross_province_transfer_completed_in_the_console(
     # the member hands over the lost letter, found again: its number is void, refused at the
     # field (its 报到 was recorded all the same); the valid letter's number is reported
     by_test(receiver, "case-report").click()
+    # left out, the number was not checked at all: now the 报到 is refused at the field
+    by_test(receiver, "confirm-report").click()
+    expect(by_test(receiver, "action-report")).to_contain_text("请填写党员所持介绍信上的编号")
     fill(receiver, "field-serial_number", letter["serial_number"])
     by_test(receiver, "confirm-report").click()
     expect(by_test(receiver, "action-report")).to_contain_text("已遗失作废，不能凭此报到")

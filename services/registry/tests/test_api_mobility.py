@@ -15,7 +15,7 @@ from warmflow_registry.service_layer import jobs, organisations
 from warmflow_shared.timefmt import format_ts, parse_ts
 
 from .conftest import Platform, eventually
-from .flows import World, outflow, register, searched_for, tried_to_reach, world
+from .flows import World, outflow, register, searched_for, tried_to_reach, world, yuhang_site
 
 API = "/api/registry"
 
@@ -627,3 +627,38 @@ async def test_a_nightly_run_planned_by_a_clock_ahead_comes_back_at_the_next_sta
     assert job is not None and job["state"] == ahead["state"]
     due = parse_ts(job["_next_due"])
     assert today_now < due <= today_now + timedelta(days=1)
+
+
+async def test_a_card_typed_at_another_s_site_does_not_tell_the_member_s_status(
+    platform: Platform,
+) -> None:
+    """Cards are numbered in sequence (YX-2026-00001 …): staff of any site typed numbers at
+    现场报到 and each refusal said the holder's status — 「失联」, 「停止党籍」 (high-sensitivity,
+    for the home and inflow sides only). Staff who may not see the member are refused without
+    it; staff who may (the member's destination site) still read why."""
+    p, w = platform, await world(platform)
+    member, _ = await register(p, w)
+    await outflow(p, w, member)  # to w.site
+    await tried_to_reach(p, w.yuexi_admin, member)
+    flagged = await p.client.post(
+        f"{API}/members/{member}/lost-contact", json={"reason_code": "3"}, headers=w.yuexi_admin
+    )
+    assert flagged.status_code == 200, flagged.text
+    number = (await _file(p, member, w.yuexi_admin))["card"]["number"]
+    uid = w.branch.removeprefix("yx-branch-")
+    town = {"id": f"yh-town-{uid}", "code": f"YHT{uid}".upper(), "name": "余杭区某街道党工委",
+            "type_code": "town", "parent_id": "yuhang-county-committee",
+            "county": "yuhang"}  # fmt: skip
+    made = await p.client.post(f"{API}/organisations", json=town, headers=w.yuhang_admin)
+    assert made.status_code == 201, made.text
+    elsewhere = await yuhang_site(p, w.yuhang_admin, f"yh-other-{uid}", town["id"])
+    stranger = p.headers("site_staff", "yuhang", orgs=[town["id"]], site_id=elsewhere)
+    url = f"{API}/sites/{elsewhere}/checkins"
+    refused = await p.client.post(url, json={"card_number": number}, headers=stranger)
+    assert refused.status_code == 409, refused.text
+    assert "失联" not in refused.text and "党员当前状态" not in refused.text, refused.text
+    assert "户籍地党组织" in refused.json()["detail"]
+    own = f"{API}/sites/{w.site}/checkins"
+    told = await p.client.post(own, json={"card_number": number}, headers=w.site_staff)
+    assert told.status_code == 409 and "失联" in told.json()["detail"], told.text
+    assert (await _file(p, member, w.yuexi_admin))["status"] == "lost_contact"

@@ -67,6 +67,8 @@ async def act(
         body = placed if action == "accept" else BODIES.get(action, {})
         if action in PAPER_ACTIONS:
             body = {"on": (world.clock.now() + timedelta(hours=8)).date().isoformat()}
+        if action == "report" and case.get("letter"):  # the number on the letter handed over
+            body = {"serial_number": case["letter"]["serial_number"]}
     return await world.client.post(
         f"/cases/{case['id']}/{action}",
         json=body,

@@ -71,6 +71,39 @@ async def test_a_letter_past_its_validity_is_expired_before_its_timer_fires(
     assert as_lost.json()["void_letters"][0]["void_reason"] == "遗失作废"  # within validity
 
 
+async def test_a_lapsed_letter_reads_as_expired_before_its_timer_fires(world: World) -> None:
+    """Between the letter's last day and its timer firing, the case still told the member
+    「在有效期内持介绍信到接收党组织报到」 (and the worklist had it as the member's turn): a
+    报到 then refused. The case and the worklist judge by the clock: 介绍信已过期, the sending
+    side's turn, nothing left to extend; the stored case is unchanged until the timer fires."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "letter_issued")
+    world.clock.set(EXPIRES - timedelta(seconds=1))
+    valid = await _state(world, case["id"])
+    assert (valid["status"], valid["next_actor"]) == ("letter_issued", "member")
+    world.clock.set(EXPIRES + timedelta(minutes=1))  # its timer has not fired
+    for read in (await _state(world, case["id"]), await _listed(world, case["id"])):
+        assert (read["status"], read["status_name"]) == ("expired", "介绍信已过期"), read
+        assert read["next_actor"] == "sending" and "报到" not in read["next_action"], read
+        assert read["letter_extendable_until"] is None
+    member = world.token("member", "songyang", case["member_id"])
+    [mine] = (await world.client.get("/cases", headers=member)).json()
+    assert mine["status"] == "expired" and mine["next_actor"] == "sending"
+    listed = (await world.client.get("/worklist", headers=world.admin("songyang"))).json()
+    [item] = [i for i in listed if i["case_id"] == case["id"]]
+    assert (item["status"], item["next_actor"], item["my_turn"]) == ("expired", "sending", True)
+    # nor is it printed to be handed over: it was, until the timer had fired
+    pdf = await world.client.get(f"/cases/{case['id']}/letter.pdf", headers=world.admin("songyang"))
+    assert pdf.status_code == 409 and "补开" in pdf.json()["detail"], pdf.text
+    assert await world.scheduler().fire_due() == 1  # nothing stored meanwhile
+    fired = await _state(world, case["id"])
+    assert fired["status"] == "expired" and len(fired["escalations"]) == 1
+
+
+async def _listed(world: World, case_id: str) -> dict:  # type: ignore[type-arg]
+    response = await world.client.get("/cases", headers=world.admin("yuhang"))
+    return next(c for c in response.json() if c["id"] == case_id)  # type: ignore[no-any-return]
+
+
 async def test_two_instances_fire_a_deadline_once(world: World) -> None:
     cases = [
         await walk(world, await new_case(world, f"{world.name}-m{i}", "songyang"), "letter_issued")

@@ -124,6 +124,28 @@ async def test_the_receiver_checks_the_number_of_the_letter_handed_over(world: W
     assert reported.json()["status"] == "reported"
 
 
+async def test_a_report_without_the_letter_number_is_refused(world: World) -> None:
+    """Left out, the number was not checked at all: the void letter of a lost-and-found case
+    (or any paper) was reported as the valid one. The number is required: without a body, with
+    none, or blank, the 报到 is refused at its field in Chinese and changes nothing."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "yuexi"), "letter_issued")
+    case = (await act(world, case, "reissue", {"reason": "lost"})).json()
+    case = (await act(world, case, "paper-letter")).json()
+    url = f"/cases/{case['id']}/report"
+    headers = world.admin("yuhang")
+    for sent in ({}, {"json": {}}, {"json": {"serial_number": " \u3000"}}):
+        refused = await world.client.post(url, headers=headers, **sent)
+        assert refused.status_code == 422, (sent, refused.text)
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.serial_number", error
+        assert error["reason"].isascii() is False, error
+    unchanged = await world.client.get(f"/cases/{case['id']}", headers=headers)
+    assert unchanged.json()["status"] == "letter_issued"
+    assert unchanged.json()["history"] == case["history"]
+    reported = await act(world, case, "report")  # the valid number: reported
+    assert reported.status_code == 200, reported.text
+
+
 async def test_the_letter_pdf_has_stub_letter_and_receipt_each_with_the_number(
     world: World,
 ) -> None:
@@ -195,3 +217,25 @@ async def test_the_letter_prints_the_standard_fields_and_never_an_edit_note(
     for side in ("yuexi", "yuhang"):  # both organisations' contact details, as the form asks
         assert f"{side}联系人0571-88880000" in text.replace(" ", ""), side
     assert "已补充工作证明" not in text and f"因{case['reason']}" in text
+
+
+async def test_two_staff_re_issuing_or_extending_at_once_do_it_once(world: World) -> None:
+    """Two staff re-issue a lost letter at the same moment: the one overtaken was decided again
+    on the case the other had just changed, and re-issued once more — the number the first had
+    just been given (and printed) was void at once. Extended together, the days were added
+    twice. The step overtaken is refused (409, saying what the other did); it changes nothing."""
+    case = await walk(world, await new_case(world, f"{world.name}-m", "songyang"), "letter_issued")
+    old = case["letter"]["serial_number"]
+    both = await asyncio.gather(*(act(world, case, "reissue", {"reason": "lost"}) for _ in "ab"))
+    assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+    [done] = [r.json() for r in both if r.status_code == 200]
+    [late] = [r.json() for r in both if r.status_code == 409]
+    now = (await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))).json()
+    assert [v["serial_number"] for v in now["void_letters"]] == [old]
+    assert now["letter"]["serial_number"] == done["letter"]["serial_number"]
+    assert done["letter"]["serial_number"] in late["detail"]
+    until = now["letter"]["valid_until"]
+    both = await asyncio.gather(*(act(world, now, "extend", {"days": 5}) for _ in "ab"))
+    assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+    now = (await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))).json()
+    assert (date.fromisoformat(now["letter"]["valid_until"]) - date.fromisoformat(until)).days == 5

@@ -42,10 +42,11 @@ const ACTIONS = {
   // valid ones; the API refuses too many days at this field all the same
   extend: { title: '延长有效期', fields: [{ key: 'days', label: '延长天数', type: 'number', min: 1, initial: 15 }] },
   // the number on the letter the member hands over, checked by the API: a lost letter found
-  // again after its re-issue is void (遗失作废), and was reported all the same
+  // again after its re-issue is void (遗失作废), and was reported all the same; left out, nothing
+  // was checked — the API refuses a 报到 without it
   report: {
     title: '登记已报到',
-    fields: [{ key: 'serial_number', label: '所持介绍信编号', placeholder: '核对党员交来的介绍信上的编号' }],
+    fields: [{ key: 'serial_number', label: '所持介绍信编号', required: true, placeholder: '核对党员交来的介绍信上的编号' }],
   },
   // the branch is picked by name among the receiving organisation's branches (staff do not know
   // organisation ids: the field asked for a 党支部编号 typed by hand)

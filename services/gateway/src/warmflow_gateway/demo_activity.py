@@ -256,6 +256,8 @@ class DemoActivity:
             body = {"on": self.today().isoformat()}
         if step == "accept":
             body = {"branch_id": RECEIVING_BRANCH}
+        if step == "report":  # the number on the letter the member hands over
+            body = {"serial_number": case["letter"]["serial_number"]}
         answer = await self._post(side, f"/api/transfers/cases/{case['id']}/{step}", body)
         return dict(answer.json())
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from warmflow_shared.auth.principal import Principal
-from warmflow_shared.errors import FieldError, Forbidden, InvalidInput
+from warmflow_shared.errors import FieldError, Forbidden, InvalidInput, NotFound, RuleBroken
 
 from warmflow_registry.domain.external import HomeReport
 from warmflow_registry.domain.mobility import Actor
@@ -76,6 +76,19 @@ async def _card_issuer_side(registry: Registry, principal: Principal, member_id:
         raise InvalidInput(errors=[FieldError("body.card_checked", reason)]) from None
 
 
+UNTOLD = "该活动证当前不能办理报到，请党员联系其户籍地党组织"
+
+
+async def _seen_or_untold(registry: Registry, principal: Principal, member_id: str) -> None:
+    """A card refused at 现场报到: the refusal names the holder's status (失联, 停止党籍: high
+    sensitivity), so staff who may not see the member are refused without it — card numbers
+    run in sequence, and any site's staff could type them."""
+    try:
+        await member_in_scope(registry, principal, member_id, write=False)
+    except (NotFound, Forbidden):
+        raise RuleBroken(UNTOLD) from None
+
+
 def mobility_router(registry: Registry) -> APIRouter:
     router = APIRouter(tags=["mobility"])
 
@@ -95,7 +108,11 @@ def mobility_router(registry: Registry) -> APIRouter:
         if not await manages_site(registry, principal, site):
             raise Forbidden("只能为本人所在站点办理报到")
         member_id = await mobility.member_by_card(registry, body.card_number)
-        member = await mobility.check_in(registry, member_id, site, actor(principal), "staff")
+        try:
+            member = await mobility.check_in(registry, member_id, site, actor(principal), "staff")
+        except RuleBroken:
+            await _seen_or_untold(registry, principal, member_id)
+            raise
         return summary(member)
 
     @router.post(

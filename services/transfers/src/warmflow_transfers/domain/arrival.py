@@ -27,14 +27,12 @@ class Placement:
     name: str = ""  # as the registry names it, for the case's history
 
 
-def report(
-    case: Case, actor: Actor, today: date, now: datetime, shown: str | None = None
-) -> Outcome:
-    """``shown``: the number on the letter the member hands over, when the receiver gives it."""
+def report(case: Case, actor: Actor, today: date, now: datetime, shown: str | None) -> Outcome:
+    """``shown``: the number on the letter the member hands over. Always checked: left out, a
+    void (遗失作废, 过期作废) or another case's letter was reported all the same."""
     require(case, {"letter_issued"}, "登记报到")
     assert case.letter is not None
-    if shown is not None:
-        check_shown_letter(case, shown)
+    check_shown_letter(case, shown)
     if today > case.letter.valid_until:
         raise IllegalMove("介绍信已超过有效期，请转出方党组织补开后再报到")
     if case.cross_province and case.paper_letter is None:

@@ -66,6 +66,17 @@ def lapsed(letter: Letter, now: datetime, zone: tzinfo) -> bool:
     return now >= end_of_local_day(letter.valid_until, zone)
 
 
+def as_of(case: Case, now: datetime, zone: tzinfo) -> Case:
+    """The case as the clock has it, for reading: a letter whose validity is over reads as
+    expired before its timer has fired (late under load, or after a restart) — the member was
+    still told to report with it, and would be refused. The step and its escalation are stored
+    when the timer fires."""
+    letter = case.letter
+    if case.status == "letter_issued" and letter is not None and lapsed(letter, now, zone):
+        return case.model_copy(update={"status": "expired"})
+    return case
+
+
 def extension_limit(letter: Letter, max_months: int) -> date:
     """The latest day a letter may be extended to: in total up to ``max_months`` past its
     original validity (a re-issued letter counts from its own)."""
@@ -106,9 +117,11 @@ def expire(case: Case, now: datetime, zone: tzinfo) -> Outcome | None:
     return done, [Happened("letter_expired", fields)]
 
 
-def check_printable(case: Case) -> None:
+def check_printable(case: Case, now: datetime, zone: tzinfo) -> None:
     """An expired letter is not printed again: handed over, it would send the member to a
-    receiver bound to refuse it (the sending side investigates, then re-issues a new number)."""
+    receiver bound to refuse it (the sending side investigates, then re-issues a new number).
+    Judged by the clock: it was printed until its timer had fired."""
+    case = as_of(case, now, zone)
     if case.status == "expired" and case.letter is not None:
         raise IllegalMove(
             f"介绍信 {case.letter.serial_number} 已于 {case.letter.valid_until} 过期，不能再打印；"
@@ -116,12 +129,14 @@ def check_printable(case: Case) -> None:
         )
 
 
-def check_shown_letter(case: Case, shown: str) -> None:
+def check_shown_letter(case: Case, shown: str | None) -> None:
     """The letter a member hands over at the receiving side is the case's letter: a number
     re-issued since (遗失作废, 过期作废) is void — a lost letter found again must not be honoured —
-    and any other number is not this case's."""
+    and any other number is not this case's. No number, nothing checked: refused."""
     assert case.letter is not None
-    typed = typed_code(shown)
+    typed = typed_code(shown or "")
+    if not typed:
+        raise BadValue("serial_number", "请填写党员所持介绍信上的编号，核对无误后方可登记报到")
     current = case.letter.serial_number
     if typed == current.upper():
         return

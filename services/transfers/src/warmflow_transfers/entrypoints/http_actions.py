@@ -88,9 +88,10 @@ async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) 
 @router.post("/extend", response_model=CaseView)
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
+    same_letter = letter_service.SameLetter()  # overtaken by another's extension: refused
     acted = await act(
         ctx, case_id, who, SENDING,
-        lambda c, a: letters.extend(c, a, body.days, months, ctx.now(), ctx.zone),
+        lambda c, a: letters.extend(same_letter(c), a, body.days, months, ctx.now(), ctx.zone),
     )  # fmt: skip
     return _view(ctx, acted)
 
@@ -111,7 +112,8 @@ async def paper_letter(case_id: CaseId, body: PaperBody, ctx: Ctx, who: Applican
 async def report(
     case_id: CaseId, ctx: Ctx, who: Applicant, body: ReportBody | None = None
 ) -> CaseView:
-    """接收方登记党员已报到；给出党员所持介绍信的编号时先核对（遗失补开后原编号作废）。"""
+    """接收方登记党员已报到：须填党员所持介绍信的编号并核对（补开后原编号作废）。没有请求体时
+    同样按未填编号在该字段拒绝。"""
     shown = body.serial_number if body else None
     acted = await act(
         ctx, case_id, who, RECEIVING,
@@ -164,4 +166,4 @@ def _paper(body: PaperBody, by: str) -> Paper:
 
 def _view(ctx: Transfers, acted: Acted) -> CaseView:
     case, sides = acted
-    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months)
+    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months, ctx.now(), ctx.zone)

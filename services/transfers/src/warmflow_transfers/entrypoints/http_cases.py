@@ -25,7 +25,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 async def view(ctx: Transfers, principal: Principal, case: Case) -> CaseView:
     """The case as the caller reads it, with the sides they may act for."""
     [(case, sides)] = await queries.with_sides(ctx, principal, [case])
-    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months)
+    return CaseView.of(case, sides, ctx.settings.letter_max_extension_months, ctx.now(), ctx.zone)
 
 
 KEY = r"^[\x21-\x7e]{1,128}$"
@@ -67,7 +67,8 @@ async def list_cases(
     await _audited(request, principal, "cases.list", cases)
     months = ctx.settings.letter_max_extension_months
     sided = await queries.with_sides(ctx, principal, cases)
-    return [CaseView.of(c, sides, months) for c, sides in sided]
+    now = ctx.now()
+    return [CaseView.of(c, sides, months, now, ctx.zone) for c, sides in sided]
 
 
 @router.get("/{case_id}", response_model=CaseView)
@@ -87,7 +88,7 @@ async def letter(case_id: CaseId, ctx: Ctx, principal: Anyone, request: Request)
     case = await queries.get_case(ctx, principal, case_id)
     if case.letter is None:
         raise NotFound("该转接案件尚未开具有效的介绍信")
-    check_printable(case)
+    check_printable(case, ctx.now(), ctx.zone)
     await _audited(request, principal, "letter.print", [case])
     serial = case.letter.serial_number
     disposition = content_disposition(f"介绍信-{serial}.pdf", f"letter-{serial}.pdf", inline=True)

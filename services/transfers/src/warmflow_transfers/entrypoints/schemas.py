@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from warmflow_shared.auth.principal import ROLE_NAMES
 from warmflow_shared.days import Day
 
 from warmflow_transfers.domain.codes import ACTOR_NAMES, SIDE_NAMES, STATUS_NAMES, STATUSES, Side
-from warmflow_transfers.domain.letters import extension_limit
+from warmflow_transfers.domain.letters import as_of, extension_limit
 from warmflow_transfers.domain.model import Case, Party, Step
 from warmflow_transfers.domain.worklist import next_step, responsible_side
 
@@ -57,11 +57,12 @@ class ReissueBody(IssueBody):
 
 
 class ReportBody(Body):
+    # required by the domain, not here: a step the case's state does not allow is refused as
+    # such (409) before the number is looked at; left out, it is refused at this field (422)
     serial_number: str | None = Field(
         default=None,
-        min_length=1,
         max_length=40,
-        description="党员所持介绍信上的编号（核对：作废的或别案的编号不能报到）",
+        description="必填：党员所持介绍信上的编号（核对：未填、作废的或别案的编号不能报到）",
     )
 
 
@@ -114,7 +115,10 @@ class CaseView(Case):
     )
 
     @classmethod
-    def of(cls, case: Case, my_sides: list[Side], extension_months: int) -> CaseView:
+    def of(
+        cls, case: Case, my_sides: list[Side], extension_months: int, now: datetime, zone: tzinfo
+    ) -> CaseView:
+        case = as_of(case, now, zone)  # judged by the clock, not only by the stored state
         step = next_step(case)
         letter = case.letter if case.status == "letter_issued" else None
         extendable = extension_limit(letter, extension_months) if letter else None

@@ -7,6 +7,8 @@ reused: uniqueness matters more than a gapless sequence.
 
 from __future__ import annotations
 
+from datetime import date
+
 from warmflow_shared.auth.principal import Principal
 from warmflow_shared.errors import Conflict
 from warmflow_shared.outbox.change import Change, change
@@ -35,6 +37,30 @@ from warmflow_transfers.service_layer.scope import (
 from warmflow_transfers.service_layer.steps import BUSY, Acted, decision
 
 COUNTER_ATTEMPTS = 50
+
+
+class SameLetter:
+    """The letter a step was first decided on. Overtaken by another's step, a step is decided
+    again on the new state: a re-issue then voided the number just issued (and printed) by the
+    other, an extension added its days to the other's. Refused instead when the letter changed
+    (the timer expiring it changes no letter: decided again as before)."""
+
+    def __init__(self) -> None:
+        self._seen: tuple[str, date] | None = None
+
+    def __call__(self, case: Case) -> Case:
+        letter = case.letter
+        if letter is None:
+            return case
+        now = (letter.serial_number, letter.valid_until)
+        if self._seen is None:
+            self._seen = now
+        elif now != self._seen:
+            redo = "不要重复补开或延期"
+            if now[0] != self._seen[0]:
+                raise Conflict(f"介绍信刚由他人补开，现编号 {now[0]}（有效期至 {now[1]}）；{redo}")
+            raise Conflict(f"介绍信有效期刚由他人改为至 {now[1]}；请刷新后核对，{redo}")
+        return case
 
 
 async def next_serial(ctx: Transfers, committee_id: str, committee_code: str, year: int) -> str:
@@ -80,9 +106,10 @@ async def _with_letter(
     ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
 ) -> Acted:
     orgs = await organisations_of(ctx, principal)
+    same_letter = SameLetter()
 
     async def decide(loaded: Loaded) -> Change[Case]:
-        case = Case.from_state(loaded.state)
+        case = same_letter(Case.from_state(loaded.state))
         actor = actor_for(principal, case, ["sending"], orgs)
         # checked before a number is taken, so refused steps burn no serial numbers
         allowed = {"approved"} if reason is None else {"letter_issued", "expired"}

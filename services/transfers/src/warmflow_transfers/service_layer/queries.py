@@ -11,6 +11,7 @@ from warmflow_shared.errors import NotFound
 from warmflow_shared.scope import STAFF, Orgs, sees_member
 
 from warmflow_transfers.domain.codes import TERMINAL, Side
+from warmflow_transfers.domain.letters import as_of
 from warmflow_transfers.domain.model import Case
 from warmflow_transfers.domain.stats import Stats, statistics
 from warmflow_transfers.domain.worklist import next_step, responsible_side
@@ -109,7 +110,8 @@ def work_item(principal: Principal, case: Case, orgs: Orgs) -> WorkItem | None:
 async def worklist(ctx: Transfers, principal: Principal, mine_only: bool) -> list[WorkItem]:
     orgs = await organisations_of(ctx, principal)
     cases = await cases_in_scope(ctx, principal, OPEN_CASES)
-    items = [work_item(principal, case, orgs) for case in cases]
+    now = ctx.now()
+    items = [work_item(principal, as_of(case, now, ctx.zone), orgs) for case in cases]
     kept = [i for i in items if i is not None and (i.my_turn or not mine_only)]
     # whoever must act first; then the oldest waiting case
     return sorted(kept, key=lambda i: (not i.my_turn, i.case.updated_at))
