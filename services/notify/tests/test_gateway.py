@@ -113,6 +113,7 @@ async def test_events_on_the_bus_become_notices_on_every_channel(
 
     [mine] = (await gw.client.get("/api/notify/inbox", headers=people["member"])).json()
     assert mine["subject"] == "外出登记已办理" and "LD2026001" in mine["body"]
+    assert "（含当日）前" in mine["body"]  # the due day is the last day, not the day before
     [theirs] = (await gw.client.get("/api/notify/inbox", headers=people["wang"])).json()
     refused = await gw.client.post(
         f"/api/notify/inbox/{theirs['notice_id']}/read", headers=people["member"]

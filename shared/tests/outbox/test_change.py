@@ -110,6 +110,22 @@ async def test_a_writer_overtaken_more_often_than_its_attempts_keeps_trying_with
     assert doc is not None and doc["state"] == {"n": 12}
 
 
+async def test_a_crowd_on_a_slow_store_waits_its_turn_beyond_five_seconds(document_store) -> None:
+    """Each decision takes 0.2 s (a server at load 20): thirty writers need thirty rounds, over
+    six seconds; the last were told 该记录正被他人同时修改 after five (CI, FerretDB, 8 of 40)."""
+    store = await _counter(document_store)
+
+    async def slow_bump(loaded: Loaded) -> Change[int]:
+        await asyncio.sleep(0.2)  # the slow store's share of a round, not a wait for a race
+        n = loaded.state["n"] + 1
+        return Change(n, {"n": n})
+
+    crowd = (change(store, "c-1", slow_bump, missing="无") for _ in range(30))
+    results = await asyncio.gather(*crowd, return_exceptions=True)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sorted(r for r in results if isinstance(r, int)) == list(range(1, 31))
+
+
 async def test_retry_on_conflict_runs_the_attempt_again() -> None:
     tries = 0
 

@@ -32,8 +32,10 @@ M = TypeVar("M", bound=BaseModel)
 
 ATTEMPTS = 10
 # A crowd on one aggregate (a room of 40 scanning one lesson's code) wins one writer a round; on
-# a loaded server ten rounds of pauses (~1 s in all) were too few for the last of them.
-PATIENCE = 5.0
+# a loaded server ten rounds of pauses (~1 s in all) were too few for the last of them, and so
+# were 5 s (FerretDB at load 20: 8 of 40 refused). A lost race means another writer got through
+# — the crowd is being served — so a writer waits its turn for up to this long.
+PATIENCE = 20.0
 BUSY = "该记录正被他人同时修改，请稍后重试"
 
 

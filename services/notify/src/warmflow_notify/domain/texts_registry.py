@@ -10,13 +10,13 @@ REGISTRY_TEMPLATES = [
     T("registry.OutflowRegistered.member", 1,
       "外出登记已办理",
       "{recipient_name}同志：您的外出登记已办理，《流动党员活动证》编号 {card_number}，"
-      "前往 {destination}。请于 {check_in_due} 前到流入地党组织或暖流之家报到。",
-      "【暖流】{recipient_name}，外出登记已办理，请于{check_in_due}前报到。"),
+      "前往 {destination}。请于 {check_in_due}（含当日）前到流入地党组织或暖流之家报到。",
+      "【暖流】{recipient_name}，外出登记已办理，请于{check_in_due}（含当日）前报到。"),
     T("registry.OutflowRegistered.staff", 1,
       "流动党员外出登记：{member_name}",
       "党员 {member_name} 已办理外出登记（活动证 {card_number}），前往 {destination}，"
-      "预计外出 {expected_months} 个月，应于 {check_in_due} 前报到。",
-      "【暖流】{member_name}已外出登记，应于{check_in_due}前报到。"),
+      "预计外出 {expected_months} 个月，应于 {check_in_due}（含当日）前报到。",
+      "【暖流】{member_name}已外出登记，应于{check_in_due}（含当日）前报到。"),
     T("registry.CheckInOverdue.member", 1,
       "报到已逾期",
       "{recipient_name}同志：您应于 {due_on} 前报到，目前尚未完成。"

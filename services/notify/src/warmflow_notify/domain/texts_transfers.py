@@ -48,7 +48,7 @@ TRANSFER_TEMPLATES = [
       "介绍信已开具",
       "{recipient_name}同志：您的组织关系介绍信已开具，编号 {serial_number}，党费交至 "
       "{dues_paid_until}，有效期至 {valid_until}。请在有效期内到 {inflow_org_name} 报到。",
-      "【暖流】介绍信{serial_number}已开具，请于{valid_until}前报到。"),
+      "【暖流】介绍信{serial_number}已开具，有效期至{valid_until}，请在此前（含当日）报到。"),
     T("transfers.LetterIssued.staff", 1,
       "介绍信已开具：{member_name}",
       "党员 {member_name} 的介绍信（编号 {serial_number}）已开具，有效期至 {valid_until}，"
