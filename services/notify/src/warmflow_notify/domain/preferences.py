@@ -89,7 +89,7 @@ class QuietHours:
 class Preferences:
     channels: Mapping[Category, tuple[Channel, ...]] = field(default_factory=dict)
     quiet_hours: QuietHours | None = QuietHours(time(22, 0), time(7, 0))
-    urgent_override: bool = True
+    urgent_override: bool = False
 
     def channels_for(self, category: Category, urgency: Urgency) -> tuple[Channel, ...]:
         if urgency == "urgent" and self.urgent_override:
@@ -130,7 +130,7 @@ class Preferences:
             )
             if quiet
             else None,
-            urgent_override=bool(raw.get("urgent_override", True)),
+            urgent_override=bool(raw.get("urgent_override", False)),
         )
 
 

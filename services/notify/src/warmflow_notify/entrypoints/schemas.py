@@ -80,7 +80,7 @@ class PreferencesBody(BaseModel):
 
     channels: dict[Category, list[Channel]] = {}
     quiet_hours: QuietHoursBody | None = QuietHoursBody(start="22:00", end="07:00")
-    urgent_override: bool = True
+    urgent_override: bool = False
 
 
 class StaffBody(BaseModel):
