@@ -239,3 +239,27 @@ async def test_two_staff_re_issuing_or_extending_at_once_do_it_once(world: World
     assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
     now = (await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))).json()
     assert (date.fromisoformat(now["letter"]["valid_until"]) - date.fromisoformat(until)).days == 5
+
+
+async def test_a_page_loaded_before_another_s_re_issue_or_extension_does_not_repeat_it(
+    world: World,
+) -> None:
+    """Staff with the case open since before a colleague re-issued the letter click 重开介绍信:
+    the new letter, already printed, was voided. The page sends the letter it shows; a letter
+    replaced (or extended) since is refused (409) and nothing changes."""
+    case = await walk(world, await new_case(world, f"{world.name}-s", "songyang"), "letter_issued")
+    shown = case["letter"]
+    as_shown = {"reason": "lost", "serial_number": shown["serial_number"]}
+    first = await act(world, case, "reissue", as_shown)
+    assert first.status_code == 200, first.text
+    new = first.json()["letter"]
+    stale = await act(world, case, "reissue", as_shown)
+    assert stale.status_code == 409 and new["serial_number"] in stale.json()["detail"]
+    extended = await act(world, case, "extend", {"days": 3, "valid_until": new["valid_until"]})
+    assert extended.status_code == 200, extended.text
+    again = await act(world, case, "extend", {"days": 3, "valid_until": new["valid_until"]})
+    assert again.status_code == 409, again.text
+    now = (await world.client.get(f"/cases/{case['id']}", headers=world.admin("songyang"))).json()
+    assert now["letter"]["serial_number"] == new["serial_number"]
+    assert now["letter"]["valid_until"] == extended.json()["letter"]["valid_until"]
+    assert [v["serial_number"] for v in now["void_letters"]] == [shown["serial_number"]]

@@ -114,9 +114,20 @@ function titled(c, name) {
   return { ...ACTIONS[name], title: correction, fields }
 }
 
+// the letter the page shows, sent with a re-issue or an extension: a page loaded before a
+// colleague's re-issue voided the letter just printed; the API refuses a letter changed since
+const SHOWN = {
+  reissue: (letter) => ({ serial_number: letter.serial_number }),
+  extend: (letter) => ({ valid_until: letter.valid_until }),
+}
+function runner(c, name) {
+  const shown = SHOWN[name] && c.letter ? SHOWN[name](c.letter) : {}
+  return (id, body) => act(name)(id, { ...body, ...shown })
+}
+
 export function caseActions(c) {
   return (BY_STATE[c.status] || [])
     .filter((name) => (c.my_sides || []).includes(sideOf(name)))
     .filter((name) => c.cross_province || !PAPER.includes(name))
-    .map((name) => ({ name, ...titled(c, name), run: act(name) }))
+    .map((name) => ({ name, ...titled(c, name), run: runner(c, name) }))
 }

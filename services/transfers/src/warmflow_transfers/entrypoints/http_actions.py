@@ -81,14 +81,17 @@ async def issue_letter(case_id: CaseId, body: IssueBody, ctx: Ctx, who: Applican
 
 @router.post("/reissue", response_model=CaseView)
 async def reissue(case_id: CaseId, body: ReissueBody, ctx: Ctx, who: Applicant) -> CaseView:
-    acted = await letter_service.reissue_letter(ctx, case_id, who, body.reason, body.valid_days)
+    acted = await letter_service.reissue_letter(
+        ctx, case_id, who, body.reason, body.valid_days, body.serial_number
+    )
     return _view(ctx, acted)
 
 
 @router.post("/extend", response_model=CaseView)
 async def extend(case_id: CaseId, body: ExtendBody, ctx: Ctx, who: Applicant) -> CaseView:
     months = ctx.settings.letter_max_extension_months
-    same_letter = letter_service.SameLetter()  # overtaken by another's extension: refused
+    # overtaken by another's extension (or extended from a stale page): refused
+    same_letter = letter_service.SameLetter(shown_until=body.valid_until)
     acted = await act(
         ctx, case_id, who, SENDING,
         lambda c, a: letters.extend(same_letter(c), a, body.days, months, ctx.now(), ctx.zone),

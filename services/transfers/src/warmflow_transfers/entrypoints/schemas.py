@@ -54,6 +54,11 @@ class IssueBody(Body):
 class ReissueBody(IssueBody):
     # a Literal, not a pattern: a wrong value is answered with the values allowed
     reason: Literal["lost", "expired"] = Field(description="lost 遗失 | expired 过期")
+    serial_number: str | None = Field(
+        default=None,
+        max_length=40,
+        description="页面所示、要作废的介绍信编号：他人已先补开则拒绝，不会再作废新开的介绍信",
+    )
 
 
 class ReportBody(Body):
@@ -71,6 +76,9 @@ class ExtendBody(Body):
     # the domain's, counted from the original validity with the configured months (92 days or
     # more), refused at this field in Chinese with the latest date allowed
     days: int = Field(ge=1, le=366)
+    valid_until: Day | None = Field(
+        default=None, description="页面所示的现有效期至：他人已先延期或补开则拒绝，不重复延长"
+    )
 
 
 class AcceptBody(Body):

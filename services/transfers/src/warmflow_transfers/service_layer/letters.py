@@ -45,7 +45,9 @@ class SameLetter:
     other, an extension added its days to the other's. Refused instead when the letter changed
     (the timer expiring it changes no letter: decided again as before)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shown_serial: str | None = None, shown_until: date | None = None) -> None:
+        # what the caller's page showed (a page loaded before another's step): judged as seen
+        self._shown = (shown_serial, shown_until)
         self._seen: tuple[str, date] | None = None
 
     def __call__(self, case: Case) -> Case:
@@ -54,8 +56,9 @@ class SameLetter:
             return case
         now = (letter.serial_number, letter.valid_until)
         if self._seen is None:
-            self._seen = now
-        elif now != self._seen:
+            serial, until = self._shown
+            self._seen = (serial or now[0], until or now[1])
+        if now != self._seen:
             redo = "不要重复补开或延期"
             if now[0] != self._seen[0]:
                 raise Conflict(f"介绍信刚由他人补开，现编号 {now[0]}（有效期至 {now[1]}）；{redo}")
@@ -91,22 +94,34 @@ async def _terms(ctx: Transfers, case: Case, valid_days: int | None) -> LetterTe
 async def issue(
     ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None
 ) -> Acted:
-    return await _with_letter(ctx, case_id, principal, valid_days, reason=None)
+    return await _with_letter(ctx, case_id, principal, valid_days, None, SameLetter())
 
 
 async def reissue_letter(
-    ctx: Transfers, case_id: str, principal: Principal, reason: str, valid_days: int | None
+    ctx: Transfers,
+    case_id: str,
+    principal: Principal,
+    reason: str,
+    valid_days: int | None,
+    shown_serial: str | None = None,
 ) -> Acted:
+    """``shown_serial``: the number of the letter the caller means to replace, as their page
+    showed it; another's re-issue since refuses the step (a stale page voided a new letter)."""
     if reason not in VOID_REASONS:
         raise BadValue("reason", "补开原因应为 lost（遗失）或 expired（过期）")
-    return await _with_letter(ctx, case_id, principal, valid_days, reason=reason)
+    same_letter = SameLetter(shown_serial)
+    return await _with_letter(ctx, case_id, principal, valid_days, reason, same_letter)
 
 
 async def _with_letter(
-    ctx: Transfers, case_id: str, principal: Principal, valid_days: int | None, reason: str | None
+    ctx: Transfers,
+    case_id: str,
+    principal: Principal,
+    valid_days: int | None,
+    reason: str | None,
+    same_letter: SameLetter,
 ) -> Acted:
     orgs = await organisations_of(ctx, principal)
-    same_letter = SameLetter()
 
     async def decide(loaded: Loaded) -> Change[Case]:
         case = same_letter(Case.from_state(loaded.state))
