@@ -317,6 +317,26 @@ def test_a_notice_that_cannot_be_marked_read_says_so(
     expect(dots).to_have_count(unread - 1)
 
 
+def test_notices_that_cannot_be_read_say_so_and_are_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息通知 read while the platform could not be reached was a blank page — no notices, no
+    word why, no way to try again; now it says the read failed and 重试 reads them."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/notify/inbox\?"), unreachable)
+    phone.goto(f"{platform_url}/m/notices")
+    expect(by_test(phone, "notices-load-error")).to_contain_text("网络连接失败")
+    shots(phone, "notices-unreachable")
+    phone.unroute(re.compile(r"/api/notify/inbox\?"), unreachable)
+    by_test(phone, "notices-retry").click()
+    expect(by_test(phone, "notices-load-error")).to_have_count(0)
+    expect(by_test(phone, "notices").locator(".van-cell").first).to_be_visible()  # her 报到
+
+
 def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
