@@ -337,6 +337,29 @@ def test_notices_that_cannot_be_read_say_so_and_are_read_again(
     expect(by_test(phone, "notices").locator(".van-cell").first).to_be_visible()  # her 报到
 
 
+def test_jobs_and_support_that_cannot_be_read_are_not_shown_as_none(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """岗位推荐与帮扶 read while the platform could not be reached said 暂时没有给您的岗位推荐 and
+    您目前没有帮扶申请, and showed 参加人才对接 off — a switch to flip on a choice never read —
+    with no way to try again; now it says the read failed, the switch waits, and 重试 reads."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/support/"), unreachable)
+    phone.goto(f"{platform_url}/m/support")
+    expect(by_test(phone, "support-load-error")).to_contain_text("网络连接失败")
+    expect(phone.get_by_text("暂时没有给您的岗位推荐")).to_have_count(0)
+    expect(by_test(phone, "matching-switch")).to_have_class(re.compile("van-switch--disabled"))
+    shots(phone, "support-unreachable")
+    phone.unroute(re.compile(r"/api/support/"), unreachable)
+    by_test(phone, "support-retry").click()
+    expect(by_test(phone, "support-load-error")).to_have_count(0)
+    expect(by_test(phone, "matching-switch")).not_to_have_class(re.compile("van-switch--disabled"))
+
+
 def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
