@@ -320,6 +320,49 @@ def test_a_notice_that_cannot_be_marked_read_says_so(
     expect(dots).to_have_count(unread - 1)
 
 
+def test_notices_that_cannot_be_read_say_so_and_are_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """消息通知 read while the platform could not be reached was a blank page — no notices, no
+    word why, no way to try again; now it says the read failed and 重试 reads them."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/notify/inbox\?"), unreachable)
+    phone.goto(f"{platform_url}/m/notices")
+    expect(by_test(phone, "notices-load-error")).to_contain_text("网络连接失败")
+    shots(phone, "notices-unreachable")
+    phone.unroute(re.compile(r"/api/notify/inbox\?"), unreachable)
+    by_test(phone, "notices-retry").click()
+    expect(by_test(phone, "notices-load-error")).to_have_count(0)
+    expect(by_test(phone, "notices").locator(".van-cell").first).to_be_visible()  # her 报到
+
+
+def test_jobs_and_support_that_cannot_be_read_are_not_shown_as_none(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """岗位推荐与帮扶 read while the platform could not be reached said 暂时没有给您的岗位推荐 and
+    您目前没有帮扶申请, and showed 参加人才对接 off — a switch to flip on a choice never read —
+    with no way to try again; now it says the read failed, the switch waits, and 重试 reads."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/support/"), unreachable)
+    phone.goto(f"{platform_url}/m/support")
+    expect(by_test(phone, "support-load-error")).to_contain_text("网络连接失败")
+    expect(phone.get_by_text("暂时没有给您的岗位推荐")).to_have_count(0)
+    expect(by_test(phone, "matching-switch")).to_have_class(re.compile("van-switch--disabled"))
+    shots(phone, "support-unreachable")
+    phone.unroute(re.compile(r"/api/support/"), unreachable)
+    by_test(phone, "support-retry").click()
+    expect(by_test(phone, "support-load-error")).to_have_count(0)
+    expect(by_test(phone, "matching-switch")).not_to_have_class(re.compile("van-switch--disabled"))
+
+
 def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
@@ -340,6 +383,61 @@ def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     by_test(phone, "recs-retry").click()
     expect(by_test(phone, "recs-load-error")).to_have_count(0)
     expect(by_test(phone, "recs-none")).to_be_visible()
+
+
+def test_a_learning_record_that_cannot_be_read_says_so_and_is_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """我的班次 and 结业证书 read while the platform could not be reached showed no classes, no
+    attendance and 完成班次学习后可获得结业证书 — as if the member had none — with no way to try
+    again; now both say the read failed and 重试 reads the record once the platform answers."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/learning/members/[^/]+/record$"), unreachable)
+    phone.goto(f"{platform_url}/m/learning")
+    phone.locator(".van-tab", has_text="结业证书").click()
+    expect(by_test(phone, "certs-load-error")).to_contain_text("网络连接失败")
+    expect(by_test(phone, "certs-none")).to_have_count(0)
+    phone.locator(".van-tab", has_text="我的班次").click()
+    expect(by_test(phone, "record-load-error")).to_contain_text("网络连接失败")
+    shots(phone, "record-unreachable")
+    phone.unroute(re.compile(r"/api/learning/members/[^/]+/record$"), unreachable)
+    by_test(phone, "record-retry").click()
+    expect(by_test(phone, "record-load-error")).to_have_count(0)
+    phone.locator(".van-tab", has_text="结业证书").click()
+    expect(by_test(phone, "certs-load-error")).to_have_count(0)
+    expect(by_test(phone, "certs-none")).to_be_visible()  # read: she has none
+
+
+def test_transfers_that_cannot_be_read_are_not_shown_as_none(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """组织关系转接 read while the platform could not be reached said 您目前没有办理中的组织关系转接
+    and offered a new application — to a member whose case may be open; now it says the read
+    failed, offers no application, and 重试 reads the cases once the platform answers."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(re.compile(r"/api/transfers/cases\b"), unreachable)
+    phone.goto(f"{platform_url}/m/transfer")
+    expect(by_test(phone, "cases-load-error")).to_contain_text("网络连接失败")
+    expect(phone.get_by_text("您目前没有办理中的组织关系转接")).to_have_count(0)
+    expect(by_test(phone, "apply-form")).to_have_count(0)
+    shots(phone, "cases-unreachable")
+    phone.unroute(re.compile(r"/api/transfers/cases\b"), unreachable)
+    by_test(phone, "cases-retry").click()
+    expect(by_test(phone, "cases-load-error")).to_have_count(0)
+    mine = httpx.get(
+        f"{platform_url}/api/transfers/cases", headers=token(platform_url, "yuexi-member")
+    )
+    shown = [by_test(phone, f"case-{c['id']}") for c in mine.json()]  # (earlier tests open some)
+    for case in shown or [by_test(phone, "apply-form")]:  # none: she may apply
+        expect(case).to_be_visible()
 
 
 def test_a_member_at_home_is_told_before_writing_a_yearly_report(

@@ -6,14 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from warmflow_learning.domain import codes
-from warmflow_learning.domain.model import Session
+from warmflow_learning.domain.model import Klass, Room, Session
 from warmflow_learning.domain.participation import (
     in_scope,
     participation,
     record_standing,
     standing_at,
 )
-from warmflow_learning.domain.rules import check_in_place, meets_completion
+from warmflow_learning.domain.rules import (
+    BOOKING_MINUTES,
+    book_room,
+    check_in_place,
+    class_capacity,
+    meets_completion,
+    rooms_in_use,
+)
 from warmflow_learning.domain.scheduling import (
     Interval,
     Slot,
@@ -174,3 +181,15 @@ def test_before_its_first_day_a_member_stands_as_filed_that_day() -> None:
     assert (november["inflow_org_id"], november["mobile_status"]) == ("org-a", "checked_in")
     assert standing_at(member, "2026-12-08T00:00:00.000000Z")["mobile_status"] == "checked_in"
     assert standing_at(member, "2026-12-10T00:00:00.000000Z")["mobile_status"] == "returned"
+
+
+def test_a_booked_room_without_its_lesson_counts_only_while_the_lesson_may_be_being_saved() -> None:
+    stored = {"id": "c", "title": "班", "county": "yuhang", "org_id": "o", "completion_share": 1}
+    klass = Klass.model_validate({**stored, "rooms": {"ses-legacy": 1}})  # a bare capacity
+    assert klass.rooms == {"ses-legacy": Room(capacity=1)}  # booked before bookings had a time
+    book_room(klass, "ses-saved", 30, False, T - timedelta(days=9))
+    book_room(klass, "ses-saving", 20, False, T - timedelta(minutes=BOOKING_MINUTES - 1))
+    book_room(klass, "ses-lost", 10, False, T - timedelta(minutes=BOOKING_MINUTES))
+    book_room(klass, "ses-moved-clock", 5, False, T + timedelta(days=40))
+    assert set(rooms_in_use(klass, {"ses-saved"}, T)) == {"ses-saved", "ses-saving"}
+    assert class_capacity(klass, [], T) == 20

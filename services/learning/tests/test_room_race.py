@@ -4,8 +4,15 @@ more seats than its smallest room (the store decides, not the order the requests
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from warmflow_learning.domain import rules
+from warmflow_learning.domain.model import Klass
+from warmflow_shared.events.contracts import IntegrationEvent
+from warmflow_shared.outbox.change import change_model
+
+from .support import T0
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -46,3 +53,31 @@ async def test_a_small_room_and_an_enrolment_at_once_never_overfill_the_class(wo
         seats = len((await world.get(f"/classes/{klass}", staff)).json()["members"])
         rooms = (await world.get(f"/classes/{klass}/sessions", staff)).json()
         assert seats <= min([r["capacity"] for r in rooms], default=seats), (seats, rooms)
+
+
+async def test_a_room_booked_for_a_lesson_a_crash_kept_from_being_saved_stops_counting(
+    world,
+) -> None:
+    """Scheduling books the room on the class, then saves the lesson: a process that died in
+    between left the class's capacity lowered for good by a lesson that did not exist."""
+    staff = world.auth("county_admin", "yuhang")
+    _, klass = await world.course_class(staff)
+    first, second = await world.members({}, {})
+    seated = await world.post(f"/classes/{klass}/enrolments", {"member_id": first}, staff)
+    assert seated.status_code == 201, seated.text
+
+    def booked(item: Klass) -> list[IntegrationEvent]:  # the class as the crash left it
+        rules.book_room(item, "ses-never-saved", 1, False, world.clock.now())
+        return []
+
+    await change_model(world.ctx.classes, Klass, klass, "班次", booked)
+    body = {"member_id": second}
+    in_flight = await world.post(f"/classes/{klass}/enrolments", body, staff)
+    assert in_flight.status_code == 409, in_flight.text  # the lesson may still be being saved
+    world.clock.set(T0 + timedelta(minutes=rules.BOOKING_MINUTES))
+    view = (await world.get(f"/classes/{klass}", staff)).json()
+    assert view["rooms"] == {}, view["rooms"]
+    later = await world.post(f"/classes/{klass}/enrolments", body, staff)
+    assert later.status_code == 201, later.text
+    stored = await world.ctx.classes.load(klass)
+    assert stored.state["rooms"] == {}  # dropped by the class's next write

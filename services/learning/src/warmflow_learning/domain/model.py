@@ -50,6 +50,18 @@ class Seat(BaseModel):
     hours: float = 0.0
 
 
+class Room(BaseModel):
+    """An on-site lesson's room, booked on its class before the lesson is saved. ``booked_at``
+    None: booked before bookings had a time (long done; a room whose lesson is missing is lost)."""
+
+    capacity: int
+    booked_at: Ts | None = None
+
+
+def _room(value: object) -> object:
+    return {"capacity": value} if isinstance(value, int) else value  # stored as a bare number
+
+
 class Klass(BaseModel):
     """A class or cohort (e.g. one 暖流成长营 term); its seats are its enrolments."""
 
@@ -63,9 +75,9 @@ class Klass(BaseModel):
     capacity: int | None = None
     status: Literal["open", "closed"] = "open"
     members: dict[str, Seat] = {}
-    # the capacity of each on-site lesson's room, by session id: booked here, in the same
-    # conditional write as the seats, so a lesson and an enrolment at once cannot overfill it
-    rooms: dict[str, int] = {}
+    # each on-site lesson's room, by session id: booked here, in the same conditional write as
+    # the seats, so a lesson and an enrolment at once cannot overfill it
+    rooms: dict[str, Annotated[Room, BeforeValidator(_room)]] = {}
     # the end of its last session (from SessionScheduled): completion is judged only after it
     ends_at: Ts | None = None
 

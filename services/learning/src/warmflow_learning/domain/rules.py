@@ -15,6 +15,7 @@ from warmflow_learning.domain.model import (
     Klass,
     Mark,
     Participant,
+    Room,
     Seat,
     Session,
     Status,
@@ -23,12 +24,37 @@ from warmflow_learning.domain.model import (
 from warmflow_learning.domain.scheduling import Interval, first_overlap
 
 
-def class_capacity(klass: Klass, sessions: Iterable[Session]) -> int | None:
-    """A cohort cannot be larger than its smallest room."""
-    limits = [s.capacity for s in sessions if not s.online] + list(klass.rooms.values())
+def class_capacity(klass: Klass, sessions: Iterable[Session], now: datetime) -> int | None:
+    """A cohort cannot be larger than its smallest room (those of lessons being saved too)."""
+    sessions = list(sessions)
+    rooms = rooms_in_use(klass, {s.id for s in sessions}, now).values()
+    limits = [s.capacity for s in sessions if not s.online] + [room.capacity for room in rooms]
     if klass.capacity is not None:
         limits.append(klass.capacity)
     return min(limits) if limits else None
+
+
+# How long a booked room counts without its lesson: far longer than saving the lesson takes (a
+# write gives up after seconds), short enough that one left by a crash between the booking and
+# the lesson's save soon stops lowering the class's capacity (either side of the clock: a
+# booking made under a clock moved forward, or by a process whose clock is a little ahead).
+BOOKING_MINUTES = 5
+
+
+def rooms_in_use(klass: Klass, lesson_ids: set[str], now: datetime) -> dict[str, Room]:
+    """The booked rooms that count: those of saved lessons (``lesson_ids``) and of lessons that
+    may still be being saved; a room booked longer ago whose lesson is missing is lost."""
+    fresh = timedelta(minutes=BOOKING_MINUTES)
+
+    def in_use(session_id: str, room: Room) -> bool:
+        booked = room.booked_at
+        return session_id in lesson_ids or (booked is not None and abs(now - booked) < fresh)
+
+    return {sid: room for sid, room in klass.rooms.items() if in_use(sid, room)}
+
+
+def drop_lost_rooms(klass: Klass, lesson_ids: set[str], now: datetime) -> None:
+    klass.rooms = rooms_in_use(klass, lesson_ids, now)
 
 
 def check_room_fits(klass: Klass, capacity: int, online: bool) -> None:
@@ -40,11 +66,11 @@ def check_room_fits(klass: Klass, capacity: int, online: bool) -> None:
         raise BadValue("body.capacity", reason)
 
 
-def book_room(klass: Klass, session_id: str, capacity: int, online: bool) -> None:
+def book_room(klass: Klass, session_id: str, capacity: int, online: bool, now: datetime) -> None:
     """The lesson's room, on the class (``Klass.rooms``), once it fits the seated cohort."""
     check_room_fits(klass, capacity, online)
     if not online:
-        klass.rooms[session_id] = capacity
+        klass.rooms[session_id] = Room(capacity=capacity, booked_at=now)
 
 
 # How long a hold counts without its seat: far longer than an enrolment takes (a seat's write

@@ -17,6 +17,7 @@ from warmflow_learning.domain import rules
 from warmflow_learning.domain.model import Course, Klass, Session, Teacher
 from warmflow_learning.service_layer import commands as c
 from warmflow_learning.service_layer.context import Events, Learning
+from warmflow_learning.service_layer.timetable import sessions_of
 
 STARTING_SOON = "starting-soon"
 
@@ -106,10 +107,12 @@ async def schedule_session(
         raise InvalidInput(errors=[FieldError("body.course_id", "未找到该课程")])
     if cmd.site_id:
         await check_site_of_county(ctx, cmd.site_id, klass.county, "班次")
-    session_id = new_id("ses")
+    session_id, now = new_id("ses"), ctx.clock.now()
+    lessons = {s.id for s in await sessions_of(ctx, [class_id])}
 
     def book(klass: Klass) -> Events:
-        rules.book_room(klass, session_id, cmd.capacity, cmd.online)
+        rules.drop_lost_rooms(klass, lessons, now)  # left by a crash before its lesson was saved
+        rules.book_room(klass, session_id, cmd.capacity, cmd.online, now)
         return []
 
     if not cmd.online:  # decided with the seats: an enrolment at once is refused, or refuses it

@@ -47,7 +47,8 @@ async def enrol(
             raise RuleBroken(f"班次《{klass.title}》不面向该党员所在的组织")
         if own:
             rules.check_not_over_for_member(klass, now)
-        rules.check_can_enrol(klass, member_id, rules.class_capacity(klass, sessions))
+        rules.check_can_enrol(klass, member_id, rules.class_capacity(klass, sessions, now))
+        rules.drop_lost_rooms(klass, {s.id for s in sessions}, now)
         seat = rules.enrol(klass, member_id, new_id("enr"), by, now)
         return [
             EnrolmentCreated(

@@ -127,7 +127,8 @@ async def _class(ctx: Learning, class_id: str, cache: dict[str, Klass | None]) -
 
 
 async def _full(ctx: Learning, klass: Klass) -> bool:
-    capacity = rules.class_capacity(klass, await sessions_of(ctx, [klass.id]))
+    sessions = await sessions_of(ctx, [klass.id])
+    capacity = rules.class_capacity(klass, sessions, ctx.clock.now())
     return capacity is not None and len(klass.members) >= capacity
 
 

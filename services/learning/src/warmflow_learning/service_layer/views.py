@@ -9,7 +9,7 @@ from typing import Literal, Self
 from pydantic import BaseModel
 
 from warmflow_learning.domain.model import Klass, Session
-from warmflow_learning.domain.rules import attended_hours, has_ended
+from warmflow_learning.domain.rules import attended_hours, has_ended, rooms_in_use
 
 
 class ClassSummary(BaseModel):
@@ -47,7 +47,8 @@ class ClassSummary(BaseModel):
 class ClassView(Klass):
     """A class as its page shows it: whether its last session is over, by the server's clock,
     the names of the seated members the caller manages (others are shown by file id), and each
-    seat's hours attended so far (a seat's own are set only on completion)."""
+    seat's hours attended so far (a seat's own are set only on completion); the rooms of its
+    lessons, not one booked for a lesson a crash kept from being saved."""
 
     ended: bool
     names: dict[str, str] = {}
@@ -60,5 +61,6 @@ class ClassView(Klass):
             member_id: seat.model_copy(update={"hours": attended_hours(sessions, member_id)[1]})
             for member_id, seat in klass.members.items()
         }
-        fields = {**dict(klass), "members": seats}
+        rooms = rooms_in_use(klass, {s.id for s in sessions}, now)  # not those lost by a crash
+        fields = {**dict(klass), "members": seats, "rooms": rooms}
         return cls(**fields, ended=has_ended(klass, now), names=names)
