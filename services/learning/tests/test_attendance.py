@@ -169,6 +169,18 @@ async def _judged(world, klass: str, count: int) -> None:  # type: ignore[no-unt
     await world.until(taken_in)
 
 
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+async def _page(world, code: str, status: int = 200) -> str:  # type: ignore[no-untyped-def]
+    """The verification address opened by a phone's browser (the certificate's QR code)."""
+    url = f"/api/learning/certificates/verify/{code}"
+    response = await world.client.get(url, headers=BROWSER)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
 async def _verified(world, code: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
     response = await world.client.get(f"/api/learning/certificates/verify/{code}")
     assert response.status_code == 200, response.text
@@ -234,6 +246,10 @@ async def test_completion_certificate_and_verification(world) -> None:
 
     valid = await _verified(world, cert["code"])
     assert valid["holder"] == "李**" and valid["valid"] and valid["status"] == "valid"
+    page = await _page(world, cert["code"])  # a person scanning it reads a page, not JSON
+    assert "证书有效" in page and "李**" in page and "暖流成长营第一期" in page
+    assert "李春花" not in page and "<dt>学时</dt><dd>6</dd>" in page
+    assert "证书验证码无效" in await _page(world, "cert-x.y", 404)
     head, signature = cert["code"].split(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     for forged in (f"{head}.{flipped}", f"cert-{'0' * 24}.{signature}", "cert-x.y"):
@@ -251,6 +267,7 @@ async def test_completion_certificate_and_verification(world) -> None:
     gone = await _verified(world, cert["code"])
     assert (gone["valid"], gone["status"], gone["status_name"]) == (False, "revoked", "已撤销")
     assert gone["revoked_reason"] and gone["revoked_at"]
+    assert "证书已撤销" in await _page(world, cert["code"])
     refused = await world.get(f"/certificates/{cert['id']}/pdf", world.member_auth(done))
     assert refused.status_code == 409 and "撤销" in refused.json()["detail"]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from warmflow_shared.errors import NotFound
 from warmflow_shared.web.downloads import content_disposition
 
 from warmflow_learning.domain.model import Honour
+from warmflow_learning.entrypoints import verification_page as page
 from warmflow_learning.entrypoints.deps import Anyone, Ctx, IdPath, Staff
 from warmflow_learning.service_layer import activities, matching, records
 from warmflow_learning.service_layer import commands as c
@@ -51,9 +53,21 @@ async def get_certificate_pdf(certificate_id: IdPath, ctx: Ctx, who: Anyone) -> 
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
-@router.get("/certificates/verify/{code}", name="verify_certificate")
+@router.get(
+    "/certificates/verify/{code}",
+    name="verify_certificate",
+    response_model=records.Verification,
+    responses={200: {"content": {"text/html": {}}}},
+)
 async def verify_certificate(
-    code: Annotated[str, Path(max_length=64)], ctx: Ctx
-) -> records.Verification:
-    """Open to anyone, no login: a forged or altered code is 404."""
-    return await records.verify(ctx, code)
+    code: Annotated[str, Path(max_length=64)], ctx: Ctx, request: Request
+) -> records.Verification | Response:
+    """Open to anyone, no login: a forged or altered code is 404. A browser (the certificate's
+    QR code scanned) gets the answer as a page."""
+    if not page.wants_html(request):
+        return await records.verify(ctx, code)
+    try:
+        found = await records.verify(ctx, code)
+    except NotFound as refused:
+        return HTMLResponse(page.not_found_page(refused.detail or refused.title), status_code=404)
+    return HTMLResponse(page.verified_page(found))
