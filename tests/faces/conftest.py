@@ -53,8 +53,11 @@ def browser() -> Iterator[object]:
     # the async tests of later modules need the thread's loop free again.
     if chromium_path() is None:
         unavailable("Chromium", f"not found at {CHROMIUM} (Debian's package chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # an assertion's patience, not a pause: it returns as soon as the page agrees. Playwright's
+    # 5 s ran out under CI's load (a save and its navigation on a shared 2-core machine)
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = launch(playwright)
         yield launched
