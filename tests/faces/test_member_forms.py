@@ -363,6 +363,28 @@ def test_jobs_and_support_that_cannot_be_read_are_not_shown_as_none(
     expect(by_test(phone, "matching-switch")).not_to_have_class(re.compile("van-switch--disabled"))
 
 
+def test_a_file_that_cannot_be_read_on_the_home_page_says_so_and_is_read_again(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """The home page read without the platform showed 党员，您好 with no status and no word
+    why; now it says the file could not be read and 重试 reads it."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    mine = re.compile(r"/api/registry/me$")
+
+    def unreachable(route: Any) -> None:
+        route.abort()
+
+    phone.route(mine, unreachable)
+    phone.goto(f"{platform_url}/m/")
+    expect(by_test(phone, "home-load-error")).to_contain_text("网络连接失败")
+    expect(by_test(phone, "my-status")).to_have_count(0)
+    shots(phone, "home-unreachable")
+    phone.unroute(mine, unreachable)
+    by_test(phone, "home-retry").click()
+    expect(by_test(phone, "home-load-error")).to_have_count(0)
+    expect(by_test(phone, "my-status")).to_contain_text("已报到")
+
+
 def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
