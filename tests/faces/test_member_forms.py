@@ -385,6 +385,39 @@ def test_a_file_that_cannot_be_read_on_the_home_page_says_so_and_is_read_again(
     expect(by_test(phone, "my-status")).to_contain_text("已报到")
 
 
+def test_older_notices_are_read_page_by_page_on_the_phone(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """The phone showed the newest 100 notices and nothing older; it now reads 50 at a time and
+    加载更早的消息 reads the page after the last one shown (the inbox's ``before``)."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
+    asked: list[str] = []
+
+    def notice(n: int) -> dict[str, Any]:
+        return {
+            "notice_id": f"n{n:03}", "event_type": "test.Noticed", "category": "learning",
+            "urgency": "normal", "subject": f"第{n}条通知", "body": "正文",
+            "created_at": "2026-12-01T00:00:00Z", "read_at": "2026-12-01T01:00:00Z",
+        }  # fmt: skip
+
+    def inbox(route: Any) -> None:
+        url = route.request.url
+        asked.append(url)
+        page = [notice(n) for n in range(50, 53)] if "before=n049" in url else [
+            notice(n) for n in range(50)
+        ]  # fmt: skip
+        route.fulfill(json=page)
+
+    phone.route(re.compile(r"/api/notify/inbox\?"), inbox)
+    phone.goto(f"{platform_url}/m/notices")
+    cells = by_test(phone, "notices").locator(".van-cell")
+    expect(cells).to_have_count(50)
+    by_test(phone, "notices-more").click()
+    expect(cells).to_have_count(53)
+    expect(by_test(phone, "notices-more")).to_have_count(0)  # a short page is the last
+    assert len(asked) == 2 and "limit=50" in asked[0]
+
+
 def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
