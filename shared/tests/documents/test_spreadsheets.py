@@ -455,6 +455,21 @@ def test_numbers_exported_as_text_are_read_as_their_digits() -> None:
     ]
 
 
+@pytest.mark.parametrize("cell", ["A999999999", "ZZZ3", "ZZZZZ3"])
+def test_a_cell_beyond_any_sheet_excel_writes_is_refused_at_once(cell: str) -> None:
+    """A row numbered 999,999,999 had the reader step through a billion empty rows (one CPU for
+    minutes, the import stuck at 0); a column far past XFD, a row of that many cells."""
+    data = _xlsx([["姓名", "身份证号"], ["王明", "34182819900517001X"], ["李四", "x"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    sheet = entries["xl/worksheets/sheet1.xml"].decode()
+    row = "".join(ch for ch in cell if ch.isdigit())
+    sheet = sheet.replace('<row r="3"', f'<row r="{row}"').replace('r="A3"', f'r="{cell}"')
+    entries["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with pytest.raises(SpreadsheetError, match="文件可能已损坏"):  # ZZZZZ: openpyxl's refusal
+        list(open_table("花名册.xlsx", _zip(entries)).rows)
+
+
 def test_formulas_a_program_wrote_without_results_read_as_literals_or_are_named() -> None:
     """openpyxl writes a formula with no result (Excel never calculated it): read for results,
     the cell was empty. Text or numbers written as a formula are read as such; any other formula

@@ -28,6 +28,17 @@ _LITERALS = re.compile(rf"={_TERM}(?:&{_TERM})*")
 _PIECE = re.compile(rf"{_TEXT}|{_NUMBER}")
 
 
+# A sheet's bounds in Excel and WPS: a file naming a row or column beyond them was made to hurt
+# (``<row r="999999999">`` had the reader step through a billion empty rows, one CPU for
+# minutes; a column ``XFD``… far past made a row of that many cells).
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
+
+
+class OutsideExcel(ValueError):
+    """A cell beyond the bounds of any sheet Excel or WPS writes."""
+
+
 @dataclass(frozen=True)
 class Uncomputed:
     """A formula cell the file holds no result for; ``formula`` as written, from its ``=``."""
@@ -114,9 +125,12 @@ def sheet_values(sheet: ReadOnlyWorksheet) -> Iterator[tuple[Any, ...]]:
         )
         expected = 1
         for number, cells in parser.parse():
+            width = max((cell["column"] for cell in cells), default=0)
+            if number > EXCEL_ROWS or width > EXCEL_COLUMNS:
+                raise OutsideExcel(f"row {number}, column {width}")
             yield from itertools.repeat((), max(0, number - expected))
             expected = number + 1
-            row: list[Any] = [None] * max((cell["column"] for cell in cells), default=0)
+            row: list[Any] = [None] * width
             for cell in cells:
                 row[cell["column"] - 1] = cell["value"]
             yield tuple(row)

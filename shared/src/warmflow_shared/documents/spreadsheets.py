@@ -49,10 +49,21 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from warmflow_shared.documents.formulas import Uncomputed, UncomputedCell, sheet_values
+from warmflow_shared.documents.formulas import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    OutsideExcel,
+    Uncomputed,
+    UncomputedCell,
+    sheet_values,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SEARCH_ROWS = 10
+OUTSIDE_EXCEL = (
+    f"文件中有超出 Excel 表格范围的单元格（最多 {EXCEL_ROWS} 行、{EXCEL_COLUMNS} 列），"
+    "文件可能已损坏；请用 Excel 或 WPS 打开后另存再导入"
+)
 Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, header → text)
 SheetRows = Generator[Sequence[Any], None, None]
 HeaderCheck = Callable[[list[str]], bool]
@@ -419,7 +430,12 @@ class XlsxBook:
             sheet.add(_merges(self._data, found._worksheet_path, limits))
         except (KeyError, AttributeError, zipfile.BadZipFile) as exc:
             raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
-        yield from _filled(sheet_values(found), sheet.merges)
+        try:
+            yield from _filled(sheet_values(found), sheet.merges)
+        except OutsideExcel as exc:
+            raise SpreadsheetError(OUTSIDE_EXCEL) from exc
+        except ValueError as exc:  # openpyxl's parser: a column past ZZZ, a row number of text
+            raise SpreadsheetError("无法读取 .xlsx 文件，文件可能已损坏") from exc
 
     def unload(self, sheet: Sheet) -> None:
         """Nothing: a read-only sheet's rows are parsed as they are taken, never kept."""
