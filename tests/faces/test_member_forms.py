@@ -166,6 +166,17 @@ def test_a_refused_check_in_code_names_its_field_in_chinese(
     shots(phone, "refused-in-chinese")
 
 
+def test_a_member_not_awaiting_check_in_is_told_before_confirming(
+    platform_url: str, browser: Any, shots: Any
+) -> None:
+    """暖流之家报到 offered 确认报到 to a member already checked in, who learned only from its
+    refusal that there was nothing to do; the page says so and offers no button to press."""
+    phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)  # 储小红, checked in
+    phone.goto(f"{platform_url}/m/checkin/site-x?code=yhhome-0000000000")
+    expect(by_test(phone, "checkin-not-awaiting")).to_have_text("您已报到，无需重复报到。")
+    expect(by_test(phone, "confirm-checkin")).to_be_disabled()
+
+
 def test_a_member_reads_why_their_transfer_was_rejected(
     platform_url: str, browser: Any, shots: Any
 ) -> None:
