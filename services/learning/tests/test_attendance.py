@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from warmflow_learning.service_layer.catalog import on_session_due
 from warmflow_shared.outbox.deadlines import Deadline, DeadlineScheduler
+from warmflow_shared.timefmt import parse_ts
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -26,6 +27,15 @@ async def _enrolled(world, staff, sessions: int = 1, **member):  # type: ignore[
     assert (
         await world.post(f"/classes/{klass}/enrolments", {"member_id": member_id}, staff)
     ).is_success
+    last = world.local(sessions - 1, "19:00")
+
+    async def ends_after_the_last_lesson() -> bool | None:
+        """The class's end follows its lessons' events (the completion consumer): a test that
+        moves the clock before it caught up read the class as over (CI, at load 20)."""
+        ends = (await world.ctx.classes.load(klass)).state.get("ends_at")
+        return (ends is not None and parse_ts(ends) > last) or None
+
+    await world.until(ends_after_the_last_lesson)
     return member_id, klass, ids, site
 
 
