@@ -5,6 +5,8 @@ Chinese at its own field."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -13,6 +15,20 @@ from warmflow_shared.testing.chromium import PHONE
 
 from .letter_case import opened_case, token
 from .ui import by_test, sign_in
+
+
+@contextmanager
+def unreachable(page: Any, url: str | re.Pattern[str]) -> Iterator[None]:
+    """Requests to ``url`` fail as without a network until the block ends."""
+
+    def abort(route: Any) -> None:
+        route.abort()
+
+    page.route(url, abort)
+    try:
+        yield
+    finally:
+        page.unroute(url, abort)
 
 
 def _contacts(base: str, user: str) -> list[dict[str, str]]:
@@ -112,15 +128,11 @@ def test_my_file_that_cannot_be_read_says_so_and_is_read_again(
     file once it answers again."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
     for path, prefix, shown in (("me", "me", "my-branch"), ("me/edit", "edit", "edit-save")):
-        phone.route("**/api/registry/me", unreachable)
-        phone.goto(f"{platform_url}/m/{path}")
-        expect(by_test(phone, f"{prefix}-load-error")).to_contain_text("网络连接失败")
-        shots(phone, f"{prefix}-unreachable")
-        phone.unroute("**/api/registry/me", unreachable)
+        with unreachable(phone, "**/api/registry/me"):
+            phone.goto(f"{platform_url}/m/{path}")
+            expect(by_test(phone, f"{prefix}-load-error")).to_contain_text("网络连接失败")
+            shots(phone, f"{prefix}-unreachable")
         by_test(phone, f"{prefix}-retry").click()
         expect(by_test(phone, shown)).to_be_visible()
         expect(by_test(phone, f"{prefix}-load-error")).to_have_count(0)
@@ -314,19 +326,15 @@ def test_a_notice_that_cannot_be_marked_read_says_so(
     failure was dropped); now the member is told, and a tap once it answers reads it."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
-    phone.goto(f"{platform_url}/m/notices")
-    dots = by_test(phone, "notices").locator(".van-badge--dot")
-    expect(dots.first).to_be_visible()
-    unread = dots.count()
-    dots.first.click()
-    expect(phone.locator(".van-toast")).to_contain_text("网络连接失败")
-    shots(phone, "not-marked-read")
-    expect(dots).to_have_count(unread)
-    phone.unroute(re.compile(r"/api/notify/inbox/[^/]+/read$"), unreachable)
+    with unreachable(phone, re.compile(r"/api/notify/inbox/[^/]+/read$")):
+        phone.goto(f"{platform_url}/m/notices")
+        dots = by_test(phone, "notices").locator(".van-badge--dot")
+        expect(dots.first).to_be_visible()
+        unread = dots.count()
+        dots.first.click()
+        expect(phone.locator(".van-toast")).to_contain_text("网络连接失败")
+        shots(phone, "not-marked-read")
+        expect(dots).to_have_count(unread)
     dots.first.click()
     expect(dots).to_have_count(unread - 1)
 
@@ -338,14 +346,10 @@ def test_notices_that_cannot_be_read_say_so_and_are_read_again(
     word why, no way to try again; now it says the read failed and 重试 reads them."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/api/notify/inbox\?"), unreachable)
-    phone.goto(f"{platform_url}/m/notices")
-    expect(by_test(phone, "notices-load-error")).to_contain_text("网络连接失败")
-    shots(phone, "notices-unreachable")
-    phone.unroute(re.compile(r"/api/notify/inbox\?"), unreachable)
+    with unreachable(phone, re.compile(r"/api/notify/inbox\?")):
+        phone.goto(f"{platform_url}/m/notices")
+        expect(by_test(phone, "notices-load-error")).to_contain_text("网络连接失败")
+        shots(phone, "notices-unreachable")
     by_test(phone, "notices-retry").click()
     expect(by_test(phone, "notices-load-error")).to_have_count(0)
     expect(by_test(phone, "notices").locator(".van-cell").first).to_be_visible()  # her 报到
@@ -359,16 +363,12 @@ def test_jobs_and_support_that_cannot_be_read_are_not_shown_as_none(
     with no way to try again; now it says the read failed, the switch waits, and 重试 reads."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/api/support/"), unreachable)
-    phone.goto(f"{platform_url}/m/support")
-    expect(by_test(phone, "support-load-error")).to_contain_text("网络连接失败")
-    expect(phone.get_by_text("暂时没有给您的岗位推荐")).to_have_count(0)
-    expect(by_test(phone, "matching-switch")).to_have_class(re.compile("van-switch--disabled"))
-    shots(phone, "support-unreachable")
-    phone.unroute(re.compile(r"/api/support/"), unreachable)
+    with unreachable(phone, re.compile(r"/api/support/")):
+        phone.goto(f"{platform_url}/m/support")
+        expect(by_test(phone, "support-load-error")).to_contain_text("网络连接失败")
+        expect(phone.get_by_text("暂时没有给您的岗位推荐")).to_have_count(0)
+        expect(by_test(phone, "matching-switch")).to_have_class(re.compile("van-switch--disabled"))
+        shots(phone, "support-unreachable")
     by_test(phone, "support-retry").click()
     expect(by_test(phone, "support-load-error")).to_have_count(0)
     expect(by_test(phone, "matching-switch")).not_to_have_class(re.compile("van-switch--disabled"))
@@ -382,15 +382,11 @@ def test_a_file_that_cannot_be_read_on_the_home_page_says_so_and_is_read_again(
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
     mine = re.compile(r"/api/registry/me$")
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(mine, unreachable)
-    phone.goto(f"{platform_url}/m/")
-    expect(by_test(phone, "home-load-error")).to_contain_text("网络连接失败")
-    expect(by_test(phone, "my-status")).to_have_count(0)
-    shots(phone, "home-unreachable")
-    phone.unroute(mine, unreachable)
+    with unreachable(phone, mine):
+        phone.goto(f"{platform_url}/m/")
+        expect(by_test(phone, "home-load-error")).to_contain_text("网络连接失败")
+        expect(by_test(phone, "my-status")).to_have_count(0)
+        shots(phone, "home-unreachable")
     by_test(phone, "home-retry").click()
     expect(by_test(phone, "home-load-error")).to_have_count(0)
     expect(by_test(phone, "my-status")).to_contain_text("已报到")
@@ -437,15 +433,11 @@ def test_recommended_classes_that_cannot_be_read_say_so_and_are_read_again(
     and 重试 reads them once the platform answers."""
     phone = sign_in(browser, platform_url, "m", "songyang-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/recommendations\b"), unreachable)
-    phone.goto(f"{platform_url}/m/learning")
-    expect(by_test(phone, "recs-load-error")).to_contain_text("网络连接失败")
-    expect(by_test(phone, "recs-none")).to_have_count(0)
-    shots(phone, "recs-unreachable")
-    phone.unroute(re.compile(r"/recommendations\b"), unreachable)
+    with unreachable(phone, re.compile(r"/recommendations\b")):
+        phone.goto(f"{platform_url}/m/learning")
+        expect(by_test(phone, "recs-load-error")).to_contain_text("网络连接失败")
+        expect(by_test(phone, "recs-none")).to_have_count(0)
+        shots(phone, "recs-unreachable")
     by_test(phone, "recs-retry").click()
     expect(by_test(phone, "recs-load-error")).to_have_count(0)
     expect(by_test(phone, "recs-none")).to_be_visible()
@@ -459,18 +451,14 @@ def test_a_learning_record_that_cannot_be_read_says_so_and_is_read_again(
     again; now both say the read failed and 重试 reads the record once the platform answers."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/api/learning/members/[^/]+/record$"), unreachable)
-    phone.goto(f"{platform_url}/m/learning")
-    phone.locator(".van-tab", has_text="结业证书").click()
-    expect(by_test(phone, "certs-load-error")).to_contain_text("网络连接失败")
-    expect(by_test(phone, "certs-none")).to_have_count(0)
-    phone.locator(".van-tab", has_text="我的班次").click()
-    expect(by_test(phone, "record-load-error")).to_contain_text("网络连接失败")
-    shots(phone, "record-unreachable")
-    phone.unroute(re.compile(r"/api/learning/members/[^/]+/record$"), unreachable)
+    with unreachable(phone, re.compile(r"/api/learning/members/[^/]+/record$")):
+        phone.goto(f"{platform_url}/m/learning")
+        phone.locator(".van-tab", has_text="结业证书").click()
+        expect(by_test(phone, "certs-load-error")).to_contain_text("网络连接失败")
+        expect(by_test(phone, "certs-none")).to_have_count(0)
+        phone.locator(".van-tab", has_text="我的班次").click()
+        expect(by_test(phone, "record-load-error")).to_contain_text("网络连接失败")
+        shots(phone, "record-unreachable")
     by_test(phone, "record-retry").click()
     expect(by_test(phone, "record-load-error")).to_have_count(0)
     phone.locator(".van-tab", has_text="结业证书").click()
@@ -486,16 +474,12 @@ def test_transfers_that_cannot_be_read_are_not_shown_as_none(
     failed, offers no application, and 重试 reads the cases once the platform answers."""
     phone = sign_in(browser, platform_url, "m", "yuexi-member", **PHONE)
 
-    def unreachable(route: Any) -> None:
-        route.abort()
-
-    phone.route(re.compile(r"/api/transfers/cases\b"), unreachable)
-    phone.goto(f"{platform_url}/m/transfer")
-    expect(by_test(phone, "cases-load-error")).to_contain_text("网络连接失败")
-    expect(phone.get_by_text("您目前没有办理中的组织关系转接")).to_have_count(0)
-    expect(by_test(phone, "apply-form")).to_have_count(0)
-    shots(phone, "cases-unreachable")
-    phone.unroute(re.compile(r"/api/transfers/cases\b"), unreachable)
+    with unreachable(phone, re.compile(r"/api/transfers/cases\b")):
+        phone.goto(f"{platform_url}/m/transfer")
+        expect(by_test(phone, "cases-load-error")).to_contain_text("网络连接失败")
+        expect(phone.get_by_text("您目前没有办理中的组织关系转接")).to_have_count(0)
+        expect(by_test(phone, "apply-form")).to_have_count(0)
+        shots(phone, "cases-unreachable")
     by_test(phone, "cases-retry").click()
     expect(by_test(phone, "cases-load-error")).to_have_count(0)
     mine = httpx.get(

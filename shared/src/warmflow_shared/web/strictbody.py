@@ -59,18 +59,24 @@ def _is_json(request: Request) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
-def wrong_json_types(reader: TypeAdapter[Any], raw: bytes, body: Any) -> list[ErrorDetails]:
-    """Strict mode's refusals of a JSON type that lax mode would have converted."""
+def wrong_json_types(reader: TypeAdapter[Any], raw: bytes) -> tuple[list[ErrorDetails], Any]:
+    """Strict mode's refusals of a JSON type that lax mode would have converted, and the parsed
+    body (parsed only then: a body strict mode takes is read once more, by FastAPI alone)."""
     try:
         reader.validate_json(raw, strict=True)
-        return []
+        return [], _MISSING
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-    return [
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return [], _MISSING  # no body, or not JSON: FastAPI answers
+    wrong = [
         error
         for error in errors
         if isinstance(_at(body, error["loc"]), _WRONG_JSON_TYPE.get(error["type"], ()))
     ]
+    return wrong, body
 
 
 async def strict_json_body(request: Request) -> None:
@@ -79,13 +85,8 @@ async def strict_json_body(request: Request) -> None:
     field = getattr(request.scope.get("route"), "body_field", None)
     if field is None or isinstance(field.field_info, params.Form) or not _is_json(request):
         return
-    raw = await request.body()
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return  # no body, or not JSON: FastAPI answers
     reader = _reader(field)
-    wrong = wrong_json_types(reader, raw, body)
+    wrong, body = wrong_json_types(reader, await request.body())
     if not wrong:
         return
     try:
